@@ -1,0 +1,59 @@
+"""Where the database is, and the connection pools the service uses."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from licensing import pgcluster
+from licensing.settings import Settings
+
+APP_ROLE = "crosscheck_app"
+
+
+async def urls(settings: Settings, *, start: bool = True) -> tuple[str, str]:
+    """(service URL, migration URL). Without DATABASE_URL, the private cluster's."""
+    if settings.database_url:
+        return settings.database_url, settings.migration_database_url or settings.database_url
+    if not start:
+        raise pgcluster.ClusterError("DATABASE_URL is not set and the private cluster is not started")
+    cluster = pgcluster.start(settings.data_dir)
+    await pgcluster.create_database(cluster)
+    url = cluster.url()
+    return url, url
+
+
+async def _as_app_role(conn: asyncpg.Connection) -> None:
+    # The service's role may not rewrite the event or audit logs; a login that can
+    # (the migration owner, in the demo) steps down to it.
+    is_member = await conn.fetchval(
+        "SELECT pg_has_role(current_user, $1, 'MEMBER') AND current_user <> $1", APP_ROLE)
+    if is_member:
+        await conn.execute(f"SET ROLE {APP_ROLE}")
+
+
+async def connect(url: str, *, as_app: bool = True) -> asyncpg.Connection:
+    conn = await asyncpg.connect(url)
+    if as_app:
+        await _as_app_role(conn)
+    return conn
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10,
+                      statement_timeout_ms: int | None = None) -> asyncpg.Pool:
+    server_settings = {"application_name": "crosscheck"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    return await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=_as_app_role,
+        server_settings=server_settings,
+    )
+
+
+async def set_actor(conn: asyncpg.Connection, user_id: int | None, authority_id: int | None) -> None:
+    """Name who is acting, for the register-event triggers (transaction-local)."""
+    await conn.execute(
+        "SELECT set_config('crosscheck.actor_user_id', $1, true), "
+        "set_config('crosscheck.actor_authority_id', $2, true)",
+        "" if user_id is None else str(user_id),
+        "" if authority_id is None else str(authority_id),
+    )

@@ -1,0 +1,220 @@
+"""A private PostgreSQL cluster started from the machine's own binaries.
+
+Used when DATABASE_URL is not set (the demo) and by the test suite (a throwaway cluster per
+run). initdb and pg_ctl refuse to run as root, so as root every server command runs as the
+`postgres` user, and the data folder is handed to that user.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPERUSER = "crosscheck"
+DATABASE = "crosscheck"
+MIN_VERSION = 15
+
+
+class ClusterError(Exception):
+    """The private cluster could not be set up; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    data_dir: Path
+    port: int
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    def url(self, database: str = DATABASE, user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def find_bindir() -> Path | None:
+    candidates = []
+    for path in glob.glob("/usr/lib/postgresql/*/bin"):
+        try:
+            version = int(Path(path).parent.name)
+        except ValueError:
+            continue
+        if version >= MIN_VERSION and (Path(path) / "initdb").exists():
+            candidates.append((version, Path(path)))
+    if candidates:
+        return max(candidates)[1]
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def install_binaries() -> Path:
+    """Install Debian's postgresql packages; only possible with root rights."""
+    if not _is_root():
+        raise ClusterError(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed and this user "
+            "cannot install them. Ask an administrator to run: "
+            "apt-get install postgresql postgresql-contrib, or set DATABASE_URL to an existing "
+            "PostgreSQL 15+ database."
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "postgresql", "postgresql-contrib"]):
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ClusterError(
+                f"Installing PostgreSQL failed ({' '.join(cmd)}): {result.stderr.strip()[-400:]}"
+            )
+    bindir = find_bindir()
+    if bindir is None:
+        raise ClusterError("PostgreSQL was installed but initdb was not found under /usr/lib/postgresql")
+    return bindir
+
+
+def ensure_binaries() -> Path:
+    return find_bindir() or install_binaries()
+
+
+def _as_server_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if _is_root() else cmd
+
+
+def _run(cmd: list[str], what: str) -> str:
+    result = subprocess.run(_as_server_user(cmd), capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip()[-600:]
+        raise ClusterError(f"{what} failed: {detail}")
+    return result.stdout
+
+
+def _reachable_by_postgres(path: Path) -> bool:
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def resolve_data_dir(requested: Path) -> Path:
+    """The folder for the cluster; as root it must be one the postgres user can reach."""
+    requested.mkdir(parents=True, exist_ok=True)
+    if not _is_root() or _reachable_by_postgres(requested):
+        return requested
+    # A checkout under root's home is not reachable by postgres: keep the cluster in a
+    # per-checkout folder under /var/tmp instead, the same one on every run.
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    fallback = Path("/var/tmp") / f"crosscheck-{digest}"
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
+
+def _hand_to_postgres(path: Path) -> None:
+    if _is_root():
+        pw = pwd.getpwnam("postgres")
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _initdb(bindir: Path, pgdata: Path) -> None:
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _hand_to_postgres(pgdata.parent)
+    _hand_to_postgres(pgdata)
+    _run([str(bindir / "initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust",
+          "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"], "initdb")
+
+
+def _status(bindir: Path, pgdata: Path) -> bool:
+    result = subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "status", "-D", str(pgdata)]),
+                            capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def _running_port(pgdata: Path) -> int | None:
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        return int(lines[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def start(data_dir: Path, *, fast: bool = False) -> Cluster:
+    """Start (creating it first if need be) the cluster under data_dir; reuse a running one."""
+    bindir = ensure_binaries()
+    data_dir = resolve_data_dir(data_dir)
+    pgdata = data_dir / "pgdata"
+    if not (pgdata / "PG_VERSION").exists():
+        _initdb(bindir, pgdata)
+    if _status(bindir, pgdata):
+        port = _running_port(pgdata)
+        if port:
+            return Cluster(data_dir, port)
+    port_file = data_dir / "port"
+    port = int(port_file.read_text()) if port_file.exists() else free_port()
+    if _port_in_use(port):
+        port = free_port()
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={pgdata}"
+    options += " -c max_connections=200 -c shared_buffers=256MB"
+    if fast:
+        # Throwaway test clusters: durability buys nothing there.
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    log = data_dir / "postgres.log"
+    if not log.exists():
+        log.touch()
+        _hand_to_postgres(log)
+    _run([str(bindir / "pg_ctl"), "start", "-D", str(pgdata), "-l", str(log), "-w",
+          "-t", "60", "-o", options], "Starting PostgreSQL")
+    port_file.write_text(str(port))
+    return Cluster(data_dir, port)
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the cluster; returns False when none was running."""
+    bindir = find_bindir()
+    if bindir is None:
+        return False
+    data_dir = resolve_data_dir(data_dir)
+    pgdata = data_dir / "pgdata"
+    if not (pgdata / "PG_VERSION").exists() or not _status(bindir, pgdata):
+        return False
+    _run([str(bindir / "pg_ctl"), "stop", "-D", str(pgdata), "-m", "fast", "-w"],
+         "Stopping PostgreSQL")
+    return True
+
+
+def throwaway(prefix: str = "crosscheck-test-") -> Path:
+    """A fresh folder for a cluster that lives as long as one test run."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    os.chmod(path, 0o755)
+    return path
+
+
+async def create_database(cluster: Cluster, name: str = DATABASE) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(cluster.url("postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

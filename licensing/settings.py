@@ -1,0 +1,110 @@
+"""Configuration, read once from the environment.
+
+Every setting has a default that suits the demo on a developer's machine; production sets
+DATABASE_URL and the mail settings.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    migration_database_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".crosscheck"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-only-not-secret"
+    run_scheduler: bool = True
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "none"  # none | starttls | tls
+    mail_from: str = "Crosscheck <alerts@crosscheck.localhost>"
+    mail_transport: str = "smtp"  # smtp | notify
+    notify_api_key: str | None = None
+    notify_template_id: str | None = None
+    demo_mailbox: bool = False
+    pool_min: int = 2
+    pool_max: int = 10
+    summary_pool_max: int = 2
+    summary_timeout_ms: int = 30_000
+    secure_cookies: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def validate_database_url(url: str, name: str = "DATABASE_URL") -> str:
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"{name} must start with postgresql:// (for example "
+            "postgresql://user@host:5432/crosscheck); the value given does not"
+        )
+    return url
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    kwargs: dict = {}
+    if url := env.get("DATABASE_URL"):
+        kwargs["database_url"] = validate_database_url(url)
+    if url := env.get("MIGRATION_DATABASE_URL"):
+        kwargs["migration_database_url"] = validate_database_url(url, "MIGRATION_DATABASE_URL")
+    if value := env.get("CROSSCHECK_DATA_DIR"):
+        kwargs["data_dir"] = Path(value).resolve()
+    for key, name in (("host", "CROSSCHECK_HOST"), ("base_url", "CROSSCHECK_BASE_URL"),
+                      ("secret_key", "CROSSCHECK_SECRET_KEY"), ("smtp_host", "SMTP_HOST"),
+                      ("smtp_username", "SMTP_USERNAME"), ("smtp_password", "SMTP_PASSWORD"),
+                      ("mail_from", "MAIL_FROM"), ("notify_api_key", "NOTIFY_API_KEY"),
+                      ("notify_template_id", "NOTIFY_TEMPLATE_ID")):
+        if value := env.get(name):
+            kwargs[key] = value
+    for key, name in (("port", "CROSSCHECK_PORT"), ("smtp_port", "SMTP_PORT"),
+                      ("pool_min", "DB_POOL_MIN"), ("pool_max", "DB_POOL_MAX"),
+                      ("summary_pool_max", "SUMMARY_POOL_MAX"),
+                      ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS")):
+        if value := env.get(name):
+            kwargs[key] = _int(name, value)
+    for key, name in (("run_scheduler", "CROSSCHECK_SCHEDULER"),
+                      ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
+                      ("secure_cookies", "CROSSCHECK_SECURE_COOKIES")):
+        if value := env.get(name):
+            kwargs[key] = _bool(name, value)
+    if value := env.get("SMTP_SECURITY"):
+        if value not in ("none", "starttls", "tls"):
+            raise ConfigError(f"SMTP_SECURITY must be none, starttls or tls, not {value!r}")
+        kwargs["smtp_security"] = value
+    if value := env.get("MAIL_TRANSPORT"):
+        if value not in ("smtp", "notify"):
+            raise ConfigError(f"MAIL_TRANSPORT must be smtp or notify, not {value!r}")
+        kwargs["mail_transport"] = value
+    if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
+        kwargs["base_url"] = f"http://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 8000)}"
+    return Settings(**kwargs)

@@ -1,0 +1,76 @@
+"""Test fixtures: one throwaway PostgreSQL cluster per run, migrated the production way.
+
+Every test that asks for `db_url` gets its own database, copied from a migrated template, so
+tests cannot see each other's rows and may use real transactions, pools and processes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+
+import asyncpg
+import pytest
+
+from licensing import pgcluster
+from licensing.db import connect
+from licensing.migrate import migrate
+from registry.authorities import load_reference
+
+TEMPLATE = "crosscheck_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    folder = pgcluster.throwaway()
+    cluster = pgcluster.start(folder, fast=True)
+    yield cluster
+    pgcluster.stop(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def template_url(cluster):
+    admin = await asyncpg.connect(cluster.url("postgres"))
+    await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    await admin.close()
+    url = cluster.url(TEMPLATE)
+    conn = await asyncpg.connect(url)
+    await migrate(conn)
+    await load_reference(conn)
+    await conn.close()
+    return url
+
+
+async def new_database(cluster, template_url) -> str:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    admin = await asyncpg.connect(cluster.url("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    finally:
+        await admin.close()
+    return cluster.url(name)
+
+
+@pytest.fixture
+async def db_url(cluster, template_url):
+    """A fresh, migrated database with the reference authorities loaded (owner's URL)."""
+    return await new_database(cluster, template_url)
+
+
+@pytest.fixture
+async def conn(db_url):
+    """A connection as the service's role, as the API and the scheduler use."""
+    connection = await connect(db_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def owner_conn(db_url):
+    """A connection as the schema owner (migrations, seeding, housekeeping set-up)."""
+    connection = await connect(db_url, as_app=False)
+    yield connection
+    await connection.close()
