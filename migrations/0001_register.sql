@@ -135,12 +135,13 @@ CREATE TABLE driver_name (
     forenames text NOT NULL CHECK (length(forenames) BETWEEN 1 AND 100),
     surname text NOT NULL CHECK (length(surname) BETWEEN 1 AND 100),
     date_of_birth date NOT NULL,
-    surname_key text NOT NULL,      -- letters only, upper case, accents removed
-    forename_key text NOT NULL,     -- first forename, same treatment
-    middle_keys text NOT NULL DEFAULT '', -- further forenames, space separated
-    surname_sound text NOT NULL,    -- double metaphone of surname_key
-    forename_sound text NOT NULL,   -- double metaphone of forename_key
-    forename_group text NOT NULL,   -- canonical nickname / variant group of the first forename
+    -- keys filled by the driver_name_keys trigger from forenames and surname
+    surname_key text NOT NULL DEFAULT '',      -- letters only, upper case, accents removed
+    forename_key text NOT NULL DEFAULT '',     -- first forename, same treatment
+    middle_keys text NOT NULL DEFAULT '',      -- further forenames, space separated
+    surname_sound text NOT NULL DEFAULT '',    -- double metaphone of surname_key
+    forename_sound text NOT NULL DEFAULT '',   -- double metaphone of forename_key
+    forename_group text NOT NULL DEFAULT '',   -- nickname / variant group of the first forename
     recorded_by_authority_id integer REFERENCES authority (id),
     UNIQUE (driver_id, kind, forenames, surname)
 );
@@ -150,6 +151,37 @@ CREATE INDEX driver_name_surname_key ON driver_name (surname_key);
 CREATE INDEX driver_name_surname_sound ON driver_name (surname_sound);
 CREATE INDEX driver_name_surname_trgm ON driver_name USING gin (surname_key gin_trgm_ops);
 CREATE INDEX driver_name_driver ON driver_name (driver_id);
+
+-- Name keys are computed in the database, so the API, the bulk import, the seed and the
+-- search all use the one definition. IMMUTABLE so they can serve in index expressions (the
+-- unaccent dictionary is fixed for the life of a release).
+CREATE FUNCTION name_key(raw text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT upper(regexp_replace(public.unaccent('public.unaccent', coalesce(raw, '')), '[^[:alpha:]]', '', 'g'))
+$$;
+
+CREATE FUNCTION forename_tokens(forenames text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(k ORDER BY n), '{}')
+    FROM unnest(regexp_split_to_array(trim(coalesce(forenames, '')), '[\s\-\.]+')) WITH ORDINALITY AS t(w, n),
+         LATERAL (SELECT name_key(w) AS k) AS key
+    WHERE k <> ''
+$$;
+
+CREATE FUNCTION fill_name_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    tokens text[] := forename_tokens(NEW.forenames);
+BEGIN
+    NEW.surname_key := name_key(NEW.surname);
+    NEW.forename_key := coalesce(tokens[1], '');
+    NEW.middle_keys := array_to_string(tokens[2:], ' ');
+    NEW.surname_sound := dmetaphone(NEW.surname_key);
+    NEW.forename_sound := dmetaphone(NEW.forename_key);
+    NEW.forename_group := NEW.forename_sound;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER driver_name_keys BEFORE INSERT OR UPDATE OF forenames, surname ON driver_name
+    FOR EACH ROW EXECUTE FUNCTION fill_name_keys();
 
 -- Licences ---------------------------------------------------------------------------------
 

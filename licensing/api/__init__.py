@@ -1,0 +1,3 @@
+"""The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
+
+ROUTES: list = []

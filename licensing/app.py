@@ -1,0 +1,100 @@
+"""The service: one create_app() with an explicit list of handlers and a lifespan list."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+
+import asyncpg
+from litestar import Litestar, MediaType, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from licensing import auth, db
+from licensing.problems import EXCEPTION_HANDLERS
+from licensing.settings import Settings, load
+
+log = logging.getLogger("crosscheck")
+
+# Paths that need no sign-in. Every other route must carry a guard (tests/test_access.py).
+PUBLIC_PATHS = {"/health", "/ready", "/schema", "/register-counts"}
+
+
+async def provide_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    """A pooled connection for the request; handlers open a transaction when they write."""
+    async with state.pool.acquire() as conn:
+        yield conn
+
+
+@get("/health", media_type=MediaType.JSON, include_in_schema=True, tags=["service"])
+async def health() -> dict[str, str]:
+    """The process is up (no database call: for a load balancer's liveness probe)."""
+    return {"status": "ok"}
+
+
+@get("/ready", media_type=MediaType.JSON, tags=["service"])
+async def ready(state: State) -> dict[str, str]:
+    """The database answers: the instance can take traffic."""
+    await state.pool.fetchval("SELECT 1")
+    return {"status": "ready"}
+
+
+COUNTS = """
+SELECT (SELECT count(*) FROM authority WHERE licenses_drivers) AS authorities,
+       (SELECT count(*) FROM driver) AS drivers,
+       (SELECT count(*) FROM licence WHERE status = 'current') AS current_licences,
+       (SELECT count(*) FROM register_entry) AS register_entries
+"""
+
+
+@get("/register-counts", media_type=MediaType.JSON, tags=["service"])
+async def register_counts(state: State) -> dict[str, int]:
+    """How much is in the register: aggregate counts, no personal data."""
+    row = await state.pool.fetchrow(COUNTS)
+    return dict(row)
+
+
+def route_handlers() -> list:
+    from licensing.api import ROUTES as API_ROUTES
+
+    return [health, ready, register_counts, *API_ROUTES]
+
+
+def lifespans(settings: Settings) -> list:
+    @contextlib.asynccontextmanager
+    async def database(app: Litestar):
+        service_url, _ = await db.urls(settings)
+        app.state.pool = await db.create_pool(service_url, min_size=settings.pool_min,
+                                              max_size=settings.pool_max)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    # The scheduler (added by alerts) comes after the pool, so it stops first.
+    return [database, *extra_lifespans(settings)]
+
+
+def extra_lifespans(settings: Settings) -> list:
+    return []
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load()
+    return Litestar(
+        route_handlers=route_handlers(),
+        lifespan=lifespans(settings),
+        dependencies={"conn": Provide(provide_conn)},
+        middleware=[auth.PrincipalMiddleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="Crosscheck API", version="1.0.0", path="/schema",
+            description="The national register of taxi and private hire driver licensing.",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+    )

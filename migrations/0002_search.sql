@@ -1,0 +1,2 @@
+-- Reserved for the search work; filled in before release.
+SELECT 1;

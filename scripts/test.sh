@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs the whole suite: scripts/test.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+exec .venv/bin/python -m pytest "$@"

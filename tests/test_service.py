@@ -1,0 +1,31 @@
+"""The service answers: health, readiness and the register counts page."""
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from licensing.app import create_app
+from licensing.settings import load
+
+
+@pytest.fixture
+async def client(db_url):
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def test_the_service_is_healthy_and_ready(client):
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    assert (await client.get("/ready")).json() == {"status": "ready"}
+
+
+async def test_the_counts_page_shows_the_authorities_and_an_empty_register(client):
+    counts = (await client.get("/register-counts")).json()
+    assert counts == {"authorities": 286, "drivers": 0, "current_licences": 0, "register_entries": 0}
+
+
+async def test_the_openapi_document_is_served(client):
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Crosscheck API"
