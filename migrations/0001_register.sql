@@ -357,12 +357,17 @@ CREATE TABLE audit_log (
     purpose text CHECK (purpose IN ('new_application', 'renewal', 's5_investigation', 'enforcement', 'other')),
     case_reference text CHECK (length(case_reference) <= 60),
     driver_id bigint,
+    -- A search writes one row per driver it returned (driver_id set; one row with driver_id
+    -- NULL when it found nobody), all sharing search_id. A driver recorded after a search that
+    -- found nobody gets a row linking that search_id to the new driver.
+    search_id uuid,
     subject text NOT NULL DEFAULT '',  -- what kind of record, and its id: never personal data
     detail jsonb NOT NULL DEFAULT '{}',
     retention_ends_on date NOT NULL DEFAULT (current_date + interval '11 years')::date
 );
 CREATE INDEX audit_log_authority_time ON audit_log (authority_id, at);
 CREATE INDEX audit_log_search ON audit_log (authority_id, driver_id, at) WHERE action = 'search';
+CREATE INDEX audit_log_search_id ON audit_log (search_id) WHERE search_id IS NOT NULL;
 
 -- Append-only: updates never, deletes only from the retention housekeeping function.
 CREATE FUNCTION refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,0 +1,2 @@
+-- Reserved for the access work; filled in before release.
+SELECT 1;
