@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from licensing import auth, db
+from licensing.pages import PUBLIC_PAGES
 from licensing.problems import EXCEPTION_HANDLERS
 from licensing.settings import Settings, load
 
@@ -21,6 +22,7 @@ log = logging.getLogger("crosscheck")
 
 # Paths that need no sign-in. Every other route must carry a guard (tests/test_access.py).
 PUBLIC_PATHS = {"/health", "/ready", "/schema", "/register-counts"}
+PUBLIC_PATHS |= PUBLIC_PAGES
 
 
 async def provide_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
@@ -59,8 +61,9 @@ async def register_counts(state: State) -> dict[str, int]:
 
 def route_handlers() -> list:
     from licensing.api import ROUTES as API_ROUTES
+    from licensing.pages import PAGES
 
-    return [health, ready, register_counts, *API_ROUTES]
+    return [health, ready, register_counts, *API_ROUTES, *PAGES]
 
 
 def lifespans(settings: Settings) -> list:

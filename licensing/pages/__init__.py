@@ -1,0 +1,37 @@
+"""The officer pages: GOV.UK Design System pages over the registry's functions.
+
+PAGES is the explicit list of handlers the app adds (licensing.app.route_handlers). Page
+handlers call registry functions directly, not the HTTP API; their errors render as GOV.UK
+pages (licensing.pages.errors), never as problem+json.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.static_files import create_static_files_router
+
+from licensing import auth
+from licensing.assets import TARGET as GOVUK_ASSETS
+from licensing.pages import account, errors, sessions
+
+APP_ASSETS = GOVUK_ASSETS.parent / "app"
+
+if sessions.authenticate not in auth.AUTHENTICATORS:
+    auth.AUTHENTICATORS.append(sessions.authenticate)
+
+# Paths that need no sign-in (added to licensing.app.PUBLIC_PATHS).
+PUBLIC_PAGES = {"/sign-in", "/signed-out", "/assets"}
+
+pages_router = Router(
+    path="/",
+    route_handlers=[*account.ROUTES],
+    exception_handlers=errors.EXCEPTION_HANDLERS,
+    include_in_schema=False,
+)
+
+# GOV.UK Frontend (copied from node_modules by `python -m licensing.assets`) and our own few.
+assets_router = create_static_files_router(
+    path="/assets", directories=[APP_ASSETS, GOVUK_ASSETS], include_in_schema=False,
+    cache_control=None, name="assets")
+
+PAGES = [pages_router, assets_router]

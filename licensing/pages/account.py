@@ -1,0 +1,147 @@
+"""Signing in and out, the page after a session ends, and the start page."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request, Response, get, post
+
+from licensing import auth
+from licensing.pages import sessions
+from licensing.pages.forms import Form
+from licensing.pages.render import Conn, page, redirect
+
+# TODO(access): use registry.accounts' password helpers once they are on main.
+_hasher = PasswordHasher()
+# Verified against when no account has the email, so a wrong email takes as long as a
+# wrong password and timing does not reveal which addresses have accounts.
+_NO_ACCOUNT = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _NO_ACCOUNT, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+USER_BY_EMAIL = "SELECT id, password_hash FROM app_user WHERE email = $1 AND active"
+REHASH = "UPDATE app_user SET password_hash = $2 WHERE id = $1"
+
+WRONG = "Enter a correct email address and password"
+TOO_MANY = ("You have tried to sign in too many times. Wait 15 minutes, then try again. "
+            "If you have forgotten your password, ask your administrator to reset it.")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (never //elsewhere or a full address) may follow sign-in."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+def _sign_in_page(request: Request, form: Form, status_code: int = 200) -> Response:
+    settings = request.app.state.settings
+    token = secrets.token_urlsafe(32)
+    return page("sign_in.html", request, status_code=status_code, title="Sign in", form=form,
+                csrf_token=token, next_path=safe_next(request.query_params.get("next")),
+                cookies=[sessions.signin_cookie(settings, token)])
+
+
+@get("/sign-in", sync_to_thread=False)
+def sign_in_form(request: Request) -> Response:
+    if request.user is not None:
+        return redirect(safe_next(request.query_params.get("next")))
+    return _sign_in_page(request, Form())
+
+
+@post("/sign-in")
+async def sign_in(request: Request, conn: Conn) -> Response:
+    settings = request.app.state.settings
+    data = await request.form()
+    form = Form({key: data.getall(key) for key in ("email",) if key in data})
+    sent_token = data.get("csrf_token")
+    if not sessions.same_token(sent_token, request.cookies.get(sessions.signin_cookie_name(settings))):
+        form.add_error("email", "Your sign-in page had expired. Enter your email address and password again")
+        return _sign_in_page(request, form, 400)
+    email = form.required("email", "Enter your email address")
+    password = data.get("password") or ""
+    if not password:
+        form.add_error("password", "Enter your password")
+    if not form.ok:
+        return _sign_in_page(request, form, 400)
+
+    address = sessions.client_address(request.client.host if request.client else None)
+    if await sessions.too_many_failures(conn, email, address):
+        form.add_error("email", TOO_MANY)
+        return _sign_in_page(request, form, 429)
+    user = await conn.fetchrow(USER_BY_EMAIL, email) if len(email) <= 320 else None
+    # argon2 takes a fifth of a second of CPU on purpose: keep it off the event loop
+    if not await asyncio.to_thread(_verify, user["password_hash"] if user else None, password):
+        await sessions.note_attempt(conn, email, address, False)
+        form.add_error("email", WRONG)
+        return _sign_in_page(request, form, 400)
+
+    async with conn.transaction():
+        await sessions.note_attempt(conn, email, address, True)
+        if _hasher.check_needs_rehash(user["password_hash"]):
+            await conn.execute(REHASH, user["id"], await asyncio.to_thread(_hasher.hash, password))
+        await conn.execute(sessions.FORGET_ATTEMPTS)
+        token = await sessions.start(conn, user["id"])
+    return redirect(safe_next(request.query_params.get("next")),
+                    cookies=[sessions.session_cookie(settings, token),
+                             sessions.signin_cookie(settings, None)])
+
+
+@post("/sign-out", guards=[auth.signed_in])
+async def sign_out(request: Request, conn: Conn) -> Response:
+    from licensing.pages.forms import read_form
+
+    await read_form(request)
+    await sessions.end(conn, request.scope["web_session"].token_hash)
+    return redirect("/signed-out", cookies=[sessions.session_cookie(request.app.state.settings, None)])
+
+
+@get("/signed-out", sync_to_thread=False)
+def signed_out(request: Request) -> Response:
+    expired = request.query_params.get("expired") == "1"
+    return page("signed_out.html", request,
+                title="You have been signed out" if expired else "You have signed out",
+                expired=expired, idle_minutes=int(sessions.IDLE.total_seconds() // 60),
+                absolute_hours=int(sessions.ABSOLUTE.total_seconds() // 3600),
+                cookies=[sessions.session_cookie(request.app.state.settings, None)])
+
+
+AUTHORITY_NAME = "SELECT name FROM authority WHERE id = $1"
+
+CARDS = {
+    "licensing_officer": [
+        ("Search the register", "/search",
+         "Before granting or renewing a licence: by licence or NI number, or by name and date of birth."),
+        ("Record a driver", "/drivers/new", "Add a driver who is not yet on the register."),
+        ("Alerts", "/alerts", "Your residents licensed elsewhere, and adverse decisions about drivers you license."),
+        ("Information requests", "/requests", "Requests to you and from you, with their 20 working day clocks."),
+    ],
+    "dpo": [("Audit log", "/audit", "Who searched and opened which records, and why.")],
+    "dft_analyst": [("Compliance summary", "/compliance",
+                     "Per authority and national figures, with a CSV download.")],
+    "admin": [("Users", "/admin/users", "Accounts and their roles."),
+              ("Authorities", "/admin/authorities", "Alert mailboxes and how alerts are delivered."),
+              ("Dead alerts", "/admin/dead-alerts", "Alerts that could not be delivered, to resend.")],
+}
+
+
+@get("/", guards=[auth.signed_in])
+async def home(request: Request, conn: Conn) -> Response:
+    principal = request.user
+    authority_name = (await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
+                      if principal.authority_id else None)
+    cards = [{"title": t, "href": h, "text": x} for t, h, x in CARDS.get(principal.role, [])]
+    return page("home.html", request, title="Crosscheck", authority_name=authority_name,
+                cards=cards)
+
+
+ROUTES = [sign_in_form, sign_in, sign_out, signed_out, home]

@@ -1,0 +1,173 @@
+"""Reading submitted forms: the CSRF check every POST passes, and the errors a form shows.
+
+A Form keeps what was typed (to show it again) and a list of (field, message) errors; the
+templates turn those into the GOV.UK error summary at the top and an inline message at each
+field. Field names are the API's field names, so errors the registry raises (which name the
+API's fields) land on the right input.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from litestar import Request
+from litestar.exceptions import PermissionDeniedException
+
+from licensing.pages import sessions
+
+
+class CSRFError(PermissionDeniedException):
+    """The form did not carry this session's token: it may have been sent from another site."""
+
+
+async def read_form(request: Request) -> "Form":
+    """The submitted form, once its CSRF token matches the session's."""
+    data = await request.form()
+    session = request.scope.get("web_session")
+    sent = data.get("csrf_token")
+    if session is None or not sessions.same_token(sent, session.csrf_token):
+        raise CSRFError("The form could not be accepted. Go back, reload the page and try again.")
+    return Form({key: data.getall(key) for key in data.keys() if key != "csrf_token"})
+
+
+class Form:
+    """Submitted values (each a list, as forms send them) and the errors found in them."""
+
+    def __init__(self, values: dict[str, list[str]] | None = None) -> None:
+        self.values = values or {}
+        self.errors: list[tuple[str, str]] = []
+        self.anchors: dict[str, str] = {}
+
+    # what was sent ------------------------------------------------------------------------
+
+    def get(self, name: str, default: str = "") -> str:
+        found = self.values.get(name)
+        return found[0].strip() if found else default
+
+    def getall(self, name: str) -> list[str]:
+        return [value.strip() for value in self.values.get(name, []) if value.strip()]
+
+    def __getitem__(self, name: str) -> str:
+        return self.get(name)
+
+    # errors ------------------------------------------------------------------------------
+
+    def add_error(self, field: str, message: str, anchor: str | None = None) -> None:
+        """Record an error; the first message for a field wins (GOV.UK shows one per field)."""
+        if self.error(field) is None:
+            self.errors.append((field, message))
+            if anchor:
+                self.anchors[field] = anchor
+
+    def error(self, field: str) -> str | None:
+        for name, message in self.errors:
+            if name == field:
+                return message
+        return None
+
+    def error_message(self, field: str) -> dict | None:
+        """The errorMessage parameter for a GOV.UK macro, or None."""
+        message = self.error(field)
+        return {"text": message} if message else None
+
+    def summary(self) -> list[dict]:
+        """The errorList of the GOV.UK error summary: each links to its field."""
+        return [{"text": message, "href": "#" + self.anchors.get(field, field)}
+                for field, message in self.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def take(self, exc: Exception, fields: dict[str, str] | None = None) -> None:
+        """Add the errors a registry or identifier error carries, renaming fields the form
+        names differently (fields maps the registry's name to the form's)."""
+        fields = fields or {}
+        for field, message in field_errors(exc):
+            self.add_error(fields.get(field, field), message)
+
+    # typed readers, each adding a GOV.UK style message when the value is wrong --------------
+
+    def required(self, name: str, message: str) -> str:
+        value = self.get(name)
+        if not value:
+            self.add_error(name, message)
+        return value
+
+    def choice(self, name: str, allowed, message: str, *, required: bool = True) -> str | None:
+        value = self.get(name)
+        if value in allowed:
+            return value
+        if value or required:
+            self.add_error(name, message)
+        return None
+
+    def choices(self, name: str, allowed, message: str) -> list[str]:
+        values = self.getall(name)
+        if not values or any(value not in allowed for value in values):
+            self.add_error(name, message)
+            return []
+        return values
+
+    def date(self, name: str, label: str, *, required: bool = True,
+             past: bool = False) -> date | None:
+        """A GOV.UK date input (name-day, name-month, name-year)."""
+        parts = {part: self.get(f"{name}-{part}") for part in ("day", "month", "year")}
+        lower = label[0].lower() + label[1:]
+        if not any(parts.values()):
+            if required:
+                self.add_error(name, f"Enter {lower}", f"{name}-day")
+            return None
+        missing = [part for part, value in parts.items() if not value]
+        if missing:
+            self.add_error(name, f"{label} must include a {' and '.join(missing)}",
+                           f"{name}-{missing[0]}")
+            return None
+        if not all(re.fullmatch(r"\d{1,4}", value) for value in parts.values()) \
+                or len(parts["year"]) != 4:
+            self.add_error(name, f"{label} must be a real date", f"{name}-day")
+            return None
+        try:
+            value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            self.add_error(name, f"{label} must be a real date", f"{name}-day")
+            return None
+        if past and value > date.today():
+            self.add_error(name, f"{label} must be today or in the past", f"{name}-day")
+            return None
+        return value
+
+    def integer(self, name: str, message: str, *, required: bool = True) -> int | None:
+        value = self.get(name)
+        if not value:
+            if required:
+                self.add_error(name, message)
+            return None
+        if not re.fullmatch(r"\d{1,12}", value):
+            self.add_error(name, message)
+            return None
+        return int(value)
+
+    def anchor(self, field: str) -> str:
+        return self.anchors.get(field, field)
+
+
+def field_errors(exc: Exception) -> list[tuple[str, str]]:
+    """(field, message) pairs from the errors the registry raises: an exception with
+    `errors` (FieldError-like objects or pairs) or with `field` and `message`."""
+    found = []
+    for item in getattr(exc, "errors", None) or []:
+        if isinstance(item, tuple):
+            found.append((str(item[0]), str(item[1])))
+        else:
+            found.append((item.field, item.message))
+    if not found and hasattr(exc, "field") and hasattr(exc, "message"):
+        found.append((exc.field, exc.message))
+    return found
+
+
+def date_parts(value: date | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}

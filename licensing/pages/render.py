@@ -1,0 +1,131 @@
+"""Rendering pages: one Jinja environment with the GOV.UK Frontend macros, and the headers
+every page carries.
+
+govuk-frontend-jinja's base template needs ChainableUndefined (it reads attributes of
+parameters that may be missing), and a custom Environment must turn autoescaping on itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
+                    PackageLoader, PrefixLoader, select_autoescape)
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+
+from licensing.auth import Principal
+
+# The request's pooled connection (licensing.app.provide_conn), named explicitly.
+Conn = NamedDependency[asyncpg.Connection]
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LONDON = ZoneInfo("Europe/London")
+SERVICE_NAME = "Crosscheck"
+
+# What each role sees in the service navigation, in order: (text, href).
+NAVIGATION = {
+    "licensing_officer": [("Search", "/search"), ("Record a driver", "/drivers/new"),
+                          ("Alerts", "/alerts"), ("Information requests", "/requests")],
+    "dpo": [("Audit log", "/audit")],
+    "dft_analyst": [("Compliance", "/compliance")],
+    "admin": [("Users", "/admin/users"), ("Authorities", "/admin/authorities"),
+              ("Dead alerts", "/admin/dead-alerts")],
+}
+
+
+def long_date(value: date | datetime | None) -> str:
+    """GOV.UK style: 5 January 2026 (and the time, for moments: 5 January 2026 at 2:05pm)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(LONDON)
+        clock = local.strftime("%I:%M%p").lstrip("0").lower()
+        return f"{local.day} {local:%B %Y} at {clock}"
+    return f"{value.day} {value:%B %Y}"
+
+
+def humanise(value: str | None) -> str:
+    """A code such as 'private_hire' as words: 'Private hire'."""
+    return (value or "").replace("_", " ").capitalize()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([
+            FileSystemLoader(TEMPLATES),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+        ]),
+        autoescape=select_autoescape(("html", "svg", "xml"), default_for_string=True),
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["humanise"] = humanise
+    return env
+
+
+ENV = _environment()
+
+
+def navigation(principal: Principal | None, path: str) -> list[dict]:
+    if principal is None:
+        return []
+    items = []
+    for text, href in NAVIGATION.get(principal.role, []):
+        current = path == href
+        active = current or path.startswith(href + "/")
+        items.append({"text": text, "href": href, "current": current, "active": active})
+    return items
+
+
+def security_headers(nonce: str) -> dict[str, str]:
+    # Pages show personal data: nothing is cached, nothing frames them, scripts only from us.
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+    }
+
+
+def render_html(template: str, request: Request | None = None, **context) -> str:
+    principal = request.scope.get("user") if request is not None else None
+    session = request.scope.get("web_session") if request is not None else None
+    path = request.url.path if request is not None else "/"
+    base = {
+        "serviceName": SERVICE_NAME,
+        "principal": principal,
+        "csrf_token": session.csrf_token if session else context.pop("csrf_token", ""),
+        "navigation": navigation(principal, path),
+        "current_path": path,
+        "today": date.today(),
+    }
+    base.update(context)
+    return ENV.get_template(template).render(**base)
+
+
+def page(template: str, request: Request | None = None, *, status_code: int = 200,
+         cookies: list | None = None, **context) -> Response:
+    """A full page as an HTML response, with the security headers."""
+    nonce = secrets.token_urlsafe(16)
+    html = render_html(template, request, cspNonce=nonce, **context)
+    return Response(content=html, status_code=status_code, media_type="text/html; charset=utf-8",
+                    headers=security_headers(nonce), cookies=cookies or [])
+
+
+def redirect(path: str, *, cookies: list | None = None) -> Redirect:
+    """After a POST, always 303 See Other, so a refresh never repeats the POST."""
+    return Redirect(path=path, status_code=303, cookies=cookies or [],
+                    headers={"Cache-Control": "no-store"})

@@ -1,0 +1,112 @@
+"""Officers sign in with email and password; sessions end on sign-out or when idle."""
+
+from __future__ import annotations
+
+from tests.pages.conftest import PASSWORD, csrf_of, make_account, post_form, sign_in
+
+
+async def test_a_visitor_is_sent_to_sign_in_and_comes_back_after(client, officer):
+    response = await client.get("/?from=test")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2F%3Ffrom%3Dtest"
+    signed = await sign_in(client, officer, next_path="%2F%3Ffrom%3Dtest")
+    assert signed.headers["location"] == "/?from=test"
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "Signed in as Test Officer, Rotherham" in home.text
+
+
+async def test_the_session_cookie_is_secure_http_only_and_lax(db_url, conn):
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+    from licensing.settings import load
+
+    user = await make_account(conn)
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+        client.follow_redirects = False
+        page = await client.get("/sign-in")
+        response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
+                                                       "email": user["email"], "password": PASSWORD})
+        cookie = next(value for value in response.headers.get_list("set-cookie")
+                      if value.startswith("__Host-crosscheck="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert "Path=/" in cookie and "Domain" not in cookie
+
+
+async def test_a_wrong_password_shows_the_error_summary_and_starts_no_session(client, officer, conn):
+    page = await client.get("/sign-in")
+    response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
+                                                    "email": officer["email"], "password": "wrong"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert 'href="#email">Enter a correct email address and password' in response.text
+    assert await conn.fetchval("SELECT count(*) FROM web_session") == 0
+    assert (await client.get("/")).status_code == 303
+
+
+async def test_an_empty_sign_in_names_both_fields(client):
+    page = await client.get("/sign-in")
+    response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text)})
+    assert response.status_code == 400
+    assert 'href="#email">Enter your email address' in response.text
+    assert 'href="#password">Enter your password' in response.text
+    assert "<title>Error: Sign in" in response.text
+
+
+async def test_a_sign_in_without_the_form_token_is_refused(client, officer, conn):
+    await client.get("/sign-in")
+    response = await client.post("/sign-in", data={"email": officer["email"], "password": PASSWORD})
+    assert response.status_code == 400
+    assert "sign-in page had expired" in response.text
+    assert await conn.fetchval("SELECT count(*) FROM web_session") == 0
+
+
+async def test_sign_in_attempts_are_limited(client, officer, conn):
+    for _ in range(5):
+        page = await client.get("/sign-in")
+        await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
+                                            "email": officer["email"], "password": "guess"})
+    page = await client.get("/sign-in")
+    response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
+                                                    "email": officer["email"], "password": PASSWORD})
+    assert response.status_code == 429
+    assert "too many times" in response.text
+    assert await conn.fetchval("SELECT count(*) FROM web_session") == 0
+
+
+async def test_signing_out_ends_the_session(client, officer, conn):
+    await sign_in(client, officer)
+    response = await post_form(client, "/sign-out", {}, from_path="/")
+    assert response.status_code == 303 and response.headers["location"] == "/signed-out"
+    assert await conn.fetchval("SELECT count(*) FROM web_session WHERE ended_at IS NOT NULL") == 1
+    assert (await client.get("/")).status_code == 303
+
+
+async def test_an_idle_session_ends_with_a_clear_page(client, officer, conn):
+    await sign_in(client, officer)
+    await conn.execute("UPDATE web_session SET last_seen_at = now() - interval '31 minutes'")
+    response = await client.get("/")
+    assert response.headers["location"] == "/signed-out?expired=1"
+    page = await client.get("/signed-out?expired=1")
+    assert "You have been signed out" in page.text
+    assert "30 minutes" in page.text
+
+
+async def test_a_form_without_the_session_token_is_refused(client, officer, conn):
+    await sign_in(client, officer)
+    response = await client.post("/sign-out", data={"csrf_token": "forged"})
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.text
+    assert await conn.fetchval("SELECT count(*) FROM web_session WHERE ended_at IS NULL") == 1
+
+
+async def test_the_api_ignores_the_session_cookie(client, officer):
+    await sign_in(client, officer)
+    assert (await client.get("/")).status_code == 200
+    # the cookie signs in pages only; API callers use tokens
+    from licensing.pages.sessions import authenticate
+    scope = {"type": "http", "path": "/api/v1/anything", "headers": [
+        (b"cookie", f"crosscheck={client.cookies.get('crosscheck')}".encode())]}
+    assert await authenticate(scope, None) is None
