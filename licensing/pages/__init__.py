@@ -20,7 +20,7 @@ if sessions.authenticate not in auth.AUTHENTICATORS:
     auth.AUTHENTICATORS.append(sessions.authenticate)
 
 # Paths that need no sign-in (added to licensing.app.PUBLIC_PATHS).
-PUBLIC_PAGES = {"/sign-in", "/signed-out", "/assets"}
+PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/assets"}
 
 pages_router = Router(
     path="/",

@@ -144,4 +144,14 @@ async def home(request: Request, conn: Conn) -> Response:
                 cards=cards)
 
 
-ROUTES = [sign_in_form, sign_in, sign_out, signed_out, home]
+@get("/accessibility", sync_to_thread=False)
+def accessibility(request: Request) -> Response:
+    return page("accessibility.html", request, title="Accessibility statement for Crosscheck")
+
+
+@get("/privacy", sync_to_thread=False)
+def privacy(request: Request) -> Response:
+    return page("privacy.html", request, title="Privacy notice for Crosscheck")
+
+
+ROUTES = [sign_in_form, sign_in, sign_out, signed_out, home, accessibility, privacy]
