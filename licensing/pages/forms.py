@@ -38,6 +38,8 @@ class Form:
         self.values = values or {}
         self.errors: list[tuple[str, str]] = []
         self.anchors: dict[str, str] = {}
+        # the fields the page shows; an error about any other field has no link to follow
+        self.fields: set[str] = set()
 
     # what was sent ------------------------------------------------------------------------
 
@@ -73,7 +75,8 @@ class Form:
 
     def summary(self) -> list[dict]:
         """The errorList of the GOV.UK error summary: each links to its field."""
-        return [{"text": message, "href": "#" + self.anchors.get(field, field)}
+        return [{"text": message, "href": "#" + self.anchor(field)}
+                if not self.fields or field in self.fields else {"text": message}
                 for field, message in self.errors]
 
     @property
@@ -85,7 +88,7 @@ class Form:
         names differently (fields maps the registry's name to the form's)."""
         fields = fields or {}
         for field, message in field_errors(exc):
-            self.add_error(fields.get(field, field), message)
+            self.add_error(fields.get(field, field) if field else "", message)
 
     # typed readers, each adding a GOV.UK style message when the value is wrong --------------
 
@@ -138,6 +141,16 @@ class Form:
             return None
         return value
 
+    def iso_date(self, name: str, label: str) -> str | None:
+        """A date input as the registry takes it (2024-03-31), None when left blank. When the
+        parts do not make a date, the page's message is recorded and a value the registry
+        refuses is returned, so nothing is written and both sets of errors are shown."""
+        self.anchors.setdefault(name, f"{name}-day")
+        if not any(self.get(f"{name}-{part}") for part in ("day", "month", "year")):
+            return None
+        value = self.date(name, label, required=False)
+        return value.isoformat() if value else "not a date"
+
     def integer(self, name: str, message: str, *, required: bool = True) -> int | None:
         value = self.get(name)
         if not value:
@@ -162,8 +175,8 @@ def field_errors(exc: Exception) -> list[tuple[str, str]]:
             found.append((str(item[0]), str(item[1])))
         else:
             found.append((item.field, item.message))
-    if not found and hasattr(exc, "field") and hasattr(exc, "message"):
-        found.append((exc.field, exc.message))
+    if not found and hasattr(exc, "message"):
+        found.append((getattr(exc, "field", None) or "", exc.message))
     return found
 
 

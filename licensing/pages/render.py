@@ -39,6 +39,28 @@ NAVIGATION = {
 }
 
 
+# Words for the register's codes, as officers say them.
+LABELS = {
+    "purpose": {"new_application": "New application", "renewal": "Renewal",
+                "s5_investigation": "Looking into information reported under section 5",
+                "enforcement": "Enforcement", "other": "Other"},
+    "category": {"sexual_offence": "Sexual offence", "harassment": "Harassment",
+                 "harm": "Caused physical or psychological harm",
+                 "offence_risk_of_harm": "Offence with a risk of harm",
+                 "equality_act": "Discrimination, harassment or victimisation (Equality Act 2010)",
+                 "road_safety": "Road safety"},
+    "decision": {"refused": "Refused a new licence", "refused_renewal": "Refused a renewal",
+                 "suspended": "Suspended", "revoked": "Revoked"},
+    "kind": {"hackney_carriage": "Hackney carriage driver", "private_hire": "Private hire driver",
+             "dual": "Dual (hackney carriage and private hire) driver"},
+    "status": {"in_force": "In force", "appeal_allowed": "Appeal allowed",
+               "later_granted": "Later granted", "current": "Current"},
+    "reply": {"no_action": "No action", "warning": "Warning", "suspended": "Suspended",
+              "revoked": "Revoked", "other": "Other"},
+    "name_kind": {"current": "Current name", "former": "Former name", "alias": "Also known as"},
+}
+
+
 def long_date(value: date | datetime | None) -> str:
     """GOV.UK style: 5 January 2026 (and the time, for moments: 5 January 2026 at 2:05pm)."""
     if value is None:
@@ -68,6 +90,7 @@ def _environment() -> Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["humanise"] = humanise
+    env.globals["labels"] = LABELS
     return env
 
 
