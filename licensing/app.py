@@ -85,12 +85,12 @@ def extra_lifespans(settings: Settings) -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
-    logging_config.configure()
     app = Litestar(
         route_handlers=route_handlers(),
         lifespan=lifespans(settings),
         dependencies={"conn": Provide(provide_conn)},
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
+        logging_config=logging_config.litestar_logging(),
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

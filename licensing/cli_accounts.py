@@ -239,8 +239,9 @@ DEMO_ACCOUNTS = (
 
 
 async def ensure_demo_accounts(conn: asyncpg.Connection, password: str) -> list[tuple[accounts.User, str]]:
-    """Create the demo accounts if absent, set their password, and give each a fresh token
-    (earlier demo tokens are revoked: a token cannot be shown twice)."""
+    """Create the demo accounts if absent (with `password`), and give each a fresh token
+    (earlier demo tokens are revoked: a token cannot be shown twice). An account that exists
+    keeps its password: `crosscheck user password` changes it."""
     issued = []
     for email, name, role, authority in DEMO_ACCOUNTS:
         user = await accounts.user_by_email(conn, email)
@@ -249,8 +250,6 @@ async def ensure_demo_accounts(conn: asyncpg.Connection, password: str) -> list[
                 if authority else None
             user = await accounts.create_user(conn, email=email, display_name=name, role=role,
                                               authority_code=code, password=password)
-        else:
-            await accounts.set_password(conn, user.id, password)
         if not user.active:
             continue
         async with conn.transaction():

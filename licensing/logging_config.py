@@ -12,6 +12,7 @@ import logging
 import os
 import time
 
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,16 +21,20 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 request_log = logging.getLogger(LOGGER + ".request")
 
 
-def configure(level: str | None = None) -> None:
-    """Send the service's logs to stderr once (the root logger and other libraries untouched)."""
-    logger = logging.getLogger(LOGGER)
+def litestar_logging(level: str | None = None) -> LoggingConfig:
+    """Litestar's logging set-up with our format and level. Exceptions are never logged with
+    their message or traceback by litestar: messages can echo submitted values."""
     name = (level or os.environ.get("CROSSCHECK_LOG_LEVEL") or "INFO").upper()
-    logger.setLevel(getattr(logging, name, logging.INFO))
-    if not any(getattr(h, "crosscheck", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
-        handler.crosscheck = True
-        logger.addHandler(handler)
+    if name not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        name = "INFO"
+    return LoggingConfig(
+        formatters={"standard": {"format": FORMAT}},
+        loggers={
+            "litestar": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False},
+            LOGGER: {"level": name, "propagate": True},  # to the root's handler, once
+        },
+        log_exceptions="never",
+    )
 
 
 class RequestLog(ASGIMiddleware):

@@ -15,7 +15,8 @@ import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from licensing import auth, db
@@ -25,9 +26,10 @@ from registry.accounts import AccountError
 from registry.authorities import by_code
 
 INT4_MAX = 2**31 - 1
-UserId = Annotated[int, Parameter(description="The account's id")]
-TokenId = Annotated[int, Parameter(description="The token's id")]
-AuthorityCode = Annotated[str, Parameter(description="ONS GSS code (or TFL); former codes work too")]
+Conn = NamedDependency[asyncpg.Connection]
+UserId = Annotated[int, PathParameter(description="The account's id")]
+TokenId = Annotated[int, PathParameter(description="The token's id")]
+AuthorityCode = Annotated[str, PathParameter(description="ONS GSS code (or TFL); former codes work too")]
 Role = Literal["licensing_officer", "dpo", "dft_analyst", "admin"]
 
 
@@ -56,7 +58,7 @@ class Me(msgspec.Struct, frozen=True):
 
 
 @get("/api/v1/me", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, tags=["accounts"])
-async def me(request: Request, conn: asyncpg.Connection) -> Me:
+async def me(request: Request, conn: Conn) -> Me:
     """The caller's own account: who they are, their role and their authority."""
     principal = auth.current(request)
     user = await accounts.get_user(conn, principal.user_id)
@@ -100,10 +102,10 @@ async def _user_or_404(conn: asyncpg.Connection, user_id: int) -> accounts.User:
 
 @get("/api/v1/users", guards=[auth.admin], tags=["accounts"])
 async def list_users(
-    conn: asyncpg.Connection,
-    authority: Annotated[str | None, Parameter(description="Only this authority's users (code)",
-                                               max_length=20)] = None,
-    active: bool | None = None,
+    conn: Conn,
+    authority: Annotated[str | None, QueryParameter(description="Only this authority's users (code)",
+                                                    max_length=20)] = None,
+    active: FromQuery[bool | None] = None,
 ) -> list[UserOut]:
     """Every account, optionally one authority's, optionally only active or inactive ones."""
     authority_id = None
@@ -117,7 +119,7 @@ async def list_users(
 
 
 @post("/api/v1/users", guards=[auth.admin], tags=["accounts"])
-async def create_user(request: Request, conn: asyncpg.Connection, data: NewUser) -> UserOut:
+async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> UserOut:
     """Add an account. Officers and data protection officers need their authority's code."""
     principal = auth.current(request)
     async with conn.transaction():
@@ -134,7 +136,7 @@ async def create_user(request: Request, conn: asyncpg.Connection, data: NewUser)
 
 @post("/api/v1/users/{user_id:int}/deactivation", guards=[auth.admin], status_code=200,
       tags=["accounts"])
-async def deactivate_user(request: Request, conn: asyncpg.Connection, user_id: UserId) -> UserOut:
+async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> UserOut:
     """Switch an account off: it can no longer sign in, and its tokens are revoked."""
     principal = auth.current(request)
     await _user_or_404(conn, user_id)
@@ -180,15 +182,15 @@ def _token_out(token: accounts.TokenInfo) -> TokenOut:
 
 
 @get("/api/v1/users/{user_id:int}/tokens", guards=[auth.admin], tags=["accounts"])
-async def list_tokens(conn: asyncpg.Connection, user_id: UserId) -> list[TokenOut]:
+async def list_tokens(conn: Conn, user_id: UserId) -> list[TokenOut]:
     """A user's API tokens, newest first: ids, labels and dates, never the tokens."""
     await _user_or_404(conn, user_id)
     return [_token_out(t) for t in await accounts.list_tokens(conn, user_id)]
 
 
 @post("/api/v1/users/{user_id:int}/tokens", guards=[auth.admin], tags=["accounts"])
-async def issue_token(request: Request, conn: asyncpg.Connection, user_id: UserId,
-                      data: NewToken) -> IssuedToken:
+async def issue_token(request: Request, conn: Conn, user_id: UserId,
+                      data: JSONBody[NewToken]) -> IssuedToken:
     """Issue an API token for a machine client acting as this user (shown once, here)."""
     principal = auth.current(request)
     user = await _user_or_404(conn, user_id)
@@ -208,7 +210,7 @@ async def issue_token(request: Request, conn: asyncpg.Connection, user_id: UserI
 
 @post("/api/v1/tokens/{token_id:int}/revocation", guards=[auth.admin], status_code=200,
       tags=["accounts"])
-async def revoke_token(request: Request, conn: asyncpg.Connection, token_id: TokenId) -> TokenOut:
+async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> TokenOut:
     """Revoke a token at once (revoking it again changes nothing)."""
     principal = auth.current(request)
     async with conn.transaction():
@@ -240,8 +242,8 @@ ORDER BY name
 
 @get("/api/v1/authorities", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA,
      tags=["authorities"])
-async def list_authorities(conn: asyncpg.Connection,
-                           licenses_drivers: bool | None = None) -> list[AuthorityOut]:
+async def list_authorities(conn: Conn,
+                           licenses_drivers: FromQuery[bool | None] = None) -> list[AuthorityOut]:
     """The licensing authorities (reference data): code, name, nation and kind."""
     rows = await conn.fetch(AUTHORITIES, licenses_drivers)
     return [AuthorityOut(**dict(r)) for r in rows]
@@ -296,12 +298,12 @@ async def _settings(conn: asyncpg.Connection, authority_id: int) -> AuthoritySet
 
 
 @get("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
-async def authority_settings(conn: asyncpg.Connection, code: AuthorityCode) -> AuthoritySettings:
+async def authority_settings(conn: Conn, code: AuthorityCode) -> AuthoritySettings:
     """An authority's alert mailbox, delivery choice and information contact."""
     return await _settings(conn, await _authority_id(conn, code))
 
 
-def _check_patch(data: AuthorityPatch) -> list[FieldError]:
+def _check_patch(data: JSONBody[AuthorityPatch]) -> list[FieldError]:
     errors = []
     if isinstance(data.alert_email, str) and (
             not accounts.EMAIL.match(data.alert_email) or len(data.alert_email) > 254):
@@ -316,8 +318,8 @@ def _given(value):
 
 
 @patch("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
-async def update_authority(request: Request, conn: asyncpg.Connection, code: AuthorityCode,
-                           data: AuthorityPatch) -> AuthoritySettings:
+async def update_authority(request: Request, conn: Conn, code: AuthorityCode,
+                           data: JSONBody[AuthorityPatch]) -> AuthoritySettings:
     """Change where and how an authority receives alerts, and how to ask it for information."""
     principal = auth.current(request)
     authority_id = await _authority_id(conn, code)
@@ -344,15 +346,14 @@ class AuditPage(msgspec.Struct, frozen=True):
     next_cursor: str | None = None
 
 
-FromDate = Annotated[date | None, Parameter(query="from", description="First day, inclusive")]
-ToDate = Annotated[date | None, Parameter(query="to", description="Last day, inclusive")]
-ActionFilter = Annotated[str | None, Parameter(description="Only this action (search, view, ...)",
-                                               max_length=40)]
-UserFilter = Annotated[int | None, Parameter(query="user", description="Only this user's id",
-                                             ge=1, le=INT4_MAX)]
-Cursor = Annotated[str | None, Parameter(description="next_cursor from the previous page",
-                                         max_length=20)]
-Limit = Annotated[int, Parameter(ge=1, le=500, description="Entries per page")]
+FromDate = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
+ToDate = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
+ActionFilter = Annotated[str | None, QueryParameter(description="Only this action (search, view, ...)",
+                                                    max_length=40)]
+UserFilter = Annotated[int | None, QueryParameter(description="Only this user's id", ge=1, le=INT4_MAX)]
+Cursor = Annotated[str | None, QueryParameter(description="next_cursor from the previous page",
+                                              max_length=20)]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Entries per page")]
 
 
 def _filter(from_date: date | None, to_date: date | None, action: str | None,
@@ -378,7 +379,7 @@ def _own_authority(request: Request) -> int:
 
 
 @get("/api/v1/audit", guards=[auth.dpo], tags=["audit"])
-async def audit_entries(request: Request, conn: asyncpg.Connection, from_date: FromDate = None,
+async def audit_entries(request: Request, conn: Conn, from_date: FromDate = None,
                         to_date: ToDate = None, action: ActionFilter = None,
                         user: UserFilter = None, cursor: Cursor = None,
                         limit: Limit = 100) -> AuditPage:
@@ -394,7 +395,7 @@ async def audit_entries(request: Request, conn: asyncpg.Connection, from_date: F
                                   description="Every matching entry, newest first, as CSV"),
                 400: problem_spec("The request could not be read"),
                 422: problem_spec("A filter is wrong; `errors` names it")})
-async def audit_export(request: Request, conn: asyncpg.Connection, state: State,
+async def audit_export(request: Request, conn: Conn, state: State,
                        from_date: FromDate = None, to_date: ToDate = None,
                        action: ActionFilter = None, user: UserFilter = None) -> Response:
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
