@@ -132,6 +132,15 @@ def requires(*roles: str):
     return guard
 
 
+OTHER_AUTHORITY = "This record belongs to another licensing authority"
+
+
+def require_own_authority(principal: Principal, authority_id: int | None) -> None:
+    """An authority writes only its own records: call before changing one (403 otherwise)."""
+    if principal.authority_id is None or principal.authority_id != authority_id:
+        raise PermissionDeniedException(OTHER_AUTHORITY)
+
+
 officer = requires("licensing_officer")
 dpo = requires("dpo")
 dft = requires("dft_analyst")

@@ -117,6 +117,10 @@ async def matrix(cluster, template_url):
     await conn.close()
     app = create_app(load({"DATABASE_URL": url, "CROSSCHECK_SCHEDULER": "false"}))
     async with AsyncTestClient(app=app) as client:
+        # If the pages protect forms with a CSRF cookie, send it back so only guards decide.
+        await client.get("/health")
+        if csrf := client.cookies.get("csrftoken"):
+            headers = {name: {**h, "x-csrftoken": csrf} for name, h in headers.items()}
         yield client, headers
 
 
@@ -268,3 +272,24 @@ async def test_officers_and_analysts_cannot_read_the_audit_log(client, conn):
         caller = await make_user(conn, role=role, authority=authority)
         for path in ("/api/v1/audit", "/api/v1/audit.csv"):
             assert (await client.get(path, headers=caller["headers"])).status_code == 403
+
+
+async def test_the_api_reference_page_and_its_document_are_public(client):
+    page = await client.get("/schema")
+    document = (await client.get("/schema/openapi.json")).json()
+    create_user = document["paths"]["/api/v1/users"]["post"]["responses"]
+
+    assert page.status_code == 200 and "scalar" in page.text.lower()
+    assert {"201", "400", "401", "403", "422"} <= set(create_user)
+    assert "application/problem+json" in create_user["422"]["content"]
+
+
+async def test_an_officer_cannot_touch_another_authoritys_record(conn):
+    from litestar.exceptions import PermissionDeniedException
+
+    from licensing.auth import Principal, require_own_authority
+
+    officer = Principal(1, "licensing_officer", await authority_id(conn, "Sheffield"), "Sam")
+    require_own_authority(officer, await authority_id(conn, "Sheffield"))
+    with pytest.raises(PermissionDeniedException):
+        require_own_authority(officer, await authority_id(conn, "Rotherham"))

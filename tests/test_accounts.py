@@ -307,3 +307,21 @@ async def _signs_in(db_url: str, email: str, password: str) -> bool:
         return await accounts.verify_password(conn, email, password) is not None
     finally:
         await conn.close()
+
+
+async def test_account_and_token_changes_are_in_the_audit_log_without_personal_data(client, conn, admin):
+    created = (await client.post("/api/v1/users", headers=admin["headers"], json={
+        "email": "ola@bolton.gov.uk", "display_name": "Ola Nordmann", "role": "licensing_officer",
+        "authority_code": "E08000001"})).json()
+    token = (await client.post(f"/api/v1/users/{created['id']}/tokens", headers=admin["headers"],
+                               json={"label": "import"})).json()
+    await client.post(f"/api/v1/tokens/{token['id']}/revocation", headers=admin["headers"])
+    await client.post(f"/api/v1/users/{created['id']}/deactivation", headers=admin["headers"])
+    rows = await conn.fetch("SELECT action, user_id, authority_id, subject, detail::text FROM audit_log "
+                            "ORDER BY id")
+
+    assert [r["action"] for r in rows] == ["user_created", "token_issued", "token_revoked",
+                                           "user_deactivated"]
+    assert {r["user_id"] for r in rows} == {admin["id"]}
+    assert {r["authority_id"] for r in rows} == {await authority_id(conn, "Bolton")}
+    assert not any("Ola" in str(dict(r)) or "ola@" in str(dict(r)) for r in rows)

@@ -41,6 +41,8 @@ async def fuzz_database(cluster, template_url):
 
 @pytest.fixture(scope="module")
 def fuzz_app(fuzz_database):
+    from schemathesis.python import asgi
+
     url, headers = fuzz_database
     app = create_app(load({"DATABASE_URL": url, "CROSSCHECK_SCHEDULER": "false"}))
     callers = {}
@@ -48,7 +50,8 @@ def fuzz_app(fuzz_database):
         roles = admitted_roles(handler) or set()
         role = next((r for r in PREFERENCE if r in roles), None)
         callers[(method, route.path_format)] = headers.get(role, {})
-    return app, callers
+    yield app, callers
+    asgi.shutdown_lifespans()  # close the app's pool before the test cluster stops
 
 
 # The document is read from an app that never starts (no database needed to describe the API);
@@ -58,7 +61,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_the_api_keeps_the_promises_of_its_openapi_document(case, fuzz_app):
     app, callers = fuzz_app
     headers = callers.get((case.method.upper(), case.operation.path), {})
