@@ -10,7 +10,6 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from licensing.app import PUBLIC_PATHS, create_app
