@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request, Response, get, post
 
 from licensing import auth
 from licensing.pages import sessions
-from licensing.pages.forms import Form
+from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
-
-# TODO(access): use registry.accounts' password helpers once they are on main.
-_hasher = PasswordHasher()
-# Verified against when no account has the email, so a wrong email takes as long as a
-# wrong password and timing does not reveal which addresses have accounts.
-_NO_ACCOUNT = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def _verify(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _NO_ACCOUNT, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-USER_BY_EMAIL = "SELECT id, password_hash FROM app_user WHERE email = $1 AND active"
-REHASH = "UPDATE app_user SET password_hash = $2 WHERE id = $1"
+from registry import accounts
 
 WRONG = "Enter a correct email address and password"
 TOO_MANY = ("You have tried to sign in too many times. Wait 15 minutes, then try again. "
@@ -78,30 +59,26 @@ async def sign_in(request: Request, conn: Conn) -> Response:
     if await sessions.too_many_failures(conn, email, address):
         form.add_error("email", TOO_MANY)
         return _sign_in_page(request, form, 429)
-    user = await conn.fetchrow(USER_BY_EMAIL, email) if len(email) <= 320 else None
-    # argon2 takes a fifth of a second of CPU on purpose: keep it off the event loop
-    if not await asyncio.to_thread(_verify, user["password_hash"] if user else None, password):
+    user = await accounts.verify_password(conn, email, password)
+    if user is None:
         await sessions.note_attempt(conn, email, address, False)
         form.add_error("email", WRONG)
         return _sign_in_page(request, form, 400)
 
     async with conn.transaction():
         await sessions.note_attempt(conn, email, address, True)
-        if _hasher.check_needs_rehash(user["password_hash"]):
-            await conn.execute(REHASH, user["id"], await asyncio.to_thread(_hasher.hash, password))
         await conn.execute(sessions.FORGET_ATTEMPTS)
-        token = await sessions.start(conn, user["id"])
+        token = await sessions.start(conn, user.id)
     return redirect(safe_next(request.query_params.get("next")),
                     cookies=[sessions.session_cookie(settings, token),
                              sessions.signin_cookie(settings, None)])
 
 
-@post("/sign-out", guards=[auth.signed_in])
+@post("/sign-out", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
 async def sign_out(request: Request, conn: Conn) -> Response:
-    from licensing.pages.forms import read_form
-
     await read_form(request)
-    await sessions.end(conn, request.scope["web_session"].token_hash)
+    if session := request.scope.get("web_session"):
+        await sessions.end(conn, session.token_hash)
     return redirect("/signed-out", cookies=[sessions.session_cookie(request.app.state.settings, None)])
 
 
@@ -134,7 +111,7 @@ CARDS = {
 }
 
 
-@get("/", guards=[auth.signed_in])
+@get("/", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
 async def home(request: Request, conn: Conn) -> Response:
     principal = request.user
     authority_name = (await conn.fetchval(AUTHORITY_NAME, principal.authority_id)

@@ -7,11 +7,11 @@ import functools
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
+from registry import accounts
 from tests.factories import make_user
 
 PASSWORD = "correct horse battery staple"
@@ -26,7 +26,8 @@ def csrf_of(html: str) -> str:
 
 @functools.cache
 def password_hash(password: str) -> str:
-    return PasswordHasher().hash(password)  # a fifth of a second: once per password per run
+    # the service's own hasher, once per password per run (each hash takes a fifth of a second)
+    return accounts._hasher.hash(password)
 
 
 async def make_account(conn, *, role: str = "licensing_officer", authority: str | None = "Rotherham",
