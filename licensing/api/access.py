@@ -321,8 +321,13 @@ def _given(value):
 async def update_authority(request: Request, conn: Conn, code: AuthorityCode,
                            data: JSONBody[AuthorityPatch]) -> AuthoritySettings:
     """Change where and how an authority receives alerts, and how to ask it for information."""
-    principal = auth.current(request)
-    authority_id = await _authority_id(conn, code)
+    return await change_authority_settings(conn, auth.current(request),
+                                           await _authority_id(conn, code), data)
+
+
+async def change_authority_settings(conn: asyncpg.Connection, principal: auth.Principal,
+                                    authority_id: int, data: AuthorityPatch) -> AuthoritySettings:
+    """Apply the change and audit it (the API and the administration pages both call this)."""
     if errors := _check_patch(data):
         raise InvalidFields(errors)
     digest = _given(data.digest_time)
@@ -399,9 +404,14 @@ async def audit_export(request: Request, conn: Conn, state: State,
                        from_date: FromDate = None, to_date: ToDate = None,
                        action: ActionFilter = None, user: UserFilter = None) -> Response:
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
+    return await audit_csv(request, conn, state.pool, _filter(from_date, to_date, action, user))
+
+
+async def audit_csv(request: Request, conn: asyncpg.Connection, pool: asyncpg.Pool,
+                    where: audit_log.AuditFilter) -> Response:
+    """The export as a streamed CSV download (the API and the DPO's page both call this)."""
     principal = auth.current(request)
     authority_id = _own_authority(request)
-    where = _filter(from_date, to_date, action, user)
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, authority_id)
         export_id = await audit_log.record(conn, action="export", user_id=principal.user_id,
@@ -413,7 +423,7 @@ async def audit_export(request: Request, conn: Conn, state: State,
         yield audit_log.csv_lines([])
         batch = []
         # the log as it stood when the export was asked for (its own row is the first after)
-        async for entry in audit_log.all_entries(state.pool, authority_id, where, before_id=export_id):
+        async for entry in audit_log.all_entries(pool, authority_id, where, before_id=export_id):
             batch.append(entry)
             if len(batch) == 500:
                 yield audit_log.csv_lines(batch, header=False)

@@ -14,7 +14,14 @@ from datetime import date
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 
+from licensing import db
 from licensing.pages import sessions
+from licensing.problems import InvalidFields
+from registry.accounts import AccountError
+from registry.identifiers import IdentifierError
+
+# Errors that name the fields a person got wrong: shown on the form, never as an error page.
+FIELD_ERRORS: tuple[type[Exception], ...] = (AccountError, InvalidFields, IdentifierError)
 
 
 class CSRFError(PermissionDeniedException):
@@ -167,6 +174,29 @@ class Form:
 
     def anchor(self, field: str) -> str:
         return self.anchors.get(field, field)
+
+
+class _NothingWritten(Exception):
+    """Raised inside the transaction when the form has errors, so it rolls back."""
+
+
+async def attempt(conn, form: "Form", principal, action, *, fields: dict[str, str] | None = None):
+    """Run `action()` (which writes through registry functions) in one transaction, as the
+    signed-in officer. Errors it raises about fields land on the form; when the form has any
+    error (the page's own checks included), the transaction rolls back: nothing is written.
+    Returns the action's result, or None when nothing was written."""
+    try:
+        async with conn.transaction():
+            await db.set_actor(conn, principal.user_id, principal.authority_id)
+            result = await action()
+            if not form.ok:
+                raise _NothingWritten()
+            return result
+    except _NothingWritten:
+        return None
+    except FIELD_ERRORS as exc:
+        form.take(exc, fields)
+        return None
 
 
 def field_errors(exc: Exception) -> list[tuple[str, str]]:

@@ -1,0 +1,197 @@
+"""Administration: accounts, and each authority's alert mailbox and delivery preference."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from licensing import auth, db
+from licensing.api import access as access_api
+from licensing.pages import fields as f
+from licensing.pages.forms import Form, attempt, read_form
+from licensing.pages.render import Conn, page, redirect
+from licensing.problems import Problem
+from registry import accounts
+from registry.authorities import by_code
+
+ROLE_LABELS = {"licensing_officer": "Licensing officer", "dpo": "Data protection officer",
+               "dft_analyst": "Department for Transport analyst", "admin": "Administrator"}
+ROLE_OPTIONS = [
+    ("licensing_officer", ROLE_LABELS["licensing_officer"], "Searches and records for their authority"),
+    ("dpo", ROLE_LABELS["dpo"], "Reads their authority's audit log"),
+    ("dft_analyst", ROLE_LABELS["dft_analyst"], "Reads compliance figures only, never personal data"),
+    ("admin", ROLE_LABELS["admin"], "Manages accounts, mailboxes and undelivered alerts"),
+]
+MAX_ID = 2**31 - 1
+
+LICENSING_AUTHORITIES = """
+SELECT code, name, alert_email::text AS alert_email, alert_delivery,
+       to_char(digest_time, 'HH24:MI') AS digest_time
+FROM authority
+WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > current_date)
+ORDER BY name
+"""
+
+
+async def authority_options(conn) -> list[tuple[str, str]]:
+    return [(r["code"], r["name"]) for r in await conn.fetch(LICENSING_AUTHORITIES)]
+
+
+# Users ---------------------------------------------------------------------------------------
+
+@get("/admin/users", guards=[auth.admin])
+async def users(request: Request, conn: Conn) -> Response:
+    everyone = await accounts.list_users(conn)
+    done = request.query_params.get("done")
+    banner = {"created": "The account has been created.",
+              "deactivated": "The account has been deactivated."}.get(done)
+    return page("admin_users.html", request, title="Users", users=everyone, roles=ROLE_LABELS,
+                banner=banner)
+
+
+def _user_fields(authorities: list) -> list[dict]:
+    return [
+        f.text("display_name", "Full name", width="govuk-!-width-two-thirds", spellcheck=False),
+        f.text("email", "Email address", width="govuk-!-width-two-thirds", spellcheck=False),
+        f.radios("role", "Role", ROLE_OPTIONS),
+        f.select("authority_code", "Licensing authority", authorities,
+                 hint="Licensing officers and data protection officers only"),
+        f.text("password", "First password", width="govuk-!-width-two-thirds", spellcheck=False,
+               hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
+                    "securely; leave it blank for an account that only uses API tokens."),
+    ]
+
+
+async def _user_form(request: Request, conn, form: Form, status_code: int = 200) -> Response:
+    fields = _user_fields(await authority_options(conn))
+    form.fields = {spec["name"] for spec in fields}
+    return page("form_page.html", request, status_code=status_code, title="Add a user",
+                caption="Administration", back_href="/admin/users", action="/admin/users/new",
+                fields=fields, form=form, submit="Add user")
+
+
+@get("/admin/users/new", guards=[auth.admin])
+async def new_user_form(request: Request, conn: Conn) -> Response:
+    return await _user_form(request, conn, Form())
+
+
+@post("/admin/users/new", guards=[auth.admin])
+async def create_user(request: Request, conn: Conn) -> Response:
+    form = await read_form(request)
+    if not form.get("role"):
+        form.add_error("role", "Select the role")
+    await attempt(conn, form, request.user, lambda: accounts.create_user(
+        conn, email=form.get("email"), display_name=form.get("display_name"),
+        role=form.get("role"), authority_code=form.get("authority_code") or None,
+        password=form.get("password") or None, actor_user_id=request.user.user_id))
+    if not form.ok:
+        return await _user_form(request, conn, form, 400)
+    return redirect("/admin/users?done=created")
+
+
+async def _user(conn, user_id: int) -> accounts.User:
+    user = await accounts.get_user(conn, user_id) if 0 < user_id <= MAX_ID else None
+    if user is None:
+        raise NotFoundException()
+    return user
+
+
+@get("/admin/users/{user_id:int}/deactivate", guards=[auth.admin])
+async def deactivate_form(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    user = await _user(conn, user_id)
+    return page("admin_deactivate.html", request, title=f"Deactivate {user.display_name}'s account",
+                user=user, roles=ROLE_LABELS, own=user.id == request.user.user_id)
+
+
+@post("/admin/users/{user_id:int}/deactivate", guards=[auth.admin])
+async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    await read_form(request)
+    user = await _user(conn, user_id)
+    if user.id == request.user.user_id:
+        raise Problem(409, "You cannot deactivate your own account", "Ask another administrator.")
+    async with conn.transaction():
+        await db.set_actor(conn, request.user.user_id, request.user.authority_id)
+        await accounts.deactivate_user(conn, user.id, actor_user_id=request.user.user_id)
+    return redirect("/admin/users?done=deactivated")
+
+
+# Authorities' alert settings -----------------------------------------------------------------
+
+@get("/admin/authorities", guards=[auth.admin])
+async def authorities(request: Request, conn: Conn) -> Response:
+    rows = await conn.fetch(LICENSING_AUTHORITIES)
+    banner = "The authority's alert settings have been saved." \
+        if request.query_params.get("done") == "saved" else None
+    return page("admin_authorities.html", request, title="Authorities' alert settings",
+                authorities=rows, banner=banner)
+
+
+DELIVERY = [("immediate", "As soon as each alert is ready", "Alerts are grouped into one email a few minutes apart"),
+            ("digest", "Once a day, in a digest", "One email a day at the time below")]
+HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
+
+AUTHORITY_FIELDS = [
+    f.text("alert_email", "Alert mailbox", width="govuk-!-width-two-thirds", spellcheck=False,
+           hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
+                "blank to stop alert emails."),
+    f.radios("alert_delivery", "How should alerts be delivered?", DELIVERY),
+    f.text("digest_time", "Digest time", width="govuk-input--width-5",
+           hint="UK time, for example 08:00"),
+    f.textarea("information_contact", "How other authorities can ask for information",
+               hint="Shown with your register entries: a team, an email address or a phone number",
+               rows=3),
+]
+
+
+async def _authority(conn, code: str):
+    found = await by_code(conn, code) if len(code) <= 20 else None
+    if found is None or not found.licenses_drivers:
+        raise NotFoundException()
+    return found
+
+
+def _authority_form(request: Request, authority, form: Form, status_code: int = 200) -> Response:
+    form.fields = {spec["name"] for spec in AUTHORITY_FIELDS}
+    return page("form_page.html", request, status_code=status_code, title=authority.name,
+                caption="Alert settings", back_href="/admin/authorities",
+                action=f"/admin/authorities/{authority.code}", fields=AUTHORITY_FIELDS, form=form,
+                submit="Save settings")
+
+
+@get("/admin/authorities/{code:str}", guards=[auth.admin])
+async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> Response:
+    authority = await _authority(conn, code)
+    settings = await access_api._settings(conn, authority.id)
+    form = Form({"alert_email": [settings.alert_email or ""],
+                 "alert_delivery": [settings.alert_delivery],
+                 "digest_time": [settings.digest_time],
+                 "information_contact": [settings.information_contact]})
+    return _authority_form(request, authority, form)
+
+
+@post("/admin/authorities/{code:str}", guards=[auth.admin])
+async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> Response:
+    form = await read_form(request)
+    authority = await _authority(conn, code)
+    delivery = form.choice("alert_delivery", ("immediate", "digest"),
+                           "Select how alerts should be delivered")
+    digest = HHMM.match(form.get("digest_time"))
+    if not digest:
+        form.add_error("digest_time", "Enter the digest time as hours and minutes, like 08:00")
+    change = access_api.AuthorityPatch(
+        alert_email=form.get("alert_email") or None, alert_delivery=delivery or "immediate",
+        digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
+        information_contact=form.get("information_contact"))
+    for error in access_api._check_patch(change):
+        form.add_error(error.field, error.message)
+    if not form.ok:
+        return _authority_form(request, authority, form, 400)
+    await access_api.change_authority_settings(conn, request.user, authority.id, change)
+    return redirect("/admin/authorities?done=saved")
+
+
+ROUTES = [users, new_user_form, create_user, deactivate_form, deactivate, authorities,
+          authority_form, save_authority]
