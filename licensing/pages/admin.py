@@ -66,11 +66,9 @@ def _user_fields(authorities: list) -> list[dict]:
 
 
 async def _user_form(request: Request, conn, form: Form, status_code: int = 200) -> Response:
-    fields = _user_fields(await authority_options(conn))
-    form.fields = {spec["name"] for spec in fields}
-    return page("form_page.html", request, status_code=status_code, title="Add a user",
-                caption="Administration", back_href="/admin/users", action="/admin/users/new",
-                fields=fields, form=form, submit="Add user")
+    return f.form_page(request, form, _user_fields(await authority_options(conn)),
+                       status_code=status_code, title="Add a user", caption="Administration",
+                       back_href="/admin/users", action="/admin/users/new", submit="Add user")
 
 
 @get("/admin/users/new", guards=[auth.admin])
@@ -154,11 +152,10 @@ async def _authority(conn, code: str):
 
 
 def _authority_form(request: Request, authority, form: Form, status_code: int = 200) -> Response:
-    form.fields = {spec["name"] for spec in AUTHORITY_FIELDS}
-    return page("form_page.html", request, status_code=status_code, title=authority.name,
-                caption="Alert settings", back_href="/admin/authorities",
-                action=f"/admin/authorities/{authority.code}", fields=AUTHORITY_FIELDS, form=form,
-                submit="Save settings")
+    return f.form_page(request, form, AUTHORITY_FIELDS, status_code=status_code,
+                       title=authority.name, caption="Alert settings",
+                       back_href="/admin/authorities",
+                       action=f"/admin/authorities/{authority.code}", submit="Save settings")
 
 
 @get("/admin/authorities/{code:str}", guards=[auth.admin])

@@ -21,7 +21,7 @@ FILTER_KEYS = ("from-day", "from-month", "from-year", "to-day", "to-month", "to-
 
 def read_filter(request: Request) -> tuple[Form, audit_log.AuditFilter | None]:
     form = Form({key: [value] for key, value in request.query_params.items() if key in FILTER_KEYS})
-    form.fields = {"from", "to", "action"}
+    form.fields = ["from", "to", "action"]
     start = form.date("from", "The first day", required=False, past=True)
     end = form.date("to", "The last day", required=False)
     if start and end and end < start:

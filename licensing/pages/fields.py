@@ -3,6 +3,8 @@ renders every one the GOV.UK way (label, hint, inline error, what was typed)."""
 
 from __future__ import annotations
 
+from licensing.pages.render import page
+
 
 def text(name: str, label: str, hint: str | None = None, *, width: str = "govuk-input--width-20",
          autocomplete: str | None = None, spellcheck: bool | None = None,
@@ -37,3 +39,10 @@ def textarea(name: str, label: str, hint: str | None = None, *, rows: int = 5) -
 
 def hidden(name: str) -> dict:
     return {"type": "hidden", "name": name}
+
+
+def form_page(request, form, fields: list[dict], *, status_code: int = 200, **context):
+    """form_page.html with these fields; the error summary follows their order."""
+    form.fields = [spec["name"] for spec in fields if spec["type"] != "hidden"]
+    return page("form_page.html", request, status_code=status_code, form=form, fields=fields,
+                **context)

@@ -48,8 +48,9 @@ class Form:
         self.values = values or {}
         self.errors: list[tuple[str, str]] = []
         self.anchors: dict[str, str] = {}
-        # the fields the page shows; an error about any other field has no link to follow
-        self.fields: set[str] = set()
+        # the fields the page shows, in order: the summary lists errors in the same order,
+        # and an error about any other field has no link to follow
+        self.fields: list[str] = []
 
     # what was sent ------------------------------------------------------------------------
 
@@ -85,9 +86,11 @@ class Form:
 
     def summary(self) -> list[dict]:
         """The errorList of the GOV.UK error summary: each links to its field."""
+        order = {name: n for n, name in enumerate(self.fields)}
+        errors = sorted(self.errors, key=lambda error: order.get(error[0], -1))
         return [{"text": message, "href": "#" + self.anchor(field)}
-                if not self.fields or field in self.fields else {"text": message}
-                for field, message in self.errors]
+                if not self.fields or field in order else {"text": message}
+                for field, message in errors]
 
     @property
     def ok(self) -> bool:
