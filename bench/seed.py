@@ -82,6 +82,7 @@ async def run(drivers: int, seed_value: int) -> int:
     for table, n in report.counts.items():
         print(f"{table:24} {n:>12,}")
     print(f"{'all tables':24} {report.total:>12,}\n")
+    print("seed phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in report.phases.items()) + "\n")
     print(f"{'':28} {'seconds':>9} {'rows/s':>12}")
     print(f"{'seed (generate + load)':28} {report.seconds:>9.1f} {seed_rate:>12,.0f}")
     print(f"{'plain binary COPY (base)':28} {base_seconds:>9.1f} {base_rate:>12,.0f}")

@@ -15,24 +15,29 @@ Kashmiri and Bangladeshi heritage, London's is the most mixed. Hyphenated (Smith
 Al-Khatib) and apostrophe (O'Neill) surnames, Sikh names with Singh/Kaur as surname or
 middle name, Polish/Lithuanian/Romanian names with and without their diacritics.
 People: 95% men (the trade is about 98% male in England); ages 21 to 75, most around 50.
-Identifiers: GB licence numbers built by `registry.identifiers.gb_licence_for` rules from the
-current name, date of birth and sex (96% have one), unique by varying position 14 and the
-check letters; National Insurance numbers (93%) and a few Northern Ireland / EU licences,
-unique; postcodes in the home authority's postcode areas.
+Identifiers: GB licence numbers built with `registry.identifiers.gb_licence_for` from the
+current name, date of birth and sex (96% have one), unique by drawing position 14 and the
+check letters again on a clash; National Insurance numbers (93%), a few Northern Ireland and
+EU licences (Polish, Romanian, Lithuanian drivers), all unique; postcodes in the home
+authority's postcode areas; addresses from a pool of street names.
 
 Where drivers live: home authorities drawn by population times a trade density (London and
 the metropolitan boroughs have more drivers per head than shire districts).
-Who licenses them (the out-of-area model): most drivers are licensed by their home authority.
-From some places a share goes elsewhere: Greater Manchester boroughs 40% (four in five of
-those to Wolverhampton, the rest to Rossendale or a neighbouring borough), the West Midlands
-boroughs 30% (mostly Wolverhampton), Lancashire towns 30% (Rossendale, Wolverhampton),
-Liverpool 35% (Knowsley, Sefton), the home counties 25% (Transport for London), everywhere
-else 8-10% (Wolverhampton or a neighbour). That gives Wolverhampton about 6% of all licences
-with more than 90% held by non-residents, as the FOI figures report (21,188 drivers, 96%
-living elsewhere, 11,266 in Greater Manchester).
+Who licenses them (the out-of-area model, registry.seed_model.out_of_area): most drivers are
+licensed by their home authority. From some places a share goes elsewhere: Greater Manchester
+boroughs 45% (85% of those to Wolverhampton, the rest to Rossendale or a neighbour), the West
+Midlands boroughs 18% (mostly Wolverhampton), Lancashire towns 30% (Rossendale, Wolverhampton),
+Liverpool, Wirral and St Helens 35% (Knowsley, Sefton), West Yorkshire 10%, the home counties
+25% (three quarters to Transport for London), London 3%, everywhere else 5% (a quarter to
+Wolverhampton, the rest to a neighbour in the region). Wolverhampton's own residents are
+few of its drivers (4% of 21,188 in 2023/24), so its residents count half in the draw of
+homes. With second licences and drivers licensed again after a revocation, Wolverhampton
+ends up with about 6.5% of all licences, about 97% held by non-residents and about 40% by
+Greater Manchester residents (the FOI figures: 96% and 53%); Rossendale's are mostly
+non-residents too, Knowsley's and Sefton's about half.
 Licences: private hire the majority, hackney carriage and dual the rest (TfL issues no dual
 licences); 3-year terms (a few councils 1 year); a 'granted' history row, one 'renewed' row
-per later term (the last three), and a closing row for expired, surrendered, suspended or
+per renewal in the last three years, and a closing row for expired, surrendered, suspended or
 revoked licences. About 90% of drivers are licensed now; 5% hold a second licence elsewhere;
 8% have an older licence from an authority they left.
 Decisions (s.2): about 1.1% of drivers have a register entry (revoked 35%, refused 30%,
@@ -42,9 +47,10 @@ for). Some entries changed later (appeal allowed, reinstated, later granted, wit
 Information requests (s.3) on about 40% of entries, due in 20 working days; concerns (s.5)
 about 0.2% of drivers, due in 10 working days (registry.workdays.add_working_days).
 Name variants: about 4% of drivers are also recorded, by another authority, under an alias
-(VARIANTS: Mohammed/Muhammad, Steven/Stephen, O'Neill/ONeill, Smith-Jones/Smith Jones, a
-dropped middle name, initials, swapped forenames, Singh/Kaur placement), a fifth of them with
-day and month of birth swapped; most women and a few men have a former (maiden) surname.
+(VARIANTS: Mohammed/Muhammad, Steven/Stephen, Nadeem/Nadim, O'Neill/ONeill, Smith-Jones/
+Smith Jones, diacritics dropped, a dropped middle name, initials, forenames or forename and
+surname swapped round, Singh/Kaur placement), a fifth of those whose day of birth could be a
+month with day and month swapped; most women and a few men have a former (maiden) surname.
 
 Loading
 -------
@@ -118,8 +124,9 @@ class SeedError(Exception):
 
 @dataclass
 class SeedReport:
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)   # rows written, per table
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of the load
 
     @property
     def total(self) -> int:
@@ -330,8 +337,9 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
         raise SeedError("the number of drivers must be at least 1")
     started = time.perf_counter()
     today = today or date.today()
-    counts = {table: 0 for table in TABLES}
+    report = SeedReport(counts={table: 0 for table in TABLES})
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
+    clock = _Clock(report.phases)
     async with conn.transaction():
         await _refuse_non_empty(conn)
         place_rows = [dict(r) for r in await conn.fetch(PLACES_SQL)]
@@ -346,10 +354,28 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
             chunks = _chunks_from_worker(place_rows, seed, today, first, sizes)
         else:
             chunks = _chunks_here(Generator(seed, Places(place_rows), today, first), sizes)
-        await _load(conn, chunks, counts)
+        clock.lap("prepare")
+        await _load(conn, chunks, report.counts)
+        clock.lap("draw and copy")
         await _insert_names(conn, keys_function)
+        clock.lap("names and their keys")
         await _put_back(conn, *set_aside)
-        await _move_sequences(conn, first, counts)
+        clock.lap("indexes and foreign keys")
+        await _move_sequences(conn, first, report.counts)
         await _set_triggers(conn, True, keys_function is not None)
+    clock.lap("commit")
     await conn.execute("ANALYZE " + ", ".join(TABLES))
-    return SeedReport(counts=counts, seconds=time.perf_counter() - started)
+    clock.lap("analyze")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Clock:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps = laps
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from licensing.cli_seed import demo_seed
+from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect
+from licensing.settings import load
 from registry.identifiers import gb_licence_for, gb_licence_warnings, normalise_ni_number, normalise_postcode
 from registry.seed import VARIANTS, SeedError, seed
 from registry.seed_model import TABLES
@@ -194,3 +201,26 @@ async def test_live_licences_have_their_history(seeded):
     assert kinds["private_hire"] > kinds["dual"] > 0 and kinds["hackney_carriage"] > 0
     statuses = {r[0] for r in await conn.fetch("SELECT DISTINCT status FROM licence")}
     assert {"current", "expired", "surrendered", "revoked", "suspended"} <= statuses
+
+
+async def crosscheck(*args: str, database_url: str) -> tuple[int, str, str]:
+    """Run the installed `crosscheck` command against a test database."""
+    command = Path(sys.executable).parent / "crosscheck"
+    process = await asyncio.create_subprocess_exec(
+        str(command), *args, env={**os.environ, "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_seed_command_fills_an_empty_register_once(db_url):
+    code, out, _ = await crosscheck("seed", "--drivers", "300", "--seed", "5", database_url=db_url)
+    assert code == 0
+    assert "driver" in out and " 300" in out and "all rows" in out
+    code, out, err = await crosscheck("seed", "--drivers", "300", database_url=db_url)
+    assert code == 1
+    assert err.strip() == ("Error: the register already holds 300 drivers: seeding adds synthetic "
+                           "people, so it only runs on an empty register")
+    # the demo step leaves a register that has drivers alone
+    assert demo_seed in DEMO_STEPS
+    assert await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url})) == []
