@@ -93,7 +93,7 @@ from pathlib import Path
 import asyncpg
 
 from registry.seed_model import COLUMNS, TABLES, Generator, Places
-from registry.seed_names import VARIANTS
+from registry.seed_names import VARIANTS  # noqa: F401  (the search reuses it from here)
 
 __all__ = ["SeedError", "SeedReport", "VARIANTS", "seed"]
 
@@ -340,6 +340,17 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
     report = SeedReport(counts={table: 0 for table in TABLES})
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
+    try:
+        await _seed(conn, report, clock, seed, today, sizes, worker)
+    except asyncpg.InsufficientPrivilegeError:
+        raise SeedError("seeding must run as the owner of the register's tables "
+                        "(the migration role), not as the service's role") from None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _seed(conn, report: SeedReport, clock: _Clock, seed: int, today: date, sizes: list[int],
+                worker: bool | None) -> None:
     async with conn.transaction():
         await _refuse_non_empty(conn)
         place_rows = [dict(r) for r in await conn.fetch(PLACES_SQL)]
@@ -350,7 +361,7 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
         await _set_triggers(conn, False, keys_function is not None)
         set_aside = await _set_aside(conn)
         await conn.execute(STAGE_NAMES)
-        if worker if worker is not None else drivers >= WORKER_FROM:
+        if worker if worker is not None else sum(sizes) >= WORKER_FROM:
             chunks = _chunks_from_worker(place_rows, seed, today, first, sizes)
         else:
             chunks = _chunks_here(Generator(seed, Places(place_rows), today, first), sizes)
@@ -366,8 +377,6 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
     clock.lap("commit")
     await conn.execute("ANALYZE " + ", ".join(TABLES))
     clock.lap("analyze")
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 class _Clock:

@@ -13,13 +13,14 @@ import random
 import zlib
 from bisect import bisect
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
+
+from unidecode import unidecode
 
 from registry import seed_names as names
 from registry.identifiers import gb_licence_for
 from registry.seed_names import VARIANTS
 from registry.workdays import add_working_days
-from unidecode import unidecode
 
 # Tables in load order (foreign keys point backwards), with the columns the seed writes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -663,7 +664,8 @@ class Generator:
         """An s.5 report to the licensing authority; due 10 working days after becoming aware."""
         r = self.rng.random
         licence_id, recipient, _ = licences[0]
-        reporter = home if home is not recipient else recipient.neighbours[int(r() * len(recipient.neighbours))]
+        reporter = (home if home is not recipient
+                    else recipient.neighbours[int(r() * len(recipient.neighbours))])
         aware = self.t - 1 - int(r() * 1000)
         due = add_working_days(self.date(aware), 10).toordinal()
         reported = min(self.t, aware + int(self.rng.expovariate(1 / 6)))   # some are late

@@ -353,7 +353,6 @@ FORENAME_VARIANTS: tuple[tuple[str, ...], ...] = (
     ("Geoffrey", "Jeffrey", "Jeffery"),
     ("Sean", "Shaun", "Shawn"),
     ("Mark", "Marc"),
-    ("Jon", "John"),
     ("Alan", "Allan", "Allen"),
     ("Neil", "Neal"),
     ("Tariq", "Tarik", "Tareq"),
@@ -436,14 +435,23 @@ VARIANTS: dict[str, object] = {
     "swapped_date_of_birth": 0.2,
 }
 
-_FORENAME_GROUP = {name: group for group in FORENAME_VARIANTS for name in group}
-_SURNAME_GROUP = {name: group for group in SURNAME_VARIANTS for name in group}
+def _spellings(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    """name -> every other spelling in any group holding it (Mohamed is in two groups)."""
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for name in group:
+            known = out.setdefault(name, [])
+            known += [other for other in group if other != name and other not in known]
+    return {name: tuple(others) for name, others in out.items()}
+
+
+_FORENAME_SPELLINGS = _spellings(FORENAME_VARIANTS)
+_SURNAME_SPELLINGS = _spellings(SURNAME_VARIANTS)
 
 
 def variants_of(name: str, *, surname: bool = False) -> tuple[str, ...]:
     """Other spellings of a forename (or surname) that registers hold; () if none known."""
-    group = (_SURNAME_GROUP if surname else _FORENAME_GROUP).get(name, ())
-    return tuple(n for n in group if n != name)
+    return (_SURNAME_SPELLINGS if surname else _FORENAME_SPELLINGS).get(name, ())
 
 
 # --- Streets and postcodes -------------------------------------------------------------------

@@ -15,7 +15,8 @@ from licensing.cli_seed import demo_seed
 from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect
 from licensing.settings import load
-from registry.identifiers import gb_licence_for, gb_licence_warnings, normalise_ni_number, normalise_postcode
+from registry.identifiers import (gb_licence_for, gb_licence_warnings, normalise_ni_number,
+                                  normalise_postcode)
 from registry.seed import VARIANTS, SeedError, seed
 from registry.seed_model import TABLES
 from registry.workdays import add_working_days
@@ -29,7 +30,8 @@ SEED = 11
 
 SHAPE = ("SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'",
          "SELECT array_agg(pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint",
-         "SELECT array_agg(tgname::text || tgenabled::text ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal")
+         "SELECT array_agg(tgname::text || tgenabled::text ORDER BY tgname) FROM pg_trigger "
+         "WHERE NOT tgisinternal")
 
 
 async def shape(conn) -> list:
@@ -53,7 +55,8 @@ async def digest(conn) -> dict[str, str]:
         for table in TABLES}
 
 
-async def test_the_same_seed_gives_the_same_register_whichever_process_draws_it(seeded, cluster, template_url):
+async def test_the_same_seed_gives_the_same_register_whichever_process_draws_it(
+        seeded, cluster, template_url):
     conn = seeded.conn
     other = await connect(await new_database(cluster, template_url), as_app=False)
     try:
@@ -195,8 +198,8 @@ async def test_deadlines_count_working_days(seeded):
 async def test_live_licences_have_their_history(seeded):
     conn = seeded.conn
     assert await conn.fetchval("""
-        SELECT count(*) FROM licence l
-        WHERE NOT EXISTS (SELECT FROM licence_change c WHERE c.licence_id = l.id AND c.action = 'granted')""") == 0
+        SELECT count(*) FROM licence l WHERE NOT EXISTS (
+            SELECT FROM licence_change c WHERE c.licence_id = l.id AND c.action = 'granted')""") == 0
     kinds = dict(await conn.fetch("SELECT kind, count(*) FROM licence GROUP BY kind"))
     assert kinds["private_hire"] > kinds["dual"] > 0 and kinds["hackney_carriage"] > 0
     statuses = {r[0] for r in await conn.fetch("SELECT DISTINCT status FROM licence")}
@@ -224,3 +227,9 @@ async def test_the_seed_command_fills_an_empty_register_once(db_url):
     # the demo step leaves a register that has drivers alone
     assert demo_seed in DEMO_STEPS
     assert await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url})) == []
+
+
+async def test_the_service_role_cannot_seed(conn):
+    with pytest.raises(SeedError, match="must run as the owner"):
+        await seed(conn, drivers=10, seed=1)
+    assert await conn.fetchval("SELECT count(*) FROM driver") == 0
