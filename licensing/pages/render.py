@@ -61,10 +61,12 @@ LABELS = {
 }
 
 
-def long_date(value: date | datetime | None) -> str:
+def long_date(value: date | datetime | str | None) -> str:
     """GOV.UK style: 5 January 2026 (and the time, for moments: 5 January 2026 at 2:05pm)."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO date or moment, as some structs carry them
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         local = value.astimezone(LONDON)
         clock = local.strftime("%I:%M%p").lstrip("0").lower()
