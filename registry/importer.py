@@ -126,10 +126,12 @@ class _File:
             if not any(value.strip() for value in values):
                 continue  # blank lines, often at the end of a spreadsheet export
             self.counts.rows += 1
-            if len(values) != len(header):
+            if len(values) > len(header):
                 self.reject(line, "file", f"The row has {len(values)} values but the header "
                                           f"names {len(header)} columns")
                 continue
+            # some tools leave out empty trailing cells
+            values += [""] * (len(header) - len(values))
             yield line, dict(zip(header, values))
 
     def _header_ok(self, header: list[str]) -> bool:
@@ -518,6 +520,14 @@ SET driver_id = nextval(pg_get_serial_sequence('driver', 'id')), is_new = true
 WHERE driver_id IS NULL AND reject_message IS NULL
 """
 
+# Licences and decisions of new drivers learn their driver's id once it is allocated.
+NEW_DRIVERS_TO_ROWS = """
+UPDATE import_licence l SET driver_id = d.driver_id
+FROM import_driver d WHERE d.ref = l.ref AND d.is_new;
+UPDATE import_decision e SET driver_id = d.driver_id
+FROM import_driver d WHERE d.ref = e.ref AND d.is_new;
+"""
+
 INSERT_DRIVERS = """
 INSERT INTO driver (id, forenames, surname, date_of_birth, sex, gb_licence_number,
                     ni_licence_number, ni_number, eu_licence_number, eu_licence_country, address,
@@ -719,6 +729,7 @@ async def _check_against_register(conn: asyncpg.Connection, actor: Actor) -> Non
 async def _write(conn: asyncpg.Connection, actor: Actor) -> int:
     await conn.execute(MARK_IMPORT)
     await conn.execute(NEW_DRIVER_IDS)
+    await conn.execute(NEW_DRIVERS_TO_ROWS)
     await conn.execute(INSERT_DRIVERS, actor.authority_id)
     await conn.execute(INSERT_CURRENT_NAMES, actor.authority_id)
     await conn.execute(FILL_BLANKS)
