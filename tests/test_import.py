@@ -195,3 +195,16 @@ async def test_an_officer_imports_through_the_api(db_url, conn):
         again = await client.post("/api/v1/imports", headers=headers, files=files)
         assert again.json() == good.json()
         assert await conn.fetchval("SELECT count(*) FROM driver") == 3
+
+
+async def test_the_faster_forename_tokens_agrees_with_the_original_definition(conn):
+    # Migration 0003 rewrote forename_tokens in plpgsql for speed; this is 0001's definition.
+    original = """
+        SELECT coalesce(array_agg(k ORDER BY n), '{}')
+        FROM unnest(regexp_split_to_array(trim(coalesce($1::text, '')), '[\\s\\-\\.]+')) WITH ORDINALITY AS t(w, n),
+             LATERAL (SELECT name_key(w) AS k) AS key
+        WHERE k <> ''"""
+    for name in ["Stephen John", "Mary-Jane", "J.R.R.", "  ", "", None, "José  María", "D'Arcy",
+                 "Anne - Marie", "Ó Briain", "--", "Li.", "محمد", "Jean-Luc Émile"]:
+        assert await conn.fetchval("SELECT forename_tokens($1)", name) == \
+            await conn.fetchval(original, name), name
