@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import asyncpg
 import click
 import msgspec
 
@@ -13,6 +14,7 @@ from licensing import db
 from licensing.cli import UserError, friendly, load_settings, main
 from registry.actor import Actor
 from registry.authorities import by_code
+from registry.errors import from_database
 from registry.importer import ImportReport, Source, import_records
 
 SHOWN = 50  # rejected rows printed; --report writes them all
@@ -51,6 +53,9 @@ async def run_import(authority: str, drivers: str, licences: str | None, decisio
                                             authority_code=found.code)
             except UnicodeDecodeError:
                 raise UserError("the files must be CSV saved as UTF-8") from None
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                # a race with another writer: nothing was imported (the transaction rolls back)
+                raise UserError(f"nothing was imported: {from_database(exc)}") from None
     finally:
         for handle in files:
             handle.close()

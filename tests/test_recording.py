@@ -403,3 +403,29 @@ async def test_recording_needs_an_officer(client, conn):
     analyst = await make_user(conn, role="dft_analyst", authority=None)
     assert (await client.post("/api/v1/drivers", json=walker())).status_code == 401
     assert (await client.post("/api/v1/drivers", json=walker(), headers=analyst["headers"])).status_code == 403
+
+
+async def test_a_twin_claim_waits_for_the_first_and_then_finds_its_answer(db_url, rotherham):
+    """The insert-first pattern perform() relies on, with two real transactions: the twin's
+    claim blocks on the first one's uncommitted key, then finds the stored answer."""
+    from licensing.db import connect
+    from licensing.idempotency import CLAIM, SAVE, STORED
+
+    user, authority = rotherham["id"], rotherham["authority_id"]
+    first, second = await connect(db_url), await connect(db_url)
+    try:
+        transaction = first.transaction()
+        await transaction.start()
+        claim = await first.fetchval(CLAIM, user, authority, "twin", b"same request")
+        async with second.transaction():
+            twin = asyncio.create_task(second.fetchval(CLAIM, user, authority, "twin", b"same request"))
+            await asyncio.sleep(0.3)
+            assert not twin.done()  # blocked on the first transaction's key
+            await first.execute(SAVE, claim, 201, "/api/v1/drivers/42", b'{"id": 42}')
+            await transaction.commit()
+            assert await twin is None  # the key is taken: nothing to do but replay
+            stored = await second.fetchrow(STORED, user, "twin")
+        assert (stored["status"], bytes(stored["body"])) == (201, b'{"id": 42}')
+    finally:
+        await first.close()
+        await second.close()
