@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import asyncpg
 import msgspec
+
+from registry import audit_log
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -15,17 +15,12 @@ class Actor(msgspec.Struct, frozen=True):
     authority_id: int
 
 
-AUDIT_CHANGE = """
-INSERT INTO audit_log (user_id, authority_id, action, driver_id, subject, detail)
-VALUES ($1, $2, 'change', $3, $4, $5::jsonb)
-"""
-
-
 async def audit_change(conn: asyncpg.Connection, actor: Actor, subject: str, what: str,
                        driver_id: int | None = None) -> None:
     """One audit row per change: subject like 'licence:12', `what` like 'licence_suspended'.
 
     Never personal data: ids and the kind of change only.
     """
-    await conn.execute(AUDIT_CHANGE, actor.user_id, actor.authority_id, driver_id, subject,
-                       json.dumps({"what": what}))
+    await audit_log.record(conn, action="change", user_id=actor.user_id,
+                           authority_id=actor.authority_id, driver_id=driver_id, subject=subject,
+                           detail={"what": what})

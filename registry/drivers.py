@@ -16,7 +16,7 @@ import asyncpg
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from registry import identifiers
+from registry import audit_log, identifiers
 from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.errors import Conflict, NotFound
@@ -214,12 +214,6 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id
 """
 
-LINK_SEARCH = """
-INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
-                       search_id, subject, detail)
-VALUES ($1, $2, 'search', $3, $4, $5, $6, $7, '{"recorded_after_search": true}')
-"""
-
 # Same date of birth, surname spelled or sounding the same, first forename sounding the same,
 # on any name (current, former or alias) of another driver.
 POSSIBLE_DUPLICATES = """
@@ -254,9 +248,12 @@ async def create_driver(conn: asyncpg.Connection, actor: Actor,
     await conn.execute(INSERT_NAME, driver_id, "current", clean["forenames"], clean["surname"],
                        clean["date_of_birth"], actor.authority_id)
     if search:
-        await conn.execute(LINK_SEARCH, actor.user_id, actor.authority_id, search["purpose"],
-                           search["case_reference"], driver_id, search["search_id"],
-                           f"driver:{driver_id}")
+        # The search that found nobody, linked to the driver recorded after it.
+        await audit_log.record(conn, action="search", user_id=actor.user_id,
+                               authority_id=actor.authority_id, purpose=search["purpose"],
+                               case_reference=search["case_reference"], driver_id=driver_id,
+                               search_id=search["search_id"], subject=f"driver:{driver_id}",
+                               detail={"recorded_after_search": True})
     await audit_change(conn, actor, f"driver:{driver_id}", "driver_recorded", driver_id)
     return DriverRecorded(id=driver_id, warnings=_warnings(clean),
                           possible_duplicates=await possible_duplicates(conn, driver_id))

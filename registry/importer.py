@@ -22,14 +22,13 @@ detail.source = 'import' (migration 0003), so alert rules can tell history from 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 
 import asyncpg
 import msgspec
 
-from registry import identifiers
+from registry import audit_log, identifiers
 from registry.actor import Actor
 from registry.entries import DECISIONS, STATUSES as ENTRY_STATUSES
 from registry.fields import LICENCE_KINDS, Fields, add_years
@@ -648,10 +647,6 @@ SELECT (SELECT count(*) FROM import_driver WHERE is_new) AS drivers_created,
        (SELECT count(*) FROM import_decision WHERE entry_id IS NOT NULL) AS decisions_created
 """
 
-AUDIT_IMPORT = """
-INSERT INTO audit_log (user_id, authority_id, action, subject, detail)
-VALUES ($1, $2, 'import', 'import', $3::jsonb)
-"""
 
 
 # --- the whole import -------------------------------------------------------------------------
@@ -704,11 +699,13 @@ async def import_records(conn: asyncpg.Connection, actor: Actor, *, drivers: Sou
     report.names_added = names_added
     report.imported = True
     _finish(report, files)
-    await conn.execute(AUDIT_IMPORT, actor.user_id, actor.authority_id, json.dumps({
-        "mode": report.mode, "drivers_created": report.drivers_created,
-        "drivers_linked": report.drivers_linked, "licences_created": report.licences_created,
-        "decisions_created": report.decisions_created,
-        "rows_rejected": len(report.rejected)}))
+    await audit_log.record(conn, action="import", user_id=actor.user_id,
+                           authority_id=actor.authority_id, subject="import", detail={
+                               "mode": report.mode, "drivers_created": report.drivers_created,
+                               "drivers_linked": report.drivers_linked,
+                               "licences_created": report.licences_created,
+                               "decisions_created": report.decisions_created,
+                               "rows_rejected": len(report.rejected)})
     return report
 
 

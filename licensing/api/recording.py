@@ -17,14 +17,13 @@ import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import (FromQuery, HeaderParameter, JSONBody, MultipartBody, PathParameter,
                              QueryParameter)
 
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, href, not_found_problem, perform
-from licensing.problems import FieldError, InvalidFields, Problem, ProblemDetails
-from registry import concerns, drivers, entries, importer, licences, requests
+from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
+from registry import audit_log, concerns, drivers, entries, importer, licences, requests
 from registry.errors import NotFound
 
 MAX_ID = 2**63 - 1
@@ -39,19 +38,14 @@ Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
 IMPORT_MAX_BYTES = 256 * 1024 * 1024
 
 
-def _problem(status: int, description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ProblemDetails, description=description,
-                        media_type="application/problem+json", generate_examples=False)
-
-
+# licensing.problems.document_errors adds the usual problem answers; these say more.
 WRITE_RESPONSES = {
-    400: _problem(400, "The body could not be read as JSON of the documented shape"),
-    422: _problem(422, "Fields are missing or wrong: every one is named in errors"),
+    422: problem_spec("Fields are missing or wrong: every one is named in errors; nothing was written"),
 }
 CREATE_RESPONSES = {**WRITE_RESPONSES,
-                    409: _problem(409, "Already on the register; existing.href links to it")}
+                    409: problem_spec("Already on the register; existing.href links to it")}
 CHANGE_RESPONSES = {**CREATE_RESPONSES,
-                    404: _problem(404, "No such record that your authority can see")}
+                    404: problem_spec("No such record that your authority can see")}
 
 COMMON = {"guards": [officer], "tags": ["recording"]}
 
@@ -111,7 +105,7 @@ async def grant_licence(request: Request, conn: Conn, data: JSONBody[licences.Li
 
 
 @get("/api/v1/licences/{licence_id:int}", **COMMON,
-     responses={404: _problem(404, "No such licence at your authority")},
+     responses={404: problem_spec("No such licence at your authority")},
      summary="One of your authority's licences")
 async def show_licence(request: Request, conn: Conn, licence_id: Id) -> licences.Licence:
     return await _own(licences.get_licence(conn, actor_of(request), licence_id))
@@ -200,7 +194,7 @@ async def list_concerns(request: Request, conn: Conn,
 
 
 @get("/api/v1/concerns/{concern_id:int}", **COMMON,
-     responses={404: _problem(404, "No such concern sent or received by your authority")},
+     responses={404: problem_spec("No such concern sent or received by your authority")},
      summary="A concern your authority sent or received")
 async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns.Concern:
     actor = actor_of(request)
@@ -251,7 +245,7 @@ async def list_requests(request: Request, conn: Conn,
 
 
 @get("/api/v1/information-requests/{request_id:int}", **COMMON,
-     responses={404: _problem(404, "No such request sent or received by your authority")},
+     responses={404: problem_spec("No such request sent or received by your authority")},
      summary="An information request your authority sent or received")
 async def show_request(request: Request, conn: Conn,
                        request_id: Id) -> requests.InformationRequest:
@@ -267,7 +261,7 @@ IMPORT_FILES = ("drivers", "licences", "decisions")
 
 
 @post("/api/v1/imports", **COMMON, request_max_body_size=IMPORT_MAX_BYTES, status_code=201,
-      responses={**WRITE_RESPONSES, 422: _problem(422, "Rows were rejected; nothing was "
+      responses={**WRITE_RESPONSES, 422: problem_spec("Rows were rejected; nothing was "
                                                        "imported (see rejected)")},
       summary="Import drivers, licences and decisions from CSV files")
 async def import_files(request: Request, conn: Conn,
@@ -336,9 +330,8 @@ async def _own(awaitable):
 async def _audit_view(conn: asyncpg.Connection, actor, subject: str,
                       driver_id: int | None = None) -> None:
     # Lists and records hold narrative about drivers: who looked is logged, like any record view.
-    await conn.execute(
-        "INSERT INTO audit_log (user_id, authority_id, action, driver_id, subject) "
-        "VALUES ($1, $2, 'view', $3, $4)", actor.user_id, actor.authority_id, driver_id, subject)
+    await audit_log.record(conn, action="view", user_id=actor.user_id,
+                           authority_id=actor.authority_id, driver_id=driver_id, subject=subject)
 
 
 ROUTES = [record_driver, amend_driver, add_driver_name, grant_licence, show_licence,
