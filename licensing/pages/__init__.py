@@ -12,7 +12,7 @@ from litestar.static_files import create_static_files_router
 
 from licensing import auth
 from licensing.assets import TARGET as GOVUK_ASSETS
-from licensing.pages import account, admin, audit, errors, sessions
+from licensing.pages import account, admin, audit, errors, recording, sessions
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
 
@@ -24,7 +24,7 @@ PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/asset
 
 pages_router = Router(
     path="/",
-    route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES],
+    route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES, *recording.ROUTES],
     exception_handlers=errors.EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

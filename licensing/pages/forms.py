@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import asyncpg
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from licensing import db
 from licensing.pages import sessions
 from licensing.problems import InvalidFields
 from registry.accounts import AccountError
+from registry.errors import Conflict, Invalid, NotFound, from_database
 from registry.identifiers import IdentifierError
 
 # Errors that name the fields a person got wrong: shown on the form, never as an error page.
-FIELD_ERRORS: tuple[type[Exception], ...] = (AccountError, InvalidFields, IdentifierError)
+FIELD_ERRORS: tuple[type[Exception], ...] = (Invalid, Conflict, AccountError, InvalidFields,
+                                             IdentifierError)
 
 
 class CSRFError(PermissionDeniedException):
@@ -200,6 +203,12 @@ async def attempt(conn, form: "Form", principal, action, *, fields: dict[str, st
     except FIELD_ERRORS as exc:
         form.take(exc, fields)
         return None
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # a rule the registry's checks did not catch first (a race, usually), in words
+        form.take(from_database(exc), fields)
+        return None
+    except NotFound:
+        raise NotFoundException() from None
 
 
 def field_errors(exc: Exception) -> list[tuple[str, str]]:

@@ -1,0 +1,226 @@
+"""Recording through the pages: every form, sent empty and sent with wrong values, answers
+with the GOV.UK error summary naming each invalid field, and writes nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import make_driver, make_entry, make_licence
+from tests.pages.conftest import make_account, post_form, sign_in
+
+TABLES = ("driver", "driver_name", "licence", "licence_change", "register_entry",
+          "register_entry_change", "concern", "information_request", "register_event")
+
+
+async def counts(conn) -> dict[str, int]:
+    return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+
+
+def summary_links(html: str) -> list[str]:
+    """The fields the error summary links to, in order."""
+    found = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    assert found, "no error summary on the page"
+    return re.findall(r'href="#([^"]+)"', found.group(1))
+
+
+def day(value: date, name: str) -> dict[str, str]:
+    return {f"{name}-day": str(value.day), f"{name}-month": str(value.month),
+            f"{name}-year": str(value.year)}
+
+
+@pytest.fixture
+async def rotherham(client, conn):
+    officer = await make_account(conn, name="Rita Rotherham")
+    await sign_in(client, officer)
+    return officer
+
+
+async def test_recording_a_driver_then_their_licence(client, conn, rotherham):
+    response = await post_form(client, "/drivers/new", {
+        "forenames": "Stephen", "surname": "Walker", **day(date(1980, 5, 17), "date_of_birth"),
+        "sex": "M", "gb_licence_number": "WALKE805170SJ9AB", "home_authority": "E08000019"},
+        from_path="/drivers/new")
+    assert response.status_code == 303, response.text
+    driver_id = int(re.search(r"/drivers/(\d+)/", response.headers["location"]).group(1))
+    form_page = await client.get(response.headers["location"])
+    assert "Stephen Walker has been recorded on the register" in form_page.text
+    granted = await post_form(client, f"/drivers/{driver_id}/licences/new", {
+        "licence_number": "ROT-PH-1", "kind": "private_hire",
+        **day(date.today(), "granted_on")})
+    assert granted.status_code == 303
+    confirmation = await client.get(granted.headers["location"])
+    assert "Licence recorded" in confirmation.text
+    assert "Sheffield will be alerted, because the driver lives in its area" in confirmation.text
+
+
+async def test_the_driver_form_empty_and_wrong(client, conn, rotherham):
+    before = await counts(conn)
+    empty = await post_form(client, "/drivers/new", {})
+    assert empty.status_code == 400
+    assert summary_links(empty.text) == ["forenames", "surname", "date_of_birth-day"]
+    wrong = await post_form(client, "/drivers/new", {
+        "forenames": "Stephen", "surname": "Walker", "date_of_birth-day": "31",
+        "date_of_birth-month": "2", "date_of_birth-year": "1980", "sex": "X",
+        "gb_licence_number": "NOT A LICENCE", "ni_number": "QQ12", "postcode": "nowhere",
+        "home_authority": "E99999999"}, from_path="/drivers/new")
+    assert wrong.status_code == 400
+    assert summary_links(wrong.text) == ["date_of_birth-day", "sex", "gb_licence_number",
+                                         "ni_number", "postcode", "home_authority"]
+    assert "Date of birth must be a real date" in wrong.text
+    assert await counts(conn) == before
+
+
+async def test_a_driver_already_on_the_register_is_not_recorded_twice(client, conn, rotherham):
+    await make_driver(conn, gb_licence_number="WALKE805170SJ9AB")
+    before = await counts(conn)
+    response = await post_form(client, "/drivers/new", {
+        "forenames": "Steven", "surname": "Walker", **day(date(1980, 5, 17), "date_of_birth"),
+        "gb_licence_number": "WALKE805170SJ9AB"}, from_path="/drivers/new")
+    assert response.status_code == 400
+    assert summary_links(response.text) == ["gb_licence_number"]
+    assert "already on the register" in response.text
+    assert await counts(conn) == before
+
+
+async def test_the_licence_form_empty_and_wrong(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    path = f"/drivers/{driver_id}/licences/new"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["licence_number", "kind", "granted_on-day"]
+    today = date.today()
+    wrong = await post_form(client, path, {
+        "licence_number": "X" * 41, "kind": "bus", **day(today, "granted_on"),
+        "starts_on-day": "40", "starts_on-month": "1", "starts_on-year": "2026",
+        **day(today + timedelta(days=5 * 365), "expires_on")})
+    assert wrong.status_code == 400
+    assert summary_links(wrong.text) == ["licence_number", "kind", "starts_on-day", "expires_on-day"]
+    assert await counts(conn) == before
+
+
+async def test_the_licence_change_form_empty_and_wrong(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    licence_id = await make_licence(conn, driver_id, authority="Rotherham")
+    path = f"/licences/{licence_id}/change"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["action"]
+    wrong = await post_form(client, path, {"action": "reinstated", "effective_on-day": "1",
+                                           "effective_on-year": "2026"})
+    assert summary_links(wrong.text) == ["effective_on-month"]
+    assert "must include a month" in wrong.text
+    conflict = await post_form(client, path, {"action": "reinstated"})
+    assert summary_links(conflict.text) == ["action"]
+    assert await counts(conn) == before
+    done = await post_form(client, path, {"action": "suspended"})
+    assert done.status_code == 303
+    assert await conn.fetchval("SELECT status FROM licence WHERE id = $1", licence_id) == "suspended"
+
+
+async def test_another_authority_licence_cannot_be_changed(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    licence_id = await make_licence(conn, driver_id, authority="Sheffield")
+    response = await client.get(f"/licences/{licence_id}/change")
+    assert response.status_code == 404
+
+
+async def test_the_register_decision_form_empty_and_wrong(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    path = f"/drivers/{driver_id}/entries/new"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["decision", "licence_kind", "decided_on-day", "categories"]
+    tomorrow = date.today() + timedelta(days=1)
+    wrong = await post_form(client, path, {
+        "decision": "refused", "licence_id": "99999", "licence_kind": "private_hire",
+        **day(tomorrow, "decided_on"), "categories": ["sexual_offence", "gossip"]})
+    assert wrong.status_code == 400
+    assert summary_links(wrong.text) == ["licence_id", "decided_on-day", "categories"]
+    assert await counts(conn) == before
+    done = await post_form(client, path, {
+        "decision": "refused", "licence_kind": "private_hire", **day(date.today(), "decided_on"),
+        "categories": ["harassment", "road_safety"], "narrative": "Two complaints."})
+    assert done.status_code == 303
+    assert await conn.fetchval("SELECT categories FROM register_entry") == ["harassment", "road_safety"]
+
+
+async def test_the_entry_change_form_empty_and_wrong(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    entry_id = await make_entry(conn, driver_id, authority="Rotherham")
+    path = f"/entries/{entry_id}/change"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["status", "reason"]
+    wrong = await post_form(client, path, {"status": "in_force", "reason": "Still in force",
+                                           **day(date.today() + timedelta(days=3), "changed_on")})
+    assert summary_links(wrong.text) == ["changed_on-day"]
+    assert await counts(conn) == before
+
+
+async def test_the_concern_form_empty_and_wrong(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    await make_licence(conn, driver_id, authority="Sheffield")
+    path = f"/drivers/{driver_id}/concerns/new"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["recipient_authority", "categories", "narrative",
+                                         "became_aware_on-day"]
+    wrong = await post_form(client, path, {
+        "recipient_authority": "E08000018", "categories": "harm", "narrative": "Seen",
+        **day(date.today() + timedelta(days=2), "became_aware_on")})
+    assert summary_links(wrong.text) == ["recipient_authority", "became_aware_on-day"]
+    assert await counts(conn) == before
+    done = await post_form(client, path, {
+        "recipient_authority": "E08000019", "categories": "harm", "narrative": "Assault reported",
+        **day(date.today(), "became_aware_on")})
+    assert done.status_code == 303
+    assert "Your report has been sent" in (await client.get(done.headers["location"])).text
+
+
+async def test_the_information_request_and_its_answer(client, conn, rotherham, app_settings):
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+
+    driver_id = await make_driver(conn)
+    entry_id = await make_entry(conn, driver_id, authority="Sheffield", narrative="Details here")
+    path = f"/entries/{entry_id}/requests/new"
+    before = await counts(conn)
+    empty = await post_form(client, path, {})
+    assert summary_links(empty.text) == ["case_reference"]
+    wrong = await post_form(client, path, {"case_reference": "R" * 61, "requested_on-day": "x",
+                                           "requested_on-month": "1", "requested_on-year": "2026"})
+    assert summary_links(wrong.text) == ["case_reference", "requested_on-day"]
+    assert await counts(conn) == before
+    made = await post_form(client, path, {"case_reference": "ROT/2026/1", "reason": "Renewal"})
+    assert made.status_code == 303
+    request_path = made.headers["location"].split("?")[0]
+    inbox = await client.get("/requests")
+    assert "ROT/2026/1" in inbox.text and "20 working days left" in inbox.text
+
+    sheffield = await make_account(conn, authority="Sheffield", name="Sam Sheffield")
+    async with AsyncTestClient(app=create_app(app_settings)) as other:
+        other.follow_redirects = False
+        await sign_in(other, sheffield)
+        before = await counts(conn)
+        empty = await post_form(other, request_path, {})
+        assert summary_links(empty.text) == ["status", "response"]
+        assert await counts(conn) == before
+        answered = await post_form(other, request_path, {"status": "granted",
+                                                         "response": "Revoked after a conviction."})
+        assert answered.status_code == 303
+    shown = await client.get(request_path)
+    assert "Revoked after a conviction." in shown.text and "Information given" in shown.text
+
+
+async def test_every_form_refuses_a_post_without_the_session_token(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    before = await counts(conn)
+    for path in ("/drivers/new", f"/drivers/{driver_id}/licences/new",
+                 f"/drivers/{driver_id}/entries/new", f"/drivers/{driver_id}/concerns/new"):
+        response = await client.post(path, data={"forenames": "X"})
+        assert response.status_code == 403, path
+    assert await counts(conn) == before
