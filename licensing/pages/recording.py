@@ -290,6 +290,8 @@ async def record_entry(request: Request, conn: Conn, driver_id: FromPath[int]) -
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     licence_id = form.integer("licence_id", "Select one of your licences, or None", required=False)
+    if licence_id is None and not form.get("licence_kind"):
+        form.add_error("licence_kind", "Select the kind of licence, or one of your licences above")
     if not form.getall("categories"):
         form.add_error("categories", "Select at least one kind of relevant information")
     details = entries.EntryDetails(

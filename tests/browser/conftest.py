@@ -96,10 +96,12 @@ async def live(live_db):
 
 
 @contextlib.asynccontextmanager
-async def new_page(browser, live: LiveServer):
+async def new_page(browser, live: LiveServer, *, javascript: bool = True):
     """A fresh browser profile (its own cookies), so two officers can work side by side.
-    bypass_csp lets the test inject axe-core into pages whose CSP forbids inline scripts."""
+    bypass_csp lets the test inject axe-core into pages whose CSP forbids inline scripts;
+    javascript=False proves a journey works without it (axe then cannot run)."""
     context = await browser.new_context(base_url=live.url, bypass_csp=True,
+                                        java_script_enabled=javascript,
                                         viewport={"width": 1200, "height": 900})
     page = await context.new_page()
     try:
