@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from licensing import auth, db, logging_config
-from licensing.pages import PUBLIC_PAGES
+from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import EXCEPTION_HANDLERS, document_errors
 from licensing.settings import Settings, load
 
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"conn": Provide(provide_conn)},
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
         logging_config=logging_config.litestar_logging(),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="Crosscheck API", version="1.0.0", path="/schema",

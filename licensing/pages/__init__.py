@@ -8,6 +8,7 @@ pages (licensing.pages.errors), never as problem+json.
 from __future__ import annotations
 
 from litestar import Router
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.static_files import create_static_files_router
 
 from licensing import auth
@@ -35,3 +36,6 @@ assets_router = create_static_files_router(
     cache_control=None, name="assets")
 
 PAGES = [pages_router, assets_router]
+
+# For requests no route matched: 404 and 405 as GOV.UK pages when a browser asks.
+PAGE_FALLBACKS = {NotFoundException: errors.unmatched, MethodNotAllowedException: errors.unmatched}

@@ -85,3 +85,14 @@ EXCEPTION_HANDLERS = {
     Problem: problem,
     Exception: unexpected,
 }
+
+
+def unmatched(request: Request, exc: HTTPException) -> Response:
+    """A path no route serves (or a method it does not take): a page for people, a problem
+    for API callers. Installed on the app, since no router has been chosen yet."""
+    from licensing.problems import on_http
+
+    if request.url.path.startswith(("/api/", "/schema")) or \
+            "text/html" not in request.headers.get("accept", ""):
+        return on_http(request, exc)
+    return http_error(request, exc)

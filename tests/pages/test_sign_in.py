@@ -110,3 +110,10 @@ async def test_the_api_ignores_the_session_cookie(client, officer):
     scope = {"type": "http", "path": "/api/v1/anything", "headers": [
         (b"cookie", f"crosscheck={client.cookies.get('crosscheck')}".encode())]}
     assert await authenticate(scope, None) is None
+
+
+async def test_an_unknown_page_is_a_gov_uk_page_for_a_browser_and_a_problem_for_the_api(client):
+    page = await client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "Page not found" in page.text
+    api = await client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
