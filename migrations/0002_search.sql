@@ -21,3 +21,10 @@ CREATE INDEX driver_name_sound_dob ON driver_name (surname_sound, date_of_birth)
 
 -- Identifier search looks drivers up by exact identifier; gb_licence_number, ni_licence_number
 -- and ni_number already have unique indexes (0001).
+
+-- A pattern matching names that a short form abbreviates by dropping letters but keeping its
+-- first and last (Mohd for Mohammed, Wm for William, Chas for Charles): '^M.*O.*H.*D$'.
+CREATE FUNCTION abbreviation_pattern(short text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '^' || array_to_string(regexp_split_to_array(short, ''), '.*') || '$'
+$$;

@@ -107,6 +107,10 @@ def near_dates(born: date) -> list[date]:
     return sorted(found)
 
 
+# Words that join a surname's parts rather than name a family: sharing one of them says
+# nothing ("Al-Hassan" and "Al-Rashid"). Parts shorter than three letters never count either.
+PARTICLES = ["VAN", "VON", "DER", "DEN", "DEL", "DOS", "DAS", "BIN", "BINT", "BEN", "ABU", "ABD"]
+
 # The query's keys are computed by the same database functions the driver_name_keys trigger
 # uses, so both sides of every comparison have the one definition.
 NAME_SEARCH = """
@@ -118,7 +122,9 @@ WITH q AS MATERIALIZED (
            array_to_string(f.tokens, '') AS f_all,
            dmetaphone(coalesce(f.tokens[1], '')) AS f_sound,
            dmetaphone_alt(coalesce(f.tokens[1], '')) AS f_alt,
-           ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants
+           abbreviation_pattern(coalesce(f.tokens[1], '')) AS f_abbreviation,
+           ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants,
+           $12::text[] AS particles
     FROM (SELECT $2::text AS raw, name_key($2) AS key, forename_tokens($2) AS tokens) AS s,
          (SELECT forename_tokens($1) AS tokens) AS f
 ),
@@ -142,13 +148,17 @@ levels AS MATERIALIZED (
            CASE
                WHEN c.surname_key = q.s_key THEN
                    CASE WHEN lower(c.surname) = lower(q.s_raw) THEN 'identical' ELSE 'punctuation' END
-               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_key THEN 'reversed'
+               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
                WHEN (cardinality(q.s_tokens) > 1 OR c.surname ~ '[-.[:space:]]')
-                    AND forename_tokens(c.surname) && q.s_tokens THEN 'part'
+                    AND EXISTS (SELECT FROM unnest(forename_tokens(c.surname)) AS t(part)
+                                WHERE t.part = ANY(q.s_tokens) AND length(t.part) >= 3
+                                  AND t.part <> ALL(q.particles)) THEN 'part'
                WHEN (c.surname_sound IN (q.s_sound, q.s_alt)
                      OR dmetaphone_alt(c.surname_key) IN (q.s_sound, q.s_alt))
                     AND levenshtein(c.surname_key, q.s_key)
                         <= greatest(2, greatest(length(c.surname_key), length(q.s_key)) / 2) THEN 'sound'
+               WHEN least(length(c.surname_key), length(q.s_key)) >= 5
+                    AND levenshtein(c.surname_key, q.s_key) = 1 THEN 'typo'
                WHEN levenshtein(c.surname_key, q.s_key)
                         <= CASE WHEN least(length(c.surname_key), length(q.s_key)) >= 6 THEN 2 ELSE 1 END
                     OR similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
@@ -156,7 +166,7 @@ levels AS MATERIALIZED (
            END AS s_level,
            CASE
                WHEN q.f_first = '' OR c.forename_key = '' THEN 'none'
-               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_key THEN 'reversed'
+               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
                WHEN c.forename_key = q.f_first THEN 'identical'
                WHEN c.forename_key || replace(c.middle_keys, ' ', '') = q.f_all THEN 'spacing'
                WHEN c.forename_key = ANY(q.f_variants) THEN 'variant'
@@ -171,8 +181,12 @@ levels AS MATERIALIZED (
                     OR c.forename_key = ANY(q.f_middle) THEN 'middle'
                WHEN length(q.f_first) > 1 AND length(c.forename_key) > 1
                     AND levenshtein(c.forename_key, q.f_first)
-                        <= CASE WHEN least(length(c.forename_key), length(q.f_first)) >= 6 THEN 2 ELSE 1 END
+                        <= CASE WHEN least(length(c.forename_key), length(q.f_first)) >= 4 THEN 2 ELSE 1 END
                     THEN 'similar'
+               WHEN length(q.f_first) BETWEEN 2 AND 4 AND length(c.forename_key) >= length(q.f_first) + 2
+                    AND c.forename_key ~ q.f_abbreviation THEN 'abbreviation'
+               WHEN length(c.forename_key) BETWEEN 2 AND 4 AND length(q.f_first) >= length(c.forename_key) + 2
+                    AND q.f_first ~ abbreviation_pattern(c.forename_key) THEN 'abbreviation'
                ELSE 'none'
            END AS f_level
     FROM cand c, q
@@ -181,15 +195,15 @@ scored AS MATERIALIZED (
     SELECT l.*, m.mid,
            (CASE l.dob_match WHEN 'same' THEN 40 WHEN 'swapped' THEN 32 ELSE 20 END
             + CASE l.s_level WHEN 'identical' THEN 35 WHEN 'punctuation' THEN 35 WHEN 'reversed' THEN 33
-                             WHEN 'part' THEN 28 WHEN 'sound' THEN 27 ELSE 18 END
+                             WHEN 'part' THEN 28 WHEN 'sound' THEN 27 WHEN 'typo' THEN 26 ELSE 18 END
             + CASE l.f_level WHEN 'identical' THEN 25 WHEN 'spacing' THEN 25 WHEN 'reversed' THEN 23
                              WHEN 'variant' THEN 22 WHEN 'sound' THEN 21 WHEN 'middle' THEN 17
-                             WHEN 'initial' THEN 15 ELSE 12 END
+                             WHEN 'initial' THEN 15 WHEN 'abbreviation' THEN 14 ELSE 12 END
             + CASE m.mid WHEN 'differ' THEN -12 WHEN 'one_sided' THEN -1 ELSE 0 END
             + CASE l.kind WHEN 'alias' THEN -1 WHEN 'former' THEN -2 ELSE 0 END) AS score,
            (l.dob_match <> 'near'
-            AND l.s_level IN ('identical', 'punctuation', 'reversed', 'part', 'sound')
-            AND l.f_level <> 'similar' AND m.mid <> 'differ') AS strong
+            AND l.s_level IN ('identical', 'punctuation', 'reversed', 'part', 'sound', 'typo')
+            AND l.f_level NOT IN ('similar', 'abbreviation') AND m.mid <> 'differ') AS strong
     FROM levels l, q,
          LATERAL (
              SELECT CASE
@@ -235,6 +249,7 @@ SURNAME_WORDS = {
     "reversed": "forename and surname the other way round",
     "part": "surname shares a part of a double-barrelled or hyphenated name",
     "sound": "surname sounds the same",
+    "typo": "surname one letter different",
     "similar": "surname spelt similarly",
 }
 FORENAME_WORDS = {
@@ -246,6 +261,7 @@ FORENAME_WORDS = {
     "middle": "forename matches a middle name",
     "initial": "forename given as an initial that agrees",
     "similar": "forename spelt similarly",
+    "abbreviation": "forename could be an abbreviation (Mohd, Wm, Chas)",
 }
 MIDDLE_WORDS = {
     "agree": "middle names agree",
@@ -279,7 +295,7 @@ async def search_by_name(conn: asyncpg.Connection, forenames: str, surname: str,
     rows = await conn.fetch(NAME_SEARCH, forenames, surname, date_of_birth, swapped(date_of_birth),
                             near_dates(date_of_birth), limit, enquirer.user_id,
                             enquirer.authority_id, enquirer.purpose, enquirer.case_reference,
-                            search_id)
+                            search_id, PARTICLES)
     return SearchOutcome(search_id, "name", [_name_match(r) for r in rows])
 
 
