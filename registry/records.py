@@ -19,7 +19,7 @@ from datetime import date
 import asyncpg
 import msgspec
 
-from registry.search import Enquirer
+from registry.audit import Enquirer
 
 
 class AuthorityRef(msgspec.Struct, frozen=True):
@@ -162,8 +162,9 @@ LICENCES = f"""
  WHERE l.driver_id = d.id)
 """
 
-SUMMARIES = f"""
-SELECT coalesce(json_agg(json_build_object(
+# One driver's summary as JSON, for a driver row aliased `d`: the search statements select it
+# for each driver they return, so a search is one round trip.
+SUMMARY = f"""json_build_object(
     'driver_id', d.id, 'forenames', d.forenames, 'surname', d.surname,
     'date_of_birth', d.date_of_birth,
     'other_names', (SELECT coalesce(json_agg(json_build_object(
@@ -181,12 +182,15 @@ SELECT coalesce(json_agg(json_build_object(
                     'status', e.status, 'status_changed_on', e.status_changed_on)
                 ORDER BY e.decided_on DESC, e.id DESC), '[]')
                 FROM register_entry e JOIN authority ea ON ea.id = e.authority_id
-                WHERE e.driver_id = d.id)
-) ORDER BY ids.n), '[]')
+                WHERE e.driver_id = d.id))"""
+
+SUMMARIES = f"""
+SELECT coalesce(json_agg({SUMMARY} ORDER BY ids.n), '[]')
 FROM unnest($1::bigint[]) WITH ORDINALITY AS ids(id, n) JOIN driver d ON d.id = ids.id
 """
 
 _summaries = msgspec.json.Decoder(list[DriverSummary])
+summary_decoder = msgspec.json.Decoder(DriverSummary)
 
 
 async def driver_summaries(conn: asyncpg.Connection, driver_ids: list[int]) -> list[DriverSummary]:

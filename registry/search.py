@@ -1,8 +1,9 @@
 """Searching the register: by identifier, or by name and date of birth.
 
-Every search is one SQL statement that finds, scores, ranks and writes the audit rows
-(one per driver returned, sharing a search id; one with no driver when nothing was found),
-so a search can never happen without its audit trail.
+Every search is one SQL statement that finds, scores and ranks, writes the audit rows (one
+per driver returned, sharing a search id; one with no driver when nothing was found) and
+reads each driver's summary (registry/records.py): a search cannot happen without its audit
+trail, and it costs one round trip.
 
 Name and date of birth search
 -----------------------------
@@ -35,15 +36,17 @@ Where the name knowledge comes from: registry/names.py.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, timedelta
 
 import asyncpg
 import msgspec
 
+from registry.audit import PURPOSES, Enquirer  # noqa: F401 (re-exported for callers)
 from registry.identifiers import identify
+from registry.records import SUMMARY, DriverSummary, summary_decoder
 
-PURPOSES = ("new_application", "renewal", "s5_investigation", "enforcement", "other")
 BANDS = ("exact", "strong", "possible")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -54,20 +57,13 @@ class Match(msgspec.Struct, frozen=True):
     score: int           # 0-100; 100 only for an identical identifier
     band: str            # exact | strong | possible
     reasons: list[str]   # plain words, no personal data
+    driver: DriverSummary | None = None  # licences and register entries, read in the same statement
 
 
 class SearchOutcome(msgspec.Struct, frozen=True):
     search_id: uuid.UUID
     subject: str         # identifier | name
     matches: list[Match]
-
-
-class Enquirer(msgspec.Struct, frozen=True):
-    """Who is asking and why: written to the audit log with every search and record viewed."""
-    user_id: int | None
-    authority_id: int | None
-    purpose: str
-    case_reference: str
 
 
 # --- name and date of birth --------------------------------------------------------------
@@ -89,7 +85,8 @@ def _one_digit_away(n: int, top: int) -> set[int]:
     return {m for m in found if 1 <= m <= top and m != n}
 
 
-def near_dates(born: date) -> list[date]:
+@functools.lru_cache(maxsize=32768)
+def near_dates(born: date) -> tuple[date, ...]:
     """Dates one keying slip away in the day or the month (same year), for typos."""
     found = set()
     for day in _one_digit_away(born.day, 31):
@@ -104,7 +101,7 @@ def near_dates(born: date) -> list[date]:
             pass
     found.discard(born)
     found.discard(swapped(born))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 # Words that join a surname's parts rather than name a family: sharing one of them says
@@ -124,7 +121,9 @@ WITH q AS MATERIALIZED (
            dmetaphone_alt(coalesce(f.tokens[1], '')) AS f_alt,
            abbreviation_pattern(coalesce(f.tokens[1], '')) AS f_abbreviation,
            ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants,
-           $12::text[] AS particles
+           CASE WHEN cardinality(s.tokens) > 1 THEN
+               ARRAY(SELECT t FROM unnest(s.tokens) AS t WHERE length(t) >= 3 AND t <> ALL($12::text[]))
+           ELSE '{}' END AS s_parts
     FROM (SELECT $2::text AS raw, name_key($2) AS key, forename_tokens($2) AS tokens) AS s,
          (SELECT forename_tokens($1) AS tokens) AS f
 ),
@@ -139,20 +138,23 @@ cand AS (
     UNION ALL
     SELECT dn.driver_id, dn.kind, dn.surname, dn.surname_key, dn.surname_sound, dn.forename_key,
            dn.middle_keys, dn.forename_sound, 'near'
-    FROM driver_name dn, q
-    WHERE dn.surname_sound = q.s_sound AND dn.date_of_birth = ANY($5::date[])
+    FROM driver_name dn
+    WHERE dn.surname_sound = dmetaphone(name_key($2))
+      AND dn.forename_sound IN (dmetaphone(coalesce((forename_tokens($1))[1], '')),
+                                dmetaphone_alt(coalesce((forename_tokens($1))[1], '')))
+      AND dn.date_of_birth = ANY($5::date[])
 ),
-levels AS MATERIALIZED (
-    SELECT c.driver_id, c.kind, c.dob_match, c.forename_key, c.middle_keys,
-           levenshtein(c.surname_key, q.s_key) + levenshtein(c.forename_key, q.f_first) AS distance,
+surnames AS MATERIALIZED (
+    SELECT c.*,
            CASE
                WHEN c.surname_key = q.s_key THEN
                    CASE WHEN lower(c.surname) = lower(q.s_raw) THEN 'identical' ELSE 'punctuation' END
                WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
-               WHEN (cardinality(q.s_tokens) > 1 OR c.surname ~ '[-.[:space:]]')
+               WHEN c.surname_key = ANY(q.s_parts) THEN 'part'
+               WHEN c.surname ~ '[-.[:space:]]'
                     AND EXISTS (SELECT FROM unnest(forename_tokens(c.surname)) AS t(part)
                                 WHERE t.part = ANY(q.s_tokens) AND length(t.part) >= 3
-                                  AND t.part <> ALL(q.particles)) THEN 'part'
+                                  AND t.part <> ALL($12::text[])) THEN 'part'
                WHEN (c.surname_sound IN (q.s_sound, q.s_alt)
                      OR dmetaphone_alt(c.surname_key) IN (q.s_sound, q.s_alt))
                     AND levenshtein(c.surname_key, q.s_key)
@@ -163,10 +165,17 @@ levels AS MATERIALIZED (
                         <= CASE WHEN least(length(c.surname_key), length(q.s_key)) >= 6 THEN 2 ELSE 1 END
                     OR similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
                ELSE 'none'
-           END AS s_level,
+           END AS s_level
+    FROM cand c, q
+),
+-- Forenames are compared only where the surname agrees in some way: most candidates born
+-- on the day are strangers, and stop here.
+levels AS MATERIALIZED (
+    SELECT c.driver_id, c.kind, c.dob_match, c.forename_key, c.middle_keys, c.s_level,
+           levenshtein(c.surname_key, q.s_key) + levenshtein(c.forename_key, q.f_first) AS distance,
            CASE
                WHEN q.f_first = '' OR c.forename_key = '' THEN 'none'
-               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
+               WHEN c.s_level = 'reversed' THEN 'reversed'
                WHEN c.forename_key = q.f_first THEN 'identical'
                WHEN c.forename_key || replace(c.middle_keys, ' ', '') = q.f_all THEN 'spacing'
                WHEN c.forename_key = ANY(q.f_variants) THEN 'variant'
@@ -183,13 +192,15 @@ levels AS MATERIALIZED (
                     AND levenshtein(c.forename_key, q.f_first)
                         <= CASE WHEN least(length(c.forename_key), length(q.f_first)) >= 4 THEN 2 ELSE 1 END
                     THEN 'similar'
-               WHEN length(q.f_first) BETWEEN 2 AND 4 AND length(c.forename_key) >= length(q.f_first) + 2
-                    AND c.forename_key ~ q.f_abbreviation THEN 'abbreviation'
-               WHEN length(c.forename_key) BETWEEN 2 AND 4 AND length(q.f_first) >= length(c.forename_key) + 2
-                    AND q.f_first ~ abbreviation_pattern(c.forename_key) THEN 'abbreviation'
+               WHEN left(c.forename_key, 1) = left(q.f_first, 1) AND right(c.forename_key, 1) = right(q.f_first, 1)
+                    AND ((length(q.f_first) BETWEEN 2 AND 4 AND length(c.forename_key) >= length(q.f_first) + 2
+                          AND c.forename_key ~ q.f_abbreviation)
+                      OR (length(c.forename_key) BETWEEN 2 AND 4 AND length(q.f_first) >= length(c.forename_key) + 2
+                          AND q.f_first ~ abbreviation_pattern(c.forename_key))) THEN 'abbreviation'
                ELSE 'none'
            END AS f_level
-    FROM cand c, q
+    FROM surnames c, q
+    WHERE c.s_level <> 'none'
 ),
 scored AS MATERIALIZED (
     SELECT l.*, m.mid,
@@ -218,7 +229,7 @@ scored AS MATERIALIZED (
                  ELSE 'differ'
              END AS mid
          ) AS m
-    WHERE l.s_level <> 'none' AND l.f_level <> 'none'
+    WHERE l.f_level <> 'none'
 ),
 best AS (
     SELECT DISTINCT ON (driver_id) *
@@ -234,8 +245,10 @@ audit AS (
     SELECT $7, $8, 'search', $9, $10, t.driver_id, $11, 'name', jsonb_build_object('results', n.total)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT driver_id, least(score, 99) AS score, strong, dob_match, s_level, f_level, mid, kind
-FROM top ORDER BY score DESC, distance, driver_id
+SELECT top.driver_id, least(top.score, 99) AS score, top.strong, top.dob_match, top.s_level,
+       top.f_level, top.mid, top.kind, """ + SUMMARY + """ AS summary
+FROM top JOIN driver d ON d.id = top.driver_id
+ORDER BY top.score DESC, top.distance, top.driver_id
 """
 
 DOB_WORDS = {
@@ -282,9 +295,13 @@ def _reasons(row: asyncpg.Record) -> list[str]:
     return [w for w in words if w]
 
 
+def _summary(row: asyncpg.Record) -> DriverSummary:
+    return summary_decoder.decode(row["summary"])
+
+
 def _name_match(row: asyncpg.Record) -> Match:
     return Match(row["driver_id"], row["score"], "strong" if row["strong"] else "possible",
-                 _reasons(row))
+                 _reasons(row), _summary(row))
 
 
 async def search_by_name(conn: asyncpg.Connection, forenames: str, surname: str,
@@ -313,7 +330,8 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $8::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT driver_id FROM top ORDER BY driver_id
+SELECT top.driver_id, """ + SUMMARY + """ AS summary
+FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.driver_id
 """
 
 
@@ -345,7 +363,8 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $8::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT driver_id, exact FROM top ORDER BY exact DESC, driver_id
+SELECT top.driver_id, top.exact, """ + SUMMARY + """ AS summary
+FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.exact DESC, top.driver_id
 """
 
 IDENTIFIER_SEARCHES = {
@@ -393,10 +412,11 @@ async def search_by_identifier(conn: asyncpg.Connection, raw: str, *, enquirer: 
     if kind != "gb_licence":
         rows = await conn.fetch(IDENTIFIER_SEARCHES[kind], value, *audit)
         return SearchOutcome(search_id, "identifier",
-                             [Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]]) for r in rows])
+                             [Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
+                              for r in rows])
     rows = await conn.fetch(GB_LICENCE_SEARCH, value, *audit, gb_licence_births(value),
                             value[11], value[:5])
     return SearchOutcome(search_id, "identifier", [
-        Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]]) if r["exact"]
-        else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS))
+        Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r)) if r["exact"]
+        else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))
         for r in rows])

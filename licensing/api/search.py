@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from licensing.auth import Principal, officer
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import records, search
+from registry.audit import PURPOSES, Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
 
@@ -59,9 +60,9 @@ class SearchResponse(msgspec.Struct, frozen=True):
 
 def _purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
     errors = []
-    if not purpose or purpose not in search.PURPOSES:
+    if not purpose or purpose not in PURPOSES:
         errors.append(FieldError("purpose", "Choose the purpose of the search: "
-                                 + ", ".join(search.PURPOSES)))
+                                 + ", ".join(PURPOSES)))
     reference = (case_reference or "").strip()
     if not reference:
         errors.append(FieldError("case_reference", "Enter the case reference"))
@@ -126,7 +127,7 @@ async def create_search(request: Request, conn: NamedDependency[asyncpg.Connecti
                                  "or the forenames, surname and date of birth"))
         raise InvalidFields(errors)
     principal = _principal(request)
-    enquirer = search.Enquirer(principal.user_id, principal.authority_id, data.purpose or "",
+    enquirer = Enquirer(principal.user_id, principal.authority_id, data.purpose or "",
                                (data.case_reference or "").strip())
     if data.identifier is not None:
         if errors:
@@ -148,10 +149,8 @@ async def create_search(request: Request, conn: NamedDependency[asyncpg.Connecti
             raise InvalidFields(errors)
         outcome = await search.search_by_name(conn, data.forenames.strip(), data.surname.strip(), born,
                                               enquirer=enquirer, limit=limit)
-    summaries = await records.driver_summaries(conn, [m.driver_id for m in outcome.matches])
     return SearchResponse(outcome.search_id, outcome.subject, [
-        SearchResult(MatchView(m.score, m.band, m.reasons), summary)
-        for m, summary in zip(outcome.matches, summaries)])
+        SearchResult(MatchView(m.score, m.band, m.reasons), m.driver) for m in outcome.matches])
 
 
 @get("/api/v1/drivers/{driver_id:int}", guards=[officer], tags=["search"],
@@ -169,7 +168,7 @@ async def get_driver(request: Request, conn: NamedDependency[asyncpg.Connection]
     if not 1 <= driver_id <= MAX_DRIVER_ID:
         raise Problem(404, "Driver not found")
     principal = _principal(request)
-    enquirer = search.Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
+    enquirer = Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
     record = await records.driver_record(conn, driver_id, enquirer)
     if record is None:
         raise Problem(404, "Driver not found")
