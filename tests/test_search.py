@@ -93,6 +93,19 @@ async def test_a_search_needs_a_purpose_and_a_case_reference_and_names_every_bad
     assert "31/02" not in response.text
 
 
+async def test_control_characters_are_field_errors_not_server_errors(client, conn):
+    officer = await make_user(conn)
+    response = await client.post("/api/v1/searches", headers=officer["headers"],
+                                 json={"purpose": "renewal", "case_reference": "A\x00B", "forenames": "Ann\x00",
+                                       "surname": "Lee", "date_of_birth": "1980-01-01"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["case_reference", "forenames"]
+    driver = await make_driver(conn)
+    opened = await client.get(f"/api/v1/drivers/{driver}", headers=officer["headers"],
+                              params={"purpose": "renewal", "case_reference": "A\x00B"})
+    assert opened.status_code == 422
+
+
 async def test_a_malformed_identifier_is_a_field_error_that_does_not_echo_it(client, conn):
     officer = await make_user(conn)
     response = await client.post("/api/v1/searches", headers=officer["headers"],

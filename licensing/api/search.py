@@ -68,7 +68,14 @@ def _purpose_errors(purpose: str | None, case_reference: str | None) -> list[Fie
         errors.append(FieldError("case_reference", "Enter the case reference"))
     elif len(reference) > 60:
         errors.append(FieldError("case_reference", "The case reference must be 60 characters or fewer"))
+    elif _has_control(reference):
+        errors.append(FieldError("case_reference", "The case reference can only contain printable characters"))
     return errors
+
+
+def _has_control(text: str) -> bool:
+    # PostgreSQL text cannot hold NUL, and no name or reference needs a control character.
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
@@ -99,6 +106,8 @@ def _name_error(field: str, value: str | None, label: str) -> FieldError | None:
         return FieldError(field, f"The {label} must be 100 characters or fewer")
     if not any(c.isalpha() for c in text):
         return FieldError(field, f"The {label} must contain at least one letter")
+    if _has_control(text):
+        return FieldError(field, f"The {label} can only contain printable characters")
     return None
 
 
