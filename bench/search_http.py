@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from licensing import pgcluster  # noqa: E402
 from licensing.auth import PRINCIPAL_BY_TOKEN, hash_token, issue_token  # noqa: E402
-from licensing.db import connect  # noqa: E402
+from licensing.db import connect, create_pool  # noqa: E402
 from licensing.migrate import migrate  # noqa: E402
 from registry import search  # noqa: E402
 from registry.authorities import load_reference  # noqa: E402
@@ -292,8 +292,7 @@ async def bench(args) -> dict:
         drivers = await _count(url)
         port = pgcluster.free_port()
         process = start_service(url, port, args.workers, args.pool)
-        pool = await asyncpg.create_pool(url, min_size=args.concurrency, max_size=args.concurrency,
-                                         init=_as_app)
+        pool = await create_pool(url, min_size=args.concurrency, max_size=args.concurrency)
         try:
             await wait_ready(port, process)
             http = (httpx_worker if args.client == "httpx" else raw_http_worker)("127.0.0.1", port, token)
@@ -330,12 +329,6 @@ async def bench(args) -> dict:
     finally:
         if folder:
             pgcluster.stop(folder)
-
-
-async def _as_app(conn: asyncpg.Connection) -> None:
-    from licensing.db import _as_app_role
-
-    await _as_app_role(conn)
 
 
 async def _count(url: str) -> int:

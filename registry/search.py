@@ -124,7 +124,9 @@ WITH q AS MATERIALIZED (
            CASE WHEN cardinality(s.tokens) > 1 THEN
                ARRAY(SELECT t FROM unnest(s.tokens) AS t WHERE length(t) >= 3 AND t <> ALL($12::text[]))
            ELSE '{}' END AS s_parts
-    FROM (SELECT $2::text AS raw, name_key($2) AS key, forename_tokens($2) AS tokens) AS s,
+    -- name_key(x) is the concatenation of forename_tokens(x): one call gives both.
+    FROM (SELECT t.raw, array_to_string(t.tokens, '') AS key, t.tokens
+          FROM (SELECT $2::text AS raw, forename_tokens($2) AS tokens) AS t) AS s,
          (SELECT forename_tokens($1) AS tokens) AS f
 ),
 cand AS (
@@ -138,11 +140,9 @@ cand AS (
     UNION ALL
     SELECT dn.driver_id, dn.kind, dn.surname, dn.surname_key, dn.surname_sound, dn.forename_key,
            dn.middle_keys, dn.forename_sound, 'near'
-    FROM driver_name dn
-    WHERE dn.surname_sound = dmetaphone(name_key($2))
-      AND dn.forename_sound IN (dmetaphone(coalesce((forename_tokens($1))[1], '')),
-                                dmetaphone_alt(coalesce((forename_tokens($1))[1], '')))
-      AND dn.date_of_birth = ANY($5::date[])
+    FROM driver_name dn, q
+    WHERE dn.date_of_birth = ANY($5::date[])
+      AND dn.surname_sound = q.s_sound AND dn.forename_sound IN (q.f_sound, q.f_alt)
 ),
 surnames AS MATERIALIZED (
     SELECT c.*,
