@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from licensing import pgcluster  # noqa: E402
-from licensing.auth import PRINCIPAL_BY_TOKEN, hash_token, issue_token  # noqa: E402
+from licensing.auth import issue_token, principal_from_token  # noqa: E402
 from licensing.db import connect, create_pool  # noqa: E402
 from licensing.migrate import migrate  # noqa: E402
 from registry import search  # noqa: E402
@@ -207,7 +207,6 @@ def httpx_worker(host: str, port: int, token: str):
 
 def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: int):
     """The statements the service runs for one search, with the same arguments, no HTTP."""
-    token_hash = hash_token(token)
 
     async def one(conn, query: dict) -> None:
         search_id = uuid.uuid4()
@@ -232,7 +231,7 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
         latencies, errors = [], 0
         for query in share:
             started = time.perf_counter()
-            await pool.fetchrow(PRINCIPAL_BY_TOKEN, token_hash)  # as the middleware, its own acquire
+            await principal_from_token(pool, token)  # as the middleware does, its own acquire
             async with pool.acquire() as conn:
                 try:
                     await one(conn, query)
@@ -246,12 +245,18 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
 
 # --- the service -----------------------------------------------------------------------------
 
-def start_service(url: str, port: int, workers: int, pool_max: int) -> subprocess.Popen:
+def start_service(url: str, port: int, workers: int, pool_max: int, server: str) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, CROSSCHECK_SCHEDULER="false",
                DB_POOL_MIN=str(min(pool_max, 8)), DB_POOL_MAX=str(pool_max))
-    command = [sys.executable, "-m", "uvicorn", "licensing.app:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    if server == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "1",
+                   "--no-ws", "--no-access-log", "--log-level", "warning", "--factory",
+                   "licensing.app:create_app"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "licensing.app:create_app", "--factory",
+                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                   "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -291,14 +296,14 @@ async def bench(args) -> dict:
         identifier_queries, name_queries = await sample_queries(url, args.requests + args.warmup, args.seed)
         drivers = await _count(url)
         port = pgcluster.free_port()
-        process = start_service(url, port, args.workers, args.pool)
+        process = start_service(url, port, args.workers, args.pool, args.server)
         pool = await create_pool(url, min_size=args.concurrency, max_size=args.concurrency)
         try:
             await wait_ready(port, process)
             http = (httpx_worker if args.client == "httpx" else raw_http_worker)("127.0.0.1", port, token)
             direct = asyncpg_worker(pool, token, user_id, authority_id)
             figures = {"drivers": drivers, "concurrency": args.concurrency, "workers": args.workers,
-                       "client": args.client, "rounds": args.rounds, "kinds": {}}
+                       "server": args.server, "client": args.client, "rounds": args.rounds, "kinds": {}}
             for kind, queries in (("identifier", identifier_queries), ("name_and_date_of_birth", name_queries)):
                 warm, measured = queries[:args.warmup], queries[args.warmup:]
                 await run_concurrently("warm-up", warm, args.concurrency, http)
@@ -351,6 +356,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=800)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each side counts")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     try:

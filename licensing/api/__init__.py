@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
 from licensing.api import search
+from licensing.api.access import ROUTES as ACCESS_ROUTES
 
-ROUTES: list = [*search.ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *search.ROUTES]
