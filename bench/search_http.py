@@ -27,9 +27,9 @@ import json
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ from licensing.auth import issue_token, principal_from_token  # noqa: E402
 from licensing.db import connect, create_pool  # noqa: E402
 from licensing.migrate import migrate  # noqa: E402
 from registry import search  # noqa: E402
+from registry.audit import Enquirer  # noqa: E402
 from registry.authorities import load_reference  # noqa: E402
 from registry.identifiers import identify  # noqa: E402
 from registry.names import load_name_reference  # noqa: E402
@@ -209,23 +210,14 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
     """The statements the service runs for one search, with the same arguments, no HTTP."""
 
     async def one(conn, query: dict) -> None:
-        search_id = uuid.uuid4()
+        enquirer = Enquirer(user_id, authority_id, PURPOSE["purpose"], PURPOSE["case_reference"])
         if "identifier" in query:
             kind, value = identify(query["identifier"])
-            audit = (search.DEFAULT_LIMIT, user_id, authority_id, PURPOSE["purpose"],
-                     PURPOSE["case_reference"], search_id, kind)
-            if kind == "gb_licence":
-                rows = await conn.fetch(search.GB_LICENCE_SEARCH, value, *audit,
-                                        search.gb_licence_births(value), value[11], value[:5])
-            else:
-                rows = await conn.fetch(search.IDENTIFIER_SEARCHES[kind], value, *audit)
-        else:
-            born = date.fromisoformat(query["date_of_birth"])
-            rows = await conn.fetch(search.NAME_SEARCH, query["forenames"], query["surname"], born,
-                                    search.swapped(born), search.near_dates(born), search.DEFAULT_LIMIT,
-                                    user_id, authority_id, PURPOSE["purpose"], PURPOSE["case_reference"],
-                                    search_id, search.PARTICLES)
-        return rows
+            return await conn.fetch(search.IDENTIFIER_SEARCHES[kind],
+                                    *search.identifier_search_arguments(kind, value, enquirer, uuid.uuid4()))
+        born = date.fromisoformat(query["date_of_birth"])
+        return await conn.fetch(search.NAME_SEARCH, *search.name_search_arguments(
+            query["forenames"], query["surname"], born, enquirer, uuid.uuid4()))
 
     async def worker(share: list[dict]):
         latencies, errors = [], 0
@@ -257,7 +249,10 @@ def start_service(url: str, port: int, workers: int, pool_max: int, server: str)
         command = [sys.executable, "-m", "uvicorn", "licensing.app:create_app", "--factory",
                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # The service logs a line per request (as in production); to a file, not this terminal.
+    log = open(Path(tempfile.gettempdir()) / f"crosscheck-bench-service-{port}.log", "wb")
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
+                            stdout=log, stderr=subprocess.STDOUT)
 
 
 async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -302,7 +297,11 @@ async def bench(args) -> dict:
             await wait_ready(port, process)
             http = (httpx_worker if args.client == "httpx" else raw_http_worker)("127.0.0.1", port, token)
             direct = asyncpg_worker(pool, token, user_id, authority_id)
+            print(f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
+                  f"{args.concurrency} concurrent clients; load average {os.getloadavg()[0]:.1f}",
+                  flush=True)
             figures = {"drivers": drivers, "concurrency": args.concurrency, "workers": args.workers,
+                       "load_average_at_start": round(os.getloadavg()[0], 2),
                        "server": args.server, "client": args.client, "rounds": args.rounds, "kinds": {}}
             for kind, queries in (("identifier", identifier_queries), ("name_and_date_of_birth", name_queries)):
                 warm, measured = queries[:args.warmup], queries[args.warmup:]
@@ -327,6 +326,8 @@ async def bench(args) -> dict:
                            "requests": len(p.latencies_ms), "errors": p.errors}
                     for side, p in best.items()}
                 figures["kinds"][kind]["ratio"] = round(ratio, 3)
+            figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
+            print(f"load average at the end {figures['load_average_at_end']:.1f}")
             return figures
         finally:
             await pool.close()

@@ -38,6 +38,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         '\|+'), '')
 $$;
 
+-- The same function again, declared STABLE (as unaccent() is) so that the planner inlines it
+-- into the search statement: an IMMUTABLE SQL function calling a STABLE one is run as a
+-- separate little query, planned afresh in every statement that calls it. forename_tokens
+-- stays IMMUTABLE for index expressions; tests/test_search.py checks the two agree.
+CREATE FUNCTION search_tokens(forenames text) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(regexp_split_to_array(
+        upper(regexp_replace(
+            public.unaccent('public.unaccent',
+                regexp_replace(replace(trim(coalesce(forenames, '')), '|', ''), '[\s\-\.]+', '|', 'g')),
+            '[^[:alpha:]|]', '', 'g')),
+        '\|+'), '')
+$$;
+
 -- A pattern matching names that a short form abbreviates by dropping letters but keeping its
 -- first and last (Mohd for Mohammed, Wm for William, Chas for Charles): '^M.*O.*H.*D$'.
 CREATE FUNCTION abbreviation_pattern(short text) RETURNS text

@@ -110,7 +110,7 @@ PARTICLES = ["VAN", "VON", "DER", "DEN", "DEL", "DOS", "DAS", "BIN", "BINT", "BE
 
 # The query's keys are computed by the same database functions the driver_name_keys trigger
 # uses, so both sides of every comparison have the one definition.
-NAME_SEARCH = """
+NAME_SEARCH_TEMPLATE = """
 WITH q AS MATERIALIZED (
     SELECT s.raw AS s_raw, s.key AS s_key, s.tokens AS s_tokens,
            dmetaphone(s.key) AS s_sound, dmetaphone_alt(s.key) AS s_alt,
@@ -122,12 +122,13 @@ WITH q AS MATERIALIZED (
            abbreviation_pattern(coalesce(f.tokens[1], '')) AS f_abbreviation,
            ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants,
            CASE WHEN cardinality(s.tokens) > 1 THEN
-               ARRAY(SELECT t FROM unnest(s.tokens) AS t WHERE length(t) >= 3 AND t <> ALL($12::text[]))
+               ARRAY(SELECT t FROM unnest(s.tokens) AS t WHERE length(t) >= 3 AND t <> ALL($11::text[]))
            ELSE '{}' END AS s_parts
-    -- name_key(x) is the concatenation of forename_tokens(x): one call gives both.
+    -- name_key(x) is the concatenation of forename_tokens(x) (search_tokens is the same, inlined):
+    -- one call gives both.
     FROM (SELECT t.raw, array_to_string(t.tokens, '') AS key, t.tokens
-          FROM (SELECT $2::text AS raw, forename_tokens($2) AS tokens) AS t) AS s,
-         (SELECT forename_tokens($1) AS tokens) AS f
+          FROM (SELECT $2::text AS raw, search_tokens($2) AS tokens) AS t) AS s,
+         (SELECT search_tokens($1) AS tokens) AS f
 ),
 cand AS (
     SELECT dn.driver_id, dn.kind, dn.surname, dn.surname_key, dn.surname_sound, dn.forename_key,
@@ -151,19 +152,22 @@ surnames AS MATERIALIZED (
                    CASE WHEN lower(c.surname) = lower(q.s_raw) THEN 'identical' ELSE 'punctuation' END
                WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
                WHEN c.surname_key = ANY(q.s_parts) THEN 'part'
-               WHEN c.surname ~ '[-.[:space:]]'
-                    AND EXISTS (SELECT FROM unnest(forename_tokens(c.surname)) AS t(part)
+               WHEN strpos(c.surname, '-') + strpos(c.surname, ' ') + strpos(c.surname, '.') > 0
+                    AND EXISTS (SELECT FROM unnest(search_tokens(c.surname)) AS t(part)
                                 WHERE t.part = ANY(q.s_tokens) AND length(t.part) >= 3
-                                  AND t.part <> ALL($12::text[])) THEN 'part'
+                                  AND t.part <> ALL($11::text[])) THEN 'part'
+               -- cheap tests first: most candidates are strangers and fall through to 'none'
                WHEN (c.surname_sound IN (q.s_sound, q.s_alt)
-                     OR dmetaphone_alt(c.surname_key) IN (q.s_sound, q.s_alt))
-                    AND levenshtein(c.surname_key, q.s_key)
-                        <= greatest(2, greatest(length(c.surname_key), length(q.s_key)) / 2) THEN 'sound'
+                     OR (left(c.surname_key, 1) = left(q.s_key, 1)
+                         AND dmetaphone_alt(c.surname_key) IN (q.s_sound, q.s_alt)))
+                    AND levenshtein_less_equal(c.surname_key, q.s_key, greatest(2, length(c.surname_key) / 2, length(q.s_key) / 2))
+                        <= greatest(2, length(c.surname_key) / 2, length(q.s_key) / 2) THEN 'sound'
                WHEN least(length(c.surname_key), length(q.s_key)) >= 5
-                    AND levenshtein(c.surname_key, q.s_key) = 1 THEN 'typo'
-               WHEN levenshtein(c.surname_key, q.s_key)
-                        <= CASE WHEN least(length(c.surname_key), length(q.s_key)) >= 6 THEN 2 ELSE 1 END
-                    OR similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
+                    AND levenshtein_less_equal(c.surname_key, q.s_key, 1) = 1 THEN 'typo'
+               WHEN levenshtein_less_equal(c.surname_key, q.s_key, 2)
+                        <= CASE WHEN least(length(c.surname_key), length(q.s_key)) >= 6 THEN 2 ELSE 1 END THEN 'similar'
+               WHEN left(c.surname_key, 1) = left(q.s_key, 1)
+                    AND similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
                ELSE 'none'
            END AS s_level
     FROM cand c, q
@@ -237,12 +241,12 @@ best AS (
     ORDER BY driver_id, score DESC, distance
 ),
 top AS (
-    SELECT * FROM best ORDER BY score DESC, distance, driver_id LIMIT $6
+    SELECT * FROM best ORDER BY score DESC, distance, driver_id LIMIT :limit
 ),
 audit AS (
     INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $7, $8, 'search', $9, $10, t.driver_id, $11, 'name', jsonb_build_object('results', n.total)
+    SELECT $6, $7, 'search', $8, $9, t.driver_id, $10, 'name', jsonb_build_object('results', n.total)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
 SELECT top.driver_id, least(top.score, 99) AS score, top.strong, top.dob_match, top.s_level,
@@ -304,15 +308,39 @@ def _name_match(row: asyncpg.Record) -> Match:
                  _reasons(row), _summary(row))
 
 
+# The limit is written into the statement, not passed as a parameter: PostgreSQL switches a
+# prepared statement to its generic plan only when that plan looks no dearer than planning
+# afresh, and with LIMIT $n it guesses more rows (so more summaries) than the custom plans
+# show, and keeps planning every search (about as costly as running it). One statement per
+# limit value; nearly every search uses the default.
+@functools.lru_cache(maxsize=None)
+def with_limit(template: str, limit: int) -> str:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    return template.replace(":limit", str(int(limit)))
+
+
+# A day/month swap that cannot happen still needs a date: NULL would let each plan drop the
+# branch, which again makes planning afresh look cheaper than the generic plan.
+NO_DATE = date(1, 1, 1)
+NAME_SEARCH = with_limit(NAME_SEARCH_TEMPLATE, DEFAULT_LIMIT)
+
+
+def name_search_arguments(forenames: str, surname: str, date_of_birth: date,
+                          enquirer: Enquirer, search_id: uuid.UUID) -> tuple:
+    return (forenames, surname, date_of_birth, swapped(date_of_birth) or NO_DATE,
+            near_dates(date_of_birth), enquirer.user_id, enquirer.authority_id,
+            enquirer.purpose, enquirer.case_reference, search_id, PARTICLES)
+
+
 async def search_by_name(conn: asyncpg.Connection, forenames: str, surname: str,
                          date_of_birth: date, *, enquirer: Enquirer,
                          limit: int = DEFAULT_LIMIT) -> SearchOutcome:
     """Ranked drivers who may be this person, best first; audited in the same statement."""
     search_id = uuid.uuid4()
-    rows = await conn.fetch(NAME_SEARCH, forenames, surname, date_of_birth, swapped(date_of_birth),
-                            near_dates(date_of_birth), limit, enquirer.user_id,
-                            enquirer.authority_id, enquirer.purpose, enquirer.case_reference,
-                            search_id, PARTICLES)
+    rows = await conn.fetch(with_limit(NAME_SEARCH_TEMPLATE, limit),
+                            *name_search_arguments(forenames, surname, date_of_birth, enquirer,
+                                                   search_id))
     return SearchOutcome(search_id, "name", [_name_match(r) for r in rows])
 
 
@@ -321,13 +349,13 @@ async def search_by_name(conn: asyncpg.Connection, forenames: str, surname: str,
 def _identifier_search(column: str) -> str:
     return f"""
 WITH top AS (
-    SELECT id AS driver_id FROM driver WHERE {column} = $1 ORDER BY id LIMIT $2
+    SELECT id AS driver_id FROM driver WHERE {column} = $1 ORDER BY id LIMIT :limit
 ),
 audit AS (
     INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $3, $4, 'search', $5, $6, t.driver_id, $7, 'identifier',
-           jsonb_build_object('results', n.total, 'kind', $8::text)
+    SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
+           jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
 SELECT top.driver_id, """ + SUMMARY + """ AS summary
@@ -339,7 +367,7 @@ FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.driver_id
 # number: DVLA issues a new one when the surname changes, and officers mistype check letters.
 # The number encodes the date of birth, the first five letters of the surname (MAC as MC) and
 # the initials, so drivers who agree on all of those are offered as possible matches.
-GB_LICENCE_SEARCH = """
+GB_LICENCE_SEARCH_TEMPLATE = """
 WITH exact AS (
     SELECT id AS driver_id, true AS exact FROM driver WHERE gb_licence_number = $1
 ),
@@ -347,30 +375,32 @@ encoded AS (
     SELECT DISTINCT dn.driver_id, false AS exact
     FROM driver_name dn
     WHERE NOT EXISTS (SELECT FROM exact)
-      AND dn.date_of_birth = ANY($9::date[])
-      AND left(dn.forename_key, 1) = $10
-      AND $11 IN (rpad(left(dn.surname_key, 5), 5, '9'),
+      AND dn.date_of_birth = ANY($8::date[])
+      AND left(dn.forename_key, 1) = $9
+      AND $10 IN (rpad(left(dn.surname_key, 5), 5, '9'),
                   rpad(left(regexp_replace(dn.surname_key, '^MAC', 'MC'), 5), 5, '9'))
 ),
 top AS (
     SELECT * FROM (SELECT * FROM exact UNION ALL SELECT * FROM encoded) AS found
-    ORDER BY exact DESC, driver_id LIMIT $2
+    ORDER BY exact DESC, driver_id LIMIT :limit
 ),
 audit AS (
     INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $3, $4, 'search', $5, $6, t.driver_id, $7, 'identifier',
-           jsonb_build_object('results', n.total, 'kind', $8::text)
+    SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
+           jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
 SELECT top.driver_id, top.exact, """ + SUMMARY + """ AS summary
 FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.exact DESC, top.driver_id
 """
 
-IDENTIFIER_SEARCHES = {
+IDENTIFIER_SEARCH_TEMPLATES = {
     "ni_licence": _identifier_search("ni_licence_number"),
     "ni_number": _identifier_search("ni_number"),
+    "gb_licence": GB_LICENCE_SEARCH_TEMPLATE,
 }
+IDENTIFIER_SEARCHES = {kind: with_limit(sql, DEFAULT_LIMIT) for kind, sql in IDENTIFIER_SEARCH_TEMPLATES.items()}
 IDENTIFIER_WORDS = {
     "gb_licence": "GB driving licence number identical",
     "ni_licence": "Northern Ireland driving licence number identical",
@@ -399,6 +429,15 @@ def gb_licence_births(number: str, today: date | None = None) -> list[date]:
     return births
 
 
+def identifier_search_arguments(kind: str, value: str, enquirer: Enquirer,
+                                search_id: uuid.UUID) -> tuple:
+    audit = (enquirer.user_id, enquirer.authority_id, enquirer.purpose, enquirer.case_reference,
+             search_id, kind)
+    if kind == "gb_licence":
+        return (value, *audit, gb_licence_births(value), value[11], value[:5])
+    return (value, *audit)
+
+
 async def search_by_identifier(conn: asyncpg.Connection, raw: str, *, enquirer: Enquirer,
                                limit: int = DEFAULT_LIMIT) -> SearchOutcome:
     """Drivers holding this GB or NI licence number or NI number.
@@ -407,15 +446,12 @@ async def search_by_identifier(conn: asyncpg.Connection, raw: str, *, enquirer: 
     """
     kind, value = identify(raw)
     search_id = uuid.uuid4()
-    audit = (limit, enquirer.user_id, enquirer.authority_id, enquirer.purpose,
-             enquirer.case_reference, search_id, kind)
+    sql = with_limit(IDENTIFIER_SEARCH_TEMPLATES[kind], limit)
+    rows = await conn.fetch(sql, *identifier_search_arguments(kind, value, enquirer, search_id))
     if kind != "gb_licence":
-        rows = await conn.fetch(IDENTIFIER_SEARCHES[kind], value, *audit)
         return SearchOutcome(search_id, "identifier",
                              [Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
                               for r in rows])
-    rows = await conn.fetch(GB_LICENCE_SEARCH, value, *audit, gb_licence_births(value),
-                            value[11], value[:5])
     return SearchOutcome(search_id, "identifier", [
         Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r)) if r["exact"]
         else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))

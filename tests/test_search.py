@@ -302,10 +302,18 @@ async def test_a_middle_name_that_differs_is_no_more_than_possible(conn):
 
 
 async def test_every_search_and_record_statement_prepares_against_the_schema(conn):
-    statements = [search.NAME_SEARCH, search.GB_LICENCE_SEARCH, *search.IDENTIFIER_SEARCHES.values(),
+    statements = [search.NAME_SEARCH, *search.IDENTIFIER_SEARCHES.values(),
                   records.SUMMARIES, records.RECORD]
     for sql in statements:
         await conn.prepare(sql)
+
+
+async def test_the_inlined_search_tokens_agree_with_forename_tokens(conn):
+    names = ["O'Neill", "Mary-Jane", " - ", "", "J.R.", "Zoë  Ann", "Smith–Jones", "a|b", "Ærø 2nd",
+             "x_y", "-Ann-", "Straße", "İbrahim", "Anne-  Marie", "Van der Berg", "St. John", "Müller\tKaur"]
+    rows = await conn.fetch("SELECT forename_tokens(n) AS a, search_tokens(n) AS b FROM unnest($1::text[]) AS n",
+                            names)
+    assert [r["a"] for r in rows] == [r["b"] for r in rows]
 
 
 def test_near_dates_are_one_keying_slip_away_in_the_same_year():
