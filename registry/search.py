@@ -17,13 +17,15 @@ then compared part by part:
   of a double-barrelled name / sounds the same (double metaphone) / spelt similarly
   (Levenshtein, trigram) / forename and surname given the other way round
 - forename: identical / a known variant or nickname (nicknames dataset) / sounds the same
-  (transliterations) / matches a middle name / given as an initial / spelt similarly
+  (transliterations) / matches a middle name / given as an initial / spelt similarly / a
+  short form or abbreviation (Raj for Rajesh, Mohd for Mohammed: possible at most)
 - middle names: agree, on one record only, or differ (a strong sign of another person:
   "Mohammed Ali Khan" and "Mohammed Asif Khan" are usually different men)
 
 A name is returned only when the date of birth, the surname and the forename all agree in
 some way; that keeps common names with the same date of birth from burying the true match.
-The band says how an officer should treat it:
+The band says how an officer should treat it (and the score, 0-100, keeps to it: exact 100,
+strong 71-99, possible 69 or below, so the ranking never puts a possible above a strong):
 
 - exact: an identifier (GB or NI licence number, NI number) is identical.
 - strong: date of birth same or day/month swapped, surname identical/part/sound, forename
@@ -196,6 +198,9 @@ levels AS MATERIALIZED (
                     AND levenshtein(c.forename_key, q.f_first)
                         <= CASE WHEN least(length(c.forename_key), length(q.f_first)) >= 4 THEN 2 ELSE 1 END
                     THEN 'similar'
+               WHEN least(length(c.forename_key), length(q.f_first)) >= 3
+                    AND (left(c.forename_key, length(q.f_first)) = q.f_first
+                         OR left(q.f_first, length(c.forename_key)) = c.forename_key) THEN 'abbreviation'
                WHEN left(c.forename_key, 1) = left(q.f_first, 1) AND right(c.forename_key, 1) = right(q.f_first, 1)
                     AND ((length(q.f_first) BETWEEN 2 AND 4 AND length(c.forename_key) >= length(q.f_first) + 2
                           AND c.forename_key ~ q.f_abbreviation)
@@ -215,7 +220,7 @@ scored AS MATERIALIZED (
                              WHEN 'variant' THEN 22 WHEN 'sound' THEN 21 WHEN 'middle' THEN 17
                              WHEN 'initial' THEN 15 WHEN 'abbreviation' THEN 14 ELSE 12 END
             + CASE m.mid WHEN 'differ' THEN -12 WHEN 'one_sided' THEN -1 ELSE 0 END
-            + CASE l.kind WHEN 'alias' THEN -1 WHEN 'former' THEN -2 ELSE 0 END) AS score,
+            + CASE l.kind WHEN 'alias' THEN -1 WHEN 'former' THEN -2 ELSE 0 END) AS points,
            (l.dob_match <> 'near'
             AND l.s_level IN ('identical', 'punctuation', 'reversed', 'part', 'sound', 'typo')
             AND l.f_level NOT IN ('similar', 'abbreviation') AND m.mid <> 'differ') AS strong
@@ -235,9 +240,16 @@ scored AS MATERIALIZED (
          ) AS m
     WHERE l.f_level <> 'none'
 ),
+-- The score keeps the bands apart: strong 71-99 (its lowest sum of points is 71), possible
+-- scaled to 69 or below, so ranking by score puts every strong match above every possible
+-- one; 100 is left for an identical identifier.
+ranked AS (
+    SELECT *, CASE WHEN strong THEN least(points, 99) ELSE (points * 7 + 5) / 10 END AS score
+    FROM scored
+),
 best AS (
     SELECT DISTINCT ON (driver_id) *
-    FROM scored
+    FROM ranked
     ORDER BY driver_id, score DESC, distance
 ),
 top AS (
@@ -249,7 +261,7 @@ audit AS (
     SELECT $6, $7, 'search', $8, $9, t.driver_id, $10, 'name', jsonb_build_object('results', n.total)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT top.driver_id, least(top.score, 99) AS score, top.strong, top.dob_match, top.s_level,
+SELECT top.driver_id, top.score, top.strong, top.dob_match, top.s_level,
        top.f_level, top.mid, top.kind, """ + SUMMARY + """ AS summary
 FROM top JOIN driver d ON d.id = top.driver_id
 ORDER BY top.score DESC, top.distance, top.driver_id
@@ -278,7 +290,7 @@ FORENAME_WORDS = {
     "middle": "forename matches a middle name",
     "initial": "forename given as an initial that agrees",
     "similar": "forename spelt similarly",
-    "abbreviation": "forename could be an abbreviation (Mohd, Wm, Chas)",
+    "abbreviation": "forename could be a short form or abbreviation (Raj, Mohd, Wm)",
 }
 MIDDLE_WORDS = {
     "agree": "middle names agree",

@@ -215,3 +215,10 @@ def test_search_finds_the_same_person_in_the_top_5_and_rarely_claims_a_stranger(
     assert figures["recall"] >= 0.95
     assert figures["precision"] >= 0.90
 
+
+
+def test_scores_keep_to_their_bands_and_rank_every_strong_match_above_every_possible_one(outcomes):
+    ranges = {"exact": range(100, 101), "strong": range(71, 100), "possible": range(0, 70)}
+    for _, _, top in outcomes:
+        assert all(m.score in ranges[m.band] for m in top)
+        assert [m.score for m in top] == sorted((m.score for m in top), reverse=True)
