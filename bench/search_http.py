@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -249,8 +250,8 @@ def start_service(url: str, port: int, workers: int, pool_max: int, server: str)
         command = [sys.executable, "-m", "uvicorn", "licensing.app:create_app", "--factory",
                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-    # The service logs a line per request (as in production); to a file, not this terminal.
-    log = open(Path(tempfile.gettempdir()) / f"crosscheck-bench-service-{port}.log", "wb")
+    # The service logs a line per request (as in production): to a scratch file, not here.
+    log = tempfile.TemporaryFile()
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
                             stdout=log, stderr=subprocess.STDOUT)
 
@@ -335,6 +336,7 @@ async def bench(args) -> dict:
     finally:
         if folder:
             pgcluster.stop(folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _count(url: str) -> int:
