@@ -2,5 +2,6 @@
 
 from licensing.api import search
 from licensing.api.access import ROUTES as ACCESS_ROUTES
+from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [*ACCESS_ROUTES, *search.ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *search.ROUTES]
