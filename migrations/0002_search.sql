@@ -24,24 +24,11 @@ CREATE INDEX driver_name_search ON driver_name (date_of_birth, surname_sound, fo
     INCLUDE (driver_id, kind, surname, surname_key, forename_key, middle_keys);
 DROP INDEX driver_name_dob;
 
--- The same tokens as 0001's definition (split on spaces, hyphens and full stops, then each
--- part through name_key), computed as one expression: the 0001 version ran a small query per
--- call, about 50 microseconds, which the search pays per candidate with a double-barrelled
--- surname and the driver_name_keys trigger pays per row written.
-CREATE OR REPLACE FUNCTION forename_tokens(forenames text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT array_remove(regexp_split_to_array(
-        upper(regexp_replace(
-            public.unaccent('public.unaccent',
-                regexp_replace(replace(trim(coalesce(forenames, '')), '|', ''), '[\s\-\.]+', '|', 'g')),
-            '[^[:alpha:]|]', '', 'g')),
-        '\|+'), '')
-$$;
-
--- The same function again, declared STABLE (as unaccent() is) so that the planner inlines it
--- into the search statement: an IMMUTABLE SQL function calling a STABLE one is run as a
--- separate little query, planned afresh in every statement that calls it. forename_tokens
--- stays IMMUTABLE for index expressions; tests/test_search.py checks the two agree.
+-- forename_tokens() as one expression, declared STABLE (as unaccent() is) so that the planner
+-- inlines it into the search statement: a function call per use costs more than the work
+-- (an IMMUTABLE SQL function calling a STABLE one is even planned afresh in every statement).
+-- forename_tokens stays the definition the keys are stored by; tests/test_search.py checks
+-- the two agree on awkward names.
 CREATE FUNCTION search_tokens(forenames text) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(regexp_split_to_array(
