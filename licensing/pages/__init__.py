@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from licensing import auth
 from licensing.assets import TARGET as GOVUK_ASSETS
-from licensing.pages import account, admin, audit, errors, recording, sessions
+from licensing.pages import account, admin, audit, errors, recording, search, sessions
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
 
@@ -25,7 +25,8 @@ PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/asset
 
 pages_router = Router(
     path="/",
-    route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES, *recording.ROUTES],
+    route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES, *recording.ROUTES,
+                    *search.ROUTES],
     exception_handlers=errors.EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

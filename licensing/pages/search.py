@@ -1,7 +1,8 @@
 """Searching the register, and a driver's record (officers only; always audited).
 
 The search is a POST form (it writes the audit log, so it carries the CSRF token like every
-other form) and answers with the results on the same page. Its checks are the API's.
+other form) and answers with the results on the same page. Its checks are the API's
+(licensing.api.search), and so are the registry functions it calls.
 """
 
 from __future__ import annotations
@@ -14,18 +15,32 @@ from licensing import auth
 from licensing.api import search as search_api
 from licensing.pages.forms import Form, read_form
 from licensing.pages.render import LABELS, Conn, page
-from registry import records, search
+from registry import history, records, search
+from registry.audit import PURPOSES, Enquirer
 from registry.identifiers import IdentifierError
 
-PURPOSES = [(code, LABELS["purpose"][code]) for code in search.PURPOSES]
-NAME_FIELDS = ("forenames", "surname", "date_of_birth-day", "date_of_birth-month", "date_of_birth-year")
+PURPOSE_OPTIONS = [(code, LABELS["purpose"][code]) for code in PURPOSES]
+NAME_FIELDS = ("forenames", "surname", "date_of_birth-day", "date_of_birth-month",
+               "date_of_birth-year")
+SEARCH_FIELDS = ["purpose", "case_reference", "identifier", "forenames", "surname", "date_of_birth"]
+MAX_ID = 2**63 - 1
+BANNERS = {"licence": "The licence has been changed.", "entry": "The register entry has been saved."}
 
 
-def _search_page(request: Request, form: Form, *, outcome=None, results=(), enquiry=None,
-                 status_code: int = 200) -> Response:
+def check_enquiry(form: Form) -> None:
+    """Purpose and case reference, by the API's rules (one place for them)."""
+    for error in search_api._purpose_errors(form.get("purpose") or None, form.get("case_reference")):
+        # the API lists the codes a caller may send; the page offers them as radios
+        message = "Select why you are searching" if error.field == "purpose" else error.message
+        form.add_error(error.field, message)
+
+
+def _search_page(request: Request, form: Form, *, outcome=None, status_code: int = 200) -> Response:
+    form.fields = SEARCH_FIELDS
     return page("search.html", request, status_code=status_code, title="Search the register",
-                form=form, purposes=PURPOSES, outcome=outcome, results=list(results),
-                enquiry=enquiry)
+                form=form, purposes=PURPOSE_OPTIONS, outcome=outcome,
+                results=outcome.matches if outcome else [],
+                enquiry={"purpose": form.get("purpose"), "case_reference": form.get("case_reference")})
 
 
 @get("/search", guards=[auth.officer])
@@ -33,18 +48,6 @@ async def search_form(request: Request) -> Response:
     form = Form({key: [value] for key, value in request.query_params.items()
                  if key in ("purpose", "case_reference")})
     return _search_page(request, form)
-
-
-def check_enquiry(form: Form) -> search.Enquirer | None:
-    """Purpose and case reference, as the API checks them (one place for the rules)."""
-    for error in search_api._purpose_errors(form.get("purpose") or None, form.get("case_reference")):
-        form.add_error(error.field, _purpose_message(error))
-    return None
-
-
-def _purpose_message(error) -> str:
-    # The API lists the codes an API caller may send; the page offers them as radios.
-    return "Select why you are searching" if error.field == "purpose" else error.message
 
 
 @post("/search", guards=[auth.officer])
@@ -69,8 +72,8 @@ async def run_search(request: Request, conn: Conn) -> Response:
         return _search_page(request, form, status_code=400)
 
     principal = request.user
-    enquirer = search.Enquirer(principal.user_id, principal.authority_id, form.get("purpose"),
-                               form.get("case_reference"))
+    enquirer = Enquirer(principal.user_id, principal.authority_id, form.get("purpose"),
+                        form.get("case_reference"))
     try:
         if identifier:
             outcome = await search.search_by_identifier(conn, identifier, enquirer=enquirer)
@@ -80,9 +83,35 @@ async def run_search(request: Request, conn: Conn) -> Response:
     except IdentifierError as exc:
         form.add_error("identifier", exc.message)
         return _search_page(request, form, status_code=400)
-    summaries = await records.driver_summaries(conn, [m.driver_id for m in outcome.matches])
-    results = [{"match": m, "driver": d} for m, d in zip(outcome.matches, summaries)]
-    return _search_page(request, form, outcome=outcome, results=results, enquiry=enquirer)
+    return _search_page(request, form, outcome=outcome)
 
 
-ROUTES = [search_form, run_search]
+@get("/drivers/{driver_id:int}", guards=[auth.officer])
+async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+    """The record, once the officer has said why they are opening it (it is logged)."""
+    if not 0 < driver_id <= MAX_ID:
+        raise NotFoundException()
+    form = Form({key: [value] for key, value in request.query_params.items()
+                 if key in ("purpose", "case_reference")})
+    form.fields = ["purpose", "case_reference"]
+    if not form.values:
+        return page("driver_purpose.html", request, title="Why are you opening this record?",
+                    form=form, purposes=PURPOSE_OPTIONS, driver_id=driver_id)
+    check_enquiry(form)
+    if not form.ok:
+        return page("driver_purpose.html", request, status_code=400,
+                    title="Why are you opening this record?", form=form,
+                    purposes=PURPOSE_OPTIONS, driver_id=driver_id)
+    principal = request.user
+    enquirer = Enquirer(principal.user_id, principal.authority_id, form.get("purpose"),
+                        form.get("case_reference"))
+    record = await records.driver_record(conn, driver_id, enquirer)
+    if record is None:
+        raise NotFoundException()
+    return page("driver.html", request, title=f"{record.forenames} {record.surname}",
+                record=record, enquiry=enquirer, history=await history.driver_history(conn, driver_id),
+                banner=BANNERS.get(request.query_params.get("done")),
+                back_href=f"/search?purpose={enquirer.purpose}")
+
+
+ROUTES = [search_form, run_search, driver_page]
