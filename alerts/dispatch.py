@@ -1,0 +1,188 @@
+"""Sending due alerts: claim a batch, one email per recipient authority, record each result.
+
+The result of every email is committed as soon as the transport accepts it, so a process
+that stops mid-batch leaves at most the emails it had in flight (send_concurrency of them)
+unrecorded; their alerts are sent again once their lease lapses. That is the whole
+duplicate window of the at-least-once guarantee (docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass
+
+import asyncpg
+
+from alerts import outbox
+from alerts.compose import Recipient, compose, load_views
+from alerts.config import AlertConfig
+from alerts.transports import DeliveryError, new_message_id
+
+log = logging.getLogger("crosscheck.alerts")
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    emails: int = 0
+    retrying: int = 0
+    dead: int = 0
+    released: int = 0
+
+    def add(self, other: SendReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+async def _finish(coro):
+    """Run a database write to the end even if the job is cancelled meanwhile: what was
+    sent must be recorded, or it would be sent again."""
+    task = asyncio.ensure_future(coro)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        raise
+
+
+class Batch:
+    """One claim being sent: its recipients, and which of them are still waiting."""
+
+    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport, claim: outbox.Claim,
+                 recipients: list[Recipient], deadline: float,
+                 stopping: asyncio.Event | None) -> None:
+        self.pool, self.config, self.transport, self.claim = pool, config, transport, claim
+        self.waiting = deque(recipients)
+        self.deadline = deadline
+        self.stopping = stopping
+        self.unreachable: str | None = None
+        self.report = SendReport(claimed=len(claim.alert_ids))
+        # the longest one email may take; none starts unless it can end within the lease
+        self.send_limit = min(2 * config.smtp.timeout_seconds, config.lease_seconds / 2)
+
+    def _may_start(self) -> bool:
+        loop = asyncio.get_running_loop()
+        return (self.unreachable is None and not (self.stopping and self.stopping.is_set())
+                and loop.time() + self.send_limit < self.deadline)
+
+    async def run(self) -> SendReport:
+        lanes = min(self.config.send_concurrency, len(self.waiting))
+        try:
+            await asyncio.gather(*(self._lane() for _ in range(lanes)))
+        finally:
+            await _finish(self._settle_waiting())
+        return self.report
+
+    async def _lane(self) -> None:
+        async with self.pool.acquire() as conn, self.transport.session() as session:
+            while self.waiting and self._may_start():
+                recipient = self.waiting.popleft()
+                await self._deliver(conn, session, recipient)
+
+    async def _deliver(self, conn, session, recipient: Recipient) -> None:
+        ids = [a.id for a in recipient.alerts]
+        batch_id = uuid.uuid4()
+        email = compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
+        try:
+            message_id = await asyncio.wait_for(session.send(email), self.send_limit)
+        except DeliveryError as exc:
+            if exc.unreachable:
+                self.unreachable = exc.reason
+            await _finish(self._failed(conn, ids, exc.reason, exc.permanent))
+            return
+        except asyncio.TimeoutError:
+            await _finish(self._failed(conn, ids, "the mail server did not finish accepting the "
+                                                  "email in time", False))
+            return
+        self.report.emails += 1
+        self.report.sent += await _finish(outbox.mark_sent(conn, ids, self.claim.id, batch_id,
+                                                           message_id))
+
+    async def _failed(self, conn, ids: list[int], reason: str, permanent: bool) -> None:
+        c = self.config
+        rows = await outbox.mark_failed(conn, ids, self.claim.id, reason, permanent=permanent,
+                                        max_attempts=c.max_attempts,
+                                        retry_base_seconds=c.retry_base_seconds,
+                                        retry_max_seconds=c.retry_max_seconds)
+        dead = sum(1 for r in rows if r["status"] == "dead")
+        self.report.dead += dead
+        self.report.retrying += len(rows) - dead
+        log.warning("alert email failed (%d alerts, %s): %s", len(ids),
+                    "permanent" if permanent else "will retry", reason)
+
+    async def _settle_waiting(self) -> None:
+        """Recipients never tried: failed with the batch when the server was unreachable,
+        otherwise handed back untouched."""
+        if not self.waiting:
+            return
+        ids = [a.id for r in self.waiting for a in r.alerts]
+        self.waiting.clear()
+        async with self.pool.acquire() as conn:
+            if self.unreachable:
+                await self._failed(conn, ids, self.unreachable, False)
+            else:
+                await outbox.release(conn, ids, self.claim.id)
+                self.report.released += len(ids)
+
+
+async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Recipient]:
+    views = await load_views(conn, claim.alert_ids, config.base_url)
+    found = await outbox.recipients(conn, list(claim.by_recipient))
+    groups = {aid: Recipient(aid, found[aid]["name"], found[aid]["alert_email"]) for aid in found}
+    for view in views:
+        groups[view.recipient_authority_id].alerts.append(view)
+    return [g for g in groups.values() if g.alerts]
+
+
+async def _dead_for_want_of_address(pool, config, claim, groups: list[Recipient], report) -> list[Recipient]:
+    ready = [g for g in groups if g.alert_email]
+    for group in (g for g in groups if not g.alert_email):
+        async with pool.acquire() as conn:
+            rows = await outbox.mark_failed(
+                conn, [a.id for a in group.alerts], claim.id,
+                f"{group.name} has no alert email address: set one, then resend",
+                permanent=True, max_attempts=config.max_attempts,
+                retry_base_seconds=config.retry_base_seconds,
+                retry_max_seconds=config.retry_max_seconds)
+        report.dead += len(rows)
+    return ready
+
+
+async def send_due_alerts(pool: asyncpg.Pool, config: AlertConfig, transport, *,
+                          stopping: asyncio.Event | None = None) -> SendReport:
+    """Send everything due, a batch at a time, until nothing is due or we are stopping."""
+    total = SendReport()
+    loop = asyncio.get_running_loop()
+    while not (stopping and stopping.is_set()):
+        started = loop.time()  # before the claim: the lease runs from a moment after this
+        async with pool.acquire() as conn:
+            claim = await outbox.claim_due(conn, config.batch_size, config.lease_seconds)
+            if not claim.alert_ids:
+                break
+            try:
+                groups = await _recipients(conn, config, claim)
+            except BaseException:
+                await _finish(outbox.release(conn, claim.alert_ids, claim.id))
+                raise
+        report = SendReport(claimed=len(claim.alert_ids))
+        groups = await _dead_for_want_of_address(pool, config, claim, groups, report)
+        unreachable = False
+        if groups:
+            batch = Batch(pool, config, transport, claim, groups,
+                          deadline=started + config.lease_seconds - 0.5, stopping=stopping)
+            sent = await batch.run()
+            sent.claimed = 0
+            report.add(sent)
+            unreachable = batch.unreachable is not None
+        total.add(report)
+        # stop when the server is down (the backoff decides when to try again), when this
+        # was the last batch, or when a batch could send nothing at all
+        if unreachable or len(claim.alert_ids) < config.batch_size or report.released == report.claimed:
+            break
+    return total
