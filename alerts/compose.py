@@ -186,9 +186,8 @@ def _entry_facts(row) -> list[tuple[str, str]]:
 
 def _further_information(row) -> str:
     contact = (row["information_contact"] or "").strip()
-    how = f" ({contact})" if contact else ""
-    return (f"To see the reasons, make an information request to {row['entry_authority']}{how} "
-            "through Crosscheck.")
+    return (f"The reasons are not sent by email. To see them, make an information request to "
+            f"{row['entry_authority']} through Crosscheck. {contact}").strip()
 
 
 def _register_decision(row, today):

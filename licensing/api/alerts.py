@@ -8,7 +8,8 @@ from datetime import datetime
 import asyncpg
 import msgspec
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 from typing_extensions import Annotated
 
 from alerts import outbox
@@ -18,6 +19,8 @@ from licensing import auth, db
 from licensing.problems import Problem
 
 MAX_ID = 2**63 - 1
+Conn = NamedDependency[asyncpg.Connection]
+AlertId = Annotated[int, PathParameter(description="The alert's id")]
 
 
 class Fact(msgspec.Struct):
@@ -86,12 +89,11 @@ def _alert_id(alert_id: int) -> int:
 
 @get("/api/v1/alerts", guards=[auth.officer], tags=["alerts"])
 async def received_alerts(
-    request: Request, conn: asyncpg.Connection,
-    unacknowledged: Annotated[bool, Parameter(query="unacknowledged", default=False,
-                                              description="Only alerts not yet acknowledged")] = False,
-    before_id: Annotated[int | None, Parameter(query="before_id", ge=1, le=MAX_ID,
-                                               description="Page on: alerts older than this id")] = None,
-    limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+    request: Request, conn: Conn,
+    unacknowledged: Annotated[bool, QueryParameter(description="Only alerts not yet acknowledged")] = False,
+    before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Page on: alerts older "
+                                                                                  "than this id")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[ReceivedAlert]:
     """The alerts sent to your authority, newest first."""
     me = _principal(request)
@@ -112,8 +114,7 @@ async def received_alerts(
 
 @post("/api/v1/alerts/{alert_id:int}/acknowledgement", guards=[auth.officer], status_code=200,
       tags=["alerts"])
-async def acknowledge_alert(request: Request, conn: asyncpg.Connection,
-                            alert_id: int) -> AcknowledgementOut:
+async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> AcknowledgementOut:
     """Record that your authority has seen an alert sent to it. The first acknowledgement
     counts; acknowledging again returns it unchanged."""
     me = _principal(request)
@@ -141,8 +142,7 @@ LIMIT $1
 
 
 @get("/api/v1/admin/dead-alerts", guards=[auth.admin], tags=["alerts"])
-async def dead_alerts(conn: asyncpg.Connection,
-                      limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 200,
+async def dead_alerts(conn: Conn, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
                       ) -> list[DeadAlert]:
     """Alerts that could not be delivered, with the reason: fix the cause, then resend."""
     return [DeadAlert(**dict(r)) for r in await conn.fetch(DEAD, limit)]
@@ -150,13 +150,13 @@ async def dead_alerts(conn: asyncpg.Connection,
 
 RESEND_AUDIT = """
 INSERT INTO audit_log (user_id, action, subject, detail)
-VALUES ($1, 'alert_resent', 'alert:' || $2::text, '{}')
+VALUES ($1, 'alert_resent', 'alert:' || $2::bigint, '{}')
 """
 
 
 @post("/api/v1/admin/alerts/{alert_id:int}/resend", guards=[auth.admin], status_code=202,
       tags=["alerts"])
-async def resend_alert(request: Request, conn: asyncpg.Connection, alert_id: int) -> Resent:
+async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resent:
     """Put a dead alert back in the queue, with a fresh set of attempts."""
     me = _principal(request)
     alert_id = _alert_id(alert_id)
@@ -172,8 +172,7 @@ async def resend_alert(request: Request, conn: asyncpg.Connection, alert_id: int
 
 
 @get("/api/v1/demo-mailbox", guards=[auth.admin], tags=["alerts"])
-async def demo_mailbox_messages(conn: asyncpg.Connection,
-                                limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+async def demo_mailbox_messages(conn: Conn, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
                                 ) -> list[MailboxMessage]:
     """The demo's local mailbox: the alert emails it received, newest first."""
     return await list_messages(conn, limit)
