@@ -12,19 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from functools import lru_cache
 
 import asyncpg
-import jinja2
 
+from alerts.email_body import html_body, text_body
 from alerts.rules import london_today
 from alerts.transports import Email
 from registry.workdays import working_days_between
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"], default=False), trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-)
 
 # Headings in the order a council should read them: the most urgent first.
 SECTIONS = {
@@ -49,12 +44,18 @@ ENTRY_STATUSES = {"in_force": "In force", "appeal_allowed": "Appeal allowed",
                   "withdrawn": "Withdrawn"}
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@lru_cache(maxsize=4096)
 def long_date(value: date | str | None) -> str:
+    """17 May 1980, the GOV.UK style (and not the locale's month names)."""
     if value is None:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def plural(n: int, word: str) -> str:
@@ -292,16 +293,15 @@ def sections(alerts: list[AlertView]) -> list[tuple[str, list[AlertView]]]:
 def compose(recipient: Recipient, base_url: str, message_id: str,
             now: datetime | None = None) -> Email:
     """The email for one recipient authority's batch of alerts."""
-    context = {
-        "recipient": recipient, "sections": sections(recipient.alerts),
-        "count": plural(len(recipient.alerts), "alert"), "base_url": base_url,
-        "alerts_url": f"{base_url}/alerts", "sent_on": long_date(london_today(now)),
-    }
+    title = f"Crosscheck: {plural(len(recipient.alerts), 'alert')} for {recipient.name}"
+    grouped = sections(recipient.alerts)
+    sent_on = long_date(london_today(now))
+    alerts_url = f"{base_url}/alerts"
     return Email(
         to=recipient.alert_email or "",
         subject=subject_line(recipient),
-        text=TEMPLATES.get_template("alert_email.txt").render(context),
-        html=TEMPLATES.get_template("alert_email.html").render(context),
+        text=text_body(title, sent_on, grouped, alerts_url),
+        html=html_body(title, sent_on, grouped, alerts_url),
         message_id=message_id,
-        headers={"X-Crosscheck-Alerts": ",".join(str(a.id) for a in recipient.alerts)},
+        headers={"X-Crosscheck-Alerts": ", ".join(str(a.id) for a in recipient.alerts)},
     )

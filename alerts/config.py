@@ -42,6 +42,7 @@ class AlertConfig:
     retry_max_seconds: float = 3600.0
     batch_size: int = 1000              # alerts claimed at once (one email per recipient)
     send_concurrency: int = 4           # emails in flight at once per process
+    max_alerts_per_email: int = 200
 
     @classmethod
     def from_settings(cls, settings) -> AlertConfig:

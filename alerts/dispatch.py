@@ -100,9 +100,10 @@ class Batch:
             await _finish(self._failed(conn, ids, "the mail server did not finish accepting the "
                                                   "email in time", False))
             return
+        recorded = await _finish(outbox.mark_sent(conn, ids, self.claim.id, batch_id, message_id))
+        # (added after the await: `x += await ...` would read x before other lanes update it)
         self.report.emails += 1
-        self.report.sent += await _finish(outbox.mark_sent(conn, ids, self.claim.id, batch_id,
-                                                           message_id))
+        self.report.sent += recorded
 
     async def _failed(self, conn, ids: list[int], reason: str, permanent: bool) -> None:
         c = self.config
@@ -132,12 +133,20 @@ class Batch:
 
 
 async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Recipient]:
+    """The claimed alerts grouped into emails: one per recipient authority (more only when
+    it has over max_alerts_per_email)."""
     views = await load_views(conn, claim.alert_ids, config.base_url)
     found = await outbox.recipients(conn, list(claim.by_recipient))
-    groups = {aid: Recipient(aid, found[aid]["name"], found[aid]["alert_email"]) for aid in found}
+    by_recipient: dict[int, list] = {}
     for view in views:
-        groups[view.recipient_authority_id].alerts.append(view)
-    return [g for g in groups.values() if g.alerts]
+        by_recipient.setdefault(view.recipient_authority_id, []).append(view)
+    emails = []
+    for authority_id, alerts in by_recipient.items():
+        r = found[authority_id]
+        for start in range(0, len(alerts), config.max_alerts_per_email):
+            emails.append(Recipient(authority_id, r["name"], r["alert_email"],
+                                    alerts[start:start + config.max_alerts_per_email]))
+    return emails
 
 
 async def _dead_for_want_of_address(pool, config, claim, groups: list[Recipient], report) -> list[Recipient]:
@@ -154,35 +163,73 @@ async def _dead_for_want_of_address(pool, config, claim, groups: list[Recipient]
     return ready
 
 
+@dataclass
+class Claimed:
+    claim: outbox.Claim
+    emails: list[Recipient]
+    started: float  # loop time just before the claim: its lease ends after started + lease
+
+
+async def _claim_next(pool, config: AlertConfig) -> Claimed | None:
+    started = asyncio.get_running_loop().time()
+    async with pool.acquire() as conn:
+        claim = await outbox.claim_due(conn, config.batch_size, config.lease_seconds)
+        if not claim.alert_ids:
+            return None
+        try:
+            return Claimed(claim, await _recipients(conn, config, claim), started)
+        except BaseException:
+            await _finish(outbox.release(conn, claim.alert_ids, claim.id))
+            raise
+
+
+async def _give_back(pool, task: asyncio.Task | None) -> None:
+    """A claim taken ahead and not used goes back untouched."""
+    if task is None:
+        return
+    if not task.done():
+        task.cancel()
+    try:
+        claimed = await task
+    except (asyncio.CancelledError, Exception):
+        return  # a claim cut off mid-way lapses with its lease
+    if claimed is not None:
+        async with pool.acquire() as conn:
+            await outbox.release(conn, claimed.claim.alert_ids, claimed.claim.id)
+
+
 async def send_due_alerts(pool: asyncpg.Pool, config: AlertConfig, transport, *,
                           stopping: asyncio.Event | None = None) -> SendReport:
-    """Send everything due, a batch at a time, until nothing is due or we are stopping."""
+    """Send everything due, a batch at a time, until nothing is due or we are stopping.
+
+    The next batch is claimed and prepared while the current one is being sent, so the
+    database work overlaps the SMTP conversation."""
     total = SendReport()
-    loop = asyncio.get_running_loop()
-    while not (stopping and stopping.is_set()):
-        started = loop.time()  # before the claim: the lease runs from a moment after this
-        async with pool.acquire() as conn:
-            claim = await outbox.claim_due(conn, config.batch_size, config.lease_seconds)
-            if not claim.alert_ids:
+    upcoming: asyncio.Task | None = asyncio.ensure_future(_claim_next(pool, config))
+    try:
+        while not (stopping and stopping.is_set()):
+            claimed, upcoming = await upcoming, None
+            if claimed is None:
                 break
-            try:
-                groups = await _recipients(conn, config, claim)
-            except BaseException:
-                await _finish(outbox.release(conn, claim.alert_ids, claim.id))
-                raise
-        report = SendReport(claimed=len(claim.alert_ids))
-        groups = await _dead_for_want_of_address(pool, config, claim, groups, report)
-        unreachable = False
-        if groups:
-            batch = Batch(pool, config, transport, claim, groups,
-                          deadline=started + config.lease_seconds - 0.5, stopping=stopping)
-            sent = await batch.run()
-            sent.claimed = 0
-            report.add(sent)
-            unreachable = batch.unreachable is not None
-        total.add(report)
-        # stop when the server is down (the backoff decides when to try again), when this
-        # was the last batch, or when a batch could send nothing at all
-        if unreachable or len(claim.alert_ids) < config.batch_size or report.released == report.claimed:
-            break
+            claim = claimed.claim
+            full = len(claim.alert_ids) == config.batch_size
+            if full:
+                upcoming = asyncio.ensure_future(_claim_next(pool, config))
+            report = SendReport(claimed=len(claim.alert_ids))
+            emails = await _dead_for_want_of_address(pool, config, claim, claimed.emails, report)
+            unreachable = False
+            if emails:
+                batch = Batch(pool, config, transport, claim, emails,
+                              deadline=claimed.started + config.lease_seconds - 0.5, stopping=stopping)
+                sent = await batch.run()
+                sent.claimed = 0
+                report.add(sent)
+                unreachable = batch.unreachable is not None
+            total.add(report)
+            # stop when the server is down (the backoff decides when to try again), when
+            # this was the last batch, or when a batch could send nothing at all
+            if unreachable or not full or report.released == report.claimed:
+                break
+    finally:
+        await _finish(_give_back(pool, upcoming))
     return total

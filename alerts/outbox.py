@@ -17,12 +17,28 @@ import asyncpg
 
 # Due now: immediate-delivery authorities at once; digest authorities once the latest
 # digest time (Europe/London) has passed since the alert was queued.
-CLAIM_DUE = """
-WITH due AS (
-    SELECT a.id FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
-    WHERE a.status = 'pending' AND a.next_attempt_at <= now()
-      AND (au.alert_delivery = 'immediate' OR a.created_at <= last_digest_slot(au.digest_time, now()))
-    ORDER BY a.next_attempt_at, a.id
+DUE = """
+a.status = 'pending' AND a.next_attempt_at <= now()
+AND (au.alert_delivery = 'immediate' OR a.created_at <= last_digest_slot(au.digest_time, now()))
+"""
+
+# Whole recipients at a time, those waiting longest first, so each authority's due alerts
+# travel in one email rather than spread over several batches. SKIP LOCKED: a second
+# process takes other alerts instead of waiting for these.
+CLAIM_DUE = f"""
+WITH recipients AS (
+    SELECT a.recipient_authority_id AS id, min(a.next_attempt_at) AS waiting_since
+    FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
+    WHERE {DUE}
+    GROUP BY a.recipient_authority_id
+    ORDER BY waiting_since
+    LIMIT $1
+), due AS (
+    SELECT a.id FROM alert a
+    JOIN recipients r ON r.id = a.recipient_authority_id
+    JOIN authority au ON au.id = a.recipient_authority_id
+    WHERE {DUE}
+    ORDER BY r.waiting_since, a.recipient_authority_id, a.id
     LIMIT $1
     FOR UPDATE OF a SKIP LOCKED
 )

@@ -13,14 +13,16 @@ import signal
 
 import click
 
-from alerts.config import AlertConfig
-from alerts.schedule import JOB_IDS, describe_schedule, running
 from licensing import db
-from licensing.cli import friendly, load_settings, main
+from licensing.cli import UserError, friendly, load_settings, main
 from licensing.cli_service import DEMO_STEPS
 
 
 async def _work(settings, only: tuple[str, ...]) -> None:
+    # imported here so other commands do not pay for loading the scheduler
+    from alerts.config import AlertConfig
+    from alerts.schedule import JOB_IDS, running
+
     service_url, _ = await db.urls(settings)
     pool = await db.create_pool(service_url, min_size=1, max_size=max(2, settings.pool_max))
     stop = asyncio.Event()
@@ -37,12 +39,18 @@ async def _work(settings, only: tuple[str, ...]) -> None:
 
 
 @main.command("worker")
-@click.option("--job", "jobs", multiple=True, type=click.Choice(JOB_IDS),
-              help="Run only this job (repeatable; default: the whole schedule).")
+@click.option("--job", "jobs", multiple=True, metavar="JOB",
+              help="Run only this job (repeatable; default: the whole schedule; --list names them).")
 @click.option("--list", "list_jobs", is_flag=True, help="Show the schedule and exit.")
 @friendly
 def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
     """Run the scheduler (alerts, reminders, housekeeping) in this process."""
+    from alerts.config import AlertConfig
+    from alerts.schedule import JOB_IDS, describe_schedule
+
+    unknown = sorted(set(jobs) - set(JOB_IDS))
+    if unknown:
+        raise UserError(f"no job named {', '.join(unknown)}; the jobs are {', '.join(JOB_IDS)}")
     if list_jobs:
         for line in describe_schedule(AlertConfig.from_settings(load_settings())):
             click.echo(line)
