@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import alerts
+from licensing.api.access import ROUTES as ACCESS_ROUTES
+from licensing.api.alerts import ROUTES as ALERT_ROUTES
 
-ROUTES: list = [*alerts.ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *ALERT_ROUTES]
