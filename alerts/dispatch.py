@@ -170,10 +170,13 @@ class Claimed:
     started: float  # loop time just before the claim: its lease ends after started + lease
 
 
-async def _claim_next(pool, config: AlertConfig) -> Claimed | None:
+FIRST_CLAIM = 200  # a small first batch, so the first emails leave while the next is prepared
+
+
+async def _claim_next(pool, config: AlertConfig, size: int) -> Claimed | None:
     started = asyncio.get_running_loop().time()
     async with pool.acquire() as conn:
-        claim = await outbox.claim_due(conn, config.batch_size, config.lease_seconds)
+        claim = await outbox.claim_due(conn, size, config.lease_seconds)
         if not claim.alert_ids:
             return None
         try:
@@ -205,16 +208,18 @@ async def send_due_alerts(pool: asyncpg.Pool, config: AlertConfig, transport, *,
     The next batch is claimed and prepared while the current one is being sent, so the
     database work overlaps the SMTP conversation."""
     total = SendReport()
-    upcoming: asyncio.Task | None = asyncio.ensure_future(_claim_next(pool, config))
+    size = min(FIRST_CLAIM, config.batch_size)
+    upcoming: asyncio.Task | None = asyncio.ensure_future(_claim_next(pool, config, size))
     try:
         while not (stopping and stopping.is_set()):
             claimed, upcoming = await upcoming, None
             if claimed is None:
                 break
             claim = claimed.claim
-            full = len(claim.alert_ids) == config.batch_size
+            full = len(claim.alert_ids) == size
             if full:
-                upcoming = asyncio.ensure_future(_claim_next(pool, config))
+                size = config.batch_size
+                upcoming = asyncio.ensure_future(_claim_next(pool, config, size))
             report = SendReport(claimed=len(claim.alert_ids))
             emails = await _dead_for_want_of_address(pool, config, claim, claimed.emails, report)
             unreachable = False
