@@ -33,6 +33,9 @@ from registry import housekeeping
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
+# APScheduler's own lines ("running job", "skipped: maximum number of running instances",
+# every few seconds) are noise here: our jobs log what matters under crosscheck.*.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,11 @@ class Jobs:
         return queued.alerts
 
     async def send_alerts(self):
-        return await send_due_alerts(self.pool, self.config, self.transport, stopping=self.stopping)
+        report = await send_due_alerts(self.pool, self.config, self.transport, stopping=self.stopping)
+        if report.claimed:
+            log.info("alerts: %d sent in %d emails, %d to retry, %d dead, %d handed back",
+                     report.sent, report.emails, report.retrying, report.dead, report.released)
+        return report
 
     async def sweep_leases(self) -> int:
         async with self.pool.acquire() as conn:

@@ -45,7 +45,10 @@ async def _work(settings, only: tuple[str, ...]) -> None:
 @friendly
 def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
     """Run the scheduler (alerts, reminders, housekeeping) in this process."""
+    import logging
+
     from alerts.config import AlertConfig
+    from licensing.logging_config import FORMAT
     from alerts.schedule import JOB_IDS, describe_schedule
 
     unknown = sorted(set(jobs) - set(JOB_IDS))
@@ -55,6 +58,9 @@ def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
         for line in describe_schedule(AlertConfig.from_settings(load_settings())):
             click.echo(line)
         return
+    level = os.environ.get("CROSSCHECK_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
+                        format=FORMAT)
     asyncio.run(_work(load_settings(), jobs))
 
 
