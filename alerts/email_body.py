@@ -7,7 +7,14 @@ value that reaches the HTML goes through `escape`.
 
 from __future__ import annotations
 
-from html import escape
+from functools import lru_cache
+from html import escape as _escape
+
+
+@lru_cache(maxsize=8192)
+def escape(value: str) -> str:
+    # the same authority names, dates and labels recur in every email of a batch
+    return _escape(value)
 
 FOOTER = ("You need to sign in to Crosscheck to open a record or acknowledge an alert. "
           "This email holds personal data: keep it within your licensing team and do not forward it.")

@@ -45,11 +45,19 @@ class Email:
                    ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
         lines = [f"{name}: {value}" for name, value in headers]
         for subtype, body in (("plain", self.text), ("html", self.html)):
+            encoding, encoded = _body(body)
             lines += ["", f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
-                      "Content-Transfer-Encoding: quoted-printable", "",
-                      binascii.b2a_qp(body.encode(), istext=True).decode("ascii")]
+                      f"Content-Transfer-Encoding: {encoding}", "", encoded]
         lines += ["", f"--{boundary}--", ""]
         return "\r\n".join(lines).encode("ascii")
+
+
+def _body(body: str) -> tuple[str, str]:
+    """Plain ASCII with short lines goes as it is (7bit); anything else, such as a name with
+    an accent, in quoted-printable."""
+    if body.isascii() and max(map(len, body.split("\n"))) <= 900:
+        return "7bit", body
+    return "quoted-printable", binascii.b2a_qp(body.encode(), istext=True).decode("ascii")
 
 
 def _one_line(value: str) -> str:

@@ -80,7 +80,6 @@ CREATE INDEX alert_due ON alert (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX alert_leases ON alert (lease_until) WHERE status = 'sending';
 CREATE INDEX alert_dead ON alert (dead_at) WHERE status = 'dead';
 CREATE INDEX alert_recipient_sent ON alert (recipient_authority_id, sent_at);
-CREATE INDEX alert_event ON alert (event_id);
 -- Reminders look up the request_made event of a request.
 CREATE INDEX register_event_request_made ON register_event (subject_id) WHERE kind = 'request_made';
 
