@@ -41,7 +41,7 @@ class AlertConfig:
     retry_base_seconds: float = 30.0    # first retry after this, doubling each time
     retry_max_seconds: float = 3600.0
     batch_size: int = 5000              # alerts claimed at once (one email per recipient)
-    send_concurrency: int = 4           # emails in flight at once per process
+    send_concurrency: int = 8           # emails in flight at once per process
     max_alerts_per_email: int = 200
 
     @classmethod

@@ -51,6 +51,37 @@ async def _finish(coro):
         raise
 
 
+class Recorder:
+    """Commits the lanes' "sent" marks together: while one write is in flight, the marks
+    that arrive queue up and go in the next write (one statement, one commit). A lane waits
+    for its own mark before it sends again, so each lane still has at most one email whose
+    acceptance is not yet recorded."""
+
+    def __init__(self, pool: asyncpg.Pool, claim_id: uuid.UUID) -> None:
+        self.pool, self.claim_id = pool, claim_id
+        self.queued: list[tuple[outbox.Sent, asyncio.Future]] = []
+        self.writing = asyncio.Lock()
+
+    async def mark_sent(self, sent: outbox.Sent) -> int:
+        done = asyncio.get_running_loop().create_future()
+        self.queued.append((sent, done))
+        async with self.writing:
+            if not done.done():
+                items, self.queued = self.queued, []
+                try:
+                    async with self.pool.acquire() as conn:
+                        marked = set(await outbox.mark_sent_many(
+                            conn, self.claim_id, [i for i, _ in items]))
+                except BaseException as exc:
+                    for _, future in items:
+                        if not future.done():
+                            future.set_exception(RuntimeError(type(exc).__name__))
+                    raise
+                for item, future in items:
+                    future.set_result(sum(1 for i in item.alert_ids if i in marked))
+        return await done
+
+
 class Batch:
     """One claim being sent: its recipients, and which of them are still waiting."""
 
@@ -63,6 +94,7 @@ class Batch:
         self.stopping = stopping
         self.unreachable: str | None = None
         self.report = SendReport(claimed=len(claim.alert_ids))
+        self.recorder = Recorder(pool, claim.id)
         # the longest one email may take; none starts unless it can end within the lease
         self.send_limit = min(2 * config.smtp.timeout_seconds, config.lease_seconds / 2)
 
@@ -80,12 +112,12 @@ class Batch:
         return self.report
 
     async def _lane(self) -> None:
-        async with self.pool.acquire() as conn, self.transport.session() as session:
+        async with self.transport.session() as session:
             while self.waiting and self._may_start():
                 recipient = self.waiting.popleft()
-                await self._deliver(conn, session, recipient)
+                await self._deliver(session, recipient)
 
-    async def _deliver(self, conn, session, recipient: Recipient) -> None:
+    async def _deliver(self, session, recipient: Recipient) -> None:
         ids = [a.id for a in recipient.alerts]
         batch_id = uuid.uuid4()
         email = compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
@@ -94,23 +126,24 @@ class Batch:
         except DeliveryError as exc:
             if exc.unreachable:
                 self.unreachable = exc.reason
-            await _finish(self._failed(conn, ids, exc.reason, exc.permanent))
+            await _finish(self._failed(ids, exc.reason, exc.permanent))
             return
         except asyncio.TimeoutError:
-            await _finish(self._failed(conn, ids, "the mail server did not finish accepting the "
-                                                  "email in time", False))
+            await _finish(self._failed(ids, "the mail server did not finish accepting the "
+                                            "email in time", False))
             return
-        recorded = await _finish(outbox.mark_sent(conn, ids, self.claim.id, batch_id, message_id))
+        recorded = await _finish(self.recorder.mark_sent(outbox.Sent(ids, batch_id, message_id)))
         # (added after the await: `x += await ...` would read x before other lanes update it)
         self.report.emails += 1
         self.report.sent += recorded
 
-    async def _failed(self, conn, ids: list[int], reason: str, permanent: bool) -> None:
+    async def _failed(self, ids: list[int], reason: str, permanent: bool) -> None:
         c = self.config
-        rows = await outbox.mark_failed(conn, ids, self.claim.id, reason, permanent=permanent,
-                                        max_attempts=c.max_attempts,
-                                        retry_base_seconds=c.retry_base_seconds,
-                                        retry_max_seconds=c.retry_max_seconds)
+        async with self.pool.acquire() as conn:
+            rows = await outbox.mark_failed(conn, ids, self.claim.id, reason, permanent=permanent,
+                                            max_attempts=c.max_attempts,
+                                            retry_base_seconds=c.retry_base_seconds,
+                                            retry_max_seconds=c.retry_max_seconds)
         dead = sum(1 for r in rows if r["status"] == "dead")
         self.report.dead += dead
         self.report.retrying += len(rows) - dead
@@ -124,12 +157,12 @@ class Batch:
             return
         ids = [a.id for r in self.waiting for a in r.alerts]
         self.waiting.clear()
+        if self.unreachable:
+            await self._failed(ids, self.unreachable, False)
+            return
         async with self.pool.acquire() as conn:
-            if self.unreachable:
-                await self._failed(conn, ids, self.unreachable, False)
-            else:
-                await outbox.release(conn, ids, self.claim.id)
-                self.report.released += len(ids)
+            await outbox.release(conn, ids, self.claim.id)
+        self.report.released += len(ids)
 
 
 async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Recipient]:

@@ -57,11 +57,12 @@ SELECT id, name, alert_email::text AS alert_email FROM authority WHERE id = ANY(
 # re-claimed by another process is not (that process will send it again: the one duplicate
 # the guarantee allows, see docs/alerts.md).
 MARK_SENT = """
-UPDATE alert
-SET status = 'sent', sent_at = now(), batch_id = $3, message_id = $4, lease_until = NULL,
-    claim_id = NULL, last_error = NULL
-WHERE id = ANY($1::bigint[]) AND ((status = 'sending' AND claim_id = $2) OR status = 'pending')
-RETURNING id
+UPDATE alert a
+SET status = 'sent', sent_at = now(), batch_id = d.batch_id, message_id = d.message_id,
+    lease_until = NULL, claim_id = NULL, last_error = NULL
+FROM unnest($2::bigint[], $3::uuid[], $4::text[]) AS d (alert_id, batch_id, message_id)
+WHERE a.id = d.alert_id AND ((a.status = 'sending' AND a.claim_id = $1) OR a.status = 'pending')
+RETURNING a.id
 """
 
 # Exponential backoff with +-20% jitter so retries from many alerts do not arrive together.
@@ -126,9 +127,27 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
     return Claim(claim_id, [r["id"] for r in rows], by_recipient)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """An email the transport accepted: the alerts it carried, its batch and message ids."""
+    alert_ids: list[int]
+    batch_id: uuid.UUID
+    message_id: str
+
+
+async def mark_sent_many(conn, claim_id: uuid.UUID, emails: list[Sent]) -> list[int]:
+    """Record several accepted emails in one statement; returns the alert ids marked."""
+    ids, batches, messages = [], [], []
+    for email in emails:
+        ids += email.alert_ids
+        batches += [email.batch_id] * len(email.alert_ids)
+        messages += [email.message_id[:300]] * len(email.alert_ids)
+    return [r["id"] for r in await conn.fetch(MARK_SENT, claim_id, ids, batches, messages)]
+
+
 async def mark_sent(conn, alert_ids: list[int], claim_id: uuid.UUID, batch_id: uuid.UUID,
                     message_id: str) -> int:
-    return len(await conn.fetch(MARK_SENT, alert_ids, claim_id, batch_id, message_id[:300]))
+    return len(await mark_sent_many(conn, claim_id, [Sent(alert_ids, batch_id, message_id)]))
 
 
 async def mark_failed(conn, alert_ids: list[int], claim_id: uuid.UUID, reason: str, *,

@@ -50,7 +50,7 @@ class Settings:
     alert_retry_base_seconds: float = 30.0
     alert_retry_max_seconds: float = 3600.0
     alert_batch_size: int = 5000
-    alert_send_concurrency: int = 4
+    alert_send_concurrency: int = 8
     smtp_timeout_seconds: float = 30.0
     smtp_ca_file: str | None = None
     notify_base_url: str | None = None

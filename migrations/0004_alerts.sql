@@ -79,7 +79,9 @@ CREATE UNIQUE INDEX alert_one_reminder ON alert (request_id, kind)
 CREATE INDEX alert_due ON alert (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX alert_leases ON alert (lease_until) WHERE status = 'sending';
 CREATE INDEX alert_dead ON alert (dead_at) WHERE status = 'dead';
-CREATE INDEX alert_recipient_sent ON alert (recipient_authority_id, sent_at);
+-- an authority's received alerts, by when they were sent (lists, compliance figures);
+-- partial, so claiming an alert does not touch it
+CREATE INDEX alert_recipient_sent ON alert (recipient_authority_id, sent_at) WHERE status = 'sent';
 -- Reminders look up the request_made event of a request.
 CREATE INDEX register_event_request_made ON register_event (subject_id) WHERE kind = 'request_made';
 
