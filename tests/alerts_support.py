@@ -101,7 +101,7 @@ def worker_env(db_url: str, port: int, **extra: str) -> dict[str, str]:
     env = {"DATABASE_URL": db_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
            "CROSSCHECK_BASE_URL": "https://crosscheck.test",
            "ALERT_INTERVAL_SECONDS": "0.2", "ALERT_SWEEP_SECONDS": "0.5",
-           "ALERT_LEASE_SECONDS": "4", "SMTP_TIMEOUT_SECONDS": "1",
+           "ALERT_LEASE_SECONDS": "8", "SMTP_TIMEOUT_SECONDS": "2",
            "ALERT_RETRY_BASE_SECONDS": "0.1", "ALERT_RETRY_MAX_SECONDS": "0.5"}
     env.update(extra)
     return env

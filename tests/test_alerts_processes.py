@@ -100,7 +100,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_e
     with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
         env = worker_env(db_url, inbox.port, ALERT_BATCH_SIZE="100",
                          ALERT_SEND_CONCURRENCY=str(concurrency),
-                         ALERT_LEASE_SECONDS="2.5", SMTP_TIMEOUT_SECONDS="0.5")
+                         ALERT_LEASE_SECONDS="4", SMTP_TIMEOUT_SECONDS="1")
         first = await start_worker(env, logs / "killed.log")
         await wait_until(lambda: len(inbox.messages) >= 5, timeout=30)
         first.send_signal(signal.SIGKILL)

@@ -94,8 +94,11 @@ async def many_recipients(conn, count: int) -> list[int]:
 async def test_stopping_the_scheduler_mid_send_strands_nothing(pool, conn, grace):
     await many_recipients(conn, 16)
     with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
-        config = config_for(inbox.port, send_concurrency=2, lease_seconds=1.5,
-                            smtp=SmtpConfig(port=inbox.port, timeout_seconds=0.5))
+        # graceful: a lease long enough that no send is cut short on a busy machine;
+        # cancelled: a short one, so the sends cut off mid-way come back soon
+        lease = 8.0 if grace else 1.5
+        config = config_for(inbox.port, send_concurrency=2, lease_seconds=lease,
+                            smtp=SmtpConfig(port=inbox.port, timeout_seconds=lease / 3))
         scheduler = Scheduler(Jobs(pool, config), only=("queue_alerts", "send_alerts"), grace_seconds=grace)
         scheduler.start()
         await wait_until(lambda: len(inbox.messages) >= 3)
