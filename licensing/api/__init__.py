@@ -2,5 +2,6 @@
 
 from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
+from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [*ACCESS_ROUTES, *ALERT_ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *ALERT_ROUTES]
