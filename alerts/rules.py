@@ -18,6 +18,11 @@ The rules:
   `queue_request_reminders` adds request_due_soon (5 working days left) and request_overdue.
 - resident_moved: a driver's home moves to another authority while licensed elsewhere:
   tell the new home authority.
+
+History loaded by a bulk import (events with detail.source = 'import', migration 0003) is
+news only where it still matters: a licence that is still current or suspended, and a
+register entry still in force. Expired licences, past suspensions and overturned entries
+from a council's first day raise nothing.
 """
 
 from __future__ import annotations
@@ -35,14 +40,17 @@ REMINDER_WORKING_DAYS = 5
 
 # Each rule selects (event_id, recipient_authority_id, kind, request_id) from `ev`, the batch
 # of events being processed.
-RULE_OUT_OF_AREA_LICENCE = """
+IMPORTED = "ev.detail ->> 'source' = 'import'"
+
+RULE_OUT_OF_AREA_LICENCE = f"""
 SELECT ev.id, d.home_authority_id, 'out_of_area_licence', NULL::bigint
-FROM ev JOIN driver d ON d.id = ev.driver_id
+FROM ev JOIN driver d ON d.id = ev.driver_id JOIN licence l ON l.id = ev.subject_id
 WHERE ev.kind IN ('licence_granted', 'licence_renewed')
   AND d.home_authority_id IS DISTINCT FROM ev.authority_id AND d.home_authority_id IS NOT NULL
+  AND (NOT coalesce({IMPORTED}, false) OR l.status IN ('current', 'suspended'))
 """
 
-RULE_ADVERSE_DECISION = """
+RULE_ADVERSE_DECISION = f"""
 SELECT ev.id, r.recipient,
        CASE ev.kind WHEN 'entry_recorded' THEN 'register_decision'
                     WHEN 'entry_changed' THEN 'decision_changed'
@@ -56,6 +64,9 @@ FROM ev CROSS JOIN LATERAL (
 ) r
 WHERE ev.kind IN ('entry_recorded', 'entry_changed', 'licence_suspended', 'licence_revoked')
   AND r.recipient IS NOT NULL AND r.recipient IS DISTINCT FROM ev.authority_id
+  AND (NOT coalesce({IMPORTED}, false)
+       OR (ev.kind = 'entry_recorded'
+           AND EXISTS (SELECT FROM register_entry re WHERE re.id = ev.subject_id AND re.status = 'in_force')))
 """
 
 RULE_SAFEGUARDING_CONCERN = """

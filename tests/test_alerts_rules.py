@@ -155,3 +155,30 @@ async def test_running_the_rules_twice_or_at_once_queues_each_alert_once(db_url,
     assert await conn.fetchval("SELECT count(*) FROM alert") == 30
     assert sum(r.alerts for r in results) <= 30
     assert await conn.fetchval("SELECT count(*) FROM alert_event_queue") == 0
+
+
+async def test_history_from_a_bulk_import_alerts_only_what_still_matters(conn):
+    bolton_resident = await make_driver(conn, recorded_by="Wolverhampton", home="Bolton")
+    other = await make_driver(conn, forenames="Olu", recorded_by="Leeds", home="Leeds")
+    await make_licence(conn, other, authority="Leeds")
+    await queue_all_new_alerts(conn)
+    before = await alerts(conn)
+    async with conn.transaction():
+        # what the importer does: its events carry detail.source = 'import'
+        await conn.execute("SELECT set_config('crosscheck.source', 'import', true)")
+        await make_licence(conn, bolton_resident, authority="Wolverhampton")  # still current
+        await make_licence(conn, bolton_resident, authority="Wolverhampton", status="expired",
+                           kind="hackney_carriage", starts_on=date.today() - timedelta(days=1500))
+        await make_entry(conn, other, authority="Wolverhampton", decision="revoked")  # in force
+        overturned = await make_entry(conn, other, authority="Wolverhampton", decision="suspended")
+        await conn.execute("UPDATE register_entry SET status = 'appeal_allowed', status_changed_on = "
+                           "current_date WHERE id = $1", overturned)
+        await conn.execute("INSERT INTO register_entry_change (entry_id, status, changed_on) "
+                           "VALUES ($1, 'appeal_allowed', current_date)", overturned)
+    await queue_all_new_alerts(conn)
+    new = await conn.fetch(
+        "SELECT au.name, a.kind, e.kind AS event FROM alert a JOIN authority au ON au.id = "
+        "a.recipient_authority_id JOIN register_event e ON e.id = a.event_id ORDER BY a.id")
+    assert before == set()  # Leeds licensing its own resident is no news
+    assert [(r["name"], r["kind"]) for r in new] == [("Bolton", "out_of_area_licence"),
+                                                     ("Leeds", "register_decision")]
