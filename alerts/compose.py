@@ -208,7 +208,8 @@ def _concern(row, today):
     timing = "Yes" if on_time else (
         f"No: {plural(working_days_between(row['report_due_on'], row['reported_on']), 'working day')} late")
     facts = [("Reported by", row["concern_reporter"]),
-             ("Your licence", _licence(row["concern_licence_kind"]) if row["concern_licence_kind"] else "Not named"),
+             ("Your licence", _licence(row["concern_licence_kind"]) if row["concern_licence_kind"]
+              else "Not named"),
              ("Reporter became aware on", long_date(row["became_aware_on"])),
              ("Report due by (10 working days)", long_date(row["report_due_on"])),
              ("Reported on", long_date(row["reported_on"])),
@@ -224,7 +225,8 @@ def _request(row, today):
              ("Their case reference", row["case_reference"]),
              ("Requested on", long_date(row["requested_on"])),
              ("Answer due by (20 working days)", long_date(row["due_on"])),
-             ("About your entry", f"{DECISIONS.get(row['decision'], '')}, decided on {long_date(row['decided_on'])}")]
+             ("About your entry",
+              f"{DECISIONS.get(row['decision'], '')}, decided on {long_date(row['decided_on'])}")]
     if kind == "request_overdue":
         late = working_days_between(row["due_on"], today)
         facts.append(("Overdue by", plural(late, "working day")))

@@ -83,61 +83,43 @@ class Recorder:
 
 
 class Batch:
-    """One claim being sent: its recipients, and which of them are still waiting."""
+    """One claim: its lease deadline, its recorder, and what became of its emails."""
 
-    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport, claim: outbox.Claim,
-                 recipients: list[Recipient], deadline: float,
-                 stopping: asyncio.Event | None) -> None:
-        self.pool, self.config, self.transport, self.claim = pool, config, transport, claim
-        self.waiting = deque(recipients)
+    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, claim: outbox.Claim,
+                 deadline: float) -> None:
+        self.pool, self.config, self.claim = pool, config, claim
         self.deadline = deadline
-        self.stopping = stopping
-        self.unreachable: str | None = None
         self.report = SendReport(claimed=len(claim.alert_ids))
         self.recorder = Recorder(pool, claim.id)
+        self.untried: list[Recipient] = []
         # the longest one email may take; none starts unless it can end within the lease
         self.send_limit = min(2 * config.smtp.timeout_seconds, config.lease_seconds / 2)
 
-    def _may_start(self) -> bool:
-        loop = asyncio.get_running_loop()
-        return (self.unreachable is None and not (self.stopping and self.stopping.is_set())
-                and loop.time() + self.send_limit < self.deadline)
+    def may_start(self) -> bool:
+        return asyncio.get_running_loop().time() + self.send_limit < self.deadline
 
-    async def run(self) -> SendReport:
-        lanes = min(self.config.send_concurrency, len(self.waiting))
-        try:
-            await asyncio.gather(*(self._lane() for _ in range(lanes)))
-        finally:
-            await _finish(self._settle_waiting())
-        return self.report
-
-    async def _lane(self) -> None:
-        async with self.transport.session() as session:
-            while self.waiting and self._may_start():
-                recipient = self.waiting.popleft()
-                await self._deliver(session, recipient)
-
-    async def _deliver(self, session, recipient: Recipient) -> None:
+    async def deliver(self, session, recipient: Recipient) -> str | None:
+        """Send one email and record the result; returns the reason when the server could
+        not be reached at all."""
         ids = [a.id for a in recipient.alerts]
         batch_id = uuid.uuid4()
         email = compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
         try:
             message_id = await asyncio.wait_for(session.send(email), self.send_limit)
         except DeliveryError as exc:
-            if exc.unreachable:
-                self.unreachable = exc.reason
-            await _finish(self._failed(ids, exc.reason, exc.permanent))
-            return
+            await _finish(self.failed(ids, exc.reason, exc.permanent))
+            return exc.reason if exc.unreachable else None
         except asyncio.TimeoutError:
-            await _finish(self._failed(ids, "the mail server did not finish accepting the "
-                                            "email in time", False))
-            return
+            await _finish(self.failed(ids, "the mail server did not finish accepting the "
+                                           "email in time", False))
+            return None
         recorded = await _finish(self.recorder.mark_sent(outbox.Sent(ids, batch_id, message_id)))
         # (added after the await: `x += await ...` would read x before other lanes update it)
         self.report.emails += 1
         self.report.sent += recorded
+        return None
 
-    async def _failed(self, ids: list[int], reason: str, permanent: bool) -> None:
+    async def failed(self, ids: list[int], reason: str, permanent: bool) -> None:
         c = self.config
         async with self.pool.acquire() as conn:
             rows = await outbox.mark_failed(conn, ids, self.claim.id, reason, permanent=permanent,
@@ -150,15 +132,15 @@ class Batch:
         log.warning("alert email failed (%d alerts, %s): %s", len(ids),
                     "permanent" if permanent else "will retry", reason)
 
-    async def _settle_waiting(self) -> None:
-        """Recipients never tried: failed with the batch when the server was unreachable,
-        otherwise handed back untouched."""
-        if not self.waiting:
+    async def settle(self, unreachable: str | None) -> None:
+        """Emails never tried: failed with the rest when the server was unreachable,
+        otherwise handed back untouched (no attempt counted)."""
+        ids = [a.id for r in self.untried for a in r.alerts]
+        self.untried = []
+        if not ids:
             return
-        ids = [a.id for r in self.waiting for a in r.alerts]
-        self.waiting.clear()
-        if self.unreachable:
-            await self._failed(ids, self.unreachable, False)
+        if unreachable:
+            await self.failed(ids, unreachable, False)
             return
         async with self.pool.acquire() as conn:
             await outbox.release(conn, ids, self.claim.id)
@@ -203,9 +185,6 @@ class Claimed:
     started: float  # loop time just before the claim: its lease ends after started + lease
 
 
-FIRST_CLAIM = 200  # a small first batch, so the first emails leave while the next is prepared
-
-
 async def _claim_next(pool, config: AlertConfig, size: int) -> Claimed | None:
     started = asyncio.get_running_loop().time()
     async with pool.acquire() as conn:
@@ -219,55 +198,97 @@ async def _claim_next(pool, config: AlertConfig, size: int) -> Claimed | None:
             raise
 
 
-async def _give_back(pool, task: asyncio.Task | None) -> None:
-    """A claim taken ahead and not used goes back untouched."""
-    if task is None:
-        return
-    if not task.done():
-        task.cancel()
-    try:
-        claimed = await task
-    except (asyncio.CancelledError, Exception):
-        return  # a claim cut off mid-way lapses with its lease
-    if claimed is not None:
-        async with pool.acquire() as conn:
-            await outbox.release(conn, claimed.claim.alert_ids, claimed.claim.id)
+FIRST_CLAIM = 1000  # smaller first, so the first emails leave while a full claim is prepared
+
+
+class Delivery:
+    """Lanes (one SMTP connection each) sending the emails of successive claims from one
+    queue, while a producer claims and prepares the next batch before the queue runs dry.
+    No lane waits for a batch to finish before starting on the next."""
+
+    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport,
+                 stopping: asyncio.Event | None) -> None:
+        self.pool, self.config, self.transport = pool, config, transport
+        self.stopping = stopping or asyncio.Event()
+        self.queue: deque[tuple[Batch, Recipient]] = deque()
+        self.batches: list[Batch] = []
+        self.producing = True
+        self.changed = asyncio.Event()   # the queue grew, or the producer finished
+        self.room = asyncio.Event()      # the queue shrank
+        self.unreachable: str | None = None
+
+    def _halted(self) -> bool:
+        return self.unreachable is not None or self.stopping.is_set()
+
+    async def run(self) -> SendReport:
+        producer = asyncio.ensure_future(self._produce())
+        lanes = [asyncio.ensure_future(self._lane()) for _ in range(self.config.send_concurrency)]
+        try:
+            await asyncio.gather(producer, *lanes)
+        finally:
+            for task in (producer, *lanes):
+                task.cancel()
+            await asyncio.gather(producer, *lanes, return_exceptions=True)
+            await _finish(self._settle())
+        total = SendReport()
+        for batch in self.batches:
+            total.add(batch.report)
+        return total
+
+    async def _produce(self) -> None:
+        size = min(FIRST_CLAIM, self.config.batch_size)
+        try:
+            while not self._halted():
+                # one batch ahead is enough: wait while the lanes have plenty queued
+                while len(self.queue) > 2 * self.config.send_concurrency and not self._halted():
+                    self.room.clear()
+                    await self.room.wait()
+                claimed = await _claim_next(self.pool, self.config, size)
+                if claimed is None:
+                    return
+                batch = Batch(self.pool, self.config, claimed.claim,
+                              deadline=claimed.started + self.config.lease_seconds - 0.5)
+                self.batches.append(batch)
+                emails = await _dead_for_want_of_address(self.pool, self.config, claimed.claim,
+                                                         claimed.emails, batch.report)
+                self.queue.extend((batch, email) for email in emails)
+                self.changed.set()
+                if len(claimed.claim.alert_ids) < size:
+                    return  # that was all that is due
+                size = self.config.batch_size
+        finally:
+            self.producing = False
+            self.changed.set()
+
+    async def _lane(self) -> None:
+        async with self.transport.session() as session:
+            while not self._halted():
+                if not self.queue:
+                    if not self.producing:
+                        return
+                    self.changed.clear()
+                    await self.changed.wait()
+                    continue
+                batch, email = self.queue.popleft()
+                self.room.set()
+                if not batch.may_start():
+                    batch.untried.append(email)  # its lease is too short now: hand it back
+                    continue
+                reason = await batch.deliver(session, email)
+                if reason is not None:
+                    self.unreachable = reason  # the rest need not try: all fail with it
+                    self.room.set()
+
+    async def _settle(self) -> None:
+        while self.queue:
+            batch, email = self.queue.popleft()
+            batch.untried.append(email)
+        for batch in self.batches:
+            await batch.settle(self.unreachable)
 
 
 async def send_due_alerts(pool: asyncpg.Pool, config: AlertConfig, transport, *,
                           stopping: asyncio.Event | None = None) -> SendReport:
-    """Send everything due, a batch at a time, until nothing is due or we are stopping.
-
-    The next batch is claimed and prepared while the current one is being sent, so the
-    database work overlaps the SMTP conversation."""
-    total = SendReport()
-    size = min(FIRST_CLAIM, config.batch_size)
-    upcoming: asyncio.Task | None = asyncio.ensure_future(_claim_next(pool, config, size))
-    try:
-        while not (stopping and stopping.is_set()):
-            claimed, upcoming = await upcoming, None
-            if claimed is None:
-                break
-            claim = claimed.claim
-            full = len(claim.alert_ids) == size
-            if full:
-                size = config.batch_size
-                upcoming = asyncio.ensure_future(_claim_next(pool, config, size))
-            report = SendReport(claimed=len(claim.alert_ids))
-            emails = await _dead_for_want_of_address(pool, config, claim, claimed.emails, report)
-            unreachable = False
-            if emails:
-                batch = Batch(pool, config, transport, claim, emails,
-                              deadline=claimed.started + config.lease_seconds - 0.5, stopping=stopping)
-                sent = await batch.run()
-                sent.claimed = 0
-                report.add(sent)
-                unreachable = batch.unreachable is not None
-            total.add(report)
-            # stop when the server is down (the backoff decides when to try again), when
-            # this was the last batch, or when a batch could send nothing at all
-            if unreachable or not full or report.released == report.claimed:
-                break
-    finally:
-        await _finish(_give_back(pool, upcoming))
-    return total
+    """Send everything due until nothing is due, the server cannot be reached, or we are
+    stopping. Alerts handed back (a lease too short to start them) wait for the next run."""
+    return await Delivery(pool, config, transport, stopping).run()

@@ -175,5 +175,5 @@ async def queue_request_reminders(conn: asyncpg.Connection, today: date | None =
               for r in rows if (kind := reminder_kind(today, r["due_on"]))]
     if not wanted:
         return 0
-    inserted = await conn.fetch(INSERT_REMINDERS, *(list(column) for column in zip(*wanted)))
+    inserted = await conn.fetch(INSERT_REMINDERS, *(list(column) for column in zip(*wanted, strict=True)))
     return len(inserted)

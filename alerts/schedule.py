@@ -75,12 +75,13 @@ class Entry:
 
 
 SCHEDULE: tuple[Entry, ...] = (
-    Entry("queue_alerts", "turn new register events into alerts", Every("interval_seconds"), True),
-    Entry("send_alerts", "send due alerts, one email per authority per batch", Every("interval_seconds"), True),
-    Entry("sweep_leases", "re-queue alerts whose sender stopped (lease lapsed)", Every("sweep_seconds"), True),
-    Entry("queue_reminders", "information-request deadline reminders", Hourly(minute=5), True),
-    Entry("expire_licences", "licences past their expiry date become expired", Daily(0, 10), True),
-    Entry("purge_records", "remove records past their 11-year retention", Daily(2, 30), True),
+    #     id                 what it does                                when                    at start
+    Entry("queue_alerts",    "turn new register events into alerts",     Every("interval_seconds"), True),
+    Entry("send_alerts",     "send due alerts, one email per authority", Every("interval_seconds"), True),
+    Entry("sweep_leases",    "re-queue alerts whose lease lapsed",       Every("sweep_seconds"),    True),
+    Entry("queue_reminders", "information-request deadline reminders",   Hourly(minute=5),          True),
+    Entry("expire_licences", "licences past their expiry date expire",   Daily(0, 10),              True),
+    Entry("purge_records",   "remove records past 11-year retention",    Daily(2, 30),              True),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 

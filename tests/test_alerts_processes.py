@@ -71,8 +71,8 @@ async def test_two_workers_at_once_send_every_alert_exactly_once(db_url, conn, l
         workers = [await start_worker(env, logs / f"worker{n}.log") for n in (1, 2)]
         try:
             # both running before there is anything to send, so both compete for it
-            for n in (1, 2):
-                await wait_until(lambda: "worker running" in (logs / f"worker{n}.log").read_text(), timeout=30)
+            for log in (logs / "worker1.log", logs / "worker2.log"):
+                await wait_until(lambda log=log: "worker running" in log.read_text(), timeout=30)
             await queue_all_new_alerts(conn)
             ids = [r["id"] for r in await conn.fetch("SELECT id FROM alert ORDER BY id")]
             await wait_until(async_equal(statuses, conn, {"sent": len(ids)}), timeout=40)
