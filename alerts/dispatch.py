@@ -217,6 +217,9 @@ class Delivery:
         self.room = asyncio.Event()      # the queue shrank
         self.unreachable: str | None = None
 
+    def _queued_alerts(self) -> int:
+        return sum(len(email.alerts) for _, email in self.queue)
+
     def _halted(self) -> bool:
         return self.unreachable is not None or self.stopping.is_set()
 
@@ -239,8 +242,8 @@ class Delivery:
         size = min(FIRST_CLAIM, self.config.batch_size)
         try:
             while not self._halted():
-                # one batch ahead is enough: wait while the lanes have plenty queued
-                while len(self.queue) > 2 * self.config.send_concurrency and not self._halted():
+                # one batch ahead is enough: wait while a full batch is still queued
+                while self._queued_alerts() >= self.config.batch_size and not self._halted():
                     self.room.clear()
                     await self.room.wait()
                 claimed = await _claim_next(self.pool, self.config, size)
