@@ -1,9 +1,11 @@
-"""Sending due alerts: claim a batch, one email per recipient authority, record each result.
+"""Sending due alerts: claim, one email per recipient authority, record each result.
 
-The result of every email is committed as soon as the transport accepts it, so a process
-that stops mid-batch leaves at most the emails it had in flight (send_concurrency of them)
-unrecorded; their alerts are sent again once their lease lapses. That is the whole
-duplicate window of the at-least-once guarantee (docs/alerts.md).
+Lanes (one SMTP connection each, send_concurrency of them) take emails from one queue that
+a producer fills a claim at a time, preparing the next claim while the current one is sent.
+Each email's "sent" mark is committed before its lane sends another (marks of several lanes
+share a commit), so a process that stops mid-way leaves at most one unrecorded email per
+lane; their alerts are sent again once their lease lapses. That is the whole duplicate
+window of the at-least-once guarantee (docs/alerts.md).
 """
 
 from __future__ import annotations
