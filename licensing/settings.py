@@ -149,6 +149,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
     if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
         kwargs["base_url"] = f"http://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 8000)}"
     settings = Settings(**kwargs)
+    if settings.mail_transport == "notify" and not (settings.notify_api_key and settings.notify_template_id):
+        raise ConfigError("MAIL_TRANSPORT=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID (an email "
+                          "template whose subject is ((subject)) and body ((body)))")
     if settings.smtp_timeout_seconds >= settings.alert_lease_seconds:
         # a send must end before its lease does, or a second process could send it again
         raise ConfigError("SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS")

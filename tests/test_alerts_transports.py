@@ -151,3 +151,15 @@ async def test_gov_uk_notify_sends_the_subject_and_plain_text_and_maps_its_error
     assert bad.value.permanent
     assert bad.value.reason == "GOV.UK Notify answered 400: email_address Not a valid email address"
     assert not busy.value.permanent and busy.value.unreachable
+
+
+def test_mail_settings_that_cannot_work_are_refused_with_the_reason():
+    from licensing.settings import ConfigError, load
+
+    with pytest.raises(ConfigError, match="NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID"):
+        load({"MAIL_TRANSPORT": "notify"})
+    with pytest.raises(ConfigError, match="SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS"):
+        load({"SMTP_TIMEOUT_SECONDS": "200"})
+    with pytest.raises(ConfigError, match="ALERT_LEASE_SECONDS must be a number of seconds"):
+        load({"ALERT_LEASE_SECONDS": "soon"})
+    assert load({"ALERT_MAX_ATTEMPTS": "3", "ALERT_INTERVAL_SECONDS": "0.5"}).alert_max_attempts == 3
