@@ -66,8 +66,7 @@ def plural(n: int, word: str) -> str:
 # categories or addresses are selected, so none can leak into a template.
 ALERT_VIEWS = """
 SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
-       e.kind AS event_kind, e.occurred_at, e.driver_id, e.subject_id,
-       actor.name AS acting_authority,
+       e.kind AS event_kind, e.driver_id,
        d.forenames, d.surname, d.date_of_birth,
        l.kind AS licence_kind, l.granted_on, l.starts_on, l.expires_on,
        la.name AS licence_authority,
@@ -81,7 +80,6 @@ SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        mf.name AS moved_from, moved.licences
 FROM alert a
 JOIN register_event e ON e.id = a.event_id
-LEFT JOIN authority actor ON actor.id = e.authority_id
 LEFT JOIN driver d ON d.id = e.driver_id
 LEFT JOIN licence l ON e.kind LIKE 'licence\\_%' AND l.id = e.subject_id
 LEFT JOIN authority la ON la.id = l.authority_id

@@ -53,10 +53,13 @@ STYLE = {
 }
 
 
+@lru_cache(maxsize=256)
+def _row_start(label: str) -> str:
+    return f'<tr><th scope="row" style="{STYLE["th"]}">{escape(label)}</th><td style="{STYLE["td"]}">'
+
+
 def _alert_html(alert) -> str:
-    rows = "".join(f'<tr><th scope="row" style="{STYLE["th"]}">{escape(label)}</th>'
-                   f'<td style="{STYLE["td"]}">{escape(value)}</td></tr>\n'
-                   for label, value in alert.facts)
+    rows = "".join(f"{_row_start(label)}{escape(value)}</td></tr>\n" for label, value in alert.facts)
     note = f'<p style="{STYLE["p"]}">{escape(alert.note)}</p>\n' if alert.note else ""
     return (f'<div style="{STYLE["alert"]}">\n'
             f'<h3 style="{STYLE["h3"]}">{escape(alert.title)}</h3>\n'
