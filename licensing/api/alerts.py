@@ -72,9 +72,28 @@ FROM alert a LEFT JOIN app_user u ON u.id = a.acknowledged_by
 WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
   AND ($2::boolean IS FALSE OR a.acknowledged_at IS NULL)
   AND ($3::bigint IS NULL OR a.id < $3)
+  AND ($5::bigint IS NULL OR a.id = $5)
 ORDER BY a.id DESC
 LIMIT $4
 """
+
+
+async def received(conn: asyncpg.Connection, authority_id: int, *, unacknowledged: bool = False,
+                   before_id: int | None = None, limit: int = 100, only_id: int | None = None,
+                   base_url: str = "") -> list[ReceivedAlert]:
+    """The alerts sent to an authority, newest first (the API and the alerts page)."""
+    rows = await conn.fetch(RECEIVED, authority_id, unacknowledged, before_id, limit, only_id)
+    views = {v.id: v for v in await load_views(conn, [r["id"] for r in rows], base_url)}
+    return [
+        ReceivedAlert(
+            id=r["id"], kind=views[r["id"]].kind, title=views[r["id"]].title,
+            facts=[Fact(label, value) for label, value in views[r["id"]].facts],
+            note=views[r["id"]].note, record_url=views[r["id"]].record_url,
+            acknowledge_url=views[r["id"]].acknowledge_url, created_at=r["created_at"],
+            sent_at=r["sent_at"], acknowledged_at=r["acknowledged_at"],
+            acknowledged_by=r["acknowledged_by"])
+        for r in rows if r["id"] in views
+    ]
 
 
 def _principal(request: Request) -> auth.Principal:
@@ -97,19 +116,9 @@ async def received_alerts(
 ) -> list[ReceivedAlert]:
     """The alerts sent to your authority, newest first."""
     me = _principal(request)
-    rows = await conn.fetch(RECEIVED, me.authority_id, unacknowledged, before_id, limit)
-    base_url = request.app.state.settings.base_url.rstrip("/")
-    views = {v.id: v for v in await load_views(conn, [r["id"] for r in rows], base_url)}
-    return [
-        ReceivedAlert(
-            id=r["id"], kind=views[r["id"]].kind, title=views[r["id"]].title,
-            facts=[Fact(label, value) for label, value in views[r["id"]].facts],
-            note=views[r["id"]].note, record_url=views[r["id"]].record_url,
-            acknowledge_url=views[r["id"]].acknowledge_url, created_at=r["created_at"],
-            sent_at=r["sent_at"], acknowledged_at=r["acknowledged_at"],
-            acknowledged_by=r["acknowledged_by"])
-        for r in rows if r["id"] in views
-    ]
+    return await received(conn, me.authority_id, unacknowledged=unacknowledged,
+                          before_id=before_id, limit=limit,
+                          base_url=request.app.state.settings.base_url.rstrip("/"))
 
 
 @post("/api/v1/alerts/{alert_id:int}/acknowledgement", guards=[auth.officer], status_code=200,
@@ -117,7 +126,12 @@ async def received_alerts(
 async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> AcknowledgementOut:
     """Record that your authority has seen an alert sent to it. The first acknowledgement
     counts; acknowledging again returns it unchanged."""
-    me = _principal(request)
+    return await acknowledge(conn, _principal(request), alert_id)
+
+
+async def acknowledge(conn: asyncpg.Connection, me: auth.Principal,
+                      alert_id: int) -> AcknowledgementOut:
+    """Acknowledge one alert for the officer's authority (the API and the alerts page)."""
     async with conn.transaction():
         await db.set_actor(conn, me.user_id, me.authority_id)
         try:
@@ -158,7 +172,11 @@ VALUES ($1, 'alert_resent', 'alert:' || $2::bigint, '{}')
       tags=["alerts"])
 async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resent:
     """Put a dead alert back in the queue, with a fresh set of attempts."""
-    me = _principal(request)
+    return await resend(conn, _principal(request), alert_id)
+
+
+async def resend(conn: asyncpg.Connection, me: auth.Principal, alert_id: int) -> Resent:
+    """Requeue a dead alert, audited (the API and the dead alerts page)."""
     alert_id = _alert_id(alert_id)
     async with conn.transaction():
         await db.set_actor(conn, me.user_id, me.authority_id)

@@ -37,6 +37,10 @@ NAVIGATION = {
     "admin": [("Users", "/admin/users"), ("Authorities", "/admin/authorities"),
               ("Dead alerts", "/admin/dead-alerts")],
 }
+# In the demo, administrators also see the local mailbox.
+DEMO_NAVIGATION = {
+    "admin": [("Demo mailbox", "/demo/mailbox")],
+}
 
 
 # Words for the register's codes, as officers say them.
@@ -99,11 +103,12 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def navigation(principal: Principal | None, path: str) -> list[dict]:
+def navigation(principal: Principal | None, path: str, demo: bool = False) -> list[dict]:
     if principal is None:
         return []
     items = []
-    for text, href in NAVIGATION.get(principal.role, []):
+    links = NAVIGATION.get(principal.role, []) + (DEMO_NAVIGATION.get(principal.role, []) if demo else [])
+    for text, href in links:
         current = path == href
         active = current or path.startswith(href + "/")
         items.append({"text": text, "href": href, "current": current, "active": active})
@@ -133,7 +138,8 @@ def render_html(template: str, request: Request | None = None, **context) -> str
         "serviceName": SERVICE_NAME,
         "principal": principal,
         "csrf_token": session.csrf_token if session else context.pop("csrf_token", ""),
-        "navigation": navigation(principal, path),
+        "navigation": navigation(principal, path, request is not None
+                                 and request.app.state.settings.demo_mailbox),
         "current_path": path,
         "today": date.today(),
     }

@@ -90,8 +90,14 @@ async def live_db(cluster, template_url):
 
 
 @pytest.fixture(scope="module")
-async def live(live_db):
-    with LiveServer(live_settings(live_db)) as server:
+def live_env() -> dict[str, str]:
+    """Extra settings for a module's service; a module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+async def live(live_db, live_env):
+    with LiveServer(live_settings(live_db, **live_env)) as server:
         yield server
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
+from tests.browser.conftest import check_page, free_port, new_page, sign_in
 from tests.factories import make_driver, make_licence
 from tests.pages.conftest import PASSWORD, make_account
 
@@ -18,9 +18,19 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
+def live_env() -> dict[str, str]:
+    """The service as in the demo: its scheduler sends alerts every half second to the local
+    mailbox (a real SMTP server inside the service)."""
+    return {"CROSSCHECK_SCHEDULER": "true", "CROSSCHECK_DEMO_MAILBOX": "true",
+            "SMTP_PORT": str(free_port()), "ALERT_INTERVAL_SECONDS": "0.5"}
+
+
+@pytest.fixture(scope="module")
 async def people(live_db):
     conn = await connect(live_db)
     try:
+        await conn.execute("UPDATE authority SET alert_email = 'licensing@bolton.gov.uk' "
+                           "WHERE name = 'Bolton'")
         driver_id = await make_driver(conn, forenames="Muhammad", surname="Khan",
                                       date_of_birth=date(1985, 3, 2), recorded_by="Bolton",
                                       gb_licence_number="KHAN9803025M99AB")
@@ -32,6 +42,8 @@ async def people(live_db):
                                          email="bilal.ahmed@bolton.gov.uk"),
             "dft": await make_account(conn, role="dft_analyst", authority=None, name="Dana Field",
                                       email="dana.field@dft.gov.uk"),
+            "admin": await make_account(conn, role="admin", authority=None, name="Ada Admin",
+                                        email="ada.admin@crosscheck.gov.uk"),
             "driver_id": driver_id,
         }
     finally:
@@ -73,3 +85,34 @@ async def test_an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(bro
         done = await page.inner_text("main")
         assert "Licence recorded" in done and "Bolton will be alerted" in done
         await check_page(page, "licence-recorded")
+
+
+async def test_the_home_authority_sees_the_alert_arrive_and_acknowledges_it(browser, live, people):
+    async with new_page(browser, live) as page:
+        await sign_in(page, people["bolton"]["email"], PASSWORD)
+        await page.get_by_role("link", name="Alerts", exact=True).first.click()
+        # the scheduler turns the grant into an alert and emails it within a second or two
+        alert = page.locator(".govuk-summary-card", has_text="Wolverhampton")
+        for _ in range(60):
+            if await alert.count():
+                break
+            await page.wait_for_timeout(500)
+            await page.reload()
+        assert await alert.count() == 1, "no alert arrived"
+        text = await alert.inner_text()
+        assert "Khan" in text and "Private hire" in text
+        await check_page(page, "alerts-inbox")
+
+        await alert.get_by_role("button", name="Acknowledge").click()
+        assert "The alert has been acknowledged" in await page.inner_text("main")
+        assert "no alerts waiting" in await page.inner_text("main")
+        await check_page(page, "alerts-acknowledged")
+
+
+async def test_the_alert_email_landed_in_the_demo_mailbox(browser, live, people):
+    async with new_page(browser, live) as page:
+        await sign_in(page, people["admin"]["email"], PASSWORD)
+        await page.get_by_role("link", name="Demo mailbox").click()
+        main = await page.inner_text("main")
+        assert "licensing@bolton.gov.uk" in main
+        await check_page(page, "demo-mailbox")
