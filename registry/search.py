@@ -230,9 +230,11 @@ surnames AS MATERIALIZED (
                     AND similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
                WHEN left(c.surname_key, 1) = left(q.s_key, 1)
                     AND c.surname_sound IN (q.s_sound, q.s_alt) THEN 'sound_far'
-               -- the surname given is a middle name on the record, or the other way round:
-               -- Singh or Kaur given as the surname, the family name left off
-               WHEN (c.middle_keys <> '' AND q.s_key = ANY(string_to_array(c.middle_keys, ' ')))
+               -- the surname given is a forename on the record, or the other way round:
+               -- Singh or Kaur given as the surname and the family name left off, or
+               -- "Imran Mohammed" for Mohammed Imran Khan
+               WHEN (c.middle_keys <> '' AND (q.s_key = ANY(string_to_array(c.middle_keys, ' '))
+                                              OR c.forename_key = q.s_key))
                     OR c.surname_key = ANY(q.f_middle) THEN 'forenames'
                ELSE 'none'
            END AS s_level
@@ -369,7 +371,7 @@ SURNAME_WORDS = {
     "typo": "surname one letter different or two letters swapped",
     "similar": "surname spelt similarly",
     "sound_far": "surname sounds alike but is spelt quite differently",
-    "forenames": "surname given matches a forename on the other record (Singh or Kaur used as a surname)",
+    "forenames": "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)",
 }
 FORENAME_WORDS = {
     "identical": "forename identical",

@@ -276,7 +276,9 @@ async def test_the_same_person_is_found_under_another_spelling(conn, recorded_f,
 POSSIBLE = [
     # (recorded forenames, surname, date of birth, searched forenames, surname, date, reason expected)
     ("Harpreet Kaur", "Mann", date(1977, 1, 13), "Harpreet", "Kaur", date(1977, 1, 13),
-     "surname given matches a forename on the other record (Singh or Kaur used as a surname)"),
+     "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)"),
+    ("Mohammed Imran", "Khan", date(1985, 6, 7), "Imran", "Mohammed", date(1985, 6, 7),
+     "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)"),
     ("Zainab", "Novak", date(1991, 7, 13), "Zainab", "Novak", date(1990, 7, 13),
      "year of birth one digit different or one year out"),
     ("Mohammed Abdul", "Chaudhry", date(1959, 10, 2), "Md Abdul", "Chaudhry", date(1959, 10, 2),
