@@ -92,7 +92,8 @@ async def measure(url: str, baseline: types.ModuleType, count: int, repeats: int
         for name, times in fastest.items():
             times.sort()
             print(f"{name:10} mean {statistics.mean(times):.3f} ms  p95 {times[int(len(times) * 0.95)]:.3f} ms")
-        print(f"work tree / baseline: {statistics.mean(fastest['work tree']) / statistics.mean(fastest['baseline']):.2f}")
+        ratio = statistics.mean(fastest["work tree"]) / statistics.mean(fastest["baseline"])
+        print(f"work tree / baseline: {ratio:.2f}")
         forenames, surname, born = queries[0]
         plan = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + search.NAME_SEARCH,
                                 *search.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4()))

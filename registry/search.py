@@ -371,7 +371,8 @@ SURNAME_WORDS = {
     "typo": "surname one letter different or two letters swapped",
     "similar": "surname spelt similarly",
     "sound_far": "surname sounds alike but is spelt quite differently",
-    "forenames": "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)",
+    "forenames": ("surname given is a forename on the other record"
+                  " (Singh or Kaur as the surname, or names in another order)"),
 }
 FORENAME_WORDS = {
     "identical": "forename identical",

@@ -148,7 +148,8 @@ def test_search_holds_recall_and_precision_on_the_hard_set(outcomes):
     for label, rows in (("missed", missed), ("claimed", claimed), ("shown", shown)):
         for p in rows:   # synthetic names: printed so a failure says what to look at
             print(f"  {label:7} {p['kind']:26} {p['record_forenames']} {p['record_surname']} "
-                  f"{p['record_date_of_birth']} <- {p['query_forenames']} {p['query_surname']} {p['query_date_of_birth']}")
+                  f"{p['record_date_of_birth']} <- {p['query_forenames']} {p['query_surname']} "
+                  f"{p['query_date_of_birth']}")
     assert figures["recall"] >= 0.95
     assert figures["precision"] >= 0.90
 
