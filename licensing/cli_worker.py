@@ -84,7 +84,7 @@ def demo_mailbox_step(settings) -> list[str]:
     os.environ["CROSSCHECK_DEMO_MAILBOX"] = "true"
     asyncio.run(_give_demo_addresses(settings))
     return [f"Alert emails land in the demo mailbox (SMTP {settings.smtp_host}:{settings.smtp_port}); "
-            f"admins read it at {settings.base_url}/api/v1/demo-mailbox"]
+            f"admins read it at {settings.base_url}/demo/mailbox (or /api/v1/demo-mailbox)"]
 
 
 DEMO_STEPS.append(demo_mailbox_step)
