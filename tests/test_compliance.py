@@ -1,0 +1,370 @@
+"""DfT compliance summaries: a small register built by hand, whose every figure is known.
+
+The period is 2025-Q1 (1 January to 31 March 2025); licensed drivers are counted on
+1 April 2025, as DfT's statistics do. Four authorities take part: Wolverhampton licenses
+many drivers who live in Bolton, Sheffield checks the register, Rotherham does not, and
+Bolton licenses nobody in the story. The comments beside each row say which figures it moves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from licensing.app import create_app
+from licensing.settings import load
+from registry import compliance
+from registry.workdays import add_working_days, working_days_between
+from tests.factories import authority_id, make_driver, make_user
+
+LONDON = ZoneInfo("Europe/London")
+PERIOD = compliance.Period(date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1))
+QUERY = "quarter=2025-Q1&snapshot=2025-04-01"
+_n = itertools.count(1)
+
+
+def at(y, m, d, hh=12, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=LONDON)
+
+
+# --- writing the register by hand ---------------------------------------------------------
+
+
+async def driver(conn, home: str | None, recorded_by: str = "Sheffield") -> int:
+    n = next(_n)
+    driver_id = await make_driver(conn, forenames="Test", surname=f"Driver{n}",
+                                  recorded_by=recorded_by, home=home or recorded_by)
+    if home is None:
+        await conn.execute("UPDATE driver SET home_authority_id = NULL WHERE id = $1", driver_id)
+    return driver_id
+
+
+async def licence(conn, driver_id: int, authority: str, *, starts: date, expires: date | None = None,
+                  kind: str = "private_hire", recorded: datetime | None = None,
+                  status: str = "current", updated: datetime | None = None,
+                  first_granted: date | None = None) -> int:
+    """A licence and its 'granted' history row (effective on `first_granted` or `starts`)."""
+    expires = expires or date(starts.year + 3, starts.month, min(starts.day, 28))
+    licence_id = await conn.fetchval(
+        """INSERT INTO licence (driver_id, authority_id, licence_number, kind, status, granted_on,
+                                starts_on, expires_on, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $6, $7, coalesce($8, now())) RETURNING id""",
+        driver_id, await authority_id(conn, authority), f"T{next(_n):05d}", kind, status, starts,
+        expires, updated)
+    effective = first_granted or starts
+    await change(conn, licence_id, "granted", effective,
+                 recorded or datetime.combine(effective, datetime.min.time(), LONDON) + timedelta(hours=12))
+    return licence_id
+
+
+async def change(conn, licence_id: int, action: str, effective: date, recorded: datetime | None = None,
+                 expires: date | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO licence_change (licence_id, action, effective_on, expires_on, recorded_at)
+           VALUES ($1, $2, $3, $4, $5)""",
+        licence_id, action, effective, expires,
+        recorded or datetime.combine(effective, datetime.min.time(), LONDON) + timedelta(hours=12))
+
+
+async def search(conn, authority: str, when: datetime, *drivers: int | None,
+                 search_id: uuid.UUID | None = None) -> uuid.UUID:
+    """A search's audit rows: one per driver returned, or one with no driver."""
+    search_id = search_id or uuid.uuid4()
+    auth = await authority_id(conn, authority)
+    await conn.executemany(
+        """INSERT INTO audit_log (at, authority_id, action, purpose, case_reference, driver_id, search_id)
+           VALUES ($1, $2, 'search', 'new_application', 'CASE-1', $3, $4)""",
+        [(when, auth, d, search_id) for d in (drivers or (None,))])
+    return search_id
+
+
+async def entry(conn, driver_id: int, authority: str, first_entered: date) -> int:
+    return await conn.fetchval(
+        """INSERT INTO register_entry (driver_id, authority_id, decision, licence_kind, decided_on,
+                                       effective_on, categories, first_entered_on)
+           VALUES ($1, $2, 'revoked', 'private_hire', $3, $3, '{harm}', $3) RETURNING id""",
+        driver_id, await authority_id(conn, authority), first_entered)
+
+
+async def request(conn, entry_id: int, requester: str, recorder: str, requested: date,
+                  status: str = "open", responded: date | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
+                                            case_reference, requested_on, due_on, status, responded_on)
+           VALUES ($1, $2, $3, 'REQ-1', $4, $5, $6, $7)""",
+        entry_id, await authority_id(conn, requester), await authority_id(conn, recorder),
+        requested, add_working_days(requested, 20), status, responded)
+
+
+async def concern(conn, driver_id: int, reporter: str, recipient: str, aware: date, reported: date,
+                  reply: date | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, categories,
+                                became_aware_on, reported_on, report_due_on, reply_decision, reply_on)
+           VALUES ($1, $2, $3, '{harm}', $4, $5, $6, $7, $8)""",
+        driver_id, await authority_id(conn, reporter), await authority_id(conn, recipient), aware,
+        reported, add_working_days(aware, 10), "no_action" if reply else None, reply)
+
+
+async def build_register(conn) -> None:
+    W, S, R, B = "Wolverhampton", "Sheffield", "Rotherham", "Bolton"
+    # Licensed drivers on 1 April 2025 -------------------------------------------------------
+    d1 = await driver(conn, B)
+    await licence(conn, d1, W, starts=date(2024, 6, 1))                      # W PH, Bolton resident
+    d2 = await driver(conn, B)
+    await licence(conn, d2, W, starts=date(2025, 2, 10), recorded=at(2025, 2, 10))  # W grant, searched
+    await licence(conn, d2, S, starts=date(2024, 5, 1))                      # S PH, Bolton resident
+    d3 = await driver(conn, S)
+    await licence(conn, d3, W, starts=date(2023, 1, 1), kind="hackney_carriage")  # W HC, Sheffield resident
+    d4 = await driver(conn, W)
+    dual = await licence(conn, d4, W, starts=date(2025, 3, 15), kind="dual", first_granted=date(2022, 3, 15))
+    await change(conn, dual, "renewed", date(2025, 3, 15), at(2025, 3, 14, 9), date(2028, 3, 15))  # searched
+    d5 = await driver(conn, W)
+    hc = await licence(conn, d5, W, starts=date(2025, 2, 1), kind="hackney_carriage",
+                       first_granted=date(2022, 2, 1))
+    await change(conn, hc, "renewed", date(2025, 2, 1), at(2025, 2, 1), date(2028, 2, 1))  # not searched
+    await licence(conn, d5, W, starts=date(2024, 1, 1))                      # HC + PH there: dual
+    d6 = await driver(conn, B)
+    revoked = await licence(conn, d6, W, starts=date(2024, 1, 1), status="revoked")
+    await change(conn, revoked, "revoked", date(2025, 3, 1))                 # not licensed
+    d7 = await driver(conn, B)
+    suspended = await licence(conn, d7, W, starts=date(2024, 1, 1), status="suspended")
+    await change(conn, suspended, "suspended", date(2025, 3, 10))            # still licensed
+    d8 = await driver(conn, None)
+    await licence(conn, d8, W, starts=date(2024, 1, 1))                      # home unknown
+    d9 = await driver(conn, B)
+    await licence(conn, d9, W, starts=date(2022, 1, 1), expires=date(2025, 1, 1), status="expired")
+    d10 = await driver(conn, B)
+    await licence(conn, d10, W, starts=date(2025, 4, 2))                     # not yet started
+    d11 = await driver(conn, B)
+    back = await licence(conn, d11, W, starts=date(2024, 1, 1))
+    await change(conn, back, "revoked", date(2025, 2, 1))
+    await change(conn, back, "reinstated", date(2025, 3, 1))                 # licensed again
+    d12 = await driver(conn, B)
+    await licence(conn, d12, W, starts=date(2024, 1, 1), status="surrendered",
+                  updated=at(2025, 1, 15))                                   # ended, no history row
+    d16 = await driver(conn, W)
+    await licence(conn, d16, W, starts=date(2025, 3, 3), recorded=at(2025, 3, 3, 10))  # W grant
+    d17 = await driver(conn, W)
+    await licence(conn, d17, W, starts=date(2025, 1, 20), recorded=at(2025, 1, 20))    # W grant
+    d13 = await driver(conn, S)
+    await licence(conn, d13, S, starts=date(2024, 7, 1))
+    d14 = await driver(conn, R)
+    await licence(conn, d14, S, starts=date(2024, 7, 1), kind="hackney_carriage")  # Rotherham resident
+    d18 = await driver(conn, S)
+    await licence(conn, d18, S, starts=date(2025, 1, 10), recorded=at(2025, 1, 10))  # S grant, searched
+    d15 = await driver(conn, R, recorded_by=R)
+    await licence(conn, d15, R, starts=date(2025, 3, 20), kind="hackney_carriage",
+                  recorded=at(2025, 3, 20))                                  # R grant, no search
+    d19 = await driver(conn, R, recorded_by=R)
+    await licence(conn, d19, R, starts=date(2022, 4, 1), expires=date(2025, 4, 1),
+                  kind="hackney_carriage")                                   # last valid day: licensed
+
+    # Searches -------------------------------------------------------------------------------
+    await search(conn, W, at(2025, 2, 1), d2, d1)            # before d2's grant: counts for it
+    await search(conn, W, at(2025, 3, 3, 11), d16)           # an hour after d16's grant: too late
+    await search(conn, S, at(2025, 1, 15), d17)              # the wrong authority for d17's grant
+    await search(conn, W, at(2024, 12, 20), d4)              # 85 days before d4's renewal: in time
+    await search(conn, W, at(2024, 10, 1), d5)               # 123 days before d5's renewal: too old
+    await search(conn, W, at(2025, 3, 31, 23, 30))           # the last half hour of the quarter (BST)
+    await search(conn, W, at(2025, 4, 1, 0, 30))             # the first half hour after it
+    nobody = await search(conn, S, at(2025, 1, 5))           # found nobody, then d18 was recorded:
+    await search(conn, S, at(2025, 1, 6), d18, search_id=nobody)  # one search, and it counts for d18
+    earlier = await search(conn, S, at(2024, 12, 30))        # a search made before the quarter, whose
+    await search(conn, S, at(2025, 1, 2), d13, search_id=earlier)  # link row falls inside: not counted
+
+    # Register entries (first entered) -------------------------------------------------------
+    e1 = await entry(conn, d6, W, date(2025, 1, 10))
+    await entry(conn, d9, W, date(2025, 3, 31))
+    e3 = await entry(conn, d10, W, date(2024, 12, 31))       # before the quarter
+    e4 = await entry(conn, d13, S, date(2025, 2, 2))
+
+    # Information requests, answered by the recording authority ------------------------------
+    await request(conn, e1, S, W, date(2025, 1, 6), "granted", date(2025, 1, 20))   # 10 days
+    await request(conn, e1, B, W, date(2025, 2, 3), "refused", date(2025, 3, 10))   # 25 days: late
+    await request(conn, e1, R, W, date(2025, 3, 24))                                # open, overdue
+    await request(conn, e3, S, W, date(2025, 3, 28), "withdrawn", date(2025, 3, 31))
+    await request(conn, e3, B, W, date(2025, 3, 3), "granted", date(2025, 3, 17))   # 10 days
+    await request(conn, e3, S, W, date(2024, 12, 20))                               # earlier, overdue
+    await request(conn, e3, R, W, date.today() - timedelta(days=2))                 # open, not yet due
+    await request(conn, e4, W, S, date(2025, 3, 31), "granted", date(2025, 4, 29))  # 19 working days
+    # (21 weekdays, but Good Friday and Easter Monday are bank holidays)
+
+    # s.5 concerns and s.6 replies ------------------------------------------------------------
+    await concern(conn, d13, W, S, date(2025, 1, 2), date(2025, 1, 16))    # 10 working days: in time
+    await concern(conn, d1, W, B, date(2024, 12, 20), date(2025, 1, 7))    # 9 with Christmas: in time
+    await concern(conn, d3, S, W, date(2025, 2, 3), date(2025, 3, 3), reply=date(2025, 3, 20))  # late
+    await concern(conn, d14, R, S, date(2025, 3, 25), date(2025, 3, 27), reply=date(2025, 4, 2))
+    await concern(conn, d1, B, W, date(2024, 11, 20), date(2024, 12, 1), reply=date(2025, 1, 15))
+    await concern(conn, d1, W, "Glasgow City", date(2025, 2, 7), date(2025, 2, 10))  # to Scotland
+
+
+ZERO = {name: 0 for name in compliance.COUNT_FIELDS} | {
+    "granted_or_renewed_after_search_pct": None, "out_of_area_drivers_pct": None,
+    "alerts_median_hours_to_acknowledge": None, "requests_answered_within_20_working_days_pct": None,
+    "requests_median_working_days_to_answer": None, "concerns_made_within_10_working_days_pct": None,
+    "residents_top_licensing_authorities": [], "suppressed": [],
+}
+NO_ALERTS = {"alerts_received": None, "alerts_acknowledged": None}
+
+WOLVERHAMPTON = ZERO | {
+    "code": "E08000031", "name": "Wolverhampton", "nation": "England",
+    "licensed_drivers_hackney_carriage": 1,      # d3
+    "licensed_drivers_private_hire": 7,          # d1 d2 d7 d8 d11 d16 d17
+    "licensed_drivers_dual": 2,                  # d4 (dual licence), d5 (HC and PH)
+    "licensed_drivers_total": 10,
+    "licences_granted": 3, "licences_renewed": 2, "licences_granted_or_renewed": 5,
+    "granted_or_renewed_after_search": 2, "granted_or_renewed_after_search_pct": 40.0,
+    "register_entries_made": 2, "register_searches_made": 3,
+    "out_of_area_drivers": 5,                    # d1 d2 d3 d7 d11
+    "licensed_drivers_home_unknown": 1, "out_of_area_drivers_pct": 55.6,   # 5 of 9
+    "requests_received": 5, "requests_answered": 3, "requests_due": 4,
+    "requests_answered_within_20_working_days": 2, "requests_answered_within_20_working_days_pct": 50.0,
+    "requests_median_working_days_to_answer": 10.0, "requests_overdue_open_now": 2,
+    "concerns_made": 3, "concerns_made_within_10_working_days": 3,
+    "concerns_made_within_10_working_days_pct": 100.0, "concerns_received": 1, "s6_replies_given": 2,
+}
+SHEFFIELD = ZERO | {
+    "code": "E08000039", "name": "Sheffield", "nation": "England",
+    "licensed_drivers_hackney_carriage": 1, "licensed_drivers_private_hire": 3,
+    "licensed_drivers_total": 4,
+    "licences_granted": 1, "licences_granted_or_renewed": 1,
+    "granted_or_renewed_after_search": 1, "granted_or_renewed_after_search_pct": 100.0,
+    "register_entries_made": 1, "register_searches_made": 2,
+    "out_of_area_drivers": 2, "out_of_area_drivers_pct": 50.0,            # d2 d14
+    "residents_licensed_elsewhere": 1,                                      # d3
+    "residents_top_licensing_authorities": [{"code": "E08000031", "name": "Wolverhampton", "drivers": 1}],
+    "requests_received": 1, "requests_answered": 1, "requests_due": 1,
+    "requests_answered_within_20_working_days": 1, "requests_answered_within_20_working_days_pct": 100.0,
+    "requests_median_working_days_to_answer": 19.0,
+    "concerns_made": 1, "concerns_made_within_10_working_days_pct": 0.0, "concerns_received": 2,
+}
+ROTHERHAM = ZERO | {
+    "code": "E08000018", "name": "Rotherham", "nation": "England",
+    "licensed_drivers_hackney_carriage": 2, "licensed_drivers_total": 2,  # d15 d19
+    "licences_granted": 1, "licences_granted_or_renewed": 1,
+    "granted_or_renewed_after_search_pct": 0.0, "out_of_area_drivers_pct": 0.0,
+    "residents_licensed_elsewhere": 1,                                      # d14
+    "residents_top_licensing_authorities": [{"code": "E08000039", "name": "Sheffield", "drivers": 1}],
+    "concerns_made": 1, "concerns_made_within_10_working_days": 1,
+    "concerns_made_within_10_working_days_pct": 100.0,
+}
+BOLTON = ZERO | {
+    "code": "E08000001", "name": "Bolton", "nation": "England",
+    "residents_licensed_elsewhere": 4,                                      # d1 d2 d7 d11
+    "residents_top_licensing_authorities": [
+        {"code": "E08000031", "name": "Wolverhampton", "drivers": 4},
+        {"code": "E08000039", "name": "Sheffield", "drivers": 1}],
+    "concerns_received": 1,
+}
+NATIONAL = ZERO | {
+    "code": "K04000001", "name": "England and Wales", "nation": "England and Wales",
+    "licensed_drivers_hackney_carriage": 4, "licensed_drivers_private_hire": 10,
+    "licensed_drivers_dual": 2, "licensed_drivers_total": 16,
+    "licences_granted": 5, "licences_renewed": 2, "licences_granted_or_renewed": 7,
+    "granted_or_renewed_after_search": 3, "granted_or_renewed_after_search_pct": 42.9,
+    "register_entries_made": 3, "register_searches_made": 5,
+    "out_of_area_drivers": 7, "licensed_drivers_home_unknown": 1, "out_of_area_drivers_pct": 46.7,
+    "residents_licensed_elsewhere": 6,
+    "residents_top_licensing_authorities": [
+        {"code": "E08000031", "name": "Wolverhampton", "drivers": 5},
+        {"code": "E08000039", "name": "Sheffield", "drivers": 2}],
+    "requests_received": 6, "requests_answered": 4, "requests_due": 5,
+    "requests_answered_within_20_working_days": 3, "requests_answered_within_20_working_days_pct": 60.0,
+    "requests_median_working_days_to_answer": 14.5, "requests_overdue_open_now": 2,
+    "concerns_made": 5, "concerns_made_within_10_working_days": 4,
+    "concerns_made_within_10_working_days_pct": 80.0, "concerns_received": 4, "s6_replies_given": 2,
+}
+EXPECTED = {row["code"]: row for row in (WOLVERHAMPTON, SHEFFIELD, ROTHERHAM, BOLTON)}
+RANK_OUT_OF_AREA = [(1, "E08000031", 55.6, 5, 9), (2, "E08000039", 50.0, 2, 4), (3, "E08000018", 0.0, 0, 2)]
+RANK_SEARCHED = [(1, "E08000039", 100.0, 1, 1), (2, "E08000031", 40.0, 2, 5), (3, "E08000018", 0.0, 0, 1)]
+
+
+def _plain(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("code", "name", "nation")}
+
+
+# --- the tests ----------------------------------------------------------------------------
+
+
+async def test_every_figure_of_a_hand_built_register_is_right(conn):
+    await build_register(conn)
+    summary = await compliance.summarise(conn, PERIOD)
+    data = msgspec.to_builtins(summary)
+    alerts = summary.alerts_available
+    assert data["period_start"] == "2025-01-01" and data["period_end"] == "2025-03-31"
+    assert data["snapshot_date"] == "2025-04-01"
+    rows = {r["code"]: r for r in data["authorities"]}
+    assert len(rows) == 286  # every licensing authority of England (264) and Wales (22)
+    for code, expected in EXPECTED.items():
+        assert rows[code] == (expected if alerts else expected | NO_ALERTS), code
+    quiet = ZERO | ({} if alerts else NO_ALERTS)
+    for code, row in rows.items():
+        if code not in EXPECTED:
+            assert _plain(row) == _plain(quiet), code
+    assert data["national"]["totals"] == (NATIONAL if alerts else NATIONAL | NO_ALERTS)
+    assert [(r["rank"], r["code"], r["pct"], r["numerator"], r["denominator"])
+            for r in data["national"]["ranking_out_of_area"]] == RANK_OUT_OF_AREA
+    assert [(r["rank"], r["code"], r["pct"], r["numerator"], r["denominator"])
+            for r in data["national"]["ranking_search_compliance"]] == RANK_SEARCHED
+
+
+async def test_the_sql_working_day_count_agrees_with_the_calendar(conn):
+    days = [date(2024, 12, 1) + timedelta(days=i) for i in range(0, 200, 3)]
+    pairs = [(a, b) for a in days[::4] for b in days]
+    holidays = compliance.holidays_for(compliance.Period(date(2025, 1, 1), date(2025, 3, 31),
+                                                         date(2025, 3, 31)), date(2025, 6, 1))
+    counted = await conn.fetch(
+        "SELECT count_working_days(a, b, $3::date[]) AS n FROM unnest($1::date[], $2::date[]) AS p(a, b)",
+        [a for a, _ in pairs], [b for _, b in pairs], holidays)
+    assert [r["n"] for r in counted] == [working_days_between(a, b) for a, b in pairs]
+
+
+async def test_every_summary_statement_prepares_against_the_schema(conn):
+    has_alerts = await conn.fetchval(compliance.ALERT_TABLE_EXISTS)
+    for name, sql in compliance.STATEMENTS.items():
+        if name == "ALERTS" and not has_alerts:
+            continue
+        await conn.prepare(sql)
+
+
+async def test_a_licence_renewed_after_the_snapshot_counts_from_its_first_grant(conn):
+    d = await driver(conn, "Rotherham", recorded_by="Rotherham")
+    renewed = await licence(conn, d, "Rotherham", starts=date(2025, 2, 1), first_granted=date(2022, 2, 1))
+    await change(conn, renewed, "renewed", date(2025, 2, 1), expires=date(2028, 2, 1))
+    report = await compliance.summarise_authority(
+        conn, compliance.Period(date(2024, 10, 1), date(2024, 12, 31), date(2025, 1, 15)),
+        await authority_id(conn, "Rotherham"))
+    assert report.authority.licensed_drivers_private_hire == 1
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"quarter": "2026-Q2"}, (date(2026, 4, 1), date(2026, 6, 30), date(2026, 6, 30))),
+    ({"quarter": "2025q4", "snapshot": "2026-04-01"}, (date(2025, 10, 1), date(2025, 12, 31), date(2026, 4, 1))),
+    ({"start": "2024-04-01", "end": "2025-03-31"}, (date(2024, 4, 1), date(2025, 3, 31), date(2025, 3, 31))),
+    ({}, (date(2026, 1, 1), date(2026, 3, 31), date(2026, 3, 31))),
+])
+def test_a_period_is_a_quarter_two_dates_or_by_default_the_last_complete_quarter(given, expected):
+    period = compliance.resolve_period(**given, today=date(2026, 5, 14))
+    assert (period.start, period.end, period.snapshot) == expected
+
+
+@pytest.mark.parametrize("given, fields", [
+    ({"quarter": "2026-Q5"}, ["quarter"]),
+    ({"quarter": "2026-Q1", "start": "2026-01-01"}, ["quarter"]),
+    ({"start": "2026-01-01"}, ["period_end"]),
+    ({"start": "1 Jan 2026", "end": "2026-13-01", "snapshot": "soon"}, ["period_start", "period_end", "snapshot"]),
+    ({"start": "2026-02-01", "end": "2026-01-01"}, ["period_end"]),
+])
+def test_a_wrong_period_names_each_wrong_field(given, fields):
+    with pytest.raises(compliance.PeriodError) as caught:
+        compliance.resolve_period(**given)
+    assert [f for f, _ in caught.value.errors] == fields
