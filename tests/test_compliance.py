@@ -368,3 +368,309 @@ def test_a_wrong_period_names_each_wrong_field(given, fields):
     with pytest.raises(compliance.PeriodError) as caught:
         compliance.resolve_period(**given)
     assert [f for f, _ in caught.value.errors] == fields
+
+
+# --- the API and its CSV ------------------------------------------------------------------
+
+
+def _client(db_url, **env):
+    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false", **env})
+    return AsyncTestClient(app=create_app(settings))
+
+
+@pytest.fixture
+async def client(db_url):
+    async with _client(db_url) as client:
+        yield client
+
+
+def _cells(meta: dict, row: dict) -> list[str]:
+    """The CSV cells a row's JSON should give: ISO dates, empty for None, [c] if hidden."""
+    def cell(name, value):
+        if name in row["suppressed"] or (name.startswith("residents_top") and value is None):
+            return "[c]"
+        return "" if value is None else str(value)
+    cells = [meta[name] for name in compliance.PERIOD_COLUMNS]
+    cells += [cell(name, row[name]) for name in compliance.FIGURE_COLUMNS]
+    tops = row["residents_top_licensing_authorities"]
+    for i in range(compliance.TOP_AUTHORITIES):
+        if i < len(tops):
+            cells += [tops[i]["code"], tops[i]["name"], cell(f"residents_top{i + 1}_drivers", tops[i]["drivers"])]
+        else:
+            cells += ["", "", ""]
+    return cells
+
+
+def _read_csv(response) -> list[list[str]]:
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")             # UTF-8 byte-order mark
+    text = response.content.decode("utf-8-sig")
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")   # CRLF line ends only
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+async def test_a_dft_analyst_gets_every_figure_in_json_and_the_same_in_csv(client, conn, caplog):
+    await build_register(conn)
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    response = await client.get(f"/api/v1/compliance/summary?{QUERY}", headers=dft["headers"])
+    assert response.status_code == 200, response.text
+    data = response.json()
+    alerts = data["alerts_available"]
+    rows = {r["code"]: r for r in data["authorities"]}
+    for code, expected in EXPECTED.items():
+        assert rows[code] == (expected if alerts else expected | NO_ALERTS), code
+    assert data["national"]["totals"] == (NATIONAL if alerts else NATIONAL | NO_ALERTS)
+    assert data["suppression_applied"] is False
+
+    response = await client.get(f"/api/v1/compliance/summary.csv?{QUERY}", headers=dft["headers"])
+    assert response.status_code == 200
+    assert 'filename="compliance-summary-2025-01-01-2025-03-31.csv"' in response.headers["content-disposition"]
+    table = _read_csv(response)
+    assert tuple(table[0]) == compliance.SUMMARY_COLUMNS
+    assert len(table) == 1 + 1 + 286
+    assert table[1] == _cells(data, data["national"]["totals"])  # the national row comes first
+    by_code = {line[compliance.SUMMARY_COLUMNS.index("code")]: line for line in table[2:]}
+    for code, row in rows.items():
+        assert by_code[code] == _cells(data, row), code
+    # Aggregates only: no driver's name anywhere, in the answers or the log.
+    assert "Driver" not in response.text and "Driver" not in str(data)
+    assert "Driver" not in caplog.text
+
+
+async def test_an_authority_reads_its_own_row_and_no_one_elses(client, conn):
+    await build_register(conn)
+    officer = await make_user(conn, role="licensing_officer", authority="Wolverhampton")
+    dpo = await make_user(conn, role="dpo", authority="Wolverhampton")
+    for user in (officer, dpo):
+        own = await client.get(f"/api/v1/compliance/authorities/E08000031?{QUERY}", headers=user["headers"])
+        assert own.status_code == 200, own.text
+        expected = WOLVERHAMPTON if own.json()["alerts_available"] else WOLVERHAMPTON | NO_ALERTS
+        assert own.json()["authority"] == expected
+        as_csv = await client.get(f"/api/v1/compliance/authorities/E08000031.csv?{QUERY}",
+                                  headers=user["headers"])
+        table = _read_csv(as_csv)
+        assert table[1:] == [_cells(own.json(), own.json()["authority"])]
+        for path in ("/api/v1/compliance/authorities/E08000039", "/api/v1/compliance/authorities/E08000039.csv",
+                     "/api/v1/compliance/summary", "/api/v1/compliance/summary.csv"):
+            assert (await client.get(path, headers=user["headers"])).status_code == 403, path
+
+
+async def test_an_authority_is_found_by_its_former_code_and_an_unknown_one_is_404(client, conn):
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    old = await client.get("/api/v1/compliance/authorities/E08000019", headers=dft["headers"])
+    assert old.status_code == 200 and old.json()["authority"]["code"] == "E08000039"
+    for code in ("E08999999", "S12000049"):  # no such code; a Scottish council licenses no one here
+        response = await client.get(f"/api/v1/compliance/authorities/{code}", headers=dft["headers"])
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_summaries_need_a_sign_in(client):
+    for path in ("/api/v1/compliance/summary", "/api/v1/compliance/summary.csv",
+                 "/api/v1/compliance/authorities/E08000031"):
+        assert (await client.get(path)).status_code == 401
+
+
+async def test_a_wrong_period_is_a_422_naming_each_field(client, conn):
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    response = await client.get("/api/v1/compliance/summary?period_start=2025-02-30&snapshot=x&suppress=maybe",
+                                headers=dft["headers"])
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["period_start", "snapshot"]
+    response = await client.get("/api/v1/compliance/summary?suppress=maybe", headers=dft["headers"])
+    assert [e["field"] for e in response.json()["errors"]] == ["suppress"]
+
+
+# Routes under /api/v1 that a DfT analyst may use because they return no personal data.
+DFT_MAY_USE = ("/api/v1/compliance/",)
+
+
+def _fill(path: str) -> str:
+    """A route path with each parameter given a plausible value."""
+    import re
+
+    def value(match):
+        kind = match.group(2) or "str"
+        return {"int": "1", "uuid": str(uuid.uuid4()), "str": "E08000031"}.get(kind, "1")
+    return re.sub(r"\{(\w+)(?::(\w+))?\}", value, path)
+
+
+async def test_a_dft_analyst_is_refused_every_route_that_returns_personal_data(client, conn):
+    await build_register(conn)
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    checked = []
+    for route in client.app.routes:
+        if not route.path.startswith("/api/v1/") or route.path.startswith(DFT_MAY_USE):
+            continue
+        for method in sorted(set(route.methods) - {"OPTIONS", "HEAD"}):
+            response = await client.request(method, _fill(route.path), headers=dft["headers"], json={})
+            assert response.status_code == 403, (method, route.path, response.status_code)
+            checked.append((method, route.path))
+    # GET /api/v1/drivers/{id} and POST /api/v1/searches are among them once they exist.
+    paths = {p for _, p in checked}
+    assert all(p in paths for p in ("/api/v1/searches",) if any(r.path == p for r in client.app.routes))
+
+
+# --- disclosure control -------------------------------------------------------------------
+
+
+async def test_suppression_hides_small_counts_and_whatever_would_reveal_them(client, conn):
+    await build_register(conn)
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    response = await client.get(f"/api/v1/compliance/summary?{QUERY}&suppress=true", headers=dft["headers"])
+    data = response.json()
+    assert data["suppression_applied"] is True
+    rows = {r["code"]: r for r in data["authorities"]}
+    w, s, r, national = rows["E08000031"], rows["E08000039"], rows["E08000018"], data["national"]["totals"]
+    # primary: 1 to 4 hidden, zeros and 5+ shown
+    assert s["licensed_drivers_private_hire"] is None and "licensed_drivers_private_hire" in s["suppressed"]
+    assert w["licensed_drivers_hackney_carriage"] is None and w["licensed_drivers_dual"] is None
+    assert r["licensed_drivers_private_hire"] == 0 and w["licensed_drivers_total"] == 10
+    # down a column: Sheffield's 3 alone hidden beside a national 10 would be 10 - 7; so 7 goes too
+    assert w["licensed_drivers_private_hire"] is None and national["licensed_drivers_private_hire"] == 10
+    assert w["out_of_area_drivers"] is None and w["requests_received"] is None
+    # shares and medians that would give a hidden count away
+    assert w["out_of_area_drivers_pct"] is None and w["requests_median_working_days_to_answer"] is None
+    assert national["requests_answered"] is None                        # 4 answers nationally,
+    assert national["requests_median_working_days_to_answer"] is None   # so their median is hidden
+    assert national["requests_received"] == 6 and national["out_of_area_drivers"] == 7
+    # the top-authority counts
+    assert rows["E08000001"]["residents_top_licensing_authorities"][0]["drivers"] is None
+    assert [t["drivers"] for t in national["residents_top_licensing_authorities"]] == [None, None]
+    # rankings list only shares that are shown
+    assert data["national"]["ranking_out_of_area"] == [] and data["national"]["ranking_search_compliance"] == []
+    # an authority with nothing to hide is untouched
+    assert rows["E06000001"]["suppressed"] == [] and rows["E06000001"]["licensed_drivers_total"] == 0
+
+    table = _read_csv(await client.get(f"/api/v1/compliance/summary.csv?{QUERY}&suppress=1",
+                                       headers=dft["headers"]))
+    by_code = {line[compliance.SUMMARY_COLUMNS.index("code")]: line for line in table[1:]}
+    column = compliance.SUMMARY_COLUMNS.index
+    assert by_code["E08000031"][column("licensed_drivers_private_hire")] == "[c]"
+    assert by_code["E08000031"][column("licensed_drivers_total")] == "10"
+    assert by_code["E08000001"][column("residents_top1_drivers")] == "[c]"
+    assert by_code["K04000001"] == _cells(data, national)
+
+
+def test_hiding_one_part_of_a_total_hides_the_next_smallest_part():
+    row = compliance.AuthoritySummary(
+        code="E08000031", name="Wolverhampton", nation="England",
+        licensed_drivers_hackney_carriage=3, licensed_drivers_private_hire=50, licensed_drivers_dual=20,
+        licensed_drivers_total=73, requests_answered=4, requests_median_working_days_to_answer=12.0)
+    hidden = compliance.suppress_row(row)
+    assert (hidden.licensed_drivers_hackney_carriage, hidden.licensed_drivers_dual,
+            hidden.licensed_drivers_private_hire, hidden.licensed_drivers_total) == (None, None, 50, 73)
+    assert hidden.requests_median_working_days_to_answer is None
+    assert row.licensed_drivers_hackney_carriage == 3  # the original is left as it was
+
+
+# --- a summary never writes and never takes the officers' connections ---------------------
+
+
+async def test_a_summary_runs_read_only(conn):
+    import asyncpg
+
+    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+        await compliance._read(conn, lambda c: c.execute("UPDATE authority SET population = 0"))
+
+
+async def test_a_summary_leaves_the_register_exactly_as_it_was(client, conn):
+    await build_register(conn)
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    tables = [r["tablename"] for r in await conn.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+    before = [await conn.fetchval(f'SELECT count(*) FROM "{t}"') for t in tables]
+    assert (await client.get(f"/api/v1/compliance/summary?{QUERY}", headers=dft["headers"])).status_code == 200
+    assert (await client.get(f"/api/v1/compliance/authorities/E08000031.csv?{QUERY}",
+                             headers=dft["headers"])).status_code == 200
+    after = [await conn.fetchval(f'SELECT count(*) FROM "{t}"') for t in tables]
+    assert before == after
+
+
+async def test_summaries_have_their_own_connections_and_the_register_keeps_answering(db_url, conn):
+    import anyio
+
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    async with _client(db_url, SUMMARY_POOL_MAX="1", SUMMARY_TIMEOUT_MS="20000") as client:
+        # The test client serves the app on its own event loop: take the one summary
+        # connection there, as a long summary would, and keep it until told.
+        portal, pool = client.blocking_portal, client.app.state.summary_pool
+        assert pool.get_max_size() == 1
+        assert portal.call(pool.fetchval, "SHOW statement_timeout") == "20s"
+        taken, release = portal.call(anyio.Event), portal.call(anyio.Event)
+
+        async def long_summary():
+            async with pool.acquire():
+                taken.set()
+                await release.wait()
+
+        holding = portal.start_task_soon(long_summary)
+        portal.call(taken.wait)
+        assert (await client.get("/ready")).status_code == 200   # the officers' pool answers
+        busy = await client.get("/api/v1/compliance/summary", headers=dft["headers"])
+        assert busy.status_code == 503 and busy.json()["title"] == "Summaries are busy"
+        portal.call(release.set)
+        holding.result(timeout=10)
+        assert (await client.get("/api/v1/compliance/summary", headers=dft["headers"])).status_code == 200
+
+
+async def test_a_summary_that_runs_too_long_is_stopped(db_url, conn):
+    dft = await make_user(conn, role="dft_analyst", authority=None)
+    async with _client(db_url, SUMMARY_TIMEOUT_MS="300") as client:
+        async with conn.transaction():
+            await conn.execute("LOCK TABLE licence IN ACCESS EXCLUSIVE MODE")  # it waits, then times out
+            slow = await client.get("/api/v1/compliance/summary", headers=dft["headers"])
+        assert slow.status_code == 503 and slow.json()["title"] == "The summary took too long"
+        assert (await client.get("/api/v1/compliance/summary", headers=dft["headers"])).status_code == 200
+
+
+# --- the scheduled extract ----------------------------------------------------------------
+
+
+@pytest.fixture
+async def built_register(db_url, conn):
+    await build_register(conn)
+    return db_url
+
+
+def test_the_summary_command_writes_the_same_figures_to_files(built_register, tmp_path):
+    from click.testing import CliRunner
+
+    from licensing.cli import main
+
+    env = {"DATABASE_URL": built_register}
+    result = CliRunner().invoke(main, ["summary", "--period", "2025-Q1", "--snapshot", "2025-04-01",
+                                       "--out", str(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["national.csv", "authorities.csv", "rankings.csv", "summary.json"])
+    data = msgspec.json.decode((tmp_path / "summary.json").read_bytes())
+    assert data["national"]["totals"] == (NATIONAL if data["alerts_available"] else NATIONAL | NO_ALERTS)
+
+    def table(name):
+        raw = (tmp_path / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+        return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+    national, authorities, ranked = table("national.csv"), table("authorities.csv"), table("rankings.csv")
+    assert national == [list(compliance.SUMMARY_COLUMNS), _cells(data, data["national"]["totals"])]
+    assert authorities[0] == list(compliance.SUMMARY_COLUMNS) and len(authorities) == 1 + 286
+    assert authorities[1:] == [_cells(data, row) for row in data["authorities"]]
+    assert ranked[0] == list(compliance.RANKING_COLUMNS)
+    assert ranked[1:] == (
+        [["out_of_area_drivers_pct", str(r), c, n, str(p), str(a), str(b)]
+         for (r, c, p, a, b), n in zip(RANK_OUT_OF_AREA, ("Wolverhampton", "Sheffield", "Rotherham"))]
+        + [["granted_or_renewed_after_search_pct", str(r), c, n, str(p), str(a), str(b)]
+           for (r, c, p, a, b), n in zip(RANK_SEARCHED, ("Sheffield", "Wolverhampton", "Rotherham"))])
+    assert "Driver" not in result.output
+
+
+def test_the_summary_command_says_what_is_wrong_with_a_period(built_register, tmp_path):
+    from click.testing import CliRunner
+
+    from licensing.cli import main
+
+    result = CliRunner().invoke(main, ["summary", "--period", "2025-Q7", "--out", str(tmp_path)],
+                                env={"DATABASE_URL": built_register})
+    assert result.exit_code == 1
+    assert "--period must be a year and a quarter, like 2026-Q2" in result.output
