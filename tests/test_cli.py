@@ -1,0 +1,134 @@
+"""The command line: every mistake a user can make ends in one clear message, no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
+
+
+def run(*args: str, env: dict | None = None, user: str | None = None) -> subprocess.CompletedProcess:
+    command = [CROSSCHECK, *args]
+    if user:
+        command = ["runuser", "-u", user, "--", *command]
+    full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    full_env.update(env or {})
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def assert_one_clear_message(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_every_command_has_help():
+    for args in (["--help"], ["db", "--help"], ["db", "migrate", "--help"], ["db", "stop", "--help"],
+                 ["db", "status", "--help"], ["db", "start", "--help"], ["serve", "--help"]):
+        result = run(*args)
+        assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_a_malformed_database_url_is_named_and_nothing_happens():
+    result = run("db", "migrate", env={"DATABASE_URL": "mysql://somewhere/db"})
+    assert_one_clear_message(result, "DATABASE_URL must start with postgresql://")
+
+
+def test_an_unreachable_database_is_reported_plainly():
+    result = run("db", "status", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert_one_clear_message(result, "could not reach the database")
+
+
+async def test_an_edited_applied_migration_stops_the_runner_with_a_clear_message(db_url):
+    conn = await asyncpg.connect(db_url)
+    await conn.execute("UPDATE schema_migration SET checksum = 'edited' WHERE version = 1")
+    await conn.close()
+    result = run("db", "migrate", env={"DATABASE_URL": db_url})
+    assert_one_clear_message(result, "0001_register.sql was edited after it was applied")
+
+
+# The venv's interpreter may live where an unprivileged user cannot reach it (under /root);
+# the cluster code is standard library only, so a system Python drives it as that user.
+SYSTEM_PYTHON = "/usr/bin/python3"
+PROJECT = Path(__file__).resolve().parent.parent
+AS_NOBODY = """
+import sys
+sys.path.insert(0, {project!r})
+from pathlib import Path
+from licensing import pgcluster
+try:
+    if sys.argv[1] == "start":
+        print(pgcluster.start(Path(sys.argv[2])).url())
+    else:
+        print("stopped" if pgcluster.stop(Path(sys.argv[2])) else "not running")
+except pgcluster.ClusterError as exc:
+    print(f"Error: {{exc}}", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def as_nobody(action: str, data_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    script = AS_NOBODY.format(project=str(PROJECT))
+    return subprocess.run(["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-c", script, action,
+                           str(data_dir)], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **(env or {})})
+
+
+def nobody_can_run_the_project() -> bool:
+    if os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK):
+        return False
+    probe = subprocess.run(["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-c",
+                            f"import sys; sys.path.insert(0, {str(PROJECT)!r}); import licensing.pgcluster"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+needs_nobody = pytest.mark.skipif(not nobody_can_run_the_project(),
+                                  reason="needs root, a system Python and a checkout others can read")
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(dir="/tmp"))
+    os.chmod(path, 0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@needs_nobody
+def test_missing_postgresql_binaries_without_rights_to_install_them(shared_tmp):
+    tmp_path = shared_tmp
+    result = as_nobody("start", tmp_path / "data", env={"CROSSCHECK_PG_BINDIR": str(tmp_path / "none")})
+    assert_one_clear_message(result, "PostgreSQL server binaries", "cannot install them")
+    assert not (tmp_path / "data" / "pgdata").exists()
+
+
+@needs_nobody
+def test_a_normal_user_starts_and_stops_a_private_cluster(shared_tmp):
+    tmp_path = shared_tmp
+    started = as_nobody("start", tmp_path / "data")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().startswith("postgresql://crosscheck@127.0.0.1:")
+    again = as_nobody("start", tmp_path / "data")
+    assert again.stdout == started.stdout  # started once, reused
+    assert as_nobody("stop", tmp_path / "data").stdout.strip() == "stopped"
+
+
+def test_root_runs_the_cluster_as_the_postgres_user(tmp_path):
+    env = {"CROSSCHECK_DATA_DIR": str(tmp_path / "data")}
+    started = run("db", "start", env=env)
+    try:
+        assert started.returncode == 0, started.stderr
+    finally:
+        assert run("db", "stop", env=env).stdout.strip() == "stopped"
