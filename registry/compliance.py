@@ -5,14 +5,16 @@ last complete calendar quarter) with licensed drivers counted at a snapshot date
 the period's last day; DfT's own statistics use 1 April). docs/compliance.md defines every
 figure; the names of the Struct fields below are the CSV column names.
 
-Each figure is one set-based statement over one table (seven in all), run together in one
-read-only, repeatable-read transaction, so they describe the same moment of the register.
+Each figure is one set-based statement over one table (seven in all), run in read-only,
+repeatable-read transactions sharing one snapshot, so they describe the same moment of the
+register; given a second connection, the heaviest runs beside the others.
 National counts are the sums of the authority rows; national medians come from the same
 statements (GROUPING SETS), since medians do not add up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -248,9 +250,12 @@ def pct(numerator: int | None, denominator: int | None) -> float | None:
 
 
 # --- the statements -----------------------------------------------------------------------
-# $-parameters are dates, authority id arrays (`ids`: the authorities whose rows are wanted)
-# and the bank holidays as a date array. Moments are compared with the period's dates taken
-# as whole days in Europe/London.
+# $-parameters are dates, the bank holidays as a date array, and `only`: an array holding
+# the one authority whose figures are wanted, or NULL for all of them (rows for authorities
+# that are not listed are then ignored in Python; a filter on a 286-long array would cost
+# more than the rows it saves). REQUESTS and ALERTS always take the listed authorities,
+# since their national medians must cover exactly those. Moments are compared with the
+# period's dates taken as whole days in Europe/London.
 
 # Every authority that licenses drivers, unless abolished before the period began. (Not
 # filtered on valid_from: a recoded authority, like Sheffield in 2025, existed before under
@@ -261,15 +266,18 @@ WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > $1)
 ORDER BY code
 """
 
-# Licensed drivers at the snapshot ($1) and where they live. A licence counts when it had
-# started by the snapshot (its starts_on, or the effective date of its 'granted' history
-# row, is on or before it: a licence renewed since keeps counting from its first grant), it
-# expires on or after the snapshot (expires_on is the last valid day) and it had not been
-# revoked or surrendered by then: its last revocation or surrender on or before the snapshot
-# was not followed by a reinstatement. A licence marked revoked or surrendered with no such
-# history row counts as ended on the day it was last updated. A driver counts once per
-# authority: holding a dual licence, or both a hackney carriage and a private hire licence
-# there, makes a dual driver.
+# Licensed drivers at the snapshot ($1), counted per pair of licensing authority and home
+# authority (Python adds them up). A licence counts when it was first granted on or before
+# the snapshot (granted_on: a licence renewed since, whose current term starts later, counts
+# from its first grant), expires on or after it (expires_on is the last valid day), and had
+# not been revoked or surrendered by then: its last revocation or surrender on or before the
+# snapshot was not followed by a reinstatement. A licence marked revoked or surrendered with
+# no such history row counts as ended on the day it was last updated. A driver counts once
+# per authority: a dual licence, or both a hackney carriage and a private hire licence there,
+# makes a dual driver (kinds: 1 hackney carriage, 2 private hire, 3 dual). residents_away
+# counts each driver once, at the first authority (by id) that licenses them away from home.
+# Written to stream: licences in (driver, authority) order from licence_by_driver merge with
+# drivers from driver_home, so grouping needs neither a sort nor a hash of a million rows.
 LICENSED_AT_SNAPSHOT = """
 WITH ended AS (
     SELECT c.licence_id FROM licence_change c
@@ -278,109 +286,73 @@ WITH ended AS (
                       WHERE r.licence_id = c.licence_id AND r.action = 'reinstated'
                         AND r.effective_on <= $1 AND (r.effective_on, r.id) > (c.effective_on, c.id))
 ),
-live AS (
-    SELECT l.authority_id, l.driver_id, l.kind, d.home_authority_id AS home
+pairs AS (
+    SELECT l.driver_id, l.authority_id, min(d.home_authority_id) AS home,
+           bit_or(CASE l.kind WHEN 'hackney_carriage' THEN 1 WHEN 'private_hire' THEN 2 ELSE 3 END) AS kinds
     FROM licence l JOIN driver d ON d.id = l.driver_id
-    WHERE l.expires_on >= $1
-      AND (l.starts_on <= $1
-           OR EXISTS (SELECT FROM licence_change g
-                      WHERE g.licence_id = l.id AND g.action = 'granted' AND g.effective_on <= $1))
-      AND (l.authority_id = ANY($2::int[]) OR d.home_authority_id = ANY($2::int[]))
-      AND NOT EXISTS (SELECT FROM ended e WHERE e.licence_id = l.id)
+    WHERE l.granted_on <= $1 AND l.expires_on >= $1
+      AND ($2::int[] IS NULL OR l.authority_id = ANY($2::int[]) OR d.home_authority_id = ANY($2::int[]))
+      AND l.id NOT IN (SELECT licence_id FROM ended)
       AND NOT (l.status IN ('revoked', 'surrendered')
                AND l.updated_at < ($1::date + 1)::timestamp AT TIME ZONE 'Europe/London'
-               AND NOT EXISTS (SELECT FROM licence_change c
-                               WHERE c.licence_id = l.id AND c.action IN ('revoked', 'surrendered')))
+               AND l.id NOT IN (SELECT licence_id FROM licence_change
+                                WHERE action IN ('revoked', 'surrendered')))
+    GROUP BY l.driver_id, l.authority_id
 ),
-per_driver AS (
-    SELECT authority_id, driver_id, min(home) AS home,
-           bool_or(kind = 'dual') OR (bool_or(kind = 'hackney_carriage') AND bool_or(kind = 'private_hire')) AS dual,
-           bool_or(kind = 'hackney_carriage') AS hackney
-    FROM live GROUP BY authority_id, driver_id
-),
-licensed AS (
-    SELECT authority_id,
-           count(*) FILTER (WHERE hackney AND NOT dual) AS hackney_carriage,
-           count(*) FILTER (WHERE NOT hackney AND NOT dual) AS private_hire,
-           count(*) FILTER (WHERE dual) AS dual,
-           count(*) FILTER (WHERE home IS NULL) AS home_unknown,
-           count(*) FILTER (WHERE home <> authority_id) AS out_of_area
-    FROM per_driver WHERE authority_id = ANY($2::int[])
-    GROUP BY authority_id
-),
-elsewhere AS (
-    SELECT p.home, p.authority_id, a.code, count(*) AS drivers
-    FROM per_driver p JOIN authority a ON a.id = p.authority_id
-    WHERE p.home <> p.authority_id AND p.home = ANY($2::int[])
-    GROUP BY p.home, p.authority_id, a.code
-),
-top AS (
-    SELECT home AS authority_id,
-           (array_agg(authority_id ORDER BY drivers DESC, code))[1:3] AS top_ids,
-           (array_agg(drivers ORDER BY drivers DESC, code))[1:3] AS top_drivers
-    FROM elsewhere GROUP BY home
-),
-residents AS (
-    SELECT home AS authority_id, count(DISTINCT driver_id) AS residents_elsewhere
-    FROM per_driver WHERE home <> authority_id AND home = ANY($2::int[])
-    GROUP BY home
+flagged AS (
+    SELECT authority_id, home, kinds, home <> authority_id AS away,
+           count(*) FILTER (WHERE home <> authority_id)
+               OVER (PARTITION BY driver_id ORDER BY authority_id ROWS UNBOUNDED PRECEDING) AS away_so_far
+    FROM pairs
 )
-SELECT authority_id,
-       coalesce(l.hackney_carriage, 0) AS hackney_carriage, coalesce(l.private_hire, 0) AS private_hire,
-       coalesce(l.dual, 0) AS dual, coalesce(l.home_unknown, 0) AS home_unknown,
-       coalesce(l.out_of_area, 0) AS out_of_area,
-       coalesce(r.residents_elsewhere, 0) AS residents_elsewhere,
-       coalesce(t.top_ids, '{}') AS top_ids, coalesce(t.top_drivers, '{}') AS top_drivers
-FROM licensed l FULL JOIN residents r USING (authority_id) LEFT JOIN top t USING (authority_id)
+SELECT authority_id, home,
+       count(*) FILTER (WHERE kinds = 1) AS hackney_carriage,
+       count(*) FILTER (WHERE kinds = 2) AS private_hire,
+       count(*) FILTER (WHERE kinds = 3) AS dual,
+       count(*) FILTER (WHERE away AND away_so_far = 1) AS residents_away
+FROM flagged
+GROUP BY home, authority_id
 """
 
 # Grants and renewals in the period ($1..$2), and how many followed a register search for
 # that driver by that authority: a search no earlier than 90 days before the licence
-# change's effective date and no later than the moment the change was recorded.
+# change's effective date and no later than the moment the change was recorded. One probe
+# of audit_log_search per grant, in that index's order.
 GRANTS_AND_SEARCHES = """
 WITH changes AS MATERIALIZED (
-    SELECT c.id, c.action, c.effective_on, c.recorded_at, l.authority_id, l.driver_id
+    SELECT c.action, c.effective_on, c.recorded_at, l.authority_id, l.driver_id
     FROM licence_change c JOIN licence l ON l.id = c.licence_id
     WHERE c.action IN ('granted', 'renewed') AND c.effective_on BETWEEN $1 AND $2
-      AND l.authority_id = ANY($3::int[])
-),
-searched AS (
-    SELECT ch.id FROM changes ch
-    WHERE EXISTS (
-        SELECT FROM audit_log s
-        WHERE s.action = 'search' AND s.authority_id = ch.authority_id AND s.driver_id = ch.driver_id
-          AND s.at >= ($1::date - 90)::timestamp AT TIME ZONE 'Europe/London'
-          AND s.at >= (ch.effective_on - 90)::timestamp AT TIME ZONE 'Europe/London'
-          AND s.at <= ch.recorded_at)
+      AND ($3::int[] IS NULL OR l.authority_id = ANY($3::int[]))
+    ORDER BY l.authority_id, l.driver_id  -- the probes then walk the index in its order
 )
-SELECT ch.authority_id,
-       count(*) FILTER (WHERE ch.action = 'granted') AS granted,
-       count(*) FILTER (WHERE ch.action = 'renewed') AS renewed,
-       count(s.id) AS after_search
-FROM changes ch LEFT JOIN searched s ON s.id = ch.id
-GROUP BY ch.authority_id
+SELECT authority_id,
+       count(*) FILTER (WHERE action = 'granted') AS granted,
+       count(*) FILTER (WHERE action = 'renewed') AS renewed,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT FROM audit_log s
+           WHERE s.action = 'search' AND s.authority_id = ch.authority_id AND s.driver_id = ch.driver_id
+             AND s.at >= (ch.effective_on - 90)::timestamp AT TIME ZONE 'Europe/London'
+             AND s.at <= ch.recorded_at)) AS after_search
+FROM changes ch
+GROUP BY authority_id
 """
 
-# Searches made in the period: distinct search ids, each dated by its first audit row (a
-# driver recorded later, after a search that found nobody, adds a row to the same search).
+# Searches made in the period: distinct search ids among the rows a search wrote. The row
+# that links a driver recorded afterwards to an earlier search (detail
+# recorded_after_search) is not a search of its own.
 SEARCHES_MADE = """
-WITH in_period AS (
-    SELECT DISTINCT authority_id, search_id FROM audit_log
-    WHERE action = 'search' AND search_id IS NOT NULL
-      AND at >= $1::timestamp AT TIME ZONE 'Europe/London'
-      AND at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London'
-      AND authority_id = ANY($3::int[])
-)
-SELECT authority_id, count(*) AS searches FROM in_period p
-WHERE NOT EXISTS (SELECT FROM audit_log e
-                  WHERE e.search_id = p.search_id AND e.action = 'search'
-                    AND e.at < $1::timestamp AT TIME ZONE 'Europe/London')
+SELECT authority_id, count(DISTINCT search_id) AS searches FROM audit_log
+WHERE action = 'search' AND NOT (detail ? 'recorded_after_search')
+  AND at >= $1::timestamp AT TIME ZONE 'Europe/London'
+  AND at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London'
+  AND ($3::int[] IS NULL OR authority_id = ANY($3::int[]))
 GROUP BY authority_id
 """
 
 ENTRIES_MADE = """
 SELECT authority_id, count(*) AS entries FROM register_entry
-WHERE first_entered_on BETWEEN $1 AND $2 AND authority_id = ANY($3::int[])
+WHERE first_entered_on BETWEEN $1 AND $2 AND ($3::int[] IS NULL OR authority_id = ANY($3::int[]))
 GROUP BY authority_id
 """
 
@@ -423,7 +395,8 @@ GROUP BY GROUPING SETS ((authority_id), ())
 REQUESTS_OVERDUE = """
 SELECT recording_authority_id AS authority_id, count(*) AS overdue
 FROM information_request
-WHERE status = 'open' AND due_on < $1 AND recording_authority_id = ANY($2::int[])
+WHERE status = 'open' AND due_on < $1
+  AND ($2::int[] IS NULL OR recording_authority_id = ANY($2::int[]))
 GROUP BY recording_authority_id
 """
 
@@ -446,7 +419,7 @@ replies AS (
 SELECT authority_id, coalesce(made, 0) AS made, coalesce(made_on_time, 0) AS made_on_time,
        coalesce(received, 0) AS received, coalesce(replies, 0) AS replies
 FROM made FULL JOIN received USING (authority_id) FULL JOIN replies USING (authority_id)
-WHERE authority_id = ANY($3::int[])
+WHERE $3::int[] IS NULL OR authority_id = ANY($3::int[])
 """
 
 ALERT_TABLE_EXISTS = "SELECT to_regclass('public.alert') IS NOT NULL"
@@ -474,49 +447,88 @@ class _Figures:
 
     def __init__(self) -> None:
         self.by_authority: dict[int, dict] = {}
-        self.top: dict[int, list[tuple[int, int]]] = {}
+        # home authority -> [(licensing authority, drivers)] for drivers licensed away from home
+        self.pairs: dict[int, list[tuple[int, int]]] = {}
 
     def put(self, authority_id: int, **values) -> None:
         self.by_authority.setdefault(authority_id, {}).update(values)
 
 
-async def _collect(conn: asyncpg.Connection, period: Period, ids: list[int], today: date,
+async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period: Period,
+                   listed: list[int], only: list[int] | None, today: date,
                    with_alerts: bool) -> _Figures:
+    """Run the statements; the licensed-drivers one on `second` meanwhile, if it is another
+    connection (sharing this one's snapshot)."""
+    if second is conn:
+        licensed = await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only)
+        figures = await _the_rest(conn, period, listed, only, today, with_alerts)
+    else:
+        licensed, figures = await asyncio.gather(
+            second.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only),
+            _the_rest(conn, period, listed, only, today, with_alerts))
+    _add_licensed(figures, licensed)
+    return figures
+
+
+def _add_licensed(figures: _Figures, rows) -> None:
+    """Licensing authority x home authority counts -> each authority's figures."""
+    totals: dict[int, dict[str, int]] = {}
+    pairs: dict[int, list[tuple[int, int]]] = {}
+
+    def bump(authority_id: int, name: str, n: int) -> None:
+        into = totals.setdefault(authority_id, dict.fromkeys(LICENSED_FIELDS, 0))
+        into[name] += n
+
+    for r in rows:
+        licensing, home = r["authority_id"], r["home"]
+        drivers = r["hackney_carriage"] + r["private_hire"] + r["dual"]
+        bump(licensing, "licensed_drivers_hackney_carriage", r["hackney_carriage"])
+        bump(licensing, "licensed_drivers_private_hire", r["private_hire"])
+        bump(licensing, "licensed_drivers_dual", r["dual"])
+        bump(licensing, "licensed_drivers_total", drivers)
+        if home is None:
+            bump(licensing, "licensed_drivers_home_unknown", drivers)
+        elif home != licensing:
+            bump(licensing, "out_of_area_drivers", drivers)
+            bump(home, "residents_licensed_elsewhere", r["residents_away"])
+            pairs.setdefault(home, []).append((licensing, drivers))
+    for authority_id, values in totals.items():
+        figures.put(authority_id, **values)
+    figures.pairs = pairs
+
+
+LICENSED_FIELDS = ("licensed_drivers_hackney_carriage", "licensed_drivers_private_hire",
+                   "licensed_drivers_dual", "licensed_drivers_total",
+                   "licensed_drivers_home_unknown", "out_of_area_drivers",
+                   "residents_licensed_elsewhere")
+
+
+async def _the_rest(conn: asyncpg.Connection, period: Period, listed: list[int],
+                    only: list[int] | None, today: date, with_alerts: bool) -> _Figures:
     figures = _Figures()
     holidays = holidays_for(period, today)
     start, end = period.start, period.end
-
-    for r in await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, ids):
-        figures.put(r["authority_id"],
-                    licensed_drivers_hackney_carriage=r["hackney_carriage"],
-                    licensed_drivers_private_hire=r["private_hire"],
-                    licensed_drivers_dual=r["dual"],
-                    licensed_drivers_total=r["hackney_carriage"] + r["private_hire"] + r["dual"],
-                    licensed_drivers_home_unknown=r["home_unknown"],
-                    out_of_area_drivers=r["out_of_area"],
-                    residents_licensed_elsewhere=r["residents_elsewhere"])
-        figures.top[r["authority_id"]] = list(zip(r["top_ids"], r["top_drivers"]))
-    for r in await conn.fetch(GRANTS_AND_SEARCHES, start, end, ids):
+    for r in await conn.fetch(GRANTS_AND_SEARCHES, start, end, only):
         figures.put(r["authority_id"], licences_granted=r["granted"], licences_renewed=r["renewed"],
                     licences_granted_or_renewed=r["granted"] + r["renewed"],
                     granted_or_renewed_after_search=r["after_search"])
-    for r in await conn.fetch(SEARCHES_MADE, start, end, ids):
+    for r in await conn.fetch(SEARCHES_MADE, start, end, only):
         figures.put(r["authority_id"], register_searches_made=r["searches"])
-    for r in await conn.fetch(ENTRIES_MADE, start, end, ids):
+    for r in await conn.fetch(ENTRIES_MADE, start, end, only):
         figures.put(r["authority_id"], register_entries_made=r["entries"])
     if with_alerts:
-        for r in await conn.fetch(ALERTS, start, end, ids):
+        for r in await conn.fetch(ALERTS, start, end, listed):
             figures.put(r["authority_id"], alerts_received=r["received"],
                         alerts_acknowledged=r["acknowledged"],
                         alerts_median_hours_to_acknowledge=_round(r["median_hours"]))
-    for r in await conn.fetch(REQUESTS, start, end, ids, today, holidays):
+    for r in await conn.fetch(REQUESTS, start, end, listed, today, holidays):
         figures.put(r["authority_id"], requests_received=r["received"],
                     requests_answered=r["answered"], requests_due=r["due"],
                     requests_answered_within_20_working_days=r["on_time"],
                     requests_median_working_days_to_answer=_round(r["median_days"]))
-    for r in await conn.fetch(REQUESTS_OVERDUE, today, ids):
+    for r in await conn.fetch(REQUESTS_OVERDUE, today, only):
         figures.put(r["authority_id"], requests_overdue_open_now=r["overdue"])
-    for r in await conn.fetch(CONCERNS, start, end, ids, holidays):
+    for r in await conn.fetch(CONCERNS, start, end, only, holidays):
         figures.put(r["authority_id"], concerns_made=r["made"],
                     concerns_made_within_10_working_days=r["made_on_time"],
                     concerns_received=r["received"], s6_replies_given=r["replies"])
@@ -540,28 +552,57 @@ def _no_alerts(row: AuthoritySummary) -> None:
         setattr(row, name, None)
 
 
-async def _read(conn: asyncpg.Connection, work):
-    """Run `work(conn)` read-only and at one snapshot of the register."""
+# For the summary's few, heavy statements: no JIT (compiling costs more than it saves at
+# this size, on every run), enough memory to hash a national year without spilling to
+# disk, and a plan made for the actual values (a generic plan would keep the `only IS NULL`
+# test and plan for either case).
+SUMMARY_SETTINGS = {"jit": "off", "work_mem": "64MB", "plan_cache_mode": "force_custom_plan"}
+
+
+async def _configure(conn: asyncpg.Connection) -> None:
+    for name, value in SUMMARY_SETTINGS.items():
+        await conn.execute("SELECT set_config($1, $2, true)", name, value)
+
+
+async def _read(conn: asyncpg.Connection, work, second: asyncpg.Connection | None = None):
+    """Run `work(conn, second)` read-only, at one snapshot of the register.
+
+    With a second connection, both run in read-only transactions sharing one exported
+    snapshot (as pg_dump --jobs does), so statements can run side by side and still describe
+    the same moment. Without one, `second` is `conn`."""
     if conn.is_in_transaction():
-        return await work(conn)
+        await _configure(conn)
+        return await work(conn, conn)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        return await work(conn)
+        await _configure(conn)
+        if second is None:
+            return await work(conn, conn)
+        snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+        async with second.transaction(isolation="repeatable_read", readonly=True):
+            # the first statement of the transaction; the id comes from the server
+            await second.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            await _configure(second)
+            return await work(conn, second)
 
 
 async def summarise(conn: asyncpg.Connection, period: Period, *, suppress: bool = False,
-                    today: date | None = None) -> ComplianceSummary:
-    """Every licensing authority's figures and the national totals and rankings."""
+                    today: date | None = None,
+                    second: asyncpg.Connection | None = None) -> ComplianceSummary:
+    """Every licensing authority's figures and the national totals and rankings.
+
+    Given a second connection, the heaviest statement runs on it at the same time."""
     today = today or london_today()
 
-    async def work(conn: asyncpg.Connection) -> ComplianceSummary:
+    async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> ComplianceSummary:
         listed = await conn.fetch(LISTED_AUTHORITIES, period.start)
         with_alerts = await conn.fetchval(ALERT_TABLE_EXISTS)
-        figures = await _collect(conn, period, [a["id"] for a in listed], today, with_alerts)
+        figures = await _collect(conn, second, period, [a["id"] for a in listed], None, today,
+                                 with_alerts)
         names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
             "SELECT id, code, name FROM authority")}
         return _assemble(period, today, listed, figures, names, with_alerts)
 
-    summary = await _read(conn, work)
+    summary = await _read(conn, work, second)
     return apply_suppression(summary) if suppress else summary
 
 
@@ -570,11 +611,12 @@ async def summarise_authority(conn: asyncpg.Connection, period: Period, authorit
     """One authority's figures (the same definitions as its row in the full summary)."""
     today = today or london_today()
 
-    async def work(conn: asyncpg.Connection) -> AuthorityReport:
+    async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> AuthorityReport:
         one = await conn.fetchrow("SELECT id, code, name, nation FROM authority WHERE id = $1",
                                   authority_id)
         with_alerts = await conn.fetchval(ALERT_TABLE_EXISTS)
-        figures = await _collect(conn, period, [authority_id], today, with_alerts)
+        figures = await _collect(conn, conn, period, [authority_id], [authority_id], today,
+                                 with_alerts)
         names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
             "SELECT id, code, name FROM authority")}
         row = _authority_row(one, figures, names, with_alerts)
@@ -589,7 +631,9 @@ async def summarise_authority(conn: asyncpg.Connection, period: Period, authorit
 
 def _authority_row(authority, figures: _Figures, names: dict, with_alerts: bool) -> AuthoritySummary:
     values = figures.by_authority.get(authority["id"], {})
-    top = [TopAuthority(*names[i], drivers=n) for i, n in figures.top.get(authority["id"], [])]
+    # the authorities licensing most of its residents; ties by authority code
+    away = sorted(figures.pairs.get(authority["id"], []), key=lambda p: (-p[1], names[p[0]][0]))
+    top = [TopAuthority(*names[i], drivers=n) for i, n in away[:TOP_AUTHORITIES]]
     row = AuthoritySummary(code=authority["code"], name=authority["name"], nation=authority["nation"],
                            residents_top_licensing_authorities=top, **values)
     if not with_alerts:

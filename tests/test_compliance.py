@@ -56,9 +56,9 @@ async def licence(conn, driver_id: int, authority: str, *, starts: date, expires
     licence_id = await conn.fetchval(
         """INSERT INTO licence (driver_id, authority_id, licence_number, kind, status, granted_on,
                                 starts_on, expires_on, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $6, $7, coalesce($8, now())) RETURNING id""",
-        driver_id, await authority_id(conn, authority), f"T{next(_n):05d}", kind, status, starts,
-        expires, updated)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now())) RETURNING id""",
+        driver_id, await authority_id(conn, authority), f"T{next(_n):05d}", kind, status,
+        first_granted or starts, starts, expires, updated)
     effective = first_granted or starts
     await change(conn, licence_id, "granted", effective,
                  recorded or datetime.combine(effective, datetime.min.time(), LONDON) + timedelta(hours=12))
@@ -76,13 +76,18 @@ async def change(conn, licence_id: int, action: str, effective: date, recorded: 
 
 async def search(conn, authority: str, when: datetime, *drivers: int | None,
                  search_id: uuid.UUID | None = None) -> uuid.UUID:
-    """A search's audit rows: one per driver returned, or one with no driver."""
+    """A search's audit rows: one per driver returned, or one with no driver. Given the id
+    of an earlier search, the row linking a driver recorded after it (as registry.drivers
+    writes it)."""
+    link = search_id is not None
     search_id = search_id or uuid.uuid4()
     auth = await authority_id(conn, authority)
     await conn.executemany(
-        """INSERT INTO audit_log (at, authority_id, action, purpose, case_reference, driver_id, search_id)
-           VALUES ($1, $2, 'search', 'new_application', 'CASE-1', $3, $4)""",
-        [(when, auth, d, search_id) for d in (drivers or (None,))])
+        """INSERT INTO audit_log (at, authority_id, action, purpose, case_reference, driver_id,
+                                  search_id, detail)
+           VALUES ($1, $2, 'search', 'new_application', 'CASE-1', $3, $4, $5::jsonb)""",
+        [(when, auth, d, search_id, '{"recorded_after_search": true}' if link else "{}")
+         for d in (drivers or (None,))])
     return search_id
 
 
@@ -315,6 +320,19 @@ async def test_every_figure_of_a_hand_built_register_is_right(conn):
             for r in data["national"]["ranking_out_of_area"]] == RANK_OUT_OF_AREA
     assert [(r["rank"], r["code"], r["pct"], r["numerator"], r["denominator"])
             for r in data["national"]["ranking_search_compliance"]] == RANK_SEARCHED
+
+
+async def test_two_connections_sharing_a_snapshot_give_the_same_figures(conn, db_url):
+    from licensing.db import connect
+
+    await build_register(conn)
+    alone = await compliance.summarise(conn, PERIOD)
+    second = await connect(db_url)
+    try:
+        together = await compliance.summarise(conn, PERIOD, second=second)
+    finally:
+        await second.close()
+    assert msgspec.to_builtins(together) == msgspec.to_builtins(alone)
 
 
 async def test_the_sql_working_day_count_agrees_with_the_calendar(conn):
@@ -571,7 +589,7 @@ async def test_a_summary_runs_read_only(conn):
     import asyncpg
 
     with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-        await compliance._read(conn, lambda c: c.execute("UPDATE authority SET population = 0"))
+        await compliance._read(conn, lambda c, _: c.execute("UPDATE authority SET population = 0"))
 
 
 async def test_a_summary_leaves_the_register_exactly_as_it_was(client, conn):
