@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -692,3 +693,13 @@ def test_the_summary_command_says_what_is_wrong_with_a_period(built_register, tm
                                 env={"DATABASE_URL": built_register})
     assert result.exit_code == 1
     assert "--period must be a year and a quarter, like 2026-Q2" in result.output
+
+
+def test_every_csv_column_is_documented():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "compliance.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z0-9_]+)`", text))
+    # the top-authority columns are documented once, for top1
+    named = {re.sub(r"top[23]_", "top1_", c) for c in (*compliance.SUMMARY_COLUMNS, *compliance.RANKING_COLUMNS)}
+    assert sorted(named - documented) == []
