@@ -13,13 +13,14 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from licensing import auth, db
-from licensing.problems import EXCEPTION_HANDLERS
+from licensing import auth, db, logging_config
+from licensing.problems import EXCEPTION_HANDLERS, document_errors
 from licensing.settings import Settings, load
 
 log = logging.getLogger("crosscheck")
 
 # Paths that need no sign-in. Every other route must carry a guard (tests/test_access.py).
+# An entry covers the paths below it too ("/schema" covers /schema/openapi.json).
 PUBLIC_PATHS = {"/health", "/ready", "/schema", "/register-counts"}
 
 
@@ -90,11 +91,12 @@ def extra_lifespans(settings: Settings) -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers(),
         lifespan=lifespans(settings),
         dependencies={"conn": Provide(provide_conn)},
-        middleware=[auth.PrincipalMiddleware()],
+        middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
+        logging_config=logging_config.litestar_logging(),
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
@@ -104,3 +106,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_errors(app)
+    return app

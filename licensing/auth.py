@@ -18,8 +18,13 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-ROLES = ("licensing_officer", "dpo", "dft_analyst", "admin")
+from registry.accounts import ROLES, TOUCH_INTERVAL_MINUTES, touch_token
+
 TOKEN_PREFIX = "cc_"
+
+# Handlers that a DfT analyst may call carry `opt=NO_PERSONAL_DATA`: they answer with aggregates
+# or reference data only (tests/test_access.py holds every route admitting DfT to this).
+NO_PERSONAL_DATA = {"personal_data": False}
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -28,6 +33,7 @@ class Principal(msgspec.Struct, frozen=True):
     authority_id: int | None
     display_name: str
     via: str = "token"  # token | session
+    token_id: int | None = None
 
 
 def hash_token(token: str) -> bytes:
@@ -39,25 +45,41 @@ def new_token() -> str:
 
 
 PRINCIPAL_BY_TOKEN = """
-SELECT u.id AS user_id, u.role, u.authority_id, u.display_name
+SELECT u.id AS user_id, u.role, u.authority_id, u.display_name, t.id AS token_id,
+       t.last_used_at < now() - make_interval(mins => $2) OR t.last_used_at IS NULL AS stale
 FROM api_token t JOIN app_user u ON u.id = t.user_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active
 """
 
 
 async def principal_from_token(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> Principal | None:
-    row = await conn.fetchrow(PRINCIPAL_BY_TOKEN, hash_token(token))
-    return Principal(**dict(row), via="token") if row else None
+    row = await conn.fetchrow(PRINCIPAL_BY_TOKEN, hash_token(token), TOUCH_INTERVAL_MINUTES)
+    if row is None:
+        return None
+    if row["stale"]:  # at most once per few minutes per token: most requests only read
+        await touch_token(conn, row["token_id"])
+    return Principal(row["user_id"], row["role"], row["authority_id"], row["display_name"],
+                     via="token", token_id=row["token_id"])
+
+
+INSERT_TOKEN = """
+INSERT INTO api_token (user_id, label, token_hash, expires_at) VALUES ($1, $2, $3, $4) RETURNING id
+"""
+
+
+async def create_token(conn: asyncpg.Connection, user_id: int, label: str,
+                       valid_for: timedelta = timedelta(days=365)) -> tuple[int, str]:
+    """(id, token): the plain value is returned once and only its hash is kept."""
+    token = new_token()
+    token_id = await conn.fetchval(INSERT_TOKEN, user_id, label, hash_token(token),
+                                   datetime.now(timezone.utc) + valid_for)
+    return token_id, token
 
 
 async def issue_token(conn: asyncpg.Connection, user_id: int, label: str,
                       valid_for: timedelta = timedelta(days=365)) -> str:
     """Create a token; the plain value is returned once and only its hash is kept."""
-    token = new_token()
-    await conn.execute(
-        "INSERT INTO api_token (user_id, label, token_hash, expires_at) VALUES ($1, $2, $3, $4)",
-        user_id, label, hash_token(token), datetime.now(timezone.utc) + valid_for)
-    return token
+    return (await create_token(conn, user_id, label, valid_for))[1]
 
 
 # Extra ways to recognise a caller (the pages add a session cookie); each takes the scope
@@ -108,6 +130,15 @@ def requires(*roles: str):
     guard.__name__ = "requires_" + "_or_".join(roles)
     guard.roles = roles  # read by the access-matrix test
     return guard
+
+
+OTHER_AUTHORITY = "This record belongs to another licensing authority"
+
+
+def require_own_authority(principal: Principal, authority_id: int | None) -> None:
+    """An authority writes only its own records: call before changing one (403 otherwise)."""
+    if principal.authority_id is None or principal.authority_id != authority_id:
+        raise PermissionDeniedException(OTHER_AUTHORITY)
 
 
 officer = requires("licensing_officer")

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import msgspec
-from litestar import Request, Response
+from asyncpg.exceptions import _base as asyncpg_base
+from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 log = logging.getLogger("crosscheck")
@@ -106,9 +110,75 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
                                            detail="The error has been logged. Try again later."))
 
 
+def _route(request: Request) -> str:
+    return request.scope.get("path_template") or request.url.path
+
+
+def on_out_of_range(request: Request, exc: Exception) -> Response:
+    # A value the database cannot hold (an id beyond int4, a date beyond its range) that no
+    # Python check caught first. The message would echo the value, so it is never passed on.
+    log.warning("value out of range (%s) on %s %s", type(exc).__name__, request.method, _route(request))
+    return problem_response(ProblemDetails(
+        "Invalid request", 422, detail="A value is outside the range the register accepts."))
+
+
+def on_constraint(request: Request, exc: asyncpg.IntegrityConstraintViolationError) -> Response:
+    # The database's invariant held where the Python check missed: say so without the row.
+    constraint = getattr(exc, "constraint_name", None) or type(exc).__name__
+    log.warning("constraint %s refused a write on %s %s", constraint, request.method, _route(request))
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return problem_response(ProblemDetails(
+            "Conflict", 409, detail="This record already exists in the register."))
+    return problem_response(ProblemDetails(
+        "Invalid request", 422, detail="The register does not accept these values together."))
+
+
 EXCEPTION_HANDLERS = {
     Problem: on_problem,
     ValidationException: on_validation,
     HTTPException: on_http,
+    asyncpg.DataError: on_out_of_range,
+    asyncpg_base.DataError: on_out_of_range,
+    asyncpg.IntegrityConstraintViolationError: on_constraint,
     Exception: on_unexpected,
 }
+
+
+# OpenAPI: every API operation documents the problem+json answers it can give, so clients
+# (and schemathesis) can rely on the error shape. A handler's own `responses` win.
+
+def problem_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ProblemDetails, description=description,
+                        media_type=MEDIA_TYPE, generate_examples=False)
+
+
+PROBLEM_SPECS = {
+    400: problem_spec("The request could not be read; `errors` names each part"),
+    401: problem_spec("Not signed in: send a valid API token"),
+    403: problem_spec("The caller's role or authority does not allow this"),
+    404: problem_spec("No such record"),
+    409: problem_spec("The change conflicts with the register's current state"),
+    422: problem_spec("Some fields are missing or wrong; `errors` names each one"),
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def error_statuses(route: HTTPRoute, handler) -> list[int]:
+    statuses = [400, 422]
+    if handler.resolve_guards():
+        statuses += [401, 403]
+    if route.path_parameters:
+        statuses.append(404)
+    if set(handler.http_methods) & WRITE_METHODS:
+        statuses.append(409)
+    return statuses
+
+
+def document_errors(app: Litestar, prefix: str = "/api/") -> None:
+    """Add the problem+json responses to each API handler (before the schema is first built)."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(prefix):
+            continue
+        for handler in route.route_handlers:
+            own = dict(handler.responses or {})
+            handler.responses = {**{s: PROBLEM_SPECS[s] for s in error_statuses(route, handler)}, **own}

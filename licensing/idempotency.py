@@ -1,0 +1,172 @@
+"""Writing through the API: one transaction per change, and POSTs that are safe to retry.
+
+`perform()` is the one way a write handler runs its change. It opens the transaction, names
+the actor for the event triggers, and, when the request carries an `Idempotency-Key` header,
+claims the key *before* doing the work, in the same transaction:
+
+- a new key is inserted; the work runs; its response is stored with the key; commit.
+- a retry finds the stored response and replays it; nothing is created twice.
+- a concurrent twin blocks on the unique key until the first transaction ends: if it
+  committed, the twin replays its response; if it rolled back (an invalid request), the
+  twin does the work itself.
+- the same key with a different request (method, path or body) is refused (422).
+
+Errors are not stored: they roll the transaction back, key included, so a corrected retry
+with the same key goes through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+
+from licensing import db
+from licensing.problems import FieldError, InvalidFields, Problem
+from registry.actor import Actor
+from registry.errors import Conflict, Invalid, NotFound, from_database
+
+HEADER = "Idempotency-Key"
+KEY_LIFETIME = "24 hours"
+
+
+@dataclass
+class Outcome:
+    """What a change produced: the response to send (and store for retries)."""
+
+    body: object
+    status: int = 201
+    location: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+CLAIM = """
+INSERT INTO idempotency_key (user_id, authority_id, key, fingerprint)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id, key) DO NOTHING
+RETURNING id
+"""
+
+# An expired key may be used again; the old claim goes first.
+FORGET_EXPIRED = "DELETE FROM idempotency_key WHERE user_id = $1 AND key = $2 AND expires_at <= now()"
+
+STORED = "SELECT fingerprint, status, location, body FROM idempotency_key WHERE user_id = $1 AND key = $2"
+
+SAVE = "UPDATE idempotency_key SET status = $2, location = $3, body = $4 WHERE id = $1"
+
+PURGE = "DELETE FROM idempotency_key WHERE expires_at <= now()"
+
+
+def actor_of(request: Request) -> Actor:
+    principal = request.user
+    return Actor(user_id=principal.user_id, authority_id=principal.authority_id)
+
+
+async def fingerprint(request: Request, body: bytes | None = None) -> bytes:
+    """What makes two requests the same: method, path, query and body (the raw body, or the
+    handler's own rendering of it for a multipart upload, whose stream litestar consumed)."""
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    digest.update(await request.body() if body is None else body)
+    return digest.digest()
+
+
+def _key(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= 255:
+        raise InvalidFields([FieldError(HEADER, "The Idempotency-Key header must be 1 to 255 "
+                                                "characters, like a UUID")])
+    return key
+
+
+def _replay(row: asyncpg.Record) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    if row["location"]:
+        headers["Location"] = row["location"]
+    return Response(content=bytes(row["body"]), status_code=row["status"],
+                    media_type="application/json", headers=headers)
+
+
+async def perform(request: Request, conn: asyncpg.Connection,
+                  work: Callable[[Actor], Awaitable[Outcome]], *, body: bytes | None = None) -> Response:
+    """Run `work` once in one transaction, honouring an Idempotency-Key header."""
+    actor = actor_of(request)
+    key = _key(request)
+    print_ = await fingerprint(request, body) if key else b""
+    try:
+        async with conn.transaction():
+            await db.set_actor(conn, actor.user_id, actor.authority_id)
+            claim = None
+            if key:
+                await conn.execute(FORGET_EXPIRED, actor.user_id, key)
+                claim = await conn.fetchval(CLAIM, actor.user_id, actor.authority_id, key, print_)
+                if claim is None:
+                    stored = await conn.fetchrow(STORED, actor.user_id, key)
+                    if stored["fingerprint"] != print_:
+                        raise InvalidFields(
+                            [FieldError(HEADER, "This key was already used for a different "
+                                                "request: use a new key for a new request")],
+                            detail="The Idempotency-Key belongs to another request.")
+                    return _replay(stored)
+            outcome = await work(actor)
+            content = msgspec.json.encode(outcome.body)
+            if claim:
+                await conn.execute(SAVE, claim, outcome.status, outcome.location, content)
+    except Invalid as exc:
+        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
+    except Conflict as exc:
+        raise conflict_problem(exc) from None
+    except NotFound as exc:
+        raise not_found_problem(exc) from None
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        mapped = from_database(exc)
+        if isinstance(mapped, Conflict):
+            raise conflict_problem(mapped) from None
+        raise InvalidFields([FieldError(f, m) for f, m in mapped.errors]) from None
+    headers = dict(outcome.headers)
+    if outcome.location:
+        headers["Location"] = outcome.location
+    return Response(content=content, status_code=outcome.status, media_type="application/json",
+                    headers=headers)
+
+
+# Where each kind of record lives in the API, for Location headers and problem links.
+HREFS = {
+    "driver": "/api/v1/drivers/{}",
+    "licence": "/api/v1/licences/{}",
+    "register_entry": "/api/v1/register-entries/{}",
+    "concern": "/api/v1/concerns/{}",
+    "information_request": "/api/v1/information-requests/{}",
+}
+
+
+def href(kind: str, record_id: int) -> str:
+    return HREFS[kind].format(record_id)
+
+
+def conflict_problem(exc: Conflict) -> Problem:
+    errors = [FieldError(exc.field, exc.message)] if exc.field else []
+    extra = {}
+    if exc.existing:
+        kind, record_id = exc.existing
+        extra["existing"] = {"kind": kind, "id": record_id, "href": href(kind, record_id)}
+    return Problem(409, "Conflict with the register", exc.message, errors, extra=extra)
+
+
+def not_found_problem(exc: NotFound) -> Problem:
+    # The same words whether the record does not exist or belongs to someone else.
+    return Problem(404, "Not found", f"There is no {exc.kind} with this id that your "
+                                     "authority can see.")
+
+
+async def purge_expired(conn: asyncpg.Connection) -> int:
+    """Forget keys older than their lifetime (a housekeeping job may call this)."""
+    result = await conn.execute(PURGE)
+    return int(result.split()[-1])

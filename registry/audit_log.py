@@ -1,0 +1,118 @@
+"""The audit log: who did what, for which authority, when, why and under which case.
+
+The table is append-only (a trigger refuses updates and deletes); rows name records by kind
+and id, never by personal data. A data protection officer reads their own authority's rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+INSERT = """
+INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+                       search_id, subject, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id
+"""
+
+
+async def record(conn: asyncpg.Connection, *, action: str, user_id: int | None = None,
+                 authority_id: int | None = None, purpose: str | None = None,
+                 case_reference: str | None = None, driver_id: int | None = None,
+                 search_id: UUID | None = None, subject: str = "",
+                 detail: dict | None = None) -> int:
+    """Append one row; `detail` holds ids, counts and choices, never names or narrative."""
+    return await conn.fetchval(INSERT, user_id, authority_id, action, purpose, case_reference,
+                               driver_id, search_id, subject,
+                               msgspec.json.encode(detail or {}).decode())
+
+
+class AuditEntry(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    action: str
+    user_id: int | None = None
+    user_name: str | None = None
+    user_email: str | None = None
+    purpose: str | None = None
+    case_reference: str | None = None
+    driver_id: int | None = None
+    search_id: UUID | None = None
+    subject: str = ""
+    detail: dict = {}
+
+
+class AuditFilter(msgspec.Struct, frozen=True):
+    """Which rows: all of them when nothing is set. Dates are inclusive, in UK local time."""
+
+    from_date: date | None = None
+    to_date: date | None = None
+    action: str | None = None
+    user_id: int | None = None
+
+
+ENTRIES = """
+SELECT l.id, l.at, l.action, l.user_id, u.display_name AS user_name, u.email::text AS user_email,
+       l.purpose, l.case_reference, l.driver_id, l.search_id, l.subject, l.detail::text AS detail
+FROM audit_log l LEFT JOIN app_user u ON u.id = l.user_id
+WHERE l.authority_id = $1
+  AND ($2::date IS NULL OR l.at >= $2::date::timestamp AT TIME ZONE 'Europe/London')
+  AND ($3::date IS NULL OR l.at < ($3::date + 1)::timestamp AT TIME ZONE 'Europe/London')
+  AND ($4::text IS NULL OR l.action = $4)
+  AND ($5::integer IS NULL OR l.user_id = $5)
+  AND ($6::bigint IS NULL OR l.id < $6)
+ORDER BY l.id DESC
+LIMIT $7
+"""
+
+
+async def entries(conn: asyncpg.Connection | asyncpg.Pool, authority_id: int,
+                  where: AuditFilter = AuditFilter(), *, before_id: int | None = None,
+                  limit: int = 100) -> list[AuditEntry]:
+    """An authority's rows, newest first; page on by passing the last id as `before_id`."""
+    rows = await conn.fetch(ENTRIES, authority_id, where.from_date, where.to_date, where.action,
+                            where.user_id, before_id, limit)
+    return [AuditEntry(**{**dict(r), "detail": msgspec.json.decode(r["detail"])}) for r in rows]
+
+
+async def all_entries(pool: asyncpg.Pool, authority_id: int, where: AuditFilter, *,
+                      before_id: int | None = None, batch: int = 1000):
+    """Every matching row older than `before_id`, newest first, a batch per connection use
+    (for a streamed export)."""
+    while True:
+        page = await entries(pool, authority_id, where, before_id=before_id, limit=batch)
+        for entry in page:
+            yield entry
+        if len(page) < batch:
+            return
+        before_id = page[-1].id
+
+
+CSV_COLUMNS = ("id", "at", "action", "user_id", "user_name", "user_email", "purpose",
+               "case_reference", "driver_id", "search_id", "subject", "detail")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return msgspec.json.encode(value).decode()
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    # A spreadsheet would run a cell starting with these as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(rows: Iterable[AuditEntry], header: bool = True) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,193 @@
+"""Safeguarding concerns (2022 Act s.5) and the receiving authority's reply (s.6).
+
+An authority that learns of relevant information about a driver licensed by another
+authority must tell that authority within 10 working days of becoming aware; the receiver
+considers suspending or revoking and tells the reporter what it decided. Only the two
+authorities involved see a concern; to anyone else it does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import msgspec
+
+from registry.actor import Actor, audit_change
+from registry.authorities import by_code
+from registry.errors import Conflict, NotFound
+from registry.fields import Fields
+from registry.workdays import add_working_days
+
+REPORT_WITHIN_WORKING_DAYS = 10
+REPLY_DECISIONS = ("no_action", "warning", "suspended", "revoked", "other")
+BOXES = ("received", "sent")
+
+
+class ConcernDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A concern to report to the authority that licenses the driver (by GSS code)."""
+
+    driver_id: int | None = None
+    recipient_authority: str | None = None
+    licence_id: int | None = None
+    categories: list[str] | None = None
+    narrative: str | None = None
+    became_aware_on: str | None = None
+    reported_on: str | None = None  # defaults to today
+
+
+class ConcernReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the receiving authority decided (s.6)."""
+
+    decision: str | None = None
+    reply_on: str | None = None  # defaults to today
+    reason: str | None = None
+
+
+class Concern(msgspec.Struct):
+    id: int
+    driver_id: int
+    reporting_authority: str
+    recipient_authority: str
+    licence_id: int | None
+    categories: list[str]
+    narrative: str
+    became_aware_on: date
+    reported_on: date
+    report_due_on: date
+    reported_late: bool
+    reply_decision: str | None
+    reply_on: date | None
+    reply_reason: str
+
+
+SELECT_CONCERNS = """
+SELECT c.id, c.driver_id, rep.code AS reporting_authority, rec.code AS recipient_authority,
+       c.licence_id, c.categories, c.narrative, c.became_aware_on, c.reported_on,
+       c.report_due_on, c.reported_on > c.report_due_on AS reported_late,
+       c.reply_decision, c.reply_on, c.reply_reason
+FROM concern c
+JOIN authority rep ON rep.id = c.reporting_authority_id
+JOIN authority rec ON rec.id = c.recipient_authority_id
+"""
+
+CONCERN = SELECT_CONCERNS + """
+WHERE c.id = $1 AND $2 IN (c.reporting_authority_id, c.recipient_authority_id)
+"""
+
+RECEIVED = SELECT_CONCERNS + """
+WHERE c.recipient_authority_id = $1
+ORDER BY c.reply_on IS NOT NULL, c.reported_on DESC, c.id DESC
+LIMIT $2 OFFSET $3
+"""
+
+SENT = SELECT_CONCERNS + """
+WHERE c.reporting_authority_id = $1
+ORDER BY c.reported_on DESC, c.id DESC
+LIMIT $2 OFFSET $3
+"""
+
+
+async def get_concern(conn: asyncpg.Connection, actor: Actor, concern_id: int) -> Concern:
+    row = await conn.fetchrow(CONCERN, concern_id, actor.authority_id)
+    if row is None:
+        raise NotFound("concern")
+    return Concern(**dict(row))
+
+
+async def list_concerns(conn: asyncpg.Connection, actor: Actor, box: str, *, limit: int = 100,
+                        offset: int = 0) -> list[Concern]:
+    """Concerns the actor's authority received (unanswered first) or sent (newest first)."""
+    rows = await conn.fetch(RECEIVED if box == "received" else SENT, actor.authority_id, limit, offset)
+    return [Concern(**dict(row)) for row in rows]
+
+
+DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
+
+LICENCE_AT = "SELECT EXISTS (SELECT FROM licence WHERE id = $1 AND driver_id = $2 AND authority_id = $3)"
+
+INSERT_CONCERN = """
+INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, licence_id,
+                     categories, narrative, became_aware_on, reported_on, report_due_on, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id
+"""
+
+
+async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails) -> Concern:
+    """Report relevant information to the authority that licenses the driver (s.5)."""
+    fields = Fields()
+    today = date.today()
+    categories = fields.categories("categories", details.categories)
+    narrative = fields.text("narrative", details.narrative, "account of the concern",
+                            required=True, max_length=10000)
+    aware_on = fields.date("became_aware_on", details.became_aware_on,
+                           "date your authority became aware", required=True, not_after=today)
+    reported_on = fields.date("reported_on", details.reported_on, "date of the report",
+                              not_after=today) or today
+    fields.after("reported_on", reported_on, aware_on,
+                 "The report cannot be dated before your authority became aware")
+    recipient_id = await _recipient(conn, fields, actor, details.recipient_authority)
+    if details.driver_id is None:
+        fields.error("driver_id", "Enter the id of the driver on the register")
+    elif not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
+        fields.error("driver_id", "There is no driver on the register with this id")
+    elif details.licence_id is not None and recipient_id and not await conn.fetchval(
+            LICENCE_AT, details.licence_id, details.driver_id, recipient_id):
+        fields.error("licence_id", "There is no licence of this driver at the receiving "
+                                   "authority with this id")
+    fields.check()
+    due_on = add_working_days(aware_on, REPORT_WITHIN_WORKING_DAYS)
+    concern_id = await conn.fetchval(
+        INSERT_CONCERN, details.driver_id, actor.authority_id, recipient_id, details.licence_id,
+        categories, narrative, aware_on, reported_on, due_on, actor.user_id)
+    await audit_change(conn, actor, f"concern:{concern_id}", "concern_reported", details.driver_id)
+    return await get_concern(conn, actor, concern_id)
+
+
+async def _recipient(conn: asyncpg.Connection, fields: Fields, actor: Actor, code) -> int | None:
+    if not code or not str(code).strip():
+        fields.error("recipient_authority", "Enter the GSS code of the authority that licenses "
+                                            "the driver")
+        return None
+    found = await by_code(conn, str(code))
+    if found is None:
+        fields.error("recipient_authority", "There is no authority with this code")
+        return None
+    if found.id == actor.authority_id:
+        fields.error("recipient_authority", "A concern is reported to another authority, "
+                                            "not your own")
+        return None
+    return found.id
+
+
+CONCERN_FOR_REPLY = """
+SELECT id, driver_id, reported_on, reply_on FROM concern
+WHERE id = $1 AND recipient_authority_id = $2 FOR UPDATE
+"""
+
+SAVE_REPLY = """
+UPDATE concern SET reply_decision = $2, reply_on = $3, reply_reason = $4 WHERE id = $1
+"""
+
+
+async def reply(conn: asyncpg.Connection, actor: Actor, concern_id: int,
+                details: ConcernReply) -> Concern:
+    """The receiving authority tells the reporter what it decided (s.6)."""
+    concern = await conn.fetchrow(CONCERN_FOR_REPLY, concern_id, actor.authority_id)
+    if concern is None:
+        raise NotFound("concern")
+    fields = Fields()
+    decision = fields.choice("decision", details.decision, "decision", REPLY_DECISIONS,
+                             required=True)
+    reply_on = fields.date("reply_on", details.reply_on, "date of the reply",
+                           not_after=date.today()) or date.today()
+    fields.after("reply_on", reply_on, concern["reported_on"],
+                 "The reply cannot be dated before the concern was reported")
+    reason = fields.text("reason", details.reason, "reasons for the decision", max_length=5000) or ""
+    fields.check()
+    if concern["reply_on"] is not None:
+        raise Conflict("This concern has already been answered", "decision", ("concern", concern_id))
+    await conn.execute(SAVE_REPLY, concern_id, decision, reply_on, reason)
+    await audit_change(conn, actor, f"concern:{concern_id}", "concern_replied", concern["driver_id"])
+    return await get_concern(conn, actor, concern_id)

@@ -1,0 +1,391 @@
+"""Drivers: the shared person record every authority's licences and decisions hang from.
+
+Any officer may record a driver or amend one (the register has one record per person, not
+one per council); the change is logged as a register event and in the audit log. A driver's
+identifiers are unique on the register: recording one that exists is a Conflict naming the
+existing record, and a likely duplicate (same date of birth, similar names) is flagged, not
+refused, because two people can share a name and a birthday.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import asyncpg
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from registry import audit_log, identifiers
+from registry.actor import Actor, audit_change
+from registry.authorities import by_code
+from registry.errors import Conflict, NotFound
+from registry.fields import Fields
+
+NAME_KINDS = ("alias", "former")
+
+
+class DriverDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A driver to record. Dates are written like 1980-05-17; authorities by GSS code."""
+
+    forenames: str | None = None
+    surname: str | None = None
+    date_of_birth: str | None = None
+    sex: str | None = None
+    gb_licence_number: str | None = None
+    ni_licence_number: str | None = None
+    ni_number: str | None = None
+    eu_licence_number: str | None = None
+    eu_licence_country: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    home_authority: str | None = None
+    # A register search (by this authority) that found nobody, so the audit trail shows the
+    # check came before the record.
+    search_id: str | None = None
+
+
+class DriverChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; a field left out stays as it is, null clears an optional one."""
+
+    forenames: str | UnsetType = UNSET
+    surname: str | UnsetType = UNSET
+    date_of_birth: str | UnsetType = UNSET
+    sex: str | None | UnsetType = UNSET
+    gb_licence_number: str | None | UnsetType = UNSET
+    ni_licence_number: str | None | UnsetType = UNSET
+    ni_number: str | None | UnsetType = UNSET
+    eu_licence_number: str | None | UnsetType = UNSET
+    eu_licence_country: str | None | UnsetType = UNSET
+    address: str | None | UnsetType = UNSET
+    postcode: str | None | UnsetType = UNSET
+    home_authority: str | None | UnsetType = UNSET
+
+
+class NameDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Another name the driver is known by: 'alias' (another spelling) or 'former'."""
+
+    kind: str | None = None
+    forenames: str | None = None
+    surname: str | None = None
+    date_of_birth: str | None = None  # defaults to the driver's
+
+
+class PossibleDuplicate(msgspec.Struct):
+    driver_id: int
+    reason: str
+
+
+class DriverRecorded(msgspec.Struct):
+    id: int
+    warnings: list[str]
+    possible_duplicates: list[PossibleDuplicate]
+
+
+class DriverAmended(msgspec.Struct):
+    id: int
+    changed: list[str]
+    warnings: list[str]
+
+
+class NameAdded(msgspec.Struct):
+    id: int
+    driver_id: int
+    kind: str
+
+
+# --- reading the fields -----------------------------------------------------------------------
+
+IDENTIFIER_FIELDS = ("gb_licence_number", "ni_licence_number", "ni_number")
+OPTIONAL_TEXT = {"address": 300}
+
+
+async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict) -> dict:
+    """Validate the fields present in `raw` (all of them, when creating) into column values."""
+    clean: dict = {}
+    present = raw.keys()
+    if "forenames" in present:
+        clean["forenames"] = fields.text("forenames", raw["forenames"], "driver's forenames",
+                                         required=True)
+    if "surname" in present:
+        clean["surname"] = fields.text("surname", raw["surname"], "driver's surname", required=True)
+    if "date_of_birth" in present:
+        clean["date_of_birth"] = fields.date("date_of_birth", raw["date_of_birth"],
+                                             "driver's date of birth", required=True,
+                                             not_after=date.today())
+    if "sex" in present:
+        sex = raw["sex"]
+        clean["sex"] = fields.choice("sex", sex.upper() if isinstance(sex, str) else sex,
+                                     "sex (as on the driving licence)", ("F", "M"))
+    if "gb_licence_number" in present:
+        clean["gb_licence_number"] = fields.identifier(
+            "gb_licence_number", raw["gb_licence_number"], identifiers.normalise_gb_licence)
+    if "ni_licence_number" in present:
+        clean["ni_licence_number"] = fields.identifier(
+            "ni_licence_number", raw["ni_licence_number"], identifiers.normalise_ni_licence)
+    if "ni_number" in present:
+        clean["ni_number"] = fields.identifier("ni_number", raw["ni_number"],
+                                               identifiers.normalise_ni_number)
+    if "eu_licence_number" in present or "eu_licence_country" in present:
+        _read_eu_licence(fields, raw, clean)
+    if "address" in present:
+        clean["address"] = fields.text("address", raw["address"], "home address",
+                                       max_length=300) or ""
+    if "postcode" in present:
+        clean["postcode"] = fields.identifier("postcode", raw["postcode"],
+                                              identifiers.normalise_postcode)
+    if "home_authority" in present:
+        clean["home_authority_id"] = await _authority_id(conn, fields, "home_authority",
+                                                         raw["home_authority"])
+    return clean
+
+
+def _read_eu_licence(fields: Fields, raw: dict, clean: dict) -> None:
+    number, country = raw.get("eu_licence_number"), raw.get("eu_licence_country")
+    if not (number or "").strip() and not (country or "").strip():
+        clean["eu_licence_number"] = clean["eu_licence_country"] = None
+        return
+    if not (country or "").strip():
+        fields.error("eu_licence_country", "Select the EU country that issued the driving licence")
+        return
+    try:
+        clean["eu_licence_number"] = identifiers.normalise_eu_licence(number, country)
+        clean["eu_licence_country"] = "GR" if country.strip().upper() == "EL" else country.strip().upper()
+    except identifiers.IdentifierError as exc:
+        fields.error(exc.field, exc.message)
+
+
+async def _authority_id(conn: asyncpg.Connection, fields: Fields, field: str, code) -> int | None:
+    if code is None or not str(code).strip():
+        return None
+    found = await by_code(conn, str(code))
+    if found is None:
+        fields.error(field, "There is no authority with this code (use the ONS GSS code, "
+                            "like E08000018, or TFL)")
+        return None
+    return found.id
+
+
+def _warnings(driver: dict) -> list[str]:
+    if not driver.get("gb_licence_number"):
+        return []
+    return identifiers.gb_licence_warnings(
+        driver["gb_licence_number"], surname=driver.get("surname"),
+        date_of_birth=driver.get("date_of_birth"), sex=driver.get("sex"),
+        forenames=driver.get("forenames"))
+
+
+# --- recording a driver -----------------------------------------------------------------------
+
+SEARCH_BY_AUTHORITY = """
+SELECT purpose, case_reference FROM audit_log
+WHERE search_id = $1 AND action = 'search' AND authority_id = $2
+ORDER BY id LIMIT 1
+"""
+
+SAME_IDENTIFIER = """
+SELECT id,
+       CASE WHEN gb_licence_number = $1 THEN 'gb_licence_number'
+            WHEN ni_number = $2 THEN 'ni_number'
+            ELSE 'ni_licence_number' END AS field
+FROM driver
+WHERE gb_licence_number = $1 OR ni_number = $2 OR ni_licence_number = $3
+ORDER BY id LIMIT 1
+"""
+
+CONFLICT_MESSAGES = {
+    "gb_licence_number": "A driver with this GB driving licence number is already on the register",
+    "ni_number": "A driver with this National Insurance number is already on the register",
+    "ni_licence_number": "A driver with this Northern Ireland driving licence number is already "
+                         "on the register",
+}
+
+INSERT_DRIVER = """
+INSERT INTO driver (forenames, surname, date_of_birth, sex, gb_licence_number, ni_licence_number,
+                    ni_number, eu_licence_number, eu_licence_country, address, postcode,
+                    home_authority_id, recorded_by_authority_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING id
+"""
+
+INSERT_NAME = """
+INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id
+"""
+
+# Same date of birth, surname spelled or sounding the same, first forename sounding the same,
+# on any name (current, former or alias) of another driver.
+POSSIBLE_DUPLICATES = """
+SELECT n.driver_id,
+       bool_or(n.surname_key = me.surname_key AND n.forename_key = me.forename_key) AS same_name
+FROM driver_name me
+JOIN driver_name n ON n.date_of_birth = me.date_of_birth
+                  AND n.driver_id <> me.driver_id
+                  AND n.forename_sound = me.forename_sound
+                  AND (n.surname_key = me.surname_key OR n.surname_sound = me.surname_sound)
+WHERE me.driver_id = $1 AND me.kind = 'current'
+GROUP BY n.driver_id
+ORDER BY same_name DESC, n.driver_id
+LIMIT 20
+"""
+
+
+async def create_driver(conn: asyncpg.Connection, actor: Actor,
+                        details: DriverDetails) -> DriverRecorded:
+    """Record a driver; Invalid for bad fields, Conflict when an identifier is already known."""
+    fields = Fields()
+    raw = msgspec.structs.asdict(details)
+    clean = await _read(conn, fields, raw)
+    search = await _read_search(conn, fields, actor, details.search_id)
+    fields.check()
+    await _refuse_known_identifiers(conn, clean)
+    driver_id = await conn.fetchval(
+        INSERT_DRIVER, clean["forenames"], clean["surname"], clean["date_of_birth"], clean["sex"],
+        clean["gb_licence_number"], clean["ni_licence_number"], clean["ni_number"],
+        clean.get("eu_licence_number"), clean.get("eu_licence_country"), clean["address"],
+        clean["postcode"], clean["home_authority_id"], actor.authority_id)
+    await conn.execute(INSERT_NAME, driver_id, "current", clean["forenames"], clean["surname"],
+                       clean["date_of_birth"], actor.authority_id)
+    if search:
+        # The search that found nobody, linked to the driver recorded after it.
+        await audit_log.record(conn, action="search", user_id=actor.user_id,
+                               authority_id=actor.authority_id, purpose=search["purpose"],
+                               case_reference=search["case_reference"], driver_id=driver_id,
+                               search_id=search["search_id"], subject=f"driver:{driver_id}",
+                               detail={"recorded_after_search": True})
+    await audit_change(conn, actor, f"driver:{driver_id}", "driver_recorded", driver_id)
+    return DriverRecorded(id=driver_id, warnings=_warnings(clean),
+                          possible_duplicates=await possible_duplicates(conn, driver_id))
+
+
+async def _read_search(conn: asyncpg.Connection, fields: Fields, actor: Actor,
+                       search_id: str | None) -> dict | None:
+    if not search_id:
+        return None
+    try:
+        parsed = uuid.UUID(str(search_id))
+    except ValueError:
+        fields.error("search_id", "The search id must be the id a register search returned")
+        return None
+    row = await conn.fetchrow(SEARCH_BY_AUTHORITY, parsed, actor.authority_id)
+    if row is None:
+        fields.error("search_id", "There is no register search by your authority with this id")
+        return None
+    return {**dict(row), "search_id": parsed}
+
+
+async def _refuse_known_identifiers(conn: asyncpg.Connection, clean: dict,
+                                    driver_id: int | None = None) -> None:
+    values = [clean.get(name) for name in ("gb_licence_number", "ni_number", "ni_licence_number")]
+    if not any(values):
+        return
+    row = await conn.fetchrow(SAME_IDENTIFIER, *values)
+    if row and row["id"] != driver_id:
+        raise Conflict(CONFLICT_MESSAGES[row["field"]], row["field"], ("driver", row["id"]))
+
+
+async def possible_duplicates(conn: asyncpg.Connection, driver_id: int) -> list[PossibleDuplicate]:
+    rows = await conn.fetch(POSSIBLE_DUPLICATES, driver_id)
+    return [PossibleDuplicate(
+        driver_id=row["driver_id"],
+        reason=("Same date of birth and the same name"
+                if row["same_name"] else "Same date of birth and names that sound alike"))
+        for row in rows]
+
+
+# --- amending a driver ------------------------------------------------------------------------
+
+DRIVER_FOR_UPDATE = """
+SELECT id, forenames, surname, date_of_birth, sex, gb_licence_number, ni_licence_number,
+       ni_number, eu_licence_number, eu_licence_country, address, postcode, home_authority_id
+FROM driver WHERE id = $1 FOR UPDATE
+"""
+
+KEEP_OLD_NAME = """
+INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+SELECT driver_id, 'former', forenames, surname, date_of_birth, $2
+FROM driver_name WHERE driver_id = $1 AND kind = 'current'
+ON CONFLICT (driver_id, kind, forenames, surname) DO NOTHING
+"""
+
+RENAME_CURRENT = """
+UPDATE driver_name SET forenames = $2, surname = $3, date_of_birth = $4
+WHERE driver_id = $1 AND kind = 'current'
+"""
+
+UPDATABLE = ("forenames", "surname", "date_of_birth", "sex", "gb_licence_number",
+             "ni_licence_number", "ni_number", "eu_licence_number", "eu_licence_country",
+             "address", "postcode", "home_authority_id")
+
+
+async def amend_driver(conn: asyncpg.Connection, actor: Actor, driver_id: int,
+                       changes: DriverChanges) -> DriverAmended:
+    """Change a driver's details. A changed name keeps the old one as a former name, so a
+    search under either still finds the driver. A new home authority raises driver_moved."""
+    raw = {name: value for name, value in msgspec.structs.asdict(changes).items()
+           if value is not UNSET}
+    current = await conn.fetchrow(DRIVER_FOR_UPDATE, driver_id)
+    if current is None:
+        raise NotFound("driver")
+    if ("eu_licence_number" in raw) != ("eu_licence_country" in raw):
+        # one half of the pair given: check it against the other half as recorded
+        for name in ("eu_licence_number", "eu_licence_country"):
+            raw.setdefault(name, current[name])
+    fields = Fields()
+    clean = await _read(conn, fields, raw)
+    fields.check()
+    changed = {name: value for name, value in clean.items() if value != current[name]}
+    await _refuse_known_identifiers(conn, changed, driver_id)
+    if changed:
+        assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(changed, start=2))
+        await conn.execute(f"UPDATE driver SET {assignments}, updated_at = now() WHERE id = $1",
+                           driver_id, *changed.values())
+        after = {**dict(current), **changed}
+        if {"forenames", "surname"} & changed.keys():
+            await conn.execute(KEEP_OLD_NAME, driver_id, actor.authority_id)
+        if {"forenames", "surname", "date_of_birth"} & changed.keys():
+            await conn.execute(RENAME_CURRENT, driver_id, after["forenames"], after["surname"],
+                               after["date_of_birth"])
+        await audit_change(conn, actor, f"driver:{driver_id}",
+                           "driver_moved" if "home_authority_id" in changed else "driver_amended",
+                           driver_id)
+    else:
+        after = dict(current)
+    names = ["home_authority" if name == "home_authority_id" else name for name in changed]
+    return DriverAmended(id=driver_id, changed=names, warnings=_warnings(after))
+
+
+# --- other names ------------------------------------------------------------------------------
+
+DRIVER_DOB = "SELECT date_of_birth FROM driver WHERE id = $1 FOR UPDATE"
+
+SAME_NAME = """
+SELECT 1 FROM driver_name WHERE driver_id = $1 AND kind = $2 AND forenames = $3 AND surname = $4
+"""
+
+TOUCH_DRIVER = "UPDATE driver SET updated_at = now() WHERE id = $1"
+
+
+async def add_name(conn: asyncpg.Connection, actor: Actor, driver_id: int,
+                   details: NameDetails) -> NameAdded:
+    """Record an alias or a former name (a surname before marriage, another council's spelling)."""
+    fields = Fields()
+    kind = fields.choice("kind", details.kind, "kind of name", NAME_KINDS, required=True)
+    forenames = fields.text("forenames", details.forenames, "forenames", required=True)
+    surname = fields.text("surname", details.surname, "surname", required=True)
+    born = fields.date("date_of_birth", details.date_of_birth, "date of birth",
+                       not_after=date.today())
+    driver_born = await conn.fetchval(DRIVER_DOB, driver_id)
+    if driver_born is None:
+        raise NotFound("driver")
+    fields.check()
+    if await conn.fetchval(SAME_NAME, driver_id, kind, forenames, surname):
+        raise Conflict("The driver already has this name recorded", "surname")
+    name_id = await conn.fetchval(INSERT_NAME, driver_id, kind, forenames, surname,
+                                  born or driver_born, actor.authority_id)
+    # Touching the driver raises a driver_amended event: a search index or an alert rule
+    # learns that the person's names changed.
+    await conn.execute(TOUCH_DRIVER, driver_id)
+    await audit_change(conn, actor, f"driver:{driver_id}", "driver_name_added", driver_id)
+    return NameAdded(id=name_id, driver_id=driver_id, kind=kind)

@@ -1,0 +1,187 @@
+"""Register entries (2022 Act s.2): refusals, suspensions and revocations made relying on
+relevant information, with their s.1 categories, kept up to date with later changes (appeal
+outcomes, reinstatement, a later grant).
+
+An authority records and changes only its own entries. Recording a suspension or revocation
+of one of the authority's own live licences also changes that licence, so the licence and
+the register never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import msgspec
+
+from registry import licences
+from registry.actor import Actor, audit_change
+from registry.errors import Conflict, NotFound
+from registry.fields import LICENCE_KINDS, Fields
+
+DECISIONS = ("refused", "refused_renewal", "suspended", "revoked")
+STATUSES = ("in_force", "appeal_allowed", "reinstated", "later_granted", "withdrawn")
+
+
+class EntryDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A decision to enter on the register. licence_kind defaults to the licence's kind."""
+
+    driver_id: int | None = None
+    licence_id: int | None = None
+    decision: str | None = None
+    licence_kind: str | None = None
+    decided_on: str | None = None
+    effective_on: str | None = None  # defaults to decided_on
+    categories: list[str] | None = None
+    narrative: str | None = None
+
+
+class EntryChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A later change to an entry: its new status, when, and why."""
+
+    status: str | None = None
+    changed_on: str | None = None  # defaults to today
+    reason: str | None = None
+
+
+class Entry(msgspec.Struct):
+    id: int
+    driver_id: int
+    authority: str
+    licence_id: int | None
+    decision: str
+    licence_kind: str
+    decided_on: date
+    effective_on: date
+    categories: list[str]
+    narrative: str
+    status: str
+    status_changed_on: date | None
+    first_entered_on: date
+    retention_ends_on: date
+
+
+ENTRY = """
+SELECT e.id, e.driver_id, a.code AS authority, e.licence_id, e.decision, e.licence_kind,
+       e.decided_on, e.effective_on, e.categories, e.narrative, e.status, e.status_changed_on,
+       e.first_entered_on, e.retention_ends_on
+FROM register_entry e JOIN authority a ON a.id = e.authority_id
+WHERE e.id = $1 AND e.authority_id = $2
+"""
+
+
+async def get_entry(conn: asyncpg.Connection, actor: Actor, entry_id: int) -> Entry:
+    """One of the actor's authority's entries, narrative included."""
+    row = await conn.fetchrow(ENTRY, entry_id, actor.authority_id)
+    if row is None:
+        raise NotFound("register entry")
+    return Entry(**dict(row))
+
+
+DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
+
+OWN_LICENCE = """
+SELECT id, driver_id, kind, status FROM licence WHERE id = $1 AND authority_id = $2 FOR UPDATE
+"""
+
+INSERT_ENTRY = """
+INSERT INTO register_entry (driver_id, authority_id, licence_id, decision, licence_kind,
+                            decided_on, effective_on, categories, narrative, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id
+"""
+
+# decision -> (licence statuses it changes, the licence change it makes)
+LICENCE_EFFECT = {
+    "suspended": (("current",), "suspended"),
+    "revoked": (("current", "suspended"), "revoked"),
+}
+
+
+async def record_decision(conn: asyncpg.Connection, actor: Actor, details: EntryDetails) -> Entry:
+    """Enter a decision on the register for the actor's authority."""
+    fields = Fields()
+    decision = fields.choice("decision", details.decision, "decision", DECISIONS, required=True)
+    kind = fields.choice("licence_kind", details.licence_kind, "kind of licence", LICENCE_KINDS)
+    decided_on = fields.date("decided_on", details.decided_on, "date of the decision",
+                             required=True, not_after=date.today())
+    effective_on = fields.date("effective_on", details.effective_on,
+                               "date the decision takes effect") or decided_on
+    fields.after("effective_on", effective_on, decided_on,
+                 "The decision cannot take effect before it was made")
+    categories = fields.categories("categories", details.categories)
+    narrative = fields.text("narrative", details.narrative, "narrative", max_length=10000) or ""
+    licence = await _read_driver_and_licence(conn, fields, actor, details)
+    if licence and not kind:
+        kind = licence["kind"]
+    elif not kind and not fields.has_error("licence_kind"):
+        fields.error("licence_kind", "Select the kind of licence: " + ", ".join(LICENCE_KINDS))
+    fields.check()
+    entry_id = await conn.fetchval(INSERT_ENTRY, details.driver_id, actor.authority_id,
+                                   details.licence_id, decision, kind, decided_on, effective_on,
+                                   categories, narrative, actor.user_id)
+    await audit_change(conn, actor, f"register_entry:{entry_id}", "entry_recorded", details.driver_id)
+    effect = LICENCE_EFFECT.get(decision)
+    if licence and effect and licence["status"] in effect[0]:
+        await licences.change(conn, actor, licence["id"], licences.LicenceChange(
+            action=effect[1], effective_on=effective_on))
+    return await get_entry(conn, actor, entry_id)
+
+
+async def _read_driver_and_licence(conn: asyncpg.Connection, fields: Fields, actor: Actor,
+                                   details: EntryDetails) -> asyncpg.Record | None:
+    if details.driver_id is None:
+        fields.error("driver_id", "Enter the id of the driver on the register")
+        return None
+    if not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
+        fields.error("driver_id", "There is no driver on the register with this id")
+        return None
+    if details.licence_id is None:
+        return None
+    licence = await conn.fetchrow(OWN_LICENCE, details.licence_id, actor.authority_id)
+    if licence is None or licence["driver_id"] != details.driver_id:
+        fields.error("licence_id", "There is no licence of this driver at your authority with this id")
+        return None
+    return licence
+
+
+ENTRY_FOR_UPDATE = """
+SELECT id, driver_id, decided_on, status FROM register_entry
+WHERE id = $1 AND authority_id = $2 FOR UPDATE
+"""
+
+INSERT_ENTRY_CHANGE = """
+INSERT INTO register_entry_change (entry_id, status, changed_on, reason, recorded_by)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id
+"""
+
+UPDATE_ENTRY_STATUS = """
+UPDATE register_entry
+SET status = $2, status_changed_on = CASE WHEN $2 = 'in_force' THEN NULL ELSE $3::date END
+WHERE id = $1
+"""
+
+
+async def change_entry(conn: asyncpg.Connection, actor: Actor, entry_id: int,
+                       details: EntryChange) -> Entry:
+    """Record a later change to one of the actor's entries (s.2 keeps entries up to date)."""
+    entry = await conn.fetchrow(ENTRY_FOR_UPDATE, entry_id, actor.authority_id)
+    if entry is None:
+        raise NotFound("register entry")
+    fields = Fields()
+    status = fields.choice("status", details.status, "new status", STATUSES, required=True)
+    changed_on = fields.date("changed_on", details.changed_on, "date of the change",
+                             not_after=date.today()) or date.today()
+    fields.after("changed_on", changed_on, entry["decided_on"],
+                 "The change cannot be dated before the decision")
+    reason = fields.text("reason", details.reason, "reason for the change", required=True,
+                         max_length=2000)
+    fields.check()
+    if status == entry["status"]:
+        raise Conflict(f"The entry's status is already {status}", "status",
+                       ("register_entry", entry_id))
+    await conn.execute(INSERT_ENTRY_CHANGE, entry_id, status, changed_on, reason, actor.user_id)
+    await conn.execute(UPDATE_ENTRY_STATUS, entry_id, status, changed_on)
+    await audit_change(conn, actor, f"register_entry:{entry_id}", "entry_changed", entry["driver_id"])
+    return await get_entry(conn, actor, entry_id)

@@ -1,0 +1,119 @@
+"""Reading submitted fields: every problem is collected, then raised together as Invalid.
+
+Values arrive as text (JSON bodies, CSV cells) or already typed (tests, the importer); each
+reader accepts both. Messages say what to do, never what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from registry.errors import Invalid
+from registry.identifiers import IdentifierError
+
+CATEGORIES = ("sexual_offence", "harassment", "harm", "offence_risk_of_harm", "equality_act",
+              "road_safety")
+LICENCE_KINDS = ("hackney_carriage", "private_hire", "dual")
+EARLIEST = date(1900, 1, 2)
+
+
+class Fields:
+    """Collects field errors; `check()` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.append((field, message))
+
+    def has_error(self, field: str) -> bool:
+        return any(name == field for name, _ in self.errors)
+
+    def check(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)
+
+    def text(self, field: str, value, label: str, *, required: bool = False,
+             max_length: int = 100) -> str | None:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            if required:
+                self.error(field, f"Enter the {label}")
+            return None
+        if len(text) > max_length:
+            self.error(field, f"The {label} must be {max_length} characters or fewer")
+            return None
+        return text
+
+    def date(self, field: str, value, label: str, *, required: bool = False,
+             not_after: date | None = None) -> date | None:
+        if value is None or value == "":
+            if required:
+                self.error(field, f"Enter the {label}")
+            return None
+        if isinstance(value, date):
+            day = value
+        else:
+            try:
+                day = date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.error(field, f"The {label} must be a real date, written like 2024-03-31")
+                return None
+        if day < EARLIEST:
+            self.error(field, f"The {label} must be after 1 January 1900")
+            return None
+        if not_after and day > not_after:
+            self.error(field, f"The {label} must be today or in the past")
+            return None
+        return day
+
+    def choice(self, field: str, value, label: str, choices: Iterable[str], *,
+               required: bool = False) -> str | None:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            if required:
+                self.error(field, f"Select the {label}")
+            return None
+        choices = tuple(choices)
+        if text not in choices:
+            self.error(field, f"The {label} must be one of: {', '.join(choices)}")
+            return None
+        return text
+
+    def categories(self, field: str, value) -> list[str] | None:
+        """The s.1 categories: a list, or text separated by ; or , (CSV cells)."""
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", ";").split(";")]
+        items = [str(item).strip() for item in (value or []) if str(item).strip()]
+        if not items:
+            self.error(field, "Select at least one category of relevant information (s.1): "
+                              + ", ".join(CATEGORIES))
+            return None
+        unknown = [item for item in items if item not in CATEGORIES]
+        if unknown:
+            self.error(field, "Each category must be one of: " + ", ".join(CATEGORIES))
+            return None
+        return sorted(set(items), key=CATEGORIES.index)
+
+    def identifier(self, field: str, value, normalise: Callable[[str], str]) -> str | None:
+        """Run an identifiers.normalise_* function; blank means not given."""
+        if value is None or not str(value).strip():
+            return None
+        try:
+            return normalise(str(value))
+        except IdentifierError as exc:
+            self.error(field, exc.message)
+            return None
+
+    def after(self, field: str, later: date | None, earlier: date | None, message: str) -> None:
+        if later and earlier and later < earlier:
+            self.error(field, message)
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February (as PostgreSQL does)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -1,0 +1,753 @@
+"""Bulk import: a council joining the register brings years of drivers, licences and
+register decisions as CSV files (the format is in docs/import-format.md).
+
+How it works, and why:
+1. Every row is read and validated in Python, with the same rules and messages as the API;
+   a rejected row is reported by file, line, field and reason, never by its values.
+2. The valid rows are COPied into temporary staging tables, and everything else happens in
+   set-based SQL: matching each driver against the register (GB licence number, National
+   Insurance number, Northern Ireland licence number, then exact name keys and date of
+   birth), so a driver already known through another authority is linked, not duplicated;
+   checking licence numbers and live licences against the register; then inserting.
+   100,000 rows take seconds, not the hours one INSERT per row would.
+3. By default the import is all-or-nothing: if any row of any file is rejected, nothing is
+   written. With partial=True the valid rows are imported and the rejected ones reported
+   (with rows that depend on a rejected row, such as a licence of a rejected driver).
+
+The caller owns the transaction (the CLI's, or the API's with its idempotency key) and
+names the actor with licensing.db.set_actor first. Events raised by the import carry
+detail.source = 'import' (migration 0003), so alert rules can tell history from news.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+import asyncpg
+import msgspec
+
+from registry import audit_log, identifiers
+from registry.actor import Actor
+from registry.entries import DECISIONS, STATUSES as ENTRY_STATUSES
+from registry.fields import LICENCE_KINDS, Fields, add_years
+from registry.licences import MAX_TERM_YEARS
+
+LICENCE_STATUSES = ("current", "suspended", "revoked", "surrendered", "expired")
+LIVE = ("current", "suspended")
+
+DRIVER_COLUMNS = ("driver_ref", "forenames", "surname", "date_of_birth", "sex",
+                  "gb_licence_number", "ni_licence_number", "ni_number", "eu_licence_number",
+                  "eu_licence_country", "address", "postcode", "home_authority")
+DRIVER_REQUIRED = ("driver_ref", "forenames", "surname", "date_of_birth")
+LICENCE_COLUMNS = ("driver_ref", "licence_number", "kind", "status", "granted_on", "starts_on",
+                   "expires_on", "status_changed_on")
+LICENCE_REQUIRED = ("driver_ref", "licence_number", "kind", "granted_on", "expires_on")
+DECISION_COLUMNS = ("driver_ref", "licence_number", "decision", "licence_kind", "decided_on",
+                    "effective_on", "categories", "narrative", "status", "status_changed_on",
+                    "first_entered_on")
+DECISION_REQUIRED = ("driver_ref", "decision", "decided_on", "categories")
+
+
+class RowProblem(msgspec.Struct):
+    file: str
+    line: int
+    field: str
+    message: str
+
+
+class FileCounts(msgspec.Struct):
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+
+class ImportReport(msgspec.Struct):
+    authority: str
+    mode: str  # all_or_nothing | partial
+    imported: bool
+    drivers: FileCounts
+    licences: FileCounts
+    decisions: FileCounts
+    drivers_created: int = 0
+    drivers_linked: int = 0
+    names_added: int = 0
+    licences_created: int = 0
+    decisions_created: int = 0
+    rejected: list[RowProblem] = []
+    warnings: list[RowProblem] = []
+
+
+class Source(msgspec.Struct):
+    """One CSV file: its name for the report, and its text (an open file, or lines)."""
+
+    name: str
+    lines: Iterable[str]
+
+
+# --- reading the files ------------------------------------------------------------------------
+
+class _File:
+    """Rows of one CSV file, with the line each row starts on, and its problems."""
+
+    def __init__(self, kind: str, source: Source | None, columns: tuple[str, ...],
+                 required: tuple[str, ...]) -> None:
+        self.kind = kind
+        self.name = source.name if source else f"{kind}.csv"
+        self.source = source
+        self.columns = columns
+        self.required = required
+        self.counts = FileCounts()
+        self.rejected: list[RowProblem] = []
+        self.warnings: list[RowProblem] = []
+        self.rejected_lines: set[int] = set()
+        self.header_broken = False
+
+    def reject(self, line: int, field: str, message: str) -> None:
+        self.rejected.append(RowProblem(self.name, line, field, message))
+        self.rejected_lines.add(line)
+
+    def rows(self) -> Iterator[tuple[int, dict]]:
+        if self.source is None:
+            return
+        reader = csv.reader(iter(self.source.lines))
+        try:
+            header = [name.strip().lower() for name in next(reader)]
+        except StopIteration:
+            self.reject(1, "file", "The file is empty: the first line must name the columns")
+            return
+        if not self._header_ok(header):
+            return
+        start = reader.line_num + 1
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            if not any(value.strip() for value in values):
+                continue  # blank lines, often at the end of a spreadsheet export
+            self.counts.rows += 1
+            if len(values) > len(header):
+                self.reject(line, "file", f"The row has {len(values)} values but the header "
+                                          f"names {len(header)} columns")
+                continue
+            # some tools leave out empty trailing cells
+            values += [""] * (len(header) - len(values))
+            yield line, dict(zip(header, values))
+
+    def _header_ok(self, header: list[str]) -> bool:
+        ok = True
+        for name in self.required:
+            if name not in header:
+                self.reject(1, name, "The file has no column with this name; it is required")
+                ok = False
+        for name in header:
+            if name not in self.columns:
+                self.reject(1, name or "file", "This column is not part of the import format")
+                ok = False
+        if len(set(header)) != len(header):
+            self.reject(1, "file", "A column name appears twice")
+            ok = False
+        self.header_broken = not ok
+        return ok
+
+
+def _problems(file: _File, line: int, fields: Fields) -> bool:
+    for field, message in fields.errors:
+        file.reject(line, field, message)
+    return bool(fields.errors)
+
+
+def _first_seen(seen: dict, key, line: int) -> int | None:
+    if key is None:
+        return None
+    earlier = seen.get(key)
+    if earlier is None:
+        seen[key] = line
+    return earlier
+
+
+def _read_drivers(file: _File, authorities: dict[str, int], today: date,
+                  refs: dict[str, int | None]) -> list[tuple]:
+    records = []
+    seen: dict[str, dict] = {"driver_ref": {}, "gb_licence_number": {}, "ni_number": {},
+                             "ni_licence_number": {}}
+    for line, row in file.rows():
+        f = Fields()
+        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
+                     max_length=60)
+        forenames = f.text("forenames", row.get("forenames"), "driver's forenames", required=True)
+        surname = f.text("surname", row.get("surname"), "driver's surname", required=True)
+        born = f.date("date_of_birth", row.get("date_of_birth"), "driver's date of birth",
+                      required=True, not_after=today)
+        sex = f.choice("sex", (row.get("sex") or "").strip().upper(), "sex", ("F", "M"))
+        gb = f.identifier("gb_licence_number", row.get("gb_licence_number"),
+                          identifiers.normalise_gb_licence)
+        ni_licence = f.identifier("ni_licence_number", row.get("ni_licence_number"),
+                                  identifiers.normalise_ni_licence)
+        ni_number = f.identifier("ni_number", row.get("ni_number"), identifiers.normalise_ni_number)
+        eu_number, eu_country = _eu_licence(f, row)
+        address = f.text("address", row.get("address"), "home address", max_length=300) or ""
+        postcode = f.identifier("postcode", row.get("postcode"), identifiers.normalise_postcode)
+        home = None
+        if (row.get("home_authority") or "").strip():
+            home = authorities.get(row["home_authority"].strip().upper())
+            if home is None:
+                f.error("home_authority", "There is no authority with this code")
+        for field, value in (("driver_ref", ref), ("gb_licence_number", gb),
+                             ("ni_number", ni_number), ("ni_licence_number", ni_licence)):
+            earlier = _first_seen(seen[field], value, line)
+            if earlier:
+                f.error(field, f"Line {earlier} has the same {field.replace('_', ' ')}: "
+                               "give each driver one row")
+        if _problems(file, line, f):
+            if ref:
+                refs.setdefault(ref, line)
+            continue
+        refs[ref] = None
+        if gb:
+            for message in identifiers.gb_licence_warnings(
+                    gb, surname=surname, date_of_birth=born, sex=sex, forenames=forenames):
+                file.warnings.append(RowProblem(file.name, line, "gb_licence_number", message))
+        records.append((line, ref, forenames, surname, born, sex, gb, ni_licence, ni_number,
+                        eu_number, eu_country, address, postcode, home))
+    return records
+
+
+def _eu_licence(f: Fields, row: dict) -> tuple[str | None, str | None]:
+    number = (row.get("eu_licence_number") or "").strip()
+    country = (row.get("eu_licence_country") or "").strip().upper()
+    if not number and not country:
+        return None, None
+    try:
+        normalised = identifiers.normalise_eu_licence(number, country)
+    except identifiers.IdentifierError as exc:
+        f.error(exc.field, exc.message)
+        return None, None
+    return normalised, "GR" if country == "EL" else country
+
+
+def _reject_orphan(file: _File, f: Fields, ref: str | None, drivers: dict[str, int | None]) -> None:
+    """A row must name a driver_ref from the drivers file whose row was accepted."""
+    if not ref:
+        return
+    if ref not in drivers:
+        f.error("driver_ref", "No row of the drivers file has this driver reference")
+    elif drivers[ref] is not None:
+        f.error("driver_ref", f"The driver's row (line {drivers[ref]} of the drivers file) "
+                              "was rejected")
+
+
+def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> list[tuple]:
+    records = []
+    numbers: dict[str, int] = {}
+    live: dict[tuple, int] = {}
+    for line, row in file.rows():
+        f = Fields()
+        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
+                     max_length=60)
+        _reject_orphan(file, f, ref, drivers)
+        number = f.text("licence_number", row.get("licence_number"), "licence number",
+                        required=True, max_length=40)
+        kind = f.choice("kind", row.get("kind"), "kind of licence", LICENCE_KINDS, required=True)
+        status = f.choice("status", row.get("status") or "current", "licence status",
+                          LICENCE_STATUSES)
+        granted_on = f.date("granted_on", row.get("granted_on"), "date granted", required=True,
+                            not_after=today)
+        starts_on = f.date("starts_on", row.get("starts_on"), "date the licence starts") or granted_on
+        expires_on = f.date("expires_on", row.get("expires_on"), "date the licence expires",
+                            required=True)
+        changed_on = f.date("status_changed_on", row.get("status_changed_on"),
+                            "date of the status change", not_after=today)
+        _check_licence_dates(f, status, granted_on, starts_on, expires_on, changed_on, today)
+        if status in ("suspended", "revoked", "surrendered") and not changed_on \
+                and not f.has_error("status_changed_on"):
+            f.error("status_changed_on", f"Enter the date the licence was {status}")
+        if status == "expired" and not changed_on:
+            changed_on = expires_on
+        earlier = _first_seen(numbers, number, line)
+        if earlier:
+            f.error("licence_number", f"Line {earlier} has the same licence number")
+        if status in LIVE and ref and kind:
+            earlier = _first_seen(live, (ref, kind), line)
+            if earlier:
+                f.error("status", f"Line {earlier} is also a live licence of this kind for this "
+                                  "driver: a driver holds one live licence of a kind")
+        if _problems(file, line, f):
+            continue
+        records.append((line, ref, number, kind, status, granted_on, starts_on, expires_on,
+                        changed_on))
+    return records
+
+
+def _check_licence_dates(f: Fields, status, granted_on, starts_on, expires_on, changed_on,
+                         today: date) -> None:
+    if granted_on and starts_on and (granted_on - starts_on).days > 31:
+        f.error("starts_on", "A licence cannot start more than 31 days before it was granted")
+    if starts_on and expires_on:
+        if expires_on <= starts_on:
+            f.error("expires_on", "The licence must expire after it starts")
+        elif expires_on > add_years(starts_on, MAX_TERM_YEARS):
+            f.error("expires_on", "A driver licence lasts at most 3 years from the day it starts")
+        elif status == "current" and expires_on < today:
+            f.error("status", "The licence expired before today, so it cannot be current: "
+                              "give its status as expired")
+    if changed_on and granted_on and changed_on < granted_on:
+        f.error("status_changed_on", "The status cannot change before the licence was granted")
+
+
+def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) -> list[tuple]:
+    records = []
+    for line, row in file.rows():
+        f = Fields()
+        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
+                     max_length=60)
+        _reject_orphan(file, f, ref, drivers)
+        number = f.text("licence_number", row.get("licence_number"), "licence number",
+                        max_length=40)
+        decision = f.choice("decision", row.get("decision"), "decision", DECISIONS, required=True)
+        kind = f.choice("licence_kind", row.get("licence_kind"), "kind of licence", LICENCE_KINDS)
+        if not kind and not number and not f.has_error("licence_kind"):
+            f.error("licence_kind", "Give the kind of licence, or the licence number")
+        decided_on = f.date("decided_on", row.get("decided_on"), "date of the decision",
+                            required=True, not_after=today)
+        effective_on = f.date("effective_on", row.get("effective_on"),
+                              "date the decision took effect") or decided_on
+        f.after("effective_on", effective_on, decided_on,
+                "The decision cannot take effect before it was made")
+        categories = f.categories("categories", row.get("categories"))
+        narrative = f.text("narrative", row.get("narrative"), "narrative", max_length=10000) or ""
+        status = f.choice("status", row.get("status") or "in_force", "entry status", ENTRY_STATUSES)
+        changed_on = f.date("status_changed_on", row.get("status_changed_on"),
+                            "date of the status change", not_after=today)
+        if status and status != "in_force" and not changed_on and not f.has_error("status_changed_on"):
+            f.error("status_changed_on", "Enter the date the entry's status changed")
+        if status == "in_force" and changed_on:
+            f.error("status_changed_on", "An entry in force has no status change date")
+        f.after("status_changed_on", changed_on, decided_on,
+                "The status cannot change before the decision")
+        entered_on = f.date("first_entered_on", row.get("first_entered_on"),
+                            "date first entered on a register", not_after=today) or today
+        if _problems(file, line, f):
+            continue
+        records.append((line, ref, number, decision, kind, decided_on, effective_on, categories,
+                        narrative, status, changed_on if status != "in_force" else None, entered_on))
+    return records
+
+
+# --- staging ----------------------------------------------------------------------------------
+
+STAGING = """
+CREATE TEMP TABLE import_driver (
+    line integer PRIMARY KEY, ref text NOT NULL UNIQUE, forenames text NOT NULL,
+    surname text NOT NULL, date_of_birth date NOT NULL, sex text, gb_licence_number text,
+    ni_licence_number text, ni_number text, eu_licence_number text, eu_licence_country text,
+    address text NOT NULL, postcode text, home_authority_id integer,
+    driver_id bigint, is_new boolean NOT NULL DEFAULT false, matched_by text,
+    reject_field text, reject_message text
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_licence (
+    line integer PRIMARY KEY, ref text NOT NULL, licence_number text NOT NULL, kind text NOT NULL,
+    status text NOT NULL, granted_on date NOT NULL, starts_on date NOT NULL,
+    expires_on date NOT NULL, status_changed_on date,
+    driver_id bigint, licence_id bigint, reject_field text, reject_message text
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_decision (
+    line integer PRIMARY KEY, ref text NOT NULL, licence_number text, decision text NOT NULL,
+    licence_kind text, decided_on date NOT NULL, effective_on date NOT NULL,
+    categories text[] NOT NULL, narrative text NOT NULL, status text NOT NULL,
+    status_changed_on date, first_entered_on date NOT NULL,
+    driver_id bigint, licence_line integer, licence_id bigint, entry_id bigint,
+    reject_field text, reject_message text
+) ON COMMIT DROP;
+"""
+
+STAGED_DRIVER = ("line", "ref", "forenames", "surname", "date_of_birth", "sex",
+                 "gb_licence_number", "ni_licence_number", "ni_number", "eu_licence_number",
+                 "eu_licence_country", "address", "postcode", "home_authority_id")
+STAGED_LICENCE = ("line", "ref", "licence_number", "kind", "status", "granted_on", "starts_on",
+                  "expires_on", "status_changed_on")
+STAGED_DECISION = ("line", "ref", "licence_number", "decision", "licence_kind", "decided_on",
+                   "effective_on", "categories", "narrative", "status", "status_changed_on",
+                   "first_entered_on")
+
+AUTHORITY_CODES = """
+SELECT code, id FROM authority
+UNION ALL
+SELECT code, authority_id FROM authority_former_code
+"""
+
+# --- matching and checking against the register (set-based) ---------------------------------
+
+MATCH_BY_IDENTIFIER = """
+WITH hits AS (
+    SELECT s.line, d.id FROM import_driver s JOIN driver d ON d.gb_licence_number = s.gb_licence_number
+    UNION
+    SELECT s.line, d.id FROM import_driver s JOIN driver d ON d.ni_number = s.ni_number
+    UNION
+    SELECT s.line, d.id FROM import_driver s JOIN driver d ON d.ni_licence_number = s.ni_licence_number
+), per_line AS (
+    SELECT line, min(id) AS id, count(*) AS drivers FROM hits GROUP BY line
+)
+UPDATE import_driver s
+SET driver_id = CASE WHEN p.drivers = 1 THEN p.id END,
+    matched_by = CASE WHEN p.drivers = 1 THEN 'identifier' END,
+    reject_field = CASE WHEN p.drivers > 1 THEN 'gb_licence_number' END,
+    reject_message = CASE WHEN p.drivers > 1 THEN
+        'The driving licence and National Insurance numbers belong to different drivers on the register' END
+FROM per_line p
+WHERE p.line = s.line
+"""
+
+# Exact name keys and date of birth, where no identifier says it is someone else.
+MATCH_BY_NAME = """
+WITH candidates AS (
+    SELECT s.line, n.driver_id
+    FROM import_driver s
+    JOIN driver_name n ON n.date_of_birth = s.date_of_birth
+                      AND n.surname_key = name_key(s.surname)
+                      AND n.forename_key = coalesce((forename_tokens(s.forenames))[1], '')
+    JOIN driver d ON d.id = n.driver_id
+    WHERE s.driver_id IS NULL AND s.reject_message IS NULL
+      AND (s.gb_licence_number IS NULL OR d.gb_licence_number IS NULL)
+      AND (s.ni_number IS NULL OR d.ni_number IS NULL)
+      AND (s.ni_licence_number IS NULL OR d.ni_licence_number IS NULL)
+), per_line AS (
+    SELECT line, min(driver_id) AS id, count(DISTINCT driver_id) AS drivers
+    FROM candidates GROUP BY line
+)
+UPDATE import_driver s
+SET driver_id = CASE WHEN p.drivers = 1 THEN p.id END,
+    matched_by = CASE WHEN p.drivers = 1 THEN 'name_and_date_of_birth' ELSE 'ambiguous' END
+FROM per_line p
+WHERE p.line = s.line
+"""
+
+TWO_ROWS_ONE_DRIVER = """
+UPDATE import_driver s
+SET reject_field = 'driver_ref',
+    reject_message = 'Line ' || x.first || ' matches the same driver on the register: give each driver one row'
+FROM (SELECT line, min(line) OVER (PARTITION BY driver_id) AS first
+      FROM import_driver WHERE driver_id IS NOT NULL AND reject_message IS NULL) x
+WHERE x.line = s.line AND x.line <> x.first
+"""
+
+LICENCE_DRIVERS = """
+UPDATE import_licence l
+SET driver_id = d.driver_id,
+    reject_field = CASE WHEN d.reject_message IS NOT NULL THEN 'driver_ref' END,
+    reject_message = CASE WHEN d.reject_message IS NOT NULL THEN
+        'The driver''s row (line ' || d.line || ' of the drivers file) was rejected' END
+FROM import_driver d
+WHERE d.ref = l.ref
+"""
+
+LICENCE_NUMBER_TAKEN = """
+UPDATE import_licence l
+SET reject_field = 'licence_number',
+    reject_message = 'Your authority already has a licence with this number on the register'
+FROM licence x
+WHERE x.authority_id = $1 AND x.licence_number = l.licence_number AND l.reject_message IS NULL
+"""
+
+LIVE_LICENCE_HELD = """
+UPDATE import_licence l
+SET reject_field = 'status',
+    reject_message = 'The driver already holds a live licence of this kind from your authority on the register'
+FROM licence x
+WHERE x.authority_id = $1 AND x.driver_id = l.driver_id AND x.kind = l.kind
+  AND x.status IN ('current', 'suspended') AND l.status IN ('current', 'suspended')
+  AND l.reject_message IS NULL
+"""
+
+DECISION_DRIVERS = """
+UPDATE import_decision e
+SET driver_id = d.driver_id,
+    reject_field = CASE WHEN d.reject_message IS NOT NULL THEN 'driver_ref' END,
+    reject_message = CASE WHEN d.reject_message IS NOT NULL THEN
+        'The driver''s row (line ' || d.line || ' of the drivers file) was rejected' END
+FROM import_driver d
+WHERE d.ref = e.ref
+"""
+
+# A decision's licence: one in the licences file for the same driver, else one of the
+# authority's licences on the register held by the same driver.
+DECISION_FILE_LICENCES = """
+UPDATE import_decision e
+SET licence_line = l.line,
+    licence_kind = coalesce(e.licence_kind, l.kind),
+    reject_field = CASE WHEN l.reject_message IS NOT NULL THEN 'licence_number' END,
+    reject_message = CASE WHEN l.reject_message IS NOT NULL THEN
+        'The licence''s row (line ' || l.line || ' of the licences file) was rejected' END
+FROM import_licence l
+WHERE l.licence_number = e.licence_number AND l.ref = e.ref AND e.reject_message IS NULL
+"""
+
+DECISION_REGISTER_LICENCES = """
+UPDATE import_decision e
+SET licence_id = x.id, licence_kind = coalesce(e.licence_kind, x.kind)
+FROM licence x
+WHERE e.licence_number IS NOT NULL AND e.licence_line IS NULL AND e.reject_message IS NULL
+  AND x.authority_id = $1 AND x.licence_number = e.licence_number AND x.driver_id = e.driver_id
+"""
+
+DECISION_LICENCE_UNKNOWN = """
+UPDATE import_decision
+SET reject_field = 'licence_number',
+    reject_message = 'No licence with this number for this driver, in the licences file or '
+                     'at your authority on the register'
+WHERE licence_number IS NOT NULL AND licence_line IS NULL AND licence_id IS NULL
+  AND reject_message IS NULL
+"""
+
+REJECTED = """
+SELECT 'drivers' AS kind, line, reject_field, reject_message FROM import_driver WHERE reject_message IS NOT NULL
+UNION ALL
+SELECT 'licences', line, reject_field, reject_message FROM import_licence WHERE reject_message IS NOT NULL
+UNION ALL
+SELECT 'decisions', line, reject_field, reject_message FROM import_decision WHERE reject_message IS NOT NULL
+ORDER BY 1, 2
+"""
+
+AMBIGUOUS = "SELECT line FROM import_driver WHERE matched_by = 'ambiguous' AND reject_message IS NULL ORDER BY line"
+
+# --- writing ----------------------------------------------------------------------------------
+
+MARK_IMPORT = "SELECT set_config('crosscheck.source', 'import', true)"
+
+NEW_DRIVER_IDS = """
+UPDATE import_driver
+SET driver_id = nextval(pg_get_serial_sequence('driver', 'id')), is_new = true
+WHERE driver_id IS NULL AND reject_message IS NULL
+"""
+
+# Licences and decisions of new drivers learn their driver's id once it is allocated.
+NEW_DRIVERS_TO_ROWS = """
+UPDATE import_licence l SET driver_id = d.driver_id
+FROM import_driver d WHERE d.ref = l.ref AND d.is_new;
+UPDATE import_decision e SET driver_id = d.driver_id
+FROM import_driver d WHERE d.ref = e.ref AND d.is_new;
+"""
+
+INSERT_DRIVERS = """
+INSERT INTO driver (id, forenames, surname, date_of_birth, sex, gb_licence_number,
+                    ni_licence_number, ni_number, eu_licence_number, eu_licence_country, address,
+                    postcode, home_authority_id, recorded_by_authority_id)
+OVERRIDING SYSTEM VALUE
+SELECT driver_id, forenames, surname, date_of_birth, sex, gb_licence_number, ni_licence_number,
+       ni_number, eu_licence_number, eu_licence_country, address, postcode, home_authority_id, $1
+FROM import_driver WHERE is_new ORDER BY line
+"""
+
+INSERT_CURRENT_NAMES = """
+INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+SELECT driver_id, 'current', forenames, surname, date_of_birth, $1
+FROM import_driver WHERE is_new ORDER BY line
+"""
+
+# A linked driver gets what the register lacked (an identifier, a postcode), never a change
+# to what another authority recorded.
+FILL_BLANKS = """
+UPDATE driver d
+SET gb_licence_number = coalesce(d.gb_licence_number, s.gb_licence_number),
+    ni_licence_number = coalesce(d.ni_licence_number, s.ni_licence_number),
+    ni_number = coalesce(d.ni_number, s.ni_number),
+    eu_licence_number = coalesce(d.eu_licence_number, s.eu_licence_number),
+    eu_licence_country = CASE WHEN d.eu_licence_number IS NULL THEN s.eu_licence_country
+                              ELSE d.eu_licence_country END,
+    sex = coalesce(d.sex, s.sex),
+    address = CASE WHEN d.address = '' THEN s.address ELSE d.address END,
+    postcode = coalesce(d.postcode, s.postcode),
+    home_authority_id = coalesce(d.home_authority_id, s.home_authority_id),
+    updated_at = now()
+FROM import_driver s
+WHERE s.driver_id = d.id AND NOT s.is_new AND s.reject_message IS NULL
+  AND ((d.gb_licence_number IS NULL AND s.gb_licence_number IS NOT NULL)
+    OR (d.ni_licence_number IS NULL AND s.ni_licence_number IS NOT NULL)
+    OR (d.ni_number IS NULL AND s.ni_number IS NOT NULL)
+    OR (d.eu_licence_number IS NULL AND s.eu_licence_number IS NOT NULL)
+    OR (d.sex IS NULL AND s.sex IS NOT NULL)
+    OR (d.address = '' AND s.address <> '')
+    OR (d.postcode IS NULL AND s.postcode IS NOT NULL)
+    OR (d.home_authority_id IS NULL AND s.home_authority_id IS NOT NULL))
+"""
+
+# This authority's spelling of a linked driver's name, when the register knows them by another.
+INSERT_ALIASES = """
+INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+SELECT s.driver_id, 'alias', s.forenames, s.surname, s.date_of_birth, $1
+FROM import_driver s
+WHERE NOT s.is_new AND s.reject_message IS NULL
+  AND NOT EXISTS (
+      SELECT FROM driver_name n
+      WHERE n.driver_id = s.driver_id
+        AND n.surname_key = name_key(s.surname)
+        AND trim(n.forename_key || ' ' || n.middle_keys) = array_to_string(forename_tokens(s.forenames), ' ')
+        AND n.date_of_birth = s.date_of_birth)
+ON CONFLICT (driver_id, kind, forenames, surname) DO NOTHING
+"""
+
+NEW_LICENCE_IDS = """
+UPDATE import_licence SET licence_id = nextval(pg_get_serial_sequence('licence', 'id'))
+WHERE reject_message IS NULL
+"""
+
+INSERT_LICENCES = """
+INSERT INTO licence (id, driver_id, authority_id, licence_number, kind, status, granted_on,
+                     starts_on, expires_on)
+OVERRIDING SYSTEM VALUE
+SELECT licence_id, driver_id, $1, licence_number, kind, status, granted_on, starts_on, expires_on
+FROM import_licence WHERE licence_id IS NOT NULL ORDER BY line
+"""
+
+# The licence's history: its grant, then how it ended or was suspended, if it did.
+INSERT_LICENCE_CHANGES = """
+INSERT INTO licence_change (licence_id, action, effective_on, recorded_by)
+SELECT licence_id, action, effective_on, $1
+FROM (
+    SELECT line, 1 AS step, licence_id, 'granted' AS action, granted_on AS effective_on
+    FROM import_licence WHERE licence_id IS NOT NULL
+    UNION ALL
+    SELECT line, 2, licence_id, status, status_changed_on
+    FROM import_licence WHERE licence_id IS NOT NULL AND status <> 'current'
+) history
+ORDER BY line, step
+"""
+
+RESOLVE_DECISION_LICENCES = """
+UPDATE import_decision e SET licence_id = l.licence_id
+FROM import_licence l
+WHERE l.line = e.licence_line AND e.reject_message IS NULL
+"""
+
+NEW_ENTRY_IDS = """
+UPDATE import_decision SET entry_id = nextval(pg_get_serial_sequence('register_entry', 'id'))
+WHERE reject_message IS NULL
+"""
+
+INSERT_ENTRIES = """
+INSERT INTO register_entry (id, driver_id, authority_id, licence_id, decision, licence_kind,
+                            decided_on, effective_on, categories, narrative, status,
+                            status_changed_on, first_entered_on, recorded_by)
+OVERRIDING SYSTEM VALUE
+SELECT entry_id, driver_id, $1, licence_id, decision, licence_kind, decided_on, effective_on,
+       categories, narrative, status, status_changed_on, first_entered_on, $2
+FROM import_decision WHERE entry_id IS NOT NULL ORDER BY line
+"""
+
+INSERT_ENTRY_CHANGES = """
+INSERT INTO register_entry_change (entry_id, status, changed_on, reason, recorded_by)
+SELECT entry_id, status, status_changed_on, 'Recorded before the authority joined the register', $1
+FROM import_decision WHERE entry_id IS NOT NULL AND status <> 'in_force' ORDER BY line
+"""
+
+COUNTS = """
+SELECT (SELECT count(*) FROM import_driver WHERE is_new) AS drivers_created,
+       (SELECT count(*) FROM import_driver WHERE NOT is_new AND driver_id IS NOT NULL
+                                             AND reject_message IS NULL) AS drivers_linked,
+       (SELECT count(*) FROM import_licence WHERE licence_id IS NOT NULL) AS licences_created,
+       (SELECT count(*) FROM import_decision WHERE entry_id IS NOT NULL) AS decisions_created
+"""
+
+
+
+# --- the whole import -------------------------------------------------------------------------
+
+async def import_records(conn: asyncpg.Connection, actor: Actor, *, drivers: Source,
+                         licences: Source | None = None, decisions: Source | None = None,
+                         partial: bool = False, authority_code: str = "",
+                         today: date | None = None) -> ImportReport:
+    """Validate, match and (unless rejected) load one authority's files. Runs inside the
+    caller's transaction; writes nothing to the register when the report says not imported."""
+    today = today or date.today()
+    authorities = {code: id_ for code, id_ in await conn.fetch(AUTHORITY_CODES)}
+    files = {"drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED),
+             "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED),
+             "decisions": _File("decisions", decisions, DECISION_COLUMNS, DECISION_REQUIRED)}
+    report = ImportReport(authority=authority_code, mode="partial" if partial else "all_or_nothing",
+                          imported=False, drivers=files["drivers"].counts,
+                          licences=files["licences"].counts, decisions=files["decisions"].counts)
+
+    refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
+    driver_rows = _read_drivers(files["drivers"], authorities, today, refs)
+    if files["drivers"].header_broken:
+        return _finish(report, files)  # nothing to link the other files to
+    licence_rows = _read_licences(files["licences"], refs, today)
+    decision_rows = _read_decisions(files["decisions"], refs, today)
+    if any(f.header_broken for f in files.values()):
+        return _finish(report, files)
+
+    await conn.execute(STAGING)
+    await conn.copy_records_to_table("import_driver", records=driver_rows, columns=STAGED_DRIVER)
+    await conn.copy_records_to_table("import_licence", records=licence_rows, columns=STAGED_LICENCE)
+    await conn.copy_records_to_table("import_decision", records=decision_rows, columns=STAGED_DECISION)
+    await _check_against_register(conn, actor)
+    for kind, line, field, message in await conn.fetch(REJECTED):
+        files[kind].reject(line, field, message)
+    for (line,) in await conn.fetch(AMBIGUOUS):
+        files["drivers"].warnings.append(RowProblem(
+            files["drivers"].name, line, "surname",
+            "More than one driver on the register has this name and date of birth: recorded "
+            "as a new driver; check whether it is one of them"))
+    if any(f.rejected for f in files.values()) and not partial:
+        return _finish(report, files)
+
+    names_added = await _write(conn, actor)
+    counts = await conn.fetchrow(COUNTS)
+    report.drivers_created = counts["drivers_created"]
+    report.drivers_linked = counts["drivers_linked"]
+    report.licences_created = counts["licences_created"]
+    report.decisions_created = counts["decisions_created"]
+    report.names_added = names_added
+    report.imported = True
+    _finish(report, files)
+    await audit_log.record(conn, action="import", user_id=actor.user_id,
+                           authority_id=actor.authority_id, subject="import", detail={
+                               "mode": report.mode, "drivers_created": report.drivers_created,
+                               "drivers_linked": report.drivers_linked,
+                               "licences_created": report.licences_created,
+                               "decisions_created": report.decisions_created,
+                               "rows_rejected": len(report.rejected)})
+    return report
+
+
+async def _check_against_register(conn: asyncpg.Connection, actor: Actor) -> None:
+    await conn.execute("ANALYZE import_driver; ANALYZE import_licence; ANALYZE import_decision")
+    await conn.execute(MATCH_BY_IDENTIFIER)
+    await conn.execute(MATCH_BY_NAME)
+    await conn.execute(TWO_ROWS_ONE_DRIVER)
+    await conn.execute(LICENCE_DRIVERS)
+    await conn.execute(LICENCE_NUMBER_TAKEN, actor.authority_id)
+    await conn.execute(LIVE_LICENCE_HELD, actor.authority_id)
+    await conn.execute(DECISION_DRIVERS)
+    await conn.execute(DECISION_FILE_LICENCES)
+    await conn.execute(DECISION_REGISTER_LICENCES, actor.authority_id)
+    await conn.execute(DECISION_LICENCE_UNKNOWN)
+
+
+async def _write(conn: asyncpg.Connection, actor: Actor) -> int:
+    await conn.execute(MARK_IMPORT)
+    await conn.execute(NEW_DRIVER_IDS)
+    await conn.execute(NEW_DRIVERS_TO_ROWS)
+    await conn.execute(INSERT_DRIVERS, actor.authority_id)
+    await conn.execute(INSERT_CURRENT_NAMES, actor.authority_id)
+    await conn.execute(FILL_BLANKS)
+    aliases = await conn.execute(INSERT_ALIASES, actor.authority_id)
+    await conn.execute(NEW_LICENCE_IDS)
+    await conn.execute(INSERT_LICENCES, actor.authority_id)
+    await conn.execute(INSERT_LICENCE_CHANGES, actor.user_id)
+    await conn.execute(RESOLVE_DECISION_LICENCES)
+    await conn.execute(NEW_ENTRY_IDS)
+    await conn.execute(INSERT_ENTRIES, actor.authority_id, actor.user_id)
+    await conn.execute(INSERT_ENTRY_CHANGES, actor.user_id)
+    await conn.execute("SELECT set_config('crosscheck.source', '', true)")
+    return int(aliases.split()[-1])
+
+
+def _finish(report: ImportReport, files: dict[str, _File]) -> ImportReport:
+    for file in files.values():
+        file.counts.rejected = len(file.rejected_lines - {1})
+        if file.header_broken:
+            file.counts.rejected = file.counts.rows
+        file.counts.accepted = 0 if not report.imported else file.counts.rows - file.counts.rejected
+        report.rejected.extend(sorted(file.rejected, key=lambda p: (p.line, p.field)))
+        report.warnings.extend(file.warnings)
+    return report

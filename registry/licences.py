@@ -1,0 +1,240 @@
+"""Licences: granted, renewed, suspended, reinstated, revoked, surrendered and expired.
+
+An authority changes only its own licences; another authority's licence is NotFound, the
+same answer as a licence that does not exist. Each change updates the licence row and adds a
+licence_change row, whose trigger appends the register event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import asyncpg
+import msgspec
+
+from registry.actor import Actor, audit_change
+from registry.errors import Conflict, NotFound
+from registry.fields import LICENCE_KINDS, Fields, add_years
+
+MAX_TERM_YEARS = 3  # Deregulation Act 2015 s.10; shorter terms are allowed
+
+# action -> (statuses it may follow, status it leaves)
+TRANSITIONS = {
+    "renewed": (("current", "expired"), "current"),
+    "suspended": (("current",), "suspended"),
+    "reinstated": (("suspended",), "current"),
+    "revoked": (("current", "suspended"), "revoked"),
+    "surrendered": (("current", "suspended"), "surrendered"),
+    "expired": (("current", "suspended"), "expired"),
+}
+ACTIONS = tuple(TRANSITIONS)
+
+
+class LicenceDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A licence to grant. Dates like 2024-04-01; expires_on defaults to 3 years after starts_on."""
+
+    driver_id: int | None = None
+    licence_number: str | None = None
+    kind: str | None = None
+    granted_on: str | None = None
+    starts_on: str | None = None
+    expires_on: str | None = None
+
+
+class LicenceChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A change to a licence. For a renewal, effective_on is the new term's first day (by
+    default the day the current term ends) and expires_on its last (by default 3 years on)."""
+
+    action: str | None = None
+    effective_on: str | None = None
+    expires_on: str | None = None
+
+
+class Licence(msgspec.Struct):
+    id: int
+    driver_id: int
+    authority: str
+    licence_number: str
+    kind: str
+    status: str
+    granted_on: date
+    starts_on: date
+    expires_on: date
+
+
+LICENCE = """
+SELECT l.id, l.driver_id, a.code AS authority, l.licence_number, l.kind, l.status,
+       l.granted_on, l.starts_on, l.expires_on
+FROM licence l JOIN authority a ON a.id = l.authority_id
+WHERE l.id = $1 AND l.authority_id = $2
+"""
+
+
+async def get_licence(conn: asyncpg.Connection, actor: Actor, licence_id: int) -> Licence:
+    """One of the actor's authority's licences; NotFound for anyone else's."""
+    row = await conn.fetchrow(LICENCE, licence_id, actor.authority_id)
+    if row is None:
+        raise NotFound("licence")
+    return Licence(**dict(row))
+
+
+# --- granting -------------------------------------------------------------------------------
+
+DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
+
+SAME_NUMBER = "SELECT id FROM licence WHERE authority_id = $1 AND licence_number = $2"
+
+LIVE_OF_KIND = """
+SELECT id FROM licence
+WHERE driver_id = $1 AND authority_id = $2 AND kind = $3 AND status IN ('current', 'suspended')
+"""
+
+INSERT_LICENCE = """
+INSERT INTO licence (driver_id, authority_id, licence_number, kind, status, granted_on,
+                     starts_on, expires_on)
+VALUES ($1, $2, $3, $4, 'current', $5, $6, $7)
+RETURNING id
+"""
+
+INSERT_CHANGE = """
+INSERT INTO licence_change (licence_id, action, effective_on, expires_on, recorded_by)
+VALUES ($1, $2, $3, $4, $5)
+"""
+
+
+def check_term(fields: Fields, starts_on: date | None, expires_on: date | None,
+               field: str = "expires_on") -> None:
+    if not (starts_on and expires_on):
+        return
+    if expires_on <= starts_on:
+        fields.error(field, "The licence must expire after it starts")
+    elif expires_on > add_years(starts_on, MAX_TERM_YEARS):
+        fields.error(field, "A driver licence lasts at most 3 years from the day it starts")
+
+
+async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails) -> Licence:
+    """Grant a driver licence from the actor's authority."""
+    fields = Fields()
+    number = fields.text("licence_number", details.licence_number, "licence number",
+                         required=True, max_length=40)
+    kind = fields.choice("kind", details.kind, "kind of licence", LICENCE_KINDS, required=True)
+    granted_on = fields.date("granted_on", details.granted_on, "date the licence was granted",
+                             required=True)
+    starts_on = fields.date("starts_on", details.starts_on, "date the licence starts") or granted_on
+    expires_on = fields.date("expires_on", details.expires_on, "date the licence expires")
+    if starts_on and granted_on and starts_on < granted_on - timedelta(days=31):
+        fields.error("starts_on", "A licence cannot start more than 31 days before it was granted")
+    if starts_on and not expires_on and not fields.has_error("expires_on"):
+        expires_on = add_years(starts_on, MAX_TERM_YEARS)
+    check_term(fields, starts_on, expires_on)
+    if details.driver_id is None:
+        fields.error("driver_id", "Enter the id of the driver on the register")
+    elif not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
+        fields.error("driver_id", "There is no driver on the register with this id")
+    fields.check()
+    existing = await conn.fetchval(SAME_NUMBER, actor.authority_id, number)
+    if existing:
+        raise Conflict("Your authority already has a licence with this number", "licence_number",
+                       ("licence", existing))
+    live = await conn.fetchval(LIVE_OF_KIND, details.driver_id, actor.authority_id, kind)
+    if live:
+        raise Conflict("The driver already holds a live licence of this kind from your "
+                       "authority: renew it instead", "kind", ("licence", live))
+    licence_id = await conn.fetchval(INSERT_LICENCE, details.driver_id, actor.authority_id,
+                                     number, kind, granted_on, starts_on, expires_on)
+    await conn.execute(INSERT_CHANGE, licence_id, "granted", granted_on, None, actor.user_id)
+    await audit_change(conn, actor, f"licence:{licence_id}", "licence_granted", details.driver_id)
+    return await get_licence(conn, actor, licence_id)
+
+
+# --- changing -------------------------------------------------------------------------------
+
+LICENCE_FOR_UPDATE = """
+SELECT id, driver_id, status, granted_on, starts_on, expires_on FROM licence
+WHERE id = $1 AND authority_id = $2 FOR UPDATE
+"""
+
+UPDATE_STATUS = "UPDATE licence SET status = $2, updated_at = now() WHERE id = $1"
+
+UPDATE_TERM = """
+UPDATE licence SET status = 'current', starts_on = $2, expires_on = $3, updated_at = now()
+WHERE id = $1
+"""
+
+STATUS_WORDS = {"current": "current", "suspended": "suspended", "revoked": "revoked",
+                "surrendered": "surrendered", "expired": "expired"}
+
+
+async def change(conn: asyncpg.Connection, actor: Actor, licence_id: int,
+                 details: LicenceChange) -> Licence:
+    """Apply one change to one of the actor's licences."""
+    licence = await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id, actor.authority_id)
+    if licence is None:
+        raise NotFound("licence")
+    fields = Fields()
+    action = fields.choice("action", details.action, "change", ACTIONS, required=True)
+    effective_on = fields.date("effective_on", details.effective_on, "date the change takes effect")
+    expires_on = fields.date("expires_on", details.expires_on, "date the renewed licence expires")
+    if details.expires_on and action and action != "renewed":
+        fields.error("expires_on", "Only a renewal sets a new expiry date")
+    fields.check()
+    allowed_from, status = TRANSITIONS[action]
+    if licence["status"] not in allowed_from:
+        raise Conflict(f"The licence is {STATUS_WORDS[licence['status']]}, so it cannot be "
+                       f"{action}", "action", ("licence", licence_id))
+    if action == "renewed":
+        await _renew(conn, fields, licence, effective_on, expires_on, actor)
+    else:
+        effective_on = effective_on or (licence["expires_on"] if action == "expired" else date.today())
+        fields.after("effective_on", effective_on, licence["granted_on"],
+                     "The change cannot take effect before the licence was granted")
+        fields.check()
+        await conn.execute(UPDATE_STATUS, licence_id, status)
+        await conn.execute(INSERT_CHANGE, licence_id, action, effective_on, None, actor.user_id)
+    await audit_change(conn, actor, f"licence:{licence_id}", f"licence_{action}", licence["driver_id"])
+    return await get_licence(conn, actor, licence_id)
+
+
+async def _renew(conn: asyncpg.Connection, fields: Fields, licence: asyncpg.Record,
+                 starts_on: date | None, expires_on: date | None, actor: Actor) -> None:
+    if starts_on is None:
+        # A licence renewed before it ends carries on from its last day; a lapsed one
+        # starts again today.
+        starts_on = max(licence["expires_on"], date.today())
+    fields.after("effective_on", starts_on, licence["granted_on"],
+                 "The renewal cannot start before the licence was granted")
+    expires_on = expires_on or add_years(starts_on, MAX_TERM_YEARS)
+    check_term(fields, starts_on, expires_on)
+    fields.check()
+    await conn.execute(UPDATE_TERM, licence["id"], starts_on, expires_on)
+    await conn.execute(INSERT_CHANGE, licence["id"], "renewed", starts_on, expires_on, actor.user_id)
+
+
+async def _named(conn: asyncpg.Connection, actor: Actor, licence_id: int, action: str,
+                 effective_on: date | str | None, expires_on: date | str | None = None) -> Licence:
+    return await change(conn, actor, licence_id, LicenceChange(
+        action=action, effective_on=effective_on, expires_on=expires_on))
+
+
+async def renew(conn, actor: Actor, licence_id: int, effective_on=None, expires_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "renewed", effective_on, expires_on)
+
+
+async def suspend(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "suspended", effective_on)
+
+
+async def reinstate(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "reinstated", effective_on)
+
+
+async def revoke(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "revoked", effective_on)
+
+
+async def surrender(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "surrendered", effective_on)
+
+
+async def expire(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+    return await _named(conn, actor, licence_id, "expired", effective_on)

@@ -1,0 +1,186 @@
+"""Information requests (2022 Act s.3): after a hit, the searching authority asks the
+recording authority in writing, and the recording authority answers within 20 working days.
+
+Only the two authorities involved see a request; to anyone else it does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import msgspec
+
+from registry.actor import Actor, audit_change
+from registry.errors import Conflict, NotFound
+from registry.fields import Fields
+from registry.workdays import add_working_days, working_days_between
+
+ANSWER_WITHIN_WORKING_DAYS = 20
+RESPONSES = ("granted", "refused")
+BOXES = ("received", "sent")
+
+
+class RequestDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A request for the information behind another authority's register entry."""
+
+    entry_id: int | None = None
+    case_reference: str | None = None
+    reason: str | None = None
+    requested_on: str | None = None  # defaults to today
+
+
+class RequestResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The recording authority's answer: the information granted, or refused and why."""
+
+    status: str | None = None
+    response: str | None = None
+    responded_on: str | None = None  # defaults to today
+
+
+class InformationRequest(msgspec.Struct):
+    id: int
+    entry_id: int
+    driver_id: int
+    requesting_authority: str
+    recording_authority: str
+    case_reference: str
+    reason: str
+    requested_on: date
+    due_on: date
+    status: str
+    responded_on: date | None
+    response: str
+    # Working days from today to due_on while open: negative once overdue; null once answered.
+    working_days_left: int | None = None
+    overdue: bool = False
+
+
+SELECT_REQUESTS = """
+SELECT r.id, r.entry_id, e.driver_id, req.code AS requesting_authority,
+       rec.code AS recording_authority, r.case_reference, r.reason, r.requested_on, r.due_on,
+       r.status, r.responded_on, r.response
+FROM information_request r
+JOIN register_entry e ON e.id = r.entry_id
+JOIN authority req ON req.id = r.requesting_authority_id
+JOIN authority rec ON rec.id = r.recording_authority_id
+"""
+
+REQUEST = SELECT_REQUESTS + """
+WHERE r.id = $1 AND $2 IN (r.requesting_authority_id, r.recording_authority_id)
+"""
+
+# Open requests first, the most urgent (overdue) at the top; then answered ones, newest first.
+BOX_ORDER = """
+ORDER BY r.status <> 'open', CASE WHEN r.status = 'open' THEN r.due_on END,
+         r.responded_on DESC, r.id DESC
+LIMIT $3 OFFSET $4
+"""
+
+RECEIVED = SELECT_REQUESTS + """
+WHERE r.recording_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
+""" + BOX_ORDER
+
+SENT = SELECT_REQUESTS + """
+WHERE r.requesting_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
+""" + BOX_ORDER
+
+
+def _with_clock(row: asyncpg.Record, today: date) -> InformationRequest:
+    item = InformationRequest(**dict(row))
+    if item.status == "open":
+        if today <= item.due_on:
+            item.working_days_left = working_days_between(today, item.due_on)
+        else:
+            item.working_days_left = -working_days_between(item.due_on, today)
+            item.overdue = True
+    return item
+
+
+async def get_request(conn: asyncpg.Connection, actor: Actor, request_id: int) -> InformationRequest:
+    row = await conn.fetchrow(REQUEST, request_id, actor.authority_id)
+    if row is None:
+        raise NotFound("information request")
+    return _with_clock(row, date.today())
+
+
+async def list_requests(conn: asyncpg.Connection, actor: Actor, box: str, *,
+                        status: str | None = None, limit: int = 100,
+                        offset: int = 0) -> list[InformationRequest]:
+    """Requests the actor's authority received (to answer) or sent, with their clocks."""
+    rows = await conn.fetch(RECEIVED if box == "received" else SENT, actor.authority_id, status,
+                            limit, offset)
+    today = date.today()
+    return [_with_clock(row, today) for row in rows]
+
+
+ENTRY_AUTHORITY = "SELECT authority_id FROM register_entry WHERE id = $1"
+
+INSERT_REQUEST = """
+INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
+                                 case_reference, reason, requested_on, due_on, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+"""
+
+
+async def make_request(conn: asyncpg.Connection, actor: Actor,
+                       details: RequestDetails) -> InformationRequest:
+    """Ask the recording authority for the information behind an entry (s.3)."""
+    fields = Fields()
+    today = date.today()
+    case_reference = fields.text("case_reference", details.case_reference,
+                                 "your case reference", required=True, max_length=60)
+    reason = fields.text("reason", details.reason, "reason for the request", max_length=2000) or ""
+    requested_on = fields.date("requested_on", details.requested_on, "date of the request",
+                               not_after=today) or today
+    recording_id = None
+    if details.entry_id is None:
+        fields.error("entry_id", "Enter the id of the register entry")
+    else:
+        recording_id = await conn.fetchval(ENTRY_AUTHORITY, details.entry_id)
+        if recording_id is None:
+            fields.error("entry_id", "There is no register entry with this id")
+        elif recording_id == actor.authority_id:
+            fields.error("entry_id", "This entry is your own authority's: there is no one to ask")
+    fields.check()
+    due_on = add_working_days(requested_on, ANSWER_WITHIN_WORKING_DAYS)
+    request_id = await conn.fetchval(INSERT_REQUEST, details.entry_id, actor.authority_id,
+                                     recording_id, case_reference, reason, requested_on, due_on,
+                                     actor.user_id)
+    await audit_change(conn, actor, f"information_request:{request_id}", "request_made")
+    return await get_request(conn, actor, request_id)
+
+
+REQUEST_FOR_ANSWER = """
+SELECT id, requested_on, status FROM information_request
+WHERE id = $1 AND recording_authority_id = $2 FOR UPDATE
+"""
+
+SAVE_ANSWER = """
+UPDATE information_request SET status = $2, response = $3, responded_on = $4 WHERE id = $1
+"""
+
+
+async def respond(conn: asyncpg.Connection, actor: Actor, request_id: int,
+                  details: RequestResponse) -> InformationRequest:
+    """The recording authority answers: the information granted, or refused with reasons."""
+    request = await conn.fetchrow(REQUEST_FOR_ANSWER, request_id, actor.authority_id)
+    if request is None:
+        raise NotFound("information request")
+    fields = Fields()
+    status = fields.choice("status", details.status, "answer", RESPONSES, required=True)
+    response = fields.text("response", details.response,
+                           "information, or the reasons for refusing", required=True,
+                           max_length=10000)
+    responded_on = fields.date("responded_on", details.responded_on, "date of the answer",
+                               not_after=date.today()) or date.today()
+    fields.after("responded_on", responded_on, request["requested_on"],
+                 "The answer cannot be dated before the request")
+    fields.check()
+    if request["status"] != "open":
+        raise Conflict("This request has already been answered", "status",
+                       ("information_request", request_id))
+    await conn.execute(SAVE_ANSWER, request_id, status, response, responded_on)
+    await audit_change(conn, actor, f"information_request:{request_id}", "request_answered")
+    return await get_request(conn, actor, request_id)
