@@ -68,6 +68,8 @@ def quarter_bounds(text: str) -> tuple[date, date]:
     if not match:
         raise PeriodError([("quarter", "must be a year and a quarter, like 2026-Q2")])
     year, quarter = int(match.group(1)), int(match.group(2))
+    if not 2000 <= year <= 2100:
+        raise PeriodError([("quarter", "must fall between the years 2000 and 2100")])
     start = date(year, 3 * quarter - 2, 1)
     following = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, following - timedelta(days=1)
@@ -463,9 +465,17 @@ async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period:
         licensed = await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only)
         figures = await _the_rest(conn, period, listed, only, today, with_alerts)
     else:
-        licensed, figures = await asyncio.gather(
-            second.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only),
-            _the_rest(conn, period, listed, only, today, with_alerts))
+        # A TaskGroup, so a failure on one connection (a statement timeout) stops the other
+        # before the transactions end.
+        try:
+            async with asyncio.TaskGroup() as group:
+                licensed_task = group.create_task(
+                    second.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only))
+                rest_task = group.create_task(
+                    _the_rest(conn, period, listed, only, today, with_alerts))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        licensed, figures = licensed_task.result(), rest_task.result()
     _add_licensed(figures, licensed)
     return figures
 

@@ -13,16 +13,18 @@ can never take the connections the officers' searches use, nor write anything.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated
 
 import asyncpg
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from licensing import auth
-from licensing.problems import FieldError, InvalidFields, Problem
+from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
 from registry import compliance
 from registry.authorities import by_code
 
@@ -30,6 +32,12 @@ summary_readers = auth.requires("dft_analyst", "admin")
 authority_readers = auth.requires("dft_analyst", "admin", "licensing_officer", "dpo")
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CODE = re.compile(r"^[A-Za-z0-9]{3,9}$")
+# Aggregates only: a DfT analyst may call these (tests/test_access.py checks the marker).
+COMMON = {"tags": ["compliance"], "opt": auth.NO_PERSONAL_DATA}
+BUSY = problem_spec("The summary pool is busy, or the summary ran past its time limit: try again")
+CSV_SPEC = ResponseSpec(data_container=str, media_type="text/csv",
+                        description="UTF-8 CSV with a byte-order mark; columns in docs/compliance.md")
 WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never for long
 
 Quarter = Annotated[str | None, QueryParameter(
@@ -109,7 +117,7 @@ async def _national(state: State, quarter, period_start, period_end, snapshot, s
     return await _on_summary_pool(state, work)
 
 
-@get("/api/v1/compliance/summary", guards=[summary_readers], tags=["compliance"])
+@get("/api/v1/compliance/summary", guards=[summary_readers], **COMMON, responses={503: BUSY})
 async def compliance_summary(
     state: State,
     quarter: Quarter = None, period_start: PeriodStart = None, period_end: PeriodEnd = None,
@@ -119,8 +127,8 @@ async def compliance_summary(
     return await _national(state, quarter, period_start, period_end, snapshot, suppress)
 
 
-@get("/api/v1/compliance/summary.csv", guards=[summary_readers], tags=["compliance"],
-     media_type=CSV_MEDIA_TYPE)
+@get("/api/v1/compliance/summary.csv", guards=[summary_readers], **COMMON,
+     media_type=CSV_MEDIA_TYPE, responses={200: CSV_SPEC, 503: BUSY})
 async def compliance_summary_csv(
     state: State,
     quarter: Quarter = None, period_start: PeriodStart = None, period_end: PeriodEnd = None,
@@ -132,7 +140,10 @@ async def compliance_summary_csv(
     return _csv_response(compliance.summary_csv(summary), name)
 
 
-@get("/api/v1/compliance/authorities/{code:str}", guards=[authority_readers], tags=["compliance"])
+@get("/api/v1/compliance/authorities/{code:str}", guards=[authority_readers], **COMMON,
+     responses={200: ResponseSpec(data_container=compliance.AuthorityReport,
+                                  description="The authority's figures (with .csv: one CSV row)"),
+                503: BUSY})
 async def compliance_authority(
     request: Request, state: State, code: Code,
     quarter: Quarter = None, period_start: PeriodStart = None, period_end: PeriodEnd = None,
@@ -148,7 +159,7 @@ async def compliance_authority(
     principal = auth.current(request)
 
     async def work(conn: asyncpg.Connection) -> compliance.AuthorityReport:
-        found = await by_code(conn, code)
+        found = await by_code(conn, code) if CODE.match(code) else None
         if found is None or not found.licenses_drivers:
             raise Problem(404, "No such licensing authority", "No authority that licenses drivers has that code.")
         if principal.role in ("licensing_officer", "dpo") and principal.authority_id != found.id:
