@@ -5,7 +5,8 @@ last complete calendar quarter) with licensed drivers counted at a snapshot date
 the period's last day; DfT's own statistics use 1 April). docs/compliance.md defines every
 figure; the names of the Struct fields below are the CSV column names.
 
-Each figure is one set-based statement over one table (seven in all), run in read-only,
+The figures come from eight set-based statements, one or two per table (the statutory
+numbers, 90 days, 20 and 10 working days, are written in them), run in read-only,
 repeatable-read transactions sharing one snapshot, so they describe the same moment of the
 register; given a second connection, the heaviest runs beside the others.
 National counts are the sums of the authority rows; national medians come from the same
@@ -30,9 +31,6 @@ from registry.workdays import bank_holidays
 LONDON = ZoneInfo("Europe/London")
 NATIONAL_CODE = "K04000001"  # the ONS code for England and Wales together
 NATIONAL_NAME = "England and Wales"
-SEARCH_WINDOW_DAYS = 90       # a grant counts as checked after a search this recent (s.3)
-REQUEST_WORKING_DAYS = 20     # s.3: information requests answered within 20 working days
-CONCERN_WORKING_DAYS = 10     # s.5: concerns reported within 10 working days
 SUPPRESS_MAX = 4              # counts from 1 to this are suppressed for publication
 SUPPRESSED = "[c]"            # the GSS shorthand for a confidential cell
 TOP_AUTHORITIES = 3
@@ -317,26 +315,16 @@ GROUP BY home, authority_id
 """
 
 # Grants and renewals in the period ($1..$2), and how many followed a register search for
-# that driver by that authority: a search no earlier than 90 days before the licence
-# change's effective date and no later than the moment the change was recorded. One probe
-# of audit_log_search per grant, in that index's order.
+# that driver by that authority (a search no earlier than 90 days before the licence change's
+# effective date and no later than the moment it was recorded). That check is made when the
+# change is recorded and kept in grant_check (migrations/0005_compliance.sql).
 GRANTS_AND_SEARCHES = """
-WITH changes AS MATERIALIZED (
-    SELECT c.action, c.effective_on, c.recorded_at, l.authority_id, l.driver_id
-    FROM licence_change c JOIN licence l ON l.id = c.licence_id
-    WHERE c.action IN ('granted', 'renewed') AND c.effective_on BETWEEN $1 AND $2
-      AND ($3::int[] IS NULL OR l.authority_id = ANY($3::int[]))
-    ORDER BY l.authority_id, l.driver_id  -- the probes then walk the index in its order
-)
 SELECT authority_id,
        count(*) FILTER (WHERE action = 'granted') AS granted,
        count(*) FILTER (WHERE action = 'renewed') AS renewed,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT FROM audit_log s
-           WHERE s.action = 'search' AND s.authority_id = ch.authority_id AND s.driver_id = ch.driver_id
-             AND s.at >= (ch.effective_on - 90)::timestamp AT TIME ZONE 'Europe/London'
-             AND s.at <= ch.recorded_at)) AS after_search
-FROM changes ch
+       count(*) FILTER (WHERE searched) AS after_search
+FROM grant_check
+WHERE effective_on BETWEEN $1 AND $2 AND ($3::int[] IS NULL OR authority_id = ANY($3::int[]))
 GROUP BY authority_id
 """
 
@@ -459,24 +447,22 @@ class _Figures:
 async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period: Period,
                    listed: list[int], only: list[int] | None, today: date,
                    with_alerts: bool) -> _Figures:
-    """Run the statements; the licensed-drivers one on `second` meanwhile, if it is another
-    connection (sharing this one's snapshot)."""
+    """Run the statements: the licensed drivers (the heaviest) on `second`, and the rest on
+    `conn` meanwhile, if `second` is another connection (sharing this one's snapshot)."""
     if second is conn:
-        licensed = await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only)
         figures = await _the_rest(conn, period, listed, only, today, with_alerts)
-    else:
-        # A TaskGroup, so a failure on one connection (a statement timeout) stops the other
-        # before the transactions end.
-        try:
-            async with asyncio.TaskGroup() as group:
-                licensed_task = group.create_task(
-                    second.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only))
-                rest_task = group.create_task(
-                    _the_rest(conn, period, listed, only, today, with_alerts))
-        except ExceptionGroup as failed:
-            raise failed.exceptions[0] from None
-        licensed, figures = licensed_task.result(), rest_task.result()
-    _add_licensed(figures, licensed)
+        _add_licensed(figures, await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only))
+        return figures
+    # A TaskGroup, so a failure on one connection (a statement timeout) stops the other
+    # before the transactions end.
+    try:
+        async with asyncio.TaskGroup() as group:
+            licensed = group.create_task(second.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only))
+            rest = group.create_task(_the_rest(conn, period, listed, only, today, with_alerts))
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    figures = rest.result()
+    _add_licensed(figures, licensed.result())
     return figures
 
 

@@ -122,59 +122,14 @@ async def concern(conn, driver_id: int, reporter: str, recipient: str, aware: da
 
 async def build_register(conn) -> None:
     W, S, R, B = "Wolverhampton", "Sheffield", "Rotherham", "Bolton"
-    # Licensed drivers on 1 April 2025 -------------------------------------------------------
-    d1 = await driver(conn, B)
-    await licence(conn, d1, W, starts=date(2024, 6, 1))                      # W PH, Bolton resident
-    d2 = await driver(conn, B)
-    await licence(conn, d2, W, starts=date(2025, 2, 10), recorded=at(2025, 2, 10))  # W grant, searched
-    await licence(conn, d2, S, starts=date(2024, 5, 1))                      # S PH, Bolton resident
-    d3 = await driver(conn, S)
-    await licence(conn, d3, W, starts=date(2023, 1, 1), kind="hackney_carriage")  # W HC, Sheffield resident
-    d4 = await driver(conn, W)
-    dual = await licence(conn, d4, W, starts=date(2025, 3, 15), kind="dual", first_granted=date(2022, 3, 15))
-    await change(conn, dual, "renewed", date(2025, 3, 15), at(2025, 3, 14, 9), date(2028, 3, 15))  # searched
-    d5 = await driver(conn, W)
-    hc = await licence(conn, d5, W, starts=date(2025, 2, 1), kind="hackney_carriage",
-                       first_granted=date(2022, 2, 1))
-    await change(conn, hc, "renewed", date(2025, 2, 1), at(2025, 2, 1), date(2028, 2, 1))  # not searched
-    await licence(conn, d5, W, starts=date(2024, 1, 1))                      # HC + PH there: dual
-    d6 = await driver(conn, B)
-    revoked = await licence(conn, d6, W, starts=date(2024, 1, 1), status="revoked")
-    await change(conn, revoked, "revoked", date(2025, 3, 1))                 # not licensed
-    d7 = await driver(conn, B)
-    suspended = await licence(conn, d7, W, starts=date(2024, 1, 1), status="suspended")
-    await change(conn, suspended, "suspended", date(2025, 3, 10))            # still licensed
-    d8 = await driver(conn, None)
-    await licence(conn, d8, W, starts=date(2024, 1, 1))                      # home unknown
-    d9 = await driver(conn, B)
-    await licence(conn, d9, W, starts=date(2022, 1, 1), expires=date(2025, 1, 1), status="expired")
-    d10 = await driver(conn, B)
-    await licence(conn, d10, W, starts=date(2025, 4, 2))                     # not yet started
-    d11 = await driver(conn, B)
-    back = await licence(conn, d11, W, starts=date(2024, 1, 1))
-    await change(conn, back, "revoked", date(2025, 2, 1))
-    await change(conn, back, "reinstated", date(2025, 3, 1))                 # licensed again
-    d12 = await driver(conn, B)
-    await licence(conn, d12, W, starts=date(2024, 1, 1), status="surrendered",
-                  updated=at(2025, 1, 15))                                   # ended, no history row
-    d16 = await driver(conn, W)
-    await licence(conn, d16, W, starts=date(2025, 3, 3), recorded=at(2025, 3, 3, 10))  # W grant
-    d17 = await driver(conn, W)
-    await licence(conn, d17, W, starts=date(2025, 1, 20), recorded=at(2025, 1, 20))    # W grant
-    d13 = await driver(conn, S)
-    await licence(conn, d13, S, starts=date(2024, 7, 1))
+    d1, d2, d6, d7, d9, d10, d11, d12 = [await driver(conn, B) for _ in range(8)]  # Bolton residents
+    d3, d13, d18 = [await driver(conn, S) for _ in range(3)]
+    d4, d5, d16, d17 = [await driver(conn, W) for _ in range(4)]
     d14 = await driver(conn, R)
-    await licence(conn, d14, S, starts=date(2024, 7, 1), kind="hackney_carriage")  # Rotherham resident
-    d18 = await driver(conn, S)
-    await licence(conn, d18, S, starts=date(2025, 1, 10), recorded=at(2025, 1, 10))  # S grant, searched
-    d15 = await driver(conn, R, recorded_by=R)
-    await licence(conn, d15, R, starts=date(2025, 3, 20), kind="hackney_carriage",
-                  recorded=at(2025, 3, 20))                                  # R grant, no search
-    d19 = await driver(conn, R, recorded_by=R)
-    await licence(conn, d19, R, starts=date(2022, 4, 1), expires=date(2025, 4, 1),
-                  kind="hackney_carriage")                                   # last valid day: licensed
+    d15, d19 = [await driver(conn, R, recorded_by=R) for _ in range(2)]
+    d8 = await driver(conn, None)
 
-    # Searches -------------------------------------------------------------------------------
+    # Searches, made before the grants they precede (as the register records them) ----------
     await search(conn, W, at(2025, 2, 1), d2, d1)            # before d2's grant: counts for it
     await search(conn, W, at(2025, 3, 3, 11), d16)           # an hour after d16's grant: too late
     await search(conn, S, at(2025, 1, 15), d17)              # the wrong authority for d17's grant
@@ -186,6 +141,39 @@ async def build_register(conn) -> None:
     await search(conn, S, at(2025, 1, 6), d18, search_id=nobody)  # one search, and it counts for d18
     earlier = await search(conn, S, at(2024, 12, 30))        # a search made before the quarter, whose
     await search(conn, S, at(2025, 1, 2), d13, search_id=earlier)  # link row falls inside: not counted
+
+    # Licensed drivers on 1 April 2025 -------------------------------------------------------
+    await licence(conn, d1, W, starts=date(2024, 6, 1))                      # W PH, Bolton resident
+    await licence(conn, d2, W, starts=date(2025, 2, 10), recorded=at(2025, 2, 10))  # W grant, searched
+    await licence(conn, d2, S, starts=date(2024, 5, 1))                      # S PH, Bolton resident
+    await licence(conn, d3, W, starts=date(2023, 1, 1), kind="hackney_carriage")  # W HC, Sheffield resident
+    dual = await licence(conn, d4, W, starts=date(2025, 3, 15), kind="dual", first_granted=date(2022, 3, 15))
+    await change(conn, dual, "renewed", date(2025, 3, 15), at(2025, 3, 14, 9), date(2028, 3, 15))  # searched
+    hc = await licence(conn, d5, W, starts=date(2025, 2, 1), kind="hackney_carriage",
+                       first_granted=date(2022, 2, 1))
+    await change(conn, hc, "renewed", date(2025, 2, 1), at(2025, 2, 1), date(2028, 2, 1))  # not searched
+    await licence(conn, d5, W, starts=date(2024, 1, 1))                      # HC + PH there: dual
+    revoked = await licence(conn, d6, W, starts=date(2024, 1, 1), status="revoked")
+    await change(conn, revoked, "revoked", date(2025, 3, 1))                 # not licensed
+    suspended = await licence(conn, d7, W, starts=date(2024, 1, 1), status="suspended")
+    await change(conn, suspended, "suspended", date(2025, 3, 10))            # still licensed
+    await licence(conn, d8, W, starts=date(2024, 1, 1))                      # home unknown
+    await licence(conn, d9, W, starts=date(2022, 1, 1), expires=date(2025, 1, 1), status="expired")
+    await licence(conn, d10, W, starts=date(2025, 4, 2))                     # not yet started
+    back = await licence(conn, d11, W, starts=date(2024, 1, 1))
+    await change(conn, back, "revoked", date(2025, 2, 1))
+    await change(conn, back, "reinstated", date(2025, 3, 1))                 # licensed again
+    await licence(conn, d12, W, starts=date(2024, 1, 1), status="surrendered",
+                  updated=at(2025, 1, 15))                                   # ended, no history row
+    await licence(conn, d16, W, starts=date(2025, 3, 3), recorded=at(2025, 3, 3, 10))  # W grant
+    await licence(conn, d17, W, starts=date(2025, 1, 20), recorded=at(2025, 1, 20))    # W grant
+    await licence(conn, d13, S, starts=date(2024, 7, 1))
+    await licence(conn, d14, S, starts=date(2024, 7, 1), kind="hackney_carriage")  # Rotherham resident
+    await licence(conn, d18, S, starts=date(2025, 1, 10), recorded=at(2025, 1, 10))  # S grant, searched
+    await licence(conn, d15, R, starts=date(2025, 3, 20), kind="hackney_carriage",
+                  recorded=at(2025, 3, 20))                                  # R grant, no search
+    await licence(conn, d19, R, starts=date(2022, 4, 1), expires=date(2025, 4, 1),
+                  kind="hackney_carriage")                                   # last valid day: licensed
 
     # Register entries (first entered) -------------------------------------------------------
     e1 = await entry(conn, d6, W, date(2025, 1, 10))
@@ -334,6 +322,21 @@ async def test_two_connections_sharing_a_snapshot_give_the_same_figures(conn, db
     finally:
         await second.close()
     assert msgspec.to_builtins(together) == msgspec.to_builtins(alone)
+
+
+async def test_a_grant_is_checked_against_the_searches_recorded_before_it(conn, owner_conn):
+    rotherham = await authority_id(conn, "Rotherham")
+    d = await driver(conn, "Rotherham", recorded_by="Rotherham")
+    await licence(conn, d, "Rotherham", starts=date(2025, 3, 20), recorded=at(2025, 3, 20))
+    quarter = compliance.Period(date(2025, 1, 1), date(2025, 3, 31), date(2025, 3, 31))
+    before = (await compliance.summarise_authority(conn, quarter, rotherham)).authority
+    assert (before.licences_granted, before.granted_or_renewed_after_search) == (1, 0)
+    # A search made on 10 March but loaded into the audit log only now (history from another
+    # system) counts once the grants are checked again.
+    await search(conn, "Rotherham", at(2025, 3, 10), d)
+    assert await owner_conn.fetchval("SELECT recheck_grants('2025-01-01')") == 1
+    after = (await compliance.summarise_authority(conn, quarter, rotherham)).authority
+    assert after.granted_or_renewed_after_search == 1
 
 
 async def test_the_sql_working_day_count_agrees_with_the_calendar(conn):
