@@ -123,7 +123,8 @@ def requires(*roles: str):
     unknown = set(roles) - set(ROLES)
     assert not unknown, unknown
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async: litestar runs a sync guard in a worker thread, a thread hop on every request
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if current(connection).role not in roles:
             raise PermissionDeniedException("Your role does not allow this")
 

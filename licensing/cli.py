@@ -53,12 +53,14 @@ def db() -> None:
 
 async def _migrate() -> list[str]:
     from registry.authorities import load_reference
+    from registry.names import load_name_reference
 
     _, url = await urls(load_settings())
     conn = await connect(url, as_app=False)
     try:
         applied = await migrations.migrate(conn)
         await load_reference(conn)
+        await load_name_reference(conn)
         return applied
     finally:
         await conn.close()

@@ -38,13 +38,21 @@ async def connect(url: str, *, as_app: bool = True) -> asyncpg.Connection:
     return conn
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's default reset query (advisory unlock, CLOSE ALL, UNLISTEN,
+    RESET ALL): that is a round trip on every release, two per API request. The service keeps
+    no session state on pooled connections (set_actor is transaction-local; no LISTEN, cursors
+    or advisory locks), and asyncpg still rolls back a transaction left open before calling
+    this."""
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10,
                       statement_timeout_ms: int | None = None) -> asyncpg.Pool:
     server_settings = {"application_name": "crosscheck"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_as_app_role,
+        url, min_size=min_size, max_size=max_size, init=_as_app_role, reset=_keep_session,
         server_settings=server_settings,
     )
 

@@ -93,7 +93,7 @@ from pathlib import Path
 import asyncpg
 
 from registry.seed_model import COLUMNS, TABLES, Generator, Places
-from registry.seed_names import VARIANTS  # noqa: F401  (the search reuses it from here)
+from registry.seed_names import VARIANTS  # noqa: F401  (re-exported for tests and tools)
 
 __all__ = ["SeedError", "SeedReport", "VARIANTS", "seed"]
 

@@ -6,8 +6,10 @@ England and Wales (ONS and NHS first-name tables, surname frequency lists), topp
 written as `Name:7` (default 1); a pool is expanded once into a tuple with repetitions, so
 drawing from it is a single index, not a weighted choice.
 
-`VARIANTS` is the register's own knowledge of how one person's name is spelt differently
-by different councils; the seed uses it to record aliases, and the search may reuse it.
+`VARIANTS` describes how the synthetic data spells one person differently at different
+councils; the seed uses it to record aliases. The search deliberately does not use it (its
+name knowledge comes from maintained sources: see registry/names.py), so the seed does not
+test the search against its own answers.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from licensing import pgcluster
 from licensing.db import connect
 from licensing.migrate import migrate
 from registry.authorities import load_reference
+from registry.names import load_name_reference
 
 TEMPLATE = "crosscheck_template"
 _counter = itertools.count()
@@ -40,6 +41,7 @@ async def template_url(cluster):
     conn = await asyncpg.connect(url)
     await migrate(conn)
     await load_reference(conn)
+    await load_name_reference(conn)
     await conn.close()
     return url
 

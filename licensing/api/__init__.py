@@ -1,7 +1,7 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import compliance
+from licensing.api import compliance, search
 from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *compliance.ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *search.ROUTES, *compliance.ROUTES]

@@ -1,0 +1,187 @@
+"""Searching the register and opening a driver's record (officers only, always audited).
+
+The search path is kept lean because officers run it before every grant and renewal: the
+sign-in look-up, one statement that searches and writes the audit rows, and one that reads
+the summaries of the drivers found.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+import asyncpg
+import msgspec
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from licensing.auth import Principal, officer
+from licensing.problems import FieldError, InvalidFields, Problem
+from registry import records, search
+from registry.audit import PURPOSES, Enquirer
+from registry.identifiers import IdentifierError
+from registry.records import DriverRecord, DriverSummary
+
+MAX_DRIVER_ID = 2**63 - 1
+UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+class SearchRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Either `identifier`, or `forenames`, `surname` and `date_of_birth`; purpose and
+    case_reference always. Every field is optional here so that each missing one is named
+    in the 422 answer, not just the first."""
+    purpose: str | None = None
+    case_reference: str | None = None
+    identifier: str | None = None
+    forenames: str | None = None
+    surname: str | None = None
+    date_of_birth: str | None = None
+    limit: int | None = None
+
+
+class MatchView(msgspec.Struct, frozen=True):
+    score: int
+    band: str
+    reasons: list[str]
+
+
+class SearchResult(msgspec.Struct, frozen=True):
+    match: MatchView
+    driver: DriverSummary
+
+
+class SearchResponse(msgspec.Struct, frozen=True):
+    search_id: uuid.UUID
+    kind: str
+    results: list[SearchResult]
+
+
+def _purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
+    errors = []
+    if not purpose or purpose not in PURPOSES:
+        errors.append(FieldError("purpose", "Choose the purpose of the search: "
+                                 + ", ".join(PURPOSES)))
+    reference = (case_reference or "").strip()
+    if not reference:
+        errors.append(FieldError("case_reference", "Enter the case reference"))
+    elif len(reference) > 60:
+        errors.append(FieldError("case_reference", "The case reference must be 60 characters or fewer"))
+    elif _has_control(reference):
+        errors.append(FieldError("case_reference", "The case reference can only contain printable characters"))
+    return errors
+
+
+def _has_control(text: str) -> bool:
+    # PostgreSQL text cannot hold NUL, and no name or reference needs a control character.
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
+    """YYYY-MM-DD or DD/MM/YYYY; raises ValueError with a message for the officer."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValueError("Enter the date of birth")
+    try:
+        if match := UK_DATE.match(text):
+            day, month, year = (int(g) for g in match.groups())
+            born = date(year, month, day)
+        else:
+            born = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("Enter a real date of birth, like 1980-05-17 or 17/05/1980") from None
+    if born >= (today or date.today()):
+        raise ValueError("The date of birth must be in the past")
+    if born.year < 1900:
+        raise ValueError("The date of birth must be after 1900")
+    return born
+
+
+def _name_error(field: str, value: str | None, label: str) -> FieldError | None:
+    text = (value or "").strip()
+    if not text:
+        return FieldError(field, f"Enter the {label}")
+    if len(text) > 100:
+        return FieldError(field, f"The {label} must be 100 characters or fewer")
+    if not any(c.isalpha() for c in text):
+        return FieldError(field, f"The {label} must contain at least one letter")
+    if _has_control(text):
+        return FieldError(field, f"The {label} can only contain printable characters")
+    return None
+
+
+def _principal(request: Request) -> Principal:
+    return request.scope["user"]
+
+
+@post("/api/v1/searches", guards=[officer], status_code=200, tags=["search"],
+      summary="Search the register by identifier, or by name and date of birth")
+async def create_search(request: Request, conn: NamedDependency[asyncpg.Connection],
+                        data: JSONBody[SearchRequest]) -> SearchResponse:
+    """Ranked matches, each with a score, a band (exact, strong, possible) and the reasons in
+    words, with the driver's licences at every authority and register entries. The search,
+    its purpose and case reference, and every driver returned are written to the audit log."""
+    errors = _purpose_errors(data.purpose, data.case_reference)
+    by_name = data.forenames is not None or data.surname is not None or data.date_of_birth is not None
+    limit = search.DEFAULT_LIMIT if data.limit is None else data.limit
+    if not 1 <= limit <= search.MAX_LIMIT:
+        errors.append(FieldError("limit", f"The limit must be between 1 and {search.MAX_LIMIT}"))
+    if data.identifier is not None and by_name:
+        errors.append(FieldError("identifier", "Search by an identifier, or by name and date of "
+                                 "birth, not both at once"))
+        raise InvalidFields(errors)
+    if data.identifier is None and not by_name:
+        errors.append(FieldError("identifier", "Enter a licence number or National Insurance number, "
+                                 "or the forenames, surname and date of birth"))
+        raise InvalidFields(errors)
+    principal = _principal(request)
+    enquirer = Enquirer(principal.user_id, principal.authority_id, data.purpose or "",
+                               (data.case_reference or "").strip())
+    if data.identifier is not None:
+        if errors:
+            raise InvalidFields(errors)
+        try:
+            outcome = await search.search_by_identifier(conn, data.identifier, enquirer=enquirer,
+                                                        limit=limit)
+        except IdentifierError as exc:
+            raise InvalidFields([FieldError(exc.field, exc.message)]) from None
+    else:
+        for field, label in (("forenames", "forenames"), ("surname", "surname")):
+            if problem := _name_error(field, getattr(data, field), label):
+                errors.append(problem)
+        try:
+            born = parse_date_of_birth(data.date_of_birth)
+        except ValueError as exc:
+            errors.append(FieldError("date_of_birth", str(exc)))
+        if errors:
+            raise InvalidFields(errors)
+        outcome = await search.search_by_name(conn, data.forenames.strip(), data.surname.strip(), born,
+                                              enquirer=enquirer, limit=limit)
+    return SearchResponse(outcome.search_id, outcome.subject, [
+        SearchResult(MatchView(m.score, m.band, m.reasons), m.driver) for m in outcome.matches])
+
+
+@get("/api/v1/drivers/{driver_id:int}", guards=[officer], tags=["search"],
+     summary="A driver's full record, as your authority may see it")
+async def get_driver(request: Request, conn: NamedDependency[asyncpg.Connection], driver_id: FromPath[int],
+                     purpose: FromQuery[str | None] = None,
+                     case_reference: FromQuery[str | None] = None) -> DriverRecord:
+    """Identity, every name, licences at every authority, register entries (the narrative only
+    for the recording authority or after it granted your information request) and concerns
+    your authority reported or received. Opening a record is written to the audit log with
+    its purpose and case reference, both required."""
+    errors = _purpose_errors(purpose, case_reference)
+    if errors:
+        raise InvalidFields(errors)
+    if not 1 <= driver_id <= MAX_DRIVER_ID:
+        raise Problem(404, "Driver not found")
+    principal = _principal(request)
+    enquirer = Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
+    record = await records.driver_record(conn, driver_id, enquirer)
+    if record is None:
+        raise Problem(404, "Driver not found")
+    return record
+
+
+ROUTES = [create_search, get_driver]

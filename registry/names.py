@@ -1,0 +1,63 @@
+"""Name knowledge for matching: where each piece comes from, and loading it.
+
+Search recognises the same person under another spelling with three sources, none of
+them a hand-typed list in this project:
+
+- Nicknames and spelling variants of English forenames (Bill / William, Peggy / Margaret,
+  Kate / Kathryn): the `nicknames` package on PyPI, Carlton Northern's hand-curated and
+  maintained dataset (https://github.com/carltonnorthern/nicknames, Apache-2.0). It is
+  loaded into the `name_variant` table, both directions, by `load_name_reference`, which
+  `crosscheck db migrate` runs after the migrations, so a newer release of the package
+  reaches the register on the next migrate.
+- Sound: PostgreSQL's fuzzystrmatch extension, double metaphone (`dmetaphone` and
+  `dmetaphone_alt`, Lawrence Philips' algorithm as shipped in PostgreSQL contrib). It
+  catches transliterations and spellings that keep the consonants (Mohammed / Muhammad /
+  Mohammad, Yusuf / Yousaf, Steven / Stephen, Catherine / Kathryn, Hussain / Hussein).
+  The driver_name_keys trigger (migration 0001) stores the primary code of every name.
+- Spelling: pg_trgm trigram similarity and fuzzystrmatch's Levenshtein distance, for
+  typing slips that change the sound (a dropped or doubled letter).
+
+Punctuation, spacing, case and accents (O'Neill / ONeill, Smith-Jones / Smith Jones,
+Zoë / Zoe) are removed by `name_key()` (migration 0001, using PostgreSQL's unaccent).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import nicknames
+from unidecode import unidecode
+
+SOURCE = f"nicknames {nicknames.__version__} (github.com/carltonnorthern/nicknames)"
+
+
+def _key(name: str) -> str:
+    """Letters only, upper case: the same shape name_key() gives in the database."""
+    return "".join(c for c in unidecode(name).upper() if "A" <= c <= "Z")
+
+
+def variant_pairs() -> set[tuple[str, str]]:
+    """(name, variant) pairs from the nicknames dataset, in both directions."""
+    pairs = set()
+    for triplet in nicknames.name_triplets():
+        a, b = _key(triplet.name1), _key(triplet.name2)
+        if a and b and a != b:
+            pairs.add((a, b))
+            pairs.add((b, a))
+    return pairs
+
+
+REPLACE_SOURCE = "DELETE FROM name_variant WHERE source <> $1"
+INSERT_VARIANTS = """
+INSERT INTO name_variant (name, variant, source)
+SELECT name, variant, $3 FROM unnest($1::text[], $2::text[]) AS v(name, variant)
+ON CONFLICT (name, variant) DO UPDATE SET source = EXCLUDED.source
+"""
+
+
+async def load_name_reference(conn: asyncpg.Connection) -> int:
+    """Load (or refresh) the forename variant table from the nicknames dataset. Idempotent."""
+    pairs = sorted(variant_pairs())
+    async with conn.transaction():
+        await conn.execute(REPLACE_SOURCE, SOURCE)
+        await conn.execute(INSERT_VARIANTS, [p[0] for p in pairs], [p[1] for p in pairs], SOURCE)
+    return len(pairs)
