@@ -1,7 +1,8 @@
 """`crosscheck summary`: the DfT compliance summary written to files, for scheduled extracts.
 
 The same figures and columns as GET /api/v1/compliance/summary(.csv); docs/compliance.md
-defines them. Runs read-only, with the summary statement timeout (SUMMARY_TIMEOUT_MS).
+defines them. Runs read-only on two connections sharing a snapshot, with the summary
+statement timeout (SUMMARY_TIMEOUT_MS).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ FILES = ("national.csv", "authorities.csv", "rankings.csv", "summary.json")
 async def _summarise(period: compliance.Period, suppress: bool) -> compliance.ComplianceSummary:
     settings = load_settings()
     url, _ = await urls(settings)
-    conn = await connect(url)
+    conn, second = await connect(url), await connect(url)
     try:
-        await conn.execute(f"SET statement_timeout = {int(settings.summary_timeout_ms)}")
-        return await compliance.summarise(conn, period, suppress=suppress)
+        for each in (conn, second):
+            await each.execute(f"SET statement_timeout = {int(settings.summary_timeout_ms)}")
+        return await compliance.summarise(conn, period, suppress=suppress, second=second)
     finally:
+        await second.close()
         await conn.close()
 
 

@@ -92,8 +92,8 @@ def _csv_response(text: str, filename: str) -> Response:
 
 
 async def _spare(pool: asyncpg.Pool) -> asyncpg.Connection | None:
-    """A second summary connection if one is free now (the summary then runs its heaviest
-    statement beside the others); never a wait."""
+    """A second summary connection if the pool has one free now (the summary then counts a
+    share of the licensed drivers on it meanwhile); never a wait."""
     if pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size():
         return None
     try:
