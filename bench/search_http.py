@@ -359,7 +359,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=800)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each side counts")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
-    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     try:

@@ -86,7 +86,9 @@ def lifespans(settings: Settings) -> list:
 
 
 def extra_lifespans(settings: Settings) -> list:
-    return []
+    from licensing.background import lifespans as background
+
+    return background(settings)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

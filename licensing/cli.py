@@ -126,7 +126,7 @@ def _load_subcommands() -> None:
     import importlib
 
     for module in ("licensing.cli_seed", "licensing.cli_service", "licensing.cli_accounts",
-                   "licensing.cli_import", "licensing.cli_summary"):
+                   "licensing.cli_import", "licensing.cli_summary", "licensing.cli_worker"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -42,6 +42,18 @@ class Settings:
     summary_pool_max: int = 2
     summary_timeout_ms: int = 30_000
     secure_cookies: bool = True
+    # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
+    alert_interval_seconds: float = 5.0
+    alert_sweep_seconds: float = 30.0
+    alert_lease_seconds: float = 120.0
+    alert_max_attempts: int = 8
+    alert_retry_base_seconds: float = 30.0
+    alert_retry_max_seconds: float = 3600.0
+    alert_batch_size: int = 5000
+    alert_send_concurrency: int = 8
+    smtp_timeout_seconds: float = 30.0
+    smtp_ca_file: str | None = None
+    notify_base_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -59,6 +71,29 @@ def _int(name: str, value: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be more than 0, not {value!r}")
+    return number
+
+
+ALERT_NUMBERS = (
+    ("alert_interval_seconds", "ALERT_INTERVAL_SECONDS", _float),
+    ("alert_sweep_seconds", "ALERT_SWEEP_SECONDS", _float),
+    ("alert_lease_seconds", "ALERT_LEASE_SECONDS", _float),
+    ("alert_max_attempts", "ALERT_MAX_ATTEMPTS", _int),
+    ("alert_retry_base_seconds", "ALERT_RETRY_BASE_SECONDS", _float),
+    ("alert_retry_max_seconds", "ALERT_RETRY_MAX_SECONDS", _float),
+    ("alert_batch_size", "ALERT_BATCH_SIZE", _int),
+    ("alert_send_concurrency", "ALERT_SEND_CONCURRENCY", _int),
+    ("smtp_timeout_seconds", "SMTP_TIMEOUT_SECONDS", _float),
+)
 
 
 def validate_database_url(url: str, name: str = "DATABASE_URL") -> str:
@@ -97,6 +132,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
                       ("secure_cookies", "CROSSCHECK_SECURE_COOKIES")):
         if value := env.get(name):
             kwargs[key] = _bool(name, value)
+    for key, name, parse in ALERT_NUMBERS:
+        if value := env.get(name):
+            kwargs[key] = parse(name, value)
+    for key, name in (("smtp_ca_file", "SMTP_CA_FILE"), ("notify_base_url", "NOTIFY_BASE_URL")):
+        if value := env.get(name):
+            kwargs[key] = value
     if value := env.get("SMTP_SECURITY"):
         if value not in ("none", "starttls", "tls"):
             raise ConfigError(f"SMTP_SECURITY must be none, starttls or tls, not {value!r}")
@@ -107,4 +148,11 @@ def load(env: dict[str, str] | None = None) -> Settings:
         kwargs["mail_transport"] = value
     if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
         kwargs["base_url"] = f"http://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 8000)}"
-    return Settings(**kwargs)
+    settings = Settings(**kwargs)
+    if settings.mail_transport == "notify" and not (settings.notify_api_key and settings.notify_template_id):
+        raise ConfigError("MAIL_TRANSPORT=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID (an email "
+                          "template whose subject is ((subject)) and body ((body)))")
+    if settings.smtp_timeout_seconds >= settings.alert_lease_seconds:
+        # a send must end before its lease does, or a second process could send it again
+        raise ConfigError("SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS")
+    return settings

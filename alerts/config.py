@@ -1,0 +1,68 @@
+"""What the alert jobs need to know, taken from the service's settings.
+
+`alerts` does not import `licensing`: the service passes its Settings object in, and this
+module reads the few attributes it needs by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8025
+    security: str = "none"  # none | starttls | tls
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 30.0
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    api_key: str | None = None
+    template_id: str | None = None
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    base_url: str = "http://127.0.0.1:8000"
+    mail_from: str = "Crosscheck <alerts@crosscheck.localhost>"
+    transport: str = "smtp"  # smtp | notify
+    smtp: SmtpConfig = SmtpConfig()
+    notify: NotifyConfig = NotifyConfig()
+    interval_seconds: float = 5.0       # how often events become alerts and due alerts are sent
+    sweep_seconds: float = 30.0         # how often lapsed leases are re-queued
+    lease_seconds: float = 120.0        # how long a claim holds an alert
+    max_attempts: int = 8               # then the alert is dead
+    retry_base_seconds: float = 30.0    # first retry after this, doubling each time
+    retry_max_seconds: float = 3600.0
+    batch_size: int = 5000              # alerts claimed at once (one email per recipient)
+    send_concurrency: int = 8           # emails in flight at once per process
+    max_alerts_per_email: int = 200
+
+    @classmethod
+    def from_settings(cls, settings) -> AlertConfig:
+        return cls(
+            base_url=settings.base_url.rstrip("/"),
+            mail_from=settings.mail_from,
+            transport=settings.mail_transport,
+            smtp=SmtpConfig(
+                host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+                username=settings.smtp_username, password=settings.smtp_password,
+                timeout_seconds=settings.smtp_timeout_seconds, ca_file=settings.smtp_ca_file),
+            notify=NotifyConfig(api_key=settings.notify_api_key,
+                                template_id=settings.notify_template_id,
+                                base_url=settings.notify_base_url),
+            interval_seconds=settings.alert_interval_seconds,
+            sweep_seconds=settings.alert_sweep_seconds,
+            lease_seconds=settings.alert_lease_seconds,
+            max_attempts=settings.alert_max_attempts,
+            retry_base_seconds=settings.alert_retry_base_seconds,
+            retry_max_seconds=settings.alert_retry_max_seconds,
+            batch_size=settings.alert_batch_size,
+            send_concurrency=max(1, settings.alert_send_concurrency),
+        )

@@ -1,0 +1,209 @@
+"""The outbox: claiming due alerts under a lease, and recording what became of them.
+
+An alert moves pending -> sending (claimed, with a lease) -> sent, or back to pending with a
+later next_attempt_at after a transport error, or to dead after too many attempts or a
+permanent refusal. A claim that outlives its lease (the process died) is put back to
+pending by `sweep_expired_leases`. Every step is one UPDATE guarded by the state it expects,
+so two processes never both move the same alert.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+# Due now: immediate-delivery authorities at once; digest authorities once the latest
+# digest time (Europe/London) has passed since the alert was queued.
+DUE = """
+a.status = 'pending' AND a.next_attempt_at <= now()
+AND (au.alert_delivery = 'immediate' OR a.created_at <= last_digest_slot(au.digest_time, now()))
+"""
+
+# Whole recipients at a time, those waiting longest first, so each authority's due alerts
+# travel in one email rather than spread over several batches. SKIP LOCKED: a second
+# process takes other alerts instead of waiting for these.
+CLAIM_DUE = f"""
+WITH recipients AS (
+    SELECT a.recipient_authority_id AS id, min(a.next_attempt_at) AS waiting_since
+    FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
+    WHERE {DUE}
+    GROUP BY a.recipient_authority_id
+    ORDER BY waiting_since
+    LIMIT $1
+), due AS (
+    SELECT a.id FROM alert a
+    JOIN recipients r ON r.id = a.recipient_authority_id
+    JOIN authority au ON au.id = a.recipient_authority_id
+    WHERE {DUE}
+    ORDER BY r.waiting_since, a.recipient_authority_id, a.id
+    LIMIT $1
+    FOR UPDATE OF a SKIP LOCKED
+)
+UPDATE alert a
+SET status = 'sending', attempts = a.attempts + 1, claim_id = $2,
+    lease_until = now() + make_interval(secs => $3)
+FROM due WHERE a.id = due.id
+RETURNING a.id, a.recipient_authority_id
+"""
+
+RECIPIENTS = """
+SELECT id, name, alert_email::text AS alert_email FROM authority WHERE id = ANY($1::integer[])
+"""
+
+# An alert swept back to pending while we were still sending it is ours to mark too; one
+# re-claimed by another process is not (that process will send it again: the one duplicate
+# the guarantee allows, see docs/alerts.md).
+MARK_SENT = """
+UPDATE alert a
+SET status = 'sent', sent_at = now(), batch_id = d.batch_id, message_id = d.message_id,
+    lease_until = NULL, claim_id = NULL, last_error = NULL
+FROM unnest($2::bigint[], $3::uuid[], $4::text[]) AS d (alert_id, batch_id, message_id)
+WHERE a.id = d.alert_id AND ((a.status = 'sending' AND a.claim_id = $1) OR a.status = 'pending')
+RETURNING a.id
+"""
+
+# Exponential backoff with +-20% jitter so retries from many alerts do not arrive together.
+MARK_FAILED = """
+UPDATE alert
+SET status = CASE WHEN $4 OR attempts >= $5 THEN 'dead' ELSE 'pending' END,
+    dead_at = CASE WHEN $4 OR attempts >= $5 THEN now() END,
+    next_attempt_at = now() + make_interval(secs => least($6 * power(2, attempts - 1), $7)
+                                                    * (0.8 + random() * 0.4)),
+    lease_until = NULL, claim_id = NULL, last_error = $3
+WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
+RETURNING id, status
+"""
+
+# Claimed but not tried (the process is stopping, or the lease would run out first): give
+# them back without counting an attempt.
+RELEASE = """
+UPDATE alert
+SET status = 'pending', attempts = greatest(attempts - 1, 0), lease_until = NULL, claim_id = NULL
+WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
+"""
+
+SWEEP = """
+UPDATE alert
+SET status = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END,
+    dead_at = CASE WHEN attempts >= $1 THEN now() END,
+    next_attempt_at = now(), lease_until = NULL, claim_id = NULL,
+    last_error = 'the process sending it stopped before recording the result (its lease ran out)'
+WHERE id IN (SELECT id FROM alert WHERE status = 'sending' AND lease_until < now()
+             FOR UPDATE SKIP LOCKED)
+RETURNING id
+"""
+
+RESEND = """
+UPDATE alert
+SET status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = NULL,
+    resent_at = now(), resent_by = $2
+WHERE id = $1 AND status = 'dead'
+RETURNING id
+"""
+
+ACKNOWLEDGE = """
+UPDATE alert SET acknowledged_at = now(), acknowledged_by = $3
+WHERE id = $1 AND recipient_authority_id = $2 AND status = 'sent' AND acknowledged_at IS NULL
+RETURNING id
+"""
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: uuid.UUID
+    alert_ids: list[int]
+    by_recipient: dict[int, list[int]]
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> Claim:
+    claim_id = uuid.uuid4()
+    rows = await conn.fetch(CLAIM_DUE, limit, claim_id, float(lease_seconds))
+    by_recipient: dict[int, list[int]] = {}
+    for row in rows:
+        by_recipient.setdefault(row["recipient_authority_id"], []).append(row["id"])
+    return Claim(claim_id, [r["id"] for r in rows], by_recipient)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An email the transport accepted: the alerts it carried, its batch and message ids."""
+    alert_ids: list[int]
+    batch_id: uuid.UUID
+    message_id: str
+
+
+async def mark_sent_many(conn, claim_id: uuid.UUID, emails: list[Sent]) -> list[int]:
+    """Record several accepted emails in one statement; returns the alert ids marked."""
+    ids, batches, messages = [], [], []
+    for email in emails:
+        ids += email.alert_ids
+        batches += [email.batch_id] * len(email.alert_ids)
+        messages += [email.message_id[:300]] * len(email.alert_ids)
+    return [r["id"] for r in await conn.fetch(MARK_SENT, claim_id, ids, batches, messages)]
+
+
+async def mark_sent(conn, alert_ids: list[int], claim_id: uuid.UUID, batch_id: uuid.UUID,
+                    message_id: str) -> int:
+    return len(await mark_sent_many(conn, claim_id, [Sent(alert_ids, batch_id, message_id)]))
+
+
+async def mark_failed(conn, alert_ids: list[int], claim_id: uuid.UUID, reason: str, *,
+                      permanent: bool, max_attempts: int, retry_base_seconds: float,
+                      retry_max_seconds: float) -> list[asyncpg.Record]:
+    return await conn.fetch(MARK_FAILED, alert_ids, claim_id, reason[:1000], permanent,
+                            max_attempts, float(retry_base_seconds), float(retry_max_seconds))
+
+
+async def release(conn, alert_ids: list[int], claim_id: uuid.UUID) -> None:
+    await conn.execute(RELEASE, alert_ids, claim_id)
+
+
+async def sweep_expired_leases(conn: asyncpg.Connection, max_attempts: int) -> int:
+    """Put alerts whose claim lapsed back in the queue (or dead, if out of attempts)."""
+    return len(await conn.fetch(SWEEP, max_attempts))
+
+
+async def resend(conn: asyncpg.Connection, alert_id: int, user_id: int | None) -> bool:
+    """A dead alert goes back to the queue with a fresh set of attempts."""
+    return await conn.fetchval(RESEND, alert_id, user_id) is not None
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    id: int
+    acknowledged_at: datetime
+    acknowledged_by: int
+    seconds_to_acknowledge: float
+
+
+ACKNOWLEDGEMENT = """
+SELECT id, status, acknowledged_at, acknowledged_by,
+       extract(epoch FROM time_to_acknowledge)::float8 AS seconds
+FROM alert WHERE id = $1 AND recipient_authority_id = $2
+"""
+
+
+class NotYetSent(Exception):
+    """Only a sent alert can be acknowledged."""
+
+
+async def acknowledge(conn: asyncpg.Connection, alert_id: int, authority_id: int,
+                      user_id: int) -> Acknowledgement | None:
+    """Record that the recipient authority has seen the alert (the first time counts).
+
+    None when the alert does not exist or was sent to another authority.
+    """
+    await conn.execute(ACKNOWLEDGE, alert_id, authority_id, user_id)
+    row = await conn.fetchrow(ACKNOWLEDGEMENT, alert_id, authority_id)
+    if row is None:
+        return None
+    if row["status"] != "sent":
+        raise NotYetSent()
+    return Acknowledgement(row["id"], row["acknowledged_at"], row["acknowledged_by"], row["seconds"])
+
+
+async def recipients(conn, authority_ids: list[int]) -> dict[int, asyncpg.Record]:
+    return {r["id"]: r for r in await conn.fetch(RECIPIENTS, authority_ids)}

@@ -1,0 +1,179 @@
+"""The alert rules: which authorities hear about which register events.
+
+Every register event is queued for this module by a trigger, in the transaction that made
+the change (migrations/0004_alerts.sql). `queue_new_alerts` takes a batch of queued events,
+applies the rules below in one SQL statement and removes the events from the queue, all in
+one transaction: an event is either still queued or has all its alerts. Alerts are unique per
+(event, recipient, kind), so running the rules twice, or in two processes at once, queues
+each alert once. An authority is never alerted about its own action.
+
+The rules:
+- out_of_area_licence: a licence granted or renewed by one authority to a driver whose home
+  authority is another: tell the home authority.
+- register_decision / licence_suspended / licence_revoked / decision_changed: a decision
+  entered on the register, a suspension or a revocation (or a later change to an entry):
+  tell every other authority that currently licenses the driver, and the home authority.
+- safeguarding_concern: an s.5 report: tell the authority it was reported to.
+- information_request: an s.3 request: tell the recording authority when it arrives;
+  `queue_request_reminders` adds request_due_soon (5 working days left) and request_overdue.
+- resident_moved: a driver's home moves to another authority while licensed elsewhere:
+  tell the new home authority.
+
+History loaded by a bulk import (events with detail.source = 'import', migration 0003) is
+news only where it still matters: a licence that is still current or suspended, and a
+register entry still in force. Expired licences, past suspensions and overturned entries
+from a council's first day raise nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from registry.workdays import working_days_between
+
+LONDON = ZoneInfo("Europe/London")
+REMINDER_WORKING_DAYS = 5
+
+# Each rule selects (event_id, recipient_authority_id, kind, request_id) from `ev`, the batch
+# of events being processed.
+IMPORTED = "ev.detail ->> 'source' = 'import'"
+
+RULE_OUT_OF_AREA_LICENCE = f"""
+SELECT ev.id, d.home_authority_id, 'out_of_area_licence', NULL::bigint
+FROM ev JOIN driver d ON d.id = ev.driver_id JOIN licence l ON l.id = ev.subject_id
+WHERE ev.kind IN ('licence_granted', 'licence_renewed')
+  AND d.home_authority_id IS DISTINCT FROM ev.authority_id AND d.home_authority_id IS NOT NULL
+  AND (NOT coalesce({IMPORTED}, false) OR l.status IN ('current', 'suspended'))
+"""
+
+RULE_ADVERSE_DECISION = f"""
+SELECT ev.id, r.recipient,
+       CASE ev.kind WHEN 'entry_recorded' THEN 'register_decision'
+                    WHEN 'entry_changed' THEN 'decision_changed'
+                    ELSE ev.kind END,
+       NULL::bigint
+FROM ev CROSS JOIN LATERAL (
+    SELECT l.authority_id AS recipient FROM licence l
+    WHERE l.driver_id = ev.driver_id AND l.status IN ('current', 'suspended')
+    UNION
+    SELECT d.home_authority_id FROM driver d WHERE d.id = ev.driver_id
+) r
+WHERE ev.kind IN ('entry_recorded', 'entry_changed', 'licence_suspended', 'licence_revoked')
+  AND r.recipient IS NOT NULL AND r.recipient IS DISTINCT FROM ev.authority_id
+  AND (NOT coalesce({IMPORTED}, false)
+       OR (ev.kind = 'entry_recorded'
+           AND EXISTS (SELECT FROM register_entry re WHERE re.id = ev.subject_id AND re.status = 'in_force')))
+"""
+
+RULE_SAFEGUARDING_CONCERN = """
+SELECT ev.id, c.recipient_authority_id, 'safeguarding_concern', NULL::bigint
+FROM ev JOIN concern c ON c.id = ev.subject_id
+WHERE ev.kind = 'concern_reported'
+"""
+
+RULE_INFORMATION_REQUEST = """
+SELECT ev.id, r.recording_authority_id, 'information_request', r.id
+FROM ev JOIN information_request r ON r.id = ev.subject_id
+WHERE ev.kind = 'request_made'
+"""
+
+RULE_RESIDENT_MOVED = """
+SELECT ev.id, (ev.detail ->> 'home_authority_id')::integer, 'resident_moved', NULL::bigint
+FROM ev
+WHERE ev.kind = 'driver_moved' AND ev.detail ->> 'home_authority_id' IS NOT NULL
+  AND EXISTS (SELECT FROM licence l
+              WHERE l.driver_id = ev.driver_id AND l.status IN ('current', 'suspended')
+                AND l.authority_id <> (ev.detail ->> 'home_authority_id')::integer)
+"""
+
+RULES = (RULE_OUT_OF_AREA_LICENCE, RULE_ADVERSE_DECISION, RULE_SAFEGUARDING_CONCERN,
+         RULE_INFORMATION_REQUEST, RULE_RESIDENT_MOVED)
+
+# SKIP LOCKED: a second process takes the next events instead of waiting for these.
+QUEUE_NEW_ALERTS = f"""
+WITH batch AS (
+    DELETE FROM alert_event_queue
+    WHERE event_id IN (SELECT event_id FROM alert_event_queue ORDER BY event_id
+                       LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING event_id
+), ev AS (
+    SELECT e.* FROM register_event e JOIN batch b ON b.event_id = e.id
+), wanted (event_id, recipient_authority_id, kind, request_id) AS (
+    {" UNION ALL ".join(f"({rule})" for rule in RULES)}
+), inserted AS (
+    INSERT INTO alert (event_id, recipient_authority_id, kind, request_id)
+    SELECT event_id, recipient_authority_id, kind, request_id FROM wanted
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM batch) AS events, (SELECT count(*) FROM inserted) AS alerts
+"""
+
+
+@dataclass(frozen=True)
+class Queued:
+    events: int
+    alerts: int
+
+
+async def queue_new_alerts(conn: asyncpg.Connection, limit: int = 1000) -> Queued:
+    """Turn up to `limit` queued register events into alerts (one transaction)."""
+    async with conn.transaction():
+        row = await conn.fetchrow(QUEUE_NEW_ALERTS, limit)
+    return Queued(row["events"], row["alerts"])
+
+
+async def queue_all_new_alerts(conn: asyncpg.Connection, limit: int = 1000) -> Queued:
+    """Drain the event queue in batches of `limit`."""
+    events = alerts = 0
+    while True:
+        done = await queue_new_alerts(conn, limit)
+        events, alerts = events + done.events, alerts + done.alerts
+        if done.events < limit:
+            return Queued(events, alerts)
+
+
+def london_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
+
+
+# Open requests due within three weeks or past due; the reminders already sent are skipped
+# by the unique key.
+OPEN_REQUESTS_NEAR_DUE = """
+SELECT r.id, r.recording_authority_id, r.due_on, e.id AS event_id
+FROM information_request r
+JOIN register_event e ON e.kind = 'request_made' AND e.subject_id = r.id
+WHERE r.status = 'open' AND r.due_on <= $1
+"""
+
+INSERT_REMINDERS = """
+INSERT INTO alert (event_id, recipient_authority_id, kind, request_id)
+SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::bigint[])
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+def reminder_kind(today: date, due_on: date) -> str | None:
+    """Which reminder an open request is owed today, if any."""
+    if today > due_on:
+        return "request_overdue"
+    if working_days_between(today, due_on) <= REMINDER_WORKING_DAYS:
+        return "request_due_soon"
+    return None
+
+
+async def queue_request_reminders(conn: asyncpg.Connection, today: date | None = None) -> int:
+    """Queue the deadline reminders owed today for open s.3 requests; returns how many are new."""
+    today = today or london_today()
+    rows = await conn.fetch(OPEN_REQUESTS_NEAR_DUE, today + timedelta(days=21))
+    wanted = [(r["event_id"], r["recording_authority_id"], kind, r["id"])
+              for r in rows if (kind := reminder_kind(today, r["due_on"]))]
+    if not wanted:
+        return 0
+    inserted = await conn.fetch(INSERT_REMINDERS, *(list(column) for column in zip(*wanted, strict=True)))
+    return len(inserted)

@@ -1,0 +1,215 @@
+"""The scheduler: every job the service runs by itself, in one table.
+
+It runs inside the service (a lifespan, when CROSSCHECK_SCHEDULER is on) and as
+`crosscheck worker`. Any number of schedulers may run at once against one database: every
+job is idempotent there (SKIP LOCKED claims, unique keys, guarded state changes, advisory
+locks), so two never send the same alert twice.
+
+Every job is safe to cancel (APScheduler 3.11 cancels running async jobs when it shuts
+down): database work is one transaction, which a cancellation rolls back; a result already
+sent is recorded before the job gives way; an email cut off mid-send is left under its
+lease and re-sent after it lapses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from alerts import outbox, rules
+from alerts.config import AlertConfig
+from alerts.dispatch import send_due_alerts
+from alerts.transports import make_transport
+from registry import housekeeping
+
+log = logging.getLogger("crosscheck.scheduler")
+LONDON = ZoneInfo("Europe/London")
+# APScheduler's own lines ("running job", "skipped: maximum number of running instances",
+# every few seconds) are noise here: our jobs log what matters under crosscheck.*.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Every:
+    """An interval, read from a named AlertConfig field (so tests can shorten it)."""
+    seconds_from: str
+
+    def trigger(self, config: AlertConfig) -> IntervalTrigger:
+        return IntervalTrigger(seconds=getattr(config, self.seconds_from),
+                               timezone=LONDON)
+
+
+@dataclass(frozen=True)
+class Daily:
+    """A time of day, UK time."""
+    hour: int
+    minute: int
+
+    def trigger(self, config: AlertConfig) -> CronTrigger:
+        return CronTrigger(hour=self.hour, minute=self.minute, timezone=LONDON)
+
+
+@dataclass(frozen=True)
+class Hourly:
+    minute: int
+
+    def trigger(self, config: AlertConfig) -> CronTrigger:
+        return CronTrigger(minute=self.minute, timezone=LONDON)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str            # also the name of the Jobs method that does it
+    does: str
+    when: Every | Daily | Hourly
+    at_start: bool     # also once when the scheduler starts (catches up after downtime)
+
+
+SCHEDULE: tuple[Entry, ...] = (
+    #     id                 what it does                                when                    at start
+    Entry("queue_alerts",    "turn new register events into alerts",     Every("interval_seconds"), True),
+    Entry("send_alerts",     "send due alerts, one email per authority", Every("interval_seconds"), True),
+    Entry("sweep_leases",    "re-queue alerts whose lease lapsed",       Every("sweep_seconds"),    True),
+    Entry("queue_reminders", "information-request deadline reminders",   Hourly(minute=5),          True),
+    Entry("expire_licences", "licences past their expiry date expire",   Daily(0, 10),              True),
+    Entry("purge_records",   "remove records past 11-year retention",    Daily(2, 30),              True),
+)
+JOB_IDS = tuple(entry.id for entry in SCHEDULE)
+
+
+class Jobs:
+    """What each scheduled job does; one method per SCHEDULE entry."""
+
+    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport=None,
+                 stopping: asyncio.Event | None = None) -> None:
+        self.pool = pool
+        self.config = config
+        self.transport = transport or make_transport(config)
+        self.stopping = stopping or asyncio.Event()
+        self.wake_sender = lambda: None
+
+    async def queue_alerts(self) -> int:
+        async with self.pool.acquire() as conn:
+            queued = await rules.queue_all_new_alerts(conn, self.config.batch_size)
+        if queued.alerts:
+            self.wake_sender()  # new alerts go out now, not at the next tick
+        return queued.alerts
+
+    async def send_alerts(self):
+        report = await send_due_alerts(self.pool, self.config, self.transport, stopping=self.stopping)
+        if report.claimed:
+            log.info("alerts: %d sent in %d emails, %d to retry, %d dead, %d handed back",
+                     report.sent, report.emails, report.retrying, report.dead, report.released)
+        return report
+
+    async def sweep_leases(self) -> int:
+        async with self.pool.acquire() as conn:
+            return await outbox.sweep_expired_leases(conn, self.config.max_attempts)
+
+    async def queue_reminders(self) -> int:
+        async with self.pool.acquire() as conn:
+            count = await rules.queue_request_reminders(conn, rules.london_today())
+        if count:
+            self.wake_sender()
+        return count
+
+    async def expire_licences(self) -> int | None:
+        async with self.pool.acquire() as conn:
+            return await housekeeping.expire_licences(conn, rules.london_today())
+
+    async def purge_records(self):
+        async with self.pool.acquire() as conn:
+            return await housekeeping.purge_expired_records(conn, rules.london_today())
+
+
+class Scheduler:
+    """An AsyncIOScheduler loaded from SCHEDULE, with a shutdown that lets running jobs end."""
+
+    def __init__(self, jobs: Jobs, only: tuple[str, ...] | list[str] = (),
+                 grace_seconds: float = 10.0) -> None:
+        self.jobs = jobs
+        self.entries = [e for e in SCHEDULE if not only or e.id in only]
+        self.grace_seconds = grace_seconds
+        self.running: set[asyncio.Task] = set()
+        self.aps = AsyncIOScheduler(timezone=LONDON)
+        jobs.wake_sender = self._wake_sender
+
+    async def _run(self, job_id: str) -> None:
+        task = asyncio.current_task()
+        self.running.add(task)
+        try:
+            await getattr(self.jobs, job_id)()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # the type only: a database error's text can quote personal data
+            log.error("scheduled job %s failed: %s", job_id, type(exc).__name__)
+        finally:
+            self.running.discard(task)
+
+    def _wake_sender(self) -> None:
+        job = self.aps.get_job("send_alerts")
+        if job is not None and self.aps.running:
+            job.modify(next_run_time=datetime.now(LONDON))
+
+    def start(self) -> None:
+        now = datetime.now(LONDON)
+        for n, entry in enumerate(self.entries):
+            self.aps.add_job(
+                self._run, entry.when.trigger(self.jobs.config), args=[entry.id], id=entry.id,
+                name=entry.does, max_instances=1, coalesce=True, misfire_grace_time=None,
+                # staggered a little so the first ticks do not all land at once
+                next_run_time=now + timedelta(milliseconds=100 * n) if entry.at_start else None,
+            )
+        self.aps.start()
+        log.info("scheduler started: %s", ", ".join(e.id for e in self.entries))
+
+    async def stop(self) -> None:
+        """Stop taking new work, give running jobs a grace period, then cancel the rest."""
+        self.jobs.stopping.set()
+        if self.aps.running:
+            self.aps.pause()
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=self.grace_seconds)
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+        leftover = set(self.running)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.wait(leftover, timeout=self.grace_seconds)
+        await asyncio.sleep(0)  # let the scheduler's own shutdown run on this loop
+
+
+@contextlib.asynccontextmanager
+async def running(pool: asyncpg.Pool, config: AlertConfig, *, only=(), transport=None):
+    """Run the schedule for the life of the block."""
+    scheduler = Scheduler(Jobs(pool, config, transport), only)
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        await scheduler.stop()
+
+
+def describe_schedule(config: AlertConfig) -> list[str]:
+    lines = []
+    for entry in SCHEDULE:
+        when = entry.when
+        if isinstance(when, Every):
+            text = f"every {getattr(config, when.seconds_from):g} s"
+        elif isinstance(when, Daily):
+            text = f"daily at {when.hour:02d}:{when.minute:02d} UK time"
+        else:
+            text = f"hourly at :{when.minute:02d}"
+        lines.append(f"{entry.id:16} {text:32} {entry.does}")
+    return lines

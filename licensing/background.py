@@ -1,0 +1,41 @@
+"""What the service runs beside answering requests: the alert scheduler and, in the demo,
+the local mailbox. Both are lifespans that come after the database pool, so they stop first."""
+
+from __future__ import annotations
+
+import contextlib
+
+from litestar import Litestar
+
+from alerts.config import AlertConfig
+from alerts.mailbox import demo_mailbox
+from alerts.schedule import running
+from licensing.settings import Settings
+
+
+def scheduler_lifespan(settings: Settings):
+    @contextlib.asynccontextmanager
+    async def scheduler(app: Litestar):
+        async with running(app.state.pool, AlertConfig.from_settings(settings)) as scheduler:
+            app.state.scheduler = scheduler
+            yield
+
+    return scheduler
+
+
+def mailbox_lifespan(settings: Settings):
+    @contextlib.asynccontextmanager
+    async def mailbox(app: Litestar):
+        async with demo_mailbox(app.state.pool, settings.smtp_host, settings.smtp_port):
+            yield
+
+    return mailbox
+
+
+def lifespans(settings: Settings) -> list:
+    found = []
+    if settings.demo_mailbox:
+        found.append(mailbox_lifespan(settings))
+    if settings.run_scheduler:
+        found.append(scheduler_lifespan(settings))
+    return found

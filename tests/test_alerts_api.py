@@ -1,0 +1,121 @@
+"""Alerts through the API, and the scheduler and demo mailbox running inside the service."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from alerts.dispatch import send_due_alerts
+from alerts.rules import queue_all_new_alerts
+from alerts.transports import SmtpTransport
+from licensing.app import create_app
+from licensing.settings import load
+from tests.alerts_support import (
+    config_for, free_port, pool_for, set_alert_email, smtp_server, statuses, wait_until, worker_env,
+)
+from tests.factories import make_driver, make_licence, make_user
+
+
+@pytest.fixture
+async def client(db_url):
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false",
+                           "CROSSCHECK_BASE_URL": "https://crosscheck.test"}))
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def an_alert_for_bolton(conn, db_url, *, deliverable: bool = True) -> int:
+    driver = await make_driver(conn, recorded_by="Wolverhampton", home="Bolton")
+    await make_licence(conn, driver, authority="Wolverhampton")
+    if deliverable:
+        await set_alert_email(conn, "Bolton")
+    await queue_all_new_alerts(conn)
+    pool = await pool_for(db_url)
+    try:
+        with smtp_server() as inbox:
+            config = config_for(inbox.port)
+            await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
+    finally:
+        await pool.close()
+    return await conn.fetchval("SELECT id FROM alert")
+
+
+async def test_an_officer_sees_their_alerts_and_acknowledges_one(client, conn, db_url):
+    alert_id = await an_alert_for_bolton(conn, db_url)
+    bolton = await make_user(conn, authority="Bolton", name="Bo Officer")
+    leeds = await make_user(conn, authority="Leeds")
+
+    listed = (await client.get("/api/v1/alerts", headers=bolton["headers"])).json()
+    assert [a["id"] for a in listed] == [alert_id]
+    assert listed[0]["kind"] == "out_of_area_licence"
+    assert {"label": "Licensing authority", "value": "Wolverhampton"} in listed[0]["facts"]
+    assert listed[0]["acknowledge_url"] == f"https://crosscheck.test/alerts/{alert_id}/acknowledge"
+    assert (await client.get("/api/v1/alerts", headers=leeds["headers"])).json() == []
+
+    path = f"/api/v1/alerts/{alert_id}/acknowledgement"
+    assert (await client.post(path, headers=leeds["headers"])).status_code == 404
+    first = await client.post(path, headers=bolton["headers"])
+    assert first.status_code == 200
+    body = first.json()
+    assert body["acknowledged_by"] == bolton["id"] and body["seconds_to_acknowledge"] >= 0
+    again = await client.post(path, headers=bolton["headers"])
+    assert again.json() == body  # the first acknowledgement counts
+
+    row = await conn.fetchrow("SELECT acknowledged_by, time_to_acknowledge FROM alert WHERE id = $1", alert_id)
+    assert row["acknowledged_by"] == bolton["id"] and row["time_to_acknowledge"].total_seconds() >= 0
+    listed = (await client.get("/api/v1/alerts?unacknowledged=true", headers=bolton["headers"])).json()
+    assert listed == []
+
+
+async def test_acknowledging_needs_a_sent_alert_of_your_own_authority(client, conn, db_url):
+    alert_id = await an_alert_for_bolton(conn, db_url, deliverable=False)  # dead: no address
+    bolton = await make_user(conn, authority="Bolton")
+    admin = await make_user(conn, role="admin")
+    path = f"/api/v1/alerts/{alert_id}/acknowledgement"
+    response = await client.post(path, headers=bolton["headers"])
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.post(path, headers=admin["headers"])).status_code == 403
+    assert (await client.post(path)).status_code == 401
+    assert (await client.post("/api/v1/alerts/99999999999999999999/acknowledgement",
+                              headers=bolton["headers"])).status_code in (400, 404)
+
+
+async def test_an_admin_sees_dead_alerts_with_the_reason_and_resends_one(client, conn, db_url):
+    alert_id = await an_alert_for_bolton(conn, db_url, deliverable=False)
+    admin = await make_user(conn, role="admin")
+    officer = await make_user(conn, authority="Bolton")
+    assert (await client.get("/api/v1/admin/dead-alerts", headers=officer["headers"])).status_code == 403
+
+    [dead] = (await client.get("/api/v1/admin/dead-alerts", headers=admin["headers"])).json()
+    assert dead["id"] == alert_id and dead["recipient_authority"] == "Bolton"
+    assert dead["last_error"] == "Bolton has no alert email address: set one, then resend"
+    assert "Walker" not in str(dead)  # no personal data on the admin's list
+
+    resend = f"/api/v1/admin/alerts/{alert_id}/resend"
+    response = await client.post(resend, headers=admin["headers"])
+    assert response.status_code == 202 and response.json() == {"id": alert_id, "status": "pending"}
+    assert (await client.post(resend, headers=admin["headers"])).status_code == 409
+    assert (await client.post("/api/v1/admin/alerts/424242/resend", headers=admin["headers"])).status_code == 404
+    assert await statuses(conn) == {"pending": 1}
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'alert_resent'") == 1
+
+
+async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_email(db_url, conn):
+    port = free_port()
+    env = worker_env(db_url, port, CROSSCHECK_SCHEDULER="true", CROSSCHECK_DEMO_MAILBOX="true")
+    app = create_app(load(env))
+    admin = await make_user(conn, role="admin")
+    await set_alert_email(conn, "Bolton")
+    async with AsyncTestClient(app=app) as client:
+        driver = await make_driver(conn, recorded_by="Wolverhampton", home="Bolton")
+        await make_licence(conn, driver, authority="Wolverhampton")
+
+        async def delivered():
+            response = await client.get("/api/v1/demo-mailbox", headers=admin["headers"])
+            return response.json()
+        [message] = await wait_until(delivered)
+    assert message["to"] == ["licensing@bolton.gov.uk"]
+    assert message["subject"] == "Crosscheck: 1 alert for Bolton"
+    assert "Stephen Walker" in message["text"] and "Stephen Walker" in message["html"]
+    assert await statuses(conn) == {"sent": 1}

@@ -1,0 +1,185 @@
+"""Delivering alerts to a real SMTP server: the email's content, outages, refusals, leases
+and digests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from alerts import outbox
+from alerts.dispatch import send_due_alerts
+from alerts.rules import LONDON, queue_all_new_alerts
+from alerts.transports import SmtpTransport
+from tests.alerts_support import (
+    config_for, free_port, pool_for, set_alert_email, smtp_server, statuses, wait_until,
+)
+from tests.factories import make_driver, make_entry, make_licence
+
+NARRATIVE = "Driver assaulted a passenger outside the station"
+
+
+@pytest.fixture
+async def pool(db_url):
+    pool = await pool_for(db_url)
+    yield pool
+    await pool.close()
+
+
+async def send(pool, config):
+    return await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
+
+
+async def out_of_area_drivers(conn, count: int, homes=("Bolton", "Rotherham", "Leeds")) -> None:
+    for i in range(count):
+        driver = await make_driver(conn, forenames=f"Driver{i}", surname="Example",
+                                   recorded_by="Wolverhampton", home=homes[i % len(homes)])
+        await make_licence(conn, driver, authority="Wolverhampton")
+    for home in homes:
+        await set_alert_email(conn, home)
+    await queue_all_new_alerts(conn)
+
+
+async def test_the_home_authority_gets_one_email_with_what_it_needs_and_no_narrative(pool, conn):
+    bolton = await set_alert_email(conn, "Bolton")
+    driver = await make_driver(conn, forenames="Stephen", surname="Walker", date_of_birth=date(1980, 5, 17),
+                               recorded_by="Wolverhampton", home="Bolton", postcode="BL1 1AA",
+                               ni_number="AB123456C")
+    await conn.execute("UPDATE driver SET address = '12 Hidden Street, Bolton' WHERE id = $1", driver)
+    await make_licence(conn, driver, authority="Wolverhampton", kind="private_hire",
+                       starts_on=date(2025, 4, 1))
+    entry = await make_entry(conn, driver, authority="Sheffield", decision="revoked",
+                             categories=("sexual_offence",), narrative=NARRATIVE,
+                             decided_on=date(2025, 6, 2))
+    await queue_all_new_alerts(conn)
+    ids = [r["id"] for r in await conn.fetch("SELECT id FROM alert ORDER BY id")]
+    assert len(ids) == 3  # Bolton: the grant and the entry; Wolverhampton: the entry
+
+    with smtp_server() as inbox:
+        report = await send(pool, config_for(inbox.port))
+    assert report.sent == 2 and report.dead == 1  # Wolverhampton has no address yet
+
+    [mail] = inbox.to(bolton)
+    assert sorted(mail.alert_ids) == ids[:2]
+    assert mail.message["Subject"] == "Crosscheck: 2 alerts for Bolton"
+    for body in (mail.text, mail.html):
+        assert "Stephen Walker" in body
+        assert "17 May 1980" in body
+        assert "Private hire driver" in body
+        assert "Wolverhampton" in body and "Sheffield" in body
+        assert "1 April 2025" in body and "2 June 2025" in body  # licence start, decision date
+        assert "Licence revoked" in body
+        assert "Your residents licensed by other authorities" in body
+        assert "Decisions entered on the register" in body
+        assert f"https://crosscheck.test/drivers/{driver}" in body
+        assert f"https://crosscheck.test/entries/{entry}" in body
+        for alert_id in ids[:2]:
+            assert f"https://crosscheck.test/alerts/{alert_id}/acknowledge" in body
+        for secret in (NARRATIVE, "assaulted", "sexual", "Sexual", "Hidden Street", "BL1 1AA",
+                       "AB123456C"):
+            assert secret not in body
+    # the decisions come before the grants: the most serious first
+    assert mail.text.index("Decisions entered") < mail.text.index("Your residents licensed")
+
+    rows = await conn.fetch("SELECT status, sent_at, message_id, batch_id, attempts FROM alert "
+                            "WHERE id = ANY($1)", ids[:2])
+    assert {r["status"] for r in rows} == {"sent"}
+    assert {r["message_id"] for r in rows} == {mail.message["Message-ID"].strip()}
+    assert len({r["batch_id"] for r in rows}) == 1 and all(r["attempts"] == 1 for r in rows)
+    dead = await conn.fetchrow("SELECT last_error FROM alert WHERE status = 'dead'")
+    assert dead["last_error"] == "Wolverhampton has no alert email address: set one, then resend"
+
+
+async def test_when_the_mail_server_is_down_alerts_wait_then_arrive_exactly_once(pool, conn):
+    await out_of_area_drivers(conn, 24)
+    port = free_port()
+    config = config_for(port, batch_size=10)
+
+    report = await send(pool, config)  # nobody listening on the port
+    assert report.sent == 0 and report.retrying == report.claimed > 0  # all it claimed failed
+    error = await conn.fetchval("SELECT last_error FROM alert WHERE attempts = 1 LIMIT 1")
+    assert error.startswith(f"could not reach the mail server at 127.0.0.1:{port}")
+    assert await statuses(conn) == {"pending": 24}  # none lost, none dead
+
+    with smtp_server(port) as inbox:
+        async def all_sent():
+            await send(pool, config)
+            return await statuses(conn) == {"sent": 24}
+        await wait_until(all_sent)
+    counts = Counter(inbox.alert_ids())
+    assert len(counts) == 24 and set(counts.values()) == {1}
+    assert set(counts) == {r["id"] for r in await conn.fetch("SELECT id FROM alert")}
+
+
+async def test_retries_back_off_and_then_the_alert_is_dead_with_the_reason(pool, conn):
+    await out_of_area_drivers(conn, 1, homes=("Bolton",))
+    config = config_for(free_port(), max_attempts=3, retry_base_seconds=0.2, retry_max_seconds=10)
+    await send(pool, config)
+    first = await conn.fetchrow("SELECT attempts, next_attempt_at - now() AS wait FROM alert")
+    assert first["attempts"] == 1 and timedelta(seconds=0.1) < first["wait"] <= timedelta(seconds=0.25)
+    assert (await send(pool, config)).claimed == 0  # not due yet: backing off
+
+    async def dead():
+        await send(pool, config)
+        return await statuses(conn) == {"dead": 1}
+    await wait_until(dead)
+    row = await conn.fetchrow("SELECT attempts, last_error, dead_at FROM alert")
+    assert row["attempts"] == 3 and row["dead_at"] is not None
+    assert "could not reach the mail server" in row["last_error"]
+
+
+async def test_an_undeliverable_mailbox_is_dead_with_a_clear_reason_and_can_be_resent(pool, conn):
+    await out_of_area_drivers(conn, 4, homes=("Bolton", "Leeds"))
+    bolton = await conn.fetchval("SELECT alert_email::text FROM authority WHERE name = 'Bolton'")
+    with smtp_server() as inbox:
+        inbox.refuse.add(bolton)
+        config = config_for(inbox.port)
+        await send(pool, config)
+        rows = await conn.fetch("SELECT au.name, a.status, a.attempts, a.last_error FROM alert a "
+                                "JOIN authority au ON au.id = a.recipient_authority_id ORDER BY a.id")
+        assert {(r["name"], r["status"]) for r in rows} == {("Bolton", "dead"), ("Leeds", "sent")}
+        reason = next(r["last_error"] for r in rows if r["status"] == "dead")
+        assert reason == (f"the mail server refused the address {bolton}: "
+                          "550 5.1.1 Mailbox unavailable: no such user here")
+        assert all(r["attempts"] == 1 for r in rows)  # a refusal is not retried
+
+        inbox.refuse.clear()
+        for alert_id in [r["id"] for r in await conn.fetch("SELECT id FROM alert WHERE status = 'dead'")]:
+            assert await outbox.resend(conn, alert_id, None)
+        await send(pool, config)
+    assert await statuses(conn) == {"sent": 4}
+    assert Counter(inbox.alert_ids()) == Counter({i: 1 for i in inbox.alert_ids()})
+    assert len(inbox.to(bolton)) == 1
+
+
+async def test_a_claim_whose_sender_died_is_swept_back_and_sent_once(pool, conn):
+    await out_of_area_drivers(conn, 3, homes=("Bolton",))
+    claim = await outbox.claim_due(conn, 10, lease_seconds=0.3)  # and then "the process dies"
+    assert len(claim.alert_ids) == 3
+    with smtp_server() as inbox:
+        config = config_for(inbox.port)
+        assert (await send(pool, config)).claimed == 0  # still leased: nobody else takes them
+        await wait_until(lambda: outbox.sweep_expired_leases(conn, 8))
+        await send(pool, config)
+    assert sorted(inbox.alert_ids()) == sorted(claim.alert_ids)
+    row = await conn.fetchrow("SELECT min(attempts) AS a, bool_and(status = 'sent') AS sent FROM alert")
+    assert row["a"] == 2 and row["sent"]
+
+
+async def test_a_digest_authority_gets_its_alerts_at_the_time_it_chose(pool, conn, owner_conn):
+    await out_of_area_drivers(conn, 2, homes=("Bolton",))
+    now = datetime.now(LONDON)
+    later = (now + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    await conn.execute("UPDATE authority SET alert_delivery = 'digest', digest_time = $1 "
+                       "WHERE name = 'Bolton'", later)
+    with smtp_server() as inbox:
+        config = config_for(inbox.port)
+        assert (await send(pool, config)).claimed == 0
+        # queued two hours ago, with the digest time one hour ago: due now, in one email
+        earlier = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+        await conn.execute("UPDATE authority SET digest_time = $1 WHERE name = 'Bolton'", earlier)
+        await owner_conn.execute("UPDATE alert SET created_at = now() - interval '2 hours'")
+        report = await send(pool, config)
+    assert report.sent == 2 and report.emails == 1 and len(inbox.messages) == 1
+
