@@ -112,11 +112,4 @@ CREATE INDEX information_request_requested ON information_request (requested_on)
 CREATE INDEX concern_reported ON concern (reported_on);
 CREATE INDEX concern_reply ON concern (reply_on) WHERE reply_on IS NOT NULL;
 
--- Alerts received in a period (the alert table comes from 0004_alerts.sql).
-DO $$
-BEGIN
-    IF to_regclass('public.alert') IS NOT NULL THEN
-        CREATE INDEX alert_recipient_sent ON alert (sent_at, recipient_authority_id)
-            WHERE sent_at IS NOT NULL;
-    END IF;
-END $$;
+-- Alerts received in a period: 0004_alerts.sql's alert_recipient_sent serves.

@@ -202,7 +202,6 @@ class ComplianceSummary(msgspec.Struct):
     snapshot_date: date
     as_at: date
     suppression_applied: bool
-    alerts_available: bool
     national: NationalSummary
     authorities: list[AuthoritySummary]
 
@@ -213,7 +212,6 @@ class AuthorityReport(msgspec.Struct):
     snapshot_date: date
     as_at: date
     suppression_applied: bool
-    alerts_available: bool
     authority: AuthoritySummary
 
 
@@ -240,7 +238,6 @@ ADDITIVE = {
                                "licensed_drivers_dual"),
     "licences_granted_or_renewed": ("licences_granted", "licences_renewed"),
 }
-ALERT_FIELDS = ("alerts_received", "alerts_acknowledged", "alerts_median_hours_to_acknowledge")
 
 
 def pct(numerator: int | None, denominator: int | None) -> float | None:
@@ -358,7 +355,7 @@ SELECT coalesce(recipient_authority_id, 0) AS authority_id,
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM acknowledged_at - sent_at) / 3600) AS median_hours
 FROM alert
-WHERE sent_at >= $1::timestamp AT TIME ZONE 'Europe/London'
+WHERE status = 'sent' AND sent_at >= $1::timestamp AT TIME ZONE 'Europe/London'
   AND sent_at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London'
   AND recipient_authority_id = ANY($3::int[])
 GROUP BY GROUPING SETS ((recipient_authority_id), ())
@@ -416,7 +413,6 @@ FROM made FULL JOIN received USING (authority_id) FULL JOIN replies USING (autho
 WHERE $3::int[] IS NULL OR authority_id = ANY($3::int[])
 """
 
-ALERT_TABLE_EXISTS = "SELECT to_regclass('public.alert') IS NOT NULL"
 
 STATEMENTS = {
     "LISTED_AUTHORITIES": LISTED_AUTHORITIES, "LICENSED_AT_SNAPSHOT": LICENSED_AT_SNAPSHOT,
@@ -457,17 +453,17 @@ SECOND_SHARE = 0.75
 
 async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period: Period,
                    listed: list[int], only: list[int] | None, today: date,
-                   with_alerts: bool) -> _Figures:
+                   ) -> _Figures:
     """Run the statements, on `conn` alone, or on both connections at once if `second` is
     another (sharing this one's snapshot)."""
     if second is conn:
-        figures = await _the_rest(conn, period, listed, only, today, with_alerts)
+        figures = await _the_rest(conn, period, listed, only, today)
         _add_licensed(figures, await _licensed(conn, period, only, 0, 2**63 - 1))
         return figures
     split = int(await conn.fetchval(LAST_DRIVER) * SECOND_SHARE)
 
     async def first_half() -> tuple[_Figures, list]:
-        figures = await _the_rest(conn, period, listed, only, today, with_alerts)
+        figures = await _the_rest(conn, period, listed, only, today)
         return figures, await _licensed(conn, period, only, split + 1, 2**63 - 1)
 
     # A TaskGroup, so a failure on one connection (a statement timeout) stops the other
@@ -522,7 +518,7 @@ LICENSED_FIELDS = ("licensed_drivers_hackney_carriage", "licensed_drivers_privat
 
 
 async def _the_rest(conn: asyncpg.Connection, period: Period, listed: list[int],
-                    only: list[int] | None, today: date, with_alerts: bool) -> _Figures:
+                    only: list[int] | None, today: date) -> _Figures:
     figures = _Figures()
     holidays = holidays_for(period, today)
     start, end = period.start, period.end
@@ -534,11 +530,10 @@ async def _the_rest(conn: asyncpg.Connection, period: Period, listed: list[int],
         figures.put(r["authority_id"], register_searches_made=r["searches"])
     for r in await conn.fetch(ENTRIES_MADE, start, end, only):
         figures.put(r["authority_id"], register_entries_made=r["entries"])
-    if with_alerts:
-        for r in await conn.fetch(ALERTS, start, end, listed):
-            figures.put(r["authority_id"], alerts_received=r["received"],
-                        alerts_acknowledged=r["acknowledged"],
-                        alerts_median_hours_to_acknowledge=_round(r["median_hours"]))
+    for r in await conn.fetch(ALERTS, start, end, listed):
+        figures.put(r["authority_id"], alerts_received=r["received"],
+                    alerts_acknowledged=r["acknowledged"],
+                    alerts_median_hours_to_acknowledge=_round(r["median_hours"]))
     for r in await conn.fetch(REQUESTS, start, end, listed, today, holidays):
         figures.put(r["authority_id"], requests_received=r["received"],
                     requests_answered=r["answered"], requests_due=r["due"],
@@ -562,12 +557,6 @@ def _with_shares(row: AuthoritySummary) -> AuthoritySummary:
         denominator = sum(getattr(row, f) for f in plus) - sum(getattr(row, f) for f in minus)
         setattr(row, share, pct(getattr(row, numerator), denominator))
     return row
-
-
-def _no_alerts(row: AuthoritySummary) -> None:
-    # Without the alert table the figures are unknown, not zero.
-    for name in ALERT_FIELDS:
-        setattr(row, name, None)
 
 
 # For the summary's few, heavy statements: no JIT (compiling costs more than it saves at
@@ -613,12 +602,10 @@ async def summarise(conn: asyncpg.Connection, period: Period, *, suppress: bool 
 
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> ComplianceSummary:
         listed = await conn.fetch(LISTED_AUTHORITIES, period.start)
-        with_alerts = await conn.fetchval(ALERT_TABLE_EXISTS)
-        figures = await _collect(conn, second, period, [a["id"] for a in listed], None, today,
-                                 with_alerts)
+        figures = await _collect(conn, second, period, [a["id"] for a in listed], None, today)
         names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
             "SELECT id, code, name FROM authority")}
-        return _assemble(period, today, listed, figures, names, with_alerts)
+        return _assemble(period, today, listed, figures, names)
 
     summary = await _read(conn, work, second)
     return apply_suppression(summary) if suppress else summary
@@ -632,14 +619,11 @@ async def summarise_authority(conn: asyncpg.Connection, period: Period, authorit
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> AuthorityReport:
         one = await conn.fetchrow("SELECT id, code, name, nation FROM authority WHERE id = $1",
                                   authority_id)
-        with_alerts = await conn.fetchval(ALERT_TABLE_EXISTS)
-        figures = await _collect(conn, conn, period, [authority_id], [authority_id], today,
-                                 with_alerts)
+        figures = await _collect(conn, conn, period, [authority_id], [authority_id], today)
         names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
             "SELECT id, code, name FROM authority")}
-        row = _authority_row(one, figures, names, with_alerts)
-        return AuthorityReport(period.start, period.end, period.snapshot, today, suppress,
-                               bool(with_alerts), row)
+        row = _authority_row(one, figures, names)
+        return AuthorityReport(period.start, period.end, period.snapshot, today, suppress, row)
 
     report = await _read(conn, work)
     if suppress:
@@ -647,21 +631,19 @@ async def summarise_authority(conn: asyncpg.Connection, period: Period, authorit
     return report
 
 
-def _authority_row(authority, figures: _Figures, names: dict, with_alerts: bool) -> AuthoritySummary:
+def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummary:
     values = figures.by_authority.get(authority["id"], {})
     # the authorities licensing most of its residents; ties by authority code
     away = sorted(figures.pairs.get(authority["id"], []), key=lambda p: (-p[1], names[p[0]][0]))
     top = [TopAuthority(*names[i], drivers=n) for i, n in away[:TOP_AUTHORITIES]]
     row = AuthoritySummary(code=authority["code"], name=authority["name"], nation=authority["nation"],
                            residents_top_licensing_authorities=top, **values)
-    if not with_alerts:
-        _no_alerts(row)
     return _with_shares(row)
 
 
-def _assemble(period: Period, today: date, listed, figures: _Figures, names: dict,
-              with_alerts: bool) -> ComplianceSummary:
-    rows = [_authority_row(a, figures, names, with_alerts) for a in listed]
+def _assemble(period: Period, today: date, listed, figures: _Figures,
+              names: dict) -> ComplianceSummary:
+    rows = [_authority_row(a, figures, names) for a in listed]
     national = AuthoritySummary(code=NATIONAL_CODE, name=NATIONAL_NAME, nation=NATIONAL_NAME)
     for name in COUNT_FIELDS:
         setattr(national, name, sum(getattr(r, name) or 0 for r in rows))
@@ -672,11 +654,9 @@ def _assemble(period: Period, today: date, listed, figures: _Figures, names: dic
     busiest = sorted((r for r in rows if r.out_of_area_drivers), key=lambda r: (-r.out_of_area_drivers, r.code))
     national.residents_top_licensing_authorities = [
         TopAuthority(r.code, r.name, r.out_of_area_drivers) for r in busiest[:TOP_AUTHORITIES]]
-    if not with_alerts:
-        _no_alerts(national)
     _with_shares(national)
     return ComplianceSummary(
-        period.start, period.end, period.snapshot, today, False, bool(with_alerts),
+        period.start, period.end, period.snapshot, today, False,
         NationalSummary(national, *rankings(rows)), rows)
 
 
@@ -802,7 +782,7 @@ def apply_suppression(summary: ComplianceSummary) -> ComplianceSummary:
     national = _blank(national)
     return ComplianceSummary(
         summary.period_start, summary.period_end, summary.snapshot_date, summary.as_at, True,
-        summary.alerts_available, NationalSummary(national, *rankings(rows)), rows)
+        NationalSummary(national, *rankings(rows)), rows)
 
 
 # --- CSV ----------------------------------------------------------------------------------
