@@ -19,6 +19,13 @@ them a hand-typed list in this project:
 
 Punctuation, spacing, case and accents (O'Neill / ONeill, Smith-Jones / Smith Jones,
 Zoë / Zoe) are removed by `name_key()` (migration 0001, using PostgreSQL's unaccent).
+
+A few spelling rules, not lists, sit beside these in migration 0002 (each names its cases):
+`spoken()` rewrites conventions double metaphone does not know before coding a forename
+(Gaelic bh/mh, Irish Se-/Si-/Ci-, w for v, y for i); `joined_forenames()` brings the writings
+of Abdul- together (Abdur Rahman, Abdel Rahman, Abdulrahman); `abbreviation_pattern()` reads
+a short form by its consonants (Mohd, Md for Muhammad); `female_form()` tells the male and
+female forms of a name apart (Karim / Karima); `transposed()` finds two letters swapped.
 """
 
 from __future__ import annotations

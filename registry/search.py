@@ -9,16 +9,29 @@ Name and date of birth search
 -----------------------------
 Candidates come from three index probes on driver_name (every name a driver is known by:
 current, former, aliases): the date of birth as given, the same date with day and month
-swapped, and the same surname sound on dates one mistyped digit away. Each candidate name is
-then compared part by part:
+swapped, and the same surname and forename sound on dates one keying slip away. The date of
+birth is the anchor: every name born on the day is compared, so names given in another
+order or with a part dropped are still found. Each candidate name is compared part by part:
 
-- date of birth: same / day and month swapped / one digit different (same year)
+- date of birth: same / day and month swapped / one digit different in the day or month /
+  the year one digit different or one year out (1979 for 1980, 1984 for 1988, 1948 for
+  1984; never a generation away, where a father and son with one name would be)
 - surname: identical once punctuation, spacing, case and accents are removed / shares a part
-  of a double-barrelled name / sounds the same (double metaphone) / spelt similarly
-  (Levenshtein, trigram) / forename and surname given the other way round
-- forename: identical / a known variant or nickname (nicknames dataset) / sounds the same
-  (transliterations) / matches a middle name / given as an initial / spelt similarly / a
-  short form or abbreviation (Raj for Rajesh, Mohd for Mohammed: possible at most)
+  of a double-barrelled name / sounds the same (double metaphone) / one letter different or
+  two letters swapped / spelt similarly (Levenshtein, trigram) / sounds alike though spelt
+  quite differently (Miah / Meah / Miya) / forename and surname given the other way round,
+  each as spelt or sounding the same ("Hussein Mohammad" for Muhammed Hussain, "Shah Bilal"
+  for Bilal Ahmed-Shah) / the surname given is a forename on the other record (Singh or
+  Kaur given as the surname, the family name left off)
+- forename: identical / the same when run together (Abdulrahman, Abdur Rahman, Abdel Rahman)
+  / a known variant or nickname, also of another spelling (Kate: Katherine, so Catherine) /
+  sounds the same (transliterations; also with the spellings double metaphone does not know:
+  Siobhan / Shivaun, Sean / Shaun, Jaswinder / Jasvinder) / given as an initial, or as
+  initials run together ("MA" for Mohammed Ali) / matches a middle name (the first forename
+  dropped: "Imran Khan" for Mohammed Imran Khan) / spelt similarly / sounds alike though
+  spelt quite differently (Eoin / Owen) / a short form or abbreviation (Raj for Rajesh,
+  Mohd or Md for Muhammad, Mo for Mohammed) / the male and female forms of one name (Karim
+  / Karima: often twins, so possible at most)
 - middle names: agree, on one record only, or differ (a strong sign of another person:
   "Mohammed Ali Khan" and "Mohammed Asif Khan" are usually different men)
 
@@ -28,9 +41,17 @@ The band says how an officer should treat it (and the score, 0-100, keeps to it:
 strong 71-99, possible 69 or below, so the ranking never puts a possible above a strong):
 
 - exact: an identifier (GB or NI licence number, NI number) is identical.
-- strong: date of birth same or day/month swapped, surname identical/part/sound, forename
-  identical/variant/sound/middle/initial, and no conflicting middle name.
-- possible: everything else that was returned; worth a look, not a hit.
+- strong: date of birth same or day/month swapped; surname identical, punctuation, part,
+  sound, one-letter slip or the other way round; forename identical, run together, variant,
+  sound, middle, initial or initials; and no conflicting middle name.
+- possible: everything else that was returned (a mistyped date, a surname or forename only
+  spelt similarly, an abbreviation, Singh/Kaur as the surname, male and female forms, a
+  middle name that differs); worth a look, not a hit.
+
+Within a band the score adds points for each part (date 40 same, 32 swapped, 20 slipped;
+surname up to 35; forename up to 25; less for a middle name on one side only, a former name
+or an alias; 12 off for middle names that differ) and equal scores go to the closer spelling.
+Each reason in a match is one of the plain phrases below (DOB_WORDS, SURNAME_WORDS, ...).
 
 No band decides anything: the officer considers each case on its merits.
 Where the name knowledge comes from: registry/names.py.
@@ -87,9 +108,22 @@ def _one_digit_away(n: int, top: int) -> set[int]:
     return {m for m in found if 1 <= m <= top and m != n}
 
 
+def _slipped_years(year: int) -> set[int]:
+    """Years one keying slip away: the last digit any other, the tens digit on the key beside
+    it, the last two digits swapped, or one year out (1979 for 1980). Not a generation away:
+    a father and son share a name, and often a birthday."""
+    found = {year - 1, year + 1}
+    found |= {year - year % 10 + digit for digit in range(10)}
+    found |= {year - 10, year + 10}
+    tens, units = divmod(year % 100, 10)
+    found.add(year - year % 100 + units * 10 + tens)
+    found.discard(year)
+    return found
+
+
 @functools.lru_cache(maxsize=32768)
 def near_dates(born: date) -> tuple[date, ...]:
-    """Dates one keying slip away in the day or the month (same year), for typos."""
+    """Dates one keying slip away in the day, the month or the year, for typos."""
     found = set()
     for day in _one_digit_away(born.day, 31):
         try:
@@ -99,6 +133,11 @@ def near_dates(born: date) -> tuple[date, ...]:
     for month in _one_digit_away(born.month, 12):
         try:
             found.add(born.replace(month=month))
+        except ValueError:
+            pass
+    for year in _slipped_years(born.year):
+        try:
+            found.add(born.replace(year=year))
         except ValueError:
             pass
     found.discard(born)
@@ -116,11 +155,15 @@ NAME_SEARCH_TEMPLATE = """
 WITH q AS MATERIALIZED (
     SELECT s.raw AS s_raw, s.key AS s_key, s.tokens AS s_tokens,
            dmetaphone(s.key) AS s_sound, dmetaphone_alt(s.key) AS s_alt,
+           f.tokens AS f_tokens,
            coalesce(f.tokens[1], '') AS f_first,
            coalesce(f.tokens[2:], '{}') AS f_middle,
-           array_to_string(f.tokens, '') AS f_all,
+           joined_forenames(array_to_string(f.tokens, '')) AS f_joined,
+           initials_of(coalesce(f.tokens[1], ''), array_to_string(f.tokens[2:], ' ')) AS f_initials,
            dmetaphone(coalesce(f.tokens[1], '')) AS f_sound,
            dmetaphone_alt(coalesce(f.tokens[1], '')) AS f_alt,
+           spoken(coalesce(f.tokens[1], '')) AS f_spoken,
+           dmetaphone(spoken(coalesce(f.tokens[1], ''))) AS f_spoken_sound,
            abbreviation_pattern(coalesce(f.tokens[1], '')) AS f_abbreviation,
            ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants,
            CASE WHEN cardinality(s.tokens) > 1 THEN
@@ -142,7 +185,8 @@ cand AS (
     FROM driver_name dn WHERE dn.date_of_birth = $4
     UNION ALL
     SELECT dn.driver_id, dn.kind, dn.surname, dn.surname_key, dn.surname_sound, dn.forename_key,
-           dn.middle_keys, dn.forename_sound, 'near'
+           dn.middle_keys, dn.forename_sound,
+           CASE WHEN date_part('year', dn.date_of_birth) = date_part('year', $3::date) THEN 'near' ELSE 'year' END
     FROM driver_name dn, q
     WHERE dn.date_of_birth = ANY($5::date[])
       AND dn.surname_sound = q.s_sound AND dn.forename_sound IN (q.f_sound, q.f_alt)
@@ -152,7 +196,17 @@ surnames AS MATERIALIZED (
            CASE
                WHEN c.surname_key = q.s_key THEN
                    CASE WHEN lower(c.surname) = lower(q.s_raw) THEN 'identical' ELSE 'punctuation' END
-               WHEN c.surname_key = q.f_first AND c.forename_key = q.s_tokens[1] THEN 'reversed'
+               -- forename and surname the other way round, each as spelt or sounding the same,
+               -- or the surname typed as forename being one part of a double-barrelled name
+               WHEN (c.surname_key = q.f_first
+                     OR (c.surname_sound IN (q.f_sound, q.f_alt)
+                         AND levenshtein(c.surname_key, q.f_first) <= greatest(2, length(q.f_first) / 2))
+                     OR (strpos(c.surname, '-') + strpos(c.surname, ' ') > 0
+                         AND q.f_first = ANY(search_tokens(c.surname))))
+                    AND (c.forename_key = ANY(q.s_tokens)
+                         OR (c.forename_sound IN (q.s_sound, q.s_alt)
+                             AND levenshtein(c.forename_key, q.s_key) <= greatest(2, length(q.s_key) / 2)))
+                    THEN 'reversed'
                WHEN c.surname_key = ANY(q.s_parts) THEN 'part'
                WHEN strpos(c.surname, '-') + strpos(c.surname, ' ') + strpos(c.surname, '.') > 0
                     AND EXISTS (SELECT FROM unnest(search_tokens(c.surname)) AS t(part)
@@ -166,10 +220,22 @@ surnames AS MATERIALIZED (
                         <= greatest(2, length(c.surname_key) / 2, length(q.s_key) / 2) THEN 'sound'
                WHEN least(length(c.surname_key), length(q.s_key)) >= 5
                     AND levenshtein_less_equal(c.surname_key, q.s_key, 1) = 1 THEN 'typo'
+               WHEN length(c.surname_key) = length(q.s_key) AND length(q.s_key) >= 4
+                    AND left(c.surname_key, 1) = left(q.s_key, 1)
+                    AND levenshtein_less_equal(c.surname_key, q.s_key, 2) = 2
+                    AND transposed(c.surname_key, q.s_key) THEN 'typo'
                WHEN levenshtein_less_equal(c.surname_key, q.s_key, 2)
                         <= CASE WHEN least(length(c.surname_key), length(q.s_key)) >= 6 THEN 2 ELSE 1 END THEN 'similar'
                WHEN left(c.surname_key, 1) = left(q.s_key, 1)
                     AND similarity(c.surname_key, q.s_key) >= 0.5 THEN 'similar'
+               WHEN left(c.surname_key, 1) = left(q.s_key, 1)
+                    AND c.surname_sound IN (q.s_sound, q.s_alt) THEN 'sound_far'
+               -- the surname given is a forename on the record, or the other way round:
+               -- Singh or Kaur given as the surname and the family name left off, or
+               -- "Imran Mohammed" for Mohammed Imran Khan
+               WHEN (c.middle_keys <> '' AND (q.s_key = ANY(string_to_array(c.middle_keys, ' '))
+                                              OR c.forename_key = q.s_key))
+                    OR c.surname_key = ANY(q.f_middle) THEN 'forenames'
                ELSE 'none'
            END AS s_level
     FROM cand c, q
@@ -183,22 +249,44 @@ levels AS MATERIALIZED (
                WHEN q.f_first = '' OR c.forename_key = '' THEN 'none'
                WHEN c.s_level = 'reversed' THEN 'reversed'
                WHEN c.forename_key = q.f_first THEN 'identical'
-               WHEN c.forename_key || replace(c.middle_keys, ' ', '') = q.f_all THEN 'spacing'
-               WHEN c.forename_key = ANY(q.f_variants) THEN 'variant'
+               WHEN left(c.forename_key, 1) = left(q.f_first, 1)
+                    AND joined_forenames(c.forename_key || replace(c.middle_keys, ' ', '')) = q.f_joined THEN 'spacing'
+               WHEN c.forename_key = ANY(q.f_variants)
+                    -- a nickname of another spelling of the name (Kate: Katherine, so Catherine)
+                    OR (length(c.forename_key) >= 5 AND cardinality(q.f_variants) > 0
+                        AND EXISTS (SELECT FROM unnest(q.f_variants) AS v(name)
+                                    WHERE length(v.name) >= 5 AND levenshtein(v.name, c.forename_key) <= 2
+                                      AND dmetaphone(v.name) = c.forename_sound))
+                    OR (length(q.f_first) >= 5
+                        AND EXISTS (SELECT FROM name_variant v
+                                    WHERE v.name = c.forename_key AND length(v.variant) >= 5
+                                      AND levenshtein(v.variant, q.f_first) <= 2
+                                      AND dmetaphone(v.variant) IN (q.f_sound, q.f_alt))) THEN 'variant'
+               WHEN female_form(c.forename_key, q.f_first) OR female_form(q.f_first, c.forename_key) THEN 'gendered'
                WHEN length(q.f_first) > 1 AND length(c.forename_key) > 1
-                    AND (c.forename_sound IN (q.f_sound, q.f_alt)
-                         OR dmetaphone_alt(c.forename_key) IN (q.f_sound, q.f_alt))
-                    AND levenshtein(c.forename_key, q.f_first)
-                        <= greatest(2, greatest(length(c.forename_key), length(q.f_first)) / 2) THEN 'sound'
+                    AND (((c.forename_sound IN (q.f_sound, q.f_alt)
+                           OR dmetaphone_alt(c.forename_key) IN (q.f_sound, q.f_alt))
+                          AND levenshtein(c.forename_key, q.f_first)
+                              <= greatest(2, greatest(length(c.forename_key), length(q.f_first)) / 2))
+                         OR (dmetaphone(spoken(c.forename_key)) = q.f_spoken_sound
+                             AND levenshtein(spoken(c.forename_key), q.f_spoken) <= 2)) THEN 'sound'
                WHEN (length(q.f_first) = 1 AND left(c.forename_key, 1) = q.f_first)
                     OR (length(c.forename_key) = 1 AND left(q.f_first, 1) = c.forename_key) THEN 'initial'
+               -- initials run together: 'MA' for Mohammed Ali, either way round
+               WHEN (cardinality(q.f_tokens) = 1 AND length(q.f_first) BETWEEN 2 AND 3 AND c.middle_keys <> ''
+                     AND initials_of(c.forename_key, c.middle_keys) = q.f_first)
+                    OR (c.middle_keys = '' AND length(c.forename_key) BETWEEN 2 AND 3
+                        AND c.forename_key = q.f_initials) THEN 'initials'
                WHEN q.f_first = ANY(string_to_array(c.middle_keys, ' '))
                     OR c.forename_key = ANY(q.f_middle) THEN 'middle'
                WHEN length(q.f_first) > 1 AND length(c.forename_key) > 1
                     AND levenshtein(c.forename_key, q.f_first)
                         <= CASE WHEN least(length(c.forename_key), length(q.f_first)) >= 4 THEN 2 ELSE 1 END
                     THEN 'similar'
-               WHEN least(length(c.forename_key), length(q.f_first)) >= 3
+               WHEN length(q.f_first) > 1 AND length(c.forename_key) > 1
+                    AND (c.forename_sound IN (q.f_sound, q.f_alt) OR dmetaphone(spoken(c.forename_key)) = q.f_spoken_sound)
+                    THEN 'sound_far'
+               WHEN least(length(c.forename_key), length(q.f_first)) >= 2
                     AND (left(c.forename_key, length(q.f_first)) = q.f_first
                          OR left(q.f_first, length(c.forename_key)) = c.forename_key) THEN 'abbreviation'
                WHEN left(c.forename_key, 1) = left(q.f_first, 1) AND right(c.forename_key, 1) = right(q.f_first, 1)
@@ -218,16 +306,17 @@ scored AS MATERIALIZED (
                              WHEN 'part' THEN 28 WHEN 'sound' THEN 27 WHEN 'typo' THEN 26 ELSE 18 END
             + CASE l.f_level WHEN 'identical' THEN 25 WHEN 'spacing' THEN 25 WHEN 'reversed' THEN 23
                              WHEN 'variant' THEN 22 WHEN 'sound' THEN 21 WHEN 'middle' THEN 17
-                             WHEN 'initial' THEN 15 WHEN 'abbreviation' THEN 14 ELSE 12 END
+                             WHEN 'initial' THEN 15 WHEN 'initials' THEN 15 WHEN 'abbreviation' THEN 14
+                             WHEN 'gendered' THEN 8 ELSE 12 END
             + CASE m.mid WHEN 'differ' THEN -12 WHEN 'one_sided' THEN -1 ELSE 0 END
             + CASE l.kind WHEN 'alias' THEN -1 WHEN 'former' THEN -2 ELSE 0 END) AS points,
-           (l.dob_match <> 'near'
+           (l.dob_match IN ('same', 'swapped')
             AND l.s_level IN ('identical', 'punctuation', 'reversed', 'part', 'sound', 'typo')
-            AND l.f_level NOT IN ('similar', 'abbreviation') AND m.mid <> 'differ') AS strong
+            AND l.f_level NOT IN ('similar', 'sound_far', 'abbreviation', 'gendered') AND m.mid <> 'differ') AS strong
     FROM levels l, q,
          LATERAL (
              SELECT CASE
-                 WHEN l.f_level IN ('spacing', 'reversed', 'middle') THEN 'none'
+                 WHEN l.f_level IN ('spacing', 'reversed', 'middle', 'initials') THEN 'none'
                  WHEN cardinality(q.f_middle) = 0 AND l.middle_keys = '' THEN 'none'
                  WHEN cardinality(q.f_middle) = 0 OR l.middle_keys = '' THEN 'one_sided'
                  WHEN EXISTS (
@@ -240,11 +329,11 @@ scored AS MATERIALIZED (
          ) AS m
     WHERE l.f_level <> 'none'
 ),
--- The score keeps the bands apart: strong 71-99 (its lowest sum of points is 71), possible
--- scaled to 69 or below, so ranking by score puts every strong match above every possible
--- one; 100 is left for an identical identifier.
+-- The score keeps the bands apart: strong 71-99, possible scaled to 69 or below, so ranking
+-- by score puts every strong match above every possible one; 100 is left for an identical
+-- identifier.
 ranked AS (
-    SELECT *, CASE WHEN strong THEN least(points, 99) ELSE (points * 7 + 5) / 10 END AS score
+    SELECT *, CASE WHEN strong THEN greatest(71, least(points, 99)) ELSE (points * 7 + 5) / 10 END AS score
     FROM scored
 ),
 best AS (
@@ -271,6 +360,7 @@ DOB_WORDS = {
     "same": "same date of birth",
     "swapped": "date of birth with day and month swapped",
     "near": "date of birth one digit different",
+    "year": "year of birth one digit different or one year out",
 }
 SURNAME_WORDS = {
     "identical": "surname identical",
@@ -278,18 +368,24 @@ SURNAME_WORDS = {
     "reversed": "forename and surname the other way round",
     "part": "surname shares a part of a double-barrelled or hyphenated name",
     "sound": "surname sounds the same",
-    "typo": "surname one letter different",
+    "typo": "surname one letter different or two letters swapped",
     "similar": "surname spelt similarly",
+    "sound_far": "surname sounds alike but is spelt quite differently",
+    "forenames": ("surname given is a forename on the other record"
+                  " (Singh or Kaur as the surname, or names in another order)"),
 }
 FORENAME_WORDS = {
     "identical": "forename identical",
-    "spacing": "forenames the same apart from spacing",
+    "spacing": "forenames the same when run together (Abdul Rahman, Abdulrahman, Abdur Rahman)",
     "reversed": None,
     "variant": "forename a known variant or nickname",
     "sound": "forename sounds the same (a spelling or transliteration variant)",
     "middle": "forename matches a middle name",
     "initial": "forename given as an initial that agrees",
+    "initials": "forenames given as initials that agree (MA for Mohammed Ali)",
     "similar": "forename spelt similarly",
+    "sound_far": "forename sounds alike but is spelt quite differently",
+    "gendered": "forenames are the male and female forms of one name (Karim and Karima): perhaps a relative",
     "abbreviation": "forename could be a short form or abbreviation (Raj, Mohd, Wm)",
 }
 MIDDLE_WORDS = {

@@ -246,6 +246,15 @@ VARIANTS = [
     ("Mohammed Ali", "Khan", "M A", "Khan", "same", "forename given as an initial that agrees"),
     ("Peter", "Nowak", "Peter", "Nowak", "swapped", "date of birth with day and month swapped"),
     ("Imran", "Hussain", "Imran", "Husain", "same", "surname sounds the same"),
+    ("Muhammed", "Hussein", "Husain", "Mohammed", "same", "forename and surname the other way round"),
+    ("Bilal", "Ahmed-Shah", "Shah", "Bilal", "same", "forename and surname the other way round"),
+    ("Mohamed Anthony", "Williams", "MA", "Williams", "same", "forenames given as initials that agree (MA for Mohammed Ali)"),
+    ("Abdulrahman", "Miah", "Abdur Rahman", "Miah", "same",
+     "forenames the same when run together (Abdul Rahman, Abdulrahman, Abdur Rahman)"),
+    ("Catherine", "Smith", "Kate", "Smith", "same", "forename a known variant or nickname"),
+    ("Siobhan", "Murphy", "Shivaun", "Murphy", "same", "forename sounds the same (a spelling or transliteration variant)"),
+    ("Jaswinder", "Sandhu", "Jasvinder", "Sandhu", "same", "forename sounds the same (a spelling or transliteration variant)"),
+    ("Peter", "Barker", "Peter", "Bakrer", "same", "surname one letter different or two letters swapped"),
 ]
 
 
@@ -262,6 +271,50 @@ async def test_the_same_person_is_found_under_another_spelling(conn, recorded_f,
     assert outcome.matches[0].band == "strong"
     assert reason in outcome.matches[0].reasons
     assert len(outcome.matches) == 1
+
+
+POSSIBLE = [
+    # (recorded forenames, surname, date of birth, searched forenames, surname, date, reason expected)
+    ("Harpreet Kaur", "Mann", date(1977, 1, 13), "Harpreet", "Kaur", date(1977, 1, 13),
+     "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)"),
+    ("Mohammed Imran", "Khan", date(1985, 6, 7), "Imran", "Mohammed", date(1985, 6, 7),
+     "surname given is a forename on the other record (Singh or Kaur as the surname, or names in another order)"),
+    ("Zainab", "Novak", date(1991, 7, 13), "Zainab", "Novak", date(1990, 7, 13),
+     "year of birth one digit different or one year out"),
+    ("Mohammed Abdul", "Chaudhry", date(1959, 10, 2), "Md Abdul", "Chaudhry", date(1959, 10, 2),
+     "forename could be a short form or abbreviation (Raj, Mohd, Wm)"),
+    ("Eoin", "McCarthy", date(1995, 9, 24), "Owen", "McCarthy", date(1995, 9, 24),
+     "forename sounds alike but is spelt quite differently"),
+    ("Muhammad", "Miya", date(2003, 5, 21), "Mohammad", "Meah", date(2003, 5, 21),
+     "surname sounds alike but is spelt quite differently"),
+]
+
+
+@pytest.mark.parametrize("recorded_f, recorded_s, born, searched_f, searched_s, asked, reason", POSSIBLE)
+async def test_looser_likenesses_are_offered_as_possible_matches(conn, recorded_f, recorded_s, born,
+                                                                 searched_f, searched_s, asked, reason):
+    target = await make_driver(conn, forenames=recorded_f, surname=recorded_s, date_of_birth=born)
+    outcome = await search.search_by_name(conn, searched_f, searched_s, asked,
+                                          enquirer=search.Enquirer(None, None, "renewal", "R1"))
+    [match] = outcome.matches
+    assert (match.driver_id, match.band) == (target, "possible")
+    assert reason in match.reasons
+
+
+async def test_a_twin_with_the_female_form_of_the_name_is_never_a_strong_match(conn):
+    born = date(1954, 9, 21)
+    sister = await make_driver(conn, forenames="Karima", surname="Mirza", date_of_birth=born)
+    brother = await make_driver(conn, forenames="Karim", surname="Mirza", date_of_birth=born)
+    outcome = await search.search_by_name(conn, "Karim", "Mirza", born,
+                                          enquirer=search.Enquirer(None, None, "renewal", "R1"))
+    assert [(m.driver_id, m.band) for m in outcome.matches] == [(brother, "strong"), (sister, "possible")]
+
+
+async def test_a_father_and_son_with_one_name_and_birthday_are_not_taken_for_a_mistyped_year(conn):
+    father = await make_driver(conn, forenames="Mohammed", surname="Khan", date_of_birth=date(1960, 4, 2))
+    outcome = await search.search_by_name(conn, "Mohammed", "Khan", date(1985, 4, 2),
+                                          enquirer=search.Enquirer(None, None, "renewal", "R1"))
+    assert father not in [m.driver_id for m in outcome.matches]
 
 
 async def test_a_former_surname_finds_the_driver(conn):
@@ -316,12 +369,17 @@ async def test_the_inlined_search_tokens_agree_with_forename_tokens(conn):
     assert [r["a"] for r in rows] == [r["b"] for r in rows]
 
 
-def test_near_dates_are_one_keying_slip_away_in_the_same_year():
+def test_near_dates_are_one_keying_slip_away_and_never_a_generation():
     born = date(1980, 5, 17)
     near = search.near_dates(born)
     assert date(1980, 5, 71 - 60) in near and date(1980, 5, 18) in near and date(1980, 5, 27) in near
     assert date(1980, 7, 17) in near  # month 05 -> 07
-    assert all(d.year == 1980 and d != born for d in near)
+    years = {1979, 1981, 1988, 1990, 1970, 1908}  # one out, last digit, tens key beside, 80 typed 08
+    assert {date(year, 5, 17) for year in years} <= set(near)
+    assert born not in near and search.swapped(born) not in near
+    father_and_son = {born.replace(year=born.year + gap) for gap in (-35, -30, -25, -20, 20, 25, 30)}
+    assert not father_and_son & set(near)
+    assert all(d.year == 1980 or (d.month, d.day) == (5, 17) for d in near)
     assert search.swapped(date(1980, 5, 7)) == date(1980, 7, 5)
     assert search.swapped(date(1980, 5, 17)) is None
     assert search.swapped(date(1980, 5, 5)) is None

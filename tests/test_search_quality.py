@@ -107,13 +107,15 @@ def distractors(pairs: list[dict], count: int = DISTRACTORS, seed: int = 7) -> l
     return found
 
 
-async def load_register(conn: asyncpg.Connection, pairs: list[dict]) -> dict[str, int]:
-    """Every pair's record and the distractors; returns pair_id -> driver id."""
+async def load_register(conn: asyncpg.Connection, pairs: list[dict],
+                        crowd: list[tuple[str, str, date]] | None = None) -> dict[str, int]:
+    """Every pair's record and the distractors (or the crowd given); returns pair_id -> driver id."""
     authority = await conn.fetchval("SELECT id FROM authority WHERE name = 'Sheffield'")
     people = [(p["record_forenames"], p["record_surname"], date.fromisoformat(p["record_date_of_birth"]),
                p["record_gb_licence"] or None, p["record_ni_licence"] or None, p["record_ni_number"] or None,
                authority, authority) for p in pairs]
-    people += [(f, s, born, None, None, None, authority, authority) for f, s, born in distractors(pairs)]
+    crowd = distractors(pairs) if crowd is None else crowd
+    people += [(f, s, born, None, None, None, authority, authority) for f, s, born in crowd]
     async with conn.transaction():
         await conn.copy_records_to_table(
             "driver", records=people,

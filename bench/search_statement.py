@@ -1,0 +1,125 @@
+"""The name and date of birth statement alone, against the same statement at another commit.
+
+    .venv/bin/python bench/search_statement.py --drivers 200000             (seeds its own cluster)
+    .venv/bin/python bench/search_statement.py --database-url URL --baseline main
+
+Runs NAME_SEARCH of registry/search.py as it is in the work tree and as it is at the baseline
+commit (`git show BASELINE:registry/search.py`), on the same seeded register, over the same
+queries: registered names with everyday variation (a forename dropped, two letters swapped,
+day and month swapped, forename and surname the other way round, the year one out). Each
+query is run alternately by both, several times, and the fastest run of each counts, which
+keeps other jobs on a shared machine out of the comparison. The driver summaries are left
+out so that more drivers found does not count as slower scoring; the audit rows stay.
+
+Prints the mean and p95 of those per-query times for each and their ratio, and the EXPLAIN
+ANALYZE of one query (candidates must come from index-only scans of driver_name_search).
+The baseline statement runs on this tree's schema (0002 only adds functions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import types
+import uuid
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from licensing import pgcluster  # noqa: E402
+from registry import search  # noqa: E402
+from registry.audit import Enquirer  # noqa: E402
+from registry.records import SUMMARY  # noqa: E402
+from search_http import prepare_database  # noqa: E402
+
+ENQUIRER = Enquirer(None, None, "other", "BENCH")
+
+
+def baseline_module(ref: str) -> types.ModuleType:
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:registry/search.py"],
+                            check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType("search_baseline")
+    exec(compile(source, f"{ref}:registry/search.py", "exec"), module.__dict__)
+    return module
+
+
+def varied(rnd: random.Random, forenames: str, surname: str, born: date) -> tuple[str, str, date]:
+    roll = rnd.randrange(6)
+    if roll == 0:
+        forenames = forenames.split()[0]
+    elif roll == 1 and len(surname) > 4:
+        surname = surname[:2] + surname[3] + surname[2] + surname[4:]
+    elif roll == 2 and search.swapped(born):
+        born = search.swapped(born)
+    elif roll == 3:
+        forenames, surname = surname, forenames.split()[0]
+    elif roll == 4 and (born.month, born.day) != (2, 29):
+        born = born.replace(year=born.year + 1)
+    return forenames, surname, born
+
+
+async def measure(url: str, baseline: types.ModuleType, count: int, repeats: int, seed: int) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT forenames, surname, date_of_birth FROM driver_name "
+                                "WHERE kind = 'current' ORDER BY random() LIMIT $1", count)
+        rnd = random.Random(seed)
+        queries = [varied(rnd, r["forenames"], r["surname"], r["date_of_birth"]) for r in rows]
+        sides = {name: (module, await conn.prepare(module.NAME_SEARCH.replace(SUMMARY, "NULL::text")))
+                 for name, module in (("baseline", baseline), ("work tree", search))}
+        fastest = {name: [] for name in sides}
+        for forenames, surname, born in queries:
+            best = dict.fromkeys(sides, float("inf"))
+            for _ in range(repeats):
+                for name, (module, statement) in sides.items():
+                    arguments = module.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4())
+                    started = time.perf_counter()
+                    await statement.fetch(*arguments)
+                    best[name] = min(best[name], time.perf_counter() - started)
+            for name in sides:
+                fastest[name].append(best[name] * 1000)
+        for name, times in fastest.items():
+            times.sort()
+            print(f"{name:10} mean {statistics.mean(times):.3f} ms  p95 {times[int(len(times) * 0.95)]:.3f} ms")
+        ratio = statistics.mean(fastest["work tree"]) / statistics.mean(fastest["baseline"])
+        print(f"work tree / baseline: {ratio:.2f}")
+        forenames, surname, born = queries[0]
+        plan = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + search.NAME_SEARCH,
+                                *search.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4()))
+        print("\n".join(line[0] for line in plan))
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--drivers", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", help="use this seeded register instead of seeding one")
+    parser.add_argument("--baseline", default="main", help="git commit or branch to compare with")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    baseline = baseline_module(args.baseline)
+    url, folder = asyncio.run(prepare_database(args))
+    try:
+        asyncio.run(measure(url, baseline, args.queries, args.repeats, args.seed))
+    finally:
+        if folder:
+            pgcluster.stop(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
