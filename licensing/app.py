@@ -73,9 +73,15 @@ def lifespans(settings: Settings) -> list:
         service_url, _ = await db.urls(settings)
         app.state.pool = await db.create_pool(service_url, min_size=settings.pool_min,
                                               max_size=settings.pool_max)
+        # Compliance summaries get their own few connections and a statement timeout, so a
+        # heavy report can never take the connections officers' searches need.
+        app.state.summary_pool = await db.create_pool(
+            service_url, min_size=0, max_size=settings.summary_pool_max,
+            statement_timeout_ms=settings.summary_timeout_ms)
         try:
             yield
         finally:
+            await app.state.summary_pool.close()
             await app.state.pool.close()
 
     # The scheduler (added by alerts) comes after the pool, so it stops first.

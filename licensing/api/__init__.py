@@ -1,8 +1,9 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import search
+from licensing.api import compliance, search
 from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *search.ROUTES, *ALERT_ROUTES]
+ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *search.ROUTES, *ALERT_ROUTES,
+                *compliance.ROUTES]
