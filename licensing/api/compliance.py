@@ -102,7 +102,9 @@ async def _spare(pool: asyncpg.Pool) -> asyncpg.Connection | None:
         return None
 
 
-async def _national(state: State, quarter, period_start, period_end, snapshot, suppress):
+async def national(state: State, quarter=None, period_start=None, period_end=None,
+                   snapshot=None, suppress=None) -> compliance.ComplianceSummary:
+    """The national summary on the summary pool (the API and the compliance page)."""
     period = _period(quarter, period_start, period_end, snapshot)
     hide = _flag(suppress)
 
@@ -124,7 +126,7 @@ async def compliance_summary(
     snapshot: Snapshot = None, suppress: Suppress = None,
 ) -> compliance.ComplianceSummary:
     """National totals, rankings and every licensing authority's figures (docs/compliance.md)."""
-    return await _national(state, quarter, period_start, period_end, snapshot, suppress)
+    return await national(state, quarter, period_start, period_end, snapshot, suppress)
 
 
 @get("/api/v1/compliance/summary.csv", guards=[summary_readers], **COMMON,
@@ -135,7 +137,13 @@ async def compliance_summary_csv(
     snapshot: Snapshot = None, suppress: Suppress = None,
 ) -> Response:
     """The same as CSV: the national row (code K04000001) first, then each authority."""
-    summary = await _national(state, quarter, period_start, period_end, snapshot, suppress)
+    return await national_csv(state, quarter, period_start, period_end, snapshot, suppress)
+
+
+async def national_csv(state: State, quarter=None, period_start=None, period_end=None,
+                       snapshot=None, suppress=None) -> Response:
+    """The national summary as a CSV download (the API and the compliance page)."""
+    summary = await national(state, quarter, period_start, period_end, snapshot, suppress)
     name = f"compliance-summary-{summary.period_start}-{summary.period_end}.csv"
     return _csv_response(compliance.summary_csv(summary), name)
 

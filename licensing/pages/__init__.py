@@ -13,7 +13,8 @@ from litestar.static_files import create_static_files_router
 
 from licensing import auth
 from licensing.assets import TARGET as GOVUK_ASSETS
-from licensing.pages import account, admin, alerts, audit, errors, recording, search, sessions
+from licensing.pages import (account, admin, alerts, audit, compliance, errors, recording, search,
+                             sessions)
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
 
@@ -26,7 +27,7 @@ PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/asset
 pages_router = Router(
     path="/",
     route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES, *recording.ROUTES,
-                    *search.ROUTES, *alerts.ROUTES],
+                    *search.ROUTES, *alerts.ROUTES, *compliance.ROUTES],
     exception_handlers=errors.EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

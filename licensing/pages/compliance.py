@@ -22,17 +22,19 @@ CHART_ROWS = 20
 
 
 def quarters(today: date, count: int = 8) -> list[tuple[str, str]]:
-    """The last `count` complete calendar quarters, newest first: ('2026-Q2', 'April to June 2026')."""
+    """The last `count` complete calendar quarters, newest first ('2026-Q2', 'April to June
+    2026'), then the quarter in progress, so far."""
     names = {1: "January to March", 2: "April to June", 3: "July to September",
              4: "October to December"}
     year, quarter = today.year, (today.month - 1) // 3 + 1
+    current = (f"{year}-Q{quarter}", f"{names[quarter]} {year}, so far")
     found = []
     for _ in range(count):
         quarter -= 1
         if quarter == 0:
             year, quarter = year - 1, 4
         found.append((f"{year}-Q{quarter}", f"{names[quarter]} {year}"))
-    return found
+    return found + [current]
 
 
 def _choice(request: Request) -> tuple[Form, str, bool]:
@@ -49,8 +51,8 @@ def _choice(request: Request) -> tuple[Form, str, bool]:
 @get("/compliance", guards=[readers], opt=auth.NO_PERSONAL_DATA)
 async def summary_page(request: Request) -> Response:
     form, quarter, suppress = _choice(request)
-    summary = await compliance_api._national(request.app.state, quarter, None, None, None,
-                                             "true" if suppress else None)
+    summary = await compliance_api.national(request.app.state, quarter,
+                                            suppress="true" if suppress else None)
     out_of_area = [(r.name, r.pct) for r in summary.national.ranking_out_of_area[:CHART_ROWS]]
     # the least compliant first: the authorities DfT would want to ask about
     searched = sorted(summary.national.ranking_search_compliance, key=lambda r: (r.pct, r.name))
@@ -66,8 +68,8 @@ async def summary_page(request: Request) -> Response:
 @get("/compliance.csv", guards=[readers], opt=auth.NO_PERSONAL_DATA)
 async def summary_csv(request: Request) -> Response:
     _, quarter, suppress = _choice(request)
-    return await compliance_api.compliance_summary_csv.fn(
-        state=request.app.state, quarter=quarter, suppress="true" if suppress else None)
+    return await compliance_api.national_csv(request.app.state, quarter,
+                                             suppress="true" if suppress else None)
 
 
 ROUTES = [summary_page, summary_csv]

@@ -128,7 +128,10 @@ async def check_page(page, name: str | None = None) -> None:
     assert not bad, f"accessibility violations on {page.url}:\n{json.dumps(bad, indent=2)}"
     if name:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # the whole page, up to a height a reviewer reads (long tables are cut)
+        height = min(await page.evaluate("document.documentElement.scrollHeight"), 3000)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
+                              clip={"x": 0, "y": 0, "width": 1200, "height": height})
 
 
 async def sign_in(page, email: str, password: str) -> None:

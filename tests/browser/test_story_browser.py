@@ -116,3 +116,27 @@ async def test_the_alert_email_landed_in_the_demo_mailbox(browser, live, people)
         main = await page.inner_text("main")
         assert "licensing@bolton.gov.uk" in main
         await check_page(page, "demo-mailbox")
+
+
+async def test_a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(browser, live, people):
+    async with new_page(browser, live) as page:
+        await sign_in(page, people["dft"]["email"], PASSWORD)
+        await page.get_by_role("link", name="Compliance", exact=True).first.click()
+        await page.get_by_label("Quarter").select_option(label=_this_quarter())
+        await page.get_by_role("button", name="Show figures").click()
+        chart = page.locator("#chart-out-of-area-desc")
+        assert "Wolverhampton: 100.0%" in await chart.text_content()
+        await check_page(page, "compliance")
+
+        async with page.expect_download() as waiting:
+            await page.get_by_role("link", name="Download the figures as CSV").click()
+        download = await waiting.value
+        assert download.suggested_filename.startswith("compliance-summary-")
+        content = open(await download.path(), encoding="utf-8-sig").read()
+        assert "K04000001" in content and "Wolverhampton" in content
+
+
+def _this_quarter() -> str:
+    from licensing.pages.compliance import quarters
+
+    return quarters(date.today())[-1][1]
