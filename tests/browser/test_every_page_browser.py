@@ -1,0 +1,130 @@
+"""Every page the service has, visited in a real browser by someone allowed to see it, with
+records to show: axe-core finds no serious or critical WCAG 2.2 AA violation on any of them.
+
+The pages come from create_app() itself, so a page added later is checked without editing
+this file (a new kind of path parameter needs a sample below)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from alerts.rules import queue_all_new_alerts
+from licensing.app import create_app
+from licensing.db import connect
+from licensing.settings import load
+from tests.browser.conftest import check_page, free_port, new_page, sign_in
+from tests.factories import make_driver, make_entry, make_licence
+from tests.pages.conftest import PASSWORD, make_account
+from tests.test_access import admitted_roles, operations
+
+pytestmark = pytest.mark.browser
+
+NOT_PAGES = ("/api/", "/schema", "/assets", "/health", "/ready", "/register-counts")
+
+
+def page_paths() -> list[tuple[str, set[str] | None]]:
+    """(path, the roles admitted or None for a public page) for every GET page."""
+    app = create_app(load({"DATABASE_URL": "postgresql://unused/unused"}))
+    found = []
+    for method, path, _, handler in operations(app):
+        if method == "GET" and not path.startswith(NOT_PAGES) and not path.endswith(".csv"):
+            found.append((path, admitted_roles(handler)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def live_env() -> dict[str, str]:
+    return {"CROSSCHECK_DEMO_MAILBOX": "true", "SMTP_PORT": str(free_port())}
+
+
+@pytest.fixture(scope="module")
+async def register(live_db):
+    """One of every kind of record, all visible to one Rotherham officer."""
+    conn = await connect(live_db)
+    try:
+        people = {
+            "licensing_officer": await make_account(conn, name="Rita Rotherham"),
+            "dpo": await make_account(conn, role="dpo", name="Dee Protection"),
+            "dft_analyst": await make_account(conn, role="dft_analyst", authority=None, name="Dana Field"),
+            "admin": await make_account(conn, role="admin", authority=None, name="Ada Admin"),
+        }
+        sheffield = await make_account(conn, authority="Sheffield", name="Sam Sheffield")
+        driver = await make_driver(conn, forenames="Amira", surname="Hussain", home="Rotherham",
+                                   aliases=(("Ameera", "Husain"),))
+        ours = await make_licence(conn, driver, authority="Rotherham", number="ROT-1")
+        await make_licence(conn, driver, authority="Sheffield", number="SHF-1")
+        theirs = await make_entry(conn, driver, authority="Sheffield", narrative="Not for you")
+        own_entry = await make_entry(conn, driver, authority="Rotherham", decision="suspended",
+                                     narrative="Our notes")
+        concern = await conn.fetchval(
+            """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
+                   categories, narrative, became_aware_on, reported_on, report_due_on, recorded_by)
+               SELECT $1, s.id, r.id, '{harm}', 'Seen shouting at a passenger', current_date,
+                      current_date, current_date + 14, $2
+               FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
+               RETURNING id""", driver, sheffield["id"])
+        request = await conn.fetchval(
+            """INSERT INTO information_request (entry_id, requesting_authority_id,
+                   recording_authority_id, case_reference, reason, requested_on, due_on)
+               SELECT $1, r.id, s.id, 'ROT/9', 'Renewal', current_date - 30, current_date - 2
+               FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
+               RETURNING id""", theirs)
+        await queue_all_new_alerts(conn)
+        alert = await conn.fetchval(
+            """UPDATE alert SET status = 'sent', sent_at = now(), message_id = 'm1'
+               WHERE id = (SELECT min(id) FROM alert WHERE recipient_authority_id =
+                           (SELECT id FROM authority WHERE name = 'Rotherham'))
+               RETURNING id""")
+        await conn.execute(
+            """UPDATE alert SET status = 'dead', dead_at = now(), attempts = 8,
+                   last_error = 'no alert mailbox'
+               WHERE id = (SELECT max(id) FROM alert WHERE status = 'pending')""")
+        await conn.execute(
+            """INSERT INTO demo_mail (mail_from, rcpt_to, subject, text_body)
+               VALUES ('alerts@crosscheck.localhost', '{licensing@rotherham.example}',
+                       'Crosscheck: 1 alert for Rotherham', 'Licence granted by Sheffield')""")
+        samples = {"driver_id": driver, "licence_id": ours, "entry_id": own_entry,
+                   "concern_id": concern, "request_id": request, "alert_id": alert,
+                   "user_id": sheffield["id"], "code": "E08000018"}
+        # a request for the information behind another authority's entry
+        samples["entry_id_for_request"] = theirs
+        return people, samples
+    finally:
+        await conn.close()
+
+
+def fill(path: str, samples: dict) -> str:
+    if path.endswith("/requests/new"):
+        path = path.replace("{entry_id:int}", str(samples["entry_id_for_request"]))
+    return re.sub(r"\{(\w+):\w+\}", lambda m: str(samples[m.group(1)]), path)
+
+
+async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live, register):
+    people, samples = register
+    pages = page_paths()
+    assert len(pages) > 25
+    visited = []
+    for role in (None, "licensing_officer", "dpo", "dft_analyst", "admin"):
+        mine = [path for path, roles in pages
+                if (roles is None) == (role is None) and (role is None or role in roles)]
+        async with new_page(browser, live) as page:
+            if role:
+                await sign_in(page, people[role]["email"], PASSWORD)
+            for path in mine:
+                url = fill(path, samples)
+                response = await page.goto(url)
+                assert response.status < 400, f"{role} {url}: {response.status}"
+                await check_page(page)
+                visited.append(path)
+            if role == "licensing_officer":
+                # the record itself, once the purpose is given; and the error pages
+                await page.goto(f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1")
+                await check_page(page, "driver-record-full")
+                for url in ("/admin/users", "/drivers/999999999?purpose=renewal&case_reference=R",
+                            "/no-such-page"):
+                    await page.goto(url)
+                    await check_page(page)
+    assert {path for path, _ in pages} <= set(visited)
