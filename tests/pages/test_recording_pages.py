@@ -224,3 +224,49 @@ async def test_every_form_refuses_a_post_without_the_session_token(client, conn,
         response = await client.post(path, data={"forenames": "X"})
         assert response.status_code == 403, path
     assert await counts(conn) == before
+
+
+async def test_the_concern_reply_form_empty_and_wrong(client, conn, app_settings):
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+
+    driver_id = await make_driver(conn)
+    await make_licence(conn, driver_id, authority="Rotherham")
+    sheffield = await make_account(conn, authority="Sheffield")
+    async with AsyncTestClient(app=create_app(app_settings)) as other:
+        other.follow_redirects = False
+        await sign_in(other, sheffield)
+        reported = await post_form(other, f"/drivers/{driver_id}/concerns/new", {
+            "recipient_authority": "E08000018", "categories": "road_safety",
+            "narrative": "Speeding with passengers", **day(date.today(), "became_aware_on")})
+        concern_path = reported.headers["location"].split("?")[0]
+    rotherham = await make_account(conn, name="Rita Rotherham")
+    await sign_in(client, rotherham)
+    before = await counts(conn)
+    empty = await post_form(client, concern_path, {})
+    assert empty.status_code == 400 and summary_links(empty.text) == ["decision"]
+    wrong = await post_form(client, concern_path, {"decision": "ignored", "reply_on-day": "1",
+                                                   "reply_on-month": "13", "reply_on-year": "2026"})
+    assert summary_links(wrong.text) == ["decision", "reply_on-day"]
+    assert await counts(conn) == before
+    done = await post_form(client, concern_path, {"decision": "suspended", "reason": "Pending review"})
+    assert done.status_code == 303
+    assert "Suspended" in (await client.get(concern_path)).text
+
+
+async def test_the_request_answer_sent_wrong_writes_nothing(client, conn, rotherham):
+    driver_id = await make_driver(conn)
+    entry_id = await make_entry(conn, driver_id, authority="Rotherham")
+    request_id = await conn.fetchval(
+        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
+               case_reference, requested_on, due_on)
+           SELECT $1, s.id, r.id, 'SHF/1', current_date, current_date + 28
+           FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
+           RETURNING id""", entry_id)
+    before = await counts(conn)
+    wrong = await post_form(client, f"/requests/{request_id}", {
+        "status": "maybe", "response": "x" * 10001, **day(date.today() + timedelta(days=1), "responded_on")})
+    assert wrong.status_code == 400
+    assert summary_links(wrong.text) == ["status", "response", "responded_on-day"]
+    assert await counts(conn) == before
