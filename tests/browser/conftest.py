@@ -118,6 +118,7 @@ async def new_page(browser, live: LiveServer, *, javascript: bool = True):
 
 async def check_page(page, name: str | None = None) -> None:
     """No serious or critical axe-core violation on the page; then a screenshot, if named."""
+    await page.wait_for_load_state()
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE))
     results = await page.evaluate(

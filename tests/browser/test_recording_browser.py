@@ -39,10 +39,12 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
             await page.goto(path)
             await check_page(page)
             await page.get_by_role("button", name=button).click()
+            await page.wait_for_load_state()
             summary = page.locator(".govuk-error-summary")
             assert await summary.is_visible(), path
             # GOV.UK Frontend moves focus to the summary so screen readers announce it
-            assert await page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+            await page.wait_for_function(
+                "document.activeElement?.classList.contains('govuk-error-summary')", timeout=5000)
             await check_page(page, name + "-errors")
 
 

@@ -44,3 +44,19 @@ async def test_an_officer_signs_in_and_out(browser, live, officer):
         await page.get_by_role("button", name="Sign out").click()
         assert "You have signed out" in await page.inner_text("h1")
         await check_page(page, "signed-out")
+
+
+async def test_gov_uk_frontend_runs_under_the_content_security_policy(browser, live):
+    context = await browser.new_context(base_url=live.url)  # the CSP enforced, not bypassed
+    try:
+        page = await context.new_page()
+        refused = []
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        await page.goto("/sign-in")
+        await page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+        # the password input's Show button is added by GOV.UK Frontend's JavaScript
+        await page.get_by_role("button", name="Show password").wait_for()
+        assert refused == []
+    finally:
+        await context.close()
