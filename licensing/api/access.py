@@ -293,17 +293,18 @@ async def _authority_id(conn: asyncpg.Connection, code: str) -> int:
     return found.id
 
 
-async def _settings(conn: asyncpg.Connection, authority_id: int) -> AuthoritySettings:
+async def read_authority_settings(conn: asyncpg.Connection,
+                                  authority_id: int) -> AuthoritySettings:
     return AuthoritySettings(**dict(await conn.fetchrow(SETTINGS, authority_id)))
 
 
 @get("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
 async def authority_settings(conn: Conn, code: AuthorityCode) -> AuthoritySettings:
     """An authority's alert mailbox, delivery choice and information contact."""
-    return await _settings(conn, await _authority_id(conn, code))
+    return await read_authority_settings(conn, await _authority_id(conn, code))
 
 
-def _check_patch(data: JSONBody[AuthorityPatch]) -> list[FieldError]:
+def check_authority_patch(data: JSONBody[AuthorityPatch]) -> list[FieldError]:
     errors = []
     if isinstance(data.alert_email, str) and (
             not accounts.EMAIL.match(data.alert_email) or len(data.alert_email) > 254):
@@ -328,7 +329,7 @@ async def update_authority(request: Request, conn: Conn, code: AuthorityCode,
 async def change_authority_settings(conn: asyncpg.Connection, principal: auth.Principal,
                                     authority_id: int, data: AuthorityPatch) -> AuthoritySettings:
     """Apply the change and audit it (the API and the administration pages both call this)."""
-    if errors := _check_patch(data):
+    if errors := check_authority_patch(data):
         raise InvalidFields(errors)
     digest = _given(data.digest_time)
     changed = sorted(f for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET)
@@ -341,7 +342,7 @@ async def change_authority_settings(conn: asyncpg.Connection, principal: auth.Pr
         await audit_log.record(conn, action="authority_updated", user_id=principal.user_id,
                                authority_id=authority_id, subject=f"authority:{authority_id}",
                                detail={"fields": changed})
-    return await _settings(conn, authority_id)
+    return await read_authority_settings(conn, authority_id)
 
 
 # The audit log -------------------------------------------------------------------------------

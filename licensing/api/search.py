@@ -58,7 +58,7 @@ class SearchResponse(msgspec.Struct, frozen=True):
     results: list[SearchResult]
 
 
-def _purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
+def purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
     errors = []
     if not purpose or purpose not in PURPOSES:
         errors.append(FieldError("purpose", "Choose the purpose of the search: "
@@ -98,7 +98,7 @@ def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
     return born
 
 
-def _name_error(field: str, value: str | None, label: str) -> FieldError | None:
+def name_error(field: str, value: str | None, label: str) -> FieldError | None:
     text = (value or "").strip()
     if not text:
         return FieldError(field, f"Enter the {label}")
@@ -122,7 +122,7 @@ async def create_search(request: Request, conn: NamedDependency[asyncpg.Connecti
     """Ranked matches, each with a score, a band (exact, strong, possible) and the reasons in
     words, with the driver's licences at every authority and register entries. The search,
     its purpose and case reference, and every driver returned are written to the audit log."""
-    errors = _purpose_errors(data.purpose, data.case_reference)
+    errors = purpose_errors(data.purpose, data.case_reference)
     by_name = data.forenames is not None or data.surname is not None or data.date_of_birth is not None
     limit = search.DEFAULT_LIMIT if data.limit is None else data.limit
     if not 1 <= limit <= search.MAX_LIMIT:
@@ -148,7 +148,7 @@ async def create_search(request: Request, conn: NamedDependency[asyncpg.Connecti
             raise InvalidFields([FieldError(exc.field, exc.message)]) from None
     else:
         for field, label in (("forenames", "forenames"), ("surname", "surname")):
-            if problem := _name_error(field, getattr(data, field), label):
+            if problem := name_error(field, getattr(data, field), label):
                 errors.append(problem)
         try:
             born = parse_date_of_birth(data.date_of_birth)
@@ -171,7 +171,7 @@ async def get_driver(request: Request, conn: NamedDependency[asyncpg.Connection]
     for the recording authority or after it granted your information request) and concerns
     your authority reported or received. Opening a record is written to the audit log with
     its purpose and case reference, both required."""
-    errors = _purpose_errors(purpose, case_reference)
+    errors = purpose_errors(purpose, case_reference)
     if errors:
         raise InvalidFields(errors)
     if not 1 <= driver_id <= MAX_DRIVER_ID:

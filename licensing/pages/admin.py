@@ -161,7 +161,7 @@ def _authority_form(request: Request, authority, form: Form, status_code: int = 
 @get("/admin/authorities/{code:str}", guards=[auth.admin])
 async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> Response:
     authority = await _authority(conn, code)
-    settings = await access_api._settings(conn, authority.id)
+    settings = await access_api.read_authority_settings(conn, authority.id)
     form = Form({"alert_email": [settings.alert_email or ""],
                  "alert_delivery": [settings.alert_delivery],
                  "digest_time": [settings.digest_time],
@@ -182,7 +182,7 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
         alert_email=form.get("alert_email") or None, alert_delivery=delivery or "immediate",
         digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
         information_contact=form.get("information_contact"))
-    for error in access_api._check_patch(change):
+    for error in access_api.check_authority_patch(change):
         form.add_error(error.field, error.message)
     if not form.ok:
         return _authority_form(request, authority, form, 400)

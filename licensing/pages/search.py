@@ -29,7 +29,7 @@ BANNERS = {"licence": "The licence has been changed.", "entry": "The register en
 
 def check_enquiry(form: Form) -> None:
     """Purpose and case reference, by the API's rules (one place for them)."""
-    for error in search_api._purpose_errors(form.get("purpose") or None, form.get("case_reference")):
+    for error in search_api.purpose_errors(form.get("purpose") or None, form.get("case_reference")):
         # the API lists the codes a caller may send; the page offers them as radios
         message = "Select why you are searching" if error.field == "purpose" else error.message
         form.add_error(error.field, message)
@@ -65,7 +65,7 @@ async def run_search(request: Request, conn: Conn) -> Response:
     born = None
     if by_name and not identifier:
         for field in ("forenames", "surname"):
-            if problem := search_api._name_error(field, form.get(field), field):
+            if problem := search_api.name_error(field, form.get(field), field):
                 form.add_error(field, problem.message)
         born = form.date("date_of_birth", "Date of birth", past=True)
     if not form.ok:
