@@ -117,7 +117,7 @@ async def home(request: Request, conn: Conn) -> Response:
     authority_name = (await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
                       if principal.authority_id else None)
     cards = [{"title": t, "href": h, "text": x} for t, h, x in CARDS.get(principal.role, [])]
-    return page("home.html", request, title="Crosscheck", authority_name=authority_name,
+    return page("home.html", request, title="Home", authority_name=authority_name,
                 cards=cards)
 
 
