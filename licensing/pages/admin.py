@@ -60,6 +60,7 @@ def _user_fields(authorities: list) -> list[dict]:
         f.select("authority_code", "Licensing authority", authorities,
                  hint="Licensing officers and data protection officers only"),
         f.text("password", "First password", width="govuk-!-width-two-thirds", spellcheck=False,
+               secret=True,
                hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
                     "securely; leave it blank for an account that only uses API tokens."),
     ]

@@ -8,9 +8,11 @@ from licensing.pages.render import page
 
 def text(name: str, label: str, hint: str | None = None, *, width: str = "govuk-input--width-20",
          autocomplete: str | None = None, spellcheck: bool | None = None,
-         heading: str | None = None) -> dict:
+         heading: str | None = None, secret: bool = False) -> dict:
+    """A text input; `secret` hides what is typed and never sends it back on an error."""
     return {"type": "text", "name": name, "label": label, "hint": hint, "classes": width,
-            "autocomplete": autocomplete, "spellcheck": spellcheck, "heading": heading}
+            "autocomplete": autocomplete, "spellcheck": spellcheck, "heading": heading,
+            "secret": secret}
 
 
 def date(name: str, label: str, hint: str | None = None, *, heading: str | None = None) -> dict:
