@@ -88,17 +88,8 @@ class OwnRequest(msgspec.Struct, frozen=True):
     response: str
 
 
-class EntryView(msgspec.Struct, frozen=True):
-    id: int
-    recording_authority: AuthorityRef
-    information_contact: str
-    decision: str
-    licence_kind: str
-    categories: list[str]
-    decided_on: date
-    effective_on: date
-    status: str
-    status_changed_on: date | None
+class EntryView(EntrySummary, frozen=True):
+    """The summary a search shows, plus what the full record adds."""
     first_entered_on: date
     retention_ends_on: date
     narrative: str | None            # None: not yours to see (whether or not there is one)
