@@ -160,6 +160,19 @@ def _running_port(pgdata: Path) -> int | None:
         return None
 
 
+def _memory_settings() -> str:
+    """A quarter of the machine's memory for shared buffers (PostgreSQL's own advice for a
+    dedicated server), between 128 MB and 8 GB: at a million drivers the pages a search
+    touches (about 700 MB) then stay in PostgreSQL's cache instead of being copied in from
+    the kernel's on every search."""
+    try:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError):
+        total_mb = 1024
+    shared = min(max(total_mb // 4, 128), 8192)
+    return f"-c shared_buffers={shared}MB -c effective_cache_size={max(total_mb // 2, shared)}MB"
+
+
 def start(data_dir: Path, *, fast: bool = False) -> Cluster:
     """Start (creating it first if need be) the cluster under data_dir; reuse a running one."""
     bindir = ensure_binaries()
@@ -176,7 +189,7 @@ def start(data_dir: Path, *, fast: bool = False) -> Cluster:
     if _port_in_use(port):
         port = free_port()
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={pgdata}"
-    options += " -c max_connections=200 -c shared_buffers=256MB"
+    options += f" -c max_connections=200 {_memory_settings()}"
     if fast:
         # Throwaway test clusters: durability buys nothing there.
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

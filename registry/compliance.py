@@ -271,8 +271,9 @@ ORDER BY code
 # snapshot was not followed by a reinstatement. A licence marked revoked or surrendered with
 # no such history row counts as ended on the day it was last updated. A driver counts once
 # per authority: a dual licence, or both a hackney carriage and a private hire licence there,
-# makes a dual driver (kinds: 1 hackney carriage, 2 private hire, 3 dual). residents_away
-# counts each driver once, at the first authority (by id) that licenses them away from home.
+# makes a dual driver (kinds: 1 hackney carriage, 2 private hire, 3 dual). Rows with no
+# licensing authority carry residents_away: per home authority, the drivers licensed by at
+# least one other authority, each counted once however many license them.
 # Written to stream: licences in (driver, authority) order from licence_by_driver merge with
 # drivers from driver_home, so grouping needs neither a sort nor a hash of a million rows.
 # Drivers $3 to $4 (ids): two connections can each count a share of the drivers.
@@ -298,19 +299,20 @@ pairs AS (
                                 WHERE action IN ('revoked', 'surrendered')))
     GROUP BY l.driver_id, l.authority_id
 ),
-flagged AS (
-    SELECT authority_id, home, kinds, home <> authority_id AS away,
-           count(*) FILTER (WHERE home <> authority_id)
-               OVER (PARTITION BY driver_id ORDER BY authority_id ROWS UNBOUNDED PRECEDING) AS away_so_far
+counted AS (
+    SELECT authority_id, home,
+           count(*) FILTER (WHERE kinds = 1) AS hackney_carriage,
+           count(*) FILTER (WHERE kinds = 2) AS private_hire,
+           count(*) FILTER (WHERE kinds = 3) AS dual
     FROM pairs
+    GROUP BY home, authority_id
 )
-SELECT authority_id, home,
-       count(*) FILTER (WHERE kinds = 1) AS hackney_carriage,
-       count(*) FILTER (WHERE kinds = 2) AS private_hire,
-       count(*) FILTER (WHERE kinds = 3) AS dual,
-       count(*) FILTER (WHERE away AND away_so_far = 1) AS residents_away
-FROM flagged
-GROUP BY home, authority_id
+SELECT authority_id, home, hackney_carriage, private_hire, dual, 0::bigint AS residents_away
+FROM counted
+UNION ALL
+SELECT NULL, home, 0, 0, 0, count(DISTINCT driver_id)
+FROM pairs WHERE home <> authority_id
+GROUP BY home
 """
 
 LAST_DRIVER = "SELECT coalesce(max(id), 0) FROM driver"
@@ -495,6 +497,9 @@ def _add_licensed(figures: _Figures, rows) -> None:
 
     for r in rows:
         licensing, home = r["authority_id"], r["home"]
+        if licensing is None:
+            bump(home, "residents_licensed_elsewhere", r["residents_away"])
+            continue
         drivers = r["hackney_carriage"] + r["private_hire"] + r["dual"]
         bump(licensing, "licensed_drivers_hackney_carriage", r["hackney_carriage"])
         bump(licensing, "licensed_drivers_private_hire", r["private_hire"])
@@ -504,7 +509,6 @@ def _add_licensed(figures: _Figures, rows) -> None:
             bump(licensing, "licensed_drivers_home_unknown", drivers)
         elif home != licensing:
             bump(licensing, "out_of_area_drivers", drivers)
-            bump(home, "residents_licensed_elsewhere", r["residents_away"])
             pairs.setdefault(home, []).append((licensing, drivers))
     for authority_id, values in totals.items():
         figures.put(authority_id, **values)
