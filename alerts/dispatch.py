@@ -22,7 +22,7 @@ import asyncpg
 from alerts import outbox
 from alerts.compose import Recipient, compose, load_views
 from alerts.config import AlertConfig
-from alerts.transports import DeliveryError, new_message_id
+from alerts.transports import DeliveryError, Email, new_message_id
 
 log = logging.getLogger("crosscheck.alerts")
 
@@ -100,26 +100,30 @@ class Batch:
     def may_start(self) -> bool:
         return asyncio.get_running_loop().time() + self.send_limit < self.deadline
 
-    async def deliver(self, session, recipient: Recipient) -> str | None:
-        """Send one email and record the result; returns the reason when the server could
-        not be reached at all."""
+    def compose(self, recipient: Recipient) -> Email:
+        return compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
+
+    async def deliver(self, session, recipient: Recipient, email: Email) -> tuple[str | None, asyncio.Future | None]:
+        """Send one email and start recording the result. Returns the reason when the
+        server could not be reached at all, and the "sent" mark being committed: the lane
+        must see it done before it sends again."""
         ids = [a.id for a in recipient.alerts]
-        batch_id = uuid.uuid4()
-        email = compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
         try:
             message_id = await asyncio.wait_for(session.send(email), self.send_limit)
         except DeliveryError as exc:
             await _finish(self.failed(ids, exc.reason, exc.permanent))
-            return exc.reason if exc.unreachable else None
+            return (exc.reason if exc.unreachable else None), None
         except asyncio.TimeoutError:
             await _finish(self.failed(ids, "the mail server did not finish accepting the "
                                            "email in time", False))
-            return None
-        recorded = await _finish(self.recorder.mark_sent(outbox.Sent(ids, batch_id, message_id)))
+            return None, None
+        return None, asyncio.ensure_future(self._mark_sent(outbox.Sent(ids, uuid.uuid4(), message_id)))
+
+    async def _mark_sent(self, sent: outbox.Sent) -> None:
+        recorded = await self.recorder.mark_sent(sent)
         # (added after the await: `x += await ...` would read x before other lanes update it)
         self.report.emails += 1
         self.report.sent += recorded
-        return None
 
     async def failed(self, ids: list[int], reason: str, permanent: bool) -> None:
         c = self.config
@@ -200,7 +204,7 @@ async def _claim_next(pool, config: AlertConfig, size: int) -> Claimed | None:
             raise
 
 
-FIRST_CLAIM = 1000  # smaller first, so the first emails leave while a full claim is prepared
+FIRST_CLAIM = 250  # smaller first, so the first emails leave while a full claim is prepared
 
 
 class Delivery:
@@ -266,23 +270,34 @@ class Delivery:
             self.changed.set()
 
     async def _lane(self) -> None:
-        async with self.transport.session() as session:
-            while not self._halted():
-                if not self.queue:
-                    if not self.producing:
-                        return
-                    self.changed.clear()
-                    await self.changed.wait()
-                    continue
-                batch, email = self.queue.popleft()
-                self.room.set()
-                if not batch.may_start():
-                    batch.untried.append(email)  # its lease is too short now: hand it back
-                    continue
-                reason = await batch.deliver(session, email)
-                if reason is not None:
-                    self.unreachable = reason  # the rest need not try: all fail with it
+        marking = None  # the previous email's "sent" mark, committing while the next is composed
+        try:
+            async with self.transport.session() as session:
+                while not self._halted():
+                    if not self.queue:
+                        if not self.producing:
+                            return
+                        self.changed.clear()
+                        await self.changed.wait()
+                        continue
+                    batch, recipient = self.queue.popleft()
                     self.room.set()
+                    if not batch.may_start():
+                        batch.untried.append(recipient)  # its lease is too short now: hand it back
+                        continue
+                    email = batch.compose(recipient)
+                    if marking is not None:
+                        # the previous email is recorded before this one leaves: at most one
+                        # email per lane is ever sent but not yet recorded
+                        await _finish(marking)
+                        marking = None
+                    reason, marking = await batch.deliver(session, recipient, email)
+                    if reason is not None:
+                        self.unreachable = reason  # the rest need not try: all fail with it
+                        self.room.set()
+        finally:
+            if marking is not None:
+                await _finish(marking)
 
     async def _settle(self) -> None:
         while self.queue:

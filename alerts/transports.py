@@ -15,6 +15,7 @@ import secrets
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -49,7 +50,8 @@ class Email:
             lines += ["", f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
                       f"Content-Transfer-Encoding: {encoding}", "", encoded]
         lines += ["", f"--{boundary}--", ""]
-        return "\r\n".join(lines).encode("ascii")
+        # CRLF throughout, as SMTP carries it (SmtpSession.send relies on it for SIZE)
+        return "\r\n".join(lines).replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
 
 
 def _body(body: str) -> tuple[str, str]:
@@ -93,9 +95,13 @@ class DeliveryError(Exception):
         self.unreachable = unreachable
 
 
+@lru_cache(maxsize=16)
+def _domain(mail_from: str) -> str:
+    return parseaddr(mail_from)[1].partition("@")[2] or "crosscheck.localhost"
+
+
 def new_message_id(mail_from: str) -> str:
-    domain = parseaddr(mail_from)[1].partition("@")[2] or "crosscheck.localhost"
-    return make_msgid("alerts", domain=domain)
+    return make_msgid("alerts", domain=_domain(mail_from))
 
 
 class SmtpTransport:
@@ -154,15 +160,19 @@ class SmtpSession:
 
     async def send(self, email: Email) -> str:
         client = await self._connect()
+        message = email.as_bytes(self.transport.mail_from)
         try:
-            errors, _ = await client.sendmail(self.transport.sender, [email.to],
-                                              email.as_bytes(self.transport.mail_from))
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0] if exc.recipients else None
-            code = refused.code if refused else 550
-            text = refused.message if refused else "refused"
-            raise DeliveryError(f"the mail server refused the address {email.to}: {code} {text}",
-                                permanent=500 <= code < 600) from None
+            # The envelope step by step rather than sendmail(), which runs a regular
+            # expression over the whole message to measure it for SIZE: ours is built with
+            # CRLF line endings, so its length is its size.
+            size = [f"SIZE={len(message)}"] if client.supports_extension("size") else []
+            await client.mail(self.transport.sender, options=size)
+            await client.rcpt(email.to)
+            await client.data(message)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            await self._reset()
+            raise DeliveryError(f"the mail server refused the address {email.to}: "
+                                f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from None
         except aiosmtplib.SMTPResponseException as exc:
             await self._drop()
             raise DeliveryError(f"the mail server answered {exc.code} {exc.message}",
@@ -170,11 +180,14 @@ class SmtpSession:
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             await self._drop()
             raise DeliveryError(f"sending to the mail server failed: {_describe(exc)}") from None
-        if errors:
-            code, text = next(iter(errors.values()))
-            raise DeliveryError(f"the mail server refused the address {email.to}: {code} {text}",
-                                permanent=500 <= code < 600)
         return email.message_id
+
+    async def _reset(self) -> None:
+        """End the refused envelope, so the connection can carry the next email."""
+        try:
+            await self.client.rset()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            await self._drop()
 
     async def _drop(self) -> None:
         if self.client is not None:
