@@ -103,7 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
-        state=State({"settings": settings}),
+        state=State({"settings": settings,
+                     "token_cache": auth.TokenCache(settings.token_cache_seconds)}),
         openapi_config=OpenAPIConfig(
             title="Crosscheck API", version="1.0.0", path="/schema",
             description="The national register of taxi and private hire driver licensing.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 
 import asyncpg
@@ -87,12 +88,61 @@ async def issue_token(conn: asyncpg.Connection, user_id: int, label: str,
 AUTHENTICATORS: list = []
 
 
+class TokenCache:
+    """Callers recently recognised by their API token, kept for a few seconds.
+
+    A back-office system sends many requests a second with one token; looking it up once per
+    few seconds instead of on every request takes a round trip off each search. The price:
+    a token revoked (or an account deactivated) through another instance, or the CLI, still
+    works here for up to `seconds`. Revoking through this instance forgets at once. Only the
+    token's hash is kept, as in the database."""
+
+    def __init__(self, seconds: float, size: int = 4096) -> None:
+        self.seconds, self.size = seconds, size
+        self.found: dict[bytes, tuple[float, Principal]] = {}
+
+    def get(self, key: bytes) -> Principal | None:
+        entry = self.found.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self.found.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: bytes, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self.found) >= self.size:
+            self.found.clear()  # a burst of distinct tokens: start afresh rather than grow
+        self.found[key] = (time.monotonic() + self.seconds, principal)
+
+    def clear(self) -> None:
+        self.found.clear()
+
+
+def forget_tokens(app) -> None:
+    """After revoking tokens or deactivating an account: no cached caller outlives it here."""
+    cache = getattr(app.state, "token_cache", None)
+    if cache is not None:
+        cache.clear()
+
+
 async def _bearer(scope: Scope, pool: asyncpg.Pool) -> Principal | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and token.startswith(TOKEN_PREFIX):
-                return await principal_from_token(pool, token.strip())
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
+                return None
+            cache: TokenCache | None = getattr(scope["app"].state, "token_cache", None)
+            key = hash_token(token)
+            if cache is not None and (principal := cache.get(key)) is not None:
+                return principal
+            principal = await principal_from_token(pool, token)
+            if cache is not None and principal is not None:
+                cache.put(key, principal)
+            return principal
     return None
 
 

@@ -41,6 +41,9 @@ class Settings:
     pool_max: int = 10
     summary_pool_max: int = 2
     summary_timeout_ms: int = 30_000
+    # How long an API token, once looked up, is trusted without asking the database again
+    # (licensing/auth.py TokenCache); 0 looks it up on every request.
+    token_cache_seconds: int = 5
     secure_cookies: bool = True
     # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
     alert_interval_seconds: float = 5.0
@@ -124,7 +127,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
     for key, name in (("port", "CROSSCHECK_PORT"), ("smtp_port", "SMTP_PORT"),
                       ("pool_min", "DB_POOL_MIN"), ("pool_max", "DB_POOL_MAX"),
                       ("summary_pool_max", "SUMMARY_POOL_MAX"),
-                      ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS")):
+                      ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS"),
+                      ("token_cache_seconds", "TOKEN_CACHE_SECONDS")):
         if value := env.get(name):
             kwargs[key] = _int(name, value)
     for key, name in (("run_scheduler", "CROSSCHECK_SCHEDULER"),

@@ -116,6 +116,29 @@ async def test_a_revoked_token_stops_working_at_once(client, conn, admin):
     assert (await client.get("/api/v1/me", headers=officer["headers"])).status_code == 401
 
 
+async def revoked_from_another_instance(conn, user_id: int) -> None:
+    # as `crosscheck token revoke` or a second instance of the service would: not through
+    # this instance, which therefore has no chance to forget the token at once
+    await conn.execute("UPDATE api_token SET revoked_at = now() WHERE user_id = $1", user_id)
+
+
+@pytest.mark.parametrize("seconds", [1, 0])
+async def test_a_token_revoked_elsewhere_is_trusted_here_for_at_most_the_cache_seconds(
+        db_url, conn, seconds):
+    officer = await make_user(conn, authority="Bolton")
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false",
+                           "TOKEN_CACHE_SECONDS": str(seconds)}))
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/api/v1/me", headers=officer["headers"])).status_code == 200
+        await revoked_from_another_instance(conn, officer["id"])
+        at_once = (await client.get("/api/v1/me", headers=officer["headers"])).status_code
+        await asyncio.sleep(seconds + 0.2)
+        later = (await client.get("/api/v1/me", headers=officer["headers"])).status_code
+
+    assert at_once == (200 if seconds else 401)
+    assert later == 401
+
+
 async def test_an_expired_token_is_refused(client, conn):
     officer = await make_user(conn, authority="Bolton")
     _, token = await create_token(conn, officer["id"], "short-lived", timedelta(days=1))

@@ -146,6 +146,7 @@ async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> User
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, principal.authority_id)
         user = await accounts.deactivate_user(conn, user_id, actor_user_id=principal.user_id)
+    auth.forget_tokens(request.app)
     return _user_out(user)
 
 
@@ -217,6 +218,7 @@ async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> Token
         await db.set_actor(conn, principal.user_id, principal.authority_id)
         token = (await accounts.revoke_token(conn, token_id, actor_user_id=principal.user_id)
                  if 0 < token_id <= INT4_MAX else None)
+    auth.forget_tokens(request.app)
     if token is None:
         raise _not_found("token")
     return _token_out(token)

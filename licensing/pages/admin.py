@@ -114,6 +114,7 @@ async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Re
     async with conn.transaction():
         await db.set_actor(conn, request.user.user_id, request.user.authority_id)
         await accounts.deactivate_user(conn, user.id, actor_user_id=request.user.user_id)
+    auth.forget_tokens(request.app)
     return redirect("/admin/users?done=deactivated")
 
 
