@@ -82,6 +82,7 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("queue_reminders", "information-request deadline reminders",   Hourly(minute=5),          True),
     Entry("expire_licences", "licences past their expiry date expire",   Daily(0, 10),              True),
     Entry("purge_records",   "remove records past 11-year retention",    Daily(2, 30),              True),
+    Entry("forget_retry_keys", "replies kept for retried POSTs, after 24 h", Hourly(minute=35),     True),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 
@@ -129,6 +130,10 @@ class Jobs:
     async def purge_records(self):
         async with self.pool.acquire() as conn:
             return await housekeeping.purge_expired_records(conn, rules.london_today())
+
+    async def forget_retry_keys(self) -> int:
+        async with self.pool.acquire() as conn:
+            return await housekeeping.forget_retry_keys(conn)
 
 
 class Scheduler:
@@ -211,5 +216,5 @@ def describe_schedule(config: AlertConfig) -> list[str]:
             text = f"daily at {when.hour:02d}:{when.minute:02d} UK time"
         else:
             text = f"hourly at :{when.minute:02d}"
-        lines.append(f"{entry.id:16} {text:32} {entry.does}")
+        lines.append(f"{entry.id:18} {text:28} {entry.does}")
     return lines

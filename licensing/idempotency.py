@@ -58,9 +58,6 @@ STORED = "SELECT fingerprint, status, location, body FROM idempotency_key WHERE 
 
 SAVE = "UPDATE idempotency_key SET status = $2, location = $3, body = $4 WHERE id = $1"
 
-PURGE = "DELETE FROM idempotency_key WHERE expires_at <= now()"
-
-
 def actor_of(request: Request) -> Actor:
     principal = request.user
     return Actor(user_id=principal.user_id, authority_id=principal.authority_id)
@@ -164,9 +161,3 @@ def not_found_problem(exc: NotFound) -> Problem:
     # The same words whether the record does not exist or belongs to someone else.
     return Problem(404, "Not found", f"There is no {exc.kind} with this id that your "
                                      "authority can see.")
-
-
-async def purge_expired(conn: asyncpg.Connection) -> int:
-    """Forget keys older than their lifetime (a housekeeping job may call this)."""
-    result = await conn.execute(PURGE)
-    return int(result.split()[-1])

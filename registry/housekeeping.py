@@ -43,3 +43,14 @@ async def purge_expired_records(conn: asyncpg.Connection, today: date) -> dict[s
             return None
         rows = await conn.fetch("SELECT record_kind, removed FROM purge_expired_records($1)", today)
     return {r["record_kind"]: r["removed"] for r in rows}
+
+
+# Replies kept for Idempotency-Key retries (licensing/idempotency.py) are needed for 24 hours;
+# after that a retry is a new request, and the stored reply is one more copy of what it said.
+FORGET_RETRY_KEYS = "DELETE FROM idempotency_key WHERE expires_at <= now()"
+
+
+async def forget_retry_keys(conn: asyncpg.Connection) -> int:
+    """Delete the stored replies to POSTs whose Idempotency-Key has expired."""
+    result = await conn.execute(FORGET_RETRY_KEYS)
+    return int(result.split()[-1])

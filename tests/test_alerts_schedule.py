@@ -15,7 +15,7 @@ from alerts.schedule import JOB_IDS, SCHEDULE, Jobs, Scheduler
 from tests.alerts_support import (
     Inbox, config_for, give_every_authority_an_address, pool_for, smtp_server, statuses, wait_until,
 )
-from tests.factories import make_driver, make_entry, make_licence
+from tests.factories import make_driver, make_entry, make_licence, make_user
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def pool(db_url):
 def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
     assert len(set(JOB_IDS)) == len(SCHEDULE)
     assert {"queue_alerts", "send_alerts", "sweep_leases", "queue_reminders", "expire_licences",
-            "purge_records"} == set(JOB_IDS)
+            "purge_records", "forget_retry_keys"} == set(JOB_IDS)
     for entry in SCHEDULE:
         assert callable(getattr(Jobs, entry.id)), entry.id
         entry.when.trigger(config_for(25))  # every trigger builds
@@ -46,6 +46,18 @@ async def test_licences_past_their_expiry_date_become_expired_once(pool, conn):
     assert [(r["id"], r["status"]) for r in rows] == [(old, "expired"), (current, "current")]
     events = await conn.fetch("SELECT subject_id FROM register_event WHERE kind = 'licence_expired'")
     assert [e["subject_id"] for e in events] == [old]
+
+
+async def test_replies_kept_for_retried_posts_are_forgotten_after_their_24_hours(pool, conn):
+    officer = await make_user(conn, authority="Leeds")
+    insert = ("INSERT INTO idempotency_key (user_id, key, fingerprint, created_at, expires_at) "
+              "VALUES ($1, $2, '\\x00', now() - $3::interval, now() - $3::interval + interval '24 hours')")
+    await conn.execute(insert, officer["id"], "yesterday's retry", timedelta(hours=25))
+    await conn.execute(insert, officer["id"], "this morning's retry", timedelta(hours=3))
+
+    assert await Jobs(pool, config_for(25)).forget_retry_keys() == 1
+    assert [r["key"] for r in await conn.fetch("SELECT key FROM idempotency_key")] == ["this morning's retry"]
+    assert await Jobs(pool, config_for(25)).forget_retry_keys() == 0
 
 
 async def test_records_past_retention_are_removed_leaving_an_audit_record_without_personal_data(
