@@ -291,6 +291,9 @@ class Delivery:
                         # email per lane is ever sent but not yet recorded
                         await _finish(marking)
                         marking = None
+                        if self._halted():  # stopped, or the server lost, while we waited
+                            batch.untried.append(recipient)
+                            break
                     reason, marking = await batch.deliver(session, recipient, email)
                     if reason is not None:
                         self.unreachable = reason  # the rest need not try: all fail with it
