@@ -108,7 +108,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Crosscheck API", version="1.0.0", path="/schema",
             description="The national register of taxi and private hire driver licensing.",
-            render_plugins=[ScalarRenderPlugin()],
+            # Everything from this service, nothing from a CDN or Scalar's own services: the
+            # reference must work on council networks, and the API's description stays here.
+            render_plugins=[ScalarRenderPlugin(
+                js_url="/assets/scalar-api-reference.js", css_url="/assets/api-reference.css",
+                favicon='<link rel="icon" href="/assets/images/favicon.ico">',
+                options={"withDefaultFonts": False, "showDeveloperTools": "never",
+                         "agent": {"disabled": True}, "mcp": {"disabled": True}})],
         ),
         debug=False,
     )

@@ -1,8 +1,10 @@
-"""Copy the GOV.UK Frontend assets from node_modules into licensing/static/govuk.
+"""Copy the page assets from node_modules into licensing/static: GOV.UK Frontend into
+static/govuk, and the Scalar API reference's browser bundle into static/scalar (so /schema
+works where the reader's browser cannot reach a CDN, as on many council networks).
 
-Run by scripts/setup.sh after `npm ci`: `python -m licensing.assets`. The copy is not
-committed (it is gitignored); the version is pinned in package.json / package-lock.json to
-the one govuk-frontend-jinja's macros match.
+Run by scripts/setup.sh after `npm ci`: `python -m licensing.assets`. The copies are not
+committed (they are gitignored); the versions are pinned in package.json /
+package-lock.json, GOV.UK Frontend's to the one govuk-frontend-jinja's macros match.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ FILES = ("govuk-frontend.min.css", "govuk-frontend.min.css.map",
          "govuk-frontend.min.js", "govuk-frontend.min.js.map")
 FOLDERS = ("fonts", "images")
 EXPECTED_VERSION = "6.3.0"
+SCALAR_BUNDLE = PROJECT_ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+SCALAR_TARGET = TARGET.parent / "scalar"
+SCALAR_FILE = "scalar-api-reference.js"  # served as /assets/scalar-api-reference.js
 
 
 def installed_version() -> str | None:
@@ -42,6 +47,15 @@ def copy(target: Path = TARGET) -> Path:
         shutil.copytree(DIST / "assets" / name, target / name, dirs_exist_ok=True)
     shutil.copy2(DIST / "assets" / "manifest.json", target / "manifest.json")
     (target / "VERSION").write_text(version + "\n")
+    copy_scalar()
+    return target
+
+
+def copy_scalar(target: Path = SCALAR_TARGET) -> Path:
+    if not SCALAR_BUNDLE.exists():
+        raise SystemExit("@scalar/api-reference is not installed: run `npm ci` at the project root")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(SCALAR_BUNDLE, target / SCALAR_FILE)
     return target
 
 

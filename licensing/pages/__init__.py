@@ -12,6 +12,7 @@ from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.static_files import create_static_files_router
 
 from licensing import auth
+from licensing.assets import SCALAR_TARGET
 from licensing.assets import TARGET as GOVUK_ASSETS
 from licensing.pages import (account, admin, alerts, audit, compliance, errors, recording, search,
                              sessions)
@@ -32,9 +33,10 @@ pages_router = Router(
     include_in_schema=False,
 )
 
-# GOV.UK Frontend (copied from node_modules by `python -m licensing.assets`) and our own few.
+# GOV.UK Frontend and the API reference's script (copied from node_modules by `python -m
+# licensing.assets`), and our own few.
 assets_router = create_static_files_router(
-    path="/assets", directories=[APP_ASSETS, GOVUK_ASSETS], include_in_schema=False,
+    path="/assets", directories=[APP_ASSETS, GOVUK_ASSETS, SCALAR_TARGET], include_in_schema=False,
     cache_control=None, name="assets")
 
 PAGES = [pages_router, assets_router]
