@@ -5,7 +5,8 @@ the change (migrations/0004_alerts.sql). `queue_new_alerts` takes a batch of que
 applies the rules below in one SQL statement and removes the events from the queue, all in
 one transaction: an event is either still queued or has all its alerts. Alerts are unique per
 (event, recipient, kind), so running the rules twice, or in two processes at once, queues
-each alert once. An authority is never alerted about its own action.
+each alert once. An authority is never alerted about its own action. An alert meant for an
+authority abolished since goes to its successor (migrations/0008_successors.sql).
 
 The rules:
 - out_of_area_licence: a licence granted or renewed by one authority to a driver whose home
@@ -104,9 +105,15 @@ WITH batch AS (
     SELECT e.* FROM register_event e JOIN batch b ON b.event_id = e.id
 ), wanted (event_id, recipient_authority_id, kind, request_id) AS (
     {" UNION ALL ".join(f"({rule})" for rule in RULES)}
+), routed AS (
+    -- an abolished authority's alerts go to its successor, unless that is who acted
+    SELECT DISTINCT w.event_id, authority_on(w.recipient_authority_id, current_date) AS recipient,
+           w.kind, w.request_id, ev.authority_id AS actor
+    FROM wanted w JOIN ev ON ev.id = w.event_id
 ), inserted AS (
     INSERT INTO alert (event_id, recipient_authority_id, kind, request_id)
-    SELECT event_id, recipient_authority_id, kind, request_id FROM wanted
+    SELECT event_id, recipient, kind, request_id FROM routed
+    WHERE recipient IS DISTINCT FROM actor
     ON CONFLICT DO NOTHING
     RETURNING id
 )
@@ -144,7 +151,8 @@ def london_today(now: datetime | None = None) -> date:
 # Open requests due within three weeks or past due; the reminders already sent are skipped
 # by the unique key.
 OPEN_REQUESTS_NEAR_DUE = """
-SELECT r.id, r.recording_authority_id, r.due_on, e.id AS event_id
+SELECT r.id, authority_on(r.recording_authority_id, $2) AS recording_authority_id, r.due_on,
+       e.id AS event_id
 FROM information_request r
 JOIN register_event e ON e.kind = 'request_made' AND e.subject_id = r.id
 WHERE r.status = 'open' AND r.due_on <= $1
@@ -170,7 +178,7 @@ def reminder_kind(today: date, due_on: date) -> str | None:
 async def queue_request_reminders(conn: asyncpg.Connection, today: date | None = None) -> int:
     """Queue the deadline reminders owed today for open s.3 requests; returns how many are new."""
     today = today or london_today()
-    rows = await conn.fetch(OPEN_REQUESTS_NEAR_DUE, today + timedelta(days=21))
+    rows = await conn.fetch(OPEN_REQUESTS_NEAR_DUE, today + timedelta(days=21), today)
     wanted = [(r["event_id"], r["recording_authority_id"], kind, r["id"])
               for r in rows if (kind := reminder_kind(today, r["due_on"]))]
     if not wanted:

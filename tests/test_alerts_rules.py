@@ -23,6 +23,41 @@ async def test_a_resident_licensed_by_another_authority_is_reported_to_their_hom
     assert await alerts(conn) == {("Bolton", "out_of_area_licence")}
 
 
+async def merge_into_a_transport_authority(owner_conn, *abolished: str) -> None:
+    """As the DfT's proposal would: the councils' licensing passes to a new authority today."""
+    successor = await owner_conn.fetchval(
+        "INSERT INTO authority (code, name, official_name, nation, region, kind, licenses_drivers, "
+        "valid_from) VALUES ('TA001', 'Greater Manchester Transport', 'Greater Manchester "
+        "Transport Authority', 'England', 'North West', 'transport_authority', true, current_date) "
+        "RETURNING id")
+    await owner_conn.execute("UPDATE authority SET valid_to = current_date, successor_id = $1 "
+                             "WHERE name = ANY($2::text[])", successor, list(abolished))
+
+
+async def test_alerts_for_an_abolished_authority_go_to_its_successor(conn, owner_conn):
+    resident = await make_driver(conn, forenames="Amy", recorded_by="Wolverhampton", home="Bolton")
+    await merge_into_a_transport_authority(owner_conn, "Bolton", "Wigan")
+    await make_licence(conn, resident, authority="Wolverhampton")
+    await queue_all_new_alerts(conn)
+
+    assert await alerts(conn) == {("Greater Manchester Transport", "out_of_area_licence")}
+
+
+async def test_a_successor_is_not_told_of_its_own_grant_to_a_resident_it_inherited(conn, owner_conn):
+    resident = await make_driver(conn, forenames="Bob", recorded_by="Wigan", home="Bolton")
+    await merge_into_a_transport_authority(owner_conn, "Bolton", "Wigan")
+    successor = await authority_id(conn, "Greater Manchester Transport")
+    await conn.execute(
+        "INSERT INTO licence (driver_id, authority_id, licence_number, kind, status, granted_on, "
+        "starts_on, expires_on) VALUES ($1, $2, 'GMT-1', 'private_hire', 'current', current_date, "
+        "current_date, current_date + 1000)", resident, successor)
+    await conn.execute("INSERT INTO licence_change (licence_id, action, effective_on) "
+                       "SELECT id, 'granted', current_date FROM licence WHERE licence_number = 'GMT-1'")
+    await queue_all_new_alerts(conn)
+
+    assert await alerts(conn) == set()
+
+
 async def test_a_renewal_elsewhere_is_reported_too_but_a_home_grant_is_not(conn):
     local = await make_driver(conn, forenames="Amy", recorded_by="Bolton", home="Bolton")
     await make_licence(conn, local, authority="Bolton")
