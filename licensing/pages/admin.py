@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -118,6 +119,86 @@ async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Re
     return redirect("/admin/users?done=deactivated")
 
 
+# API tokens ----------------------------------------------------------------------------------
+# For a council's back-office system, which acts as one of the council's accounts. The token is
+# shown once, on the page that issues it, and kept only as a hash (as `crosscheck token create`
+# and POST /api/v1/users/{id}/tokens).
+
+def token_status(token: accounts.TokenInfo, now: datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if token.expires_at <= now else "active"
+
+
+@get("/admin/users/{user_id:int}/tokens", guards=[auth.admin])
+async def tokens(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    user = await _user(conn, user_id)
+    now = datetime.now(timezone.utc)
+    listed = [(t, token_status(t, now)) for t in await accounts.list_tokens(conn, user.id)]
+    banner = {"revoked": "The token has been revoked: it no longer works."}.get(
+        request.query_params.get("done"))
+    return page("admin_tokens.html", request, title=f"API tokens for {user.display_name}",
+                user=user, roles=ROLE_LABELS, tokens=listed, banner=banner)
+
+
+TOKEN_FIELDS = [
+    f.text("label", "What the token is for", width="govuk-!-width-two-thirds",
+           hint="For example, the name of the licensing system that will use it"),
+    f.text("days", "How many days it lasts", width="govuk-input--width-4",
+           hint=f"From 1 to {accounts.MAX_TOKEN_DAYS}. Leave blank for 365."),
+]
+
+
+def _token_form(request: Request, user: accounts.User, form: Form, status_code: int = 200) -> Response:
+    return f.form_page(request, form, TOKEN_FIELDS, status_code=status_code,
+                       title=f"Issue an API token for {user.display_name}", caption="Administration",
+                       back_href=f"/admin/users/{user.id}/tokens",
+                       action=f"/admin/users/{user.id}/tokens/new", submit="Issue token")
+
+
+@get("/admin/users/{user_id:int}/tokens/new", guards=[auth.admin])
+async def new_token_form(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    return _token_form(request, await _user(conn, user_id), Form())
+
+
+@post("/admin/users/{user_id:int}/tokens/new", guards=[auth.admin])
+async def issue_token(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    form = await read_form(request)
+    user = await _user(conn, user_id)
+    days_text = form.get("days") or "365"
+    days = int(days_text) if days_text.isdigit() else 0
+    if not user.active:
+        form.add_error("label", "This account is deactivated: tokens cannot be issued to it")
+
+    async def issue():
+        accounts.check_token_request(form.get("label"), days)
+        token_id, token = await auth.create_token(conn, user.id, form.get("label"),
+                                                  timedelta(days=days))
+        return await accounts.token_issued(conn, token_id, actor_user_id=request.user.user_id), token
+
+    issued = await attempt(conn, form, request.user, issue)
+    if not form.ok or issued is None:
+        return _token_form(request, user, form, 400)
+    info, token = issued
+    return page("admin_token_issued.html", request, title="Copy the token now", user=user,
+                info=info, token=token)
+
+
+@post("/admin/users/{user_id:int}/tokens/{token_id:int}/revoke", guards=[auth.admin])
+async def revoke_token(request: Request, conn: Conn, user_id: FromPath[int],
+                       token_id: FromPath[int]) -> Response:
+    await read_form(request)
+    user = await _user(conn, user_id)
+    token = await accounts.get_token(conn, token_id) if 0 < token_id <= MAX_ID else None
+    if token is None or token.user_id != user.id:
+        raise NotFoundException()
+    async with conn.transaction():
+        await db.set_actor(conn, request.user.user_id, request.user.authority_id)
+        await accounts.revoke_token(conn, token.id, actor_user_id=request.user.user_id)
+    auth.forget_tokens(request.app)
+    return redirect(f"/admin/users/{user.id}/tokens?done=revoked")
+
+
 # Authorities' alert settings -----------------------------------------------------------------
 
 @get("/admin/authorities", guards=[auth.admin])
@@ -192,5 +273,5 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
     return redirect("/admin/authorities?done=saved")
 
 
-ROUTES = [users, new_user_form, create_user, deactivate_form, deactivate, authorities,
-          authority_form, save_authority]
+ROUTES = [users, new_user_form, create_user, deactivate_form, deactivate, tokens, new_token_form,
+          issue_token, revoke_token, authorities, authority_form, save_authority]

@@ -40,6 +40,24 @@ async def test_an_administrator_manages_accounts_and_mailboxes(browser, live, pe
         await check_page(page, "admin-authorities")
 
 
+async def test_an_administrator_issues_a_token_and_sees_it_once(browser, live, people):
+    async with new_page(browser, live) as page:
+        await sign_in(page, people["admin"]["email"], PASSWORD)
+        await page.goto("/admin/users")
+        await page.get_by_role("link", name="API tokens for Dee Protection").click()
+        await page.get_by_role("button", name="Issue a token").click()
+        await page.get_by_label("What the token is for").fill("Back-office licensing system")
+        await page.get_by_role("button", name="Issue token").click()
+        token = await page.get_by_label("API token").input_value()
+        await check_page(page, "admin-token-issued")
+        await page.get_by_role("button", name="I have copied it").click()
+        listing = await page.inner_text("main")
+        await check_page(page, "admin-tokens")
+
+    assert token.startswith("cc_") and token not in listing
+    assert "Back-office licensing system" in listing
+
+
 async def test_a_dpo_reads_the_audit_log(browser, live, people):
     async with new_page(browser, live) as page:
         await sign_in(page, people["dpo"]["email"], PASSWORD)

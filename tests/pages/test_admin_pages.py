@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from registry import audit_log
@@ -55,6 +56,46 @@ async def test_a_deactivated_officer_is_signed_out_at_once(client, conn, app_set
         done = await post_form(client, f"/admin/users/{officer['id']}/deactivate", {})
         assert done.headers["location"] == "/admin/users?done=deactivated"
         assert (await officer_client.get("/")).headers["location"] == "/signed-out?expired=1"
+
+
+async def test_an_administrator_issues_a_token_for_a_councils_system_then_revokes_it(client, conn):
+    admin = await make_account(conn, role="admin", authority=None, name="Ada Admin")
+    system = await make_account(conn, name="Rotherham case system")
+    await sign_in(client, admin)
+
+    issued = await post_form(client, f"/admin/users/{system['id']}/tokens/new",
+                             {"label": "Idox Uniform", "days": "90"})
+    token = re.search(r'id="token" name="token" type="text" value="([^"]+)"', issued.text).group(1)
+    bearer = {"Authorization": f"Bearer {token}"}
+    listing = await client.get(f"/admin/users/{system['id']}/tokens")
+    works = await client.get("/api/v1/me", headers=bearer)
+    token_id = await conn.fetchval("SELECT id FROM api_token WHERE label = 'Idox Uniform'")
+    revoked = await post_form(client, f"/admin/users/{system['id']}/tokens/{token_id}/revoke", {},
+                              from_path=f"/admin/users/{system['id']}/tokens")
+
+    assert issued.status_code == 200 and "This is the only time the token is shown" in issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    assert "Idox Uniform" in listing.text and token not in listing.text
+    assert works.status_code == 200 and works.json()["display_name"] == "Rotherham case system"
+    assert revoked.headers["location"] == f"/admin/users/{system['id']}/tokens?done=revoked"
+    assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401
+    assert "Revoked" in (await client.get(f"/admin/users/{system['id']}/tokens")).text
+
+
+async def test_the_token_form_sent_empty_or_wrong_names_each_field_and_issues_nothing(client, conn):
+    admin = await make_account(conn, role="admin", authority=None)
+    system = await make_account(conn, name="Case system")
+    await sign_in(client, admin)
+    before = await conn.fetchval("SELECT count(*) FROM api_token")
+    path = f"/admin/users/{system['id']}/tokens/new"
+
+    empty = await post_form(client, path, {"label": "", "days": "0"})
+    wrong = await post_form(client, path, {"label": "x" * 121, "days": "ninety"})
+
+    for response in (empty, wrong):
+        assert response.status_code == 400 and "govuk-error-summary" in response.text
+        assert 'href="#label"' in response.text and 'href="#days"' in response.text
+    assert await conn.fetchval("SELECT count(*) FROM api_token") == before
 
 
 async def test_an_administrator_sets_an_authority_alert_mailbox_and_digest(client, conn):
