@@ -6,11 +6,12 @@ import secrets
 
 from litestar import Request, Response, get, post
 
-from licensing import auth
+from licensing import auth, db
+from licensing.pages import fields as f
 from licensing.pages import sessions
 from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
-from registry import accounts
+from registry import accounts, audit_log
 
 WRONG = "Enter a correct email address and password"
 TOO_MANY = ("You have tried to sign in too many times. Wait 15 minutes, then try again. "
@@ -92,6 +93,69 @@ def signed_out(request: Request) -> Response:
                 cookies=[sessions.session_cookie(request.app.state.settings, None)])
 
 
+# Changing one's own password -------------------------------------------------------------------
+# The first password comes from an administrator; the person replaces it here. Every other
+# session of theirs ends, so a password someone else knew stops working everywhere at once.
+
+PASSWORD_FIELDS = [
+    f.text("current_password", "Your current password", secret=True,
+           autocomplete="current-password", width="govuk-!-width-one-half"),
+    f.text("new_password", "New password", secret=True, width="govuk-!-width-one-half",
+           hint=f"At least {accounts.MIN_PASSWORD} characters. A few unrelated words make a "
+                "good one."),
+    f.text("confirm_password", "New password again", secret=True, width="govuk-!-width-one-half"),
+]
+
+
+def _password_page(request: Request, form: Form, status_code: int = 200) -> Response:
+    return f.form_page(request, form, PASSWORD_FIELDS, status_code=status_code,
+                       title="Change your password", caption="Your account", back_href="/",
+                       action="/account/password", submit="Change password")
+
+
+@get("/account/password", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, sync_to_thread=False)
+def password_form(request: Request) -> Response:
+    return _password_page(request, Form())
+
+
+def _typed(form: Form, name: str) -> str:
+    # as typed: spaces at either end are part of a password
+    return (form.values.get(name) or [""])[0]
+
+
+@post("/account/password", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
+async def change_password(request: Request, conn: Conn) -> Response:
+    form = await read_form(request)
+    current, new = _typed(form, "current_password"), _typed(form, "new_password")
+    if not current:
+        form.add_error("current_password", "Enter your current password")
+    if not new:
+        form.add_error("new_password", "Enter a new password")
+    elif problem := accounts.check_password(new):
+        form.add_error("new_password", problem)
+    elif new != _typed(form, "confirm_password"):
+        form.add_error("confirm_password", "Enter the same new password twice")
+    if not form.ok:
+        return _password_page(request, form, 400)
+    me = await accounts.get_user(conn, request.user.user_id)
+    address = sessions.client_address(request.client.host if request.client else None)
+    if await sessions.too_many_failures(conn, me.email, address):
+        form.add_error("current_password", TOO_MANY)
+        return _password_page(request, form, 429)
+    if await accounts.verify_password(conn, me.email, current) is None:
+        await sessions.note_attempt(conn, me.email, address, False)
+        form.add_error("current_password", "Your current password is not right")
+        return _password_page(request, form, 400)
+    session = request.scope.get("web_session")
+    async with conn.transaction():
+        await db.set_actor(conn, me.id, me.authority_id)
+        await accounts.set_password(conn, me.id, new)
+        await sessions.end_others(conn, me.id, session.token_hash if session else None)
+        await audit_log.record(conn, action="password_changed", user_id=me.id,
+                               authority_id=me.authority_id, subject=f"user:{me.id}")
+    return redirect("/?done=password")
+
+
 AUTHORITY_NAME = "SELECT name FROM authority WHERE id = $1"
 
 CARDS = {
@@ -117,8 +181,10 @@ async def home(request: Request, conn: Conn) -> Response:
     authority_name = (await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
                       if principal.authority_id else None)
     cards = [{"title": t, "href": h, "text": x} for t, h, x in CARDS.get(principal.role, [])]
+    banner = ("Your password has been changed. You have been signed out everywhere else."
+              if request.query_params.get("done") == "password" else None)
     return page("home.html", request, title="Home", authority_name=authority_name,
-                cards=cards)
+                cards=cards, banner=banner)
 
 
 @get("/accessibility", sync_to_thread=False)
@@ -131,4 +197,5 @@ def privacy(request: Request) -> Response:
     return page("privacy.html", request, title="Privacy notice for Crosscheck")
 
 
-ROUTES = [sign_in_form, sign_in, sign_out, signed_out, home, accessibility, privacy]
+ROUTES = [sign_in_form, sign_in, sign_out, signed_out, password_form, change_password, home,
+          accessibility, privacy]

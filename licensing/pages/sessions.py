@@ -109,6 +109,17 @@ async def end(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes) -> Non
     await conn.execute(END, token_hash)
 
 
+END_OTHERS = """
+UPDATE web_session SET ended_at = now()
+WHERE user_id = $1 AND id IS DISTINCT FROM $2 AND ended_at IS NULL
+"""
+
+
+async def end_others(conn: asyncpg.Connection, user_id: int, keep: bytes | None) -> None:
+    """Sign a user out everywhere but this session (after a password change)."""
+    await conn.execute(END_OTHERS, user_id, keep)
+
+
 async def authenticate(scope: Scope, pool: asyncpg.Pool) -> Principal | None:
     """The AUTHENTICATORS hook: a session cookie signs in page requests (never the API, whose
     callers use tokens; a cookie there would open the API to cross-site requests)."""

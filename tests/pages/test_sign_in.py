@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry import accounts
 from tests.pages.conftest import PASSWORD, csrf_of, make_account, post_form, sign_in
 
 
@@ -117,3 +118,56 @@ async def test_an_unknown_page_is_a_gov_uk_page_for_a_browser_and_a_problem_for_
     assert page.status_code == 404 and "Page not found" in page.text
     api = await client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_officer_replaces_the_first_password_and_their_other_sessions_end(client, conn, app_settings):
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+
+    officer = await make_account(conn, password="first password from admin")
+    async with AsyncTestClient(app=create_app(app_settings)) as laptop:
+        laptop.follow_redirects = False
+        await sign_in(laptop, officer)
+        await sign_in(client, officer)
+
+        changed = await post_form(client, "/account/password", {
+            "current_password": "first password from admin",
+            "new_password": "correct horse battery staple",
+            "confirm_password": "correct horse battery staple"})
+
+        assert changed.headers["location"] == "/?done=password"
+        assert "Your password has been changed" in (await client.get("/?done=password")).text
+        assert (await laptop.get("/")).headers["location"] == "/signed-out?expired=1"
+    assert await accounts.verify_password(conn, officer["email"], "first password from admin") is None
+    assert await accounts.verify_password(conn, officer["email"], "correct horse battery staple")
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'password_changed' "
+                               "AND user_id = $1", officer["id"]) == 1
+
+
+async def test_a_password_change_sent_empty_or_wrong_names_each_field_and_changes_nothing(client, conn):
+    officer = await make_account(conn, password="first password from admin")
+    await sign_in(client, officer)
+    stored = "SELECT password_hash FROM app_user WHERE id = $1"
+    before = await conn.fetchval(stored, officer["id"])
+
+    empty = await post_form(client, "/account/password", {})
+    mismatch = await post_form(client, "/account/password", {
+        "current_password": "first password from admin", "new_password": "a long new password",
+        "confirm_password": "a different new password"})
+    short = await post_form(client, "/account/password", {
+        "current_password": "first password from admin", "new_password": "short",
+        "confirm_password": "short"})
+    wrong = await post_form(client, "/account/password", {
+        "current_password": "not my password at all", "new_password": "a long new password",
+        "confirm_password": "a long new password"})
+
+    assert empty.status_code == 400
+    assert 'href="#current_password"' in empty.text and 'href="#new_password"' in empty.text
+    assert mismatch.status_code == 400 and 'href="#confirm_password"' in mismatch.text
+    assert short.status_code == 400 and "Use at least" in short.text
+    assert wrong.status_code == 400 and "Your current password is not right" in wrong.text
+    for response in (empty, mismatch, short, wrong):
+        assert "govuk-error-summary" in response.text
+        assert "a long new password" not in response.text  # passwords are never sent back
+    assert await conn.fetchval(stored, officer["id"]) == before
