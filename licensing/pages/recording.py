@@ -129,6 +129,46 @@ async def record_driver(request: Request, conn: Conn) -> Response:
     return redirect(f"/drivers/{recorded.id}/licences/new?recorded=1")
 
 
+# --- another name the driver is known by ------------------------------------------------------
+# Another council's spelling, a name used before marriage: searched like the current name.
+
+NAME_FIELDS = [
+    f.radios("kind", "What kind of name is it?", [
+        ("alias", "Another name they are known by", "For example, another spelling on another council's records"),
+        ("former", "A name they used before", "For example, a surname before marriage")]),
+    f.text("forenames", "Forenames", width="govuk-!-width-two-thirds", spellcheck=False),
+    f.text("surname", "Surname", width="govuk-!-width-two-thirds", spellcheck=False),
+    f.date("date_of_birth", "Date of birth given with this name",
+           "Only if it differs from the driver's, for example 17 5 1980"),
+]
+
+
+async def _name_page(request: Request, driver, form: Form, status_code: int = 200) -> Response:
+    return f.form_page(request, form, NAME_FIELDS, status_code=status_code,
+                       title="Add another name", caption="Register", facts=driver_facts(driver),
+                       back_href=f"/drivers/{driver['id']}",
+                       action=f"/drivers/{driver['id']}/names/new", submit="Add name")
+
+
+@get("/drivers/{driver_id:int}/names/new", guards=[auth.officer])
+async def new_name_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+    return await _name_page(request, await driver_or_404(conn, driver_id), Form())
+
+
+@post("/drivers/{driver_id:int}/names/new", guards=[auth.officer])
+async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+    form = await read_form(request)
+    driver = await driver_or_404(conn, driver_id)
+    details = drivers.NameDetails(
+        kind=form.get("kind") or None, forenames=form.get("forenames"), surname=form.get("surname"),
+        date_of_birth=form.iso_date("date_of_birth", "Date of birth"))
+    added = await attempt(conn, form, request.user,
+                          lambda: drivers.add_name(conn, actor_of(request), driver_id, details))
+    if added is None:
+        return await _name_page(request, driver, form, 400)
+    return redirect(f"/drivers/{driver_id}?done=name")
+
+
 # --- a licence ----------------------------------------------------------------------------
 
 LICENCE_FIELDS = [
@@ -612,7 +652,8 @@ async def respond_to_request(request: Request, conn: Conn, request_id: FromPath[
     return redirect(f"/requests/{request_id}")
 
 
-ROUTES = [new_driver_form, record_driver, new_licence_form, grant_licence, licence_recorded,
-          change_licence_form, change_licence, new_entry_form, record_entry, change_entry_form,
+ROUTES = [new_driver_form, record_driver, new_name_form, add_name, new_licence_form, grant_licence,
+          licence_recorded, change_licence_form, change_licence, new_entry_form, record_entry,
+          change_entry_form,
           change_entry, new_concern_form, report_concern, concern_page, reply_to_concern,
           new_request_form, make_request, requests_inbox, request_page, respond_to_request]

@@ -24,7 +24,8 @@ NAME_FIELDS = ("forenames", "surname", "date_of_birth-day", "date_of_birth-month
                "date_of_birth-year")
 SEARCH_FIELDS = ["purpose", "case_reference", "identifier", "forenames", "surname", "date_of_birth"]
 MAX_ID = 2**63 - 1
-BANNERS = {"licence": "The licence has been changed.", "entry": "The register entry has been saved."}
+BANNERS = {"licence": "The licence has been changed.", "entry": "The register entry has been saved.",
+           "name": "The name has been added: searches under it now find this driver."}
 
 
 def check_enquiry(form: Form) -> None:

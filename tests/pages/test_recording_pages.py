@@ -85,6 +85,47 @@ async def test_a_driver_already_on_the_register_is_not_recorded_twice(client, co
     assert await counts(conn) == before
 
 
+async def test_an_officer_adds_the_spelling_another_council_uses_and_a_search_under_it_finds_the_driver(
+        client, conn, rotherham):
+    driver = await make_driver(conn, forenames="Yusuf", surname="Abdullahi",
+                               date_of_birth=date(1979, 11, 4), recorded_by="Rotherham")
+    before = await search_names(client, "Joseph", "Abdulahi Hassan")
+
+    added = await post_form(client, f"/drivers/{driver}/names/new", {
+        "kind": "alias", "forenames": "Joseph", "surname": "Abdulahi Hassan"})
+    after = await search_names(client, "Joseph", "Abdulahi Hassan")
+
+    assert added.headers["location"] == f"/drivers/{driver}?done=name"
+    assert "No drivers found" in before and "Yusuf Abdullahi" not in before
+    assert "Yusuf Abdullahi" in after
+    names = await conn.fetch("SELECT kind, forenames, surname FROM driver_name WHERE driver_id = $1 "
+                             "ORDER BY id", driver)
+    assert [(n["kind"], n["surname"]) for n in names] == [("current", "Abdullahi"),
+                                                          ("alias", "Abdulahi Hassan")]
+
+
+async def search_names(client, forenames: str, surname: str) -> str:
+    response = await post_form(client, "/search", {
+        "purpose": "renewal", "case_reference": "ROT/26/7", "forenames": forenames,
+        "surname": surname, **day(date(1979, 11, 4), "date_of_birth")})
+    return response.text
+
+
+async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    before = await counts(conn)
+
+    empty = await post_form(client, f"/drivers/{driver}/names/new", {})
+    wrong = await post_form(client, f"/drivers/{driver}/names/new", {
+        "kind": "nickname", "forenames": "Al", "surname": "X" * 200,
+        **day(date.today() + timedelta(days=3), "date_of_birth")})
+
+    assert empty.status_code == 400 and summary_links(empty.text) == ["kind", "forenames", "surname"]
+    assert wrong.status_code == 400
+    assert {"kind", "surname", "date_of_birth-day"} <= set(summary_links(wrong.text))
+    assert await counts(conn) == before
+
+
 async def test_the_licence_form_empty_and_wrong(client, conn, rotherham):
     driver_id = await make_driver(conn)
     path = f"/drivers/{driver_id}/licences/new"
