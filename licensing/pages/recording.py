@@ -129,6 +129,72 @@ async def record_driver(request: Request, conn: Conn) -> Response:
     return redirect(f"/drivers/{recorded.id}/licences/new?recorded=1")
 
 
+# --- a driver's details change ----------------------------------------------------------------
+# The record is shared: any officer may correct it or record a move. A new name keeps the old
+# one as a former name; a new home authority tells that authority (resident_moved alerts).
+
+DRIVER_NOW = """
+SELECT d.id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
+       d.ni_licence_number, d.ni_number, d.eu_licence_number, d.eu_licence_country, d.address,
+       d.postcode, h.code AS home_authority, h.name AS home_authority_name
+FROM driver d LEFT JOIN authority h ON h.id = d.home_authority_id
+WHERE d.id = $1
+"""
+TEXT_FIELDS = ("forenames", "surname", "sex", "gb_licence_number", "ni_licence_number",
+               "ni_number", "eu_licence_number", "eu_licence_country", "address", "postcode",
+               "home_authority")
+
+
+def _filled(row) -> Form:
+    values = {name: [row[name] or ""] for name in TEXT_FIELDS}
+    born = row["date_of_birth"]
+    values.update({"date_of_birth-day": [str(born.day)], "date_of_birth-month": [str(born.month)],
+                   "date_of_birth-year": [str(born.year)]})
+    return Form(values)
+
+
+async def _change_driver_page(request: Request, conn, row, form: Form,
+                              status_code: int = 200) -> Response:
+    fields = [spec for spec in _driver_fields(await authority_options(conn))
+              if spec["name"] != "search_id"]
+    return f.form_page(
+        request, form, fields, status_code=status_code,
+        title=f"Change {row['forenames']} {row['surname']}'s details", caption="Register",
+        back_href=f"/drivers/{row['id']}",
+        intro=["A changed name is kept as a former name, so searches under either find the "
+               "driver. If the driver has moved to another authority's area while licensed "
+               "elsewhere, that authority is told."],
+        action=f"/drivers/{row['id']}/change", submit="Save changes")
+
+
+async def _driver_now(conn, driver_id: int):
+    row = await conn.fetchrow(DRIVER_NOW, driver_id) if 0 < driver_id <= MAX_ID else None
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+@get("/drivers/{driver_id:int}/change", guards=[auth.officer])
+async def change_driver_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+    row = await _driver_now(conn, driver_id)
+    return await _change_driver_page(request, conn, row, _filled(row))
+
+
+@post("/drivers/{driver_id:int}/change", guards=[auth.officer])
+async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+    form = await read_form(request)
+    row = await _driver_now(conn, driver_id)
+    changes = drivers.DriverChanges(
+        forenames=form.get("forenames"), surname=form.get("surname"),
+        date_of_birth=form.iso_date("date_of_birth", "Date of birth") or "",
+        **{name: form.get(name) or None for name in TEXT_FIELDS[2:]})
+    amended = await attempt(conn, form, request.user,
+                            lambda: drivers.amend_driver(conn, actor_of(request), driver_id, changes))
+    if amended is None:
+        return await _change_driver_page(request, conn, row, form, 400)
+    return redirect(f"/drivers/{driver_id}?done=driver")
+
+
 # --- another name the driver is known by ------------------------------------------------------
 # Another council's spelling, a name used before marriage: searched like the current name.
 
@@ -652,8 +718,8 @@ async def respond_to_request(request: Request, conn: Conn, request_id: FromPath[
     return redirect(f"/requests/{request_id}")
 
 
-ROUTES = [new_driver_form, record_driver, new_name_form, add_name, new_licence_form, grant_licence,
-          licence_recorded, change_licence_form, change_licence, new_entry_form, record_entry,
-          change_entry_form,
-          change_entry, new_concern_form, report_concern, concern_page, reply_to_concern,
-          new_request_form, make_request, requests_inbox, request_page, respond_to_request]
+ROUTES = [new_driver_form, record_driver, change_driver_form, change_driver, new_name_form, add_name,
+          new_licence_form, grant_licence, licence_recorded, change_licence_form, change_licence,
+          new_entry_form, record_entry, change_entry_form, change_entry, new_concern_form,
+          report_concern, concern_page, reply_to_concern, new_request_form, make_request,
+          requests_inbox, request_page, respond_to_request]

@@ -25,7 +25,8 @@ NAME_FIELDS = ("forenames", "surname", "date_of_birth-day", "date_of_birth-month
 SEARCH_FIELDS = ["purpose", "case_reference", "identifier", "forenames", "surname", "date_of_birth"]
 MAX_ID = 2**63 - 1
 BANNERS = {"licence": "The licence has been changed.", "entry": "The register entry has been saved.",
-           "name": "The name has been added: searches under it now find this driver."}
+           "name": "The name has been added: searches under it now find this driver.",
+           "driver": "The driver's details have been saved."}
 
 
 def check_enquiry(form: Form) -> None:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from alerts.rules import queue_all_new_alerts
 from tests.factories import make_driver, make_entry, make_licence
 from tests.pages.conftest import make_account, post_form, sign_in
 
@@ -109,6 +110,43 @@ async def search_names(client, forenames: str, surname: str) -> str:
         "purpose": "renewal", "case_reference": "ROT/26/7", "forenames": forenames,
         "surname": surname, **day(date(1979, 11, 4), "date_of_birth")})
     return response.text
+
+
+async def test_an_officer_records_a_drivers_move_and_marriage_and_the_new_home_is_told(
+        client, conn, rotherham):
+    driver = await make_driver(conn, forenames="Sarah", surname="Walker", recorded_by="Rotherham",
+                               home="Rotherham", date_of_birth=date(1990, 6, 1))
+    await make_licence(conn, driver, authority="Rotherham")
+    await queue_all_new_alerts(conn)
+    form = await client.get(f"/drivers/{driver}/change")
+
+    saved = await post_form(client, f"/drivers/{driver}/change", {
+        "forenames": "Sarah", "surname": "Ahmed", **day(date(1990, 6, 1), "date_of_birth"),
+        "home_authority": "E08000039", "address": "1 New Street", "postcode": "S1 2AB"})
+    await queue_all_new_alerts(conn)
+
+    assert 'value="Walker"' in form.text and 'value="E08000018" selected' in form.text
+    assert saved.headers["location"] == f"/drivers/{driver}?done=driver"
+    names = await conn.fetch("SELECT kind, surname FROM driver_name WHERE driver_id = $1 ORDER BY id", driver)
+    assert {(n["kind"], n["surname"]) for n in names} == {("current", "Ahmed"), ("former", "Walker")}
+    told = await conn.fetch("SELECT au.name, a.kind FROM alert a JOIN authority au "
+                            "ON au.id = a.recipient_authority_id WHERE a.kind = 'resident_moved'")
+    assert [(t["name"], t["kind"]) for t in told] == [("Sheffield", "resident_moved")]
+
+
+async def test_the_driver_change_form_sent_wrong_names_each_field_and_changes_nothing(
+        client, conn, rotherham):
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    before = await counts(conn)
+
+    wrong = await post_form(client, f"/drivers/{driver}/change", {
+        "forenames": "", "surname": "", "ni_number": "not an NI number",
+        "home_authority": "E99999999", **day(date.today() + timedelta(days=10), "date_of_birth")})
+
+    assert wrong.status_code == 400
+    assert {"forenames", "surname", "date_of_birth-day", "ni_number", "home_authority"} <= set(
+        summary_links(wrong.text))
+    assert await counts(conn) == before
 
 
 async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
