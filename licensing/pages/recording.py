@@ -155,8 +155,12 @@ def _filled(row) -> Form:
 
 async def _change_driver_page(request: Request, conn, row, form: Form,
                               status_code: int = 200) -> Response:
-    fields = [spec for spec in _driver_fields(await authority_options(conn))
-              if spec["name"] != "search_id"]
+    options = await authority_options(conn)
+    if row["home_authority"] and row["home_authority"] not in {code for code, _ in options}:
+        # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
+        # saving other changes never clears it
+        options.append((row["home_authority"], row["home_authority_name"]))
+    fields = [spec for spec in _driver_fields(options) if spec["name"] != "search_id"]
     return f.form_page(
         request, form, fields, status_code=status_code,
         title=f"Change {row['forenames']} {row['surname']}'s details", caption="Register",

@@ -134,6 +134,20 @@ async def test_an_officer_records_a_drivers_move_and_marriage_and_the_new_home_i
     assert [(t["name"], t["kind"]) for t in told] == [("Sheffield", "resident_moved")]
 
 
+async def test_correcting_a_driver_who_lives_in_scotland_keeps_their_home(client, conn, rotherham):
+    driver = await make_driver(conn, forenames="Iain", surname="Campbel", recorded_by="Rotherham",
+                               home="Glasgow City", date_of_birth=date(1975, 2, 3))
+    form = await client.get(f"/drivers/{driver}/change")
+
+    saved = await post_form(client, f"/drivers/{driver}/change", {
+        "forenames": "Iain", "surname": "Campbell", **day(date(1975, 2, 3), "date_of_birth"),
+        "home_authority": re.search(r'<option value="(S\d+)" selected', form.text).group(1)})
+
+    assert saved.status_code == 303
+    assert await conn.fetchval("SELECT h.name FROM driver d JOIN authority h ON h.id = "
+                               "d.home_authority_id WHERE d.id = $1", driver) == "Glasgow City"
+
+
 async def test_the_driver_change_form_sent_wrong_names_each_field_and_changes_nothing(
         client, conn, rotherham):
     driver = await make_driver(conn, recorded_by="Rotherham")
