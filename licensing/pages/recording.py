@@ -38,7 +38,8 @@ ANSWERS = [("granted", "Give the information"), ("refused", "Refuse, with reason
 
 DRIVER = """
 SELECT d.id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
-       h.name AS home_authority
+       d.ni_licence_number, d.ni_number, d.eu_licence_number, d.eu_licence_country, d.address,
+       d.postcode, h.name AS home_authority, h.code AS home_authority_code
 FROM driver d LEFT JOIN authority h ON h.id = d.home_authority_id
 WHERE d.id = $1
 """
@@ -133,20 +134,14 @@ async def record_driver(request: Request, conn: Conn) -> Response:
 # The record is shared: any officer may correct it or record a move. A new name keeps the old
 # one as a former name; a new home authority tells that authority (resident_moved alerts).
 
-DRIVER_NOW = """
-SELECT d.id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
-       d.ni_licence_number, d.ni_number, d.eu_licence_number, d.eu_licence_country, d.address,
-       d.postcode, h.code AS home_authority, h.name AS home_authority_name
-FROM driver d LEFT JOIN authority h ON h.id = d.home_authority_id
-WHERE d.id = $1
-"""
 TEXT_FIELDS = ("forenames", "surname", "sex", "gb_licence_number", "ni_licence_number",
                "ni_number", "eu_licence_number", "eu_licence_country", "address", "postcode",
                "home_authority")
 
 
 def _filled(row) -> Form:
-    values = {name: [row[name] or ""] for name in TEXT_FIELDS}
+    values = {name: [row[name] or ""] for name in TEXT_FIELDS[:-1]}
+    values["home_authority"] = [row["home_authority_code"] or ""]
     born = row["date_of_birth"]
     values.update({"date_of_birth-day": [str(born.day)], "date_of_birth-month": [str(born.month)],
                    "date_of_birth-year": [str(born.year)]})
@@ -156,10 +151,10 @@ def _filled(row) -> Form:
 async def _change_driver_page(request: Request, conn, row, form: Form,
                               status_code: int = 200) -> Response:
     options = await authority_options(conn)
-    if row["home_authority"] and row["home_authority"] not in {code for code, _ in options}:
+    if row["home_authority_code"] and row["home_authority_code"] not in {code for code, _ in options}:
         # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
         # saving other changes never clears it
-        options.append((row["home_authority"], row["home_authority_name"]))
+        options.append((row["home_authority_code"], row["home_authority"]))
     fields = [spec for spec in _driver_fields(options) if spec["name"] != "search_id"]
     return f.form_page(
         request, form, fields, status_code=status_code,
@@ -171,23 +166,16 @@ async def _change_driver_page(request: Request, conn, row, form: Form,
         action=f"/drivers/{row['id']}/change", submit="Save changes")
 
 
-async def _driver_now(conn, driver_id: int):
-    row = await conn.fetchrow(DRIVER_NOW, driver_id) if 0 < driver_id <= MAX_ID else None
-    if row is None:
-        raise NotFoundException()
-    return row
-
-
 @get("/drivers/{driver_id:int}/change", guards=[auth.officer])
 async def change_driver_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
-    row = await _driver_now(conn, driver_id)
+    row = await driver_or_404(conn, driver_id)
     return await _change_driver_page(request, conn, row, _filled(row))
 
 
 @post("/drivers/{driver_id:int}/change", guards=[auth.officer])
 async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
     form = await read_form(request)
-    row = await _driver_now(conn, driver_id)
+    row = await driver_or_404(conn, driver_id)
     changes = drivers.DriverChanges(
         forenames=form.get("forenames"), surname=form.get("surname"),
         date_of_birth=form.iso_date("date_of_birth", "Date of birth") or "",
