@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncGenerator
 
 import asyncpg
-from litestar import Litestar, MediaType, Request, get
+from litestar import Litestar, MediaType, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
