@@ -36,17 +36,40 @@ SECTIONS = {
     "resident_moved": "Licensed drivers who have moved into your area",
 }
 
-LICENCE_KINDS = {"hackney_carriage": "Hackney carriage driver", "private_hire": "Private hire driver",
-                 "dual": "Dual (hackney carriage and private hire) driver"}
-DECISIONS = {"refused": "Licence refused", "refused_renewal": "Renewal refused",
-             "suspended": "Licence suspended", "revoked": "Licence revoked"}
-ENTRY_STATUSES = {"in_force": "In force", "appeal_allowed": "Appeal allowed",
-                  "reinstated": "Reinstated", "later_granted": "Licence later granted",
-                  "withdrawn": "Withdrawn"}
+LICENCE_KINDS = {
+    "hackney_carriage": "Hackney carriage driver",
+    "private_hire": "Private hire driver",
+    "dual": "Dual (hackney carriage and private hire) driver",
+}
+DECISIONS = {
+    "refused": "Licence refused",
+    "refused_renewal": "Renewal refused",
+    "suspended": "Licence suspended",
+    "revoked": "Licence revoked",
+}
+ENTRY_STATUSES = {
+    "in_force": "In force",
+    "appeal_allowed": "Appeal allowed",
+    "reinstated": "Reinstated",
+    "later_granted": "Licence later granted",
+    "withdrawn": "Withdrawn",
+}
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @lru_cache(maxsize=4096)
@@ -148,8 +171,10 @@ def acknowledge_path(alert_id: int) -> str:
 def _identity(row) -> list[tuple[str, str]]:
     if row["surname"] is None:
         return []
-    return [("Driver", f"{row['forenames']} {row['surname']}"),
-            ("Date of birth", long_date(row["date_of_birth"]))]
+    return [
+        ("Driver", f"{row['forenames']} {row['surname']}"),
+        ("Date of birth", long_date(row["date_of_birth"])),
+    ]
 
 
 def _licence(kind: str | None) -> str:
@@ -158,36 +183,46 @@ def _licence(kind: str | None) -> str:
 
 def _out_of_area(row, today):
     renewed = row["event_kind"] == "licence_renewed"
-    facts = [("Licence", _licence(row["licence_kind"])),
-             ("Licensing authority", row["licence_authority"]),
-             ("Renewed on" if renewed else "Granted on",
-              long_date(row["licence_effective_on"] or row["granted_on"])),
-             ("Valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}")]
+    facts = [
+        ("Licence", _licence(row["licence_kind"])),
+        ("Licensing authority", row["licence_authority"]),
+        (
+            "Renewed on" if renewed else "Granted on",
+            long_date(row["licence_effective_on"] or row["granted_on"]),
+        ),
+        ("Valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}"),
+    ]
     title = f"{'Licence renewed' if renewed else 'Licence granted'} by {row['licence_authority']}"
     return title, facts, ""
 
 
 def _licence_action(row, today):
     word = "revoked" if row["kind"] == "licence_revoked" else "suspended"
-    facts = [("Licence", _licence(row["licence_kind"])),
-             ("Licensing authority", row["licence_authority"]),
-             (f"{word.capitalize()} from", long_date(row["licence_effective_on"])),
-             ("Licence was valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}")]
+    facts = [
+        ("Licence", _licence(row["licence_kind"])),
+        ("Licensing authority", row["licence_authority"]),
+        (f"{word.capitalize()} from", long_date(row["licence_effective_on"])),
+        ("Licence was valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}"),
+    ]
     return f"Licence {word} by {row['licence_authority']}", facts, ""
 
 
 def _entry_facts(row) -> list[tuple[str, str]]:
-    return [("Decision", DECISIONS.get(row["decision"], row["decision"] or "")),
-            ("Licence", _licence(row["entry_licence_kind"])),
-            ("Recorded by", row["entry_authority"]),
-            ("Decided on", long_date(row["decided_on"])),
-            ("Takes effect", long_date(row["entry_effective_on"]))]
+    return [
+        ("Decision", DECISIONS.get(row["decision"], row["decision"] or "")),
+        ("Licence", _licence(row["entry_licence_kind"])),
+        ("Recorded by", row["entry_authority"]),
+        ("Decided on", long_date(row["decided_on"])),
+        ("Takes effect", long_date(row["entry_effective_on"])),
+    ]
 
 
 def _further_information(row) -> str:
     contact = (row["information_contact"] or "").strip()
-    return (f"The reasons are not sent by email. To see them, make an information request to "
-            f"{row['entry_authority']} through Crosscheck. {contact}").strip()
+    return (
+        f"The reasons are not sent by email. To see them, make an information request to "
+        f"{row['entry_authority']} through Crosscheck. {contact}"
+    ).strip()
 
 
 def _register_decision(row, today):
@@ -197,35 +232,56 @@ def _register_decision(row, today):
 
 def _decision_changed(row, today):
     status = ENTRY_STATUSES.get(row["entry_status"], row["entry_status"] or "")
-    facts = _entry_facts(row) + [("Entry now", status),
-                                 ("Changed on", long_date(row["status_changed_on"]))]
-    return f"Register entry by {row['entry_authority']} changed: {status}", facts, _further_information(row)
+    facts = _entry_facts(row) + [
+        ("Entry now", status),
+        ("Changed on", long_date(row["status_changed_on"])),
+    ]
+    return (
+        f"Register entry by {row['entry_authority']} changed: {status}",
+        facts,
+        _further_information(row),
+    )
 
 
 def _concern(row, today):
     on_time = row["reported_on"] <= row["report_due_on"]
-    timing = "Yes" if on_time else (
-        f"No: {plural(working_days_between(row['report_due_on'], row['reported_on']), 'working day')} late")
-    facts = [("Reported by", row["concern_reporter"]),
-             ("Your licence", _licence(row["concern_licence_kind"]) if row["concern_licence_kind"]
-              else "Not named"),
-             ("Reporter became aware on", long_date(row["became_aware_on"])),
-             ("Report due by (10 working days)", long_date(row["report_due_on"])),
-             ("Reported on", long_date(row["reported_on"])),
-             ("Reported within the 10 working days", timing)]
-    note = (f"You must consider whether to suspend or revoke the licence, and tell "
-            f"{row['concern_reporter']} what you decided (s.6).")
+    timing = (
+        "Yes"
+        if on_time
+        else (
+            f"No: {plural(working_days_between(row['report_due_on'], row['reported_on']), 'working day')} late"
+        )
+    )
+    facts = [
+        ("Reported by", row["concern_reporter"]),
+        (
+            "Your licence",
+            _licence(row["concern_licence_kind"]) if row["concern_licence_kind"] else "Not named",
+        ),
+        ("Reporter became aware on", long_date(row["became_aware_on"])),
+        ("Report due by (10 working days)", long_date(row["report_due_on"])),
+        ("Reported on", long_date(row["reported_on"])),
+        ("Reported within the 10 working days", timing),
+    ]
+    note = (
+        f"You must consider whether to suspend or revoke the licence, and tell "
+        f"{row['concern_reporter']} what you decided (s.6)."
+    )
     return f"Safeguarding concern reported by {row['concern_reporter']}", facts, note
 
 
 def _request(row, today):
     kind = row["kind"]
-    facts = [("Requested by", row["requesting_authority"]),
-             ("Their case reference", row["case_reference"]),
-             ("Requested on", long_date(row["requested_on"])),
-             ("Answer due by (20 working days)", long_date(row["due_on"])),
-             ("About your entry",
-              f"{DECISIONS.get(row['decision'], '')}, decided on {long_date(row['decided_on'])}")]
+    facts = [
+        ("Requested by", row["requesting_authority"]),
+        ("Their case reference", row["case_reference"]),
+        ("Requested on", long_date(row["requested_on"])),
+        ("Answer due by (20 working days)", long_date(row["due_on"])),
+        (
+            "About your entry",
+            f"{DECISIONS.get(row['decision'], '')}, decided on {long_date(row['decided_on'])}",
+        ),
+    ]
     if kind == "request_overdue":
         late = working_days_between(row["due_on"], today)
         facts.append(("Overdue by", plural(late, "working day")))
@@ -244,8 +300,13 @@ def _resident_moved(row, today):
     licences = json.loads(row["licences"]) if row["licences"] else []
     facts = [("Moved from", row["moved_from"] or "Not known")]
     for licence in licences:
-        facts.append(("Licence", f"{_licence(licence['kind'])}, {licence['authority']}, valid "
-                                 f"{long_date(licence['starts_on'])} to {long_date(licence['expires_on'])}"))
+        facts.append(
+            (
+                "Licence",
+                f"{_licence(licence['kind'])}, {licence['authority']}, valid "
+                f"{long_date(licence['starts_on'])} to {long_date(licence['expires_on'])}",
+            )
+        )
     return "A licensed driver now lives in your area", facts, ""
 
 
@@ -266,21 +327,28 @@ DESCRIBE = {
 def describe(row, base_url: str, today: date) -> AlertView:
     title, facts, note = DESCRIBE[row["kind"]](row, today)
     return AlertView(
-        id=row["id"], kind=row["kind"], recipient_authority_id=row["recipient_authority_id"],
-        title=title, facts=_identity(row) + [(k, v) for k, v in facts if v], note=note,
-        record_url=base_url + record_path(row), acknowledge_url=base_url + acknowledge_path(row["id"]))
+        id=row["id"],
+        kind=row["kind"],
+        recipient_authority_id=row["recipient_authority_id"],
+        title=title,
+        facts=_identity(row) + [(k, v) for k, v in facts if v],
+        note=note,
+        record_url=base_url + record_path(row),
+        acknowledge_url=base_url + acknowledge_path(row["id"]),
+    )
 
 
 VIEWS_AT_A_TIME = 250
 
 
-async def load_views(conn: asyncpg.Connection, alert_ids: list[int], base_url: str,
-                     today: date | None = None) -> list[AlertView]:
+async def load_views(
+    conn: asyncpg.Connection, alert_ids: list[int], base_url: str, today: date | None = None
+) -> list[AlertView]:
     today = today or london_today()
     rows = await conn.fetch(ALERT_VIEWS, alert_ids)
     views: list[AlertView] = []
     for start in range(0, len(rows), VIEWS_AT_A_TIME):
-        views += [describe(row, base_url, today) for row in rows[start:start + VIEWS_AT_A_TIME]]
+        views += [describe(row, base_url, today) for row in rows[start : start + VIEWS_AT_A_TIME]]
         # a claim of thousands takes tens of milliseconds to describe: let the sending
         # lanes answer their mail server in between, so it is never left waiting
         await asyncio.sleep(0)
@@ -297,12 +365,15 @@ def subject_line(recipient: Recipient) -> str:
 
 
 def sections(alerts: list[AlertView]) -> list[tuple[str, list[AlertView]]]:
-    grouped = [(heading, [a for a in alerts if a.kind == kind]) for kind, heading in SECTIONS.items()]
+    grouped = [
+        (heading, [a for a in alerts if a.kind == kind]) for kind, heading in SECTIONS.items()
+    ]
     return [(heading, items) for heading, items in grouped if items]
 
 
-def compose(recipient: Recipient, base_url: str, message_id: str,
-            now: datetime | None = None) -> Email:
+def compose(
+    recipient: Recipient, base_url: str, message_id: str, now: datetime | None = None
+) -> Email:
     """The email for one recipient authority's batch of alerts."""
     title = f"Crosscheck: {plural(len(recipient.alerts), 'alert')} for {recipient.name}"
     grouped = sections(recipient.alerts)

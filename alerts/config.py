@@ -34,14 +34,14 @@ class AlertConfig:
     transport: str = "smtp"  # smtp | notify
     smtp: SmtpConfig = SmtpConfig()
     notify: NotifyConfig = NotifyConfig()
-    interval_seconds: float = 5.0       # how often events become alerts and due alerts are sent
-    sweep_seconds: float = 30.0         # how often lapsed leases are re-queued
-    lease_seconds: float = 120.0        # how long a claim holds an alert
-    max_attempts: int = 8               # then the alert is dead
-    retry_base_seconds: float = 30.0    # first retry after this, doubling each time
+    interval_seconds: float = 5.0  # how often events become alerts and due alerts are sent
+    sweep_seconds: float = 30.0  # how often lapsed leases are re-queued
+    lease_seconds: float = 120.0  # how long a claim holds an alert
+    max_attempts: int = 8  # then the alert is dead
+    retry_base_seconds: float = 30.0  # first retry after this, doubling each time
     retry_max_seconds: float = 3600.0
-    batch_size: int = 5000              # alerts claimed at once (one email per recipient)
-    send_concurrency: int = 8           # emails in flight at once per process
+    batch_size: int = 5000  # alerts claimed at once (one email per recipient)
+    send_concurrency: int = 8  # emails in flight at once per process
     max_alerts_per_email: int = 200
 
     @classmethod
@@ -51,12 +51,19 @@ class AlertConfig:
             mail_from=settings.mail_from,
             transport=settings.mail_transport,
             smtp=SmtpConfig(
-                host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
-                username=settings.smtp_username, password=settings.smtp_password,
-                timeout_seconds=settings.smtp_timeout_seconds, ca_file=settings.smtp_ca_file),
-            notify=NotifyConfig(api_key=settings.notify_api_key,
-                                template_id=settings.notify_template_id,
-                                base_url=settings.notify_base_url),
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                timeout_seconds=settings.smtp_timeout_seconds,
+                ca_file=settings.smtp_ca_file,
+            ),
+            notify=NotifyConfig(
+                api_key=settings.notify_api_key,
+                template_id=settings.notify_template_id,
+                base_url=settings.notify_base_url,
+            ),
             interval_seconds=settings.alert_interval_seconds,
             sweep_seconds=settings.alert_sweep_seconds,
             lease_seconds=settings.alert_lease_seconds,

@@ -72,8 +72,9 @@ class Recorder:
                 items, self.queued = self.queued, []
                 try:
                     async with self.pool.acquire() as conn:
-                        marked = set(await outbox.mark_sent_many(
-                            conn, self.claim_id, [i for i, _ in items]))
+                        marked = set(
+                            await outbox.mark_sent_many(conn, self.claim_id, [i for i, _ in items])
+                        )
                 except BaseException as exc:
                     for _, future in items:
                         if not future.done():
@@ -87,8 +88,9 @@ class Recorder:
 class Batch:
     """One claim: its lease deadline, its recorder, and what became of its emails."""
 
-    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, claim: outbox.Claim,
-                 deadline: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, config: AlertConfig, claim: outbox.Claim, deadline: float
+    ) -> None:
         self.pool, self.config, self.claim = pool, config, claim
         self.deadline = deadline
         self.report = SendReport(claimed=len(claim.alert_ids))
@@ -103,7 +105,9 @@ class Batch:
     def compose(self, recipient: Recipient) -> Email:
         return compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
 
-    async def deliver(self, session, recipient: Recipient, email: Email) -> tuple[str | None, asyncio.Future | None]:
+    async def deliver(
+        self, session, recipient: Recipient, email: Email
+    ) -> tuple[str | None, asyncio.Future | None]:
         """Send one email and start recording the result. Returns the reason when the
         server could not be reached at all, and the "sent" mark being committed: the lane
         must see it done before it sends again."""
@@ -113,11 +117,16 @@ class Batch:
         except DeliveryError as exc:
             await _finish(self.failed(ids, exc.reason, exc.permanent))
             return (exc.reason if exc.unreachable else None), None
-        except asyncio.TimeoutError:
-            await _finish(self.failed(ids, "the mail server did not finish accepting the "
-                                           "email in time", False))
+        except TimeoutError:
+            await _finish(
+                self.failed(
+                    ids, "the mail server did not finish accepting the email in time", False
+                )
+            )
             return None, None
-        return None, asyncio.ensure_future(self._mark_sent(outbox.Sent(ids, uuid.uuid4(), message_id)))
+        return None, asyncio.ensure_future(
+            self._mark_sent(outbox.Sent(ids, uuid.uuid4(), message_id))
+        )
 
     async def _mark_sent(self, sent: outbox.Sent) -> None:
         recorded = await self.recorder.mark_sent(sent)
@@ -128,15 +137,25 @@ class Batch:
     async def failed(self, ids: list[int], reason: str, permanent: bool) -> None:
         c = self.config
         async with self.pool.acquire() as conn:
-            rows = await outbox.mark_failed(conn, ids, self.claim.id, reason, permanent=permanent,
-                                            max_attempts=c.max_attempts,
-                                            retry_base_seconds=c.retry_base_seconds,
-                                            retry_max_seconds=c.retry_max_seconds)
+            rows = await outbox.mark_failed(
+                conn,
+                ids,
+                self.claim.id,
+                reason,
+                permanent=permanent,
+                max_attempts=c.max_attempts,
+                retry_base_seconds=c.retry_base_seconds,
+                retry_max_seconds=c.retry_max_seconds,
+            )
         dead = sum(1 for r in rows if r["status"] == "dead")
         self.report.dead += dead
         self.report.retrying += len(rows) - dead
-        log.warning("alert email failed (%d alerts, %s): %s", len(ids),
-                    "permanent" if permanent else "will retry", reason)
+        log.warning(
+            "alert email failed (%d alerts, %s): %s",
+            len(ids),
+            "permanent" if permanent else "will retry",
+            reason,
+        )
 
     async def settle(self, unreachable: str | None) -> None:
         """Emails never tried: failed with the rest when the server was unreachable,
@@ -165,21 +184,33 @@ async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Re
     for authority_id, alerts in by_recipient.items():
         r = found[authority_id]
         for start in range(0, len(alerts), config.max_alerts_per_email):
-            emails.append(Recipient(authority_id, r["name"], r["alert_email"],
-                                    alerts[start:start + config.max_alerts_per_email]))
+            emails.append(
+                Recipient(
+                    authority_id,
+                    r["name"],
+                    r["alert_email"],
+                    alerts[start : start + config.max_alerts_per_email],
+                )
+            )
     return emails
 
 
-async def _dead_for_want_of_address(pool, config, claim, groups: list[Recipient], report) -> list[Recipient]:
+async def _dead_for_want_of_address(
+    pool, config, claim, groups: list[Recipient], report
+) -> list[Recipient]:
     ready = [g for g in groups if g.alert_email]
     for group in (g for g in groups if not g.alert_email):
         async with pool.acquire() as conn:
             rows = await outbox.mark_failed(
-                conn, [a.id for a in group.alerts], claim.id,
+                conn,
+                [a.id for a in group.alerts],
+                claim.id,
                 f"{group.name} has no alert email address: set one, then resend",
-                permanent=True, max_attempts=config.max_attempts,
+                permanent=True,
+                max_attempts=config.max_attempts,
                 retry_base_seconds=config.retry_base_seconds,
-                retry_max_seconds=config.retry_max_seconds)
+                retry_max_seconds=config.retry_max_seconds,
+            )
         report.dead += len(rows)
     return ready
 
@@ -212,15 +243,16 @@ class Delivery:
     queue, while a producer claims and prepares the next batch before the queue runs dry.
     No lane waits for a batch to finish before starting on the next."""
 
-    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport,
-                 stopping: asyncio.Event | None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, config: AlertConfig, transport, stopping: asyncio.Event | None
+    ) -> None:
         self.pool, self.config, self.transport = pool, config, transport
         self.stopping = stopping or asyncio.Event()
         self.queue: deque[tuple[Batch, Recipient]] = deque()
         self.batches: list[Batch] = []
         self.producing = True
-        self.changed = asyncio.Event()   # the queue grew, or the producer finished
-        self.room = asyncio.Event()      # the queue shrank
+        self.changed = asyncio.Event()  # the queue grew, or the producer finished
+        self.room = asyncio.Event()  # the queue shrank
         self.unreachable: str | None = None
 
     def _queued_alerts(self) -> int:
@@ -255,11 +287,16 @@ class Delivery:
                 claimed = await _claim_next(self.pool, self.config, size)
                 if claimed is None:
                     return
-                batch = Batch(self.pool, self.config, claimed.claim,
-                              deadline=claimed.started + self.config.lease_seconds - 0.5)
+                batch = Batch(
+                    self.pool,
+                    self.config,
+                    claimed.claim,
+                    deadline=claimed.started + self.config.lease_seconds - 0.5,
+                )
                 self.batches.append(batch)
-                emails = await _dead_for_want_of_address(self.pool, self.config, claimed.claim,
-                                                         claimed.emails, batch.report)
+                emails = await _dead_for_want_of_address(
+                    self.pool, self.config, claimed.claim, claimed.emails, batch.report
+                )
                 self.queue.extend((batch, email) for email in emails)
                 self.changed.set()
                 if len(claimed.claim.alert_ids) < size:
@@ -310,8 +347,9 @@ class Delivery:
             await batch.settle(self.unreachable)
 
 
-async def send_due_alerts(pool: asyncpg.Pool, config: AlertConfig, transport, *,
-                          stopping: asyncio.Event | None = None) -> SendReport:
+async def send_due_alerts(
+    pool: asyncpg.Pool, config: AlertConfig, transport, *, stopping: asyncio.Event | None = None
+) -> SendReport:
     """Send everything due until nothing is due, the server cannot be reached, or we are
     stopping. Alerts handed back (a lease too short to start them) wait for the next run."""
     return await Delivery(pool, config, transport, stopping).run()

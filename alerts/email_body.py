@@ -16,8 +16,11 @@ def escape(value: str) -> str:
     # the same authority names, dates and labels recur in every email of a batch
     return _escape(value)
 
-FOOTER = ("You need to sign in to Crosscheck to open a record or acknowledge an alert. "
-          "This email holds personal data: keep it within your licensing team and do not forward it.")
+
+FOOTER = (
+    "You need to sign in to Crosscheck to open a record or acknowledge an alert. "
+    "This email holds personal data: keep it within your licensing team and do not forward it."
+)
 
 
 def text_body(title: str, sent_on: str, sections, alerts_url: str) -> str:
@@ -29,15 +32,18 @@ def text_body(title: str, sent_on: str, sections, alerts_url: str) -> str:
             out += [f"  {label}: {value}" for label, value in alert.facts]
             if alert.note:
                 out.append(f"  {alert.note}")
-            out += [f"  Open the record: {alert.record_url}",
-                    f"  Acknowledge this alert: {alert.acknowledge_url}", ""]
+            out += [
+                f"  Open the record: {alert.record_url}",
+                f"  Acknowledge this alert: {alert.acknowledge_url}",
+                "",
+            ]
     out += ["---", f"All your authority's alerts: {alerts_url}", FOOTER, ""]
     return "\n".join(out)
 
 
 STYLE = {
     "body": "margin:0;padding:0;font-family:Arial,sans-serif;font-size:16px;line-height:1.4;"
-            "color:#0b0c0c;background:#ffffff",
+    "color:#0b0c0c;background:#ffffff",
     "bar": "background:#0b0c0c;color:#ffffff;padding:12px 20px;font-size:20px;font-weight:bold",
     "main": "padding:20px;max-width:680px",
     "h1": "font-size:26px;margin:0 0 8px",
@@ -55,19 +61,25 @@ STYLE = {
 
 @lru_cache(maxsize=256)
 def _row_start(label: str) -> str:
-    return f'<tr><th scope="row" style="{STYLE["th"]}">{escape(label)}</th><td style="{STYLE["td"]}">'
+    return (
+        f'<tr><th scope="row" style="{STYLE["th"]}">{escape(label)}</th><td style="{STYLE["td"]}">'
+    )
 
 
 def _alert_html(alert) -> str:
-    rows = "".join(f"{_row_start(label)}{escape(value)}</td></tr>\n" for label, value in alert.facts)
+    rows = "".join(
+        f"{_row_start(label)}{escape(value)}</td></tr>\n" for label, value in alert.facts
+    )
     note = f'<p style="{STYLE["p"]}">{escape(alert.note)}</p>\n' if alert.note else ""
-    return (f'<div style="{STYLE["alert"]}">\n'
-            f'<h3 style="{STYLE["h3"]}">{escape(alert.title)}</h3>\n'
-            f'<p style="{STYLE["muted"]}">Alert reference: A{alert.id}</p>\n'
-            f'<table role="presentation" style="border-collapse:collapse;margin:0 0 8px">\n{rows}</table>\n'
-            f'{note}<p style="margin:0"><a href="{escape(alert.record_url)}" style="{STYLE["a"]}">'
-            f'Open the record</a> &nbsp;|&nbsp; <a href="{escape(alert.acknowledge_url)}" '
-            f'style="{STYLE["a"]}">Acknowledge this alert</a></p>\n</div>\n')
+    return (
+        f'<div style="{STYLE["alert"]}">\n'
+        f'<h3 style="{STYLE["h3"]}">{escape(alert.title)}</h3>\n'
+        f'<p style="{STYLE["muted"]}">Alert reference: A{alert.id}</p>\n'
+        f'<table role="presentation" style="border-collapse:collapse;margin:0 0 8px">\n{rows}</table>\n'
+        f'{note}<p style="margin:0"><a href="{escape(alert.record_url)}" style="{STYLE["a"]}">'
+        f'Open the record</a> &nbsp;|&nbsp; <a href="{escape(alert.acknowledge_url)}" '
+        f'style="{STYLE["a"]}">Acknowledge this alert</a></p>\n</div>\n'
+    )
 
 
 def html_body(title: str, sent_on: str, sections, alerts_url: str) -> str:
@@ -85,5 +97,6 @@ def html_body(title: str, sent_on: str, sections, alerts_url: str) -> str:
     parts.append(
         '<hr style="border:0;border-top:1px solid #b1b4b6;margin:32px 0 16px">\n'
         f'<p style="{STYLE["foot"]}"><a href="{escape(alerts_url)}" style="{STYLE["a"]}">'
-        f"All your authority's alerts</a>. {escape(FOOTER)}</p>\n</div>\n</body>\n</html>\n")
+        f"All your authority's alerts</a>. {escape(FOOTER)}</p>\n</div>\n</body>\n</html>\n"
+    )
     return "".join(parts)

@@ -36,11 +36,18 @@ class MailboxHandler:
         self.pool = pool
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         await self.pool.execute(
-            STORE, envelope.mail_from or "", list(envelope.rcpt_tos), str(message["Subject"] or ""),
-            str(message["Message-ID"] or ""), _part(message, "plain"), _part(message, "html"))
+            STORE,
+            envelope.mail_from or "",
+            list(envelope.rcpt_tos),
+            str(message["Subject"] or ""),
+            str(message["Message-ID"] or ""),
+            _part(message, "plain"),
+            _part(message, "html"),
+        )
         return "250 Message accepted for delivery"
 
 
@@ -52,7 +59,8 @@ async def demo_mailbox(pool: asyncpg.Pool, host: str, port: int):
     handler = MailboxHandler(pool)
     try:
         server = await loop.create_server(
-            lambda: SMTP(handler, hostname="crosscheck-demo-mailbox", loop=loop), host, port)
+            lambda: SMTP(handler, hostname="crosscheck-demo-mailbox", loop=loop), host, port
+        )
     except OSError:
         log.warning("demo mailbox: port %s is in use; not starting another", port)
         yield None
@@ -85,6 +93,16 @@ FROM demo_mail ORDER BY id DESC LIMIT $1
 
 async def list_messages(conn: asyncpg.Connection, limit: int = 100) -> list[MailboxMessage]:
     """The latest messages first."""
-    return [MailboxMessage(r["id"], r["received_at"].isoformat(), r["mail_from"], list(r["rcpt_to"]),
-                           r["subject"], r["message_id"], r["text_body"], r["html_body"])
-            for r in await conn.fetch(LIST, limit)]
+    return [
+        MailboxMessage(
+            r["id"],
+            r["received_at"].isoformat(),
+            r["mail_from"],
+            list(r["rcpt_to"]),
+            r["subject"],
+            r["message_id"],
+            r["text_body"],
+            r["html_body"],
+        )
+        for r in await conn.fetch(LIST, limit)
+    ]

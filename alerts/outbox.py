@@ -130,6 +130,7 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
 @dataclass(frozen=True)
 class Sent:
     """An email the transport accepted: the alerts it carried, its batch and message ids."""
+
     alert_ids: list[int]
     batch_id: uuid.UUID
     message_id: str
@@ -145,16 +146,33 @@ async def mark_sent_many(conn, claim_id: uuid.UUID, emails: list[Sent]) -> list[
     return [r["id"] for r in await conn.fetch(MARK_SENT, claim_id, ids, batches, messages)]
 
 
-async def mark_sent(conn, alert_ids: list[int], claim_id: uuid.UUID, batch_id: uuid.UUID,
-                    message_id: str) -> int:
+async def mark_sent(
+    conn, alert_ids: list[int], claim_id: uuid.UUID, batch_id: uuid.UUID, message_id: str
+) -> int:
     return len(await mark_sent_many(conn, claim_id, [Sent(alert_ids, batch_id, message_id)]))
 
 
-async def mark_failed(conn, alert_ids: list[int], claim_id: uuid.UUID, reason: str, *,
-                      permanent: bool, max_attempts: int, retry_base_seconds: float,
-                      retry_max_seconds: float) -> list[asyncpg.Record]:
-    return await conn.fetch(MARK_FAILED, alert_ids, claim_id, reason[:1000], permanent,
-                            max_attempts, float(retry_base_seconds), float(retry_max_seconds))
+async def mark_failed(
+    conn,
+    alert_ids: list[int],
+    claim_id: uuid.UUID,
+    reason: str,
+    *,
+    permanent: bool,
+    max_attempts: int,
+    retry_base_seconds: float,
+    retry_max_seconds: float,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        MARK_FAILED,
+        alert_ids,
+        claim_id,
+        reason[:1000],
+        permanent,
+        max_attempts,
+        float(retry_base_seconds),
+        float(retry_max_seconds),
+    )
 
 
 async def release(conn, alert_ids: list[int], claim_id: uuid.UUID) -> None:
@@ -190,8 +208,9 @@ class NotYetSent(Exception):
     """Only a sent alert can be acknowledged."""
 
 
-async def acknowledge(conn: asyncpg.Connection, alert_id: int, authority_id: int,
-                      user_id: int) -> Acknowledgement | None:
+async def acknowledge(
+    conn: asyncpg.Connection, alert_id: int, authority_id: int, user_id: int
+) -> Acknowledgement | None:
     """Record that the recipient authority has seen the alert (the first time counts).
 
     None when the alert does not exist or was sent to another authority.
@@ -202,7 +221,9 @@ async def acknowledge(conn: asyncpg.Connection, alert_id: int, authority_id: int
         return None
     if row["status"] != "sent":
         raise NotYetSent()
-    return Acknowledgement(row["id"], row["acknowledged_at"], row["acknowledged_by"], row["seconds"])
+    return Acknowledgement(
+        row["id"], row["acknowledged_at"], row["acknowledged_by"], row["seconds"]
+    )
 
 
 async def recipients(conn, authority_ids: list[int]) -> dict[int, asyncpg.Record]:

@@ -91,8 +91,13 @@ WHERE ev.kind = 'driver_moved' AND ev.detail ->> 'home_authority_id' IS NOT NULL
                 AND l.authority_id <> (ev.detail ->> 'home_authority_id')::integer)
 """
 
-RULES = (RULE_OUT_OF_AREA_LICENCE, RULE_ADVERSE_DECISION, RULE_SAFEGUARDING_CONCERN,
-         RULE_INFORMATION_REQUEST, RULE_RESIDENT_MOVED)
+RULES = (
+    RULE_OUT_OF_AREA_LICENCE,
+    RULE_ADVERSE_DECISION,
+    RULE_SAFEGUARDING_CONCERN,
+    RULE_INFORMATION_REQUEST,
+    RULE_RESIDENT_MOVED,
+)
 
 # SKIP LOCKED: a second process takes the next events instead of waiting for these.
 QUEUE_NEW_ALERTS = f"""
@@ -179,9 +184,14 @@ async def queue_request_reminders(conn: asyncpg.Connection, today: date | None =
     """Queue the deadline reminders owed today for open s.3 requests; returns how many are new."""
     today = today or london_today()
     rows = await conn.fetch(OPEN_REQUESTS_NEAR_DUE, today + timedelta(days=21), today)
-    wanted = [(r["event_id"], r["recording_authority_id"], kind, r["id"])
-              for r in rows if (kind := reminder_kind(today, r["due_on"]))]
+    wanted = [
+        (r["event_id"], r["recording_authority_id"], kind, r["id"])
+        for r in rows
+        if (kind := reminder_kind(today, r["due_on"]))
+    ]
     if not wanted:
         return 0
-    inserted = await conn.fetch(INSERT_REMINDERS, *(list(column) for column in zip(*wanted, strict=True)))
+    inserted = await conn.fetch(
+        INSERT_REMINDERS, *(list(column) for column in zip(*wanted, strict=True))
+    )
     return len(inserted)

@@ -41,16 +41,17 @@ logging.getLogger("apscheduler").setLevel(logging.ERROR)
 @dataclass(frozen=True)
 class Every:
     """An interval, read from a named AlertConfig field (so tests can shorten it)."""
+
     seconds_from: str
 
     def trigger(self, config: AlertConfig) -> IntervalTrigger:
-        return IntervalTrigger(seconds=getattr(config, self.seconds_from),
-                               timezone=LONDON)
+        return IntervalTrigger(seconds=getattr(config, self.seconds_from), timezone=LONDON)
 
 
 @dataclass(frozen=True)
 class Daily:
     """A time of day, UK time."""
+
     hour: int
     minute: int
 
@@ -68,21 +69,25 @@ class Hourly:
 
 @dataclass(frozen=True)
 class Entry:
-    id: str            # also the name of the Jobs method that does it
+    id: str  # also the name of the Jobs method that does it
     does: str
     when: Every | Daily | Hourly
-    at_start: bool     # also once when the scheduler starts (catches up after downtime)
+    at_start: bool  # also once when the scheduler starts (catches up after downtime)
 
 
 SCHEDULE: tuple[Entry, ...] = (
     #     id                 what it does                                when                    at start
-    Entry("queue_alerts",    "turn new register events into alerts",     Every("interval_seconds"), True),
-    Entry("send_alerts",     "send due alerts, one email per authority", Every("interval_seconds"), True),
-    Entry("sweep_leases",    "re-queue alerts whose lease lapsed",       Every("sweep_seconds"),    True),
-    Entry("queue_reminders", "information-request deadline reminders",   Hourly(minute=5),          True),
-    Entry("expire_licences", "licences past their expiry date expire",   Daily(0, 10),              True),
-    Entry("purge_records",   "remove records past 11-year retention",    Daily(2, 30),              True),
-    Entry("forget_retry_keys", "replies kept for retried POSTs, after 24 h", Hourly(minute=35),     True),
+    Entry("queue_alerts", "turn new register events into alerts", Every("interval_seconds"), True),
+    Entry(
+        "send_alerts", "send due alerts, one email per authority", Every("interval_seconds"), True
+    ),
+    Entry("sweep_leases", "re-queue alerts whose lease lapsed", Every("sweep_seconds"), True),
+    Entry("queue_reminders", "information-request deadline reminders", Hourly(minute=5), True),
+    Entry("expire_licences", "licences past their expiry date expire", Daily(0, 10), True),
+    Entry("purge_records", "remove records past 11-year retention", Daily(2, 30), True),
+    Entry(
+        "forget_retry_keys", "replies kept for retried POSTs, after 24 h", Hourly(minute=35), True
+    ),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 
@@ -90,8 +95,13 @@ JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 class Jobs:
     """What each scheduled job does; one method per SCHEDULE entry."""
 
-    def __init__(self, pool: asyncpg.Pool, config: AlertConfig, transport=None,
-                 stopping: asyncio.Event | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        config: AlertConfig,
+        transport=None,
+        stopping: asyncio.Event | None = None,
+    ) -> None:
         self.pool = pool
         self.config = config
         self.transport = transport or make_transport(config)
@@ -106,10 +116,18 @@ class Jobs:
         return queued.alerts
 
     async def send_alerts(self):
-        report = await send_due_alerts(self.pool, self.config, self.transport, stopping=self.stopping)
+        report = await send_due_alerts(
+            self.pool, self.config, self.transport, stopping=self.stopping
+        )
         if report.claimed:
-            log.info("alerts: %d sent in %d emails, %d to retry, %d dead, %d handed back",
-                     report.sent, report.emails, report.retrying, report.dead, report.released)
+            log.info(
+                "alerts: %d sent in %d emails, %d to retry, %d dead, %d handed back",
+                report.sent,
+                report.emails,
+                report.retrying,
+                report.dead,
+                report.released,
+            )
         return report
 
     async def sweep_leases(self) -> int:
@@ -139,8 +157,9 @@ class Jobs:
 class Scheduler:
     """An AsyncIOScheduler loaded from SCHEDULE, with a shutdown that lets running jobs end."""
 
-    def __init__(self, jobs: Jobs, only: tuple[str, ...] | list[str] = (),
-                 grace_seconds: float = 10.0) -> None:
+    def __init__(
+        self, jobs: Jobs, only: tuple[str, ...] | list[str] = (), grace_seconds: float = 10.0
+    ) -> None:
         self.jobs = jobs
         self.entries = [e for e in SCHEDULE if not only or e.id in only]
         self.grace_seconds = grace_seconds
@@ -170,8 +189,14 @@ class Scheduler:
         now = datetime.now(LONDON)
         for n, entry in enumerate(self.entries):
             self.aps.add_job(
-                self._run, entry.when.trigger(self.jobs.config), args=[entry.id], id=entry.id,
-                name=entry.does, max_instances=1, coalesce=True, misfire_grace_time=None,
+                self._run,
+                entry.when.trigger(self.jobs.config),
+                args=[entry.id],
+                id=entry.id,
+                name=entry.does,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
                 # staggered a little so the first ticks do not all land at once
                 next_run_time=now + timedelta(milliseconds=100 * n) if entry.at_start else None,
             )

@@ -15,9 +15,9 @@ import secrets
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
+from functools import lru_cache
 
 import aiosmtplib
 
@@ -38,17 +38,27 @@ class Email:
         quoted-printable. Built directly: the email package's EmailMessage costs several
         milliseconds a message, more than the SMTP exchange itself."""
         boundary = "=_crosscheck_" + secrets.token_hex(12)
-        headers = [("From", _one_line(mail_from)), ("To", _one_line(self.to)),
-                   ("Subject", _header_text(self.subject)),
-                   ("Date", formatdate(usegmt=True)), ("Message-ID", self.message_id),
-                   *((name, _fold(value)) for name, value in self.headers.items()),
-                   ("MIME-Version", "1.0"),
-                   ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+        headers = [
+            ("From", _one_line(mail_from)),
+            ("To", _one_line(self.to)),
+            ("Subject", _header_text(self.subject)),
+            ("Date", formatdate(usegmt=True)),
+            ("Message-ID", self.message_id),
+            *((name, _fold(value)) for name, value in self.headers.items()),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ]
         lines = [f"{name}: {value}" for name, value in headers]
         for subtype, body in (("plain", self.text), ("html", self.html)):
             encoding, encoded = _body(body)
-            lines += ["", f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
-                      f"Content-Transfer-Encoding: {encoding}", "", encoded]
+            lines += [
+                "",
+                f"--{boundary}",
+                f'Content-Type: text/{subtype}; charset="utf-8"',
+                f"Content-Transfer-Encoding: {encoding}",
+                "",
+                encoded,
+            ]
         lines += ["", f"--{boundary}--", ""]
         # CRLF throughout, as SMTP carries it (SmtpSession.send relies on it for SIZE)
         return "\r\n".join(lines).replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
@@ -120,10 +130,14 @@ class SmtpTransport:
     def _client(self) -> aiosmtplib.SMTP:
         c = self.config
         return aiosmtplib.SMTP(
-            hostname=c.host, port=c.port, timeout=c.timeout_seconds,
-            use_tls=c.security == "tls", start_tls=c.security == "starttls",
+            hostname=c.host,
+            port=c.port,
+            timeout=c.timeout_seconds,
+            use_tls=c.security == "tls",
+            start_tls=c.security == "starttls",
             tls_context=self._tls_context(),
-            username=c.username, password=c.password,
+            username=c.username,
+            password=c.password,
         )
 
     @contextlib.asynccontextmanager
@@ -150,11 +164,16 @@ class SmtpSession:
         try:
             await client.connect()
         except aiosmtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(f"the mail server at {c.host}:{c.port} refused the sign-in "
-                                f"({exc.code} {exc.message})", unreachable=True) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            raise DeliveryError(f"could not reach the mail server at {c.host}:{c.port}: "
-                                f"{_describe(exc)}", unreachable=True) from None
+            raise DeliveryError(
+                f"the mail server at {c.host}:{c.port} refused the sign-in "
+                f"({exc.code} {exc.message})",
+                unreachable=True,
+            ) from None
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"could not reach the mail server at {c.host}:{c.port}: {_describe(exc)}",
+                unreachable=True,
+            ) from None
         self.client = client
         return client
 
@@ -171,13 +190,17 @@ class SmtpSession:
             await client.data(message)
         except aiosmtplib.SMTPRecipientRefused as exc:
             await self._reset()
-            raise DeliveryError(f"the mail server refused the address {email.to}: "
-                                f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from None
+            raise DeliveryError(
+                f"the mail server refused the address {email.to}: {exc.code} {exc.message}",
+                permanent=500 <= exc.code < 600,
+            ) from None
         except aiosmtplib.SMTPResponseException as exc:
             await self._drop()
-            raise DeliveryError(f"the mail server answered {exc.code} {exc.message}",
-                                permanent=500 <= exc.code < 600) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            raise DeliveryError(
+                f"the mail server answered {exc.code} {exc.message}",
+                permanent=500 <= exc.code < 600,
+            ) from None
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             await self._drop()
             raise DeliveryError(f"sending to the mail server failed: {_describe(exc)}") from None
         return email.message_id
@@ -186,7 +209,7 @@ class SmtpSession:
         """End the refused envelope, so the connection can carry the next email."""
         try:
             await self.client.rset()
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
             await self._drop()
 
     async def _drop(self) -> None:
@@ -233,20 +256,27 @@ class NotifyTransport:
 
         try:
             response = self.client.send_email_notification(
-                email_address=email.to, template_id=self.template_id,
+                email_address=email.to,
+                template_id=self.template_id,
                 personalisation={"subject": email.subject, "body": email.text},
-                reference=email.message_id.strip("<>")[:100])
+                reference=email.message_id.strip("<>")[:100],
+            )
         except HTTPError as exc:
             status = exc.status_code
             # 400: a bad address or template, 403: a bad key; neither improves by retrying
-            raise DeliveryError(f"GOV.UK Notify answered {status}: {_notify_message(exc)}",
-                                permanent=status in (400, 403),
-                                unreachable=status == 403 or status >= 500) from None
+            raise DeliveryError(
+                f"GOV.UK Notify answered {status}: {_notify_message(exc)}",
+                permanent=status in (400, 403),
+                unreachable=status == 403 or status >= 500,
+            ) from None
         except APIError as exc:
-            raise DeliveryError(f"GOV.UK Notify could not be reached: {exc}", unreachable=True) from None
+            raise DeliveryError(
+                f"GOV.UK Notify could not be reached: {exc}", unreachable=True
+            ) from None
         except OSError as exc:
-            raise DeliveryError(f"GOV.UK Notify could not be reached: {_describe(exc)}",
-                                unreachable=True) from None
+            raise DeliveryError(
+                f"GOV.UK Notify could not be reached: {_describe(exc)}", unreachable=True
+            ) from None
         return str(response.get("id", ""))
 
     async def send(self, email: Email) -> str:
@@ -264,4 +294,3 @@ def make_transport(config: AlertConfig):
     if config.transport == "notify":
         return NotifyTransport(config.notify)
     return SmtpTransport(config.smtp, config.mail_from)
-

@@ -45,8 +45,8 @@ from licensing import db, pgcluster  # noqa: E402
 from licensing.migrate import migrate  # noqa: E402
 from registry.authorities import load_reference  # noqa: E402
 
-
 # --- the SMTP server, in a process of its own -------------------------------------------
+
 
 class Sink:
     """Accepts everything; appends "<arrival time> <alert ids>" per message to a file."""
@@ -67,8 +67,9 @@ class Sink:
 def _run_sink(port: int, path: str, ready, stop) -> None:
     from aiosmtpd.controller import Controller
 
-    controller = Controller(Sink(path), hostname="127.0.0.1", port=port,
-                            server_hostname="bench-sink", data_size_limit=0)
+    controller = Controller(
+        Sink(path), hostname="127.0.0.1", port=port, server_hostname="bench-sink", data_size_limit=0
+    )
     controller.start()
     ready.set()
     stop.wait()
@@ -81,7 +82,9 @@ class SinkProcess:
         self.port = pgcluster.free_port()
         ctx = multiprocessing.get_context("spawn")
         self.ready, self.stop_event = ctx.Event(), ctx.Event()
-        self.process = ctx.Process(target=_run_sink, args=(self.port, str(path), self.ready, self.stop_event))
+        self.process = ctx.Process(
+            target=_run_sink, args=(self.port, str(path), self.ready, self.stop_event)
+        )
 
     def __enter__(self) -> SinkProcess:
         self.process.start()
@@ -104,6 +107,7 @@ class SinkProcess:
 
 
 # --- the database -------------------------------------------------------------------------
+
 
 async def prepare_database(fast: bool) -> tuple[str, Path | None]:
     if url := os.environ.get("DATABASE_URL"):
@@ -164,8 +168,10 @@ async def make_pending_alerts(url: str, alerts: int, authorities: int) -> float:
         took = time.perf_counter() - started
         pending = await conn.fetchval("SELECT count(*) FROM alert WHERE status = 'pending'")
         recipients = await conn.fetchval("SELECT count(DISTINCT recipient_authority_id) FROM alert")
-        print(f"rules: {pending} alerts for {recipients} authorities queued from register events "
-              f"in {took:.2f} s")
+        print(
+            f"rules: {pending} alerts for {recipients} authorities queued from register events "
+            f"in {took:.2f} s"
+        )
         return took
     finally:
         await conn.close()
@@ -179,12 +185,15 @@ UPDATE alert SET status = 'pending', attempts = 0, next_attempt_at = now(), sent
 
 # --- throughput -----------------------------------------------------------------------------
 
+
 async def dispatcher_run(pool, config: AlertConfig, sink: SinkProcess) -> tuple[float, int]:
     before = sink.count()
     started, cpu = time.perf_counter(), time.process_time()
     report = await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
     took = time.perf_counter() - started
-    print(f"  dispatcher: {took:.2f} s, of which this process's CPU {time.process_time() - cpu:.2f} s")
+    print(
+        f"  dispatcher: {took:.2f} s, of which this process's CPU {time.process_time() - cpu:.2f} s"
+    )
     assert report.sent == report.claimed, report
     assert sink.count() - before == report.emails
     return took, report.emails
@@ -196,9 +205,12 @@ async def same_messages(pool, config: AlertConfig) -> list:
         batches = await conn.fetch(
             "SELECT a.batch_id, a.recipient_authority_id AS rid, au.name, au.alert_email::text AS email, "
             "array_agg(a.id ORDER BY a.id) AS ids FROM alert a JOIN authority au ON au.id = a.recipient_authority_id "
-            "GROUP BY 1, 2, 3, 4")
-        views = {v.id: v for v in await load_views(conn, [i for b in batches for i in b["ids"]],
-                                                    config.base_url)}
+            "GROUP BY 1, 2, 3, 4"
+        )
+        views = {
+            v.id: v
+            for v in await load_views(conn, [i for b in batches for i in b["ids"]], config.base_url)
+        }
     messages = []
     for b in batches:
         recipient = Recipient(b["rid"], b["name"], b["email"], [views[i] for i in b["ids"]])
@@ -216,7 +228,9 @@ async def plain_aiosmtplib(messages: list, port: int, connections: int, sender: 
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(lane(messages[n::connections]) for n in range(connections)))
     took = time.perf_counter() - started
-    print(f"  aiosmtplib on {connections}: {took:.2f} s, of which this process's CPU {time.process_time() - cpu:.2f} s")
+    print(
+        f"  aiosmtplib on {connections}: {took:.2f} s, of which this process's CPU {time.process_time() - cpu:.2f} s"
+    )
     return took
 
 
@@ -233,7 +247,9 @@ async def throughput(url: str, sink: SinkProcess, alerts: int, rounds: int) -> d
             baseline_first = round_no % 2 == 0 and messages
             if baseline_first:
                 single.append(await plain_aiosmtplib(messages, sink.port, 1, sender))
-                parallel.append(await plain_aiosmtplib(messages, sink.port, config.send_concurrency, sender))
+                parallel.append(
+                    await plain_aiosmtplib(messages, sink.port, config.send_concurrency, sender)
+                )
             if round_no > 1:
                 # back to 10,000 fresh pending alerts; the vacuum clears the dead row versions
                 # the previous round left, which a real outbox would not pile up this fast
@@ -245,10 +261,14 @@ async def throughput(url: str, sink: SinkProcess, alerts: int, rounds: int) -> d
                 messages = await same_messages(pool, config)
                 assert len(messages) == emails
                 single.append(await plain_aiosmtplib(messages, sink.port, 1, sender))
-                parallel.append(await plain_aiosmtplib(messages, sink.port, config.send_concurrency, sender))
-            print(f"round {round_no}: dispatcher {took:.2f} s for {alerts} alerts in {emails} emails; "
-                  f"aiosmtplib alone {single[-1]:.2f} s on 1 connection, {parallel[-1]:.2f} s on "
-                  f"{config.send_concurrency}; ratios {parallel[-1] / took:.2f} / {single[-1] / took:.2f}")
+                parallel.append(
+                    await plain_aiosmtplib(messages, sink.port, config.send_concurrency, sender)
+                )
+            print(
+                f"round {round_no}: dispatcher {took:.2f} s for {alerts} alerts in {emails} emails; "
+                f"aiosmtplib alone {single[-1]:.2f} s on 1 connection, {parallel[-1]:.2f} s on "
+                f"{config.send_concurrency}; ratios {parallel[-1] / took:.2f} / {single[-1] / took:.2f}"
+            )
     finally:
         await owner.close()
         await pool.close()
@@ -259,10 +279,12 @@ async def throughput(url: str, sink: SinkProcess, alerts: int, rounds: int) -> d
         "ratio_vs_one_connection": statistics.median(s / o for s, o in zip(single, ours)),
         "alerts_per_s": alerts / statistics.median(ours),
     }
-    print(f"throughput: {result['alerts_per_s']:.0f} alerts/s ({alerts} alerts, {emails} emails, median of "
-          f"{rounds} rounds); ratio aiosmtplib time / dispatcher time: "
-          f"{result['ratio_vs_same_connections']:.2f} against {config.send_concurrency} connections, "
-          f"{result['ratio_vs_one_connection']:.2f} against 1 connection (target >= 0.7)")
+    print(
+        f"throughput: {result['alerts_per_s']:.0f} alerts/s ({alerts} alerts, {emails} emails, median of "
+        f"{rounds} rounds); ratio aiosmtplib time / dispatcher time: "
+        f"{result['ratio_vs_same_connections']:.2f} against {config.send_concurrency} connections, "
+        f"{result['ratio_vs_one_connection']:.2f} against 1 connection (target >= 0.7)"
+    )
     return result
 
 
@@ -286,13 +308,18 @@ async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port)}
     log = open(sink.path.with_suffix(".worker.log"), "wb")
     worker = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "crosscheck"), "worker", env=env, stdout=log, stderr=log)
+        str(Path(sys.executable).parent / "crosscheck"), "worker", env=env, stdout=log, stderr=log
+    )
     conn = await db.connect(url)
     granted: dict[int, float] = {}
     try:
         await asyncio.sleep(3)  # let the worker start
-        ids = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM authority WHERE licenses_drivers ORDER BY id LIMIT 2")]
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM authority WHERE licenses_drivers ORDER BY id LIMIT 2"
+            )
+        ]
         rng = random.Random(7)
         for n in range(grants):
             licence_id = await conn.fetchval(GRANT, str(n), ids[0], ids[1])
@@ -300,9 +327,14 @@ async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
             await asyncio.sleep(rng.uniform(0, 2))
         deadline = time.time() + 120
         while True:
-            alert_of = {r["id"]: r["subject_id"] for r in await conn.fetch(
-                "SELECT a.id, e.subject_id FROM alert a JOIN register_event e ON e.id = a.event_id "
-                "WHERE e.kind = 'licence_granted' AND e.subject_id = ANY($1)", list(granted))}
+            alert_of = {
+                r["id"]: r["subject_id"]
+                for r in await conn.fetch(
+                    "SELECT a.id, e.subject_id FROM alert a JOIN register_event e ON e.id = a.event_id "
+                    "WHERE e.kind = 'licence_granted' AND e.subject_id = ANY($1)",
+                    list(granted),
+                )
+            }
             arrived = {alert_of[i]: at for at, got in sink.lines() for i in got if i in alert_of}
             if len(arrived) == grants or time.time() > deadline:
                 break
@@ -318,11 +350,19 @@ async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
     def pct(p):
         return delays[min(len(delays) - 1, int(round(p / 100 * (len(delays) - 1))))]
 
-    result = {"grants": grants, "arrived": len(delays), "p50_s": pct(50), "p95_s": pct(95),
-              "p99_s": pct(99), "max_s": delays[-1]}
-    print(f"latency, grant to SMTP server, default schedule: p50 {result['p50_s']:.1f} s, "
-          f"p95 {result['p95_s']:.1f} s, p99 {result['p99_s']:.1f} s, max {result['max_s']:.1f} s "
-          f"over {len(delays)} grants{f' ({missing} never arrived!)' if missing else ''} (target p99 <= 60 s)")
+    result = {
+        "grants": grants,
+        "arrived": len(delays),
+        "p50_s": pct(50),
+        "p95_s": pct(95),
+        "p99_s": pct(99),
+        "max_s": delays[-1],
+    }
+    print(
+        f"latency, grant to SMTP server, default schedule: p50 {result['p50_s']:.1f} s, "
+        f"p95 {result['p95_s']:.1f} s, p99 {result['p99_s']:.1f} s, max {result['max_s']:.1f} s "
+        f"over {len(delays)} grants{f' ({missing} never arrived!)' if missing else ''} (target p99 <= 60 s)"
+    )
     return result
 
 

@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import statistics
 import sys
 import time
 import tracemalloc
@@ -41,12 +40,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
+import asyncpg
 
-from licensing import pgcluster  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
-from registry import compliance  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
+from licensing import pgcluster
+from licensing.migrate import migrate
+from registry import compliance
+from registry.authorities import load_reference
 
 TARGET_SECONDS = 2.0
 
@@ -84,14 +83,18 @@ async def add_activity(conn: asyncpg.Connection, since: date) -> dict[str, int]:
     if await conn.fetchval("SELECT EXISTS (SELECT FROM audit_log WHERE case_reference = 'BENCH')"):
         return {}
     counts = {}
-    for name, sql in (("search rows before grants", SEARCHES_BEFORE_GRANTS),
-                      ("searches finding nobody", SEARCHES_FINDING_NOBODY)):
+    for name, sql in (
+        ("search rows before grants", SEARCHES_BEFORE_GRANTS),
+        ("searches finding nobody", SEARCHES_FINDING_NOBODY),
+    ):
         counts[name] = int((await conn.execute(sql, since)).split()[-1])
     counts["record views"] = int((await conn.execute(RECORD_VIEWS)).split()[-1])
     # The grants' s.3 checks were made when the seed recorded them, before these searches
     # existed: work them out again, as after loading audit history from elsewhere.
     started = time.perf_counter()
-    counts["grant checks changed by recheck_grants()"] = await conn.fetchval("SELECT recheck_grants()")
+    counts["grant checks changed by recheck_grants()"] = await conn.fetchval(
+        "SELECT recheck_grants()"
+    )
     print(f"recheck_grants() took {time.perf_counter() - started:.0f} s")
     # As autovacuum would have by now on a live register: set the visibility map (so the
     # covering indexes are read alone) and the statistics.
@@ -102,8 +105,16 @@ async def add_activity(conn: asyncpg.Connection, since: date) -> dict[str, int]:
 
 
 async def table_sizes(conn: asyncpg.Connection) -> dict[str, int]:
-    names = ("driver", "licence", "licence_change", "register_entry", "information_request",
-             "concern", "audit_log", "alert")
+    names = (
+        "driver",
+        "licence",
+        "licence_change",
+        "register_entry",
+        "information_request",
+        "concern",
+        "audit_log",
+        "alert",
+    )
     sizes = {}
     for name in names:
         if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name):
@@ -136,7 +147,8 @@ async def backend_cpu(*conns: asyncpg.Connection) -> float | None:
 async def temp_bytes(conn: asyncpg.Connection) -> int:
     await conn.execute("SELECT pg_stat_clear_snapshot()")
     return await conn.fetchval(
-        "SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()")
+        "SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()"
+    )
 
 
 async def statement_times(conn: asyncpg.Connection, period: compliance.Period, today: date) -> dict:
@@ -173,8 +185,9 @@ async def run(args) -> int:
         await pgcluster.create_database(cluster)
         conn = await asyncpg.connect(cluster.url())
         try:
-            seeded = (await conn.fetchval("SELECT to_regclass('driver') IS NOT NULL")
-                      and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)"))
+            seeded = await conn.fetchval(
+                "SELECT to_regclass('driver') IS NOT NULL"
+            ) and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)")
             if not seeded:
                 await migrate(conn)
                 await load_reference(conn)
@@ -184,19 +197,27 @@ async def run(args) -> int:
             else:
                 await migrate(conn)
             today = compliance.london_today()
-            period = compliance.resolve_period(start=args.start, end=args.end, snapshot=args.snapshot,
-                                               today=today) if args.start else _last_financial_year(today)
+            period = (
+                compliance.resolve_period(
+                    start=args.start, end=args.end, snapshot=args.snapshot, today=today
+                )
+                if args.start
+                else _last_financial_year(today)
+            )
             added = await add_activity(conn, date(period.start.year - 1, period.start.month, 1))
             for name, n in added.items():
                 print(f"added {n:,} {name}")
             sizes = await table_sizes(conn)
 
             second = await asyncpg.connect(cluster.url())
-            base, base_times, _ = await best_of(5, lambda: conn.fetchval("SELECT count(*) FROM licence"))
+            base, base_times, _ = await best_of(
+                5, lambda: conn.fetchval("SELECT count(*) FROM licence")
+            )
             spilled_before = await temp_bytes(conn)
             cpu_before = await backend_cpu(conn, second)
             best, times, summary = await best_of(
-                3, lambda: compliance.summarise(conn, period, today=today, second=second))
+                3, lambda: compliance.summarise(conn, period, today=today, second=second)
+            )
             cpu = (await backend_cpu(conn, second) - cpu_before) / 3
             spilled = (await temp_bytes(conn) - spilled_before) / 3
             # Python's share of memory for one more (warm) summary: rows fetched, Structs built
@@ -204,7 +225,9 @@ async def run(args) -> int:
             await compliance.summarise(conn, period, today=today, second=second)
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            alone, alone_times, _ = await best_of(2, lambda: compliance.summarise(conn, period, today=today))
+            alone, alone_times, _ = await best_of(
+                2, lambda: compliance.summarise(conn, period, today=today)
+            )
             parts = await statement_times(conn, period, today)
             await second.close()
         finally:
@@ -219,25 +242,40 @@ async def run(args) -> int:
     totals = summary.national.totals
     print("\nRegister: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     print(f"Period {period.start} to {period.end}, licensed drivers at {period.snapshot}")
-    print(f"National: {totals.licensed_drivers_total:,} licensed drivers, "
-          f"{totals.licences_granted_or_renewed:,} grants and renewals "
-          f"({totals.granted_or_renewed_after_search_pct}% after a search), "
-          f"{totals.register_searches_made:,} searches, {totals.out_of_area_drivers_pct}% out of area\n")
+    print(
+        f"National: {totals.licensed_drivers_total:,} licensed drivers, "
+        f"{totals.licences_granted_or_renewed:,} grants and renewals "
+        f"({totals.granted_or_renewed_after_search_pct}% after a search), "
+        f"{totals.register_searches_made:,} searches, {totals.out_of_area_drivers_pct}% out of area\n"
+    )
     print(f"{'':34} {'best s':>8}   runs")
-    print(f"{'count(*) FROM licence (baseline)':34} {base:>8.3f}   "
-          + " ".join(f"{t:.3f}" for t in base_times))
-    print(f"{'national summary, one year':34} {best:>8.3f}   " + " ".join(f"{t:.3f}" for t in times))
-    print(f"{'  the same on one connection':34} {alone:>8.3f}   " + " ".join(f"{t:.3f}" for t in alone_times))
+    print(
+        f"{'count(*) FROM licence (baseline)':34} {base:>8.3f}   "
+        + " ".join(f"{t:.3f}" for t in base_times)
+    )
+    print(
+        f"{'national summary, one year':34} {best:>8.3f}   " + " ".join(f"{t:.3f}" for t in times)
+    )
+    print(
+        f"{'  the same on one connection':34} {alone:>8.3f}   "
+        + " ".join(f"{t:.3f}" for t in alone_times)
+    )
     for name, seconds in parts.items():
         print(f"{'  ' + name:34} {seconds:>8.3f}")
     print(f"\nratio summary / count(*): {best / base:.1f}")
     if cpu is not None:
-        print(f"PostgreSQL CPU per summary (both backends): {cpu:.2f} s; load average "
-              + " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    print(f"summary time: {best:.2f} s   (target < {TARGET_SECONDS:.0f} s)  "
-          f"{'ok' if best < TARGET_SECONDS else 'OVER TARGET'}")
-    print(f"peak Python memory during a summary (tracemalloc): {peak / 1_048_576:.1f} MiB; "
-          f"PostgreSQL temporary files written per summary: {spilled / 1_048_576:.1f} MiB")
+        print(
+            f"PostgreSQL CPU per summary (both backends): {cpu:.2f} s; load average "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
+    print(
+        f"summary time: {best:.2f} s   (target < {TARGET_SECONDS:.0f} s)  "
+        f"{'ok' if best < TARGET_SECONDS else 'OVER TARGET'}"
+    )
+    print(
+        f"peak Python memory during a summary (tracemalloc): {peak / 1_048_576:.1f} MiB; "
+        f"PostgreSQL temporary files written per summary: {spilled / 1_048_576:.1f} MiB"
+    )
     return 0
 
 
@@ -251,7 +289,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drivers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--from", dest="start", help="period start (default: the last financial year)")
+    parser.add_argument(
+        "--from", dest="start", help="period start (default: the last financial year)"
+    )
     parser.add_argument("--to", dest="end", help="period end")
     parser.add_argument("--snapshot", help="snapshot date (default: the period end)")
     parser.add_argument("--data-dir", help="cluster folder to reuse (seeded once)")

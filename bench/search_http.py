@@ -59,6 +59,7 @@ PURPOSE = {"purpose": "renewal", "case_reference": "BENCH-1"}
 
 # --- the register ----------------------------------------------------------------------------
 
+
 async def prepare_database(args) -> tuple[str, Path | None]:
     """(owner URL, throwaway cluster folder or None). Seeds when no URL was given."""
     if args.database_url:
@@ -75,7 +76,9 @@ async def prepare_database(args) -> tuple[str, Path | None]:
         try:
             from registry.seed import seed
         except ImportError:
-            raise SystemExit("registry.seed is not available: pass --database-url of a seeded register")
+            raise SystemExit(
+                "registry.seed is not available: pass --database-url of a seeded register"
+            )
         started = time.perf_counter()
         print(f"seeding {args.drivers:,} drivers...", flush=True)
         await seed(conn, drivers=args.drivers, seed=args.seed)
@@ -93,7 +96,9 @@ async def officer_token(url: str) -> tuple[str, int, int]:
         user_id = await conn.fetchval(
             """INSERT INTO app_user (email, display_name, role, authority_id)
                VALUES ($1, 'Bench Officer', 'licensing_officer', $2) RETURNING id""",
-            f"bench-{uuid.uuid4().hex[:8]}@rotherham.gov.uk", authority)
+            f"bench-{uuid.uuid4().hex[:8]}@rotherham.gov.uk",
+            authority,
+        )
         return await issue_token(conn, user_id, "bench"), user_id, authority
     finally:
         await conn.close()
@@ -109,15 +114,22 @@ async def sample_queries(url: str, count: int, seed: int) -> tuple[list[dict], l
         rows = await conn.fetch(
             """SELECT d.id, d.gb_licence_number, d.ni_number, n.forenames, n.surname, d.date_of_birth
                FROM driver d JOIN driver_name n ON n.driver_id = d.id AND n.kind = 'current'
-               WHERE d.id = ANY($1::bigint[]) ORDER BY d.id""", ids)
+               WHERE d.id = ANY($1::bigint[]) ORDER BY d.id""",
+            ids,
+        )
     finally:
         await conn.close()
     identifier, name = [], []
     for row in rows:
         if row["gb_licence_number"] and len(identifier) < count:
             number = row["gb_licence_number"]
-            identifier.append({"identifier": rnd.choice([number, number.lower(),
-                                                         f"{number[:5]} {number[5:11]} {number[11:]} 01"])})
+            identifier.append(
+                {
+                    "identifier": rnd.choice(
+                        [number, number.lower(), f"{number[:5]} {number[5:11]} {number[11:]} 01"]
+                    )
+                }
+            )
         elif row["ni_number"] and len(identifier) < count:
             identifier.append({"identifier": row["ni_number"].lower()})
         born, forenames = row["date_of_birth"], row["forenames"]
@@ -127,12 +139,18 @@ async def sample_queries(url: str, count: int, seed: int) -> tuple[list[dict], l
         elif roll < 0.35:
             forenames = " ".join(part[0] for part in forenames.split())
         if len(name) < count:
-            name.append({"forenames": forenames, "surname": row["surname"],
-                         "date_of_birth": born.isoformat()})
+            name.append(
+                {
+                    "forenames": forenames,
+                    "surname": row["surname"],
+                    "date_of_birth": born.isoformat(),
+                }
+            )
     return identifier[:count], name[:count]
 
 
 # --- measuring -------------------------------------------------------------------------------
+
 
 @dataclass
 class Phase:
@@ -150,9 +168,11 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
     def line(self) -> str:
-        return (f"{self.label:30} {self.throughput:8.0f}/s  p50 {self.percentile(50):6.2f} ms  "
-                f"p95 {self.percentile(95):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
-                f"errors {self.errors}")
+        return (
+            f"{self.label:30} {self.throughput:8.0f}/s  p50 {self.percentile(50):6.2f} ms  "
+            f"p95 {self.percentile(95):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
+            f"errors {self.errors}"
+        )
 
 
 async def run_concurrently(label: str, queries: list[dict], concurrency: int, make_worker) -> Phase:
@@ -166,8 +186,10 @@ async def run_concurrently(label: str, queries: list[dict], concurrency: int, ma
 
 def raw_http_worker(host: str, port: int, token: str):
     """A keep-alive HTTP/1.1 client on asyncio streams: a few microseconds per request."""
-    head = (f"POST /api/v1/searches HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n").encode()
+    head = (
+        f"POST /api/v1/searches HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    ).encode()
 
     async def worker(share: list[dict]):
         reader, writer = await asyncio.open_connection(host, port)
@@ -197,8 +219,9 @@ def httpx_worker(host: str, port: int, token: str):
 
     async def worker(share: list[dict]):
         latencies, errors = [], 0
-        async with httpx.AsyncClient(base_url=f"http://{host}:{port}",
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://{host}:{port}", headers={"Authorization": f"Bearer {token}"}
+        ) as client:
             for query in share:
                 started = time.perf_counter()
                 response = await client.post("/api/v1/searches", json={**query, **PURPOSE})
@@ -216,11 +239,17 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
         enquirer = Enquirer(user_id, authority_id, PURPOSE["purpose"], PURPOSE["case_reference"])
         if "identifier" in query:
             kind, value = identify(query["identifier"])
-            return await conn.fetch(search.IDENTIFIER_SEARCHES[kind],
-                                    *search.identifier_search_arguments(kind, value, enquirer, uuid.uuid4()))
+            return await conn.fetch(
+                search.IDENTIFIER_SEARCHES[kind],
+                *search.identifier_search_arguments(kind, value, enquirer, uuid.uuid4()),
+            )
         born = date.fromisoformat(query["date_of_birth"])
-        return await conn.fetch(search.NAME_SEARCH, *search.name_search_arguments(
-            query["forenames"], query["surname"], born, enquirer, uuid.uuid4()))
+        return await conn.fetch(
+            search.NAME_SEARCH,
+            *search.name_search_arguments(
+                query["forenames"], query["surname"], born, enquirer, uuid.uuid4()
+            ),
+        )
 
     async def worker(share: list[dict]):
         latencies, errors = [], 0
@@ -239,22 +268,67 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
 
 # --- the service -----------------------------------------------------------------------------
 
-def start_service(url: str, port: int, workers: int, pool_max: int, server: str) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, CROSSCHECK_SCHEDULER="false",
-               DB_POOL_MIN=str(min(pool_max, 8)), DB_POOL_MAX=str(pool_max))
+
+def start_service(
+    url: str, port: int, workers: int, pool_max: int, server: str
+) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        CROSSCHECK_SCHEDULER="false",
+        DB_POOL_MIN=str(min(pool_max, 8)),
+        DB_POOL_MAX=str(pool_max),
+    )
     if server == "granian":
-        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "1",
-                   "--no-ws", "--no-access-log", "--log-level", "warning", "--factory",
-                   "licensing.app:create_app"]
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "1",
+            "--no-ws",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--factory",
+            "licensing.app:create_app",
+        ]
     else:
-        command = [sys.executable, "-m", "uvicorn", "licensing.app:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                   "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "licensing.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
     # The service logs a line per request (as in production): to a scratch file, not here.
     log = tempfile.TemporaryFile()
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -286,47 +360,78 @@ def stop_service(process: subprocess.Popen) -> None:
 
 # --- the run ---------------------------------------------------------------------------------
 
+
 async def bench(args) -> dict:
     url, folder = await prepare_database(args)
     try:
         token, user_id, authority_id = await officer_token(url)
-        identifier_queries, name_queries = await sample_queries(url, args.requests + args.warmup, args.seed)
+        identifier_queries, name_queries = await sample_queries(
+            url, args.requests + args.warmup, args.seed
+        )
         drivers = await _count(url)
         port = pgcluster.free_port()
         process = start_service(url, port, args.workers, args.pool, args.server)
         pool = await create_pool(url, min_size=args.concurrency, max_size=args.concurrency)
         try:
             await wait_ready(port, process)
-            http = (httpx_worker if args.client == "httpx" else raw_http_worker)("127.0.0.1", port, token)
+            http = (httpx_worker if args.client == "httpx" else raw_http_worker)(
+                "127.0.0.1", port, token
+            )
             direct = asyncpg_worker(pool, token, user_id, authority_id)
-            print(f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
-                  f"{args.concurrency} concurrent clients; load average {os.getloadavg()[0]:.1f}",
-                  flush=True)
-            figures = {"drivers": drivers, "concurrency": args.concurrency, "workers": args.workers,
-                       "load_average_at_start": round(os.getloadavg()[0], 2),
-                       "server": args.server, "client": args.client, "rounds": args.rounds, "kinds": {}}
-            for kind, queries in (("identifier", identifier_queries), ("name_and_date_of_birth", name_queries)):
-                warm, measured = queries[:args.warmup], queries[args.warmup:]
+            print(
+                f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
+                f"{args.concurrency} concurrent clients; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            figures = {
+                "drivers": drivers,
+                "concurrency": args.concurrency,
+                "workers": args.workers,
+                "load_average_at_start": round(os.getloadavg()[0], 2),
+                "server": args.server,
+                "client": args.client,
+                "rounds": args.rounds,
+                "kinds": {},
+            }
+            for kind, queries in (
+                ("identifier", identifier_queries),
+                ("name_and_date_of_birth", name_queries),
+            ):
+                warm, measured = queries[: args.warmup], queries[args.warmup :]
                 await run_concurrently("warm-up", warm, args.concurrency, http)
                 await run_concurrently("warm-up", warm, args.concurrency, direct)
                 phases = {"asyncpg": [], "http": []}
                 for _ in range(args.rounds):  # alternate, so drift in machine load hits both
-                    phases["asyncpg"].append(await run_concurrently(f"{kind} asyncpg", measured,
-                                                                    args.concurrency, direct))
-                    phases["http"].append(await run_concurrently(f"{kind} http", measured,
-                                                                 args.concurrency, http))
-                best = {side: max(runs, key=lambda p: p.throughput) for side, runs in phases.items()}
+                    phases["asyncpg"].append(
+                        await run_concurrently(
+                            f"{kind} asyncpg", measured, args.concurrency, direct
+                        )
+                    )
+                    phases["http"].append(
+                        await run_concurrently(f"{kind} http", measured, args.concurrency, http)
+                    )
+                best = {
+                    side: max(runs, key=lambda p: p.throughput) for side, runs in phases.items()
+                }
                 for side in ("asyncpg", "http"):
                     print(best[side].line(), flush=True)
                 ratio = best["http"].throughput / best["asyncpg"].throughput
-                print(f"{kind:30} http/asyncpg throughput {ratio:.2f}   "
-                      f"http p99/p95 {best['http'].percentile(99) / best['http'].percentile(95):.2f}\n",
-                      flush=True)
+                print(
+                    f"{kind:30} http/asyncpg throughput {ratio:.2f}   "
+                    f"http p99/p95 {best['http'].percentile(99) / best['http'].percentile(95):.2f}\n",
+                    flush=True,
+                )
                 figures["kinds"][kind] = {
-                    side: {"throughput": round(p.throughput, 1), "p50_ms": round(p.percentile(50), 2),
-                           "p95_ms": round(p.percentile(95), 2), "p99_ms": round(p.percentile(99), 2),
-                           "requests": len(p.latencies_ms), "errors": p.errors}
-                    for side, p in best.items()}
+                    side: {
+                        "throughput": round(p.throughput, 1),
+                        "p50_ms": round(p.percentile(50), 2),
+                        "p95_ms": round(p.percentile(95), 2),
+                        "p99_ms": round(p.percentile(99), 2),
+                        "requests": len(p.latencies_ms),
+                        "errors": p.errors,
+                    }
+                    for side, p in best.items()
+                }
                 figures["kinds"][kind]["ratio"] = round(ratio, 3)
             figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
             print(f"load average at the end {figures['load_average_at_end']:.1f}")
@@ -350,16 +455,24 @@ async def _count(url: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--drivers", type=int, default=1_000_000, help="drivers to seed (default 1,000,000)")
+    parser.add_argument(
+        "--drivers", type=int, default=1_000_000, help="drivers to seed (default 1,000,000)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="use this seeded register instead of seeding one")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="service worker processes (default 1, as `crosscheck serve`: on 2 cores PostgreSQL needs the other)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="service worker processes (default 1, as `crosscheck serve`: on 2 cores PostgreSQL needs the other)",
+    )
     parser.add_argument("--pool", type=int, default=10, help="connection pool size per worker")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--requests", type=int, default=4000, help="measured requests per phase")
     parser.add_argument("--warmup", type=int, default=800)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each side counts")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds; the best of each side counts"
+    )
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
     parser.add_argument("--json", help="also write the figures to this file")

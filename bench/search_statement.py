@@ -37,18 +37,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from search_http import prepare_database  # noqa: E402
+
 from licensing import pgcluster  # noqa: E402
 from registry import search  # noqa: E402
 from registry.audit import Enquirer  # noqa: E402
 from registry.records import SUMMARY  # noqa: E402
-from search_http import prepare_database  # noqa: E402
 
 ENQUIRER = Enquirer(None, None, "other", "BENCH")
 
 
 def baseline_module(ref: str) -> types.ModuleType:
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:registry/search.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{ref}:registry/search.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     module = types.ModuleType("search_baseline")
     exec(compile(source, f"{ref}:registry/search.py", "exec"), module.__dict__)
     return module
@@ -69,21 +74,30 @@ def varied(rnd: random.Random, forenames: str, surname: str, born: date) -> tupl
     return forenames, surname, born
 
 
-async def measure(url: str, baseline: types.ModuleType, count: int, repeats: int, seed: int) -> None:
+async def measure(
+    url: str, baseline: types.ModuleType, count: int, repeats: int, seed: int
+) -> None:
     conn = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch("SELECT forenames, surname, date_of_birth FROM driver_name "
-                                "WHERE kind = 'current' ORDER BY random() LIMIT $1", count)
+        rows = await conn.fetch(
+            "SELECT forenames, surname, date_of_birth FROM driver_name "
+            "WHERE kind = 'current' ORDER BY random() LIMIT $1",
+            count,
+        )
         rnd = random.Random(seed)
         queries = [varied(rnd, r["forenames"], r["surname"], r["date_of_birth"]) for r in rows]
-        sides = {name: (module, await conn.prepare(module.NAME_SEARCH.replace(SUMMARY, "NULL::text")))
-                 for name, module in (("baseline", baseline), ("work tree", search))}
+        sides = {
+            name: (module, await conn.prepare(module.NAME_SEARCH.replace(SUMMARY, "NULL::text")))
+            for name, module in (("baseline", baseline), ("work tree", search))
+        }
         fastest = {name: [] for name in sides}
         for forenames, surname, born in queries:
             best = dict.fromkeys(sides, float("inf"))
             for _ in range(repeats):
                 for name, (module, statement) in sides.items():
-                    arguments = module.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4())
+                    arguments = module.name_search_arguments(
+                        forenames, surname, born, ENQUIRER, uuid.uuid4()
+                    )
                     started = time.perf_counter()
                     await statement.fetch(*arguments)
                     best[name] = min(best[name], time.perf_counter() - started)
@@ -91,12 +105,16 @@ async def measure(url: str, baseline: types.ModuleType, count: int, repeats: int
                 fastest[name].append(best[name] * 1000)
         for name, times in fastest.items():
             times.sort()
-            print(f"{name:10} mean {statistics.mean(times):.3f} ms  p95 {times[int(len(times) * 0.95)]:.3f} ms")
+            print(
+                f"{name:10} mean {statistics.mean(times):.3f} ms  p95 {times[int(len(times) * 0.95)]:.3f} ms"
+            )
         ratio = statistics.mean(fastest["work tree"]) / statistics.mean(fastest["baseline"])
         print(f"work tree / baseline: {ratio:.2f}")
         forenames, surname, born = queries[0]
-        plan = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + search.NAME_SEARCH,
-                                *search.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4()))
+        plan = await conn.fetch(
+            "EXPLAIN (ANALYZE, COSTS OFF) " + search.NAME_SEARCH,
+            *search.name_search_arguments(forenames, surname, born, ENQUIRER, uuid.uuid4()),
+        )
         print("\n".join(line[0] for line in plan))
     finally:
         await conn.close()

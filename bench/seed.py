@@ -29,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
+import asyncpg
 
-from licensing import pgcluster  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
-from registry.seed import TABLES, seed  # noqa: E402
+from licensing import pgcluster
+from licensing.migrate import migrate
+from registry.authorities import load_reference
+from registry.seed import TABLES, seed
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS_PER_MILLION = 180.0
@@ -82,14 +82,20 @@ async def run(drivers: int, seed_value: int) -> int:
     for table, n in report.counts.items():
         print(f"{table:24} {n:>12,}")
     print(f"{'all tables':24} {report.total:>12,}\n")
-    print("seed phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in report.phases.items()) + "\n")
+    print(
+        "seed phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in report.phases.items()) + "\n"
+    )
     print(f"{'':28} {'seconds':>9} {'rows/s':>12}")
     print(f"{'seed (generate + load)':28} {report.seconds:>9.1f} {seed_rate:>12,.0f}")
     print(f"{'plain binary COPY (base)':28} {base_seconds:>9.1f} {base_rate:>12,.0f}")
-    print(f"\nratio seed/plain COPY rate: {ratio:.2f}   (target >= {TARGET_RATIO})  "
-          f"{'ok' if ratio >= TARGET_RATIO else 'BELOW TARGET'}")
-    print(f"seed time: {report.seconds:.1f} s   (target < {budget:.0f} s for {drivers:,} drivers)  "
-          f"{'ok' if report.seconds < budget else 'OVER TARGET'}")
+    print(
+        f"\nratio seed/plain COPY rate: {ratio:.2f}   (target >= {TARGET_RATIO})  "
+        f"{'ok' if ratio >= TARGET_RATIO else 'BELOW TARGET'}"
+    )
+    print(
+        f"seed time: {report.seconds:.1f} s   (target < {budget:.0f} s for {drivers:,} drivers)  "
+        f"{'ok' if report.seconds < budget else 'OVER TARGET'}"
+    )
     return 0
 
 

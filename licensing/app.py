@@ -71,13 +71,17 @@ def lifespans(settings: Settings) -> list:
     @contextlib.asynccontextmanager
     async def database(app: Litestar):
         service_url, _ = await db.urls(settings)
-        app.state.pool = await db.create_pool(service_url, min_size=settings.pool_min,
-                                              max_size=settings.pool_max)
+        app.state.pool = await db.create_pool(
+            service_url, min_size=settings.pool_min, max_size=settings.pool_max
+        )
         # Compliance summaries get their own few connections and a statement timeout, so a
         # heavy report can never take the connections officers' searches need.
         app.state.summary_pool = await db.create_pool(
-            service_url, min_size=0, max_size=settings.summary_pool_max,
-            statement_timeout_ms=settings.summary_timeout_ms)
+            service_url,
+            min_size=0,
+            max_size=settings.summary_pool_max,
+            statement_timeout_ms=settings.summary_timeout_ms,
+        )
         try:
             yield
         finally:
@@ -103,18 +107,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
-        state=State({"settings": settings,
-                     "token_cache": auth.TokenCache(settings.token_cache_seconds)}),
+        state=State(
+            {"settings": settings, "token_cache": auth.TokenCache(settings.token_cache_seconds)}
+        ),
         openapi_config=OpenAPIConfig(
-            title="Crosscheck API", version="1.0.0", path="/schema",
+            title="Crosscheck API",
+            version="1.0.0",
+            path="/schema",
             description="The national register of taxi and private hire driver licensing.",
             # Everything from this service, nothing from a CDN or Scalar's own services: the
             # reference must work on council networks, and the API's description stays here.
-            render_plugins=[ScalarRenderPlugin(
-                js_url="/assets/scalar-api-reference.js", css_url="/assets/api-reference.css",
-                favicon='<link rel="icon" href="/assets/images/favicon.ico">',
-                options={"withDefaultFonts": False, "showDeveloperTools": "never",
-                         "agent": {"disabled": True}, "mcp": {"disabled": True}})],
+            render_plugins=[
+                ScalarRenderPlugin(
+                    js_url="/assets/scalar-api-reference.js",
+                    css_url="/assets/api-reference.css",
+                    favicon='<link rel="icon" href="/assets/images/favicon.ico">',
+                    options={
+                        "withDefaultFonts": False,
+                        "showDeveloperTools": "never",
+                        "agent": {"disabled": True},
+                        "mcp": {"disabled": True},
+                    },
+                )
+            ],
         ),
         debug=False,
     )

@@ -19,11 +19,23 @@ from licensing.settings import PROJECT_ROOT
 SOURCE = PROJECT_ROOT / "node_modules" / "govuk-frontend"
 DIST = SOURCE / "dist" / "govuk"
 TARGET = Path(__file__).resolve().parent / "static" / "govuk"
-FILES = ("govuk-frontend.min.css", "govuk-frontend.min.css.map",
-         "govuk-frontend.min.js", "govuk-frontend.min.js.map")
+FILES = (
+    "govuk-frontend.min.css",
+    "govuk-frontend.min.css.map",
+    "govuk-frontend.min.js",
+    "govuk-frontend.min.js.map",
+)
 FOLDERS = ("fonts", "images")
 EXPECTED_VERSION = "6.3.0"
-SCALAR_BUNDLE = PROJECT_ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+SCALAR_BUNDLE = (
+    PROJECT_ROOT
+    / "node_modules"
+    / "@scalar"
+    / "api-reference"
+    / "dist"
+    / "browser"
+    / "standalone.js"
+)
 SCALAR_TARGET = TARGET.parent / "scalar"
 SCALAR_FILE = "scalar-api-reference.js"  # served as /assets/scalar-api-reference.js
 
@@ -38,8 +50,10 @@ def copy(target: Path = TARGET) -> Path:
     if version is None:
         raise SystemExit("govuk-frontend is not installed: run `npm ci` at the project root")
     if version != EXPECTED_VERSION:
-        raise SystemExit(f"govuk-frontend {version} is installed but the templates need "
-                         f"{EXPECTED_VERSION}: run `npm ci`")
+        raise SystemExit(
+            f"govuk-frontend {version} is installed but the templates need "
+            f"{EXPECTED_VERSION}: run `npm ci`"
+        )
     target.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         shutil.copy2(DIST / name, target / name)

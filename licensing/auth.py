@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -53,14 +53,22 @@ WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.
 """
 
 
-async def principal_from_token(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> Principal | None:
+async def principal_from_token(
+    conn: asyncpg.Connection | asyncpg.Pool, token: str
+) -> Principal | None:
     row = await conn.fetchrow(PRINCIPAL_BY_TOKEN, hash_token(token), TOUCH_INTERVAL_MINUTES)
     if row is None:
         return None
     if row["stale"]:  # at most once per few minutes per token: most requests only read
         await touch_token(conn, row["token_id"])
-    return Principal(row["user_id"], row["role"], row["authority_id"], row["display_name"],
-                     via="token", token_id=row["token_id"])
+    return Principal(
+        row["user_id"],
+        row["role"],
+        row["authority_id"],
+        row["display_name"],
+        via="token",
+        token_id=row["token_id"],
+    )
 
 
 INSERT_TOKEN = """
@@ -68,17 +76,20 @@ INSERT INTO api_token (user_id, label, token_hash, expires_at) VALUES ($1, $2, $
 """
 
 
-async def create_token(conn: asyncpg.Connection, user_id: int, label: str,
-                       valid_for: timedelta = timedelta(days=365)) -> tuple[int, str]:
+async def create_token(
+    conn: asyncpg.Connection, user_id: int, label: str, valid_for: timedelta = timedelta(days=365)
+) -> tuple[int, str]:
     """(id, token): the plain value is returned once and only its hash is kept."""
     token = new_token()
-    token_id = await conn.fetchval(INSERT_TOKEN, user_id, label, hash_token(token),
-                                   datetime.now(timezone.utc) + valid_for)
+    token_id = await conn.fetchval(
+        INSERT_TOKEN, user_id, label, hash_token(token), datetime.now(UTC) + valid_for
+    )
     return token_id, token
 
 
-async def issue_token(conn: asyncpg.Connection, user_id: int, label: str,
-                      valid_for: timedelta = timedelta(days=365)) -> str:
+async def issue_token(
+    conn: asyncpg.Connection, user_id: int, label: str, valid_for: timedelta = timedelta(days=365)
+) -> str:
     """Create a token; the plain value is returned once and only its hash is kept."""
     return (await create_token(conn, user_id, label, valid_for))[1]
 

@@ -9,7 +9,8 @@ import sys
 import click
 
 from licensing import migrate as migrations
-from licensing import pgcluster, settings as settings_module
+from licensing import pgcluster
+from licensing import settings as settings_module
 from licensing.db import connect, urls
 from licensing.settings import ConfigError
 
@@ -31,7 +32,9 @@ def friendly(func):
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         except OSError as exc:
-            click.echo(f"Error: could not reach the database or a file: {exc.strerror or exc}", err=True)
+            click.echo(
+                f"Error: could not reach the database or a file: {exc.strerror or exc}", err=True
+            )
             sys.exit(1)
 
     return wrapper
@@ -125,8 +128,14 @@ def register(command: click.Command) -> None:
 def _load_subcommands() -> None:
     import importlib
 
-    for module in ("licensing.cli_seed", "licensing.cli_service", "licensing.cli_accounts",
-                   "licensing.cli_import", "licensing.cli_summary", "licensing.cli_worker"):
+    for module in (
+        "licensing.cli_seed",
+        "licensing.cli_service",
+        "licensing.cli_accounts",
+        "licensing.cli_import",
+        "licensing.cli_summary",
+        "licensing.cli_worker",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

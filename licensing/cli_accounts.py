@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import click
@@ -21,8 +21,15 @@ from registry import accounts
 from registry.accounts import ROLES, AccountError
 
 # How the command's options are called, for messages about registry fields.
-OPTION_NAMES = {"display_name": "--name", "authority_code": "--authority", "email": "--email",
-                "role": "--role", "password": "password", "label": "--label", "days": "--days"}
+OPTION_NAMES = {
+    "display_name": "--name",
+    "authority_code": "--authority",
+    "email": "--email",
+    "role": "--role",
+    "password": "password",
+    "label": "--label",
+    "days": "--days",
+}
 
 
 def _explain(exc: AccountError) -> UserError:
@@ -37,7 +44,9 @@ async def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Aw
     except AccountError as exc:
         raise _explain(exc) from None
     except asyncpg.UndefinedTableError:
-        raise UserError("the database has no tables yet: run `crosscheck db migrate` first") from None
+        raise UserError(
+            "the database has no tables yet: run `crosscheck db migrate` first"
+        ) from None
     except asyncpg.PostgresError as exc:
         raise UserError(f"the database refused the change ({type(exc).__name__})") from None
     finally:
@@ -63,10 +72,11 @@ def _read_password() -> str:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if moment else "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 # Users ---------------------------------------------------------------------------------------
+
 
 @main.group("user")
 def user_group() -> None:
@@ -77,19 +87,34 @@ def user_group() -> None:
 @click.option("--email", required=True, help="Sign-in email address.")
 @click.option("--name", "display_name", required=True, help="The person's name as shown to others.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--authority", "authority_code", default=None, metavar="CODE",
-              help="The authority's ONS code (or TFL); officers and DPOs only.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read a password for the web pages from the first line of standard input.")
+@click.option(
+    "--authority",
+    "authority_code",
+    default=None,
+    metavar="CODE",
+    help="The authority's ONS code (or TFL); officers and DPOs only.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read a password for the web pages from the first line of standard input.",
+)
 @friendly
-def user_create(email: str, display_name: str, role: str, authority_code: str | None,
-                password_stdin: bool) -> None:
+def user_create(
+    email: str, display_name: str, role: str, authority_code: str | None, password_stdin: bool
+) -> None:
     """Create an account."""
     password = _read_password() if password_stdin else None
 
     async def work(conn):
-        return await accounts.create_user(conn, email=email, display_name=display_name, role=role,
-                                          authority_code=authority_code, password=password)
+        return await accounts.create_user(
+            conn,
+            email=email,
+            display_name=display_name,
+            role=role,
+            authority_code=authority_code,
+            password=password,
+        )
 
     user = _run(work)
     where = f" at {user.authority_name}" if user.authority_name else ""
@@ -97,8 +122,13 @@ def user_create(email: str, display_name: str, role: str, authority_code: str | 
 
 
 @user_group.command("list")
-@click.option("--authority", "authority_code", default=None, metavar="CODE",
-              help="Only this authority's accounts.")
+@click.option(
+    "--authority",
+    "authority_code",
+    default=None,
+    metavar="CODE",
+    help="Only this authority's accounts.",
+)
 @friendly
 def user_list(authority_code: str | None) -> None:
     """List accounts (email, role, authority, whether active)."""
@@ -110,15 +140,19 @@ def user_list(authority_code: str | None) -> None:
 
             found = await by_code(conn, authority_code)
             if found is None:
-                raise UserError(f"--authority: no licensing authority has the code {authority_code}")
+                raise UserError(
+                    f"--authority: no licensing authority has the code {authority_code}"
+                )
             authority_id = found.id
         return await accounts.list_users(conn, authority_id=authority_id)
 
     users = _run(work)
     for user in users:
         state = "active" if user.active else "deactivated"
-        click.echo(f"{user.id:>6}  {user.email:40}  {user.role:17}  "
-                   f"{user.authority_code or '-':10}  {state}")
+        click.echo(
+            f"{user.id:>6}  {user.email:40}  {user.role:17}  "
+            f"{user.authority_code or '-':10}  {state}"
+        )
     if not users:
         click.echo("no accounts")
 
@@ -152,6 +186,7 @@ def user_password(email: str) -> None:
 
 # Tokens --------------------------------------------------------------------------------------
 
+
 @main.group("token")
 def token_group() -> None:
     """API tokens for machine clients (shown once, stored only as a hash)."""
@@ -174,13 +209,18 @@ def token_create(email: str, label: str, days: int) -> None:
         if not user.active:
             raise UserError(f"{email} is deactivated: tokens cannot be issued to it")
         async with conn.transaction():
-            token_id, token = await auth.create_token(conn, user.id, label.strip(), timedelta(days=days))
+            token_id, token = await auth.create_token(
+                conn, user.id, label.strip(), timedelta(days=days)
+            )
             info = await accounts.token_issued(conn, token_id)
         return info, token
 
     info, token = _run(work)
-    click.echo(f"token {info.id} for {email}, expires {_when(info.expires_at)} UTC. "
-               "Store it now: it is shown only this once.", err=True)
+    click.echo(
+        f"token {info.id} for {email}, expires {_when(info.expires_at)} UTC. "
+        "Store it now: it is shown only this once.",
+        err=True,
+    )
     click.echo(token)
 
 
@@ -210,12 +250,14 @@ def token_list(email: str) -> None:
         return await accounts.list_tokens(conn, (await _user(conn, email)).id)
 
     tokens = _run(work)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     click.echo(f"{'id':>6}  {'label':30}  {'created':16}  {'expires':16}  {'last used':16}  state")
     for t in tokens:
         state = "revoked" if t.revoked_at else "expired" if t.expires_at <= now else "active"
-        click.echo(f"{t.id:>6}  {t.label[:30]:30}  {_when(t.created_at):16}  {_when(t.expires_at):16}  "
-                   f"{_when(t.last_used_at):16}  {state}")
+        click.echo(
+            f"{t.id:>6}  {t.label[:30]:30}  {_when(t.created_at):16}  {_when(t.expires_at):16}  "
+            f"{_when(t.last_used_at):16}  {state}"
+        )
     if not tokens:
         click.echo("no tokens")
 
@@ -227,18 +269,34 @@ DEMO_PASSWORD_DEFAULT = "demo-password-change-me"
 DEMO_TOKEN_LABEL = "demo"
 DEMO_ACCOUNTS = (
     # email, name, role, authority name
-    ("officer.rotherham@crosscheck.example", "Rita Rotherham (demo)", "licensing_officer", "Rotherham"),
-    ("officer.sheffield@crosscheck.example", "Sam Sheffield (demo)", "licensing_officer", "Sheffield"),
+    (
+        "officer.rotherham@crosscheck.example",
+        "Rita Rotherham (demo)",
+        "licensing_officer",
+        "Rotherham",
+    ),
+    (
+        "officer.sheffield@crosscheck.example",
+        "Sam Sheffield (demo)",
+        "licensing_officer",
+        "Sheffield",
+    ),
     ("officer.bolton@crosscheck.example", "Bea Bolton (demo)", "licensing_officer", "Bolton"),
-    ("officer.wolverhampton@crosscheck.example", "Wes Wolverhampton (demo)", "licensing_officer",
-     "Wolverhampton"),
+    (
+        "officer.wolverhampton@crosscheck.example",
+        "Wes Wolverhampton (demo)",
+        "licensing_officer",
+        "Wolverhampton",
+    ),
     ("dpo.bolton@crosscheck.example", "Dee Bolton, data protection (demo)", "dpo", "Bolton"),
     ("analyst@dft.crosscheck.example", "Dan DfT analyst (demo)", "dft_analyst", None),
     ("admin@crosscheck.example", "Ada Administrator (demo)", "admin", None),
 )
 
 
-async def ensure_demo_accounts(conn: asyncpg.Connection, password: str) -> list[tuple[accounts.User, str]]:
+async def ensure_demo_accounts(
+    conn: asyncpg.Connection, password: str
+) -> list[tuple[accounts.User, str]]:
     """Create the demo accounts if absent (with `password`), and give each a fresh token
     (earlier demo tokens are revoked: a token cannot be shown twice). An account that exists
     keeps its password: `crosscheck user password` changes it."""
@@ -246,15 +304,28 @@ async def ensure_demo_accounts(conn: asyncpg.Connection, password: str) -> list[
     for email, name, role, authority in DEMO_ACCOUNTS:
         user = await accounts.user_by_email(conn, email)
         if user is None:
-            code = await conn.fetchval("SELECT code FROM authority WHERE name = $1", authority) \
-                if authority else None
-            user = await accounts.create_user(conn, email=email, display_name=name, role=role,
-                                              authority_code=code, password=password)
+            code = (
+                await conn.fetchval("SELECT code FROM authority WHERE name = $1", authority)
+                if authority
+                else None
+            )
+            user = await accounts.create_user(
+                conn,
+                email=email,
+                display_name=name,
+                role=role,
+                authority_code=code,
+                password=password,
+            )
         if not user.active:
             continue
         async with conn.transaction():
-            await conn.execute("UPDATE api_token SET revoked_at = now() WHERE user_id = $1 "
-                               "AND label = $2 AND revoked_at IS NULL", user.id, DEMO_TOKEN_LABEL)
+            await conn.execute(
+                "UPDATE api_token SET revoked_at = now() WHERE user_id = $1 "
+                "AND label = $2 AND revoked_at IS NULL",
+                user.id,
+                DEMO_TOKEN_LABEL,
+            )
             _, token = await auth.create_token(conn, user.id, DEMO_TOKEN_LABEL, timedelta(days=30))
         issued.append((user, token))
     return issued
@@ -271,8 +342,11 @@ def demo_accounts_step(settings: Settings) -> list[str]:
         said = f"the value of {DEMO_PASSWORD_ENV}"
     else:
         said = f"{DEMO_PASSWORD_DEFAULT} (set {DEMO_PASSWORD_ENV} to choose another)"
-    lines = ["", f"Demo accounts: sign in with one of these emails; the password is {said}.",
-             "API tokens for them (new on each demo start; send as 'Authorization: Bearer TOKEN'):"]
+    lines = [
+        "",
+        f"Demo accounts: sign in with one of these emails; the password is {said}.",
+        "API tokens for them (new on each demo start; send as 'Authorization: Bearer TOKEN'):",
+    ]
     for user, token in issued:
         where = f" at {user.authority_name}" if user.authority_name else ""
         lines.append(f"  {user.email:42} {user.role}{where}")

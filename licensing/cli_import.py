@@ -31,8 +31,9 @@ def _source(path: str | None, name: str, files: list):
     return Source(name=Path(path).name, lines=handle)
 
 
-async def run_import(authority: str, drivers: str, licences: str | None, decisions: str | None,
-                     partial: bool) -> ImportReport:
+async def run_import(
+    authority: str, drivers: str, licences: str | None, decisions: str | None, partial: bool
+) -> ImportReport:
     url, _ = await db.urls(load_settings())
     conn = await db.connect(url)
     files: list = []
@@ -43,14 +44,17 @@ async def run_import(authority: str, drivers: str, licences: str | None, decisio
         if not found.licenses_drivers:
             raise UserError(f"{found.name} does not license drivers")
         actor = Actor(user_id=None, authority_id=found.id)
-        sources = dict(drivers=_source(drivers, "drivers", files),
-                       licences=_source(licences, "licences", files),
-                       decisions=_source(decisions, "decisions", files))
+        sources = dict(
+            drivers=_source(drivers, "drivers", files),
+            licences=_source(licences, "licences", files),
+            decisions=_source(decisions, "decisions", files),
+        )
         async with conn.transaction():
             await db.set_actor(conn, None, found.id)
             try:
-                return await import_records(conn, actor, **sources, partial=partial,
-                                            authority_code=found.code)
+                return await import_records(
+                    conn, actor, **sources, partial=partial, authority_code=found.code
+                )
             except UnicodeDecodeError:
                 raise UserError("the files must be CSV saved as UTF-8") from None
             except asyncpg.IntegrityConstraintViolationError as exc:
@@ -67,13 +71,26 @@ async def run_import(authority: str, drivers: str, licences: str | None, decisio
 @click.option("--drivers", required=True, type=click.Path(dir_okay=False), help="drivers CSV file")
 @click.option("--licences", type=click.Path(dir_okay=False), help="licences CSV file")
 @click.option("--decisions", type=click.Path(dir_okay=False), help="register decisions CSV file")
-@click.option("--partial", is_flag=True,
-              help="Import the valid rows even if some are rejected (default: all or nothing).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False),
-              help="Write the full report (every rejected row) here as JSON.")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Import the valid rows even if some are rejected (default: all or nothing).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    help="Write the full report (every rejected row) here as JSON.",
+)
 @friendly
-def import_command(authority: str, drivers: str, licences: str | None, decisions: str | None,
-                   partial: bool, report_path: str | None) -> None:
+def import_command(
+    authority: str,
+    drivers: str,
+    licences: str | None,
+    decisions: str | None,
+    partial: bool,
+    report_path: str | None,
+) -> None:
     """Import an authority's records from CSV files (format: docs/import-format.md)."""
     started = time.perf_counter()
     report = asyncio.run(run_import(authority, drivers, licences, decisions, partial))
@@ -83,20 +100,30 @@ def import_command(authority: str, drivers: str, licences: str | None, decisions
     for name in ("drivers", "licences", "decisions"):
         counts = getattr(report, name)
         if counts.rows or counts.rejected:
-            click.echo(f"{name}: {counts.rows} rows, {counts.accepted} imported, "
-                       f"{counts.rejected} rejected")
+            click.echo(
+                f"{name}: {counts.rows} rows, {counts.accepted} imported, "
+                f"{counts.rejected} rejected"
+            )
     for problem in report.rejected[:SHOWN]:
-        click.echo(f"  rejected {problem.file} line {problem.line}, {problem.field}: {problem.message}",
-                   err=True)
+        click.echo(
+            f"  rejected {problem.file} line {problem.line}, {problem.field}: {problem.message}",
+            err=True,
+        )
     if len(report.rejected) > SHOWN:
-        click.echo(f"  ... and {len(report.rejected) - SHOWN} more"
-                   + (" (all in the report file)" if report_path else " (use --report to see all)"),
-                   err=True)
+        click.echo(
+            f"  ... and {len(report.rejected) - SHOWN} more"
+            + (" (all in the report file)" if report_path else " (use --report to see all)"),
+            err=True,
+        )
     if report.warnings:
-        click.echo(f"{len(report.warnings)} warning(s)" + (" in the report file" if report_path else ""))
+        click.echo(
+            f"{len(report.warnings)} warning(s)" + (" in the report file" if report_path else "")
+        )
     if not report.imported:
         raise UserError("nothing was imported: correct the rejected rows, or use --partial")
-    click.echo(f"imported in {seconds:.1f}s: {report.drivers_created} drivers created, "
-               f"{report.drivers_linked} linked to drivers already on the register, "
-               f"{report.names_added} names added, {report.licences_created} licences, "
-               f"{report.decisions_created} decisions")
+    click.echo(
+        f"imported in {seconds:.1f}s: {report.drivers_created} drivers created, "
+        f"{report.drivers_linked} linked to drivers already on the register, "
+        f"{report.names_added} names added, {report.licences_created} licences, "
+        f"{report.decisions_created} decisions"
+    )

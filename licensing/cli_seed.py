@@ -20,10 +20,11 @@ DEMO_DRIVERS = 5_000
 DEMO_SEED = 2026
 
 
-async def _seed(settings: Settings, drivers: int, seed_value: int, *, only_if_empty: bool = False
-                ) -> SeedReport | None:
+async def _seed(
+    settings: Settings, drivers: int, seed_value: int, *, only_if_empty: bool = False
+) -> SeedReport | None:
     _, owner_url = await urls(settings)
-    conn = await connect(owner_url, as_app=False)   # seeding sets indexes and triggers aside
+    conn = await connect(owner_url, as_app=False)  # seeding sets indexes and triggers aside
     try:
         if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)"):
             return None
@@ -31,16 +32,29 @@ async def _seed(settings: Settings, drivers: int, seed_value: int, *, only_if_em
     except SeedError as exc:
         raise UserError(str(exc)) from None
     except asyncpg.UndefinedTableError:
-        raise UserError("the database has no register yet: run `crosscheck db migrate` first") from None
+        raise UserError(
+            "the database has no register yet: run `crosscheck db migrate` first"
+        ) from None
     finally:
         await conn.close()
 
 
 @main.command("seed")
-@click.option("--drivers", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="How many synthetic drivers to add.")
-@click.option("--seed", "seed_value", type=int, default=DEMO_SEED, show_default=True,
-              help="Random seed: the same drivers and seed give the same register.")
+@click.option(
+    "--drivers",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="How many synthetic drivers to add.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=DEMO_SEED,
+    show_default=True,
+    help="Random seed: the same drivers and seed give the same register.",
+)
 @friendly
 def seed_command(drivers: int, seed_value: int) -> None:
     """Fill an empty register with synthetic drivers, licences and decisions."""
@@ -54,8 +68,10 @@ def demo_seed(settings: Settings) -> list[str]:
     report = asyncio.run(_seed(settings, DEMO_DRIVERS, DEMO_SEED, only_if_empty=True))
     if report is None:
         return []
-    return [f"Seeded the register with {DEMO_DRIVERS:,} synthetic drivers (seed {DEMO_SEED}); "
-            f"{report.total:,} rows in {report.seconds:.1f} s."]
+    return [
+        f"Seeded the register with {DEMO_DRIVERS:,} synthetic drivers (seed {DEMO_SEED}); "
+        f"{report.total:,} rows in {report.seconds:.1f} s."
+    ]
 
 
 DEMO_STEPS.append(demo_seed)

@@ -38,8 +38,26 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         click.echo(line)
     # granian (Rust HTTP, uvloop) measured about 1.2-1.6x uvicorn's throughput on the search
     # benchmark (bench/search_http.py --server); the process becomes the server.
-    os.execv(sys.executable, [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--host", settings.host,
-        "--port", str(settings.port), "--workers", str(workers), "--loop", "uvloop",
-        "--no-ws", "--log-level", "warning", "--factory", "licensing.app:create_app",
-    ])
+    os.execv(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--factory",
+            "licensing.app:create_app",
+        ],
+    )

@@ -54,23 +54,43 @@ def write_files(summary: compliance.ComplianceSummary, out: Path) -> list[Path]:
 @click.option("--period", "quarter", metavar="YYYY-QN", help="A calendar quarter, like 2026-Q2.")
 @click.option("--from", "start", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
 @click.option("--to", "end", metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
-@click.option("--snapshot", metavar="DATE",
-              help="Count licensed drivers at this date (default: the period's last day; DfT uses 1 April).")
+@click.option(
+    "--snapshot",
+    metavar="DATE",
+    help="Count licensed drivers at this date (default: the period's last day; DfT uses 1 April).",
+)
 @click.option("--suppress", is_flag=True, help="Hide counts from 1 to 4 for publication ([c]).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write national.csv, authorities.csv, rankings.csv and summary.json to.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write national.csv, authorities.csv, rankings.csv and summary.json to.",
+)
 @friendly
-def summary(quarter: str | None, start: str | None, end: str | None, snapshot: str | None,
-            suppress: bool, out: Path) -> None:
+def summary(
+    quarter: str | None,
+    start: str | None,
+    end: str | None,
+    snapshot: str | None,
+    suppress: bool,
+    out: Path,
+) -> None:
     """Write the DfT compliance summary (default period: the last complete quarter)."""
     try:
         period = compliance.resolve_period(quarter=quarter, start=start, end=end, snapshot=snapshot)
     except compliance.PeriodError as exc:
-        names = {"quarter": "--period", "period_start": "--from", "period_end": "--to",
-                 "snapshot": "--snapshot"}
+        names = {
+            "quarter": "--period",
+            "period_start": "--from",
+            "period_end": "--to",
+            "snapshot": "--snapshot",
+        }
         raise UserError("; ".join(f"{names.get(f, f)} {m}" for f, m in exc.errors)) from None
     result = asyncio.run(_summarise(period, suppress))
     for path in write_files(result, out):
         click.echo(f"wrote {path}")
-    click.echo(f"period {period.start} to {period.end}, licensed drivers at {period.snapshot}"
-               + (", small counts suppressed" if suppress else ""))
+    click.echo(
+        f"period {period.start} to {period.end}, licensed drivers at {period.snapshot}"
+        + (", small counts suppressed" if suppress else "")
+    )

@@ -39,8 +39,13 @@ async def _work(settings, only: tuple[str, ...]) -> None:
 
 
 @main.command("worker")
-@click.option("--job", "jobs", multiple=True, metavar="JOB",
-              help="Run only this job (repeatable; default: the whole schedule; --list names them).")
+@click.option(
+    "--job",
+    "jobs",
+    multiple=True,
+    metavar="JOB",
+    help="Run only this job (repeatable; default: the whole schedule; --list names them).",
+)
 @click.option("--list", "list_jobs", is_flag=True, help="Show the schedule and exit.")
 @friendly
 def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
@@ -48,8 +53,8 @@ def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
     import logging
 
     from alerts.config import AlertConfig
-    from licensing.logging_config import FORMAT
     from alerts.schedule import JOB_IDS, describe_schedule
+    from licensing.logging_config import FORMAT
 
     unknown = sorted(set(jobs) - set(JOB_IDS))
     if unknown:
@@ -59,8 +64,9 @@ def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
             click.echo(line)
         return
     level = os.environ.get("CROSSCHECK_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
-                        format=FORMAT)
+    logging.basicConfig(
+        level=level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO", format=FORMAT
+    )
     asyncio.run(_work(load_settings(), jobs))
 
 
@@ -73,7 +79,8 @@ async def _give_demo_addresses(settings) -> int:
     try:
         result = await conn.execute(
             "UPDATE authority SET alert_email = lower(code) || '@' || $1 WHERE alert_email IS NULL",
-            DEMO_DOMAIN)
+            DEMO_DOMAIN,
+        )
         return int(result.split()[-1])
     finally:
         await conn.close()
@@ -83,8 +90,10 @@ def demo_mailbox_step(settings) -> list[str]:
     """Start the service with a local mailbox and give every authority a demo address."""
     os.environ["CROSSCHECK_DEMO_MAILBOX"] = "true"
     asyncio.run(_give_demo_addresses(settings))
-    return [f"Alert emails land in the demo mailbox (SMTP {settings.smtp_host}:{settings.smtp_port}); "
-            f"admins read it at {settings.base_url}/demo/mailbox (or /api/v1/demo-mailbox)"]
+    return [
+        f"Alert emails land in the demo mailbox (SMTP {settings.smtp_host}:{settings.smtp_port}); "
+        f"admins read it at {settings.base_url}/demo/mailbox (or /api/v1/demo-mailbox)"
+    ]
 
 
 DEMO_STEPS.append(demo_mailbox_step)

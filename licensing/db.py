@@ -15,7 +15,9 @@ async def urls(settings: Settings, *, start: bool = True) -> tuple[str, str]:
     if settings.database_url:
         return settings.database_url, settings.migration_database_url or settings.database_url
     if not start:
-        raise pgcluster.ClusterError("DATABASE_URL is not set and the private cluster is not started")
+        raise pgcluster.ClusterError(
+            "DATABASE_URL is not set and the private cluster is not started"
+        )
     cluster = pgcluster.start(settings.data_dir)
     await pgcluster.create_database(cluster)
     url = cluster.url()
@@ -26,7 +28,8 @@ async def _as_app_role(conn: asyncpg.Connection) -> None:
     # The service's role may not rewrite the event or audit logs; a login that can
     # (the migration owner, in the demo) steps down to it.
     is_member = await conn.fetchval(
-        "SELECT pg_has_role(current_user, $1, 'MEMBER') AND current_user <> $1", APP_ROLE)
+        "SELECT pg_has_role(current_user, $1, 'MEMBER') AND current_user <> $1", APP_ROLE
+    )
     if is_member:
         await conn.execute(f"SET ROLE {APP_ROLE}")
 
@@ -46,18 +49,25 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     this."""
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10,
-                      statement_timeout_ms: int | None = None) -> asyncpg.Pool:
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int | None = None
+) -> asyncpg.Pool:
     server_settings = {"application_name": "crosscheck"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_as_app_role, reset=_keep_session,
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        init=_as_app_role,
+        reset=_keep_session,
         server_settings=server_settings,
     )
 
 
-async def set_actor(conn: asyncpg.Connection, user_id: int | None, authority_id: int | None) -> None:
+async def set_actor(
+    conn: asyncpg.Connection, user_id: int | None, authority_id: int | None
+) -> None:
     """Name who is acting, for the register-event triggers (transaction-local)."""
     await conn.execute(
         "SELECT set_config('crosscheck.actor_user_id', $1, true), "

@@ -52,11 +52,14 @@ RETURNING id
 """
 
 # An expired key may be used again; the old claim goes first.
-FORGET_EXPIRED = "DELETE FROM idempotency_key WHERE user_id = $1 AND key = $2 AND expires_at <= now()"
+FORGET_EXPIRED = (
+    "DELETE FROM idempotency_key WHERE user_id = $1 AND key = $2 AND expires_at <= now()"
+)
 
 STORED = "SELECT fingerprint, status, location, body FROM idempotency_key WHERE user_id = $1 AND key = $2"
 
 SAVE = "UPDATE idempotency_key SET status = $2, location = $3, body = $4 WHERE id = $1"
+
 
 def actor_of(request: Request) -> Actor:
     principal = request.user
@@ -78,8 +81,13 @@ def _key(request: Request) -> str | None:
         return None
     key = key.strip()
     if not 1 <= len(key) <= 255:
-        raise InvalidFields([FieldError(HEADER, "The Idempotency-Key header must be 1 to 255 "
-                                                "characters, like a UUID")])
+        raise InvalidFields(
+            [
+                FieldError(
+                    HEADER, "The Idempotency-Key header must be 1 to 255 characters, like a UUID"
+                )
+            ]
+        )
     return key
 
 
@@ -87,12 +95,21 @@ def _replay(row: asyncpg.Record) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if row["location"]:
         headers["Location"] = row["location"]
-    return Response(content=bytes(row["body"]), status_code=row["status"],
-                    media_type="application/json", headers=headers)
+    return Response(
+        content=bytes(row["body"]),
+        status_code=row["status"],
+        media_type="application/json",
+        headers=headers,
+    )
 
 
-async def perform(request: Request, conn: asyncpg.Connection,
-                  work: Callable[[Actor], Awaitable[Outcome]], *, body: bytes | None = None) -> Response:
+async def perform(
+    request: Request,
+    conn: asyncpg.Connection,
+    work: Callable[[Actor], Awaitable[Outcome]],
+    *,
+    body: bytes | None = None,
+) -> Response:
     """Run `work` once in one transaction, honouring an Idempotency-Key header."""
     actor = actor_of(request)
     key = _key(request)
@@ -108,9 +125,15 @@ async def perform(request: Request, conn: asyncpg.Connection,
                     stored = await conn.fetchrow(STORED, actor.user_id, key)
                     if stored["fingerprint"] != print_:
                         raise InvalidFields(
-                            [FieldError(HEADER, "This key was already used for a different "
-                                                "request: use a new key for a new request")],
-                            detail="The Idempotency-Key belongs to another request.")
+                            [
+                                FieldError(
+                                    HEADER,
+                                    "This key was already used for a different "
+                                    "request: use a new key for a new request",
+                                )
+                            ],
+                            detail="The Idempotency-Key belongs to another request.",
+                        )
                     return _replay(stored)
             outcome = await work(actor)
             content = msgspec.json.encode(outcome.body)
@@ -130,8 +153,9 @@ async def perform(request: Request, conn: asyncpg.Connection,
     headers = dict(outcome.headers)
     if outcome.location:
         headers["Location"] = outcome.location
-    return Response(content=content, status_code=outcome.status, media_type="application/json",
-                    headers=headers)
+    return Response(
+        content=content, status_code=outcome.status, media_type="application/json", headers=headers
+    )
 
 
 # Where each kind of record lives in the API, for Location headers and problem links.
@@ -159,5 +183,6 @@ def conflict_problem(exc: Conflict) -> Problem:
 
 def not_found_problem(exc: NotFound) -> Problem:
     # The same words whether the record does not exist or belongs to someone else.
-    return Problem(404, "Not found", f"There is no {exc.kind} with this id that your "
-                                     "authority can see.")
+    return Problem(
+        404, "Not found", f"There is no {exc.kind} with this id that your authority can see."
+    )

@@ -107,6 +107,10 @@ class RequestLog(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_status)
         finally:
-            request_log.info("%s %s %s %.1fms", scope.get("method", "-"),
-                             scope.get("path_template") or "-", status,
-                             (time.perf_counter() - started) * 1000)
+            request_log.info(
+                "%s %s %s %.1fms",
+                scope.get("method", "-"),
+                scope.get("path_template") or "-",
+                status,
+                (time.perf_counter() - started) * 1000,
+            )

@@ -72,8 +72,10 @@ def install_binaries() -> Path:
             "PostgreSQL 15+ database."
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-qq"],
-                ["apt-get", "install", "-y", "-qq", "postgresql", "postgresql-contrib"]):
+    for cmd in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "postgresql", "postgresql-contrib"],
+    ):
         result = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise ClusterError(
@@ -81,7 +83,9 @@ def install_binaries() -> Path:
             )
     bindir = find_bindir()
     if bindir is None:
-        raise ClusterError("PostgreSQL was installed but initdb was not found under /usr/lib/postgresql")
+        raise ClusterError(
+            "PostgreSQL was installed but initdb was not found under /usr/lib/postgresql"
+        )
     return bindir
 
 
@@ -102,8 +106,9 @@ def _run(cmd: list[str], what: str) -> str:
 
 
 def _reachable_by_postgres(path: Path) -> bool:
-    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(path)], capture_output=True
+    )
     return probe.returncode == 0
 
 
@@ -141,13 +146,29 @@ def _initdb(bindir: Path, pgdata: Path) -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     _hand_to_postgres(pgdata.parent)
     _hand_to_postgres(pgdata)
-    _run([str(bindir / "initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust",
-          "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"], "initdb")
+    _run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(pgdata),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        ],
+        "initdb",
+    )
 
 
 def _status(bindir: Path, pgdata: Path) -> bool:
-    result = subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "status", "-D", str(pgdata)]),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        _as_server_user([str(bindir / "pg_ctl"), "status", "-D", str(pgdata)]),
+        capture_output=True,
+        text=True,
+    )
     return result.returncode == 0
 
 
@@ -197,8 +218,22 @@ def start(data_dir: Path, *, fast: bool = False) -> Cluster:
     if not log.exists():
         log.touch()
         _hand_to_postgres(log)
-    _run([str(bindir / "pg_ctl"), "start", "-D", str(pgdata), "-l", str(log), "-w",
-          "-t", "60", "-o", options], "Starting PostgreSQL")
+    _run(
+        [
+            str(bindir / "pg_ctl"),
+            "start",
+            "-D",
+            str(pgdata),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+        ],
+        "Starting PostgreSQL",
+    )
     port_file.write_text(str(port))
     return Cluster(data_dir, port)
 
@@ -212,8 +247,10 @@ def stop(data_dir: Path) -> bool:
     pgdata = data_dir / "pgdata"
     if not (pgdata / "PG_VERSION").exists() or not _status(bindir, pgdata):
         return False
-    _run([str(bindir / "pg_ctl"), "stop", "-D", str(pgdata), "-m", "fast", "-w"],
-         "Stopping PostgreSQL")
+    _run(
+        [str(bindir / "pg_ctl"), "stop", "-D", str(pgdata), "-m", "fast", "-w"],
+        "Stopping PostgreSQL",
+    )
     return True
 
 

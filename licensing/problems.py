@@ -37,9 +37,14 @@ class ProblemDetails(msgspec.Struct, omit_defaults=True):
 class Problem(Exception):
     """Raise from anywhere below a handler to answer with problem+json."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None,
-                 errors: list[FieldError] | tuple[FieldError, ...] = (),
-                 extra: dict | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: list[FieldError] | tuple[FieldError, ...] = (),
+        extra: dict | None = None,
+    ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
@@ -51,18 +56,23 @@ class Problem(Exception):
 class InvalidFields(Problem):
     """422: the request was understood, but these fields are wrong."""
 
-    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...],
-                 detail: str = "Some fields are missing or wrong.") -> None:
+    def __init__(
+        self,
+        errors: list[FieldError] | tuple[FieldError, ...],
+        detail: str = "Some fields are missing or wrong.",
+    ) -> None:
         super().__init__(422, "Invalid request", detail, errors)
 
 
-def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None,
-                     extra: dict | None = None) -> Response:
+def problem_response(
+    problem: ProblemDetails, headers: dict[str, str] | None = None, extra: dict | None = None
+) -> Response:
     content = msgspec.to_builtins(problem)
     if extra:
         content.update(extra)
-    return Response(content=content, status_code=problem.status, media_type=MEDIA_TYPE,
-                    headers=headers)
+    return Response(
+        content=content, status_code=problem.status, media_type=MEDIA_TYPE, headers=headers
+    )
 
 
 def _field_name(key: str | None, message: str) -> str:
@@ -81,8 +91,9 @@ def _clean(message: str) -> str:
 
 
 def on_problem(_: Request, exc: Problem) -> Response:
-    return problem_response(ProblemDetails(exc.title, exc.status, detail=exc.detail,
-                                           errors=exc.errors), extra=exc.extra)
+    return problem_response(
+        ProblemDetails(exc.title, exc.status, detail=exc.detail, errors=exc.errors), extra=exc.extra
+    )
 
 
 def on_validation(_: Request, exc: ValidationException) -> Response:
@@ -93,21 +104,34 @@ def on_validation(_: Request, exc: ValidationException) -> Response:
             errors.append(FieldError(_field_name(item.get("key"), message), _clean(message)))
     if not errors:
         errors.append(FieldError("body", _clean(str(exc.detail))))
-    return problem_response(ProblemDetails("Invalid request", 400,
-                                           detail="The request could not be read.", errors=errors))
+    return problem_response(
+        ProblemDetails(
+            "Invalid request", 400, detail="The request could not be read.", errors=errors
+        )
+    )
 
 
 def on_http(_: Request, exc: HTTPException) -> Response:
-    return problem_response(ProblemDetails(exc.detail or "Error", exc.status_code),
-                            headers=exc.headers)
+    return problem_response(
+        ProblemDetails(exc.detail or "Error", exc.status_code), headers=exc.headers
+    )
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
     # The type and route only: exception text can carry submitted values.
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method,
-              request.scope.get("path_template", request.url.path))
-    return problem_response(ProblemDetails("Something went wrong", HTTP_500_INTERNAL_SERVER_ERROR,
-                                           detail="The error has been logged. Try again later."))
+    log.error(
+        "unexpected %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        request.scope.get("path_template", request.url.path),
+    )
+    return problem_response(
+        ProblemDetails(
+            "Something went wrong",
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            detail="The error has been logged. Try again later.",
+        )
+    )
 
 
 def _route(request: Request) -> str:
@@ -117,20 +141,31 @@ def _route(request: Request) -> str:
 def on_out_of_range(request: Request, exc: Exception) -> Response:
     # A value the database cannot hold (an id beyond int4, a date beyond its range) that no
     # Python check caught first. The message would echo the value, so it is never passed on.
-    log.warning("value out of range (%s) on %s %s", type(exc).__name__, request.method, _route(request))
-    return problem_response(ProblemDetails(
-        "Invalid request", 422, detail="A value is outside the range the register accepts."))
+    log.warning(
+        "value out of range (%s) on %s %s", type(exc).__name__, request.method, _route(request)
+    )
+    return problem_response(
+        ProblemDetails(
+            "Invalid request", 422, detail="A value is outside the range the register accepts."
+        )
+    )
 
 
 def on_constraint(request: Request, exc: asyncpg.IntegrityConstraintViolationError) -> Response:
     # The database's invariant held where the Python check missed: say so without the row.
     constraint = getattr(exc, "constraint_name", None) or type(exc).__name__
-    log.warning("constraint %s refused a write on %s %s", constraint, request.method, _route(request))
+    log.warning(
+        "constraint %s refused a write on %s %s", constraint, request.method, _route(request)
+    )
     if isinstance(exc, asyncpg.UniqueViolationError):
-        return problem_response(ProblemDetails(
-            "Conflict", 409, detail="This record already exists in the register."))
-    return problem_response(ProblemDetails(
-        "Invalid request", 422, detail="The register does not accept these values together."))
+        return problem_response(
+            ProblemDetails("Conflict", 409, detail="This record already exists in the register.")
+        )
+    return problem_response(
+        ProblemDetails(
+            "Invalid request", 422, detail="The register does not accept these values together."
+        )
+    )
 
 
 EXCEPTION_HANDLERS = {
@@ -147,9 +182,14 @@ EXCEPTION_HANDLERS = {
 # OpenAPI: every API operation documents the problem+json answers it can give, so clients
 # (and schemathesis) can rely on the error shape. A handler's own `responses` win.
 
+
 def problem_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ProblemDetails, description=description,
-                        media_type=MEDIA_TYPE, generate_examples=False)
+    return ResponseSpec(
+        data_container=ProblemDetails,
+        description=description,
+        media_type=MEDIA_TYPE,
+        generate_examples=False,
+    )
 
 
 PROBLEM_SPECS = {
@@ -181,4 +221,7 @@ def document_errors(app: Litestar, prefix: str = "/api/") -> None:
             continue
         for handler in route.route_handlers:
             own = dict(handler.responses or {})
-            handler.responses = {**{s: PROBLEM_SPECS[s] for s in error_statuses(route, handler)}, **own}
+            handler.responses = {
+                **{s: PROBLEM_SPECS[s] for s in error_statuses(route, handler)},
+                **own,
+            }

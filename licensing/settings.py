@@ -117,23 +117,35 @@ def load(env: dict[str, str] | None = None) -> Settings:
         kwargs["migration_database_url"] = validate_database_url(url, "MIGRATION_DATABASE_URL")
     if value := env.get("CROSSCHECK_DATA_DIR"):
         kwargs["data_dir"] = Path(value).resolve()
-    for key, name in (("host", "CROSSCHECK_HOST"), ("base_url", "CROSSCHECK_BASE_URL"),
-                      ("secret_key", "CROSSCHECK_SECRET_KEY"), ("smtp_host", "SMTP_HOST"),
-                      ("smtp_username", "SMTP_USERNAME"), ("smtp_password", "SMTP_PASSWORD"),
-                      ("mail_from", "MAIL_FROM"), ("notify_api_key", "NOTIFY_API_KEY"),
-                      ("notify_template_id", "NOTIFY_TEMPLATE_ID")):
+    for key, name in (
+        ("host", "CROSSCHECK_HOST"),
+        ("base_url", "CROSSCHECK_BASE_URL"),
+        ("secret_key", "CROSSCHECK_SECRET_KEY"),
+        ("smtp_host", "SMTP_HOST"),
+        ("smtp_username", "SMTP_USERNAME"),
+        ("smtp_password", "SMTP_PASSWORD"),
+        ("mail_from", "MAIL_FROM"),
+        ("notify_api_key", "NOTIFY_API_KEY"),
+        ("notify_template_id", "NOTIFY_TEMPLATE_ID"),
+    ):
         if value := env.get(name):
             kwargs[key] = value
-    for key, name in (("port", "CROSSCHECK_PORT"), ("smtp_port", "SMTP_PORT"),
-                      ("pool_min", "DB_POOL_MIN"), ("pool_max", "DB_POOL_MAX"),
-                      ("summary_pool_max", "SUMMARY_POOL_MAX"),
-                      ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS"),
-                      ("token_cache_seconds", "TOKEN_CACHE_SECONDS")):
+    for key, name in (
+        ("port", "CROSSCHECK_PORT"),
+        ("smtp_port", "SMTP_PORT"),
+        ("pool_min", "DB_POOL_MIN"),
+        ("pool_max", "DB_POOL_MAX"),
+        ("summary_pool_max", "SUMMARY_POOL_MAX"),
+        ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS"),
+        ("token_cache_seconds", "TOKEN_CACHE_SECONDS"),
+    ):
         if value := env.get(name):
             kwargs[key] = _int(name, value)
-    for key, name in (("run_scheduler", "CROSSCHECK_SCHEDULER"),
-                      ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
-                      ("secure_cookies", "CROSSCHECK_SECURE_COOKIES")):
+    for key, name in (
+        ("run_scheduler", "CROSSCHECK_SCHEDULER"),
+        ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
+        ("secure_cookies", "CROSSCHECK_SECURE_COOKIES"),
+    ):
         if value := env.get(name):
             kwargs[key] = _bool(name, value)
     for key, name, parse in ALERT_NUMBERS:
@@ -153,9 +165,13 @@ def load(env: dict[str, str] | None = None) -> Settings:
     if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
         kwargs["base_url"] = f"http://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 8000)}"
     settings = Settings(**kwargs)
-    if settings.mail_transport == "notify" and not (settings.notify_api_key and settings.notify_template_id):
-        raise ConfigError("MAIL_TRANSPORT=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID (an email "
-                          "template whose subject is ((subject)) and body ((body)))")
+    if settings.mail_transport == "notify" and not (
+        settings.notify_api_key and settings.notify_template_id
+    ):
+        raise ConfigError(
+            "MAIL_TRANSPORT=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID (an email "
+            "template whose subject is ((subject)) and body ((body)))"
+        )
     if settings.smtp_timeout_seconds >= settings.alert_lease_seconds:
         # a send must end before its lease does, or a second process could send it again
         raise ConfigError("SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS")

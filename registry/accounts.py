@@ -89,8 +89,14 @@ def check_password(password: str) -> str | None:
     return None
 
 
-async def _check_new_user(conn: asyncpg.Connection, email: str, display_name: str, role: str,
-                          authority_code: str | None, password: str | None) -> tuple[list, int | None]:
+async def _check_new_user(
+    conn: asyncpg.Connection,
+    email: str,
+    display_name: str,
+    role: str,
+    authority_code: str | None,
+    password: str | None,
+) -> tuple[list, int | None]:
     errors: list[tuple[str, str]] = []
     authority_id = None
     if not EMAIL.match(email) or len(email) > 254:
@@ -102,11 +108,20 @@ async def _check_new_user(conn: asyncpg.Connection, email: str, display_name: st
     if role not in ROLES:
         errors.append(("role", "Choose one of " + ", ".join(ROLES)))
     elif role in AUTHORITY_ROLES and not authority_code:
-        errors.append(("authority_code", "A licensing officer or data protection officer "
-                                         "belongs to a licensing authority: give its code"))
+        errors.append(
+            (
+                "authority_code",
+                "A licensing officer or data protection officer "
+                "belongs to a licensing authority: give its code",
+            )
+        )
     elif role not in AUTHORITY_ROLES and authority_code:
-        errors.append(("authority_code", "DfT analysts and administrators belong to no authority: "
-                                         "leave the authority out"))
+        errors.append(
+            (
+                "authority_code",
+                "DfT analysts and administrators belong to no authority: leave the authority out",
+            )
+        )
     elif authority_code:
         authority = await by_code(conn, authority_code) if len(authority_code) <= 20 else None
         if authority is None:
@@ -126,25 +141,41 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id
 """
 
 
-async def create_user(conn: asyncpg.Connection, *, email: str, display_name: str, role: str,
-                      authority_code: str | None = None, password: str | None = None,
-                      actor_user_id: int | None = None) -> User:
+async def create_user(
+    conn: asyncpg.Connection,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    authority_code: str | None = None,
+    password: str | None = None,
+    actor_user_id: int | None = None,
+) -> User:
     """Add an account; raises AccountError naming every field that is wrong."""
     email = email.strip()
-    errors, authority_id = await _check_new_user(conn, email, display_name, role,
-                                                 authority_code, password)
+    errors, authority_id = await _check_new_user(
+        conn, email, display_name, role, authority_code, password
+    )
     if errors:
         raise AccountError(errors)
     password_hash = _hasher.hash(password) if password else None
     async with conn.transaction():
         try:
-            user_id = await conn.fetchval(INSERT_USER, email, display_name.strip(), role,
-                                          authority_id, password_hash)
+            user_id = await conn.fetchval(
+                INSERT_USER, email, display_name.strip(), role, authority_id, password_hash
+            )
         except asyncpg.UniqueViolationError:  # created by someone else a moment ago
-            raise AccountError([("email", "An account with this email address already exists")]) from None
-        await audit_log.record(conn, action="user_created", user_id=actor_user_id,
-                               authority_id=authority_id, subject=f"user:{user_id}",
-                               detail={"role": role})
+            raise AccountError(
+                [("email", "An account with this email address already exists")]
+            ) from None
+        await audit_log.record(
+            conn,
+            action="user_created",
+            user_id=actor_user_id,
+            authority_id=authority_id,
+            subject=f"user:{user_id}",
+            detail={"role": role},
+        )
     return await get_user(conn, user_id)
 
 
@@ -156,20 +187,26 @@ async def user_by_email(conn: asyncpg.Connection, email: str) -> User | None:
     return _user(await conn.fetchrow(USER_COLUMNS + " WHERE u.email = $1", email.strip()))
 
 
-async def list_users(conn: asyncpg.Connection, *, authority_id: int | None = None,
-                     active: bool | None = None) -> list[User]:
+async def list_users(
+    conn: asyncpg.Connection, *, authority_id: int | None = None, active: bool | None = None
+) -> list[User]:
     rows = await conn.fetch(
-        USER_COLUMNS + """ WHERE ($1::integer IS NULL OR u.authority_id = $1)
+        USER_COLUMNS
+        + """ WHERE ($1::integer IS NULL OR u.authority_id = $1)
                              AND ($2::boolean IS NULL OR u.active = $2)
-                           ORDER BY a.name NULLS FIRST, u.email""", authority_id, active)
+                           ORDER BY a.name NULLS FIRST, u.email""",
+        authority_id,
+        active,
+    )
     return [User(**dict(r)) for r in rows]
 
 
 async def set_password(conn: asyncpg.Connection, user_id: int, password: str) -> None:
     if problem := check_password(password):
         raise AccountError([("password", problem)])
-    await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1",
-                       user_id, _hasher.hash(password))
+    await conn.execute(
+        "UPDATE app_user SET password_hash = $2 WHERE id = $1", user_id, _hasher.hash(password)
+    )
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -195,8 +232,11 @@ async def verify_password(conn: asyncpg.Connection, email: str, password: str) -
     if not await asyncio.to_thread(_verify, stored, password[:MAX_PASSWORD]) or not known:
         return None
     if _hasher.check_needs_rehash(stored):
-        await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1",
-                           row["id"], await asyncio.to_thread(_hasher.hash, password))
+        await conn.execute(
+            "UPDATE app_user SET password_hash = $2 WHERE id = $1",
+            row["id"],
+            await asyncio.to_thread(_hasher.hash, password),
+        )
     return await get_user(conn, row["id"])
 
 
@@ -207,16 +247,22 @@ WHERE id = $1 RETURNING authority_id
 REVOKE_ALL = "UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
 
 
-async def deactivate_user(conn: asyncpg.Connection, user_id: int, *,
-                          actor_user_id: int | None = None) -> User | None:
+async def deactivate_user(
+    conn: asyncpg.Connection, user_id: int, *, actor_user_id: int | None = None
+) -> User | None:
     """Switch an account off and revoke its tokens; None when there is no such user."""
     async with conn.transaction():
         row = await conn.fetchrow(DEACTIVATE, user_id)
         if row is None:
             return None
         await conn.execute(REVOKE_ALL, user_id)
-        await audit_log.record(conn, action="user_deactivated", user_id=actor_user_id,
-                               authority_id=row["authority_id"], subject=f"user:{user_id}")
+        await audit_log.record(
+            conn,
+            action="user_deactivated",
+            user_id=actor_user_id,
+            authority_id=row["authority_id"],
+            subject=f"user:{user_id}",
+        )
     return await get_user(conn, user_id)
 
 
@@ -243,8 +289,9 @@ async def get_token(conn: asyncpg.Connection, token_id: int) -> TokenInfo | None
 
 
 async def list_tokens(conn: asyncpg.Connection, user_id: int) -> list[TokenInfo]:
-    rows = await conn.fetch(TOKEN_COLUMNS + " WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-                            user_id)
+    rows = await conn.fetch(
+        TOKEN_COLUMNS + " WHERE user_id = $1 ORDER BY created_at DESC, id DESC", user_id
+    )
     return [TokenInfo(**dict(r)) for r in rows]
 
 
@@ -254,26 +301,38 @@ RETURNING (SELECT authority_id FROM app_user WHERE id = api_token.user_id)
 """
 
 
-async def revoke_token(conn: asyncpg.Connection, token_id: int, *,
-                       actor_user_id: int | None = None) -> TokenInfo | None:
+async def revoke_token(
+    conn: asyncpg.Connection, token_id: int, *, actor_user_id: int | None = None
+) -> TokenInfo | None:
     """Revoke a token (again is harmless); None when there is no such token."""
     async with conn.transaction():
         authority_id = await conn.fetchrow(REVOKE, token_id)
         if authority_id is None:
             return None
-        await audit_log.record(conn, action="token_revoked", user_id=actor_user_id,
-                               authority_id=authority_id[0], subject=f"token:{token_id}")
+        await audit_log.record(
+            conn,
+            action="token_revoked",
+            user_id=actor_user_id,
+            authority_id=authority_id[0],
+            subject=f"token:{token_id}",
+        )
     return await get_token(conn, token_id)
 
 
-async def token_issued(conn: asyncpg.Connection, token_id: int, *,
-                       actor_user_id: int | None = None) -> TokenInfo:
+async def token_issued(
+    conn: asyncpg.Connection, token_id: int, *, actor_user_id: int | None = None
+) -> TokenInfo:
     """Audit a token just issued (by licensing.auth.issue_token) and describe it."""
     token = await get_token(conn, token_id)
     owner = await get_user(conn, token.user_id)
-    await audit_log.record(conn, action="token_issued", user_id=actor_user_id,
-                           authority_id=owner.authority_id, subject=f"token:{token_id}",
-                           detail={"for_user_id": owner.id})
+    await audit_log.record(
+        conn,
+        action="token_issued",
+        user_id=actor_user_id,
+        authority_id=owner.authority_id,
+        subject=f"token:{token_id}",
+        detail={"for_user_id": owner.id},
+    )
     return token
 
 

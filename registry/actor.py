@@ -15,12 +15,19 @@ class Actor(msgspec.Struct, frozen=True):
     authority_id: int
 
 
-async def audit_change(conn: asyncpg.Connection, actor: Actor, subject: str, what: str,
-                       driver_id: int | None = None) -> None:
+async def audit_change(
+    conn: asyncpg.Connection, actor: Actor, subject: str, what: str, driver_id: int | None = None
+) -> None:
     """One audit row per change: subject like 'licence:12', `what` like 'licence_suspended'.
 
     Never personal data: ids and the kind of change only.
     """
-    await audit_log.record(conn, action="change", user_id=actor.user_id,
-                           authority_id=actor.authority_id, driver_id=driver_id, subject=subject,
-                           detail={"what": what})
+    await audit_log.record(
+        conn,
+        action="change",
+        user_id=actor.user_id,
+        authority_id=actor.authority_id,
+        driver_id=driver_id,
+        subject=subject,
+        detail={"what": what},
+    )

@@ -13,6 +13,7 @@ PURPOSES = ("new_application", "renewal", "s5_investigation", "enforcement", "ot
 
 class Enquirer(msgspec.Struct, frozen=True):
     """The officer, their authority, the purpose (one of PURPOSES) and the case reference."""
+
     user_id: int | None
     authority_id: int | None
     purpose: str

@@ -22,15 +22,32 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id
 """
 
 
-async def record(conn: asyncpg.Connection, *, action: str, user_id: int | None = None,
-                 authority_id: int | None = None, purpose: str | None = None,
-                 case_reference: str | None = None, driver_id: int | None = None,
-                 search_id: UUID | None = None, subject: str = "",
-                 detail: dict | None = None) -> int:
+async def record(
+    conn: asyncpg.Connection,
+    *,
+    action: str,
+    user_id: int | None = None,
+    authority_id: int | None = None,
+    purpose: str | None = None,
+    case_reference: str | None = None,
+    driver_id: int | None = None,
+    search_id: UUID | None = None,
+    subject: str = "",
+    detail: dict | None = None,
+) -> int:
     """Append one row; `detail` holds ids, counts and choices, never names or narrative."""
-    return await conn.fetchval(INSERT, user_id, authority_id, action, purpose, case_reference,
-                               driver_id, search_id, subject,
-                               msgspec.json.encode(detail or {}).decode())
+    return await conn.fetchval(
+        INSERT,
+        user_id,
+        authority_id,
+        action,
+        purpose,
+        case_reference,
+        driver_id,
+        search_id,
+        subject,
+        msgspec.json.encode(detail or {}).decode(),
+    )
 
 
 class AuditEntry(msgspec.Struct, frozen=True):
@@ -72,17 +89,36 @@ LIMIT $7
 """
 
 
-async def entries(conn: asyncpg.Connection | asyncpg.Pool, authority_id: int,
-                  where: AuditFilter = AuditFilter(), *, before_id: int | None = None,
-                  limit: int = 100) -> list[AuditEntry]:
+async def entries(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    authority_id: int,
+    where: AuditFilter = AuditFilter(),
+    *,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
     """An authority's rows, newest first; page on by passing the last id as `before_id`."""
-    rows = await conn.fetch(ENTRIES, authority_id, where.from_date, where.to_date, where.action,
-                            where.user_id, before_id, limit)
+    rows = await conn.fetch(
+        ENTRIES,
+        authority_id,
+        where.from_date,
+        where.to_date,
+        where.action,
+        where.user_id,
+        before_id,
+        limit,
+    )
     return [AuditEntry(**{**dict(r), "detail": msgspec.json.decode(r["detail"])}) for r in rows]
 
 
-async def all_entries(pool: asyncpg.Pool, authority_id: int, where: AuditFilter, *,
-                      before_id: int | None = None, batch: int = 1000):
+async def all_entries(
+    pool: asyncpg.Pool,
+    authority_id: int,
+    where: AuditFilter,
+    *,
+    before_id: int | None = None,
+    batch: int = 1000,
+):
     """Every matching row older than `before_id`, newest first, a batch per connection use
     (for a streamed export)."""
     while True:
@@ -94,8 +130,20 @@ async def all_entries(pool: asyncpg.Pool, authority_id: int, where: AuditFilter,
         before_id = page[-1].id
 
 
-CSV_COLUMNS = ("id", "at", "action", "user_id", "user_name", "user_email", "purpose",
-               "case_reference", "driver_id", "search_id", "subject", "detail")
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "action",
+    "user_id",
+    "user_name",
+    "user_email",
+    "purpose",
+    "case_reference",
+    "driver_id",
+    "search_id",
+    "subject",
+    "detail",
+)
 
 
 def _cell(value) -> str:

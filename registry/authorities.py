@@ -54,15 +54,30 @@ async def load_reference(conn: asyncpg.Connection) -> int:
     """
     rows = _reference_rows()
     async with conn.transaction():
-        await conn.executemany(UPSERT, [
-            (r["code"], r["name"], r["official_name"], r["nation"], r["region"], r["kind"],
-             r["licenses_drivers"] == "true", int(r["population"]),
-             date.fromisoformat(r["valid_from"]),
-             f"Email the licensing team of {r['official_name']}, quoting the register entry number.")
+        await conn.executemany(
+            UPSERT,
+            [
+                (
+                    r["code"],
+                    r["name"],
+                    r["official_name"],
+                    r["nation"],
+                    r["region"],
+                    r["kind"],
+                    r["licenses_drivers"] == "true",
+                    int(r["population"]),
+                    date.fromisoformat(r["valid_from"]),
+                    f"Email the licensing team of {r['official_name']}, quoting the register entry number.",
+                )
+                for r in rows
+            ],
+        )
+        former = [
+            (code, r["code"], date.fromisoformat(r["valid_from"]))
             for r in rows
-        ])
-        former = [(code, r["code"], date.fromisoformat(r["valid_from"]))
-                  for r in rows for code in r["former_codes"].split(";") if code]
+            for code in r["former_codes"].split(";")
+            if code
+        ]
         await conn.executemany(UPSERT_FORMER, former)
     return len(rows)
 
@@ -85,5 +100,7 @@ async def by_code(conn: asyncpg.Connection, code: str) -> Authority | None:
 async def by_id(conn: asyncpg.Connection, authority_id: int) -> Authority | None:
     row = await conn.fetchrow(
         "SELECT id, code, name, nation, kind, licenses_drivers, alert_email::text, "
-        "information_contact FROM authority WHERE id = $1", authority_id)
+        "information_contact FROM authority WHERE id = $1",
+        authority_id,
+    )
     return Authority(**dict(row)) if row else None

@@ -31,8 +31,8 @@ from registry.workdays import bank_holidays
 LONDON = ZoneInfo("Europe/London")
 NATIONAL_CODE = "K04000001"  # the ONS code for England and Wales together
 NATIONAL_NAME = "England and Wales"
-SUPPRESS_MAX = 4              # counts from 1 to this are suppressed for publication
-SUPPRESSED = "[c]"            # the GSS shorthand for a confidential cell
+SUPPRESS_MAX = 4  # counts from 1 to this are suppressed for publication
+SUPPRESSED = "[c]"  # the GSS shorthand for a confidential cell
 TOP_AUTHORITIES = 3
 
 
@@ -89,9 +89,14 @@ def _date(field: str, value: str | date | None, errors: list[tuple[str, str]]) -
         return None
 
 
-def resolve_period(*, quarter: str | None = None, start: str | date | None = None,
-                   end: str | date | None = None, snapshot: str | date | None = None,
-                   today: date | None = None) -> Period:
+def resolve_period(
+    *,
+    quarter: str | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    snapshot: str | date | None = None,
+    today: date | None = None,
+) -> Period:
     """The period a request names, with the defaults filled in; PeriodError names each
     field that is wrong. Either a quarter, or a start and an end, or neither (the last
     complete quarter). The snapshot defaults to the period's last day."""
@@ -101,7 +106,9 @@ def resolve_period(*, quarter: str | None = None, start: str | date | None = Non
     snapshot_day = _date("snapshot", snapshot, errors)
     if quarter:
         if start or end:
-            errors.append(("quarter", "give either a quarter or period_start and period_end, not both"))
+            errors.append(
+                ("quarter", "give either a quarter or period_start and period_end, not both")
+            )
         else:
             try:
                 start_day, end_day = quarter_bounds(quarter)
@@ -192,7 +199,7 @@ class Ranked(msgspec.Struct):
 
 class NationalSummary(msgspec.Struct):
     totals: AuthoritySummary
-    ranking_out_of_area: list[Ranked]        # highest share of out-of-area drivers first
+    ranking_out_of_area: list[Ranked]  # highest share of out-of-area drivers first
     ranking_search_compliance: list[Ranked]  # highest share of grants searched first
 
 
@@ -215,17 +222,31 @@ class AuthorityReport(msgspec.Struct):
     authority: AuthoritySummary
 
 
-COUNT_FIELDS = tuple(f.name for f in msgspec.structs.fields(AuthoritySummary) if f.type == int | None)
+COUNT_FIELDS = tuple(
+    f.name for f in msgspec.structs.fields(AuthoritySummary) if f.type == int | None
+)
 # Shares: (share, numerator, the counts the denominator is made of: added, then subtracted).
 SHARES = {
-    "granted_or_renewed_after_search_pct":
-        ("granted_or_renewed_after_search", ("licences_granted_or_renewed",), ()),
-    "out_of_area_drivers_pct":
-        ("out_of_area_drivers", ("licensed_drivers_total",), ("licensed_drivers_home_unknown",)),
-    "requests_answered_within_20_working_days_pct":
-        ("requests_answered_within_20_working_days", ("requests_due",), ()),
-    "concerns_made_within_10_working_days_pct":
-        ("concerns_made_within_10_working_days", ("concerns_made",), ()),
+    "granted_or_renewed_after_search_pct": (
+        "granted_or_renewed_after_search",
+        ("licences_granted_or_renewed",),
+        (),
+    ),
+    "out_of_area_drivers_pct": (
+        "out_of_area_drivers",
+        ("licensed_drivers_total",),
+        ("licensed_drivers_home_unknown",),
+    ),
+    "requests_answered_within_20_working_days_pct": (
+        "requests_answered_within_20_working_days",
+        ("requests_due",),
+        (),
+    ),
+    "concerns_made_within_10_working_days_pct": (
+        "concerns_made_within_10_working_days",
+        ("concerns_made",),
+        (),
+    ),
 }
 # Medians, and the count of the items each is the median of.
 MEDIANS = {
@@ -234,8 +255,11 @@ MEDIANS = {
 }
 # Totals shown beside their parts: if one part alone were hidden, subtraction would find it.
 ADDITIVE = {
-    "licensed_drivers_total": ("licensed_drivers_hackney_carriage", "licensed_drivers_private_hire",
-                               "licensed_drivers_dual"),
+    "licensed_drivers_total": (
+        "licensed_drivers_hackney_carriage",
+        "licensed_drivers_private_hire",
+        "licensed_drivers_dual",
+    ),
     "licences_granted_or_renewed": ("licences_granted", "licences_renewed"),
 }
 
@@ -419,11 +443,16 @@ WHERE $3::int[] IS NULL OR authority_id = ANY($3::int[])
 
 
 STATEMENTS = {
-    "LISTED_AUTHORITIES": LISTED_AUTHORITIES, "LICENSED_AT_SNAPSHOT": LICENSED_AT_SNAPSHOT,
+    "LISTED_AUTHORITIES": LISTED_AUTHORITIES,
+    "LICENSED_AT_SNAPSHOT": LICENSED_AT_SNAPSHOT,
     "LAST_DRIVER": LAST_DRIVER,
-    "GRANTS_AND_SEARCHES": GRANTS_AND_SEARCHES, "SEARCHES_MADE": SEARCHES_MADE,
-    "ENTRIES_MADE": ENTRIES_MADE, "ALERTS": ALERTS, "REQUESTS": REQUESTS,
-    "REQUESTS_OVERDUE": REQUESTS_OVERDUE, "CONCERNS": CONCERNS,
+    "GRANTS_AND_SEARCHES": GRANTS_AND_SEARCHES,
+    "SEARCHES_MADE": SEARCHES_MADE,
+    "ENTRIES_MADE": ENTRIES_MADE,
+    "ALERTS": ALERTS,
+    "REQUESTS": REQUESTS,
+    "REQUESTS_OVERDUE": REQUESTS_OVERDUE,
+    "CONCERNS": CONCERNS,
 }
 
 
@@ -455,9 +484,14 @@ class _Figures:
 SECOND_SHARE = 0.75
 
 
-async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period: Period,
-                   listed: list[int], only: list[int] | None, today: date,
-                   ) -> _Figures:
+async def _collect(
+    conn: asyncpg.Connection,
+    second: asyncpg.Connection,
+    period: Period,
+    listed: list[int],
+    only: list[int] | None,
+    today: date,
+) -> _Figures:
     """Run the statements, on `conn` alone, or on both connections at once if `second` is
     another (sharing this one's snapshot)."""
     if second is conn:
@@ -483,8 +517,13 @@ async def _collect(conn: asyncpg.Connection, second: asyncpg.Connection, period:
     return figures
 
 
-async def _licensed(conn: asyncpg.Connection, period: Period, only: list[int] | None,
-                    first_driver: int, last_driver: int) -> list:
+async def _licensed(
+    conn: asyncpg.Connection,
+    period: Period,
+    only: list[int] | None,
+    first_driver: int,
+    last_driver: int,
+) -> list:
     return await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only, first_driver, last_driver)
 
 
@@ -517,40 +556,61 @@ def _add_licensed(figures: _Figures, rows) -> None:
     figures.pairs = pairs
 
 
-LICENSED_FIELDS = ("licensed_drivers_hackney_carriage", "licensed_drivers_private_hire",
-                   "licensed_drivers_dual", "licensed_drivers_total",
-                   "licensed_drivers_home_unknown", "out_of_area_drivers",
-                   "residents_licensed_elsewhere")
+LICENSED_FIELDS = (
+    "licensed_drivers_hackney_carriage",
+    "licensed_drivers_private_hire",
+    "licensed_drivers_dual",
+    "licensed_drivers_total",
+    "licensed_drivers_home_unknown",
+    "out_of_area_drivers",
+    "residents_licensed_elsewhere",
+)
 
 
-async def _the_rest(conn: asyncpg.Connection, period: Period, listed: list[int],
-                    only: list[int] | None, today: date) -> _Figures:
+async def _the_rest(
+    conn: asyncpg.Connection, period: Period, listed: list[int], only: list[int] | None, today: date
+) -> _Figures:
     figures = _Figures()
     holidays = holidays_for(period, today)
     start, end = period.start, period.end
     for r in await conn.fetch(GRANTS_AND_SEARCHES, start, end, only):
-        figures.put(r["authority_id"], licences_granted=r["granted"], licences_renewed=r["renewed"],
-                    licences_granted_or_renewed=r["granted"] + r["renewed"],
-                    granted_or_renewed_after_search=r["after_search"])
+        figures.put(
+            r["authority_id"],
+            licences_granted=r["granted"],
+            licences_renewed=r["renewed"],
+            licences_granted_or_renewed=r["granted"] + r["renewed"],
+            granted_or_renewed_after_search=r["after_search"],
+        )
     for r in await conn.fetch(SEARCHES_MADE, start, end, only):
         figures.put(r["authority_id"], register_searches_made=r["searches"])
     for r in await conn.fetch(ENTRIES_MADE, start, end, only):
         figures.put(r["authority_id"], register_entries_made=r["entries"])
     for r in await conn.fetch(ALERTS, start, end, listed):
-        figures.put(r["authority_id"], alerts_received=r["received"],
-                    alerts_acknowledged=r["acknowledged"],
-                    alerts_median_hours_to_acknowledge=_round(r["median_hours"]))
+        figures.put(
+            r["authority_id"],
+            alerts_received=r["received"],
+            alerts_acknowledged=r["acknowledged"],
+            alerts_median_hours_to_acknowledge=_round(r["median_hours"]),
+        )
     for r in await conn.fetch(REQUESTS, start, end, listed, today, holidays):
-        figures.put(r["authority_id"], requests_received=r["received"],
-                    requests_answered=r["answered"], requests_due=r["due"],
-                    requests_answered_within_20_working_days=r["on_time"],
-                    requests_median_working_days_to_answer=_round(r["median_days"]))
+        figures.put(
+            r["authority_id"],
+            requests_received=r["received"],
+            requests_answered=r["answered"],
+            requests_due=r["due"],
+            requests_answered_within_20_working_days=r["on_time"],
+            requests_median_working_days_to_answer=_round(r["median_days"]),
+        )
     for r in await conn.fetch(REQUESTS_OVERDUE, today, only):
         figures.put(r["authority_id"], requests_overdue_open_now=r["overdue"])
     for r in await conn.fetch(CONCERNS, start, end, only, holidays):
-        figures.put(r["authority_id"], concerns_made=r["made"],
-                    concerns_made_within_10_working_days=r["made_on_time"],
-                    concerns_received=r["received"], s6_replies_given=r["replies"])
+        figures.put(
+            r["authority_id"],
+            concerns_made=r["made"],
+            concerns_made_within_10_working_days=r["made_on_time"],
+            concerns_received=r["received"],
+            s6_replies_given=r["replies"],
+        )
     return figures
 
 
@@ -571,8 +631,12 @@ def _with_shares(row: AuthoritySummary) -> AuthoritySummary:
 # test and plan for either case), and no parallel workers: the summary already runs on two
 # connections, and workers beside them only fight for the same cores (with them the
 # licensed-drivers count gave up its streaming plan and took 20% longer).
-SUMMARY_SETTINGS = {"jit": "off", "work_mem": "64MB", "plan_cache_mode": "force_custom_plan",
-                    "max_parallel_workers_per_gather": "0"}
+SUMMARY_SETTINGS = {
+    "jit": "off",
+    "work_mem": "64MB",
+    "plan_cache_mode": "force_custom_plan",
+    "max_parallel_workers_per_gather": "0",
+}
 
 
 async def _configure(conn: asyncpg.Connection) -> None:
@@ -601,9 +665,14 @@ async def _read(conn: asyncpg.Connection, work, second: asyncpg.Connection | Non
             return await work(conn, second)
 
 
-async def summarise(conn: asyncpg.Connection, period: Period, *, suppress: bool = False,
-                    today: date | None = None,
-                    second: asyncpg.Connection | None = None) -> ComplianceSummary:
+async def summarise(
+    conn: asyncpg.Connection,
+    period: Period,
+    *,
+    suppress: bool = False,
+    today: date | None = None,
+    second: asyncpg.Connection | None = None,
+) -> ComplianceSummary:
     """Every licensing authority's figures and the national totals and rankings.
 
     Given a second connection, the heaviest statement runs on it at the same time."""
@@ -612,25 +681,36 @@ async def summarise(conn: asyncpg.Connection, period: Period, *, suppress: bool 
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> ComplianceSummary:
         listed = await conn.fetch(LISTED_AUTHORITIES, period.start)
         figures = await _collect(conn, second, period, [a["id"] for a in listed], None, today)
-        names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
-            "SELECT id, code, name FROM authority")}
+        names = {
+            a["id"]: (a["code"], a["name"])
+            for a in await conn.fetch("SELECT id, code, name FROM authority")
+        }
         return _assemble(period, today, listed, figures, names)
 
     summary = await _read(conn, work, second)
     return apply_suppression(summary) if suppress else summary
 
 
-async def summarise_authority(conn: asyncpg.Connection, period: Period, authority_id: int, *,
-                              suppress: bool = False, today: date | None = None) -> AuthorityReport:
+async def summarise_authority(
+    conn: asyncpg.Connection,
+    period: Period,
+    authority_id: int,
+    *,
+    suppress: bool = False,
+    today: date | None = None,
+) -> AuthorityReport:
     """One authority's figures (the same definitions as its row in the full summary)."""
     today = today or london_today()
 
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> AuthorityReport:
-        one = await conn.fetchrow("SELECT id, code, name, nation FROM authority WHERE id = $1",
-                                  authority_id)
+        one = await conn.fetchrow(
+            "SELECT id, code, name, nation FROM authority WHERE id = $1", authority_id
+        )
         figures = await _collect(conn, conn, period, [authority_id], [authority_id], today)
-        names = {a["id"]: (a["code"], a["name"]) for a in await conn.fetch(
-            "SELECT id, code, name FROM authority")}
+        names = {
+            a["id"]: (a["code"], a["name"])
+            for a in await conn.fetch("SELECT id, code, name FROM authority")
+        }
         row = _authority_row(one, figures, names)
         return AuthorityReport(period.start, period.end, period.snapshot, today, suppress, row)
 
@@ -645,13 +725,19 @@ def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummar
     # the authorities licensing most of its residents; ties by authority code
     away = sorted(figures.pairs.get(authority["id"], []), key=lambda p: (-p[1], names[p[0]][0]))
     top = [TopAuthority(*names[i], drivers=n) for i, n in away[:TOP_AUTHORITIES]]
-    row = AuthoritySummary(code=authority["code"], name=authority["name"], nation=authority["nation"],
-                           residents_top_licensing_authorities=top, **values)
+    row = AuthoritySummary(
+        code=authority["code"],
+        name=authority["name"],
+        nation=authority["nation"],
+        residents_top_licensing_authorities=top,
+        **values,
+    )
     return _with_shares(row)
 
 
-def _assemble(period: Period, today: date, listed, figures: _Figures,
-              names: dict) -> ComplianceSummary:
+def _assemble(
+    period: Period, today: date, listed, figures: _Figures, names: dict
+) -> ComplianceSummary:
     rows = [_authority_row(a, figures, names) for a in listed]
     national = AuthoritySummary(code=NATIONAL_CODE, name=NATIONAL_NAME, nation=NATIONAL_NAME)
     for name in COUNT_FIELDS:
@@ -660,34 +746,50 @@ def _assemble(period: Period, today: date, listed, figures: _Figures,
     for name in MEDIANS:
         setattr(national, name, medians.get(name))
     # Nationally, the authorities that license the most drivers living elsewhere.
-    busiest = sorted((r for r in rows if r.out_of_area_drivers), key=lambda r: (-r.out_of_area_drivers, r.code))
+    busiest = sorted(
+        (r for r in rows if r.out_of_area_drivers), key=lambda r: (-r.out_of_area_drivers, r.code)
+    )
     national.residents_top_licensing_authorities = [
-        TopAuthority(r.code, r.name, r.out_of_area_drivers) for r in busiest[:TOP_AUTHORITIES]]
+        TopAuthority(r.code, r.name, r.out_of_area_drivers) for r in busiest[:TOP_AUTHORITIES]
+    ]
     _with_shares(national)
     return ComplianceSummary(
-        period.start, period.end, period.snapshot, today, False,
-        NationalSummary(national, *rankings(rows)), rows)
+        period.start,
+        period.end,
+        period.snapshot,
+        today,
+        False,
+        NationalSummary(national, *rankings(rows)),
+        rows,
+    )
 
 
 def _rank(rows: list[AuthoritySummary], share: str) -> list[Ranked]:
     numerator, plus, minus = SHARES[share]
-    scored = sorted((r for r in rows if getattr(r, share) is not None),
-                    key=lambda r: (-getattr(r, share), r.code))
+    scored = sorted(
+        (r for r in rows if getattr(r, share) is not None),
+        key=lambda r: (-getattr(r, share), r.code),
+    )
     ranked, previous, rank = [], None, 0
     for position, row in enumerate(scored, start=1):
         value = getattr(row, share)
         if value != previous:  # equal shares share a rank: 1, 2, 2, 4
             rank, previous = position, value
         parts = [getattr(row, f) for f in (*plus, *minus)]
-        denominator = None if None in parts else (
-            sum(getattr(row, f) for f in plus) - sum(getattr(row, f) for f in minus))
+        denominator = (
+            None
+            if None in parts
+            else (sum(getattr(row, f) for f in plus) - sum(getattr(row, f) for f in minus))
+        )
         ranked.append(Ranked(rank, row.code, row.name, value, getattr(row, numerator), denominator))
     return ranked
 
 
 def rankings(rows: list[AuthoritySummary]) -> tuple[list[Ranked], list[Ranked]]:
-    return (_rank(rows, "out_of_area_drivers_pct"),
-            _rank(rows, "granted_or_renewed_after_search_pct"))
+    return (
+        _rank(rows, "out_of_area_drivers_pct"),
+        _rank(rows, "granted_or_renewed_after_search_pct"),
+    )
 
 
 # --- disclosure control -------------------------------------------------------------------
@@ -719,8 +821,9 @@ def _hide_within_row(row: AuthoritySummary) -> bool:
     for total, parts in ADDITIVE.items():
         hidden = [p for p in parts if p in row.suppressed]
         if len(hidden) == 1 and total not in row.suppressed:
-            others = sorted((getattr(row, p), p) for p in parts
-                            if p not in row.suppressed and getattr(row, p))
+            others = sorted(
+                (getattr(row, p), p) for p in parts if p not in row.suppressed and getattr(row, p)
+            )
             changed |= _hide(row, others[0][1] if others else total)
     return changed
 
@@ -732,8 +835,11 @@ def _hide_down_columns(rows: list[AuthoritySummary], national: AuthoritySummary)
             continue
         hidden = [r for r in rows if name in r.suppressed]
         if len(hidden) == 1:
-            others = sorted((getattr(r, name), r.code, i) for i, r in enumerate(rows)
-                            if name not in r.suppressed and getattr(r, name))
+            others = sorted(
+                (getattr(r, name), r.code, i)
+                for i, r in enumerate(rows)
+                if name not in r.suppressed and getattr(r, name)
+            )
             if others:
                 changed |= _hide(rows[others[0][2]], name)
             else:
@@ -790,8 +896,14 @@ def apply_suppression(summary: ComplianceSummary) -> ComplianceSummary:
     rows = [_blank(r) for r in rows]
     national = _blank(national)
     return ComplianceSummary(
-        summary.period_start, summary.period_end, summary.snapshot_date, summary.as_at, True,
-        NationalSummary(national, *rankings(rows)), rows)
+        summary.period_start,
+        summary.period_end,
+        summary.snapshot_date,
+        summary.as_at,
+        True,
+        NationalSummary(national, *rankings(rows)),
+        rows,
+    )
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -801,10 +913,15 @@ def apply_suppression(summary: ComplianceSummary) -> ComplianceSummary:
 
 PERIOD_COLUMNS = ("period_start", "period_end", "snapshot_date", "as_at")
 FIGURE_COLUMNS = tuple(
-    name for name in AuthoritySummary.__struct_fields__
-    if name not in ("residents_top_licensing_authorities", "suppressed"))
-TOP_COLUMNS = tuple(f"residents_top{i}_{part}" for i in range(1, TOP_AUTHORITIES + 1)
-                    for part in ("code", "name", "drivers"))
+    name
+    for name in AuthoritySummary.__struct_fields__
+    if name not in ("residents_top_licensing_authorities", "suppressed")
+)
+TOP_COLUMNS = tuple(
+    f"residents_top{i}_{part}"
+    for i in range(1, TOP_AUTHORITIES + 1)
+    for part in ("code", "name", "drivers")
+)
 SUMMARY_COLUMNS = (*PERIOD_COLUMNS, *FIGURE_COLUMNS, *TOP_COLUMNS)
 RANKING_COLUMNS = ("ranking", "rank", "code", "name", "pct", "numerator", "denominator")
 
@@ -840,8 +957,9 @@ def _csv(header: Iterable[str], rows: Iterable[list[str]]) -> str:
     return out.getvalue()
 
 
-def summary_csv(summary: ComplianceSummary | AuthorityReport, *, national: bool = True,
-                authorities: bool = True) -> str:
+def summary_csv(
+    summary: ComplianceSummary | AuthorityReport, *, national: bool = True, authorities: bool = True
+) -> str:
     """The summary as CSV: the national row first (code K04000001), then each authority."""
     rows = []
     if isinstance(summary, AuthorityReport):
@@ -856,11 +974,20 @@ def summary_csv(summary: ComplianceSummary | AuthorityReport, *, national: bool 
 
 def rankings_csv(summary: ComplianceSummary) -> str:
     rows = []
-    for ranking, entries in (("out_of_area_drivers_pct", summary.national.ranking_out_of_area),
-                             ("granted_or_renewed_after_search_pct",
-                              summary.national.ranking_search_compliance)):
+    for ranking, entries in (
+        ("out_of_area_drivers_pct", summary.national.ranking_out_of_area),
+        ("granted_or_renewed_after_search_pct", summary.national.ranking_search_compliance),
+    ):
         for e in entries:
-            rows.append([ranking, str(e.rank), e.code, e.name, str(e.pct),
-                         _cell(e.numerator, e.numerator is None),
-                         _cell(e.denominator, e.denominator is None)])
+            rows.append(
+                [
+                    ranking,
+                    str(e.rank),
+                    e.code,
+                    e.name,
+                    str(e.pct),
+                    _cell(e.numerator, e.numerator is None),
+                    _cell(e.denominator, e.denominator is None),
+                ]
+            )
     return _csv(RANKING_COLUMNS, rows)

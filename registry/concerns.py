@@ -71,21 +71,30 @@ JOIN authority rep ON rep.id = c.reporting_authority_id
 JOIN authority rec ON rec.id = c.recipient_authority_id
 """
 
-CONCERN = SELECT_CONCERNS + """
+CONCERN = (
+    SELECT_CONCERNS
+    + """
 WHERE c.id = $1 AND $2 IN (c.reporting_authority_id, c.recipient_authority_id)
 """
+)
 
-RECEIVED = SELECT_CONCERNS + """
+RECEIVED = (
+    SELECT_CONCERNS
+    + """
 WHERE c.recipient_authority_id = $1
 ORDER BY c.reply_on IS NOT NULL, c.reported_on DESC, c.id DESC
 LIMIT $2 OFFSET $3
 """
+)
 
-SENT = SELECT_CONCERNS + """
+SENT = (
+    SELECT_CONCERNS
+    + """
 WHERE c.reporting_authority_id = $1
 ORDER BY c.reported_on DESC, c.id DESC
 LIMIT $2 OFFSET $3
 """
+)
 
 
 async def get_concern(conn: asyncpg.Connection, actor: Actor, concern_id: int) -> Concern:
@@ -95,16 +104,21 @@ async def get_concern(conn: asyncpg.Connection, actor: Actor, concern_id: int) -
     return Concern(**dict(row))
 
 
-async def list_concerns(conn: asyncpg.Connection, actor: Actor, box: str, *, limit: int = 100,
-                        offset: int = 0) -> list[Concern]:
+async def list_concerns(
+    conn: asyncpg.Connection, actor: Actor, box: str, *, limit: int = 100, offset: int = 0
+) -> list[Concern]:
     """Concerns the actor's authority received (unanswered first) or sent (newest first)."""
-    rows = await conn.fetch(RECEIVED if box == "received" else SENT, actor.authority_id, limit, offset)
+    rows = await conn.fetch(
+        RECEIVED if box == "received" else SENT, actor.authority_id, limit, offset
+    )
     return [Concern(**dict(row)) for row in rows]
 
 
 DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
 
-LICENCE_AT = "SELECT EXISTS (SELECT FROM licence WHERE id = $1 AND driver_id = $2 AND authority_id = $3)"
+LICENCE_AT = (
+    "SELECT EXISTS (SELECT FROM licence WHERE id = $1 AND driver_id = $2 AND authority_id = $3)"
+)
 
 INSERT_CONCERN = """
 INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, licence_id,
@@ -119,44 +133,73 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
     fields = Fields()
     today = date.today()
     categories = fields.categories("categories", details.categories)
-    narrative = fields.text("narrative", details.narrative, "account of the concern",
-                            required=True, max_length=10000)
-    aware_on = fields.date("became_aware_on", details.became_aware_on,
-                           "date your authority became aware", required=True, not_after=today)
-    reported_on = fields.date("reported_on", details.reported_on, "date of the report",
-                              not_after=today) or today
-    fields.after("reported_on", reported_on, aware_on,
-                 "The report cannot be dated before your authority became aware")
+    narrative = fields.text(
+        "narrative", details.narrative, "account of the concern", required=True, max_length=10000
+    )
+    aware_on = fields.date(
+        "became_aware_on",
+        details.became_aware_on,
+        "date your authority became aware",
+        required=True,
+        not_after=today,
+    )
+    reported_on = (
+        fields.date("reported_on", details.reported_on, "date of the report", not_after=today)
+        or today
+    )
+    fields.after(
+        "reported_on",
+        reported_on,
+        aware_on,
+        "The report cannot be dated before your authority became aware",
+    )
     recipient_id = await _recipient(conn, fields, actor, details.recipient_authority)
     if details.driver_id is None:
         fields.error("driver_id", "Enter the id of the driver on the register")
     elif not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
         fields.error("driver_id", "There is no driver on the register with this id")
-    elif details.licence_id is not None and recipient_id and not await conn.fetchval(
-            LICENCE_AT, details.licence_id, details.driver_id, recipient_id):
-        fields.error("licence_id", "There is no licence of this driver at the receiving "
-                                   "authority with this id")
+    elif (
+        details.licence_id is not None
+        and recipient_id
+        and not await conn.fetchval(LICENCE_AT, details.licence_id, details.driver_id, recipient_id)
+    ):
+        fields.error(
+            "licence_id",
+            "There is no licence of this driver at the receiving authority with this id",
+        )
     fields.check()
     due_on = add_working_days(aware_on, REPORT_WITHIN_WORKING_DAYS)
     concern_id = await conn.fetchval(
-        INSERT_CONCERN, details.driver_id, actor.authority_id, recipient_id, details.licence_id,
-        categories, narrative, aware_on, reported_on, due_on, actor.user_id)
+        INSERT_CONCERN,
+        details.driver_id,
+        actor.authority_id,
+        recipient_id,
+        details.licence_id,
+        categories,
+        narrative,
+        aware_on,
+        reported_on,
+        due_on,
+        actor.user_id,
+    )
     await audit_change(conn, actor, f"concern:{concern_id}", "concern_reported", details.driver_id)
     return await get_concern(conn, actor, concern_id)
 
 
 async def _recipient(conn: asyncpg.Connection, fields: Fields, actor: Actor, code) -> int | None:
     if not code or not str(code).strip():
-        fields.error("recipient_authority", "Enter the GSS code of the authority that licenses "
-                                            "the driver")
+        fields.error(
+            "recipient_authority", "Enter the GSS code of the authority that licenses the driver"
+        )
         return None
     found = await by_code(conn, str(code))
     if found is None:
         fields.error("recipient_authority", "There is no authority with this code")
         return None
     if found.id == actor.authority_id:
-        fields.error("recipient_authority", "A concern is reported to another authority, "
-                                            "not your own")
+        fields.error(
+            "recipient_authority", "A concern is reported to another authority, not your own"
+        )
         return None
     return found.id
 
@@ -171,23 +214,37 @@ UPDATE concern SET reply_decision = $2, reply_on = $3, reply_reason = $4 WHERE i
 """
 
 
-async def reply(conn: asyncpg.Connection, actor: Actor, concern_id: int,
-                details: ConcernReply) -> Concern:
+async def reply(
+    conn: asyncpg.Connection, actor: Actor, concern_id: int, details: ConcernReply
+) -> Concern:
     """The receiving authority tells the reporter what it decided (s.6)."""
     concern = await conn.fetchrow(CONCERN_FOR_REPLY, concern_id, actor.authority_id)
     if concern is None:
         raise NotFound("concern")
     fields = Fields()
-    decision = fields.choice("decision", details.decision, "decision", REPLY_DECISIONS,
-                             required=True)
-    reply_on = fields.date("reply_on", details.reply_on, "date of the reply",
-                           not_after=date.today()) or date.today()
-    fields.after("reply_on", reply_on, concern["reported_on"],
-                 "The reply cannot be dated before the concern was reported")
-    reason = fields.text("reason", details.reason, "reasons for the decision", max_length=5000) or ""
+    decision = fields.choice(
+        "decision", details.decision, "decision", REPLY_DECISIONS, required=True
+    )
+    reply_on = (
+        fields.date("reply_on", details.reply_on, "date of the reply", not_after=date.today())
+        or date.today()
+    )
+    fields.after(
+        "reply_on",
+        reply_on,
+        concern["reported_on"],
+        "The reply cannot be dated before the concern was reported",
+    )
+    reason = (
+        fields.text("reason", details.reason, "reasons for the decision", max_length=5000) or ""
+    )
     fields.check()
     if concern["reply_on"] is not None:
-        raise Conflict("This concern has already been answered", "decision", ("concern", concern_id))
+        raise Conflict(
+            "This concern has already been answered", "decision", ("concern", concern_id)
+        )
     await conn.execute(SAVE_REPLY, concern_id, decision, reply_on, reason)
-    await audit_change(conn, actor, f"concern:{concern_id}", "concern_replied", concern["driver_id"])
+    await audit_change(
+        conn, actor, f"concern:{concern_id}", "concern_replied", concern["driver_id"]
+    )
     return await get_concern(conn, actor, concern_id)

@@ -51,15 +51,15 @@ class DriverChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     forenames: str | UnsetType = UNSET
     surname: str | UnsetType = UNSET
     date_of_birth: str | UnsetType = UNSET
-    sex: str | None | UnsetType = UNSET
-    gb_licence_number: str | None | UnsetType = UNSET
-    ni_licence_number: str | None | UnsetType = UNSET
-    ni_number: str | None | UnsetType = UNSET
-    eu_licence_number: str | None | UnsetType = UNSET
-    eu_licence_country: str | None | UnsetType = UNSET
-    address: str | None | UnsetType = UNSET
-    postcode: str | None | UnsetType = UNSET
-    home_authority: str | None | UnsetType = UNSET
+    sex: str | UnsetType | None = UNSET
+    gb_licence_number: str | UnsetType | None = UNSET
+    ni_licence_number: str | UnsetType | None = UNSET
+    ni_number: str | UnsetType | None = UNSET
+    eu_licence_number: str | UnsetType | None = UNSET
+    eu_licence_country: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
+    postcode: str | UnsetType | None = UNSET
+    home_authority: str | UnsetType | None = UNSET
 
 
 class NameDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -105,38 +105,53 @@ async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict) -> dict:
     clean: dict = {}
     present = raw.keys()
     if "forenames" in present:
-        clean["forenames"] = fields.text("forenames", raw["forenames"], "driver's forenames",
-                                         required=True)
+        clean["forenames"] = fields.text(
+            "forenames", raw["forenames"], "driver's forenames", required=True
+        )
     if "surname" in present:
         clean["surname"] = fields.text("surname", raw["surname"], "driver's surname", required=True)
     if "date_of_birth" in present:
-        clean["date_of_birth"] = fields.date("date_of_birth", raw["date_of_birth"],
-                                             "driver's date of birth", required=True,
-                                             not_after=date.today())
+        clean["date_of_birth"] = fields.date(
+            "date_of_birth",
+            raw["date_of_birth"],
+            "driver's date of birth",
+            required=True,
+            not_after=date.today(),
+        )
     if "sex" in present:
         sex = raw["sex"]
-        clean["sex"] = fields.choice("sex", sex.upper() if isinstance(sex, str) else sex,
-                                     "sex (as on the driving licence)", ("F", "M"))
+        clean["sex"] = fields.choice(
+            "sex",
+            sex.upper() if isinstance(sex, str) else sex,
+            "sex (as on the driving licence)",
+            ("F", "M"),
+        )
     if "gb_licence_number" in present:
         clean["gb_licence_number"] = fields.identifier(
-            "gb_licence_number", raw["gb_licence_number"], identifiers.normalise_gb_licence)
+            "gb_licence_number", raw["gb_licence_number"], identifiers.normalise_gb_licence
+        )
     if "ni_licence_number" in present:
         clean["ni_licence_number"] = fields.identifier(
-            "ni_licence_number", raw["ni_licence_number"], identifiers.normalise_ni_licence)
+            "ni_licence_number", raw["ni_licence_number"], identifiers.normalise_ni_licence
+        )
     if "ni_number" in present:
-        clean["ni_number"] = fields.identifier("ni_number", raw["ni_number"],
-                                               identifiers.normalise_ni_number)
+        clean["ni_number"] = fields.identifier(
+            "ni_number", raw["ni_number"], identifiers.normalise_ni_number
+        )
     if "eu_licence_number" in present or "eu_licence_country" in present:
         _read_eu_licence(fields, raw, clean)
     if "address" in present:
-        clean["address"] = fields.text("address", raw["address"], "home address",
-                                       max_length=300) or ""
+        clean["address"] = (
+            fields.text("address", raw["address"], "home address", max_length=300) or ""
+        )
     if "postcode" in present:
-        clean["postcode"] = fields.identifier("postcode", raw["postcode"],
-                                              identifiers.normalise_postcode)
+        clean["postcode"] = fields.identifier(
+            "postcode", raw["postcode"], identifiers.normalise_postcode
+        )
     if "home_authority" in present:
-        clean["home_authority_id"] = await _authority_id(conn, fields, "home_authority",
-                                                         raw["home_authority"])
+        clean["home_authority_id"] = await _authority_id(
+            conn, fields, "home_authority", raw["home_authority"]
+        )
     return clean
 
 
@@ -150,7 +165,9 @@ def _read_eu_licence(fields: Fields, raw: dict, clean: dict) -> None:
         return
     try:
         clean["eu_licence_number"] = identifiers.normalise_eu_licence(number, country)
-        clean["eu_licence_country"] = "GR" if country.strip().upper() == "EL" else country.strip().upper()
+        clean["eu_licence_country"] = (
+            "GR" if country.strip().upper() == "EL" else country.strip().upper()
+        )
     except identifiers.IdentifierError as exc:
         fields.error(exc.field, exc.message)
 
@@ -160,8 +177,10 @@ async def _authority_id(conn: asyncpg.Connection, fields: Fields, field: str, co
         return None
     found = await by_code(conn, str(code))
     if found is None:
-        fields.error(field, "There is no authority with this code (use the ONS GSS code, "
-                            "like E08000018, or TFL)")
+        fields.error(
+            field,
+            "There is no authority with this code (use the ONS GSS code, like E08000018, or TFL)",
+        )
         return None
     return found.id
 
@@ -170,9 +189,12 @@ def _warnings(driver: dict) -> list[str]:
     if not driver.get("gb_licence_number"):
         return []
     return identifiers.gb_licence_warnings(
-        driver["gb_licence_number"], surname=driver.get("surname"),
-        date_of_birth=driver.get("date_of_birth"), sex=driver.get("sex"),
-        forenames=driver.get("forenames"))
+        driver["gb_licence_number"],
+        surname=driver.get("surname"),
+        date_of_birth=driver.get("date_of_birth"),
+        sex=driver.get("sex"),
+        forenames=driver.get("forenames"),
+    )
 
 
 # --- recording a driver -----------------------------------------------------------------------
@@ -197,7 +219,7 @@ CONFLICT_MESSAGES = {
     "gb_licence_number": "A driver with this GB driving licence number is already on the register",
     "ni_number": "A driver with this National Insurance number is already on the register",
     "ni_licence_number": "A driver with this Northern Ireland driving licence number is already "
-                         "on the register",
+    "on the register",
 }
 
 INSERT_DRIVER = """
@@ -231,8 +253,9 @@ LIMIT 20
 """
 
 
-async def create_driver(conn: asyncpg.Connection, actor: Actor,
-                        details: DriverDetails) -> DriverRecorded:
+async def create_driver(
+    conn: asyncpg.Connection, actor: Actor, details: DriverDetails
+) -> DriverRecorded:
     """Record a driver; Invalid for bad fields, Conflict when an identifier is already known."""
     fields = Fields()
     raw = msgspec.structs.asdict(details)
@@ -241,26 +264,55 @@ async def create_driver(conn: asyncpg.Connection, actor: Actor,
     fields.check()
     await _refuse_known_identifiers(conn, clean)
     driver_id = await conn.fetchval(
-        INSERT_DRIVER, clean["forenames"], clean["surname"], clean["date_of_birth"], clean["sex"],
-        clean["gb_licence_number"], clean["ni_licence_number"], clean["ni_number"],
-        clean.get("eu_licence_number"), clean.get("eu_licence_country"), clean["address"],
-        clean["postcode"], clean["home_authority_id"], actor.authority_id)
-    await conn.execute(INSERT_NAME, driver_id, "current", clean["forenames"], clean["surname"],
-                       clean["date_of_birth"], actor.authority_id)
+        INSERT_DRIVER,
+        clean["forenames"],
+        clean["surname"],
+        clean["date_of_birth"],
+        clean["sex"],
+        clean["gb_licence_number"],
+        clean["ni_licence_number"],
+        clean["ni_number"],
+        clean.get("eu_licence_number"),
+        clean.get("eu_licence_country"),
+        clean["address"],
+        clean["postcode"],
+        clean["home_authority_id"],
+        actor.authority_id,
+    )
+    await conn.execute(
+        INSERT_NAME,
+        driver_id,
+        "current",
+        clean["forenames"],
+        clean["surname"],
+        clean["date_of_birth"],
+        actor.authority_id,
+    )
     if search:
         # The search that found nobody, linked to the driver recorded after it.
-        await audit_log.record(conn, action="search", user_id=actor.user_id,
-                               authority_id=actor.authority_id, purpose=search["purpose"],
-                               case_reference=search["case_reference"], driver_id=driver_id,
-                               search_id=search["search_id"], subject=f"driver:{driver_id}",
-                               detail={"recorded_after_search": True})
+        await audit_log.record(
+            conn,
+            action="search",
+            user_id=actor.user_id,
+            authority_id=actor.authority_id,
+            purpose=search["purpose"],
+            case_reference=search["case_reference"],
+            driver_id=driver_id,
+            search_id=search["search_id"],
+            subject=f"driver:{driver_id}",
+            detail={"recorded_after_search": True},
+        )
     await audit_change(conn, actor, f"driver:{driver_id}", "driver_recorded", driver_id)
-    return DriverRecorded(id=driver_id, warnings=_warnings(clean),
-                          possible_duplicates=await possible_duplicates(conn, driver_id))
+    return DriverRecorded(
+        id=driver_id,
+        warnings=_warnings(clean),
+        possible_duplicates=await possible_duplicates(conn, driver_id),
+    )
 
 
-async def _read_search(conn: asyncpg.Connection, fields: Fields, actor: Actor,
-                       search_id: str | None) -> dict | None:
+async def _read_search(
+    conn: asyncpg.Connection, fields: Fields, actor: Actor, search_id: str | None
+) -> dict | None:
     if not search_id:
         return None
     try:
@@ -275,8 +327,9 @@ async def _read_search(conn: asyncpg.Connection, fields: Fields, actor: Actor,
     return {**dict(row), "search_id": parsed}
 
 
-async def _refuse_known_identifiers(conn: asyncpg.Connection, clean: dict,
-                                    driver_id: int | None = None) -> None:
+async def _refuse_known_identifiers(
+    conn: asyncpg.Connection, clean: dict, driver_id: int | None = None
+) -> None:
     values = [clean.get(name) for name in ("gb_licence_number", "ni_number", "ni_licence_number")]
     if not any(values):
         return
@@ -287,11 +340,17 @@ async def _refuse_known_identifiers(conn: asyncpg.Connection, clean: dict,
 
 async def possible_duplicates(conn: asyncpg.Connection, driver_id: int) -> list[PossibleDuplicate]:
     rows = await conn.fetch(POSSIBLE_DUPLICATES, driver_id)
-    return [PossibleDuplicate(
-        driver_id=row["driver_id"],
-        reason=("Same date of birth and the same name"
-                if row["same_name"] else "Same date of birth and names that sound alike"))
-        for row in rows]
+    return [
+        PossibleDuplicate(
+            driver_id=row["driver_id"],
+            reason=(
+                "Same date of birth and the same name"
+                if row["same_name"]
+                else "Same date of birth and names that sound alike"
+            ),
+        )
+        for row in rows
+    ]
 
 
 # --- amending a driver ------------------------------------------------------------------------
@@ -314,17 +373,30 @@ UPDATE driver_name SET forenames = $2, surname = $3, date_of_birth = $4
 WHERE driver_id = $1 AND kind = 'current'
 """
 
-UPDATABLE = ("forenames", "surname", "date_of_birth", "sex", "gb_licence_number",
-             "ni_licence_number", "ni_number", "eu_licence_number", "eu_licence_country",
-             "address", "postcode", "home_authority_id")
+UPDATABLE = (
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "gb_licence_number",
+    "ni_licence_number",
+    "ni_number",
+    "eu_licence_number",
+    "eu_licence_country",
+    "address",
+    "postcode",
+    "home_authority_id",
+)
 
 
-async def amend_driver(conn: asyncpg.Connection, actor: Actor, driver_id: int,
-                       changes: DriverChanges) -> DriverAmended:
+async def amend_driver(
+    conn: asyncpg.Connection, actor: Actor, driver_id: int, changes: DriverChanges
+) -> DriverAmended:
     """Change a driver's details. A changed name keeps the old one as a former name, so a
     search under either still finds the driver. A new home authority raises driver_moved."""
-    raw = {name: value for name, value in msgspec.structs.asdict(changes).items()
-           if value is not UNSET}
+    raw = {
+        name: value for name, value in msgspec.structs.asdict(changes).items() if value is not UNSET
+    }
     current = await conn.fetchrow(DRIVER_FOR_UPDATE, driver_id)
     if current is None:
         raise NotFound("driver")
@@ -339,17 +411,29 @@ async def amend_driver(conn: asyncpg.Connection, actor: Actor, driver_id: int,
     await _refuse_known_identifiers(conn, changed, driver_id)
     if changed:
         assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(changed, start=2))
-        await conn.execute(f"UPDATE driver SET {assignments}, updated_at = now() WHERE id = $1",
-                           driver_id, *changed.values())
+        await conn.execute(
+            f"UPDATE driver SET {assignments}, updated_at = now() WHERE id = $1",
+            driver_id,
+            *changed.values(),
+        )
         after = {**dict(current), **changed}
         if {"forenames", "surname"} & changed.keys():
             await conn.execute(KEEP_OLD_NAME, driver_id, actor.authority_id)
         if {"forenames", "surname", "date_of_birth"} & changed.keys():
-            await conn.execute(RENAME_CURRENT, driver_id, after["forenames"], after["surname"],
-                               after["date_of_birth"])
-        await audit_change(conn, actor, f"driver:{driver_id}",
-                           "driver_moved" if "home_authority_id" in changed else "driver_amended",
-                           driver_id)
+            await conn.execute(
+                RENAME_CURRENT,
+                driver_id,
+                after["forenames"],
+                after["surname"],
+                after["date_of_birth"],
+            )
+        await audit_change(
+            conn,
+            actor,
+            f"driver:{driver_id}",
+            "driver_moved" if "home_authority_id" in changed else "driver_amended",
+            driver_id,
+        )
     else:
         after = dict(current)
     names = ["home_authority" if name == "home_authority_id" else name for name in changed]
@@ -367,23 +451,26 @@ SELECT 1 FROM driver_name WHERE driver_id = $1 AND kind = $2 AND forenames = $3 
 TOUCH_DRIVER = "UPDATE driver SET updated_at = now() WHERE id = $1"
 
 
-async def add_name(conn: asyncpg.Connection, actor: Actor, driver_id: int,
-                   details: NameDetails) -> NameAdded:
+async def add_name(
+    conn: asyncpg.Connection, actor: Actor, driver_id: int, details: NameDetails
+) -> NameAdded:
     """Record an alias or a former name (a surname before marriage, another council's spelling)."""
     fields = Fields()
     kind = fields.choice("kind", details.kind, "kind of name", NAME_KINDS, required=True)
     forenames = fields.text("forenames", details.forenames, "forenames", required=True)
     surname = fields.text("surname", details.surname, "surname", required=True)
-    born = fields.date("date_of_birth", details.date_of_birth, "date of birth",
-                       not_after=date.today())
+    born = fields.date(
+        "date_of_birth", details.date_of_birth, "date of birth", not_after=date.today()
+    )
     driver_born = await conn.fetchval(DRIVER_DOB, driver_id)
     if driver_born is None:
         raise NotFound("driver")
     fields.check()
     if await conn.fetchval(SAME_NAME, driver_id, kind, forenames, surname):
         raise Conflict("The driver already has this name recorded", "surname")
-    name_id = await conn.fetchval(INSERT_NAME, driver_id, kind, forenames, surname,
-                                  born or driver_born, actor.authority_id)
+    name_id = await conn.fetchval(
+        INSERT_NAME, driver_id, kind, forenames, surname, born or driver_born, actor.authority_id
+    )
     # Touching the driver raises a driver_amended event: a search index or an alert rule
     # learns that the person's names changed.
     await conn.execute(TOUCH_DRIVER, driver_id)

@@ -103,12 +103,23 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     fields = Fields()
     decision = fields.choice("decision", details.decision, "decision", DECISIONS, required=True)
     kind = fields.choice("licence_kind", details.licence_kind, "kind of licence", LICENCE_KINDS)
-    decided_on = fields.date("decided_on", details.decided_on, "date of the decision",
-                             required=True, not_after=date.today())
-    effective_on = fields.date("effective_on", details.effective_on,
-                               "date the decision takes effect") or decided_on
-    fields.after("effective_on", effective_on, decided_on,
-                 "The decision cannot take effect before it was made")
+    decided_on = fields.date(
+        "decided_on",
+        details.decided_on,
+        "date of the decision",
+        required=True,
+        not_after=date.today(),
+    )
+    effective_on = (
+        fields.date("effective_on", details.effective_on, "date the decision takes effect")
+        or decided_on
+    )
+    fields.after(
+        "effective_on",
+        effective_on,
+        decided_on,
+        "The decision cannot take effect before it was made",
+    )
     categories = fields.categories("categories", details.categories)
     narrative = fields.text("narrative", details.narrative, "narrative", max_length=10000) or ""
     licence = await _read_driver_and_licence(conn, fields, actor, details)
@@ -117,19 +128,36 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     elif not kind and not fields.has_error("licence_kind"):
         fields.error("licence_kind", "Select the kind of licence: " + ", ".join(LICENCE_KINDS))
     fields.check()
-    entry_id = await conn.fetchval(INSERT_ENTRY, details.driver_id, actor.authority_id,
-                                   details.licence_id, decision, kind, decided_on, effective_on,
-                                   categories, narrative, actor.user_id)
-    await audit_change(conn, actor, f"register_entry:{entry_id}", "entry_recorded", details.driver_id)
+    entry_id = await conn.fetchval(
+        INSERT_ENTRY,
+        details.driver_id,
+        actor.authority_id,
+        details.licence_id,
+        decision,
+        kind,
+        decided_on,
+        effective_on,
+        categories,
+        narrative,
+        actor.user_id,
+    )
+    await audit_change(
+        conn, actor, f"register_entry:{entry_id}", "entry_recorded", details.driver_id
+    )
     effect = LICENCE_EFFECT.get(decision)
     if licence and effect and licence["status"] in effect[0]:
-        await licences.change(conn, actor, licence["id"], licences.LicenceChange(
-            action=effect[1], effective_on=effective_on))
+        await licences.change(
+            conn,
+            actor,
+            licence["id"],
+            licences.LicenceChange(action=effect[1], effective_on=effective_on),
+        )
     return await get_entry(conn, actor, entry_id)
 
 
-async def _read_driver_and_licence(conn: asyncpg.Connection, fields: Fields, actor: Actor,
-                                   details: EntryDetails) -> asyncpg.Record | None:
+async def _read_driver_and_licence(
+    conn: asyncpg.Connection, fields: Fields, actor: Actor, details: EntryDetails
+) -> asyncpg.Record | None:
     if details.driver_id is None:
         fields.error("driver_id", "Enter the id of the driver on the register")
         return None
@@ -140,7 +168,9 @@ async def _read_driver_and_licence(conn: asyncpg.Connection, fields: Fields, act
         return None
     licence = await conn.fetchrow(OWN_LICENCE, details.licence_id, actor.authority_id)
     if licence is None or licence["driver_id"] != details.driver_id:
-        fields.error("licence_id", "There is no licence of this driver at your authority with this id")
+        fields.error(
+            "licence_id", "There is no licence of this driver at your authority with this id"
+        )
         return None
     return licence
 
@@ -163,25 +193,36 @@ WHERE id = $1
 """
 
 
-async def change_entry(conn: asyncpg.Connection, actor: Actor, entry_id: int,
-                       details: EntryChange) -> Entry:
+async def change_entry(
+    conn: asyncpg.Connection, actor: Actor, entry_id: int, details: EntryChange
+) -> Entry:
     """Record a later change to one of the actor's entries (s.2 keeps entries up to date)."""
     entry = await conn.fetchrow(ENTRY_FOR_UPDATE, entry_id, actor.authority_id)
     if entry is None:
         raise NotFound("register entry")
     fields = Fields()
     status = fields.choice("status", details.status, "new status", STATUSES, required=True)
-    changed_on = fields.date("changed_on", details.changed_on, "date of the change",
-                             not_after=date.today()) or date.today()
-    fields.after("changed_on", changed_on, entry["decided_on"],
-                 "The change cannot be dated before the decision")
-    reason = fields.text("reason", details.reason, "reason for the change", required=True,
-                         max_length=2000)
+    changed_on = (
+        fields.date("changed_on", details.changed_on, "date of the change", not_after=date.today())
+        or date.today()
+    )
+    fields.after(
+        "changed_on",
+        changed_on,
+        entry["decided_on"],
+        "The change cannot be dated before the decision",
+    )
+    reason = fields.text(
+        "reason", details.reason, "reason for the change", required=True, max_length=2000
+    )
     fields.check()
     if status == entry["status"]:
-        raise Conflict(f"The entry's status is already {status}", "status",
-                       ("register_entry", entry_id))
+        raise Conflict(
+            f"The entry's status is already {status}", "status", ("register_entry", entry_id)
+        )
     await conn.execute(INSERT_ENTRY_CHANGE, entry_id, status, changed_on, reason, actor.user_id)
     await conn.execute(UPDATE_ENTRY_STATUS, entry_id, status, changed_on)
-    await audit_change(conn, actor, f"register_entry:{entry_id}", "entry_changed", entry["driver_id"])
+    await audit_change(
+        conn, actor, f"register_entry:{entry_id}", "entry_changed", entry["driver_id"]
+    )
     return await get_entry(conn, actor, entry_id)

@@ -23,8 +23,9 @@ class Conflict(Exception):
     `existing` names the record in the way, as (kind, id), when it is known.
     """
 
-    def __init__(self, message: str, field: str | None = None,
-                 existing: tuple[str, int] | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, existing: tuple[str, int] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -42,18 +43,29 @@ class NotFound(Exception):
 # Constraints whose violation means something an officer can fix, by constraint name.
 UNIQUE_MESSAGES = {
     "driver_gb_licence_number_key": (
-        "gb_licence_number", "A driver with this GB driving licence number is already on the register"),
+        "gb_licence_number",
+        "A driver with this GB driving licence number is already on the register",
+    ),
     "driver_ni_number_key": (
-        "ni_number", "A driver with this National Insurance number is already on the register"),
+        "ni_number",
+        "A driver with this National Insurance number is already on the register",
+    ),
     "driver_ni_licence_number_key": (
         "ni_licence_number",
-        "A driver with this Northern Ireland driving licence number is already on the register"),
+        "A driver with this Northern Ireland driving licence number is already on the register",
+    ),
     "licence_authority_id_licence_number_key": (
-        "licence_number", "Your authority already has a licence with this number"),
+        "licence_number",
+        "Your authority already has a licence with this number",
+    ),
     "licence_one_live_per_kind": (
-        "kind", "The driver already holds a live licence of this kind from your authority"),
+        "kind",
+        "The driver already holds a live licence of this kind from your authority",
+    ),
     "driver_name_driver_id_kind_forenames_surname_key": (
-        "surname", "The driver already has this name recorded"),
+        "surname",
+        "The driver already has this name recorded",
+    ),
 }
 
 
@@ -63,7 +75,8 @@ def from_database(exc: asyncpg.PostgresError) -> Invalid | Conflict:
     column = getattr(exc, "column_name", None)
     if isinstance(exc, asyncpg.UniqueViolationError):
         field, message = UNIQUE_MESSAGES.get(
-            constraint, (column or "body", "This is already on the register"))
+            constraint, (column or "body", "This is already on the register")
+        )
         return Conflict(message, field)
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
         # licence_driver_id_fkey -> driver_id
@@ -71,8 +84,14 @@ def from_database(exc: asyncpg.PostgresError) -> Invalid | Conflict:
         return Invalid([(field, "Refers to a record that is not on the register")])
     if isinstance(exc, asyncpg.NotNullViolationError):
         return Invalid([(column or "body", "Enter a value")])
-    return Invalid([(column or getattr(exc, "table_name", None) or "body",
-                     "A value breaks one of the register's rules")])
+    return Invalid(
+        [
+            (
+                column or getattr(exc, "table_name", None) or "body",
+                "A value breaks one of the register's rules",
+            )
+        ]
+    )
 
 
 def _fkey_column(constraint: str, table: str) -> str:

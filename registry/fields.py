@@ -12,8 +12,14 @@ from datetime import date
 from registry.errors import Invalid
 from registry.identifiers import IdentifierError
 
-CATEGORIES = ("sexual_offence", "harassment", "harm", "offence_risk_of_harm", "equality_act",
-              "road_safety")
+CATEGORIES = (
+    "sexual_offence",
+    "harassment",
+    "harm",
+    "offence_risk_of_harm",
+    "equality_act",
+    "road_safety",
+)
 LICENCE_KINDS = ("hackney_carriage", "private_hire", "dual")
 EARLIEST = date(1900, 1, 2)
 
@@ -34,8 +40,9 @@ class Fields:
         if self.errors:
             raise Invalid(self.errors)
 
-    def text(self, field: str, value, label: str, *, required: bool = False,
-             max_length: int = 100) -> str | None:
+    def text(
+        self, field: str, value, label: str, *, required: bool = False, max_length: int = 100
+    ) -> str | None:
         text = "" if value is None else str(value).strip()
         if not text:
             if required:
@@ -46,8 +53,15 @@ class Fields:
             return None
         return text
 
-    def date(self, field: str, value, label: str, *, required: bool = False,
-             not_after: date | None = None) -> date | None:
+    def date(
+        self,
+        field: str,
+        value,
+        label: str,
+        *,
+        required: bool = False,
+        not_after: date | None = None,
+    ) -> date | None:
         if value is None or value == "":
             if required:
                 self.error(field, f"Enter the {label}")
@@ -68,8 +82,9 @@ class Fields:
             return None
         return day
 
-    def choice(self, field: str, value, label: str, choices: Iterable[str], *,
-               required: bool = False) -> str | None:
+    def choice(
+        self, field: str, value, label: str, choices: Iterable[str], *, required: bool = False
+    ) -> str | None:
         text = "" if value is None else str(value).strip()
         if not text:
             if required:
@@ -87,8 +102,11 @@ class Fields:
             value = [part for part in value.replace(",", ";").split(";")]
         items = [str(item).strip() for item in (value or []) if str(item).strip()]
         if not items:
-            self.error(field, "Select at least one category of relevant information (s.1): "
-                              + ", ".join(CATEGORIES))
+            self.error(
+                field,
+                "Select at least one category of relevant information (s.1): "
+                + ", ".join(CATEGORIES),
+            )
             return None
         unknown = [item for item in items if item not in CATEGORIES]
         if unknown:

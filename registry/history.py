@@ -30,7 +30,11 @@ EVENT_WORDS = {
     "request_answered": "Information request answered",
 }
 
-KIND_WORDS = {"hackney_carriage": "hackney carriage", "private_hire": "private hire", "dual": "dual"}
+KIND_WORDS = {
+    "hackney_carriage": "hackney carriage",
+    "private_hire": "private hire",
+    "dual": "dual",
+}
 
 
 class HistoryItem(msgspec.Struct, frozen=True):
@@ -70,11 +74,16 @@ def _day(iso: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-async def driver_history(conn: asyncpg.Connection, driver_id: int,
-                         limit: int = 200) -> list[HistoryItem]:
+async def driver_history(
+    conn: asyncpg.Connection, driver_id: int, limit: int = 200
+) -> list[HistoryItem]:
     rows = await conn.fetch(HISTORY, driver_id, limit)
-    return [HistoryItem(r["occurred_at"], r["kind"], describe(r["kind"], _detail(r["detail"])),
-                        r["authority"]) for r in rows]
+    return [
+        HistoryItem(
+            r["occurred_at"], r["kind"], describe(r["kind"], _detail(r["detail"])), r["authority"]
+        )
+        for r in rows
+    ]
 
 
 def _detail(raw) -> dict:

@@ -11,7 +11,7 @@ from datetime import date
 import asyncpg
 
 EXPIRE_LOCK = 0x6363_6578_7069_72  # "ccexpir"
-PURGE_LOCK = 0x6363_7075_7267_65   # "ccpurge"
+PURGE_LOCK = 0x6363_7075_7267_65  # "ccpurge"
 
 # Expired the day after the expiry date; a licence_change row per licence raises the
 # licence_expired event.

@@ -113,10 +113,7 @@ def _gb_licence_problem(number: str) -> str | None:
     if len(number) == 18:
         return "positions 17 and 18 can only be the 2-digit issue number"
     if len(number) != 16:
-        return (
-            "it must be 16 characters, or 18 with the issue number, "
-            f"and this has {len(number)}"
-        )
+        return f"it must be 16 characters, or 18 with the issue number, and this has {len(number)}"
     return (
         _gb_surname_problem(number[:5])
         or _gb_birth_date_problem(number[5:11])
@@ -163,10 +160,7 @@ def _gb_birth_date_problem(part: str) -> str | None:
     # ending in a multiple of 4 can have 29 February.
     leap = int(part[0] + part[5]) % 4 == 0
     if day > _days_in_month(month, leap):
-        return (
-            "positions 9 and 10 give a day that does not exist in the month "
-            "and year of birth"
-        )
+        return "positions 9 and 10 give a day that does not exist in the month and year of birth"
     return None
 
 
@@ -183,10 +177,7 @@ def _gb_initials_problem(part: str) -> str | None:
     if first not in LETTERS:
         return "position 12 must be a letter, the first initial, or 9 if there is none"
     if second not in LETTERS and second != "9":
-        return (
-            "position 13 must be a letter, the second initial, "
-            "or 9 if there is no middle name"
-        )
+        return "position 13 must be a letter, the second initial, or 9 if there is no middle name"
     return None
 
 
@@ -239,9 +230,7 @@ def _surname_warnings(number: str, surname: str) -> list[str]:
 def _birth_date_warnings(number: str, born: date, sex: str | None) -> list[str]:
     warnings = []
     if number[5] + number[10] != f"{born.year % 100:02d}":
-        warnings.append(
-            "Positions 6 and 11 do not match the year of birth given."
-        )
+        warnings.append("Positions 6 and 11 do not match the year of birth given.")
     coded_month = int(number[6:8])
     if coded_month % 50 != born.month:
         warnings.append("Positions 7 and 8 do not match the month of birth given.")
@@ -378,9 +367,7 @@ def _ni_licence_problem(value: str) -> str | None:
 # --- National Insurance number --------------------------------------------------
 
 NI_NUMBER_FIELD = "ni_number"
-_NI_NUMBER_FORMAT = (
-    "Enter a National Insurance number in the correct format, like QQ 12 34 56 C"
-)
+_NI_NUMBER_FORMAT = "Enter a National Insurance number in the correct format, like QQ 12 34 56 C"
 _NI_NEVER_FIRST = frozenset("DFIQUV")
 _NI_NEVER_SECOND = frozenset("DFIQUVO")
 _NI_UNUSED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
@@ -484,7 +471,7 @@ EU_FIELD = "eu_licence_number"
 EU_COUNTRY_FIELD = "eu_licence_country"
 # ISO 3166-1 alpha-2 codes of the EU member states; EL is the EU's own code for Greece.
 EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE EL ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
 )
 
 
@@ -522,8 +509,7 @@ def normalise_eu_licence(raw: str, country: str) -> str:
 
 IDENTIFIER_FIELD = "identifier"
 _NOT_AN_IDENTIFIER = (
-    "That is not a GB or Northern Ireland driving licence number or a National "
-    "Insurance number"
+    "That is not a GB or Northern Ireland driving licence number or a National Insurance number"
 )
 
 
@@ -541,9 +527,7 @@ def identify(raw: str) -> tuple[str, str]:
     value = value.upper()
     kind, problem_of = _likely_kind(value)
     if kind is None:
-        raise _not_an_identifier(
-            "enter one, like MORGA753116SM9IJ, 12345678 or QQ 12 34 56 C"
-        )
+        raise _not_an_identifier("enter one, like MORGA753116SM9IJ, 12345678 or QQ 12 34 56 C")
     if kind == "gb_licence" and len(value) == 18 and value[16:].isdigit():
         value = value[:16]
     problem = problem_of(value)

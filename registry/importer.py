@@ -30,23 +30,54 @@ import msgspec
 
 from registry import audit_log, identifiers
 from registry.actor import Actor
-from registry.entries import DECISIONS, STATUSES as ENTRY_STATUSES
+from registry.entries import DECISIONS
+from registry.entries import STATUSES as ENTRY_STATUSES
 from registry.fields import LICENCE_KINDS, Fields, add_years
 from registry.licences import MAX_TERM_YEARS
 
 LICENCE_STATUSES = ("current", "suspended", "revoked", "surrendered", "expired")
 LIVE = ("current", "suspended")
 
-DRIVER_COLUMNS = ("driver_ref", "forenames", "surname", "date_of_birth", "sex",
-                  "gb_licence_number", "ni_licence_number", "ni_number", "eu_licence_number",
-                  "eu_licence_country", "address", "postcode", "home_authority")
+DRIVER_COLUMNS = (
+    "driver_ref",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "gb_licence_number",
+    "ni_licence_number",
+    "ni_number",
+    "eu_licence_number",
+    "eu_licence_country",
+    "address",
+    "postcode",
+    "home_authority",
+)
 DRIVER_REQUIRED = ("driver_ref", "forenames", "surname", "date_of_birth")
-LICENCE_COLUMNS = ("driver_ref", "licence_number", "kind", "status", "granted_on", "starts_on",
-                   "expires_on", "status_changed_on")
+LICENCE_COLUMNS = (
+    "driver_ref",
+    "licence_number",
+    "kind",
+    "status",
+    "granted_on",
+    "starts_on",
+    "expires_on",
+    "status_changed_on",
+)
 LICENCE_REQUIRED = ("driver_ref", "licence_number", "kind", "granted_on", "expires_on")
-DECISION_COLUMNS = ("driver_ref", "licence_number", "decision", "licence_kind", "decided_on",
-                    "effective_on", "categories", "narrative", "status", "status_changed_on",
-                    "first_entered_on")
+DECISION_COLUMNS = (
+    "driver_ref",
+    "licence_number",
+    "decision",
+    "licence_kind",
+    "decided_on",
+    "effective_on",
+    "categories",
+    "narrative",
+    "status",
+    "status_changed_on",
+    "first_entered_on",
+)
 DECISION_REQUIRED = ("driver_ref", "decision", "decided_on", "categories")
 
 
@@ -88,11 +119,13 @@ class Source(msgspec.Struct):
 
 # --- reading the files ------------------------------------------------------------------------
 
+
 class _File:
     """Rows of one CSV file, with the line each row starts on, and its problems."""
 
-    def __init__(self, kind: str, source: Source | None, columns: tuple[str, ...],
-                 required: tuple[str, ...]) -> None:
+    def __init__(
+        self, kind: str, source: Source | None, columns: tuple[str, ...], required: tuple[str, ...]
+    ) -> None:
         self.kind = kind
         self.name = source.name if source else f"{kind}.csv"
         self.source = source
@@ -126,8 +159,11 @@ class _File:
                 continue  # blank lines, often at the end of a spreadsheet export
             self.counts.rows += 1
             if len(values) > len(header):
-                self.reject(line, "file", f"The row has {len(values)} values but the header "
-                                          f"names {len(header)} columns")
+                self.reject(
+                    line,
+                    "file",
+                    f"The row has {len(values)} values but the header names {len(header)} columns",
+                )
                 continue
             # some tools leave out empty trailing cells
             values += [""] * (len(header) - len(values))
@@ -165,24 +201,37 @@ def _first_seen(seen: dict, key, line: int) -> int | None:
     return earlier
 
 
-def _read_drivers(file: _File, authorities: dict[str, int], today: date,
-                  refs: dict[str, int | None]) -> list[tuple]:
+def _read_drivers(
+    file: _File, authorities: dict[str, int], today: date, refs: dict[str, int | None]
+) -> list[tuple]:
     records = []
-    seen: dict[str, dict] = {"driver_ref": {}, "gb_licence_number": {}, "ni_number": {},
-                             "ni_licence_number": {}}
+    seen: dict[str, dict] = {
+        "driver_ref": {},
+        "gb_licence_number": {},
+        "ni_number": {},
+        "ni_licence_number": {},
+    }
     for line, row in file.rows():
         f = Fields()
-        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
-                     max_length=60)
+        ref = f.text(
+            "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
+        )
         forenames = f.text("forenames", row.get("forenames"), "driver's forenames", required=True)
         surname = f.text("surname", row.get("surname"), "driver's surname", required=True)
-        born = f.date("date_of_birth", row.get("date_of_birth"), "driver's date of birth",
-                      required=True, not_after=today)
+        born = f.date(
+            "date_of_birth",
+            row.get("date_of_birth"),
+            "driver's date of birth",
+            required=True,
+            not_after=today,
+        )
         sex = f.choice("sex", (row.get("sex") or "").strip().upper(), "sex", ("F", "M"))
-        gb = f.identifier("gb_licence_number", row.get("gb_licence_number"),
-                          identifiers.normalise_gb_licence)
-        ni_licence = f.identifier("ni_licence_number", row.get("ni_licence_number"),
-                                  identifiers.normalise_ni_licence)
+        gb = f.identifier(
+            "gb_licence_number", row.get("gb_licence_number"), identifiers.normalise_gb_licence
+        )
+        ni_licence = f.identifier(
+            "ni_licence_number", row.get("ni_licence_number"), identifiers.normalise_ni_licence
+        )
         ni_number = f.identifier("ni_number", row.get("ni_number"), identifiers.normalise_ni_number)
         eu_number, eu_country = _eu_licence(f, row)
         address = f.text("address", row.get("address"), "home address", max_length=300) or ""
@@ -192,12 +241,19 @@ def _read_drivers(file: _File, authorities: dict[str, int], today: date,
             home = authorities.get(row["home_authority"].strip().upper())
             if home is None:
                 f.error("home_authority", "There is no authority with this code")
-        for field, value in (("driver_ref", ref), ("gb_licence_number", gb),
-                             ("ni_number", ni_number), ("ni_licence_number", ni_licence)):
+        for field, value in (
+            ("driver_ref", ref),
+            ("gb_licence_number", gb),
+            ("ni_number", ni_number),
+            ("ni_licence_number", ni_licence),
+        ):
             earlier = _first_seen(seen[field], value, line)
             if earlier:
-                f.error(field, f"Line {earlier} has the same {field.replace('_', ' ')}: "
-                               "give each driver one row")
+                f.error(
+                    field,
+                    f"Line {earlier} has the same {field.replace('_', ' ')}: "
+                    "give each driver one row",
+                )
         if _problems(file, line, f):
             if ref:
                 refs.setdefault(ref, line)
@@ -205,10 +261,27 @@ def _read_drivers(file: _File, authorities: dict[str, int], today: date,
         refs[ref] = None
         if gb:
             for message in identifiers.gb_licence_warnings(
-                    gb, surname=surname, date_of_birth=born, sex=sex, forenames=forenames):
+                gb, surname=surname, date_of_birth=born, sex=sex, forenames=forenames
+            ):
                 file.warnings.append(RowProblem(file.name, line, "gb_licence_number", message))
-        records.append((line, ref, forenames, surname, born, sex, gb, ni_licence, ni_number,
-                        eu_number, eu_country, address, postcode, home))
+        records.append(
+            (
+                line,
+                ref,
+                forenames,
+                surname,
+                born,
+                sex,
+                gb,
+                ni_licence,
+                ni_number,
+                eu_number,
+                eu_country,
+                address,
+                postcode,
+                home,
+            )
+        )
     return records
 
 
@@ -232,8 +305,9 @@ def _reject_orphan(file: _File, f: Fields, ref: str | None, drivers: dict[str, i
     if ref not in drivers:
         f.error("driver_ref", "No row of the drivers file has this driver reference")
     elif drivers[ref] is not None:
-        f.error("driver_ref", f"The driver's row (line {drivers[ref]} of the drivers file) "
-                              "was rejected")
+        f.error(
+            "driver_ref", f"The driver's row (line {drivers[ref]} of the drivers file) was rejected"
+        )
 
 
 def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> list[tuple]:
@@ -242,24 +316,42 @@ def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> 
     live: dict[tuple, int] = {}
     for line, row in file.rows():
         f = Fields()
-        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
-                     max_length=60)
+        ref = f.text(
+            "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
+        )
         _reject_orphan(file, f, ref, drivers)
-        number = f.text("licence_number", row.get("licence_number"), "licence number",
-                        required=True, max_length=40)
+        number = f.text(
+            "licence_number",
+            row.get("licence_number"),
+            "licence number",
+            required=True,
+            max_length=40,
+        )
         kind = f.choice("kind", row.get("kind"), "kind of licence", LICENCE_KINDS, required=True)
-        status = f.choice("status", row.get("status") or "current", "licence status",
-                          LICENCE_STATUSES)
-        granted_on = f.date("granted_on", row.get("granted_on"), "date granted", required=True,
-                            not_after=today)
-        starts_on = f.date("starts_on", row.get("starts_on"), "date the licence starts") or granted_on
-        expires_on = f.date("expires_on", row.get("expires_on"), "date the licence expires",
-                            required=True)
-        changed_on = f.date("status_changed_on", row.get("status_changed_on"),
-                            "date of the status change", not_after=today)
+        status = f.choice(
+            "status", row.get("status") or "current", "licence status", LICENCE_STATUSES
+        )
+        granted_on = f.date(
+            "granted_on", row.get("granted_on"), "date granted", required=True, not_after=today
+        )
+        starts_on = (
+            f.date("starts_on", row.get("starts_on"), "date the licence starts") or granted_on
+        )
+        expires_on = f.date(
+            "expires_on", row.get("expires_on"), "date the licence expires", required=True
+        )
+        changed_on = f.date(
+            "status_changed_on",
+            row.get("status_changed_on"),
+            "date of the status change",
+            not_after=today,
+        )
         _check_licence_dates(f, status, granted_on, starts_on, expires_on, changed_on, today)
-        if status in ("suspended", "revoked", "surrendered") and not changed_on \
-                and not f.has_error("status_changed_on"):
+        if (
+            status in ("suspended", "revoked", "surrendered")
+            and not changed_on
+            and not f.has_error("status_changed_on")
+        ):
             f.error("status_changed_on", f"Enter the date the licence was {status}")
         if status == "expired" and not changed_on:
             changed_on = expires_on
@@ -269,17 +361,22 @@ def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> 
         if status in LIVE and ref and kind:
             earlier = _first_seen(live, (ref, kind), line)
             if earlier:
-                f.error("status", f"Line {earlier} is also a live licence of this kind for this "
-                                  "driver: a driver holds one live licence of a kind")
+                f.error(
+                    "status",
+                    f"Line {earlier} is also a live licence of this kind for this "
+                    "driver: a driver holds one live licence of a kind",
+                )
         if _problems(file, line, f):
             continue
-        records.append((line, ref, number, kind, status, granted_on, starts_on, expires_on,
-                        changed_on))
+        records.append(
+            (line, ref, number, kind, status, granted_on, starts_on, expires_on, changed_on)
+        )
     return records
 
 
-def _check_licence_dates(f: Fields, status, granted_on, starts_on, expires_on, changed_on,
-                         today: date) -> None:
+def _check_licence_dates(
+    f: Fields, status, granted_on, starts_on, expires_on, changed_on, today: date
+) -> None:
     if granted_on and starts_on and (granted_on - starts_on).days > 31:
         f.error("starts_on", "A licence cannot start more than 31 days before it was granted")
     if starts_on and expires_on:
@@ -288,8 +385,11 @@ def _check_licence_dates(f: Fields, status, granted_on, starts_on, expires_on, c
         elif expires_on > add_years(starts_on, MAX_TERM_YEARS):
             f.error("expires_on", "A driver licence lasts at most 3 years from the day it starts")
         elif status == "current" and expires_on < today:
-            f.error("status", "The licence expired before today, so it cannot be current: "
-                              "give its status as expired")
+            f.error(
+                "status",
+                "The licence expired before today, so it cannot be current: "
+                "give its status as expired",
+            )
     if changed_on and granted_on and changed_on < granted_on:
         f.error("status_changed_on", "The status cannot change before the licence was granted")
 
@@ -298,38 +398,85 @@ def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) ->
     records = []
     for line, row in file.rows():
         f = Fields()
-        ref = f.text("driver_ref", row.get("driver_ref"), "driver reference", required=True,
-                     max_length=60)
+        ref = f.text(
+            "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
+        )
         _reject_orphan(file, f, ref, drivers)
-        number = f.text("licence_number", row.get("licence_number"), "licence number",
-                        max_length=40)
+        number = f.text(
+            "licence_number", row.get("licence_number"), "licence number", max_length=40
+        )
         decision = f.choice("decision", row.get("decision"), "decision", DECISIONS, required=True)
         kind = f.choice("licence_kind", row.get("licence_kind"), "kind of licence", LICENCE_KINDS)
         if not kind and not number and not f.has_error("licence_kind"):
             f.error("licence_kind", "Give the kind of licence, or the licence number")
-        decided_on = f.date("decided_on", row.get("decided_on"), "date of the decision",
-                            required=True, not_after=today)
-        effective_on = f.date("effective_on", row.get("effective_on"),
-                              "date the decision took effect") or decided_on
-        f.after("effective_on", effective_on, decided_on,
-                "The decision cannot take effect before it was made")
+        decided_on = f.date(
+            "decided_on",
+            row.get("decided_on"),
+            "date of the decision",
+            required=True,
+            not_after=today,
+        )
+        effective_on = (
+            f.date("effective_on", row.get("effective_on"), "date the decision took effect")
+            or decided_on
+        )
+        f.after(
+            "effective_on",
+            effective_on,
+            decided_on,
+            "The decision cannot take effect before it was made",
+        )
         categories = f.categories("categories", row.get("categories"))
         narrative = f.text("narrative", row.get("narrative"), "narrative", max_length=10000) or ""
         status = f.choice("status", row.get("status") or "in_force", "entry status", ENTRY_STATUSES)
-        changed_on = f.date("status_changed_on", row.get("status_changed_on"),
-                            "date of the status change", not_after=today)
-        if status and status != "in_force" and not changed_on and not f.has_error("status_changed_on"):
+        changed_on = f.date(
+            "status_changed_on",
+            row.get("status_changed_on"),
+            "date of the status change",
+            not_after=today,
+        )
+        if (
+            status
+            and status != "in_force"
+            and not changed_on
+            and not f.has_error("status_changed_on")
+        ):
             f.error("status_changed_on", "Enter the date the entry's status changed")
         if status == "in_force" and changed_on:
             f.error("status_changed_on", "An entry in force has no status change date")
-        f.after("status_changed_on", changed_on, decided_on,
-                "The status cannot change before the decision")
-        entered_on = f.date("first_entered_on", row.get("first_entered_on"),
-                            "date first entered on a register", not_after=today) or today
+        f.after(
+            "status_changed_on",
+            changed_on,
+            decided_on,
+            "The status cannot change before the decision",
+        )
+        entered_on = (
+            f.date(
+                "first_entered_on",
+                row.get("first_entered_on"),
+                "date first entered on a register",
+                not_after=today,
+            )
+            or today
+        )
         if _problems(file, line, f):
             continue
-        records.append((line, ref, number, decision, kind, decided_on, effective_on, categories,
-                        narrative, status, changed_on if status != "in_force" else None, entered_on))
+        records.append(
+            (
+                line,
+                ref,
+                number,
+                decision,
+                kind,
+                decided_on,
+                effective_on,
+                categories,
+                narrative,
+                status,
+                changed_on if status != "in_force" else None,
+                entered_on,
+            )
+        )
     return records
 
 
@@ -360,14 +507,47 @@ CREATE TEMP TABLE import_decision (
 ) ON COMMIT DROP;
 """
 
-STAGED_DRIVER = ("line", "ref", "forenames", "surname", "date_of_birth", "sex",
-                 "gb_licence_number", "ni_licence_number", "ni_number", "eu_licence_number",
-                 "eu_licence_country", "address", "postcode", "home_authority_id")
-STAGED_LICENCE = ("line", "ref", "licence_number", "kind", "status", "granted_on", "starts_on",
-                  "expires_on", "status_changed_on")
-STAGED_DECISION = ("line", "ref", "licence_number", "decision", "licence_kind", "decided_on",
-                   "effective_on", "categories", "narrative", "status", "status_changed_on",
-                   "first_entered_on")
+STAGED_DRIVER = (
+    "line",
+    "ref",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "gb_licence_number",
+    "ni_licence_number",
+    "ni_number",
+    "eu_licence_number",
+    "eu_licence_country",
+    "address",
+    "postcode",
+    "home_authority_id",
+)
+STAGED_LICENCE = (
+    "line",
+    "ref",
+    "licence_number",
+    "kind",
+    "status",
+    "granted_on",
+    "starts_on",
+    "expires_on",
+    "status_changed_on",
+)
+STAGED_DECISION = (
+    "line",
+    "ref",
+    "licence_number",
+    "decision",
+    "licence_kind",
+    "decided_on",
+    "effective_on",
+    "categories",
+    "narrative",
+    "status",
+    "status_changed_on",
+    "first_entered_on",
+)
 
 AUTHORITY_CODES = """
 SELECT code, id FROM authority
@@ -648,23 +828,37 @@ SELECT (SELECT count(*) FROM import_driver WHERE is_new) AS drivers_created,
 """
 
 
-
 # --- the whole import -------------------------------------------------------------------------
 
-async def import_records(conn: asyncpg.Connection, actor: Actor, *, drivers: Source,
-                         licences: Source | None = None, decisions: Source | None = None,
-                         partial: bool = False, authority_code: str = "",
-                         today: date | None = None) -> ImportReport:
+
+async def import_records(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    drivers: Source,
+    licences: Source | None = None,
+    decisions: Source | None = None,
+    partial: bool = False,
+    authority_code: str = "",
+    today: date | None = None,
+) -> ImportReport:
     """Validate, match and (unless rejected) load one authority's files. Runs inside the
     caller's transaction; writes nothing to the register when the report says not imported."""
     today = today or date.today()
     authorities = {code: id_ for code, id_ in await conn.fetch(AUTHORITY_CODES)}
-    files = {"drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED),
-             "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED),
-             "decisions": _File("decisions", decisions, DECISION_COLUMNS, DECISION_REQUIRED)}
-    report = ImportReport(authority=authority_code, mode="partial" if partial else "all_or_nothing",
-                          imported=False, drivers=files["drivers"].counts,
-                          licences=files["licences"].counts, decisions=files["decisions"].counts)
+    files = {
+        "drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED),
+        "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED),
+        "decisions": _File("decisions", decisions, DECISION_COLUMNS, DECISION_REQUIRED),
+    }
+    report = ImportReport(
+        authority=authority_code,
+        mode="partial" if partial else "all_or_nothing",
+        imported=False,
+        drivers=files["drivers"].counts,
+        licences=files["licences"].counts,
+        decisions=files["decisions"].counts,
+    )
 
     refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
     driver_rows = _read_drivers(files["drivers"], authorities, today, refs)
@@ -678,15 +872,22 @@ async def import_records(conn: asyncpg.Connection, actor: Actor, *, drivers: Sou
     await conn.execute(STAGING)
     await conn.copy_records_to_table("import_driver", records=driver_rows, columns=STAGED_DRIVER)
     await conn.copy_records_to_table("import_licence", records=licence_rows, columns=STAGED_LICENCE)
-    await conn.copy_records_to_table("import_decision", records=decision_rows, columns=STAGED_DECISION)
+    await conn.copy_records_to_table(
+        "import_decision", records=decision_rows, columns=STAGED_DECISION
+    )
     await _check_against_register(conn, actor)
     for kind, line, field, message in await conn.fetch(REJECTED):
         files[kind].reject(line, field, message)
     for (line,) in await conn.fetch(AMBIGUOUS):
-        files["drivers"].warnings.append(RowProblem(
-            files["drivers"].name, line, "surname",
-            "More than one driver on the register has this name and date of birth: recorded "
-            "as a new driver; check whether it is one of them"))
+        files["drivers"].warnings.append(
+            RowProblem(
+                files["drivers"].name,
+                line,
+                "surname",
+                "More than one driver on the register has this name and date of birth: recorded "
+                "as a new driver; check whether it is one of them",
+            )
+        )
     if any(f.rejected for f in files.values()) and not partial:
         return _finish(report, files)
 
@@ -699,13 +900,21 @@ async def import_records(conn: asyncpg.Connection, actor: Actor, *, drivers: Sou
     report.names_added = names_added
     report.imported = True
     _finish(report, files)
-    await audit_log.record(conn, action="import", user_id=actor.user_id,
-                           authority_id=actor.authority_id, subject="import", detail={
-                               "mode": report.mode, "drivers_created": report.drivers_created,
-                               "drivers_linked": report.drivers_linked,
-                               "licences_created": report.licences_created,
-                               "decisions_created": report.decisions_created,
-                               "rows_rejected": len(report.rejected)})
+    await audit_log.record(
+        conn,
+        action="import",
+        user_id=actor.user_id,
+        authority_id=actor.authority_id,
+        subject="import",
+        detail={
+            "mode": report.mode,
+            "drivers_created": report.drivers_created,
+            "drivers_linked": report.drivers_linked,
+            "licences_created": report.licences_created,
+            "decisions_created": report.decisions_created,
+            "rows_rejected": len(report.rejected),
+        },
+    )
     return report
 
 

@@ -102,8 +102,9 @@ VALUES ($1, $2, $3, $4, $5)
 """
 
 
-def check_term(fields: Fields, starts_on: date | None, expires_on: date | None,
-               field: str = "expires_on") -> None:
+def check_term(
+    fields: Fields, starts_on: date | None, expires_on: date | None, field: str = "expires_on"
+) -> None:
     if not (starts_on and expires_on):
         return
     if expires_on <= starts_on:
@@ -115,11 +116,13 @@ def check_term(fields: Fields, starts_on: date | None, expires_on: date | None,
 async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails) -> Licence:
     """Grant a driver licence from the actor's authority."""
     fields = Fields()
-    number = fields.text("licence_number", details.licence_number, "licence number",
-                         required=True, max_length=40)
+    number = fields.text(
+        "licence_number", details.licence_number, "licence number", required=True, max_length=40
+    )
     kind = fields.choice("kind", details.kind, "kind of licence", LICENCE_KINDS, required=True)
-    granted_on = fields.date("granted_on", details.granted_on, "date the licence was granted",
-                             required=True)
+    granted_on = fields.date(
+        "granted_on", details.granted_on, "date the licence was granted", required=True
+    )
     starts_on = fields.date("starts_on", details.starts_on, "date the licence starts") or granted_on
     expires_on = fields.date("expires_on", details.expires_on, "date the licence expires")
     if starts_on and granted_on and starts_on < granted_on - timedelta(days=31):
@@ -134,14 +137,29 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
     fields.check()
     existing = await conn.fetchval(SAME_NUMBER, actor.authority_id, number)
     if existing:
-        raise Conflict("Your authority already has a licence with this number", "licence_number",
-                       ("licence", existing))
+        raise Conflict(
+            "Your authority already has a licence with this number",
+            "licence_number",
+            ("licence", existing),
+        )
     live = await conn.fetchval(LIVE_OF_KIND, details.driver_id, actor.authority_id, kind)
     if live:
-        raise Conflict("The driver already holds a live licence of this kind from your "
-                       "authority: renew it instead", "kind", ("licence", live))
-    licence_id = await conn.fetchval(INSERT_LICENCE, details.driver_id, actor.authority_id,
-                                     number, kind, granted_on, starts_on, expires_on)
+        raise Conflict(
+            "The driver already holds a live licence of this kind from your "
+            "authority: renew it instead",
+            "kind",
+            ("licence", live),
+        )
+    licence_id = await conn.fetchval(
+        INSERT_LICENCE,
+        details.driver_id,
+        actor.authority_id,
+        number,
+        kind,
+        granted_on,
+        starts_on,
+        expires_on,
+    )
     await conn.execute(INSERT_CHANGE, licence_id, "granted", granted_on, None, actor.user_id)
     await audit_change(conn, actor, f"licence:{licence_id}", "licence_granted", details.driver_id)
     return await get_licence(conn, actor, licence_id)
@@ -161,12 +179,18 @@ UPDATE licence SET status = 'current', starts_on = $2, expires_on = $3, updated_
 WHERE id = $1
 """
 
-STATUS_WORDS = {"current": "current", "suspended": "suspended", "revoked": "revoked",
-                "surrendered": "surrendered", "expired": "expired"}
+STATUS_WORDS = {
+    "current": "current",
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "surrendered": "surrendered",
+    "expired": "expired",
+}
 
 
-async def change(conn: asyncpg.Connection, actor: Actor, licence_id: int,
-                 details: LicenceChange) -> Licence:
+async def change(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, details: LicenceChange
+) -> Licence:
     """Apply one change to one of the actor's licences."""
     licence = await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id, actor.authority_id)
     if licence is None:
@@ -180,40 +204,73 @@ async def change(conn: asyncpg.Connection, actor: Actor, licence_id: int,
     fields.check()
     allowed_from, status = TRANSITIONS[action]
     if licence["status"] not in allowed_from:
-        raise Conflict(f"The licence is {STATUS_WORDS[licence['status']]}, so it cannot be "
-                       f"{action}", "action", ("licence", licence_id))
+        raise Conflict(
+            f"The licence is {STATUS_WORDS[licence['status']]}, so it cannot be {action}",
+            "action",
+            ("licence", licence_id),
+        )
     if action == "renewed":
         await _renew(conn, fields, licence, effective_on, expires_on, actor)
     else:
-        effective_on = effective_on or (licence["expires_on"] if action == "expired" else date.today())
-        fields.after("effective_on", effective_on, licence["granted_on"],
-                     "The change cannot take effect before the licence was granted")
+        effective_on = effective_on or (
+            licence["expires_on"] if action == "expired" else date.today()
+        )
+        fields.after(
+            "effective_on",
+            effective_on,
+            licence["granted_on"],
+            "The change cannot take effect before the licence was granted",
+        )
         fields.check()
         await conn.execute(UPDATE_STATUS, licence_id, status)
         await conn.execute(INSERT_CHANGE, licence_id, action, effective_on, None, actor.user_id)
-    await audit_change(conn, actor, f"licence:{licence_id}", f"licence_{action}", licence["driver_id"])
+    await audit_change(
+        conn, actor, f"licence:{licence_id}", f"licence_{action}", licence["driver_id"]
+    )
     return await get_licence(conn, actor, licence_id)
 
 
-async def _renew(conn: asyncpg.Connection, fields: Fields, licence: asyncpg.Record,
-                 starts_on: date | None, expires_on: date | None, actor: Actor) -> None:
+async def _renew(
+    conn: asyncpg.Connection,
+    fields: Fields,
+    licence: asyncpg.Record,
+    starts_on: date | None,
+    expires_on: date | None,
+    actor: Actor,
+) -> None:
     if starts_on is None:
         # A licence renewed before it ends carries on from its last day; a lapsed one
         # starts again today.
         starts_on = max(licence["expires_on"], date.today())
-    fields.after("effective_on", starts_on, licence["granted_on"],
-                 "The renewal cannot start before the licence was granted")
+    fields.after(
+        "effective_on",
+        starts_on,
+        licence["granted_on"],
+        "The renewal cannot start before the licence was granted",
+    )
     expires_on = expires_on or add_years(starts_on, MAX_TERM_YEARS)
     check_term(fields, starts_on, expires_on)
     fields.check()
     await conn.execute(UPDATE_TERM, licence["id"], starts_on, expires_on)
-    await conn.execute(INSERT_CHANGE, licence["id"], "renewed", starts_on, expires_on, actor.user_id)
+    await conn.execute(
+        INSERT_CHANGE, licence["id"], "renewed", starts_on, expires_on, actor.user_id
+    )
 
 
-async def _named(conn: asyncpg.Connection, actor: Actor, licence_id: int, action: str,
-                 effective_on: date | str | None, expires_on: date | str | None = None) -> Licence:
-    return await change(conn, actor, licence_id, LicenceChange(
-        action=action, effective_on=effective_on, expires_on=expires_on))
+async def _named(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    licence_id: int,
+    action: str,
+    effective_on: date | str | None,
+    expires_on: date | str | None = None,
+) -> Licence:
+    return await change(
+        conn,
+        actor,
+        licence_id,
+        LicenceChange(action=action, effective_on=effective_on, expires_on=expires_on),
+    )
 
 
 async def renew(conn, actor: Actor, licence_id: int, effective_on=None, expires_on=None) -> Licence:

@@ -29,7 +29,7 @@ class AuthorityRef(msgspec.Struct, frozen=True):
 
 
 class OtherName(msgspec.Struct, frozen=True):
-    kind: str            # former | alias
+    kind: str  # former | alias
     forenames: str
     surname: str
 
@@ -75,11 +75,12 @@ class DriverSummary(msgspec.Struct, frozen=True):
 class EntryChange(msgspec.Struct, frozen=True):
     status: str
     changed_on: date
-    reason: str | None   # private like the narrative
+    reason: str | None  # private like the narrative
 
 
 class OwnRequest(msgspec.Struct, frozen=True):
     """The viewer's own information request about an entry, if any."""
+
     id: int
     status: str
     requested_on: date
@@ -90,9 +91,10 @@ class OwnRequest(msgspec.Struct, frozen=True):
 
 class EntryView(EntrySummary, frozen=True):
     """The summary a search shows, plus what the full record adds."""
+
     first_entered_on: date
     retention_ends_on: date
-    narrative: str | None            # None: not yours to see (whether or not there is one)
+    narrative: str | None  # None: not yours to see (whether or not there is one)
     changes: list[EntryChange]
     your_requests: list[OwnRequest]
 
@@ -145,7 +147,7 @@ def _authority(alias: str) -> str:
 
 LICENCES = f"""
 (SELECT coalesce(json_agg(json_build_object(
-        'id', l.id, 'authority', {_authority('la')}, 'licence_number', l.licence_number,
+        'id', l.id, 'authority', {_authority("la")}, 'licence_number', l.licence_number,
         'kind', l.kind, 'status', l.status, 'granted_on', l.granted_on,
         'starts_on', l.starts_on, 'expires_on', l.expires_on)
     ORDER BY l.starts_on DESC, l.id DESC), '[]')
@@ -163,10 +165,10 @@ SUMMARY = f"""json_build_object(
                     FROM driver_name n WHERE n.driver_id = d.id AND n.kind <> 'current'),
     'gb_licence_number', d.gb_licence_number, 'ni_licence_number', d.ni_licence_number,
     'ni_number', d.ni_number,
-    'home_authority', (SELECT {_authority('h')} FROM authority h WHERE h.id = d.home_authority_id),
+    'home_authority', (SELECT {_authority("h")} FROM authority h WHERE h.id = d.home_authority_id),
     'licences', {LICENCES},
     'entries', (SELECT coalesce(json_agg(json_build_object(
-                    'id', e.id, 'recording_authority', {_authority('ea')},
+                    'id', e.id, 'recording_authority', {_authority("ea")},
                     'information_contact', ea.information_contact, 'decision', e.decision,
                     'licence_kind', e.licence_kind, 'categories', e.categories,
                     'decided_on', e.decided_on, 'effective_on', e.effective_on,
@@ -210,18 +212,18 @@ SELECT json_build_object(
     'date_of_birth', d.date_of_birth, 'sex', d.sex,
     'names', (SELECT coalesce(json_agg(json_build_object(
                   'kind', n.kind, 'forenames', n.forenames, 'surname', n.surname,
-                  'recorded_by', (SELECT {_authority('na')} FROM authority na
+                  'recorded_by', (SELECT {_authority("na")} FROM authority na
                                   WHERE na.id = n.recorded_by_authority_id))
               ORDER BY n.kind <> 'current', n.id), '[]')
               FROM driver_name n WHERE n.driver_id = d.id),
     'gb_licence_number', d.gb_licence_number, 'ni_licence_number', d.ni_licence_number,
     'ni_number', d.ni_number, 'eu_licence_number', d.eu_licence_number,
     'eu_licence_country', d.eu_licence_country, 'address', d.address, 'postcode', d.postcode,
-    'home_authority', (SELECT {_authority('h')} FROM authority h WHERE h.id = d.home_authority_id),
-    'recorded_by', (SELECT {_authority('r')} FROM authority r WHERE r.id = d.recorded_by_authority_id),
+    'home_authority', (SELECT {_authority("h")} FROM authority h WHERE h.id = d.home_authority_id),
+    'recorded_by', (SELECT {_authority("r")} FROM authority r WHERE r.id = d.recorded_by_authority_id),
     'licences', {LICENCES},
     'entries', (SELECT coalesce(json_agg(json_build_object(
-                    'id', e.id, 'recording_authority', {_authority('ea')},
+                    'id', e.id, 'recording_authority', {_authority("ea")},
                     'information_contact', ea.information_contact, 'decision', e.decision,
                     'licence_kind', e.licence_kind, 'categories', e.categories,
                     'decided_on', e.decided_on, 'effective_on', e.effective_on,
@@ -251,8 +253,8 @@ SELECT json_build_object(
                 ) AS may
                 WHERE e.driver_id = d.id),
     'concerns', (SELECT coalesce(json_agg(json_build_object(
-                     'id', c.id, 'reporting_authority', {_authority('ca')},
-                     'recipient_authority', {_authority('cb')}, 'categories', c.categories,
+                     'id', c.id, 'reporting_authority', {_authority("ca")},
+                     'recipient_authority', {_authority("cb")}, 'categories', c.categories,
                      'narrative', c.narrative, 'became_aware_on', c.became_aware_on,
                      'reported_on', c.reported_on, 'report_due_on', c.report_due_on,
                      'reply_decision', c.reply_decision, 'reply_on', c.reply_on,
@@ -269,12 +271,20 @@ FROM d
 _record = msgspec.json.Decoder(DriverRecord)
 
 
-async def driver_record(conn: asyncpg.Connection, driver_id: int, viewer: Enquirer) -> DriverRecord | None:
+async def driver_record(
+    conn: asyncpg.Connection, driver_id: int, viewer: Enquirer
+) -> DriverRecord | None:
     """The full record as `viewer`'s authority may see it, or None for an unknown driver.
 
     Writes the 'view_driver' audit row (who, which authority, purpose, case reference) in the
     same statement, so no record is ever shown unaudited.
     """
-    raw = await conn.fetchval(RECORD, driver_id, viewer.authority_id, viewer.user_id,
-                              viewer.purpose, viewer.case_reference)
+    raw = await conn.fetchval(
+        RECORD,
+        driver_id,
+        viewer.authority_id,
+        viewer.user_id,
+        viewer.purpose,
+        viewer.case_reference,
+    )
     return _record.decode(raw) if raw is not None else None

@@ -66,9 +66,12 @@ JOIN authority req ON req.id = r.requesting_authority_id
 JOIN authority rec ON rec.id = r.recording_authority_id
 """
 
-REQUEST = SELECT_REQUESTS + """
+REQUEST = (
+    SELECT_REQUESTS
+    + """
 WHERE r.id = $1 AND $2 IN (r.requesting_authority_id, r.recording_authority_id)
 """
+)
 
 # Open requests first, the most urgent (overdue) at the top; then answered ones, newest first.
 BOX_ORDER = """
@@ -77,13 +80,21 @@ ORDER BY r.status <> 'open', CASE WHEN r.status = 'open' THEN r.due_on END,
 LIMIT $3 OFFSET $4
 """
 
-RECEIVED = SELECT_REQUESTS + """
+RECEIVED = (
+    SELECT_REQUESTS
+    + """
 WHERE r.recording_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
-""" + BOX_ORDER
+"""
+    + BOX_ORDER
+)
 
-SENT = SELECT_REQUESTS + """
+SENT = (
+    SELECT_REQUESTS
+    + """
 WHERE r.requesting_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
-""" + BOX_ORDER
+"""
+    + BOX_ORDER
+)
 
 
 def _with_clock(row: asyncpg.Record, today: date) -> InformationRequest:
@@ -97,19 +108,28 @@ def _with_clock(row: asyncpg.Record, today: date) -> InformationRequest:
     return item
 
 
-async def get_request(conn: asyncpg.Connection, actor: Actor, request_id: int) -> InformationRequest:
+async def get_request(
+    conn: asyncpg.Connection, actor: Actor, request_id: int
+) -> InformationRequest:
     row = await conn.fetchrow(REQUEST, request_id, actor.authority_id)
     if row is None:
         raise NotFound("information request")
     return _with_clock(row, date.today())
 
 
-async def list_requests(conn: asyncpg.Connection, actor: Actor, box: str, *,
-                        status: str | None = None, limit: int = 100,
-                        offset: int = 0) -> list[InformationRequest]:
+async def list_requests(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    box: str,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[InformationRequest]:
     """Requests the actor's authority received (to answer) or sent, with their clocks."""
-    rows = await conn.fetch(RECEIVED if box == "received" else SENT, actor.authority_id, status,
-                            limit, offset)
+    rows = await conn.fetch(
+        RECEIVED if box == "received" else SENT, actor.authority_id, status, limit, offset
+    )
     today = date.today()
     return [_with_clock(row, today) for row in rows]
 
@@ -124,16 +144,24 @@ RETURNING id
 """
 
 
-async def make_request(conn: asyncpg.Connection, actor: Actor,
-                       details: RequestDetails) -> InformationRequest:
+async def make_request(
+    conn: asyncpg.Connection, actor: Actor, details: RequestDetails
+) -> InformationRequest:
     """Ask the recording authority for the information behind an entry (s.3)."""
     fields = Fields()
     today = date.today()
-    case_reference = fields.text("case_reference", details.case_reference,
-                                 "your case reference", required=True, max_length=60)
+    case_reference = fields.text(
+        "case_reference",
+        details.case_reference,
+        "your case reference",
+        required=True,
+        max_length=60,
+    )
     reason = fields.text("reason", details.reason, "reason for the request", max_length=2000) or ""
-    requested_on = fields.date("requested_on", details.requested_on, "date of the request",
-                               not_after=today) or today
+    requested_on = (
+        fields.date("requested_on", details.requested_on, "date of the request", not_after=today)
+        or today
+    )
     recording_id = None
     if details.entry_id is None:
         fields.error("entry_id", "Enter the id of the register entry")
@@ -145,9 +173,17 @@ async def make_request(conn: asyncpg.Connection, actor: Actor,
             fields.error("entry_id", "This entry is your own authority's: there is no one to ask")
     fields.check()
     due_on = add_working_days(requested_on, ANSWER_WITHIN_WORKING_DAYS)
-    request_id = await conn.fetchval(INSERT_REQUEST, details.entry_id, actor.authority_id,
-                                     recording_id, case_reference, reason, requested_on, due_on,
-                                     actor.user_id)
+    request_id = await conn.fetchval(
+        INSERT_REQUEST,
+        details.entry_id,
+        actor.authority_id,
+        recording_id,
+        case_reference,
+        reason,
+        requested_on,
+        due_on,
+        actor.user_id,
+    )
     await audit_change(conn, actor, f"information_request:{request_id}", "request_made")
     return await get_request(conn, actor, request_id)
 
@@ -162,25 +198,39 @@ UPDATE information_request SET status = $2, response = $3, responded_on = $4 WHE
 """
 
 
-async def respond(conn: asyncpg.Connection, actor: Actor, request_id: int,
-                  details: RequestResponse) -> InformationRequest:
+async def respond(
+    conn: asyncpg.Connection, actor: Actor, request_id: int, details: RequestResponse
+) -> InformationRequest:
     """The recording authority answers: the information granted, or refused with reasons."""
     request = await conn.fetchrow(REQUEST_FOR_ANSWER, request_id, actor.authority_id)
     if request is None:
         raise NotFound("information request")
     fields = Fields()
     status = fields.choice("status", details.status, "answer", RESPONSES, required=True)
-    response = fields.text("response", details.response,
-                           "information, or the reasons for refusing", required=True,
-                           max_length=10000)
-    responded_on = fields.date("responded_on", details.responded_on, "date of the answer",
-                               not_after=date.today()) or date.today()
-    fields.after("responded_on", responded_on, request["requested_on"],
-                 "The answer cannot be dated before the request")
+    response = fields.text(
+        "response",
+        details.response,
+        "information, or the reasons for refusing",
+        required=True,
+        max_length=10000,
+    )
+    responded_on = (
+        fields.date(
+            "responded_on", details.responded_on, "date of the answer", not_after=date.today()
+        )
+        or date.today()
+    )
+    fields.after(
+        "responded_on",
+        responded_on,
+        request["requested_on"],
+        "The answer cannot be dated before the request",
+    )
     fields.check()
     if request["status"] != "open":
-        raise Conflict("This request has already been answered", "status",
-                       ("information_request", request_id))
+        raise Conflict(
+            "This request has already been answered", "status", ("information_request", request_id)
+        )
     await conn.execute(SAVE_ANSWER, request_id, status, response, responded_on)
     await audit_change(conn, actor, f"information_request:{request_id}", "request_answered")
     return await get_request(conn, actor, request_id)

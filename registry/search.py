@@ -77,19 +77,20 @@ MAX_LIMIT = 50
 
 class Match(msgspec.Struct, frozen=True):
     driver_id: int
-    score: int           # 0-100; 100 only for an identical identifier
-    band: str            # exact | strong | possible
-    reasons: list[str]   # plain words, no personal data
+    score: int  # 0-100; 100 only for an identical identifier
+    band: str  # exact | strong | possible
+    reasons: list[str]  # plain words, no personal data
     driver: DriverSummary | None = None  # licences and register entries, read in the same statement
 
 
 class SearchOutcome(msgspec.Struct, frozen=True):
     search_id: uuid.UUID
-    subject: str         # identifier | name
+    subject: str  # identifier | name
     matches: list[Match]
 
 
 # --- name and date of birth --------------------------------------------------------------
+
 
 def swapped(born: date) -> date | None:
     """The date with day and month swapped, when that is a different, real date."""
@@ -104,7 +105,7 @@ def _one_digit_away(n: int, top: int) -> set[int]:
     found = {int(text[::-1])}
     for position in (0, 1):
         for digit in "0123456789":
-            found.add(int(text[:position] + digit + text[position + 1:]))
+            found.add(int(text[:position] + digit + text[position + 1 :]))
     return {m for m in found if 1 <= m <= top and m != n}
 
 
@@ -151,7 +152,8 @@ PARTICLES = ["VAN", "VON", "DER", "DEN", "DEL", "DOS", "DAS", "BIN", "BINT", "BE
 
 # The query's keys are computed by the same database functions the driver_name_keys trigger
 # uses, so both sides of every comparison have the one definition.
-NAME_SEARCH_TEMPLATE = """
+NAME_SEARCH_TEMPLATE = (
+    """
 WITH q AS MATERIALIZED (
     SELECT s.raw AS s_raw, s.key AS s_key, s.tokens AS s_tokens,
            dmetaphone(s.key) AS s_sound, dmetaphone_alt(s.key) AS s_alt,
@@ -351,10 +353,13 @@ audit AS (
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
 SELECT top.driver_id, top.score, top.strong, top.dob_match, top.s_level,
-       top.f_level, top.mid, top.kind, """ + SUMMARY + """ AS summary
+       top.f_level, top.mid, top.kind, """
+    + SUMMARY
+    + """ AS summary
 FROM top JOIN driver d ON d.id = top.driver_id
 ORDER BY top.score DESC, top.distance, top.driver_id
 """
+)
 
 DOB_WORDS = {
     "same": "same date of birth",
@@ -371,8 +376,10 @@ SURNAME_WORDS = {
     "typo": "surname one letter different or two letters swapped",
     "similar": "surname spelt similarly",
     "sound_far": "surname sounds alike but is spelt quite differently",
-    "forenames": ("surname given is a forename on the other record"
-                  " (Singh or Kaur as the surname, or names in another order)"),
+    "forenames": (
+        "surname given is a forename on the other record"
+        " (Singh or Kaur as the surname, or names in another order)"
+    ),
 }
 FORENAME_WORDS = {
     "identical": "forename identical",
@@ -402,8 +409,13 @@ KIND_WORDS = {
 
 
 def _reasons(row: asyncpg.Record) -> list[str]:
-    words = [DOB_WORDS[row["dob_match"]], SURNAME_WORDS[row["s_level"]],
-             FORENAME_WORDS[row["f_level"]], MIDDLE_WORDS[row["mid"]], KIND_WORDS[row["kind"]]]
+    words = [
+        DOB_WORDS[row["dob_match"]],
+        SURNAME_WORDS[row["s_level"]],
+        FORENAME_WORDS[row["f_level"]],
+        MIDDLE_WORDS[row["mid"]],
+        KIND_WORDS[row["kind"]],
+    ]
     return [w for w in words if w]
 
 
@@ -412,8 +424,13 @@ def _summary(row: asyncpg.Record) -> DriverSummary:
 
 
 def _name_match(row: asyncpg.Record) -> Match:
-    return Match(row["driver_id"], row["score"], "strong" if row["strong"] else "possible",
-                 _reasons(row), _summary(row))
+    return Match(
+        row["driver_id"],
+        row["score"],
+        "strong" if row["strong"] else "possible",
+        _reasons(row),
+        _summary(row),
+    )
 
 
 # The limit is written into the statement, not passed as a parameter: PostgreSQL switches a
@@ -421,7 +438,7 @@ def _name_match(row: asyncpg.Record) -> Match:
 # afresh, and with LIMIT $n it guesses more rows (so more summaries) than the custom plans
 # show, and keeps planning every search (about as costly as running it). One statement per
 # limit value; nearly every search uses the default.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def with_limit(template: str, limit: int) -> str:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
@@ -434,28 +451,48 @@ NO_DATE = date(1, 1, 1)
 NAME_SEARCH = with_limit(NAME_SEARCH_TEMPLATE, DEFAULT_LIMIT)
 
 
-def name_search_arguments(forenames: str, surname: str, date_of_birth: date,
-                          enquirer: Enquirer, search_id: uuid.UUID) -> tuple:
-    return (forenames, surname, date_of_birth, swapped(date_of_birth) or NO_DATE,
-            near_dates(date_of_birth), enquirer.user_id, enquirer.authority_id,
-            enquirer.purpose, enquirer.case_reference, search_id, PARTICLES)
+def name_search_arguments(
+    forenames: str, surname: str, date_of_birth: date, enquirer: Enquirer, search_id: uuid.UUID
+) -> tuple:
+    return (
+        forenames,
+        surname,
+        date_of_birth,
+        swapped(date_of_birth) or NO_DATE,
+        near_dates(date_of_birth),
+        enquirer.user_id,
+        enquirer.authority_id,
+        enquirer.purpose,
+        enquirer.case_reference,
+        search_id,
+        PARTICLES,
+    )
 
 
-async def search_by_name(conn: asyncpg.Connection, forenames: str, surname: str,
-                         date_of_birth: date, *, enquirer: Enquirer,
-                         limit: int = DEFAULT_LIMIT) -> SearchOutcome:
+async def search_by_name(
+    conn: asyncpg.Connection,
+    forenames: str,
+    surname: str,
+    date_of_birth: date,
+    *,
+    enquirer: Enquirer,
+    limit: int = DEFAULT_LIMIT,
+) -> SearchOutcome:
     """Ranked drivers who may be this person, best first; audited in the same statement."""
     search_id = uuid.uuid4()
-    rows = await conn.fetch(with_limit(NAME_SEARCH_TEMPLATE, limit),
-                            *name_search_arguments(forenames, surname, date_of_birth, enquirer,
-                                                   search_id))
+    rows = await conn.fetch(
+        with_limit(NAME_SEARCH_TEMPLATE, limit),
+        *name_search_arguments(forenames, surname, date_of_birth, enquirer, search_id),
+    )
     return SearchOutcome(search_id, "name", [_name_match(r) for r in rows])
 
 
 # --- identifiers -------------------------------------------------------------------------
 
+
 def _identifier_search(column: str) -> str:
-    return f"""
+    return (
+        f"""
 WITH top AS (
     SELECT id AS driver_id FROM driver WHERE {column} = $1 ORDER BY id LIMIT :limit
 ),
@@ -466,16 +503,20 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT top.driver_id, """ + SUMMARY + """ AS summary
+SELECT top.driver_id, """
+        + SUMMARY
+        + """ AS summary
 FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.driver_id
 """
+    )
 
 
 # A GB number that no driver holds may still belong to a driver on the register under another
 # number: DVLA issues a new one when the surname changes, and officers mistype check letters.
 # The number encodes the date of birth, the first five letters of the surname (MAC as MC) and
 # the initials, so drivers who agree on all of those are offered as possible matches.
-GB_LICENCE_SEARCH_TEMPLATE = """
+GB_LICENCE_SEARCH_TEMPLATE = (
+    """
 WITH exact AS (
     SELECT id AS driver_id, true AS exact FROM driver WHERE gb_licence_number = $1
 ),
@@ -499,16 +540,21 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT top.driver_id, top.exact, """ + SUMMARY + """ AS summary
+SELECT top.driver_id, top.exact, """
+    + SUMMARY
+    + """ AS summary
 FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.exact DESC, top.driver_id
 """
+)
 
 IDENTIFIER_SEARCH_TEMPLATES = {
     "ni_licence": _identifier_search("ni_licence_number"),
     "ni_number": _identifier_search("ni_number"),
     "gb_licence": GB_LICENCE_SEARCH_TEMPLATE,
 }
-IDENTIFIER_SEARCHES = {kind: with_limit(sql, DEFAULT_LIMIT) for kind, sql in IDENTIFIER_SEARCH_TEMPLATES.items()}
+IDENTIFIER_SEARCHES = {
+    kind: with_limit(sql, DEFAULT_LIMIT) for kind, sql in IDENTIFIER_SEARCH_TEMPLATES.items()
+}
 IDENTIFIER_WORDS = {
     "gb_licence": "GB driving licence number identical",
     "ni_licence": "Northern Ireland driving licence number identical",
@@ -537,17 +583,25 @@ def gb_licence_births(number: str, today: date | None = None) -> list[date]:
     return births
 
 
-def identifier_search_arguments(kind: str, value: str, enquirer: Enquirer,
-                                search_id: uuid.UUID) -> tuple:
-    audit = (enquirer.user_id, enquirer.authority_id, enquirer.purpose, enquirer.case_reference,
-             search_id, kind)
+def identifier_search_arguments(
+    kind: str, value: str, enquirer: Enquirer, search_id: uuid.UUID
+) -> tuple:
+    audit = (
+        enquirer.user_id,
+        enquirer.authority_id,
+        enquirer.purpose,
+        enquirer.case_reference,
+        search_id,
+        kind,
+    )
     if kind == "gb_licence":
         return (value, *audit, gb_licence_births(value), value[11], value[:5])
     return (value, *audit)
 
 
-async def search_by_identifier(conn: asyncpg.Connection, raw: str, *, enquirer: Enquirer,
-                               limit: int = DEFAULT_LIMIT) -> SearchOutcome:
+async def search_by_identifier(
+    conn: asyncpg.Connection, raw: str, *, enquirer: Enquirer, limit: int = DEFAULT_LIMIT
+) -> SearchOutcome:
     """Drivers holding this GB or NI licence number or NI number.
 
     Raises registry.identifiers.IdentifierError (field "identifier") when it is not one.
@@ -557,10 +611,21 @@ async def search_by_identifier(conn: asyncpg.Connection, raw: str, *, enquirer: 
     sql = with_limit(IDENTIFIER_SEARCH_TEMPLATES[kind], limit)
     rows = await conn.fetch(sql, *identifier_search_arguments(kind, value, enquirer, search_id))
     if kind != "gb_licence":
-        return SearchOutcome(search_id, "identifier",
-                             [Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
-                              for r in rows])
-    return SearchOutcome(search_id, "identifier", [
-        Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r)) if r["exact"]
-        else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))
-        for r in rows])
+        return SearchOutcome(
+            search_id,
+            "identifier",
+            [
+                Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
+                for r in rows
+            ],
+        )
+    return SearchOutcome(
+        search_id,
+        "identifier",
+        [
+            Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
+            if r["exact"]
+            else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))
+            for r in rows
+        ],
+    )

@@ -93,9 +93,9 @@ from pathlib import Path
 import asyncpg
 
 from registry.seed_model import COLUMNS, TABLES, Generator, Places
-from registry.seed_names import VARIANTS  # noqa: F401  (re-exported for tests and tools)
+from registry.seed_names import VARIANTS
 
-__all__ = ["SeedError", "SeedReport", "VARIANTS", "seed"]
+__all__ = ["VARIANTS", "SeedError", "SeedReport", "seed"]
 
 CHUNK = 25_000
 # From this many drivers, a worker process draws the rows while this one loads them; below
@@ -124,7 +124,7 @@ class SeedError(Exception):
 
 @dataclass
 class SeedReport:
-    counts: dict[str, int] = field(default_factory=dict)   # rows written, per table
+    counts: dict[str, int] = field(default_factory=dict)  # rows written, per table
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of the load
 
@@ -151,21 +151,31 @@ ORDER BY code
 async def _refuse_non_empty(conn: asyncpg.Connection) -> None:
     if await conn.fetchval("SELECT EXISTS (SELECT FROM driver)"):
         count = await conn.fetchval("SELECT count(*) FROM driver")
-        raise SeedError(f"the register already holds {count:,} drivers: seeding adds synthetic "
-                        "people, so it only runs on an empty register")
+        raise SeedError(
+            f"the register already holds {count:,} drivers: seeding adds synthetic "
+            "people, so it only runs on an empty register"
+        )
 
 
 async def _first_ids(conn: asyncpg.Connection) -> dict[str, int]:
     """Each table's next id; the sequences are moved past the ids used at the end."""
-    return {table: await conn.fetchval("SELECT nextval(pg_get_serial_sequence($1, 'id'))", table)
-            for table in TABLES}
+    return {
+        table: await conn.fetchval("SELECT nextval(pg_get_serial_sequence($1, 'id'))", table)
+        for table in TABLES
+    }
 
 
-async def _move_sequences(conn: asyncpg.Connection, first: dict[str, int], counts: dict[str, int]) -> None:
+async def _move_sequences(
+    conn: asyncpg.Connection, first: dict[str, int], counts: dict[str, int]
+) -> None:
     for table in TABLES:
         n = counts[table]
-        await conn.execute("SELECT setval(pg_get_serial_sequence($1, 'id'), $2, $3)",
-                           table, first[table] + n - 1 if n else first[table], n > 0)
+        await conn.execute(
+            "SELECT setval(pg_get_serial_sequence($1, 'id'), $2, $3)",
+            table,
+            first[table] + n - 1 if n else first[table],
+            n > 0,
+        )
 
 
 async def _set_triggers(conn: asyncpg.Connection, enable: bool, name_keys: bool) -> None:
@@ -220,8 +230,12 @@ KEYS_FUNCTION_SQL = """
 SELECT tgfoid::regproc::text FROM pg_trigger
 WHERE tgrelid = 'driver_name'::regclass AND tgname = $1 AND NOT tgisinternal
 """
-STAGE_NAMES = "CREATE TEMP TABLE seed_driver_name (LIKE driver_name INCLUDING DEFAULTS) ON COMMIT DROP"
-PROBE_TABLE = "CREATE TEMP TABLE seed_name_keys (LIKE driver_name INCLUDING DEFAULTS) ON COMMIT DROP"
+STAGE_NAMES = (
+    "CREATE TEMP TABLE seed_driver_name (LIKE driver_name INCLUDING DEFAULTS) ON COMMIT DROP"
+)
+PROBE_TABLE = (
+    "CREATE TEMP TABLE seed_name_keys (LIKE driver_name INCLUDING DEFAULTS) ON COMMIT DROP"
+)
 # One probe row per distinct forenames and per distinct surname (paired up to halve the rows;
 # the trigger's forename keys depend on the forenames only, its surname keys on the surname).
 PROBE_NAMES = """
@@ -265,13 +279,16 @@ async def _insert_names(conn: asyncpg.Connection, keys_function: str | None) -> 
         await conn.execute(INSERT_NAMES_BY_TRIGGER)
         return
     await conn.execute(PROBE_TABLE)
-    await conn.execute(f"CREATE TRIGGER seed_name_keys BEFORE INSERT ON seed_name_keys "
-                       f"FOR EACH ROW EXECUTE FUNCTION {keys_function}()")
+    await conn.execute(
+        f"CREATE TRIGGER seed_name_keys BEFORE INSERT ON seed_name_keys "
+        f"FOR EACH ROW EXECUTE FUNCTION {keys_function}()"
+    )
     await conn.execute(PROBE_NAMES)
     await conn.execute(INSERT_NAMES_WITH_KEYS)
 
 
 # --- drawing the rows --------------------------------------------------------------------------
+
 
 async def _chunks_here(generator: Generator, sizes: list[int]):
     for n in sizes:
@@ -283,21 +300,37 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
     """Chunks drawn by a separate process (`python -m registry.seed_model`), which works on
     the next chunk while this one is loaded."""
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "registry.seed_model", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, limit=1 << 20, env=_worker_env())
+        sys.executable,
+        "-m",
+        "registry.seed_model",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=1 << 20,
+        env=_worker_env(),
+    )
     try:
-        orders = {"places": place_rows, "seed": seed_value, "today": today.isoformat(),
-                  "first_ids": first, "sizes": sizes}
+        orders = {
+            "places": place_rows,
+            "seed": seed_value,
+            "today": today.isoformat(),
+            "first_ids": first,
+            "sizes": sizes,
+        }
         worker.stdin.write(json.dumps(orders).encode() + b"\n")
         await worker.stdin.drain()
         worker.stdin.close()
         while True:
-            header = json.loads(await worker.stdout.readline() or b'{"error": "the worker stopped"}')
+            header = json.loads(
+                await worker.stdout.readline() or b'{"error": "the worker stopped"}'
+            )
             if "error" in header:
                 raise SeedError(f"generating the rows failed: {header['error']}")
             if header.get("done"):
                 return
-            yield {table: await worker.stdout.readexactly(n) for table, n in zip(TABLES, header["chunk"])}
+            yield {
+                table: await worker.stdout.readexactly(n)
+                for table, n in zip(TABLES, header["chunk"])
+            }
     finally:
         if worker.returncode is None:
             worker.kill()
@@ -312,20 +345,28 @@ def _worker_env() -> dict[str, str]:
 
 
 async def _load(conn: asyncpg.Connection, chunks, counts: dict[str, int]) -> None:
-    async with contextlib.aclosing(chunks):   # stops the worker if loading fails
+    async with contextlib.aclosing(chunks):  # stops the worker if loading fails
         async for chunk in chunks:
             for table in TABLES:
                 data = chunk[table]
                 if not data:
                     continue
                 target = "seed_driver_name" if table == "driver_name" else table
-                result = await conn.copy_to_table(target, source=io.BytesIO(data),
-                                                  columns=list(COLUMNS[table]), format="text")
+                result = await conn.copy_to_table(
+                    target, source=io.BytesIO(data), columns=list(COLUMNS[table]), format="text"
+                )
                 counts[table] += int(result.split()[-1])
 
 
-async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date | None = None,
-               chunk: int = CHUNK, worker: bool | None = None) -> SeedReport:
+async def seed(
+    conn: asyncpg.Connection,
+    *,
+    drivers: int,
+    seed: int,
+    today: date | None = None,
+    chunk: int = CHUNK,
+    worker: bool | None = None,
+) -> SeedReport:
     """Fill an empty register with `drivers` synthetic drivers; the same inputs give the same rows.
 
     `conn` must be the schema owner's (it disables the event triggers and sets indexes aside
@@ -337,20 +378,29 @@ async def seed(conn: asyncpg.Connection, *, drivers: int, seed: int, today: date
         raise SeedError("the number of drivers must be at least 1")
     started = time.perf_counter()
     today = today or date.today()
-    report = SeedReport(counts={table: 0 for table in TABLES})
+    report = SeedReport(counts=dict.fromkeys(TABLES, 0))
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
     try:
         await _seed(conn, report, clock, seed, today, sizes, worker)
     except asyncpg.InsufficientPrivilegeError:
-        raise SeedError("seeding must run as the owner of the register's tables "
-                        "(the migration role), not as the service's role") from None
+        raise SeedError(
+            "seeding must run as the owner of the register's tables "
+            "(the migration role), not as the service's role"
+        ) from None
     report.seconds = time.perf_counter() - started
     return report
 
 
-async def _seed(conn, report: SeedReport, clock: _Clock, seed: int, today: date, sizes: list[int],
-                worker: bool | None) -> None:
+async def _seed(
+    conn,
+    report: SeedReport,
+    clock: _Clock,
+    seed: int,
+    today: date,
+    sizes: list[int],
+    worker: bool | None,
+) -> None:
     async with conn.transaction():
         await _refuse_non_empty(conn)
         place_rows = [dict(r) for r in await conn.fetch(PLACES_SQL)]

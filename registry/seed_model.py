@@ -24,25 +24,95 @@ from registry.workdays import add_working_days
 
 # Tables in load order (foreign keys point backwards), with the columns the seed writes.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "driver": ("id", "forenames", "surname", "date_of_birth", "sex", "gb_licence_number",
-               "ni_licence_number", "eu_licence_number", "eu_licence_country", "ni_number",
-               "address", "postcode", "home_authority_id", "recorded_by_authority_id",
-               "created_at", "updated_at"),
-    "driver_name": ("id", "driver_id", "kind", "forenames", "surname", "date_of_birth",
-                    "recorded_by_authority_id"),
-    "licence": ("id", "driver_id", "authority_id", "licence_number", "kind", "status",
-                "granted_on", "starts_on", "expires_on", "created_at", "updated_at"),
+    "driver": (
+        "id",
+        "forenames",
+        "surname",
+        "date_of_birth",
+        "sex",
+        "gb_licence_number",
+        "ni_licence_number",
+        "eu_licence_number",
+        "eu_licence_country",
+        "ni_number",
+        "address",
+        "postcode",
+        "home_authority_id",
+        "recorded_by_authority_id",
+        "created_at",
+        "updated_at",
+    ),
+    "driver_name": (
+        "id",
+        "driver_id",
+        "kind",
+        "forenames",
+        "surname",
+        "date_of_birth",
+        "recorded_by_authority_id",
+    ),
+    "licence": (
+        "id",
+        "driver_id",
+        "authority_id",
+        "licence_number",
+        "kind",
+        "status",
+        "granted_on",
+        "starts_on",
+        "expires_on",
+        "created_at",
+        "updated_at",
+    ),
     "licence_change": ("id", "licence_id", "action", "effective_on", "expires_on", "recorded_at"),
-    "register_entry": ("id", "driver_id", "authority_id", "licence_id", "decision", "licence_kind",
-                       "decided_on", "effective_on", "categories", "narrative", "status",
-                       "status_changed_on", "first_entered_on", "recorded_at"),
+    "register_entry": (
+        "id",
+        "driver_id",
+        "authority_id",
+        "licence_id",
+        "decision",
+        "licence_kind",
+        "decided_on",
+        "effective_on",
+        "categories",
+        "narrative",
+        "status",
+        "status_changed_on",
+        "first_entered_on",
+        "recorded_at",
+    ),
     "register_entry_change": ("id", "entry_id", "status", "changed_on", "reason", "recorded_at"),
-    "information_request": ("id", "entry_id", "requesting_authority_id", "recording_authority_id",
-                            "case_reference", "reason", "requested_on", "due_on", "status",
-                            "responded_on", "response", "recorded_at"),
-    "concern": ("id", "driver_id", "reporting_authority_id", "recipient_authority_id", "licence_id",
-                "categories", "narrative", "became_aware_on", "reported_on", "report_due_on",
-                "reply_decision", "reply_on", "reply_reason", "first_entered_on", "recorded_at"),
+    "information_request": (
+        "id",
+        "entry_id",
+        "requesting_authority_id",
+        "recording_authority_id",
+        "case_reference",
+        "reason",
+        "requested_on",
+        "due_on",
+        "status",
+        "responded_on",
+        "response",
+        "recorded_at",
+    ),
+    "concern": (
+        "id",
+        "driver_id",
+        "reporting_authority_id",
+        "recipient_authority_id",
+        "licence_id",
+        "categories",
+        "narrative",
+        "became_aware_on",
+        "reported_on",
+        "report_due_on",
+        "reply_decision",
+        "reply_on",
+        "reply_reason",
+        "first_entered_on",
+        "recorded_at",
+    ),
 }
 TABLES = tuple(COLUMNS)
 NULL = "\\N"
@@ -54,36 +124,54 @@ HAS_GB_LICENCE = 0.96
 HAS_NI_NUMBER = 0.93
 HAS_NI_LICENCE = 0.004
 HAS_POSTCODE = 0.985
-ACTIVE = 0.90            # licensed now; the rest have a licence that ended
-SURRENDERED = 0.25       # of those whose licence ended
+ACTIVE = 0.90  # licensed now; the rest have a licence that ended
+SURRENDERED = 0.25  # of those whose licence ended
 MEDICAL_SUSPENSION = 0.003
 SECOND_LICENCE = 0.05
 PAST_LICENCE = 0.08
 ENTRY = 0.011
 CONCERN = 0.002
-REQUEST = 0.4            # of entries
-LICENSED_AGAIN = 0.33    # of drivers who lost a licence
+REQUEST = 0.4  # of entries
+LICENSED_AGAIN = 0.33  # of drivers who lost a licence
 ALIAS = 0.04
 FORMER_FEMALE = 0.6
 FORMER_MALE = 0.004
 ONE_YEAR_TERM_AUTHORITIES = 0.08
 DECISIONS = (("revoked", 35), ("refused", 30), ("suspended", 20), ("refused_renewal", 15))
-CATEGORIES = (("road_safety", 30), ("offence_risk_of_harm", 18), ("sexual_offence", 15),
-              ("harm", 14), ("harassment", 13), ("equality_act", 10))
+CATEGORIES = (
+    ("road_safety", 30),
+    ("offence_risk_of_harm", 18),
+    ("sexual_offence", 15),
+    ("harm", 14),
+    ("harassment", 13),
+    ("equality_act", 10),
+)
 NARRATIVES = {
-    "road_safety": ("Twelve penalty points in three years, including use of a hand-held phone.",
-                    "Collision while carrying passengers; driving record shows repeated speeding.",
-                    "Medical fitness to drive not established; failed to disclose a condition."),
-    "offence_risk_of_harm": ("Conviction for dangerous driving.",
-                             "Caution for possession of an offensive weapon in the vehicle."),
-    "sexual_offence": ("Arrested on suspicion of sexual assault of a passenger; investigation ongoing.",
-                       "Intelligence from the police about sexual exploitation of children."),
-    "harm": ("Assault on a passenger after a fare dispute.",
-             "Threatening behaviour towards a passenger and a licensing officer."),
-    "harassment": ("Repeated complaints of inappropriate comments to lone female passengers.",
-                   "Sent unwanted messages to a passenger using details from a booking."),
-    "equality_act": ("Refused to carry an assistance dog and its owner.",
-                     "Refused to carry a wheelchair user and charged a passenger extra."),
+    "road_safety": (
+        "Twelve penalty points in three years, including use of a hand-held phone.",
+        "Collision while carrying passengers; driving record shows repeated speeding.",
+        "Medical fitness to drive not established; failed to disclose a condition.",
+    ),
+    "offence_risk_of_harm": (
+        "Conviction for dangerous driving.",
+        "Caution for possession of an offensive weapon in the vehicle.",
+    ),
+    "sexual_offence": (
+        "Arrested on suspicion of sexual assault of a passenger; investigation ongoing.",
+        "Intelligence from the police about sexual exploitation of children.",
+    ),
+    "harm": (
+        "Assault on a passenger after a fare dispute.",
+        "Threatening behaviour towards a passenger and a licensing officer.",
+    ),
+    "harassment": (
+        "Repeated complaints of inappropriate comments to lone female passengers.",
+        "Sent unwanted messages to a passenger using details from a booking.",
+    ),
+    "equality_act": (
+        "Refused to carry an assistance dog and its owner.",
+        "Refused to carry a wheelchair user and charged a passenger extra.",
+    ),
 }
 ENTRY_CHANGE_REASONS = {
     "reinstated": "Suspension lifted after the investigation closed.",
@@ -91,13 +179,23 @@ ENTRY_CHANGE_REASONS = {
     "later_granted": "Licence granted on a later application.",
     "withdrawn": "Entry withdrawn: recorded against the wrong driver.",
 }
-REQUEST_REASONS = ("Application for a private hire driver licence; the register search found this entry.",
-                   "Renewal of a dual driver licence; the register search found this entry.",
-                   "Application for a hackney carriage driver licence; the register search found this entry.")
-REQUEST_RESPONSES = {"granted": "Decision notice and committee minutes sent by secure email.",
-                     "refused": "Refused: the police asked us not to disclose while they investigate.",
-                     "withdrawn": ""}
-CONCERN_REPLIES = (("no_action", 40), ("warning", 25), ("suspended", 15), ("revoked", 10), ("other", 10))
+REQUEST_REASONS = (
+    "Application for a private hire driver licence; the register search found this entry.",
+    "Renewal of a dual driver licence; the register search found this entry.",
+    "Application for a hackney carriage driver licence; the register search found this entry.",
+)
+REQUEST_RESPONSES = {
+    "granted": "Decision notice and committee minutes sent by secure email.",
+    "refused": "Refused: the police asked us not to disclose while they investigate.",
+    "withdrawn": "",
+}
+CONCERN_REPLIES = (
+    ("no_action", 40),
+    ("warning", 25),
+    ("suspended", 15),
+    ("revoked", 10),
+    ("other", 10),
+)
 CONCERN_REPLY = "Considered under s.6; decision taken by the licensing manager."
 TERM = 1095  # 3 x 365 days: always within the 3-year limit whatever the leap years
 EU_COUNTRY = {"polish": "PL", "romanian": "RO", "lithuanian": "LT"}
@@ -109,26 +207,79 @@ def weighted(pairs) -> tuple:
 
 # --- places: authorities and the out-of-area model --------------------------------------------
 
-GREATER_MANCHESTER = ("Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport",
-                      "Tameside", "Trafford", "Wigan")
+GREATER_MANCHESTER = (
+    "Bolton",
+    "Bury",
+    "Manchester",
+    "Oldham",
+    "Rochdale",
+    "Salford",
+    "Stockport",
+    "Tameside",
+    "Trafford",
+    "Wigan",
+)
 WEST_MIDLANDS = ("Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall")
 WEST_YORKSHIRE = ("Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield")
-LANCASHIRE = ("Blackburn with Darwen", "Burnley", "Hyndburn", "Pendle", "Preston", "Chorley",
-              "South Ribble", "Ribble Valley", "West Lancashire")
+LANCASHIRE = (
+    "Blackburn with Darwen",
+    "Burnley",
+    "Hyndburn",
+    "Pendle",
+    "Preston",
+    "Chorley",
+    "South Ribble",
+    "Ribble Valley",
+    "West Lancashire",
+)
 LIVERPOOL_AREA = ("Liverpool", "Wirral", "St. Helens")
-HOME_COUNTIES = ("Slough", "Thurrock", "Dartford", "Epping Forest", "Watford", "Hertsmere", "Three Rivers",
-                 "Spelthorne", "Elmbridge", "Runnymede", "Reigate and Banstead", "Epsom and Ewell",
-                 "Broxbourne", "Basildon", "Brentwood", "Windsor and Maidenhead", "Sevenoaks",
-                 "Gravesham", "Tandridge", "Mole Valley", "Welwyn Hatfield", "St Albans", "Dacorum",
-                 "Harlow", "Castle Point", "Southend-on-Sea", "Medway")
+HOME_COUNTIES = (
+    "Slough",
+    "Thurrock",
+    "Dartford",
+    "Epping Forest",
+    "Watford",
+    "Hertsmere",
+    "Three Rivers",
+    "Spelthorne",
+    "Elmbridge",
+    "Runnymede",
+    "Reigate and Banstead",
+    "Epsom and Ewell",
+    "Broxbourne",
+    "Basildon",
+    "Brentwood",
+    "Windsor and Maidenhead",
+    "Sevenoaks",
+    "Gravesham",
+    "Tandridge",
+    "Mole Valley",
+    "Welwyn Hatfield",
+    "St Albans",
+    "Dacorum",
+    "Harlow",
+    "Castle Point",
+    "Southend-on-Sea",
+    "Medway",
+)
 # Drivers per head relative to a unitary authority: London and the metropolitan boroughs have
 # far more than shire districts.
-DENSITY = {"transport_for_london": 1.9, "metropolitan_district": 1.35, "unitary": 1.0,
-           "shire_district": 0.6, "welsh_unitary": 0.8}
+DENSITY = {
+    "transport_for_london": 1.9,
+    "metropolitan_district": 1.35,
+    "unitary": 1.0,
+    "shire_district": 0.6,
+    "welsh_unitary": 0.8,
+}
 # Wolverhampton's own residents are few of its drivers (4% of 21,188 in 2023/24).
 WOLVERHAMPTON_RESIDENTS = 0.5
 WOLVERHAMPTON, ROSSENDALE, KNOWSLEY, SEFTON, TFL = (
-    "Wolverhampton", "Rossendale", "Knowsley", "Sefton", "Transport for London")
+    "Wolverhampton",
+    "Rossendale",
+    "Knowsley",
+    "Sefton",
+    "Transport for London",
+)
 NEIGHBOUR = "*"
 
 
@@ -184,7 +335,9 @@ def _make_place(row: dict) -> Place:
     name, kind, region = row["name"], row["kind"], row["region"]
     profile = names.PROFILES[names.profile_for(name, kind, region)]
     if kind == "transport_for_london":
-        kinds = weighted((("private_hire", 82), ("hackney_carriage", 18)))  # TfL has no dual licence
+        kinds = weighted(
+            (("private_hire", 82), ("hackney_carriage", 18))
+        )  # TfL has no dual licence
     elif name == WOLVERHAMPTON:
         kinds = weighted((("private_hire", 96), ("dual", 2), ("hackney_carriage", 2)))
     else:
@@ -195,13 +348,19 @@ def _make_place(row: dict) -> Place:
     if name == WOLVERHAMPTON:
         density = WOLVERHAMPTON_RESIDENTS
     return Place(
-        id=row["id"], code=row["code"], name=name, region=region, kind=kind,
+        id=row["id"],
+        code=row["code"],
+        name=name,
+        region=region,
+        kind=kind,
         abbr="TFL" if name == TFL else "".join(c for c in name.upper() if c.isalpha())[:3],
         town_names=names.LONDON_BOROUGHS if kind == "transport_for_london" else (name,),
         postcode_areas=names.POSTCODE_AREAS_BY_NAME.get(name)
         or names.POSTCODE_AREAS_BY_REGION.get(region, ("B",)),
         origins=weighted(sorted(profile.items())),
-        number_format=crc % 5, term=365 if one_year else TERM, kinds=kinds,
+        number_format=crc % 5,
+        term=365 if one_year else TERM,
+        kinds=kinds,
         weight=max(row["population"], 1000) * density,
     )
 
@@ -222,9 +381,12 @@ class Places:
             by_region.setdefault(p.region, []).append(p)
         for p in self.all:
             p.neighbours = tuple(q for q in by_region[p.region] if q is not p) or tuple(
-                q for q in self.all if q is not p)
+                q for q in self.all if q is not p
+            )
             rate, dests = out_of_area(p.name, p.region)
-            known = [(d, w) for d, w in dests if d == NEIGHBOUR or (d in self.by_name and d != p.name)]
+            known = [
+                (d, w) for d, w in dests if d == NEIGHBOUR or (d in self.by_name and d != p.name)
+            ]
             p.out_rate = rate if known else 0.0
             p.destinations = (tuple(d for d, _ in known), _cumulative(w for _, w in known))
 
@@ -243,12 +405,16 @@ class Places:
 
 # --- identifiers -----------------------------------------------------------------------------
 
-POSITION_14 = "ABCDEFGHJKLMNPRSTUVWX23456789"   # never I, O, Q, Y, Z, 0 or 1
+POSITION_14 = "ABCDEFGHJKLMNPRSTUVWX23456789"  # never I, O, Q, Y, Z, 0 or 1
 CHECK_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-NI_FIRST = "ABCEGHJKLMNOPRSTWXYZ"               # never D, F, I, Q, U, V
-NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"               # nor O
-NI_PREFIXES = tuple(a + b for a in NI_FIRST for b in NI_SECOND
-                    if a + b not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ"))
+NI_FIRST = "ABCEGHJKLMNOPRSTWXYZ"  # never D, F, I, Q, U, V
+NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"  # nor O
+NI_PREFIXES = tuple(
+    a + b
+    for a in NI_FIRST
+    for b in NI_SECOND
+    if a + b not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+)
 _FIXED_BIRTH = date(1980, 1, 1)
 
 
@@ -272,20 +438,27 @@ class LicenceNumbers:
             head = self._heads[surname] = gb_licence_for(surname, "A", _FIXED_BIRTH, "M")[:5]
         initials = self._initials.get(forenames)
         if initials is None:
-            initials = self._initials[forenames] = gb_licence_for("A", forenames, _FIXED_BIRTH, "M")[11:13]
+            initials = self._initials[forenames] = gb_licence_for(
+                "A", forenames, _FIXED_BIRTH, "M"
+            )[11:13]
         year = born.year % 100
         month = born.month + (50 if sex == "F" else 0)
         stem = f"{head}{year // 10}{month:02d}{born.day:02d}{year % 10}{initials}"
         r = self.rng.random
         while True:
-            number = (stem + POSITION_14[int(r() * 29)] + CHECK_LETTERS[int(r() * 26)]
-                      + CHECK_LETTERS[int(r() * 26)])
+            number = (
+                stem
+                + POSITION_14[int(r() * 29)]
+                + CHECK_LETTERS[int(r() * 26)]
+                + CHECK_LETTERS[int(r() * 26)]
+            )
             if number not in self.used:
                 self.used.add(number)
                 return number
 
 
 # --- the generator ---------------------------------------------------------------------------
+
 
 class Generator:
     """Makes drivers and everything about them, chunk by chunk, from one random stream.
@@ -359,10 +532,10 @@ class Generator:
         u = self.rng.random()
         title = "Kaur" if sex == "F" else "Singh"
         if u < 0.45:
-            return forenames, title              # Gurpreet Singh
+            return forenames, title  # Gurpreet Singh
         if u < 0.85:
             return f"{forenames} {title}", clan  # Gurpreet Singh Gill
-        return forenames, clan                   # Gurpreet Gill
+        return forenames, clan  # Gurpreet Gill
 
     def birth(self) -> int:
         age_days = int(self.rng.triangular(21, 76, 50) * 365.25)
@@ -414,8 +587,15 @@ class Generator:
         return f"D/{self.date(granted).year}/{n:05d}"
 
     # -- licences --
-    def licence(self, driver_id: int, place: Place, kind: str, granted: int, status: str,
-                end: int | None = None) -> int:
+    def licence(
+        self,
+        driver_id: int,
+        place: Place,
+        kind: str,
+        granted: int,
+        status: str,
+        end: int | None = None,
+    ) -> int:
         """Write a licence and its history; returns its id.
 
         Live licences (current, suspended) run from their latest renewal; `end` is when a
@@ -424,7 +604,7 @@ class Generator:
         term = place.term
         if end is not None and end <= granted:
             end = granted + 1
-        if status == "expired":   # the last term ran out on `end`
+        if status == "expired":  # the last term ran out on `end`
             renewals = max(0, (end - granted - 1) // term)
             starts = granted + renewals * term
             expires = end
@@ -438,8 +618,10 @@ class Generator:
         licence_id = self.next_licence()
         day, ts, nxt = self.day, self.ts, self.next_licence_change
         changes = self.rows["licence_change"]
-        changes.append(f"{nxt()}\t{licence_id}\tgranted\t{day(granted)}\t"
-                       f"{day(granted + term if renewals else expires)}\t{ts(granted)}\n")
+        changes.append(
+            f"{nxt()}\t{licence_id}\tgranted\t{day(granted)}\t"
+            f"{day(granted + term if renewals else expires)}\t{ts(granted)}\n"
+        )
         # renewals within three years of the latest term's start (the register's own history)
         for k in range(max(1, renewals - TERM // term + 1), renewals + 1):
             s = granted + k * term
@@ -452,7 +634,8 @@ class Generator:
         self.rows["licence"].append(
             f"{licence_id}\t{driver_id}\t{place.id}\t{self.licence_number(place, granted)}\t{kind}\t"
             f"{status}\t{day(granted)}\t{day(starts)}\t{day(expires)}\t{ts(granted)}\t"
-            f"{ts(max(updated, granted))}\n")
+            f"{ts(max(updated, granted))}\n"
+        )
         return licence_id
 
     # -- one driver --
@@ -474,7 +657,7 @@ class Generator:
         decision = self.decisions[int(r() * len(self.decisions))] if r() < ENTRY else None
         kind = licensing.kinds[int(r() * len(licensing.kinds))]
         recorded_by = licensing
-        licences: list[tuple[int, Place, str]] = []   # (id, authority, kind)
+        licences: list[tuple[int, Place, str]] = []  # (id, authority, kind)
         entry = None
 
         if decision == "refused" and r() < 0.4:
@@ -482,7 +665,9 @@ class Generator:
             recorded_by = home
             entry = ("refused", home, None, kind, self._decided_on(earliest))
         elif decision is not None:
-            entry = self._adverse(driver_id, decision, home, licensing, kind, granted, earliest, licences)
+            entry = self._adverse(
+                driver_id, decision, home, licensing, kind, granted, earliest, licences
+            )
         else:
             status, end = "current", None
             if r() >= ACTIVE:
@@ -492,24 +677,34 @@ class Generator:
                 if granted < earliest:
                     granted, end, status = max(earliest, self.t - 400), None, "current"
             elif r() < MEDICAL_SUSPENSION:
-                status, end = "suspended", self.t - int(r() * 60)   # medical: not s.1 information
+                status, end = "suspended", self.t - int(r() * 60)  # medical: not s.1 information
                 granted = min(granted, end - 1)
-            licences.append((self.licence(driver_id, licensing, kind, granted, status, end), licensing, kind))
+            licences.append(
+                (self.licence(driver_id, licensing, kind, granted, status, end), licensing, kind)
+            )
 
         if licences and r() < SECOND_LICENCE:
             other = home if licensing is not home else places.destination(home, r(), r())
             if all(other is not p for _, p, _ in licences):
                 kind2 = other.kinds[int(r() * len(other.kinds))]
                 g2 = min(self.t - 1, max(earliest, self.t - int(r() * 2000)))
-                licences.append((self.licence(driver_id, other, kind2, g2, "current"), other, kind2))
+                licences.append(
+                    (self.licence(driver_id, other, kind2, g2, "current"), other, kind2)
+                )
         first_granted = granted
         if licences and r() < PAST_LICENCE and granted - earliest > 400:
             old = home.neighbours[int(r() * len(home.neighbours))]
             end = granted - int(r() * 60) - 1
             g0 = max(earliest, end - int(r() * 3000) - 200)
             if old is not licensing and end - g0 > 60:
-                self.licence(driver_id, old, old.kinds[int(r() * len(old.kinds))], g0,
-                             "surrendered" if r() < 0.5 else "expired", end)
+                self.licence(
+                    driver_id,
+                    old,
+                    old.kinds[int(r() * len(old.kinds))],
+                    g0,
+                    "surrendered" if r() < 0.5 else "expired",
+                    end,
+                )
                 first_granted, recorded_by = g0, old
 
         east_european = origin in EU_COUNTRY
@@ -528,16 +723,23 @@ class Generator:
         self.rows["driver"].append(
             f"{driver_id}\t{forenames}\t{surname}\t{born_text}\t{sex}\t{gb}\t{ni_licence}\t{eu_number}\t"
             f"{eu_country}\t{ni}\t{self.address(home)}\t{postcode}\t{home.id}\t{recorded_by.id}\t"
-            f"{created}\t{created}\n")
+            f"{created}\t{created}\n"
+        )
 
         name_rows = self.rows["driver_name"]
-        name_rows.append(f"{self.next_driver_name()}\t{driver_id}\tcurrent\t{forenames}\t{surname}\t"
-                         f"{born_text}\t{recorded_by.id}\n")
+        name_rows.append(
+            f"{self.next_driver_name()}\t{driver_id}\tcurrent\t{forenames}\t{surname}\t"
+            f"{born_text}\t{recorded_by.id}\n"
+        )
         if former:
-            name_rows.append(f"{self.next_driver_name()}\t{driver_id}\tformer\t{forenames}\t{former}\t"
-                             f"{born_text}\t{recorded_by.id}\n")
+            name_rows.append(
+                f"{self.next_driver_name()}\t{driver_id}\tformer\t{forenames}\t{former}\t"
+                f"{born_text}\t{recorded_by.id}\n"
+            )
         if r() < ALIAS:
-            self._aliases(driver_id, forenames, surname, born_date, origin, home, licences, recorded_by)
+            self._aliases(
+                driver_id, forenames, surname, born_date, origin, home, licences, recorded_by
+            )
         if entry:
             self._entry(driver_id, home, licences, *entry)
         if licences and r() < CONCERN:
@@ -546,7 +748,9 @@ class Generator:
     # -- adverse decisions (s.2) --
     def _decided_on(self, earliest: int) -> int:
         # recent decisions more likely; none older than about 8 years (retention is 11)
-        return min(self.t - 1, max(earliest + 30, self.t - int(self.rng.random() ** 1.4 * 2900) - 1))
+        return min(
+            self.t - 1, max(earliest + 30, self.t - int(self.rng.random() ** 1.4 * 2900) - 1)
+        )
 
     def _adverse(self, driver_id, decision, home, licensing, kind, granted, earliest, licences):
         """Write the licences as the decision shaped them; return the entry to record."""
@@ -554,9 +758,13 @@ class Generator:
         decided = self._decided_on(earliest)
         if decision == "refused":
             # refused by one authority (often the home one), licensed by another afterwards
-            refuser = home if licensing is not home else home.neighbours[int(r() * len(home.neighbours))]
+            refuser = (
+                home if licensing is not home else home.neighbours[int(r() * len(home.neighbours))]
+            )
             later = min(self.t - 1, decided + 30 + int(r() * 700))
-            licences.append((self.licence(driver_id, licensing, kind, later, "current"), licensing, kind))
+            licences.append(
+                (self.licence(driver_id, licensing, kind, later, "current"), licensing, kind)
+            )
             return ("refused", refuser, None, kind, decided)
         granted = max(earliest, min(granted, decided - 60))
         if decided - granted < 30:
@@ -569,9 +777,15 @@ class Generator:
             self._licensed_again(driver_id, home, licensing, effective, licences)
             return ("revoked", licensing, lid, kind, decided, effective)
         if decision == "suspended":
-            in_force = decided > self.t - 120      # older suspensions were lifted
-            lid = self.licence(driver_id, licensing, kind, granted,
-                               "suspended" if in_force else "current", decided if in_force else None)
+            in_force = decided > self.t - 120  # older suspensions were lifted
+            lid = self.licence(
+                driver_id,
+                licensing,
+                kind,
+                granted,
+                "suspended" if in_force else "current",
+                decided if in_force else None,
+            )
             licences.append((lid, licensing, kind))
             return ("suspended", licensing, lid, kind, decided)
         # refused renewal: the licence lapsed at the end of its term
@@ -587,7 +801,11 @@ class Generator:
         if r() >= LICENSED_AGAIN or after >= self.t - 60:
             return
         wolverhampton = self.places.by_name.get(WOLVERHAMPTON)
-        other = wolverhampton if wolverhampton and r() < 0.7 else self.places.destination(home, r(), r())
+        other = (
+            wolverhampton
+            if wolverhampton and r() < 0.7
+            else self.places.destination(home, r(), r())
+        )
         if other is previous:
             other = home if home is not previous else home.neighbours[0]
         granted = min(self.t - 1, after + 30 + int(r() * 500))
@@ -607,8 +825,18 @@ class Generator:
         options = NARRATIVES[categories[1:-1].split(",")[0]]
         return options[int(self.rng.random() * len(options))]
 
-    def _entry(self, driver_id, home, licences, decision, authority, licence_id, kind, decided,
-               effective=None):
+    def _entry(
+        self,
+        driver_id,
+        home,
+        licences,
+        decision,
+        authority,
+        licence_id,
+        kind,
+        decided,
+        effective=None,
+    ):
         r = self.rng.random
         day = self.day
         effective = decided if effective is None else effective
@@ -630,11 +858,13 @@ class Generator:
             f"{entry_id}\t{driver_id}\t{authority.id}\t{NULL if licence_id is None else licence_id}\t"
             f"{decision}\t{kind}\t{day(decided)}\t{day(effective)}\t{categories}\t"
             f"{self._narrative(categories)}\t{status}\t{NULL if changed is None else day(changed)}\t"
-            f"{day(entered)}\t{self.ts(entered)}\n")
+            f"{day(entered)}\t{self.ts(entered)}\n"
+        )
         if changed is not None:
             self.rows["register_entry_change"].append(
                 f"{self.next_register_entry_change()}\t{entry_id}\t{status}\t{day(changed)}\t"
-                f"{ENTRY_CHANGE_REASONS[status]}\t{self.ts(changed)}\n")
+                f"{ENTRY_CHANGE_REASONS[status]}\t{self.ts(changed)}\n"
+            )
         if r() < REQUEST and decided < self.t - 14:
             self._request(entry_id, authority, decided, licences, home)
 
@@ -642,8 +872,15 @@ class Generator:
         """An s.3 request from an authority that found the entry; due in 20 working days."""
         r = self.rng.random
         others = [p for _, p, _ in licences if p is not recording]
-        requester = others[-1] if others else (
-            home if home is not recording else recording.neighbours[int(r() * len(recording.neighbours))])
+        requester = (
+            others[-1]
+            if others
+            else (
+                home
+                if home is not recording
+                else recording.neighbours[int(r() * len(recording.neighbours))]
+            )
+        )
         requested = min(self.t, decided + 14 + int(r() ** 2 * 1000))
         due = add_working_days(self.date(requested), 20).toordinal()
         self.case_counter += 1
@@ -658,17 +895,21 @@ class Generator:
             f"{self.next_information_request()}\t{entry_id}\t{requester.id}\t{recording.id}\t{reference}\t"
             f"{reason}\t{self.day(requested)}\t{self.day(due)}\t{status}\t"
             f"{NULL if responded is None else self.day(responded)}\t{REQUEST_RESPONSES.get(status, '')}\t"
-            f"{self.ts(requested)}\n")
+            f"{self.ts(requested)}\n"
+        )
 
     def _concern(self, driver_id, home, licences):
         """An s.5 report to the licensing authority; due 10 working days after becoming aware."""
         r = self.rng.random
         licence_id, recipient, _ = licences[0]
-        reporter = (home if home is not recipient
-                    else recipient.neighbours[int(r() * len(recipient.neighbours))])
+        reporter = (
+            home
+            if home is not recipient
+            else recipient.neighbours[int(r() * len(recipient.neighbours))]
+        )
         aware = self.t - 1 - int(r() * 1000)
         due = add_working_days(self.date(aware), 10).toordinal()
-        reported = min(self.t, aware + int(self.rng.expovariate(1 / 6)))   # some are late
+        reported = min(self.t, aware + int(self.rng.expovariate(1 / 6)))  # some are late
         categories = self._categories()
         decision, reply_on, reply = NULL, NULL, ""
         if reported < self.t - 30 and r() < 0.75:
@@ -678,7 +919,8 @@ class Generator:
         self.rows["concern"].append(
             f"{self.next_concern()}\t{driver_id}\t{reporter.id}\t{recipient.id}\t{licence_id}\t"
             f"{categories}\t{self._narrative(categories)}\t{self.day(aware)}\t{self.day(reported)}\t"
-            f"{self.day(due)}\t{decision}\t{reply_on}\t{reply}\t{self.day(reported)}\t{self.ts(reported)}\n")
+            f"{self.day(due)}\t{decision}\t{reply_on}\t{reply}\t{self.day(reported)}\t{self.ts(reported)}\n"
+        )
 
     # -- name variants --
     def _aliases(self, driver_id, forenames, surname, born, origin, home, licences, recorded_by):
@@ -695,12 +937,17 @@ class Generator:
                 continue
             made.add(variant)
             dob = born
-            if r() < VARIANTS["swapped_date_of_birth"] and born.day <= 12 and born.day != born.month:
+            if (
+                r() < VARIANTS["swapped_date_of_birth"]
+                and born.day <= 12
+                and born.day != born.month
+            ):
                 dob = born.replace(month=born.day, day=born.month)
             by = recorders[int(r() * len(recorders))]
             self.rows["driver_name"].append(
                 f"{self.next_driver_name()}\t{driver_id}\talias\t{variant[0]}\t{variant[1]}\t"
-                f"{dob.isoformat()}\t{by.id}\n")
+                f"{dob.isoformat()}\t{by.id}\n"
+            )
 
 
 def _polish_feminine(surname: str) -> str:
@@ -710,7 +957,9 @@ def _polish_feminine(surname: str) -> str:
     return surname
 
 
-def alias(kind: str, forenames: str, surname: str, origin: str, rng: random.Random) -> tuple[str, str]:
+def alias(
+    kind: str, forenames: str, surname: str, origin: str, rng: random.Random
+) -> tuple[str, str]:
     """One other way a council wrote this name.
 
     kind is one of VARIANTS["alias_kinds"]; where it does not apply to this name, the next
@@ -736,12 +985,12 @@ def _spelling(forenames, surname, origin, rng):
         return forenames, options[int(rng.random() * len(options))]
     # no listed variant: a common transliteration, in the first name or the surname
     which = int(rng.random() * 2)
-    for target in ((tokens[0], surname) if which == 0 else (surname, tokens[0])):
+    for target in (tokens[0], surname) if which == 0 else (surname, tokens[0]):
         lower = target.lower()
         for old, new in names.SPELLING_RULES:
             at = lower.find(old, 1)
             if at > 0:
-                changed = target[:at] + new + target[at + len(old):]
+                changed = target[:at] + new + target[at + len(old) :]
                 if target == surname:
                     return forenames, changed
                 return " ".join([changed] + tokens[1:]), surname
@@ -766,7 +1015,7 @@ def _dropped_middle(forenames, surname, origin, rng):
     if len(tokens) < 2:
         return None
     if tokens[0] in names.MUHAMMAD and rng.random() < 0.5:
-        return " ".join(tokens[1:]), surname            # Mohammed Imran -> Imran
+        return " ".join(tokens[1:]), surname  # Mohammed Imran -> Imran
     return tokens[0], surname
 
 
@@ -786,7 +1035,7 @@ def _swapped_names(forenames, surname, origin, rng):
     if " " in surname or "-" in surname:
         return None
     tokens = forenames.split()
-    return " ".join([surname] + tokens[1:]), tokens[0]   # Imran Khan -> Khan Imran
+    return " ".join([surname] + tokens[1:]), tokens[0]  # Imran Khan -> Khan Imran
 
 
 def _singh_kaur(forenames, surname, origin, rng):
@@ -794,19 +1043,23 @@ def _singh_kaur(forenames, surname, origin, rng):
         return None
     tokens = forenames.split()
     title = "Kaur" if "Kaur" in tokens or surname == "Kaur" else "Singh"
-    if title in tokens and len(tokens) > 1:             # Gurpreet Singh Gill ->
+    if title in tokens and len(tokens) > 1:  # Gurpreet Singh Gill ->
         rest = " ".join(t for t in tokens if t != title)
-        return rest, (title if rng.random() < 0.5 else surname)   # Gurpreet Singh / Gurpreet Gill
-    if surname == title:                                # Gurpreet Singh -> Gurpreet Singh Gill
+        return rest, (title if rng.random() < 0.5 else surname)  # Gurpreet Singh / Gurpreet Gill
+    if surname == title:  # Gurpreet Singh -> Gurpreet Singh Gill
         clans = names.SIKH_SURNAMES
         return f"{forenames} {title}", clans[int(rng.random() * len(clans))]
-    return f"{forenames} {title}", surname              # Gurpreet Gill -> Gurpreet Singh Gill
+    return f"{forenames} {title}", surname  # Gurpreet Gill -> Gurpreet Singh Gill
 
 
 _ALIAS_WAYS = {
-    "spelling": _spelling, "punctuation": _punctuation, "diacritics": _diacritics,
-    "dropped_middle": _dropped_middle, "initials": _initials,
-    "swapped_forenames": _swapped_forenames, "swapped_names": _swapped_names,
+    "spelling": _spelling,
+    "punctuation": _punctuation,
+    "diacritics": _diacritics,
+    "dropped_middle": _dropped_middle,
+    "initials": _initials,
+    "swapped_forenames": _swapped_forenames,
+    "swapped_names": _swapped_names,
     "singh_kaur": _singh_kaur,
 }
 
@@ -823,7 +1076,6 @@ def _check_pools() -> None:
 _check_pools()
 
 
-
 def main() -> None:
     """`python -m registry.seed_model`: the worker process. Reads its orders as one JSON line
     on stdin; writes, per chunk, a JSON line of byte lengths per table and then the bytes;
@@ -834,8 +1086,12 @@ def main() -> None:
     out = sys.stdout.buffer
     try:
         orders = json.loads(sys.stdin.readline())
-        generator = Generator(orders["seed"], Places(orders["places"]),
-                              date.fromisoformat(orders["today"]), orders["first_ids"])
+        generator = Generator(
+            orders["seed"],
+            Places(orders["places"]),
+            date.fromisoformat(orders["today"]),
+            orders["first_ids"],
+        )
         for n in orders["sizes"]:
             chunk = generator.chunk(n)
             out.write(json.dumps({"chunk": [len(chunk[t]) for t in TABLES]}).encode() + b"\n")

@@ -88,8 +88,9 @@ WELSH_MALE = pool(
     "Gethin:2 Carwyn:1 Alun:2 Dewi:2 Meirion:1 Trystan:1 Rhodri:2 Arwel:1 Cerith:1",
     ENGLISH_MALE[:200],
 )
-WELSH_FEMALE = pool("Sian:3 Rhian:3 Catrin:2 Ffion:2 Bethan:2 Nia:2 Angharad:1 Carys:2 Eleri:1",
-                    ENGLISH_FEMALE[:80])
+WELSH_FEMALE = pool(
+    "Sian:3 Rhian:3 Catrin:2 Ffion:2 Bethan:2 Nia:2 Angharad:1 Carys:2 Eleri:1", ENGLISH_FEMALE[:80]
+)
 WELSH_SURNAMES = pool(
     "Jones:40 Williams:30 Davies:30 Evans:20 Thomas:20 Roberts:15 Hughes:12 Lewis:12 Morgan:12 "
     "Griffiths:10 Owen:10 Price:8 Rees:8 Jenkins:8 Lloyd:6 Pritchard:4 Powell:6 Parry:6 "
@@ -147,8 +148,10 @@ SIKH_MALE = pool(
     "Parminder:3 Harvinder:3 Kulwant:3 Mandeep:3 Navdeep:2 Jagdeep:2 Ranjit:3 Satnam:3 "
     "Tarsem:2 Davinder:3 Inderjit:2 Lakhvir:2 Gurmit:2 Jasbir:3 Sarbjit:2 Bhupinder:2",
 )
-SIKH_FEMALE = pool("Jaswinder:3 Harjinder:2 Rajinder:2 Manjit:2 Gurpreet:2 Paramjit:2 Amandeep:2 "
-                   "Simran:2 Harpreet:2 Kulwinder:2 Baljinder:1 Navneet:1")
+SIKH_FEMALE = pool(
+    "Jaswinder:3 Harjinder:2 Rajinder:2 Manjit:2 Gurpreet:2 Paramjit:2 Amandeep:2 "
+    "Simran:2 Harpreet:2 Kulwinder:2 Baljinder:1 Navneet:1"
+)
 SIKH_SURNAMES = pool(
     "Gill:8 Sandhu:7 Sidhu:6 Dhillon:6 Bains:5 Johal:4 Atwal:3 Grewal:4 Sahota:4 Sangha:3 "
     "Dhaliwal:4 Kang:3 Virdi:3 Bassi:3 Rai:3 Hayer:3 Chahal:3 Heer:2 Mann:3 Sohal:2 Bhamra:2 "
@@ -159,8 +162,10 @@ HINDU_MALE = pool(
     "Nilesh:3 Ashok:3 Anil:3 Sunil:3 Deepak:3 Bharat:2 Jayesh:2 Kamlesh:2 Manoj:3 Rakesh:3 "
     "Sandeep:3 Vinod:2 Yogesh:2 Kiran:2 Nitin:2 Paresh:2 Rajendra:2 Mahesh:2 Kishore:2 Arvind:2",
 )
-HINDU_FEMALE = pool("Priya:2 Meena:2 Nisha:2 Kavita:2 Sunita:2 Anita:2 Hina:2 Rekha:2 Jyoti:2 "
-                    "Pooja:2 Bhavna:2 Geeta:2")
+HINDU_FEMALE = pool(
+    "Priya:2 Meena:2 Nisha:2 Kavita:2 Sunita:2 Anita:2 Hina:2 Rekha:2 Jyoti:2 "
+    "Pooja:2 Bhavna:2 Geeta:2"
+)
 HINDU_SURNAMES = pool(
     "Patel:40 Shah:6 Mistry:5 Parmar:5 Chauhan:4 Kumar:6 Sharma:6 Joshi:4 Solanki:4 Gohil:2 "
     "Rana:3 Lad:2 Modi:2 Thakkar:3 Desai:3 Mehta:3 Pandya:2 Bhatt:3 Vaghela:2 Makwana:3 "
@@ -240,8 +245,10 @@ GHANAIAN_SURNAMES = pool(
     "Ansah:3 Darko:3 Addo:3 Ofori:3 Opoku:3 Quaye:2 Sarpong:2 Frimpong:3 Antwi:2 Gyamfi:2",
     _faker_gh.Provider.last_names_male,
 )
-AFRICAN_FEMALE = pool("Blessing:3 Grace:3 Funmilayo:2 Ngozi:2 Chiamaka:2 Abena:2 Akosua:2 "
-                      "Hodan:2 Fadumo:2 Amina:2 Comfort:2 Esther:2")
+AFRICAN_FEMALE = pool(
+    "Blessing:3 Grace:3 Funmilayo:2 Ngozi:2 Chiamaka:2 Abena:2 Akosua:2 "
+    "Hodan:2 Fadumo:2 Amina:2 Comfort:2 Esther:2"
+)
 
 # --- Middle Eastern, Afghan, Kurdish, Turkish -----------------------------------------------
 
@@ -263,69 +270,199 @@ MIDDLE_EAST_FEMALE = pool("Fatemeh:2 Zahra:3 Maryam:3 Layla:2 Shilan:2 Ayse:2 El
 class Origin:
     """One community's pools: forenames by sex, surnames (female ones may differ)."""
 
-    def __init__(self, name: str, male: tuple[str, ...], female: tuple[str, ...],
-                 surnames: tuple[str, ...], female_surnames: tuple[str, ...] | None = None,
-                 middle_rate: float = 0.25, middles: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        male: tuple[str, ...],
+        female: tuple[str, ...],
+        surnames: tuple[str, ...],
+        female_surnames: tuple[str, ...] | None = None,
+        middle_rate: float = 0.25,
+        middles: tuple[str, ...] | None = None,
+    ) -> None:
         self.name = name
         self.male = male
         self.female = female
         self.surnames = surnames
         self.female_surnames = female_surnames or surnames
-        self.middle_rate = middle_rate     # share with a second forename
+        self.middle_rate = middle_rate  # share with a second forename
         self.middles = middles or male
 
 
-ORIGINS: dict[str, Origin] = {o.name: o for o in (
-    Origin("english", ENGLISH_MALE, ENGLISH_FEMALE, ENGLISH_SURNAMES, middle_rate=0.35),
-    Origin("welsh", WELSH_MALE, WELSH_FEMALE, WELSH_SURNAMES, middle_rate=0.35),
-    Origin("irish", IRISH_MALE, ENGLISH_FEMALE, IRISH_SURNAMES, middle_rate=0.35),
-    Origin("pakistani_bangladeshi", MUSLIM_MALE, MUSLIM_FEMALE, MUSLIM_SURNAMES,
-           MUSLIM_FEMALE_SURNAMES, middle_rate=0.15, middles=MUSLIM_SECOND),
-    Origin("sikh", SIKH_MALE, SIKH_FEMALE, SIKH_SURNAMES, middle_rate=0.0),
-    Origin("hindu", HINDU_MALE, HINDU_FEMALE, HINDU_SURNAMES, middle_rate=0.1),
-    Origin("polish", POLISH_MALE, EAST_EUROPEAN_FEMALE, POLISH_SURNAMES, middle_rate=0.05),
-    Origin("romanian", ROMANIAN_MALE, EAST_EUROPEAN_FEMALE, ROMANIAN_SURNAMES, middle_rate=0.2),
-    Origin("lithuanian", LITHUANIAN_MALE, EAST_EUROPEAN_FEMALE, LITHUANIAN_SURNAMES, middle_rate=0.05),
-    Origin("nigerian", NIGERIAN_MALE, AFRICAN_FEMALE, NIGERIAN_SURNAMES, middle_rate=0.45),
-    Origin("somali", SOMALI_MALE, AFRICAN_FEMALE, SOMALI_SURNAMES, middle_rate=0.3),
-    Origin("ghanaian", GHANAIAN_MALE, AFRICAN_FEMALE, GHANAIAN_SURNAMES, middle_rate=0.4),
-    Origin("middle_eastern", MIDDLE_EAST_MALE, MIDDLE_EAST_FEMALE, MIDDLE_EAST_SURNAMES, middle_rate=0.1),
-)}
+ORIGINS: dict[str, Origin] = {
+    o.name: o
+    for o in (
+        Origin("english", ENGLISH_MALE, ENGLISH_FEMALE, ENGLISH_SURNAMES, middle_rate=0.35),
+        Origin("welsh", WELSH_MALE, WELSH_FEMALE, WELSH_SURNAMES, middle_rate=0.35),
+        Origin("irish", IRISH_MALE, ENGLISH_FEMALE, IRISH_SURNAMES, middle_rate=0.35),
+        Origin(
+            "pakistani_bangladeshi",
+            MUSLIM_MALE,
+            MUSLIM_FEMALE,
+            MUSLIM_SURNAMES,
+            MUSLIM_FEMALE_SURNAMES,
+            middle_rate=0.15,
+            middles=MUSLIM_SECOND,
+        ),
+        Origin("sikh", SIKH_MALE, SIKH_FEMALE, SIKH_SURNAMES, middle_rate=0.0),
+        Origin("hindu", HINDU_MALE, HINDU_FEMALE, HINDU_SURNAMES, middle_rate=0.1),
+        Origin("polish", POLISH_MALE, EAST_EUROPEAN_FEMALE, POLISH_SURNAMES, middle_rate=0.05),
+        Origin("romanian", ROMANIAN_MALE, EAST_EUROPEAN_FEMALE, ROMANIAN_SURNAMES, middle_rate=0.2),
+        Origin(
+            "lithuanian",
+            LITHUANIAN_MALE,
+            EAST_EUROPEAN_FEMALE,
+            LITHUANIAN_SURNAMES,
+            middle_rate=0.05,
+        ),
+        Origin("nigerian", NIGERIAN_MALE, AFRICAN_FEMALE, NIGERIAN_SURNAMES, middle_rate=0.45),
+        Origin("somali", SOMALI_MALE, AFRICAN_FEMALE, SOMALI_SURNAMES, middle_rate=0.3),
+        Origin("ghanaian", GHANAIAN_MALE, AFRICAN_FEMALE, GHANAIAN_SURNAMES, middle_rate=0.4),
+        Origin(
+            "middle_eastern",
+            MIDDLE_EAST_MALE,
+            MIDDLE_EAST_FEMALE,
+            MIDDLE_EAST_SURNAMES,
+            middle_rate=0.1,
+        ),
+    )
+}
 
 # Origin mixes (percent) by kind of place. The trade in the northern and midland metropolitan
 # boroughs and in London is far more South Asian, African and Middle Eastern than the
 # resident population; shire districts are mostly white British.
 PROFILES: dict[str, dict[str, int]] = {
-    "shire": {"english": 76, "irish": 4, "pakistani_bangladeshi": 6, "sikh": 2, "hindu": 2,
-              "polish": 3, "romanian": 2, "lithuanian": 1, "nigerian": 1, "ghanaian": 1,
-              "middle_eastern": 2},
-    "urban": {"english": 46, "irish": 4, "pakistani_bangladeshi": 18, "sikh": 4, "hindu": 4,
-              "polish": 4, "romanian": 3, "lithuanian": 1, "nigerian": 3, "somali": 2,
-              "ghanaian": 2, "middle_eastern": 9},
-    "south_asian_metro": {"english": 20, "irish": 2, "pakistani_bangladeshi": 54, "sikh": 5,
-                          "hindu": 3, "polish": 3, "romanian": 2, "lithuanian": 1, "nigerian": 1,
-                          "somali": 2, "ghanaian": 1, "middle_eastern": 6},
-    "sikh_hindu": {"english": 26, "irish": 2, "pakistani_bangladeshi": 24, "sikh": 24,
-                   "hindu": 12, "polish": 3, "romanian": 2, "nigerian": 1, "somali": 2,
-                   "middle_eastern": 4},
-    "london": {"english": 18, "irish": 2, "pakistani_bangladeshi": 20, "sikh": 5, "hindu": 5,
-               "polish": 5, "romanian": 6, "lithuanian": 2, "nigerian": 8, "somali": 5,
-               "ghanaian": 5, "middle_eastern": 19},
-    "wales": {"welsh": 42, "english": 32, "pakistani_bangladeshi": 12, "hindu": 1, "polish": 3,
-              "romanian": 2, "nigerian": 1, "somali": 2, "middle_eastern": 5},
+    "shire": {
+        "english": 76,
+        "irish": 4,
+        "pakistani_bangladeshi": 6,
+        "sikh": 2,
+        "hindu": 2,
+        "polish": 3,
+        "romanian": 2,
+        "lithuanian": 1,
+        "nigerian": 1,
+        "ghanaian": 1,
+        "middle_eastern": 2,
+    },
+    "urban": {
+        "english": 46,
+        "irish": 4,
+        "pakistani_bangladeshi": 18,
+        "sikh": 4,
+        "hindu": 4,
+        "polish": 4,
+        "romanian": 3,
+        "lithuanian": 1,
+        "nigerian": 3,
+        "somali": 2,
+        "ghanaian": 2,
+        "middle_eastern": 9,
+    },
+    "south_asian_metro": {
+        "english": 20,
+        "irish": 2,
+        "pakistani_bangladeshi": 54,
+        "sikh": 5,
+        "hindu": 3,
+        "polish": 3,
+        "romanian": 2,
+        "lithuanian": 1,
+        "nigerian": 1,
+        "somali": 2,
+        "ghanaian": 1,
+        "middle_eastern": 6,
+    },
+    "sikh_hindu": {
+        "english": 26,
+        "irish": 2,
+        "pakistani_bangladeshi": 24,
+        "sikh": 24,
+        "hindu": 12,
+        "polish": 3,
+        "romanian": 2,
+        "nigerian": 1,
+        "somali": 2,
+        "middle_eastern": 4,
+    },
+    "london": {
+        "english": 18,
+        "irish": 2,
+        "pakistani_bangladeshi": 20,
+        "sikh": 5,
+        "hindu": 5,
+        "polish": 5,
+        "romanian": 6,
+        "lithuanian": 2,
+        "nigerian": 8,
+        "somali": 5,
+        "ghanaian": 5,
+        "middle_eastern": 19,
+    },
+    "wales": {
+        "welsh": 42,
+        "english": 32,
+        "pakistani_bangladeshi": 12,
+        "hindu": 1,
+        "polish": 3,
+        "romanian": 2,
+        "nigerian": 1,
+        "somali": 2,
+        "middle_eastern": 5,
+    },
 }
 
-SOUTH_ASIAN_TOWNS = frozenset({
-    "Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Tameside", "Trafford",
-    "Bradford", "Kirklees", "Calderdale", "Leeds", "Blackburn with Darwen", "Pendle", "Burnley",
-    "Hyndburn", "Rossendale", "Preston", "Birmingham", "Walsall", "Luton", "Slough", "Rotherham",
-    "Sheffield", "Peterborough", "Stoke-on-Trent", "Nottingham", "Derby", "Middlesbrough",
-    "Wycombe", "Watford", "Reading", "Newport", "Cardiff",
-})
-SIKH_HINDU_TOWNS = frozenset({
-    "Wolverhampton", "Sandwell", "Leicester", "Coventry", "Gravesham", "Oadby and Wigston",
-    "Dudley", "Gedling", "Charnwood",
-})
+SOUTH_ASIAN_TOWNS = frozenset(
+    {
+        "Bolton",
+        "Bury",
+        "Manchester",
+        "Oldham",
+        "Rochdale",
+        "Salford",
+        "Tameside",
+        "Trafford",
+        "Bradford",
+        "Kirklees",
+        "Calderdale",
+        "Leeds",
+        "Blackburn with Darwen",
+        "Pendle",
+        "Burnley",
+        "Hyndburn",
+        "Rossendale",
+        "Preston",
+        "Birmingham",
+        "Walsall",
+        "Luton",
+        "Slough",
+        "Rotherham",
+        "Sheffield",
+        "Peterborough",
+        "Stoke-on-Trent",
+        "Nottingham",
+        "Derby",
+        "Middlesbrough",
+        "Wycombe",
+        "Watford",
+        "Reading",
+        "Newport",
+        "Cardiff",
+    }
+)
+SIKH_HINDU_TOWNS = frozenset(
+    {
+        "Wolverhampton",
+        "Sandwell",
+        "Leicester",
+        "Coventry",
+        "Gravesham",
+        "Oadby and Wigston",
+        "Dudley",
+        "Gedling",
+        "Charnwood",
+    }
+)
 URBAN_KINDS = frozenset({"metropolitan_district", "unitary"})
 
 
@@ -411,20 +548,32 @@ SURNAME_VARIANTS: tuple[tuple[str, ...], ...] = (
 # Where a way does not apply to a name, the next one that does is used (see
 # registry.seed_model.alias).
 ALIAS_KINDS: dict[str, int] = {
-    "spelling": 40,          # Mohammed -> Muhammad, Steven -> Stephen, Hussain -> Hussein,
-                             # else a common transliteration (Nadeem -> Nadim, Phillip -> Philip)
-    "punctuation": 10,       # O'Neill -> ONeill, Smith-Jones -> Smith Jones, Al-Khatib -> Al Khatib
-    "diacritics": 5,         # Paweł Wiśniewski -> Pawel Wisniewski
-    "dropped_middle": 14,    # Mohammed Imran Khan -> Mohammed Khan / Imran Khan
-    "initials": 8,           # Mohammed Imran Khan -> M. I. Khan / M I Khan
+    "spelling": 40,  # Mohammed -> Muhammad, Steven -> Stephen, Hussain -> Hussein,
+    # else a common transliteration (Nadeem -> Nadim, Phillip -> Philip)
+    "punctuation": 10,  # O'Neill -> ONeill, Smith-Jones -> Smith Jones, Al-Khatib -> Al Khatib
+    "diacritics": 5,  # Paweł Wiśniewski -> Pawel Wisniewski
+    "dropped_middle": 14,  # Mohammed Imran Khan -> Mohammed Khan / Imran Khan
+    "initials": 8,  # Mohammed Imran Khan -> M. I. Khan / M I Khan
     "swapped_forenames": 6,  # Imran Mohammed -> Mohammed Imran
-    "swapped_names": 7,      # Imran Khan -> Khan Imran (forenames and surname the other way round)
-    "singh_kaur": 10,        # Gurpreet Singh Gill -> Gurpreet Gill / Gurpreet Singh (Sikh names)
+    "swapped_names": 7,  # Imran Khan -> Khan Imran (forenames and surname the other way round)
+    "singh_kaur": 10,  # Gurpreet Singh Gill -> Gurpreet Gill / Gurpreet Singh (Sikh names)
 }
 # Transliteration and typing variants, tried in order on a name with no listed variant.
 SPELLING_RULES: tuple[tuple[str, str], ...] = (
-    ("ee", "i"), ("oo", "u"), ("ou", "u"), ("ph", "f"), ("ck", "k"), ("mm", "m"), ("ss", "s"),
-    ("ll", "l"), ("nn", "n"), ("tt", "t"), ("dd", "d"), ("q", "k"), ("z", "s"), ("ie", "y"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("ou", "u"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("mm", "m"),
+    ("ss", "s"),
+    ("ll", "l"),
+    ("nn", "n"),
+    ("tt", "t"),
+    ("dd", "d"),
+    ("q", "k"),
+    ("z", "s"),
+    ("ie", "y"),
 )
 
 VARIANTS: dict[str, object] = {
@@ -436,6 +585,7 @@ VARIANTS: dict[str, object] = {
     # the swap gives a real, different date).
     "swapped_date_of_birth": 0.2,
 }
+
 
 def _spellings(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
     """name -> every other spelling in any group holding it (Mohamed is in two groups)."""
@@ -465,33 +615,110 @@ STREETS = pool(
     "Oxford Cambridge Bradford Halifax Preston Bolton Bury Moss Brook Heath Moor Lea Meadow "
     "Orchard Highfield Westfield Fairfield Hollins Whitegate Ashton Leigh Harrow Belmont"
 )
-STREET_TYPES = pool("Road:10 Street:8 Lane:4 Avenue:4 Close:3 Drive:3 Way:2 Crescent:2 Grove:2 "
-                    "Terrace:2 Place:1 Gardens:1 Walk:1 Court:1")
+STREET_TYPES = pool(
+    "Road:10 Street:8 Lane:4 Avenue:4 Close:3 Drive:3 Way:2 Crescent:2 Grove:2 "
+    "Terrace:2 Place:1 Gardens:1 Walk:1 Court:1"
+)
 # Inward-code letters: never C, I, K, M, O or V.
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 # Postcode areas by authority (the common ones) and by region (everyone else).
 POSTCODE_AREAS_BY_NAME: dict[str, tuple[str, ...]] = {
-    "Manchester": ("M",), "Salford": ("M",), "Trafford": ("M",), "Bolton": ("BL",), "Bury": ("BL",),
-    "Oldham": ("OL",), "Rochdale": ("OL",), "Tameside": ("OL", "SK"), "Stockport": ("SK",),
-    "Wigan": ("WN",), "Wolverhampton": ("WV",), "Birmingham": ("B",), "Sandwell": ("B",),
-    "Solihull": ("B",), "Walsall": ("WS",), "Dudley": ("DY",), "Coventry": ("CV",),
-    "Liverpool": ("L",), "Knowsley": ("L",), "Sefton": ("L", "PR"), "Wirral": ("CH",),
-    "St. Helens": ("WA",), "Leeds": ("LS",), "Bradford": ("BD",), "Kirklees": ("HD",),
-    "Calderdale": ("HX",), "Wakefield": ("WF",), "Sheffield": ("S",), "Rotherham": ("S",),
-    "Barnsley": ("S",), "Doncaster": ("DN",), "Leicester": ("LE",), "Nottingham": ("NG",),
-    "Derby": ("DE",), "Luton": ("LU",), "Slough": ("SL",), "Reading": ("RG",), "Bristol": ("BS",),
-    "Blackburn with Darwen": ("BB",), "Rossendale": ("BB",), "Pendle": ("BB",),
-    "Burnley": ("BB",), "Hyndburn": ("BB",), "Preston": ("PR",), "Blackpool": ("FY",),
-    "Newcastle upon Tyne": ("NE",), "Sunderland": ("SR",), "Cardiff": ("CF",), "Swansea": ("SA",),
-    "Newport": ("NP",), "Peterborough": ("PE",), "Stoke-on-Trent": ("ST",), "Plymouth": ("PL",),
-    "Southampton": ("SO",), "Portsmouth": ("PO",), "Brighton and Hove": ("BN",), "Milton Keynes": ("MK",),
-    "Transport for London": ("E", "N", "NW", "SE", "SW", "W", "EN", "HA", "IG", "RM", "UB", "TW",
-                             "KT", "SM", "CR", "BR", "DA"),
+    "Manchester": ("M",),
+    "Salford": ("M",),
+    "Trafford": ("M",),
+    "Bolton": ("BL",),
+    "Bury": ("BL",),
+    "Oldham": ("OL",),
+    "Rochdale": ("OL",),
+    "Tameside": ("OL", "SK"),
+    "Stockport": ("SK",),
+    "Wigan": ("WN",),
+    "Wolverhampton": ("WV",),
+    "Birmingham": ("B",),
+    "Sandwell": ("B",),
+    "Solihull": ("B",),
+    "Walsall": ("WS",),
+    "Dudley": ("DY",),
+    "Coventry": ("CV",),
+    "Liverpool": ("L",),
+    "Knowsley": ("L",),
+    "Sefton": ("L", "PR"),
+    "Wirral": ("CH",),
+    "St. Helens": ("WA",),
+    "Leeds": ("LS",),
+    "Bradford": ("BD",),
+    "Kirklees": ("HD",),
+    "Calderdale": ("HX",),
+    "Wakefield": ("WF",),
+    "Sheffield": ("S",),
+    "Rotherham": ("S",),
+    "Barnsley": ("S",),
+    "Doncaster": ("DN",),
+    "Leicester": ("LE",),
+    "Nottingham": ("NG",),
+    "Derby": ("DE",),
+    "Luton": ("LU",),
+    "Slough": ("SL",),
+    "Reading": ("RG",),
+    "Bristol": ("BS",),
+    "Blackburn with Darwen": ("BB",),
+    "Rossendale": ("BB",),
+    "Pendle": ("BB",),
+    "Burnley": ("BB",),
+    "Hyndburn": ("BB",),
+    "Preston": ("PR",),
+    "Blackpool": ("FY",),
+    "Newcastle upon Tyne": ("NE",),
+    "Sunderland": ("SR",),
+    "Cardiff": ("CF",),
+    "Swansea": ("SA",),
+    "Newport": ("NP",),
+    "Peterborough": ("PE",),
+    "Stoke-on-Trent": ("ST",),
+    "Plymouth": ("PL",),
+    "Southampton": ("SO",),
+    "Portsmouth": ("PO",),
+    "Brighton and Hove": ("BN",),
+    "Milton Keynes": ("MK",),
+    "Transport for London": (
+        "E",
+        "N",
+        "NW",
+        "SE",
+        "SW",
+        "W",
+        "EN",
+        "HA",
+        "IG",
+        "RM",
+        "UB",
+        "TW",
+        "KT",
+        "SM",
+        "CR",
+        "BR",
+        "DA",
+    ),
 }
 POSTCODE_AREAS_BY_REGION: dict[str, tuple[str, ...]] = {
     "North East": ("NE", "SR", "DH", "TS", "DL"),
-    "North West": ("M", "BL", "OL", "SK", "WN", "WA", "L", "CH", "PR", "BB", "LA", "FY", "CA", "CW"),
+    "North West": (
+        "M",
+        "BL",
+        "OL",
+        "SK",
+        "WN",
+        "WA",
+        "L",
+        "CH",
+        "PR",
+        "BB",
+        "LA",
+        "FY",
+        "CA",
+        "CW",
+    ),
     "Yorkshire and The Humber": ("LS", "BD", "HD", "HX", "WF", "S", "DN", "HU", "YO", "HG"),
     "East Midlands": ("NG", "DE", "LE", "NN", "LN"),
     "West Midlands": ("B", "WV", "WS", "DY", "CV", "ST", "TF", "WR", "HR"),
@@ -502,7 +729,27 @@ POSTCODE_AREAS_BY_REGION: dict[str, tuple[str, ...]] = {
     "Wales": ("CF", "SA", "NP", "LL", "SY", "LD"),
 }
 LONDON_BOROUGHS = (
-    "Tower Hamlets", "Newham", "Hackney", "Ealing", "Hounslow", "Brent", "Redbridge", "Croydon",
-    "Lewisham", "Southwark", "Lambeth", "Haringey", "Enfield", "Barking", "Hillingdon", "Harrow",
-    "Waltham Forest", "Wandsworth", "Islington", "Camden", "Barnet", "Greenwich", "Bexley",
+    "Tower Hamlets",
+    "Newham",
+    "Hackney",
+    "Ealing",
+    "Hounslow",
+    "Brent",
+    "Redbridge",
+    "Croydon",
+    "Lewisham",
+    "Southwark",
+    "Lambeth",
+    "Haringey",
+    "Enfield",
+    "Barking",
+    "Hillingdon",
+    "Harrow",
+    "Waltham Forest",
+    "Wandsworth",
+    "Islington",
+    "Camden",
+    "Barnet",
+    "Greenwich",
+    "Bexley",
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache
 
 import holidays
 
@@ -82,22 +82,20 @@ def _as_date(day: date) -> date:
     return day.date() if isinstance(day, datetime) else day
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_in(year: int) -> tuple[tuple[date, str], ...]:
     """Weekday bank holidays of one year, sorted; cached because bulk imports ask
     for the same few years hundreds of thousands of times."""
     calendar = holidays.UnitedKingdom(subdiv="ENG", years=year)
-    return tuple(
-        sorted((day, name) for day, name in calendar.items() if day.weekday() < _SATURDAY)
-    )
+    return tuple(sorted((day, name) for day, name in calendar.items() if day.weekday() < _SATURDAY))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_set(year: int) -> frozenset[date]:
     return frozenset(day for day, _ in _holidays_in(year))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_dates(year: int) -> tuple[date, ...]:
     return tuple(day for day, _ in _holidays_in(year))
 

@@ -21,8 +21,13 @@ RECODED = {"E08000016": "E08000038", "E08000019": "E08000039"}
 # Transport for London licenses all of London and has no district GSS code.
 TFL_CODE = "TFL"
 
-KINDS = {"E06": "unitary", "E07": "shire_district", "E08": "metropolitan_district",
-         "W06": "welsh_unitary", "S12": "scottish_council"}
+KINDS = {
+    "E06": "unitary",
+    "E07": "shire_district",
+    "E08": "metropolitan_district",
+    "W06": "welsh_unitary",
+    "S12": "scottish_council",
+}
 
 
 def licensing_rows(rows):
@@ -45,10 +50,16 @@ def licensing_rows(rows):
         else:
             yield authority(row, gss, [], licenses=True)
     yield {
-        "code": TFL_CODE, "name": "Transport for London", "official_name": "Transport for London",
-        "nation": "England", "region": "London", "kind": "transport_for_london",
-        "licenses_drivers": "true", "population": london_population,
-        "valid_from": "2000-07-03", "former_codes": "",
+        "code": TFL_CODE,
+        "name": "Transport for London",
+        "official_name": "Transport for London",
+        "nation": "England",
+        "region": "London",
+        "kind": "transport_for_london",
+        "licenses_drivers": "true",
+        "population": london_population,
+        "valid_from": "2000-07-03",
+        "former_codes": "",
     }
 
 

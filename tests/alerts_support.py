@@ -60,8 +60,9 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         with self.lock:
             self.messages.append(Received(list(envelope.rcpt_tos), message))
         return "250 OK"
@@ -78,8 +79,9 @@ class Inbox:
 @contextlib.contextmanager
 def smtp_server(port: int | None = None, inbox: Inbox | None = None):
     inbox = inbox or Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(),
-                            server_hostname="test-mail")
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port or free_port(), server_hostname="test-mail"
+    )
     controller.start()
     try:
         inbox.port = controller.port
@@ -90,19 +92,33 @@ def smtp_server(port: int | None = None, inbox: Inbox | None = None):
 
 def config_for(port: int, **overrides) -> AlertConfig:
     """Fast settings for tests: short leases and retries, small timeouts."""
-    values = dict(base_url="https://crosscheck.test", smtp=SmtpConfig(port=port, timeout_seconds=2),
-                  interval_seconds=0.2, sweep_seconds=0.5, lease_seconds=5,
-                  retry_base_seconds=0.1, retry_max_seconds=0.5, max_attempts=8)
+    values = dict(
+        base_url="https://crosscheck.test",
+        smtp=SmtpConfig(port=port, timeout_seconds=2),
+        interval_seconds=0.2,
+        sweep_seconds=0.5,
+        lease_seconds=5,
+        retry_base_seconds=0.1,
+        retry_max_seconds=0.5,
+        max_attempts=8,
+    )
     values.update(overrides)
     return AlertConfig(**values)
 
 
 def worker_env(db_url: str, port: int, **extra: str) -> dict[str, str]:
-    env = {"DATABASE_URL": db_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
-           "CROSSCHECK_BASE_URL": "https://crosscheck.test",
-           "ALERT_INTERVAL_SECONDS": "0.2", "ALERT_SWEEP_SECONDS": "0.5",
-           "ALERT_LEASE_SECONDS": "8", "SMTP_TIMEOUT_SECONDS": "2",
-           "ALERT_RETRY_BASE_SECONDS": "0.1", "ALERT_RETRY_MAX_SECONDS": "0.5"}
+    env = {
+        "DATABASE_URL": db_url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "CROSSCHECK_BASE_URL": "https://crosscheck.test",
+        "ALERT_INTERVAL_SECONDS": "0.2",
+        "ALERT_SWEEP_SECONDS": "0.5",
+        "ALERT_LEASE_SECONDS": "8",
+        "SMTP_TIMEOUT_SECONDS": "2",
+        "ALERT_RETRY_BASE_SECONDS": "0.1",
+        "ALERT_RETRY_MAX_SECONDS": "0.5",
+    }
     env.update(extra)
     return env
 

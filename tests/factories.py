@@ -23,26 +23,53 @@ async def authority_id(conn: asyncpg.Connection, name: str) -> int:
     return found
 
 
-async def make_user(conn: asyncpg.Connection, *, role: str = "licensing_officer",
-                    authority: str | None = "Rotherham", email: str | None = None,
-                    name: str = "Test Officer") -> dict:
+async def make_user(
+    conn: asyncpg.Connection,
+    *,
+    role: str = "licensing_officer",
+    authority: str | None = "Rotherham",
+    email: str | None = None,
+    name: str = "Test Officer",
+) -> dict:
     """A user and an API token for them: {'id', 'token', 'authority_id', 'headers'}."""
-    auth_id = await authority_id(conn, authority) if authority and role in ("licensing_officer", "dpo") else None
+    auth_id = (
+        await authority_id(conn, authority)
+        if authority and role in ("licensing_officer", "dpo")
+        else None
+    )
     email = email or f"user{next(_seq)}@example.gov.uk"
     user_id = await conn.fetchval(
         "INSERT INTO app_user (email, display_name, role, authority_id) VALUES ($1, $2, $3, $4) RETURNING id",
-        email, name, role, auth_id)
+        email,
+        name,
+        role,
+        auth_id,
+    )
     token = await issue_token(conn, user_id, "test")
-    return {"id": user_id, "token": token, "authority_id": auth_id, "email": email,
-            "headers": {"Authorization": f"Bearer {token}"}}
+    return {
+        "id": user_id,
+        "token": token,
+        "authority_id": auth_id,
+        "email": email,
+        "headers": {"Authorization": f"Bearer {token}"},
+    }
 
 
-async def make_driver(conn: asyncpg.Connection, *, forenames: str = "Stephen", surname: str = "Walker",
-                      date_of_birth: date = date(1980, 5, 17), sex: str | None = "M",
-                      recorded_by: str = "Sheffield", home: str | None = None,
-                      gb_licence_number: str | None = None, ni_number: str | None = None,
-                      postcode: str | None = None, aliases: tuple[tuple[str, str], ...] = (),
-                      former: tuple[tuple[str, str], ...] = ()) -> int:
+async def make_driver(
+    conn: asyncpg.Connection,
+    *,
+    forenames: str = "Stephen",
+    surname: str = "Walker",
+    date_of_birth: date = date(1980, 5, 17),
+    sex: str | None = "M",
+    recorded_by: str = "Sheffield",
+    home: str | None = None,
+    gb_licence_number: str | None = None,
+    ni_number: str | None = None,
+    postcode: str | None = None,
+    aliases: tuple[tuple[str, str], ...] = (),
+    former: tuple[tuple[str, str], ...] = (),
+) -> int:
     """A driver with their current name (and any aliases or former names)."""
     recorded_by_id = await authority_id(conn, recorded_by)
     home_id = await authority_id(conn, home) if home else recorded_by_id
@@ -51,20 +78,37 @@ async def make_driver(conn: asyncpg.Connection, *, forenames: str = "Stephen", s
             """INSERT INTO driver (forenames, surname, date_of_birth, sex, gb_licence_number,
                                    ni_number, postcode, home_authority_id, recorded_by_authority_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
-            forenames, surname, date_of_birth, sex, gb_licence_number, ni_number, postcode,
-            home_id, recorded_by_id)
+            forenames,
+            surname,
+            date_of_birth,
+            sex,
+            gb_licence_number,
+            ni_number,
+            postcode,
+            home_id,
+            recorded_by_id,
+        )
         names = [("current", forenames, surname)]
         names += [("alias", f, s) for f, s in aliases] + [("former", f, s) for f, s in former]
         await conn.executemany(
             """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth,
                                         recorded_by_authority_id) VALUES ($1, $2, $3, $4, $5, $6)""",
-            [(driver_id, kind, f, s, date_of_birth, recorded_by_id) for kind, f, s in names])
+            [(driver_id, kind, f, s, date_of_birth, recorded_by_id) for kind, f, s in names],
+        )
     return driver_id
 
 
-async def make_licence(conn: asyncpg.Connection, driver_id: int, *, authority: str = "Sheffield",
-                       kind: str = "private_hire", starts_on: date | None = None,
-                       years: int = 3, status: str = "current", number: str | None = None) -> int:
+async def make_licence(
+    conn: asyncpg.Connection,
+    driver_id: int,
+    *,
+    authority: str = "Sheffield",
+    kind: str = "private_hire",
+    starts_on: date | None = None,
+    years: int = 3,
+    status: str = "current",
+    number: str | None = None,
+) -> int:
     """A licence granted by `authority`, with its 'granted' history row (which raises the event)."""
     starts_on = starts_on or date.today() - timedelta(days=30)
     expires_on = date(starts_on.year + years, starts_on.month, min(starts_on.day, 28))
@@ -74,21 +118,43 @@ async def make_licence(conn: asyncpg.Connection, driver_id: int, *, authority: s
             """INSERT INTO licence (driver_id, authority_id, licence_number, kind, status,
                                     granted_on, starts_on, expires_on)
                VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id""",
-            driver_id, auth_id, number or f"L{next(_seq):06d}", kind, status, starts_on, expires_on)
+            driver_id,
+            auth_id,
+            number or f"L{next(_seq):06d}",
+            kind,
+            status,
+            starts_on,
+            expires_on,
+        )
         await conn.execute(
             "INSERT INTO licence_change (licence_id, action, effective_on) VALUES ($1, 'granted', $2)",
-            licence_id, starts_on)
+            licence_id,
+            starts_on,
+        )
     return licence_id
 
 
-async def make_entry(conn: asyncpg.Connection, driver_id: int, *, authority: str = "Sheffield",
-                     decision: str = "revoked", categories: tuple[str, ...] = ("sexual_offence",),
-                     decided_on: date | None = None, narrative: str = "",
-                     licence_kind: str = "private_hire") -> int:
+async def make_entry(
+    conn: asyncpg.Connection,
+    driver_id: int,
+    *,
+    authority: str = "Sheffield",
+    decision: str = "revoked",
+    categories: tuple[str, ...] = ("sexual_offence",),
+    decided_on: date | None = None,
+    narrative: str = "",
+    licence_kind: str = "private_hire",
+) -> int:
     decided_on = decided_on or date.today() - timedelta(days=10)
     return await conn.fetchval(
         """INSERT INTO register_entry (driver_id, authority_id, decision, licence_kind, decided_on,
                                        effective_on, categories, narrative)
            VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id""",
-        driver_id, await authority_id(conn, authority), decision, licence_kind, decided_on,
-        list(categories), narrative)
+        driver_id,
+        await authority_id(conn, authority),
+        decision,
+        licence_kind,
+        decided_on,
+        list(categories),
+        narrative,
+    )

@@ -32,14 +32,20 @@ CALLERS = {
 # Sample values for path parameters, by name, then by type. Ids name no record (a guard
 # must answer before any look-up); codes name a real authority.
 SAMPLE_BY_NAME = {"code": "E08000018", "authority_code": "E08000018"}
-SAMPLE_BY_TYPE = {int: "2000000000", str: "sample", uuid.UUID: "00000000-0000-4000-8000-000000000000",
-                  date: date.today().isoformat()}
+SAMPLE_BY_TYPE = {
+    int: "2000000000",
+    str: "sample",
+    uuid.UUID: "00000000-0000-4000-8000-000000000000",
+    date: date.today().isoformat(),
+}
 
 GUARD_REFUSAL = "Your role does not allow this"
 
 
 def _app():
-    return create_app(load({"DATABASE_URL": "postgresql://unused/unused", "CROSSCHECK_SCHEDULER": "false"}))
+    return create_app(
+        load({"DATABASE_URL": "postgresql://unused/unused", "CROSSCHECK_SCHEDULER": "false"})
+    )
 
 
 def is_public(path: str) -> bool:
@@ -59,7 +65,8 @@ def operations(app) -> list[tuple[str, str, object, object]]:
             for method in methods:
                 if method != "OPTIONS":
                     found.append((method, route.path, route, handler))
-    return found
+    # The app's route order is not stable between processes; parallel workers must agree.
+    return sorted(found, key=lambda op: (op[1], op[0]))
 
 
 def admitted_roles(handler) -> set[str] | None:
@@ -87,20 +94,28 @@ def test_the_app_has_routes_to_check():
 
 
 def test_every_route_is_public_or_carries_a_role_guard():
-    unguarded = [f"{method} {path}" for method, path, _, handler in OPERATIONS
-                 if not is_public(path) and admitted_roles(handler) is None]
+    unguarded = [
+        f"{method} {path}"
+        for method, path, _, handler in OPERATIONS
+        if not is_public(path) and admitted_roles(handler) is None
+    ]
     assert unguarded == [], (
         "these routes need a guard from licensing.auth (officer, dpo, dft, admin, summary_reader, "
-        "signed_in or requires(...)) or their path in licensing.app.PUBLIC_PATHS")
+        "signed_in or requires(...)) or their path in licensing.app.PUBLIC_PATHS"
+    )
 
 
 def test_every_route_a_dft_analyst_may_call_declares_it_returns_no_personal_data():
-    undeclared = [f"{method} {path}" for method, path, _, handler in OPERATIONS
-                  if "dft_analyst" in (admitted_roles(handler) or ())
-                  and handler.opt.get("personal_data") is not False]
+    undeclared = [
+        f"{method} {path}"
+        for method, path, _, handler in OPERATIONS
+        if "dft_analyst" in (admitted_roles(handler) or ())
+        and handler.opt.get("personal_data") is not False
+    ]
     assert undeclared == [], (
         "a DfT analyst sees aggregates only: give these handlers opt=auth.NO_PERSONAL_DATA "
-        "if they return no personal data, or a guard that leaves DfT out")
+        "if they return no personal data, or a guard that leaves DfT out"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +150,13 @@ def refused(response, path: str) -> bool:
     return first.is_redirect and location.startswith(("/sign-in", "/login"))
 
 
-@pytest.mark.parametrize(("method", "path", "route", "handler"),
-                         [pytest.param(*op, id=f"{op[0]} {op[1]}") for op in OPERATIONS
-                          if op[0] != "WEBSOCKET"])
-async def test_each_role_is_admitted_exactly_where_its_guard_says(matrix, method, path, route, handler):
+@pytest.mark.parametrize(
+    ("method", "path", "route", "handler"),
+    [pytest.param(*op, id=f"{op[0]} {op[1]}") for op in OPERATIONS if op[0] != "WEBSOCKET"],
+)
+async def test_each_role_is_admitted_exactly_where_its_guard_says(
+    matrix, method, path, route, handler
+):
     client, headers = matrix
     public = is_public(path)
     admitted = set() if public else admitted_roles(handler) or set()
@@ -149,7 +167,9 @@ async def test_each_role_is_admitted_exactly_where_its_guard_says(matrix, method
         response = await client.request(method, url, headers=headers[name], json=body)
         should_pass = public or (caller is not None and caller[0] in admitted)
         if refused(response, path) == should_pass:
-            wrong.append(f"{name}: {response.status_code} (expected {'admitted' if should_pass else 'refused'})")
+            wrong.append(
+                f"{name}: {response.status_code} (expected {'admitted' if should_pass else 'refused'})"
+            )
         if not should_pass and path.startswith("/api/"):
             assert response.headers["content-type"].startswith("application/problem+json")
     assert wrong == [], f"{method} {url}: " + "; ".join(wrong)
@@ -161,14 +181,21 @@ async def test_a_dft_analyst_is_refused_every_route_that_can_return_personal_dat
     for method, path, route, handler in OPERATIONS:
         if is_public(path) or method == "WEBSOCKET" or handler.opt.get("personal_data") is False:
             continue
-        response = await client.request(method, sample_path(route), headers=headers["dft_analyst"],
-                                        json={} if method in ("POST", "PUT", "PATCH") else None)
-        assert response.status_code == 403, f"{method} {path} answered a DfT analyst {response.status_code}"
+        response = await client.request(
+            method,
+            sample_path(route),
+            headers=headers["dft_analyst"],
+            json={} if method in ("POST", "PUT", "PATCH") else None,
+        )
+        assert response.status_code == 403, (
+            f"{method} {path} answered a DfT analyst {response.status_code}"
+        )
         checked += 1
     assert checked > 0
 
 
 # The audit log, by authority --------------------------------------------------------------
+
 
 @pytest.fixture
 async def client(db_url):
@@ -177,10 +204,18 @@ async def client(db_url):
         yield client
 
 
-async def _log(conn, authority: str, user: dict, action: str = "search", case: str = "CASE-1") -> int:
-    return await audit_log.record(conn, action=action, user_id=user["id"],
-                                  authority_id=await authority_id(conn, authority),
-                                  purpose="new_application", case_reference=case, subject="search")
+async def _log(
+    conn, authority: str, user: dict, action: str = "search", case: str = "CASE-1"
+) -> int:
+    return await audit_log.record(
+        conn,
+        action=action,
+        user_id=user["id"],
+        authority_id=await authority_id(conn, authority),
+        purpose="new_application",
+        case_reference=case,
+        subject="search",
+    )
 
 
 async def test_a_dpo_sees_only_their_own_authoritys_audit_entries(client, conn):
@@ -212,20 +247,38 @@ async def test_a_dpo_pages_through_the_log_and_filters_it(client, conn):
     dpo = await make_user(conn, role="dpo", authority="Bolton")
     alice = await make_user(conn, authority="Bolton")
     bob = await make_user(conn, authority="Bolton")
-    ids = [await _log(conn, "Bolton", alice if i % 2 else bob, action="search" if i < 4 else "view")
-           for i in range(6)]
+    ids = [
+        await _log(conn, "Bolton", alice if i % 2 else bob, action="search" if i < 4 else "view")
+        for i in range(6)
+    ]
 
     first = (await client.get("/api/v1/audit", params={"limit": 4}, headers=dpo["headers"])).json()
-    rest = (await client.get("/api/v1/audit", params={"limit": 4, "cursor": first["next_cursor"]},
-                             headers=dpo["headers"])).json()
-    views = (await client.get("/api/v1/audit", params={"action": "view"}, headers=dpo["headers"])).json()
-    alices = (await client.get("/api/v1/audit", params={"user": alice["id"]}, headers=dpo["headers"])).json()
+    rest = (
+        await client.get(
+            "/api/v1/audit",
+            params={"limit": 4, "cursor": first["next_cursor"]},
+            headers=dpo["headers"],
+        )
+    ).json()
+    views = (
+        await client.get("/api/v1/audit", params={"action": "view"}, headers=dpo["headers"])
+    ).json()
+    alices = (
+        await client.get("/api/v1/audit", params={"user": alice["id"]}, headers=dpo["headers"])
+    ).json()
     today = date.today()
-    yesterday = (await client.get("/api/v1/audit", params={"to": str(today - timedelta(days=1))},
-                                  headers=dpo["headers"])).json()
-    this_week = (await client.get("/api/v1/audit", params={"from": str(today - timedelta(days=7)),
-                                                           "to": str(today + timedelta(days=1))},
-                                  headers=dpo["headers"])).json()
+    yesterday = (
+        await client.get(
+            "/api/v1/audit", params={"to": str(today - timedelta(days=1))}, headers=dpo["headers"]
+        )
+    ).json()
+    this_week = (
+        await client.get(
+            "/api/v1/audit",
+            params={"from": str(today - timedelta(days=7)), "to": str(today + timedelta(days=1))},
+            headers=dpo["headers"],
+        )
+    ).json()
 
     assert [e["id"] for e in first["entries"] + rest["entries"]] == ids[::-1]
     assert rest["next_cursor"] is None
@@ -237,8 +290,9 @@ async def test_a_dpo_pages_through_the_log_and_filters_it(client, conn):
 
 async def test_wrong_audit_filters_are_named(client, conn):
     dpo = await make_user(conn, role="dpo", authority="Bolton")
-    backwards = await client.get("/api/v1/audit", params={"from": "2025-02-01", "to": "2025-01-01"},
-                                 headers=dpo["headers"])
+    backwards = await client.get(
+        "/api/v1/audit", params={"from": "2025-02-01", "to": "2025-01-01"}, headers=dpo["headers"]
+    )
     bad_cursor = await client.get("/api/v1/audit", params={"cursor": "abc"}, headers=dpo["headers"])
 
     assert backwards.status_code == 422
@@ -255,20 +309,29 @@ async def test_a_dpo_exports_their_log_as_csv_and_the_export_is_itself_logged(cl
 
     response = await client.get("/api/v1/audit.csv", headers=dpo["headers"])
     lines = response.text.splitlines()
-    logged = await conn.fetchrow("SELECT user_id, authority_id, action FROM audit_log ORDER BY id DESC LIMIT 1")
+    logged = await conn.fetchrow(
+        "SELECT user_id, authority_id, action FROM audit_log ORDER BY id DESC LIMIT 1"
+    )
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert lines[0].startswith("id,at,action,user_id")
     assert "S-9" not in response.text
     assert "'=HYPERLINK(1)" in response.text  # a spreadsheet will not run it
-    assert dict(logged) == {"user_id": dpo["id"], "authority_id": await authority_id(conn, "Bolton"),
-                            "action": "export"}
+    assert dict(logged) == {
+        "user_id": dpo["id"],
+        "authority_id": await authority_id(conn, "Bolton"),
+        "action": "export",
+    }
     assert len(lines) == 2  # the header and Bolton's one search (the export came after the read)
 
 
 async def test_officers_and_analysts_cannot_read_the_audit_log(client, conn):
-    for role, authority in (("licensing_officer", "Bolton"), ("dft_analyst", None), ("admin", None)):
+    for role, authority in (
+        ("licensing_officer", "Bolton"),
+        ("dft_analyst", None),
+        ("admin", None),
+    ):
         caller = await make_user(conn, role=role, authority=authority)
         for path in ("/api/v1/audit", "/api/v1/audit.csv"):
             assert (await client.get(path, headers=caller["headers"])).status_code == 403

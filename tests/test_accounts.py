@@ -39,63 +39,98 @@ def fields(response) -> set[str]:
 
 # Accounts ----------------------------------------------------------------------------------
 
+
 async def test_an_officer_account_belongs_to_a_licensing_authority(conn):
-    user = await accounts.create_user(conn, email="ann@rotherham.gov.uk", display_name="Ann",
-                                      role="licensing_officer", authority_code="E08000018")
+    user = await accounts.create_user(
+        conn,
+        email="ann@rotherham.gov.uk",
+        display_name="Ann",
+        role="licensing_officer",
+        authority_code="E08000018",
+    )
     assert (user.authority_name, user.active) == ("Rotherham", True)
 
 
 async def test_an_account_with_wrong_details_is_refused_naming_each_field(conn):
     with pytest.raises(AccountError) as refused:
-        await accounts.create_user(conn, email="not-an-email", display_name="", role="chief",
-                                   password="short")
+        await accounts.create_user(
+            conn, email="not-an-email", display_name="", role="chief", password="short"
+        )
     assert {f for f, _ in refused.value.errors} == {"email", "display_name", "role", "password"}
 
 
-@pytest.mark.parametrize(("role", "code", "wrong"), [
-    ("licensing_officer", None, "authority_code"),       # officers belong to an authority
-    ("dpo", "S12000036", "authority_code"),              # a Scottish council licenses no drivers here
-    ("dft_analyst", "E08000018", "authority_code"),      # DfT belongs to no authority
-    ("admin", "E08000018", "authority_code"),
-    ("licensing_officer", "E99999999", "authority_code"),
-])
-async def test_the_authority_is_required_for_officers_and_forbidden_for_others(conn, role, code, wrong):
+@pytest.mark.parametrize(
+    ("role", "code", "wrong"),
+    [
+        ("licensing_officer", None, "authority_code"),  # officers belong to an authority
+        ("dpo", "S12000036", "authority_code"),  # a Scottish council licenses no drivers here
+        ("dft_analyst", "E08000018", "authority_code"),  # DfT belongs to no authority
+        ("admin", "E08000018", "authority_code"),
+        ("licensing_officer", "E99999999", "authority_code"),
+    ],
+)
+async def test_the_authority_is_required_for_officers_and_forbidden_for_others(
+    conn, role, code, wrong
+):
     with pytest.raises(AccountError) as refused:
-        await accounts.create_user(conn, email="x@example.gov.uk", display_name="X", role=role,
-                                   authority_code=code)
+        await accounts.create_user(
+            conn, email="x@example.gov.uk", display_name="X", role=role, authority_code=code
+        )
     assert [f for f, _ in refused.value.errors] == [wrong]
 
 
 async def test_two_accounts_cannot_share_an_email(conn):
     await accounts.create_user(conn, email="ann@example.gov.uk", display_name="Ann", role="admin")
     with pytest.raises(AccountError) as refused:
-        await accounts.create_user(conn, email="ANN@example.gov.uk", display_name="Ann", role="admin")
+        await accounts.create_user(
+            conn, email="ANN@example.gov.uk", display_name="Ann", role="admin"
+        )
     assert refused.value.errors[0][0] == "email"
 
 
 async def test_a_password_signs_in_only_its_own_active_account(conn):
-    user = await accounts.create_user(conn, email="bea@bolton.gov.uk", display_name="Bea",
-                                      role="dpo", authority_code="E08000001",
-                                      password="correct horse battery")
+    user = await accounts.create_user(
+        conn,
+        email="bea@bolton.gov.uk",
+        display_name="Bea",
+        role="dpo",
+        authority_code="E08000001",
+        password="correct horse battery",
+    )
     stored = await conn.fetchval("SELECT password_hash FROM app_user WHERE id = $1", user.id)
 
     assert stored.startswith("$argon2id$") and "correct" not in stored
-    assert (await accounts.verify_password(conn, "bea@bolton.gov.uk", "correct horse battery")).id == user.id
+    assert (
+        await accounts.verify_password(conn, "bea@bolton.gov.uk", "correct horse battery")
+    ).id == user.id
     assert await accounts.verify_password(conn, "bea@bolton.gov.uk", "wrong horse battery") is None
-    assert await accounts.verify_password(conn, "nobody@bolton.gov.uk", "correct horse battery") is None
+    assert (
+        await accounts.verify_password(conn, "nobody@bolton.gov.uk", "correct horse battery")
+        is None
+    )
     await accounts.deactivate_user(conn, user.id)
-    assert await accounts.verify_password(conn, "bea@bolton.gov.uk", "correct horse battery") is None
+    assert (
+        await accounts.verify_password(conn, "bea@bolton.gov.uk", "correct horse battery") is None
+    )
 
 
 # Tokens ------------------------------------------------------------------------------------
 
-async def test_an_admin_issues_a_token_that_is_shown_once_and_kept_only_as_a_hash(client, conn, admin):
+
+async def test_an_admin_issues_a_token_that_is_shown_once_and_kept_only_as_a_hash(
+    client, conn, admin
+):
     officer = await make_user(conn, authority="Bolton")
-    issued = await client.post(f"/api/v1/users/{officer['id']}/tokens",
-                               json={"label": "case system", "days": 30}, headers=admin["headers"])
+    issued = await client.post(
+        f"/api/v1/users/{officer['id']}/tokens",
+        json={"label": "case system", "days": 30},
+        headers=admin["headers"],
+    )
     token = issued.json()["token"]
     listed = await client.get(f"/api/v1/users/{officer['id']}/tokens", headers=admin["headers"])
-    stored = await conn.fetchval("SELECT token_hash FROM api_token WHERE id = $1", issued.json()["id"])
+    stored = await conn.fetchval(
+        "SELECT token_hash FROM api_token WHERE id = $1", issued.json()["id"]
+    )
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
 
     assert issued.status_code == 201
@@ -124,10 +159,18 @@ async def revoked_from_another_instance(conn, user_id: int) -> None:
 
 @pytest.mark.parametrize("seconds", [1, 0])
 async def test_a_token_revoked_elsewhere_is_trusted_here_for_at_most_the_cache_seconds(
-        db_url, conn, seconds):
+    db_url, conn, seconds
+):
     officer = await make_user(conn, authority="Bolton")
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false",
-                           "TOKEN_CACHE_SECONDS": str(seconds)}))
+    app = create_app(
+        load(
+            {
+                "DATABASE_URL": db_url,
+                "CROSSCHECK_SCHEDULER": "false",
+                "TOKEN_CACHE_SECONDS": str(seconds),
+            }
+        )
+    )
     async with AsyncTestClient(app=app) as client:
         assert (await client.get("/api/v1/me", headers=officer["headers"])).status_code == 200
         await revoked_from_another_instance(conn, officer["id"])
@@ -142,9 +185,13 @@ async def test_a_token_revoked_elsewhere_is_trusted_here_for_at_most_the_cache_s
 async def test_an_expired_token_is_refused(client, conn):
     officer = await make_user(conn, authority="Bolton")
     _, token = await create_token(conn, officer["id"], "short-lived", timedelta(days=1))
-    await conn.execute("UPDATE api_token SET created_at = now() - interval '3 days', "
-                       "expires_at = now() - interval '1 day' WHERE label = 'short-lived'")
-    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    await conn.execute(
+        "UPDATE api_token SET created_at = now() - interval '3 days', "
+        "expires_at = now() - interval '1 day' WHERE label = 'short-lived'"
+    )
+    assert (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
 
 
 async def test_last_use_is_recorded_but_not_on_every_request(client, conn):
@@ -162,28 +209,45 @@ async def test_last_use_is_recorded_but_not_on_every_request(client, conn):
 
 async def test_a_deactivated_account_loses_its_tokens(client, conn, admin):
     officer = await make_user(conn, authority="Bolton")
-    response = await client.post(f"/api/v1/users/{officer['id']}/deactivation", headers=admin["headers"])
+    response = await client.post(
+        f"/api/v1/users/{officer['id']}/deactivation", headers=admin["headers"]
+    )
 
     assert response.status_code == 200 and response.json()["active"] is False
     assert (await client.get("/api/v1/me", headers=officer["headers"])).status_code == 401
-    assert await conn.fetchval("SELECT bool_and(revoked_at IS NOT NULL) FROM api_token "
-                               "WHERE user_id = $1", officer["id"])
-    again = await client.post(f"/api/v1/users/{officer['id']}/tokens", json={"label": "x"},
-                              headers=admin["headers"])
+    assert await conn.fetchval(
+        "SELECT bool_and(revoked_at IS NOT NULL) FROM api_token WHERE user_id = $1", officer["id"]
+    )
+    again = await client.post(
+        f"/api/v1/users/{officer['id']}/tokens", json={"label": "x"}, headers=admin["headers"]
+    )
     assert again.status_code == 409
 
 
 async def test_an_admin_cannot_deactivate_themselves(client, admin):
-    response = await client.post(f"/api/v1/users/{admin['id']}/deactivation", headers=admin["headers"])
+    response = await client.post(
+        f"/api/v1/users/{admin['id']}/deactivation", headers=admin["headers"]
+    )
     assert response.status_code == 409
 
 
 # Users and authorities through the API -----------------------------------------------------
 
+
 async def test_an_admin_creates_and_lists_accounts(client, admin):
-    created = await client.post("/api/v1/users", headers=admin["headers"], json={
-        "email": "dee@bolton.gov.uk", "display_name": "Dee", "role": "dpo", "authority_code": "E08000001"})
-    bolton = await client.get("/api/v1/users", params={"authority": "E08000001"}, headers=admin["headers"])
+    created = await client.post(
+        "/api/v1/users",
+        headers=admin["headers"],
+        json={
+            "email": "dee@bolton.gov.uk",
+            "display_name": "Dee",
+            "role": "dpo",
+            "authority_code": "E08000001",
+        },
+    )
+    bolton = await client.get(
+        "/api/v1/users", params={"authority": "E08000001"}, headers=admin["headers"]
+    )
 
     assert created.status_code == 201
     assert created.json()["authority_name"] == "Bolton"
@@ -191,8 +255,11 @@ async def test_an_admin_creates_and_lists_accounts(client, admin):
 
 
 async def test_a_wrong_new_account_is_answered_with_each_field_named(client, admin):
-    response = await client.post("/api/v1/users", headers=admin["headers"], json={
-        "email": "dee", "display_name": "", "role": "dpo"})
+    response = await client.post(
+        "/api/v1/users",
+        headers=admin["headers"],
+        json={"email": "dee", "display_name": "", "role": "dpo"},
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert fields(response) == {"email", "display_name", "authority_code"}
@@ -202,38 +269,61 @@ async def test_a_wrong_new_account_is_answered_with_each_field_named(client, adm
 async def test_ids_beyond_the_databases_range_are_simply_not_found(client, admin):
     for path in ("/api/v1/users/99999999999/tokens", "/api/v1/users/-1/tokens"):
         assert (await client.get(path, headers=admin["headers"])).status_code == 404
-    assert (await client.post("/api/v1/tokens/99999999999999999999/revocation",
-                              headers=admin["headers"])).status_code == 404
+    assert (
+        await client.post(
+            "/api/v1/tokens/99999999999999999999/revocation", headers=admin["headers"]
+        )
+    ).status_code == 404
 
 
 async def test_everyone_signed_in_reads_the_authorities(client, conn):
     analyst = await make_user(conn, role="dft_analyst", authority=None)
-    response = await client.get("/api/v1/authorities", params={"licenses_drivers": "true"},
-                                headers=analyst["headers"])
+    response = await client.get(
+        "/api/v1/authorities", params={"licenses_drivers": "true"}, headers=analyst["headers"]
+    )
     names = {a["name"] for a in response.json()}
     assert len(names) == 286 and "Rotherham" in names and "Glasgow City" not in names
 
 
-async def test_an_admin_sets_an_authoritys_alert_settings_and_the_change_is_audited(client, conn, admin):
-    response = await client.patch("/api/v1/authorities/E08000001", headers=admin["headers"], json={
-        "alert_email": "licensing@bolton.gov.uk", "alert_delivery": "digest", "digest_time": "07:30"})
-    cleared = await client.patch("/api/v1/authorities/E08000001", headers=admin["headers"],
-                                 json={"alert_email": None})
-    audited = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'authority_updated' "
-                                  "AND authority_id = $1", await authority_id(conn, "Bolton"))
+async def test_an_admin_sets_an_authoritys_alert_settings_and_the_change_is_audited(
+    client, conn, admin
+):
+    response = await client.patch(
+        "/api/v1/authorities/E08000001",
+        headers=admin["headers"],
+        json={
+            "alert_email": "licensing@bolton.gov.uk",
+            "alert_delivery": "digest",
+            "digest_time": "07:30",
+        },
+    )
+    cleared = await client.patch(
+        "/api/v1/authorities/E08000001", headers=admin["headers"], json={"alert_email": None}
+    )
+    audited = await conn.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'authority_updated' AND authority_id = $1",
+        await authority_id(conn, "Bolton"),
+    )
 
-    assert response.json() == {"code": "E08000001", "name": "Bolton", "alert_email": "licensing@bolton.gov.uk",
-                               "alert_delivery": "digest", "digest_time": "07:30",
-                               "information_contact": response.json()["information_contact"]}
+    assert response.json() == {
+        "code": "E08000001",
+        "name": "Bolton",
+        "alert_email": "licensing@bolton.gov.uk",
+        "alert_delivery": "digest",
+        "digest_time": "07:30",
+        "information_contact": response.json()["information_contact"],
+    }
     assert cleared.json()["alert_email"] is None and cleared.json()["alert_delivery"] == "digest"
     assert audited == 2
 
 
 async def test_wrong_alert_settings_are_refused(client, admin):
-    bad_email = await client.patch("/api/v1/authorities/E08000001", headers=admin["headers"],
-                                   json={"alert_email": "licensing"})
-    bad_time = await client.patch("/api/v1/authorities/E08000001", headers=admin["headers"],
-                                  json={"digest_time": "25:00"})
+    bad_email = await client.patch(
+        "/api/v1/authorities/E08000001", headers=admin["headers"], json={"alert_email": "licensing"}
+    )
+    bad_time = await client.patch(
+        "/api/v1/authorities/E08000001", headers=admin["headers"], json={"digest_time": "25:00"}
+    )
     unknown = await client.patch("/api/v1/authorities/E00000000", headers=admin["headers"], json={})
 
     assert bad_email.status_code == 422 and fields(bad_email) == {"alert_email"}
@@ -243,10 +333,13 @@ async def test_wrong_alert_settings_are_refused(client, admin):
 
 # Logs ----------------------------------------------------------------------------------------
 
+
 async def test_request_logs_name_the_route_never_the_values_sent(client, conn, caplog):
     dpo = await make_user(conn, role="dpo", authority="Bolton")
     with caplog.at_level(logging.INFO, logger="crosscheck"):
-        await client.get("/api/v1/audit", params={"action": "Walker-1980-05-17"}, headers=dpo["headers"])
+        await client.get(
+            "/api/v1/audit", params={"action": "Walker-1980-05-17"}, headers=dpo["headers"]
+        )
         await client.get("/api/v1/users/424242/tokens", headers=dpo["headers"])
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("crosscheck")]
 
@@ -257,15 +350,29 @@ async def test_request_logs_name_the_route_never_the_values_sent(client, conn, c
 
 # The command line ----------------------------------------------------------------------------
 
+
 def crosscheck(db_url: str, *args: str, input: str | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env={"DATABASE_URL": db_url},
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        main, list(args), input=input, env={"DATABASE_URL": db_url}, catch_exceptions=False
+    )
 
 
 def test_the_command_line_creates_lists_and_deactivates_accounts(db_url):
-    created = crosscheck(db_url, "user", "create", "--email", "ola@bolton.gov.uk", "--name", "Ola",
-                         "--role", "licensing_officer", "--authority", "E08000001", "--password-stdin",
-                         input="a long enough password\n")
+    created = crosscheck(
+        db_url,
+        "user",
+        "create",
+        "--email",
+        "ola@bolton.gov.uk",
+        "--name",
+        "Ola",
+        "--role",
+        "licensing_officer",
+        "--authority",
+        "E08000001",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     listed = crosscheck(db_url, "user", "list", "--authority", "E08000001")
     gone = crosscheck(db_url, "user", "deactivate", "--email", "ola@bolton.gov.uk")
     relisted = crosscheck(db_url, "user", "list")
@@ -277,10 +384,28 @@ def test_the_command_line_creates_lists_and_deactivates_accounts(db_url):
 
 
 def test_the_command_line_issues_lists_and_revokes_tokens(db_url):
-    crosscheck(db_url, "user", "create", "--email", "bot@dft.gov.uk", "--name", "Stats",
-               "--role", "dft_analyst")
-    issued = crosscheck(db_url, "token", "create", "--email", "bot@dft.gov.uk", "--label", "stats job",
-                        "--days", "90")
+    crosscheck(
+        db_url,
+        "user",
+        "create",
+        "--email",
+        "bot@dft.gov.uk",
+        "--name",
+        "Stats",
+        "--role",
+        "dft_analyst",
+    )
+    issued = crosscheck(
+        db_url,
+        "token",
+        "create",
+        "--email",
+        "bot@dft.gov.uk",
+        "--label",
+        "stats job",
+        "--days",
+        "90",
+    )
     token = issued.stdout.strip()
     listed = crosscheck(db_url, "token", "list", "--email", "bot@dft.gov.uk")
     token_id = listed.output.splitlines()[1].split()[0]
@@ -293,14 +418,23 @@ def test_the_command_line_issues_lists_and_revokes_tokens(db_url):
     assert relisted.output.splitlines()[1].endswith("revoked")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("user", "create", "--email", "x@y.gov.uk", "--name", "X", "--role", "dpo"), "--authority"),
-    (("user", "create", "--email", "bad", "--name", "X", "--role", "admin"), "--email"),
-    (("user", "deactivate", "--email", "nobody@y.gov.uk"), "no account"),
-    (("token", "create", "--email", "nobody@y.gov.uk", "--label", "x"), "no account"),
-    (("token", "create", "--email", "nobody@y.gov.uk", "--label", "x", "--days", "0"), "--days"),
-    (("token", "revoke", "--id", "99999999999"), "no token"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("user", "create", "--email", "x@y.gov.uk", "--name", "X", "--role", "dpo"),
+            "--authority",
+        ),
+        (("user", "create", "--email", "bad", "--name", "X", "--role", "admin"), "--email"),
+        (("user", "deactivate", "--email", "nobody@y.gov.uk"), "no account"),
+        (("token", "create", "--email", "nobody@y.gov.uk", "--label", "x"), "no account"),
+        (
+            ("token", "create", "--email", "nobody@y.gov.uk", "--label", "x", "--days", "0"),
+            "--days",
+        ),
+        (("token", "revoke", "--id", "99999999999"), "no token"),
+    ],
+)
 def test_the_command_line_explains_bad_input_in_one_line(db_url, args, message):
     result = crosscheck(db_url, *args)
     assert result.exit_code == 1
@@ -332,19 +466,40 @@ async def _signs_in(db_url: str, email: str, password: str) -> bool:
         await conn.close()
 
 
-async def test_account_and_token_changes_are_in_the_audit_log_without_personal_data(client, conn, admin):
-    created = (await client.post("/api/v1/users", headers=admin["headers"], json={
-        "email": "ola@bolton.gov.uk", "display_name": "Ola Nordmann", "role": "licensing_officer",
-        "authority_code": "E08000001"})).json()
-    token = (await client.post(f"/api/v1/users/{created['id']}/tokens", headers=admin["headers"],
-                               json={"label": "import"})).json()
+async def test_account_and_token_changes_are_in_the_audit_log_without_personal_data(
+    client, conn, admin
+):
+    created = (
+        await client.post(
+            "/api/v1/users",
+            headers=admin["headers"],
+            json={
+                "email": "ola@bolton.gov.uk",
+                "display_name": "Ola Nordmann",
+                "role": "licensing_officer",
+                "authority_code": "E08000001",
+            },
+        )
+    ).json()
+    token = (
+        await client.post(
+            f"/api/v1/users/{created['id']}/tokens",
+            headers=admin["headers"],
+            json={"label": "import"},
+        )
+    ).json()
     await client.post(f"/api/v1/tokens/{token['id']}/revocation", headers=admin["headers"])
     await client.post(f"/api/v1/users/{created['id']}/deactivation", headers=admin["headers"])
-    rows = await conn.fetch("SELECT action, user_id, authority_id, subject, detail::text FROM audit_log "
-                            "ORDER BY id")
+    rows = await conn.fetch(
+        "SELECT action, user_id, authority_id, subject, detail::text FROM audit_log ORDER BY id"
+    )
 
-    assert [r["action"] for r in rows] == ["user_created", "token_issued", "token_revoked",
-                                           "user_deactivated"]
+    assert [r["action"] for r in rows] == [
+        "user_created",
+        "token_issued",
+        "token_revoked",
+        "user_deactivated",
+    ]
     assert {r["user_id"] for r in rows} == {admin["id"]}
     assert {r["authority_id"] for r in rows} == {await authority_id(conn, "Bolton")}
     assert not any("Ola" in str(dict(r)) or "ola@" in str(dict(r)) for r in rows)

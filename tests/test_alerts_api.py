@@ -11,15 +11,29 @@ from alerts.transports import SmtpTransport
 from licensing.app import create_app
 from licensing.settings import load
 from tests.alerts_support import (
-    config_for, free_port, pool_for, set_alert_email, smtp_server, statuses, wait_until, worker_env,
+    config_for,
+    free_port,
+    pool_for,
+    set_alert_email,
+    smtp_server,
+    statuses,
+    wait_until,
+    worker_env,
 )
 from tests.factories import make_driver, make_licence, make_user
 
 
 @pytest.fixture
 async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false",
-                           "CROSSCHECK_BASE_URL": "https://crosscheck.test"}))
+    app = create_app(
+        load(
+            {
+                "DATABASE_URL": db_url,
+                "CROSSCHECK_SCHEDULER": "false",
+                "CROSSCHECK_BASE_URL": "https://crosscheck.test",
+            }
+        )
+    )
     async with AsyncTestClient(app=app) as client:
         yield client
 
@@ -61,9 +75,15 @@ async def test_an_officer_sees_their_alerts_and_acknowledges_one(client, conn, d
     again = await client.post(path, headers=bolton["headers"])
     assert again.json() == body  # the first acknowledgement counts
 
-    row = await conn.fetchrow("SELECT acknowledged_by, time_to_acknowledge FROM alert WHERE id = $1", alert_id)
-    assert row["acknowledged_by"] == bolton["id"] and row["time_to_acknowledge"].total_seconds() >= 0
-    listed = (await client.get("/api/v1/alerts?unacknowledged=true", headers=bolton["headers"])).json()
+    row = await conn.fetchrow(
+        "SELECT acknowledged_by, time_to_acknowledge FROM alert WHERE id = $1", alert_id
+    )
+    assert (
+        row["acknowledged_by"] == bolton["id"] and row["time_to_acknowledge"].total_seconds() >= 0
+    )
+    listed = (
+        await client.get("/api/v1/alerts?unacknowledged=true", headers=bolton["headers"])
+    ).json()
     assert listed == []
 
 
@@ -77,15 +97,20 @@ async def test_acknowledging_needs_a_sent_alert_of_your_own_authority(client, co
     assert response.headers["content-type"].startswith("application/problem+json")
     assert (await client.post(path, headers=admin["headers"])).status_code == 403
     assert (await client.post(path)).status_code == 401
-    assert (await client.post("/api/v1/alerts/99999999999999999999/acknowledgement",
-                              headers=bolton["headers"])).status_code in (400, 404)
+    assert (
+        await client.post(
+            "/api/v1/alerts/99999999999999999999/acknowledgement", headers=bolton["headers"]
+        )
+    ).status_code in (400, 404)
 
 
 async def test_an_admin_sees_dead_alerts_with_the_reason_and_resends_one(client, conn, db_url):
     alert_id = await an_alert_for_bolton(conn, db_url, deliverable=False)
     admin = await make_user(conn, role="admin")
     officer = await make_user(conn, authority="Bolton")
-    assert (await client.get("/api/v1/admin/dead-alerts", headers=officer["headers"])).status_code == 403
+    assert (
+        await client.get("/api/v1/admin/dead-alerts", headers=officer["headers"])
+    ).status_code == 403
 
     [dead] = (await client.get("/api/v1/admin/dead-alerts", headers=admin["headers"])).json()
     assert dead["id"] == alert_id and dead["recipient_authority"] == "Bolton"
@@ -96,7 +121,9 @@ async def test_an_admin_sees_dead_alerts_with_the_reason_and_resends_one(client,
     response = await client.post(resend, headers=admin["headers"])
     assert response.status_code == 202 and response.json() == {"id": alert_id, "status": "pending"}
     assert (await client.post(resend, headers=admin["headers"])).status_code == 409
-    assert (await client.post("/api/v1/admin/alerts/424242/resend", headers=admin["headers"])).status_code == 404
+    assert (
+        await client.post("/api/v1/admin/alerts/424242/resend", headers=admin["headers"])
+    ).status_code == 404
     assert await statuses(conn) == {"pending": 1}
     assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'alert_resent'") == 1
 
@@ -114,6 +141,7 @@ async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_emai
         async def delivered():
             response = await client.get("/api/v1/demo-mailbox", headers=admin["headers"])
             return response.json()
+
         [message] = await wait_until(delivered)
     assert message["to"] == ["licensing@bolton.gov.uk"]
     assert message["subject"] == "Crosscheck: 1 alert for Bolton"

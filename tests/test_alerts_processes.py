@@ -14,7 +14,12 @@ import pytest
 
 from alerts.rules import queue_all_new_alerts
 from tests.alerts_support import (
-    Inbox, give_every_authority_an_address, smtp_server, statuses, wait_until, worker_env,
+    Inbox,
+    give_every_authority_an_address,
+    smtp_server,
+    statuses,
+    wait_until,
+    worker_env,
 )
 from tests.factories import make_driver, make_licence
 
@@ -23,11 +28,18 @@ CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
 
 async def alerts_for_many_authorities(conn, count: int, *, queue: bool = True) -> list[int]:
     """`count` out-of-area grants, each for a different home authority (one email each)."""
-    homes = [r["name"] for r in await conn.fetch(
-        "SELECT name FROM authority WHERE licenses_drivers AND name <> 'Wolverhampton' "
-        "ORDER BY id LIMIT $1", count)]
+    homes = [
+        r["name"]
+        for r in await conn.fetch(
+            "SELECT name FROM authority WHERE licenses_drivers AND name <> 'Wolverhampton' "
+            "ORDER BY id LIMIT $1",
+            count,
+        )
+    ]
     for n, home in enumerate(homes):
-        driver = await make_driver(conn, forenames=f"Driver{n}", recorded_by="Wolverhampton", home=home)
+        driver = await make_driver(
+            conn, forenames=f"Driver{n}", recorded_by="Wolverhampton", home=home
+        )
         await make_licence(conn, driver, authority="Wolverhampton")
     await give_every_authority_an_address(conn)
     if queue:
@@ -39,8 +51,16 @@ async def start_worker(env: dict[str, str], log: Path) -> asyncio.subprocess.Pro
     out = open(log, "wb")
     try:
         return await asyncio.create_subprocess_exec(
-            CROSSCHECK, "worker", "--job", "send_alerts", "--job", "sweep_leases",
-            env={**os.environ, **env}, stdout=out, stderr=out)
+            CROSSCHECK,
+            "worker",
+            "--job",
+            "send_alerts",
+            "--job",
+            "sweep_leases",
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=out,
+        )
     finally:
         out.close()
 
@@ -50,7 +70,7 @@ async def stop(process: asyncio.subprocess.Process, sig=signal.SIGTERM) -> None:
         process.send_signal(sig)
         try:
             await asyncio.wait_for(process.wait(), 15)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
 
@@ -90,17 +110,24 @@ async def test_two_workers_at_once_send_every_alert_exactly_once(db_url, conn, l
 def async_equal(func, conn, expected):
     async def check():
         return await func(conn) == expected
+
     return check
 
 
 async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_emails_in_flight(
-        db_url, conn, logs):
+    db_url, conn, logs
+):
     ids = await alerts_for_many_authorities(conn, 30)
     concurrency = 2
     with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
-        env = worker_env(db_url, inbox.port, ALERT_BATCH_SIZE="100",
-                         ALERT_SEND_CONCURRENCY=str(concurrency),
-                         ALERT_LEASE_SECONDS="4", SMTP_TIMEOUT_SECONDS="1")
+        env = worker_env(
+            db_url,
+            inbox.port,
+            ALERT_BATCH_SIZE="100",
+            ALERT_SEND_CONCURRENCY=str(concurrency),
+            ALERT_LEASE_SECONDS="4",
+            SMTP_TIMEOUT_SECONDS="1",
+        )
         first = await start_worker(env, logs / "killed.log")
         await wait_until(lambda: len(inbox.messages) >= 5, timeout=30)
         first.send_signal(signal.SIGKILL)
@@ -120,8 +147,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_e
     assert all(n <= 2 for n in counts.values())
     # the only repeats are alerts whose email the killed worker had in flight: at most
     # `concurrency` emails, all received (by the server) after it last recorded a result
-    in_flight = [m for m in received_before
-                 if any(i in repeated for i in m.alert_ids)]
+    in_flight = [m for m in received_before if any(i in repeated for i in m.alert_ids)]
     assert len(in_flight) <= concurrency
     assert repeated <= {i for m in in_flight for i in m.alert_ids}
     assert first.returncode == -signal.SIGKILL

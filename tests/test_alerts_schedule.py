@@ -13,7 +13,13 @@ from alerts.config import SmtpConfig
 from alerts.rules import queue_all_new_alerts
 from alerts.schedule import JOB_IDS, SCHEDULE, Jobs, Scheduler
 from tests.alerts_support import (
-    Inbox, config_for, give_every_authority_an_address, pool_for, smtp_server, statuses, wait_until,
+    Inbox,
+    config_for,
+    give_every_authority_an_address,
+    pool_for,
+    smtp_server,
+    statuses,
+    wait_until,
 )
 from tests.factories import make_driver, make_entry, make_licence, make_user
 
@@ -27,8 +33,15 @@ async def pool(db_url):
 
 def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
     assert len(set(JOB_IDS)) == len(SCHEDULE)
-    assert {"queue_alerts", "send_alerts", "sweep_leases", "queue_reminders", "expire_licences",
-            "purge_records", "forget_retry_keys"} == set(JOB_IDS)
+    assert {
+        "queue_alerts",
+        "send_alerts",
+        "sweep_leases",
+        "queue_reminders",
+        "expire_licences",
+        "purge_records",
+        "forget_retry_keys",
+    } == set(JOB_IDS)
     for entry in SCHEDULE:
         assert callable(getattr(Jobs, entry.id)), entry.id
         entry.when.trigger(config_for(25))  # every trigger builds
@@ -36,45 +49,58 @@ def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
 
 async def test_licences_past_their_expiry_date_become_expired_once(pool, conn):
     driver = await make_driver(conn)
-    old = await make_licence(conn, driver, authority="Sheffield",
-                             starts_on=date.today() - timedelta(days=3 * 365 + 5))
+    old = await make_licence(
+        conn, driver, authority="Sheffield", starts_on=date.today() - timedelta(days=3 * 365 + 5)
+    )
     current = await make_licence(conn, driver, authority="Leeds")
     jobs = Jobs(pool, config_for(25))
     assert await jobs.expire_licences() == 1
     assert await jobs.expire_licences() == 0
     rows = await conn.fetch("SELECT id, status FROM licence ORDER BY id")
     assert [(r["id"], r["status"]) for r in rows] == [(old, "expired"), (current, "current")]
-    events = await conn.fetch("SELECT subject_id FROM register_event WHERE kind = 'licence_expired'")
+    events = await conn.fetch(
+        "SELECT subject_id FROM register_event WHERE kind = 'licence_expired'"
+    )
     assert [e["subject_id"] for e in events] == [old]
 
 
 async def test_replies_kept_for_retried_posts_are_forgotten_after_their_24_hours(pool, conn):
     officer = await make_user(conn, authority="Leeds")
-    insert = ("INSERT INTO idempotency_key (user_id, key, fingerprint, created_at, expires_at) "
-              "VALUES ($1, $2, '\\x00', now() - $3::interval, now() - $3::interval + interval '24 hours')")
+    insert = (
+        "INSERT INTO idempotency_key (user_id, key, fingerprint, created_at, expires_at) "
+        "VALUES ($1, $2, '\\x00', now() - $3::interval, now() - $3::interval + interval '24 hours')"
+    )
     await conn.execute(insert, officer["id"], "yesterday's retry", timedelta(hours=25))
     await conn.execute(insert, officer["id"], "this morning's retry", timedelta(hours=3))
 
     assert await Jobs(pool, config_for(25)).forget_retry_keys() == 1
-    assert [r["key"] for r in await conn.fetch("SELECT key FROM idempotency_key")] == ["this morning's retry"]
+    assert [r["key"] for r in await conn.fetch("SELECT key FROM idempotency_key")] == [
+        "this morning's retry"
+    ]
     assert await Jobs(pool, config_for(25)).forget_retry_keys() == 0
 
 
 async def test_records_past_retention_are_removed_leaving_an_audit_record_without_personal_data(
-        pool, conn, owner_conn):
-    driver = await make_driver(conn, forenames="Rita", surname="Retained", recorded_by="Leeds", home="Bolton")
+    pool, conn, owner_conn
+):
+    driver = await make_driver(
+        conn, forenames="Rita", surname="Retained", recorded_by="Leeds", home="Bolton"
+    )
     await make_licence(conn, driver, authority="Leeds")
     old = await make_entry(conn, driver, authority="Leeds", narrative="old narrative")
     kept = await make_entry(conn, driver, authority="Leeds", decision="suspended")
     await give_every_authority_an_address(conn)
     await queue_all_new_alerts(conn)
     await owner_conn.execute(
-        "UPDATE register_entry SET first_entered_on = current_date - interval '11 years 1 day' WHERE id = $1", old)
+        "UPDATE register_entry SET first_entered_on = current_date - interval '11 years 1 day' WHERE id = $1",
+        old,
+    )
     await owner_conn.execute(
         "ALTER TABLE register_event DISABLE TRIGGER register_event_append_only;"
         "UPDATE register_event SET retention_ends_on = current_date - 1 WHERE kind = 'entry_recorded' "
         f"AND subject_id = {old};"
-        "ALTER TABLE register_event ENABLE TRIGGER register_event_append_only")
+        "ALTER TABLE register_event ENABLE TRIGGER register_event_append_only"
+    )
     alerts_before = await conn.fetchval("SELECT count(*) FROM alert")
 
     removed = await Jobs(pool, config_for(25)).purge_records()
@@ -82,19 +108,30 @@ async def test_records_past_retention_are_removed_leaving_an_audit_record_withou
     assert [r["id"] for r in await conn.fetch("SELECT id FROM register_entry")] == [kept]
     # its alert went with its event; the others stay
     assert await conn.fetchval("SELECT count(*) FROM alert") == alerts_before - 1
-    audit = await conn.fetch("SELECT subject, detail::text AS detail, driver_id, user_id "
-                             "FROM audit_log WHERE action = 'retention_purge' ORDER BY subject")
+    audit = await conn.fetch(
+        "SELECT subject, detail::text AS detail, driver_id, user_id "
+        "FROM audit_log WHERE action = 'retention_purge' ORDER BY subject"
+    )
     assert {a["subject"] for a in audit} == {"register_entry", "register_event"}
     for row in audit:
         assert row["driver_id"] is None and row["user_id"] is None
         assert "Retained" not in row["detail"] and "narrative" not in row["detail"]
     assert await Jobs(pool, config_for(25)).purge_records() == {
-        "register_entry": 0, "concern": 0, "register_event": 0, "audit_log": 0}
+        "register_entry": 0,
+        "concern": 0,
+        "register_event": 0,
+        "audit_log": 0,
+    }
 
 
 async def many_recipients(conn, count: int) -> list[int]:
-    homes = [r["name"] for r in await conn.fetch(
-        "SELECT name FROM authority WHERE licenses_drivers AND name <> 'Leeds' ORDER BY id LIMIT $1", count)]
+    homes = [
+        r["name"]
+        for r in await conn.fetch(
+            "SELECT name FROM authority WHERE licenses_drivers AND name <> 'Leeds' ORDER BY id LIMIT $1",
+            count,
+        )
+    ]
     for n, home in enumerate(homes):
         driver = await make_driver(conn, forenames=f"D{n}", recorded_by="Leeds", home=home)
         await make_licence(conn, driver, authority="Leeds")
@@ -109,9 +146,15 @@ async def test_stopping_the_scheduler_mid_send_strands_nothing(pool, conn, grace
         # graceful: a lease long enough that no send is cut short on a busy machine;
         # cancelled: a short one, so the sends cut off mid-way come back soon
         lease = 8.0 if grace else 1.5
-        config = config_for(inbox.port, send_concurrency=2, lease_seconds=lease,
-                            smtp=SmtpConfig(port=inbox.port, timeout_seconds=lease / 3))
-        scheduler = Scheduler(Jobs(pool, config), only=("queue_alerts", "send_alerts"), grace_seconds=grace)
+        config = config_for(
+            inbox.port,
+            send_concurrency=2,
+            lease_seconds=lease,
+            smtp=SmtpConfig(port=inbox.port, timeout_seconds=lease / 3),
+        )
+        scheduler = Scheduler(
+            Jobs(pool, config), only=("queue_alerts", "send_alerts"), grace_seconds=grace
+        )
         scheduler.start()
         await wait_until(lambda: len(inbox.messages) >= 3)
         await scheduler.stop()
@@ -127,6 +170,7 @@ async def test_stopping_the_scheduler_mid_send_strands_nothing(pool, conn, grace
             await outbox.sweep_expired_leases(conn, 8)
             await jobs.send_alerts()
             return await statuses(conn) == {"sent": 16}
+
         await wait_until(all_sent)
     counts = Counter(inbox.alert_ids())
     assert len(counts) == 16

@@ -21,8 +21,11 @@ USER, PASSWORD = "crosscheck", "correct horse battery staple"
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() \
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == USER.encode()
         and auth_data.password == PASSWORD.encode()
+    )
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
 
@@ -43,18 +46,36 @@ def server(certificates, *, implicit: bool) -> tuple[Controller, Inbox]:
     if implicit:
         # aiosmtpd does not count implicit TLS as TLS for AUTH: the whole connection is TLS anyway
         options["auth_require_tls"] = False
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context,
-                                server_hostname="test-mail", **options)
+        controller = Controller(
+            inbox,
+            hostname="127.0.0.1",
+            port=free_port(),
+            ssl_context=context,
+            server_hostname="test-mail",
+            **options,
+        )
     else:
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
-                                require_starttls=True, server_hostname="test-mail", **options)
+        controller = Controller(
+            inbox,
+            hostname="127.0.0.1",
+            port=free_port(),
+            tls_context=context,
+            require_starttls=True,
+            server_hostname="test-mail",
+            **options,
+        )
     controller.start()
     return controller, inbox
 
 
-EMAIL = Email(to="licensing@bolton.gov.uk", subject="Crosscheck: 1 alert for Ynys Môn",
-              text="Driver: Siân Jones\n", html="<p>Driver: Siân Jones</p>", message_id="<m1@test>",
-              headers={"X-Crosscheck-Alerts": "7"})
+EMAIL = Email(
+    to="licensing@bolton.gov.uk",
+    subject="Crosscheck: 1 alert for Ynys Môn",
+    text="Driver: Siân Jones\n",
+    html="<p>Driver: Siân Jones</p>",
+    message_id="<m1@test>",
+    headers={"X-Crosscheck-Alerts": "7"},
+)
 
 
 async def send(config: SmtpConfig) -> str:
@@ -68,8 +89,15 @@ async def send(config: SmtpConfig) -> str:
 async def test_alerts_go_over_tls_with_a_password(certificates, security):
     controller, inbox = server(certificates, implicit=security == "tls")
     try:
-        config = SmtpConfig(host="127.0.0.1", port=controller.port, security=security, username=USER,
-                            password=PASSWORD, ca_file=certificates[2], timeout_seconds=5)
+        config = SmtpConfig(
+            host="127.0.0.1",
+            port=controller.port,
+            security=security,
+            username=USER,
+            password=PASSWORD,
+            ca_file=certificates[2],
+            timeout_seconds=5,
+        )
         assert await send(config) == "<m1@test>"
     finally:
         controller.stop()
@@ -81,15 +109,29 @@ async def test_alerts_go_over_tls_with_a_password(certificates, security):
 async def test_a_wrong_password_or_no_tls_is_a_clear_temporary_failure(certificates):
     controller, inbox = server(certificates, implicit=False)
     try:
-        wrong = SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls", username=USER,
-                           password="wrong", ca_file=certificates[2], timeout_seconds=5)
+        wrong = SmtpConfig(
+            host="127.0.0.1",
+            port=controller.port,
+            security="starttls",
+            username=USER,
+            password="wrong",
+            ca_file=certificates[2],
+            timeout_seconds=5,
+        )
         with pytest.raises(DeliveryError) as refused:
             await send(wrong)
-        assert refused.value.reason.startswith(f"the mail server at 127.0.0.1:{controller.port} "
-                                               "refused the sign-in")
+        assert refused.value.reason.startswith(
+            f"the mail server at 127.0.0.1:{controller.port} refused the sign-in"
+        )
         assert refused.value.unreachable and not refused.value.permanent
-        untrusted = SmtpConfig(host="127.0.0.1", port=controller.port, security="starttls",
-                               username=USER, password=PASSWORD, timeout_seconds=5)
+        untrusted = SmtpConfig(
+            host="127.0.0.1",
+            port=controller.port,
+            security="starttls",
+            username=USER,
+            password=PASSWORD,
+            timeout_seconds=5,
+        )
         with pytest.raises(DeliveryError) as unverified:
             await send(untrusted)  # the server's certificate is not signed by a trusted CA
         assert "could not reach the mail server" in unverified.value.reason
@@ -113,13 +155,31 @@ class NotifyStandIn(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append((self.path, self.headers["Authorization"], body))
         if body["email_address"] == "broken@bolton.gov.uk":
-            status, answer = 400, {"status_code": 400, "errors": [
-                {"error": "ValidationError", "message": "email_address Not a valid email address"}]}
+            status, answer = (
+                400,
+                {
+                    "status_code": 400,
+                    "errors": [
+                        {
+                            "error": "ValidationError",
+                            "message": "email_address Not a valid email address",
+                        }
+                    ],
+                },
+            )
         elif body["email_address"] == "busy@bolton.gov.uk":
-            status, answer = 500, {"status_code": 500, "errors": [
-                {"error": "Exception", "message": "Internal server error"}]}
+            status, answer = (
+                500,
+                {
+                    "status_code": 500,
+                    "errors": [{"error": "Exception", "message": "Internal server error"}],
+                },
+            )
         else:
-            status, answer = 201, {"id": "740e5834-3a29-46b4-9a6f-16142fde533a", "reference": body.get("reference")}
+            status, answer = (
+                201,
+                {"id": "740e5834-3a29-46b4-9a6f-16142fde533a", "reference": body.get("reference")},
+            )
         payload = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -135,7 +195,9 @@ async def test_gov_uk_notify_sends_the_subject_and_plain_text_and_maps_its_error
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), NotifyStandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        transport = NotifyTransport(NotifyConfig(API_KEY, TEMPLATE_ID, f"http://127.0.0.1:{server.server_port}"))
+        transport = NotifyTransport(
+            NotifyConfig(API_KEY, TEMPLATE_ID, f"http://127.0.0.1:{server.server_port}")
+        )
         async with transport.session() as session:
             assert await session.send(EMAIL) == "740e5834-3a29-46b4-9a6f-16142fde533a"
             with pytest.raises(DeliveryError) as bad:
@@ -158,8 +220,12 @@ def test_mail_settings_that_cannot_work_are_refused_with_the_reason():
 
     with pytest.raises(ConfigError, match="NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID"):
         load({"MAIL_TRANSPORT": "notify"})
-    with pytest.raises(ConfigError, match="SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS"):
+    with pytest.raises(
+        ConfigError, match="SMTP_TIMEOUT_SECONDS must be less than ALERT_LEASE_SECONDS"
+    ):
         load({"SMTP_TIMEOUT_SECONDS": "200"})
     with pytest.raises(ConfigError, match="ALERT_LEASE_SECONDS must be a number of seconds"):
         load({"ALERT_LEASE_SECONDS": "soon"})
-    assert load({"ALERT_MAX_ATTEMPTS": "3", "ALERT_INTERVAL_SECONDS": "0.5"}).alert_max_attempts == 3
+    assert (
+        load({"ALERT_MAX_ATTEMPTS": "3", "ALERT_INTERVAL_SECONDS": "0.5"}).alert_max_attempts == 3
+    )

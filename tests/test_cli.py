@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +15,9 @@ import pytest
 CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
 
 
-def run(*args: str, env: dict | None = None, user: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, env: dict | None = None, user: str | None = None
+) -> subprocess.CompletedProcess:
     command = [CROSSCHECK, *args]
     if user:
         command = ["runuser", "-u", user, "--", *command]
@@ -33,8 +35,15 @@ def assert_one_clear_message(result: subprocess.CompletedProcess, *fragments: st
 
 
 def test_every_command_has_help():
-    for args in (["--help"], ["db", "--help"], ["db", "migrate", "--help"], ["db", "stop", "--help"],
-                 ["db", "status", "--help"], ["db", "start", "--help"], ["serve", "--help"]):
+    for args in (
+        ["--help"],
+        ["db", "--help"],
+        ["db", "migrate", "--help"],
+        ["db", "stop", "--help"],
+        ["db", "status", "--help"],
+        ["db", "start", "--help"],
+        ["serve", "--help"],
+    ):
         result = run(*args)
         assert result.returncode == 0 and "Usage:" in result.stdout
 
@@ -79,22 +88,37 @@ except pgcluster.ClusterError as exc:
 
 def as_nobody(action: str, data_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     script = AS_NOBODY.format(project=str(PROJECT))
-    return subprocess.run(["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-c", script, action,
-                           str(data_dir)], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **(env or {})})
+    return subprocess.run(
+        ["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-c", script, action, str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **(env or {})},
+    )
 
 
 def nobody_can_run_the_project() -> bool:
     if os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK):
         return False
-    probe = subprocess.run(["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-c",
-                            f"import sys; sys.path.insert(0, {str(PROJECT)!r}); import licensing.pgcluster"],
-                           capture_output=True)
+    probe = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "nobody",
+            "--",
+            SYSTEM_PYTHON,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(PROJECT)!r}); import licensing.pgcluster",
+        ],
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
-needs_nobody = pytest.mark.skipif(not nobody_can_run_the_project(),
-                                  reason="needs root, a system Python and a checkout others can read")
+needs_nobody = pytest.mark.skipif(
+    not nobody_can_run_the_project(),
+    reason="needs root, a system Python and a checkout others can read",
+)
 
 
 @pytest.fixture
@@ -109,7 +133,9 @@ def shared_tmp():
 @needs_nobody
 def test_missing_postgresql_binaries_without_rights_to_install_them(shared_tmp):
     tmp_path = shared_tmp
-    result = as_nobody("start", tmp_path / "data", env={"CROSSCHECK_PG_BINDIR": str(tmp_path / "none")})
+    result = as_nobody(
+        "start", tmp_path / "data", env={"CROSSCHECK_PG_BINDIR": str(tmp_path / "none")}
+    )
     assert_one_clear_message(result, "PostgreSQL server binaries", "cannot install them")
     assert not (tmp_path / "data" / "pgdata").exists()
 

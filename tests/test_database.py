@@ -1,24 +1,25 @@
 """The private cluster, the migration runner and the schema's invariants."""
 
 import asyncio
-from datetime import date
 
 import asyncpg
 import pytest
 
 from licensing import migrate as migrations
-from licensing.db import connect
 
 
 async def test_the_reference_data_has_every_licensing_authority(conn):
-    counts = dict(await conn.fetch(
-        "SELECT nation || ':' || kind, count(*) FROM authority GROUP BY 1"))
+    counts = dict(
+        await conn.fetch("SELECT nation || ':' || kind, count(*) FROM authority GROUP BY 1")
+    )
     english = sum(v for k, v in counts.items() if k.startswith("England:"))
     assert english == 264  # 263 districts outside London, and Transport for London
     assert counts["England:transport_for_london"] == 1
     assert counts["Wales:welsh_unitary"] == 22
     assert counts["Scotland:scottish_council"] == 32
-    assert not await conn.fetchval("SELECT bool_or(licenses_drivers) FROM authority WHERE nation = 'Scotland'")
+    assert not await conn.fetchval(
+        "SELECT bool_or(licenses_drivers) FROM authority WHERE nation = 'Scotland'"
+    )
 
 
 async def test_barnsley_and_sheffield_resolve_under_their_old_and_new_codes(conn):
@@ -78,8 +79,12 @@ def test_migration_files_are_numbered_without_gaps():
 
 async def test_the_service_role_cannot_rewrite_the_event_or_audit_log(conn):
     await conn.execute("INSERT INTO audit_log (action, subject) VALUES ('search', 'driver')")
-    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log",
-                      "DELETE FROM register_event", "TRUNCATE audit_log"):
+    for statement in (
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "DELETE FROM register_event",
+        "TRUNCATE audit_log",
+    ):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.execute(statement)
 

@@ -56,7 +56,10 @@ def test_a_number_pasted_from_an_email_with_dashes_and_a_non_breaking_space():
 @pytest.mark.parametrize(
     ("typed", "told"),
     [
-        ("MORGA753116SM9I", "it must be 16 characters, or 18 with the issue number, and this has 15"),
+        (
+            "MORGA753116SM9I",
+            "it must be 16 characters, or 18 with the issue number, and this has 15",
+        ),
         ("MORGA753116SM9IJ1", "this has 17"),
         ("MORGA753116SM9IJAB", "positions 17 and 18 can only be the 2-digit issue number"),
         ("1ORGA753116SM9IJ", "position 1 must be a letter"),
@@ -64,7 +67,10 @@ def test_a_number_pasted_from_an_email_with_dashes_and_a_non_breaking_space():
         ("MORG7753116SM9IJ", "position 5 must be a letter of the surname, or 9"),
         ("MORGAX53116SM9IJ", "position 6 must be a digit"),
         ("MORGA7X3116SM9IJ", "positions 7 and 8 must be digits"),
-        ("MORGA713116SM9IJ", "positions 7 and 8 must be a month from 01 to 12, or 51 to 62 for women"),
+        (
+            "MORGA713116SM9IJ",
+            "positions 7 and 8 must be a month from 01 to 12, or 51 to 62 for women",
+        ),
         ("MORGA700116SM9IJ", "positions 7 and 8 must be a month"),
         ("MORGA763116SM9IJ", "positions 7 and 8 must be a month"),
         ("MORGA7531X6SM9IJ", "positions 9 and 10 must be digits"),
@@ -254,8 +260,14 @@ names = st.text(
     position14=st.sampled_from("ABCDEFGHJKLMNPRSTUVWX23456789"),
     check=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2),
 )
-@example(surname="MacDonald", forenames="Mary-Jane", born=date(2000, 2, 29), sex="F",
-         position14="9", check="IJ")
+@example(
+    surname="MacDonald",
+    forenames="Mary-Jane",
+    born=date(2000, 2, 29),
+    sex="F",
+    position14="9",
+    check="IJ",
+)
 def test_every_number_built_for_a_person_is_valid_and_matches_them(
     surname, forenames, born, sex, position14, check
 ):
@@ -268,9 +280,12 @@ def test_every_number_built_for_a_person_is_valid_and_matches_them(
         return
     assert normalise_gb_licence(number) == number
     assert DVSA_RULE.match(number)
-    assert gb_licence_warnings(
-        number, surname=surname, forenames=forenames, date_of_birth=born, sex=sex
-    ) == []
+    assert (
+        gb_licence_warnings(
+            number, surname=surname, forenames=forenames, date_of_birth=born, sex=sex
+        )
+        == []
+    )
 
 
 TRICKY = "ABIOQYZ0123456789"
@@ -350,8 +365,10 @@ def test_garbage_only_ever_raises_identifier_error(typed, function):
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=st.characters(codec="ascii", categories=("L", "N")), min_size=8, max_size=20),
-       st.sampled_from(everything))
+@given(
+    st.text(alphabet=st.characters(codec="ascii", categories=("L", "N")), min_size=8, max_size=20),
+    st.sampled_from(everything),
+)
 def test_error_messages_never_contain_what_was_typed(typed, function):
     try:
         function(typed)
@@ -530,7 +547,10 @@ def test_the_search_box_says_when_it_is_none_of_them(typed):
     ("typed", "told"),
     [
         ("MORGA713116SM9IJ", "it looks like a GB driving licence number, but positions 7 and 8"),
-        ("1234567", "it looks like a Northern Ireland driving licence number, but it must be 8 digits"),
+        (
+            "1234567",
+            "it looks like a Northern Ireland driving licence number, but it must be 8 digits",
+        ),
         ("KN123456A", "it looks like a National Insurance number, but it cannot start with"),
     ],
 )

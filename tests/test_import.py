@@ -5,7 +5,6 @@ import asyncio
 import io
 from datetime import date, timedelta
 
-import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
@@ -20,8 +19,11 @@ from tests.factories import authority_id, make_driver, make_licence, make_user
 
 TODAY = date.today()
 START = TODAY - timedelta(days=200)
-END = START.replace(year=START.year + 3) if not (START.month == 2 and START.day == 29) \
+END = (
+    START.replace(year=START.year + 3)
+    if not (START.month == 2 and START.day == 29)
     else START.replace(year=START.year + 3, day=28)
+)
 
 DRIVERS = f"""driver_ref,forenames,surname,date_of_birth,sex,gb_licence_number,ni_number,postcode,home_authority
 D1,Stephen,Walker,1980-05-17,M,{gb_licence_for("Walker", "Stephen", date(1980, 5, 17), "M")},AB123456C,S60 1AA,E08000018
@@ -45,41 +47,65 @@ def source(name: str, text: str) -> Source:
     return Source(name=name, lines=io.StringIO(text, newline=""))
 
 
-async def run(conn, text_drivers=DRIVERS, text_licences=LICENCES, text_decisions=DECISIONS,
-              authority="Rotherham", partial=False):
+async def run(
+    conn,
+    text_drivers=DRIVERS,
+    text_licences=LICENCES,
+    text_decisions=DECISIONS,
+    authority="Rotherham",
+    partial=False,
+):
     actor = Actor(user_id=None, authority_id=await authority_id(conn, authority))
     async with conn.transaction():
         await db.set_actor(conn, None, actor.authority_id)
         return await import_records(
-            conn, actor, drivers=source("drivers.csv", text_drivers),
+            conn,
+            actor,
+            drivers=source("drivers.csv", text_drivers),
             licences=source("licences.csv", text_licences) if text_licences else None,
             decisions=source("decisions.csv", text_decisions) if text_decisions else None,
-            partial=partial)
+            partial=partial,
+        )
 
 
 async def register_counts(conn) -> tuple:
-    return tuple(await conn.fetchrow(
-        "SELECT (SELECT count(*) FROM driver), (SELECT count(*) FROM driver_name),"
-        " (SELECT count(*) FROM licence), (SELECT count(*) FROM licence_change),"
-        " (SELECT count(*) FROM register_entry), (SELECT count(*) FROM register_event)"))
+    return tuple(
+        await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM driver), (SELECT count(*) FROM driver_name),"
+            " (SELECT count(*) FROM licence), (SELECT count(*) FROM licence_change),"
+            " (SELECT count(*) FROM register_entry), (SELECT count(*) FROM register_event)"
+        )
+    )
 
 
 async def test_a_council_imports_its_drivers_licences_and_decisions(conn):
     report = await run(conn)
     assert report.imported and report.rejected == []
     assert (report.drivers_created, report.licences_created, report.decisions_created) == (3, 3, 2)
-    assert (report.drivers.accepted, report.licences.accepted, report.decisions.accepted) == (3, 3, 2)
+    assert (report.drivers.accepted, report.licences.accepted, report.decisions.accepted) == (
+        3,
+        3,
+        2,
+    )
     walker = await conn.fetchrow("SELECT * FROM driver WHERE surname = 'Walker'")
-    assert walker["ni_number"] == "AB123456C" and walker["recorded_by_authority_id"] == \
-        await authority_id(conn, "Rotherham")
-    assert await conn.fetchval("SELECT surname_key FROM driver_name WHERE surname = 'O''Neill'") == "ONEILL"
+    assert walker["ni_number"] == "AB123456C" and walker[
+        "recorded_by_authority_id"
+    ] == await authority_id(conn, "Rotherham")
+    assert (
+        await conn.fetchval("SELECT surname_key FROM driver_name WHERE surname = 'O''Neill'")
+        == "ONEILL"
+    )
     revoked = await conn.fetchrow("SELECT id, status FROM licence WHERE licence_number = 'RB/002'")
     assert revoked["status"] == "revoked"
-    assert [r["action"] for r in await conn.fetch(
-        "SELECT action FROM licence_change WHERE licence_id = $1 ORDER BY id", revoked["id"])] == \
-        ["granted", "revoked"]
-    entry = await conn.fetchrow("SELECT licence_id, licence_kind, categories FROM register_entry "
-                                "WHERE decision = 'revoked'")
+    assert [
+        r["action"]
+        for r in await conn.fetch(
+            "SELECT action FROM licence_change WHERE licence_id = $1 ORDER BY id", revoked["id"]
+        )
+    ] == ["granted", "revoked"]
+    entry = await conn.fetchrow(
+        "SELECT licence_id, licence_kind, categories FROM register_entry WHERE decision = 'revoked'"
+    )
     assert (entry["licence_id"], entry["licence_kind"]) == (revoked["id"], "hackney_carriage")
     assert entry["categories"] == ["sexual_offence", "harm"]
     # history loaded on the first day says so, for the alert rules
@@ -90,39 +116,59 @@ async def test_a_council_imports_its_drivers_licences_and_decisions(conn):
 
 async def test_rejected_rows_are_reported_by_line_and_field_and_nothing_is_imported(conn):
     drivers = DRIVERS + "D4,,Brown,1988-02-30,X,,ZZ123456A,,E99\nD1,Ann,Dup,1970-01-01,F,,,,\n"
-    licences = LICENCES + f"D9,RB/009,private_hire,current,{START},,{END},\n" \
-                          f"D3,RB/003,dual,current,{START},,{START.replace(year=START.year + 4)},\n"
+    licences = (
+        LICENCES + f"D9,RB/009,private_hire,current,{START},,{END},\n"
+        f"D3,RB/003,dual,current,{START},,{START.replace(year=START.year + 4)},\n"
+    )
     before = await register_counts(conn)
     report = await run(conn, drivers, licences)
     assert not report.imported
     problems = {(p.file, p.line, p.field) for p in report.rejected}
     assert problems == {
-        ("drivers.csv", 5, "forenames"), ("drivers.csv", 5, "date_of_birth"),
-        ("drivers.csv", 5, "sex"), ("drivers.csv", 5, "ni_number"),
-        ("drivers.csv", 5, "home_authority"), ("drivers.csv", 6, "driver_ref"),
-        ("licences.csv", 5, "driver_ref"), ("licences.csv", 6, "licence_number"),
-        ("licences.csv", 6, "expires_on"), ("licences.csv", 6, "status")}
+        ("drivers.csv", 5, "forenames"),
+        ("drivers.csv", 5, "date_of_birth"),
+        ("drivers.csv", 5, "sex"),
+        ("drivers.csv", 5, "ni_number"),
+        ("drivers.csv", 5, "home_authority"),
+        ("drivers.csv", 6, "driver_ref"),
+        ("licences.csv", 5, "driver_ref"),
+        ("licences.csv", 6, "licence_number"),
+        ("licences.csv", 6, "expires_on"),
+        ("licences.csv", 6, "status"),
+    }
     assert report.drivers.rejected == 2 and report.licences.rejected == 2
     assert all("ZZ123456A" not in p.message and "Brown" not in p.message for p in report.rejected)
     assert await register_counts(conn) == before
 
 
-async def test_with_partial_the_valid_rows_are_imported_and_dependants_of_rejected_rows_are_not(conn):
+async def test_with_partial_the_valid_rows_are_imported_and_dependants_of_rejected_rows_are_not(
+    conn,
+):
     drivers = DRIVERS.replace("D3,Imran,Hussain,1990-01-31", "D3,Imran,Hussain,1990-13-31")
     report = await run(conn, drivers, partial=True)
     assert report.imported
     assert (report.drivers_created, report.licences_created, report.decisions_created) == (2, 2, 1)
     assert {(p.file, p.field) for p in report.rejected} == {
-        ("drivers.csv", "date_of_birth"), ("licences.csv", "driver_ref"), ("decisions.csv", "driver_ref")}
+        ("drivers.csv", "date_of_birth"),
+        ("licences.csv", "driver_ref"),
+        ("decisions.csv", "driver_ref"),
+    }
     assert "line 4 of the drivers file" in report.rejected[1].message
 
 
 async def test_a_driver_known_through_another_authority_is_linked_not_duplicated(conn):
     number = gb_licence_for("Walker", "Stephen", date(1980, 5, 17), "M")
-    known = await make_driver(conn, forenames="Steve", surname="Walker", recorded_by="Sheffield",
-                              gb_licence_number=number)
-    by_name = await make_driver(conn, forenames="Sarah", surname="ONeill", sex="F",
-                                date_of_birth=date(1975, 11, 2), recorded_by="Wolverhampton")
+    known = await make_driver(
+        conn, forenames="Steve", surname="Walker", recorded_by="Sheffield", gb_licence_number=number
+    )
+    by_name = await make_driver(
+        conn,
+        forenames="Sarah",
+        surname="ONeill",
+        sex="F",
+        date_of_birth=date(1975, 11, 2),
+        recorded_by="Wolverhampton",
+    )
     report = await run(conn)
     assert report.imported
     assert (report.drivers_created, report.drivers_linked) == (1, 2)
@@ -130,7 +176,9 @@ async def test_a_driver_known_through_another_authority_is_linked_not_duplicated
     walker = await conn.fetchrow("SELECT ni_number, forenames FROM driver WHERE id = $1", known)
     assert walker["ni_number"] == "AB123456C"  # what the register lacked is filled in
     assert walker["forenames"] == "Steve"  # what another authority recorded is not changed
-    names = await conn.fetch("SELECT kind, forenames FROM driver_name WHERE driver_id = $1 ORDER BY id", known)
+    names = await conn.fetch(
+        "SELECT kind, forenames FROM driver_name WHERE driver_id = $1 ORDER BY id", known
+    )
     assert [tuple(n) for n in names] == [("current", "Steve"), ("alias", "Stephen")]
     assert report.names_added == 2  # Stephen Walker; Sarah Jane O'Neill (a middle name more)
     licence = await conn.fetchval("SELECT driver_id FROM licence WHERE licence_number = 'RB/002'")
@@ -138,19 +186,28 @@ async def test_a_driver_known_through_another_authority_is_linked_not_duplicated
 
 
 async def test_identifiers_that_belong_to_two_drivers_reject_the_row(conn):
-    await make_driver(conn, surname="Walker", gb_licence_number=gb_licence_for(
-        "Walker", "Stephen", date(1980, 5, 17), "M"))
+    await make_driver(
+        conn,
+        surname="Walker",
+        gb_licence_number=gb_licence_for("Walker", "Stephen", date(1980, 5, 17), "M"),
+    )
     await make_driver(conn, forenames="Other", surname="Person", ni_number="AB123456C")
     report = await run(conn)
     assert not report.imported
-    assert [(p.file, p.line, p.field) for p in report.rejected][0] == ("drivers.csv", 2, "gb_licence_number")
+    assert [(p.file, p.line, p.field) for p in report.rejected][0] == (
+        "drivers.csv",
+        2,
+        "gb_licence_number",
+    )
 
 
 async def test_a_licence_number_the_authority_already_has_is_rejected(conn):
     driver = await make_driver(conn, forenames="Ann", surname="Other")
     await make_licence(conn, driver, authority="Rotherham", number="RB/003")
     report = await run(conn)
-    assert [(p.file, p.line, p.field) for p in report.rejected] == [("licences.csv", 4, "licence_number")]
+    assert [(p.file, p.line, p.field) for p in report.rejected] == [
+        ("licences.csv", 4, "licence_number")
+    ]
 
 
 async def test_a_file_with_a_missing_column_is_refused_before_any_row(conn):
@@ -160,18 +217,34 @@ async def test_a_file_with_a_missing_column_is_refused_before_any_row(conn):
 
 
 async def test_the_import_command_loads_files_and_says_what_it_did(db_url, conn, tmp_path):
-    for name, text in (("drivers.csv", DRIVERS), ("licences.csv", LICENCES), ("decisions.csv", DECISIONS)):
+    for name, text in (
+        ("drivers.csv", DRIVERS),
+        ("licences.csv", LICENCES),
+        ("decisions.csv", DECISIONS),
+    ):
         (tmp_path / name).write_text(text, encoding="utf-8")
-    args = ["import", "--authority", "E08000018", "--drivers", str(tmp_path / "drivers.csv"),
-            "--licences", str(tmp_path / "licences.csv"), "--decisions", str(tmp_path / "decisions.csv")]
+    args = [
+        "import",
+        "--authority",
+        "E08000018",
+        "--drivers",
+        str(tmp_path / "drivers.csv"),
+        "--licences",
+        str(tmp_path / "licences.csv"),
+        "--decisions",
+        str(tmp_path / "decisions.csv"),
+    ]
     result = await asyncio.to_thread(CliRunner().invoke, main, args, env={"DATABASE_URL": db_url})
     assert result.exit_code == 0, result.output
     assert "3 drivers created" in result.output
     assert await conn.fetchval("SELECT count(*) FROM licence") == 3
     (tmp_path / "bad.csv").write_text(DRIVERS + "D9,,,,\n", encoding="utf-8")
-    bad = await asyncio.to_thread(CliRunner().invoke, main, [
-        "import", "--authority", "E08000018", "--drivers", str(tmp_path / "bad.csv")],
-        env={"DATABASE_URL": db_url})
+    bad = await asyncio.to_thread(
+        CliRunner().invoke,
+        main,
+        ["import", "--authority", "E08000018", "--drivers", str(tmp_path / "bad.csv")],
+        env={"DATABASE_URL": db_url},
+    )
     assert bad.exit_code == 1
     assert "line 5, forenames" in bad.output and "nothing was imported" in bad.output
 
@@ -180,12 +253,19 @@ async def test_an_officer_imports_through_the_api(db_url, conn):
     officer = await make_user(conn, authority="Rotherham")
     app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
     async with AsyncTestClient(app=app) as client:
-        bad = await client.post("/api/v1/imports", headers=officer["headers"],
-                                files={"drivers": ("drivers.csv", DRIVERS + "D9,X,Y,not-a-date\n")})
+        bad = await client.post(
+            "/api/v1/imports",
+            headers=officer["headers"],
+            files={"drivers": ("drivers.csv", DRIVERS + "D9,X,Y,not-a-date\n")},
+        )
         assert bad.status_code == 422
-        assert bad.json()["errors"] == [{"field": "drivers.csv:5:date_of_birth",
-                                         "message": "The driver's date of birth must be a real date, "
-                                                    "written like 2024-03-31"}]
+        assert bad.json()["errors"] == [
+            {
+                "field": "drivers.csv:5:date_of_birth",
+                "message": "The driver's date of birth must be a real date, "
+                "written like 2024-03-31",
+            }
+        ]
         assert await conn.fetchval("SELECT count(*) FROM driver") == 0
         headers = {**officer["headers"], "Idempotency-Key": "import-1"}
         files = {"drivers": ("drivers.csv", DRIVERS), "licences": ("licences.csv", LICENCES)}
@@ -204,7 +284,22 @@ async def test_the_faster_forename_tokens_agrees_with_the_original_definition(co
         FROM unnest(regexp_split_to_array(trim(coalesce($1::text, '')), '[\\s\\-\\.]+')) WITH ORDINALITY AS t(w, n),
              LATERAL (SELECT name_key(w) AS k) AS key
         WHERE k <> ''"""
-    for name in ["Stephen John", "Mary-Jane", "J.R.R.", "  ", "", None, "José  María", "D'Arcy",
-                 "Anne - Marie", "Ó Briain", "--", "Li.", "محمد", "Jean-Luc Émile"]:
-        assert await conn.fetchval("SELECT forename_tokens($1)", name) == \
-            await conn.fetchval(original, name), name
+    for name in [
+        "Stephen John",
+        "Mary-Jane",
+        "J.R.R.",
+        "  ",
+        "",
+        None,
+        "José  María",
+        "D'Arcy",
+        "Anne - Marie",
+        "Ó Briain",
+        "--",
+        "Li.",
+        "محمد",
+        "Jean-Luc Émile",
+    ]:
+        assert await conn.fetchval("SELECT forename_tokens($1)", name) == await conn.fetchval(
+            original, name
+        ), name

@@ -38,16 +38,25 @@ async def counts(conn) -> dict:
         "SELECT (SELECT count(*) FROM driver) AS drivers, (SELECT count(*) FROM driver_name) AS names,"
         " (SELECT count(*) FROM licence) AS licences, (SELECT count(*) FROM register_event) AS events,"
         " (SELECT count(*) FROM audit_log) AS audit, (SELECT count(*) FROM register_entry) AS entries,"
-        " (SELECT count(*) FROM idempotency_key) AS keys")
+        " (SELECT count(*) FROM idempotency_key) AS keys"
+    )
     return dict(row)
 
 
 def walker(**extra) -> dict:
     born = date(1980, 5, 17)
-    return {"forenames": "Stephen John", "surname": "Walker", "date_of_birth": born.isoformat(),
-            "sex": "M", "gb_licence_number": gb_licence_for("Walker", "Stephen John", born, "M"),
-            "ni_number": "AB 12 34 56 C", "address": "1 High Street, Rotherham",
-            "postcode": "s60 1aa", "home_authority": "E08000018", **extra}
+    return {
+        "forenames": "Stephen John",
+        "surname": "Walker",
+        "date_of_birth": born.isoformat(),
+        "sex": "M",
+        "gb_licence_number": gb_licence_for("Walker", "Stephen John", born, "M"),
+        "ni_number": "AB 12 34 56 C",
+        "address": "1 High Street, Rotherham",
+        "postcode": "s60 1aa",
+        "home_authority": "E08000018",
+        **extra,
+    }
 
 
 async def test_an_officer_records_a_driver_and_the_register_logs_it(client, conn, rotherham):
@@ -58,145 +67,260 @@ async def test_an_officer_records_a_driver_and_the_register_logs_it(client, conn
     assert body["warnings"] == [] and body["possible_duplicates"] == []
     driver = await conn.fetchrow("SELECT * FROM driver WHERE id = $1", body["id"])
     assert driver["ni_number"] == "AB123456C" and driver["postcode"] == "S60 1AA"
-    assert await conn.fetchval("SELECT kind FROM driver_name WHERE driver_id = $1", body["id"]) == "current"
-    event = await conn.fetchrow("SELECT kind, actor_user_id FROM register_event WHERE driver_id = $1", body["id"])
+    assert (
+        await conn.fetchval("SELECT kind FROM driver_name WHERE driver_id = $1", body["id"])
+        == "current"
+    )
+    event = await conn.fetchrow(
+        "SELECT kind, actor_user_id FROM register_event WHERE driver_id = $1", body["id"]
+    )
     assert tuple(event) == ("driver_recorded", rotherham["id"])
-    audit = await conn.fetchrow("SELECT action, subject, user_id, detail FROM audit_log WHERE driver_id = $1",
-                                body["id"])
-    assert (audit["action"], audit["subject"], audit["user_id"]) == ("change", f"driver:{body['id']}",
-                                                                    rotherham["id"])
+    audit = await conn.fetchrow(
+        "SELECT action, subject, user_id, detail FROM audit_log WHERE driver_id = $1", body["id"]
+    )
+    assert (audit["action"], audit["subject"], audit["user_id"]) == (
+        "change",
+        f"driver:{body['id']}",
+        rotherham["id"],
+    )
     assert "Walker" not in audit["detail"]
 
 
 async def test_recording_a_driver_whose_licence_number_is_known_answers_409_with_the_record(
-        client, conn, rotherham):
+    client, conn, rotherham
+):
     born = date(1980, 5, 17)
     number = gb_licence_for("Walker", "Stephen", born, "M")
     existing = await make_driver(conn, gb_licence_number=number)
     before = await counts(conn)
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"],
-                                 json=walker(gb_licence_number=number.lower(), ni_number=None))
+    response = await client.post(
+        "/api/v1/drivers",
+        headers=rotherham["headers"],
+        json=walker(gb_licence_number=number.lower(), ni_number=None),
+    )
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
-    assert problem["existing"] == {"kind": "driver", "id": existing, "href": f"/api/v1/drivers/{existing}"}
+    assert problem["existing"] == {
+        "kind": "driver",
+        "id": existing,
+        "href": f"/api/v1/drivers/{existing}",
+    }
     assert problem["errors"][0]["field"] == "gb_licence_number"
     assert number not in response.text
     assert await counts(conn) == before
 
 
 async def test_a_likely_duplicate_is_flagged_not_refused(client, conn, rotherham):
-    existing = await make_driver(conn, forenames="Steven", surname="Walker", date_of_birth=date(1980, 5, 17))
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"],
-                                 json=walker(gb_licence_number=None, ni_number=None))
+    existing = await make_driver(
+        conn, forenames="Steven", surname="Walker", date_of_birth=date(1980, 5, 17)
+    )
+    response = await client.post(
+        "/api/v1/drivers",
+        headers=rotherham["headers"],
+        json=walker(gb_licence_number=None, ni_number=None),
+    )
     assert response.status_code == 201
     assert [d["driver_id"] for d in response.json()["possible_duplicates"]] == [existing]
 
 
 async def test_a_licence_number_that_disagrees_with_the_person_is_a_warning(client, rotherham):
     number = gb_licence_for("Walker", "Stephen", date(1981, 5, 17), "M")
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"],
-                                 json=walker(gb_licence_number=number))
+    response = await client.post(
+        "/api/v1/drivers", headers=rotherham["headers"], json=walker(gb_licence_number=number)
+    )
     assert response.status_code == 201
     assert any("year of birth" in w for w in response.json()["warnings"])
 
 
 async def test_invalid_driver_names_every_field_and_writes_nothing(client, conn, rotherham):
     before = await counts(conn)
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"], json={
-        "forenames": "", "date_of_birth": "1980-02-30", "sex": "X", "gb_licence_number": "NOTALICENCE",
-        "ni_number": "DQ123456C", "postcode": "nowhere", "home_authority": "E99999999",
-        "eu_licence_number": "ABC123"})
+    response = await client.post(
+        "/api/v1/drivers",
+        headers=rotherham["headers"],
+        json={
+            "forenames": "",
+            "date_of_birth": "1980-02-30",
+            "sex": "X",
+            "gb_licence_number": "NOTALICENCE",
+            "ni_number": "DQ123456C",
+            "postcode": "nowhere",
+            "home_authority": "E99999999",
+            "eu_licence_number": "ABC123",
+        },
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"forenames", "surname", "date_of_birth", "sex", "gb_licence_number",
-                      "ni_number", "postcode", "home_authority", "eu_licence_country"}
+    assert fields == {
+        "forenames",
+        "surname",
+        "date_of_birth",
+        "sex",
+        "gb_licence_number",
+        "ni_number",
+        "postcode",
+        "home_authority",
+        "eu_licence_country",
+    }
     assert "NOTALICENCE" not in response.text and "DQ123456C" not in response.text
     assert await counts(conn) == before
 
 
-async def test_a_driver_recorded_after_an_empty_search_is_linked_to_that_search(client, conn, rotherham):
+async def test_a_driver_recorded_after_an_empty_search_is_linked_to_that_search(
+    client, conn, rotherham
+):
     import uuid
+
     search_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, search_id) "
         "VALUES ($1, $2, 'search', 'new_application', 'APP/1', $3)",
-        rotherham["id"], rotherham["authority_id"], search_id)
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"],
-                                 json=walker(search_id=str(search_id)))
+        rotherham["id"],
+        rotherham["authority_id"],
+        search_id,
+    )
+    response = await client.post(
+        "/api/v1/drivers", headers=rotherham["headers"], json=walker(search_id=str(search_id))
+    )
     assert response.status_code == 201
-    link = await conn.fetchrow("SELECT purpose, case_reference, driver_id FROM audit_log "
-                               "WHERE search_id = $1 AND driver_id IS NOT NULL", search_id)
+    link = await conn.fetchrow(
+        "SELECT purpose, case_reference, driver_id FROM audit_log "
+        "WHERE search_id = $1 AND driver_id IS NOT NULL",
+        search_id,
+    )
     assert tuple(link) == ("new_application", "APP/1", response.json()["id"])
 
 
 async def test_another_authoritys_search_id_is_not_accepted(client, conn, rotherham, sheffield):
     import uuid
+
     search_id = uuid.uuid4()
-    await conn.execute("INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, "
-                       "search_id) VALUES ($1, $2, 'search', 'renewal', 'X', $3)",
-                       sheffield["id"], sheffield["authority_id"], search_id)
-    response = await client.post("/api/v1/drivers", headers=rotherham["headers"],
-                                 json=walker(search_id=str(search_id)))
+    await conn.execute(
+        "INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, "
+        "search_id) VALUES ($1, $2, 'search', 'renewal', 'X', $3)",
+        sheffield["id"],
+        sheffield["authority_id"],
+        search_id,
+    )
+    response = await client.post(
+        "/api/v1/drivers", headers=rotherham["headers"], json=walker(search_id=str(search_id))
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["search_id"]
 
 
 async def test_amending_a_driver_moves_their_home_and_keeps_the_old_name(client, conn, rotherham):
-    driver_id = await make_driver(conn, forenames="Sarah", surname="Jones", sex="F",
-                                  date_of_birth=date(1985, 3, 1), home="Sheffield")
-    response = await client.patch(f"/api/v1/drivers/{driver_id}", headers=rotherham["headers"],
-                                  json={"surname": "Smith", "home_authority": "E08000018",
-                                        "postcode": "S60 1AA"})
+    driver_id = await make_driver(
+        conn,
+        forenames="Sarah",
+        surname="Jones",
+        sex="F",
+        date_of_birth=date(1985, 3, 1),
+        home="Sheffield",
+    )
+    response = await client.patch(
+        f"/api/v1/drivers/{driver_id}",
+        headers=rotherham["headers"],
+        json={"surname": "Smith", "home_authority": "E08000018", "postcode": "S60 1AA"},
+    )
     assert response.status_code == 200, response.text
     assert sorted(response.json()["changed"]) == ["home_authority", "postcode", "surname"]
-    names = await conn.fetch("SELECT kind, surname FROM driver_name WHERE driver_id = $1 ORDER BY kind",
-                             driver_id)
+    names = await conn.fetch(
+        "SELECT kind, surname FROM driver_name WHERE driver_id = $1 ORDER BY kind", driver_id
+    )
     assert [tuple(n) for n in names] == [("current", "Smith"), ("former", "Jones")]
-    event = await conn.fetchrow("SELECT kind, authority_id, detail FROM register_event "
-                                "WHERE driver_id = $1 ORDER BY id DESC LIMIT 1", driver_id)
+    event = await conn.fetchrow(
+        "SELECT kind, authority_id, detail FROM register_event "
+        "WHERE driver_id = $1 ORDER BY id DESC LIMIT 1",
+        driver_id,
+    )
     assert event["kind"] == "driver_moved" and event["authority_id"] == rotherham["authority_id"]
 
 
 async def test_adding_an_alias_raises_an_event(client, conn, rotherham):
     driver_id = await make_driver(conn, forenames="Mohammed", surname="Khan")
-    response = await client.post(f"/api/v1/drivers/{driver_id}/names", headers=rotherham["headers"],
-                                 json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"})
+    response = await client.post(
+        f"/api/v1/drivers/{driver_id}/names",
+        headers=rotherham["headers"],
+        json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"},
+    )
     assert response.status_code == 201
-    assert await conn.fetchval("SELECT count(*) FROM driver_name WHERE driver_id = $1", driver_id) == 2
-    assert await conn.fetchval("SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id DESC LIMIT 1",
-                               driver_id) == "driver_amended"
-    again = await client.post(f"/api/v1/drivers/{driver_id}/names", headers=rotherham["headers"],
-                              json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"})
+    assert (
+        await conn.fetchval("SELECT count(*) FROM driver_name WHERE driver_id = $1", driver_id) == 2
+    )
+    assert (
+        await conn.fetchval(
+            "SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id DESC LIMIT 1",
+            driver_id,
+        )
+        == "driver_amended"
+    )
+    again = await client.post(
+        f"/api/v1/drivers/{driver_id}/names",
+        headers=rotherham["headers"],
+        json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"},
+    )
     assert again.status_code == 409
 
 
-async def test_a_licence_is_granted_suspended_reinstated_renewed_and_revoked(client, conn, rotherham):
+async def test_a_licence_is_granted_suspended_reinstated_renewed_and_revoked(
+    client, conn, rotherham
+):
     driver_id = await make_driver(conn)
     h = rotherham["headers"]
-    granted = await client.post("/api/v1/licences", headers=h, json={
-        "driver_id": driver_id, "licence_number": "RB/1", "kind": "private_hire",
-        "granted_on": (TODAY - timedelta(days=400)).isoformat()})
+    granted = await client.post(
+        "/api/v1/licences",
+        headers=h,
+        json={
+            "driver_id": driver_id,
+            "licence_number": "RB/1",
+            "kind": "private_hire",
+            "granted_on": (TODAY - timedelta(days=400)).isoformat(),
+        },
+    )
     assert granted.status_code == 201, granted.text
     licence = granted.json()
-    assert licence["expires_on"] == (TODAY - timedelta(days=400)).replace(
-        year=TODAY.year - 1 + 3).isoformat() or licence["expires_on"]
+    assert (
+        licence["expires_on"]
+        == (TODAY - timedelta(days=400)).replace(year=TODAY.year - 1 + 3).isoformat()
+        or licence["expires_on"]
+    )
     url = f"/api/v1/licences/{licence['id']}/changes"
-    for action, status in (("suspended", "suspended"), ("reinstated", "current"),
-                           ("renewed", "current"), ("revoked", "revoked")):
+    for action, status in (
+        ("suspended", "suspended"),
+        ("reinstated", "current"),
+        ("renewed", "current"),
+        ("revoked", "revoked"),
+    ):
         response = await client.post(url, headers=h, json={"action": action})
         assert response.status_code == 201, (action, response.text)
         assert response.json()["status"] == status
-    kinds = [r["kind"] for r in await conn.fetch(
-        "SELECT kind FROM register_event WHERE subject_id = $1 AND kind LIKE 'licence_%' ORDER BY id",
-        licence["id"])]
-    assert kinds == ["licence_granted", "licence_suspended", "licence_reinstated", "licence_renewed",
-                     "licence_revoked"]
-    renewed = await conn.fetchrow("SELECT effective_on, expires_on FROM licence_change "
-                                  "WHERE licence_id = $1 AND action = 'renewed'", licence["id"])
+    kinds = [
+        r["kind"]
+        for r in await conn.fetch(
+            "SELECT kind FROM register_event WHERE subject_id = $1 AND kind LIKE 'licence_%' ORDER BY id",
+            licence["id"],
+        )
+    ]
+    assert kinds == [
+        "licence_granted",
+        "licence_suspended",
+        "licence_reinstated",
+        "licence_renewed",
+        "licence_revoked",
+    ]
+    renewed = await conn.fetchrow(
+        "SELECT effective_on, expires_on FROM licence_change "
+        "WHERE licence_id = $1 AND action = 'renewed'",
+        licence["id"],
+    )
     assert renewed["effective_on"] == date.fromisoformat(licence["expires_on"])
-    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE subject = $1",
-                               f"licence:{licence['id']}") == 5
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE subject = $1", f"licence:{licence['id']}"
+        )
+        == 5
+    )
     # a revoked licence cannot be reinstated
     refused = await client.post(url, headers=h, json={"action": "reinstated"})
     assert refused.status_code == 409
@@ -207,20 +331,36 @@ async def test_surrender_and_expiry(client, conn, rotherham):
     one = await make_licence(conn, driver_id, authority="Rotherham", kind="private_hire")
     two = await make_licence(conn, driver_id, authority="Rotherham", kind="hackney_carriage")
     h = rotherham["headers"]
-    assert (await client.post(f"/api/v1/licences/{one}/changes", headers=h,
-                              json={"action": "surrendered"})).json()["status"] == "surrendered"
-    expired = await client.post(f"/api/v1/licences/{two}/changes", headers=h, json={"action": "expired"})
+    assert (
+        await client.post(
+            f"/api/v1/licences/{one}/changes", headers=h, json={"action": "surrendered"}
+        )
+    ).json()["status"] == "surrendered"
+    expired = await client.post(
+        f"/api/v1/licences/{two}/changes", headers=h, json={"action": "expired"}
+    )
     assert expired.json()["status"] == "expired"
 
 
 async def test_a_licence_longer_than_three_years_names_each_bad_field(client, conn, rotherham):
     driver_id = await make_driver(conn)
     before = await counts(conn)
-    response = await client.post("/api/v1/licences", headers=rotherham["headers"], json={
-        "driver_id": driver_id, "kind": "minicab", "granted_on": "2024-01-01",
-        "expires_on": "2027-06-01"})
+    response = await client.post(
+        "/api/v1/licences",
+        headers=rotherham["headers"],
+        json={
+            "driver_id": driver_id,
+            "kind": "minicab",
+            "granted_on": "2024-01-01",
+            "expires_on": "2027-06-01",
+        },
+    )
     assert response.status_code == 422
-    assert {e["field"] for e in response.json()["errors"]} == {"licence_number", "kind", "expires_on"}
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "licence_number",
+        "kind",
+        "expires_on",
+    }
     assert await counts(conn) == before
 
 
@@ -229,8 +369,12 @@ async def test_another_authoritys_licence_answers_404_like_a_missing_one(client,
     theirs = await make_licence(conn, driver_id, authority="Sheffield")
     before = await counts(conn)
     h = rotherham["headers"]
-    other = await client.post(f"/api/v1/licences/{theirs}/changes", headers=h, json={"action": "suspended"})
-    missing = await client.post("/api/v1/licences/999999/changes", headers=h, json={"action": "suspended"})
+    other = await client.post(
+        f"/api/v1/licences/{theirs}/changes", headers=h, json={"action": "suspended"}
+    )
+    missing = await client.post(
+        "/api/v1/licences/999999/changes", headers=h, json={"action": "suspended"}
+    )
     assert other.status_code == missing.status_code == 404
     assert other.json() == missing.json()
     assert (await client.get(f"/api/v1/licences/{theirs}", headers=h)).json() == missing.json()
@@ -241,124 +385,217 @@ async def test_another_authoritys_licence_answers_404_like_a_missing_one(client,
 async def test_a_second_live_licence_of_a_kind_is_a_conflict(client, conn, rotherham):
     driver_id = await make_driver(conn)
     existing = await make_licence(conn, driver_id, authority="Rotherham")
-    response = await client.post("/api/v1/licences", headers=rotherham["headers"], json={
-        "driver_id": driver_id, "licence_number": "NEW/1", "kind": "private_hire",
-        "granted_on": TODAY.isoformat()})
+    response = await client.post(
+        "/api/v1/licences",
+        headers=rotherham["headers"],
+        json={
+            "driver_id": driver_id,
+            "licence_number": "NEW/1",
+            "kind": "private_hire",
+            "granted_on": TODAY.isoformat(),
+        },
+    )
     assert response.status_code == 409
     assert response.json()["existing"]["id"] == existing
 
 
-async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licence(client, conn, rotherham):
+async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licence(
+    client, conn, rotherham
+):
     driver_id = await make_driver(conn)
     licence_id = await make_licence(conn, driver_id, authority="Rotherham")
     h = rotherham["headers"]
-    response = await client.post("/api/v1/register-entries", headers=h, json={
-        "driver_id": driver_id, "licence_id": licence_id, "decision": "revoked",
-        "decided_on": TODAY.isoformat(), "categories": ["sexual_offence", "harm"],
-        "narrative": "Details held on file."})
+    response = await client.post(
+        "/api/v1/register-entries",
+        headers=h,
+        json={
+            "driver_id": driver_id,
+            "licence_id": licence_id,
+            "decision": "revoked",
+            "decided_on": TODAY.isoformat(),
+            "categories": ["sexual_offence", "harm"],
+            "narrative": "Details held on file.",
+        },
+    )
     assert response.status_code == 201, response.text
     entry = response.json()
     assert entry["licence_kind"] == "private_hire" and entry["status"] == "in_force"
     assert await conn.fetchval("SELECT status FROM licence WHERE id = $1", licence_id) == "revoked"
-    changed = await client.post(f"/api/v1/register-entries/{entry['id']}/changes", headers=h, json={
-        "status": "appeal_allowed", "reason": "Magistrates allowed the appeal"})
+    changed = await client.post(
+        f"/api/v1/register-entries/{entry['id']}/changes",
+        headers=h,
+        json={"status": "appeal_allowed", "reason": "Magistrates allowed the appeal"},
+    )
     assert changed.status_code == 201
     assert changed.json()["status"] == "appeal_allowed"
     assert changed.json()["status_changed_on"] == TODAY.isoformat()
-    kinds = [r["kind"] for r in await conn.fetch(
-        "SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id", driver_id)]
+    kinds = [
+        r["kind"]
+        for r in await conn.fetch(
+            "SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id", driver_id
+        )
+    ]
     assert kinds[-3:] == ["entry_recorded", "licence_revoked", "entry_changed"]
 
 
 async def test_a_decision_without_categories_names_them(client, conn, rotherham):
     driver_id = await make_driver(conn)
-    response = await client.post("/api/v1/register-entries", headers=rotherham["headers"], json={
-        "driver_id": driver_id, "decision": "refused", "decided_on": "2999-01-01",
-        "categories": ["gossip"]})
+    response = await client.post(
+        "/api/v1/register-entries",
+        headers=rotherham["headers"],
+        json={
+            "driver_id": driver_id,
+            "decision": "refused",
+            "decided_on": "2999-01-01",
+            "categories": ["gossip"],
+        },
+    )
     assert response.status_code == 422
-    assert {e["field"] for e in response.json()["errors"]} == {"decided_on", "categories", "licence_kind"}
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "decided_on",
+        "categories",
+        "licence_kind",
+    }
 
 
 async def test_another_authoritys_entry_cannot_be_changed(client, conn, rotherham):
     entry = await make_entry(conn, await make_driver(conn), authority="Sheffield")
-    response = await client.post(f"/api/v1/register-entries/{entry}/changes",
-                                 headers=rotherham["headers"], json={"status": "withdrawn", "reason": "x"})
+    response = await client.post(
+        f"/api/v1/register-entries/{entry}/changes",
+        headers=rotherham["headers"],
+        json={"status": "withdrawn", "reason": "x"},
+    )
     assert response.status_code == 404
 
 
 async def test_a_concern_is_reported_with_a_working_day_deadline_and_answered(
-        client, conn, rotherham, sheffield):
+    client, conn, rotherham, sheffield
+):
     driver_id = await make_driver(conn)
     licence_id = await make_licence(conn, driver_id, authority="Sheffield")
     aware = TODAY - timedelta(days=3)
-    response = await client.post("/api/v1/concerns", headers=rotherham["headers"], json={
-        "driver_id": driver_id, "recipient_authority": "E08000039", "licence_id": licence_id,
-        "categories": ["road_safety"], "narrative": "Seen driving dangerously.",
-        "became_aware_on": aware.isoformat()})
+    response = await client.post(
+        "/api/v1/concerns",
+        headers=rotherham["headers"],
+        json={
+            "driver_id": driver_id,
+            "recipient_authority": "E08000039",
+            "licence_id": licence_id,
+            "categories": ["road_safety"],
+            "narrative": "Seen driving dangerously.",
+            "became_aware_on": aware.isoformat(),
+        },
+    )
     assert response.status_code == 201, response.text
     concern = response.json()
     assert concern["report_due_on"] == add_working_days(aware, 10).isoformat()
     assert concern["reported_late"] is False
-    received = (await client.get("/api/v1/concerns?box=received", headers=sheffield["headers"])).json()
+    received = (
+        await client.get("/api/v1/concerns?box=received", headers=sheffield["headers"])
+    ).json()
     assert [c["id"] for c in received] == [concern["id"]]
-    assert (await client.get("/api/v1/concerns?box=received", headers=rotherham["headers"])).json() == []
+    assert (
+        await client.get("/api/v1/concerns?box=received", headers=rotherham["headers"])
+    ).json() == []
     # only the receiver replies; to the reporter the reply endpoint does not exist
-    assert (await client.post(f"/api/v1/concerns/{concern['id']}/reply", headers=rotherham["headers"],
-                              json={"decision": "no_action"})).status_code == 404
-    reply = await client.post(f"/api/v1/concerns/{concern['id']}/reply", headers=sheffield["headers"],
-                              json={"decision": "suspended", "reason": "Suspended pending review"})
+    assert (
+        await client.post(
+            f"/api/v1/concerns/{concern['id']}/reply",
+            headers=rotherham["headers"],
+            json={"decision": "no_action"},
+        )
+    ).status_code == 404
+    reply = await client.post(
+        f"/api/v1/concerns/{concern['id']}/reply",
+        headers=sheffield["headers"],
+        json={"decision": "suspended", "reason": "Suspended pending review"},
+    )
     assert reply.status_code == 200 and reply.json()["reply_decision"] == "suspended"
     sent = (await client.get("/api/v1/concerns?box=sent", headers=rotherham["headers"])).json()
     assert sent[0]["reply_decision"] == "suspended"
-    kinds = [r["kind"] for r in await conn.fetch(
-        "SELECT kind FROM register_event WHERE kind LIKE 'concern_%' ORDER BY id")]
+    kinds = [
+        r["kind"]
+        for r in await conn.fetch(
+            "SELECT kind FROM register_event WHERE kind LIKE 'concern_%' ORDER BY id"
+        )
+    ]
     assert kinds == ["concern_reported", "concern_replied"]
 
 
 async def test_a_concern_to_your_own_authority_is_refused(client, conn, rotherham):
-    response = await client.post("/api/v1/concerns", headers=rotherham["headers"], json={
-        "driver_id": await make_driver(conn), "recipient_authority": "E08000018",
-        "categories": ["harm"], "narrative": "x", "became_aware_on": TODAY.isoformat()})
+    response = await client.post(
+        "/api/v1/concerns",
+        headers=rotherham["headers"],
+        json={
+            "driver_id": await make_driver(conn),
+            "recipient_authority": "E08000018",
+            "categories": ["harm"],
+            "narrative": "x",
+            "became_aware_on": TODAY.isoformat(),
+        },
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["recipient_authority"]
 
 
 async def test_an_information_request_is_due_in_20_working_days_and_answered(
-        client, conn, rotherham, sheffield):
+    client, conn, rotherham, sheffield
+):
     entry = await make_entry(conn, await make_driver(conn), authority="Sheffield")
     requested = TODAY - timedelta(days=40)
-    response = await client.post("/api/v1/information-requests", headers=rotherham["headers"], json={
-        "entry_id": entry, "case_reference": "RMBC/2025/17", "reason": "Renewal application",
-        "requested_on": requested.isoformat()})
+    response = await client.post(
+        "/api/v1/information-requests",
+        headers=rotherham["headers"],
+        json={
+            "entry_id": entry,
+            "case_reference": "RMBC/2025/17",
+            "reason": "Renewal application",
+            "requested_on": requested.isoformat(),
+        },
+    )
     assert response.status_code == 201, response.text
     made = response.json()
     assert made["due_on"] == add_working_days(requested, 20).isoformat()
     assert made["overdue"] is True and made["working_days_left"] < 0
-    fresh = await client.post("/api/v1/information-requests", headers=rotherham["headers"], json={
-        "entry_id": entry, "case_reference": "RMBC/2025/18"})
+    fresh = await client.post(
+        "/api/v1/information-requests",
+        headers=rotherham["headers"],
+        json={"entry_id": entry, "case_reference": "RMBC/2025/18"},
+    )
     assert fresh.json()["working_days_left"] == 20
-    inbox = (await client.get("/api/v1/information-requests?box=received",
-                              headers=sheffield["headers"])).json()
+    inbox = (
+        await client.get("/api/v1/information-requests?box=received", headers=sheffield["headers"])
+    ).json()
     assert [r["id"] for r in inbox] == [made["id"], fresh.json()["id"]]  # overdue first
-    answer = await client.post(f"/api/v1/information-requests/{made['id']}/response",
-                               headers=sheffield["headers"],
-                               json={"status": "granted", "response": "Revoked after conviction."})
+    answer = await client.post(
+        f"/api/v1/information-requests/{made['id']}/response",
+        headers=sheffield["headers"],
+        json={"status": "granted", "response": "Revoked after conviction."},
+    )
     assert answer.status_code == 200
     assert answer.json()["status"] == "granted" and answer.json()["working_days_left"] is None
     # the requester cannot answer its own request, and a third authority sees nothing
     bolton = await make_user(conn, authority="Bolton")
-    assert (await client.post(f"/api/v1/information-requests/{fresh.json()['id']}/response",
-                              headers=rotherham["headers"],
-                              json={"status": "granted", "response": "x"})).status_code == 404
-    assert (await client.get(f"/api/v1/information-requests/{made['id']}",
-                             headers=bolton["headers"])).status_code == 404
-    assert (await client.get("/api/v1/information-requests?box=sent", headers=bolton["headers"])).json() == []
+    assert (
+        await client.post(
+            f"/api/v1/information-requests/{fresh.json()['id']}/response",
+            headers=rotherham["headers"],
+            json={"status": "granted", "response": "x"},
+        )
+    ).status_code == 404
+    assert (
+        await client.get(f"/api/v1/information-requests/{made['id']}", headers=bolton["headers"])
+    ).status_code == 404
+    assert (
+        await client.get("/api/v1/information-requests?box=sent", headers=bolton["headers"])
+    ).json() == []
 
 
 async def test_a_request_about_your_own_entry_is_refused(client, conn, rotherham):
     entry = await make_entry(conn, await make_driver(conn), authority="Rotherham")
-    response = await client.post("/api/v1/information-requests", headers=rotherham["headers"],
-                                 json={"entry_id": entry})
+    response = await client.post(
+        "/api/v1/information-requests", headers=rotherham["headers"], json={"entry_id": entry}
+    )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"entry_id", "case_reference"}
 
@@ -381,8 +618,10 @@ async def test_a_retried_post_with_an_idempotency_key_creates_once(client, conn,
 async def test_two_identical_requests_at_once_create_one_driver(client, conn, rotherham):
     headers = {**rotherham["headers"], "Idempotency-Key": "same-time"}
     body = walker(gb_licence_number=None, ni_number=None)
-    one, two = await asyncio.gather(client.post("/api/v1/drivers", headers=headers, json=body),
-                                    client.post("/api/v1/drivers", headers=headers, json=body))
+    one, two = await asyncio.gather(
+        client.post("/api/v1/drivers", headers=headers, json=body),
+        client.post("/api/v1/drivers", headers=headers, json=body),
+    )
     assert one.status_code == two.status_code == 201
     assert one.json()["id"] == two.json()["id"]
     assert await conn.fetchval("SELECT count(*) FROM driver") == 1
@@ -394,15 +633,18 @@ async def test_a_failed_request_does_not_use_up_its_key(client, conn, rotherham)
     assert bad.status_code == 422
     good = await client.post("/api/v1/drivers", headers=headers, json=walker(surname=""))
     assert good.status_code == 422  # same body, same answer: errors are not stored
-    fixed = await client.post("/api/v1/drivers", headers={**rotherham["headers"], "Idempotency-Key": "k2"},
-                              json=walker())
+    fixed = await client.post(
+        "/api/v1/drivers", headers={**rotherham["headers"], "Idempotency-Key": "k2"}, json=walker()
+    )
     assert fixed.status_code == 201
 
 
 async def test_recording_needs_an_officer(client, conn):
     analyst = await make_user(conn, role="dft_analyst", authority=None)
     assert (await client.post("/api/v1/drivers", json=walker())).status_code == 401
-    assert (await client.post("/api/v1/drivers", json=walker(), headers=analyst["headers"])).status_code == 403
+    assert (
+        await client.post("/api/v1/drivers", json=walker(), headers=analyst["headers"])
+    ).status_code == 403
 
 
 async def test_a_twin_claim_waits_for_the_first_and_then_finds_its_answer(db_url, rotherham):
@@ -418,7 +660,9 @@ async def test_a_twin_claim_waits_for_the_first_and_then_finds_its_answer(db_url
         await transaction.start()
         claim = await first.fetchval(CLAIM, user, authority, "twin", b"same request")
         async with second.transaction():
-            twin = asyncio.create_task(second.fetchval(CLAIM, user, authority, "twin", b"same request"))
+            twin = asyncio.create_task(
+                second.fetchval(CLAIM, user, authority, "twin", b"same request")
+            )
             await asyncio.sleep(0.3)
             assert not twin.done()  # blocked on the first transaction's key
             await first.execute(SAVE, claim, 201, "/api/v1/drivers/42", b'{"id": 42}')

@@ -35,16 +35,23 @@ async def test_a_register_entry_is_kept_for_eleven_years_from_first_entry(conn):
     driver = await make_driver(conn)
     entry = await make_entry(conn, driver)
     first, ends = await conn.fetchrow(
-        "SELECT first_entered_on, retention_ends_on FROM register_entry WHERE id = $1", entry)
-    assert ends == date(first.year + 11, first.month, first.day if (first.month, first.day) != (2, 29) else 28)
+        "SELECT first_entered_on, retention_ends_on FROM register_entry WHERE id = $1", entry
+    )
+    assert ends == date(
+        first.year + 11, first.month, first.day if (first.month, first.day) != (2, 29) else 28
+    )
 
 
 async def test_every_change_appends_a_register_event_in_the_same_transaction(conn):
     driver = await make_driver(conn, home="Bolton", recorded_by="Wolverhampton")
     await make_licence(conn, driver, authority="Wolverhampton")
     await make_entry(conn, driver, authority="Wolverhampton")
-    kinds = [r["kind"] for r in await conn.fetch(
-        "SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id", driver)]
+    kinds = [
+        r["kind"]
+        for r in await conn.fetch(
+            "SELECT kind FROM register_event WHERE driver_id = $1 ORDER BY id", driver
+        )
+    ]
     assert kinds == ["driver_recorded", "licence_granted", "entry_recorded"]
 
 
@@ -57,11 +64,17 @@ async def test_a_failed_change_leaves_no_event_behind(conn):
 
 
 async def test_names_are_keyed_so_spelling_and_punctuation_do_not_matter(conn):
-    driver = await make_driver(conn, forenames="Mohammed Ali", surname="O'Neill-Smith",
-                               aliases=(("Muhammad", "ONeill Smith"),))
+    driver = await make_driver(
+        conn,
+        forenames="Mohammed Ali",
+        surname="O'Neill-Smith",
+        aliases=(("Muhammad", "ONeill Smith"),),
+    )
     rows = await conn.fetch(
         "SELECT surname_key, forename_key, middle_keys, forename_sound FROM driver_name "
-        "WHERE driver_id = $1 ORDER BY kind", driver)
+        "WHERE driver_id = $1 ORDER BY kind",
+        driver,
+    )
     assert {r["surname_key"] for r in rows} == {"ONEILLSMITH"}
     assert {r["forename_sound"] for r in rows} == {"MHMT"}
     assert sorted(r["middle_keys"] for r in rows) == ["", "ALI"]
@@ -73,10 +86,14 @@ async def test_retention_housekeeping_removes_only_what_has_passed_its_end(conn,
     await owner_conn.execute(
         "UPDATE register_entry SET first_entered_on = first_entered_on - interval '12 years', "
         "decided_on = decided_on - interval '12 years', effective_on = effective_on - interval '12 years' "
-        "WHERE id = $1", old)
+        "WHERE id = $1",
+        old,
+    )
     kept = await make_entry(conn, driver)
     removed = dict(await conn.fetch("SELECT * FROM purge_expired_records()"))
     assert removed["register_entry"] == 1
     assert await conn.fetchval("SELECT array_agg(id) FROM register_entry") == [kept]
-    audit = await conn.fetchrow("SELECT subject, detail FROM audit_log WHERE action = 'retention_purge'")
+    audit = await conn.fetchrow(
+        "SELECT subject, detail FROM audit_log WHERE action = 'retention_purge'"
+    )
     assert audit["subject"] == "register_entry"

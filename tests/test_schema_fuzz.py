@@ -33,8 +33,10 @@ async def fuzz_database(cluster, template_url):
         await owner.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART WITH {FAR_ID}")
     await owner.close()
     conn = await connect(url)
-    headers = {role: (await make_user(conn, role=role, authority=authority))["headers"]
-               for role, authority in CALLERS.items()}
+    headers = {
+        role: (await make_user(conn, role=role, authority=authority))["headers"]
+        for role, authority in CALLERS.items()
+    }
     await conn.close()
     return url, headers
 
@@ -57,7 +59,8 @@ def fuzz_app(fuzz_database):
 # The document is read from an app that never starts (no database needed to describe the API);
 # the cases are sent to the app above, which does.
 schema = schemathesis.openapi.from_dict(
-    create_app(load({"DATABASE_URL": "postgresql://unused/unused"})).openapi_schema.to_schema())
+    create_app(load({"DATABASE_URL": "postgresql://unused/unused"})).openapi_schema.to_schema()
+)
 
 
 @schema.parametrize()
@@ -65,8 +68,12 @@ schema = schemathesis.openapi.from_dict(
 def test_the_api_keeps_the_promises_of_its_openapi_document(case, fuzz_app):
     app, callers = fuzz_app
     headers = callers.get((case.method.upper(), case.operation.path), {})
-    case.call_and_validate(app=app, headers=headers, checks=[
-        st_checks.not_a_server_error,
-        st_checks.response_schema_conformance,
-        st_checks.status_code_conformance,
-    ])
+    case.call_and_validate(
+        app=app,
+        headers=headers,
+        checks=[
+            st_checks.not_a_server_error,
+            st_checks.response_schema_conformance,
+            st_checks.status_code_conformance,
+        ],
+    )

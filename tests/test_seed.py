@@ -15,8 +15,12 @@ from licensing.cli_seed import demo_seed
 from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect
 from licensing.settings import load
-from registry.identifiers import (gb_licence_for, gb_licence_warnings, normalise_ni_number,
-                                  normalise_postcode)
+from registry.identifiers import (
+    gb_licence_for,
+    gb_licence_warnings,
+    normalise_ni_number,
+    normalise_postcode,
+)
 from registry.seed import VARIANTS, SeedError, seed
 from registry.seed_model import TABLES
 from registry.workdays import add_working_days
@@ -28,10 +32,12 @@ DRIVERS = 2_000
 SEED = 11
 
 
-SHAPE = ("SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'",
-         "SELECT array_agg(pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint",
-         "SELECT array_agg(tgname::text || tgenabled::text ORDER BY tgname) FROM pg_trigger "
-         "WHERE NOT tgisinternal")
+SHAPE = (
+    "SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'",
+    "SELECT array_agg(pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint",
+    "SELECT array_agg(tgname::text || tgenabled::text ORDER BY tgname) FROM pg_trigger "
+    "WHERE NOT tgisinternal",
+)
 
 
 async def shape(conn) -> list:
@@ -50,13 +56,17 @@ async def seeded(cluster, template_url):
 
 
 async def digest(conn) -> dict[str, str]:
-    return {table: await conn.fetchval(
-        f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY id), '')) FROM {table} t")
-        for table in TABLES}
+    return {
+        table: await conn.fetchval(
+            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY id), '')) FROM {table} t"
+        )
+        for table in TABLES
+    }
 
 
 async def test_the_same_seed_gives_the_same_register_whichever_process_draws_it(
-        seeded, cluster, template_url):
+    seeded, cluster, template_url
+):
     conn = seeded.conn
     other = await connect(await new_database(cluster, template_url), as_app=False)
     try:
@@ -80,7 +90,9 @@ async def test_every_table_is_filled_at_plausible_rates(seeded):
     assert 0.02 < women < 0.09
     ages = await conn.fetchrow(
         "SELECT min(date_part('year', age($1, date_of_birth))) AS youngest, "
-        "max(date_part('year', age($1, date_of_birth))) AS oldest FROM driver", TODAY)
+        "max(date_part('year', age($1, date_of_birth))) AS oldest FROM driver",
+        TODAY,
+    )
     assert ages["youngest"] >= 21 and ages["oldest"] <= 75
 
 
@@ -96,7 +108,7 @@ async def test_indexes_constraints_and_triggers_are_as_before_and_sequences_move
     assert await shape(conn) == seeded.shape_before
     tx = conn.transaction()
     await tx.start()
-    try:   # a driver recorded after seeding gets the next id, and raises events as usual
+    try:  # a driver recorded after seeding gets the next id, and raises events as usual
         driver_id = await make_driver(conn, forenames="New", surname="Driver")
         await make_licence(conn, driver_id)
         assert driver_id == DRIVERS + 1
@@ -113,14 +125,26 @@ async def test_seeding_a_register_that_has_drivers_is_refused(seeded):
 
 async def test_licence_numbers_agree_with_the_name_date_of_birth_and_sex(seeded):
     conn = seeded.conn
-    rows = await conn.fetch("SELECT forenames, surname, date_of_birth, sex, gb_licence_number FROM driver "
-                            "WHERE gb_licence_number IS NOT NULL")
+    rows = await conn.fetch(
+        "SELECT forenames, surname, date_of_birth, sex, gb_licence_number FROM driver "
+        "WHERE gb_licence_number IS NOT NULL"
+    )
     assert len(rows) > 0.9 * DRIVERS
     for r in rows:
-        assert gb_licence_warnings(r["gb_licence_number"], surname=r["surname"], forenames=r["forenames"],
-                                   date_of_birth=r["date_of_birth"], sex=r["sex"]) == []
-        assert r["gb_licence_number"][:13] == gb_licence_for(
-            r["surname"], r["forenames"], r["date_of_birth"], r["sex"])[:13]
+        assert (
+            gb_licence_warnings(
+                r["gb_licence_number"],
+                surname=r["surname"],
+                forenames=r["forenames"],
+                date_of_birth=r["date_of_birth"],
+                sex=r["sex"],
+            )
+            == []
+        )
+        assert (
+            r["gb_licence_number"][:13]
+            == gb_licence_for(r["surname"], r["forenames"], r["date_of_birth"], r["sex"])[:13]
+        )
 
 
 async def test_other_identifiers_are_valid(seeded):
@@ -162,14 +186,18 @@ async def test_names_are_as_varied_as_a_real_register(seeded):
 async def test_some_drivers_are_recorded_under_other_names(seeded):
     conn = seeded.conn
     with_alias = await conn.fetchval(
-        "SELECT count(DISTINCT driver_id) FROM driver_name WHERE kind = 'alias'")
+        "SELECT count(DISTINCT driver_id) FROM driver_name WHERE kind = 'alias'"
+    )
     assert 0.02 * DRIVERS < with_alias < 0.07 * DRIVERS
     assert await conn.fetchval("SELECT count(*) FROM driver_name WHERE kind = 'former'") > 0
     assert await conn.fetchval("SELECT count(*) FROM driver_name WHERE kind = 'current'") == DRIVERS
     # an alias is a different spelling, never the current name again
-    assert await conn.fetchval("""
+    assert (
+        await conn.fetchval("""
         SELECT count(*) FROM driver_name a JOIN driver d ON d.id = a.driver_id
-        WHERE a.kind = 'alias' AND a.forenames = d.forenames AND a.surname = d.surname""") == 0
+        WHERE a.kind = 'alias' AND a.forenames = d.forenames AND a.surname = d.surname""")
+        == 0
+    )
     assert VARIANTS["forenames"][0][:2] == ("Mohammed", "Muhammad")
 
 
@@ -197,9 +225,12 @@ async def test_deadlines_count_working_days(seeded):
 
 async def test_live_licences_have_their_history(seeded):
     conn = seeded.conn
-    assert await conn.fetchval("""
+    assert (
+        await conn.fetchval("""
         SELECT count(*) FROM licence l WHERE NOT EXISTS (
-            SELECT FROM licence_change c WHERE c.licence_id = l.id AND c.action = 'granted')""") == 0
+            SELECT FROM licence_change c WHERE c.licence_id = l.id AND c.action = 'granted')""")
+        == 0
+    )
     kinds = dict(await conn.fetch("SELECT kind, count(*) FROM licence GROUP BY kind"))
     assert kinds["private_hire"] > kinds["dual"] > 0 and kinds["hackney_carriage"] > 0
     statuses = {r[0] for r in await conn.fetch("SELECT DISTINCT status FROM licence")}
@@ -210,8 +241,12 @@ async def crosscheck(*args: str, database_url: str) -> tuple[int, str, str]:
     """Run the installed `crosscheck` command against a test database."""
     command = Path(sys.executable).parent / "crosscheck"
     process = await asyncio.create_subprocess_exec(
-        str(command), *args, env={**os.environ, "DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        str(command),
+        *args,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()
 
@@ -222,8 +257,10 @@ async def test_the_seed_command_fills_an_empty_register_once(db_url):
     assert "driver" in out and " 300" in out and "all rows" in out
     code, out, err = await crosscheck("seed", "--drivers", "300", database_url=db_url)
     assert code == 1
-    assert err.strip() == ("Error: the register already holds 300 drivers: seeding adds synthetic "
-                           "people, so it only runs on an empty register")
+    assert err.strip() == (
+        "Error: the register already holds 300 drivers: seeding adds synthetic "
+        "people, so it only runs on an empty register"
+    )
     # the demo step leaves a register that has drivers alone
     assert demo_seed in DEMO_STEPS
     assert await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url})) == []

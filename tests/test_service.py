@@ -1,6 +1,5 @@
 """The service answers: health, readiness and the register counts page."""
 
-import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -22,7 +21,12 @@ async def test_the_service_is_healthy_and_ready(client):
 
 async def test_the_counts_page_shows_the_authorities_and_an_empty_register(client):
     counts = (await client.get("/register-counts")).json()
-    assert counts == {"authorities": 286, "drivers": 0, "current_licences": 0, "register_entries": 0}
+    assert counts == {
+        "authorities": 286,
+        "drivers": 0,
+        "current_licences": 0,
+        "register_entries": 0,
+    }
 
 
 async def test_the_openapi_document_is_served(client):

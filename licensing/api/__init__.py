@@ -5,5 +5,10 @@ from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [*ACCESS_ROUTES, *RECORDING_ROUTES, *search.ROUTES, *ALERT_ROUTES,
-                *compliance.ROUTES]
+ROUTES: list = [
+    *ACCESS_ROUTES,
+    *RECORDING_ROUTES,
+    *search.ROUTES,
+    *ALERT_ROUTES,
+    *compliance.ROUTES,
+]

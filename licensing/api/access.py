@@ -14,8 +14,8 @@ import asyncpg
 import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
@@ -29,7 +29,9 @@ INT4_MAX = 2**31 - 1
 Conn = NamedDependency[asyncpg.Connection]
 UserId = Annotated[int, PathParameter(description="The account's id")]
 TokenId = Annotated[int, PathParameter(description="The token's id")]
-AuthorityCode = Annotated[str, PathParameter(description="ONS GSS code (or TFL); former codes work too")]
+AuthorityCode = Annotated[
+    str, PathParameter(description="ONS GSS code (or TFL); former codes work too")
+]
 Role = Literal["licensing_officer", "dpo", "dft_analyst", "admin"]
 
 
@@ -42,6 +44,7 @@ def _not_found(what: str) -> Problem:
 
 
 # Me ------------------------------------------------------------------------------------------
+
 
 class AuthorityRef(msgspec.Struct, frozen=True):
     code: str
@@ -62,11 +65,14 @@ async def me(request: Request, conn: Conn) -> Me:
     """The caller's own account: who they are, their role and their authority."""
     principal = auth.current(request)
     user = await accounts.get_user(conn, principal.user_id)
-    authority = AuthorityRef(user.authority_code, user.authority_name) if user.authority_code else None
+    authority = (
+        AuthorityRef(user.authority_code, user.authority_name) if user.authority_code else None
+    )
     return Me(user.id, user.email, user.display_name, user.role, authority, principal.via)
 
 
 # Users ---------------------------------------------------------------------------------------
+
 
 class UserOut(msgspec.Struct, frozen=True):
     id: int
@@ -81,8 +87,17 @@ class UserOut(msgspec.Struct, frozen=True):
 
 
 def _user_out(user: accounts.User) -> UserOut:
-    return UserOut(user.id, user.email, user.display_name, user.role, user.authority_code,
-                   user.authority_name, user.active, user.created_at, user.deactivated_at)
+    return UserOut(
+        user.id,
+        user.email,
+        user.display_name,
+        user.role,
+        user.authority_code,
+        user.authority_name,
+        user.active,
+        user.created_at,
+        user.deactivated_at,
+    )
 
 
 class NewUser(msgspec.Struct, frozen=True):
@@ -103,8 +118,9 @@ async def _user_or_404(conn: asyncpg.Connection, user_id: int) -> accounts.User:
 @get("/api/v1/users", guards=[auth.admin], tags=["accounts"])
 async def list_users(
     conn: Conn,
-    authority: Annotated[str | None, QueryParameter(description="Only this authority's users (code)",
-                                                    max_length=20)] = None,
+    authority: Annotated[
+        str | None, QueryParameter(description="Only this authority's users (code)", max_length=20)
+    ] = None,
     active: FromQuery[bool | None] = None,
 ) -> list[UserOut]:
     """Every account, optionally one authority's, optionally only active or inactive ones."""
@@ -114,8 +130,10 @@ async def list_users(
         if found is None:
             raise InvalidFields([FieldError("authority", "No licensing authority has this code")])
         authority_id = found.id
-    return [_user_out(u) for u in await accounts.list_users(conn, authority_id=authority_id,
-                                                             active=active)]
+    return [
+        _user_out(u)
+        for u in await accounts.list_users(conn, authority_id=authority_id, active=active)
+    ]
 
 
 @post("/api/v1/users", guards=[auth.admin], tags=["accounts"])
@@ -126,23 +144,33 @@ async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> 
         await db.set_actor(conn, principal.user_id, principal.authority_id)
         try:
             user = await accounts.create_user(
-                conn, email=data.email, display_name=data.display_name, role=data.role,
-                authority_code=data.authority_code, password=data.password,
-                actor_user_id=principal.user_id)
+                conn,
+                email=data.email,
+                display_name=data.display_name,
+                role=data.role,
+                authority_code=data.authority_code,
+                password=data.password,
+                actor_user_id=principal.user_id,
+            )
         except AccountError as exc:
             raise _invalid(exc) from None
     return _user_out(user)
 
 
-@post("/api/v1/users/{user_id:int}/deactivation", guards=[auth.admin], status_code=200,
-      tags=["accounts"])
+@post(
+    "/api/v1/users/{user_id:int}/deactivation",
+    guards=[auth.admin],
+    status_code=200,
+    tags=["accounts"],
+)
 async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> UserOut:
     """Switch an account off: it can no longer sign in, and its tokens are revoked."""
     principal = auth.current(request)
     await _user_or_404(conn, user_id)
     if user_id == principal.user_id:
-        raise Problem(409, "You cannot deactivate your own account",
-                      detail="Ask another administrator.")
+        raise Problem(
+            409, "You cannot deactivate your own account", detail="Ask another administrator."
+        )
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, principal.authority_id)
         user = await accounts.deactivate_user(conn, user_id, actor_user_id=principal.user_id)
@@ -151,6 +179,7 @@ async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> User
 
 
 # Tokens --------------------------------------------------------------------------------------
+
 
 class TokenOut(msgspec.Struct, frozen=True):
     id: int
@@ -190,8 +219,9 @@ async def list_tokens(conn: Conn, user_id: UserId) -> list[TokenOut]:
 
 
 @post("/api/v1/users/{user_id:int}/tokens", guards=[auth.admin], tags=["accounts"])
-async def issue_token(request: Request, conn: Conn, user_id: UserId,
-                      data: JSONBody[NewToken]) -> IssuedToken:
+async def issue_token(
+    request: Request, conn: Conn, user_id: UserId, data: JSONBody[NewToken]
+) -> IssuedToken:
     """Issue an API token for a machine client acting as this user (shown once, here)."""
     principal = auth.current(request)
     user = await _user_or_404(conn, user_id)
@@ -203,21 +233,29 @@ async def issue_token(request: Request, conn: Conn, user_id: UserId,
         raise Problem(409, "This account is deactivated", detail="Tokens cannot be issued to it.")
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, principal.authority_id)
-        token_id, token = await auth.create_token(conn, user_id, data.label.strip(),
-                                                  timedelta(days=data.days))
+        token_id, token = await auth.create_token(
+            conn, user_id, data.label.strip(), timedelta(days=data.days)
+        )
         info = await accounts.token_issued(conn, token_id, actor_user_id=principal.user_id)
     return IssuedToken(info.id, info.user_id, info.label, info.created_at, info.expires_at, token)
 
 
-@post("/api/v1/tokens/{token_id:int}/revocation", guards=[auth.admin], status_code=200,
-      tags=["accounts"])
+@post(
+    "/api/v1/tokens/{token_id:int}/revocation",
+    guards=[auth.admin],
+    status_code=200,
+    tags=["accounts"],
+)
 async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> TokenOut:
     """Revoke a token at once (revoking it again changes nothing)."""
     principal = auth.current(request)
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, principal.authority_id)
-        token = (await accounts.revoke_token(conn, token_id, actor_user_id=principal.user_id)
-                 if 0 < token_id <= INT4_MAX else None)
+        token = (
+            await accounts.revoke_token(conn, token_id, actor_user_id=principal.user_id)
+            if 0 < token_id <= INT4_MAX
+            else None
+        )
     auth.forget_tokens(request.app)
     if token is None:
         raise _not_found("token")
@@ -225,6 +263,7 @@ async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> Token
 
 
 # Authorities ---------------------------------------------------------------------------------
+
 
 class AuthorityOut(msgspec.Struct, frozen=True):
     code: str
@@ -242,10 +281,12 @@ ORDER BY name
 """
 
 
-@get("/api/v1/authorities", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA,
-     tags=["authorities"])
-async def list_authorities(conn: Conn,
-                           licenses_drivers: FromQuery[bool | None] = None) -> list[AuthorityOut]:
+@get(
+    "/api/v1/authorities", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, tags=["authorities"]
+)
+async def list_authorities(
+    conn: Conn, licenses_drivers: FromQuery[bool | None] = None
+) -> list[AuthorityOut]:
     """The licensing authorities (reference data): code, name, nation and kind."""
     rows = await conn.fetch(AUTHORITIES, licenses_drivers)
     return [AuthorityOut(**dict(r)) for r in rows]
@@ -266,10 +307,11 @@ HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 class AuthorityPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Only the fields given change; `alert_email: null` stops alert emails."""
 
-    alert_email: str | None | msgspec.UnsetType = msgspec.UNSET
+    alert_email: str | msgspec.UnsetType | None = msgspec.UNSET
     alert_delivery: Literal["immediate", "digest"] | msgspec.UnsetType = msgspec.UNSET
-    digest_time: Annotated[str, msgspec.Meta(pattern=HHMM, description="HH:MM, UK time")] \
-        | msgspec.UnsetType = msgspec.UNSET
+    digest_time: (
+        Annotated[str, msgspec.Meta(pattern=HHMM, description="HH:MM, UK time")] | msgspec.UnsetType
+    ) = msgspec.UNSET
     information_contact: str | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -295,8 +337,7 @@ async def _authority_id(conn: asyncpg.Connection, code: str) -> int:
     return found.id
 
 
-async def read_authority_settings(conn: asyncpg.Connection,
-                                  authority_id: int) -> AuthoritySettings:
+async def read_authority_settings(conn: asyncpg.Connection, authority_id: int) -> AuthoritySettings:
     return AuthoritySettings(**dict(await conn.fetchrow(SETTINGS, authority_id)))
 
 
@@ -309,8 +350,11 @@ async def authority_settings(conn: Conn, code: AuthorityCode) -> AuthoritySettin
 def check_authority_patch(data: JSONBody[AuthorityPatch]) -> list[FieldError]:
     errors = []
     if isinstance(data.alert_email, str) and (
-            not accounts.EMAIL.match(data.alert_email) or len(data.alert_email) > 254):
-        errors.append(FieldError("alert_email", "Enter an email address like licensing@council.gov.uk"))
+        not accounts.EMAIL.match(data.alert_email) or len(data.alert_email) > 254
+    ):
+        errors.append(
+            FieldError("alert_email", "Enter an email address like licensing@council.gov.uk")
+        )
     if isinstance(data.information_contact, str) and len(data.information_contact) > 1000:
         errors.append(FieldError("information_contact", "Use at most 1000 characters"))
     return errors
@@ -321,15 +365,18 @@ def _given(value):
 
 
 @patch("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
-async def update_authority(request: Request, conn: Conn, code: AuthorityCode,
-                           data: JSONBody[AuthorityPatch]) -> AuthoritySettings:
+async def update_authority(
+    request: Request, conn: Conn, code: AuthorityCode, data: JSONBody[AuthorityPatch]
+) -> AuthoritySettings:
     """Change where and how an authority receives alerts, and how to ask it for information."""
-    return await change_authority_settings(conn, auth.current(request),
-                                           await _authority_id(conn, code), data)
+    return await change_authority_settings(
+        conn, auth.current(request), await _authority_id(conn, code), data
+    )
 
 
-async def change_authority_settings(conn: asyncpg.Connection, principal: auth.Principal,
-                                    authority_id: int, data: AuthorityPatch) -> AuthoritySettings:
+async def change_authority_settings(
+    conn: asyncpg.Connection, principal: auth.Principal, authority_id: int, data: AuthorityPatch
+) -> AuthoritySettings:
     """Apply the change and audit it (the API and the administration pages both call this)."""
     if errors := check_authority_patch(data):
         raise InvalidFields(errors)
@@ -337,17 +384,28 @@ async def change_authority_settings(conn: asyncpg.Connection, principal: auth.Pr
     changed = sorted(f for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET)
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, principal.authority_id)
-        await conn.execute(UPDATE_SETTINGS, authority_id, data.alert_email is not msgspec.UNSET,
-                           _given(data.alert_email), _given(data.alert_delivery),
-                           time.fromisoformat(digest) if digest else None,
-                           _given(data.information_contact))
-        await audit_log.record(conn, action="authority_updated", user_id=principal.user_id,
-                               authority_id=authority_id, subject=f"authority:{authority_id}",
-                               detail={"fields": changed})
+        await conn.execute(
+            UPDATE_SETTINGS,
+            authority_id,
+            data.alert_email is not msgspec.UNSET,
+            _given(data.alert_email),
+            _given(data.alert_delivery),
+            time.fromisoformat(digest) if digest else None,
+            _given(data.information_contact),
+        )
+        await audit_log.record(
+            conn,
+            action="authority_updated",
+            user_id=principal.user_id,
+            authority_id=authority_id,
+            subject=f"authority:{authority_id}",
+            detail={"fields": changed},
+        )
     return await read_authority_settings(conn, authority_id)
 
 
 # The audit log -------------------------------------------------------------------------------
+
 
 class AuditPage(msgspec.Struct, frozen=True):
     entries: list[audit_log.AuditEntry]
@@ -356,16 +414,21 @@ class AuditPage(msgspec.Struct, frozen=True):
 
 FromDate = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
 ToDate = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
-ActionFilter = Annotated[str | None, QueryParameter(description="Only this action (search, view, ...)",
-                                                    max_length=40)]
-UserFilter = Annotated[int | None, QueryParameter(description="Only this user's id", ge=1, le=INT4_MAX)]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor from the previous page",
-                                              max_length=20)]
+ActionFilter = Annotated[
+    str | None, QueryParameter(description="Only this action (search, view, ...)", max_length=40)
+]
+UserFilter = Annotated[
+    int | None, QueryParameter(description="Only this user's id", ge=1, le=INT4_MAX)
+]
+Cursor = Annotated[
+    str | None, QueryParameter(description="next_cursor from the previous page", max_length=20)
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Entries per page")]
 
 
-def _filter(from_date: date | None, to_date: date | None, action: str | None,
-            user: int | None) -> audit_log.AuditFilter:
+def _filter(
+    from_date: date | None, to_date: date | None, action: str | None, user: int | None
+) -> audit_log.AuditFilter:
     if from_date and to_date and from_date > to_date:
         raise InvalidFields([FieldError("to", "The last day must not be before the first day")])
     return audit_log.AuditFilter(from_date, to_date, action or None, user)
@@ -387,40 +450,67 @@ def _own_authority(request: Request) -> int:
 
 
 @get("/api/v1/audit", guards=[auth.dpo], tags=["audit"])
-async def audit_entries(request: Request, conn: Conn, from_date: FromDate = None,
-                        to_date: ToDate = None, action: ActionFilter = None,
-                        user: UserFilter = None, cursor: Cursor = None,
-                        limit: Limit = 100) -> AuditPage:
+async def audit_entries(
+    request: Request,
+    conn: Conn,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    action: ActionFilter = None,
+    user: UserFilter = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> AuditPage:
     """Your authority's audit log, newest first: who searched, opened or changed what, and why."""
     where = _filter(from_date, to_date, action, user)
-    page = await audit_log.entries(conn, _own_authority(request), where,
-                                   before_id=_cursor(cursor), limit=limit)
+    page = await audit_log.entries(
+        conn, _own_authority(request), where, before_id=_cursor(cursor), limit=limit
+    )
     return AuditPage(page, str(page[-1].id) if len(page) == limit else None)
 
 
-@get("/api/v1/audit.csv", guards=[auth.dpo], tags=["audit"],
-     responses={200: ResponseSpec(data_container=str, media_type="text/csv",
-                                  description="Every matching entry, newest first, as CSV"),
-                400: problem_spec("The request could not be read"),
-                422: problem_spec("A filter is wrong; `errors` names it")})
-async def audit_export(request: Request, conn: Conn, state: State,
-                       from_date: FromDate = None, to_date: ToDate = None,
-                       action: ActionFilter = None, user: UserFilter = None) -> Response:
+@get(
+    "/api/v1/audit.csv",
+    guards=[auth.dpo],
+    tags=["audit"],
+    responses={
+        200: ResponseSpec(
+            data_container=str,
+            media_type="text/csv",
+            description="Every matching entry, newest first, as CSV",
+        ),
+        400: problem_spec("The request could not be read"),
+        422: problem_spec("A filter is wrong; `errors` names it"),
+    },
+)
+async def audit_export(
+    request: Request,
+    conn: Conn,
+    state: State,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    action: ActionFilter = None,
+    user: UserFilter = None,
+) -> Response:
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
     return await audit_csv(request, conn, state.pool, _filter(from_date, to_date, action, user))
 
 
-async def audit_csv(request: Request, conn: asyncpg.Connection, pool: asyncpg.Pool,
-                    where: audit_log.AuditFilter) -> Response:
+async def audit_csv(
+    request: Request, conn: asyncpg.Connection, pool: asyncpg.Pool, where: audit_log.AuditFilter
+) -> Response:
     """The export as a streamed CSV download (the API and the DPO's page both call this)."""
     principal = auth.current(request)
     authority_id = _own_authority(request)
     async with conn.transaction():
         await db.set_actor(conn, principal.user_id, authority_id)
-        export_id = await audit_log.record(conn, action="export", user_id=principal.user_id,
-                                           authority_id=authority_id, subject="audit_log",
-                                           detail={k: str(v) for k, v in
-                                                   msgspec.structs.asdict(where).items() if v is not None})
+        export_id = await audit_log.record(
+            conn,
+            action="export",
+            user_id=principal.user_id,
+            authority_id=authority_id,
+            subject="audit_log",
+            detail={k: str(v) for k, v in msgspec.structs.asdict(where).items() if v is not None},
+        )
 
     async def rows():
         yield audit_log.csv_lines([])
@@ -435,9 +525,24 @@ async def audit_csv(request: Request, conn: asyncpg.Connection, pool: asyncpg.Po
             yield audit_log.csv_lines(batch, header=False)
 
     filename = f"audit-{date.today().isoformat()}.csv"
-    return Stream(rows(), media_type="text/csv; charset=utf-8",
-                  headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Stream(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
-ROUTES = [me, list_users, create_user, deactivate_user, list_tokens, issue_token, revoke_token,
-          list_authorities, authority_settings, update_authority, audit_entries, audit_export]
+ROUTES = [
+    me,
+    list_users,
+    create_user,
+    deactivate_user,
+    list_tokens,
+    issue_token,
+    revoke_token,
+    list_authorities,
+    authority_settings,
+    update_authority,
+    audit_entries,
+    audit_export,
+]

@@ -4,13 +4,13 @@ for administrators, and the demo mailbox."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import asyncpg
 import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
-from typing_extensions import Annotated
 
 from alerts import outbox
 from alerts.compose import load_views
@@ -78,21 +78,35 @@ LIMIT $4
 """
 
 
-async def received(conn: asyncpg.Connection, authority_id: int, *, unacknowledged: bool = False,
-                   before_id: int | None = None, limit: int = 100, only_id: int | None = None,
-                   base_url: str = "") -> list[ReceivedAlert]:
+async def received(
+    conn: asyncpg.Connection,
+    authority_id: int,
+    *,
+    unacknowledged: bool = False,
+    before_id: int | None = None,
+    limit: int = 100,
+    only_id: int | None = None,
+    base_url: str = "",
+) -> list[ReceivedAlert]:
     """The alerts sent to an authority, newest first (the API and the alerts page)."""
     rows = await conn.fetch(RECEIVED, authority_id, unacknowledged, before_id, limit, only_id)
     views = {v.id: v for v in await load_views(conn, [r["id"] for r in rows], base_url)}
     return [
         ReceivedAlert(
-            id=r["id"], kind=views[r["id"]].kind, title=views[r["id"]].title,
+            id=r["id"],
+            kind=views[r["id"]].kind,
+            title=views[r["id"]].title,
             facts=[Fact(label, value) for label, value in views[r["id"]].facts],
-            note=views[r["id"]].note, record_url=views[r["id"]].record_url,
-            acknowledge_url=views[r["id"]].acknowledge_url, created_at=r["created_at"],
-            sent_at=r["sent_at"], acknowledged_at=r["acknowledged_at"],
-            acknowledged_by=r["acknowledged_by"])
-        for r in rows if r["id"] in views
+            note=views[r["id"]].note,
+            record_url=views[r["id"]].record_url,
+            acknowledge_url=views[r["id"]].acknowledge_url,
+            created_at=r["created_at"],
+            sent_at=r["sent_at"],
+            acknowledged_at=r["acknowledged_at"],
+            acknowledged_by=r["acknowledged_by"],
+        )
+        for r in rows
+        if r["id"] in views
     ]
 
 
@@ -108,41 +122,58 @@ def _alert_id(alert_id: int) -> int:
 
 @get("/api/v1/alerts", guards=[auth.officer], tags=["alerts"])
 async def received_alerts(
-    request: Request, conn: Conn,
-    unacknowledged: Annotated[bool, QueryParameter(description="Only alerts not yet acknowledged")] = False,
-    before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Page on: alerts older "
-                                                                                  "than this id")] = None,
+    request: Request,
+    conn: Conn,
+    unacknowledged: Annotated[
+        bool, QueryParameter(description="Only alerts not yet acknowledged")
+    ] = False,
+    before_id: Annotated[
+        int | None,
+        QueryParameter(ge=1, le=MAX_ID, description="Page on: alerts older than this id"),
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[ReceivedAlert]:
     """The alerts sent to your authority, newest first."""
     me = _principal(request)
-    return await received(conn, me.authority_id, unacknowledged=unacknowledged,
-                          before_id=before_id, limit=limit,
-                          base_url=request.app.state.settings.base_url.rstrip("/"))
+    return await received(
+        conn,
+        me.authority_id,
+        unacknowledged=unacknowledged,
+        before_id=before_id,
+        limit=limit,
+        base_url=request.app.state.settings.base_url.rstrip("/"),
+    )
 
 
-@post("/api/v1/alerts/{alert_id:int}/acknowledgement", guards=[auth.officer], status_code=200,
-      tags=["alerts"])
+@post(
+    "/api/v1/alerts/{alert_id:int}/acknowledgement",
+    guards=[auth.officer],
+    status_code=200,
+    tags=["alerts"],
+)
 async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> AcknowledgementOut:
     """Record that your authority has seen an alert sent to it. The first acknowledgement
     counts; acknowledging again returns it unchanged."""
     return await acknowledge(conn, _principal(request), alert_id)
 
 
-async def acknowledge(conn: asyncpg.Connection, me: auth.Principal,
-                      alert_id: int) -> AcknowledgementOut:
+async def acknowledge(
+    conn: asyncpg.Connection, me: auth.Principal, alert_id: int
+) -> AcknowledgementOut:
     """Acknowledge one alert for the officer's authority (the API and the alerts page)."""
     async with conn.transaction():
         await db.set_actor(conn, me.user_id, me.authority_id)
         try:
             done = await outbox.acknowledge(conn, _alert_id(alert_id), me.authority_id, me.user_id)
         except outbox.NotYetSent:
-            raise Problem(409, "Alert not sent yet",
-                          "An alert can be acknowledged once it has been sent.") from None
+            raise Problem(
+                409, "Alert not sent yet", "An alert can be acknowledged once it has been sent."
+            ) from None
     if done is None:
         raise Problem(404, "Alert not found")
-    return AcknowledgementOut(done.id, done.acknowledged_at, done.acknowledged_by,
-                              done.seconds_to_acknowledge)
+    return AcknowledgementOut(
+        done.id, done.acknowledged_at, done.acknowledged_by, done.seconds_to_acknowledge
+    )
 
 
 DEAD = """
@@ -156,8 +187,10 @@ LIMIT $1
 
 
 @get("/api/v1/admin/dead-alerts", guards=[auth.admin], tags=["alerts"])
-async def dead_alerts(conn: Conn, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-                      ) -> list[DeadAlert]:
+async def dead_alerts(
+    conn: Conn,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+) -> list[DeadAlert]:
     """Alerts that could not be delivered, with the reason: fix the cause, then resend."""
     return [DeadAlert(**dict(r)) for r in await conn.fetch(DEAD, limit)]
 
@@ -168,8 +201,12 @@ VALUES ($1, 'alert_resent', 'alert:' || $2::bigint, '{}')
 """
 
 
-@post("/api/v1/admin/alerts/{alert_id:int}/resend", guards=[auth.admin], status_code=202,
-      tags=["alerts"])
+@post(
+    "/api/v1/admin/alerts/{alert_id:int}/resend",
+    guards=[auth.admin],
+    status_code=202,
+    tags=["alerts"],
+)
 async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resent:
     """Put a dead alert back in the queue, with a fresh set of attempts."""
     return await resend(conn, _principal(request), alert_id)
@@ -184,14 +221,18 @@ async def resend(conn: asyncpg.Connection, me: auth.Principal, alert_id: int) ->
             status = await conn.fetchval("SELECT status FROM alert WHERE id = $1", alert_id)
             if status is None:
                 raise Problem(404, "Alert not found")
-            raise Problem(409, "Alert is not dead", f"Only a dead alert can be resent; this one is {status}.")
+            raise Problem(
+                409, "Alert is not dead", f"Only a dead alert can be resent; this one is {status}."
+            )
         await conn.execute(RESEND_AUDIT, me.user_id, alert_id)
     return Resent(alert_id, "pending")
 
 
 @get("/api/v1/demo-mailbox", guards=[auth.admin], tags=["alerts"])
-async def demo_mailbox_messages(conn: Conn, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-                                ) -> list[MailboxMessage]:
+async def demo_mailbox_messages(
+    conn: Conn,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+) -> list[MailboxMessage]:
     """The demo's local mailbox: the alert emails it received, newest first."""
     return await list_messages(conn, limit)
 

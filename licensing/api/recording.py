@@ -17,8 +17,14 @@ import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import (FromQuery, HeaderParameter, JSONBody, MultipartBody, PathParameter,
-                             QueryParameter)
+from litestar.params import (
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    MultipartBody,
+    PathParameter,
+    QueryParameter,
+)
 
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, href, not_found_problem, perform
@@ -29,10 +35,15 @@ from registry.errors import NotFound
 MAX_ID = 2**63 - 1
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Conn = NamedDependency[asyncpg.Connection]
-Key = Annotated[str | None, HeaderParameter(
-    name="Idempotency-Key", required=False,
-    description="Any unique string (a UUID). A retried POST with the same key and body "
-                "returns the first response and creates nothing; a different body is refused.")]
+Key = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="Any unique string (a UUID). A retried POST with the same key and body "
+        "returns the first response and creates nothing; a different body is refused.",
+    ),
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
 IMPORT_MAX_BYTES = 256 * 1024 * 1024
@@ -40,152 +51,258 @@ IMPORT_MAX_BYTES = 256 * 1024 * 1024
 
 # licensing.problems.document_errors adds the usual problem answers; these say more.
 WRITE_RESPONSES = {
-    422: problem_spec("Fields are missing or wrong: every one is named in errors; nothing was written"),
+    422: problem_spec(
+        "Fields are missing or wrong: every one is named in errors; nothing was written"
+    ),
 }
-CREATE_RESPONSES = {**WRITE_RESPONSES,
-                    409: problem_spec("Already on the register; existing.href links to it")}
-CHANGE_RESPONSES = {**CREATE_RESPONSES,
-                    404: problem_spec("No such record that your authority can see")}
+CREATE_RESPONSES = {
+    **WRITE_RESPONSES,
+    409: problem_spec("Already on the register; existing.href links to it"),
+}
+CHANGE_RESPONSES = {
+    **CREATE_RESPONSES,
+    404: problem_spec("No such record that your authority can see"),
+}
 
 COMMON = {"guards": [officer], "tags": ["recording"]}
 
 
 # --- drivers ----------------------------------------------------------------------------------
 
-@post("/api/v1/drivers", **COMMON, responses=CREATE_RESPONSES,
-      summary="Record a driver", status_code=201)
-async def record_driver(request: Request, conn: Conn, data: JSONBody[drivers.DriverDetails],
-                        idempotency_key: Key = None,
-                        ) -> Response[drivers.DriverRecorded]:
+
+@post(
+    "/api/v1/drivers",
+    **COMMON,
+    responses=CREATE_RESPONSES,
+    summary="Record a driver",
+    status_code=201,
+)
+async def record_driver(
+    request: Request,
+    conn: Conn,
+    data: JSONBody[drivers.DriverDetails],
+    idempotency_key: Key = None,
+) -> Response[drivers.DriverRecorded]:
     """Record a driver (any officer may). A GB/NI licence or NI number already on the
     register answers 409 with the existing record; likely duplicates are listed, not refused."""
+
     async def work(actor):
         recorded = await drivers.create_driver(conn, actor, data)
         return Outcome(recorded, 201, href("driver", recorded.id))
+
     return await perform(request, conn, work)
 
 
-@patch("/api/v1/drivers/{driver_id:int}", **COMMON, responses=CHANGE_RESPONSES,
-       summary="Amend a driver's details")
-async def amend_driver(request: Request, conn: Conn, driver_id: Id,
-                       data: JSONBody[drivers.DriverChanges],
-                       idempotency_key: Key = None,
-                       ) -> Response[drivers.DriverAmended]:
+@patch(
+    "/api/v1/drivers/{driver_id:int}",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Amend a driver's details",
+)
+async def amend_driver(
+    request: Request,
+    conn: Conn,
+    driver_id: Id,
+    data: JSONBody[drivers.DriverChanges],
+    idempotency_key: Key = None,
+) -> Response[drivers.DriverAmended]:
     """Change fields of the shared driver record; a renamed driver keeps the old name as a
     former name, and a new home authority raises a driver_moved event."""
+
     async def work(actor):
         return Outcome(await drivers.amend_driver(conn, actor, driver_id, data), 200)
+
     return await perform(request, conn, work)
 
 
-@post("/api/v1/drivers/{driver_id:int}/names", **COMMON, responses=CHANGE_RESPONSES,
-      summary="Add an alias or former name", status_code=201)
-async def add_driver_name(request: Request, conn: Conn, driver_id: Id,
-                          data: JSONBody[drivers.NameDetails],
-                          idempotency_key: Key = None,
-                          ) -> Response[drivers.NameAdded]:
+@post(
+    "/api/v1/drivers/{driver_id:int}/names",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Add an alias or former name",
+    status_code=201,
+)
+async def add_driver_name(
+    request: Request,
+    conn: Conn,
+    driver_id: Id,
+    data: JSONBody[drivers.NameDetails],
+    idempotency_key: Key = None,
+) -> Response[drivers.NameAdded]:
     async def work(actor):
-        return Outcome(await drivers.add_name(conn, actor, driver_id, data), 201,
-                       href("driver", driver_id))
+        return Outcome(
+            await drivers.add_name(conn, actor, driver_id, data), 201, href("driver", driver_id)
+        )
+
     return await perform(request, conn, work)
 
 
 # --- licences ---------------------------------------------------------------------------------
 
-@post("/api/v1/licences", **COMMON, responses=CREATE_RESPONSES, summary="Grant a licence",
-      status_code=201)
-async def grant_licence(request: Request, conn: Conn, data: JSONBody[licences.LicenceDetails],
-                        idempotency_key: Key = None,
-                        ) -> Response[licences.Licence]:
+
+@post(
+    "/api/v1/licences",
+    **COMMON,
+    responses=CREATE_RESPONSES,
+    summary="Grant a licence",
+    status_code=201,
+)
+async def grant_licence(
+    request: Request,
+    conn: Conn,
+    data: JSONBody[licences.LicenceDetails],
+    idempotency_key: Key = None,
+) -> Response[licences.Licence]:
     """Grant a driver licence from your authority (at most 3 years; 3 years by default)."""
+
     async def work(actor):
         granted = await licences.grant(conn, actor, data)
         return Outcome(granted, 201, href("licence", granted.id))
+
     return await perform(request, conn, work)
 
 
-@get("/api/v1/licences/{licence_id:int}", **COMMON,
-     responses={404: problem_spec("No such licence at your authority")},
-     summary="One of your authority's licences")
+@get(
+    "/api/v1/licences/{licence_id:int}",
+    **COMMON,
+    responses={404: problem_spec("No such licence at your authority")},
+    summary="One of your authority's licences",
+)
 async def show_licence(request: Request, conn: Conn, licence_id: Id) -> licences.Licence:
     return await _own(licences.get_licence(conn, actor_of(request), licence_id))
 
 
-@post("/api/v1/licences/{licence_id:int}/changes", **COMMON, responses=CHANGE_RESPONSES,
-      summary="Renew, suspend, reinstate, revoke, surrender or expire a licence",
-      status_code=201)
-async def change_licence(request: Request, conn: Conn, licence_id: Id,
-                         data: JSONBody[licences.LicenceChange],
-                         idempotency_key: Key = None,
-                         ) -> Response[licences.Licence]:
+@post(
+    "/api/v1/licences/{licence_id:int}/changes",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Renew, suspend, reinstate, revoke, surrender or expire a licence",
+    status_code=201,
+)
+async def change_licence(
+    request: Request,
+    conn: Conn,
+    licence_id: Id,
+    data: JSONBody[licences.LicenceChange],
+    idempotency_key: Key = None,
+) -> Response[licences.Licence]:
     """action: renewed | suspended | reinstated | revoked | surrendered | expired. A change the
     licence's status does not allow (reinstating a revoked licence) answers 409."""
+
     async def work(actor):
-        return Outcome(await licences.change(conn, actor, licence_id, data), 201,
-                       href("licence", licence_id))
+        return Outcome(
+            await licences.change(conn, actor, licence_id, data), 201, href("licence", licence_id)
+        )
+
     return await perform(request, conn, work)
 
 
 # --- register entries -------------------------------------------------------------------------
 
-@post("/api/v1/register-entries", **COMMON, responses=CREATE_RESPONSES,
-      summary="Enter a decision on the register (s.2)", status_code=201)
-async def record_decision(request: Request, conn: Conn, data: JSONBody[entries.EntryDetails],
-                          idempotency_key: Key = None,
-                          ) -> Response[entries.Entry]:
+
+@post(
+    "/api/v1/register-entries",
+    **COMMON,
+    responses=CREATE_RESPONSES,
+    summary="Enter a decision on the register (s.2)",
+    status_code=201,
+)
+async def record_decision(
+    request: Request,
+    conn: Conn,
+    data: JSONBody[entries.EntryDetails],
+    idempotency_key: Key = None,
+) -> Response[entries.Entry]:
     """A refusal, refused renewal, suspension or revocation relying on relevant information,
     with its s.1 categories. Suspending or revoking one of your live licences changes it too."""
+
     async def work(actor):
         entry = await entries.record_decision(conn, actor, data)
         return Outcome(entry, 201, href("register_entry", entry.id))
+
     return await perform(request, conn, work)
 
 
-@post("/api/v1/register-entries/{entry_id:int}/changes", **COMMON, responses=CHANGE_RESPONSES,
-      summary="Record a later change to an entry", status_code=201)
-async def change_entry(request: Request, conn: Conn, entry_id: Id,
-                       data: JSONBody[entries.EntryChange],
-                       idempotency_key: Key = None,
-                       ) -> Response[entries.Entry]:
+@post(
+    "/api/v1/register-entries/{entry_id:int}/changes",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Record a later change to an entry",
+    status_code=201,
+)
+async def change_entry(
+    request: Request,
+    conn: Conn,
+    entry_id: Id,
+    data: JSONBody[entries.EntryChange],
+    idempotency_key: Key = None,
+) -> Response[entries.Entry]:
     """An appeal allowed, a reinstatement, a later grant or a withdrawal, with reasons."""
+
     async def work(actor):
-        return Outcome(await entries.change_entry(conn, actor, entry_id, data), 201,
-                       href("register_entry", entry_id))
+        return Outcome(
+            await entries.change_entry(conn, actor, entry_id, data),
+            201,
+            href("register_entry", entry_id),
+        )
+
     return await perform(request, conn, work)
 
 
 # --- concerns (s.5, s.6) ----------------------------------------------------------------------
 
-@post("/api/v1/concerns", **COMMON, responses=CREATE_RESPONSES,
-      summary="Report a concern to the driver's licensing authority (s.5)", status_code=201)
-async def report_concern(request: Request, conn: Conn, data: JSONBody[concerns.ConcernDetails],
-                         idempotency_key: Key = None,
-                         ) -> Response[concerns.Concern]:
+
+@post(
+    "/api/v1/concerns",
+    **COMMON,
+    responses=CREATE_RESPONSES,
+    summary="Report a concern to the driver's licensing authority (s.5)",
+    status_code=201,
+)
+async def report_concern(
+    request: Request,
+    conn: Conn,
+    data: JSONBody[concerns.ConcernDetails],
+    idempotency_key: Key = None,
+) -> Response[concerns.Concern]:
     """Due within 10 working days of becoming aware (report_due_on); a later report is
     recorded and marked reported_late."""
+
     async def work(actor):
         concern = await concerns.report(conn, actor, data)
         return Outcome(concern, 201, href("concern", concern.id))
+
     return await perform(request, conn, work)
 
 
-@post("/api/v1/concerns/{concern_id:int}/reply", **COMMON, responses=CHANGE_RESPONSES,
-      summary="Tell the reporting authority what you decided (s.6)", status_code=200)
-async def reply_to_concern(request: Request, conn: Conn, concern_id: Id,
-                           data: JSONBody[concerns.ConcernReply],
-                           idempotency_key: Key = None,
-                           ) -> Response[concerns.Concern]:
+@post(
+    "/api/v1/concerns/{concern_id:int}/reply",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Tell the reporting authority what you decided (s.6)",
+    status_code=200,
+)
+async def reply_to_concern(
+    request: Request,
+    conn: Conn,
+    concern_id: Id,
+    data: JSONBody[concerns.ConcernReply],
+    idempotency_key: Key = None,
+) -> Response[concerns.Concern]:
     async def work(actor):
         return Outcome(await concerns.reply(conn, actor, concern_id, data), 200)
+
     return await perform(request, conn, work)
 
 
 @get("/api/v1/concerns", **COMMON, summary="Concerns your authority received or sent")
-async def list_concerns(request: Request, conn: Conn,
-                        box: FromQuery[Literal["received", "sent"]] = "received",
-                        limit: Limit = 100,
-                        offset: Offset = 0,
-                        ) -> list[concerns.Concern]:
+async def list_concerns(
+    request: Request,
+    conn: Conn,
+    box: FromQuery[Literal["received", "sent"]] = "received",
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[concerns.Concern]:
     """received: unanswered first; sent: newest first."""
     actor = actor_of(request)
     items = await concerns.list_concerns(conn, actor, box, limit=limit, offset=offset)
@@ -193,9 +310,12 @@ async def list_concerns(request: Request, conn: Conn,
     return items
 
 
-@get("/api/v1/concerns/{concern_id:int}", **COMMON,
-     responses={404: problem_spec("No such concern sent or received by your authority")},
-     summary="A concern your authority sent or received")
+@get(
+    "/api/v1/concerns/{concern_id:int}",
+    **COMMON,
+    responses={404: problem_spec("No such concern sent or received by your authority")},
+    summary="A concern your authority sent or received",
+)
 async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns.Concern:
     actor = actor_of(request)
     concern = await _own(concerns.get_concern(conn, actor, concern_id))
@@ -205,50 +325,79 @@ async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns
 
 # --- information requests (s.3) ---------------------------------------------------------------
 
-@post("/api/v1/information-requests", **COMMON, responses=CREATE_RESPONSES,
-      summary="Ask for the information behind another authority's entry (s.3)", status_code=201)
-async def make_request(request: Request, conn: Conn, data: JSONBody[requests.RequestDetails],
-                       idempotency_key: Key = None,
-                       ) -> Response[requests.InformationRequest]:
+
+@post(
+    "/api/v1/information-requests",
+    **COMMON,
+    responses=CREATE_RESPONSES,
+    summary="Ask for the information behind another authority's entry (s.3)",
+    status_code=201,
+)
+async def make_request(
+    request: Request,
+    conn: Conn,
+    data: JSONBody[requests.RequestDetails],
+    idempotency_key: Key = None,
+) -> Response[requests.InformationRequest]:
     """The recording authority must answer within 20 working days (due_on)."""
+
     async def work(actor):
         made = await requests.make_request(conn, actor, data)
         return Outcome(made, 201, href("information_request", made.id))
+
     return await perform(request, conn, work)
 
 
-@post("/api/v1/information-requests/{request_id:int}/response", **COMMON,
-      responses=CHANGE_RESPONSES, summary="Answer an information request", status_code=200)
-async def respond_to_request(request: Request, conn: Conn, request_id: Id,
-                             data: JSONBody[requests.RequestResponse],
-                             idempotency_key: Key = None,
-                             ) -> Response[requests.InformationRequest]:
+@post(
+    "/api/v1/information-requests/{request_id:int}/response",
+    **COMMON,
+    responses=CHANGE_RESPONSES,
+    summary="Answer an information request",
+    status_code=200,
+)
+async def respond_to_request(
+    request: Request,
+    conn: Conn,
+    request_id: Id,
+    data: JSONBody[requests.RequestResponse],
+    idempotency_key: Key = None,
+) -> Response[requests.InformationRequest]:
     async def work(actor):
         return Outcome(await requests.respond(conn, actor, request_id, data), 200)
+
     return await perform(request, conn, work)
 
 
-@get("/api/v1/information-requests", **COMMON,
-     summary="Information requests your authority received or sent, with their clocks")
-async def list_requests(request: Request, conn: Conn,
-                        box: FromQuery[Literal["received", "sent"]] = "received",
-                        status: FromQuery[Literal["open", "granted", "refused", "withdrawn"] | None] = None,
-                        limit: Limit = 100,
-                        offset: Offset = 0,
-                        ) -> list[requests.InformationRequest]:
+@get(
+    "/api/v1/information-requests",
+    **COMMON,
+    summary="Information requests your authority received or sent, with their clocks",
+)
+async def list_requests(
+    request: Request,
+    conn: Conn,
+    box: FromQuery[Literal["received", "sent"]] = "received",
+    status: FromQuery[Literal["open", "granted", "refused", "withdrawn"] | None] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[requests.InformationRequest]:
     """Open requests first, the most overdue at the top; working_days_left counts working
     days to due_on (negative once overdue)."""
     actor = actor_of(request)
-    items = await requests.list_requests(conn, actor, box, status=status, limit=limit, offset=offset)
+    items = await requests.list_requests(
+        conn, actor, box, status=status, limit=limit, offset=offset
+    )
     await _audit_view(conn, actor, f"information_requests:{box}")
     return items
 
 
-@get("/api/v1/information-requests/{request_id:int}", **COMMON,
-     responses={404: problem_spec("No such request sent or received by your authority")},
-     summary="An information request your authority sent or received")
-async def show_request(request: Request, conn: Conn,
-                       request_id: Id) -> requests.InformationRequest:
+@get(
+    "/api/v1/information-requests/{request_id:int}",
+    **COMMON,
+    responses={404: problem_spec("No such request sent or received by your authority")},
+    summary="An information request your authority sent or received",
+)
+async def show_request(request: Request, conn: Conn, request_id: Id) -> requests.InformationRequest:
     actor = actor_of(request)
     found = await _own(requests.get_request(conn, actor, request_id))
     await _audit_view(conn, actor, f"information_request:{request_id}", found.driver_id)
@@ -260,15 +409,24 @@ async def show_request(request: Request, conn: Conn,
 IMPORT_FILES = ("drivers", "licences", "decisions")
 
 
-@post("/api/v1/imports", **COMMON, request_max_body_size=IMPORT_MAX_BYTES, status_code=201,
-      responses={**WRITE_RESPONSES, 422: problem_spec("Rows were rejected; nothing was "
-                                                       "imported (see rejected)")},
-      summary="Import drivers, licences and decisions from CSV files")
-async def import_files(request: Request, conn: Conn,
-                       data: MultipartBody[dict[str, UploadFile]],
-                       partial: FromQuery[bool] = False,
-                       idempotency_key: Key = None,
-                       ) -> Response[importer.ImportReport]:
+@post(
+    "/api/v1/imports",
+    **COMMON,
+    request_max_body_size=IMPORT_MAX_BYTES,
+    status_code=201,
+    responses={
+        **WRITE_RESPONSES,
+        422: problem_spec("Rows were rejected; nothing was imported (see rejected)"),
+    },
+    summary="Import drivers, licences and decisions from CSV files",
+)
+async def import_files(
+    request: Request,
+    conn: Conn,
+    data: MultipartBody[dict[str, UploadFile]],
+    partial: FromQuery[bool] = False,
+    idempotency_key: Key = None,
+) -> Response[importer.ImportReport]:
     """multipart/form-data with the files `drivers` (required), `licences` and `decisions`,
     in the format of docs/import-format.md, for your own authority. All-or-nothing unless
     partial=true: then valid rows are imported and rejected rows reported."""
@@ -277,23 +435,33 @@ async def import_files(request: Request, conn: Conn,
 
     async def work(actor):
         code = await conn.fetchval("SELECT code FROM authority WHERE id = $1", actor.authority_id)
-        sources = {name: importer.Source(name=f"{name}.csv", lines=_lines(name, texts[name]))
-                   for name in IMPORT_FILES if name in texts}
-        report = await importer.import_records(conn, actor, **sources, partial=partial,
-                                               authority_code=code)
+        sources = {
+            name: importer.Source(name=f"{name}.csv", lines=_lines(name, texts[name]))
+            for name in IMPORT_FILES
+            if name in texts
+        }
+        report = await importer.import_records(
+            conn, actor, **sources, partial=partial, authority_code=code
+        )
         if not report.imported:
-            raise Problem(422, "Import rejected", _rejected_detail(report),
-                          [FieldError(f"{p.file}:{p.line}:{p.field}", p.message)
-                           for p in report.rejected],
-                          extra={"report": _builtins(report)})
+            raise Problem(
+                422,
+                "Import rejected",
+                _rejected_detail(report),
+                [FieldError(f"{p.file}:{p.line}:{p.field}", p.message) for p in report.rejected],
+                extra={"report": _builtins(report)},
+            )
         return Outcome(report, 201)
+
     return await perform(request, conn, work, body=body)
 
 
 async def _read_uploads(data: dict[str, UploadFile]) -> dict[str, bytes]:
     unknown = [name for name in data if name not in IMPORT_FILES]
-    errors = [FieldError(name, "Not an import file: send drivers, licences and decisions")
-              for name in unknown]
+    errors = [
+        FieldError(name, "Not an import file: send drivers, licences and decisions")
+        for name in unknown
+    ]
     if "drivers" not in data:
         errors.append(FieldError("drivers", "Attach the drivers file (CSV)"))
     if errors:
@@ -310,8 +478,10 @@ def _lines(name: str, raw: bytes) -> io.StringIO:
 
 def _rejected_detail(report: importer.ImportReport) -> str:
     rows = len({(p.file, p.line) for p in report.rejected})
-    return (f"{rows} row(s) were rejected, so nothing was imported. Correct them and send the "
-            "files again, or import with partial=true to load the valid rows.")
+    return (
+        f"{rows} row(s) were rejected, so nothing was imported. Correct them and send the "
+        "files again, or import with partial=true to load the valid rows."
+    )
 
 
 def _builtins(value) -> dict:
@@ -320,6 +490,7 @@ def _builtins(value) -> dict:
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 async def _own(awaitable):
     try:
         return await awaitable
@@ -327,14 +498,36 @@ async def _own(awaitable):
         raise not_found_problem(exc) from None
 
 
-async def _audit_view(conn: asyncpg.Connection, actor, subject: str,
-                      driver_id: int | None = None) -> None:
+async def _audit_view(
+    conn: asyncpg.Connection, actor, subject: str, driver_id: int | None = None
+) -> None:
     # Lists and records hold narrative about drivers: who looked is logged, like any record view.
-    await audit_log.record(conn, action="view", user_id=actor.user_id,
-                           authority_id=actor.authority_id, driver_id=driver_id, subject=subject)
+    await audit_log.record(
+        conn,
+        action="view",
+        user_id=actor.user_id,
+        authority_id=actor.authority_id,
+        driver_id=driver_id,
+        subject=subject,
+    )
 
 
-ROUTES = [record_driver, amend_driver, add_driver_name, grant_licence, show_licence,
-          change_licence, record_decision, change_entry, report_concern, reply_to_concern,
-          list_concerns, show_concern, make_request, respond_to_request, list_requests,
-          show_request, import_files]
+ROUTES = [
+    record_driver,
+    amend_driver,
+    add_driver_name,
+    grant_licence,
+    show_licence,
+    change_licence,
+    record_decision,
+    change_entry,
+    report_concern,
+    reply_to_concern,
+    list_concerns,
+    show_concern,
+    make_request,
+    respond_to_request,
+    list_requests,
+    show_request,
+    import_files,
+]

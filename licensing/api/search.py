@@ -32,6 +32,7 @@ class SearchRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Either `identifier`, or `forenames`, `surname` and `date_of_birth`; purpose and
     case_reference always. Every field is optional here so that each missing one is named
     in the 422 answer, not just the first."""
+
     purpose: str | None = None
     case_reference: str | None = None
     identifier: str | None = None
@@ -61,15 +62,20 @@ class SearchResponse(msgspec.Struct, frozen=True):
 def purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
     errors = []
     if not purpose or purpose not in PURPOSES:
-        errors.append(FieldError("purpose", "Choose the purpose of the search: "
-                                 + ", ".join(PURPOSES)))
+        errors.append(
+            FieldError("purpose", "Choose the purpose of the search: " + ", ".join(PURPOSES))
+        )
     reference = (case_reference or "").strip()
     if not reference:
         errors.append(FieldError("case_reference", "Enter the case reference"))
     elif len(reference) > 60:
-        errors.append(FieldError("case_reference", "The case reference must be 60 characters or fewer"))
+        errors.append(
+            FieldError("case_reference", "The case reference must be 60 characters or fewer")
+        )
     elif _has_control(reference):
-        errors.append(FieldError("case_reference", "The case reference can only contain printable characters"))
+        errors.append(
+            FieldError("case_reference", "The case reference can only contain printable characters")
+        )
     return errors
 
 
@@ -115,35 +121,57 @@ def _principal(request: Request) -> Principal:
     return request.scope["user"]
 
 
-@post("/api/v1/searches", guards=[officer], status_code=200, tags=["search"],
-      summary="Search the register by identifier, or by name and date of birth")
-async def create_search(request: Request, conn: NamedDependency[asyncpg.Connection],
-                        data: JSONBody[SearchRequest]) -> SearchResponse:
+@post(
+    "/api/v1/searches",
+    guards=[officer],
+    status_code=200,
+    tags=["search"],
+    summary="Search the register by identifier, or by name and date of birth",
+)
+async def create_search(
+    request: Request, conn: NamedDependency[asyncpg.Connection], data: JSONBody[SearchRequest]
+) -> SearchResponse:
     """Ranked matches, each with a score, a band (exact, strong, possible) and the reasons in
     words, with the driver's licences at every authority and register entries. The search,
     its purpose and case reference, and every driver returned are written to the audit log."""
     errors = purpose_errors(data.purpose, data.case_reference)
-    by_name = data.forenames is not None or data.surname is not None or data.date_of_birth is not None
+    by_name = (
+        data.forenames is not None or data.surname is not None or data.date_of_birth is not None
+    )
     limit = search.DEFAULT_LIMIT if data.limit is None else data.limit
     if not 1 <= limit <= search.MAX_LIMIT:
         errors.append(FieldError("limit", f"The limit must be between 1 and {search.MAX_LIMIT}"))
     if data.identifier is not None and by_name:
-        errors.append(FieldError("identifier", "Search by an identifier, or by name and date of "
-                                 "birth, not both at once"))
+        errors.append(
+            FieldError(
+                "identifier",
+                "Search by an identifier, or by name and date of birth, not both at once",
+            )
+        )
         raise InvalidFields(errors)
     if data.identifier is None and not by_name:
-        errors.append(FieldError("identifier", "Enter a licence number or National Insurance number, "
-                                 "or the forenames, surname and date of birth"))
+        errors.append(
+            FieldError(
+                "identifier",
+                "Enter a licence number or National Insurance number, "
+                "or the forenames, surname and date of birth",
+            )
+        )
         raise InvalidFields(errors)
     principal = _principal(request)
-    enquirer = Enquirer(principal.user_id, principal.authority_id, data.purpose or "",
-                               (data.case_reference or "").strip())
+    enquirer = Enquirer(
+        principal.user_id,
+        principal.authority_id,
+        data.purpose or "",
+        (data.case_reference or "").strip(),
+    )
     if data.identifier is not None:
         if errors:
             raise InvalidFields(errors)
         try:
-            outcome = await search.search_by_identifier(conn, data.identifier, enquirer=enquirer,
-                                                        limit=limit)
+            outcome = await search.search_by_identifier(
+                conn, data.identifier, enquirer=enquirer, limit=limit
+            )
         except IdentifierError as exc:
             raise InvalidFields([FieldError(exc.field, exc.message)]) from None
     else:
@@ -156,17 +184,29 @@ async def create_search(request: Request, conn: NamedDependency[asyncpg.Connecti
             errors.append(FieldError("date_of_birth", str(exc)))
         if errors:
             raise InvalidFields(errors)
-        outcome = await search.search_by_name(conn, data.forenames.strip(), data.surname.strip(), born,
-                                              enquirer=enquirer, limit=limit)
-    return SearchResponse(outcome.search_id, outcome.subject, [
-        SearchResult(MatchView(m.score, m.band, m.reasons), m.driver) for m in outcome.matches])
+        outcome = await search.search_by_name(
+            conn, data.forenames.strip(), data.surname.strip(), born, enquirer=enquirer, limit=limit
+        )
+    return SearchResponse(
+        outcome.search_id,
+        outcome.subject,
+        [SearchResult(MatchView(m.score, m.band, m.reasons), m.driver) for m in outcome.matches],
+    )
 
 
-@get("/api/v1/drivers/{driver_id:int}", guards=[officer], tags=["search"],
-     summary="A driver's full record, as your authority may see it")
-async def get_driver(request: Request, conn: NamedDependency[asyncpg.Connection], driver_id: FromPath[int],
-                     purpose: FromQuery[str | None] = None,
-                     case_reference: FromQuery[str | None] = None) -> DriverRecord:
+@get(
+    "/api/v1/drivers/{driver_id:int}",
+    guards=[officer],
+    tags=["search"],
+    summary="A driver's full record, as your authority may see it",
+)
+async def get_driver(
+    request: Request,
+    conn: NamedDependency[asyncpg.Connection],
+    driver_id: FromPath[int],
+    purpose: FromQuery[str | None] = None,
+    case_reference: FromQuery[str | None] = None,
+) -> DriverRecord:
     """Identity, every name, licences at every authority, register entries (the narrative only
     for the recording authority or after it granted your information request) and concerns
     your authority reported or received. Opening a record is written to the audit log with

@@ -14,8 +14,17 @@ from litestar.static_files import create_static_files_router
 from licensing import auth
 from licensing.assets import SCALAR_TARGET
 from licensing.assets import TARGET as GOVUK_ASSETS
-from licensing.pages import (account, admin, alerts, audit, compliance, errors, recording, search,
-                             sessions)
+from licensing.pages import (
+    account,
+    admin,
+    alerts,
+    audit,
+    compliance,
+    errors,
+    recording,
+    search,
+    sessions,
+)
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
 
@@ -27,8 +36,15 @@ PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/asset
 
 pages_router = Router(
     path="/",
-    route_handlers=[*account.ROUTES, *admin.ROUTES, *audit.ROUTES, *recording.ROUTES,
-                    *search.ROUTES, *alerts.ROUTES, *compliance.ROUTES],
+    route_handlers=[
+        *account.ROUTES,
+        *admin.ROUTES,
+        *audit.ROUTES,
+        *recording.ROUTES,
+        *search.ROUTES,
+        *alerts.ROUTES,
+        *compliance.ROUTES,
+    ],
     exception_handlers=errors.EXCEPTION_HANDLERS,
     include_in_schema=False,
 )
@@ -36,8 +52,12 @@ pages_router = Router(
 # GOV.UK Frontend and the API reference's script (copied from node_modules by `python -m
 # licensing.assets`), and our own few.
 assets_router = create_static_files_router(
-    path="/assets", directories=[APP_ASSETS, GOVUK_ASSETS, SCALAR_TARGET], include_in_schema=False,
-    cache_control=None, name="assets")
+    path="/assets",
+    directories=[APP_ASSETS, GOVUK_ASSETS, SCALAR_TARGET],
+    include_in_schema=False,
+    cache_control=None,
+    name="assets",
+)
 
 PAGES = [pages_router, assets_router]
 

@@ -14,8 +14,10 @@ from licensing.pages.render import Conn, page, redirect
 from registry import accounts, audit_log
 
 WRONG = "Enter a correct email address and password"
-TOO_MANY = ("You have tried to sign in too many times. Wait 15 minutes, then try again. "
-            "If you have forgotten your password, ask your administrator to reset it.")
+TOO_MANY = (
+    "You have tried to sign in too many times. Wait 15 minutes, then try again. "
+    "If you have forgotten your password, ask your administrator to reset it."
+)
 
 
 def safe_next(value: str | None) -> str:
@@ -28,9 +30,16 @@ def safe_next(value: str | None) -> str:
 def _sign_in_page(request: Request, form: Form, status_code: int = 200) -> Response:
     settings = request.app.state.settings
     token = secrets.token_urlsafe(32)
-    return page("sign_in.html", request, status_code=status_code, title="Sign in", form=form,
-                csrf_token=token, next_path=safe_next(request.query_params.get("next")),
-                cookies=[sessions.signin_cookie(settings, token)])
+    return page(
+        "sign_in.html",
+        request,
+        status_code=status_code,
+        title="Sign in",
+        form=form,
+        csrf_token=token,
+        next_path=safe_next(request.query_params.get("next")),
+        cookies=[sessions.signin_cookie(settings, token)],
+    )
 
 
 @get("/sign-in", sync_to_thread=False)
@@ -46,8 +55,12 @@ async def sign_in(request: Request, conn: Conn) -> Response:
     data = await request.form()
     form = Form({key: data.getall(key) for key in ("email",) if key in data})
     sent_token = data.get("csrf_token")
-    if not sessions.same_token(sent_token, request.cookies.get(sessions.signin_cookie_name(settings))):
-        form.add_error("email", "Your sign-in page had expired. Enter your email address and password again")
+    if not sessions.same_token(
+        sent_token, request.cookies.get(sessions.signin_cookie_name(settings))
+    ):
+        form.add_error(
+            "email", "Your sign-in page had expired. Enter your email address and password again"
+        )
         return _sign_in_page(request, form, 400)
     email = form.required("email", "Enter your email address")
     password = data.get("password") or ""
@@ -70,9 +83,10 @@ async def sign_in(request: Request, conn: Conn) -> Response:
         await sessions.note_attempt(conn, email, address, True)
         await conn.execute(sessions.FORGET_ATTEMPTS)
         token = await sessions.start(conn, user.id)
-    return redirect(safe_next(request.query_params.get("next")),
-                    cookies=[sessions.session_cookie(settings, token),
-                             sessions.signin_cookie(settings, None)])
+    return redirect(
+        safe_next(request.query_params.get("next")),
+        cookies=[sessions.session_cookie(settings, token), sessions.signin_cookie(settings, None)],
+    )
 
 
 @post("/sign-out", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
@@ -80,17 +94,23 @@ async def sign_out(request: Request, conn: Conn) -> Response:
     await read_form(request)
     if session := request.scope.get("web_session"):
         await sessions.end(conn, session.token_hash)
-    return redirect("/signed-out", cookies=[sessions.session_cookie(request.app.state.settings, None)])
+    return redirect(
+        "/signed-out", cookies=[sessions.session_cookie(request.app.state.settings, None)]
+    )
 
 
 @get("/signed-out", sync_to_thread=False)
 def signed_out(request: Request) -> Response:
     expired = request.query_params.get("expired") == "1"
-    return page("signed_out.html", request,
-                title="You have been signed out" if expired else "You have signed out",
-                expired=expired, idle_minutes=int(sessions.IDLE.total_seconds() // 60),
-                absolute_hours=int(sessions.ABSOLUTE.total_seconds() // 3600),
-                cookies=[sessions.session_cookie(request.app.state.settings, None)])
+    return page(
+        "signed_out.html",
+        request,
+        title="You have been signed out" if expired else "You have signed out",
+        expired=expired,
+        idle_minutes=int(sessions.IDLE.total_seconds() // 60),
+        absolute_hours=int(sessions.ABSOLUTE.total_seconds() // 3600),
+        cookies=[sessions.session_cookie(request.app.state.settings, None)],
+    )
 
 
 # Changing one's own password -------------------------------------------------------------------
@@ -98,19 +118,36 @@ def signed_out(request: Request) -> Response:
 # session of theirs ends, so a password someone else knew stops working everywhere at once.
 
 PASSWORD_FIELDS = [
-    f.text("current_password", "Your current password", secret=True,
-           autocomplete="current-password", width="govuk-!-width-one-half"),
-    f.text("new_password", "New password", secret=True, width="govuk-!-width-one-half",
-           hint=f"At least {accounts.MIN_PASSWORD} characters. A few unrelated words make a "
-                "good one."),
+    f.text(
+        "current_password",
+        "Your current password",
+        secret=True,
+        autocomplete="current-password",
+        width="govuk-!-width-one-half",
+    ),
+    f.text(
+        "new_password",
+        "New password",
+        secret=True,
+        width="govuk-!-width-one-half",
+        hint=f"At least {accounts.MIN_PASSWORD} characters. A few unrelated words make a good one.",
+    ),
     f.text("confirm_password", "New password again", secret=True, width="govuk-!-width-one-half"),
 ]
 
 
 def _password_page(request: Request, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(request, form, PASSWORD_FIELDS, status_code=status_code,
-                       title="Change your password", caption="Your account", back_href="/",
-                       action="/account/password", submit="Change password")
+    return f.form_page(
+        request,
+        form,
+        PASSWORD_FIELDS,
+        status_code=status_code,
+        title="Change your password",
+        caption="Your account",
+        back_href="/",
+        action="/account/password",
+        submit="Change password",
+    )
 
 
 @get("/account/password", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, sync_to_thread=False)
@@ -151,8 +188,13 @@ async def change_password(request: Request, conn: Conn) -> Response:
         await db.set_actor(conn, me.id, me.authority_id)
         await accounts.set_password(conn, me.id, new)
         await sessions.end_others(conn, me.id, session.token_hash if session else None)
-        await audit_log.record(conn, action="password_changed", user_id=me.id,
-                               authority_id=me.authority_id, subject=f"user:{me.id}")
+        await audit_log.record(
+            conn,
+            action="password_changed",
+            user_id=me.id,
+            authority_id=me.authority_id,
+            subject=f"user:{me.id}",
+        )
     return redirect("/?done=password")
 
 
@@ -160,31 +202,61 @@ AUTHORITY_NAME = "SELECT name FROM authority WHERE id = $1"
 
 CARDS = {
     "licensing_officer": [
-        ("Search the register", "/search",
-         "Before granting or renewing a licence: by licence or NI number, or by name and date of birth."),
+        (
+            "Search the register",
+            "/search",
+            "Before granting or renewing a licence: by licence or NI number, or by name and date of birth.",
+        ),
         ("Record a driver", "/drivers/new", "Add a driver who is not yet on the register."),
-        ("Alerts", "/alerts", "Your residents licensed elsewhere, and adverse decisions about drivers you license."),
-        ("Information requests", "/requests", "Requests to you and from you, with their 20 working day clocks."),
+        (
+            "Alerts",
+            "/alerts",
+            "Your residents licensed elsewhere, and adverse decisions about drivers you license.",
+        ),
+        (
+            "Information requests",
+            "/requests",
+            "Requests to you and from you, with their 20 working day clocks.",
+        ),
     ],
     "dpo": [("Audit log", "/audit", "Who searched and opened which records, and why.")],
-    "dft_analyst": [("Compliance summary", "/compliance",
-                     "Per authority and national figures, with a CSV download.")],
-    "admin": [("Users", "/admin/users", "Accounts and their roles."),
-              ("Authorities", "/admin/authorities", "Alert mailboxes and how alerts are delivered."),
-              ("Dead alerts", "/admin/dead-alerts", "Alerts that could not be delivered, to resend.")],
+    "dft_analyst": [
+        (
+            "Compliance summary",
+            "/compliance",
+            "Per authority and national figures, with a CSV download.",
+        )
+    ],
+    "admin": [
+        ("Users", "/admin/users", "Accounts and their roles."),
+        ("Authorities", "/admin/authorities", "Alert mailboxes and how alerts are delivered."),
+        ("Dead alerts", "/admin/dead-alerts", "Alerts that could not be delivered, to resend."),
+    ],
 }
 
 
 @get("/", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
 async def home(request: Request, conn: Conn) -> Response:
     principal = request.user
-    authority_name = (await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
-                      if principal.authority_id else None)
+    authority_name = (
+        await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
+        if principal.authority_id
+        else None
+    )
     cards = [{"title": t, "href": h, "text": x} for t, h, x in CARDS.get(principal.role, [])]
-    banner = ("Your password has been changed. You have been signed out everywhere else."
-              if request.query_params.get("done") == "password" else None)
-    return page("home.html", request, title="Home", authority_name=authority_name,
-                cards=cards, banner=banner)
+    banner = (
+        "Your password has been changed. You have been signed out everywhere else."
+        if request.query_params.get("done") == "password"
+        else None
+    )
+    return page(
+        "home.html",
+        request,
+        title="Home",
+        authority_name=authority_name,
+        cards=cards,
+        banner=banner,
+    )
 
 
 @get("/accessibility", sync_to_thread=False)
@@ -197,5 +269,14 @@ def privacy(request: Request) -> Response:
     return page("privacy.html", request, title="Privacy notice for Crosscheck")
 
 
-ROUTES = [sign_in_form, sign_in, sign_out, signed_out, password_form, change_password, home,
-          accessibility, privacy]
+ROUTES = [
+    sign_in_form,
+    sign_in,
+    sign_out,
+    signed_out,
+    password_form,
+    change_password,
+    home,
+    accessibility,
+    privacy,
+]

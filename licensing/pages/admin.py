@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -18,12 +18,24 @@ from licensing.problems import Problem
 from registry import accounts
 from registry.authorities import by_code
 
-ROLE_LABELS = {"licensing_officer": "Licensing officer", "dpo": "Data protection officer",
-               "dft_analyst": "Department for Transport analyst", "admin": "Administrator"}
+ROLE_LABELS = {
+    "licensing_officer": "Licensing officer",
+    "dpo": "Data protection officer",
+    "dft_analyst": "Department for Transport analyst",
+    "admin": "Administrator",
+}
 ROLE_OPTIONS = [
-    ("licensing_officer", ROLE_LABELS["licensing_officer"], "Searches and records for their authority"),
+    (
+        "licensing_officer",
+        ROLE_LABELS["licensing_officer"],
+        "Searches and records for their authority",
+    ),
     ("dpo", ROLE_LABELS["dpo"], "Reads their authority's audit log"),
-    ("dft_analyst", ROLE_LABELS["dft_analyst"], "Reads compliance figures only, never personal data"),
+    (
+        "dft_analyst",
+        ROLE_LABELS["dft_analyst"],
+        "Reads compliance figures only, never personal data",
+    ),
     ("admin", ROLE_LABELS["admin"], "Manages accounts, mailboxes and undelivered alerts"),
 ]
 MAX_ID = 2**31 - 1
@@ -43,14 +55,18 @@ async def authority_options(conn) -> list[tuple[str, str]]:
 
 # Users ---------------------------------------------------------------------------------------
 
+
 @get("/admin/users", guards=[auth.admin])
 async def users(request: Request, conn: Conn) -> Response:
     everyone = await accounts.list_users(conn)
     done = request.query_params.get("done")
-    banner = {"created": "The account has been created.",
-              "deactivated": "The account has been deactivated."}.get(done)
-    return page("admin_users.html", request, title="Users", users=everyone, roles=ROLE_LABELS,
-                banner=banner)
+    banner = {
+        "created": "The account has been created.",
+        "deactivated": "The account has been deactivated.",
+    }.get(done)
+    return page(
+        "admin_users.html", request, title="Users", users=everyone, roles=ROLE_LABELS, banner=banner
+    )
 
 
 def _user_fields(authorities: list) -> list[dict]:
@@ -58,19 +74,36 @@ def _user_fields(authorities: list) -> list[dict]:
         f.text("display_name", "Full name", width="govuk-!-width-two-thirds", spellcheck=False),
         f.text("email", "Email address", width="govuk-!-width-two-thirds", spellcheck=False),
         f.radios("role", "Role", ROLE_OPTIONS),
-        f.select("authority_code", "Licensing authority", authorities,
-                 hint="Licensing officers and data protection officers only"),
-        f.text("password", "First password", width="govuk-!-width-two-thirds", spellcheck=False,
-               secret=True,
-               hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
-                    "securely; leave it blank for an account that only uses API tokens."),
+        f.select(
+            "authority_code",
+            "Licensing authority",
+            authorities,
+            hint="Licensing officers and data protection officers only",
+        ),
+        f.text(
+            "password",
+            "First password",
+            width="govuk-!-width-two-thirds",
+            spellcheck=False,
+            secret=True,
+            hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
+            "securely; leave it blank for an account that only uses API tokens.",
+        ),
     ]
 
 
 async def _user_form(request: Request, conn, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(request, form, _user_fields(await authority_options(conn)),
-                       status_code=status_code, title="Add a user", caption="Administration",
-                       back_href="/admin/users", action="/admin/users/new", submit="Add user")
+    return f.form_page(
+        request,
+        form,
+        _user_fields(await authority_options(conn)),
+        status_code=status_code,
+        title="Add a user",
+        caption="Administration",
+        back_href="/admin/users",
+        action="/admin/users/new",
+        submit="Add user",
+    )
 
 
 @get("/admin/users/new", guards=[auth.admin])
@@ -83,10 +116,20 @@ async def create_user(request: Request, conn: Conn) -> Response:
     form = await read_form(request)
     if not form.get("role"):
         form.add_error("role", "Select the role")
-    await attempt(conn, form, request.user, lambda: accounts.create_user(
-        conn, email=form.get("email"), display_name=form.get("display_name"),
-        role=form.get("role"), authority_code=form.get("authority_code") or None,
-        password=form.get("password") or None, actor_user_id=request.user.user_id))
+    await attempt(
+        conn,
+        form,
+        request.user,
+        lambda: accounts.create_user(
+            conn,
+            email=form.get("email"),
+            display_name=form.get("display_name"),
+            role=form.get("role"),
+            authority_code=form.get("authority_code") or None,
+            password=form.get("password") or None,
+            actor_user_id=request.user.user_id,
+        ),
+    )
     if not form.ok:
         return await _user_form(request, conn, form, 400)
     return redirect("/admin/users?done=created")
@@ -102,8 +145,14 @@ async def _user(conn, user_id: int) -> accounts.User:
 @get("/admin/users/{user_id:int}/deactivate", guards=[auth.admin])
 async def deactivate_form(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
     user = await _user(conn, user_id)
-    return page("admin_deactivate.html", request, title=f"Deactivate {user.display_name}'s account",
-                user=user, roles=ROLE_LABELS, own=user.id == request.user.user_id)
+    return page(
+        "admin_deactivate.html",
+        request,
+        title=f"Deactivate {user.display_name}'s account",
+        user=user,
+        roles=ROLE_LABELS,
+        own=user.id == request.user.user_id,
+    )
 
 
 @post("/admin/users/{user_id:int}/deactivate", guards=[auth.admin])
@@ -124,6 +173,7 @@ async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Re
 # shown once, on the page that issues it, and kept only as a hash (as `crosscheck token create`
 # and POST /api/v1/users/{id}/tokens).
 
+
 def token_status(token: accounts.TokenInfo, now: datetime) -> str:
     if token.revoked_at is not None:
         return "revoked"
@@ -133,27 +183,52 @@ def token_status(token: accounts.TokenInfo, now: datetime) -> str:
 @get("/admin/users/{user_id:int}/tokens", guards=[auth.admin])
 async def tokens(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
     user = await _user(conn, user_id)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     listed = [(t, token_status(t, now)) for t in await accounts.list_tokens(conn, user.id)]
     banner = {"revoked": "The token has been revoked: it no longer works."}.get(
-        request.query_params.get("done"))
-    return page("admin_tokens.html", request, title=f"API tokens for {user.display_name}",
-                user=user, roles=ROLE_LABELS, tokens=listed, banner=banner)
+        request.query_params.get("done")
+    )
+    return page(
+        "admin_tokens.html",
+        request,
+        title=f"API tokens for {user.display_name}",
+        user=user,
+        roles=ROLE_LABELS,
+        tokens=listed,
+        banner=banner,
+    )
 
 
 TOKEN_FIELDS = [
-    f.text("label", "What the token is for", width="govuk-!-width-two-thirds",
-           hint="For example, the name of the licensing system that will use it"),
-    f.text("days", "How many days it lasts", width="govuk-input--width-4",
-           hint=f"From 1 to {accounts.MAX_TOKEN_DAYS}. Leave blank for 365."),
+    f.text(
+        "label",
+        "What the token is for",
+        width="govuk-!-width-two-thirds",
+        hint="For example, the name of the licensing system that will use it",
+    ),
+    f.text(
+        "days",
+        "How many days it lasts",
+        width="govuk-input--width-4",
+        hint=f"From 1 to {accounts.MAX_TOKEN_DAYS}. Leave blank for 365.",
+    ),
 ]
 
 
-def _token_form(request: Request, user: accounts.User, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(request, form, TOKEN_FIELDS, status_code=status_code,
-                       title=f"Issue an API token for {user.display_name}", caption="Administration",
-                       back_href=f"/admin/users/{user.id}/tokens",
-                       action=f"/admin/users/{user.id}/tokens/new", submit="Issue token")
+def _token_form(
+    request: Request, user: accounts.User, form: Form, status_code: int = 200
+) -> Response:
+    return f.form_page(
+        request,
+        form,
+        TOKEN_FIELDS,
+        status_code=status_code,
+        title=f"Issue an API token for {user.display_name}",
+        caption="Administration",
+        back_href=f"/admin/users/{user.id}/tokens",
+        action=f"/admin/users/{user.id}/tokens/new",
+        submit="Issue token",
+    )
 
 
 @get("/admin/users/{user_id:int}/tokens/new", guards=[auth.admin])
@@ -172,21 +247,31 @@ async def issue_token(request: Request, conn: Conn, user_id: FromPath[int]) -> R
 
     async def issue():
         accounts.check_token_request(form.get("label"), days)
-        token_id, token = await auth.create_token(conn, user.id, form.get("label"),
-                                                  timedelta(days=days))
-        return await accounts.token_issued(conn, token_id, actor_user_id=request.user.user_id), token
+        token_id, token = await auth.create_token(
+            conn, user.id, form.get("label"), timedelta(days=days)
+        )
+        return await accounts.token_issued(
+            conn, token_id, actor_user_id=request.user.user_id
+        ), token
 
     issued = await attempt(conn, form, request.user, issue)
     if not form.ok or issued is None:
         return _token_form(request, user, form, 400)
     info, token = issued
-    return page("admin_token_issued.html", request, title="Copy the token now", user=user,
-                info=info, token=token)
+    return page(
+        "admin_token_issued.html",
+        request,
+        title="Copy the token now",
+        user=user,
+        info=info,
+        token=token,
+    )
 
 
 @post("/admin/users/{user_id:int}/tokens/{token_id:int}/revoke", guards=[auth.admin])
-async def revoke_token(request: Request, conn: Conn, user_id: FromPath[int],
-                       token_id: FromPath[int]) -> Response:
+async def revoke_token(
+    request: Request, conn: Conn, user_id: FromPath[int], token_id: FromPath[int]
+) -> Response:
     await read_form(request)
     user = await _user(conn, user_id)
     token = await accounts.get_token(conn, token_id) if 0 < token_id <= MAX_ID else None
@@ -201,29 +286,56 @@ async def revoke_token(request: Request, conn: Conn, user_id: FromPath[int],
 
 # Authorities' alert settings -----------------------------------------------------------------
 
+
 @get("/admin/authorities", guards=[auth.admin])
 async def authorities(request: Request, conn: Conn) -> Response:
     rows = await conn.fetch(LICENSING_AUTHORITIES)
-    banner = "The authority's alert settings have been saved." \
-        if request.query_params.get("done") == "saved" else None
-    return page("admin_authorities.html", request, title="Authorities' alert settings",
-                authorities=rows, banner=banner)
+    banner = (
+        "The authority's alert settings have been saved."
+        if request.query_params.get("done") == "saved"
+        else None
+    )
+    return page(
+        "admin_authorities.html",
+        request,
+        title="Authorities' alert settings",
+        authorities=rows,
+        banner=banner,
+    )
 
 
-DELIVERY = [("immediate", "As soon as each alert is ready", "Alerts are grouped into one email a few minutes apart"),
-            ("digest", "Once a day, in a digest", "One email a day at the time below")]
+DELIVERY = [
+    (
+        "immediate",
+        "As soon as each alert is ready",
+        "Alerts are grouped into one email a few minutes apart",
+    ),
+    ("digest", "Once a day, in a digest", "One email a day at the time below"),
+]
 HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 
 AUTHORITY_FIELDS = [
-    f.text("alert_email", "Alert mailbox", width="govuk-!-width-two-thirds", spellcheck=False,
-           hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
-                "blank to stop alert emails."),
+    f.text(
+        "alert_email",
+        "Alert mailbox",
+        width="govuk-!-width-two-thirds",
+        spellcheck=False,
+        hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
+        "blank to stop alert emails.",
+    ),
     f.radios("alert_delivery", "How should alerts be delivered?", DELIVERY),
-    f.text("digest_time", "Digest time", width="govuk-input--width-5",
-           hint="UK time, for example 08:00"),
-    f.textarea("information_contact", "How other authorities can ask for information",
-               hint="Shown with your register entries: a team, an email address or a phone number",
-               rows=3),
+    f.text(
+        "digest_time",
+        "Digest time",
+        width="govuk-input--width-5",
+        hint="UK time, for example 08:00",
+    ),
+    f.textarea(
+        "information_contact",
+        "How other authorities can ask for information",
+        hint="Shown with your register entries: a team, an email address or a phone number",
+        rows=3,
+    ),
 ]
 
 
@@ -235,20 +347,31 @@ async def _authority(conn, code: str):
 
 
 def _authority_form(request: Request, authority, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(request, form, AUTHORITY_FIELDS, status_code=status_code,
-                       title=authority.name, caption="Alert settings",
-                       back_href="/admin/authorities",
-                       action=f"/admin/authorities/{authority.code}", submit="Save settings")
+    return f.form_page(
+        request,
+        form,
+        AUTHORITY_FIELDS,
+        status_code=status_code,
+        title=authority.name,
+        caption="Alert settings",
+        back_href="/admin/authorities",
+        action=f"/admin/authorities/{authority.code}",
+        submit="Save settings",
+    )
 
 
 @get("/admin/authorities/{code:str}", guards=[auth.admin])
 async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> Response:
     authority = await _authority(conn, code)
     settings = await access_api.read_authority_settings(conn, authority.id)
-    form = Form({"alert_email": [settings.alert_email or ""],
-                 "alert_delivery": [settings.alert_delivery],
-                 "digest_time": [settings.digest_time],
-                 "information_contact": [settings.information_contact]})
+    form = Form(
+        {
+            "alert_email": [settings.alert_email or ""],
+            "alert_delivery": [settings.alert_delivery],
+            "digest_time": [settings.digest_time],
+            "information_contact": [settings.information_contact],
+        }
+    )
     return _authority_form(request, authority, form)
 
 
@@ -256,15 +379,18 @@ async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> R
 async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> Response:
     form = await read_form(request)
     authority = await _authority(conn, code)
-    delivery = form.choice("alert_delivery", ("immediate", "digest"),
-                           "Select how alerts should be delivered")
+    delivery = form.choice(
+        "alert_delivery", ("immediate", "digest"), "Select how alerts should be delivered"
+    )
     digest = HHMM.match(form.get("digest_time"))
     if not digest:
         form.add_error("digest_time", "Enter the digest time as hours and minutes, like 08:00")
     change = access_api.AuthorityPatch(
-        alert_email=form.get("alert_email") or None, alert_delivery=delivery or "immediate",
+        alert_email=form.get("alert_email") or None,
+        alert_delivery=delivery or "immediate",
         digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
-        information_contact=form.get("information_contact"))
+        information_contact=form.get("information_contact"),
+    )
     for error in access_api.check_authority_patch(change):
         form.add_error(error.field, error.message)
     if not form.ok:
@@ -273,5 +399,17 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
     return redirect("/admin/authorities?done=saved")
 
 
-ROUTES = [users, new_user_form, create_user, deactivate_form, deactivate, tokens, new_token_form,
-          issue_token, revoke_token, authorities, authority_form, save_authority]
+ROUTES = [
+    users,
+    new_user_form,
+    create_user,
+    deactivate_form,
+    deactivate,
+    tokens,
+    new_token_form,
+    issue_token,
+    revoke_token,
+    authorities,
+    authority_form,
+    save_authority,
+]

@@ -7,32 +7,47 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from alerts.mailbox import list_messages
 from licensing import auth
 from licensing.api import alerts as alerts_api
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
-from alerts.mailbox import list_messages
 
 MAX_ID = 2**63 - 1
 
 
 async def _authority_name(conn, request: Request) -> str:
-    return await conn.fetchval("SELECT name FROM authority WHERE id = $1", request.user.authority_id)
+    return await conn.fetchval(
+        "SELECT name FROM authority WHERE id = $1", request.user.authority_id
+    )
 
 
 @get("/alerts", guards=[auth.officer])
 async def inbox(request: Request, conn: Conn) -> Response:
     only_new = request.query_params.get("show") != "all"
     found = await alerts_api.received(conn, request.user.authority_id, unacknowledged=only_new)
-    banner = "The alert has been acknowledged." \
-        if request.query_params.get("done") == "acknowledged" else None
-    return page("alerts.html", request, title="Alerts", alerts=found, only_new=only_new,
-                authority_name=await _authority_name(conn, request), banner=banner)
+    banner = (
+        "The alert has been acknowledged."
+        if request.query_params.get("done") == "acknowledged"
+        else None
+    )
+    return page(
+        "alerts.html",
+        request,
+        title="Alerts",
+        alerts=found,
+        only_new=only_new,
+        authority_name=await _authority_name(conn, request),
+        banner=banner,
+    )
 
 
 async def _one(conn, request: Request, alert_id: int):
-    found = await alerts_api.received(conn, request.user.authority_id, limit=1,
-                                      only_id=alert_id) if 0 < alert_id <= MAX_ID else []
+    found = (
+        await alerts_api.received(conn, request.user.authority_id, limit=1, only_id=alert_id)
+        if 0 < alert_id <= MAX_ID
+        else []
+    )
     if not found:
         raise NotFoundException()
     return found[0]
@@ -42,8 +57,13 @@ async def _one(conn, request: Request, alert_id: int):
 async def acknowledge_form(request: Request, conn: Conn, alert_id: FromPath[int]) -> Response:
     """Where the link in an alert email leads: the alert, and a button to acknowledge it."""
     alert = await _one(conn, request, alert_id)
-    return page("alert_acknowledge.html", request, title=alert.title, alert=alert,
-                authority_name=await _authority_name(conn, request))
+    return page(
+        "alert_acknowledge.html",
+        request,
+        title=alert.title,
+        alert=alert,
+        authority_name=await _authority_name(conn, request),
+    )
 
 
 @post("/alerts/{alert_id:int}/acknowledge", guards=[auth.officer])
@@ -56,8 +76,11 @@ async def acknowledge(request: Request, conn: Conn, alert_id: FromPath[int]) -> 
 @get("/entries/{entry_id:int}", guards=[auth.officer])
 async def entry(conn: Conn, entry_id: FromPath[int]) -> Response:
     """Where an alert about a register decision links: the driver's record."""
-    driver_id = await conn.fetchval("SELECT driver_id FROM register_entry WHERE id = $1",
-                                    entry_id) if 0 < entry_id <= MAX_ID else None
+    driver_id = (
+        await conn.fetchval("SELECT driver_id FROM register_entry WHERE id = $1", entry_id)
+        if 0 < entry_id <= MAX_ID
+        else None
+    )
     if driver_id is None:
         raise NotFoundException()
     return redirect(f"/drivers/{driver_id}")
@@ -77,10 +100,18 @@ LIMIT 200
 
 @get("/admin/dead-alerts", guards=[auth.admin])
 async def dead_alerts(request: Request, conn: Conn) -> Response:
-    banner = "The alert is back in the queue and will be sent again shortly." \
-        if request.query_params.get("done") == "resent" else None
-    return page("admin_dead_alerts.html", request, title="Alerts that could not be delivered",
-                alerts=await conn.fetch(DEAD), banner=banner)
+    banner = (
+        "The alert is back in the queue and will be sent again shortly."
+        if request.query_params.get("done") == "resent"
+        else None
+    )
+    return page(
+        "admin_dead_alerts.html",
+        request,
+        title="Alerts that could not be delivered",
+        alerts=await conn.fetch(DEAD),
+        banner=banner,
+    )
 
 
 @post("/admin/dead-alerts/{alert_id:int}/resend", guards=[auth.admin])
@@ -95,8 +126,9 @@ async def demo_mailbox(request: Request, conn: Conn) -> Response:
     """The demo's local mailbox, where alert emails land instead of councils' inboxes."""
     if not request.app.state.settings.demo_mailbox:
         raise NotFoundException()
-    return page("demo_mailbox.html", request, title="Demo mailbox",
-                messages=await list_messages(conn, 50))
+    return page(
+        "demo_mailbox.html", request, title="Demo mailbox", messages=await list_messages(conn, 50)
+    )
 
 
 ROUTES = [inbox, acknowledge_form, acknowledge, entry, dead_alerts, resend, demo_mailbox]

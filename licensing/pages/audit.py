@@ -14,8 +14,12 @@ from licensing.pages.render import Conn, page
 from registry import audit_log
 
 PAGE_SIZE = 50
-ACTIONS = [("search", "Searches"), ("view_driver", "Records opened"), ("change", "Changes to the register"),
-           ("export", "Exports of this log")]
+ACTIONS = [
+    ("search", "Searches"),
+    ("view_driver", "Records opened"),
+    ("change", "Changes to the register"),
+    ("export", "Exports of this log"),
+]
 FILTER_KEYS = ("from-day", "from-month", "from-year", "to-day", "to-month", "to-year", "action")
 
 
@@ -48,13 +52,22 @@ async def audit_page(request: Request, conn: Conn) -> Response:
     if where is not None:
         before = request.query_params.get("before")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
-        rows = await audit_log.entries(conn, request.user.authority_id, where, before_id=before_id,
-                                       limit=PAGE_SIZE)
+        rows = await audit_log.entries(
+            conn, request.user.authority_id, where, before_id=before_id, limit=PAGE_SIZE
+        )
         if len(rows) == PAGE_SIZE:
             older = "/audit?" + _query(form, before=rows[-1].id)
-    return page("audit.html", request, status_code=200 if form.ok else 400, title="Audit log",
-                form=form, rows=rows, actions=ACTIONS, older=older,
-                csv_href="/audit.csv?" + _query(form))
+    return page(
+        "audit.html",
+        request,
+        status_code=200 if form.ok else 400,
+        title="Audit log",
+        form=form,
+        rows=rows,
+        actions=ACTIONS,
+        older=older,
+        csv_href="/audit.csv?" + _query(form),
+    )
 
 
 @get("/audit.csv", guards=[auth.dpo])

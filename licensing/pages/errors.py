@@ -9,8 +9,13 @@ import logging
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import (HTTPException, NotAuthorizedException, NotFoundException,
-                                 PermissionDeniedException, ValidationException)
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 
 from licensing.pages import sessions
 from licensing.pages.forms import CSRFError
@@ -24,8 +29,10 @@ def not_signed_in(request: Request, _: NotAuthorizedException) -> Response:
     """No session: go and sign in, then come back. A session that has ended (the browser
     still sends its cookie): say so plainly, then sign in."""
     if request.scope.get("stale_session"):
-        return redirect("/signed-out?expired=1",
-                        cookies=[sessions.session_cookie(request.app.state.settings, None)])
+        return redirect(
+            "/signed-out?expired=1",
+            cookies=[sessions.session_cookie(request.app.state.settings, None)],
+        )
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
@@ -36,43 +43,80 @@ def not_signed_in(request: Request, _: NotAuthorizedException) -> Response:
 
 def forbidden(request: Request, exc: PermissionDeniedException) -> Response:
     if isinstance(exc, CSRFError):
-        return page("error.html", request, status_code=403, title="Your form could not be sent",
-                    paragraphs=["The page you sent it from had expired, or it came from "
-                                "another website.",
-                                "Go back, reload the page and try again."])
-    return page("error.html", request, status_code=403, title="You cannot see this page",
-                paragraphs=["Your account's role does not allow it. If you need it for your "
-                            "work, ask your administrator."])
+        return page(
+            "error.html",
+            request,
+            status_code=403,
+            title="Your form could not be sent",
+            paragraphs=[
+                "The page you sent it from had expired, or it came from another website.",
+                "Go back, reload the page and try again.",
+            ],
+        )
+    return page(
+        "error.html",
+        request,
+        status_code=403,
+        title="You cannot see this page",
+        paragraphs=[
+            "Your account's role does not allow it. If you need it for your "
+            "work, ask your administrator."
+        ],
+    )
 
 
 def not_found(request: Request, _: Exception) -> Response:
-    return page("error.html", request, status_code=404, title="Page not found",
-                paragraphs=["If you typed the web address, check it is correct.",
-                            "If you followed a link, the record may have been removed."])
+    return page(
+        "error.html",
+        request,
+        status_code=404,
+        title="Page not found",
+        paragraphs=[
+            "If you typed the web address, check it is correct.",
+            "If you followed a link, the record may have been removed.",
+        ],
+    )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return not_found(request, exc)
-    return page("error.html", request, status_code=exc.status_code,
-                title="Sorry, there is a problem with the service",
-                paragraphs=[exc.detail or "Try again later."])
+    return page(
+        "error.html",
+        request,
+        status_code=exc.status_code,
+        title="Sorry, there is a problem with the service",
+        paragraphs=[exc.detail or "Try again later."],
+    )
 
 
 def problem(request: Request, exc: Problem) -> Response:
     if exc.status == 404:
         return not_found(request, exc)
-    return page("error.html", request, status_code=exc.status, title=exc.title,
-                paragraphs=[exc.detail] if exc.detail else [])
+    return page(
+        "error.html",
+        request,
+        status_code=exc.status,
+        title=exc.title,
+        paragraphs=[exc.detail] if exc.detail else [],
+    )
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
     # The type and route only: exception text can carry submitted values.
-    log.error("unexpected %s on page %s %s", type(exc).__name__, request.method,
-              request.scope.get("path_template", request.url.path))
-    return page("error.html", request, status_code=500,
-                title="Sorry, there is a problem with the service",
-                paragraphs=["Try again later. Anything you had not submitted has not been saved."])
+    log.error(
+        "unexpected %s on page %s %s",
+        type(exc).__name__,
+        request.method,
+        request.scope.get("path_template", request.url.path),
+    )
+    return page(
+        "error.html",
+        request,
+        status_code=500,
+        title="Sorry, there is a problem with the service",
+        paragraphs=["Try again later. Anything you had not submitted has not been saved."],
+    )
 
 
 EXCEPTION_HANDLERS = {
@@ -92,7 +136,8 @@ def unmatched(request: Request, exc: HTTPException) -> Response:
     for API callers. Installed on the app, since no router has been chosen yet."""
     from licensing.problems import on_http
 
-    if request.url.path.startswith(("/api/", "/schema")) or \
-            "text/html" not in request.headers.get("accept", ""):
+    if request.url.path.startswith(("/api/", "/schema")) or "text/html" not in request.headers.get(
+        "accept", ""
+    ):
         return on_http(request, exc)
     return http_error(request, exc)

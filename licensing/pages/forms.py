@@ -23,15 +23,20 @@ from registry.errors import Conflict, Invalid, NotFound, from_database
 from registry.identifiers import IdentifierError
 
 # Errors that name the fields a person got wrong: shown on the form, never as an error page.
-FIELD_ERRORS: tuple[type[Exception], ...] = (Invalid, Conflict, AccountError, InvalidFields,
-                                             IdentifierError)
+FIELD_ERRORS: tuple[type[Exception], ...] = (
+    Invalid,
+    Conflict,
+    AccountError,
+    InvalidFields,
+    IdentifierError,
+)
 
 
 class CSRFError(PermissionDeniedException):
     """The form did not carry this session's token: it may have been sent from another site."""
 
 
-async def read_form(request: Request) -> "Form":
+async def read_form(request: Request) -> Form:
     """The submitted form, once its CSRF token matches the session's."""
     data = await request.form()
     session = request.scope.get("web_session")
@@ -91,9 +96,12 @@ class Form:
         """The errorList of the GOV.UK error summary: each links to its field."""
         order = {name: n for n, name in enumerate(self.fields)}
         errors = sorted(self.errors, key=lambda error: order.get(error[0], -1))
-        return [{"text": message, "href": "#" + self.anchor(field)}
-                if not self.fields or field in order else {"text": message}
-                for field, message in errors]
+        return [
+            {"text": message, "href": "#" + self.anchor(field)}
+            if not self.fields or field in order
+            else {"text": message}
+            for field, message in errors
+        ]
 
     @property
     def ok(self) -> bool:
@@ -129,8 +137,9 @@ class Form:
             return []
         return values
 
-    def date(self, name: str, label: str, *, required: bool = True,
-             past: bool = False) -> date | None:
+    def date(
+        self, name: str, label: str, *, required: bool = True, past: bool = False
+    ) -> date | None:
         """A GOV.UK date input (name-day, name-month, name-year)."""
         parts = {part: self.get(f"{name}-{part}") for part in ("day", "month", "year")}
         lower = label[0].lower() + label[1:]
@@ -140,11 +149,14 @@ class Form:
             return None
         missing = [part for part, value in parts.items() if not value]
         if missing:
-            self.add_error(name, f"{label} must include a {' and '.join(missing)}",
-                           f"{name}-{missing[0]}")
+            self.add_error(
+                name, f"{label} must include a {' and '.join(missing)}", f"{name}-{missing[0]}"
+            )
             return None
-        if not all(re.fullmatch(r"\d{1,4}", value) for value in parts.values()) \
-                or len(parts["year"]) != 4:
+        if (
+            not all(re.fullmatch(r"\d{1,4}", value) for value in parts.values())
+            or len(parts["year"]) != 4
+        ):
             self.add_error(name, f"{label} must be a real date", f"{name}-day")
             return None
         try:
@@ -186,7 +198,7 @@ class _NothingWritten(Exception):
     """Raised inside the transaction when the form has errors, so it rolls back."""
 
 
-async def attempt(conn, form: "Form", principal, action, *, fields: dict[str, str] | None = None):
+async def attempt(conn, form: Form, principal, action, *, fields: dict[str, str] | None = None):
     """Run `action()` (which writes through registry functions) in one transaction, as the
     signed-in officer. Errors it raises about fields land on the form; when the form has any
     error (the page's own checks included), the transaction rolls back: nothing is written.

@@ -27,12 +27,21 @@ MAX_ID = 2**63 - 1
 KINDS = [(kind, LABELS["kind"][kind]) for kind in LICENCE_KINDS]
 CATEGORY_OPTIONS = [(c, LABELS["category"][c]) for c in CATEGORIES]
 DECISIONS = [(d, LABELS["decision"][d]) for d in entries.DECISIONS]
-ACTION_WORDS = {"renewed": "Renew it", "suspended": "Suspend it", "reinstated": "Reinstate it",
-                "revoked": "Revoke it", "surrendered": "Record that it was surrendered",
-                "expired": "Record that it has expired"}
-ENTRY_STATUS_WORDS = {"in_force": "In force again", "appeal_allowed": "Appeal allowed",
-                      "reinstated": "Reinstated", "later_granted": "Later granted a licence",
-                      "withdrawn": "Withdrawn"}
+ACTION_WORDS = {
+    "renewed": "Renew it",
+    "suspended": "Suspend it",
+    "reinstated": "Reinstate it",
+    "revoked": "Revoke it",
+    "surrendered": "Record that it was surrendered",
+    "expired": "Record that it has expired",
+}
+ENTRY_STATUS_WORDS = {
+    "in_force": "In force again",
+    "appeal_allowed": "Appeal allowed",
+    "reinstated": "Reinstated",
+    "later_granted": "Later granted a licence",
+    "withdrawn": "Withdrawn",
+}
 REPLIES = [(r, LABELS["reply"][r]) for r in concerns.REPLY_DECISIONS]
 ANSWERS = [("granted", "Give the information"), ("refused", "Refuse, with reasons")]
 
@@ -53,9 +62,11 @@ async def driver_or_404(conn, driver_id: int) -> asyncpg.Record:
 
 
 def driver_facts(driver) -> list[tuple[str, str]]:
-    return [("Driver", f"{driver['forenames']} {driver['surname']}"),
-            ("Date of birth", long_date(driver["date_of_birth"])),
-            ("Home authority", driver["home_authority"] or "Not known")]
+    return [
+        ("Driver", f"{driver['forenames']} {driver['surname']}"),
+        ("Date of birth", long_date(driver["date_of_birth"])),
+        ("Home authority", driver["home_authority"] or "Not known"),
+    ]
 
 
 async def own(awaitable):
@@ -68,40 +79,90 @@ async def own(awaitable):
 
 # --- a driver -----------------------------------------------------------------------------
 
+
 def _driver_fields(authorities) -> list[dict]:
     return [
-        f.text("forenames", "Forenames", width="govuk-!-width-two-thirds", spellcheck=False,
-               heading="Name and date of birth"),
+        f.text(
+            "forenames",
+            "Forenames",
+            width="govuk-!-width-two-thirds",
+            spellcheck=False,
+            heading="Name and date of birth",
+        ),
         f.text("surname", "Surname", width="govuk-!-width-two-thirds", spellcheck=False),
         f.date("date_of_birth", "Date of birth", "For example, 17 5 1980"),
-        f.radios("sex", "Sex, as on the driving licence", [("F", "Female"), ("M", "Male")],
-                 "Optional. It helps check the GB driving licence number", inline=True),
-        f.text("gb_licence_number", "GB driving licence number", "16 characters, for example "
-               "WALKE805170SJ9AB", spellcheck=False, heading="Identifiers"),
-        f.text("ni_licence_number", "Northern Ireland driving licence number", "8 digits, if they "
-               "have one", width="govuk-input--width-10", spellcheck=False),
-        f.text("ni_number", "National Insurance number", "For example, QQ 12 34 56 C",
-               width="govuk-input--width-10", spellcheck=False),
-        f.text("eu_licence_number", "EU driving licence number", "If the driver holds one",
-               spellcheck=False),
-        f.text("eu_licence_country", "Country that issued the EU driving licence",
-               "Two letters, for example PL for Poland", width="govuk-input--width-3",
-               spellcheck=False),
+        f.radios(
+            "sex",
+            "Sex, as on the driving licence",
+            [("F", "Female"), ("M", "Male")],
+            "Optional. It helps check the GB driving licence number",
+            inline=True,
+        ),
+        f.text(
+            "gb_licence_number",
+            "GB driving licence number",
+            "16 characters, for example WALKE805170SJ9AB",
+            spellcheck=False,
+            heading="Identifiers",
+        ),
+        f.text(
+            "ni_licence_number",
+            "Northern Ireland driving licence number",
+            "8 digits, if they have one",
+            width="govuk-input--width-10",
+            spellcheck=False,
+        ),
+        f.text(
+            "ni_number",
+            "National Insurance number",
+            "For example, QQ 12 34 56 C",
+            width="govuk-input--width-10",
+            spellcheck=False,
+        ),
+        f.text(
+            "eu_licence_number",
+            "EU driving licence number",
+            "If the driver holds one",
+            spellcheck=False,
+        ),
+        f.text(
+            "eu_licence_country",
+            "Country that issued the EU driving licence",
+            "Two letters, for example PL for Poland",
+            width="govuk-input--width-3",
+            spellcheck=False,
+        ),
         f.textarea("address", "Home address", rows=3),
-        f.text("postcode", "Postcode", width="govuk-input--width-10", autocomplete="off",
-               spellcheck=False),
-        f.select("home_authority", "Home authority", authorities,
-                 "The licensing authority for the area the driver lives in"),
+        f.text(
+            "postcode",
+            "Postcode",
+            width="govuk-input--width-10",
+            autocomplete="off",
+            spellcheck=False,
+        ),
+        f.select(
+            "home_authority",
+            "Home authority",
+            authorities,
+            "The licensing authority for the area the driver lives in",
+        ),
         f.hidden("search_id"),
     ]
 
 
 async def _driver_page(request: Request, conn, form: Form, status_code: int = 200) -> Response:
     return f.form_page(
-        request, form, _driver_fields(await authority_options(conn)), status_code=status_code,
-        title="Record a driver", caption="Register", back_href="/search",
+        request,
+        form,
+        _driver_fields(await authority_options(conn)),
+        status_code=status_code,
+        title="Record a driver",
+        caption="Register",
+        back_href="/search",
         intro=["Search the register first: record a driver only when they are not on it yet."],
-        action="/drivers/new", submit="Record driver")
+        action="/drivers/new",
+        submit="Record driver",
+    )
 
 
 @get("/drivers/new", guards=[auth.officer])
@@ -114,17 +175,23 @@ async def new_driver_form(request: Request, conn: Conn) -> Response:
 async def record_driver(request: Request, conn: Conn) -> Response:
     form = await read_form(request)
     details = drivers.DriverDetails(
-        forenames=form.get("forenames"), surname=form.get("surname"),
+        forenames=form.get("forenames"),
+        surname=form.get("surname"),
         date_of_birth=form.iso_date("date_of_birth", "Date of birth"),
-        sex=form.get("sex") or None, gb_licence_number=form.get("gb_licence_number") or None,
+        sex=form.get("sex") or None,
+        gb_licence_number=form.get("gb_licence_number") or None,
         ni_licence_number=form.get("ni_licence_number") or None,
         ni_number=form.get("ni_number") or None,
         eu_licence_number=form.get("eu_licence_number") or None,
         eu_licence_country=form.get("eu_licence_country") or None,
-        address=form.get("address"), postcode=form.get("postcode") or None,
-        home_authority=form.get("home_authority") or None, search_id=form.get("search_id") or None)
-    recorded = await attempt(conn, form, request.user,
-                             lambda: drivers.create_driver(conn, actor_of(request), details))
+        address=form.get("address"),
+        postcode=form.get("postcode") or None,
+        home_authority=form.get("home_authority") or None,
+        search_id=form.get("search_id") or None,
+    )
+    recorded = await attempt(
+        conn, form, request.user, lambda: drivers.create_driver(conn, actor_of(request), details)
+    )
     if recorded is None:
         return await _driver_page(request, conn, form, 400)
     return redirect(f"/drivers/{recorded.id}/licences/new?recorded=1")
@@ -134,36 +201,62 @@ async def record_driver(request: Request, conn: Conn) -> Response:
 # The record is shared: any officer may correct it or record a move. A new name keeps the old
 # one as a former name; a new home authority tells that authority (resident_moved alerts).
 
-TEXT_FIELDS = ("forenames", "surname", "sex", "gb_licence_number", "ni_licence_number",
-               "ni_number", "eu_licence_number", "eu_licence_country", "address", "postcode",
-               "home_authority")
+TEXT_FIELDS = (
+    "forenames",
+    "surname",
+    "sex",
+    "gb_licence_number",
+    "ni_licence_number",
+    "ni_number",
+    "eu_licence_number",
+    "eu_licence_country",
+    "address",
+    "postcode",
+    "home_authority",
+)
 
 
 def _filled(row) -> Form:
     values = {name: [row[name] or ""] for name in TEXT_FIELDS[:-1]}
     values["home_authority"] = [row["home_authority_code"] or ""]
     born = row["date_of_birth"]
-    values.update({"date_of_birth-day": [str(born.day)], "date_of_birth-month": [str(born.month)],
-                   "date_of_birth-year": [str(born.year)]})
+    values.update(
+        {
+            "date_of_birth-day": [str(born.day)],
+            "date_of_birth-month": [str(born.month)],
+            "date_of_birth-year": [str(born.year)],
+        }
+    )
     return Form(values)
 
 
-async def _change_driver_page(request: Request, conn, row, form: Form,
-                              status_code: int = 200) -> Response:
+async def _change_driver_page(
+    request: Request, conn, row, form: Form, status_code: int = 200
+) -> Response:
     options = await authority_options(conn)
-    if row["home_authority_code"] and row["home_authority_code"] not in {code for code, _ in options}:
+    if row["home_authority_code"] and row["home_authority_code"] not in {
+        code for code, _ in options
+    }:
         # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
         # saving other changes never clears it
         options.append((row["home_authority_code"], row["home_authority"]))
     fields = [spec for spec in _driver_fields(options) if spec["name"] != "search_id"]
     return f.form_page(
-        request, form, fields, status_code=status_code,
-        title=f"Change {row['forenames']} {row['surname']}'s details", caption="Register",
+        request,
+        form,
+        fields,
+        status_code=status_code,
+        title=f"Change {row['forenames']} {row['surname']}'s details",
+        caption="Register",
         back_href=f"/drivers/{row['id']}",
-        intro=["A changed name is kept as a former name, so searches under either find the "
-               "driver. If the driver has moved to another authority's area while licensed "
-               "elsewhere, that authority is told."],
-        action=f"/drivers/{row['id']}/change", submit="Save changes")
+        intro=[
+            "A changed name is kept as a former name, so searches under either find the "
+            "driver. If the driver has moved to another authority's area while licensed "
+            "elsewhere, that authority is told."
+        ],
+        action=f"/drivers/{row['id']}/change",
+        submit="Save changes",
+    )
 
 
 @get("/drivers/{driver_id:int}/change", guards=[auth.officer])
@@ -177,11 +270,17 @@ async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) 
     form = await read_form(request)
     row = await driver_or_404(conn, driver_id)
     changes = drivers.DriverChanges(
-        forenames=form.get("forenames"), surname=form.get("surname"),
+        forenames=form.get("forenames"),
+        surname=form.get("surname"),
         date_of_birth=form.iso_date("date_of_birth", "Date of birth") or "",
-        **{name: form.get(name) or None for name in TEXT_FIELDS[2:]})
-    amended = await attempt(conn, form, request.user,
-                            lambda: drivers.amend_driver(conn, actor_of(request), driver_id, changes))
+        **{name: form.get(name) or None for name in TEXT_FIELDS[2:]},
+    )
+    amended = await attempt(
+        conn,
+        form,
+        request.user,
+        lambda: drivers.amend_driver(conn, actor_of(request), driver_id, changes),
+    )
     if amended is None:
         return await _change_driver_page(request, conn, row, form, 400)
     return redirect(f"/drivers/{driver_id}?done=driver")
@@ -191,21 +290,41 @@ async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) 
 # Another council's spelling, a name used before marriage: searched like the current name.
 
 NAME_FIELDS = [
-    f.radios("kind", "What kind of name is it?", [
-        ("alias", "Another name they are known by", "For example, another spelling on another council's records"),
-        ("former", "A name they used before", "For example, a surname before marriage")]),
+    f.radios(
+        "kind",
+        "What kind of name is it?",
+        [
+            (
+                "alias",
+                "Another name they are known by",
+                "For example, another spelling on another council's records",
+            ),
+            ("former", "A name they used before", "For example, a surname before marriage"),
+        ],
+    ),
     f.text("forenames", "Forenames", width="govuk-!-width-two-thirds", spellcheck=False),
     f.text("surname", "Surname", width="govuk-!-width-two-thirds", spellcheck=False),
-    f.date("date_of_birth", "Date of birth given with this name",
-           "Only if it differs from the driver's, for example 17 5 1980"),
+    f.date(
+        "date_of_birth",
+        "Date of birth given with this name",
+        "Only if it differs from the driver's, for example 17 5 1980",
+    ),
 ]
 
 
 async def _name_page(request: Request, driver, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(request, form, NAME_FIELDS, status_code=status_code,
-                       title="Add another name", caption="Register", facts=driver_facts(driver),
-                       back_href=f"/drivers/{driver['id']}",
-                       action=f"/drivers/{driver['id']}/names/new", submit="Add name")
+    return f.form_page(
+        request,
+        form,
+        NAME_FIELDS,
+        status_code=status_code,
+        title="Add another name",
+        caption="Register",
+        facts=driver_facts(driver),
+        back_href=f"/drivers/{driver['id']}",
+        action=f"/drivers/{driver['id']}/names/new",
+        submit="Add name",
+    )
 
 
 @get("/drivers/{driver_id:int}/names/new", guards=[auth.officer])
@@ -218,10 +337,17 @@ async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Re
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     details = drivers.NameDetails(
-        kind=form.get("kind") or None, forenames=form.get("forenames"), surname=form.get("surname"),
-        date_of_birth=form.iso_date("date_of_birth", "Date of birth"))
-    added = await attempt(conn, form, request.user,
-                          lambda: drivers.add_name(conn, actor_of(request), driver_id, details))
+        kind=form.get("kind") or None,
+        forenames=form.get("forenames"),
+        surname=form.get("surname"),
+        date_of_birth=form.iso_date("date_of_birth", "Date of birth"),
+    )
+    added = await attempt(
+        conn,
+        form,
+        request.user,
+        lambda: drivers.add_name(conn, actor_of(request), driver_id, details),
+    )
     if added is None:
         return await _name_page(request, driver, form, 400)
     return redirect(f"/drivers/{driver_id}?done=name")
@@ -230,42 +356,63 @@ async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Re
 # --- a licence ----------------------------------------------------------------------------
 
 LICENCE_FIELDS = [
-    f.text("licence_number", "Licence number", "Your authority's number for this licence",
-           spellcheck=False),
+    f.text(
+        "licence_number",
+        "Licence number",
+        "Your authority's number for this licence",
+        spellcheck=False,
+    ),
     f.radios("kind", "Kind of licence", KINDS),
     f.date("granted_on", "Date the licence was granted"),
-    f.date("starts_on", "Date the licence starts", "Leave blank if it starts on the day it was granted"),
+    f.date(
+        "starts_on", "Date the licence starts", "Leave blank if it starts on the day it was granted"
+    ),
     f.date("expires_on", "Date the licence expires", "Leave blank for 3 years after it starts"),
 ]
 
 
-async def _licence_page(request: Request, conn, driver, form: Form, status_code: int = 200,
-                        recorded: bool = False) -> Response:
+async def _licence_page(
+    request: Request, conn, driver, form: Form, status_code: int = 200, recorded: bool = False
+) -> Response:
     banner = warnings = None
     duplicates = []
     if recorded:
         banner = f"{driver['forenames']} {driver['surname']} has been recorded on the register."
         if driver["gb_licence_number"]:
             warnings = identifiers.gb_licence_warnings(
-                driver["gb_licence_number"], surname=driver["surname"],
-                date_of_birth=driver["date_of_birth"], sex=driver["sex"],
-                forenames=driver["forenames"])
+                driver["gb_licence_number"],
+                surname=driver["surname"],
+                date_of_birth=driver["date_of_birth"],
+                sex=driver["sex"],
+                forenames=driver["forenames"],
+            )
         duplicates = await drivers.possible_duplicates(conn, driver["id"])
     intro = [f"Check: {w}" for w in warnings or []]
-    intro += [f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})."
-              for d in duplicates]
+    intro += [
+        f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})." for d in duplicates
+    ]
     return f.form_page(
-        request, form, LICENCE_FIELDS, status_code=status_code, title="Record a licence",
-        caption="Register", back_href=f"/drivers/{driver['id']}", banner=banner, intro=intro,
-        facts=driver_facts(driver), action=f"/drivers/{driver['id']}/licences/new",
-        submit="Record licence")
+        request,
+        form,
+        LICENCE_FIELDS,
+        status_code=status_code,
+        title="Record a licence",
+        caption="Register",
+        back_href=f"/drivers/{driver['id']}",
+        banner=banner,
+        intro=intro,
+        facts=driver_facts(driver),
+        action=f"/drivers/{driver['id']}/licences/new",
+        submit="Record licence",
+    )
 
 
 @get("/drivers/{driver_id:int}/licences/new", guards=[auth.officer])
 async def new_licence_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
     driver = await driver_or_404(conn, driver_id)
-    return await _licence_page(request, conn, driver, Form(),
-                               recorded=request.query_params.get("recorded") == "1")
+    return await _licence_page(
+        request, conn, driver, Form(), recorded=request.query_params.get("recorded") == "1"
+    )
 
 
 @post("/drivers/{driver_id:int}/licences/new", guards=[auth.officer])
@@ -273,12 +420,16 @@ async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[int]) 
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     details = licences.LicenceDetails(
-        driver_id=driver_id, licence_number=form.get("licence_number"),
-        kind=form.get("kind") or None, granted_on=form.iso_date("granted_on", "Date granted"),
+        driver_id=driver_id,
+        licence_number=form.get("licence_number"),
+        kind=form.get("kind") or None,
+        granted_on=form.iso_date("granted_on", "Date granted"),
         starts_on=form.iso_date("starts_on", "Start date"),
-        expires_on=form.iso_date("expires_on", "Expiry date"))
-    granted = await attempt(conn, form, request.user,
-                            lambda: licences.grant(conn, actor_of(request), details))
+        expires_on=form.iso_date("expires_on", "Expiry date"),
+    )
+    granted = await attempt(
+        conn, form, request.user, lambda: licences.grant(conn, actor_of(request), details)
+    )
     if granted is None:
         return await _licence_page(request, conn, driver, form, 400)
     return redirect(f"/licences/{granted.id}/recorded")
@@ -288,24 +439,40 @@ async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[int]) 
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
     licence = await own(licences.get_licence(conn, actor_of(request), licence_id))
     driver = await driver_or_404(conn, licence.driver_id)
-    home = await conn.fetchval("SELECT home_authority_id FROM driver WHERE id = $1", licence.driver_id)
+    home = await conn.fetchval(
+        "SELECT home_authority_id FROM driver WHERE id = $1", licence.driver_id
+    )
     out_of_area = home is not None and home != request.user.authority_id
-    return page("recorded.html", request, title="Licence recorded",
-                panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
-                facts=driver_facts(driver) + [
-                    ("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
-                next_steps=[f"{driver['home_authority']} will be alerted, because the driver lives "
-                            "in its area."] if out_of_area else [],
-                links=[("Search the register", "/search"),
-                       ("Open the driver's record", f"/drivers/{licence.driver_id}")])
+    return page(
+        "recorded.html",
+        request,
+        title="Licence recorded",
+        panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
+        facts=driver_facts(driver)
+        + [("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
+        next_steps=[
+            f"{driver['home_authority']} will be alerted, because the driver lives in its area."
+        ]
+        if out_of_area
+        else [],
+        links=[
+            ("Search the register", "/search"),
+            ("Open the driver's record", f"/drivers/{licence.driver_id}"),
+        ],
+    )
 
 
 def _change_fields(status: str) -> list[dict]:
-    allowed = [(a, ACTION_WORDS[a]) for a, (start, _) in licences.TRANSITIONS.items() if status in start]
+    allowed = [
+        (a, ACTION_WORDS[a]) for a, (start, _) in licences.TRANSITIONS.items() if status in start
+    ]
     return [
         f.radios("action", "What has happened to the licence?", allowed),
-        f.date("effective_on", "Date it takes effect", "Leave blank for today (for a renewal: "
-               "the day the current licence ends)"),
+        f.date(
+            "effective_on",
+            "Date it takes effect",
+            "Leave blank for today (for a renewal: the day the current licence ends)",
+        ),
         f.date("expires_on", "New expiry date, for a renewal", "Leave blank for 3 years on"),
     ]
 
@@ -315,11 +482,20 @@ async def _change_page(request, conn, licence, form: Form, status_code: int = 20
     facts = driver_facts(driver) + [
         ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
         ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
-        ("Expires", long_date(licence.expires_on))]
-    return f.form_page(request, form, _change_fields(licence.status), status_code=status_code,
-                       title="Change a licence", caption="Register", facts=facts,
-                       back_href=f"/drivers/{licence.driver_id}",
-                       action=f"/licences/{licence.id}/change", submit="Save change")
+        ("Expires", long_date(licence.expires_on)),
+    ]
+    return f.form_page(
+        request,
+        form,
+        _change_fields(licence.status),
+        status_code=status_code,
+        title="Change a licence",
+        caption="Register",
+        facts=facts,
+        back_href=f"/drivers/{licence.driver_id}",
+        action=f"/licences/{licence.id}/change",
+        submit="Save change",
+    )
 
 
 @get("/licences/{licence_id:int}/change", guards=[auth.officer])
@@ -336,9 +512,11 @@ async def change_licence(request: Request, conn: Conn, licence_id: FromPath[int]
     details = licences.LicenceChange(
         action=form.get("action") or None,
         effective_on=form.iso_date("effective_on", "The date it takes effect"),
-        expires_on=form.iso_date("expires_on", "The new expiry date"))
-    changed = await attempt(conn, form, request.user,
-                            lambda: licences.change(conn, actor, licence_id, details))
+        expires_on=form.iso_date("expires_on", "The new expiry date"),
+    )
+    changed = await attempt(
+        conn, form, request.user, lambda: licences.change(conn, actor, licence_id, details)
+    )
     if changed is None:
         return await _change_page(request, conn, licence, form, 400)
     return redirect(f"/drivers/{licence.driver_id}?done=licence")
@@ -353,29 +531,59 @@ WHERE driver_id = $1 AND authority_id = $2 ORDER BY starts_on DESC
 
 
 async def _entry_fields(conn, driver_id: int, authority_id: int) -> list[dict]:
-    held = [(str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
-            for r in await conn.fetch(OWN_LICENCES, driver_id, authority_id)]
+    held = [
+        (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
+        for r in await conn.fetch(OWN_LICENCES, driver_id, authority_id)
+    ]
     return [
         f.radios("decision", "What did your authority decide?", DECISIONS),
-        f.select("licence_id", "Which of your licences it concerns", held,
-                 "Leave as it is for an application that was refused", empty="None"),
-        f.radios("licence_kind", "Kind of licence", KINDS,
-                 "Leave blank when you chose one of your licences above"),
+        f.select(
+            "licence_id",
+            "Which of your licences it concerns",
+            held,
+            "Leave as it is for an application that was refused",
+            empty="None",
+        ),
+        f.radios(
+            "licence_kind",
+            "Kind of licence",
+            KINDS,
+            "Leave blank when you chose one of your licences above",
+        ),
         f.date("decided_on", "Date of the decision"),
-        f.date("effective_on", "Date it takes effect", "Leave blank if it took effect the same day"),
-        f.checkboxes("categories", "What relevant information was it based on?", CATEGORY_OPTIONS,
-                     "Section 1 of the 2022 Act. Select all that apply"),
-        f.textarea("narrative", "What happened", "Only your authority sees this. Others see "
-                   "the decision and can ask you for the details (section 3)", rows=8),
+        f.date(
+            "effective_on", "Date it takes effect", "Leave blank if it took effect the same day"
+        ),
+        f.checkboxes(
+            "categories",
+            "What relevant information was it based on?",
+            CATEGORY_OPTIONS,
+            "Section 1 of the 2022 Act. Select all that apply",
+        ),
+        f.textarea(
+            "narrative",
+            "What happened",
+            "Only your authority sees this. Others see "
+            "the decision and can ask you for the details (section 3)",
+            rows=8,
+        ),
     ]
 
 
 async def _entry_page(request, conn, driver, form: Form, status_code: int = 200) -> Response:
     fields = await _entry_fields(conn, driver["id"], request.user.authority_id)
-    return f.form_page(request, form, fields, status_code=status_code,
-                       title="Record a register decision", caption="Register (section 2)",
-                       facts=driver_facts(driver), back_href=f"/drivers/{driver['id']}",
-                       action=f"/drivers/{driver['id']}/entries/new", submit="Record decision")
+    return f.form_page(
+        request,
+        form,
+        fields,
+        status_code=status_code,
+        title="Record a register decision",
+        caption="Register (section 2)",
+        facts=driver_facts(driver),
+        back_href=f"/drivers/{driver['id']}",
+        action=f"/drivers/{driver['id']}/entries/new",
+        submit="Record decision",
+    )
 
 
 @get("/drivers/{driver_id:int}/entries/new", guards=[auth.officer])
@@ -393,13 +601,18 @@ async def record_entry(request: Request, conn: Conn, driver_id: FromPath[int]) -
     if not form.getall("categories"):
         form.add_error("categories", "Select at least one kind of relevant information")
     details = entries.EntryDetails(
-        driver_id=driver_id, licence_id=licence_id, decision=form.get("decision") or None,
+        driver_id=driver_id,
+        licence_id=licence_id,
+        decision=form.get("decision") or None,
         licence_kind=form.get("licence_kind") or None,
         decided_on=form.iso_date("decided_on", "The date of the decision"),
         effective_on=form.iso_date("effective_on", "The date it takes effect"),
-        categories=form.getall("categories"), narrative=form.get("narrative"))
-    entry = await attempt(conn, form, request.user,
-                          lambda: entries.record_decision(conn, actor_of(request), details))
+        categories=form.getall("categories"),
+        narrative=form.get("narrative"),
+    )
+    entry = await attempt(
+        conn, form, request.user, lambda: entries.record_decision(conn, actor_of(request), details)
+    )
     if entry is None:
         return await _entry_page(request, conn, driver, form, 400)
     return redirect(f"/drivers/{driver_id}?done=entry")
@@ -416,11 +629,20 @@ async def _entry_change_page(request, conn, entry, form: Form, status_code: int 
     driver = await driver_or_404(conn, entry.driver_id)
     facts = driver_facts(driver) + [
         ("Decision", f"{LABELS['decision'][entry.decision]}, {long_date(entry.decided_on)}"),
-        ("Status now", ENTRY_STATUS_WORDS.get(entry.status, entry.status))]
-    return f.form_page(request, form, ENTRY_CHANGE_FIELDS, status_code=status_code,
-                       title="Record a change to a register entry", caption="Register (section 2)",
-                       facts=facts, back_href=f"/drivers/{entry.driver_id}",
-                       action=f"/entries/{entry.id}/change", submit="Save change")
+        ("Status now", ENTRY_STATUS_WORDS.get(entry.status, entry.status)),
+    ]
+    return f.form_page(
+        request,
+        form,
+        ENTRY_CHANGE_FIELDS,
+        status_code=status_code,
+        title="Record a change to a register entry",
+        caption="Register (section 2)",
+        facts=facts,
+        back_href=f"/drivers/{entry.driver_id}",
+        action=f"/entries/{entry.id}/change",
+        submit="Save change",
+    )
 
 
 @get("/entries/{entry_id:int}/change", guards=[auth.officer])
@@ -434,11 +656,14 @@ async def change_entry(request: Request, conn: Conn, entry_id: FromPath[int]) ->
     form = await read_form(request)
     actor = actor_of(request)
     entry = await own(entries.get_entry(conn, actor, entry_id))
-    details = entries.EntryChange(status=form.get("status") or None,
-                                  changed_on=form.iso_date("changed_on", "The date of the change"),
-                                  reason=form.get("reason"))
-    changed = await attempt(conn, form, request.user,
-                            lambda: entries.change_entry(conn, actor, entry_id, details))
+    details = entries.EntryChange(
+        status=form.get("status") or None,
+        changed_on=form.iso_date("changed_on", "The date of the change"),
+        reason=form.get("reason"),
+    )
+    changed = await attempt(
+        conn, form, request.user, lambda: entries.change_entry(conn, actor, entry_id, details)
+    )
     if changed is None:
         return await _entry_change_page(request, conn, entry, form, 400)
     return redirect(f"/drivers/{entry.driver_id}?done=entry")
@@ -454,27 +679,47 @@ ORDER BY a.name
 
 
 async def _concern_fields(conn, driver_id: int, authority_id: int) -> list[dict]:
-    licensing = [(r["code"], r["name"]) for r in await conn.fetch(LICENSING_ELSEWHERE, driver_id,
-                                                                  authority_id)]
+    licensing = [
+        (r["code"], r["name"])
+        for r in await conn.fetch(LICENSING_ELSEWHERE, driver_id, authority_id)
+    ]
     return [
-        f.select("recipient_authority", "Which authority licenses the driver?", licensing,
-                 "Authorities where the driver holds a current or suspended licence"),
-        f.checkboxes("categories", "What kind of relevant information is it?", CATEGORY_OPTIONS,
-                     "Section 1 of the 2022 Act. Select all that apply"),
+        f.select(
+            "recipient_authority",
+            "Which authority licenses the driver?",
+            licensing,
+            "Authorities where the driver holds a current or suspended licence",
+        ),
+        f.checkboxes(
+            "categories",
+            "What kind of relevant information is it?",
+            CATEGORY_OPTIONS,
+            "Section 1 of the 2022 Act. Select all that apply",
+        ),
         f.textarea("narrative", "What your authority learned", rows=8),
-        f.date("became_aware_on", "Date your authority became aware",
-               "The report is due within 10 working days of this date"),
+        f.date(
+            "became_aware_on",
+            "Date your authority became aware",
+            "The report is due within 10 working days of this date",
+        ),
         f.date("reported_on", "Date of the report", "Leave blank for today"),
     ]
 
 
 async def _concern_page(request, conn, driver, form: Form, status_code: int = 200) -> Response:
     fields = await _concern_fields(conn, driver["id"], request.user.authority_id)
-    return f.form_page(request, form, fields, status_code=status_code,
-                       title="Report a concern to the licensing authority",
-                       caption="Section 5 report", facts=driver_facts(driver),
-                       back_href=f"/drivers/{driver['id']}",
-                       action=f"/drivers/{driver['id']}/concerns/new", submit="Send report")
+    return f.form_page(
+        request,
+        form,
+        fields,
+        status_code=status_code,
+        title="Report a concern to the licensing authority",
+        caption="Section 5 report",
+        facts=driver_facts(driver),
+        back_href=f"/drivers/{driver['id']}",
+        action=f"/drivers/{driver['id']}/concerns/new",
+        submit="Send report",
+    )
 
 
 @get("/drivers/{driver_id:int}/concerns/new", guards=[auth.officer])
@@ -491,12 +736,16 @@ async def report_concern(request: Request, conn: Conn, driver_id: FromPath[int])
     if not form.getall("categories"):
         form.add_error("categories", "Select at least one kind of relevant information")
     details = concerns.ConcernDetails(
-        driver_id=driver_id, recipient_authority=form.get("recipient_authority") or None,
-        categories=form.getall("categories"), narrative=form.get("narrative"),
+        driver_id=driver_id,
+        recipient_authority=form.get("recipient_authority") or None,
+        categories=form.getall("categories"),
+        narrative=form.get("narrative"),
         became_aware_on=form.iso_date("became_aware_on", "The date your authority became aware"),
-        reported_on=form.iso_date("reported_on", "The date of the report"))
-    concern = await attempt(conn, form, request.user,
-                            lambda: concerns.report(conn, actor_of(request), details))
+        reported_on=form.iso_date("reported_on", "The date of the report"),
+    )
+    concern = await attempt(
+        conn, form, request.user, lambda: concerns.report(conn, actor_of(request), details)
+    )
     if concern is None:
         return await _concern_page(request, conn, driver, form, 400)
     return redirect(f"/concerns/{concern.id}?done=reported")
@@ -522,36 +771,69 @@ async def _concern_view(request, conn, concern, form: Form, status_code: int = 2
         ("Relevant information", "; ".join(LABELS["category"][c] for c in concern.categories)),
         ("What they learned", concern.narrative),
         ("Became aware", long_date(concern.became_aware_on)),
-        ("Reported", long_date(concern.reported_on) + (" (late)" if concern.reported_late else ""))]
+        ("Reported", long_date(concern.reported_on) + (" (late)" if concern.reported_late else "")),
+    ]
     if concern.reply_on:
-        facts.append(("Decision (section 6)", f"{LABELS['reply'][concern.reply_decision]}, "
-                                              f"{long_date(concern.reply_on)}"))
+        facts.append(
+            (
+                "Decision (section 6)",
+                f"{LABELS['reply'][concern.reply_decision]}, {long_date(concern.reply_on)}",
+            )
+        )
         if concern.reply_reason:
             facts.append(("Reasons", concern.reply_reason))
-    can_reply = concern.reply_on is None and \
-        names[concern.recipient_authority] == await _own_name(conn, request)
-    banner = "Your report has been sent." if request.query_params.get("done") == "reported" else None
+    can_reply = concern.reply_on is None and names[concern.recipient_authority] == await _own_name(
+        conn, request
+    )
+    banner = (
+        "Your report has been sent." if request.query_params.get("done") == "reported" else None
+    )
     if not can_reply:
-        return page("record_view.html", request, status_code=status_code, title="Concern report",
-                    caption="Section 5 report", facts=facts, banner=banner,
-                    back_href=f"/drivers/{concern.driver_id}")
-    return f.form_page(request, form, REPLY_FIELDS, status_code=status_code,
-                       title="Concern reported to your authority", caption="Section 5 report",
-                       intro=["Consider suspending or revoking the driver's licence, then tell the "
-                              "reporting authority what you decided (section 6)."],
-                       facts=facts, back_href="/alerts", banner=banner,
-                       action=f"/concerns/{concern.id}", submit="Send decision")
+        return page(
+            "record_view.html",
+            request,
+            status_code=status_code,
+            title="Concern report",
+            caption="Section 5 report",
+            facts=facts,
+            banner=banner,
+            back_href=f"/drivers/{concern.driver_id}",
+        )
+    return f.form_page(
+        request,
+        form,
+        REPLY_FIELDS,
+        status_code=status_code,
+        title="Concern reported to your authority",
+        caption="Section 5 report",
+        intro=[
+            "Consider suspending or revoking the driver's licence, then tell the "
+            "reporting authority what you decided (section 6)."
+        ],
+        facts=facts,
+        back_href="/alerts",
+        banner=banner,
+        action=f"/concerns/{concern.id}",
+        submit="Send decision",
+    )
 
 
 async def _own_name(conn, request) -> str:
-    return await conn.fetchval("SELECT name FROM authority WHERE id = $1", request.user.authority_id)
+    return await conn.fetchval(
+        "SELECT name FROM authority WHERE id = $1", request.user.authority_id
+    )
 
 
 async def _audit_view(conn, request, subject: str, driver_id: int | None) -> None:
     # Concerns and requests hold narrative: who looked is logged, as for any record.
-    await audit_log.record(conn, action="view", user_id=request.user.user_id,
-                           authority_id=request.user.authority_id, driver_id=driver_id,
-                           subject=subject)
+    await audit_log.record(
+        conn,
+        action="view",
+        user_id=request.user.user_id,
+        authority_id=request.user.authority_id,
+        driver_id=driver_id,
+        subject=subject,
+    )
 
 
 @get("/concerns/{concern_id:int}", guards=[auth.officer])
@@ -566,11 +848,14 @@ async def reply_to_concern(request: Request, conn: Conn, concern_id: FromPath[in
     form = await read_form(request)
     actor = actor_of(request)
     concern = await own(concerns.get_concern(conn, actor, concern_id))
-    details = concerns.ConcernReply(decision=form.get("decision") or None,
-                                    reply_on=form.iso_date("reply_on", "The date of the decision"),
-                                    reason=form.get("reason"))
-    replied = await attempt(conn, form, request.user,
-                            lambda: concerns.reply(conn, actor, concern_id, details))
+    details = concerns.ConcernReply(
+        decision=form.get("decision") or None,
+        reply_on=form.iso_date("reply_on", "The date of the decision"),
+        reason=form.get("reason"),
+    )
+    replied = await attempt(
+        conn, form, request.user, lambda: concerns.reply(conn, actor, concern_id, details)
+    )
     if replied is None:
         return await _concern_view(request, conn, concern, form, 400)
     return redirect(f"/concerns/{concern_id}")
@@ -585,8 +870,9 @@ FROM register_entry e JOIN authority a ON a.id = e.authority_id WHERE e.id = $1
 
 REQUEST_FIELDS = [
     f.text("case_reference", "Your case reference", spellcheck=False),
-    f.textarea("reason", "Why you need the information", "For example, the application you are "
-               "deciding"),
+    f.textarea(
+        "reason", "Why you need the information", "For example, the application you are deciding"
+    ),
     f.date("requested_on", "Date of the request", "Leave blank for today"),
 ]
 
@@ -602,13 +888,21 @@ async def _request_form_page(request, conn, entry, form: Form, status_code: int 
     driver = await driver_or_404(conn, entry["driver_id"])
     facts = driver_facts(driver) + [
         ("Decision", f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"),
-        ("Recorded by", entry["authority"])]
-    return f.form_page(request, form, REQUEST_FIELDS, status_code=status_code,
-                       title="Ask for the information behind a register entry",
-                       caption="Section 3 request", facts=facts,
-                       intro=[f"{entry['authority']} must answer within 20 working days."],
-                       back_href=f"/drivers/{entry['driver_id']}",
-                       action=f"/entries/{entry['id']}/requests/new", submit="Send request")
+        ("Recorded by", entry["authority"]),
+    ]
+    return f.form_page(
+        request,
+        form,
+        REQUEST_FIELDS,
+        status_code=status_code,
+        title="Ask for the information behind a register entry",
+        caption="Section 3 request",
+        facts=facts,
+        intro=[f"{entry['authority']} must answer within 20 working days."],
+        back_href=f"/drivers/{entry['driver_id']}",
+        action=f"/entries/{entry['id']}/requests/new",
+        submit="Send request",
+    )
 
 
 @get("/entries/{entry_id:int}/requests/new", guards=[auth.officer])
@@ -622,12 +916,19 @@ async def new_request_form(request: Request, conn: Conn, entry_id: FromPath[int]
 async def make_request(request: Request, conn: Conn, entry_id: FromPath[int]) -> Response:
     form = await read_form(request)
     entry = await _entry_summary(conn, entry_id)
-    details = requests.RequestDetails(entry_id=entry_id, case_reference=form.get("case_reference"),
-                                      reason=form.get("reason"),
-                                      requested_on=form.iso_date("requested_on", "The date of the request"))
-    made = await attempt(conn, form, request.user,
-                         lambda: requests.make_request(conn, actor_of(request), details),
-                         fields={"entry_id": "case_reference"})
+    details = requests.RequestDetails(
+        entry_id=entry_id,
+        case_reference=form.get("case_reference"),
+        reason=form.get("reason"),
+        requested_on=form.iso_date("requested_on", "The date of the request"),
+    )
+    made = await attempt(
+        conn,
+        form,
+        request.user,
+        lambda: requests.make_request(conn, actor_of(request), details),
+        fields={"entry_id": "case_reference"},
+    )
     if made is None:
         return await _request_form_page(request, conn, entry, form, 400)
     return redirect(f"/requests/{made.id}?done=sent")
@@ -650,8 +951,15 @@ async def requests_inbox(request: Request, conn: Conn) -> Response:
     actor = actor_of(request)
     received = await requests.list_requests(conn, actor, "received")
     sent = await requests.list_requests(conn, actor, "sent")
-    return page("requests.html", request, title="Information requests", received=received,
-                sent=sent, names=await authority_names(conn), clock=clock)
+    return page(
+        "requests.html",
+        request,
+        title="Information requests",
+        received=received,
+        sent=sent,
+        names=await authority_names(conn),
+        clock=clock,
+    )
 
 
 RESPONSE_FIELDS = [
@@ -666,26 +974,54 @@ async def _request_view(request, conn, item, form: Form, status_code: int = 200)
     entry = await _entry_summary(conn, item.entry_id)
     driver = await driver_or_404(conn, item.driver_id)
     facts = driver_facts(driver) + [
-        ("Register entry", f"{LABELS['decision'][entry['decision']]} by {entry['authority']}, "
-                           f"{long_date(entry['decided_on'])}"),
+        (
+            "Register entry",
+            f"{LABELS['decision'][entry['decision']]} by {entry['authority']}, "
+            f"{long_date(entry['decided_on'])}",
+        ),
         ("Asked by", names[item.requesting_authority]),
         ("Their case reference", item.case_reference),
         ("Why they need it", item.reason or "Not given"),
         ("Asked on", long_date(item.requested_on)),
-        ("Answer due", long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else ""))]
+        ("Answer due", long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else "")),
+    ]
     if item.status != "open":
-        facts += [("Answer", "Information given" if item.status == "granted" else item.status.capitalize()),
-                  ("Answered on", long_date(item.responded_on)), ("Response", item.response)]
+        facts += [
+            (
+                "Answer",
+                "Information given" if item.status == "granted" else item.status.capitalize(),
+            ),
+            ("Answered on", long_date(item.responded_on)),
+            ("Response", item.response),
+        ]
     banner = "Your request has been sent." if request.query_params.get("done") == "sent" else None
-    to_answer = item.status == "open" and names[item.recording_authority] == await _own_name(conn, request)
+    to_answer = item.status == "open" and names[item.recording_authority] == await _own_name(
+        conn, request
+    )
     if not to_answer:
-        return page("record_view.html", request, status_code=status_code,
-                    title="Information request", caption="Section 3 request", facts=facts,
-                    banner=banner, back_href="/requests")
-    return f.form_page(request, form, RESPONSE_FIELDS, status_code=status_code,
-                       title="Answer an information request", caption="Section 3 request",
-                       facts=facts, back_href="/requests", banner=banner,
-                       action=f"/requests/{item.id}", submit="Send answer")
+        return page(
+            "record_view.html",
+            request,
+            status_code=status_code,
+            title="Information request",
+            caption="Section 3 request",
+            facts=facts,
+            banner=banner,
+            back_href="/requests",
+        )
+    return f.form_page(
+        request,
+        form,
+        RESPONSE_FIELDS,
+        status_code=status_code,
+        title="Answer an information request",
+        caption="Section 3 request",
+        facts=facts,
+        back_href="/requests",
+        banner=banner,
+        action=f"/requests/{item.id}",
+        submit="Send answer",
+    )
 
 
 @get("/requests/{request_id:int}", guards=[auth.officer])
@@ -700,18 +1036,42 @@ async def respond_to_request(request: Request, conn: Conn, request_id: FromPath[
     form = await read_form(request)
     actor = actor_of(request)
     item = await own(requests.get_request(conn, actor, request_id))
-    details = requests.RequestResponse(status=form.get("status") or None,
-                                       response=form.get("response"),
-                                       responded_on=form.iso_date("responded_on", "The date of the answer"))
-    answered = await attempt(conn, form, request.user,
-                             lambda: requests.respond(conn, actor, request_id, details))
+    details = requests.RequestResponse(
+        status=form.get("status") or None,
+        response=form.get("response"),
+        responded_on=form.iso_date("responded_on", "The date of the answer"),
+    )
+    answered = await attempt(
+        conn, form, request.user, lambda: requests.respond(conn, actor, request_id, details)
+    )
     if answered is None:
         return await _request_view(request, conn, item, form, 400)
     return redirect(f"/requests/{request_id}")
 
 
-ROUTES = [new_driver_form, record_driver, change_driver_form, change_driver, new_name_form, add_name,
-          new_licence_form, grant_licence, licence_recorded, change_licence_form, change_licence,
-          new_entry_form, record_entry, change_entry_form, change_entry, new_concern_form,
-          report_concern, concern_page, reply_to_concern, new_request_form, make_request,
-          requests_inbox, request_page, respond_to_request]
+ROUTES = [
+    new_driver_form,
+    record_driver,
+    change_driver_form,
+    change_driver,
+    new_name_form,
+    add_name,
+    new_licence_form,
+    grant_licence,
+    licence_recorded,
+    change_licence_form,
+    change_licence,
+    new_entry_form,
+    record_entry,
+    change_entry_form,
+    change_entry,
+    new_concern_form,
+    report_concern,
+    concern_page,
+    reply_to_concern,
+    new_request_form,
+    make_request,
+    requests_inbox,
+    request_page,
+    respond_to_request,
+]

@@ -13,8 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
-                    PackageLoader, PrefixLoader, select_autoescape)
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.response import Redirect
@@ -30,12 +37,19 @@ SERVICE_NAME = "Crosscheck"
 
 # What each role sees in the service navigation, in order: (text, href).
 NAVIGATION = {
-    "licensing_officer": [("Search", "/search"), ("Record a driver", "/drivers/new"),
-                          ("Alerts", "/alerts"), ("Information requests", "/requests")],
+    "licensing_officer": [
+        ("Search", "/search"),
+        ("Record a driver", "/drivers/new"),
+        ("Alerts", "/alerts"),
+        ("Information requests", "/requests"),
+    ],
     "dpo": [("Audit log", "/audit")],
     "dft_analyst": [("Compliance", "/compliance")],
-    "admin": [("Users", "/admin/users"), ("Authorities", "/admin/authorities"),
-              ("Dead alerts", "/admin/dead-alerts")],
+    "admin": [
+        ("Users", "/admin/users"),
+        ("Authorities", "/admin/authorities"),
+        ("Dead alerts", "/admin/dead-alerts"),
+    ],
 }
 # In the demo, administrators also see the local mailbox.
 DEMO_NAVIGATION = {
@@ -45,22 +59,45 @@ DEMO_NAVIGATION = {
 
 # Words for the register's codes, as officers say them.
 LABELS = {
-    "purpose": {"new_application": "New application", "renewal": "Renewal",
-                "s5_investigation": "Looking into information reported under section 5",
-                "enforcement": "Enforcement", "other": "Other"},
-    "category": {"sexual_offence": "Sexual offence", "harassment": "Harassment",
-                 "harm": "Caused physical or psychological harm",
-                 "offence_risk_of_harm": "Offence with a risk of harm",
-                 "equality_act": "Discrimination, harassment or victimisation (Equality Act 2010)",
-                 "road_safety": "Road safety"},
-    "decision": {"refused": "Refused a new licence", "refused_renewal": "Refused a renewal",
-                 "suspended": "Suspended", "revoked": "Revoked"},
-    "kind": {"hackney_carriage": "Hackney carriage driver", "private_hire": "Private hire driver",
-             "dual": "Dual (hackney carriage and private hire) driver"},
-    "status": {"in_force": "In force", "appeal_allowed": "Appeal allowed",
-               "later_granted": "Later granted", "current": "Current"},
-    "reply": {"no_action": "No action", "warning": "Warning", "suspended": "Suspended",
-              "revoked": "Revoked", "other": "Other"},
+    "purpose": {
+        "new_application": "New application",
+        "renewal": "Renewal",
+        "s5_investigation": "Looking into information reported under section 5",
+        "enforcement": "Enforcement",
+        "other": "Other",
+    },
+    "category": {
+        "sexual_offence": "Sexual offence",
+        "harassment": "Harassment",
+        "harm": "Caused physical or psychological harm",
+        "offence_risk_of_harm": "Offence with a risk of harm",
+        "equality_act": "Discrimination, harassment or victimisation (Equality Act 2010)",
+        "road_safety": "Road safety",
+    },
+    "decision": {
+        "refused": "Refused a new licence",
+        "refused_renewal": "Refused a renewal",
+        "suspended": "Suspended",
+        "revoked": "Revoked",
+    },
+    "kind": {
+        "hackney_carriage": "Hackney carriage driver",
+        "private_hire": "Private hire driver",
+        "dual": "Dual (hackney carriage and private hire) driver",
+    },
+    "status": {
+        "in_force": "In force",
+        "appeal_allowed": "Appeal allowed",
+        "later_granted": "Later granted",
+        "current": "Current",
+    },
+    "reply": {
+        "no_action": "No action",
+        "warning": "Warning",
+        "suspended": "Suspended",
+        "revoked": "Revoked",
+        "other": "Other",
+    },
     "name_kind": {"current": "Current name", "former": "Former name", "alias": "Also known as"},
 }
 
@@ -85,10 +122,14 @@ def humanise(value: str | None) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=ChoiceLoader([
-            FileSystemLoader(TEMPLATES),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
-        ]),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES),
+                PrefixLoader(
+                    {"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}
+                ),
+            ]
+        ),
         autoescape=select_autoescape(("html", "svg", "xml"), default_for_string=True),
         undefined=ChainableUndefined,
         trim_blocks=True,
@@ -107,7 +148,9 @@ def navigation(principal: Principal | None, path: str, demo: bool = False) -> li
     if principal is None:
         return []
     items = []
-    links = NAVIGATION.get(principal.role, []) + (DEMO_NAVIGATION.get(principal.role, []) if demo else [])
+    links = NAVIGATION.get(principal.role, []) + (
+        DEMO_NAVIGATION.get(principal.role, []) if demo else []
+    )
     for text, href in links:
         current = path == href
         active = current or path.startswith(href + "/")
@@ -122,7 +165,8 @@ def security_headers(nonce: str) -> dict[str, str]:
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        ),
         "Cache-Control": "no-store",
         "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
@@ -138,8 +182,9 @@ def render_html(template: str, request: Request | None = None, **context) -> str
         "serviceName": SERVICE_NAME,
         "principal": principal,
         "csrf_token": session.csrf_token if session else context.pop("csrf_token", ""),
-        "navigation": navigation(principal, path, request is not None
-                                 and request.app.state.settings.demo_mailbox),
+        "navigation": navigation(
+            principal, path, request is not None and request.app.state.settings.demo_mailbox
+        ),
         "current_path": path,
         "today": date.today(),
     }
@@ -147,16 +192,28 @@ def render_html(template: str, request: Request | None = None, **context) -> str
     return ENV.get_template(template).render(**base)
 
 
-def page(template: str, request: Request | None = None, *, status_code: int = 200,
-         cookies: list | None = None, **context) -> Response:
+def page(
+    template: str,
+    request: Request | None = None,
+    *,
+    status_code: int = 200,
+    cookies: list | None = None,
+    **context,
+) -> Response:
     """A full page as an HTML response, with the security headers."""
     nonce = secrets.token_urlsafe(16)
     html = render_html(template, request, cspNonce=nonce, **context)
-    return Response(content=html, status_code=status_code, media_type="text/html; charset=utf-8",
-                    headers=security_headers(nonce), cookies=cookies or [])
+    return Response(
+        content=html,
+        status_code=status_code,
+        media_type="text/html; charset=utf-8",
+        headers=security_headers(nonce),
+        cookies=cookies or [],
+    )
 
 
 def redirect(path: str, *, cookies: list | None = None) -> Redirect:
     """After a POST, always 303 See Other, so a refresh never repeats the POST."""
-    return Redirect(path=path, status_code=303, cookies=cookies or [],
-                    headers={"Cache-Control": "no-store"})
+    return Redirect(
+        path=path, status_code=303, cookies=cookies or [], headers={"Cache-Control": "no-store"}
+    )

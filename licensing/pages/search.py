@@ -20,13 +20,21 @@ from registry.audit import PURPOSES, Enquirer
 from registry.identifiers import IdentifierError
 
 PURPOSE_OPTIONS = [(code, LABELS["purpose"][code]) for code in PURPOSES]
-NAME_FIELDS = ("forenames", "surname", "date_of_birth-day", "date_of_birth-month",
-               "date_of_birth-year")
+NAME_FIELDS = (
+    "forenames",
+    "surname",
+    "date_of_birth-day",
+    "date_of_birth-month",
+    "date_of_birth-year",
+)
 SEARCH_FIELDS = ["purpose", "case_reference", "identifier", "forenames", "surname", "date_of_birth"]
 MAX_ID = 2**63 - 1
-BANNERS = {"licence": "The licence has been changed.", "entry": "The register entry has been saved.",
-           "name": "The name has been added: searches under it now find this driver.",
-           "driver": "The driver's details have been saved."}
+BANNERS = {
+    "licence": "The licence has been changed.",
+    "entry": "The register entry has been saved.",
+    "name": "The name has been added: searches under it now find this driver.",
+    "driver": "The driver's details have been saved.",
+}
 
 
 def check_enquiry(form: Form) -> None:
@@ -39,16 +47,28 @@ def check_enquiry(form: Form) -> None:
 
 def _search_page(request: Request, form: Form, *, outcome=None, status_code: int = 200) -> Response:
     form.fields = SEARCH_FIELDS
-    return page("search.html", request, status_code=status_code, title="Search the register",
-                form=form, purposes=PURPOSE_OPTIONS, outcome=outcome,
-                results=outcome.matches if outcome else [],
-                enquiry={"purpose": form.get("purpose"), "case_reference": form.get("case_reference")})
+    return page(
+        "search.html",
+        request,
+        status_code=status_code,
+        title="Search the register",
+        form=form,
+        purposes=PURPOSE_OPTIONS,
+        outcome=outcome,
+        results=outcome.matches if outcome else [],
+        enquiry={"purpose": form.get("purpose"), "case_reference": form.get("case_reference")},
+    )
 
 
 @get("/search", guards=[auth.officer])
 async def search_form(request: Request) -> Response:
-    form = Form({key: [value] for key, value in request.query_params.items()
-                 if key in ("purpose", "case_reference")})
+    form = Form(
+        {
+            key: [value]
+            for key, value in request.query_params.items()
+            if key in ("purpose", "case_reference")
+        }
+    )
     return _search_page(request, form)
 
 
@@ -59,11 +79,17 @@ async def run_search(request: Request, conn: Conn) -> Response:
     identifier = form.get("identifier")
     by_name = any(form.get(name) for name in NAME_FIELDS)
     if identifier and by_name:
-        form.add_error("identifier", "Search by a licence or National Insurance number, or by name "
-                                     "and date of birth, not both at once")
+        form.add_error(
+            "identifier",
+            "Search by a licence or National Insurance number, or by name "
+            "and date of birth, not both at once",
+        )
     elif not identifier and not by_name:
-        form.add_error("identifier", "Enter a licence or National Insurance number, or the "
-                                     "driver's forenames, surname and date of birth")
+        form.add_error(
+            "identifier",
+            "Enter a licence or National Insurance number, or the "
+            "driver's forenames, surname and date of birth",
+        )
     born = None
     if by_name and not identifier:
         for field in ("forenames", "surname"):
@@ -74,14 +100,16 @@ async def run_search(request: Request, conn: Conn) -> Response:
         return _search_page(request, form, status_code=400)
 
     principal = request.user
-    enquirer = Enquirer(principal.user_id, principal.authority_id, form.get("purpose"),
-                        form.get("case_reference"))
+    enquirer = Enquirer(
+        principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
+    )
     try:
         if identifier:
             outcome = await search.search_by_identifier(conn, identifier, enquirer=enquirer)
         else:
-            outcome = await search.search_by_name(conn, form.get("forenames"), form.get("surname"),
-                                                  born, enquirer=enquirer)
+            outcome = await search.search_by_name(
+                conn, form.get("forenames"), form.get("surname"), born, enquirer=enquirer
+            )
     except IdentifierError as exc:
         form.add_error("identifier", exc.message)
         return _search_page(request, form, status_code=400)
@@ -93,27 +121,51 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
     """The record, once the officer has said why they are opening it (it is logged)."""
     if not 0 < driver_id <= MAX_ID:
         raise NotFoundException()
-    form = Form({key: [value] for key, value in request.query_params.items()
-                 if key in ("purpose", "case_reference")})
+    form = Form(
+        {
+            key: [value]
+            for key, value in request.query_params.items()
+            if key in ("purpose", "case_reference")
+        }
+    )
     form.fields = ["purpose", "case_reference"]
     if not form.values:
-        return page("driver_purpose.html", request, title="Why are you opening this record?",
-                    form=form, purposes=PURPOSE_OPTIONS, driver_id=driver_id)
+        return page(
+            "driver_purpose.html",
+            request,
+            title="Why are you opening this record?",
+            form=form,
+            purposes=PURPOSE_OPTIONS,
+            driver_id=driver_id,
+        )
     check_enquiry(form)
     if not form.ok:
-        return page("driver_purpose.html", request, status_code=400,
-                    title="Why are you opening this record?", form=form,
-                    purposes=PURPOSE_OPTIONS, driver_id=driver_id)
+        return page(
+            "driver_purpose.html",
+            request,
+            status_code=400,
+            title="Why are you opening this record?",
+            form=form,
+            purposes=PURPOSE_OPTIONS,
+            driver_id=driver_id,
+        )
     principal = request.user
-    enquirer = Enquirer(principal.user_id, principal.authority_id, form.get("purpose"),
-                        form.get("case_reference"))
+    enquirer = Enquirer(
+        principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
+    )
     record = await records.driver_record(conn, driver_id, enquirer)
     if record is None:
         raise NotFoundException()
-    return page("driver.html", request, title=f"{record.forenames} {record.surname}",
-                record=record, enquiry=enquirer, history=await history.driver_history(conn, driver_id),
-                banner=BANNERS.get(request.query_params.get("done")),
-                back_href=f"/search?purpose={enquirer.purpose}")
+    return page(
+        "driver.html",
+        request,
+        title=f"{record.forenames} {record.surname}",
+        record=record,
+        enquiry=enquirer,
+        history=await history.driver_history(conn, driver_id),
+        banner=BANNERS.get(request.query_params.get("done")),
+        back_href=f"/search?purpose={enquirer.purpose}",
+    )
 
 
 ROUTES = [search_form, run_search, driver_page]

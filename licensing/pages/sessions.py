@@ -54,16 +54,28 @@ def same_token(a: str | None, b: str | None) -> bool:
 
 def session_cookie(settings: Settings, value: str | None) -> Cookie:
     """The session cookie; value None deletes it."""
-    return Cookie(key=cookie_name(settings), value=value or "", path="/", httponly=True,
-                  secure=settings.secure_cookies, samesite="lax",
-                  max_age=int(ABSOLUTE.total_seconds()) if value else 0)
+    return Cookie(
+        key=cookie_name(settings),
+        value=value or "",
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=int(ABSOLUTE.total_seconds()) if value else 0,
+    )
 
 
 def signin_cookie(settings: Settings, value: str | None) -> Cookie:
     """Holds the sign-in form's CSRF token before there is a session (double submit)."""
-    return Cookie(key=signin_cookie_name(settings), value=value or "", path="/", httponly=True,
-                  secure=settings.secure_cookies, samesite="strict",
-                  max_age=3600 if value else 0)
+    return Cookie(
+        key=signin_cookie_name(settings),
+        value=value or "",
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+        max_age=3600 if value else 0,
+    )
 
 
 def cookie_value(scope: Scope, name: str) -> str | None:
@@ -85,8 +97,14 @@ VALUES ($1, $2, $3, now() + $4::interval, $5)
 async def start(conn: asyncpg.Connection, user_id: int) -> str:
     """A new session for the user; returns the cookie value (only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    await conn.execute(START, _hash(token), user_id, int(IDLE.total_seconds() // 60), ABSOLUTE,
-                       secrets.token_urlsafe(32))
+    await conn.execute(
+        START,
+        _hash(token),
+        user_id,
+        int(IDLE.total_seconds() // 60),
+        ABSOLUTE,
+        secrets.token_urlsafe(32),
+    )
     return token
 
 
@@ -135,8 +153,13 @@ async def authenticate(scope: Scope, pool: asyncpg.Pool) -> Principal | None:
         scope["stale_session"] = True
         return None
     scope["web_session"] = WebSession(token_hash, row["csrf_token"])
-    return Principal(user_id=row["user_id"], role=row["role"], authority_id=row["authority_id"],
-                     display_name=row["display_name"], via="session")
+    return Principal(
+        user_id=row["user_id"],
+        role=row["role"],
+        authority_id=row["authority_id"],
+        display_name=row["display_name"],
+        via="session",
+    )
 
 
 # Rate limiting ---------------------------------------------------------------------------
@@ -162,9 +185,12 @@ def client_address(raw: str | None) -> str | None:
 
 async def too_many_failures(conn: asyncpg.Connection, email: str, address: str | None) -> bool:
     row = await conn.fetchrow(FAILURES, email.lower(), address, WINDOW)
-    return row["for_email"] >= MAX_FAILURES_PER_EMAIL or row["for_address"] >= MAX_FAILURES_PER_ADDRESS
+    return (
+        row["for_email"] >= MAX_FAILURES_PER_EMAIL or row["for_address"] >= MAX_FAILURES_PER_ADDRESS
+    )
 
 
-async def note_attempt(conn: asyncpg.Connection, email: str, address: str | None,
-                       succeeded: bool) -> None:
+async def note_attempt(
+    conn: asyncpg.Connection, email: str, address: str | None, succeeded: bool
+) -> None:
     await conn.execute(NOTE_ATTEMPT, email.lower()[:320], address, succeeded)

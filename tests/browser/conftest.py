@@ -25,8 +25,15 @@ from tests.conftest import new_database
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 pytestmark = pytest.mark.browser
@@ -44,12 +51,18 @@ class LiveServer:
     def __init__(self, settings) -> None:
         self.settings = settings
         self.url = settings.base_url
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port,
-                                log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
@@ -65,9 +78,13 @@ class LiveServer:
 
 def live_settings(db_url: str, **extra: str):
     port = free_port()
-    env = {"DATABASE_URL": db_url, "CROSSCHECK_PORT": str(port),
-           "CROSSCHECK_BASE_URL": f"http://127.0.0.1:{port}", "CROSSCHECK_SCHEDULER": "false",
-           **extra}
+    env = {
+        "DATABASE_URL": db_url,
+        "CROSSCHECK_PORT": str(port),
+        "CROSSCHECK_BASE_URL": f"http://127.0.0.1:{port}",
+        "CROSSCHECK_SCHEDULER": "false",
+        **extra,
+    }
     return load(env)
 
 
@@ -78,7 +95,9 @@ async def browser():
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed: run scripts/setup.sh --test")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         yield browser
         await browser.close()
 
@@ -106,9 +125,12 @@ async def new_page(browser, live: LiveServer, *, javascript: bool = True):
     """A fresh browser profile (its own cookies), so two officers can work side by side.
     bypass_csp lets the test inject axe-core into pages whose CSP forbids inline scripts;
     javascript=False proves a journey works without it (axe then cannot run)."""
-    context = await browser.new_context(base_url=live.url, bypass_csp=True,
-                                        java_script_enabled=javascript,
-                                        viewport={"width": 1200, "height": 900})
+    context = await browser.new_context(
+        base_url=live.url,
+        bypass_csp=True,
+        java_script_enabled=javascript,
+        viewport={"width": 1200, "height": 900},
+    )
     page = await context.new_page()
     try:
         yield page
@@ -122,17 +144,28 @@ async def check_page(page, name: str | None = None) -> None:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE))
     results = await page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    bad = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-            "nodes": [node["target"] for node in v["nodes"]][:5]}
-           for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    bad = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [node["target"] for node in v["nodes"]][:5],
+        }
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"accessibility violations on {page.url}:\n{json.dumps(bad, indent=2)}"
     if name:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         # the whole page, up to a height a reviewer reads (long tables are cut)
         height = min(await page.evaluate("document.documentElement.scrollHeight"), 3000)
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
-                              clip={"x": 0, "y": 0, "width": 1200, "height": height})
+        await page.screenshot(
+            path=str(SCREENSHOTS / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1200, "height": height},
+        )
 
 
 async def sign_in(page, email: str, password: str) -> None:

@@ -16,8 +16,10 @@ pytestmark = pytest.mark.browser
 async def people(live_db):
     conn = await connect(live_db)
     try:
-        return {"admin": await make_account(conn, role="admin", authority=None, name="Ada Admin"),
-                "dpo": await make_account(conn, role="dpo", name="Dee Protection")}
+        return {
+            "admin": await make_account(conn, role="admin", authority=None, name="Ada Admin"),
+            "dpo": await make_account(conn, role="dpo", name="Dee Protection"),
+        }
     finally:
         await conn.close()
 

@@ -7,7 +7,6 @@ this file (a new kind of path parameter needs a sample below)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
@@ -48,47 +47,70 @@ async def register(live_db):
         people = {
             "licensing_officer": await make_account(conn, name="Rita Rotherham"),
             "dpo": await make_account(conn, role="dpo", name="Dee Protection"),
-            "dft_analyst": await make_account(conn, role="dft_analyst", authority=None, name="Dana Field"),
+            "dft_analyst": await make_account(
+                conn, role="dft_analyst", authority=None, name="Dana Field"
+            ),
             "admin": await make_account(conn, role="admin", authority=None, name="Ada Admin"),
         }
         sheffield = await make_account(conn, authority="Sheffield", name="Sam Sheffield")
-        driver = await make_driver(conn, forenames="Amira", surname="Hussain", home="Rotherham",
-                                   aliases=(("Ameera", "Husain"),))
+        driver = await make_driver(
+            conn,
+            forenames="Amira",
+            surname="Hussain",
+            home="Rotherham",
+            aliases=(("Ameera", "Husain"),),
+        )
         ours = await make_licence(conn, driver, authority="Rotherham", number="ROT-1")
         await make_licence(conn, driver, authority="Sheffield", number="SHF-1")
         theirs = await make_entry(conn, driver, authority="Sheffield", narrative="Not for you")
-        own_entry = await make_entry(conn, driver, authority="Rotherham", decision="suspended",
-                                     narrative="Our notes")
+        own_entry = await make_entry(
+            conn, driver, authority="Rotherham", decision="suspended", narrative="Our notes"
+        )
         concern = await conn.fetchval(
             """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
                    categories, narrative, became_aware_on, reported_on, report_due_on, recorded_by)
                SELECT $1, s.id, r.id, '{harm}', 'Seen shouting at a passenger', current_date,
                       current_date, current_date + 14, $2
                FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
-               RETURNING id""", driver, sheffield["id"])
+               RETURNING id""",
+            driver,
+            sheffield["id"],
+        )
         request = await conn.fetchval(
             """INSERT INTO information_request (entry_id, requesting_authority_id,
                    recording_authority_id, case_reference, reason, requested_on, due_on)
                SELECT $1, r.id, s.id, 'ROT/9', 'Renewal', current_date - 30, current_date - 2
                FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
-               RETURNING id""", theirs)
+               RETURNING id""",
+            theirs,
+        )
         await queue_all_new_alerts(conn)
         alert = await conn.fetchval(
             """UPDATE alert SET status = 'sent', sent_at = now(), message_id = 'm1'
                WHERE id = (SELECT min(id) FROM alert WHERE recipient_authority_id =
                            (SELECT id FROM authority WHERE name = 'Rotherham'))
-               RETURNING id""")
+               RETURNING id"""
+        )
         await conn.execute(
             """UPDATE alert SET status = 'dead', dead_at = now(), attempts = 8,
                    last_error = 'no alert mailbox'
-               WHERE id = (SELECT max(id) FROM alert WHERE status = 'pending')""")
+               WHERE id = (SELECT max(id) FROM alert WHERE status = 'pending')"""
+        )
         await conn.execute(
             """INSERT INTO demo_mail (mail_from, rcpt_to, subject, text_body)
                VALUES ('alerts@crosscheck.localhost', '{licensing@rotherham.example}',
-                       'Crosscheck: 1 alert for Rotherham', 'Licence granted by Sheffield')""")
-        samples = {"driver_id": driver, "licence_id": ours, "entry_id": own_entry,
-                   "concern_id": concern, "request_id": request, "alert_id": alert,
-                   "user_id": sheffield["id"], "code": "E08000018"}
+                       'Crosscheck: 1 alert for Rotherham', 'Licence granted by Sheffield')"""
+        )
+        samples = {
+            "driver_id": driver,
+            "licence_id": ours,
+            "entry_id": own_entry,
+            "concern_id": concern,
+            "request_id": request,
+            "alert_id": alert,
+            "user_id": sheffield["id"],
+            "code": "E08000018",
+        }
         # a request for the information behind another authority's entry
         samples["entry_id_for_request"] = theirs
         return people, samples
@@ -108,8 +130,11 @@ async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live
     assert len(pages) > 25
     visited = []
     for role in (None, "licensing_officer", "dpo", "dft_analyst", "admin"):
-        mine = [path for path, roles in pages
-                if (roles is None) == (role is None) and (role is None or role in roles)]
+        mine = [
+            path
+            for path, roles in pages
+            if (roles is None) == (role is None) and (role is None or role in roles)
+        ]
         async with new_page(browser, live) as page:
             if role:
                 await sign_in(page, people[role]["email"], PASSWORD)
@@ -121,10 +146,15 @@ async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live
                 visited.append(path)
             if role == "licensing_officer":
                 # the record itself, once the purpose is given; and the error pages
-                await page.goto(f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1")
+                await page.goto(
+                    f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1"
+                )
                 await check_page(page, "driver-record-full")
-                for url in ("/admin/users", "/drivers/999999999?purpose=renewal&case_reference=R",
-                            "/no-such-page"):
+                for url in (
+                    "/admin/users",
+                    "/drivers/999999999?purpose=renewal&case_reference=R",
+                    "/no-such-page",
+                ):
                     await page.goto(url)
                     await check_page(page)
     assert {path for path, _ in pages} <= set(visited)

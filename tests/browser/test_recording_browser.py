@@ -31,11 +31,12 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
     async with new_page(browser, live) as page:
         await sign_in(page, story["officer"]["email"], PASSWORD)
         for name, path, button in (
-                ("form-driver", "/drivers/new", "Record driver"),
-                ("form-licence", f"/drivers/{driver_id}/licences/new", "Record licence"),
-                ("form-decision", f"/drivers/{driver_id}/entries/new", "Record decision"),
-                ("form-concern", f"/drivers/{driver_id}/concerns/new", "Send report"),
-                ("form-request", f"/entries/{entry_id}/requests/new", "Send request")):
+            ("form-driver", "/drivers/new", "Record driver"),
+            ("form-licence", f"/drivers/{driver_id}/licences/new", "Record licence"),
+            ("form-decision", f"/drivers/{driver_id}/entries/new", "Record decision"),
+            ("form-concern", f"/drivers/{driver_id}/concerns/new", "Send report"),
+            ("form-request", f"/entries/{entry_id}/requests/new", "Send request"),
+        ):
             await page.goto(path)
             await check_page(page)
             await page.get_by_role("button", name=button).click()
@@ -44,7 +45,8 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
             assert await summary.is_visible(), path
             # GOV.UK Frontend moves focus to the summary so screen readers announce it
             await page.wait_for_function(
-                "document.activeElement?.classList.contains('govuk-error-summary')", timeout=5000)
+                "document.activeElement?.classList.contains('govuk-error-summary')", timeout=5000
+            )
             await check_page(page, name + "-errors")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
 from licensing.db import connect
@@ -51,8 +50,12 @@ async def test_gov_uk_frontend_runs_under_the_content_security_policy(browser, l
     try:
         page = await context.new_page()
         refused = []
-        page.on("console", lambda message: refused.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         await page.goto("/sign-in")
         await page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
         # the password input's Show button is added by GOV.UK Frontend's JavaScript

@@ -21,29 +21,54 @@ pytestmark = pytest.mark.browser
 def live_env() -> dict[str, str]:
     """The service as in the demo: its scheduler sends alerts every half second to the local
     mailbox (a real SMTP server inside the service)."""
-    return {"CROSSCHECK_SCHEDULER": "true", "CROSSCHECK_DEMO_MAILBOX": "true",
-            "SMTP_PORT": str(free_port()), "ALERT_INTERVAL_SECONDS": "0.5"}
+    return {
+        "CROSSCHECK_SCHEDULER": "true",
+        "CROSSCHECK_DEMO_MAILBOX": "true",
+        "SMTP_PORT": str(free_port()),
+        "ALERT_INTERVAL_SECONDS": "0.5",
+    }
 
 
 @pytest.fixture(scope="module")
 async def people(live_db):
     conn = await connect(live_db)
     try:
-        await conn.execute("UPDATE authority SET alert_email = 'licensing@bolton.gov.uk' "
-                           "WHERE name = 'Bolton'")
-        driver_id = await make_driver(conn, forenames="Muhammad", surname="Khan",
-                                      date_of_birth=date(1985, 3, 2), recorded_by="Bolton",
-                                      gb_licence_number="KHAN9803025M99AB")
+        await conn.execute(
+            "UPDATE authority SET alert_email = 'licensing@bolton.gov.uk' WHERE name = 'Bolton'"
+        )
+        driver_id = await make_driver(
+            conn,
+            forenames="Muhammad",
+            surname="Khan",
+            date_of_birth=date(1985, 3, 2),
+            recorded_by="Bolton",
+            gb_licence_number="KHAN9803025M99AB",
+        )
         await make_licence(conn, driver_id, authority="Bolton", number="BOL-PH-1201")
         return {
-            "wolverhampton": await make_account(conn, authority="Wolverhampton", name="Wendy Walsh",
-                                                email="wendy.walsh@wolverhampton.gov.uk"),
-            "bolton": await make_account(conn, authority="Bolton", name="Bilal Ahmed",
-                                         email="bilal.ahmed@bolton.gov.uk"),
-            "dft": await make_account(conn, role="dft_analyst", authority=None, name="Dana Field",
-                                      email="dana.field@dft.gov.uk"),
-            "admin": await make_account(conn, role="admin", authority=None, name="Ada Admin",
-                                        email="ada.admin@crosscheck.gov.uk"),
+            "wolverhampton": await make_account(
+                conn,
+                authority="Wolverhampton",
+                name="Wendy Walsh",
+                email="wendy.walsh@wolverhampton.gov.uk",
+            ),
+            "bolton": await make_account(
+                conn, authority="Bolton", name="Bilal Ahmed", email="bilal.ahmed@bolton.gov.uk"
+            ),
+            "dft": await make_account(
+                conn,
+                role="dft_analyst",
+                authority=None,
+                name="Dana Field",
+                email="dana.field@dft.gov.uk",
+            ),
+            "admin": await make_account(
+                conn,
+                role="admin",
+                authority=None,
+                name="Ada Admin",
+                email="ada.admin@crosscheck.gov.uk",
+            ),
             "driver_id": driver_id,
         }
     finally:
@@ -118,7 +143,9 @@ async def test_the_alert_email_landed_in_the_demo_mailbox(browser, live, people)
         await check_page(page, "demo-mailbox")
 
 
-async def test_a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(browser, live, people):
+async def test_a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(
+    browser, live, people
+):
     async with new_page(browser, live) as page:
         await sign_in(page, people["dft"]["email"], PASSWORD)
         await page.get_by_role("link", name="Compliance", exact=True).first.click()

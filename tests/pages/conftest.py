@@ -30,19 +30,32 @@ def password_hash(password: str) -> str:
     return accounts._hasher.hash(password)
 
 
-async def make_account(conn, *, role: str = "licensing_officer", authority: str | None = "Rotherham",
-                       name: str = "Test Officer", password: str = PASSWORD, email: str | None = None) -> dict:
+async def make_account(
+    conn,
+    *,
+    role: str = "licensing_officer",
+    authority: str | None = "Rotherham",
+    name: str = "Test Officer",
+    password: str = PASSWORD,
+    email: str | None = None,
+) -> dict:
     """A user who can sign in to the pages with `password`."""
     user = await make_user(conn, role=role, authority=authority, name=name, email=email)
-    await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1",
-                       user["id"], password_hash(password))
+    await conn.execute(
+        "UPDATE app_user SET password_hash = $2 WHERE id = $1", user["id"], password_hash(password)
+    )
     return {**user, "password": password}
 
 
 @pytest.fixture
 def app_settings(db_url):
-    return load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false",
-                 "CROSSCHECK_SECURE_COOKIES": "false"})
+    return load(
+        {
+            "DATABASE_URL": db_url,
+            "CROSSCHECK_SCHEDULER": "false",
+            "CROSSCHECK_SECURE_COOKIES": "false",
+        }
+    )
 
 
 @pytest.fixture
@@ -54,9 +67,14 @@ async def client(app_settings):
 
 async def sign_in(client, user: dict, next_path: str = "") -> None:
     form_page = await client.get("/sign-in" + (f"?next={next_path}" if next_path else ""))
-    response = await client.post("/sign-in" + (f"?next={next_path}" if next_path else ""),
-                                 data={"csrf_token": csrf_of(form_page.text),
-                                       "email": user["email"], "password": user["password"]})
+    response = await client.post(
+        "/sign-in" + (f"?next={next_path}" if next_path else ""),
+        data={
+            "csrf_token": csrf_of(form_page.text),
+            "email": user["email"],
+            "password": user["password"],
+        },
+    )
     assert response.status_code == 303, response.text
     return response
 

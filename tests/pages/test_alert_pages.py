@@ -12,14 +12,20 @@ async def test_the_home_authority_sees_the_alert_and_acknowledges_it(client, con
     bolton = await make_account(conn, authority="Bolton", name="Bo Officer")
     await sign_in(client, bolton)
     inbox = await client.get("/alerts")
-    assert "Wolverhampton" in inbox.text and f'action="/alerts/{alert_id}/acknowledge"' in inbox.text
+    assert (
+        "Wolverhampton" in inbox.text and f'action="/alerts/{alert_id}/acknowledge"' in inbox.text
+    )
     # the email's link leads to a page that asks for the acknowledgement
     confirm = await client.get(f"/alerts/{alert_id}/acknowledge")
     assert confirm.status_code == 200 and "Acknowledge alert" in confirm.text
-    done = await post_form(client, f"/alerts/{alert_id}/acknowledge", {},
-                           from_path=f"/alerts/{alert_id}/acknowledge")
+    done = await post_form(
+        client, f"/alerts/{alert_id}/acknowledge", {}, from_path=f"/alerts/{alert_id}/acknowledge"
+    )
     assert done.headers["location"] == "/alerts?done=acknowledged"
-    assert await conn.fetchval("SELECT acknowledged_by FROM alert WHERE id = $1", alert_id) == bolton["id"]
+    assert (
+        await conn.fetchval("SELECT acknowledged_by FROM alert WHERE id = $1", alert_id)
+        == bolton["id"]
+    )
     assert "no alerts waiting" in (await client.get("/alerts")).text
     assert "Acknowledged" in (await client.get("/alerts?show=all")).text
 
@@ -34,7 +40,9 @@ async def test_another_authority_cannot_see_or_acknowledge_the_alert(client, con
     assert await conn.fetchval("SELECT acknowledged_at FROM alert") is None
 
 
-async def test_an_administrator_resends_a_dead_alert_once_the_mailbox_is_fixed(client, conn, db_url):
+async def test_an_administrator_resends_a_dead_alert_once_the_mailbox_is_fixed(
+    client, conn, db_url
+):
     alert_id = await an_alert_for_bolton(conn, db_url, deliverable=False)
     assert await conn.fetchval("SELECT status FROM alert WHERE id = $1", alert_id) == "dead"
     admin = await make_account(conn, role="admin", authority=None)
@@ -42,12 +50,14 @@ async def test_an_administrator_resends_a_dead_alert_once_the_mailbox_is_fixed(c
     listing = await client.get("/admin/dead-alerts")
     assert "Bolton" in listing.text and "No mailbox set" in listing.text
     await set_alert_email(conn, "Bolton")
-    done = await post_form(client, f"/admin/dead-alerts/{alert_id}/resend", {},
-                           from_path="/admin/dead-alerts")
+    done = await post_form(
+        client, f"/admin/dead-alerts/{alert_id}/resend", {}, from_path="/admin/dead-alerts"
+    )
     assert done.headers["location"] == "/admin/dead-alerts?done=resent"
     assert await conn.fetchval("SELECT status FROM alert WHERE id = $1", alert_id) == "pending"
-    again = await post_form(client, f"/admin/dead-alerts/{alert_id}/resend", {},
-                            from_path="/admin/dead-alerts")
+    again = await post_form(
+        client, f"/admin/dead-alerts/{alert_id}/resend", {}, from_path="/admin/dead-alerts"
+    )
     assert again.status_code == 409 and "Alert is not dead" in again.text
 
 

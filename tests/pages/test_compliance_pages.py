@@ -14,8 +14,13 @@ async def test_a_dft_analyst_sees_the_charts_and_downloads_the_csv(client, conn)
     year, q = int(quarter[:4]), int(quarter[-1])
     in_quarter = date(year, 3 * q - 2, 15)
     for n in range(3):
-        driver = await make_driver(conn, forenames=f"Driver{n}", recorded_by="Wolverhampton",
-                                   home="Bolton", date_of_birth=date(1980, 1, 1) + timedelta(days=n))
+        driver = await make_driver(
+            conn,
+            forenames=f"Driver{n}",
+            recorded_by="Wolverhampton",
+            home="Bolton",
+            date_of_birth=date(1980, 1, 1) + timedelta(days=n),
+        )
         await make_licence(conn, driver, authority="Wolverhampton", starts_on=in_quarter)
     analyst = await make_account(conn, role="dft_analyst", authority=None)
     await sign_in(client, analyst)
@@ -38,4 +43,6 @@ async def test_a_quarter_not_offered_is_an_error_on_the_form(client, conn):
     analyst = await make_account(conn, role="dft_analyst", authority=None)
     await sign_in(client, analyst)
     page = await client.get("/compliance?quarter=1999-Q1")
-    assert page.status_code == 400 and 'href="#quarter">Select one of the quarters listed' in page.text
+    assert (
+        page.status_code == 400 and 'href="#quarter">Select one of the quarters listed' in page.text
+    )

@@ -10,15 +10,31 @@ from tests.pages.conftest import make_account, post_form, sign_in
 from tests.pages.test_recording_pages import summary_links
 
 
-async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why(client, conn, officer):
-    driver_id = await make_driver(conn, forenames="Muhammad", surname="Khan",
-                                  date_of_birth=date(1985, 3, 2), recorded_by="Bolton")
+async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why(
+    client, conn, officer
+):
+    driver_id = await make_driver(
+        conn,
+        forenames="Muhammad",
+        surname="Khan",
+        date_of_birth=date(1985, 3, 2),
+        recorded_by="Bolton",
+    )
     await make_licence(conn, driver_id, authority="Bolton")
     await sign_in(client, officer)
-    response = await post_form(client, "/search", {
-        "purpose": "new_application", "case_reference": "ROT/26/0042", "forenames": "Mohammed",
-        "surname": "Khan", "date_of_birth-day": "2", "date_of_birth-month": "3",
-        "date_of_birth-year": "1985"})
+    response = await post_form(
+        client,
+        "/search",
+        {
+            "purpose": "new_application",
+            "case_reference": "ROT/26/0042",
+            "forenames": "Mohammed",
+            "surname": "Khan",
+            "date_of_birth-day": "2",
+            "date_of_birth-month": "3",
+            "date_of_birth-year": "1985",
+        },
+    )
     assert response.status_code == 200
     assert "1 driver found" in response.text
     assert "Strong match" in response.text
@@ -27,8 +43,9 @@ async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why
     record = await client.get(link)
     assert record.status_code == 200
     assert "Licences at every authority" in record.text and "Licence granted" in record.text
-    logged = await conn.fetch("SELECT action, case_reference FROM audit_log WHERE user_id = $1 "
-                              "ORDER BY id", officer["id"])
+    logged = await conn.fetch(
+        "SELECT action, case_reference FROM audit_log WHERE user_id = $1 ORDER BY id", officer["id"]
+    )
     assert [(r["action"], r["case_reference"]) for r in logged][-1][1] == "ROT/26/0042"
 
 
@@ -38,13 +55,28 @@ async def test_the_search_form_empty_and_wrong(client, conn, officer):
     empty = await post_form(client, "/search", {})
     assert empty.status_code == 400
     assert summary_links(empty.text) == ["purpose", "case_reference", "identifier"]
-    wrong = await post_form(client, "/search", {
-        "purpose": "curiosity", "case_reference": "C" * 61, "forenames": "123",
-        "surname": "Khan", "date_of_birth-day": "31", "date_of_birth-month": "2",
-        "date_of_birth-year": "1985"})
-    assert summary_links(wrong.text) == ["purpose", "case_reference", "forenames", "date_of_birth-day"]
-    bad_identifier = await post_form(client, "/search", {
-        "purpose": "renewal", "case_reference": "R1", "identifier": "HELLO"})
+    wrong = await post_form(
+        client,
+        "/search",
+        {
+            "purpose": "curiosity",
+            "case_reference": "C" * 61,
+            "forenames": "123",
+            "surname": "Khan",
+            "date_of_birth-day": "31",
+            "date_of_birth-month": "2",
+            "date_of_birth-year": "1985",
+        },
+    )
+    assert summary_links(wrong.text) == [
+        "purpose",
+        "case_reference",
+        "forenames",
+        "date_of_birth-day",
+    ]
+    bad_identifier = await post_form(
+        client, "/search", {"purpose": "renewal", "case_reference": "R1", "identifier": "HELLO"}
+    )
     assert summary_links(bad_identifier.text) == ["identifier"]
     assert await conn.fetchval("SELECT count(*) FROM audit_log") == before
 
@@ -57,7 +89,9 @@ async def test_a_record_asks_why_before_it_opens(client, conn, officer):
     wrong = await client.get(f"/drivers/{driver_id}?purpose=&case_reference=")
     assert wrong.status_code == 400
     assert summary_links(wrong.text) == ["purpose", "case_reference"]
-    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE driver_id = $1", driver_id) == 0
+    assert (
+        await conn.fetchval("SELECT count(*) FROM audit_log WHERE driver_id = $1", driver_id) == 0
+    )
 
 
 async def test_narrative_shows_only_to_the_recording_authority(client, conn, officer):

@@ -28,18 +28,27 @@ async def test_the_session_cookie_is_secure_http_only_and_lax(db_url, conn):
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         client.follow_redirects = False
         page = await client.get("/sign-in")
-        response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
-                                                       "email": user["email"], "password": PASSWORD})
-        cookie = next(value for value in response.headers.get_list("set-cookie")
-                      if value.startswith("__Host-crosscheck="))
+        response = await client.post(
+            "/sign-in",
+            data={"csrf_token": csrf_of(page.text), "email": user["email"], "password": PASSWORD},
+        )
+        cookie = next(
+            value
+            for value in response.headers.get_list("set-cookie")
+            if value.startswith("__Host-crosscheck=")
+        )
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert "Path=/" in cookie and "Domain" not in cookie
 
 
-async def test_a_wrong_password_shows_the_error_summary_and_starts_no_session(client, officer, conn):
+async def test_a_wrong_password_shows_the_error_summary_and_starts_no_session(
+    client, officer, conn
+):
     page = await client.get("/sign-in")
-    response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
-                                                    "email": officer["email"], "password": "wrong"})
+    response = await client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_of(page.text), "email": officer["email"], "password": "wrong"},
+    )
     assert response.status_code == 400
     assert "There is a problem" in response.text
     assert 'href="#email">Enter a correct email address and password' in response.text
@@ -67,11 +76,15 @@ async def test_a_sign_in_without_the_form_token_is_refused(client, officer, conn
 async def test_sign_in_attempts_are_limited(client, officer, conn):
     for _ in range(5):
         page = await client.get("/sign-in")
-        await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
-                                            "email": officer["email"], "password": "guess"})
+        await client.post(
+            "/sign-in",
+            data={"csrf_token": csrf_of(page.text), "email": officer["email"], "password": "guess"},
+        )
     page = await client.get("/sign-in")
-    response = await client.post("/sign-in", data={"csrf_token": csrf_of(page.text),
-                                                    "email": officer["email"], "password": PASSWORD})
+    response = await client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_of(page.text), "email": officer["email"], "password": PASSWORD},
+    )
     assert response.status_code == 429
     assert "too many times" in response.text
     assert await conn.fetchval("SELECT count(*) FROM web_session") == 0
@@ -108,8 +121,12 @@ async def test_the_api_ignores_the_session_cookie(client, officer):
     assert (await client.get("/")).status_code == 200
     # the cookie signs in pages only; API callers use tokens
     from licensing.pages.sessions import authenticate
-    scope = {"type": "http", "path": "/api/v1/anything", "headers": [
-        (b"cookie", f"crosscheck={client.cookies.get('crosscheck')}".encode())]}
+
+    scope = {
+        "type": "http",
+        "path": "/api/v1/anything",
+        "headers": [(b"cookie", f"crosscheck={client.cookies.get('crosscheck')}".encode())],
+    }
     assert await authenticate(scope, None) is None
 
 
@@ -117,10 +134,14 @@ async def test_an_unknown_page_is_a_gov_uk_page_for_a_browser_and_a_problem_for_
     page = await client.get("/no-such-page", headers={"Accept": "text/html"})
     assert page.status_code == 404 and "Page not found" in page.text
     api = await client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
-    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    assert api.status_code == 404 and api.headers["content-type"].startswith(
+        "application/problem+json"
+    )
 
 
-async def test_an_officer_replaces_the_first_password_and_their_other_sessions_end(client, conn, app_settings):
+async def test_an_officer_replaces_the_first_password_and_their_other_sessions_end(
+    client, conn, app_settings
+):
     from litestar.testing import AsyncTestClient
 
     from licensing.app import create_app
@@ -131,36 +152,68 @@ async def test_an_officer_replaces_the_first_password_and_their_other_sessions_e
         await sign_in(laptop, officer)
         await sign_in(client, officer)
 
-        changed = await post_form(client, "/account/password", {
-            "current_password": "first password from admin",
-            "new_password": "correct horse battery staple",
-            "confirm_password": "correct horse battery staple"})
+        changed = await post_form(
+            client,
+            "/account/password",
+            {
+                "current_password": "first password from admin",
+                "new_password": "correct horse battery staple",
+                "confirm_password": "correct horse battery staple",
+            },
+        )
 
         assert changed.headers["location"] == "/?done=password"
         assert "Your password has been changed" in (await client.get("/?done=password")).text
         assert (await laptop.get("/")).headers["location"] == "/signed-out?expired=1"
-    assert await accounts.verify_password(conn, officer["email"], "first password from admin") is None
+    assert (
+        await accounts.verify_password(conn, officer["email"], "first password from admin") is None
+    )
     assert await accounts.verify_password(conn, officer["email"], "correct horse battery staple")
-    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'password_changed' "
-                               "AND user_id = $1", officer["id"]) == 1
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'password_changed' AND user_id = $1",
+            officer["id"],
+        )
+        == 1
+    )
 
 
-async def test_a_password_change_sent_empty_or_wrong_names_each_field_and_changes_nothing(client, conn):
+async def test_a_password_change_sent_empty_or_wrong_names_each_field_and_changes_nothing(
+    client, conn
+):
     officer = await make_account(conn, password="first password from admin")
     await sign_in(client, officer)
     stored = "SELECT password_hash FROM app_user WHERE id = $1"
     before = await conn.fetchval(stored, officer["id"])
 
     empty = await post_form(client, "/account/password", {})
-    mismatch = await post_form(client, "/account/password", {
-        "current_password": "first password from admin", "new_password": "a long new password",
-        "confirm_password": "a different new password"})
-    short = await post_form(client, "/account/password", {
-        "current_password": "first password from admin", "new_password": "short",
-        "confirm_password": "short"})
-    wrong = await post_form(client, "/account/password", {
-        "current_password": "not my password at all", "new_password": "a long new password",
-        "confirm_password": "a long new password"})
+    mismatch = await post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": "first password from admin",
+            "new_password": "a long new password",
+            "confirm_password": "a different new password",
+        },
+    )
+    short = await post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": "first password from admin",
+            "new_password": "short",
+            "confirm_password": "short",
+        },
+    )
+    wrong = await post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": "not my password at all",
+            "new_password": "a long new password",
+            "confirm_password": "a long new password",
+        },
+    )
 
     assert empty.status_code == 400
     assert 'href="#current_password"' in empty.text and 'href="#new_password"' in empty.text
