@@ -30,7 +30,7 @@ import asyncpg
 
 from licensing import db, pgcluster
 from licensing.migrate import migrate
-from registry.actor import Actor
+from registry.actor import Actor, acting
 from registry.authorities import by_code, load_reference
 from registry.identifiers import gb_licence_for
 from registry.importer import Source, import_records
@@ -198,8 +198,7 @@ async def timed_import(
         authority = await by_code(conn, code)
         actor = Actor(user_id=None, authority_id=authority.id)
         started = time.perf_counter()
-        async with conn.transaction():
-            await db.set_actor(conn, None, authority.id)
+        async with acting(conn, Actor(None, authority.id)):
             report = await import_records(
                 conn,
                 actor,

@@ -12,7 +12,7 @@ import msgspec
 
 from licensing import db
 from licensing.cli import UserError, friendly, load_settings, main
-from registry.actor import Actor
+from registry.actor import Actor, acting
 from registry.authorities import by_code
 from registry.errors import from_database
 from registry.importer import ImportReport, Source, import_records
@@ -49,8 +49,7 @@ async def run_import(
             licences=_source(licences, "licences", files),
             decisions=_source(decisions, "decisions", files),
         )
-        async with conn.transaction():
-            await db.set_actor(conn, None, found.id)
+        async with acting(conn, Actor(None, found.id)):
             try:
                 return await import_records(
                     conn, actor, **sources, partial=partial, authority_code=found.code

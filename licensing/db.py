@@ -44,7 +44,7 @@ async def connect(url: str, *, as_app: bool = True) -> asyncpg.Connection:
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Release without asyncpg's default reset query (advisory unlock, CLOSE ALL, UNLISTEN,
     RESET ALL): that is a round trip on every release, two per API request. The service keeps
-    no session state on pooled connections (set_actor is transaction-local; no LISTEN, cursors
+    no session state on pooled connections (registry.actor.acting names the actor transaction-locally; no LISTEN, cursors
     or advisory locks), and asyncpg still rolls back a transaction left open before calling
     this."""
 
@@ -62,16 +62,4 @@ async def create_pool(
         init=_as_app_role,
         reset=_keep_session,
         server_settings=server_settings,
-    )
-
-
-async def set_actor(
-    conn: asyncpg.Connection, user_id: int | None, authority_id: int | None
-) -> None:
-    """Name who is acting, for the register-event triggers (transaction-local)."""
-    await conn.execute(
-        "SELECT set_config('crosscheck.actor_user_id', $1, true), "
-        "set_config('crosscheck.actor_authority_id', $2, true)",
-        "" if user_id is None else str(user_id),
-        "" if authority_id is None else str(authority_id),
     )

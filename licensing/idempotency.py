@@ -25,9 +25,8 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 
-from licensing import db
 from licensing.problems import FieldError, InvalidFields, Problem
-from registry.actor import Actor
+from registry.actor import Actor, acting
 from registry.errors import Conflict, Invalid, NotFound, from_database
 
 HEADER = "Idempotency-Key"
@@ -115,8 +114,7 @@ async def perform(
     key = _key(request)
     print_ = await fingerprint(request, body) if key else b""
     try:
-        async with conn.transaction():
-            await db.set_actor(conn, actor.user_id, actor.authority_id)
+        async with acting(conn, Actor(actor.user_id, actor.authority_id)):
             claim = None
             if key:
                 await conn.execute(FORGET_EXPIRED, actor.user_id, key)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import asyncpg
 import msgspec
 
@@ -12,7 +15,25 @@ class Actor(msgspec.Struct, frozen=True):
     """The officer making a change and the authority they act for."""
 
     user_id: int | None
-    authority_id: int
+    authority_id: int | None
+
+
+@asynccontextmanager
+async def acting(conn: asyncpg.Connection, actor: Actor) -> AsyncIterator[asyncpg.Connection]:
+    """The one way to write: a transaction that names who is acting, for the register-event
+    and audit triggers (the settings are transaction-local, so they end with it).
+
+        async with acting(conn, actor):
+            await licences.grant(conn, actor, details)
+    """
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT set_config('crosscheck.actor_user_id', $1, true), "
+            "set_config('crosscheck.actor_authority_id', $2, true)",
+            "" if actor.user_id is None else str(actor.user_id),
+            "" if actor.authority_id is None else str(actor.authority_id),
+        )
+        yield conn
 
 
 async def audit_change(

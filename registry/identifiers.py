@@ -470,9 +470,12 @@ def _postcode_problem(value: str) -> str | None:
 EU_FIELD = "eu_licence_number"
 EU_COUNTRY_FIELD = "eu_licence_country"
 # ISO 3166-1 alpha-2 codes of the EU member states; EL is the EU's own code for Greece.
-EU_COUNTRIES = frozenset(
-    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
-)
+# fmt: off
+EU_COUNTRIES = frozenset((
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR",
+    "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+))
+# fmt: on
 
 
 def normalise_eu_licence(raw: str, country: str) -> str:

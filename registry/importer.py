@@ -15,7 +15,7 @@ How it works, and why:
    (with rows that depend on a rejected row, such as a licence of a rejected driver).
 
 The caller owns the transaction (the CLI's, or the API's with its idempotency key) and
-names the actor with licensing.db.set_actor first. Events raised by the import carry
+runs inside registry.actor.acting(). Events raised by the import carry
 detail.source = 'import' (migration 0003), so alert rules can tell history from news.
 """
 

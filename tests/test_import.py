@@ -8,11 +8,10 @@ from datetime import date, timedelta
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
-from licensing import db
 from licensing.app import create_app
 from licensing.cli import main
 from licensing.settings import load
-from registry.actor import Actor
+from registry.actor import Actor, acting
 from registry.identifiers import gb_licence_for
 from registry.importer import Source, import_records
 from tests.factories import authority_id, make_driver, make_licence, make_user
@@ -56,8 +55,7 @@ async def run(
     partial=False,
 ):
     actor = Actor(user_id=None, authority_id=await authority_id(conn, authority))
-    async with conn.transaction():
-        await db.set_actor(conn, None, actor.authority_id)
+    async with acting(conn, Actor(None, actor.authority_id)):
         return await import_records(
             conn,
             actor,

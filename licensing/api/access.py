@@ -19,10 +19,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
-from licensing import auth, db
+from licensing import auth
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
 from registry import accounts, audit_log
 from registry.accounts import AccountError
+from registry.actor import Actor, acting
 from registry.authorities import by_code
 
 INT4_MAX = 2**31 - 1
@@ -140,8 +141,7 @@ async def list_users(
 async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> UserOut:
     """Add an account. Officers and data protection officers need their authority's code."""
     principal = auth.current(request)
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, principal.authority_id)
+    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         try:
             user = await accounts.create_user(
                 conn,
@@ -171,8 +171,7 @@ async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> User
         raise Problem(
             409, "You cannot deactivate your own account", detail="Ask another administrator."
         )
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, principal.authority_id)
+    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         user = await accounts.deactivate_user(conn, user_id, actor_user_id=principal.user_id)
     auth.forget_tokens(request.app)
     return _user_out(user)
@@ -231,8 +230,7 @@ async def issue_token(
         raise _invalid(exc) from None
     if not user.active:
         raise Problem(409, "This account is deactivated", detail="Tokens cannot be issued to it.")
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, principal.authority_id)
+    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         token_id, token = await auth.create_token(
             conn, user_id, data.label.strip(), timedelta(days=data.days)
         )
@@ -249,8 +247,7 @@ async def issue_token(
 async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> TokenOut:
     """Revoke a token at once (revoking it again changes nothing)."""
     principal = auth.current(request)
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, principal.authority_id)
+    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         token = (
             await accounts.revoke_token(conn, token_id, actor_user_id=principal.user_id)
             if 0 < token_id <= INT4_MAX
@@ -382,8 +379,7 @@ async def change_authority_settings(
         raise InvalidFields(errors)
     digest = _given(data.digest_time)
     changed = sorted(f for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET)
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, principal.authority_id)
+    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         await conn.execute(
             UPDATE_SETTINGS,
             authority_id,
@@ -501,8 +497,7 @@ async def audit_csv(
     """The export as a streamed CSV download (the API and the DPO's page both call this)."""
     principal = auth.current(request)
     authority_id = _own_authority(request)
-    async with conn.transaction():
-        await db.set_actor(conn, principal.user_id, authority_id)
+    async with acting(conn, Actor(principal.user_id, authority_id)):
         export_id = await audit_log.record(
             conn,
             action="export",

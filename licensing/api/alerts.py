@@ -15,8 +15,9 @@ from litestar.params import PathParameter, QueryParameter
 from alerts import outbox
 from alerts.compose import load_views
 from alerts.mailbox import MailboxMessage, list_messages
-from licensing import auth, db
+from licensing import auth
 from licensing.problems import Problem
+from registry.actor import Actor, acting
 
 MAX_ID = 2**63 - 1
 Conn = NamedDependency[asyncpg.Connection]
@@ -161,8 +162,7 @@ async def acknowledge(
     conn: asyncpg.Connection, me: auth.Principal, alert_id: int
 ) -> AcknowledgementOut:
     """Acknowledge one alert for the officer's authority (the API and the alerts page)."""
-    async with conn.transaction():
-        await db.set_actor(conn, me.user_id, me.authority_id)
+    async with acting(conn, Actor(me.user_id, me.authority_id)):
         try:
             done = await outbox.acknowledge(conn, _alert_id(alert_id), me.authority_id, me.user_id)
         except outbox.NotYetSent:
@@ -215,8 +215,7 @@ async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resen
 async def resend(conn: asyncpg.Connection, me: auth.Principal, alert_id: int) -> Resent:
     """Requeue a dead alert, audited (the API and the dead alerts page)."""
     alert_id = _alert_id(alert_id)
-    async with conn.transaction():
-        await db.set_actor(conn, me.user_id, me.authority_id)
+    async with acting(conn, Actor(me.user_id, me.authority_id)):
         if not await outbox.resend(conn, alert_id, me.user_id):
             status = await conn.fetchval("SELECT status FROM alert WHERE id = $1", alert_id)
             if status is None:

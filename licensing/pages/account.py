@@ -6,12 +6,13 @@ import secrets
 
 from litestar import Request, Response, get, post
 
-from licensing import auth, db
+from licensing import auth
 from licensing.pages import fields as f
 from licensing.pages import sessions
 from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
 from registry import accounts, audit_log
+from registry.actor import Actor, acting
 
 WRONG = "Enter a correct email address and password"
 TOO_MANY = (
@@ -184,8 +185,7 @@ async def change_password(request: Request, conn: Conn) -> Response:
         form.add_error("current_password", "Your current password is not right")
         return _password_page(request, form, 400)
     session = request.scope.get("web_session")
-    async with conn.transaction():
-        await db.set_actor(conn, me.id, me.authority_id)
+    async with acting(conn, Actor(me.id, me.authority_id)):
         await accounts.set_password(conn, me.id, new)
         await sessions.end_others(conn, me.id, session.token_hash if session else None)
         await audit_log.record(

@@ -9,13 +9,14 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from licensing import auth, db
+from licensing import auth
 from licensing.api import access as access_api
 from licensing.pages import fields as f
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
 from registry import accounts
+from registry.actor import Actor, acting
 from registry.authorities import by_code
 
 ROLE_LABELS = {
@@ -161,8 +162,7 @@ async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Re
     user = await _user(conn, user_id)
     if user.id == request.user.user_id:
         raise Problem(409, "You cannot deactivate your own account", "Ask another administrator.")
-    async with conn.transaction():
-        await db.set_actor(conn, request.user.user_id, request.user.authority_id)
+    async with acting(conn, Actor(request.user.user_id, request.user.authority_id)):
         await accounts.deactivate_user(conn, user.id, actor_user_id=request.user.user_id)
     auth.forget_tokens(request.app)
     return redirect("/admin/users?done=deactivated")
@@ -277,8 +277,7 @@ async def revoke_token(
     token = await accounts.get_token(conn, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id:
         raise NotFoundException()
-    async with conn.transaction():
-        await db.set_actor(conn, request.user.user_id, request.user.authority_id)
+    async with acting(conn, Actor(request.user.user_id, request.user.authority_id)):
         await accounts.revoke_token(conn, token.id, actor_user_id=request.user.user_id)
     auth.forget_tokens(request.app)
     return redirect(f"/admin/users/{user.id}/tokens?done=revoked")

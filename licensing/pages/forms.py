@@ -15,10 +15,10 @@ import asyncpg
 from litestar import Request
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from licensing import db
 from licensing.pages import sessions
 from licensing.problems import InvalidFields
 from registry.accounts import AccountError
+from registry.actor import Actor, acting
 from registry.errors import Conflict, Invalid, NotFound, from_database
 from registry.identifiers import IdentifierError
 
@@ -204,8 +204,7 @@ async def attempt(conn, form: Form, principal, action, *, fields: dict[str, str]
     error (the page's own checks included), the transaction rolls back: nothing is written.
     Returns the action's result, or None when nothing was written."""
     try:
-        async with conn.transaction():
-            await db.set_actor(conn, principal.user_id, principal.authority_id)
+        async with acting(conn, Actor(principal.user_id, principal.authority_id)):
             result = await action()
             if not form.ok:
                 raise _NothingWritten()
