@@ -210,10 +210,13 @@ def start(data_dir: Path, *, fast: bool = False) -> Cluster:
     if _port_in_use(port):
         port = free_port()
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={pgdata}"
-    options += f" -c max_connections=200 {_memory_settings()}"
+    options += " -c max_connections=200"
     if fast:
-        # Throwaway test clusters: durability buys nothing there.
+        # Throwaway test clusters: durability buys nothing there, and small databases need no
+        # more than the default cache (several test runs may share the machine).
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    else:
+        options += f" {_memory_settings()}"
     log = data_dir / "postgres.log"
     if not log.exists():
         log.touch()
