@@ -124,37 +124,47 @@ def fill(path: str, samples: dict) -> str:
     return re.sub(r"\{(\w+):\w+\}", lambda m: str(samples[m.group(1)]), path)
 
 
-async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live, register):
-    people, samples = register
+ROLES = (None, "licensing_officer", "dpo", "dft_analyst", "admin")
+
+
+def pages_for(role: str | None, pages: list[tuple[str, set[str] | None]]) -> list[str]:
+    """The pages this role may see: public ones for nobody signed in, guarded ones otherwise."""
+    return [
+        path
+        for path, roles in pages
+        if (roles is None) == (role is None) and (role is None or role in roles)
+    ]
+
+
+def test_every_page_is_visited_by_someone_allowed_to_see_it():
     pages = page_paths()
     assert len(pages) > 25
-    visited = []
-    for role in (None, "licensing_officer", "dpo", "dft_analyst", "admin"):
-        mine = [
-            path
-            for path, roles in pages
-            if (roles is None) == (role is None) and (role is None or role in roles)
-        ]
-        async with new_page(browser, live) as page:
-            if role:
-                await sign_in(page, people[role]["email"], PASSWORD)
-            for path in mine:
-                url = fill(path, samples)
-                response = await page.goto(url)
-                assert response.status < 400, f"{role} {url}: {response.status}"
+    covered = {path for role in ROLES for path in pages_for(role, pages)}
+    assert {path for path, _ in pages} <= covered
+
+
+# One test per role, so parallel workers share the pages out.
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "signed_out")
+async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live, register, role):
+    people, samples = register
+    mine = pages_for(role, page_paths())
+    assert mine
+    async with new_page(browser, live) as page:
+        if role:
+            await sign_in(page, people[role]["email"], PASSWORD)
+        for path in mine:
+            url = fill(path, samples)
+            response = await page.goto(url)
+            assert response.status < 400, f"{role} {url}: {response.status}"
+            await check_page(page)
+        if role == "licensing_officer":
+            # the record itself, once the purpose is given; and the error pages
+            await page.goto(f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1")
+            await check_page(page, "driver-record-full")
+            for url in (
+                "/admin/users",
+                "/drivers/999999999?purpose=renewal&case_reference=R",
+                "/no-such-page",
+            ):
+                await page.goto(url)
                 await check_page(page)
-                visited.append(path)
-            if role == "licensing_officer":
-                # the record itself, once the purpose is given; and the error pages
-                await page.goto(
-                    f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1"
-                )
-                await check_page(page, "driver-record-full")
-                for url in (
-                    "/admin/users",
-                    "/drivers/999999999?purpose=renewal&case_reference=R",
-                    "/no-such-page",
-                ):
-                    await page.goto(url)
-                    await check_page(page)
-    assert {path for path, _ in pages} <= set(visited)
