@@ -174,7 +174,7 @@ class Scheduler:
             await getattr(self.jobs, job_id)()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (one failing job must not stop the scheduler)
             # the type only: a database error's text can quote personal data
             log.error("scheduled job %s failed: %s", job_id, type(exc).__name__)
         finally:

@@ -275,8 +275,12 @@ async def throughput(url: str, sink: SinkProcess, alerts: int, rounds: int) -> d
     result = {
         "emails": emails,
         "dispatcher_s": statistics.median(ours),
-        "ratio_vs_same_connections": statistics.median(p / o for p, o in zip(parallel, ours)),
-        "ratio_vs_one_connection": statistics.median(s / o for s, o in zip(single, ours)),
+        "ratio_vs_same_connections": statistics.median(
+            p / o for p, o in zip(parallel, ours, strict=True)
+        ),
+        "ratio_vs_one_connection": statistics.median(
+            s / o for s, o in zip(single, ours, strict=True)
+        ),
         "alerts_per_s": alerts / statistics.median(ours),
     }
     print(
@@ -348,7 +352,7 @@ async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
     missing = grants - len(delays)
 
     def pct(p):
-        return delays[min(len(delays) - 1, int(round(p / 100 * (len(delays) - 1))))]
+        return delays[min(len(delays) - 1, round(p / 100 * (len(delays) - 1)))]
 
     result = {
         "grants": grants,

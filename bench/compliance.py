@@ -169,7 +169,9 @@ async def statement_times(conn: asyncpg.Connection, period: compliance.Period, t
     async def each(conn, _):
         times = {}
         for name, values in args.items():
-            best, _, _ = await best_of(2, lambda: conn.fetch(compliance.STATEMENTS[name], *values))
+            best, _, _ = await best_of(
+                2, lambda name=name, values=values: conn.fetch(compliance.STATEMENTS[name], *values)
+            )
             times[name] = best
         return times
 

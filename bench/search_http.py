@@ -78,7 +78,7 @@ async def prepare_database(args) -> tuple[str, Path | None]:
         except ImportError:
             raise SystemExit(
                 "registry.seed is not available: pass --database-url of a seeded register"
-            )
+            ) from None
         started = time.perf_counter()
         print(f"seeding {args.drivers:,} drivers...", flush=True)
         await seed(conn, drivers=args.drivers, seed=args.seed)
@@ -165,7 +165,7 @@ class Phase:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def line(self) -> str:
         return (

@@ -24,7 +24,8 @@ def _source(path: str | None, name: str, files: list):
     if path is None:
         return None
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        # kept open while the import reads it; the caller closes every file in `files`
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
     except OSError as exc:
         raise UserError(f"cannot open the {name} file: {exc.strerror}") from None
     files.append(handle)
@@ -44,11 +45,11 @@ async def run_import(
         if not found.licenses_drivers:
             raise UserError(f"{found.name} does not license drivers")
         actor = Actor(user_id=None, authority_id=found.id)
-        sources = dict(
-            drivers=_source(drivers, "drivers", files),
-            licences=_source(licences, "licences", files),
-            decisions=_source(decisions, "decisions", files),
-        )
+        sources = {
+            "drivers": _source(drivers, "drivers", files),
+            "licences": _source(licences, "licences", files),
+            "decisions": _source(decisions, "decisions", files),
+        }
         async with acting(conn, Actor(None, found.id)):
             try:
                 return await import_records(

@@ -59,7 +59,7 @@ class LineBatchHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format(record) + "\n"
-        except Exception:
+        except Exception:  # noqa: BLE001 (logging must never raise into the caller)
             self.handleError(record)
             return
         try:

@@ -92,12 +92,13 @@ LIMIT $7
 async def entries(
     conn: asyncpg.Connection | asyncpg.Pool,
     authority_id: int,
-    where: AuditFilter = AuditFilter(),
+    where: AuditFilter | None = None,
     *,
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
     """An authority's rows, newest first; page on by passing the last id as `before_id`."""
+    where = where or AuditFilter()
     rows = await conn.fetch(
         ENTRIES,
         authority_id,

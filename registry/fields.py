@@ -99,7 +99,7 @@ class Fields:
     def categories(self, field: str, value) -> list[str] | None:
         """The s.1 categories: a list, or text separated by ; or , (CSV cells)."""
         if isinstance(value, str):
-            value = [part for part in value.replace(",", ";").split(";")]
+            value = list(value.replace(",", ";").split(";"))
         items = [str(item).strip() for item in (value or []) if str(item).strip()]
         if not items:
             self.error(

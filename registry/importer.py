@@ -167,7 +167,7 @@ class _File:
                 continue
             # some tools leave out empty trailing cells
             values += [""] * (len(header) - len(values))
-            yield line, dict(zip(header, values))
+            yield line, dict(zip(header, values, strict=True))
 
     def _header_ok(self, header: list[str]) -> bool:
         ok = True
@@ -845,7 +845,7 @@ async def import_records(
     """Validate, match and (unless rejected) load one authority's files. Runs inside the
     caller's transaction; writes nothing to the register when the report says not imported."""
     today = today or date.today()
-    authorities = {code: id_ for code, id_ in await conn.fetch(AUTHORITY_CODES)}
+    authorities = dict(await conn.fetch(AUTHORITY_CODES))
     files = {
         "drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED),
         "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED),

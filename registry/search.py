@@ -59,6 +59,7 @@ Where the name knowledge comes from: registry/names.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from datetime import date, timedelta
@@ -127,20 +128,14 @@ def near_dates(born: date) -> tuple[date, ...]:
     """Dates one keying slip away in the day, the month or the year, for typos."""
     found = set()
     for day in _one_digit_away(born.day, 31):
-        try:
+        with contextlib.suppress(ValueError):
             found.add(born.replace(day=day))
-        except ValueError:
-            pass
     for month in _one_digit_away(born.month, 12):
-        try:
+        with contextlib.suppress(ValueError):
             found.add(born.replace(month=month))
-        except ValueError:
-            pass
     for year in _slipped_years(born.year):
-        try:
+        with contextlib.suppress(ValueError):
             found.add(born.replace(year=year))
-        except ValueError:
-            pass
     found.discard(born)
     found.discard(swapped(born))
     return tuple(sorted(found))

@@ -329,7 +329,7 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
                 return
             yield {
                 table: await worker.stdout.readexactly(n)
-                for table, n in zip(TABLES, header["chunk"])
+                for table, n in zip(TABLES, header["chunk"], strict=True)
             }
     finally:
         if worker.returncode is None:

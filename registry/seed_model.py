@@ -1099,7 +1099,7 @@ def main() -> None:
                 out.write(chunk[table])
             out.flush()
         out.write(b'{"done": true}\n')
-    except Exception as exc:  # reported by the loading process, which raises it
+    except Exception as exc:  # noqa: BLE001 (reported by the loading process, which raises it)
         out.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
     out.flush()
 

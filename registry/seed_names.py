@@ -261,7 +261,7 @@ MIDDLE_EAST_MALE = pool(
 MIDDLE_EAST_SURNAMES = pool(
     "Ahmadi:5 Hosseini:4 Mohammadi:4 Rahimi:3 Karimi:3 Aziz:4 Rasul:3 Kareem:3 Sharifi:2 "
     "Hashimi:2 Noori:3 Amiri:3 Sultani:2 Popal:2 Stanikzai:2 Safi:3 Ahmadzai:2 Abdullah:3 "
-    "Salih:3 Qadir:3 Kakar:2 Al-Hashimi:2 Al-Khatib:2 El-Sayed:2 Abu-Bakr:1 Yılmaz:2 Yilmaz:2 "
+    "Salih:3 Qadir:3 Kakar:2 Al-Hashimi:2 Al-Khatib:2 El-Sayed:2 Abu-Bakr:1 Yılmaz:2 Yilmaz:2 "  # noqa: RUF001 (Turkish dotless i)
     "Kaya:2 Demir:2 Şahin:1 Sahin:1 Çelik:1 Celik:1 Hamid:2",
 )
 MIDDLE_EAST_FEMALE = pool("Fatemeh:2 Zahra:3 Maryam:3 Layla:2 Shilan:2 Ayse:2 Elif:2")
@@ -538,7 +538,7 @@ SURNAME_VARIANTS: tuple[tuple[str, ...], ...] = (
     ("Žukauskas", "Zukauskas"),
     ("Șerban", "Serban"),
     ("Lazăr", "Lazar"),
-    ("Yılmaz", "Yilmaz"),
+    ("Yılmaz", "Yilmaz"),  # noqa: RUF001 (Turkish dotless i)
     ("Şahin", "Sahin"),
     ("Çelik", "Celik"),
     ("Abdullahi", "Abdulahi"),

@@ -92,16 +92,16 @@ def smtp_server(port: int | None = None, inbox: Inbox | None = None):
 
 def config_for(port: int, **overrides) -> AlertConfig:
     """Fast settings for tests: short leases and retries, small timeouts."""
-    values = dict(
-        base_url="https://crosscheck.test",
-        smtp=SmtpConfig(port=port, timeout_seconds=2),
-        interval_seconds=0.2,
-        sweep_seconds=0.5,
-        lease_seconds=5,
-        retry_base_seconds=0.1,
-        retry_max_seconds=0.5,
-        max_attempts=8,
-    )
+    values = {
+        "base_url": "https://crosscheck.test",
+        "smtp": SmtpConfig(port=port, timeout_seconds=2),
+        "interval_seconds": 0.2,
+        "sweep_seconds": 0.5,
+        "lease_seconds": 5,
+        "retry_base_seconds": 0.1,
+        "retry_max_seconds": 0.5,
+        "max_attempts": 8,
+    }
     values.update(overrides)
     return AlertConfig(**values)
 

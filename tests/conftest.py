@@ -14,18 +14,18 @@ import asyncpg
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from licensing import pgcluster
+from licensing.db import connect
+from licensing.migrate import migrate
+from registry.authorities import load_reference
+from registry.names import load_name_reference
+
 # Property tests explore new examples on a developer's machine; in CI they replay a fixed
 # sequence (no flaky red from a one-in-a-million draw), and nowhere do they time examples:
 # these machines are shared and noisy.
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, database=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-from licensing import pgcluster
-from licensing.db import connect
-from licensing.migrate import migrate
-from registry.authorities import load_reference
-from registry.names import load_name_reference
 
 TEMPLATE = "crosscheck_template"
 _counter = itertools.count()

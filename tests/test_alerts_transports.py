@@ -7,6 +7,7 @@ import ssl
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 import trustme
@@ -38,11 +39,11 @@ def certificates(tmp_path_factory):
 
 
 def server(certificates, *, implicit: bool) -> tuple[Controller, Inbox]:
-    ca, cert, _ = certificates
+    _ca, cert, _ = certificates
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     inbox = Inbox()
-    options = dict(authenticator=authenticator, auth_required=True, auth_require_tls=True)
+    options = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": True}
     if implicit:
         # aiosmtpd does not count implicit TLS as TLS for AUTH: the whole connection is TLS anyway
         options["auth_require_tls"] = False
@@ -149,7 +150,7 @@ TEMPLATE_ID = str(uuid.uuid4())
 
 
 class NotifyStandIn(BaseHTTPRequestHandler):
-    received: list = []
+    received: ClassVar[list] = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

@@ -1000,13 +1000,13 @@ def test_the_summary_command_writes_the_same_figures_to_files(built_register, tm
         [
             ["out_of_area_drivers_pct", str(r), c, n, str(p), str(a), str(b)]
             for (r, c, p, a, b), n in zip(
-                RANK_OUT_OF_AREA, ("Wolverhampton", "Sheffield", "Rotherham")
+                RANK_OUT_OF_AREA, ("Wolverhampton", "Sheffield", "Rotherham"), strict=True
             )
         ]
         + [
             ["granted_or_renewed_after_search_pct", str(r), c, n, str(p), str(a), str(b)]
             for (r, c, p, a, b), n in zip(
-                RANK_SEARCHED, ("Sheffield", "Wolverhampton", "Rotherham")
+                RANK_SEARCHED, ("Sheffield", "Wolverhampton", "Rotherham"), strict=True
             )
         ]
     )

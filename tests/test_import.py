@@ -192,7 +192,7 @@ async def test_identifiers_that_belong_to_two_drivers_reject_the_row(conn):
     await make_driver(conn, forenames="Other", surname="Person", ni_number="AB123456C")
     report = await run(conn)
     assert not report.imported
-    assert [(p.file, p.line, p.field) for p in report.rejected][0] == (
+    assert next((p.file, p.line, p.field) for p in report.rejected) == (
         "drivers.csv",
         2,
         "gb_licence_number",

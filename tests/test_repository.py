@@ -18,7 +18,6 @@ def test_no_file_carries_a_merge_conflict_marker():
         if (
             path.suffix in {".py", ".sql", ".md", ".html", ".toml", ".sh", ".json", ".csv"}
             and path.is_file()
-        ):
-            if MARKER.search(path.read_text(encoding="utf-8", errors="ignore")):
-                marked.append(name)
+        ) and MARKER.search(path.read_text(encoding="utf-8", errors="ignore")):
+            marked.append(name)
     assert marked == []

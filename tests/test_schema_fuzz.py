@@ -48,7 +48,7 @@ def fuzz_app(fuzz_database):
     url, headers = fuzz_database
     app = create_app(load({"DATABASE_URL": url, "CROSSCHECK_SCHEDULER": "false"}))
     callers = {}
-    for method, path, route, handler in operations(app):
+    for method, _path, route, handler in operations(app):
         roles = admitted_roles(handler) or set()
         role = next((r for r in PREFERENCE if r in roles), None)
         callers[(method, route.path_format)] = headers.get(role, {})

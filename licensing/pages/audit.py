@@ -72,7 +72,7 @@ async def audit_page(request: Request, conn: Conn) -> Response:
 
 @get("/audit.csv", guards=[auth.dpo])
 async def audit_download(request: Request, conn: Conn) -> Response:
-    form, where = read_filter(request)
+    _form, where = read_filter(request)
     if where is None:  # the page showed the same errors before offering the link
         where = audit_log.AuditFilter()
     return await access_api.audit_csv(request, conn, request.app.state.pool, where)

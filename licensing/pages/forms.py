@@ -46,7 +46,7 @@ async def read_form(request: Request) -> Form:
     by_token = getattr(request.user, "via", None) == "token"
     if not by_token and (session is None or not sessions.same_token(sent, session.csrf_token)):
         raise CSRFError("The form could not be accepted. Go back, reload the page and try again.")
-    return Form({key: data.getall(key) for key in data.keys() if key != "csrf_token"})
+    return Form({key: data.getall(key) for key in data if key != "csrf_token"})
 
 
 class Form:
