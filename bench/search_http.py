@@ -19,12 +19,25 @@ Reported: throughput (requests per second), p50/p95/p99 latency, and the ratio o
 asyncpg throughput. The load generator is a minimal HTTP/1.1 client on asyncio streams
 (`--client httpx` for httpx): on a 2-core machine a heavy client would take CPU from the
 service it measures. Each phase is bounded by a request count; the script stops its server.
+
+Open loop (`--rate 300 --duration 150`): searches are sent at a fixed arrival rate whatever
+the answers do, over up to --connections keep-alive connections, and each latency is counted
+from the moment the request was due (a request that waited for a free connection carries the
+wait: no coordinated omission). Reported: p50/p95/p99/max over the run and, for every
+10-second window, the requests, p95, max and what PostgreSQL's checkpointer and WAL did in it
+(pg_stat_bgwriter, pg_stat_wal, read once a second). `--with-asyncpg` then runs the same
+schedule straight through asyncpg, with as many connections as the service's pool.
+
+The register is seeded with fsync off, then the cluster is restarted with durable commits
+(fsync and synchronous commit on, as in production) for the measuring; `--fast` keeps them
+off. `--data-dir DIR --keep` seeds once and reuses the cluster on later runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -61,16 +74,29 @@ PURPOSE = {"purpose": "renewal", "case_reference": "BENCH-1"}
 
 
 async def prepare_database(args) -> tuple[str, Path | None]:
-    """(owner URL, throwaway cluster folder or None). Seeds when no URL was given."""
+    """(owner URL, cluster folder or None). Seeds when no URL was given (or the folder of
+    --data-dir holds no register yet), then runs the cluster with durable commits."""
     if args.database_url:
         return args.database_url, None
-    folder = pgcluster.throwaway("crosscheck-bench-")
+    folder = Path(args.data_dir) if args.data_dir else pgcluster.throwaway("crosscheck-bench-")
+    # Seeding needs no durability (fsync off: minutes quicker); the measuring does.
     cluster = pgcluster.start(folder, fast=True)
     await pgcluster.create_database(cluster)
-    url = cluster.url()
+    await _migrate_and_seed(cluster.url(), args)
+    pgcluster.stop(folder)
+    cluster = pgcluster.start(folder, fast=args.fast)
+    return cluster.url(), folder
+
+
+async def _migrate_and_seed(url: str, args) -> None:
     conn = await asyncpg.connect(url)
     try:
+        seeded = await conn.fetchval(
+            "SELECT to_regclass('driver') IS NOT NULL"
+        ) and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)")
         await migrate(conn)
+        if seeded:
+            return
         await load_reference(conn)
         await load_name_reference(conn)
         try:
@@ -86,7 +112,6 @@ async def prepare_database(args) -> tuple[str, Path | None]:
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         await conn.close()
-    return url, folder
 
 
 async def officer_token(url: str) -> tuple[str, int, int]:
@@ -164,8 +189,7 @@ class Phase:
         return len(self.latencies_ms) / self.seconds
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+        return percentile(self.latencies_ms, p)
 
     def line(self) -> str:
         return (
@@ -184,31 +208,58 @@ async def run_concurrently(label: str, queries: list[dict], concurrency: int, ma
     return Phase(label, seconds, [lat for r in results for lat in r[0]], sum(r[1] for r in results))
 
 
-def raw_http_worker(host: str, port: int, token: str):
-    """A keep-alive HTTP/1.1 client on asyncio streams: a few microseconds per request."""
-    head = (
-        f"POST /api/v1/searches HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-    ).encode()
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection on asyncio streams: a few microseconds per request."""
 
+    def __init__(self, host: str, port: int, token: str):
+        self.host, self.port = host, port
+        self.head = (
+            f"POST /api/v1/searches HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> RawConnection:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def search(self, query: dict) -> bool:
+        """POST one search; True when it answered 200."""
+        if self.writer is None:
+            await self.open()
+        body = json.dumps({**query, **PURPOSE}).encode()
+        try:
+            self.writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            status = await self.reader.readline()
+            length = 0
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await self.reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError):
+            self.close()  # opened afresh for the next request
+            return False
+        return status.startswith(b"HTTP/1.1 200")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+def raw_http_worker(host: str, port: int, token: str):
     async def worker(share: list[dict]):
-        reader, writer = await asyncio.open_connection(host, port)
+        conn = await RawConnection(host, port, token).open()
         latencies, errors = [], 0
         try:
             for query in share:
-                body = json.dumps({**query, **PURPOSE}).encode()
                 started = time.perf_counter()
-                writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                await reader.readexactly(length)
+                ok = await conn.search(query)
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += not status.startswith(b"HTTP/1.1 200")
+                errors += not ok
         finally:
-            writer.close()
+            conn.close()
         return latencies, errors
 
     return worker
@@ -232,11 +283,11 @@ def httpx_worker(host: str, port: int, token: str):
     return worker
 
 
-def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: int):
+def asyncpg_search(token: str, user_id: int, authority_id: int):
     """The statement the service runs for one search, with the same arguments, no HTTP."""
+    enquirer = Enquirer(user_id, authority_id, PURPOSE["purpose"], PURPOSE["case_reference"])
 
     async def one(conn, query: dict) -> None:
-        enquirer = Enquirer(user_id, authority_id, PURPOSE["purpose"], PURPOSE["case_reference"])
         if "identifier" in query:
             kind, value = identify(query["identifier"])
             return await conn.fetch(
@@ -251,6 +302,12 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
             ),
         )
 
+    return one
+
+
+def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: int):
+    one = asyncpg_search(token, user_id, authority_id)
+
     async def worker(share: list[dict]):
         latencies, errors = [], 0
         for query in share:
@@ -264,6 +321,191 @@ def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
         return latencies, errors
 
     return worker
+
+
+# --- open loop: a fixed arrival rate -----------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Sample:
+    at: float  # when it was due to be sent, seconds from the start of the run
+    ms: float  # from when it was due to be sent to its answer: waiting counts
+    ok: bool
+
+
+async def open_loop(send, queries: list[dict], rate: float, seconds: float) -> list[Sample]:
+    """Send a query every 1/rate seconds whatever the answers do, each as a task of its own.
+
+    Latency runs from the moment a request was due, not from when it went out: a request
+    that waited for a free connection, or for a slow generator, carries that wait
+    (no coordinated omission)."""
+    samples: list[Sample] = []
+    start = time.perf_counter() + 0.05
+
+    async def one(due: float, query: dict) -> None:
+        try:
+            ok = await send(query)
+        except Exception:  # noqa: BLE001  an error is an answer like any other here
+            ok = False
+        samples.append(Sample(due - start, (time.perf_counter() - due) * 1000, ok))
+
+    tasks = []
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, queries[i % len(queries)])))
+    await asyncio.gather(*tasks)
+    return samples
+
+
+async def http_sender(host: str, port: int, token: str, connections: int):
+    """send(query) over a fixed set of keep-alive connections; a request waits for a free one."""
+    idle: asyncio.Queue[RawConnection] = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await RawConnection(host, port, token).open())
+
+    async def send(query: dict) -> bool:
+        conn = await idle.get()
+        try:
+            return await conn.search(query)
+        finally:
+            idle.put_nowait(conn)
+
+    async def close() -> None:
+        while not idle.empty():
+            idle.get_nowait().close()
+
+    return send, close
+
+
+def asyncpg_sender(pool: asyncpg.Pool, token: str, user_id: int, authority_id: int):
+    one = asyncpg_search(token, user_id, authority_id)
+
+    async def send(query: dict) -> bool:
+        async with pool.acquire() as conn:
+            await one(conn, query)
+        return True
+
+    return send
+
+
+CHECKPOINTER = """
+SELECT checkpoints_timed + checkpoints_req AS checkpoints, buffers_checkpoint,
+       buffers_backend, (SELECT wal_fpi FROM pg_stat_wal) AS wal_fpi,
+       (SELECT wal_bytes FROM pg_stat_wal)::bigint AS wal_bytes
+FROM pg_stat_bgwriter
+"""
+
+
+async def watch_server(url: str, every: float, until: asyncio.Event) -> list[tuple[float, dict]]:
+    """PostgreSQL's checkpoint and WAL counters once a second, to line them up with latency."""
+    conn = await asyncpg.connect(url)
+    seen = []
+    started = time.perf_counter()
+    try:
+        while not until.is_set():
+            row = await conn.fetchrow(CHECKPOINTER)
+            seen.append((time.perf_counter() - started, dict(row)))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(until.wait(), every)
+        seen.append((time.perf_counter() - started, dict(await conn.fetchrow(CHECKPOINTER))))
+    finally:
+        await conn.close()
+    return seen
+
+
+def _counter_at(seen: list[tuple[float, dict]], t: float) -> dict:
+    """The last reading taken at or before t (the first if none)."""
+    best = seen[0][1]
+    for at, row in seen:
+        if at > t:
+            break
+        best = row
+    return best
+
+
+def windows_report(samples: list[Sample], seen, window: float) -> list[dict]:
+    """Per window of `window` seconds: requests, p95, max, errors, and what PostgreSQL's
+    checkpointer and WAL did in it (checkpoints started, buffers it wrote, full-page images)."""
+    by_window: dict[int, list[Sample]] = {}
+    for sample in samples:
+        by_window.setdefault(int(sample.at // window), []).append(sample)
+    rows = []
+    for index in sorted(by_window):
+        got = by_window[index]
+        latencies = [s.ms for s in got]
+        start, end = index * window, (index + 1) * window
+        before, after = _counter_at(seen, start), _counter_at(seen, end)
+        rows.append(
+            {
+                "from_s": start,
+                "requests": len(got),
+                "errors": sum(not s.ok for s in got),
+                "p95_ms": round(percentile(latencies, 95), 2),
+                "max_ms": round(max(latencies), 2),
+                **{key: after[key] - before[key] for key in after},
+            }
+        )
+    return rows
+
+
+def summary(samples: list[Sample]) -> dict:
+    latencies = [s.ms for s in samples]
+    return {
+        "requests": len(samples),
+        "errors": sum(not s.ok for s in samples),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2),
+    }
+
+
+async def measure_open_loop(label: str, send, queries, args, url: str) -> dict:
+    """Warm up at the rate, then the measured run with the server watched alongside."""
+    if args.warmup_seconds:
+        await open_loop(send, queries, args.rate, args.warmup_seconds)
+    done = asyncio.Event()
+    watcher = asyncio.create_task(watch_server(url, 1.0, done))
+    await asyncio.sleep(0.1)  # a first reading before the first request
+    samples = await open_loop(send, queries, args.rate, args.duration)
+    done.set()
+    seen = await watcher
+    result = {
+        **summary(samples),
+        "windows": windows_report(samples, seen, args.window),
+    }
+    result["worst_window_p95_ms"] = max(w["p95_ms"] for w in result["windows"])
+    print_open_loop(label, result, args)
+    return result
+
+
+def print_open_loop(label: str, result: dict, args) -> None:
+    print(
+        f"{label}: {result['requests']:,} requests at {args.rate:g}/s over {args.duration:g} s, "
+        f"errors {result['errors']}\n"
+        f"  p50 {result['p50_ms']:.2f} ms  p95 {result['p95_ms']:.2f} ms  "
+        f"p99 {result['p99_ms']:.2f} ms  max {result['max_ms']:.2f} ms  "
+        f"worst {args.window:g}-s window p95 {result['worst_window_p95_ms']:.2f} ms",
+        flush=True,
+    )
+    print(
+        f"  {'window':>9} {'requests':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6} "
+        f"{'ckpts':>5} {'ckpt bufs':>9} {'backend bufs':>12} {'WAL FPI':>8} {'WAL MB':>7}"
+    )
+    for w in result["windows"]:
+        print(
+            f"  {w['from_s']:>7.0f} s {w['requests']:>8} {w['p95_ms']:>8.2f} {w['max_ms']:>8.2f} "
+            f"{w['errors']:>6} {w['checkpoints']:>5} {w['buffers_checkpoint']:>9} "
+            f"{w['buffers_backend']:>12} {w['wal_fpi']:>8} {w['wal_bytes'] / 2**20:>7.1f}",
+            flush=True,
+        )
 
 
 # --- the service -----------------------------------------------------------------------------
@@ -365,74 +607,56 @@ async def bench(args) -> dict:
     url, folder = await prepare_database(args)
     try:
         token, user_id, authority_id = await officer_token(url)
-        identifier_queries, name_queries = await sample_queries(
-            url, args.requests + args.warmup, args.seed
+        wanted = (
+            min(int(args.rate * (args.duration + args.warmup_seconds)), 50_000)
+            if args.rate
+            else args.requests + args.warmup
         )
+        identifier_queries, name_queries = await sample_queries(url, wanted, args.seed)
         drivers = await _count(url)
         port = pgcluster.free_port()
         process = start_service(url, port, args.workers, args.pool, args.server)
-        pool = await create_pool(url, min_size=args.concurrency, max_size=args.concurrency)
+        # the straight-asyncpg side gets as many connections as the service has in open loop
+        pool_size = args.pool if args.rate else args.concurrency
+        pool = await create_pool(url, min_size=pool_size, max_size=pool_size)
         try:
             await wait_ready(port, process)
-            http = (httpx_worker if args.client == "httpx" else raw_http_worker)(
-                "127.0.0.1", port, token
-            )
-            direct = asyncpg_worker(pool, token, user_id, authority_id)
-            print(
-                f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
-                f"{args.concurrency} concurrent clients; load average {os.getloadavg()[0]:.1f}",
-                flush=True,
-            )
             figures = {
                 "drivers": drivers,
-                "concurrency": args.concurrency,
                 "workers": args.workers,
-                "load_average_at_start": round(os.getloadavg()[0], 2),
                 "server": args.server,
-                "client": args.client,
-                "rounds": args.rounds,
-                "kinds": {},
+                "durable": not args.fast,
+                "load_average_at_start": round(os.getloadavg()[0], 2),
             }
-            for kind, queries in (
-                ("identifier", identifier_queries),
-                ("name_and_date_of_birth", name_queries),
-            ):
-                warm, measured = queries[: args.warmup], queries[args.warmup :]
-                await run_concurrently("warm-up", warm, args.concurrency, http)
-                await run_concurrently("warm-up", warm, args.concurrency, direct)
-                phases = {"asyncpg": [], "http": []}
-                for _ in range(args.rounds):  # alternate, so drift in machine load hits both
-                    phases["asyncpg"].append(
-                        await run_concurrently(
-                            f"{kind} asyncpg", measured, args.concurrency, direct
-                        )
-                    )
-                    phases["http"].append(
-                        await run_concurrently(f"{kind} http", measured, args.concurrency, http)
-                    )
-                best = {
-                    side: max(runs, key=lambda p: p.throughput) for side, runs in phases.items()
-                }
-                for side in ("asyncpg", "http"):
-                    print(best[side].line(), flush=True)
-                ratio = best["http"].throughput / best["asyncpg"].throughput
+            if args.rate:
                 print(
-                    f"{kind:30} http/asyncpg throughput {ratio:.2f}   "
-                    f"http p99/p95 {best['http'].percentile(99) / best['http'].percentile(95):.2f}\n",
+                    f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); open loop "
+                    f"at {args.rate:g} {args.kind} searches a second for {args.duration:g} s "
+                    f"over up to {args.connections} connections; "
+                    f"{'fsync off' if args.fast else 'durable commits'}; "
+                    f"load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
-                figures["kinds"][kind] = {
-                    side: {
-                        "throughput": round(p.throughput, 1),
-                        "p50_ms": round(p.percentile(50), 2),
-                        "p95_ms": round(p.percentile(95), 2),
-                        "p99_ms": round(p.percentile(99), 2),
-                        "requests": len(p.latencies_ms),
-                        "errors": p.errors,
-                    }
-                    for side, p in best.items()
-                }
-                figures["kinds"][kind]["ratio"] = round(ratio, 3)
+                queries = name_queries if args.kind == "name" else identifier_queries
+                figures.update(
+                    await open_loop_phases(
+                        args, url, port, token, pool, queries, user_id, authority_id
+                    )
+                )
+            else:
+                print(
+                    f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
+                    f"{args.concurrency} concurrent clients; "
+                    f"load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+                http = (httpx_worker if args.client == "httpx" else raw_http_worker)(
+                    "127.0.0.1", port, token
+                )
+                direct = asyncpg_worker(pool, token, user_id, authority_id)
+                figures.update(
+                    await closed_loop_phases(args, http, direct, identifier_queries, name_queries)
+                )
             figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
             print(f"load average at the end {figures['load_average_at_end']:.1f}")
             return figures
@@ -442,7 +666,77 @@ async def bench(args) -> dict:
     finally:
         if folder:
             pgcluster.stop(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+            if args.keep:
+                print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+async def open_loop_phases(args, url, port, token, pool, queries, user_id, authority_id) -> dict:
+    send, close = await http_sender("127.0.0.1", port, token, args.connections)
+    try:
+        figures = {
+            "mode": "open",
+            "kind": args.kind,
+            "rate": args.rate,
+            "duration_s": args.duration,
+            "window_s": args.window,
+            "connections": args.connections,
+            "http": await measure_open_loop("http", send, queries, args, url),
+        }
+    finally:
+        await close()
+    if args.with_asyncpg:
+        direct = asyncpg_sender(pool, token, user_id, authority_id)
+        figures["asyncpg"] = await measure_open_loop("asyncpg", direct, queries, args, url)
+    return figures
+
+
+async def closed_loop_phases(args, http, direct, identifier_queries, name_queries) -> dict:
+    figures = {
+        "mode": "closed",
+        "concurrency": args.concurrency,
+        "client": args.client,
+        "rounds": args.rounds,
+        "kinds": {},
+    }
+    for kind, queries in (
+        ("identifier", identifier_queries),
+        ("name_and_date_of_birth", name_queries),
+    ):
+        warm, measured = queries[: args.warmup], queries[args.warmup :]
+        await run_concurrently("warm-up", warm, args.concurrency, http)
+        await run_concurrently("warm-up", warm, args.concurrency, direct)
+        phases = {"asyncpg": [], "http": []}
+        for _ in range(args.rounds):  # alternate, so drift in machine load hits both
+            phases["asyncpg"].append(
+                await run_concurrently(f"{kind} asyncpg", measured, args.concurrency, direct)
+            )
+            phases["http"].append(
+                await run_concurrently(f"{kind} http", measured, args.concurrency, http)
+            )
+        best = {side: max(runs, key=lambda p: p.throughput) for side, runs in phases.items()}
+        for side in ("asyncpg", "http"):
+            print(best[side].line(), flush=True)
+        ratio = best["http"].throughput / best["asyncpg"].throughput
+        print(
+            f"{kind:30} http/asyncpg throughput {ratio:.2f}   "
+            f"http p99/p95 {best['http'].percentile(99) / best['http'].percentile(95):.2f}\n",
+            flush=True,
+        )
+        figures["kinds"][kind] = {
+            side: {
+                "throughput": round(p.throughput, 1),
+                "p50_ms": round(p.percentile(50), 2),
+                "p95_ms": round(p.percentile(95), 2),
+                "p99_ms": round(p.percentile(99), 2),
+                "requests": len(p.latencies_ms),
+                "errors": p.errors,
+            }
+            for side, p in best.items()
+        }
+        figures["kinds"][kind]["ratio"] = round(ratio, 3)
+    return figures
 
 
 async def _count(url: str) -> int:
@@ -476,6 +770,46 @@ def main() -> None:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--data-dir", help="cluster folder to seed once and reuse (with --keep) across runs"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the cluster folder afterwards (stopped)"
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="measure with fsync and synchronous commit off (default: durable commits)",
+    )
+    open_loop_args = parser.add_argument_group(
+        "open loop (a fixed arrival rate; on when --rate is given)"
+    )
+    open_loop_args.add_argument(
+        "--rate", type=float, help="searches a second, sent on schedule whatever the answers do"
+    )
+    open_loop_args.add_argument(
+        "--duration", type=float, default=150, help="measured seconds (default 150)"
+    )
+    open_loop_args.add_argument(
+        "--warmup-seconds", type=float, default=10, help="unmeasured seconds first (default 10)"
+    )
+    open_loop_args.add_argument(
+        "--kind", choices=("name", "identifier"), default="name", help="default name"
+    )
+    open_loop_args.add_argument(
+        "--connections",
+        type=int,
+        default=64,
+        help="keep-alive connections; a request due when all are busy waits, and that counts",
+    )
+    open_loop_args.add_argument(
+        "--window", type=float, default=10, help="seconds per reported window (default 10)"
+    )
+    open_loop_args.add_argument(
+        "--with-asyncpg",
+        action="store_true",
+        help="then the same schedule straight through asyncpg (the service's pool size)",
+    )
     args = parser.parse_args()
     try:
         import uvloop
