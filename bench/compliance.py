@@ -6,8 +6,8 @@
 
 Starts a throwaway PostgreSQL cluster (or reuses --data-dir), migrates it the production way,
 loads the reference authorities and seeds the synthetic register with
-`registry.seed.seed(conn, drivers=N, seed=S)`. The seed writes no audit log, so this script
-adds what the searches would have left: a search by the licensing authority before 90% of the
+`registry.synthetic.seed.seed(conn, drivers=N, seed=S)`. The seed writes no audit log, so this
+script adds what the searches would have left: a search by the licensing authority before 90% of the
 grants and renewals of the last two years (a third of them returning a second driver), as many
 searches that found nobody, and two record views per search (so the summary must pick the
 searches out of a larger log); it then works the grants' s.3 checks out again
@@ -179,7 +179,7 @@ async def statement_times(conn: asyncpg.Connection, period: compliance.Period, t
 
 
 async def run(args) -> int:
-    from registry.seed import seed  # here, so --help works before the seed exists
+    from registry.synthetic.seed import seed  # here, so --help works before the seed exists
 
     folder = Path(args.data_dir) if args.data_dir else pgcluster.throwaway("crosscheck-bench-")
     cluster = pgcluster.start(folder, fast=True)

@@ -100,10 +100,10 @@ async def _migrate_and_seed(url: str, args) -> None:
         await load_reference(conn)
         await load_name_reference(conn)
         try:
-            from registry.seed import seed
+            from registry.synthetic.seed import seed
         except ImportError:
             raise SystemExit(
-                "registry.seed is not available: pass --database-url of a seeded register"
+                "registry.synthetic.seed is not available: pass --database-url of a seeded register"
             ) from None
         started = time.perf_counter()
         print(f"seeding {args.drivers:,} drivers...", flush=True)

@@ -6,7 +6,7 @@
 Starts a throwaway PostgreSQL cluster (fsync off, as for the tests), migrates it the production
 way, loads the reference authorities, then:
 
-1. seed: `registry.seed.seed(conn, drivers=N, seed=S)`, timed end to end (generation in
+1. seed: `registry.synthetic.seed.seed(conn, drivers=N, seed=S)`, timed end to end (generation in
    Python, COPY, rebuilding indexes and foreign keys, moving sequences, ANALYZE);
 2. baseline: every seeded table is dumped with binary COPY TO into memory and copied with
    binary COPY FROM into an empty `CREATE TABLE x (LIKE t INCLUDING ALL)` (same indexes,
@@ -34,7 +34,7 @@ import asyncpg
 from licensing import pgcluster
 from licensing.migrate import migrate
 from registry.authorities import load_reference
-from registry.seed import TABLES, seed
+from registry.synthetic.seed import TABLES, seed
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS_PER_MILLION = 180.0

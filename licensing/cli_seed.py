@@ -14,7 +14,7 @@ from licensing.cli import UserError, friendly, load_settings, main
 from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect, urls
 from licensing.settings import Settings
-from registry.seed import SeedError, SeedReport, seed
+from registry.synthetic.seed import SeedError, SeedReport, seed
 
 DEMO_DRIVERS = 5_000
 DEMO_SEED = 2026

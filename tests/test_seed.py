@@ -21,8 +21,8 @@ from registry.identifiers import (
     normalise_ni_number,
     normalise_postcode,
 )
-from registry.seed import VARIANTS, SeedError, seed
-from registry.seed_model import TABLES
+from registry.synthetic.model import TABLES
+from registry.synthetic.seed import VARIANTS, SeedError, seed
 from registry.workdays import add_working_days
 from tests.conftest import new_database
 from tests.factories import make_driver, make_licence

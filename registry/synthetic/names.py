@@ -546,7 +546,7 @@ SURNAME_VARIANTS: tuple[tuple[str, ...], ...] = (
 
 # What the seed does to a name to make an alias, with the share of aliases made each way.
 # Where a way does not apply to a name, the next one that does is used (see
-# registry.seed_model.alias).
+# registry.synthetic.model.alias).
 ALIAS_KINDS: dict[str, int] = {
     "spelling": 40,  # Mohammed -> Muhammad, Steven -> Stephen, Hussain -> Hussein,
     # else a common transliteration (Nadeem -> Nadim, Phillip -> Philip)

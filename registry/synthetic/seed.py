@@ -7,7 +7,7 @@ never iteration over a set of strings), whether or not a worker process draws th
 
 The choices, and why
 --------------------
-Names (registry/seed_names.py): hand-written pools of the names common in each community that
+Names (registry/synthetic/names.py): hand-written pools of the names common in each community that
 drives taxis, topped up from faker's person providers, weighted by frequency. Each home
 authority has an origin mix ("shire", "urban", "south_asian_metro", "sikh_hindu", "london",
 "wales"): the trade in the northern and midland metropolitan boroughs is mostly of Pakistani,
@@ -23,7 +23,7 @@ authority's postcode areas; addresses from a pool of street names.
 
 Where drivers live: home authorities drawn by population times a trade density (London and
 the metropolitan boroughs have more drivers per head than shire districts).
-Who licenses them (the out-of-area model, registry.seed_model.out_of_area): most drivers are
+Who licenses them (the out-of-area model, registry.synthetic.model.out_of_area): most drivers are
 licensed by their home authority. From some places a share goes elsewhere: Greater Manchester
 boroughs 45% (85% of those to Wolverhampton, the rest to Rossendale or a neighbour), the West
 Midlands boroughs 18% (mostly Wolverhampton), Lancashire towns 30% (Rossendale, Wolverhampton),
@@ -54,7 +54,7 @@ month with day and month swapped; most women and a few men have a former (maiden
 
 Loading
 -------
-registry/seed_model.py draws the rows as COPY text, chunk by chunk; for large seeds that runs
+registry/synthetic/model.py draws the rows as COPY text, chunk by chunk; for large seeds that runs
 in a separate process, so drawing the next chunk overlaps PostgreSQL loading this one (two
 cores, no GIL in the way). Everything happens in one transaction, as the schema owner:
 - Ids are supplied (COPY writes identity columns as given, like OVERRIDING SYSTEM VALUE),
@@ -92,8 +92,8 @@ from pathlib import Path
 
 import asyncpg
 
-from registry.seed_model import COLUMNS, TABLES, Generator, Places
-from registry.seed_names import VARIANTS
+from registry.synthetic.model import COLUMNS, TABLES, Generator, Places
+from registry.synthetic.names import VARIANTS
 
 __all__ = ["VARIANTS", "SeedError", "SeedReport", "seed"]
 
@@ -297,12 +297,12 @@ async def _chunks_here(generator: Generator, sizes: list[int]):
 
 
 async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
-    """Chunks drawn by a separate process (`python -m registry.seed_model`), which works on
+    """Chunks drawn by a separate process (`python -m registry.synthetic.model`), which works on
     the next chunk while this one is loaded."""
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "registry.seed_model",
+        "registry.synthetic.model",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         limit=1 << 20,
@@ -339,7 +339,7 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
 
 def _worker_env() -> dict[str, str]:
     """The environment with this package importable, however this process found it."""
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 

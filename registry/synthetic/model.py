@@ -1,4 +1,4 @@
-"""How the synthetic register is drawn: places, people, licences, decisions (see registry.seed).
+"""How the synthetic register is drawn: places, people, licences, decisions (see seed.py).
 
 `Generator.chunk(n)` makes n drivers and everything about them as COPY text, one string per
 table, from a single `random.Random` consumed in a fixed order. Rows are COPY text rather
@@ -17,9 +17,9 @@ from datetime import date
 
 from unidecode import unidecode
 
-from registry import seed_names as names
 from registry.identifiers import gb_licence_for
-from registry.seed_names import VARIANTS
+from registry.synthetic import names
+from registry.synthetic.names import VARIANTS
 from registry.workdays import add_working_days
 
 # Tables in load order (foreign keys point backwards), with the columns the seed writes.
@@ -117,7 +117,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TABLES = tuple(COLUMNS)
 NULL = "\\N"
 
-# --- rates (see the registry.seed docstring for the reasoning) -------------------------------
+# --- rates (see the registry.synthetic.seed docstring for the reasoning) ----------------------
 
 FEMALE = 0.05
 HAS_GB_LICENCE = 0.96
@@ -1077,7 +1077,7 @@ _check_pools()
 
 
 def main() -> None:
-    """`python -m registry.seed_model`: the worker process. Reads its orders as one JSON line
+    """`python -m registry.synthetic.model`: the worker process. Reads its orders as one JSON line
     on stdin; writes, per chunk, a JSON line of byte lengths per table and then the bytes;
     finally {"done": true} (or {"error": "..."})."""
     import json
