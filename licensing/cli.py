@@ -1,9 +1,16 @@
-"""The `crosscheck` command. Every failure ends in one clear message, never a traceback."""
+"""The `crosscheck` command. Every failure ends in one clear message, never a traceback.
+
+The command line answers at once: `crosscheck --help` and the light commands (`db start`,
+`db stop`) load neither the service nor the database driver. Each command's module is imported
+only when that command runs (COMMANDS below), and the heavy imports here sit inside the
+functions that need them. tests/test_cli.py checks the modules loaded.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import sys
 
 import click
@@ -11,8 +18,37 @@ import click
 from licensing import migrate as migrations
 from licensing import pgcluster
 from licensing import settings as settings_module
-from licensing.db import connect, urls
 from licensing.settings import ConfigError
+
+# Every command defined outside this file: its module and its line in `crosscheck --help`
+# (tests/test_cli.py checks each line is the first line of the command's own help).
+COMMANDS = {
+    "import": (
+        "licensing.cli_import",
+        "Import an authority's records from CSV files (format: docs/import-format.md).",
+    ),
+    "seed": (
+        "licensing.cli_seed",
+        "Fill an empty register with synthetic drivers, licences and decisions.",
+    ),
+    "serve": ("licensing.cli_service", "Run the web service (API and pages)."),
+    "summary": (
+        "licensing.cli_summary",
+        "Write the DfT compliance summary (default period: the last complete quarter).",
+    ),
+    "token": (
+        "licensing.cli_accounts",
+        "API tokens for machine clients (shown once, stored only as a hash).",
+    ),
+    "user": (
+        "licensing.cli_accounts",
+        "Accounts: licensing officers, data protection officers, DfT analysts, administrators.",
+    ),
+    "worker": (
+        "licensing.cli_worker",
+        "Run the scheduler (alerts, reminders, housekeeping) in this process.",
+    ),
+}
 
 EXPECTED = (ConfigError, pgcluster.ClusterError, migrations.MigrationError)
 
@@ -44,7 +80,32 @@ def load_settings() -> settings_module.Settings:
     return settings_module.load()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """The top-level group: lists COMMANDS without importing them; imports one when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            importlib.import_module(COMMANDS[name][0])  # its decorators add it to `main`
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (
+                name,
+                COMMANDS[name][1]
+                if name in COMMANDS
+                else self.commands[name].get_short_help_str(limit=1000),
+            )
+            for name in self.list_commands(ctx)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Crosscheck: the national register of taxi and private hire driver licensing."""
 
@@ -55,6 +116,7 @@ def db() -> None:
 
 
 async def _migrate() -> list[str]:
+    from licensing.db import connect, urls
     from registry.authorities import load_reference
     from registry.names import load_name_reference
 
@@ -85,6 +147,8 @@ def db_migrate() -> None:
 @friendly
 def db_status() -> None:
     """List every migration and whether it is applied."""
+
+    from licensing.db import connect, urls
 
     async def run() -> list[migrations.Status]:
         conn = await connect((await urls(load_settings()))[1], as_app=False)
@@ -118,29 +182,3 @@ def db_stop() -> None:
     if s.database_url:
         raise UserError("DATABASE_URL is set: the database is not this project's to stop")
     click.echo("stopped" if pgcluster.stop(s.data_dir) else "no private cluster was running")
-
-
-def register(command: click.Command) -> None:
-    """Add a command defined in another module (keeps this file the single entry point)."""
-    main.add_command(command)
-
-
-def _load_subcommands() -> None:
-    import importlib
-
-    for module in (
-        "licensing.cli_seed",
-        "licensing.cli_service",
-        "licensing.cli_accounts",
-        "licensing.cli_import",
-        "licensing.cli_summary",
-        "licensing.cli_worker",
-    ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-_load_subcommands()

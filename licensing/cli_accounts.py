@@ -14,7 +14,6 @@ import click
 
 from licensing import auth
 from licensing.cli import UserError, friendly, load_settings, main
-from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect, urls
 from licensing.settings import Settings
 from registry import accounts
@@ -352,6 +351,3 @@ def demo_accounts_step(settings: Settings) -> list[str]:
         lines.append(f"  {user.email:42} {user.role}{where}")
         lines.append(f"    token {token}")
     return lines
-
-
-DEMO_STEPS.append(demo_accounts_step)

@@ -1,6 +1,7 @@
 """`crosscheck seed`: fill an empty register with synthetic drivers (demos, load tests).
 
-Also adds a demo step: `crosscheck serve --demo` seeds 5,000 drivers into an empty register.
+Also the demo step (named in cli_service.DEMO_STEPS): `crosscheck serve --demo` seeds 5,000
+drivers into an empty register.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncpg
 import click
 
 from licensing.cli import UserError, friendly, load_settings, main
-from licensing.cli_service import DEMO_STEPS
 from licensing.db import connect, urls
 from licensing.settings import Settings
 from registry.synthetic.seed import SeedError, SeedReport, seed
@@ -72,6 +72,3 @@ def demo_seed(settings: Settings) -> list[str]:
         f"Seeded the register with {DEMO_DRIVERS:,} synthetic drivers (seed {DEMO_SEED}); "
         f"{report.total:,} rows in {report.seconds:.1f} s."
     ]
-
-
-DEMO_STEPS.append(demo_seed)

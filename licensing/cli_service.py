@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
 from licensing.cli import _migrate, friendly, load_settings, main
 
-# Steps the demo runs before serving, in order; other modules append to it (seeding, demo
-# accounts, the local mailbox). Each takes the settings and returns lines to print.
-DEMO_STEPS: list = []
+# Steps the demo runs before serving, in order, as "module:function": each takes the settings
+# and returns lines to print. Named, not imported, so `serve` without --demo loads none of them.
+DEMO_STEPS = (
+    "licensing.cli_seed:demo_seed",
+    "licensing.cli_accounts:demo_accounts_step",
+    "licensing.cli_worker:demo_mailbox_step",
+)
+
+
+def demo_steps() -> list[Callable]:
+    """The functions DEMO_STEPS names, in order."""
+    found = []
+    for step in DEMO_STEPS:
+        module, name = step.split(":")
+        found.append(getattr(importlib.import_module(module), name))
+    return found
 
 
 @main.command("serve")
@@ -31,7 +46,7 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     lines = []
     if demo:
         asyncio.run(_migrate())
-        for step in DEMO_STEPS:
+        for step in demo_steps():
             lines += step(settings)
     click.echo(f"\nCrosscheck is running: open {settings.base_url}/")
     for line in lines:

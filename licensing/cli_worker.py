@@ -2,7 +2,7 @@
 
 The service runs the same schedule by default (CROSSCHECK_SCHEDULER=true); a separate
 worker may run beside it, or several may: every job is idempotent in the database.
-Also adds the demo's local mailbox to `crosscheck serve --demo`.
+Also the demo step that gives `crosscheck serve --demo` its local mailbox.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ import signal
 
 import click
 
-from licensing import db
 from licensing.cli import UserError, friendly, load_settings, main
-from licensing.cli_service import DEMO_STEPS
 
 
 async def _work(settings, only: tuple[str, ...]) -> None:
     # imported here so other commands do not pay for loading the scheduler
     from alerts.config import AlertConfig
     from alerts.schedule import JOB_IDS, running
+    from licensing import db
 
     service_url, _ = await db.urls(settings)
     pool = await db.create_pool(service_url, min_size=1, max_size=max(2, settings.pool_max))
@@ -74,6 +73,8 @@ DEMO_DOMAIN = "alerts.demo.crosscheck.localhost"
 
 
 async def _give_demo_addresses(settings) -> int:
+    from licensing import db
+
     _, url = await db.urls(settings)
     conn = await db.connect(url)
     try:
@@ -94,6 +95,3 @@ def demo_mailbox_step(settings) -> list[str]:
         f"Alert emails land in the demo mailbox (SMTP {settings.smtp_host}:{settings.smtp_port}); "
         f"admins read it at {settings.base_url}/demo/mailbox (or /api/v1/demo-mailbox)"
     ]
-
-
-DEMO_STEPS.append(demo_mailbox_step)

@@ -11,8 +11,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import asyncpg
+if TYPE_CHECKING:
+    import asyncpg
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -94,6 +96,8 @@ async def status(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> 
 
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
+    import asyncpg  # here, so the command line's help and light commands do not load it
+
     migrations = discover(directory)
     await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
     try:

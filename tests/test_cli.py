@@ -48,6 +48,68 @@ def test_every_command_has_help():
         assert result.returncode == 0 and "Usage:" in result.stdout
 
 
+# What `crosscheck --help` and the light commands must not load: the service, the database
+# driver, the domain and the scheduler. Loading them is what made the help take seconds.
+HEAVY = (
+    "litestar",
+    "asyncpg",
+    "granian",
+    "jinja2",
+    "msgspec",
+    "apscheduler",
+    "faker",
+    "holidays",
+    "licensing.app",
+    "licensing.db",
+    "registry",
+    "alerts",
+)
+
+
+def modules_loaded(*args: str, env: dict | None = None) -> set[str]:
+    """The modules `crosscheck ARGS` imports, as `python -X importtime` reports them."""
+    code = "import sys; from licensing.cli import main; sys.exit(main())"
+    full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    full_env.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_the_help_and_light_commands_load_neither_the_service_nor_the_database_driver(tmp_path):
+    for args in (
+        ["--help"],
+        ["db", "--help"],
+        ["serve", "--help"],
+        ["worker", "--help"],
+        ["db", "stop"],
+    ):
+        loaded = modules_loaded(*args, env={"CROSSCHECK_DATA_DIR": str(tmp_path)})
+        assert "licensing.cli" in loaded  # the report is read right
+        heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
+        assert heavy == [], f"crosscheck {' '.join(args)} loads {heavy[:8]}"
+
+
+def test_the_help_lists_every_command_in_its_own_words():
+    from licensing.cli import COMMANDS, main
+
+    listing = run("--help").stdout
+    for name, (_, summary) in COMMANDS.items():
+        command = main.get_command(None, name)  # imports its module
+        assert command.get_short_help_str(limit=1000) == summary
+        assert name in listing and summary.split()[0] in listing
+
+
 def test_a_malformed_database_url_is_named_and_nothing_happens():
     result = run("db", "migrate", env={"DATABASE_URL": "mysql://somewhere/db"})
     assert_one_clear_message(result, "DATABASE_URL must start with postgresql://")

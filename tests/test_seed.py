@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from licensing.cli_seed import demo_seed
-from licensing.cli_service import DEMO_STEPS
+from licensing.cli_service import demo_steps
 from licensing.db import connect
 from licensing.settings import load
 from registry.identifiers import (
@@ -262,7 +262,7 @@ async def test_the_seed_command_fills_an_empty_register_once(db_url):
         "people, so it only runs on an empty register"
     )
     # the demo step leaves a register that has drivers alone
-    assert demo_seed in DEMO_STEPS
+    assert demo_seed in demo_steps()
     assert await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url})) == []
 
 
