@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from licensing import auth, db, logging_config
+from licensing import auth, db, logging_config, openapi
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import EXCEPTION_HANDLERS, document_errors
 from licensing.settings import Settings, load
@@ -134,4 +134,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_errors(app)
+    openapi.install(app)
     return app

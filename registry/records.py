@@ -72,7 +72,7 @@ class DriverSummary(msgspec.Struct, frozen=True):
     entries: list[EntrySummary]
 
 
-class EntryChange(msgspec.Struct, frozen=True):
+class EntryHistory(msgspec.Struct, frozen=True):
     status: str
     changed_on: date
     reason: str | None  # private like the narrative
@@ -95,7 +95,7 @@ class EntryView(EntrySummary, frozen=True):
     first_entered_on: date
     retention_ends_on: date
     narrative: str | None  # None: not yours to see (whether or not there is one)
-    changes: list[EntryChange]
+    changes: list[EntryHistory]
     your_requests: list[OwnRequest]
 
 

@@ -84,3 +84,16 @@ async def owner_conn(db_url):
     connection = await connect(db_url, as_app=False)
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+async def api_client(db_url):
+    """The whole service (API and pages) in-process on the test database, scheduler off."""
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+    from licensing.settings import load
+
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as client:
+        yield client

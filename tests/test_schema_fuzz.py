@@ -13,6 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks as st_checks
 
+from licensing import openapi
 from licensing.app import create_app
 from licensing.db import connect
 from licensing.settings import load
@@ -59,7 +60,7 @@ def fuzz_app(fuzz_database):
 # The document is read from an app that never starts (no database needed to describe the API);
 # the cases are sent to the app above, which does.
 schema = schemathesis.openapi.from_dict(
-    create_app(load({"DATABASE_URL": "postgresql://unused/unused"})).openapi_schema.to_schema()
+    openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/unused"})))
 )
 
 

@@ -47,7 +47,7 @@ def _not_found(what: str) -> Problem:
 # Me ------------------------------------------------------------------------------------------
 
 
-class AuthorityRef(msgspec.Struct, frozen=True):
+class MyAuthority(msgspec.Struct, frozen=True):
     code: str
     name: str
 
@@ -57,7 +57,7 @@ class Me(msgspec.Struct, frozen=True):
     email: str
     display_name: str
     role: str
-    authority: AuthorityRef | None
+    authority: MyAuthority | None
     signed_in_with: str
 
 
@@ -67,7 +67,7 @@ async def me(request: Request, conn: Conn) -> Me:
     principal = auth.current(request)
     user = await accounts.get_user(conn, principal.user_id)
     authority = (
-        AuthorityRef(user.authority_code, user.authority_name) if user.authority_code else None
+        MyAuthority(user.authority_code, user.authority_name) if user.authority_code else None
     )
     return Me(user.id, user.email, user.display_name, user.role, authority, principal.via)
 

@@ -223,6 +223,19 @@ async def record_decision(
     return await perform(request, conn, work)
 
 
+@get(
+    "/api/v1/register-entries/{entry_id:int}",
+    **COMMON,
+    responses={404: problem_spec("No such entry recorded by your authority")},
+    summary="An entry your authority recorded",
+)
+async def show_entry(request: Request, conn: Conn, entry_id: Id) -> entries.Entry:
+    actor = actor_of(request)
+    entry = await _own(entries.get_entry(conn, actor, entry_id))
+    await _audit_view(conn, actor, f"register_entry:{entry_id}", entry.driver_id)
+    return entry
+
+
 @post(
     "/api/v1/register-entries/{entry_id:int}/changes",
     **COMMON,
@@ -520,6 +533,7 @@ ROUTES = [
     show_licence,
     change_licence,
     record_decision,
+    show_entry,
     change_entry,
     report_concern,
     reply_to_concern,

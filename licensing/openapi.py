@@ -1,0 +1,329 @@
+"""The OpenAPI document as a contract: what litestar generates, made exact.
+
+Request bodies are read leniently on purpose (every field optional to the decoder) so that a
+request missing several fields is answered once, naming each of them. The document must still
+say what a client has to send, so this module states it: required fields, enums, formats,
+bounds, examples and a line on each field that matters. The enums come from the same tuples
+the validators use, and tests/test_api_contract.py checks that an empty body is refused naming
+exactly the fields marked required here.
+
+It also adds the bearer scheme to every guarded operation, marks the query parameters a
+handler insists on as required, and fixes litestar's OPTIONS answer for paths whose methods
+are spread over several handlers.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.routes import HTTPRoute
+
+from registry.audit import PURPOSES
+from registry.concerns import REPLY_DECISIONS
+from registry.drivers import NAME_KINDS
+from registry.entries import DECISIONS, STATUSES
+from registry.fields import CATEGORIES, LICENCE_KINDS
+from registry.licences import ACTIONS
+from registry.requests import RESPONSES
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API token (cc_...) issued by your authority's administrator.",
+}
+
+NOT_BLANK = r"\S"
+GSS_CODE = r"^\s*([A-Za-z][0-9]{8}|[Tt][Ff][Ll])\s*$"
+
+
+def text(description: str, max_length: int = 100, example: str | None = None) -> dict:
+    schema = {"type": "string", "description": description, "maxLength": max_length}
+    if example is not None:
+        schema["examples"] = [example]
+    return schema
+
+
+def required_text(description: str, max_length: int = 100, example: str | None = None) -> dict:
+    return {**text(description, max_length, example), "minLength": 1, "pattern": NOT_BLANK}
+
+
+def day(description: str, example: str = "2026-04-01") -> dict:
+    return {"type": "string", "format": "date", "description": description, "examples": [example]}
+
+
+def one_of(values: tuple[str, ...], description: str) -> dict:
+    return {"type": "string", "enum": list(values), "description": description}
+
+
+def record_id(description: str) -> dict:
+    return {"description": description, "examples": [1]}
+
+
+def authority(description: str, example: str = "E08000018") -> dict:
+    return {
+        "type": "string",
+        "pattern": GSS_CODE,
+        "description": description,
+        "examples": [example],
+    }
+
+
+CATEGORY_LIST = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(CATEGORIES)},
+    "minItems": 1,
+    "description": "The s.1 categories of relevant information the decision relies on",
+    "examples": [["sexual_offence"]],
+}
+
+DRIVER_FIELDS = {
+    "forenames": required_text("Forenames as on the driving licence", 100, "Stephen John"),
+    "surname": required_text("Surname as on the driving licence", 100, "Walker"),
+    "date_of_birth": day("Date of birth (today or earlier, after 1900)", "1980-05-17"),
+    "sex": one_of(("F", "M"), "Sex as on the driving licence (lower case accepted)"),
+    "gb_licence_number": text("GB driving licence number (16 characters)", 30, "WALKE805175SJ9AB"),
+    "ni_licence_number": text("Northern Ireland driving licence number (8 digits)", 30),
+    "ni_number": text("National Insurance number", 30, "AB123456C"),
+    "eu_licence_number": text("EU driving licence number, with eu_licence_country", 40),
+    "eu_licence_country": text("ISO country code of the EU licence", 2, "IE"),
+    "address": text("Home address", 300, "1 High Street, Rotherham"),
+    "postcode": text("Home postcode", 10, "S60 1AA"),
+    "home_authority": authority("GSS code of the authority where the driver lives"),
+}
+
+# Component name -> the fields a client must send, and what to say about each field.
+BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
+    "DriverDetails": (
+        ("forenames", "surname", "date_of_birth"),
+        {
+            **DRIVER_FIELDS,
+            "search_id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "Your authority's register search that found nobody",
+            },
+        },
+    ),
+    "DriverChanges": ((), DRIVER_FIELDS),
+    "NameDetails": (
+        ("kind", "forenames", "surname"),
+        {
+            "kind": one_of(NAME_KINDS, "alias: another spelling; former: a name used before"),
+            "forenames": required_text("Forenames", 100, "Steve"),
+            "surname": required_text("Surname", 100, "Walker"),
+            "date_of_birth": day("Date of birth under this name (default: the driver's)"),
+        },
+    ),
+    "LicenceDetails": (
+        ("driver_id", "licence_number", "kind", "granted_on"),
+        {
+            "driver_id": record_id("The driver on the register"),
+            "licence_number": required_text(
+                "Your authority's licence number", 40, "RMBC/2026/0142"
+            ),
+            "kind": one_of(LICENCE_KINDS, "Kind of driver licence"),
+            "granted_on": day("Day the licence was granted"),
+            "starts_on": day("First day of the licence (default: granted_on)"),
+            "expires_on": day("Last day (default and at most: 3 years after starts_on)"),
+        },
+    ),
+    "LicenceChange": (
+        ("action",),
+        {
+            "action": one_of(ACTIONS, "What happened to the licence"),
+            "effective_on": day("Day the change takes effect (default: today)"),
+            "expires_on": day("A renewal's new expiry (only for renewed)"),
+        },
+    ),
+    "EntryDetails": (
+        ("driver_id", "decision", "decided_on", "categories"),
+        {
+            "driver_id": record_id("The driver on the register"),
+            "licence_id": record_id("Your licence the decision is about, if any"),
+            "decision": one_of(DECISIONS, "The decision (s.2)"),
+            "licence_kind": one_of(LICENCE_KINDS, "Kind of licence (default: the licence's)"),
+            "decided_on": day("Day the decision was made (today or earlier)"),
+            "effective_on": day("Day it takes effect (default: decided_on)"),
+            "categories": CATEGORY_LIST,
+            "narrative": text("What happened; shown only to authorities you grant it", 10000),
+        },
+    ),
+    "EntryChange": (
+        ("status", "reason"),
+        {
+            "status": one_of(STATUSES, "The entry's new status"),
+            "changed_on": day("Day of the change (default: today)"),
+            "reason": required_text("Why it changed", 2000, "Appeal allowed by the magistrates"),
+        },
+    ),
+    "ConcernDetails": (
+        ("driver_id", "recipient_authority", "categories", "narrative", "became_aware_on"),
+        {
+            "driver_id": record_id("The driver on the register"),
+            "recipient_authority": authority("GSS code of the authority licensing the driver"),
+            "licence_id": record_id("That authority's licence the concern is about, if known"),
+            "categories": CATEGORY_LIST,
+            "narrative": required_text("The account of the concern", 10000),
+            "became_aware_on": day("Day your authority became aware (today or earlier)"),
+            "reported_on": day("Day of the report (default: today)"),
+        },
+    ),
+    "ConcernReply": (
+        ("decision",),
+        {
+            "decision": one_of(REPLY_DECISIONS, "What your authority decided (s.6)"),
+            "reply_on": day("Day of the reply (default: today)"),
+            "reason": text("The reasons for the decision", 5000),
+        },
+    ),
+    "RequestDetails": (
+        ("entry_id", "case_reference"),
+        {
+            "entry_id": record_id("Another authority's register entry"),
+            "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
+            "reason": text("Why you need the information", 2000),
+            "requested_on": day("Day of the request (default: today)"),
+        },
+    ),
+    "RequestResponse": (
+        ("status", "response"),
+        {
+            "status": one_of(RESPONSES, "granted: the information is in response; refused: why"),
+            "response": required_text("The information, or the reason for refusing", 10000),
+            "responded_on": day("Day of the answer (default: today)"),
+        },
+    ),
+    "SearchRequest": (
+        ("purpose", "case_reference"),
+        {
+            "purpose": one_of(PURPOSES, "Why you search (written to the audit log)"),
+            "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
+            "identifier": text("GB or NI driving licence number, or NI number", 40),
+            "forenames": text("Forenames (with surname and date_of_birth)", 100, "Stephen"),
+            "surname": text("Surname (with forenames and date_of_birth)", 100, "Walker"),
+            "date_of_birth": {
+                "type": "string",
+                "description": "Date of birth, YYYY-MM-DD or DD/MM/YYYY",
+                "examples": ["1980-05-17"],
+            },
+            "limit": {"type": "integer", "minimum": 1, "description": "Most results to return"},
+        },
+    ),
+}
+
+
+def _given(name: str) -> dict:
+    return {"required": [name]}
+
+
+# Component name -> the rules between fields a flat list of required ones cannot say.
+ALTERNATIVES: dict[str, dict] = {
+    # The kind comes from the licence when one is named.
+    "EntryDetails": {"anyOf": [_given("licence_id"), _given("licence_kind")]},
+    # Search by an identifier, or by name and date of birth, never both.
+    "SearchRequest": {
+        "oneOf": [
+            {
+                **_given("identifier"),
+                "not": {"anyOf": [_given(f) for f in ("forenames", "surname", "date_of_birth")]},
+            },
+            {"required": ["forenames", "surname", "date_of_birth"], "not": _given("identifier")},
+        ]
+    },
+}
+
+# (method, path) -> query parameters a handler refuses to run without (422 naming each).
+REQUIRED_QUERY = {
+    ("get", "/api/v1/drivers/{driver_id}"): {
+        "purpose": one_of(PURPOSES, "Why you open the record (written to the audit log)"),
+        "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
+    },
+}
+
+
+def _without_null(schema: dict) -> dict:
+    """The non-null arm of an optional field's schema (litestar writes oneOf [X, null])."""
+    arms = [a for a in schema.get("oneOf", []) if a.get("type") != "null"]
+    if len(arms) == 1:
+        rest = {k: v for k, v in schema.items() if k != "oneOf"}
+        return {**arms[0], **rest}
+    return schema
+
+
+def _nullable(schema: dict) -> dict:
+    if schema.get("type") and schema["type"] != "null" and not isinstance(schema["type"], list):
+        return {**schema, "type": [schema["type"], "null"]}
+    return schema
+
+
+def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> None:
+    properties = component.get("properties", {})
+    unknown = (set(required) | set(fields)) - set(properties)
+    assert not unknown, f"described fields that do not exist: {sorted(unknown)}"
+    for name, said in fields.items():
+        merged = {**_without_null(properties[name]), **said}
+        # A required field must be sent with a value; an optional one may be null or left out.
+        properties[name] = merged if name in required else _nullable(merged)
+    component["required"] = sorted(required)
+    component["additionalProperties"] = False  # the structs forbid unknown fields
+
+
+def _guarded(app: Litestar) -> dict[tuple[str, str], bool]:
+    guarded = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for method, (handler, _) in route.route_handler_map.items():
+                guarded[(method.lower(), route.path_format)] = bool(handler.resolve_guards())
+    return guarded
+
+
+def refine(app: Litestar, document: dict) -> dict:
+    document = copy.deepcopy(document)
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = BEARER
+    schemas = components.get("schemas", {})
+    for name, (required, fields) in BODIES.items():
+        _describe_body(schemas[name], required, fields)
+        schemas[name].update(ALTERNATIVES.get(name, {}))
+    guarded = _guarded(app)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation["security"] = [{"bearer": []}] if guarded.get((method, path)) else []
+            if not guarded.get((method, path)):
+                for status in ("401", "403"):
+                    operation["responses"].pop(status, None)
+            must = REQUIRED_QUERY.get((method, path), {})
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] in must:
+                    parameter["required"] = True
+                    parameter["schema"] = must[parameter["name"]]
+    return document
+
+
+def _fix_options(app: Litestar) -> None:
+    # litestar builds a path's OPTIONS handler with the first handler registered on it and
+    # keeps that one when later handlers join the path, so it answers with an Allow header
+    # that misses their methods. Point each OPTIONS handler at the route it now belongs to.
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        handler, _ = route.route_handler_map["OPTIONS"]
+        for cell in handler.fn.__closure__ or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
+
+
+def install(app: Litestar) -> None:
+    """Build the refined document once, as /schema/openapi.json and the reference serve it."""
+    _fix_options(app)
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin._openapi_schema = refine(app, plugin.provide_openapi().to_schema())
+
+
+def document(app: Litestar) -> dict:
+    """The document the service serves (for tests and tools)."""
+    return app.plugins.get(OpenAPIPlugin).provide_openapi_schema()

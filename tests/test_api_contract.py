@@ -1,0 +1,167 @@
+"""The OpenAPI document is a contract a client generator can trust: it says who may call each
+operation and how, which fields a body must carry, and every Location it promises resolves."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from licensing import openapi
+from licensing.app import create_app
+from licensing.settings import load
+from tests.factories import make_driver, make_entry, make_licence, make_user
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def client(api_client):
+    return api_client
+
+
+@pytest.fixture
+async def document(client):
+    return (await client.get("/schema/openapi.json")).json()
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield method, path, operation
+
+
+async def test_options_lists_every_method_of_a_path(client, conn, document):
+    officer = await make_user(conn, authority="Rotherham")
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        response = await client.options(concrete, headers=officer["headers"])
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allowed == {m.upper() for m in item} | {"OPTIONS"}, path
+
+
+async def test_every_guarded_operation_asks_for_a_bearer_token_and_public_ones_do_not(document):
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    public = {"/health", "/ready", "/register-counts"}
+    for method, path, operation in operations(document):
+        if path in public:
+            assert operation["security"] == [], path
+            assert "401" not in operation["responses"], path
+        elif path.startswith("/api/"):
+            assert operation["security"] == [{"bearer": []}], (method, path)
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_schema_names_are_plain_words():
+    document = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/x"})))
+    for name in document["components"]["schemas"]:
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]+", name), name
+
+
+async def test_an_empty_body_is_refused_naming_exactly_the_fields_the_document_requires(
+    client, conn, document
+):
+    officer = await make_user(conn, authority="Rotherham")
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    licence = await make_licence(conn, driver, authority="Rotherham")
+    entry = await make_entry(conn, driver, authority="Rotherham")
+    posts = {
+        "/api/v1/drivers": "DriverDetails",
+        f"/api/v1/drivers/{driver}/names": "NameDetails",
+        "/api/v1/licences": "LicenceDetails",
+        f"/api/v1/licences/{licence}/changes": "LicenceChange",
+        "/api/v1/register-entries": "EntryDetails",
+        f"/api/v1/register-entries/{entry}/changes": "EntryChange",
+        "/api/v1/concerns": "ConcernDetails",
+        "/api/v1/information-requests": "RequestDetails",
+        "/api/v1/searches": "SearchRequest",
+    }
+    schemas = document["components"]["schemas"]
+    for path, name in posts.items():
+        response = await client.post(path, json={}, headers=officer["headers"])
+        assert response.status_code == 422, path
+        named = {e["field"] for e in response.json()["errors"]}
+        required = set(schemas[name]["required"])
+        either = {f for rule in schemas[name].get("anyOf", []) for f in rule["required"]}
+        either |= {f for rule in schemas[name].get("oneOf", []) for f in rule["required"]}
+        assert required <= named <= required | either, (path, named)
+        assert schemas[name]["additionalProperties"] is False
+
+
+async def test_opening_a_driver_needs_the_query_parameters_the_document_marks_required(
+    client, conn, document
+):
+    officer = await make_user(conn, authority="Rotherham")
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    parameters = document["paths"]["/api/v1/drivers/{driver_id}"]["get"]["parameters"]
+    required = {p["name"] for p in parameters if p["in"] == "query" and p["required"]}
+    assert required == {"purpose", "case_reference"}
+    response = await client.get(f"/api/v1/drivers/{driver}", headers=officer["headers"])
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == required
+
+
+async def test_every_location_a_write_answers_with_can_be_read(client, conn, document):
+    officer = await make_user(conn, authority="Rotherham")
+    headers = officer["headers"]
+    other = await make_driver(conn, recorded_by="Sheffield", forenames="Amir", surname="Khan")
+    await make_licence(conn, other, authority="Sheffield")
+    their_entry = await make_entry(conn, other, authority="Sheffield")
+    created = await client.post(
+        "/api/v1/drivers",
+        headers=headers,
+        json={"forenames": "Jane", "surname": "Doe", "date_of_birth": "1985-01-02"},
+    )
+    driver = created.json()["id"]
+    writes = [
+        created,
+        await client.post(
+            "/api/v1/licences",
+            headers=headers,
+            json={
+                "driver_id": driver,
+                "licence_number": "R1",
+                "kind": "private_hire",
+                "granted_on": TODAY.isoformat(),
+            },
+        ),
+        await client.post(
+            "/api/v1/register-entries",
+            headers=headers,
+            json={
+                "driver_id": driver,
+                "decision": "refused",
+                "licence_kind": "private_hire",
+                "decided_on": TODAY.isoformat(),
+                "categories": ["harm"],
+            },
+        ),
+        await client.post(
+            "/api/v1/concerns",
+            headers=headers,
+            json={
+                "driver_id": other,
+                "recipient_authority": "E08000019",
+                "categories": ["harm"],
+                "narrative": "Seen driving while suspended elsewhere.",
+                "became_aware_on": (TODAY - timedelta(days=1)).isoformat(),
+            },
+        ),
+        await client.post(
+            "/api/v1/information-requests",
+            headers=headers,
+            json={"entry_id": their_entry, "case_reference": "RMBC-1"},
+        ),
+    ]
+    read = {"purpose": "new_application", "case_reference": "RMBC-1"}
+    for response in writes:
+        assert response.status_code == 201, response.text
+        location = response.headers["location"]
+        template = re.sub(r"/\d+$", "/{id}", location)
+        assert any(
+            re.sub(r"\{[^}]+\}$", "{id}", path) == template and "get" in item
+            for path, item in document["paths"].items()
+        ), location
+        assert (await client.get(location, headers=headers, params=read)).status_code == 200
