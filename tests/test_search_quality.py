@@ -16,39 +16,31 @@ For each pair the query is run once and its top 5 results are read.
               `exact`, what an officer treats as "this is probably them")
               / all pairs whose record is in the top 5 as a hit, same or different person.
               A `possible` result is a lead to check, not a claim, so it is not counted as
-              a hit; the test also prints the precision counting every band, and the
-              precision over every hit returned (distractors included), for information.
+              a hit (`pair_precision` in tests/search_quality.py, the shared evaluator,
+              which also prints precision over results, false-strong and misled per kind).
 
 Thresholds: recall >= 0.95 and precision >= 0.90.
 """
 
 from __future__ import annotations
 
-import csv
 import random
-from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from licensing.db import connect
-from registry import search
-from registry.identifiers import IdentifierError
+from tests import search_quality as quality
 from tests.conftest import new_database
 from tests.data import make_search_pairs as pairs_module
 
 PAIRS = Path(__file__).resolve().parent / "data" / "search_pairs.csv"
-TOP = 5
 DISTRACTORS = 3000
-HIT_BANDS = ("strong", "exact")
-ENQUIRER = search.Enquirer(None, None, "other", "QUALITY-TEST")
 
 
 def load_pairs() -> list[dict]:
-    with open(PAIRS, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return quality.load_pairs(PAIRS)
 
 
 def _key(text: str) -> str:
@@ -138,143 +130,14 @@ def distractors(
     return found
 
 
-async def load_register(
-    conn: asyncpg.Connection, pairs: list[dict], crowd: list[tuple[str, str, date]] | None = None
-) -> dict[str, int]:
-    """Every pair's record and the distractors (or the crowd given); returns pair_id -> driver id."""
-    authority = await conn.fetchval("SELECT id FROM authority WHERE name = 'Sheffield'")
-    people = [
-        (
-            p["record_forenames"],
-            p["record_surname"],
-            date.fromisoformat(p["record_date_of_birth"]),
-            p["record_gb_licence"] or None,
-            p["record_ni_licence"] or None,
-            p["record_ni_number"] or None,
-            authority,
-            authority,
-        )
-        for p in pairs
-    ]
-    crowd = distractors(pairs) if crowd is None else crowd
-    people += [(f, s, born, None, None, None, authority, authority) for f, s, born in crowd]
-    async with conn.transaction():
-        await conn.copy_records_to_table(
-            "driver",
-            records=people,
-            columns=[
-                "forenames",
-                "surname",
-                "date_of_birth",
-                "gb_licence_number",
-                "ni_licence_number",
-                "ni_number",
-                "home_authority_id",
-                "recorded_by_authority_id",
-            ],
-        )
-        ids = [r["id"] for r in await conn.fetch("SELECT id FROM driver ORDER BY id")]
-        await conn.execute(
-            """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
-               SELECT id, 'current', forenames, surname, date_of_birth, recorded_by_authority_id FROM driver"""
-        )
-        former = [
-            (
-                ids[i],
-                p["record_former_forenames"],
-                p["record_former_surname"],
-                date.fromisoformat(p["record_date_of_birth"]),
-                authority,
-            )
-            for i, p in enumerate(pairs)
-            if p["record_former_surname"]
-        ]
-        await conn.executemany(
-            """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
-               VALUES ($1, 'former', $2, $3, $4, $5)""",
-            former,
-        )
-    await conn.execute("ANALYZE driver_name")
-    return {p["pair_id"]: ids[i] for i, p in enumerate(pairs)}
-
-
-async def run_query(conn: asyncpg.Connection, pair: dict) -> list[search.Match]:
-    if pair["query_identifier"]:
-        try:
-            outcome = await search.search_by_identifier(
-                conn, pair["query_identifier"], enquirer=ENQUIRER
-            )
-        except IdentifierError:
-            return []
-    else:
-        outcome = await search.search_by_name(
-            conn,
-            pair["query_forenames"].strip(),
-            pair["query_surname"].strip(),
-            date.fromisoformat(pair["query_date_of_birth"]),
-            enquirer=ENQUIRER,
-        )
-    return outcome.matches[:TOP]
-
-
 @pytest.fixture(scope="module")
 async def outcomes(cluster, template_url):
     pairs = load_pairs()
     conn = await connect(await new_database(cluster, template_url))
     try:
-        drivers = await load_register(conn, pairs)
-        results = []
-        for pair in pairs:
-            top = await run_query(conn, pair)
-            results.append((pair, drivers[pair["pair_id"]], top))
-        return results
+        return await quality.run_all(conn, pairs, distractors(pairs))
     finally:
         await conn.close()
-
-
-def measure(outcomes) -> dict:
-    same = [o for o in outcomes if o[0]["label"] == "same"]
-    found = {id(o) for o in outcomes if any(m.driver_id == o[1] for m in o[2])}
-    hit = {
-        id(o) for o in outcomes if any(m.driver_id == o[1] and m.band in HIT_BANDS for m in o[2])
-    }
-    same_hits = sum(id(o) in hit for o in same)
-    all_hits = len(hit)
-    same_found = sum(id(o) in found for o in same)
-    returned_hits = sum(1 for o in outcomes for m in o[2] if m.band in HIT_BANDS)
-    true_returned_hits = sum(
-        1 for o in same for m in o[2] if m.band in HIT_BANDS and m.driver_id == o[1]
-    )
-    by_kind = defaultdict(lambda: [0, 0])
-    for o in outcomes:
-        ok = (id(o) in found) if o[0]["label"] == "same" else (id(o) not in hit)
-        by_kind[(o[0]["label"], o[0]["kind"])][0] += ok
-        by_kind[(o[0]["label"], o[0]["kind"])][1] += 1
-    return {
-        "pairs": len(outcomes),
-        "same": len(same),
-        "recall": same_found / len(same),
-        "precision": same_hits / all_hits if all_hits else 1.0,
-        "precision_any_band": same_found / len(found) if found else 1.0,
-        "precision_every_hit_returned": true_returned_hits / returned_hits
-        if returned_hits
-        else 1.0,
-        "by_kind": dict(by_kind),
-    }
-
-
-def report(figures: dict) -> str:
-    lines = [
-        f"{figures['pairs']} pairs ({figures['same']} same person)",
-        f"recall@{TOP}: {figures['recall']:.3f}",
-        f"precision@{TOP} (strong/exact hits): {figures['precision']:.3f}",
-        f"precision@{TOP} counting every band: {figures['precision_any_band']:.3f}",
-        f"precision over every strong/exact result returned: {figures['precision_every_hit_returned']:.3f}",
-        "per kind (same: found in top 5; different: not shown as a hit):",
-    ]
-    for (label, kind), (ok, total) in sorted(figures["by_kind"].items()):
-        lines.append(f"  {label:9} {kind:34} {ok:3}/{total:<3}")
-    return "\n".join(lines)
 
 
 def test_the_labelled_set_covers_every_variant_kind_with_at_least_300_pairs():
@@ -306,10 +169,10 @@ def test_the_labelled_set_covers_every_variant_kind_with_at_least_300_pairs():
 
 
 def test_search_finds_the_same_person_in_the_top_5_and_rarely_claims_a_stranger(outcomes):
-    figures = measure(outcomes)
-    print("\n" + report(figures))
+    figures = quality.measure(outcomes)
+    print("\n" + quality.report(figures))
     assert figures["recall"] >= 0.95
-    assert figures["precision"] >= 0.90
+    assert figures["pair_precision"] >= 0.90
 
 
 def test_scores_keep_to_their_bands_and_rank_every_strong_match_above_every_possible_one(outcomes):

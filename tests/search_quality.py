@@ -1,0 +1,247 @@
+"""The one evaluator for the labelled search sets (tests/data/search_pairs*.csv).
+
+Each set is a CSV of pairs: a person on the register (`record_*`) and what an officer types
+(`query_*`), labelled
+
+- `same`: the query is that person;
+- `different`: the query is someone else who looks like the record (a twin, a father, a
+  namesake); the register may or may not hold the query's own person too;
+- `unregistered`: the query is someone who is not on the register at all; the record is a
+  look-alike who is.
+
+A test builds a register (every pair's record plus a crowd of its own making), runs every
+query once and reads the top 5 results. The figures, overall and per kind:
+
+- recall@5     same pairs whose record is among the top 5, in any band / same pairs.
+- precision    of the strong or exact results shown in the top 5, the share that are the
+               person asked about. For a `different` pair only the record counts (as wrong):
+               the query's own person may be registered, so its other hits are not judged.
+- false-strong `different` and `unregistered` pairs where someone who is not the person
+               asked about is shown strong or exact: the record (`different`), anybody
+               (`unregistered`) / those pairs.
+- misled       same pairs where a wrong driver is shown strong or exact above the true one,
+               or the true one is missing and a wrong one is shown strong / same pairs.
+
+`pair_precision` is the figure the first two sets have always been held to: same pairs whose
+record is a strong/exact hit, over those plus the other pairs whose record is a hit.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+
+from registry import search
+from registry.identifiers import IdentifierError
+
+TOP = 5
+HIT_BANDS = ("strong", "exact")
+ENQUIRER = search.Enquirer(None, None, "other", "QUALITY-TEST")
+NOT_SAME = ("different", "unregistered")
+
+
+def load_pairs(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+async def load_register(
+    conn: asyncpg.Connection, pairs: list[dict], crowd: list[tuple[str, str, date]]
+) -> dict[str, int]:
+    """Every pair's record and the crowd given; returns pair_id -> driver id."""
+    authority = await conn.fetchval("SELECT id FROM authority WHERE name = 'Sheffield'")
+    people = [
+        (
+            p["record_forenames"],
+            p["record_surname"],
+            date.fromisoformat(p["record_date_of_birth"]),
+            p["record_gb_licence"] or None,
+            p["record_ni_licence"] or None,
+            p["record_ni_number"] or None,
+            authority,
+            authority,
+        )
+        for p in pairs
+    ]
+    people += [(f, s, born, None, None, None, authority, authority) for f, s, born in crowd]
+    async with conn.transaction():
+        await conn.copy_records_to_table(
+            "driver",
+            records=people,
+            columns=[
+                "forenames",
+                "surname",
+                "date_of_birth",
+                "gb_licence_number",
+                "ni_licence_number",
+                "ni_number",
+                "home_authority_id",
+                "recorded_by_authority_id",
+            ],
+        )
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM driver ORDER BY id")]
+        await conn.execute(
+            """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+               SELECT id, 'current', forenames, surname, date_of_birth, recorded_by_authority_id FROM driver"""
+        )
+        former = [
+            (
+                ids[i],
+                p["record_former_forenames"],
+                p["record_former_surname"],
+                date.fromisoformat(p["record_date_of_birth"]),
+                authority,
+            )
+            for i, p in enumerate(pairs)
+            if p["record_former_surname"]
+        ]
+        await conn.executemany(
+            """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+               VALUES ($1, 'former', $2, $3, $4, $5)""",
+            former,
+        )
+    await conn.execute("ANALYZE driver_name")
+    return {p["pair_id"]: ids[i] for i, p in enumerate(pairs)}
+
+
+async def run_query(conn: asyncpg.Connection, pair: dict) -> list[search.Match]:
+    if pair["query_identifier"]:
+        try:
+            outcome = await search.search_by_identifier(
+                conn, pair["query_identifier"], enquirer=ENQUIRER
+            )
+        except IdentifierError:
+            return []
+    else:
+        outcome = await search.search_by_name(
+            conn,
+            pair["query_forenames"].strip(),
+            pair["query_surname"].strip(),
+            date.fromisoformat(pair["query_date_of_birth"]),
+            enquirer=ENQUIRER,
+        )
+    return outcome.matches[:TOP]
+
+
+async def run_all(
+    conn: asyncpg.Connection, pairs: list[dict], crowd: list[tuple[str, str, date]]
+) -> list[tuple[dict, int, list[search.Match]]]:
+    """Load the register, run every query: (pair, the record's driver id, top 5) each."""
+    drivers = await load_register(conn, pairs, crowd)
+    return [(p, drivers[p["pair_id"]], await run_query(conn, p)) for p in pairs]
+
+
+@dataclass
+class Tally:
+    """What one group of pairs (all of them, or one kind) came to."""
+
+    pairs: int = 0
+    same: int = 0
+    found: int = 0  # same pairs with the record in the top 5
+    misled: int = 0  # same pairs with a wrong strong/exact above the true one
+    others: int = 0  # different and unregistered pairs
+    false_strong: int = 0  # of those, a wrong person shown strong/exact
+    hits_true: int = 0  # strong/exact results that were the person asked about
+    hits_judged: int = 0  # strong/exact results whose truth is known
+
+    def add(self, pair: dict, record: int, top: list[search.Match]) -> None:
+        self.pairs += 1
+        hits = [m for m in top if m.band in HIT_BANDS]
+        if pair["label"] == "same":
+            self.same += 1
+            ids = [m.driver_id for m in top]
+            self.found += record in ids
+            above = top[: ids.index(record)] if record in ids else top
+            self.misled += any(m.band in HIT_BANDS for m in above)
+            self.hits_true += sum(m.driver_id == record for m in hits)
+            self.hits_judged += len(hits)
+        elif pair["label"] == "different":
+            self.others += 1
+            wrong = sum(m.driver_id == record for m in hits)
+            self.false_strong += wrong > 0
+            self.hits_judged += wrong
+        else:
+            self.others += 1
+            self.false_strong += bool(hits)
+            self.hits_judged += len(hits)
+
+    @staticmethod
+    def _ratio(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def recall(self) -> float | None:
+        return self._ratio(self.found, self.same)
+
+    @property
+    def precision(self) -> float | None:
+        return self._ratio(self.hits_true, self.hits_judged)
+
+    @property
+    def false_strong_rate(self) -> float | None:
+        return self._ratio(self.false_strong, self.others)
+
+    @property
+    def misled_rate(self) -> float | None:
+        return self._ratio(self.misled, self.same)
+
+
+def measure(outcomes) -> dict:
+    """Overall and per-kind figures; `by_kind` maps (label, kind) to a Tally."""
+    overall = Tally()
+    by_kind: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    pair_hit = pair_false_hit = 0
+    for pair, record, top in outcomes:
+        overall.add(pair, record, top)
+        by_kind[(pair["label"], pair["kind"])].add(pair, record, top)
+        record_hit = any(m.driver_id == record and m.band in HIT_BANDS for m in top)
+        if pair["label"] == "same":
+            pair_hit += record_hit
+        else:
+            pair_false_hit += record_hit or (
+                pair["label"] == "unregistered" and any(m.band in HIT_BANDS for m in top)
+            )
+    return {
+        "pairs": overall.pairs,
+        "same": overall.same,
+        "recall": overall.recall,
+        "precision": overall.precision,
+        "false_strong": overall.false_strong_rate,
+        "misled": overall.misled_rate,
+        "pair_precision": pair_hit / (pair_hit + pair_false_hit)
+        if pair_hit + pair_false_hit
+        else 1.0,
+        "overall": overall,
+        "by_kind": dict(by_kind),
+    }
+
+
+def _cell(value: float | None) -> str:
+    return "    -" if value is None else f"{value:5.3f}"
+
+
+def report(figures: dict) -> str:
+    """The table printed by the quality tests (run pytest with -s to see it)."""
+    header = f"  {'label':12} {'kind':44} {'n':>4}  recall  prec  f-strong misled"
+    rows = sorted(figures["by_kind"].items()) + [(("all", ""), figures["overall"])]
+    lines = [
+        f"{figures['pairs']} pairs ({figures['same']} same person); top {TOP}; "
+        f"pair precision (strong/exact on the record) {figures['pair_precision']:.3f}",
+        header,
+    ]
+    for (label, kind), t in rows:
+        lines.append(
+            f"  {label:12} {kind:44} {t.pairs:4}  {_cell(t.recall)}  {_cell(t.precision)}"
+            f"  {_cell(t.false_strong_rate)}  {_cell(t.misled_rate)}"
+        )
+    return "\n".join(lines)
+
+
+def worst_kind_recall(figures: dict) -> float:
+    """The lowest recall@5 of any kind of same-person pair."""
+    return min(t.recall for (label, _), t in figures["by_kind"].items() if label == "same")
