@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from licensing import auth, db, logging_config, openapi
+from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import EXCEPTION_HANDLERS, document_errors
 from licensing.settings import Settings, load
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
+        request_class=CheckedRequest,
+        request_max_body_size=MAX_BODY_BYTES,
         state=State(
             {"settings": settings, "token_cache": auth.TokenCache(settings.token_cache_seconds)}
         ),

@@ -10,7 +10,6 @@ refused, because two people can share a name and a birthday.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import asyncpg
 import msgspec
@@ -111,12 +110,8 @@ async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict) -> dict:
     if "surname" in present:
         clean["surname"] = fields.text("surname", raw["surname"], "driver's surname", required=True)
     if "date_of_birth" in present:
-        clean["date_of_birth"] = fields.date(
-            "date_of_birth",
-            raw["date_of_birth"],
-            "driver's date of birth",
-            required=True,
-            not_after=date.today(),
+        clean["date_of_birth"] = fields.birth_date(
+            "date_of_birth", raw["date_of_birth"], "driver's date of birth", required=True
         )
     if "sex" in present:
         sex = raw["sex"]
@@ -459,9 +454,7 @@ async def add_name(
     kind = fields.choice("kind", details.kind, "kind of name", NAME_KINDS, required=True)
     forenames = fields.text("forenames", details.forenames, "forenames", required=True)
     surname = fields.text("surname", details.surname, "surname", required=True)
-    born = fields.date(
-        "date_of_birth", details.date_of_birth, "date of birth", not_after=date.today()
-    )
+    born = fields.birth_date("date_of_birth", details.date_of_birth, "date of birth")
     driver_born = await conn.fetchval(DRIVER_DOB, driver_id)
     if driver_born is None:
         raise NotFound("driver")

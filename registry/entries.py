@@ -103,12 +103,8 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     fields = Fields()
     decision = fields.choice("decision", details.decision, "decision", DECISIONS, required=True)
     kind = fields.choice("licence_kind", details.licence_kind, "kind of licence", LICENCE_KINDS)
-    decided_on = fields.date(
-        "decided_on",
-        details.decided_on,
-        "date of the decision",
-        required=True,
-        not_after=date.today(),
+    decided_on = fields.event_date(
+        "decided_on", details.decided_on, "date of the decision", required=True
     )
     effective_on = (
         fields.date("effective_on", details.effective_on, "date the decision takes effect")

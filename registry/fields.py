@@ -7,7 +7,7 @@ reader accepts both. Messages say what to do, never what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from registry.errors import Invalid
 from registry.identifiers import IdentifierError
@@ -22,6 +22,15 @@ CATEGORIES = (
 )
 LICENCE_KINDS = ("hackney_carriage", "private_hire", "dual")
 EARLIEST = date(1900, 1, 2)
+
+# Plausibility, the same for the API, the pages and the CSV import (docs/recording-api.md):
+# a grant or a decision is dated at most FUTURE_MARGIN_DAYS after today (0: today or earlier;
+# a licence may still *start* later than its grant); a driver is at least MIN_DRIVER_AGE years
+# old; and no date at all lies more than LATEST_YEARS_AHEAD years ahead, so the 3-year term and
+# every other date sum stay inside what Python and PostgreSQL can hold.
+FUTURE_MARGIN_DAYS = 0
+MIN_DRIVER_AGE = 18
+LATEST_YEARS_AHEAD = 100
 
 
 class Fields:
@@ -61,6 +70,7 @@ class Fields:
         *,
         required: bool = False,
         not_after: date | None = None,
+        too_late: str | None = None,
     ) -> date | None:
         if value is None or value == "":
             if required:
@@ -77,10 +87,34 @@ class Fields:
         if day < EARLIEST:
             self.error(field, f"The {label} must be after 1 January 1900")
             return None
+        latest = add_years(date.today(), LATEST_YEARS_AHEAD)
+        if day > latest:
+            self.error(field, f"The {label} must be before {latest.year}")
+            return None
         if not_after and day > not_after:
-            self.error(field, f"The {label} must be today or in the past")
+            self.error(field, too_late or f"The {label} must be today or in the past")
             return None
         return day
+
+    def event_date(
+        self, field: str, value, label: str, *, required: bool = False, today: date | None = None
+    ) -> date | None:
+        """The day something was done (a grant, a decision): not after today plus the margin."""
+        latest = (today or date.today()) + timedelta(days=FUTURE_MARGIN_DAYS)
+        return self.date(field, value, label, required=required, not_after=latest)
+
+    def birth_date(
+        self, field: str, value, label: str, *, required: bool = False, today: date | None = None
+    ) -> date | None:
+        """A driver's date of birth: at least MIN_DRIVER_AGE years ago."""
+        return self.date(
+            field,
+            value,
+            label,
+            required=required,
+            not_after=add_years(today or date.today(), -MIN_DRIVER_AGE),
+            too_late=f"A driver must be at least {MIN_DRIVER_AGE} years old: check the {label}",
+        )
 
     def choice(
         self, field: str, value, label: str, choices: Iterable[str], *, required: bool = False

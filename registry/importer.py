@@ -218,12 +218,12 @@ def _read_drivers(
         )
         forenames = f.text("forenames", row.get("forenames"), "driver's forenames", required=True)
         surname = f.text("surname", row.get("surname"), "driver's surname", required=True)
-        born = f.date(
+        born = f.birth_date(
             "date_of_birth",
             row.get("date_of_birth"),
             "driver's date of birth",
             required=True,
-            not_after=today,
+            today=today,
         )
         sex = f.choice("sex", (row.get("sex") or "").strip().upper(), "sex", ("F", "M"))
         gb = f.identifier(
@@ -331,8 +331,8 @@ def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> 
         status = f.choice(
             "status", row.get("status") or "current", "licence status", LICENCE_STATUSES
         )
-        granted_on = f.date(
-            "granted_on", row.get("granted_on"), "date granted", required=True, not_after=today
+        granted_on = f.event_date(
+            "granted_on", row.get("granted_on"), "date granted", required=True, today=today
         )
         starts_on = (
             f.date("starts_on", row.get("starts_on"), "date the licence starts") or granted_on
@@ -409,12 +409,8 @@ def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) ->
         kind = f.choice("licence_kind", row.get("licence_kind"), "kind of licence", LICENCE_KINDS)
         if not kind and not number and not f.has_error("licence_kind"):
             f.error("licence_kind", "Give the kind of licence, or the licence number")
-        decided_on = f.date(
-            "decided_on",
-            row.get("decided_on"),
-            "date of the decision",
-            required=True,
-            not_after=today,
+        decided_on = f.event_date(
+            "decided_on", row.get("decided_on"), "date of the decision", required=True, today=today
         )
         effective_on = (
             f.date("effective_on", row.get("effective_on"), "date the decision took effect")

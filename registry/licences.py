@@ -120,7 +120,7 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
         "licence_number", details.licence_number, "licence number", required=True, max_length=40
     )
     kind = fields.choice("kind", details.kind, "kind of licence", LICENCE_KINDS, required=True)
-    granted_on = fields.date(
+    granted_on = fields.event_date(
         "granted_on", details.granted_on, "date the licence was granted", required=True
     )
     starts_on = fields.date("starts_on", details.starts_on, "date the licence starts") or granted_on

@@ -1,0 +1,96 @@
+"""Reading JSON bodies safely: every malformed body is a 4xx problem that names what is wrong.
+
+Litestar decodes a JSON body the first time a handler needs it (`Request.json()`), after the
+route's guards have run. `CheckedRequest` checks the raw bytes first:
+
+- size: the app refuses bodies over `MAX_BODY_BYTES` (413) while reading them; the import
+  upload sets its own, larger limit;
+- encoding: the body must be UTF-8 (400, field `body`);
+- nesting: arrays and objects at most `MAX_DEPTH` deep (400, field `body`), checked by a scan
+  that does not recurse, so no depth reaches the decoder's recursion limit;
+- NUL characters: refused in any string or key (400, naming the field); PostgreSQL text
+  cannot hold them and they have no place in a name or a narrative.
+
+Messages never echo the body: it may be personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import SerializationException
+from litestar.serialization import decode_json
+from litestar.types import Empty
+
+from licensing.problems import FieldError, Problem
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+# A JSON string (with its escapes), so brackets inside strings are not counted as nesting.
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def unreadable(field: str, message: str) -> Problem:
+    return Problem(
+        400, "Invalid request", "The request could not be read.", [FieldError(field, message)]
+    )
+
+
+def depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects, without recursing."""
+    deepest = level = 0
+    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
+        if bracket.group() in (b"[", b"{"):
+            level += 1
+            deepest = max(deepest, level)
+        else:
+            level -= 1
+    return deepest
+
+
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """The path of the first string or key holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return path or "body"
+            if found := _nul_at(item, name):
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _nul_at(item, f"{path}[{index}]" if path else f"[{index}]"):
+                return found
+    return None
+
+
+def check_json(body: bytes) -> Any:
+    """The decoded body, or a 400 problem naming what makes it unreadable."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise unreadable("body", "The body must be JSON encoded as UTF-8") from None
+    if depth(body) > MAX_DEPTH:
+        raise unreadable("body", f"The body must not nest more than {MAX_DEPTH} levels deep")
+    try:
+        value = decode_json(body or b"null")
+    except SerializationException:  # its message would quote the body
+        raise unreadable("body", "The body must be valid JSON") from None
+    if field := _nul_at(value):
+        raise unreadable(field, "Text must not contain NUL characters")
+    return value
+
+
+class CheckedRequest(Request):
+    """Litestar's Request, with the JSON body checked before it is decoded."""
+
+    async def json(self) -> Any:
+        if self._json is Empty and self._connection_state.json is Empty:
+            self._json = self._connection_state.json = check_json(await self.body())
+        return await super().json()
