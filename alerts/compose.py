@@ -1,10 +1,16 @@
-"""The alert email: one per recipient authority per batch, plain text and HTML, grouped by
-kind, each alert with a link to the record in the service and a link to acknowledge it.
+"""The alert email: one per recipient authority per batch, grouped by kind, most urgent first.
+Each alert says what happened, what the council must do and by when, the register entry
+number, and one route to more: the record in the service, after signing in.
 
-What an alert shows is kept minimal (DOMAIN.md): who the driver is (name, date of birth),
-the licence type, the authorities involved and the dates. Never narrative, reasons,
-categories of relevant information or addresses: those are released to another authority
-only through a recorded information request, inside the service.
+What an alert shows is kept minimal. By default no name, date of birth or other personal data
+travels by email ("sign in to see"): an authority may choose a one-line identity (name and date
+of birth) with `authority.alert_identity`; the SQL selects a name only for those. Never
+narrative, reasons, categories of relevant information or addresses: those are released to
+another authority only through a recorded information request, inside the service.
+
+Two forms of the same content: plain text and HTML for SMTP, and GOV.UK Notify's own
+formatting (headings, bullets, inset text) for the placeholders of its template
+(alerts/notify_template.txt).
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from functools import lru_cache
 
 import asyncpg
 
-from alerts.email_body import html_body, text_body
+from alerts.email_body import EmailContent, footer, html_body, notify_personalisation, text_body
 from alerts.rules import london_today
 from alerts.transports import Email
+from registry.entries import entry_number
 from registry.workdays import working_days_between
 
 # Headings in the order a council should read them: the most urgent first.
@@ -87,22 +94,27 @@ def plural(n: int, word: str) -> str:
 
 
 # Everything an email may show about an alert, and nothing more: no narrative, reasons,
-# categories or addresses are selected, so none can leak into a template.
+# categories or addresses are selected, so none can leak into a template. The name and date of
+# birth only when $2 (a signed-in page) or the recipient authority chose an identity line.
 ALERT_VIEWS = """
 SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        e.kind AS event_kind, e.driver_id,
-       d.forenames, d.surname, d.date_of_birth,
+       ($2::boolean OR rcp.alert_identity) AS identified,
+       CASE WHEN $2::boolean OR rcp.alert_identity THEN d.forenames END AS forenames,
+       CASE WHEN $2::boolean OR rcp.alert_identity THEN d.surname END AS surname,
+       CASE WHEN $2::boolean OR rcp.alert_identity THEN d.date_of_birth END AS date_of_birth,
        l.kind AS licence_kind, l.granted_on, l.starts_on, l.expires_on,
        la.name AS licence_authority,
        CASE WHEN e.kind LIKE 'licence\\_%' THEN e.detail ->> 'effective_on' END AS licence_effective_on,
        re.id AS entry_id, re.decision, re.licence_kind AS entry_licence_kind, re.decided_on,
        re.effective_on AS entry_effective_on, re.status AS entry_status, re.status_changed_on,
-       ra.name AS entry_authority, ra.information_contact,
+       ra.name AS entry_authority,
        c.id AS concern_id, c.became_aware_on, c.reported_on, c.report_due_on,
        ca.name AS concern_reporter, cl.kind AS concern_licence_kind,
        r.case_reference, r.requested_on, r.due_on, rq.name AS requesting_authority,
        mf.name AS moved_from, moved.licences
 FROM alert a
+JOIN authority rcp ON rcp.id = a.recipient_authority_id
 JOIN register_event e ON e.id = a.event_id
 LEFT JOIN driver d ON d.id = e.driver_id
 LEFT JOIN licence l ON e.kind LIKE 'licence\\_%' AND l.id = e.subject_id
@@ -128,10 +140,13 @@ WHERE a.id = ANY($1::bigint[])
 ORDER BY a.id
 """
 
+SIGN_IN_TO_SEE = "Not sent by email: sign in to Crosscheck to see"
+
 
 @dataclass(frozen=True)
 class AlertView:
-    """One alert as a council reads it: a title, the facts and the links."""
+    """One alert as a council reads it: what happened (the title), what to do and by when
+    (the note and due date), the facts and the links."""
 
     id: int
     kind: str
@@ -141,6 +156,9 @@ class AlertView:
     record_url: str
     acknowledge_url: str
     note: str = ""
+    headline: str = ""  # the alert in a subject line: what to do and by when
+    due_on: date | None = None
+    identified: bool = False  # its facts name the driver
 
 
 @dataclass
@@ -149,6 +167,15 @@ class Recipient:
     name: str
     alert_email: str | None
     alerts: list[AlertView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Described:
+    title: str  # what happened
+    facts: list[tuple[str, str]]
+    action: str  # what the reader must do, and by when
+    headline: str  # the same for a subject line
+    due_on: date | None = None
 
 
 def record_path(row) -> str:
@@ -168,17 +195,30 @@ def acknowledge_path(alert_id: int) -> str:
     return f"/alerts/{alert_id}/acknowledge"
 
 
-def _identity(row) -> list[tuple[str, str]]:
-    if row["surname"] is None:
+def _identity(row, signed_in: bool) -> list[tuple[str, str]]:
+    if row["driver_id"] is None:
         return []
-    return [
-        ("Driver", f"{row['forenames']} {row['surname']}"),
-        ("Date of birth", long_date(row["date_of_birth"])),
-    ]
+    if not row["identified"]:
+        return [("Driver", SIGN_IN_TO_SEE)]
+    if signed_in:
+        return [
+            ("Driver", f"{row['forenames']} {row['surname']}"),
+            ("Date of birth", long_date(row["date_of_birth"])),
+        ]
+    # the one line an authority may choose to receive by email
+    born = long_date(row["date_of_birth"])
+    return [("Driver", f"{row['forenames']} {row['surname']}, born {born}")]
 
 
 def _licence(kind: str | None) -> str:
     return LICENCE_KINDS.get(kind or "", "Driver")
+
+
+def _tell_if_you_know(authority: str) -> str:
+    return (
+        f"No action is needed unless you hold information about this driver that "
+        f"{authority} should know. If you do, tell them."
+    )
 
 
 def _out_of_area(row, today):
@@ -192,8 +232,19 @@ def _out_of_area(row, today):
         ),
         ("Valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}"),
     ]
-    title = f"{'Licence renewed' if renewed else 'Licence granted'} by {row['licence_authority']}"
-    return title, facts, ""
+    title = (
+        f"{'Licence renewed' if renewed else 'Licence granted'} to a resident of your area "
+        f"by {row['licence_authority']}"
+    )
+    return Described(
+        title, facts, _tell_if_you_know(row["licence_authority"]), f"For information: {title}"
+    )
+
+
+CHECK_YOUR_LICENCES = (
+    "Check whether this affects a licence you have granted to this driver, or an application "
+    "from them, and act on it as your policy requires."
+)
 
 
 def _licence_action(row, today):
@@ -204,11 +255,16 @@ def _licence_action(row, today):
         (f"{word.capitalize()} from", long_date(row["licence_effective_on"])),
         ("Licence was valid", f"{long_date(row['starts_on'])} to {long_date(row['expires_on'])}"),
     ]
-    return f"Licence {word} by {row['licence_authority']}", facts, ""
+    title = f"Licence {word} by {row['licence_authority']}"
+    return Described(title, facts, CHECK_YOUR_LICENCES, f"Check your licences: {title}")
+
+
+def _entry_number(row) -> list[tuple[str, str]]:
+    return [("Register entry number", entry_number(row["entry_id"]))] if row["entry_id"] else []
 
 
 def _entry_facts(row) -> list[tuple[str, str]]:
-    return [
+    return _entry_number(row) + [
         ("Decision", DECISIONS.get(row["decision"], row["decision"] or "")),
         ("Licence", _licence(row["entry_licence_kind"])),
         ("Recorded by", row["entry_authority"]),
@@ -217,17 +273,18 @@ def _entry_facts(row) -> list[tuple[str, str]]:
     ]
 
 
-def _further_information(row) -> str:
-    contact = (row["information_contact"] or "").strip()
+def _reasons(row) -> str:
     return (
-        f"The reasons are not sent by email. To see them, make an information request to "
-        f"{row['entry_authority']} through Crosscheck. {contact}"
-    ).strip()
+        f"The reasons are not sent by email: to see them, open the record and ask "
+        f"{row['entry_authority']} for them there, quoting entry number "
+        f"{entry_number(row['entry_id'])}."
+    )
 
 
 def _register_decision(row, today):
     title = f"{DECISIONS.get(row['decision'], 'Decision')} by {row['entry_authority']}"
-    return title, _entry_facts(row), _further_information(row)
+    action = f"{CHECK_YOUR_LICENCES} {_reasons(row)}"
+    return Described(title, _entry_facts(row), action, f"Check your licences: {title}")
 
 
 def _decision_changed(row, today):
@@ -236,23 +293,20 @@ def _decision_changed(row, today):
         ("Entry now", status),
         ("Changed on", long_date(row["status_changed_on"])),
     ]
-    return (
-        f"Register entry by {row['entry_authority']} changed: {status}",
-        facts,
-        _further_information(row),
+    title = f"Register entry by {row['entry_authority']} changed: {status}"
+    action = (
+        f"Check whether this changes anything you decided relying on the earlier entry. "
+        f"{_reasons(row)}"
     )
+    return Described(title, facts, action, f"Check your decisions: {title}")
 
 
 def _concern(row, today):
     on_time = row["reported_on"] <= row["report_due_on"]
-    timing = (
-        "Yes"
-        if on_time
-        else (
-            f"No: {plural(working_days_between(row['report_due_on'], row['reported_on']), 'working day')} late"
-        )
-    )
+    late = working_days_between(row["report_due_on"], row["reported_on"])
+    timing = "Yes" if on_time else f"No: {plural(late, 'working day')} late"
     facts = [
+        ("Concern reference", f"C{row['concern_id']}"),
         ("Reported by", row["concern_reporter"]),
         (
             "Your licence",
@@ -263,37 +317,60 @@ def _concern(row, today):
         ("Reported on", long_date(row["reported_on"])),
         ("Reported within the 10 working days", timing),
     ]
-    note = (
-        f"You must consider whether to suspend or revoke the licence, and tell "
-        f"{row['concern_reporter']} what you decided (s.6)."
+    action = (
+        f"Consider now whether to suspend or revoke the licence, then tell "
+        f"{row['concern_reporter']} what you decided and why (s.6)."
     )
-    return f"Safeguarding concern reported by {row['concern_reporter']}", facts, note
+    return Described(
+        f"Safeguarding concern reported by {row['concern_reporter']} (s.5)",
+        facts,
+        action,
+        f"Action needed: safeguarding concern (s.5) from {row['concern_reporter']}",
+    )
 
 
 def _request(row, today):
-    kind = row["kind"]
-    facts = [
-        ("Requested by", row["requesting_authority"]),
+    kind, due, asker = row["kind"], row["due_on"], row["requesting_authority"]
+    facts = _entry_number(row) + [
+        ("Requested by", asker),
         ("Their case reference", row["case_reference"]),
         ("Requested on", long_date(row["requested_on"])),
-        ("Answer due by (20 working days)", long_date(row["due_on"])),
+        ("Answer due by (20 working days)", long_date(due)),
         (
             "About your entry",
             f"{DECISIONS.get(row['decision'], '')}, decided on {long_date(row['decided_on'])}",
         ),
     ]
+    later = "Tell them too of any later change to the entry (s.3)."
     if kind == "request_overdue":
-        late = working_days_between(row["due_on"], today)
+        late = working_days_between(due, today)
         facts.append(("Overdue by", plural(late, "working day")))
-        title = f"Overdue: information request from {row['requesting_authority']}"
-    elif kind == "request_due_soon":
-        left = working_days_between(today, row["due_on"])
-        facts.append(("Working days left", str(left)))
-        title = f"Due soon: information request from {row['requesting_authority']}"
+        title = f"Information request from {asker} is overdue (s.3)"
+        action = (
+            f"Answer now, through Crosscheck: the answer was due by {long_date(due)}, "
+            f"{plural(late, 'working day')} ago. {later}"
+        )
+        headline = f"Overdue since {long_date(due)}: answer an information request from {asker}"
     else:
-        title = f"Information request from {row['requesting_authority']}"
-    note = "You must answer within 20 working days and tell them of any later change to the entry (s.3)."
-    return title, facts, note
+        left = working_days_between(today, due)
+        if kind == "request_due_soon":
+            facts.append(("Working days left", str(left)))
+            title = f"Information request from {asker} is due soon (s.3)"
+        else:
+            title = f"Information request from {asker} (s.3)"
+        when = (
+            f"by {long_date(due)} ({plural(left, 'working day')} left)"
+            if left > 0
+            else f"today: it is due by {long_date(due)}"
+            if left == 0
+            else f"now: it was due by {long_date(due)}"
+        )
+        action = (
+            f"Answer through Crosscheck {when}. Grant or refuse the request, giving your "
+            f"reasons. {later}"
+        )
+        headline = f"Answer by {long_date(due)}: information request (s.3) from {asker}"
+    return Described(title, facts, action, headline, due)
 
 
 def _resident_moved(row, today):
@@ -307,7 +384,9 @@ def _resident_moved(row, today):
                 f"{long_date(licence['starts_on'])} to {long_date(licence['expires_on'])}",
             )
         )
-    return "A licensed driver now lives in your area", facts, ""
+    title = "A licensed driver now lives in your area"
+    action = _tell_if_you_know("the authorities that license them")
+    return Described(title, facts, action, f"For information: {title.lower()}")
 
 
 DESCRIBE = {
@@ -323,16 +402,36 @@ DESCRIBE = {
     "resident_moved": _resident_moved,
 }
 
+# Which alert leads the subject line: the first of these, then the earliest deadline.
+URGENCY = {
+    "request_overdue": 0,
+    "safeguarding_concern": 1,
+    "request_due_soon": 2,
+    "information_request": 3,
+    "register_decision": 4,
+    "licence_revoked": 4,
+    "licence_suspended": 4,
+    "decision_changed": 5,
+    "out_of_area_licence": 6,
+    "resident_moved": 6,
+}
+FOR_INFORMATION = 6
 
-def describe(row, base_url: str, today: date) -> AlertView:
-    title, facts, note = DESCRIBE[row["kind"]](row, today)
+
+def describe(row, base_url: str, today: date, *, signed_in: bool = False) -> AlertView:
+    found = DESCRIBE[row["kind"]](row, today)
     return AlertView(
         id=row["id"],
         kind=row["kind"],
         recipient_authority_id=row["recipient_authority_id"],
-        title=title,
-        facts=_identity(row) + [(k, v) for k, v in facts if v],
-        note=note,
+        title=found.title,
+        facts=_identity(row, signed_in)
+        + [(k, v) for k, v in found.facts if v]
+        + [("Alert reference", f"A{row['id']}")],
+        note=found.action,
+        headline=found.headline,
+        due_on=found.due_on,
+        identified=bool(row["identified"]) and row["driver_id"] is not None,
         record_url=base_url + record_path(row),
         acknowledge_url=base_url + acknowledge_path(row["id"]),
     )
@@ -342,26 +441,51 @@ VIEWS_AT_A_TIME = 250
 
 
 async def load_views(
-    conn: asyncpg.Connection, alert_ids: list[int], base_url: str, today: date | None = None
+    conn: asyncpg.Connection,
+    alert_ids: list[int],
+    base_url: str,
+    today: date | None = None,
+    *,
+    signed_in: bool = False,
 ) -> list[AlertView]:
+    """The alerts as an email shows them, or (signed_in) as the service's pages do, with the
+    driver's name and date of birth."""
     today = today or london_today()
-    rows = await conn.fetch(ALERT_VIEWS, alert_ids)
+    rows = await conn.fetch(ALERT_VIEWS, alert_ids, signed_in)
     views: list[AlertView] = []
     for start in range(0, len(rows), VIEWS_AT_A_TIME):
-        views += [describe(row, base_url, today) for row in rows[start : start + VIEWS_AT_A_TIME]]
+        views += [
+            describe(row, base_url, today, signed_in=signed_in)
+            for row in rows[start : start + VIEWS_AT_A_TIME]
+        ]
         # a claim of thousands takes tens of milliseconds to describe: let the sending
         # lanes answer their mail server in between, so it is never left waiting
         await asyncio.sleep(0)
     return views
 
 
+def _lead(alerts: list[AlertView]) -> AlertView:
+    return min(alerts, key=lambda a: (URGENCY[a.kind], a.due_on or date.max, a.id))
+
+
 def subject_line(recipient: Recipient) -> str:
-    counts: dict[str, int] = {}
-    for alert in recipient.alerts:
-        counts[alert.kind] = counts.get(alert.kind, 0) + 1
-    urgent = counts.get("safeguarding_concern", 0) + counts.get("request_overdue", 0)
-    lead = "Action needed: " if urgent else ""
-    return f"{lead}Crosscheck: {plural(len(recipient.alerts), 'alert')} for {recipient.name}"
+    """What needs action and by when: the most pressing alert, then how many more."""
+    lead = _lead(recipient.alerts)
+    more = len(recipient.alerts) - 1
+    others = f", and {plural(more, 'other alert')}" if more else ""
+    return f"{lead.headline}{others} (Crosscheck, {recipient.name})"
+
+
+def summary_line(alerts: list[AlertView]) -> str:
+    acting = [a for a in alerts if URGENCY[a.kind] < FOR_INFORMATION]
+    if not acting:
+        return f"{plural(len(alerts), 'alert')} for your information: no action is needed."
+    needing = "needs" if len(acting) == 1 else "need"
+    line = f"{plural(len(alerts), 'alert')}: {len(acting)} {needing} action."
+    due = [a.due_on for a in acting if a.due_on]
+    if due:
+        line += f" The earliest deadline is {long_date(min(due))}."
+    return line
 
 
 def sections(alerts: list[AlertView]) -> list[tuple[str, list[AlertView]]]:
@@ -372,18 +496,40 @@ def sections(alerts: list[AlertView]) -> list[tuple[str, list[AlertView]]]:
 
 
 def compose(
-    recipient: Recipient, base_url: str, message_id: str, now: datetime | None = None
+    recipient: Recipient,
+    base_url: str,
+    message_id: str,
+    now: datetime | None = None,
+    *,
+    notify: bool = False,
 ) -> Email:
-    """The email for one recipient authority's batch of alerts."""
-    title = f"Crosscheck: {plural(len(recipient.alerts), 'alert')} for {recipient.name}"
-    grouped = sections(recipient.alerts)
-    sent_on = long_date(london_today(now))
-    alerts_url = f"{base_url}/alerts"
+    """The email for one recipient authority's batch of alerts: plain text and HTML for
+    SMTP, or (notify) the placeholders of the GOV.UK Notify template."""
+    content = EmailContent(
+        title=f"Crosscheck alerts for {recipient.name}",
+        sent_on=long_date(london_today(now)),
+        summary=summary_line(recipient.alerts),
+        sections=sections(recipient.alerts),
+        alerts_url=f"{base_url}/alerts",
+        footer=footer(any(a.identified for a in recipient.alerts)),
+    )
+    subject = subject_line(recipient)
+    headers = {"X-Crosscheck-Alerts": ", ".join(str(a.id) for a in recipient.alerts)}
+    if notify:
+        return Email(
+            to=recipient.alert_email or "",
+            subject=subject,
+            text="",
+            html="",
+            message_id=message_id,
+            headers=headers,
+            personalisation=notify_personalisation(subject, content),
+        )
     return Email(
         to=recipient.alert_email or "",
-        subject=subject_line(recipient),
-        text=text_body(title, sent_on, grouped, alerts_url),
-        html=html_body(title, sent_on, grouped, alerts_url),
+        subject=subject,
+        text=text_body(content),
+        html=html_body(content),
         message_id=message_id,
-        headers={"X-Crosscheck-Alerts": ", ".join(str(a.id) for a in recipient.alerts)},
+        headers=headers,
     )

@@ -103,7 +103,12 @@ class Batch:
         return asyncio.get_running_loop().time() + self.send_limit < self.deadline
 
     def compose(self, recipient: Recipient) -> Email:
-        return compose(recipient, self.config.base_url, new_message_id(self.config.mail_from))
+        return compose(
+            recipient,
+            self.config.base_url,
+            new_message_id(self.config.mail_from),
+            notify=self.config.transport == "notify",
+        )
 
     async def deliver(
         self, session, recipient: Recipient, email: Email

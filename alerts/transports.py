@@ -32,6 +32,8 @@ class Email:
     html: str
     message_id: str
     headers: dict[str, str] = field(default_factory=dict)
+    # for GOV.UK Notify: the values of its template's placeholders
+    personalisation: dict[str, str] = field(default_factory=dict)
 
     def as_bytes(self, mail_from: str) -> bytes:
         """The MIME message: multipart/alternative, plain text then HTML, both UTF-8 in
@@ -233,8 +235,9 @@ def _describe(exc: BaseException) -> str:
 
 
 class NotifyTransport:
-    """GOV.UK Notify: one API call per email, through a template with ((subject)) and
-    ((body)) placeholders. Notify renders its own HTML from the plain text."""
+    """GOV.UK Notify: one API call per email, through the template in
+    alerts/notify_template.txt (its placeholders are the email's personalisation). Notify
+    renders its own HTML and plain text from it."""
 
     name = "notify"
 
@@ -258,7 +261,7 @@ class NotifyTransport:
             response = self.client.send_email_notification(
                 email_address=email.to,
                 template_id=self.template_id,
-                personalisation={"subject": email.subject, "body": email.text},
+                personalisation=email.personalisation,
                 reference=email.message_id.strip("<>")[:100],
             )
         except HTTPError as exc:

@@ -20,6 +20,13 @@ from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Fields
 
 DECISIONS = ("refused", "refused_renewal", "suspended", "revoked")
+
+
+def entry_number(entry_id: int) -> str:
+    """The number an officer quotes for a register entry (in pages, emails and requests)."""
+    return f"E{entry_id}"
+
+
 STATUSES = ("in_force", "appeal_allowed", "reinstated", "later_granted", "withdrawn")
 
 

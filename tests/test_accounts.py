@@ -295,6 +295,7 @@ async def test_an_admin_sets_an_authoritys_alert_settings_and_the_change_is_audi
             "alert_email": "licensing@bolton.gov.uk",
             "alert_delivery": "digest",
             "digest_time": "07:30",
+            "alert_identity": True,
         },
     )
     cleared = await client.patch(
@@ -312,6 +313,7 @@ async def test_an_admin_sets_an_authoritys_alert_settings_and_the_change_is_audi
         "alert_delivery": "digest",
         "digest_time": "07:30",
         "information_contact": response.json()["information_contact"],
+        "alert_identity": True,
     }
     assert cleared.json()["alert_email"] is None and cleared.json()["alert_delivery"] == "digest"
     assert audited == 2

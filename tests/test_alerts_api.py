@@ -144,6 +144,10 @@ async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_emai
 
         [message] = await wait_until(delivered)
     assert message["to"] == ["licensing@bolton.gov.uk"]
-    assert message["subject"] == "Crosscheck: 1 alert for Bolton"
-    assert "Stephen Walker" in message["text"] and "Stephen Walker" in message["html"]
+    assert message["subject"] == (
+        "For information: Licence granted to a resident of your area by Wolverhampton "
+        "(Crosscheck, Bolton)"
+    )
+    assert "Licence granted" in message["text"] and "Licence granted" in message["html"]
+    assert "Stephen Walker" not in message["text"] + message["html"]
     assert await statuses(conn) == {"sent": 1}

@@ -89,10 +89,12 @@ async def test_the_home_authority_gets_one_email_with_what_it_needs_and_no_narra
 
     [mail] = inbox.to(bolton)
     assert sorted(mail.alert_ids) == ids[:2]
-    assert mail.message["Subject"] == "Crosscheck: 2 alerts for Bolton"
+    assert mail.message["Subject"] == (
+        "Check your licences: Licence revoked by Sheffield, and 1 other alert (Crosscheck, Bolton)"
+    )
     for body in (mail.text, mail.html):
-        assert "Stephen Walker" in body
-        assert "17 May 1980" in body
+        assert "What to do:" in body
+        assert f"Register entry number: E{entry}" in body or f"E{entry}</td>" in body
         assert "Private hire driver" in body
         assert "Wolverhampton" in body and "Sheffield" in body
         assert "1 April 2025" in body and "2 June 2025" in body  # licence start, decision date
@@ -104,6 +106,9 @@ async def test_the_home_authority_gets_one_email_with_what_it_needs_and_no_narra
         for alert_id in ids[:2]:
             assert f"https://crosscheck.test/alerts/{alert_id}/acknowledge" in body
         for secret in (
+            "Stephen",
+            "Walker",
+            "17 May 1980",
             NARRATIVE,
             "assaulted",
             "sexual",

@@ -76,6 +76,7 @@ EMAIL = Email(
     html="<p>Driver: Siân Jones</p>",
     message_id="<m1@test>",
     headers={"X-Crosscheck-Alerts": "7"},
+    personalisation={"subject": "Crosscheck: 1 alert for Ynys Môn", "alerts": "# Heading"},
 )
 
 
@@ -192,7 +193,7 @@ class NotifyStandIn(BaseHTTPRequestHandler):
         pass
 
 
-async def test_gov_uk_notify_sends_the_subject_and_plain_text_and_maps_its_errors():
+async def test_gov_uk_notify_sends_the_template_placeholders_and_maps_its_errors():
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), NotifyStandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -210,7 +211,7 @@ async def test_gov_uk_notify_sends_the_subject_and_plain_text_and_maps_its_error
     path, authorization, body = NotifyStandIn.received[0]
     assert path == "/v2/notifications/email" and authorization.startswith("Bearer ")
     assert body["template_id"] == TEMPLATE_ID and body["email_address"] == "licensing@bolton.gov.uk"
-    assert body["personalisation"] == {"subject": EMAIL.subject, "body": EMAIL.text}
+    assert body["personalisation"] == EMAIL.personalisation
     assert bad.value.permanent
     assert bad.value.reason == "GOV.UK Notify answered 400: email_address Not a valid email address"
     assert not busy.value.permanent and busy.value.unreachable

@@ -296,6 +296,7 @@ class AuthoritySettings(msgspec.Struct, frozen=True):
     alert_delivery: str
     digest_time: str
     information_contact: str
+    alert_identity: bool
 
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -310,11 +311,21 @@ class AuthorityPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         Annotated[str, msgspec.Meta(pattern=HHMM, description="HH:MM, UK time")] | msgspec.UnsetType
     ) = msgspec.UNSET
     information_contact: str | msgspec.UnsetType = msgspec.UNSET
+    alert_identity: (
+        Annotated[
+            bool,
+            msgspec.Meta(
+                description="Each alert email names the driver (name and date of birth); by "
+                "default none does"
+            ),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 SETTINGS = """
 SELECT code, name, alert_email::text, alert_delivery, to_char(digest_time, 'HH24:MI') AS digest_time,
-       information_contact
+       information_contact, alert_identity
 FROM authority WHERE id = $1
 """
 UPDATE_SETTINGS = """
@@ -322,7 +333,8 @@ UPDATE authority SET
     alert_email = CASE WHEN $2 THEN $3::citext ELSE alert_email END,
     alert_delivery = coalesce($4, alert_delivery),
     digest_time = coalesce($5::time, digest_time),
-    information_contact = coalesce($6, information_contact)
+    information_contact = coalesce($6, information_contact),
+    alert_identity = coalesce($7, alert_identity)
 WHERE id = $1
 """
 
@@ -388,6 +400,7 @@ async def change_authority_settings(
             _given(data.alert_delivery),
             time.fromisoformat(digest) if digest else None,
             _given(data.information_contact),
+            _given(data.alert_identity),
         )
         await audit_log.record(
             conn,

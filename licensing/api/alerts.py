@@ -91,7 +91,9 @@ async def received(
 ) -> list[ReceivedAlert]:
     """The alerts sent to an authority, newest first (the API and the alerts page)."""
     rows = await conn.fetch(RECEIVED, authority_id, unacknowledged, before_id, limit, only_id)
-    views = {v.id: v for v in await load_views(conn, [r["id"] for r in rows], base_url)}
+    views = {
+        v.id: v for v in await load_views(conn, [r["id"] for r in rows], base_url, signed_in=True)
+    }
     return [
         ReceivedAlert(
             id=r["id"],

@@ -329,6 +329,22 @@ AUTHORITY_FIELDS = [
         width="govuk-input--width-5",
         hint="UK time, for example 08:00",
     ),
+    f.radios(
+        "alert_identity",
+        "What should alert emails say about the driver?",
+        [
+            (
+                "no",
+                "Nothing: officers sign in to see who an alert is about (recommended)",
+                "The email says what happened, what to do and by when, with the entry number",
+            ),
+            (
+                "yes",
+                "One line with the driver's name and date of birth",
+                "Only if your mailbox is restricted to your licensing team",
+            ),
+        ],
+    ),
     f.textarea(
         "information_contact",
         "How other authorities can ask for information",
@@ -369,6 +385,7 @@ async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> R
             "alert_delivery": [settings.alert_delivery],
             "digest_time": [settings.digest_time],
             "information_contact": [settings.information_contact],
+            "alert_identity": ["yes" if settings.alert_identity else "no"],
         }
     )
     return _authority_form(request, authority, form)
@@ -381,6 +398,12 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
     delivery = form.choice(
         "alert_delivery", ("immediate", "digest"), "Select how alerts should be delivered"
     )
+    identity = form.choice(
+        "alert_identity",
+        ("no", "yes"),
+        "Select what alert emails should say about the driver",
+        required=False,
+    )
     digest = HHMM.match(form.get("digest_time"))
     if not digest:
         form.add_error("digest_time", "Enter the digest time as hours and minutes, like 08:00")
@@ -389,6 +412,7 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
         alert_delivery=delivery or "immediate",
         digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
         information_contact=form.get("information_contact"),
+        alert_identity=identity == "yes",
     )
     for error in access_api.check_authority_patch(change):
         form.add_error(error.field, error.message)
