@@ -14,8 +14,10 @@ are spread over several handlers.
 
 from __future__ import annotations
 
-import copy
+import json
+import re
 
+import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.routes import HTTPRoute
@@ -279,8 +281,32 @@ def _guarded(app: Litestar) -> dict[tuple[str, str], bool]:
     return guarded
 
 
+GENERIC = re.compile(r"^(\w+?)_+(?:[\w]+\.)*(\w+?)_*$")
+
+
+def _plain_names(document: dict) -> dict:
+    """Page[registry.licences.Licence] is named LicencePage, not by its module path."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renames = {}
+    for name in schemas:
+        if "." in name and (match := GENERIC.match(name)):
+            renames[name] = match.group(2) + match.group(1)
+    if not renames:
+        return document
+    text = json.dumps(document)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    document = json.loads(text)
+    schemas = document["components"]["schemas"]
+    for old, new in renames.items():
+        schemas[new] = schemas.pop(old)
+        schemas[new]["title"] = new
+    return document
+
+
 def refine(app: Litestar, document: dict) -> dict:
-    document = copy.deepcopy(document)
+    # a copy in JSON's own types (litestar leaves dates in examples)
+    document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = BEARER
     schemas = components.get("schemas", {})

@@ -13,6 +13,7 @@ from datetime import date
 import asyncpg
 import msgspec
 
+from registry import paging
 from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.errors import Conflict, NotFound
@@ -78,21 +79,18 @@ WHERE c.id = $1 AND $2 IN (c.reporting_authority_id, c.recipient_authority_id)
 """
 )
 
-RECEIVED = (
-    SELECT_CONCERNS
-    + """
-WHERE c.recipient_authority_id = $1
-ORDER BY c.reply_on IS NOT NULL, c.reported_on DESC, c.id DESC
-LIMIT $2 OFFSET $3
-"""
-)
+STATES = ("open", "answered")
 
-SENT = (
+# Unanswered first, the earliest due at the top; then answered ones by their due date.
+LIST_CONCERNS = (
     SELECT_CONCERNS
     + """
-WHERE c.reporting_authority_id = $1
-ORDER BY c.reported_on DESC, c.id DESC
-LIMIT $2 OFFSET $3
+WHERE CASE WHEN $2 = 'received' THEN c.recipient_authority_id ELSE c.reporting_authority_id END = $1
+  AND ($3::text IS NULL OR (c.reply_on IS NOT NULL) = ($3 = 'answered'))
+  AND ($4::date IS NULL OR c.report_due_on < $4)
+  AND ($5::boolean IS NULL OR (c.reply_on IS NOT NULL, c.report_due_on, c.id) > ($5, $6, $7))
+ORDER BY c.reply_on IS NOT NULL, c.report_due_on, c.id
+LIMIT $8
 """
 )
 
@@ -105,13 +103,26 @@ async def get_concern(conn: asyncpg.Connection, actor: Actor, concern_id: int) -
 
 
 async def list_concerns(
-    conn: asyncpg.Connection, actor: Actor, box: str, *, limit: int = 100, offset: int = 0
-) -> list[Concern]:
-    """Concerns the actor's authority received (unanswered first) or sent (newest first)."""
+    conn: asyncpg.Connection,
+    actor: Actor,
+    box: str,
+    *,
+    state: str | None = None,
+    due_before: date | None = None,
+    after: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> tuple[list[Concern], str | None]:
+    """Concerns the actor's authority received or sent: unanswered first, by due date."""
+    key = paging.decode(after, (bool, date, int)) or (None, None, None)
     rows = await conn.fetch(
-        RECEIVED if box == "received" else SENT, actor.authority_id, limit, offset
+        LIST_CONCERNS, actor.authority_id, box, state, due_before, *key, limit + 1
     )
-    return [Concern(**dict(row)) for row in rows]
+    return paging.page(
+        rows,
+        limit,
+        lambda r: (r["reply_on"] is not None, r["report_due_on"], r["id"]),
+        lambda r: Concern(**dict(r)),
+    )
 
 
 DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"

@@ -14,7 +14,7 @@ from datetime import date
 import asyncpg
 import msgspec
 
-from registry import licences
+from registry import licences, paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Fields
@@ -83,6 +83,37 @@ async def get_entry(conn: asyncpg.Connection, actor: Actor, entry_id: int) -> En
     if row is None:
         raise NotFound("register entry")
     return Entry(**dict(row))
+
+
+LIST_ENTRIES = """
+SELECT e.id, e.driver_id, a.code AS authority, e.licence_id, e.decision, e.licence_kind,
+       e.decided_on, e.effective_on, e.categories, e.narrative, e.status, e.status_changed_on,
+       e.first_entered_on, e.retention_ends_on
+FROM register_entry e JOIN authority a ON a.id = e.authority_id
+WHERE e.authority_id = $1
+  AND ($2::text IS NULL OR e.status = $2)
+  AND ($3::text IS NULL OR e.decision = $3)
+  AND ($4::date IS NULL OR (e.decided_on, e.id) < ($4, $5))
+ORDER BY e.decided_on DESC, e.id DESC
+LIMIT $6
+"""
+
+
+async def list_entries(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    decision: str | None = None,
+    after: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> tuple[list[Entry], str | None]:
+    """The actor's authority's register entries, the latest decision first."""
+    key = paging.decode(after, (date, int)) or (None, None)
+    rows = await conn.fetch(LIST_ENTRIES, actor.authority_id, status, decision, *key, limit + 1)
+    return paging.page(
+        rows, limit, lambda r: (r["decided_on"], r["id"]), lambda r: Entry(**dict(r))
+    )
 
 
 DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"

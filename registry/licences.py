@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import asyncpg
 import msgspec
 
+from registry import paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Fields, add_years
@@ -76,6 +77,117 @@ async def get_licence(conn: asyncpg.Connection, actor: Actor, licence_id: int) -
     if row is None:
         raise NotFound("licence")
     return Licence(**dict(row))
+
+
+STATUSES = ("current", "suspended", "revoked", "surrendered", "expired")
+
+LICENCE_FILTER = """
+WHERE l.authority_id = $1
+  AND ($2::text IS NULL OR l.status = $2)
+  AND ($3::text IS NULL OR l.kind = $3)
+  AND ($4::date IS NULL OR l.expires_on < $4)
+"""
+
+LIST_LICENCES = (
+    """
+SELECT l.id, l.driver_id, a.code AS authority, l.licence_number, l.kind, l.status,
+       l.granted_on, l.starts_on, l.expires_on
+FROM licence l JOIN authority a ON a.id = l.authority_id
+"""
+    + LICENCE_FILTER
+    + """
+  AND ($5::date IS NULL OR (l.expires_on, l.id) > ($5, $6))
+ORDER BY l.expires_on, l.id
+LIMIT $7
+"""
+)
+
+
+class LicenceFilter(msgspec.Struct, frozen=True):
+    status: str | None = None
+    kind: str | None = None
+    expiring_before: date | None = None
+
+    def params(self) -> tuple:
+        return (self.status, self.kind, self.expiring_before)
+
+
+async def list_licences(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    where: LicenceFilter,
+    *,
+    after: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> tuple[list[Licence], str | None]:
+    """The actor's authority's licences, the soonest to expire first."""
+    key = paging.decode(after, (date, int)) or (None, None)
+    rows = await conn.fetch(LIST_LICENCES, actor.authority_id, *where.params(), *key, limit + 1)
+    return paging.page(
+        rows, limit, lambda r: (r["expires_on"], r["id"]), lambda r: Licence(**dict(r))
+    )
+
+
+class LicensedDriver(msgspec.Struct):
+    """A driver your authority licenses, with those of its licences the filter chose."""
+
+    driver_id: int
+    forenames: str
+    surname: str
+    date_of_birth: date
+    licences: list[Licence]
+
+
+LICENSED_DRIVERS = (
+    """
+WITH chosen AS (
+    SELECT DISTINCT l.driver_id FROM licence l
+"""
+    + LICENCE_FILTER
+    + """
+      AND ($5::bigint IS NULL OR l.driver_id > $5)
+    ORDER BY l.driver_id
+    LIMIT $6
+)
+SELECT d.id AS driver_id, d.forenames, d.surname, d.date_of_birth,
+       (SELECT json_agg(json_build_object(
+            'id', l.id, 'driver_id', l.driver_id, 'authority', a.code,
+            'licence_number', l.licence_number, 'kind', l.kind, 'status', l.status,
+            'granted_on', l.granted_on, 'starts_on', l.starts_on, 'expires_on', l.expires_on)
+            ORDER BY l.expires_on, l.id)
+        FROM licence l JOIN authority a ON a.id = l.authority_id
+"""
+    + LICENCE_FILTER
+    + """
+          AND l.driver_id = d.id) AS licences
+FROM chosen JOIN driver d ON d.id = chosen.driver_id
+ORDER BY d.id
+"""
+)
+
+
+async def licensed_drivers(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    where: LicenceFilter,
+    *,
+    after: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> tuple[list[LicensedDriver], str | None]:
+    """The drivers the actor's authority licenses (by the licences the filter chose)."""
+    key = paging.decode(after, (int,)) or (None,)
+    rows = await conn.fetch(LICENSED_DRIVERS, actor.authority_id, *where.params(), *key, limit + 1)
+
+    def item(row) -> LicensedDriver:
+        return LicensedDriver(
+            row["driver_id"],
+            row["forenames"],
+            row["surname"],
+            row["date_of_birth"],
+            msgspec.json.decode(row["licences"], type=list[Licence]),
+        )
+
+    return paging.page(rows, limit, lambda r: (r["driver_id"],), item)
 
 
 # --- granting -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date
 import asyncpg
 import msgspec
 
+from registry import paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
 from registry.fields import Fields
@@ -73,27 +74,20 @@ WHERE r.id = $1 AND $2 IN (r.requesting_authority_id, r.recording_authority_id)
 """
 )
 
-# Open requests first, the most urgent (overdue) at the top; then answered ones, newest first.
-BOX_ORDER = """
-ORDER BY r.status <> 'open', CASE WHEN r.status = 'open' THEN r.due_on END,
-         r.responded_on DESC, r.id DESC
-LIMIT $3 OFFSET $4
-"""
+STATUSES = ("open", "granted", "refused", "withdrawn")
 
-RECEIVED = (
+# Open requests first, the most urgent (earliest due) at the top; then answered ones.
+LIST_REQUESTS = (
     SELECT_REQUESTS
     + """
-WHERE r.recording_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
+WHERE CASE WHEN $2 = 'received' THEN r.recording_authority_id
+           ELSE r.requesting_authority_id END = $1
+  AND ($3::text IS NULL OR r.status = $3)
+  AND ($4::date IS NULL OR r.due_on < $4)
+  AND ($5::boolean IS NULL OR (r.status <> 'open', r.due_on, r.id) > ($5, $6, $7))
+ORDER BY r.status <> 'open', r.due_on, r.id
+LIMIT $8
 """
-    + BOX_ORDER
-)
-
-SENT = (
-    SELECT_REQUESTS
-    + """
-WHERE r.requesting_authority_id = $1 AND ($2::text IS NULL OR r.status = $2)
-"""
-    + BOX_ORDER
 )
 
 
@@ -123,15 +117,22 @@ async def list_requests(
     box: str,
     *,
     status: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[InformationRequest]:
+    due_before: date | None = None,
+    after: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> tuple[list[InformationRequest], str | None]:
     """Requests the actor's authority received (to answer) or sent, with their clocks."""
+    key = paging.decode(after, (bool, date, int)) or (None, None, None)
     rows = await conn.fetch(
-        RECEIVED if box == "received" else SENT, actor.authority_id, status, limit, offset
+        LIST_REQUESTS, actor.authority_id, box, status, due_before, *key, limit + 1
     )
     today = date.today()
-    return [_with_clock(row, today) for row in rows]
+    return paging.page(
+        rows,
+        limit,
+        lambda r: (r["status"] != "open", r["due_on"], r["id"]),
+        lambda r: _with_clock(r, today),
+    )
 
 
 ENTRY_AUTHORITY = "SELECT authority_id FROM register_entry WHERE id = $1"

@@ -492,11 +492,11 @@ async def test_a_concern_is_reported_with_a_working_day_deadline_and_answered(
     assert concern["reported_late"] is False
     received = (
         await client.get("/api/v1/concerns?box=received", headers=sheffield["headers"])
-    ).json()
+    ).json()["items"]
     assert [c["id"] for c in received] == [concern["id"]]
     assert (
         await client.get("/api/v1/concerns?box=received", headers=rotherham["headers"])
-    ).json() == []
+    ).json() == {"items": [], "next": None}
     # only the receiver replies; to the reporter the reply endpoint does not exist
     assert (
         await client.post(
@@ -512,6 +512,7 @@ async def test_a_concern_is_reported_with_a_working_day_deadline_and_answered(
     )
     assert reply.status_code == 200 and reply.json()["reply_decision"] == "suspended"
     sent = (await client.get("/api/v1/concerns?box=sent", headers=rotherham["headers"])).json()
+    sent = sent["items"]
     assert sent[0]["reply_decision"] == "suspended"
     kinds = [
         r["kind"]
@@ -565,7 +566,7 @@ async def test_an_information_request_is_due_in_20_working_days_and_answered(
     assert fresh.json()["working_days_left"] == 20
     inbox = (
         await client.get("/api/v1/information-requests?box=received", headers=sheffield["headers"])
-    ).json()
+    ).json()["items"]
     assert [r["id"] for r in inbox] == [made["id"], fresh.json()["id"]]  # overdue first
     answer = await client.post(
         f"/api/v1/information-requests/{made['id']}/response",
@@ -588,7 +589,7 @@ async def test_an_information_request_is_due_in_20_working_days_and_answered(
     ).status_code == 404
     assert (
         await client.get("/api/v1/information-requests?box=sent", headers=bolton["headers"])
-    ).json() == []
+    ).json()["items"] == []
 
 
 async def test_a_request_about_your_own_entry_is_refused(client, conn, rotherham):

@@ -10,6 +10,7 @@ request answers 404 exactly as one that does not exist.
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Annotated, Literal
 
 import asyncpg
@@ -26,11 +27,12 @@ from litestar.params import (
     QueryParameter,
 )
 
+from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, href, not_found_problem, perform
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
 from registry import audit_log, concerns, drivers, entries, importer, licences, requests
-from registry.errors import NotFound
+from registry.errors import Invalid, NotFound
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -44,8 +46,22 @@ Key = Annotated[
         "returns the first response and creates nothing; a different body is refused.",
     ),
 ]
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
+LicenceStatus = Annotated[
+    Literal["current", "suspended", "revoked", "surrendered", "expired"] | None,
+    QueryParameter(description="Only licences with this status"),
+]
+LicenceKind = Annotated[
+    Literal["hackney_carriage", "private_hire", "dual"] | None,
+    QueryParameter(description="Only licences of this kind"),
+]
+ExpiringBefore = Annotated[
+    date | None, QueryParameter(description="Only licences that expire before this day")
+]
+DueBefore = Annotated[date | None, QueryParameter(description="Only those due before this day")]
+Box = Annotated[
+    Literal["received", "sent"],
+    QueryParameter(description="received: sent to your authority; sent: by your authority"),
+]
 IMPORT_MAX_BYTES = 256 * 1024 * 1024
 
 
@@ -91,6 +107,27 @@ async def record_driver(
         return Outcome(recorded, 201, href("driver", recorded.id))
 
     return await perform(request, conn, work)
+
+
+@get("/api/v1/drivers", **COMMON, summary="Drivers your authority licenses, with their licences")
+async def list_drivers(
+    request: Request,
+    conn: Conn,
+    status: LicenceStatus = None,
+    kind: LicenceKind = None,
+    expiring_before: ExpiringBefore = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[licences.LicensedDriver]:
+    """Each driver holding a licence from your authority that the filters choose, with those
+    licences (soonest to expire first); drivers in the order they were recorded."""
+    actor = actor_of(request)
+    where = licences.LicenceFilter(status, kind, expiring_before)
+    items, after = await _read(
+        licences.licensed_drivers(conn, actor, where, after=cursor, limit=limit)
+    )
+    await _audit_view(conn, actor, "drivers:licensed")
+    return envelope(request, items, after)
 
 
 @patch(
@@ -162,6 +199,24 @@ async def grant_licence(
     return await perform(request, conn, work)
 
 
+@get("/api/v1/licences", **COMMON, summary="Your authority's licences")
+async def list_licences(
+    request: Request,
+    conn: Conn,
+    status: LicenceStatus = None,
+    kind: LicenceKind = None,
+    expiring_before: ExpiringBefore = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[licences.Licence]:
+    """The soonest to expire first."""
+    where = licences.LicenceFilter(status, kind, expiring_before)
+    items, after = await _read(
+        licences.list_licences(conn, actor_of(request), where, after=cursor, limit=limit)
+    )
+    return envelope(request, items, after)
+
+
 @get(
     "/api/v1/licences/{licence_id:int}",
     **COMMON,
@@ -221,6 +276,32 @@ async def record_decision(
         return Outcome(entry, 201, href("register_entry", entry.id))
 
     return await perform(request, conn, work)
+
+
+@get("/api/v1/register-entries", **COMMON, summary="Your authority's register entries")
+async def list_entries(
+    request: Request,
+    conn: Conn,
+    status: Annotated[
+        Literal["in_force", "appeal_allowed", "reinstated", "later_granted", "withdrawn"] | None,
+        QueryParameter(description="Only entries with this status"),
+    ] = None,
+    decision: Annotated[
+        Literal["refused", "refused_renewal", "suspended", "revoked"] | None,
+        QueryParameter(description="Only entries of this decision"),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[entries.Entry]:
+    """The latest decision first, narratives included (they are your authority's own)."""
+    actor = actor_of(request)
+    items, after = await _read(
+        entries.list_entries(
+            conn, actor, status=status, decision=decision, after=cursor, limit=limit
+        )
+    )
+    await _audit_view(conn, actor, "register_entries")
+    return envelope(request, items, after)
 
 
 @get(
@@ -312,15 +393,26 @@ async def reply_to_concern(
 async def list_concerns(
     request: Request,
     conn: Conn,
-    box: FromQuery[Literal["received", "sent"]] = "received",
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> list[concerns.Concern]:
-    """received: unanswered first; sent: newest first."""
+    box: Box = "received",
+    answer_state: Annotated[
+        Literal["open", "answered"] | None,
+        QueryParameter(
+            name="state", description="open: not yet answered (s.6); answered: replied to"
+        ),
+    ] = None,
+    due_before: DueBefore = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[concerns.Concern]:
+    """Unanswered first, the earliest report_due_on at the top."""
     actor = actor_of(request)
-    items = await concerns.list_concerns(conn, actor, box, limit=limit, offset=offset)
+    items, after = await _read(
+        concerns.list_concerns(
+            conn, actor, box, state=answer_state, due_before=due_before, after=cursor, limit=limit
+        )
+    )
     await _audit_view(conn, actor, f"concerns:{box}")
-    return items
+    return envelope(request, items, after)
 
 
 @get(
@@ -389,19 +481,25 @@ async def respond_to_request(
 async def list_requests(
     request: Request,
     conn: Conn,
-    box: FromQuery[Literal["received", "sent"]] = "received",
-    status: FromQuery[Literal["open", "granted", "refused", "withdrawn"] | None] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> list[requests.InformationRequest]:
-    """Open requests first, the most overdue at the top; working_days_left counts working
-    days to due_on (negative once overdue)."""
+    box: Box = "received",
+    status: Annotated[
+        Literal["open", "granted", "refused", "withdrawn"] | None,
+        QueryParameter(description="Only requests in this state"),
+    ] = None,
+    due_before: DueBefore = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[requests.InformationRequest]:
+    """Open requests first, the earliest due_on (most overdue) at the top; working_days_left
+    counts working days to due_on (negative once overdue)."""
     actor = actor_of(request)
-    items = await requests.list_requests(
-        conn, actor, box, status=status, limit=limit, offset=offset
+    items, after = await _read(
+        requests.list_requests(
+            conn, actor, box, status=status, due_before=due_before, after=cursor, limit=limit
+        )
     )
     await _audit_view(conn, actor, f"information_requests:{box}")
-    return items
+    return envelope(request, items, after)
 
 
 @get(
@@ -504,6 +602,14 @@ def _builtins(value) -> dict:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+async def _read(awaitable):
+    """A list's page; a cursor that is not one of ours names the field."""
+    try:
+        return await awaitable
+    except Invalid as exc:
+        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
+
+
 async def _own(awaitable):
     try:
         return await awaitable
@@ -526,12 +632,15 @@ async def _audit_view(
 
 
 ROUTES = [
+    list_drivers,
     record_driver,
     amend_driver,
     add_driver_name,
+    list_licences,
     grant_licence,
     show_licence,
     change_licence,
+    list_entries,
     record_decision,
     show_entry,
     change_entry,

@@ -949,8 +949,8 @@ def clock(item) -> str:
 @get("/requests", guards=[auth.officer])
 async def requests_inbox(request: Request, conn: Conn) -> Response:
     actor = actor_of(request)
-    received = await requests.list_requests(conn, actor, "received")
-    sent = await requests.list_requests(conn, actor, "sent")
+    received, _ = await requests.list_requests(conn, actor, "received")
+    sent, _ = await requests.list_requests(conn, actor, "sent")
     return page(
         "requests.html",
         request,

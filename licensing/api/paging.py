@@ -1,0 +1,39 @@
+"""The API's one paging style: `limit`, an opaque `cursor`, and the envelope {items, next}.
+
+`next` is the link to the following page (the same path and filters, the cursor moved on);
+it is null on the last page. The keyset queries and the cursor itself live in
+registry.paging.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.params import QueryParameter
+
+from registry.paging import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Page
+
+T = TypeVar("T")
+
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})")
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        description="Where the page starts: the cursor in the previous page's next link",
+        max_length=MAX_CURSOR,
+    ),
+]
+__all__ = ["DEFAULT_LIMIT", "Cursor", "Limit", "Page", "envelope"]
+
+
+def envelope(request: Request, items: list[T], after: str | None) -> Page[T]:
+    """The page, with a link to the next one when there is more."""
+    if after is None:
+        return Page(items, None)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    query.append(("cursor", after))
+    return Page(items, request.url.path + "?" + urlencode(query))
