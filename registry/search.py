@@ -17,7 +17,9 @@ order or with a part dropped are still found. Each candidate name is compared pa
   the year one digit different or one year out (1979 for 1980, 1984 for 1988, 1948 for
   1984; never a generation away, where a father and son with one name would be)
 - surname: identical once punctuation, spacing, case and accents are removed / shares a part
-  of a double-barrelled name / sounds the same (double metaphone) / one letter different or
+  of a double-barrelled name / sounds the same (double metaphone, and the whole sound agrees
+  too, full_sound(), as dmetaphone cuts its code to 4 letters: Roberts is not Robertson; and
+  no more than a third of the letters differ) / one letter different or
   two letters swapped / spelt similarly (Levenshtein, trigram) / sounds alike though spelt
   quite differently (Miah / Meah / Miya) / forename and surname given the other way round,
   each as spelt or sounding the same ("Hussein Mohammad" for Muhammed Hussain, "Shah Bilal"
@@ -152,6 +154,7 @@ NAME_SEARCH_TEMPLATE = (
 WITH q AS MATERIALIZED (
     SELECT s.raw AS s_raw, s.key AS s_key, s.tokens AS s_tokens,
            dmetaphone(s.key) AS s_sound, dmetaphone_alt(s.key) AS s_alt,
+           full_sound(s.key) AS s_full,
            f.tokens AS f_tokens,
            coalesce(f.tokens[1], '') AS f_first,
            coalesce(f.tokens[2:], '{}') AS f_middle,
@@ -161,6 +164,8 @@ WITH q AS MATERIALIZED (
            dmetaphone_alt(coalesce(f.tokens[1], '')) AS f_alt,
            spoken(coalesce(f.tokens[1], '')) AS f_spoken,
            dmetaphone(spoken(coalesce(f.tokens[1], ''))) AS f_spoken_sound,
+           full_sound(coalesce(f.tokens[1], '')) AS f_full,
+           full_sound(spoken(coalesce(f.tokens[1], ''))) AS f_spoken_full,
            abbreviation_pattern(coalesce(f.tokens[1], '')) AS f_abbreviation,
            ARRAY(SELECT v.variant FROM name_variant v WHERE v.name = f.tokens[1]) AS f_variants,
            CASE WHEN cardinality(s.tokens) > 1 THEN
@@ -213,8 +218,10 @@ surnames AS MATERIALIZED (
                WHEN (c.surname_sound IN (q.s_sound, q.s_alt)
                      OR (left(c.surname_key, 1) = left(q.s_key, 1)
                          AND dmetaphone_alt(c.surname_key) IN (q.s_sound, q.s_alt)))
-                    AND levenshtein_less_equal(c.surname_key, q.s_key, greatest(2, length(c.surname_key) / 2, length(q.s_key) / 2))
-                        <= greatest(2, length(c.surname_key) / 2, length(q.s_key) / 2) THEN 'sound'
+                    AND levenshtein_less_equal(c.surname_key, q.s_key, 3)
+                        <= greatest(2, greatest(length(c.surname_key), length(q.s_key)) / 3)
+                    -- the whole sound too: dmetaphone's 4 letters let Roberts pass for Robertson
+                    AND full_sound(c.surname_key) = q.s_full THEN 'sound'
                WHEN least(length(c.surname_key), length(q.s_key)) >= 5
                     AND levenshtein_less_equal(c.surname_key, q.s_key, 1) = 1 THEN 'typo'
                WHEN length(c.surname_key) = length(q.s_key) AND length(q.s_key) >= 4
@@ -264,9 +271,11 @@ levels AS MATERIALIZED (
                     AND (((c.forename_sound IN (q.f_sound, q.f_alt)
                            OR dmetaphone_alt(c.forename_key) IN (q.f_sound, q.f_alt))
                           AND levenshtein(c.forename_key, q.f_first)
-                              <= greatest(2, greatest(length(c.forename_key), length(q.f_first)) / 2))
+                              <= greatest(2, greatest(length(c.forename_key), length(q.f_first)) / 2)
+                          AND full_sound(c.forename_key) = q.f_full)
                          OR (dmetaphone(spoken(c.forename_key)) = q.f_spoken_sound
-                             AND levenshtein(spoken(c.forename_key), q.f_spoken) <= 2)) THEN 'sound'
+                             AND levenshtein(spoken(c.forename_key), q.f_spoken) <= 2
+                             AND full_sound(spoken(c.forename_key)) = q.f_spoken_full)) THEN 'sound'
                WHEN (length(q.f_first) = 1 AND left(c.forename_key, 1) = q.f_first)
                     OR (length(c.forename_key) = 1 AND left(q.f_first, 1) = c.forename_key) THEN 'initial'
                -- initials run together: 'MA' for Mohammed Ali, either way round
