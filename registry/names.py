@@ -15,7 +15,7 @@ them a hand-typed list in this project:
   Mohammad, Yusuf / Yousaf, Steven / Stephen, Catherine / Kathryn, Hussain / Hussein).
   The driver_name_keys trigger (migration 0001) stores the primary code of every name.
   Double metaphone cuts its code to 4 letters, so a name "sounds the same" only when the
-  whole sound agrees too: `full_sound()` (migration 0009), fuzzystrmatch's metaphone at full
+  whole sound agrees too: `full_sound()` (migration 0010), fuzzystrmatch's metaphone at full
   length with the differences transliteration makes taken out (Roberts / Robertson and
   Christopher / Christian share a cut code, not a full one).
 - Spelling: pg_trgm trigram similarity and fuzzystrmatch's Levenshtein distance, for
