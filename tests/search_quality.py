@@ -39,6 +39,23 @@ import asyncpg
 from registry import search
 from registry.identifiers import IdentifierError
 
+COLUMNS = [  # every set's CSV starts with these; a set may add its own after them
+    "pair_id",
+    "kind",
+    "label",
+    "record_forenames",
+    "record_surname",
+    "record_date_of_birth",
+    "record_former_forenames",
+    "record_former_surname",
+    "record_gb_licence",
+    "record_ni_licence",
+    "record_ni_number",
+    "query_identifier",
+    "query_forenames",
+    "query_surname",
+    "query_date_of_birth",
+]
 TOP = 5
 HIT_BANDS = ("strong", "exact")
 ENQUIRER = search.Enquirer(None, None, "other", "QUALITY-TEST")
@@ -48,6 +65,23 @@ NOT_SAME = ("different", "unregistered")
 def load_pairs(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def write_pairs(path: Path, rows: list[dict], columns: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (for building registers that avoid look-alikes)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 async def load_register(
@@ -245,3 +279,40 @@ def report(figures: dict) -> str:
 def worst_kind_recall(figures: dict) -> float:
     """The lowest recall@5 of any kind of same-person pair."""
     return min(t.recall for (label, _), t in figures["by_kind"].items() if label == "same")
+
+
+def _who(forenames: str, surname: str, born: str) -> str:
+    return f"{forenames} {surname} {born}"
+
+
+def examples(outcomes) -> list[str]:
+    """One line per pair the search got wrong (synthetic names: printed so a failure says
+    what to look at): missed (same, not in the top 5), misled (a wrong strong above the
+    true one), claimed (the record of a different pair shown strong) and false strong (an
+    unregistered person given somebody strong)."""
+    lines = []
+    for pair, record, top in outcomes:
+        asked = _who(pair["query_forenames"], pair["query_surname"], pair["query_date_of_birth"])
+        wanted = _who(
+            pair["record_forenames"], pair["record_surname"], pair["record_date_of_birth"]
+        )
+        ids = [m.driver_id for m in top]
+        hits = [m for m in top if m.band in HIT_BANDS]
+        if pair["label"] == "same":
+            above = top[: ids.index(record)] if record in ids else top
+            wrong = [m for m in above if m in hits]
+            what = "missed" if record not in ids else ("misled" if wrong else None)
+        elif pair["label"] == "different":
+            wrong = [m for m in hits if m.driver_id == record]
+            what = "claimed" if wrong else None
+        else:
+            wrong = hits
+            what = "strong" if wrong else None
+        if what:
+            shown = "; ".join(
+                _who(m.driver.forenames, m.driver.surname, m.driver.date_of_birth.isoformat())
+                for m in wrong
+                if m.driver
+            )
+            lines.append(f"  {what:7} {pair['kind']:34} {wanted} <- {asked}  {shown}".rstrip())
+    return lines

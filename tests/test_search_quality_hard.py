@@ -52,18 +52,12 @@ def _tokens(*parts: str) -> list[str]:
     ]
 
 
-def _edits(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
 def _close(a: str, b: str) -> bool:
     return (
-        a == b or a[:3] == b[:3] or _edits(a, b) <= 2 or (min(len(a), len(b)) <= 2 and a[0] == b[0])
+        a == b
+        or a[:3] == b[:3]
+        or quality.edit_distance(a, b) <= 2
+        or (min(len(a), len(b)) <= 2 and a[0] == b[0])
     )
 
 

@@ -19,7 +19,6 @@ Columns:
 
 from __future__ import annotations
 
-import csv
 import random
 import sys
 from datetime import date, timedelta
@@ -29,26 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from registry.identifiers import gb_licence_for  # noqa: E402
+from tests import search_quality as quality  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "search_pairs.csv"
 SEED = 20250601
-COLUMNS = [
-    "pair_id",
-    "kind",
-    "label",
-    "record_forenames",
-    "record_surname",
-    "record_date_of_birth",
-    "record_former_forenames",
-    "record_former_surname",
-    "record_gb_licence",
-    "record_ni_licence",
-    "record_ni_number",
-    "query_identifier",
-    "query_forenames",
-    "query_surname",
-    "query_date_of_birth",
-]
+COLUMNS = quality.COLUMNS
 
 # --- knowledge of real variation, for the test only ---------------------------------------
 
@@ -782,10 +766,7 @@ def make_rows_as_written() -> list[dict[str, str]]:
 
 def main() -> None:
     rows = make()
-    with open(OUT, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    quality.write_pairs(OUT, rows, COLUMNS)
     same = sum(r["label"] == "same" for r in rows)
     print(f"wrote {len(rows)} pairs ({same} same person, {len(rows) - same} different) to {OUT}")
 
