@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator
 
-import asyncpg
 from litestar import Litestar, MediaType, get
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -16,7 +15,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from licensing import auth, db, logging_config, openapi
 from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
-from licensing.problems import EXCEPTION_HANDLERS, document_errors
+from licensing.problems import (
+    EXCEPTION_HANDLERS,
+    UNAVAILABLE_SPEC,
+    DatabaseUnavailable,
+    document_errors,
+)
 from licensing.settings import Settings, load
 
 log = logging.getLogger("crosscheck")
@@ -27,23 +31,39 @@ PUBLIC_PATHS = {"/health", "/ready", "/schema", "/register-counts"}
 PUBLIC_PATHS |= PUBLIC_PAGES
 
 
-async def provide_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    """A pooled connection for the request; handlers open a transaction when they write."""
-    async with state.pool.acquire() as conn:
-        yield conn
-
-
 @get("/health", media_type=MediaType.JSON, include_in_schema=True, tags=["service"])
 async def health() -> dict[str, str]:
     """The process is up (no database call: for a load balancer's liveness probe)."""
     return {"status": "ok"}
 
 
-@get("/ready", media_type=MediaType.JSON, tags=["service"])
+READY_WITHIN_SECONDS = 1.5  # a load balancer's probe gets its answer inside 2 s
+
+
+@get("/ready", media_type=MediaType.JSON, tags=["service"], responses={503: UNAVAILABLE_SPEC})
 async def ready(state: State) -> dict[str, str]:
-    """The database answers: the instance can take traffic."""
-    await state.pool.fetchval("SELECT 1")
+    """The database answers: the instance can take traffic. 503 (with Retry-After) within
+    2 s when the database is down, unreachable or hanging."""
+    # A task of its own, left to finish in the background when it overruns: a query cut off
+    # by a timeout waits for its cancellation to reach the server, which a hung one never does.
+    ping = asyncio.ensure_future(state.pool.fetchval("SELECT 1"))
+    done, _ = await asyncio.wait({ping}, timeout=READY_WITHIN_SECONDS)
+    if not done:
+        ping.cancel()
+        ping.add_done_callback(_ignore_result)
+        raise DatabaseUnavailable()
+    try:
+        ping.result()
+    except Exception as exc:
+        if db.unavailable(exc):
+            raise DatabaseUnavailable() from None
+        raise
     return {"status": "ready"}
+
+
+def _ignore_result(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 COUNTS = """
@@ -71,9 +91,12 @@ def route_handlers() -> list:
 def lifespans(settings: Settings) -> list:
     @contextlib.asynccontextmanager
     async def database(app: Litestar):
-        service_url, _ = await db.urls(settings)
+        service_url, _ = await db.service_urls(settings)
         app.state.pool = await db.create_pool(
-            service_url, min_size=settings.pool_min, max_size=settings.pool_max
+            service_url,
+            min_size=settings.pool_min,
+            max_size=settings.pool_max,
+            **db.limits(settings),
         )
         # Compliance summaries get their own few connections and a statement timeout, so a
         # heavy report can never take the connections officers' searches need.
@@ -81,11 +104,20 @@ def lifespans(settings: Settings) -> list:
             service_url,
             min_size=0,
             max_size=settings.summary_pool_max,
-            statement_timeout_ms=settings.summary_timeout_ms,
+            **db.limits(settings, settings.summary_timeout_ms),
+        )
+        # Bulk imports and the scheduler's jobs may run minutes: their own pool and limit,
+        # so the request pool's limits stay short (opens connections only when used).
+        app.state.long_pool = await db.create_pool(
+            service_url,
+            min_size=0,
+            max_size=settings.pool_max,
+            **db.limits(settings, settings.long_statement_timeout_ms),
         )
         try:
             yield
         finally:
+            await app.state.long_pool.close()
             await app.state.summary_pool.close()
             await app.state.pool.close()
 
@@ -104,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers(),
         lifespan=lifespans(settings),
-        dependencies={"conn": Provide(provide_conn)},
+        dependencies={"conn": Provide(db.provide_conn)},
         middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},

@@ -16,7 +16,7 @@ from licensing.settings import Settings
 def scheduler_lifespan(settings: Settings):
     @contextlib.asynccontextmanager
     async def scheduler(app: Litestar):
-        async with running(app.state.pool, AlertConfig.from_settings(settings)) as scheduler:
+        async with running(app.state.long_pool, AlertConfig.from_settings(settings)) as scheduler:
             app.state.scheduler = scheduler
             yield
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import click
 
+from licensing import db
 from licensing.cli import _migrate, friendly, load_settings, main
 
 # Steps the demo runs before serving, in order, as "module:function": each takes the settings
@@ -42,8 +43,13 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         os.environ["CROSSCHECK_HOST"] = host
     if port:
         os.environ["CROSSCHECK_PORT"] = str(port)
+    if demo:
+        os.environ["CROSSCHECK_DEMO"] = "true"  # the served processes may use the private cluster
     settings = load_settings()
     lines = []
+    if not demo:
+        # outside the demo, never create a cluster: say so in one line before serving
+        asyncio.run(db.service_urls(settings))
     if demo:
         asyncio.run(_migrate())
         for step in demo_steps():

@@ -22,8 +22,13 @@ async def _work(settings, only: tuple[str, ...]) -> None:
     from alerts.schedule import JOB_IDS, running
     from licensing import db
 
-    service_url, _ = await db.urls(settings)
-    pool = await db.create_pool(service_url, min_size=1, max_size=max(2, settings.pool_max))
+    service_url, _ = await db.service_urls(settings)
+    pool = await db.create_pool(
+        service_url,
+        min_size=1,
+        max_size=max(2, settings.pool_max),
+        **db.limits(settings, settings.long_statement_timeout_ms),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

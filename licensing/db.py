@@ -1,8 +1,18 @@
-"""Where the database is, and the connection pools the service uses."""
+"""Where the database is, and the connection pools the service uses.
+
+Every pool fails fast: a server-side statement_timeout, lock_timeout and
+idle_in_transaction_session_timeout, a client-side command timeout a little longer than the
+statement timeout (so a database that hangs rather than answers still ends the wait), a
+connection timeout, and a bound on waiting for a pooled connection. What a request sees then
+is one of the errors `unavailable()` recognises, answered 503 with Retry-After.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import asyncpg
+from litestar.datastructures import State
 
 from licensing import pgcluster
 from licensing.settings import Settings
@@ -10,14 +20,23 @@ from licensing.settings import Settings
 APP_ROLE = "crosscheck_app"
 
 
+NO_DATABASE = (
+    "DATABASE_URL is not set and no private cluster is running: set DATABASE_URL, or run "
+    "`crosscheck serve --demo` (or `crosscheck db start`) for the private demo cluster"
+)
+
+
 async def urls(settings: Settings, *, start: bool = True) -> tuple[str, str]:
-    """(service URL, migration URL). Without DATABASE_URL, the private cluster's."""
+    """(service URL, migration URL). Without DATABASE_URL, the private cluster's: created and
+    started when `start`, otherwise only used if it is already running."""
     if settings.database_url:
         return settings.database_url, settings.migration_database_url or settings.database_url
     if not start:
-        raise pgcluster.ClusterError(
-            "DATABASE_URL is not set and the private cluster is not started"
-        )
+        running = pgcluster.running(settings.data_dir)
+        if running is None:
+            raise pgcluster.ClusterError(NO_DATABASE)
+        url = running.url()
+        return url, url
     cluster = pgcluster.start(settings.data_dir)
     await pgcluster.create_database(cluster)
     url = cluster.url()
@@ -49,17 +68,106 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     this."""
 
 
+async def service_urls(settings: Settings) -> tuple[str, str]:
+    """For the service and the worker: outside demo mode they never create a cluster."""
+    return await urls(settings, start=settings.demo)
+
+
+class Pool(asyncpg.Pool):
+    """asyncpg's pool whose acquire() waits at most `acquire_timeout` by default. asyncpg
+    also bounds the release by the acquire's timeout: without one, a connection whose query
+    timed out against a hung server is waited for until the server answers."""
+
+    acquire_timeout: float | None = None
+
+    def acquire(self, *, timeout: float | None = None):
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+# Errors that mean "the database cannot answer now", not "this request is wrong": a timeout,
+# a refused or lost connection, a server shutting down or starting up, a statement cancelled
+# by its time limit, a lock not granted in time, no connection slot left.
+UNAVAILABLE = (
+    OSError,  # includes TimeoutError and ConnectionRefusedError/ResetError
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,  # query cancelled, admin/crash shutdown, starting up
+    asyncpg.LockNotAvailableError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.IdleInTransactionSessionTimeoutError,
+)
+
+
+def unavailable(exc: BaseException | None) -> bool:
+    """Whether this error (or one it arose from) says the database cannot answer now."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, UNAVAILABLE):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and (
+            "closed" in str(exc) or "closing" in str(exc)
+        ):
+            return True  # "the underlying connection is closed", "pool is closing"
+        if isinstance(exc, asyncpg.InternalClientError) and "cannot switch to state" in str(exc):
+            return True  # the server ended an idle pooled connection (a shutdown) under us
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int | None = None
-) -> asyncpg.Pool:
-    server_settings = {"application_name": "crosscheck"}
-    if statement_timeout_ms:
-        server_settings["statement_timeout"] = str(statement_timeout_ms)
-    return await asyncpg.create_pool(
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    statement_timeout_ms: int = 10_000,
+    lock_timeout_ms: int = 5_000,
+    connect_timeout_seconds: float = 5.0,
+    idle_in_transaction_ms: int = 60_000,
+) -> Pool:
+    command_timeout = statement_timeout_ms / 1000 + 1
+    server_settings = {
+        "application_name": "crosscheck",
+        "statement_timeout": str(statement_timeout_ms),
+        "lock_timeout": str(lock_timeout_ms),
+        "idle_in_transaction_session_timeout": str(idle_in_transaction_ms),
+    }
+    pool = Pool(
         url,
         min_size=min_size,
         max_size=max_size,
         init=_as_app_role,
         reset=_keep_session,
         server_settings=server_settings,
+        command_timeout=command_timeout,
+        timeout=connect_timeout_seconds,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        max_queries=50000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
     )
+    pool.acquire_timeout = command_timeout + connect_timeout_seconds
+    return await pool
+
+
+def limits(settings: Settings, statement_timeout_ms: int | None = None) -> dict:
+    """create_pool's time limits from the settings (the request pool's statement limit unless
+    another is given)."""
+    return {
+        "statement_timeout_ms": statement_timeout_ms or settings.db_statement_timeout_ms,
+        "lock_timeout_ms": settings.db_lock_timeout_ms,
+        "connect_timeout_seconds": settings.db_connect_timeout_seconds,
+    }
+
+
+async def provide_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    """A pooled connection for the request; handlers open a transaction when they write."""
+    async with state.pool.acquire() as conn:
+        yield conn
+
+
+async def provide_long_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    """For a request whose work may run minutes (a bulk import): the long pool's connection,
+    whose statements may run LONG_STATEMENT_TIMEOUT_MS."""
+    async with state.long_pool.acquire() as conn:
+        yield conn

@@ -18,6 +18,8 @@ from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from licensing.db import unavailable
+
 LOGGER = "crosscheck"
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 request_log = logging.getLogger(LOGGER + ".request")
@@ -106,6 +108,11 @@ class RequestLog(ASGIMiddleware):
 
         try:
             await next_app(scope, receive, send_status)
+        except Exception as exc:
+            # answered by the app's outermost handler, after this line is written: the status
+            # it will give (a database that cannot answer is a 503, licensing/problems.py)
+            status = getattr(exc, "status_code", None) or (503 if unavailable(exc) else 500)
+            raise
         finally:
             request_log.info(
                 "%s %s %s %.1fms",

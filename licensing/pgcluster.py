@@ -125,6 +125,25 @@ def resolve_data_dir(requested: Path) -> Path:
     return fallback
 
 
+def running(data_dir: Path) -> Cluster | None:
+    """The private cluster under data_dir if it is running now; creates and starts nothing."""
+    bindir = find_bindir()
+    if bindir is None:
+        return None
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    for folder in (data_dir, Path("/var/tmp") / f"crosscheck-{digest}"):
+        pgdata = folder / "pgdata"
+        try:
+            created = (pgdata / "PG_VERSION").exists()
+        except OSError:
+            created = False
+        if created and _status(bindir, pgdata):
+            port = _running_port(pgdata)
+            if port:
+                return Cluster(folder, port)
+    return None
+
+
 def _hand_to_postgres(path: Path) -> None:
     if _is_root():
         pw = pwd.getpwnam("postgres")

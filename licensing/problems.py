@@ -16,6 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from licensing import db
+
 log = logging.getLogger("crosscheck")
 
 MEDIA_TYPE = "application/problem+json"
@@ -44,6 +46,7 @@ class Problem(Exception):
         detail: str | None = None,
         errors: list[FieldError] | tuple[FieldError, ...] = (),
         extra: dict | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(title)
         self.status = status
@@ -51,6 +54,27 @@ class Problem(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.extra = extra or {}
+        self.headers = headers or {}
+
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_TITLE = "Service unavailable"
+UNAVAILABLE_DETAIL = (
+    "The register's database is not answering just now. Nothing was changed unless a later "
+    "read shows it; try again after the Retry-After seconds (with the same Idempotency-Key)."
+)
+
+
+class DatabaseUnavailable(Problem):
+    """503 with Retry-After: the database is down, unreachable, hanging or too busy."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            UNAVAILABLE_TITLE,
+            UNAVAILABLE_DETAIL,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
 
 class InvalidFields(Problem):
@@ -92,7 +116,16 @@ def _clean(message: str) -> str:
 
 def on_problem(_: Request, exc: Problem) -> Response:
     return problem_response(
-        ProblemDetails(exc.title, exc.status, detail=exc.detail, errors=exc.errors), extra=exc.extra
+        ProblemDetails(exc.title, exc.status, detail=exc.detail, errors=exc.errors),
+        headers=exc.headers or None,
+        extra=exc.extra,
+    )
+
+
+def log_unavailable(request: Request, exc: BaseException) -> None:
+    # the type and route only, as for every error
+    log.warning(
+        "database unavailable (%s) on %s %s", type(exc).__name__, request.method, _route(request)
     )
 
 
@@ -118,6 +151,9 @@ def on_http(_: Request, exc: HTTPException) -> Response:
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
+    if db.unavailable(exc):
+        log_unavailable(request, exc)
+        return on_problem(request, DatabaseUnavailable())
     # The type and route only: exception text can carry submitted values.
     log.error(
         "unexpected %s on %s %s",
@@ -199,12 +235,17 @@ PROBLEM_SPECS = {
     404: problem_spec("No such record"),
     409: problem_spec("The change conflicts with the register's current state"),
     422: problem_spec("Some fields are missing or wrong; `errors` names each one"),
+    503: problem_spec(
+        "The database is not answering (down, restarting or hanging): try again after "
+        "Retry-After seconds"
+    ),
 }
+UNAVAILABLE_SPEC = PROBLEM_SPECS[503]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def error_statuses(route: HTTPRoute, handler) -> list[int]:
-    statuses = [400, 422]
+    statuses = [400, 422, 503]
     if handler.resolve_guards():
         statuses += [401, 403]
     if route.path_parameters:

@@ -41,6 +41,15 @@ class Settings:
     pool_max: int = 10
     summary_pool_max: int = 2
     summary_timeout_ms: int = 30_000
+    # Fail fast (licensing/db.py): a statement the register's pools let run, a lock they wait
+    # for, how long to wait for a new connection; a hung database answers 503, not a hang.
+    db_statement_timeout_ms: int = 10_000
+    db_lock_timeout_ms: int = 5_000
+    db_connect_timeout_seconds: float = 5.0
+    # Imports and the scheduler's jobs may run minutes; they get their own pool and limit.
+    long_statement_timeout_ms: int = 600_000
+    # Demo mode (`crosscheck serve --demo`): the private cluster may be created and started.
+    demo: bool = False
     # How long an API token, once looked up, is trusted without asking the database again
     # (licensing/auth.py TokenCache); 0 looks it up on every request.
     token_cache_seconds: int = 5
@@ -137,6 +146,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("pool_max", "DB_POOL_MAX"),
         ("summary_pool_max", "SUMMARY_POOL_MAX"),
         ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS"),
+        ("db_statement_timeout_ms", "DB_STATEMENT_TIMEOUT_MS"),
+        ("db_lock_timeout_ms", "DB_LOCK_TIMEOUT_MS"),
+        ("long_statement_timeout_ms", "LONG_STATEMENT_TIMEOUT_MS"),
         ("token_cache_seconds", "TOKEN_CACHE_SECONDS"),
     ):
         if value := env.get(name):
@@ -145,9 +157,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("run_scheduler", "CROSSCHECK_SCHEDULER"),
         ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
         ("secure_cookies", "CROSSCHECK_SECURE_COOKIES"),
+        ("demo", "CROSSCHECK_DEMO"),
     ):
         if value := env.get(name):
             kwargs[key] = _bool(name, value)
+    if value := env.get("DB_CONNECT_TIMEOUT_SECONDS"):
+        kwargs["db_connect_timeout_seconds"] = _float("DB_CONNECT_TIMEOUT_SECONDS", value)
     for key, name, parse in ALERT_NUMBERS:
         if value := env.get(name):
             kwargs[key] = parse(name, value)

@@ -220,3 +220,14 @@ def test_root_runs_the_cluster_as_the_postgres_user(tmp_path):
         assert started.returncode == 0, started.stderr
     finally:
         assert run("db", "stop", env=env).stdout.strip() == "stopped"
+
+
+@pytest.mark.parametrize("command", [("worker",), ("serve", "--port", "8031")])
+def test_a_worker_or_service_without_a_database_stops_with_one_line_and_creates_nothing(
+    tmp_path, command
+):
+    data = tmp_path / "data"
+    result = run(*command, env={"CROSSCHECK_DATA_DIR": str(data)})
+    assert_one_clear_message(result, "DATABASE_URL is not set", "crosscheck serve --demo")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not data.exists()

@@ -17,7 +17,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import (
     FromQuery,
     HeaderParameter,
@@ -27,6 +27,7 @@ from litestar.params import (
     QueryParameter,
 )
 
+from licensing import db
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, href, not_found_problem, perform
@@ -523,6 +524,8 @@ IMPORT_FILES = ("drivers", "licences", "decisions")
 @post(
     "/api/v1/imports",
     **COMMON,
+    # an import may run minutes: the long pool's connection and time limit
+    dependencies={"conn": Provide(db.provide_long_conn)},
     request_max_body_size=IMPORT_MAX_BYTES,
     status_code=201,
     responses={

@@ -17,10 +17,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 
+from licensing import db
 from licensing.pages import sessions
 from licensing.pages.forms import CSRFError
 from licensing.pages.render import page, redirect
-from licensing.problems import Problem
+from licensing.problems import RETRY_AFTER_SECONDS, DatabaseUnavailable, Problem, log_unavailable
 
 log = logging.getLogger("crosscheck")
 
@@ -90,9 +91,29 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     )
 
 
+def service_unavailable(request: Request) -> Response:
+    """The GOV.UK "service unavailable" pattern, with Retry-After: the database is not
+    answering (down, restarting, hanging)."""
+    response = page(
+        "error.html",
+        request,
+        status_code=503,
+        title="Sorry, the service is unavailable",
+        paragraphs=[
+            "You will be able to use the service again shortly. Try again in a few minutes.",
+            "If you were recording something, check whether it was saved before you record "
+            "it again.",
+        ],
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def problem(request: Request, exc: Problem) -> Response:
     if exc.status == 404:
         return not_found(request, exc)
+    if isinstance(exc, DatabaseUnavailable):
+        return service_unavailable(request)
     return page(
         "error.html",
         request,
@@ -103,6 +124,9 @@ def problem(request: Request, exc: Problem) -> Response:
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
+    if db.unavailable(exc):
+        log_unavailable(request, exc)
+        return service_unavailable(request)
     # The type and route only: exception text can carry submitted values.
     log.error(
         "unexpected %s on page %s %s",

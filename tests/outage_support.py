@@ -1,0 +1,129 @@
+"""Real processes for the outage tests: a PostgreSQL cluster of the test's own (never the
+suite's shared one) that can be paused or restarted, and the service as `crosscheck serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from licensing import pgcluster
+from licensing.migrate import migrate
+from registry.authorities import load_reference
+from registry.names import load_name_reference
+
+CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def migrated_database(cluster: pgcluster.Cluster, name: str = "outage") -> str:
+    admin = await asyncpg.connect(cluster.url("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = cluster.url(name)
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+        await load_reference(conn)
+        await load_name_reference(conn)
+    finally:
+        await conn.close()
+    return url
+
+
+def cluster_pids(cluster: pgcluster.Cluster) -> list[int]:
+    """The postmaster and every process it started (backends, checkpointer, WAL writer...)."""
+    postmaster = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(entry.name))
+    return [postmaster, *children]
+
+
+@contextlib.contextmanager
+def paused(cluster: pgcluster.Cluster):
+    """The database hangs rather than stops: every one of its processes is SIGSTOPped, so
+    connections stay open and nothing answers; SIGCONT on leaving."""
+    pids = cluster_pids(cluster)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in reversed(pids):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def restart(cluster: pgcluster.Cluster, down_seconds: float = 2.0) -> None:
+    """A fast shutdown (sessions are ended mid-statement), a pause, and a start on the same
+    port with the same data."""
+    pgcluster.stop(cluster.data_dir)
+    time.sleep(down_seconds)
+    started = pgcluster.start(cluster.data_dir, fast=True)
+    assert started.port == cluster.port
+
+
+@contextlib.asynccontextmanager
+async def serving(db_url: str, log: Path, **env: str):
+    """`crosscheck serve` on a free port; yields its base URL once /health answers."""
+    port = free_port()
+    out = open(log, "wb")
+    process = await asyncio.create_subprocess_exec(
+        CROSSCHECK,
+        "serve",
+        "--port",
+        str(port),
+        env={
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "CROSSCHECK_SCHEDULER": "false",
+            "CROSSCHECK_SECURE_COOKIES": "false",
+            **env,
+        },
+        stdout=out,
+        stderr=out,
+    )
+    out.close()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            for _ in range(300):
+                if process.returncode is not None:
+                    raise AssertionError(f"the service stopped:\n{log.read_text()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/health")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the service did not start")
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
