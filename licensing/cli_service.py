@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 import click
 
-from licensing import db
 from licensing.cli import _migrate, friendly, load_settings, main
 
 # Steps the demo runs before serving, in order, as "module:function": each takes the settings
@@ -49,6 +48,8 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     lines = []
     if not demo:
         # outside the demo, never create a cluster: say so in one line before serving
+        from licensing import db
+
         asyncio.run(db.service_urls(settings))
     if demo:
         asyncio.run(_migrate())
