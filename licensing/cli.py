@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import shutil
 import sys
 
 import click
@@ -160,6 +161,34 @@ def db_status() -> None:
     for item in asyncio.run(run()):
         state = "EDITED AFTER APPLYING" if item.edited else "applied" if item.applied else "pending"
         click.echo(f"{item.migration.name:50} {state}")
+
+
+@db.command("schema")
+@friendly
+def db_schema() -> None:
+    """Rewrite migrations/schema.sql from the migrations (in a throwaway cluster)."""
+    from licensing.db import connect
+
+    async def migrated(url: str) -> None:
+        conn = await connect(url, as_app=False)
+        try:
+            await migrations.migrate(conn)
+        finally:
+            await conn.close()
+
+    folder = pgcluster.throwaway("crosscheck-schema-")
+    try:
+        cluster = pgcluster.start(folder, fast=True)
+        try:
+            asyncio.run(pgcluster.create_database(cluster))
+            asyncio.run(migrated(cluster.url()))
+            schema = migrations.dump_schema(cluster.url())
+        finally:
+            pgcluster.stop(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    migrations.SCHEMA_FILE.write_text(schema, encoding="utf-8")
+    click.echo(f"wrote {migrations.SCHEMA_FILE}")
 
 
 @db.command("start")

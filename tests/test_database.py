@@ -1,6 +1,7 @@
 """The private cluster, the migration runner and the schema's invariants."""
 
 import asyncio
+import difflib
 
 import asyncpg
 import pytest
@@ -93,3 +94,12 @@ async def test_the_owner_cannot_rewrite_the_audit_log_either(owner_conn):
     await owner_conn.execute("INSERT INTO audit_log (action, subject) VALUES ('search', 'driver')")
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await owner_conn.execute("DELETE FROM audit_log")
+
+
+def test_schema_sql_is_what_the_migrations_make(db_url):
+    made = migrations.dump_schema(db_url)
+    kept = migrations.SCHEMA_FILE.read_text(encoding="utf-8")
+    difference = difflib.unified_diff(
+        kept.splitlines(), made.splitlines(), "migrations/schema.sql", "the migrations", lineterm=""
+    )
+    assert made == kept, "run `crosscheck db schema`:\n" + "\n".join(list(difference)[:60])

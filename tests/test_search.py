@@ -1,6 +1,6 @@
 """Officers search the register and open records: the stories, the narrative rule, the audit."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -692,4 +692,9 @@ def test_a_gb_licence_number_encodes_dates_of_birth_in_the_plausible_century():
     assert search.gb_licence_births(number, today=date(2025, 1, 1)) == [date(1990, 2, 3)]
     young = gb_licence_for("Walker", "Sarah", date(2005, 2, 3), "F")
     assert search.gb_licence_births(young, today=date(2025, 1, 1)) == [date(2005, 2, 3)]
-    assert timedelta(0) < date(2025, 1, 1) - date(2005, 2, 3)
+    old = gb_licence_for("Walker", "Sarah", date(1930, 2, 3), "F")
+    # 2030 has not come yet, so only 1930 fits
+    assert search.gb_licence_births(old, today=date(2025, 1, 1)) == [date(1930, 2, 3)]
+    child = gb_licence_for("Walker", "Sarah", date(2012, 2, 3), "F")
+    # 12 is too young to drive and 112 too old: neither century is a plausible driver
+    assert search.gb_licence_births(child, today=date(2025, 1, 1)) == []

@@ -21,7 +21,7 @@ from registry.identifiers import (
     normalise_ni_number,
     normalise_postcode,
 )
-from registry.synthetic.model import TABLES
+from registry.synthetic.model import HAS_NI_NUMBER, HAS_POSTCODE, TABLES
 from registry.synthetic.seed import VARIANTS, SeedError, seed
 from registry.workdays import add_working_days
 from tests.conftest import new_database
@@ -149,9 +149,13 @@ async def test_licence_numbers_agree_with_the_name_date_of_birth_and_sex(seeded)
 
 async def test_other_identifiers_are_valid(seeded):
     conn = seeded.conn
-    for (ni,) in await conn.fetch("SELECT ni_number FROM driver WHERE ni_number IS NOT NULL"):
+    ni_numbers = await conn.fetch("SELECT ni_number FROM driver WHERE ni_number IS NOT NULL")
+    postcodes = await conn.fetch("SELECT postcode FROM driver WHERE postcode IS NOT NULL")
+    assert len(ni_numbers) > 0.9 * HAS_NI_NUMBER * DRIVERS
+    assert len(postcodes) > 0.9 * HAS_POSTCODE * DRIVERS
+    for (ni,) in ni_numbers:
         assert normalise_ni_number(ni) == ni
-    for (postcode,) in await conn.fetch("SELECT postcode FROM driver WHERE postcode IS NOT NULL"):
+    for (postcode,) in postcodes:
         assert normalise_postcode(postcode) == postcode
 
 
@@ -217,9 +221,12 @@ async def test_name_keys_are_what_the_trigger_computes(seeded):
 
 async def test_deadlines_count_working_days(seeded):
     conn = seeded.conn
-    for aware, due in await conn.fetch("SELECT became_aware_on, report_due_on FROM concern"):
+    concerns = await conn.fetch("SELECT became_aware_on, report_due_on FROM concern")
+    requests = await conn.fetch("SELECT requested_on, due_on FROM information_request")
+    assert concerns and requests  # the seed makes both, so the checks below check something
+    for aware, due in concerns:
         assert due == add_working_days(aware, 10)
-    for asked, due in await conn.fetch("SELECT requested_on, due_on FROM information_request"):
+    for asked, due in requests:
         assert due == add_working_days(asked, 20)
 
 
