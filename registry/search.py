@@ -9,13 +9,15 @@ Name and date of birth search
 -----------------------------
 Candidates come from three index probes on driver_name (every name a driver is known by:
 current, former, aliases): the date of birth as given, the same date with day and month
-swapped, and the same surname and forename sound on dates one keying slip away. The date of
-birth is the anchor: every name born on the day is compared, so names given in another
+swapped, and dates one keying slip away where the surname or the forename sounds the same (so
+a mistyped date comes with a variation in the other name: a nickname, an initial, a typo, a
+middle name used as the forename). The date of birth is the anchor: every name born on the day is compared, so names given in another
 order or with a part dropped are still found. Each candidate name is compared part by part:
 
 - date of birth: same / day and month swapped / one digit different in the day or month /
-  the year one digit different or one year out (1979 for 1980, 1984 for 1988, 1948 for
-  1984; never a generation away, where a father and son with one name would be)
+  the year one digit different or one year out (1979 for 1980, 1984 for 1988, 1964 for
+  1984, 1948 for 1984; a father and son with one name and birthday may be a tens digit
+  apart, so these are possible matches at most)
 - surname: identical once punctuation, spacing, case and accents are removed / shares a part
   of a double-barrelled name / sounds the same (double metaphone, and the whole sound agrees
   too, full_sound(), as dmetaphone cuts its code to 4 letters: Roberts is not Robertson; and
@@ -113,12 +115,13 @@ def _one_digit_away(n: int, top: int) -> set[int]:
 
 
 def _slipped_years(year: int) -> set[int]:
-    """Years one keying slip away: the last digit any other, the tens digit on the key beside
-    it, the last two digits swapped, or one year out (1979 for 1980). Not a generation away:
-    a father and son share a name, and often a birthday."""
+    """Years one keying slip away: the last digit any other, the tens digit any other (1984
+    typed 1964), the last two digits swapped, or one year out (1979 for 1980). A father and
+    son who share a name and a birthday can be 20 or 30 years apart, so such a date is never
+    more than a possible match (see the bands below)."""
     found = {year - 1, year + 1}
     found |= {year - year % 10 + digit for digit in range(10)}
-    found |= {year - 10, year + 10}
+    found |= {year - year % 100 + tens * 10 + year % 10 for tens in range(10)}
     tens, units = divmod(year % 100, 10)
     found.add(year - year % 100 + units * 10 + tens)
     found.discard(year)
@@ -191,7 +194,10 @@ cand AS (
            CASE WHEN date_part('year', dn.date_of_birth) = date_part('year', $3::date) THEN 'near' ELSE 'year' END
     FROM driver_name dn, q
     WHERE dn.date_of_birth = ANY($5::date[])
-      AND dn.surname_sound = q.s_sound AND dn.forename_sound IN (q.f_sound, q.f_alt)
+      -- a mistyped date with a variation in one name: the other name still sounds the same
+      -- (or the two are given the other way round)
+      AND (dn.surname_sound IN (q.s_sound, q.s_alt) OR dn.forename_sound IN (q.f_sound, q.f_alt)
+           OR dn.surname_sound IN (q.f_sound, q.f_alt))
 ),
 surnames AS MATERIALIZED (
     SELECT c.*,
