@@ -53,12 +53,15 @@ class Fields:
         self, field: str, value, label: str, *, required: bool = False, max_length: int = 100
     ) -> str | None:
         text = "" if value is None else str(value).strip()
+        # "your case reference" already has its determiner: not "Enter the your ..."
+        the = "" if label.startswith(("your ", "the ", "a ", "an ")) else "the "
         if not text:
             if required:
-                self.error(field, f"Enter the {label}")
+                self.error(field, f"Enter {the}{label}")
             return None
         if len(text) > max_length:
-            self.error(field, f"The {label} must be {max_length} characters or fewer")
+            message = f"{the}{label} must be {max_length} characters or fewer"
+            self.error(field, message[:1].upper() + message[1:])
             return None
         return text
 

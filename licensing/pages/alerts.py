@@ -74,8 +74,9 @@ async def acknowledge(request: Request, conn: Conn, alert_id: FromPath[int]) -> 
 
 
 @get("/entries/{entry_id:int}", guards=[auth.officer])
-async def entry(conn: Conn, entry_id: FromPath[int]) -> Response:
-    """Where an alert about a register decision links: the driver's record."""
+async def entry(request: Request, conn: Conn, entry_id: FromPath[int]) -> Response:
+    """Where an alert about a register decision links: the driver's record (from the alerts
+    page, with the alert, so the record offers a fitting purpose)."""
     driver_id = (
         await conn.fetchval("SELECT driver_id FROM register_entry WHERE id = $1", entry_id)
         if 0 < entry_id <= MAX_ID
@@ -83,7 +84,8 @@ async def entry(conn: Conn, entry_id: FromPath[int]) -> Response:
     )
     if driver_id is None:
         raise NotFoundException()
-    return redirect(f"/drivers/{driver_id}")
+    alert = request.query_params.get("alert") or ""
+    return redirect(f"/drivers/{driver_id}" + (f"?alert={alert}" if alert.isdigit() else ""))
 
 
 # Administration -------------------------------------------------------------------------------

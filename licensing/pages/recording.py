@@ -19,6 +19,7 @@ from licensing.pages import fields as f
 from licensing.pages.admin import authority_options
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import LABELS, Conn, long_date, page, redirect
+from licensing.pages.visit import visit_of, with_visit
 from registry import audit_log, concerns, drivers, entries, identifiers, licences, requests
 from registry.errors import NotFound
 from registry.fields import CATEGORIES, LICENCE_KINDS
@@ -248,13 +249,13 @@ async def _change_driver_page(
         status_code=status_code,
         title=f"Change {row['forenames']} {row['surname']}'s details",
         caption="Register",
-        back_href=f"/drivers/{row['id']}",
+        back_href=with_visit(f"/drivers/{row['id']}", request),
         intro=[
             "A changed name is kept as a former name, so searches under either find the "
             "driver. If the driver has moved to another authority's area while licensed "
             "elsewhere, that authority is told."
         ],
-        action=f"/drivers/{row['id']}/change",
+        action=with_visit(f"/drivers/{row['id']}/change", request),
         submit="Save changes",
     )
 
@@ -283,7 +284,7 @@ async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) 
     )
     if amended is None:
         return await _change_driver_page(request, conn, row, form, 400)
-    return redirect(f"/drivers/{driver_id}?done=driver")
+    return redirect(with_visit(f"/drivers/{driver_id}", request, done="driver"))
 
 
 # --- another name the driver is known by ------------------------------------------------------
@@ -321,8 +322,8 @@ async def _name_page(request: Request, driver, form: Form, status_code: int = 20
         title="Add another name",
         caption="Register",
         facts=driver_facts(driver),
-        back_href=f"/drivers/{driver['id']}",
-        action=f"/drivers/{driver['id']}/names/new",
+        back_href=with_visit(f"/drivers/{driver['id']}", request),
+        action=with_visit(f"/drivers/{driver['id']}/names/new", request),
         submit="Add name",
     )
 
@@ -350,7 +351,7 @@ async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Re
     )
     if added is None:
         return await _name_page(request, driver, form, 400)
-    return redirect(f"/drivers/{driver_id}?done=name")
+    return redirect(with_visit(f"/drivers/{driver_id}", request, done="name"))
 
 
 # --- a licence ----------------------------------------------------------------------------
@@ -398,11 +399,11 @@ async def _licence_page(
         status_code=status_code,
         title="Record a licence",
         caption="Register",
-        back_href=f"/drivers/{driver['id']}",
+        back_href=with_visit(f"/drivers/{driver['id']}", request),
         banner=banner,
         intro=intro,
         facts=driver_facts(driver),
-        action=f"/drivers/{driver['id']}/licences/new",
+        action=with_visit(f"/drivers/{driver['id']}/licences/new", request),
         submit="Record licence",
     )
 
@@ -432,6 +433,8 @@ async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[int]) 
     )
     if granted is None:
         return await _licence_page(request, conn, driver, form, 400)
+    if visit_of(request):  # granted from a record: back to it, opened as it was
+        return redirect(with_visit(f"/drivers/{driver_id}", request, done="licence_granted"))
     return redirect(f"/licences/{granted.id}/recorded")
 
 
@@ -492,8 +495,8 @@ async def _change_page(request, conn, licence, form: Form, status_code: int = 20
         title="Change a licence",
         caption="Register",
         facts=facts,
-        back_href=f"/drivers/{licence.driver_id}",
-        action=f"/licences/{licence.id}/change",
+        back_href=with_visit(f"/drivers/{licence.driver_id}", request),
+        action=with_visit(f"/licences/{licence.id}/change", request),
         submit="Save change",
     )
 
@@ -519,7 +522,7 @@ async def change_licence(request: Request, conn: Conn, licence_id: FromPath[int]
     )
     if changed is None:
         return await _change_page(request, conn, licence, form, 400)
-    return redirect(f"/drivers/{licence.driver_id}?done=licence")
+    return redirect(with_visit(f"/drivers/{licence.driver_id}", request, done="licence"))
 
 
 # --- a register decision (s.2) ------------------------------------------------------------
@@ -580,8 +583,8 @@ async def _entry_page(request, conn, driver, form: Form, status_code: int = 200)
         title="Record a register decision",
         caption="Register (section 2)",
         facts=driver_facts(driver),
-        back_href=f"/drivers/{driver['id']}",
-        action=f"/drivers/{driver['id']}/entries/new",
+        back_href=with_visit(f"/drivers/{driver['id']}", request),
+        action=with_visit(f"/drivers/{driver['id']}/entries/new", request),
         submit="Record decision",
     )
 
@@ -615,7 +618,7 @@ async def record_entry(request: Request, conn: Conn, driver_id: FromPath[int]) -
     )
     if entry is None:
         return await _entry_page(request, conn, driver, form, 400)
-    return redirect(f"/drivers/{driver_id}?done=entry")
+    return redirect(with_visit(f"/drivers/{driver_id}", request, done="entry", ref=entry.id))
 
 
 ENTRY_CHANGE_FIELDS = [
@@ -639,8 +642,8 @@ async def _entry_change_page(request, conn, entry, form: Form, status_code: int 
         title="Record a change to a register entry",
         caption="Register (section 2)",
         facts=facts,
-        back_href=f"/drivers/{entry.driver_id}",
-        action=f"/entries/{entry.id}/change",
+        back_href=with_visit(f"/drivers/{entry.driver_id}", request),
+        action=with_visit(f"/entries/{entry.id}/change", request),
         submit="Save change",
     )
 
@@ -666,7 +669,9 @@ async def change_entry(request: Request, conn: Conn, entry_id: FromPath[int]) ->
     )
     if changed is None:
         return await _entry_change_page(request, conn, entry, form, 400)
-    return redirect(f"/drivers/{entry.driver_id}?done=entry")
+    return redirect(
+        with_visit(f"/drivers/{entry.driver_id}", request, done="entry_changed", ref=entry_id)
+    )
 
 
 # --- a concern (s.5) and its reply (s.6) --------------------------------------------------
@@ -716,8 +721,8 @@ async def _concern_page(request, conn, driver, form: Form, status_code: int = 20
         title="Report a concern to the licensing authority",
         caption="Section 5 report",
         facts=driver_facts(driver),
-        back_href=f"/drivers/{driver['id']}",
-        action=f"/drivers/{driver['id']}/concerns/new",
+        back_href=with_visit(f"/drivers/{driver['id']}", request),
+        action=with_visit(f"/drivers/{driver['id']}/concerns/new", request),
         submit="Send report",
     )
 
@@ -797,7 +802,7 @@ async def _concern_view(request, conn, concern, form: Form, status_code: int = 2
             caption="Section 5 report",
             facts=facts,
             banner=banner,
-            back_href=f"/drivers/{concern.driver_id}",
+            back_href=with_visit(f"/drivers/{concern.driver_id}", request),
         )
     return f.form_page(
         request,
@@ -899,8 +904,8 @@ async def _request_form_page(request, conn, entry, form: Form, status_code: int 
         caption="Section 3 request",
         facts=facts,
         intro=[f"{entry['authority']} must answer within 20 working days."],
-        back_href=f"/drivers/{entry['driver_id']}",
-        action=f"/entries/{entry['id']}/requests/new",
+        back_href=with_visit(f"/drivers/{entry['driver_id']}", request),
+        action=with_visit(f"/entries/{entry['id']}/requests/new", request),
         submit="Send request",
     )
 

@@ -27,6 +27,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from licensing.auth import Principal
+from registry.entries import entry_number
 
 # The request's pooled connection (licensing.app.provide_conn), named explicitly.
 Conn = NamedDependency[asyncpg.Connection]
@@ -120,6 +121,13 @@ def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+def sentence(value: str | None) -> str:
+    """The first letter upper case and the rest as it is ('GB driving licence number
+    identical' stays GB, where capitalize would make it Gb)."""
+    value = value or ""
+    return value[:1].upper() + value[1:]
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -137,6 +145,8 @@ def _environment() -> Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["humanise"] = humanise
+    env.filters["sentence"] = sentence
+    env.filters["entry_number"] = entry_number
     env.globals["labels"] = LABELS
     return env
 

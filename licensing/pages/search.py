@@ -1,22 +1,30 @@
 """Searching the register, and a driver's record (officers only; always audited).
 
-The search is a POST form (it writes the audit log, so it carries the CSRF token like every
-other form) and answers with the results on the same page. Its checks are the API's
-(licensing.api.search), and so are the registry functions it calls.
+The search is a GET form: its criteria, purpose and case reference are in the address, so the
+browser's Back from a record returns to the same results, and the "Back to search results"
+link can lead there too. Each time the results are shown the search runs again and is audited
+again, with its purpose and case reference (the officer has seen the results again). A search
+arriving from another site (Sec-Fetch-Site: cross-site) is not run: the filled-in form asks
+the officer to press Search, so a link elsewhere can never make an audited search in an
+officer's name. Its checks are the API's (licensing.api.search), and so are the registry
+functions it calls.
 """
 
 from __future__ import annotations
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from markupsafe import Markup, escape
 
 from licensing import auth
 from licensing.api import search as search_api
-from licensing.pages.forms import Form, read_form
+from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
+from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
 from registry import history, records, search
 from registry.audit import PURPOSES, Enquirer
+from registry.entries import entry_number
 from registry.identifiers import IdentifierError
 
 PURPOSE_OPTIONS = [(code, LABELS["purpose"][code]) for code in PURPOSES]
@@ -28,13 +36,37 @@ NAME_FIELDS = (
     "date_of_birth-year",
 )
 SEARCH_FIELDS = ["purpose", "case_reference", "identifier", "forenames", "surname", "date_of_birth"]
+SEARCH_INPUTS = ("purpose", "case_reference", "identifier", *NAME_FIELDS)
 MAX_ID = 2**63 - 1
+# What each write from a record says when it returns there ({ref}: the register entry number).
 BANNERS = {
-    "licence": "The licence has been changed.",
-    "entry": "The register entry has been saved.",
-    "name": "The name has been added: searches under it now find this driver.",
-    "driver": "The driver's details have been saved.",
+    "licence": ("Licence change recorded", ""),
+    "licence_granted": ("Licence recorded", "Other authorities that need to know are alerted."),
+    "entry": (
+        "Register decision recorded",
+        "Its register entry number is {ref}. Quote it when you write to anyone about it.",
+    ),
+    "entry_changed": (
+        "Change to register entry {ref} recorded",
+        "Authorities that asked about this entry are told of the change.",
+    ),
+    "name": ("Name added", "Searches under this name now find this driver."),
+    "driver": ("Driver's details changed", ""),
 }
+
+
+def banner(request: Request) -> Markup | None:
+    """The notification banner for ?done=...&ref=... after a write, if any."""
+    found = BANNERS.get(request.query_params.get("done") or "")
+    if found is None:
+        return None
+    ref = request.query_params.get("ref") or ""
+    ref = entry_number(int(ref)) if ref.isdigit() and len(ref) < 19 else ""
+    heading, text = (part.format(ref=ref) for part in found)
+    html = f'<h3 class="govuk-notification-banner__heading">{escape(heading)}</h3>'
+    if text:
+        html += f'<p class="govuk-body">{escape(text)}</p>'
+    return Markup(html)
 
 
 def check_enquiry(form: Form) -> None:
@@ -45,8 +77,16 @@ def check_enquiry(form: Form) -> None:
         form.add_error(error.field, message)
 
 
-def _search_page(request: Request, form: Form, *, outcome=None, status_code: int = 200) -> Response:
+def _search_page(
+    request: Request,
+    form: Form,
+    *,
+    outcome=None,
+    status_code: int = 200,
+    from_elsewhere: bool = False,
+) -> Response:
     form.fields = SEARCH_FIELDS
+    results_url = f"{request.url.path}?{request.url.query}#results" if outcome else ""
     return page(
         "search.html",
         request,
@@ -57,24 +97,22 @@ def _search_page(request: Request, form: Form, *, outcome=None, status_code: int
         outcome=outcome,
         results=outcome.matches if outcome else [],
         enquiry={"purpose": form.get("purpose"), "case_reference": form.get("case_reference")},
+        results_url=results_url,
+        from_elsewhere=from_elsewhere,
     )
 
 
 @get("/search", guards=[auth.officer])
-async def search_form(request: Request) -> Response:
-    form = Form(
-        {
-            key: [value]
-            for key, value in request.query_params.items()
-            if key in ("purpose", "case_reference")
-        }
-    )
-    return _search_page(request, form)
-
-
-@post("/search", guards=[auth.officer])
-async def run_search(request: Request, conn: Conn) -> Response:
-    form = await read_form(request)
+async def search_page(request: Request, conn: Conn) -> Response:
+    """The form; with searched=yes in the address, the search and its results as well."""
+    params = request.query_params
+    form = Form({key: [params[key]] for key in SEARCH_INPUTS if params.get(key)})
+    if params.get("searched") != "yes":
+        return _search_page(request, form)
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        # a link from another site: show what it asked for, but search only when the
+        # officer presses the button themselves
+        return _search_page(request, form, from_elsewhere=True)
     check_enquiry(form)
     identifier = form.get("identifier")
     by_name = any(form.get(name) for name in NAME_FIELDS)
@@ -116,6 +154,51 @@ async def run_search(request: Request, conn: Conn) -> Response:
     return _search_page(request, form, outcome=outcome)
 
 
+FROM_ALERT = {
+    # the purpose that fits opening a record from an alert of this kind
+    "safeguarding_concern": "s5_investigation",
+}
+
+
+async def _from_alert(conn, request: Request, driver_id: int) -> dict[str, list[str]]:
+    """Opening a record from one of the authority's alerts: a fitting purpose, and the alert
+    reference as the case (the officer may change either)."""
+    alert = request.query_params.get("alert") or ""
+    if not alert.isdigit() or len(alert) > 18:
+        return {}
+    kind = await conn.fetchval(
+        "SELECT a.kind FROM alert a JOIN register_event e ON e.id = a.event_id "
+        "WHERE a.id = $1 AND a.recipient_authority_id = $2 AND e.driver_id = $3",
+        int(alert),
+        request.user.authority_id,
+        driver_id,
+    )
+    if kind is None:
+        return {}
+    return {"purpose": [FROM_ALERT.get(kind, "enforcement")], "case_reference": [f"Alert A{alert}"]}
+
+
+def _purpose_page(request: Request, form: Form, driver_id: int, status_code: int = 200):
+    return page(
+        "driver_purpose.html",
+        request,
+        status_code=status_code,
+        title="Why are you opening this record?",
+        form=form,
+        purposes=PURPOSE_OPTIONS,
+        driver_id=driver_id,
+        banner=banner(request),
+        done=request.query_params.get("done") or "",
+        ref=request.query_params.get("ref") or "",
+        back=_back_to_results(request),
+    )
+
+
+def _back_to_results(request: Request) -> str:
+    back = request.query_params.get("back") or ""
+    return back if back.startswith(SEARCH_RESULTS) and len(back) <= 2000 else ""
+
+
 @get("/drivers/{driver_id:int}", guards=[auth.officer])
 async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
     """The record, once the officer has said why they are opening it (it is logged)."""
@@ -130,25 +213,12 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
     )
     form.fields = ["purpose", "case_reference"]
     if not form.values:
-        return page(
-            "driver_purpose.html",
-            request,
-            title="Why are you opening this record?",
-            form=form,
-            purposes=PURPOSE_OPTIONS,
-            driver_id=driver_id,
-        )
+        form = Form(await _from_alert(conn, request, driver_id))
+        form.fields = ["purpose", "case_reference"]
+        return _purpose_page(request, form, driver_id)
     check_enquiry(form)
     if not form.ok:
-        return page(
-            "driver_purpose.html",
-            request,
-            status_code=400,
-            title="Why are you opening this record?",
-            form=form,
-            purposes=PURPOSE_OPTIONS,
-            driver_id=driver_id,
-        )
+        return _purpose_page(request, form, driver_id, 400)
     principal = request.user
     enquirer = Enquirer(
         principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
@@ -156,6 +226,7 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
     record = await records.driver_record(conn, driver_id, enquirer)
     if record is None:
         raise NotFoundException()
+    visit = visit_of(request)
     return page(
         "driver.html",
         request,
@@ -163,9 +234,11 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         record=record,
         enquiry=enquirer,
         history=await history.driver_history(conn, driver_id),
-        banner=BANNERS.get(request.query_params.get("done")),
-        back_href=f"/search?purpose={enquirer.purpose}",
+        banner=banner(request),
+        visit=visit_query(request),
+        back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",
+        back_text="Back to search results" if visit.get("back") else "Back to search",
     )
 
 
-ROUTES = [search_form, run_search, driver_page]
+ROUTES = [search_page, driver_page]

@@ -88,3 +88,8 @@ async def post_form(client, path: str, data: dict, *, from_path: str | None = No
 @pytest.fixture
 async def officer(conn):
     return await make_account(conn)
+
+
+async def search(client, data: dict, **headers):
+    """Search as the form does: a GET with the criteria in the address."""
+    return await client.get("/search", params={**data, "searched": "yes"}, headers=headers)

@@ -10,7 +10,7 @@ import pytest
 
 from alerts.rules import queue_all_new_alerts
 from tests.factories import make_driver, make_entry, make_licence
-from tests.pages.conftest import make_account, post_form, sign_in
+from tests.pages.conftest import make_account, post_form, search, sign_in
 
 TABLES = (
     "driver",
@@ -167,9 +167,8 @@ async def test_an_officer_adds_the_spelling_another_council_uses_and_a_search_un
 
 
 async def search_names(client, forenames: str, surname: str) -> str:
-    response = await post_form(
+    response = await search(
         client,
-        "/search",
         {
             "purpose": "renewal",
             "case_reference": "ROT/26/7",

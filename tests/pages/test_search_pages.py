@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from tests.factories import make_driver, make_entry, make_licence
-from tests.pages.conftest import make_account, post_form, sign_in
+from tests.pages.conftest import make_account, search, sign_in
 from tests.pages.test_recording_pages import summary_links
 
 
@@ -22,9 +22,8 @@ async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why
     )
     await make_licence(conn, driver_id, authority="Bolton")
     await sign_in(client, officer)
-    response = await post_form(
+    response = await search(
         client,
-        "/search",
         {
             "purpose": "new_application",
             "case_reference": "ROT/26/0042",
@@ -52,12 +51,11 @@ async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why
 async def test_the_search_form_empty_and_wrong(client, conn, officer):
     await sign_in(client, officer)
     before = await conn.fetchval("SELECT count(*) FROM audit_log")
-    empty = await post_form(client, "/search", {})
+    empty = await search(client, {})
     assert empty.status_code == 400
     assert summary_links(empty.text) == ["purpose", "case_reference", "identifier"]
-    wrong = await post_form(
+    wrong = await search(
         client,
-        "/search",
         {
             "purpose": "curiosity",
             "case_reference": "C" * 61,
@@ -74,8 +72,8 @@ async def test_the_search_form_empty_and_wrong(client, conn, officer):
         "forenames",
         "date_of_birth-day",
     ]
-    bad_identifier = await post_form(
-        client, "/search", {"purpose": "renewal", "case_reference": "R1", "identifier": "HELLO"}
+    bad_identifier = await search(
+        client, {"purpose": "renewal", "case_reference": "R1", "identifier": "HELLO"}
     )
     assert summary_links(bad_identifier.text) == ["identifier"]
     assert await conn.fetchval("SELECT count(*) FROM audit_log") == before
@@ -110,3 +108,69 @@ async def test_a_dft_analyst_cannot_search(client, conn):
     analyst = await make_account(conn, role="dft_analyst", authority=None)
     await sign_in(client, analyst)
     assert (await client.get("/search")).status_code == 403
+
+
+async def test_a_search_asked_for_by_another_site_waits_for_the_officer(client, conn, officer):
+    await sign_in(client, officer)
+    before = await conn.fetchval("SELECT count(*) FROM audit_log")
+    asked = {"purpose": "renewal", "case_reference": "R1", "identifier": "AB123456C"}
+    response = await search(client, asked, **{"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200
+    assert "Check the details below, then press Search" in response.text
+    assert 'value="AB123456C"' in response.text
+    assert await conn.fetchval("SELECT count(*) FROM audit_log") == before
+    ours = await search(client, asked, **{"Sec-Fetch-Site": "same-origin"})
+    assert "No drivers found" in ours.text
+    assert await conn.fetchval("SELECT count(*) FROM audit_log") == before + 1
+
+
+async def test_a_record_opened_from_an_alert_offers_a_fitting_purpose(client, conn, officer):
+    from alerts.rules import queue_all_new_alerts
+
+    driver_id = await make_driver(conn, recorded_by="Sheffield", home="Rotherham")
+    await make_licence(conn, driver_id, authority="Sheffield")
+    await queue_all_new_alerts(conn)
+    alert = await conn.fetchval("SELECT id FROM alert")
+    await sign_in(client, officer)
+    ask = await client.get(f"/drivers/{driver_id}?alert={alert}")
+    assert "Why are you opening this record?" in ask.text
+    assert 'value="enforcement" checked' in ask.text
+    assert f'value="Alert A{alert}"' in ask.text
+    # another authority's alert, or another driver's, offers nothing
+    other = await make_driver(conn, forenames="Other")
+    assert "checked" not in (await client.get(f"/drivers/{other}?alert={alert}")).text
+
+
+async def test_the_entry_number_is_shown_where_officers_are_told_to_quote_it(client, conn, officer):
+    driver_id = await make_driver(conn)
+    entry = await make_entry(conn, driver_id, authority="Sheffield")
+    await sign_in(client, officer)
+    record = await client.get(f"/drivers/{driver_id}?purpose=renewal&case_reference=R-9")
+    assert f"Sheffield, quoting entry number E{entry}" in record.text
+    found = await search(
+        client,
+        {
+            "purpose": "renewal",
+            "case_reference": "R-9",
+            "forenames": "Stephen",
+            "surname": "Walker",
+            "date_of_birth-day": "17",
+            "date_of_birth-month": "5",
+            "date_of_birth-year": "1980",
+        },
+    )
+    assert f"entry number E{entry}" in found.text
+
+
+def test_messages_read_as_plain_english():
+    from licensing.pages.render import sentence
+    from registry.fields import Fields
+
+    fields = Fields()
+    fields.text("case_reference", "", "your case reference", required=True)
+    fields.text("licence_number", "x" * 30, "licence number", max_length=20)
+    assert fields.errors == [
+        ("case_reference", "Enter your case reference"),
+        ("licence_number", "The licence number must be 20 characters or fewer"),
+    ]
+    assert sentence("GB driving licence number identical") == "GB driving licence number identical"
