@@ -6,6 +6,7 @@ DATABASE_URL and the mail settings.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class Settings:
     # (licensing/auth.py TokenCache); 0 looks it up on every request.
     token_cache_seconds: int = 5
     secure_cookies: bool = True
+    # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
     alert_interval_seconds: float = 5.0
     alert_sweep_seconds: float = 30.0
@@ -106,6 +109,18 @@ ALERT_NUMBERS = (
     ("alert_send_concurrency", "ALERT_SEND_CONCURRENCY", _int),
     ("smtp_timeout_seconds", "SMTP_TIMEOUT_SECONDS", _float),
 )
+
+
+def _networks(name: str, value: str) -> tuple:
+    networks = []
+    for part in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list addresses or CIDRs (like 10.0.0.0/8, 192.0.2.7), not {part!r}"
+            ) from None
+    return tuple(networks)
 
 
 def validate_database_url(url: str, name: str = "DATABASE_URL") -> str:
@@ -169,6 +184,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
     for key, name in (("smtp_ca_file", "SMTP_CA_FILE"), ("notify_base_url", "NOTIFY_BASE_URL")):
         if value := env.get(name):
             kwargs[key] = value
+    if value := env.get("TRUSTED_PROXIES"):
+        kwargs["trusted_proxies"] = _networks("TRUSTED_PROXIES", value)
     if value := env.get("SMTP_SECURITY"):
         if value not in ("none", "starttls", "tls"):
             raise ConfigError(f"SMTP_SECURITY must be none, starttls or tls, not {value!r}")

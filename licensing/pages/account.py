@@ -15,10 +15,6 @@ from registry import accounts, audit_log
 from registry.actor import Actor, acting
 
 WRONG = "Enter a correct email address and password"
-TOO_MANY = (
-    "You have tried to sign in too many times. Wait 15 minutes, then try again. "
-    "If you have forgotten your password, ask your administrator to reset it."
-)
 
 
 def safe_next(value: str | None) -> str:
@@ -26,6 +22,15 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return "/"
+
+
+def client_address(request: Request) -> str | None:
+    return sessions.client_address(request.scope, request.app.state.settings.trusted_proxies)
+
+
+def too_many(response: Response, wait: int) -> Response:
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _sign_in_page(request: Request, form: Form, status_code: int = 200) -> Response:
@@ -70,10 +75,10 @@ async def sign_in(request: Request, conn: Conn) -> Response:
     if not form.ok:
         return _sign_in_page(request, form, 400)
 
-    address = sessions.client_address(request.client.host if request.client else None)
-    if await sessions.too_many_failures(conn, email, address):
-        form.add_error("email", TOO_MANY)
-        return _sign_in_page(request, form, 429)
+    address = client_address(request)
+    if wait := await sessions.seconds_to_wait(conn, email, address):
+        form.add_error("email", sessions.wait_message(wait))
+        return too_many(_sign_in_page(request, form, 429), wait)
     user = await accounts.verify_password(conn, email, password)
     if user is None:
         await sessions.note_attempt(conn, email, address, False)
@@ -176,10 +181,10 @@ async def change_password(request: Request, conn: Conn) -> Response:
     if not form.ok:
         return _password_page(request, form, 400)
     me = await accounts.get_user(conn, request.user.user_id)
-    address = sessions.client_address(request.client.host if request.client else None)
-    if await sessions.too_many_failures(conn, me.email, address):
-        form.add_error("current_password", TOO_MANY)
-        return _password_page(request, form, 429)
+    address = client_address(request)
+    if wait := await sessions.seconds_to_wait(conn, me.email, address):
+        form.add_error("current_password", sessions.wait_message(wait))
+        return too_many(_password_page(request, form, 429), wait)
     if await accounts.verify_password(conn, me.email, current) is None:
         await sessions.note_attempt(conn, me.email, address, False)
         form.add_error("current_password", "Your current password is not right")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 from datetime import timedelta
 
@@ -24,11 +25,6 @@ from licensing.settings import Settings
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
-# Sign-in attempts: this many failures for one email from one address (or from one address
-# for any email) within WINDOW stop further attempts until the window has passed.
-WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 20
 
 
 class WebSession(msgspec.Struct, frozen=True):
@@ -163,30 +159,101 @@ async def authenticate(scope: Scope, pool: asyncpg.Pool) -> Principal | None:
 
 
 # Rate limiting ---------------------------------------------------------------------------
+# Two throttles, kept apart so neither can be turned against people who did nothing wrong:
+# - per account (the email as typed, lower-cased): after FREE_FAILURES failures since its last
+#   success, each further failure doubles the wait before the next try (1, 2, 4... seconds),
+#   up to MAX_DELAY. An email
+#   no account has only slows down tries at that same email, never a real account's.
+# - per client address: MAX_FAILURES_PER_ADDRESS failures within WINDOW stop that address (the
+#   client's own, read from X-Forwarded-For only when the peer is a trusted proxy, so officers
+#   behind one load balancer are not one address).
 
-FAILURES = """
-SELECT count(*) FILTER (WHERE email = $1) AS for_email, count(*) AS for_address
-FROM sign_in_attempt
-WHERE NOT succeeded AND at > now() - $3::interval AND client_ip IS NOT DISTINCT FROM $2::inet
+FREE_FAILURES = 3
+MAX_DELAY = timedelta(minutes=15)
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ADDRESS = 20
+
+# Seconds still to wait: for the account (growing delay since its last success, or an administrator clearing it), and
+# for the address (until enough of its failures in the window have aged out).
+WAIT = """
+WITH account AS (
+    SELECT count(*) AS failures, max(at) AS last_failure
+    FROM sign_in_attempt
+    WHERE email = $1 AND NOT succeeded AND at > now() - interval '1 day'
+      AND at > coalesce(
+          (SELECT max(at) FROM sign_in_attempt WHERE email = $1 AND succeeded), '-infinity')
+), address AS (
+    SELECT at FROM sign_in_attempt
+    WHERE $2::inet IS NOT NULL AND client_ip = $2::inet AND NOT succeeded
+      AND at > now() - $3::interval
+    ORDER BY at DESC OFFSET $4 - 1 LIMIT 1
+)
+SELECT
+    CASE WHEN failures <= $5 THEN 0 ELSE greatest(0, extract(epoch FROM
+        last_failure + least(power(2, failures - $5 - 1), $6) * interval '1 second' - now()))
+    END AS account_wait,
+    coalesce((SELECT greatest(0, extract(epoch FROM at + $3::interval - now())) FROM address), 0)
+        AS address_wait
+FROM account
 """
 
 NOTE_ATTEMPT = "INSERT INTO sign_in_attempt (email, client_ip, succeeded) VALUES ($1, $2, $3)"
 
-# Old attempts only matter within the window; keep a day for anyone looking into an attack.
+# Old attempts only matter within a day; keep a day for anyone looking into an attack.
 FORGET_ATTEMPTS = "DELETE FROM sign_in_attempt WHERE at < now() - interval '1 day'"
 
 
-def client_address(raw: str | None) -> str | None:
+def _ip(raw: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return str(ipaddress.ip_address(raw)) if raw else None
+        return ipaddress.ip_address(raw.strip()) if raw else None
     except ValueError:
         return None
 
 
-async def too_many_failures(conn: asyncpg.Connection, email: str, address: str | None) -> bool:
-    row = await conn.fetchrow(FAILURES, email.lower(), address, WINDOW)
+def client_address(scope: Scope, trusted: tuple = ()) -> str | None:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (read from the right, since
+    each proxy appends the address it saw and anything further left is the client's say)."""
+    client = scope.get("client")
+    peer = _ip(client[0] if client else None)
+    if peer is None or not any(peer in network for network in trusted):
+        return str(peer) if peer else None
+    hops = [
+        hop
+        for name, value in scope.get("headers", [])
+        if name == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+    ]
+    nearest = peer
+    for hop in reversed(hops):
+        address = _ip(hop)
+        if address is None:
+            break
+        nearest = address
+        if not any(address in network for network in trusted):
+            break
+    return str(nearest)
+
+
+async def seconds_to_wait(conn: asyncpg.Connection, email: str, address: str | None) -> int:
+    """0 when this email may be tried from this address now; otherwise how long to wait."""
+    row = await conn.fetchrow(
+        WAIT,
+        email.lower()[:320],
+        address,
+        WINDOW,
+        MAX_FAILURES_PER_ADDRESS,
+        FREE_FAILURES,
+        MAX_DELAY.total_seconds(),
+    )
+    return math.ceil(max(row["account_wait"], row["address_wait"]))
+
+
+def wait_message(seconds: int) -> str:
+    amount = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
     return (
-        row["for_email"] >= MAX_FAILURES_PER_EMAIL or row["for_address"] >= MAX_FAILURES_PER_ADDRESS
+        f"There have been too many failed attempts to sign in. Wait {amount}, then try again. "
+        "If you have forgotten your password, ask your administrator to reset it."
     )
 
 
