@@ -35,7 +35,7 @@ class AlertConfig:
     smtp: SmtpConfig = SmtpConfig()
     notify: NotifyConfig = NotifyConfig()
     interval_seconds: float = 5.0  # how often events become alerts and due alerts are sent
-    sweep_seconds: float = 30.0  # how often lapsed leases are re-queued
+    sweep_seconds: float = 5.0  # how often a dead sender's claims (or lapsed leases) re-queue
     lease_seconds: float = 120.0  # how long a claim holds an alert
     max_attempts: int = 8  # then the alert is dead
     retry_base_seconds: float = 30.0  # first retry after this, doubling each time

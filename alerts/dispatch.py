@@ -35,6 +35,7 @@ class SendReport:
     retrying: int = 0
     dead: int = 0
     released: int = 0
+    uncertain: int = 0  # emails the server may have accepted without saying so
 
     def add(self, other: SendReport) -> None:
         for name in self.__dataclass_fields__:
@@ -112,26 +113,38 @@ class Batch:
 
     async def deliver(
         self, session, recipient: Recipient, email: Email
-    ) -> tuple[str | None, asyncio.Future | None]:
-        """Send one email and start recording the result. Returns the reason when the
-        server could not be reached at all, and the "sent" mark being committed: the lane
-        must see it done before it sends again."""
+    ) -> tuple[DeliveryError | None, asyncio.Future | None]:
+        """Send one email and start recording the result. Returns the failure when it stops
+        the run (the server could not be reached, or may have accepted the email without
+        saying so), and the "sent" mark being committed: the lane must see it done before it
+        sends again."""
         ids = [a.id for a in recipient.alerts]
         try:
             message_id = await asyncio.wait_for(session.send(email), self.send_limit)
-        except DeliveryError as exc:
-            await _finish(self.failed(ids, exc.reason, exc.permanent))
-            return (exc.reason if exc.unreachable else None), None
         except TimeoutError:
-            await _finish(
-                self.failed(
-                    ids, "the mail server did not finish accepting the email in time", False
-                )
+            error = DeliveryError(
+                "the mail server did not finish accepting the email in time (it may have "
+                "been accepted)",
+                uncertain=True,
             )
-            return None, None
-        return None, asyncio.ensure_future(
-            self._mark_sent(outbox.Sent(ids, uuid.uuid4(), message_id))
+        except DeliveryError as exc:
+            error = exc
+        else:
+            return None, asyncio.ensure_future(
+                self._mark_sent(outbox.Sent(ids, uuid.uuid4(), message_id))
+            )
+        await _finish(
+            self.failed(
+                ids,
+                error.reason,
+                error.permanent,
+                uncertain=error.uncertain,
+                transport=error.transport,
+            )
         )
+        if error.uncertain:
+            self.report.uncertain += 1
+        return (error if error.unreachable or error.uncertain else None), None
 
     async def _mark_sent(self, sent: outbox.Sent) -> None:
         recorded = await self.recorder.mark_sent(sent)
@@ -139,7 +152,15 @@ class Batch:
         self.report.emails += 1
         self.report.sent += recorded
 
-    async def failed(self, ids: list[int], reason: str, permanent: bool) -> None:
+    async def failed(
+        self,
+        ids: list[int],
+        reason: str,
+        permanent: bool,
+        *,
+        uncertain: bool = False,
+        transport: bool = True,
+    ) -> None:
         c = self.config
         async with self.pool.acquire() as conn:
             rows = await outbox.mark_failed(
@@ -151,6 +172,8 @@ class Batch:
                 max_attempts=c.max_attempts,
                 retry_base_seconds=c.retry_base_seconds,
                 retry_max_seconds=c.retry_max_seconds,
+                uncertain=uncertain,
+                transport=transport,
             )
         dead = sum(1 for r in rows if r["status"] == "dead")
         self.report.dead += dead
@@ -227,10 +250,12 @@ class Claimed:
     started: float  # loop time just before the claim: its lease ends after started + lease
 
 
-async def _claim_next(pool, config: AlertConfig, size: int) -> Claimed | None:
+async def _claim_next(
+    pool, config: AlertConfig, size: int, owner: int | None = None
+) -> Claimed | None:
     started = asyncio.get_running_loop().time()
     async with pool.acquire() as conn:
-        claim = await outbox.claim_due(conn, size, config.lease_seconds)
+        claim = await outbox.claim_due(conn, size, config.lease_seconds, owner)
         if not claim.alert_ids:
             return None
         try:
@@ -249,9 +274,19 @@ class Delivery:
     No lane waits for a batch to finish before starting on the next."""
 
     def __init__(
-        self, pool: asyncpg.Pool, config: AlertConfig, transport, stopping: asyncio.Event | None
+        self,
+        pool: asyncpg.Pool,
+        config: AlertConfig,
+        transport,
+        stopping: asyncio.Event | None,
+        *,
+        owner: int | None = None,
+        lanes: int | None = None,
     ) -> None:
         self.pool, self.config, self.transport = pool, config, transport
+        self.owner = owner  # this process's liveness key (outbox.Liveness), carried by claims
+        self.lanes = lanes or config.send_concurrency
+        self.resumed = False  # the transport's waiting alerts were made due after a success
         self.stopping = stopping or asyncio.Event()
         self.queue: deque[tuple[Batch, Recipient]] = deque()
         self.batches: list[Batch] = []
@@ -259,22 +294,37 @@ class Delivery:
         self.changed = asyncio.Event()  # the queue grew, or the producer finished
         self.room = asyncio.Event()  # the queue shrank
         self.unreachable: str | None = None
+        self.uncertain = False
+        self.resuming: asyncio.Future | None = None
 
     def _queued_alerts(self) -> int:
         return sum(len(email.alerts) for _, email in self.queue)
 
     def _halted(self) -> bool:
-        return self.unreachable is not None or self.stopping.is_set()
+        return self.unreachable is not None or self.uncertain or self.stopping.is_set()
+
+    def _resume_waiting(self) -> None:
+        """The transport accepted an email: alerts waiting on it after an outage are due now,
+        and this run's producer claims them."""
+        self.resuming = asyncio.ensure_future(self._resume())
+
+    async def _resume(self) -> None:
+        with contextlib.suppress(Exception):
+            async with self.pool.acquire() as conn:
+                if await outbox.resume_after_outage(conn):
+                    log.info("alerts: the mail server accepts again; retries are due now")
 
     async def run(self) -> SendReport:
         producer = asyncio.ensure_future(self._produce())
-        lanes = [asyncio.ensure_future(self._lane()) for _ in range(self.config.send_concurrency)]
+        lanes = [asyncio.ensure_future(self._lane()) for _ in range(self.lanes)]
         try:
             await asyncio.gather(producer, *lanes)
         finally:
             for task in (producer, *lanes):
                 task.cancel()
             await asyncio.gather(producer, *lanes, return_exceptions=True)
+            if self.resuming is not None:
+                await asyncio.gather(self.resuming, return_exceptions=True)
             await _finish(self._settle())
         total = SendReport()
         for batch in self.batches:
@@ -289,7 +339,7 @@ class Delivery:
                 while self._queued_alerts() >= self.config.batch_size and not self._halted():
                     self.room.clear()
                     await self.room.wait()
-                claimed = await _claim_next(self.pool, self.config, size)
+                claimed = await _claim_next(self.pool, self.config, size, self.owner)
                 if claimed is None:
                     return
                 batch = Batch(
@@ -336,10 +386,18 @@ class Delivery:
                         if self._halted():  # stopped, or the server lost, while we waited
                             batch.untried.append(recipient)
                             break
-                    reason, marking = await batch.deliver(session, recipient, email)
-                    if reason is not None:
-                        self.unreachable = reason  # the rest need not try: all fail with it
+                    stopped_by, marking = await batch.deliver(session, recipient, email)
+                    if stopped_by is not None and stopped_by.unreachable:
+                        self.unreachable = stopped_by.reason  # the rest would all fail with it
                         self.room.set()
+                    elif stopped_by is not None:
+                        # the server may have taken it without saying so: send no more this
+                        # run, each would be another possible duplicate (docs/alerts.md)
+                        self.uncertain = True
+                        self.room.set()
+                    elif marking is not None and not self.resumed:
+                        self.resumed = True
+                        marking.add_done_callback(lambda _: self._resume_waiting())
         finally:
             if marking is not None:
                 await _finish(marking)
@@ -353,8 +411,16 @@ class Delivery:
 
 
 async def send_due_alerts(
-    pool: asyncpg.Pool, config: AlertConfig, transport, *, stopping: asyncio.Event | None = None
+    pool: asyncpg.Pool,
+    config: AlertConfig,
+    transport,
+    *,
+    stopping: asyncio.Event | None = None,
+    owner: int | None = None,
+    lanes: int | None = None,
 ) -> SendReport:
-    """Send everything due until nothing is due, the server cannot be reached, or we are
-    stopping. Alerts handed back (a lease too short to start them) wait for the next run."""
-    return await Delivery(pool, config, transport, stopping).run()
+    """Send everything due until nothing is due, the server cannot be reached or may have
+    taken an email without confirming it, or we are stopping. Alerts handed back (a lease too
+    short to start them) wait for the next run. `owner`: the process's liveness key;
+    `lanes`: emails in flight at once (default ALERT_SEND_CONCURRENCY)."""
+    return await Delivery(pool, config, transport, stopping, owner=owner, lanes=lanes).run()

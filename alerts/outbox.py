@@ -9,6 +9,8 @@ so two processes never both move the same alert.
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +46,7 @@ WITH recipients AS (
 )
 UPDATE alert a
 SET status = 'sending', attempts = a.attempts + 1, claim_id = $2,
-    lease_until = now() + make_interval(secs => $3)
+    lease_until = now() + make_interval(secs => $3), claimed_by = $4
 FROM due WHERE a.id = due.id
 RETURNING a.id, a.recipient_authority_id
 """
@@ -59,41 +61,69 @@ SELECT id, name, alert_email::text AS alert_email FROM authority WHERE id = ANY(
 MARK_SENT = """
 UPDATE alert a
 SET status = 'sent', sent_at = now(), batch_id = d.batch_id, message_id = d.message_id,
-    lease_until = NULL, claim_id = NULL, last_error = NULL
+    lease_until = NULL, claim_id = NULL, claimed_by = NULL, last_error = NULL,
+    waiting_on_transport = false
 FROM unnest($2::bigint[], $3::uuid[], $4::text[]) AS d (alert_id, batch_id, message_id)
 WHERE a.id = d.alert_id AND ((a.status = 'sending' AND a.claim_id = $1) OR a.status = 'pending')
 RETURNING a.id
 """
 
 # Exponential backoff with +-20% jitter so retries from many alerts do not arrive together.
+# $8 uncertain: the server may have accepted the email (no answer after DATA), so running out
+# of attempts does not make it dead; $9: the failure was the mail server's or the route's,
+# not the recipient's, so the transport's next success sends it at once (RESUME_AFTER_OUTAGE).
 MARK_FAILED = """
 UPDATE alert
-SET status = CASE WHEN $4 OR attempts >= $5 THEN 'dead' ELSE 'pending' END,
-    dead_at = CASE WHEN $4 OR attempts >= $5 THEN now() END,
+SET status = CASE WHEN $4 OR (attempts >= $5 AND NOT $8) THEN 'dead' ELSE 'pending' END,
+    dead_at = CASE WHEN $4 OR (attempts >= $5 AND NOT $8) THEN now() END,
     next_attempt_at = now() + make_interval(secs => least($6 * power(2, attempts - 1), $7)
                                                     * (0.8 + random() * 0.4)),
-    lease_until = NULL, claim_id = NULL, last_error = $3
+    lease_until = NULL, claim_id = NULL, claimed_by = NULL, last_error = $3,
+    waiting_on_transport = $9 AND NOT $4
 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
 RETURNING id, status
+"""
+
+# After an outage of the mail server, the first email it accepts ends the backoff of every
+# alert that was waiting on it: they go out now, not up to ALERT_RETRY_MAX_SECONDS later.
+RESUME_AFTER_OUTAGE = """
+UPDATE alert SET next_attempt_at = now(), waiting_on_transport = false
+WHERE status = 'pending' AND waiting_on_transport AND next_attempt_at > now()
 """
 
 # Claimed but not tried (the process is stopping, or the lease would run out first): give
 # them back without counting an attempt.
 RELEASE = """
 UPDATE alert
-SET status = 'pending', attempts = greatest(attempts - 1, 0), lease_until = NULL, claim_id = NULL
+SET status = 'pending', attempts = greatest(attempts - 1, 0), lease_until = NULL, claim_id = NULL,
+    claimed_by = NULL
 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
 """
 
-SWEEP = """
-UPDATE alert
-SET status = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END,
-    dead_at = CASE WHEN attempts >= $1 THEN now() END,
-    next_attempt_at = now(), lease_until = NULL, claim_id = NULL,
-    last_error = 'the process sending it stopped before recording the result (its lease ran out)'
-WHERE id IN (SELECT id FROM alert WHERE status = 'sending' AND lease_until < now()
-             FOR UPDATE SKIP LOCKED)
-RETURNING id
+# Claims whose sender is gone: its liveness lock is no longer held (it died, or lost its
+# database session), or, for a sender that holds none or is frozen, the lease lapsed. Never
+# dead for this: the email may have been accepted before the sender stopped.
+LIVENESS_CLASS = 0x0A1E  # first key of the two-key advisory locks the senders hold
+SWEEP = f"""
+UPDATE alert a
+SET status = 'pending', next_attempt_at = now(), lease_until = NULL, claim_id = NULL,
+    claimed_by = NULL, waiting_on_transport = false,
+    last_error = CASE WHEN a.lease_until < now()
+        THEN 'the process sending it stopped before recording the result (its lease ran out)'
+        ELSE 'the process sending it stopped before recording the result (its session ended)'
+    END
+WHERE a.id IN (
+    SELECT x.id FROM alert x
+    WHERE x.status = 'sending'
+      AND (x.lease_until < now()
+           OR (x.claimed_by IS NOT NULL AND x.claimed_by::oid <> ALL (ARRAY(
+                 SELECT l.objid FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.classid = {LIVENESS_CLASS} AND l.objsubid = 2
+                   AND l.granted
+                   AND l.database = (SELECT oid FROM pg_database
+                                     WHERE datname = current_database())))))
+    FOR UPDATE SKIP LOCKED)
+RETURNING a.id
 """
 
 RESEND = """
@@ -118,9 +148,12 @@ class Claim:
     by_recipient: dict[int, list[int]]
 
 
-async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> Claim:
+async def claim_due(
+    conn: asyncpg.Connection, limit: int, lease_seconds: float, owner: int | None = None
+) -> Claim:
+    """Claim due alerts under a lease; `owner` is the claiming process's liveness key."""
     claim_id = uuid.uuid4()
-    rows = await conn.fetch(CLAIM_DUE, limit, claim_id, float(lease_seconds))
+    rows = await conn.fetch(CLAIM_DUE, limit, claim_id, float(lease_seconds), owner)
     by_recipient: dict[int, list[int]] = {}
     for row in rows:
         by_recipient.setdefault(row["recipient_authority_id"], []).append(row["id"])
@@ -162,7 +195,12 @@ async def mark_failed(
     max_attempts: int,
     retry_base_seconds: float,
     retry_max_seconds: float,
+    uncertain: bool = False,
+    transport: bool = False,
 ) -> list[asyncpg.Record]:
+    """Back to pending with a backoff, or dead (refused for good, or out of attempts unless
+    the server may have accepted it: `uncertain`). `transport`: the mail server's failure,
+    not the address's."""
     return await conn.fetch(
         MARK_FAILED,
         alert_ids,
@@ -172,16 +210,64 @@ async def mark_failed(
         max_attempts,
         float(retry_base_seconds),
         float(retry_max_seconds),
+        uncertain,
+        transport,
     )
+
+
+async def resume_after_outage(conn) -> int:
+    """The transport works again: alerts waiting on it are due now. Returns how many."""
+    return int((await conn.execute(RESUME_AFTER_OUTAGE)).split()[-1])
 
 
 async def release(conn, alert_ids: list[int], claim_id: uuid.UUID) -> None:
     await conn.execute(RELEASE, alert_ids, claim_id)
 
 
-async def sweep_expired_leases(conn: asyncpg.Connection, max_attempts: int) -> int:
-    """Put alerts whose claim lapsed back in the queue (or dead, if out of attempts)."""
-    return len(await conn.fetch(SWEEP, max_attempts))
+async def sweep_expired_leases(conn: asyncpg.Connection, max_attempts: int | None = None) -> int:
+    """Put alerts whose sender died (its liveness lock is gone) or whose lease lapsed back in
+    the queue. (`max_attempts` is no longer used: such an alert may have been delivered, so
+    it is never made dead for this.)"""
+    return len(await conn.fetch(SWEEP))
+
+
+class Liveness:
+    """This process's mark in the database, for as long as it lives: a session advisory lock
+    (LIVENESS_CLASS, key) held on a pooled connection kept for the purpose. Claims carry the
+    key; when the process dies its connection closes, PostgreSQL drops the lock, and the next
+    sweep (any process's) re-queues those claims within ALERT_SWEEP_SECONDS."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.conn = None
+        self.key: int | None = None
+
+    async def current_key(self) -> int:
+        if self.conn is not None and not self.conn.is_closed():
+            return self.key
+        await self.close()  # a session lost (a database restart): take a new one
+        conn = await self.pool.acquire()
+        try:
+            while True:
+                key = secrets.randbelow(2**31 - 2) + 1
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", LIVENESS_CLASS, key):
+                    break
+        except BaseException:
+            await self.pool.release(conn)
+            raise
+        self.conn, self.key = conn, key
+        return key
+
+    async def close(self) -> None:
+        conn, self.conn, self.key = self.conn, None, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            if not conn.is_closed():
+                # the pool's release keeps session state: let the lock go first
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+        with contextlib.suppress(Exception):
+            await self.pool.release(conn)
 
 
 async def resend(conn: asyncpg.Connection, alert_id: int, user_id: int | None) -> bool:

@@ -81,7 +81,12 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry(
         "send_alerts", "send due alerts, one email per authority", Every("interval_seconds"), True
     ),
-    Entry("sweep_leases", "re-queue alerts whose lease lapsed", Every("sweep_seconds"), True),
+    Entry(
+        "sweep_leases",
+        "re-queue alerts whose sender died or whose lease lapsed",
+        Every("sweep_seconds"),
+        True,
+    ),
     Entry("queue_reminders", "information-request deadline reminders", Hourly(minute=5), True),
     Entry("expire_licences", "licences past their expiry date expire", Daily(0, 10), True),
     Entry("purge_records", "remove records past 11-year retention", Daily(2, 30), True),
@@ -107,6 +112,10 @@ class Jobs:
         self.transport = transport or make_transport(config)
         self.stopping = stopping or asyncio.Event()
         self.wake_sender = lambda: None
+        self.liveness = outbox.Liveness(pool)
+        # After an email the server may have taken without confirming it, send one at a time
+        # until one is confirmed: each unconfirmed email is a possible duplicate.
+        self.probing = False
 
     async def queue_alerts(self) -> int:
         async with self.pool.acquire() as conn:
@@ -117,8 +126,17 @@ class Jobs:
 
     async def send_alerts(self):
         report = await send_due_alerts(
-            self.pool, self.config, self.transport, stopping=self.stopping
+            self.pool,
+            self.config,
+            self.transport,
+            stopping=self.stopping,
+            owner=await self.liveness.current_key(),
+            lanes=1 if self.probing else None,
         )
+        if report.uncertain:
+            self.probing = True
+        elif report.emails:
+            self.probing = False
         if report.claimed:
             log.info(
                 "alerts: %d sent in %d emails, %d to retry, %d dead, %d handed back",
@@ -132,7 +150,11 @@ class Jobs:
 
     async def sweep_leases(self) -> int:
         async with self.pool.acquire() as conn:
-            return await outbox.sweep_expired_leases(conn, self.config.max_attempts)
+            swept = await outbox.sweep_expired_leases(conn)
+        if swept:
+            log.warning("alerts: %d re-queued from a sender that stopped", swept)
+            self.wake_sender()
+        return swept
 
     async def queue_reminders(self) -> int:
         async with self.pool.acquire() as conn:
@@ -218,6 +240,7 @@ class Scheduler:
         if leftover:
             await asyncio.wait(leftover, timeout=self.grace_seconds)
         await asyncio.sleep(0)  # let the scheduler's own shutdown run on this loop
+        await self.jobs.liveness.close()  # claims left now are re-queued by the next sweep
 
 
 @contextlib.asynccontextmanager

@@ -100,11 +100,30 @@ def _fold(value: str, width: int = 76) -> str:
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str, *, permanent: bool = False, unreachable: bool = False) -> None:
+    """`permanent`: retrying cannot help. `unreachable`: the server could not be reached, so
+    nothing was sent. `uncertain`: the message went and no answer came (a timeout after DATA):
+    the server may have accepted it. `recipient`: the server refused this address only."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        unreachable: bool = False,
+        uncertain: bool = False,
+        recipient: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason[:900]
         self.permanent = permanent
         self.unreachable = unreachable
+        self.uncertain = uncertain
+        self.recipient = recipient
+
+    @property
+    def transport(self) -> bool:
+        """The mail server's failure (or the route's), not the address's."""
+        return not self.permanent and not self.recipient
 
 
 @lru_cache(maxsize=16)
@@ -182,6 +201,7 @@ class SmtpSession:
     async def send(self, email: Email) -> str:
         client = await self._connect()
         message = email.as_bytes(self.transport.mail_from)
+        sent_data = False
         try:
             # The envelope step by step rather than sendmail(), which runs a regular
             # expression over the whole message to measure it for SIZE: ours is built with
@@ -189,12 +209,14 @@ class SmtpSession:
             size = [f"SIZE={len(message)}"] if client.supports_extension("size") else []
             await client.mail(self.transport.sender, options=size)
             await client.rcpt(email.to)
+            sent_data = True
             await client.data(message)
         except aiosmtplib.SMTPRecipientRefused as exc:
             await self._reset()
             raise DeliveryError(
                 f"the mail server refused the address {email.to}: {exc.code} {exc.message}",
                 permanent=500 <= exc.code < 600,
+                recipient=True,
             ) from None
         except aiosmtplib.SMTPResponseException as exc:
             await self._drop()
@@ -204,6 +226,12 @@ class SmtpSession:
             ) from None
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             await self._drop()
+            if sent_data:  # the message may have arrived whole, its acceptance lost
+                raise DeliveryError(
+                    "the mail server did not confirm the email (it may have been accepted): "
+                    + _describe(exc),
+                    uncertain=True,
+                ) from None
             raise DeliveryError(f"sending to the mail server failed: {_describe(exc)}") from None
         return email.message_id
 

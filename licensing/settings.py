@@ -59,7 +59,7 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
     alert_interval_seconds: float = 5.0
-    alert_sweep_seconds: float = 30.0
+    alert_sweep_seconds: float = 5.0
     alert_lease_seconds: float = 120.0
     alert_max_attempts: int = 8
     alert_retry_base_seconds: float = 30.0

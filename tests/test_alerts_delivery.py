@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from alerts import outbox
+from alerts.config import SmtpConfig
 from alerts.dispatch import send_due_alerts
 from alerts.rules import LONDON, queue_all_new_alerts
 from alerts.transports import SmtpTransport
 from tests.alerts_support import (
+    Inbox,
     config_for,
     free_port,
     pool_for,
@@ -238,3 +240,53 @@ async def test_a_digest_authority_gets_its_alerts_at_the_time_it_chose(pool, con
         await owner_conn.execute("UPDATE alert SET created_at = now() - interval '2 hours'")
         report = await send(pool, config)
     assert report.sent == 2 and report.emails == 1 and len(inbox.messages) == 1
+
+
+async def test_after_a_mail_outage_the_first_accepted_email_ends_the_backoff_of_the_rest(
+    pool, conn
+):
+    await out_of_area_drivers(conn, 6, homes=("Bolton", "Leeds"))
+    port = free_port()
+    # a backoff far longer than the test: only the outage's end can bring these forward
+    config = config_for(port, retry_base_seconds=600, retry_max_seconds=3600)
+    await send(pool, config)  # the server is down: every alert waits on it
+    waiting = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE waiting_on_transport) AS waiting,"
+        " min(next_attempt_at) > now() + interval '5 minutes' AS backing_off FROM alert"
+    )
+    assert waiting["waiting"] == 6 and waiting["backing_off"]
+
+    with smtp_server(port) as inbox:
+        # a new alert, due at once, goes first; its acceptance makes the others due
+        driver = await make_driver(conn, recorded_by="Wolverhampton", home="Rotherham")
+        await make_licence(conn, driver, authority="Wolverhampton")
+        await set_alert_email(conn, "Rotherham")
+        await queue_all_new_alerts(conn)
+
+        async def all_sent():
+            await send(pool, config)
+            return await statuses(conn) == {"sent": 7}
+
+        await wait_until(all_sent, timeout=15)
+    assert sorted(Counter(inbox.alert_ids()).values()) == [1] * 7
+
+
+async def test_an_email_the_server_may_have_accepted_is_retried_never_made_dead_for_it(pool, conn):
+    await out_of_area_drivers(conn, 12, homes=("Bolton", "Leeds", "Rotherham", "Sheffield"))
+    # the server takes the message but answers the end of DATA only after the timeout
+    with smtp_server(inbox=Inbox(delay=1.5)) as inbox:
+        config = config_for(
+            inbox.port,
+            max_attempts=1,
+            send_concurrency=2,
+            smtp=SmtpConfig(port=inbox.port, timeout_seconds=0.5),
+        )
+        report = await send(pool, config)
+        # the run stops at the first unconfirmed emails: no more possible duplicates than
+        # the emails already in flight
+        assert report.uncertain >= 1 and report.uncertain <= config.send_concurrency
+        assert report.emails == 0 and report.dead == 0
+        rows = await conn.fetch("SELECT status, attempts, last_error FROM alert")
+        assert {r["status"] for r in rows} == {"pending"}  # out of attempts, yet not dead
+        tried = [r for r in rows if r["attempts"] == 1]
+        assert tried and all("may have been accepted" in r["last_error"] for r in tried)

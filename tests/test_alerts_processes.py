@@ -107,6 +107,17 @@ async def test_two_workers_at_once_send_every_alert_exactly_once(db_url, conn, l
     assert [w.returncode for w in workers] == [0, 0]  # SIGTERM: a clean stop
 
 
+async def killed_mid_batch(env, logs, inbox, conn) -> asyncio.subprocess.Process:
+    """A worker started, then killed with SIGKILL once a few emails went: it dies holding
+    claimed alerts."""
+    worker = await start_worker(env, logs / "killed.log")
+    await wait_until(lambda: len(inbox.messages) >= 5, timeout=30)
+    worker.send_signal(signal.SIGKILL)
+    await worker.wait()
+    assert (await statuses(conn)).get("sending", 0) > 0
+    return worker
+
+
 def async_equal(func, conn, expected):
     async def check():
         return await func(conn) == expected
@@ -128,13 +139,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_e
             ALERT_LEASE_SECONDS="4",
             SMTP_TIMEOUT_SECONDS="1",
         )
-        first = await start_worker(env, logs / "killed.log")
-        await wait_until(lambda: len(inbox.messages) >= 5, timeout=30)
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+        first = await killed_mid_batch(env, logs, inbox, conn)
         received_before = list(inbox.messages)
-        mid_batch = await statuses(conn)
-        assert mid_batch.get("sending", 0) > 0  # it died holding claimed alerts
 
         second = await start_worker(env, logs / "second.log")
         try:
@@ -151,3 +157,32 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_e
     assert len(in_flight) <= concurrency
     assert repeated <= {i for m in in_flight for i in m.alert_ids}
     assert first.returncode == -signal.SIGKILL
+
+
+async def test_a_killed_worker_is_noticed_and_its_alerts_sent_within_seconds_not_its_lease(
+    db_url, conn, logs
+):
+    ids = await alerts_for_many_authorities(conn, 30)
+    with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
+        # the default two-minute lease: only the dead sender's lost session can free its claim
+        env = worker_env(
+            db_url,
+            inbox.port,
+            ALERT_BATCH_SIZE="100",
+            ALERT_SEND_CONCURRENCY="2",
+            ALERT_LEASE_SECONDS="120",
+            ALERT_SWEEP_SECONDS="1",
+        )
+        await killed_mid_batch(env, logs, inbox, conn)
+
+        second = await start_worker(env, logs / "second.log")
+        try:
+            # well inside the lease: the claim was freed because its sender's session ended
+            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}), timeout=45)
+        finally:
+            await stop(second)
+    assert sorted(set(inbox.alert_ids())) == ids  # nothing lost
+    reasons = await conn.fetchval(
+        "SELECT count(*) FROM alert WHERE attempts = 2"
+    )  # the re-queued ones were tried twice
+    assert reasons > 0

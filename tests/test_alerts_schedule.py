@@ -171,7 +171,10 @@ async def test_stopping_the_scheduler_mid_send_strands_nothing(pool, conn, grace
             await jobs.send_alerts()
             return await statuses(conn) == {"sent": 16}
 
-        await wait_until(all_sent)
+        try:
+            await wait_until(all_sent)
+        finally:
+            await jobs.liveness.close()
     counts = Counter(inbox.alert_ids())
     assert len(counts) == 16
     repeats = sum(n - 1 for n in counts.values())
