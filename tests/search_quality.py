@@ -316,3 +316,29 @@ def examples(outcomes) -> list[str]:
             )
             lines.append(f"  {what:7} {pair['kind']:34} {wanted} <- {asked}  {shown}".rstrip())
     return lines
+
+
+def unregistered_false_strong(figures: dict) -> float | None:
+    """The share of searches for people not on the register that showed anybody strong."""
+    tallies = [t for (label, _), t in figures["by_kind"].items() if label == "unregistered"]
+    searched = sum(t.others for t in tallies)
+    return sum(t.false_strong for t in tallies) / searched if searched else None
+
+
+# The floors issue 10 sets for every labelled set (see docs/identity.md).
+FLOORS = {"recall": 0.98, "kind_recall": 0.90, "unregistered_strong": 0.02, "misled": 0.005}
+
+
+def floor_failures(figures: dict) -> list[str]:
+    """Which of the floors these figures miss, in words (empty when all are held)."""
+    failures = []
+    if figures["recall"] < FLOORS["recall"]:
+        failures.append(f"recall@{TOP} {figures['recall']:.3f} < {FLOORS['recall']}")
+    if worst_kind_recall(figures) < FLOORS["kind_recall"]:
+        failures.append(f"a kind's recall@{TOP} {worst_kind_recall(figures):.3f} < 0.90")
+    strong = unregistered_false_strong(figures)
+    if strong is not None and strong > FLOORS["unregistered_strong"]:
+        failures.append(f"unregistered searches banded strong {strong:.3f} > 0.02")
+    if figures["misled"] > FLOORS["misled"]:
+        failures.append(f"misled {figures['misled']:.3f} > 0.005")
+    return failures

@@ -19,7 +19,9 @@ For each pair the query is run once and its top 5 results are read.
               a hit (`pair_precision` in tests/search_quality.py, the shared evaluator,
               which also prints precision over results, false-strong and misled per kind).
 
-Thresholds: recall >= 0.95 and precision >= 0.90.
+Thresholds (issue 10's, quality.FLOORS): recall@5 >= 0.98 overall and >= 0.90 in every kind,
+a wrong person strong above the true one (misled) in <= 0.5% of searches, searches for people
+not on the register (when a set has them) banded strong in <= 2%; and precision >= 0.90.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def test_the_labelled_set_covers_every_variant_kind_with_at_least_300_pairs():
 def test_search_finds_the_same_person_in_the_top_5_and_rarely_claims_a_stranger(outcomes):
     figures = quality.measure(outcomes)
     print("\n" + quality.report(figures))
-    assert figures["recall"] >= 0.95
+    assert quality.floor_failures(figures) == []
     assert figures["pair_precision"] >= 0.90
 
 

@@ -7,9 +7,9 @@ in another order, a forename dropped or added, initials, former names, date slip
 look-alikes families produce: father and son, twins with paired names, cousins named after
 the same grandfather, brothers told apart only by a middle name.
 
-The method and the thresholds are those of tests/test_search_quality.py (recall >= 0.95 of
-same-person pairs found in the top 5; precision >= 0.90 of top-5 hits, band strong or exact,
-that are the same person). The register here is built differently: every date of birth the
+The method and the thresholds are those of tests/test_search_quality.py (quality.FLOORS:
+recall@5 >= 0.98 overall and >= 0.90 per kind, misled <= 0.5%; precision >= 0.90 of top-5
+hits, band strong or exact, that are the same person). The register here is built differently: every date of birth the
 set uses gets a crowd of the commonest names in the same communities (Mohammed Khan, Muhammad
 Hussain, Gurpreet Singh, Abdul Miah...), kept only where an officer would not take them for
 the person asked about; some records' relatives are registered too (the other twin, the son),
@@ -211,7 +211,7 @@ def test_search_holds_recall_and_precision_on_the_hard_set(outcomes):
                 f"{p['record_date_of_birth']} <- {p['query_forenames']} {p['query_surname']} "
                 f"{p['query_date_of_birth']}"
             )
-    assert figures["recall"] >= 0.95
+    assert quality.floor_failures(figures) == []
     assert figures["pair_precision"] >= 0.90
 
 
