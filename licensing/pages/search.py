@@ -12,6 +12,8 @@ functions it calls.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -238,6 +240,10 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         visit=visit_query(request),
         back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",
         back_text="Back to search results" if visit.get("back") else "Back to search",
+        printed_at=datetime.now(UTC),
+        printed_for=await conn.fetchval(
+            "SELECT name FROM authority WHERE id = $1", principal.authority_id
+        ),
     )
 
 

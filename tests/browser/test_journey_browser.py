@@ -144,3 +144,33 @@ async def test_each_write_returns_to_the_record_with_a_banner(browser, live, sto
         await page.get_by_role("button", name="Change details").click()
         await page.get_by_role("button", name="Save changes").click()
         await back_on_the_record("Driver's details changed")
+
+
+async def test_a_printed_record_is_marked_and_says_who_printed_it_and_why(browser, live, story):
+    async with new_page(browser, live) as page:
+        await sign_in(page, story["officer"]["email"], PASSWORD)
+        await page.goto(f"/drivers/{story['driver_id']}?purpose=renewal&case_reference=ROT/REN/31")
+        print_link = page.get_by_role("link", name="Print this record")
+        assert await print_link.is_visible()
+        assert not await page.locator(".app-protective-marking").first.is_visible()
+
+        await page.emulate_media(media="print")
+        marks = page.locator(".app-protective-marking")
+        assert await marks.count() == 2 and await marks.first.is_visible()
+        assert await marks.first.inner_text() == "OFFICIAL-SENSITIVE"
+        printed = await page.locator("#printed-by").inner_text()
+        assert printed.startswith("Printed by Rita Rotherham (Rotherham) on ")
+        assert printed.endswith("for: renewal, case ROT/REN/31.")
+        for chrome in (
+            ".govuk-header",
+            ".govuk-service-navigation",
+            ".govuk-phase-banner",
+            ".govuk-back-link",
+            ".govuk-button-group",
+            ".govuk-footer",
+        ):
+            assert not await page.locator(chrome).first.is_visible(), chrome
+        assert not await print_link.is_visible()
+        assert not await page.get_by_role("link", name="Change licence ROT-PH-1").is_visible()
+        assert "Licences at every authority" in await page.inner_text("main")
+        await check_page(page, "record-print")
