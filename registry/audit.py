@@ -1,6 +1,6 @@
 """Who is asking and why: every search and every record opened is written to audit_log.
 
-Purpose and case reference are required (DOMAIN.md, data protection): the log answers who
+Purpose and case reference are required (docs/domain.md, data protection): the log answers who
 looked at whom, when, and for which case, without holding any personal data itself.
 """
 

@@ -7,7 +7,7 @@ refer to positions (counted without spaces) and never repeat what was typed: the
 values are personal data and messages end up in logs.
 
 A GB licence number's check letters use an algorithm DVLA does not publish, so we
-validate the structure (DVSA's rule, see DOMAIN.md) and, separately, report
+validate the structure (DVSA's rule, see docs/domain.md) and, separately, report
 inconsistencies with the person's details as warnings: a mismatch is a reason to
 look closer, not proof of a false number (surnames change, records have typos).
 """

@@ -23,7 +23,7 @@ from registry.identifiers import (
 
 SAMPLE = "MORGA753116SM9IJ"  # DVLA's sample: a woman, born 11 March 1976, initials S M
 
-# The DVSA structural rule from DOMAIN.md, restricted to ASCII like our validator.
+# The DVSA structural rule (docs/domain.md), restricted to ASCII like our validator.
 DVSA_RULE = re.compile(
     r"^(?=.{16}$)[A-Za-z]{1,5}9{0,4}[0-9](?:[05][1-9]|[16][0-2])"
     r"(?:[0][1-9]|[12][0-9]|3[01])[0-9](?:99|[A-Za-z][A-Za-z9])"
