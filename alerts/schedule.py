@@ -29,7 +29,7 @@ from alerts import outbox, rules
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
-from registry import housekeeping
+from registry import housekeeping, retention
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -169,7 +169,7 @@ class Jobs:
 
     async def purge_records(self):
         async with self.pool.acquire() as conn:
-            return await housekeeping.purge_expired_records(conn, rules.london_today())
+            return await retention.purge_expired_records(conn, rules.london_today())
 
     async def forget_retry_keys(self) -> int:
         async with self.pool.acquire() as conn:

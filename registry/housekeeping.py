@@ -1,4 +1,5 @@
-"""The register's housekeeping: what happens by date, not by anyone's action.
+"""The register's housekeeping: what happens by date, not by anyone's action (the 11-year
+retention purge has its own module, registry/retention.py).
 
 Each function is idempotent and safe to run from two processes at once: an advisory lock
 lets one run while the other skips, and the work itself only touches rows still due.
@@ -11,7 +12,6 @@ from datetime import date
 import asyncpg
 
 EXPIRE_LOCK = 0x6363_6578_7069_72  # "ccexpir"
-PURGE_LOCK = 0x6363_7075_7267_65  # "ccpurge"
 
 # Expired the day after the expiry date; a licence_change row per licence raises the
 # licence_expired event.
@@ -33,16 +33,6 @@ async def expire_licences(conn: asyncpg.Connection, today: date) -> int | None:
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", EXPIRE_LOCK):
             return None
         return len(await conn.fetch(EXPIRE_LICENCES, today))
-
-
-async def purge_expired_records(conn: asyncpg.Connection, today: date) -> dict[str, int] | None:
-    """Remove register records past their 11-year retention (purge_expired_records() in
-    migrations/0001_register.sql leaves an audit row per kind, with counts only)."""
-    async with conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PURGE_LOCK):
-            return None
-        rows = await conn.fetch("SELECT record_kind, removed FROM purge_expired_records($1)", today)
-    return {r["record_kind"]: r["removed"] for r in rows}
 
 
 # Replies kept for Idempotency-Key retries (licensing/idempotency.py) are needed for 24 hours;

@@ -3,6 +3,7 @@ neither loses nor strands an alert."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -11,7 +12,8 @@ import pytest
 from alerts import outbox
 from alerts.config import SmtpConfig
 from alerts.rules import queue_all_new_alerts
-from alerts.schedule import JOB_IDS, SCHEDULE, Jobs, Scheduler
+from alerts.schedule import JOB_IDS, SCHEDULE, Daily, Hourly, Jobs, Scheduler
+from licensing.settings import PROJECT_ROOT
 from tests.alerts_support import (
     Inbox,
     config_for,
@@ -45,6 +47,20 @@ def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
     for entry in SCHEDULE:
         assert callable(getattr(Jobs, entry.id)), entry.id
         entry.when.trigger(config_for(25))  # every trigger builds
+
+
+def test_the_documented_schedule_is_the_schedule_the_scheduler_runs():
+    """docs/alerts.md's table ("what runs when") lists every job of SCHEDULE, in its order."""
+    text = (PROJECT_ROOT / "docs" / "alerts.md").read_text(encoding="utf-8")
+    section = text.split("## The schedule", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE)
+    assert tuple(documented) == JOB_IDS
+    for entry in SCHEDULE:  # the daily and hourly times agree too
+        when = entry.when
+        if isinstance(when, Daily):
+            assert f"`{entry.id}` | daily {when.hour:02d}:{when.minute:02d} UK time" in section
+        elif isinstance(when, Hourly):
+            assert f"`{entry.id}` | hourly at :{when.minute:02d}" in section
 
 
 async def test_licences_past_their_expiry_date_become_expired_once(pool, conn):

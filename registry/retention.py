@@ -1,0 +1,29 @@
+"""Retention: the one way records leave the register.
+
+Register entries, concerns, register events and the audit log are kept 11 years from the first
+entry (docs/domain.md), then removed by the system. Each of those tables has a
+`retention_ends_on` date; purge_expired_records() in migrations/0001_register.sql (SECURITY
+DEFINER: the service role can delete from no log otherwise) deletes the rows past it and leaves
+an audit row per kind, with counts only. The scheduler's daily `purge_records` job calls
+purge_expired_records below.
+
+Safe to run from two processes at once: an advisory lock lets one run while the other skips.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+
+PURGE_LOCK = 0x6363_7075_7267_65  # "ccpurge"
+
+
+async def purge_expired_records(conn: asyncpg.Connection, today: date) -> dict[str, int] | None:
+    """Remove register records past their 11-year retention (purge_expired_records() in
+    migrations/0001_register.sql leaves an audit row per kind, with counts only)."""
+    async with conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PURGE_LOCK):
+            return None
+        rows = await conn.fetch("SELECT record_kind, removed FROM purge_expired_records($1)", today)
+    return {r["record_kind"]: r["removed"] for r in rows}
