@@ -21,14 +21,19 @@ DEMO_SEED = 2026
 
 
 async def _seed(
-    settings: Settings, drivers: int, seed_value: int, *, only_if_empty: bool = False
+    settings: Settings,
+    drivers: int,
+    seed_value: int,
+    *,
+    duplicates: int = 0,
+    only_if_empty: bool = False,
 ) -> SeedReport | None:
     _, owner_url = await urls(settings)
     conn = await connect(owner_url, as_app=False)  # seeding sets indexes and triggers aside
     try:
         if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)"):
             return None
-        return await seed(conn, drivers=drivers, seed=seed_value)
+        return await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
     except SeedError as exc:
         raise UserError(str(exc)) from None
     except asyncpg.UndefinedTableError:
@@ -55,10 +60,19 @@ async def _seed(
     show_default=True,
     help="Random seed: the same drivers and seed give the same register.",
 )
+@click.option(
+    "--duplicates",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="How many of the drivers to record a second time as another driver (another "
+    "spelling, a slipped date of birth, often another council), the truth kept in "
+    "synthetic_duplicate so a duplicates job can be scored.",
+)
 @friendly
-def seed_command(drivers: int, seed_value: int) -> None:
+def seed_command(drivers: int, seed_value: int, duplicates: int) -> None:
     """Fill an empty register with synthetic drivers, licences and decisions."""
-    report = asyncio.run(_seed(load_settings(), drivers, seed_value))
+    report = asyncio.run(_seed(load_settings(), drivers, seed_value, duplicates=duplicates))
     for line in report.lines():
         click.echo(line)
 

@@ -18,7 +18,7 @@ from datetime import date
 from unidecode import unidecode
 
 from registry.identifiers import gb_licence_for
-from registry.synthetic import names
+from registry.synthetic import duplicates, names
 from registry.synthetic.names import VARIANTS
 from registry.workdays import add_working_days
 
@@ -113,6 +113,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "first_entered_on",
         "recorded_at",
     ),
+    # the truth about planted duplicates (registry/synthetic/duplicates.py)
+    "synthetic_duplicate": ("id", "driver_id", "duplicate_of", "kind"),
 }
 TABLES = tuple(COLUMNS)
 NULL = "\\N"
@@ -468,8 +470,19 @@ class Generator:
     first free id of each table (`self.next_driver()` etc.).
     """
 
-    def __init__(self, seed: int, places: Places, today: date, first_ids: dict[str, int]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        places: Places,
+        today: date,
+        first_ids: dict[str, int],
+        drivers: int = 0,
+        duplicates: int = 0,
+    ) -> None:
         self.rng = random.Random(seed)
+        self.drivers, self.duplicates, self.drawn, self.owed = drivers, duplicates, 0, 0
+        self.planted_count = self.passed_over = 0
+        self.duplicate_rng = random.Random(f"{seed}/duplicates")
         self.places = places
         self.t = today.toordinal()
         for table, first in first_ids.items():
@@ -744,6 +757,15 @@ class Generator:
             self._entry(driver_id, home, licences, *entry)
         if licences and r() < CONCERN:
             self._concern(driver_id, home, licences)
+        if self.duplicates:
+            self.owed += duplicates.planted(self.drawn, self.drivers, self.duplicates)
+            person = (driver_id, forenames, surname, sex, origin, born_date, home, licences)
+            last = self.drawn == self.drivers - 1  # the last driver takes all that are owed
+            while self.owed and self._duplicate(*person, force=last):
+                self.owed -= 1
+                if not last:
+                    break
+        self.drawn += 1
 
     # -- adverse decisions (s.2) --
     def _decided_on(self, earliest: int) -> int:
@@ -922,6 +944,64 @@ class Generator:
             f"{self.day(due)}\t{decision}\t{reply_on}\t{reply}\t{self.day(reported)}\t{self.ts(reported)}\n"
         )
 
+    # -- planted duplicates (registry/synthetic/duplicates.py) --
+    def _duplicate(
+        self, original, forenames, surname, sex, origin, born, home, licences, force=False
+    ) -> bool:
+        """The same person recorded again as another driver, with a current licence from the
+        council that recorded them; drawn from the duplicates' own random stream. False if
+        the next kind's variation does not apply to this person (diacritics for a name
+        without any, day and month swapped for a day after the 12th): the duplicate is then
+        made of a later driver, unless `force`d or passed over MAX_PASSED_OVER times already
+        (then another variation is made)."""
+        main, self.rng = self.rng, self.duplicate_rng
+        try:
+            r = self.rng.random
+            name_kind, date_kind = duplicates.KINDS[self.planted_count % len(duplicates.KINDS)]
+            wait = not force and self.passed_over < duplicates.MAX_PASSED_OVER
+            way, name = duplicates.SAME_NAME, (forenames, surname)
+            if name_kind != duplicates.SAME_NAME:
+                fallback = () if wait else duplicates.NAME_FALLBACK
+                way, name = variant_of(name_kind, forenames, surname, origin, self.rng, fallback)
+            slipped, recorded_born = duplicates.slip_date(
+                date_kind, born, self.date(self.t), self.rng
+            )
+            if wait and (way, slipped) != (name_kind, date_kind):
+                self.passed_over += 1
+                return False
+            name_kind, date_kind = way, slipped
+            self.planted_count += 1
+            self.passed_over = 0
+            by = home
+            if r() < duplicates.OTHER_AUTHORITY:
+                taken = {p.id for _, p, _ in licences} | {home.id}
+                for _ in range(5):
+                    by = self.places.destination(home, r(), r())
+                    if by.id not in taken:
+                        break
+            driver_id = self.next_driver()
+            kind = by.kinds[int(r() * len(by.kinds))]
+            granted = self.t - 1 - int(r() * 1000)
+            self.licence(driver_id, by, kind, granted, "current")
+            born_text, created = recorded_born.isoformat(), self.ts(granted)
+            postcode = self.postcode(home) if r() < HAS_POSTCODE else NULL
+            self.rows["driver"].append(
+                f"{driver_id}\t{name[0]}\t{name[1]}\t{born_text}\t{sex}\t{NULL}\t{NULL}\t"
+                f"{NULL}\t{NULL}\t{NULL}\t{self.address(home)}\t{postcode}\t{home.id}\t"
+                f"{by.id}\t{created}\t{created}\n"
+            )
+            self.rows["driver_name"].append(
+                f"{self.next_driver_name()}\t{driver_id}\tcurrent\t{name[0]}\t{name[1]}\t"
+                f"{born_text}\t{by.id}\n"
+            )
+            self.rows["synthetic_duplicate"].append(
+                f"{self.next_synthetic_duplicate()}\t{driver_id}\t{original}\t"
+                f"{duplicates.kind_name(name_kind, date_kind)}\n"
+            )
+            return True
+        finally:
+            self.rng = main
+
     # -- name variants --
     def _aliases(self, driver_id, forenames, surname, born, origin, home, licences, recorded_by):
         """The same person as another authority recorded them."""
@@ -966,11 +1046,26 @@ def alias(
     way that does is used: a spelling variant, a dropped middle name, the names swapped
     round, and last of all initials (which always differ from a full name).
     """
-    for way in (kind, "spelling", "dropped_middle", "swapped_names", "initials"):
+    return variant_of(
+        kind, forenames, surname, origin, rng, ("spelling", "dropped_middle", "swapped_names")
+    )[1]
+
+
+def variant_of(
+    kind: str,
+    forenames: str,
+    surname: str,
+    origin: str,
+    rng: random.Random,
+    fallback: tuple[str, ...],
+) -> tuple[str, tuple[str, str]]:
+    """(the way used, the name written that way): `kind` if it applies to this name, else
+    the first of `fallback` that does, and last of all initials."""
+    for way in (kind, *fallback, "initials"):
         variant = _ALIAS_WAYS[way](forenames, surname, origin, rng)
         if variant and variant != (forenames, surname):
-            return variant
-    return forenames, surname
+            return way, variant
+    return kind, (forenames, surname)
 
 
 def _spelling(forenames, surname, origin, rng):
@@ -1052,6 +1147,62 @@ def _singh_kaur(forenames, surname, origin, rng):
     return f"{forenames} {title}", surname  # Gurpreet Gill -> Gurpreet Singh Gill
 
 
+def _nickname(forenames, surname, origin, rng):
+    tokens = forenames.split()
+    short = names.NICKNAMES.get(tokens[0])
+    if not short:
+        return None
+    return " ".join([short[int(rng.random() * len(short))], *tokens[1:]]), surname
+
+
+def _typo_forename(forenames, surname, origin, rng):
+    tokens = forenames.split()
+    slipped = duplicates.slip(tokens[0], rng)
+    return (" ".join([slipped, *tokens[1:]]), surname) if slipped else None
+
+
+def _typo_surname(forenames, surname, origin, rng):
+    slipped = duplicates.slip(surname, rng)
+    return (forenames, slipped) if slipped else None
+
+
+def _middle(origin: str, rng: random.Random, besides: str) -> str | None:
+    middles = names.ORIGINS[origin].middles
+    middle = middles[int(rng.random() * len(middles))]
+    return None if middle in besides.split() else middle
+
+
+def _middle_as_forename(forenames, surname, origin, rng):
+    """Known by the middle name: Mohammed Imran Khan recorded as Imran Khan, or the other way
+    (a name in front added) when there is only one forename."""
+    tokens = forenames.split()
+    if len(tokens) >= 2:
+        return " ".join(tokens[1:]), surname
+    middle = _middle(origin, rng, forenames)
+    return (f"{middle} {forenames}", surname) if middle else None
+
+
+def _middle_one_side(forenames, surname, origin, rng):
+    """A middle name on one record only: dropped, or added where there is none."""
+    tokens = forenames.split()
+    if len(tokens) >= 2:
+        return tokens[0], surname
+    middle = _middle(origin, rng, forenames)
+    return (f"{forenames} {middle}", surname) if middle else None
+
+
+def _compound_part(forenames, surname, origin, rng):
+    """One part of a compound surname, or a second family name added to a single one."""
+    parts = surname.replace("-", " ").split()
+    if len(parts) >= 2:
+        return forenames, parts[int(rng.random() * len(parts))]
+    surnames = names.ORIGINS[origin].surnames
+    other = surnames[int(rng.random() * len(surnames))]
+    if other == surname or " " in other or "-" in other:
+        return None
+    return forenames, f"{surname}-{other}" if rng.random() < 0.6 else f"{other} {surname}"
+
+
 _ALIAS_WAYS = {
     "spelling": _spelling,
     "punctuation": _punctuation,
@@ -1061,6 +1212,12 @@ _ALIAS_WAYS = {
     "swapped_forenames": _swapped_forenames,
     "swapped_names": _swapped_names,
     "singh_kaur": _singh_kaur,
+    "nickname": _nickname,
+    "typo_forename": _typo_forename,
+    "typo_surname": _typo_surname,
+    "middle_as_forename": _middle_as_forename,
+    "middle_one_side": _middle_one_side,
+    "compound_part": _compound_part,
 }
 
 
@@ -1091,6 +1248,8 @@ def main() -> None:
             Places(orders["places"]),
             date.fromisoformat(orders["today"]),
             orders["first_ids"],
+            orders.get("drivers", 0),
+            orders.get("duplicates", 0),
         )
         for n in orders["sizes"]:
             chunk = generator.chunk(n)

@@ -558,6 +558,53 @@ ALIAS_KINDS: dict[str, int] = {
     "swapped_names": 7,  # Imran Khan -> Khan Imran (forenames and surname the other way round)
     "singh_kaur": 10,  # Gurpreet Singh Gill -> Gurpreet Gill / Gurpreet Singh (Sikh names)
 }
+# Short forms a council may record instead of the full forename (planted duplicates only;
+# hand-written here so the seed does not test the search against its own name sources).
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "Robert": ("Bob", "Rob"),
+    "William": ("Bill", "Will"),
+    "Anthony": ("Tony",),
+    "Michael": ("Mick", "Mike"),
+    "Christopher": ("Chris",),
+    "Stephen": ("Steve",),
+    "Steven": ("Steve",),
+    "David": ("Dave",),
+    "Andrew": ("Andy",),
+    "James": ("Jim", "Jimmy"),
+    "Richard": ("Rich", "Dick"),
+    "Thomas": ("Tom",),
+    "Daniel": ("Dan", "Danny"),
+    "Matthew": ("Matt",),
+    "Jonathan": ("Jon",),
+    "Nicholas": ("Nick",),
+    "Kenneth": ("Ken",),
+    "Peter": ("Pete",),
+    "Joseph": ("Joe",),
+    "Samuel": ("Sam",),
+    "Benjamin": ("Ben",),
+    "Edward": ("Ted", "Eddie"),
+    "Timothy": ("Tim",),
+    "Terence": ("Terry",),
+    "Raymond": ("Ray",),
+    "Philip": ("Phil",),
+    "Phillip": ("Phil",),
+    "Geoffrey": ("Geoff",),
+    "Gareth": ("Gaz",),
+    "Margaret": ("Maggie",),
+    "Elizabeth": ("Liz", "Beth"),
+    "Catherine": ("Kate",),
+    "Mohammed": ("Mo",),
+    "Muhammad": ("Mo",),
+    "Mohammad": ("Mo",),
+    "Rajesh": ("Raj",),
+    "Rajinder": ("Raj",),
+    "Sukhwinder": ("Sukhi",),
+    "Gurpreet": ("Preet",),
+    "Krzysztof": ("Krzys",),
+    "Tomasz": ("Tomek",),
+    "Wojciech": ("Wojtek",),
+    "Abdullahi": ("Abdi",),
+}
 # Transliteration and typing variants, tried in order on a name with no listed variant.
 SPELLING_RULES: tuple[tuple[str, str], ...] = (
     ("ee", "i"),

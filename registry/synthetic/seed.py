@@ -296,7 +296,7 @@ async def _chunks_here(generator: Generator, sizes: list[int]):
         await asyncio.sleep(0)
 
 
-async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
+async def _chunks_from_worker(place_rows, seed_value, today, first, sizes, duplicates):
     """Chunks drawn by a separate process (`python -m registry.synthetic.model`), which works on
     the next chunk while this one is loaded."""
     worker = await asyncio.create_subprocess_exec(
@@ -315,6 +315,8 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes):
             "today": today.isoformat(),
             "first_ids": first,
             "sizes": sizes,
+            "drivers": sum(sizes),
+            "duplicates": duplicates,
         }
         worker.stdin.write(json.dumps(orders).encode() + b"\n")
         await worker.stdin.drain()
@@ -366,8 +368,13 @@ async def seed(
     today: date | None = None,
     chunk: int = CHUNK,
     worker: bool | None = None,
+    duplicates: int = 0,
 ) -> SeedReport:
     """Fill an empty register with `drivers` synthetic drivers; the same inputs give the same rows.
+
+    `duplicates` of them are recorded a second time as another driver (so the register holds
+    drivers + duplicates driver rows), with the truth in synthetic_duplicate
+    (registry/synthetic/duplicates.py).
 
     `conn` must be the schema owner's (it disables the event triggers and sets indexes aside
     for the load, inside its own transaction). `worker` forces drawing the rows in a separate
@@ -376,13 +383,15 @@ async def seed(
     """
     if drivers < 1:
         raise SeedError("the number of drivers must be at least 1")
+    if not 0 <= duplicates <= drivers:
+        raise SeedError("the number of duplicates must be between 0 and the number of drivers")
     started = time.perf_counter()
     today = today or date.today()
     report = SeedReport(counts=dict.fromkeys(TABLES, 0))
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
     try:
-        await _seed(conn, report, clock, seed, today, sizes, worker)
+        await _seed(conn, report, clock, seed, today, sizes, worker, duplicates)
     except asyncpg.InsufficientPrivilegeError:
         raise SeedError(
             "seeding must run as the owner of the register's tables "
@@ -400,6 +409,7 @@ async def _seed(
     today: date,
     sizes: list[int],
     worker: bool | None,
+    duplicates: int,
 ) -> None:
     async with conn.transaction():
         await _refuse_non_empty(conn)
@@ -412,9 +422,10 @@ async def _seed(
         set_aside = await _set_aside(conn)
         await conn.execute(STAGE_NAMES)
         if worker if worker is not None else sum(sizes) >= WORKER_FROM:
-            chunks = _chunks_from_worker(place_rows, seed, today, first, sizes)
+            chunks = _chunks_from_worker(place_rows, seed, today, first, sizes, duplicates)
         else:
-            chunks = _chunks_here(Generator(seed, Places(place_rows), today, first), sizes)
+            generator = Generator(seed, Places(place_rows), today, first, sum(sizes), duplicates)
+            chunks = _chunks_here(generator, sizes)
         clock.lap("prepare")
         await _load(conn, chunks, report.counts)
         clock.lap("draw and copy")
