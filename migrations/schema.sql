@@ -648,6 +648,8 @@ CREATE TABLE public.alert (
     dead_at timestamp with time zone,
     resent_at timestamp with time zone,
     resent_by integer,
+    claimed_by integer,
+    waiting_on_transport boolean DEFAULT false NOT NULL,
     CONSTRAINT alert_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT alert_check CHECK (((status = 'sending'::text) = ((lease_until IS NOT NULL) AND (claim_id IS NOT NULL)))),
     CONSTRAINT alert_check1 CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
@@ -655,6 +657,7 @@ CREATE TABLE public.alert (
     CONSTRAINT alert_check3 CHECK (((acknowledged_at IS NULL) OR (sent_at IS NOT NULL))),
     CONSTRAINT alert_check4 CHECK (((acknowledged_at IS NULL) = (acknowledged_by IS NULL))),
     CONSTRAINT alert_check5 CHECK (((kind = ANY (ARRAY['information_request'::text, 'request_due_soon'::text, 'request_overdue'::text])) = (request_id IS NOT NULL))),
+    CONSTRAINT alert_claimed_by_check CHECK ((claimed_by > 0)),
     CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text]))),
     CONSTRAINT alert_last_error_check CHECK ((length(last_error) <= 1000)),
     CONSTRAINT alert_message_id_check CHECK ((length(message_id) <= 300)),
@@ -1346,6 +1349,34 @@ ALTER TABLE public.sign_in_attempt ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 
 
 --
+-- Name: synthetic_duplicate; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.synthetic_duplicate (
+    id bigint NOT NULL,
+    driver_id bigint NOT NULL,
+    duplicate_of bigint NOT NULL,
+    kind text NOT NULL,
+    CONSTRAINT synthetic_duplicate_check CHECK ((driver_id <> duplicate_of)),
+    CONSTRAINT synthetic_duplicate_kind_check CHECK ((kind ~ '^[a-z_]+(\+[a-z_]+)?$'::text))
+);
+
+
+--
+-- Name: synthetic_duplicate_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.synthetic_duplicate ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.synthetic_duplicate_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: web_session; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1622,6 +1653,22 @@ ALTER TABLE ONLY public.sign_in_attempt
 
 
 --
+-- Name: synthetic_duplicate synthetic_duplicate_driver_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.synthetic_duplicate
+    ADD CONSTRAINT synthetic_duplicate_driver_id_key UNIQUE (driver_id);
+
+
+--
+-- Name: synthetic_duplicate synthetic_duplicate_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.synthetic_duplicate
+    ADD CONSTRAINT synthetic_duplicate_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: web_session web_session_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1662,6 +1709,13 @@ CREATE UNIQUE INDEX alert_one_reminder ON public.alert USING btree (request_id, 
 --
 
 CREATE INDEX alert_recipient_sent ON public.alert USING btree (recipient_authority_id, sent_at) WHERE (status = 'sent'::text);
+
+
+--
+-- Name: alert_waiting_on_transport; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX alert_waiting_on_transport ON public.alert USING btree (next_attempt_at) WHERE ((status = 'pending'::text) AND waiting_on_transport);
 
 
 --
@@ -1970,6 +2024,13 @@ CREATE INDEX sign_in_attempt_email ON public.sign_in_attempt USING btree (email,
 --
 
 CREATE INDEX sign_in_attempt_ip ON public.sign_in_attempt USING btree (client_ip, at);
+
+
+--
+-- Name: synthetic_duplicate_of; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX synthetic_duplicate_of ON public.synthetic_duplicate USING btree (duplicate_of);
 
 
 --
@@ -2405,6 +2466,22 @@ ALTER TABLE ONLY public.register_event
 
 
 --
+-- Name: synthetic_duplicate synthetic_duplicate_driver_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.synthetic_duplicate
+    ADD CONSTRAINT synthetic_duplicate_driver_id_fkey FOREIGN KEY (driver_id) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
+-- Name: synthetic_duplicate synthetic_duplicate_duplicate_of_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.synthetic_duplicate
+    ADD CONSTRAINT synthetic_duplicate_duplicate_of_fkey FOREIGN KEY (duplicate_of) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
 -- Name: web_session web_session_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2697,6 +2774,20 @@ GRANT SELECT,INSERT,DELETE ON TABLE public.sign_in_attempt TO crosscheck_app;
 --
 
 GRANT USAGE ON SEQUENCE public.sign_in_attempt_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE synthetic_duplicate; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.synthetic_duplicate TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE synthetic_duplicate_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.synthetic_duplicate_id_seq TO crosscheck_app;
 
 
 --
