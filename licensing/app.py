@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from licensing import auth, db, logging_config, openapi
+from licensing import auth, db, headers, logging_config, openapi
 from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import (
@@ -133,11 +133,28 @@ def extra_lifespans(settings: Settings) -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
+    # Everything from this service, nothing from a CDN or Scalar's own services: the
+    # reference must work on council networks, and the API's description stays here.
+    reference = ScalarRenderPlugin(
+        js_url="/assets/scalar-api-reference.js",
+        css_url="/assets/api-reference.css",
+        favicon='<link rel="icon" href="/assets/images/favicon.ico">',
+        options={
+            "withDefaultFonts": False,
+            "showDeveloperTools": "never",
+            "agent": {"disabled": True},
+            "mcp": {"disabled": True},
+        },
+    )
     app = Litestar(
         route_handlers=route_handlers(),
         lifespan=lifespans(settings),
         dependencies={"conn": Provide(db.provide_conn)},
-        middleware=[logging_config.RequestLog(), auth.PrincipalMiddleware()],
+        middleware=[
+            logging_config.RequestLog(),
+            headers.SecurityHeaders(hsts=settings.secure_cookies),
+            auth.PrincipalMiddleware(),
+        ],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
         request_class=CheckedRequest,
@@ -150,21 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             path="/schema",
             description="The national register of taxi and private hire driver licensing.",
-            # Everything from this service, nothing from a CDN or Scalar's own services: the
-            # reference must work on council networks, and the API's description stays here.
-            render_plugins=[
-                ScalarRenderPlugin(
-                    js_url="/assets/scalar-api-reference.js",
-                    css_url="/assets/api-reference.css",
-                    favicon='<link rel="icon" href="/assets/images/favicon.ico">',
-                    options={
-                        "withDefaultFonts": False,
-                        "showDeveloperTools": "never",
-                        "agent": {"disabled": True},
-                        "mcp": {"disabled": True},
-                    },
-                )
-            ],
+            render_plugins=[reference],
         ),
         debug=False,
     )

@@ -14,6 +14,7 @@ import click
 
 from licensing import auth
 from licensing.cli import UserError, friendly, load_settings, main
+from licensing.cli_service import Secret
 from licensing.db import connect, urls
 from licensing.settings import Settings
 from registry import accounts
@@ -341,13 +342,14 @@ def demo_accounts_step(settings: Settings) -> list[str]:
         said = f"the value of {DEMO_PASSWORD_ENV}"
     else:
         said = f"{DEMO_PASSWORD_DEFAULT} (set {DEMO_PASSWORD_ENV} to choose another)"
-    lines = [
-        "",
-        f"Demo accounts: sign in with one of these emails; the password is {said}.",
-        "API tokens for them (new on each demo start; send as 'Authorization: Bearer TOKEN'):",
+    lines = ["", "Demo accounts:"]
+    secret = [
+        Secret(""),
+        Secret(f"Demo accounts: sign in with one of these emails; the password is {said}."),
+        Secret("API tokens (new on each demo start; send as 'Authorization: Bearer TOKEN'):"),
     ]
     for user, token in issued:
         where = f" at {user.authority_name}" if user.authority_name else ""
         lines.append(f"  {user.email:42} {user.role}{where}")
-        lines.append(f"    token {token}")
-    return lines
+        secret.append(Secret(f"  {user.email:42} token {token}"))
+    return lines + secret

@@ -7,18 +7,47 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from licensing.cli import _migrate, friendly, load_settings, main
 
 # Steps the demo runs before serving, in order, as "module:function": each takes the settings
-# and returns lines to print. Named, not imported, so `serve` without --demo loads none of them.
+# and returns lines to print (a `Secret` line goes to the terminal only, never to the output that
+# becomes the service log). Named, not imported, so `serve` without --demo loads none of them.
 DEMO_STEPS = (
     "licensing.cli_seed:demo_seed",
     "licensing.cli_accounts:demo_accounts_step",
     "licensing.cli_worker:demo_mailbox_step",
 )
+
+
+class Secret(str):
+    """A line of the demo's sign-in details (a password, a token): for the person at the
+    terminal, never for the service's log."""
+
+
+DEMO_DETAILS = "demo-sign-in.txt"
+
+
+def show_secrets(lines: list[str], data_dir: Path, tty: str = "/dev/tty") -> str:
+    """Write the demo's secret lines to the controlling terminal, which a redirected or
+    collected standard output (the service log) does not reach. With no terminal (a service
+    manager, CI), to a file only its owner can read; returns the line to print instead."""
+    text = "\n".join(lines) + "\n"
+    try:
+        with open(tty, "w") as terminal:
+            terminal.write(text)
+        return ""
+    except OSError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / DEMO_DETAILS
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            os.fchmod(file.fileno(), 0o600)
+            file.write(text)
+        return f"Demo sign-in details (passwords, tokens) are in {path}, readable only by you."
 
 
 def demo_steps() -> list[Callable]:
@@ -57,7 +86,11 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
             lines += step(settings)
     click.echo(f"\nCrosscheck is running: open {settings.base_url}/")
     for line in lines:
-        click.echo(line)
+        if not isinstance(line, Secret):
+            click.echo(line)
+    secrets = [line for line in lines if isinstance(line, Secret)]
+    if secrets and (instead := show_secrets(secrets, settings.data_dir)):
+        click.echo(instead)
     # granian (Rust HTTP, uvloop) measured about 1.2-1.6x uvicorn's throughput on the search
     # benchmark (bench/search_http.py --server); the process becomes the server.
     os.execv(

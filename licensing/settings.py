@@ -26,7 +26,6 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "dev-only-not-secret"
     run_scheduler: bool = True
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -144,7 +143,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
     for key, name in (
         ("host", "CROSSCHECK_HOST"),
         ("base_url", "CROSSCHECK_BASE_URL"),
-        ("secret_key", "CROSSCHECK_SECRET_KEY"),
         ("smtp_host", "SMTP_HOST"),
         ("smtp_username", "SMTP_USERNAME"),
         ("smtp_password", "SMTP_PASSWORD"),

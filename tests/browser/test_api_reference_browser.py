@@ -33,3 +33,24 @@ async def test_the_api_reference_renders_with_nothing_but_the_service(browser, l
     assert response.status == 200
     assert all(tag in sections for tag in ("search", "recording", "compliance", "alerts"))
     assert elsewhere == []
+
+
+async def test_the_api_reference_renders_under_its_content_security_policy(browser, live):
+    context = await browser.new_context(base_url=live.url)  # the policy enforced, as for users
+    refused: list[str] = []
+    try:
+        page = await context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text)
+                if "Content Security Policy" in message.text and "script" in message.text
+                else None
+            ),
+        )
+        response = await page.goto("/schema")
+        await page.get_by_role("heading", name="Crosscheck API").wait_for(timeout=20_000)
+    finally:
+        await context.close()
+    assert "script-src" in response.headers["content-security-policy"]
+    assert refused == []
