@@ -29,7 +29,7 @@ from alerts import outbox, rules
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
-from registry import housekeeping, retention
+from registry import housekeeping, limits, retention
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -91,7 +91,10 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("expire_licences", "licences past their expiry date expire", Daily(0, 10), True),
     Entry("purge_records", "remove records past 11-year retention", Daily(2, 30), True),
     Entry(
-        "forget_retry_keys", "replies kept for retried POSTs, after 24 h", Hourly(minute=35), True
+        "forget_retry_keys",
+        "replies kept for retried POSTs after 24 h; old hourly use counts",
+        Hourly(minute=35),
+        True,
     ),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
@@ -173,6 +176,7 @@ class Jobs:
 
     async def forget_retry_keys(self) -> int:
         async with self.pool.acquire() as conn:
+            await limits.forget_old_windows(conn)
             return await housekeeping.forget_retry_keys(conn)
 
 

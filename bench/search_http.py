@@ -520,6 +520,9 @@ def start_service(
         CROSSCHECK_SCHEDULER="false",
         DB_POOL_MIN=str(min(pool_max, 8)),
         DB_POOL_MAX=str(pool_max),
+        # One token sends every search: the per-officer hourly limit would stop the run.
+        SEARCHES_PER_HOUR="1000000000",
+        SEARCHES_ALERT_AT="1000000000",
     )
     if server == "granian":
         command = [

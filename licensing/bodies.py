@@ -8,8 +8,8 @@ route's guards have run. `CheckedRequest` checks the raw bytes first:
 - encoding: the body must be UTF-8 (400, field `body`);
 - nesting: arrays and objects at most `MAX_DEPTH` deep (400, field `body`), checked by a scan
   that does not recurse, so no depth reaches the decoder's recursion limit;
-- NUL characters: refused in any string or key (400, naming the field); PostgreSQL text
-  cannot hold them and they have no place in a name or a narrative.
+- NUL characters: refused in any string or key (422, naming every such field); PostgreSQL
+  text cannot hold them and they have no place in a name or a narrative.
 
 Messages never echo the body: it may be personal data.
 """
@@ -24,7 +24,7 @@ from litestar.exceptions import SerializationException
 from litestar.serialization import decode_json
 from litestar.types import Empty
 
-from licensing.problems import FieldError, Problem
+from licensing.problems import FieldError, InvalidFields, Problem
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -52,22 +52,20 @@ def depth(body: bytes) -> int:
     return deepest
 
 
-def _nul_at(value: Any, path: str = "") -> str | None:
-    """The path of the first string or key holding a NUL character, if any."""
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    """The path of every string or key holding a NUL character."""
     if isinstance(value, str):
-        return path or "body" if "\x00" in value else None
+        return [path or "body"] if "\x00" in value else []
+    found = []
     if isinstance(value, dict):
         for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
             if "\x00" in str(key):
-                return path or "body"
-            if found := _nul_at(item, name):
-                return found
-    if isinstance(value, list):
+                found.append(path or "body")
+            found += _nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
         for index, item in enumerate(value):
-            if found := _nul_at(item, f"{path}[{index}]" if path else f"[{index}]"):
-                return found
-    return None
+            found += _nul_paths(item, f"{path}[{index}]" if path else f"[{index}]")
+    return found
 
 
 def check_json(body: bytes) -> Any:
@@ -82,8 +80,10 @@ def check_json(body: bytes) -> Any:
         value = decode_json(body or b"null")
     except SerializationException:  # its message would quote the body
         raise unreadable("body", "The body must be valid JSON") from None
-    if field := _nul_at(value):
-        raise unreadable(field, "Text must not contain NUL characters")
+    if fields := _nul_paths(value):
+        raise InvalidFields(
+            [FieldError(field, "Text must not contain NUL characters") for field in fields]
+        )
     return value
 
 

@@ -53,6 +53,12 @@ class Settings:
     # How long an API token, once looked up, is trusted without asking the database again
     # (licensing/auth.py TokenCache); 0 looks it up on every request.
     token_cache_seconds: int = 5
+    # Per officer per hour (licensing/limits.py): past the limit, 429 with Retry-After; on
+    # reaching the alert level, the authority's data protection officer is told.
+    record_opens_per_hour: int = 60
+    record_opens_alert_at: int = 40
+    searches_per_hour: int = 120
+    searches_alert_at: int = 80
     secure_cookies: bool = True
     # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -163,6 +169,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("db_lock_timeout_ms", "DB_LOCK_TIMEOUT_MS"),
         ("long_statement_timeout_ms", "LONG_STATEMENT_TIMEOUT_MS"),
         ("token_cache_seconds", "TOKEN_CACHE_SECONDS"),
+        ("record_opens_per_hour", "RECORD_OPENS_PER_HOUR"),
+        ("record_opens_alert_at", "RECORD_OPENS_ALERT_AT"),
+        ("searches_per_hour", "SEARCHES_PER_HOUR"),
+        ("searches_alert_at", "SEARCHES_ALERT_AT"),
     ):
         if value := env.get(name):
             kwargs[key] = _int(name, value)

@@ -1377,6 +1377,19 @@ ALTER TABLE public.synthetic_duplicate ALTER COLUMN id ADD GENERATED ALWAYS AS I
 
 
 --
+-- Name: usage_count; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_count (
+    key text NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    used integer NOT NULL,
+    CONSTRAINT usage_count_key_check CHECK ((length(key) <= 200)),
+    CONSTRAINT usage_count_used_check CHECK ((used > 0))
+);
+
+
+--
 -- Name: web_session; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1666,6 +1679,14 @@ ALTER TABLE ONLY public.synthetic_duplicate
 
 ALTER TABLE ONLY public.synthetic_duplicate
     ADD CONSTRAINT synthetic_duplicate_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: usage_count usage_count_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_count
+    ADD CONSTRAINT usage_count_pkey PRIMARY KEY (key, window_start);
 
 
 --
@@ -2031,6 +2052,13 @@ CREATE INDEX sign_in_attempt_ip ON public.sign_in_attempt USING btree (client_ip
 --
 
 CREATE INDEX synthetic_duplicate_of ON public.synthetic_duplicate USING btree (duplicate_of);
+
+
+--
+-- Name: usage_count_window; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_count_window ON public.usage_count USING btree (window_start);
 
 
 --
@@ -2788,6 +2816,13 @@ GRANT SELECT ON TABLE public.synthetic_duplicate TO crosscheck_app;
 --
 
 GRANT USAGE ON SEQUENCE public.synthetic_duplicate_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE usage_count; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.usage_count TO crosscheck_app;
 
 
 --

@@ -18,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from licensing.auth import Principal, officer
+from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import records, search
 from registry.audit import PURPOSES, Enquirer
@@ -168,6 +169,7 @@ async def create_search(
     if data.identifier is not None:
         if errors:
             raise InvalidFields(errors)
+        await count_use(request, conn, "search")
         try:
             outcome = await search.search_by_identifier(
                 conn, data.identifier, enquirer=enquirer, limit=limit
@@ -184,6 +186,7 @@ async def create_search(
             errors.append(FieldError("date_of_birth", str(exc)))
         if errors:
             raise InvalidFields(errors)
+        await count_use(request, conn, "search")
         outcome = await search.search_by_name(
             conn, data.forenames.strip(), data.surname.strip(), born, enquirer=enquirer, limit=limit
         )
@@ -218,6 +221,7 @@ async def get_driver(
         raise Problem(404, "Driver not found")
     principal = _principal(request)
     enquirer = Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
+    await count_use(request, conn, "record_open")
     record = await records.driver_record(conn, driver_id, enquirer)
     if record is None:
         raise Problem(404, "Driver not found")

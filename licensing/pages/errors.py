@@ -82,13 +82,15 @@ def not_found(request: Request, _: Exception) -> Response:
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return not_found(request, exc)
-    return page(
+    response = page(
         "error.html",
         request,
         status_code=exc.status_code,
         title="Sorry, there is a problem with the service",
         paragraphs=[exc.detail or "Try again later."],
     )
+    response.headers.update(exc.headers or {})  # Retry-After on a 429
+    return response
 
 
 def service_unavailable(request: Request) -> Response:

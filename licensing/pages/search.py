@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from licensing import auth
 from licensing.api import search as search_api
+from licensing.limits import count_use
 from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
@@ -143,6 +144,7 @@ async def search_page(request: Request, conn: Conn) -> Response:
     enquirer = Enquirer(
         principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
     )
+    await count_use(request, conn, "search")
     try:
         if identifier:
             outcome = await search.search_by_identifier(conn, identifier, enquirer=enquirer)
@@ -180,7 +182,14 @@ async def _from_alert(conn, request: Request, driver_id: int) -> dict[str, list[
     return {"purpose": [FROM_ALERT.get(kind, "enforcement")], "case_reference": [f"Alert A{alert}"]}
 
 
-def _purpose_page(request: Request, form: Form, driver_id: int, status_code: int = 200):
+def _purpose_page(
+    request: Request,
+    form: Form,
+    driver_id: int,
+    status_code: int = 200,
+    *,
+    from_elsewhere: bool = False,
+):
     return page(
         "driver_purpose.html",
         request,
@@ -193,6 +202,7 @@ def _purpose_page(request: Request, form: Form, driver_id: int, status_code: int
         done=request.query_params.get("done") or "",
         ref=request.query_params.get("ref") or "",
         back=_back_to_results(request),
+        from_elsewhere=from_elsewhere,
     )
 
 
@@ -221,10 +231,15 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
     check_enquiry(form)
     if not form.ok:
         return _purpose_page(request, form, driver_id, 400)
+    # A link from another website (Sec-Fetch-Site: cross-site or same-site) never opens a
+    # record: the officer sees the purpose form filled in, and opens it from this site.
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return _purpose_page(request, form, driver_id, from_elsewhere=True)
     principal = request.user
     enquirer = Enquirer(
         principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
     )
+    await count_use(request, conn, "record_open")
     record = await records.driver_record(conn, driver_id, enquirer)
     if record is None:
         raise NotFoundException()
