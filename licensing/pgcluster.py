@@ -276,6 +276,27 @@ def stop(data_dir: Path) -> bool:
     return True
 
 
+def discard(data_dir: Path) -> None:
+    """End a throwaway cluster: stop it at once (no shutdown checkpoint: nothing in it is
+    kept) and delete its folder in a process of its own. A test run leaves hundreds of
+    databases behind, and waiting for their files to be unlinked took one to three minutes
+    of every run."""
+    bindir = find_bindir()
+    pgdata = data_dir / "pgdata"
+    if bindir is not None and (pgdata / "PG_VERSION").exists() and _status(bindir, pgdata):
+        _run(
+            [str(bindir / "pg_ctl"), "stop", "-D", str(pgdata), "-m", "immediate", "-w"],
+            "Stopping PostgreSQL",
+        )
+    subprocess.Popen(
+        ["rm", "-rf", "--", str(data_dir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def throwaway(prefix: str = "crosscheck-test-") -> Path:
     """A fresh folder for a cluster that lives as long as one test run."""
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))

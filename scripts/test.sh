@@ -6,4 +6,6 @@ bash scripts/setup.sh --test
 echo "==> lint and format (ruff)" >&2
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist); each worker starts its own throwaway cluster and copies
+# every test's database from its own migrated template. `-n 0` (or any -n) overrides this.
+exec .venv/bin/python -m pytest -n "${CROSSCHECK_TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 
 import asyncpg
 import pytest
@@ -36,8 +35,7 @@ def cluster():
     folder = pgcluster.throwaway()
     cluster = pgcluster.start(folder, fast=True)
     yield cluster
-    pgcluster.stop(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    pgcluster.discard(folder)
 
 
 @pytest.fixture(scope="session")

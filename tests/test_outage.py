@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
 import string
 from datetime import date
 
@@ -31,8 +30,7 @@ def own_cluster():
     folder = pgcluster.throwaway("crosscheck-outage-")
     cluster = pgcluster.start(folder, fast=True)
     yield cluster
-    pgcluster.stop(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    pgcluster.discard(folder)
 
 
 @pytest.fixture
