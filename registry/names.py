@@ -1,6 +1,6 @@
 """Name knowledge for matching: where each piece comes from, and loading it.
 
-Search recognises the same person under another spelling with three sources, none of
+Search recognises the same person under another spelling with these sources, none of
 them a hand-typed list in this project:
 
 - Nicknames and spelling variants of English forenames (Bill / William, Peggy / Margaret,
@@ -9,6 +9,11 @@ them a hand-typed list in this project:
   loaded into the `name_variant` table, both directions, by `load_name_reference`, which
   `crosscheck db migrate` runs after the migrations, so a newer release of the package
   reaches the register on the next migrate.
+- Short forms of first names across European languages (Arek / Arkadiusz, Petya / Pyotr,
+  Józsi / József, Sasha / Alexander): the equivalent-name lines of Jörg Michael's
+  nam_dict.txt (GNU Free Documentation License 1.2 or later), vendored unchanged with its
+  notice as registry/data/name_equivalents.txt from the gender-guesser package on PyPI;
+  loaded into `name_variant` beside the nicknames, both directions, each row naming its source.
 - Sound: PostgreSQL's fuzzystrmatch extension, double metaphone (`dmetaphone` and
   `dmetaphone_alt`, Lawrence Philips' algorithm as shipped in PostgreSQL contrib). It
   catches transliterations and spellings that keep the consonants (Mohammed / Muhammad /
@@ -34,11 +39,18 @@ female forms of a name apart (Karim / Karima); `transposed()` finds two letters 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 import nicknames
 from unidecode import unidecode
 
 SOURCE = f"nicknames {nicknames.__version__} (github.com/carltonnorthern/nicknames)"
+# Short forms across European languages (Arek / Arkadiusz, Petya / Pyotr, Józsi / József):
+# Jörg Michael's nam_dict.txt, vendored from the gender-guesser package (GFDL 1.2 or later;
+# the file keeps the original notice and says how it was extracted).
+EQUIVALENTS = Path(__file__).resolve().parent / "data" / "name_equivalents.txt"
+EQUIVALENTS_SOURCE = "nam_dict.txt 1.2 (Joerg Michael, via gender-guesser 0.4.0)"
 
 
 def _key(name: str) -> str:
@@ -57,18 +69,43 @@ def variant_pairs() -> set[tuple[str, str]]:
     return pairs
 
 
-REPLACE_SOURCE = "DELETE FROM name_variant WHERE source <> $1"
+def equivalent_pairs(path: Path = EQUIVALENTS) -> set[tuple[str, str]]:
+    """(name, variant) pairs from the vendored equivalents file, in both directions."""
+    pairs = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        short, long = (_key(word) for word in line.split()[:2])
+        if short and long and short != long:
+            pairs.update({(short, long), (long, short)})
+    return pairs
+
+
+def reference_pairs() -> dict[tuple[str, str], str]:
+    """Every (name, variant) pair and the source it is credited to (the nicknames dataset
+    first, where both have it)."""
+    found = dict.fromkeys(equivalent_pairs(), EQUIVALENTS_SOURCE)
+    found.update(dict.fromkeys(variant_pairs(), SOURCE))
+    return found
+
+
+REPLACE_SOURCE = "DELETE FROM name_variant WHERE source <> ALL($1::text[])"
 INSERT_VARIANTS = """
 INSERT INTO name_variant (name, variant, source)
-SELECT name, variant, $3 FROM unnest($1::text[], $2::text[]) AS v(name, variant)
+SELECT name, variant, source FROM unnest($1::text[], $2::text[], $3::text[]) AS v(name, variant, source)
 ON CONFLICT (name, variant) DO UPDATE SET source = EXCLUDED.source
 """
 
 
 async def load_name_reference(conn: asyncpg.Connection) -> int:
-    """Load (or refresh) the forename variant table from the nicknames dataset. Idempotent."""
-    pairs = sorted(variant_pairs())
+    """Load (or refresh) the forename variant table from every source above. Idempotent."""
+    pairs = sorted(reference_pairs().items())
     async with conn.transaction():
-        await conn.execute(REPLACE_SOURCE, SOURCE)
-        await conn.execute(INSERT_VARIANTS, [p[0] for p in pairs], [p[1] for p in pairs], SOURCE)
+        await conn.execute(REPLACE_SOURCE, [SOURCE, EQUIVALENTS_SOURCE])
+        await conn.execute(
+            INSERT_VARIANTS,
+            [p[0][0] for p in pairs],
+            [p[0][1] for p in pairs],
+            [p[1] for p in pairs],
+        )
     return len(pairs)

@@ -261,6 +261,8 @@ levels AS MATERIALIZED (
                WHEN c.forename_key = q.f_first THEN 'identical'
                WHEN left(c.forename_key, 1) = left(q.f_first, 1)
                     AND joined_forenames(c.forename_key || replace(c.middle_keys, ' ', '')) = q.f_joined THEN 'spacing'
+               -- before the variants: a name list may give the female form as a variant (Paul, Paula)
+               WHEN female_form(c.forename_key, q.f_first) OR female_form(q.f_first, c.forename_key) THEN 'gendered'
                WHEN c.forename_key = ANY(q.f_variants)
                     -- a nickname of another spelling of the name (Kate: Katherine, so Catherine)
                     OR (length(c.forename_key) >= 5 AND cardinality(q.f_variants) > 0
@@ -272,7 +274,6 @@ levels AS MATERIALIZED (
                                     WHERE v.name = c.forename_key AND length(v.variant) >= 5
                                       AND levenshtein(v.variant, q.f_first) <= 2
                                       AND dmetaphone(v.variant) IN (q.f_sound, q.f_alt))) THEN 'variant'
-               WHEN female_form(c.forename_key, q.f_first) OR female_form(q.f_first, c.forename_key) THEN 'gendered'
                WHEN length(q.f_first) > 1 AND length(c.forename_key) > 1
                     AND (((c.forename_sound IN (q.f_sound, q.f_alt)
                            OR dmetaphone_alt(c.forename_key) IN (q.f_sound, q.f_alt))

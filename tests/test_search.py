@@ -353,7 +353,7 @@ VARIANTS = [
         "Steven",
         "Walker",
         "same",
-        "forename sounds the same (a spelling or transliteration variant)",
+        "forename a known variant or nickname",  # nam_dict.txt has Steven for Stephen
     ),
     (
         "Catherine",
@@ -419,6 +419,9 @@ VARIANTS = [
         "forenames the same when run together (Abdul Rahman, Abdulrahman, Abdur Rahman)",
     ),
     ("Catherine", "Smith", "Kate", "Smith", "same", "forename a known variant or nickname"),
+    # a Polish and a Russian short form (the equivalent names of nam_dict.txt)
+    ("Arkadiusz", "Nowak", "Arek", "Nowak", "same", "forename a known variant or nickname"),
+    ("Pyotr", "Ivanov", "Petya", "Ivanov", "same", "forename a known variant or nickname"),
     (
         "Siobhan",
         "Murphy",
