@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -190,6 +191,10 @@ class Scheduler:
         self.entries = [e for e in SCHEDULE if not only or e.id in only]
         self.grace_seconds = grace_seconds
         self.running: set[asyncio.Task] = set()
+        # for /metrics and /ready: runs and failures per job, and when a job last finished
+        self.runs: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
+        self.last_heartbeat: float | None = None  # loop-independent monotonic time
         self.aps = AsyncIOScheduler(timezone=LONDON)
         jobs.wake_sender = self._wake_sender
 
@@ -203,8 +208,11 @@ class Scheduler:
         except Exception as exc:  # noqa: BLE001 (one failing job must not stop the scheduler)
             # the type only: a database error's text can quote personal data
             log.error("scheduled job %s failed: %s", job_id, type(exc).__name__)
+            self.failures[job_id] = self.failures.get(job_id, 0) + 1
         finally:
             self.running.discard(task)
+            self.runs[job_id] = self.runs.get(job_id, 0) + 1
+            self.last_heartbeat = time.monotonic()
 
     def _wake_sender(self) -> None:
         job = self.aps.get_job("send_alerts")

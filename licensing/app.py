@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from licensing import auth, db, headers, logging_config, openapi
+from licensing import auth, db, headers, logging_config, metrics, openapi
 from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import (
@@ -41,24 +41,38 @@ READY_WITHIN_SECONDS = 1.5  # a load balancer's probe gets its answer inside 2 s
 
 
 @get("/ready", media_type=MediaType.JSON, tags=["service"], responses={503: UNAVAILABLE_SPEC})
-async def ready(state: State) -> dict[str, str]:
+async def ready(state: State) -> dict:
     """The database answers: the instance can take traffic. 503 (with Retry-After) within
-    2 s when the database is down, unreachable or hanging."""
+    2 s when the database is down, unreachable or hanging. Also reports, for an operator, the
+    scheduler's last heartbeat in this process and the alert outbox's oldest pending age."""
     # A task of its own, left to finish in the background when it overruns: a query cut off
     # by a timeout waits for its cancellation to reach the server, which a hung one never does.
-    ping = asyncio.ensure_future(state.pool.fetchval("SELECT 1"))
+    ping = asyncio.ensure_future(metrics.outbox_state(state.pool))
     done, _ = await asyncio.wait({ping}, timeout=READY_WITHIN_SECONDS)
     if not done:
         ping.cancel()
         ping.add_done_callback(_ignore_result)
         raise DatabaseUnavailable()
     try:
-        ping.result()
+        outbox = ping.result()
     except Exception as exc:
         if db.unavailable(exc):
             raise DatabaseUnavailable() from None
         raise
-    return {"status": "ready"}
+    heartbeat = metrics.heartbeat_age(state)
+    return {
+        "status": "ready",
+        "database": "ok",
+        "scheduler": {
+            "running_here": getattr(state, "scheduler", None) is not None,
+            "last_heartbeat_seconds_ago": None if heartbeat is None else round(heartbeat, 1),
+        },
+        "outbox": {
+            "pending": outbox["pending"] + outbox["sending"],
+            "oldest_pending_seconds": round(outbox["oldest_pending_seconds"], 1),
+            "dead": outbox["dead"],
+        },
+    }
 
 
 def _ignore_result(task: asyncio.Future) -> None:
@@ -85,7 +99,7 @@ def route_handlers() -> list:
     from licensing.api import ROUTES as API_ROUTES
     from licensing.pages import PAGES
 
-    return [health, ready, register_counts, *API_ROUTES, *PAGES]
+    return [health, ready, register_counts, metrics.metrics, *API_ROUTES, *PAGES]
 
 
 def lifespans(settings: Settings) -> list:
@@ -160,7 +174,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=CheckedRequest,
         request_max_body_size=MAX_BODY_BYTES,
         state=State(
-            {"settings": settings, "token_cache": auth.TokenCache(settings.token_cache_seconds)}
+            {
+                "settings": settings,
+                "token_cache": auth.TokenCache(settings.token_cache_seconds),
+                "metrics": metrics.Metrics(),
+            }
         ),
         openapi_config=OpenAPIConfig(
             title="Crosscheck API",

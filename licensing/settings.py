@@ -48,6 +48,8 @@ class Settings:
     db_connect_timeout_seconds: float = 5.0
     # Imports and the scheduler's jobs may run minutes; they get their own pool and limit.
     long_statement_timeout_ms: int = 600_000
+    # A scraper's bearer token for /metrics (administrators may read it too); unset: admins only
+    metrics_token: str | None = None
     # Demo mode (`crosscheck serve --demo`): the private cluster may be created and started.
     demo: bool = False
     # How long an API token, once looked up, is trusted without asking the database again
@@ -155,6 +157,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("mail_from", "MAIL_FROM"),
         ("notify_api_key", "NOTIFY_API_KEY"),
         ("notify_template_id", "NOTIFY_TEMPLATE_ID"),
+        ("metrics_token", "METRICS_TOKEN"),
     ):
         if value := env.get(name):
             kwargs[key] = value

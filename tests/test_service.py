@@ -16,7 +16,10 @@ async def client(db_url):
 
 async def test_the_service_is_healthy_and_ready(client):
     assert (await client.get("/health")).json() == {"status": "ok"}
-    assert (await client.get("/ready")).json() == {"status": "ready"}
+    ready = (await client.get("/ready")).json()
+    assert ready["status"] == "ready" and ready["database"] == "ok"
+    assert ready["outbox"] == {"pending": 0, "oldest_pending_seconds": 0, "dead": 0}
+    assert ready["scheduler"]["running_here"] is False
 
 
 async def test_the_counts_page_shows_the_authorities_and_an_empty_register(client):

@@ -1,0 +1,135 @@
+"""Prometheus metrics at /metrics: what an operator watches (docs/operations.md, thresholds).
+
+- requests by method, route template and status, and their latency (recorded by
+  licensing.logging_config.RequestLog, beside its log line; never a path as sent);
+- each pool's connections: open, idle, maximum;
+- the alert outbox: pending, sending, dead, and the age of the oldest pending alert;
+- the scheduler's job runs and failures, and the age of its last heartbeat.
+
+Each app has its own registry (tests build many apps). /metrics is for an administrator or
+for a scraper sending `Authorization: Bearer <METRICS_TOKEN>`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from litestar import Response, get
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+OUTBOX = """
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sending') AS sending,
+       count(*) FILTER (WHERE status = 'dead') AS dead,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN
+                ('pending', 'sending'))), 0)::float8 AS oldest_pending_seconds
+FROM alert WHERE status IN ('pending', 'sending', 'dead')
+"""
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "crosscheck_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "crosscheck_http_request_duration_seconds",
+            "Time to answer, by method and route template",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.pool = Gauge(
+            "crosscheck_db_pool_connections",
+            "Database pool connections: open, idle, max",
+            ["pool", "state"],
+            registry=r,
+        )
+        self.outbox = Gauge("crosscheck_alert_outbox", "Alerts by state", ["status"], registry=r)
+        self.outbox_age = Gauge(
+            "crosscheck_alert_outbox_oldest_pending_seconds",
+            "Age of the oldest alert not yet sent (pending or sending); 0 when none",
+            registry=r,
+        )
+        self.job_runs = Gauge(
+            "crosscheck_scheduler_job_runs", "Scheduled job runs since start", ["job"], registry=r
+        )
+        self.job_failures = Gauge(
+            "crosscheck_scheduler_job_failures",
+            "Scheduled job runs that failed, since start",
+            ["job"],
+            registry=r,
+        )
+        self.heartbeat_age = Gauge(
+            "crosscheck_scheduler_heartbeat_age_seconds",
+            "Seconds since the scheduler in this process last finished a job",
+            registry=r,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+async def outbox_state(pool) -> dict:
+    return dict(await pool.fetchrow(OUTBOX))
+
+
+def heartbeat_age(state: State) -> float | None:
+    scheduler = getattr(state, "scheduler", None)
+    if scheduler is None or scheduler.last_heartbeat is None:
+        return None
+    return max(0.0, time.monotonic() - scheduler.last_heartbeat)
+
+
+async def metrics_reader(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """An administrator, or a scraper with the METRICS_TOKEN."""
+    token = connection.app.state.settings.metrics_token
+    sent = connection.headers.get("authorization", "")
+    if token and secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthorizedException("Sign in as an administrator, or send the metrics token")
+    if principal.role != "admin":
+        raise PermissionDeniedException("Your role does not allow this")
+
+
+metrics_reader.roles = ("admin",)  # read by the access-matrix test
+
+
+@get("/metrics", guards=[metrics_reader], include_in_schema=False)
+async def metrics(state: State) -> Response:
+    """The Prometheus exposition of this process's metrics."""
+    m: Metrics = state.metrics
+    for name in ("pool", "summary_pool", "long_pool"):
+        pool = getattr(state, name, None)
+        if pool is not None:
+            m.pool.labels(name, "open").set(pool.get_size())
+            m.pool.labels(name, "idle").set(pool.get_idle_size())
+            m.pool.labels(name, "max").set(pool.get_max_size())
+    outbox = await outbox_state(state.pool)
+    for status in ("pending", "sending", "dead"):
+        m.outbox.labels(status).set(outbox[status])
+    m.outbox_age.set(outbox["oldest_pending_seconds"])
+    scheduler = getattr(state, "scheduler", None)
+    if scheduler is not None:
+        for job, count in scheduler.runs.items():
+            m.job_runs.labels(job).set(count)
+            m.job_failures.labels(job).set(scheduler.failures.get(job, 0))
+    age = heartbeat_age(state)
+    m.heartbeat_age.set(-1 if age is None else age)
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
