@@ -2,6 +2,7 @@
 
     uv run python bench/seed.py                 # 1,000,000 drivers (a few minutes)
     uv run python bench/seed.py --drivers 100000
+    uv run python bench/seed.py --drivers 200000 --duplicates 10000
 
 Starts a throwaway PostgreSQL cluster (fsync off, as for the tests), migrates it the production
 way, loads the reference authorities, then:
@@ -15,6 +16,11 @@ way, loads the reference authorities, then:
 The ratio seed rate / baseline rate says how close seeding gets to the cheapest possible way
 of writing the same rows on this machine in this run (target >= 0.5); the absolute seed
 time is shown beside it (target < 180 s at 1,000,000 drivers).
+
+With --duplicates D, the same N drivers are then seeded again into a second database of the
+same cluster with D of them recorded twice (registry/synthetic/duplicates.py), and the
+seed's time per row written is compared with the first seed's (the baseline): the ratio
+with/without says what planting duplicates costs beyond the rows it adds.
 """
 
 from __future__ import annotations
@@ -56,7 +62,32 @@ async def plain_copy(conn: asyncpg.Connection) -> tuple[float, int]:
     return seconds, rows
 
 
-async def run(drivers: int, seed_value: int) -> int:
+async def seed_with_duplicates(cluster, drivers: int, seed_value: int, duplicates: int):
+    await pgcluster.create_database(cluster, "duplicates")
+    conn = await asyncpg.connect(cluster.url("duplicates"))
+    try:
+        await migrate(conn)
+        await load_reference(conn)
+        return await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
+    finally:
+        await conn.close()
+
+
+def print_duplicates(report, planted) -> None:
+    per_row = report.seconds / report.total
+    planted_per_row = planted.seconds / planted.total
+    print(
+        f"\nwith {planted.counts['synthetic_duplicate']:,} planted duplicates: "
+        f"{planted.total:,} rows in {planted.seconds:.1f} s "
+        f"(without: {report.total:,} rows in {report.seconds:.1f} s)"
+    )
+    print(
+        f"ratio seed time with/without: {planted.seconds / report.seconds:.3f}; "
+        f"per row written: {planted_per_row / per_row:.3f}"
+    )
+
+
+async def run(drivers: int, seed_value: int, duplicates: int = 0) -> int:
     folder = pgcluster.throwaway("crosscheck-bench-")
     cluster = pgcluster.start(folder, fast=True)
     try:
@@ -69,6 +100,9 @@ async def run(drivers: int, seed_value: int) -> int:
             base_seconds, base_rows = await plain_copy(conn)
         finally:
             await conn.close()
+        planted = duplicates and await seed_with_duplicates(
+            cluster, drivers, seed_value, duplicates
+        )
     finally:
         pgcluster.stop(folder)
         shutil.rmtree(folder, ignore_errors=True)
@@ -96,6 +130,8 @@ async def run(drivers: int, seed_value: int) -> int:
         f"seed time: {report.seconds:.1f} s   (target < {budget:.0f} s for {drivers:,} drivers)  "
         f"{'ok' if report.seconds < budget else 'OVER TARGET'}"
     )
+    if planted:
+        print_duplicates(report, planted)
     return 0
 
 
@@ -103,8 +139,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drivers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--duplicates", type=int, default=0, help="also seed with this many planted duplicates"
+    )
     args = parser.parse_args()
-    return asyncio.run(run(args.drivers, args.seed))
+    return asyncio.run(run(args.drivers, args.seed, args.duplicates))
 
 
 if __name__ == "__main__":

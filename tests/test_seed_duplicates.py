@@ -128,3 +128,15 @@ async def test_the_seed_command_plants_duplicates(db_url):
     )
     assert code == 0
     assert "synthetic_duplicate" in out and " 40" in out and " 340" in out
+
+
+async def test_a_duplicates_job_is_scored_pair_by_pair_against_the_truth(seeded):
+    truth = [tuple(r) for r in await seeded.conn.fetch(planted.TRUTH_SQL)]
+    perfect = planted.pairwise_scores([(b, a) for a, b, _ in truth], truth)
+    assert (perfect["precision"], perfect["recall"]) == (1.0, 1.0)
+    assert set(perfect["recall_by_kind"].values()) == {1.0}
+    half = [(a, b) for a, b, _ in truth[::2]]
+    wrong = [(a, a + 1) for a, _, _ in truth[:10] if (a + 1) not in {b for _, b, _ in truth}]
+    scores = planted.pairwise_scores(half + wrong, truth)
+    assert scores["recall"] == len(half) / len(truth)
+    assert scores["precision"] == len(half) / (len(half) + len(wrong))

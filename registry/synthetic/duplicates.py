@@ -30,6 +30,7 @@ numbers move along by the rows the duplicates take).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import date
 
 NAME_KINDS = (
@@ -162,3 +163,30 @@ def slip_date(kind: str, born: date, today: date, rng: random.Random) -> tuple[s
         if options:
             return attempt, options[int(rng.random() * len(options))]
     return SAME_DATE, born
+
+
+# --- scoring a duplicates job against the truth ----------------------------------------------
+
+TRUTH_SQL = "SELECT driver_id, duplicate_of, kind FROM synthetic_duplicate ORDER BY id"
+
+
+def pairwise_scores(
+    found: Iterable[tuple[int, int]], truth: Iterable[tuple[int, int, str]]
+) -> dict[str, object]:
+    """Pairwise precision and recall of the pairs a job found (driver ids, either order)
+    against the planted truth (driver_id, duplicate_of, kind), with recall per kind."""
+    true = {frozenset((a, b)): kind for a, b, kind in truth}
+    got = {frozenset(pair) for pair in found if pair[0] != pair[1]}
+    hits = got & true.keys()
+    per_kind: dict[str, list[int]] = {}
+    for pair, kind in true.items():
+        counts = per_kind.setdefault(kind, [0, 0])
+        counts[0] += pair in hits
+        counts[1] += 1
+    return {
+        "found": len(got),
+        "true": len(true),
+        "precision": len(hits) / len(got) if got else 1.0,
+        "recall": len(hits) / len(true) if true else 1.0,
+        "recall_by_kind": {k: n / total for k, (n, total) in sorted(per_kind.items())},
+    }
