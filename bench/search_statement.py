@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_statement.py --drivers 200000             (seeds its own cluster)
     .venv/bin/python bench/search_statement.py --database-url URL --baseline main
+    .venv/bin/python bench/search_statement.py --drivers 1000000 --data-dir DIR --keep
 
 Runs NAME_SEARCH of registry/search.py as it is in the work tree and as it is at the baseline
 commit (`git show BASELINE:registry/search.py`), on the same seeded register, over the same
@@ -128,6 +129,9 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="git commit or branch to compare with")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--data-dir", help="cluster folder to seed once and reuse (with --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the cluster folder (stopped)")
+    parser.add_argument("--fast", action="store_true", help="fsync and synchronous commit off")
     args = parser.parse_args()
     baseline = baseline_module(args.baseline)
     url, folder = asyncio.run(prepare_database(args))
@@ -136,7 +140,8 @@ def main() -> None:
     finally:
         if folder:
             pgcluster.stop(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
