@@ -17,7 +17,7 @@ from litestar.datastructures import State
 from licensing import pgcluster
 from licensing.settings import Settings
 
-APP_ROLE = "crosscheck_app"
+APP_ROLE = pgcluster.APP_ROLE
 
 
 NO_DATABASE = (
@@ -35,12 +35,11 @@ async def urls(settings: Settings, *, start: bool = True) -> tuple[str, str]:
         running = pgcluster.running(settings.data_dir)
         if running is None:
             raise pgcluster.ClusterError(NO_DATABASE)
-        url = running.url()
-        return url, url
+        return running.url(user=APP_ROLE), running.url()
     cluster = pgcluster.start(settings.data_dir)
     await pgcluster.create_database(cluster)
-    url = cluster.url()
-    return url, url
+    # the service logs in as its own role; only the migrations use the owner's login
+    return cluster.url(user=APP_ROLE), cluster.url()
 
 
 async def _as_app_role(conn: asyncpg.Connection) -> None:

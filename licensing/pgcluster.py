@@ -11,15 +11,21 @@ import glob
 import hashlib
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 SUPERUSER = "crosscheck"
+APP_ROLE = "crosscheck_app"
 DATABASE = "crosscheck"
+# Passwords for the cluster's two logins, in libpq's format, readable by its owner only; URLs
+# name the file (?passfile=), so a printed or logged URL carries no password.
+PASSFILE = "pgpass"
 MIN_VERSION = 15
 
 
@@ -37,7 +43,28 @@ class Cluster:
         return self.data_dir / "pgdata"
 
     def url(self, database: str = DATABASE, user: str = SUPERUSER) -> str:
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+        passfile = quote(str(self.data_dir / PASSFILE))
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}?passfile={passfile}"
+
+    def password(self, user: str) -> str:
+        return passwords(self.data_dir)[user]
+
+
+def passwords(data_dir: Path) -> dict[str, str]:
+    """The logins' passwords, made (random, 256 bits) the first time they are asked for."""
+    path = data_dir / PASSFILE
+    if not path.exists():
+        lines = "".join(
+            f"127.0.0.1:*:*:{user}:{secrets.token_urlsafe(32)}\n" for user in (SUPERUSER, APP_ROLE)
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(lines)
+    found = {}
+    for line in path.read_text().splitlines():
+        *_, user, password = line.split(":")
+        found[user] = password
+    return found
 
 
 def _is_root() -> bool:
@@ -165,21 +192,31 @@ def _initdb(bindir: Path, pgdata: Path) -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     _hand_to_postgres(pgdata.parent)
     _hand_to_postgres(pgdata)
-    _run(
-        [
-            str(bindir / "initdb"),
-            "-D",
-            str(pgdata),
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-instructions",
-        ],
-        "initdb",
-    )
+    # initdb reads the superuser's password from a file (as the server's user, when root)
+    pwfile = pgdata.parent / "initdb-password"
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(passwords(pgdata.parent)[SUPERUSER] + "\n")
+    _hand_to_postgres(pwfile)
+    try:
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions",
+            ],
+            "initdb",
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
 
 
 def _status(bindir: Path, pgdata: Path) -> bool:
@@ -312,5 +349,28 @@ async def create_database(cluster: Cluster, name: str = DATABASE) -> None:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
             await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    await ensure_app_login(cluster)
+
+
+async def ensure_app_login(cluster: Cluster) -> None:
+    """The service's role logs in with its own password (scram), so the service connects as
+    it directly; the migrations grant it what it may do (migrations/0001_register.sql makes
+    the role only where this has not)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(cluster.url("postgres"))
+    try:
+        # the password goes as a literal (no parameters in utility statements); it is random
+        # url-safe text, and the server stores only its scram hash
+        password = cluster.password(APP_ROLE)
+        assert password.replace("-", "").replace("_", "").isalnum()
+        verb = (
+            "ALTER"
+            if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", APP_ROLE)
+            else "CREATE"
+        )
+        await conn.execute(f"{verb} ROLE {APP_ROLE} LOGIN PASSWORD '{password}'")
     finally:
         await conn.close()
