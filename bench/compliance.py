@@ -175,7 +175,7 @@ async def statement_times(conn: asyncpg.Connection, period: compliance.Period, t
             times[name] = best
         return times
 
-    return await compliance._read(conn, each)
+    return await compliance.figures._read(conn, each)
 
 
 async def run(args) -> int:

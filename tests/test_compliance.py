@@ -887,7 +887,9 @@ async def test_a_summary_runs_read_only(conn):
     import asyncpg
 
     with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-        await compliance._read(conn, lambda c, _: c.execute("UPDATE authority SET population = 0"))
+        await compliance.figures._read(
+            conn, lambda c, _: c.execute("UPDATE authority SET population = 0")
+        )
 
 
 async def test_a_summary_leaves_the_register_exactly_as_it_was(client, conn):
