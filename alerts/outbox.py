@@ -17,6 +17,8 @@ from datetime import datetime
 
 import asyncpg
 
+from registry.actor import Actor, acting
+
 # Due now: immediate-delivery authorities at once; digest authorities once the latest
 # digest time (Europe/London) has passed since the alert was queued.
 DUE = """
@@ -132,6 +134,20 @@ SET status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = NULL,
     resent_at = now(), resent_by = $2
 WHERE id = $1 AND status = 'dead'
 RETURNING id
+"""
+
+# Dead alerts chosen by filter: all, one recipient authority's, those whose reason mentions
+# some words (for example the mail server's name after an outage).
+DEAD_MATCHING = """a.status = 'dead'
+AND ($1::integer IS NULL OR a.recipient_authority_id = $1)
+AND ($2::text IS NULL OR strpos(lower(a.last_error), lower($2)) > 0)"""
+COUNT_DEAD = f"SELECT count(*) FROM alert a WHERE {DEAD_MATCHING}"
+RESEND_MATCHING = f"""
+UPDATE alert a
+SET status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = NULL,
+    resent_at = now(), resent_by = $3
+WHERE {DEAD_MATCHING}
+RETURNING a.id
 """
 
 ACKNOWLEDGE = """
@@ -273,6 +289,40 @@ class Liveness:
 async def resend(conn: asyncpg.Connection, alert_id: int, user_id: int | None) -> bool:
     """A dead alert goes back to the queue with a fresh set of attempts."""
     return await conn.fetchval(RESEND, alert_id, user_id) is not None
+
+
+async def count_dead(conn, *, authority_id: int | None = None, reason: str | None = None) -> int:
+    return await conn.fetchval(COUNT_DEAD, authority_id, reason)
+
+
+RESEND_MANY_AUDIT = """
+INSERT INTO audit_log (user_id, action, subject, detail)
+SELECT $1, 'alert_resent', 'alert:' || id, '{"bulk": true}' FROM unnest($2::bigint[]) AS id
+"""
+
+
+async def resend_dead(
+    conn, actor: Actor, *, authority_id: int | None = None, reason: str | None = None
+) -> int:
+    """Every dead alert the filter matches goes back to the queue with fresh attempts, in one
+    transaction, with an audit row per alert (the API and the dead alerts page)."""
+    async with acting(conn, actor):
+        rows = await conn.fetch(RESEND_MATCHING, authority_id, reason, actor.user_id)
+        ids = [r["id"] for r in rows]
+        if ids:
+            await conn.execute(RESEND_MANY_AUDIT, actor.user_id, ids)
+    return len(ids)
+
+
+DEAD_RECIPIENTS = """
+SELECT au.id, au.name, count(*) AS dead FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
+WHERE a.status = 'dead' GROUP BY au.id, au.name ORDER BY au.name
+"""
+
+
+async def dead_recipients(conn) -> list[asyncpg.Record]:
+    """The authorities with dead alerts, and how many each (to filter by)."""
+    return await conn.fetch(DEAD_RECIPIENTS)
 
 
 @dataclass(frozen=True)

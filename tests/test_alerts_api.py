@@ -21,6 +21,7 @@ from tests.alerts_support import (
     worker_env,
 )
 from tests.factories import make_driver, make_licence, make_user
+from tests.test_alerts_processes import alerts_for_many_authorities
 
 
 @pytest.fixture
@@ -151,3 +152,32 @@ async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_emai
     assert "Licence granted" in message["text"] and "Licence granted" in message["html"]
     assert "Stephen Walker" not in message["text"] + message["html"]
     assert await statuses(conn) == {"sent": 1}
+
+
+async def test_an_admin_resends_every_dead_alert_a_filter_matches_at_once(client, conn):
+    await alerts_for_many_authorities(conn, 6)
+    await conn.execute(
+        "UPDATE alert SET status = 'dead', dead_at = now(), last_error = CASE WHEN id % 2 = 0"
+        " THEN 'could not reach the mail server at 10.0.0.1:25: Connection refused'"
+        " ELSE 'the mail server refused the address x@y: 550 no such user' END"
+    )
+    outage = {r["id"] for r in await conn.fetch("SELECT id FROM alert WHERE id % 2 = 0")}
+    admin = await make_user(conn, role="admin")
+    officer = await make_user(conn, authority="Bolton")
+    resend = "/api/v1/admin/dead-alerts/resend"
+    assert (await client.post(resend, json={}, headers=officer["headers"])).status_code == 403
+    unknown = await client.post(resend, json={"authority": "E99999999"}, headers=admin["headers"])
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "authority"
+
+    after_outage = await client.post(
+        resend, json={"reason_contains": "COULD NOT REACH"}, headers=admin["headers"]
+    )
+    assert after_outage.status_code == 202
+    assert after_outage.json() == {"resent": len(outage), "status": "pending"}
+    pending = {r["id"] for r in await conn.fetch("SELECT id FROM alert WHERE status = 'pending'")}
+    assert pending == outage  # the refused addresses stay dead until fixed
+    audited = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'alert_resent'")
+    assert audited == len(outage)
+    rest = await client.post(resend, json={}, headers=admin["headers"])
+    assert rest.json()["resent"] == 6 - len(outage)
+    assert await conn.fetchval("SELECT count(*) FROM alert WHERE status = 'dead'") == 0

@@ -10,13 +10,13 @@ import asyncpg
 import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from alerts import outbox
 from alerts.compose import load_views
 from alerts.mailbox import MailboxMessage, list_messages
 from licensing import auth
-from licensing.problems import Problem
+from licensing.problems import FieldError, InvalidFields, Problem
 from registry.actor import Actor, acting
 
 MAX_ID = 2**63 - 1
@@ -65,6 +65,18 @@ class DeadAlert(msgspec.Struct):
 class Resent(msgspec.Struct):
     id: int
     status: str
+
+
+class DeadAlertFilter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Which dead alerts to resend: all when both are left out."""
+
+    authority: str | None = None  # the recipient authority's GSS code
+    reason_contains: str | None = None  # words in the reason it failed, any case
+
+
+class ResentMany(msgspec.Struct):
+    resent: int
+    status: str = "pending"
 
 
 RECEIVED = """
@@ -229,6 +241,37 @@ async def resend(conn: asyncpg.Connection, me: auth.Principal, alert_id: int) ->
     return Resent(alert_id, "pending")
 
 
+@post("/api/v1/admin/dead-alerts/resend", guards=[auth.admin], status_code=202, tags=["alerts"])
+async def resend_dead_alerts(
+    request: Request, conn: Conn, data: JSONBody[DeadAlertFilter]
+) -> ResentMany:
+    """Put every dead alert the filter matches back in the queue (after a mail outage, or
+    once an authority's mailbox is fixed), each with a fresh set of attempts; audited."""
+    authority_id, reason = await dead_filter(conn, data.authority, data.reason_contains)
+    me = _principal(request)
+    count = await outbox.resend_dead(
+        conn, Actor(me.user_id, me.authority_id), authority_id=authority_id, reason=reason
+    )
+    return ResentMany(count)
+
+
+async def dead_filter(
+    conn: asyncpg.Connection, authority: str | None, reason: str | None
+) -> tuple[int | None, str | None]:
+    """(authority id, reason words) from what was typed; an unknown authority is named."""
+    authority_id = None
+    if authority and authority.strip():
+        authority_id = await conn.fetchval(
+            "SELECT id FROM authority WHERE code = upper($1)", authority.strip()
+        )
+        if authority_id is None:
+            raise InvalidFields([FieldError("authority", "No authority has this code")])
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 200:
+        raise InvalidFields([FieldError("reason_contains", "Use 200 characters or fewer")])
+    return authority_id, reason
+
+
 @get("/api/v1/demo-mailbox", guards=[auth.admin], tags=["alerts"])
 async def demo_mailbox_messages(
     conn: Conn,
@@ -238,4 +281,11 @@ async def demo_mailbox_messages(
     return await list_messages(conn, limit)
 
 
-ROUTES = [received_alerts, acknowledge_alert, dead_alerts, resend_alert, demo_mailbox_messages]
+ROUTES = [
+    received_alerts,
+    acknowledge_alert,
+    dead_alerts,
+    resend_alert,
+    resend_dead_alerts,
+    demo_mailbox_messages,
+]

@@ -7,11 +7,13 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from alerts import outbox
 from alerts.mailbox import list_messages
 from licensing import auth
 from licensing.api import alerts as alerts_api
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
+from registry.actor import Actor
 
 MAX_ID = 2**63 - 1
 
@@ -90,30 +92,61 @@ async def entry(request: Request, conn: Conn, entry_id: FromPath[int]) -> Respon
 
 # Administration -------------------------------------------------------------------------------
 
-DEAD = """
+DEAD_PAGE_SIZE = 200
+DEAD = f"""
 SELECT a.id, a.kind, au.name AS recipient_authority, au.code AS recipient_code,
        au.alert_email::text AS alert_email, a.attempts, a.last_error, a.dead_at
 FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
-WHERE a.status = 'dead'
+WHERE {outbox.DEAD_MATCHING}
 ORDER BY a.dead_at DESC, a.id DESC
-LIMIT 200
+LIMIT {DEAD_PAGE_SIZE} OFFSET $3
 """
+
+
+def _int_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 @get("/admin/dead-alerts", guards=[auth.admin])
 async def dead_alerts(request: Request, conn: Conn) -> Response:
-    banner = (
-        "The alert is back in the queue and will be sent again shortly."
-        if request.query_params.get("done") == "resent"
-        else None
-    )
+    """Dead alerts, newest first, a page of 200 at a time with the total; filtered by
+    recipient authority; resent one by one or all those the filter shows at once."""
+    done = request.query_params.get("done")
+    banner = None
+    if done == "resent":
+        banner = "The alert is back in the queue and will be sent again shortly."
+    elif done == "resent-all":
+        count = _int_param(request.query_params.get("count")) or 0
+        banner = f"{count} alerts are back in the queue and will be sent again shortly."
+    authority_id = _int_param(request.query_params.get("authority"))
+    page_number = max(1, _int_param(request.query_params.get("page")) or 1)
+    total = await outbox.count_dead(conn, authority_id=authority_id)
+    pages = max(1, -(-total // DEAD_PAGE_SIZE))
+    page_number = min(page_number, pages)
     return page(
         "admin_dead_alerts.html",
         request,
         title="Alerts that could not be delivered",
-        alerts=await conn.fetch(DEAD),
+        alerts=await conn.fetch(DEAD, authority_id, None, (page_number - 1) * DEAD_PAGE_SIZE),
+        total=total,
+        page_number=page_number,
+        pages=pages,
+        authority_id=authority_id,
+        recipients=await outbox.dead_recipients(conn),
         banner=banner,
     )
+
+
+@post("/admin/dead-alerts/resend", guards=[auth.admin])
+async def resend_all(request: Request, conn: Conn) -> Response:
+    """Resend every dead alert the page's filter shows (all of them, or one authority's)."""
+    form = await read_form(request)
+    authority_id = _int_param(form.get("authority"))
+    me = request.user
+    count = await outbox.resend_dead(
+        conn, Actor(me.user_id, me.authority_id), authority_id=authority_id
+    )
+    return redirect(f"/admin/dead-alerts?done=resent-all&count={count}")
 
 
 @post("/admin/dead-alerts/{alert_id:int}/resend", guards=[auth.admin])
@@ -133,4 +166,13 @@ async def demo_mailbox(request: Request, conn: Conn) -> Response:
     )
 
 
-ROUTES = [inbox, acknowledge_form, acknowledge, entry, dead_alerts, resend, demo_mailbox]
+ROUTES = [
+    inbox,
+    acknowledge_form,
+    acknowledge,
+    entry,
+    dead_alerts,
+    resend_all,
+    resend,
+    demo_mailbox,
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.alerts_support import set_alert_email
 from tests.pages.conftest import make_account, post_form, sign_in
 from tests.test_alerts_api import an_alert_for_bolton
+from tests.test_alerts_processes import alerts_for_many_authorities
 
 
 async def test_the_home_authority_sees_the_alert_and_acknowledges_it(client, conn, db_url):
@@ -65,3 +66,23 @@ async def test_the_demo_mailbox_is_only_there_in_the_demo(client, conn):
     admin = await make_account(conn, role="admin", authority=None)
     await sign_in(client, admin)
     assert (await client.get("/demo/mailbox")).status_code == 404
+
+
+async def test_an_administrator_sees_how_many_alerts_are_dead_and_resends_them_all(client, conn):
+    await alerts_for_many_authorities(conn, 5)
+    await conn.execute(
+        "UPDATE alert SET status = 'dead', dead_at = now(), last_error = 'the mail server was down'"
+    )
+    admin = await make_account(conn, role="admin", authority=None)
+    await sign_in(client, admin)
+    listing = await client.get("/admin/dead-alerts")
+    assert "<strong>5</strong> alerts could not be delivered" in listing.text
+    one = await conn.fetchval("SELECT min(recipient_authority_id) FROM alert")
+    filtered = await client.get(f"/admin/dead-alerts?authority={one}")
+    assert "<strong>1</strong> alert could not be delivered" in filtered.text
+    done = await post_form(
+        client, "/admin/dead-alerts/resend", {"authority": ""}, from_path="/admin/dead-alerts"
+    )
+    assert done.headers["location"] == "/admin/dead-alerts?done=resent-all&count=5"
+    assert await conn.fetchval("SELECT count(*) FROM alert WHERE status = 'pending'") == 5
+    assert "5 alerts are back in the queue" in (await client.get(done.headers["location"])).text
