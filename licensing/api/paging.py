@@ -30,10 +30,10 @@ Cursor = Annotated[
 __all__ = ["DEFAULT_LIMIT", "Cursor", "Limit", "Page", "envelope"]
 
 
-def envelope(request: Request, items: list[T], after: str | None) -> Page[T]:
+def envelope(request: Request, items: list[T], after: str | None, param: str = "cursor") -> Page[T]:
     """The page, with a link to the next one when there is more."""
     if after is None:
         return Page(items, None)
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-    query.append(("cursor", after))
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != param]
+    query.append((param, after))
     return Page(items, request.url.path + "?" + urlencode(query))
