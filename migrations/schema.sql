@@ -1290,6 +1290,7 @@ CREATE TABLE public.register_event (
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     actor_user_id integer,
     retention_ends_on date DEFAULT ((CURRENT_DATE + '11 years'::interval))::date NOT NULL,
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     CONSTRAINT register_event_kind_check CHECK ((kind = ANY (ARRAY['driver_recorded'::text, 'driver_amended'::text, 'driver_moved'::text, 'licence_granted'::text, 'licence_renewed'::text, 'licence_suspended'::text, 'licence_reinstated'::text, 'licence_revoked'::text, 'licence_surrendered'::text, 'licence_expired'::text, 'entry_recorded'::text, 'entry_changed'::text, 'concern_reported'::text, 'concern_replied'::text, 'request_made'::text, 'request_answered'::text])))
 );
 
@@ -2017,6 +2018,13 @@ CREATE INDEX register_entry_retention ON public.register_entry USING btree (rete
 --
 
 CREATE INDEX register_event_driver ON public.register_event USING btree (driver_id);
+
+
+--
+-- Name: register_event_feed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX register_event_feed ON public.register_event USING btree (txid, id);
 
 
 --
