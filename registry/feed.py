@@ -6,7 +6,7 @@ is; an s.5 concern's events and an s.3 request's events only for the two authori
 to it. Events carry ids, kinds, dates and authority codes, never names or narrative: what a
 caller may read about the subject it reads through the API, audited as usual.
 
-Order and resumption: see migrations/0014_event_feed.sql. The cursor is (txid, id) of the
+Order and resumption: see migrations/0015_event_feed.sql. The cursor is (txid, id) of the
 last event returned; a page never includes a transaction that might still commit, so a
 reader that resumes from its last cursor misses nothing and sees nothing twice.
 """
