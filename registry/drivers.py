@@ -352,7 +352,8 @@ async def possible_duplicates(conn: asyncpg.Connection, driver_id: int) -> list[
 
 DRIVER_FOR_UPDATE = """
 SELECT id, forenames, surname, date_of_birth, sex, gb_licence_number, ni_licence_number,
-       ni_number, eu_licence_number, eu_licence_country, address, postcode, home_authority_id
+       ni_number, eu_licence_number, eu_licence_country, address, postcode, home_authority_id,
+       recorded_by_authority_id
 FROM driver WHERE id = $1 FOR UPDATE
 """
 
@@ -384,6 +385,36 @@ UPDATABLE = (
 )
 
 
+# Who may change who a driver is (docs/security.md, V4): the authorities with a live licence
+# for the driver or a register entry about them; while there are none, the authority that
+# recorded the driver. Address, postcode and home authority are not identity: any officer
+# may correct them (a move raises driver_moved for the authorities concerned).
+IDENTITY_FIELDS = (
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "gb_licence_number",
+    "ni_licence_number",
+    "ni_number",
+    "eu_licence_number",
+    "eu_licence_country",
+)
+
+IDENTITY_OWNERS = """
+SELECT authority_id FROM licence WHERE driver_id = $1 AND status IN ('current', 'suspended')
+UNION
+SELECT authority_id FROM register_entry WHERE driver_id = $1
+"""
+
+
+async def may_change_identity(
+    conn: asyncpg.Connection, actor: Actor, driver_id: int, recorded_by: int
+) -> bool:
+    owners = {row["authority_id"] for row in await conn.fetch(IDENTITY_OWNERS, driver_id)}
+    return actor.authority_id in (owners or {recorded_by})
+
+
 async def amend_driver(
     conn: asyncpg.Connection, actor: Actor, driver_id: int, changes: DriverChanges
 ) -> DriverAmended:
@@ -403,6 +434,15 @@ async def amend_driver(
     clean = await _read(conn, fields, raw)
     fields.check()
     changed = {name: value for name, value in clean.items() if value != current[name]}
+    identity = [name for name in IDENTITY_FIELDS if name in changed]
+    if identity and not await may_change_identity(
+        conn, actor, driver_id, current["recorded_by_authority_id"]
+    ):
+        raise Conflict(
+            "Only an authority that licenses this driver or has a register entry about them "
+            "may change their name, date of birth or identifiers: ask that authority",
+            identity[0],
+        )
     await _refuse_known_identifiers(conn, changed, driver_id)
     if changed:
         assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(changed, start=2))

@@ -217,6 +217,7 @@ async def test_amending_a_driver_moves_their_home_and_keeps_the_old_name(client,
         sex="F",
         date_of_birth=date(1985, 3, 1),
         home="Sheffield",
+        recorded_by="Rotherham",  # no licence or entry anywhere yet: the recorder may rename
     )
     response = await client.patch(
         f"/api/v1/drivers/{driver_id}",

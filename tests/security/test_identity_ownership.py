@@ -1,0 +1,93 @@
+"""Attack story: an officer at one authority rewrites who another authority's driver is (name,
+date of birth, GB licence number), so the identifier search no longer finds them.
+
+Only the authorities with a live licence for the driver or a register entry about them may
+change identity fields (while there are none, the authority that recorded the driver); any
+other officer is refused (409) and nothing changes. Address and home authority stay open to
+every officer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from licensing.app import create_app
+from licensing.settings import load
+from tests.factories import make_driver, make_entry, make_licence, make_user
+
+GB = "WALKE805176S99AB"
+
+
+@pytest.fixture
+async def client(db_url):
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def identity(conn, driver_id: int) -> tuple:
+    row = await conn.fetchrow(
+        "SELECT forenames, surname, date_of_birth, gb_licence_number FROM driver WHERE id = $1",
+        driver_id,
+    )
+    names = await conn.fetchval("SELECT count(*) FROM driver_name WHERE driver_id = $1", driver_id)
+    return (*row.values(), names)
+
+
+async def test_another_authority_cannot_rewrite_a_revoked_drivers_identity(client, conn):
+    driver = await make_driver(conn, recorded_by="Sheffield", gb_licence_number=GB)
+    await make_licence(conn, driver, authority="Sheffield", status="revoked")
+    await make_entry(conn, driver, authority="Sheffield", decision="revoked")
+    rotherham = await make_user(conn, authority="Rotherham")
+    sheffield = await make_user(conn, authority="Sheffield")
+    before = await identity(conn, driver)
+
+    attempts = [
+        await client.patch(f"/api/v1/drivers/{driver}", json=change, headers=rotherham["headers"])
+        for change in (
+            {"forenames": "Steve", "surname": "Walkers"},
+            {"date_of_birth": "1981-05-17"},
+            {"gb_licence_number": None},
+        )
+    ]
+    unchanged = await identity(conn, driver)
+    moved = await client.patch(
+        f"/api/v1/drivers/{driver}", json={"postcode": "S60 1AA"}, headers=rotherham["headers"]
+    )
+    owner = await client.patch(
+        f"/api/v1/drivers/{driver}", json={"surname": "Walker-Jones"}, headers=sheffield["headers"]
+    )
+
+    assert [a.status_code for a in attempts] == [409, 409, 409]
+    assert [a.json()["errors"][0]["field"] for a in attempts] == [
+        "forenames",
+        "date_of_birth",
+        "gb_licence_number",
+    ]
+    assert unchanged == before
+    assert moved.status_code == 200
+    assert owner.status_code == 200 and owner.json()["changed"] == ["surname"]
+
+
+async def test_a_licensing_authority_owns_the_identity_and_the_recorder_only_until_then(
+    client, conn
+):
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    rotherham = await make_user(conn, authority="Rotherham")
+    bolton = await make_user(conn, authority="Bolton")
+
+    recorder_alone = await client.patch(
+        f"/api/v1/drivers/{driver}", json={"forenames": "Steven"}, headers=rotherham["headers"]
+    )
+    await make_licence(conn, driver, authority="Bolton")
+    recorder_later = await client.patch(
+        f"/api/v1/drivers/{driver}", json={"forenames": "Stephen"}, headers=rotherham["headers"]
+    )
+    licensing = await client.patch(
+        f"/api/v1/drivers/{driver}", json={"forenames": "Stephen"}, headers=bolton["headers"]
+    )
+
+    assert recorder_alone.status_code == 200
+    assert recorder_later.status_code == 409
+    assert licensing.status_code == 200
