@@ -152,7 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     reference = ScalarRenderPlugin(
         js_url="/assets/scalar-api-reference.js",
         css_url="/assets/api-reference.css",
-        favicon='<link rel="icon" href="/assets/images/favicon.ico">',
+        favicon='<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">',
         options={
             "withDefaultFonts": False,
             "showDeveloperTools": "never",

@@ -30,7 +30,7 @@ async def test_an_officer_signs_in_and_out(browser, live, officer):
         summary = page.locator(".govuk-error-summary")
         assert "Enter your email address" in await summary.inner_text()
         assert "Enter your password" in await summary.inner_text()
-        assert await page.title() == "Error: Sign in – Crosscheck – GOV.UK"
+        assert await page.title() == "Error: Sign in – Crosscheck"
         await check_page(page, "sign-in-errors")
 
         await sign_in(page, officer["email"], PASSWORD)

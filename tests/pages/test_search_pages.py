@@ -174,3 +174,13 @@ def test_messages_read_as_plain_english():
         ("licence_number", "The licence number must be 20 characters or fewer"),
     ]
     assert sentence("GB driving licence number identical") == "GB driving licence number identical"
+
+
+async def test_pages_carry_the_service_name_and_no_crown(client):
+    page = await client.get("/sign-in")
+    assert "<title>Sign in – Crosscheck</title>" in page.text
+    assert "govuk-header" not in page.text and "govuk-logo" not in page.text.replace(
+        "govuk-footer__crown", ""
+    )
+    assert "govuk-service-navigation__service-name" in page.text
+    assert "/assets/favicon.svg" in page.text and "govuk-icon-mask" not in page.text
