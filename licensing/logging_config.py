@@ -36,6 +36,9 @@ def litestar_logging(level: str | None = None) -> LoggingConfig:
         loggers={
             "litestar": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False},
             LOGGER: {"level": name, "propagate": True},  # to the root's handler, once
+            # the demo mailbox's SMTP server (aiosmtpd) logs every connection, including a
+            # harmless "Connection lost" after each QUIT: only its warnings, unless asked
+            "mail.log": {"level": "DEBUG" if name == "DEBUG" else "WARNING"},
         },
         handlers={"lines": {"()": LineBatchHandler, "formatter": "standard"}},
         root={"level": "INFO", "handlers": ["lines"]},
