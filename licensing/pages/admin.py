@@ -12,10 +12,11 @@ from litestar.params import FromPath
 from licensing import auth
 from licensing.api import access as access_api
 from licensing.pages import fields as f
+from licensing.pages import sessions
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
-from registry import accounts
+from registry import accounts, audit_log
 from registry.actor import Actor, acting
 from registry.authorities import by_code
 
@@ -64,6 +65,7 @@ async def users(request: Request, conn: Conn) -> Response:
     banner = {
         "created": "The account has been created.",
         "deactivated": "The account has been deactivated.",
+        "unlocked": "The account can sign in again now.",
     }.get(done)
     return page(
         "admin_users.html", request, title="Users", users=everyone, roles=ROLE_LABELS, banner=banner
@@ -166,6 +168,40 @@ async def deactivate(request: Request, conn: Conn, user_id: FromPath[int]) -> Re
         await accounts.deactivate_user(conn, user.id, actor_user_id=request.user.user_id)
     auth.forget_tokens(request.app)
     return redirect("/admin/users?done=deactivated")
+
+
+# Sign-in throttle -----------------------------------------------------------------------------
+# An officer slowed down by failed sign-ins (perhaps someone else's) calls the administrator,
+# who can let them try again at once (licensing/pages/sessions.py has the throttle).
+
+
+@get("/admin/users/{user_id:int}/sign-in", guards=[auth.admin])
+async def sign_in_state(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    user = await _user(conn, user_id)
+    return page(
+        "admin_sign_in.html",
+        request,
+        title=f"{user.display_name}'s sign-in",
+        user=user,
+        roles=ROLE_LABELS,
+        wait=await sessions.seconds_to_wait(conn, user.email, None),
+    )
+
+
+@post("/admin/users/{user_id:int}/sign-in", guards=[auth.admin])
+async def unlock_sign_in(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    await read_form(request)
+    user = await _user(conn, user_id)
+    async with acting(conn, Actor(request.user.user_id, request.user.authority_id)):
+        forgotten = await sessions.forget_failures(conn, user.email)
+        await audit_log.record(
+            conn,
+            action="sign_in_unlocked",
+            user_id=request.user.user_id,
+            subject=f"user:{user.id}",
+            detail={"failures_forgotten": forgotten},
+        )
+    return redirect("/admin/users?done=unlocked")
 
 
 # API tokens ----------------------------------------------------------------------------------
@@ -428,6 +464,8 @@ ROUTES = [
     create_user,
     deactivate_form,
     deactivate,
+    sign_in_state,
+    unlock_sign_in,
     tokens,
     new_token_form,
     issue_token,

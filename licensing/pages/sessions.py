@@ -203,6 +203,15 @@ NOTE_ATTEMPT = "INSERT INTO sign_in_attempt (email, client_ip, succeeded) VALUES
 FORGET_ATTEMPTS = "DELETE FROM sign_in_attempt WHERE at < now() - interval '1 day'"
 
 
+FORGET_FAILURES = "DELETE FROM sign_in_attempt WHERE email = $1 AND NOT succeeded"
+
+
+async def forget_failures(conn: asyncpg.Connection, email: str) -> int:
+    """An administrator lets an account try again now; returns how many failures went."""
+    status = await conn.execute(FORGET_FAILURES, email.lower()[:320])
+    return int(status.split()[-1])
+
+
 def _ip(raw: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(raw.strip()) if raw else None

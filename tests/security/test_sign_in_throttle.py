@@ -166,3 +166,31 @@ async def test_each_failure_on_an_account_doubles_its_wait_up_to_a_limit(app, co
     )
     assert (await sign_in_as(app, officer, "198.51.100.7")).status_code == 303
     assert await sessions.seconds_to_wait(conn, officer["email"], None) == 0
+
+
+async def test_an_administrator_lets_a_slowed_down_officer_sign_in_at_once_and_it_is_audited(
+    app, conn
+):
+    officer = await make_account(conn, email="officer@rotherham.gov.uk")
+    admin = await make_account(conn, role="admin", authority=None, email="admin@example.gov.uk")
+    for _ in range(12):  # someone has been guessing: the officer would wait minutes
+        await sessions.note_attempt(conn, officer["email"], "203.0.113.9", False)
+    assert (await sign_in_as(app, officer, "198.51.100.7")).status_code == 429
+
+    async with browser_at(app, PROXY, "198.51.100.1") as client:
+        assert (
+            await SignInForm(client).submit(admin["email"], admin["password"])
+        ).status_code == 303
+        state = await client.get(f"/admin/users/{officer['id']}/sign-in")
+        assert "must wait" in state.text
+        done = await client.post(
+            f"/admin/users/{officer['id']}/sign-in", data={"csrf_token": csrf_of(state.text)}
+        )
+        assert done.status_code == 303
+
+    assert (await sign_in_as(app, officer, "198.51.100.7")).status_code == 303
+    audited = await conn.fetchrow(
+        "SELECT user_id, subject, detail FROM audit_log WHERE action = 'sign_in_unlocked'"
+    )
+    assert audited["user_id"] == admin["id"] and audited["subject"] == f"user:{officer['id']}"
+    assert officer["email"] not in str(dict(audited))
