@@ -58,14 +58,20 @@ BANNERS = {
 }
 
 
-def banner(request: Request) -> Markup | None:
-    """The notification banner for ?done=...&ref=... after a write, if any."""
-    found = BANNERS.get(request.query_params.get("done") or "")
+def banner(request: Request, alerted_home: str | None = None) -> Markup | None:
+    """The notification banner for ?done=...&ref=... after a write, if any.
+
+    alerted_home: the driver's home authority when it is not the officer's, so a new licence
+    tells the officer who is alerted (out of area), as the licence's own page does."""
+    done = request.query_params.get("done") or ""
+    found = BANNERS.get(done)
     if found is None:
         return None
     ref = request.query_params.get("ref") or ""
     ref = entry_number(int(ref)) if ref.isdigit() and len(ref) < 19 else ""
     heading, text = (part.format(ref=ref) for part in found)
+    if done == "licence_granted" and alerted_home:
+        text = f"{alerted_home} will be alerted, because the driver lives in its area."
     html = f'<h3 class="govuk-notification-banner__heading">{escape(heading)}</h3>'
     if text:
         html += f'<p class="govuk-body">{escape(text)}</p>'
@@ -206,6 +212,11 @@ def _purpose_page(
     )
 
 
+def _home_elsewhere(record, authority_id: int | None) -> str | None:
+    home = record.home_authority
+    return home.name if home is not None and home.id != authority_id else None
+
+
 def _back_to_results(request: Request) -> str:
     back = request.query_params.get("back") or ""
     return back if back.startswith(SEARCH_RESULTS) and len(back) <= 2000 else ""
@@ -251,7 +262,7 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         record=record,
         enquiry=enquirer,
         history=await history.driver_history(conn, driver_id),
-        banner=banner(request),
+        banner=banner(request, _home_elsewhere(record, principal.authority_id)),
         visit=visit_query(request),
         back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",
         back_text="Back to search results" if visit.get("back") else "Back to search",

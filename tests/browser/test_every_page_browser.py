@@ -21,7 +21,15 @@ from tests.test_access import admitted_roles, operations
 
 pytestmark = pytest.mark.browser
 
-NOT_PAGES = ("/api/", "/schema", "/assets", "/health", "/ready", "/register-counts")
+NOT_PAGES = (
+    "/api/",
+    "/schema",
+    "/assets",
+    "/health",
+    "/ready",
+    "/metrics",
+    "/register-counts",
+)
 
 
 def page_paths() -> list[tuple[str, set[str] | None]]:
