@@ -75,7 +75,7 @@ async def people(live_db):
         await conn.close()
 
 
-async def test_an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(browser, live, people):
+async def an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(browser, live, people):
     async with new_page(browser, live) as page:
         await sign_in(page, people["wolverhampton"]["email"], PASSWORD)
         await page.get_by_role("link", name="Search", exact=True).first.click()
@@ -112,7 +112,7 @@ async def test_an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(bro
         await check_page(page, "licence-recorded")
 
 
-async def test_the_home_authority_sees_the_alert_arrive_and_acknowledges_it(browser, live, people):
+async def the_home_authority_sees_the_alert_arrive_and_acknowledges_it(browser, live, people):
     async with new_page(browser, live) as page:
         await sign_in(page, people["bolton"]["email"], PASSWORD)
         await page.get_by_role("link", name="Alerts", exact=True).first.click()
@@ -134,7 +134,7 @@ async def test_the_home_authority_sees_the_alert_arrive_and_acknowledges_it(brow
         await check_page(page, "alerts-acknowledged")
 
 
-async def test_the_alert_email_landed_in_the_demo_mailbox(browser, live, people):
+async def the_alert_email_landed_in_the_demo_mailbox(browser, live, people):
     async with new_page(browser, live) as page:
         await sign_in(page, people["admin"]["email"], PASSWORD)
         await page.get_by_role("link", name="Demo mailbox").click()
@@ -143,9 +143,7 @@ async def test_the_alert_email_landed_in_the_demo_mailbox(browser, live, people)
         await check_page(page, "demo-mailbox")
 
 
-async def test_a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(
-    browser, live, people
-):
+async def a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(browser, live, people):
     async with new_page(browser, live) as page:
         await sign_in(page, people["dft"]["email"], PASSWORD)
         await page.get_by_role("link", name="Compliance", exact=True).first.click()
@@ -161,6 +159,17 @@ async def test_a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(
         assert download.suggested_filename.startswith("compliance-summary-")
         content = open(await download.path(), encoding="utf-8-sig").read()
         assert "K04000001" in content and "Wolverhampton" in content
+
+
+async def test_a_driver_licensed_out_of_area_reaches_his_home_council_and_dft(
+    browser, live, people
+):
+    """One story, step by step on one live server: each step needs the one before, so they run
+    as one test (parallel workers would otherwise split them)."""
+    await an_officer_finds_a_driver_recorded_elsewhere_and_licenses_him(browser, live, people)
+    await the_home_authority_sees_the_alert_arrive_and_acknowledges_it(browser, live, people)
+    await the_alert_email_landed_in_the_demo_mailbox(browser, live, people)
+    await a_dft_analyst_reads_the_compliance_charts_and_downloads_the_csv(browser, live, people)
 
 
 def _this_quarter() -> str:
