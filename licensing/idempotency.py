@@ -25,7 +25,12 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 
-from licensing.problems import FieldError, InvalidFields, Problem
+from licensing.problems import (
+    FieldError,
+    InvalidFields,
+    conflict_problem,
+    registry_problem,
+)
 from registry.actor import Actor, acting
 from registry.errors import Conflict, Invalid, NotFound, from_database
 
@@ -137,12 +142,8 @@ async def perform(
             content = msgspec.json.encode(outcome.body)
             if claim:
                 await conn.execute(SAVE, claim, outcome.status, outcome.location, content)
-    except Invalid as exc:
-        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
-    except Conflict as exc:
-        raise conflict_problem(exc) from None
-    except NotFound as exc:
-        raise not_found_problem(exc) from None
+    except (Invalid, Conflict, NotFound) as exc:
+        raise registry_problem(exc) from None
     except asyncpg.IntegrityConstraintViolationError as exc:
         mapped = from_database(exc)
         if isinstance(mapped, Conflict):
@@ -153,34 +154,4 @@ async def perform(
         headers["Location"] = outcome.location
     return Response(
         content=content, status_code=outcome.status, media_type="application/json", headers=headers
-    )
-
-
-# Where each kind of record lives in the API, for Location headers and problem links.
-HREFS = {
-    "driver": "/api/v1/drivers/{}",
-    "licence": "/api/v1/licences/{}",
-    "register_entry": "/api/v1/register-entries/{}",
-    "concern": "/api/v1/concerns/{}",
-    "information_request": "/api/v1/information-requests/{}",
-}
-
-
-def href(kind: str, record_id: int) -> str:
-    return HREFS[kind].format(record_id)
-
-
-def conflict_problem(exc: Conflict) -> Problem:
-    errors = [FieldError(exc.field, exc.message)] if exc.field else []
-    extra = {}
-    if exc.existing:
-        kind, record_id = exc.existing
-        extra["existing"] = {"kind": kind, "id": record_id, "href": href(kind, record_id)}
-    return Problem(409, "Conflict with the register", exc.message, errors, extra=extra)
-
-
-def not_found_problem(exc: NotFound) -> Problem:
-    # The same words whether the record does not exist or belongs to someone else.
-    return Problem(
-        404, "Not found", f"There is no {exc.kind} with this id that your authority can see."
     )

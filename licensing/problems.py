@@ -17,6 +17,7 @@ from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from licensing import db
+from registry.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger("crosscheck")
 
@@ -86,6 +87,45 @@ class InvalidFields(Problem):
         detail: str = "Some fields are missing or wrong.",
     ) -> None:
         super().__init__(422, "Invalid request", detail, errors)
+
+
+# Where each kind of record lives in the API, for Location headers and problem links.
+HREFS = {
+    "driver": "/api/v1/drivers/{}",
+    "licence": "/api/v1/licences/{}",
+    "register_entry": "/api/v1/register-entries/{}",
+    "concern": "/api/v1/concerns/{}",
+    "information_request": "/api/v1/information-requests/{}",
+}
+
+
+def href(kind: str, record_id: int) -> str:
+    return HREFS[kind].format(record_id)
+
+
+def conflict_problem(exc: Conflict) -> Problem:
+    errors = [FieldError(exc.field, exc.message)] if exc.field else []
+    extra = {}
+    if exc.existing:
+        kind, record_id = exc.existing
+        extra["existing"] = {"kind": kind, "id": record_id, "href": href(kind, record_id)}
+    return Problem(409, "Conflict with the register", exc.message, errors, extra=extra)
+
+
+def not_found_problem(exc: NotFound) -> Problem:
+    # The same words whether the record does not exist or belongs to someone else.
+    return Problem(
+        404, "Not found", f"There is no {exc.kind} with this id that your authority can see."
+    )
+
+
+def registry_problem(exc: Invalid | Conflict | NotFound) -> Problem:
+    """What the registry's own errors mean in HTTP: 422 naming each field, 409, or 404."""
+    if isinstance(exc, Invalid):
+        return InvalidFields([FieldError(f, m) for f, m in exc.errors])
+    if isinstance(exc, Conflict):
+        return conflict_problem(exc)
+    return not_found_problem(exc)
 
 
 def problem_response(
@@ -204,8 +244,15 @@ def on_constraint(request: Request, exc: asyncpg.IntegrityConstraintViolationErr
     )
 
 
+def on_registry_error(request: Request, exc: Invalid | Conflict | NotFound) -> Response:
+    return on_problem(request, registry_problem(exc))
+
+
 EXCEPTION_HANDLERS = {
     Problem: on_problem,
+    Invalid: on_registry_error,
+    Conflict: on_registry_error,
+    NotFound: on_registry_error,
     ValidationException: on_validation,
     HTTPException: on_http,
     asyncpg.DataError: on_out_of_range,

@@ -104,3 +104,14 @@ async def by_id(conn: asyncpg.Connection, authority_id: int) -> Authority | None
         authority_id,
     )
     return Authority(**dict(row)) if row else None
+
+
+NAME = "SELECT name FROM authority WHERE id = $1"
+
+
+async def name_of(conn: asyncpg.Connection, authority_id: int | None) -> str | None:
+    """The authority's name, for headings and banners (None for no authority)."""
+    if authority_id is None:
+        return None
+    name: str | None = await conn.fetchval(NAME, authority_id)
+    return name

@@ -116,6 +116,15 @@ async def list_entries(
     )
 
 
+DRIVER_OF = "SELECT driver_id FROM register_entry WHERE id = $1"
+
+
+async def driver_of(conn: asyncpg.Connection, entry_id: int) -> int | None:
+    """Whose entry this is (where a link to an entry leads: the driver's record)."""
+    driver_id: int | None = await conn.fetchval(DRIVER_OF, entry_id)
+    return driver_id
+
+
 DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
 
 OWN_LICENCE = """

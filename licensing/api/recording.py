@@ -30,8 +30,15 @@ from litestar.params import (
 from licensing import db
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
-from licensing.idempotency import Outcome, actor_of, href, not_found_problem, perform
-from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
+from licensing.idempotency import Outcome, actor_of, perform
+from licensing.problems import (
+    FieldError,
+    InvalidFields,
+    Problem,
+    href,
+    not_found_problem,
+    problem_spec,
+)
 from registry import audit_log, concerns, drivers, entries, importer, licences, requests
 from registry.errors import Invalid, NotFound
 

@@ -7,27 +7,27 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from alerts import outbox
+from alerts import dead, outbox
+from alerts import inbox as received_alerts
 from alerts.mailbox import list_messages
 from licensing import auth
-from licensing.api import alerts as alerts_api
+from licensing.idempotency import actor_of
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
-from registry.actor import Actor
+from registry import entries
+from registry.authorities import name_of
 
 MAX_ID = 2**63 - 1
 
 
-async def _authority_name(conn, request: Request) -> str:
-    return await conn.fetchval(
-        "SELECT name FROM authority WHERE id = $1", request.user.authority_id
-    )
+async def _authority_name(conn, request: Request) -> str | None:
+    return await name_of(conn, request.user.authority_id)
 
 
 @get("/alerts", guards=[auth.officer])
 async def inbox(request: Request, conn: Conn) -> Response:
     only_new = request.query_params.get("show") != "all"
-    found = await alerts_api.received(conn, request.user.authority_id, unacknowledged=only_new)
+    found = await received_alerts.received(conn, request.user.authority_id, unacknowledged=only_new)
     banner = (
         "The alert has been acknowledged."
         if request.query_params.get("done") == "acknowledged"
@@ -44,21 +44,10 @@ async def inbox(request: Request, conn: Conn) -> Response:
     )
 
 
-async def _one(conn, request: Request, alert_id: int):
-    found = (
-        await alerts_api.received(conn, request.user.authority_id, limit=1, only_id=alert_id)
-        if 0 < alert_id <= MAX_ID
-        else []
-    )
-    if not found:
-        raise NotFoundException()
-    return found[0]
-
-
 @get("/alerts/{alert_id:int}/acknowledge", guards=[auth.officer])
 async def acknowledge_form(request: Request, conn: Conn, alert_id: FromPath[int]) -> Response:
     """Where the link in an alert email leads: the alert, and a button to acknowledge it."""
-    alert = await _one(conn, request, alert_id)
+    alert = await received_alerts.received_one(conn, request.user.authority_id, alert_id)
     return page(
         "alert_acknowledge.html",
         request,
@@ -71,7 +60,7 @@ async def acknowledge_form(request: Request, conn: Conn, alert_id: FromPath[int]
 @post("/alerts/{alert_id:int}/acknowledge", guards=[auth.officer])
 async def acknowledge(request: Request, conn: Conn, alert_id: FromPath[int]) -> Response:
     await read_form(request)
-    await alerts_api.acknowledge(conn, request.user, alert_id)
+    await received_alerts.acknowledge(conn, actor_of(request), alert_id)
     return redirect("/alerts?done=acknowledged")
 
 
@@ -79,11 +68,7 @@ async def acknowledge(request: Request, conn: Conn, alert_id: FromPath[int]) -> 
 async def entry(request: Request, conn: Conn, entry_id: FromPath[int]) -> Response:
     """Where an alert about a register decision links: the driver's record (from the alerts
     page, with the alert, so the record offers a fitting purpose)."""
-    driver_id = (
-        await conn.fetchval("SELECT driver_id FROM register_entry WHERE id = $1", entry_id)
-        if 0 < entry_id <= MAX_ID
-        else None
-    )
+    driver_id = await entries.driver_of(conn, entry_id) if 0 < entry_id <= MAX_ID else None
     if driver_id is None:
         raise NotFoundException()
     alert = request.query_params.get("alert") or ""
@@ -91,16 +76,6 @@ async def entry(request: Request, conn: Conn, entry_id: FromPath[int]) -> Respon
 
 
 # Administration -------------------------------------------------------------------------------
-
-DEAD_PAGE_SIZE = 200
-DEAD = f"""
-SELECT a.id, a.kind, au.name AS recipient_authority, au.code AS recipient_code,
-       au.alert_email::text AS alert_email, a.attempts, a.last_error, a.dead_at
-FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
-WHERE {outbox.DEAD_MATCHING}
-ORDER BY a.dead_at DESC, a.id DESC
-LIMIT {DEAD_PAGE_SIZE} OFFSET $3
-"""
 
 
 def _int_param(value: str | None) -> int | None:
@@ -121,13 +96,13 @@ async def dead_alerts(request: Request, conn: Conn) -> Response:
     authority_id = _int_param(request.query_params.get("authority"))
     page_number = max(1, _int_param(request.query_params.get("page")) or 1)
     total = await outbox.count_dead(conn, authority_id=authority_id)
-    pages = max(1, -(-total // DEAD_PAGE_SIZE))
+    pages = max(1, -(-total // dead.PAGE_SIZE))
     page_number = min(page_number, pages)
     return page(
         "admin_dead_alerts.html",
         request,
         title="Alerts that could not be delivered",
-        alerts=await conn.fetch(DEAD, authority_id, None, (page_number - 1) * DEAD_PAGE_SIZE),
+        alerts=await dead.page_of(conn, authority_id, page_number),
         total=total,
         page_number=page_number,
         pages=pages,
@@ -142,17 +117,14 @@ async def resend_all(request: Request, conn: Conn) -> Response:
     """Resend every dead alert the page's filter shows (all of them, or one authority's)."""
     form = await read_form(request)
     authority_id = _int_param(form.get("authority"))
-    me = request.user
-    count = await outbox.resend_dead(
-        conn, Actor(me.user_id, me.authority_id), authority_id=authority_id
-    )
+    count = await outbox.resend_dead(conn, actor_of(request), authority_id=authority_id)
     return redirect(f"/admin/dead-alerts?done=resent-all&count={count}")
 
 
 @post("/admin/dead-alerts/{alert_id:int}/resend", guards=[auth.admin])
 async def resend(request: Request, conn: Conn, alert_id: FromPath[int]) -> Response:
     await read_form(request)
-    await alerts_api.resend(conn, request.user, alert_id)
+    await dead.resend(conn, actor_of(request), alert_id)
     return redirect("/admin/dead-alerts?done=resent")
 
 

@@ -21,7 +21,14 @@ from licensing import db
 from licensing.pages import sessions
 from licensing.pages.forms import CSRFError
 from licensing.pages.render import page, redirect
-from licensing.problems import RETRY_AFTER_SECONDS, DatabaseUnavailable, Problem, log_unavailable
+from licensing.problems import (
+    RETRY_AFTER_SECONDS,
+    DatabaseUnavailable,
+    Problem,
+    log_unavailable,
+    registry_problem,
+)
+from registry.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger("crosscheck")
 
@@ -125,6 +132,11 @@ def problem(request: Request, exc: Problem) -> Response:
     )
 
 
+def registry_error(request: Request, exc: Invalid | Conflict | NotFound) -> Response:
+    """A registry error no form took (a form shows its own in the error summary)."""
+    return problem(request, registry_problem(exc))
+
+
 def unexpected(request: Request, exc: Exception) -> Response:
     if db.unavailable(exc):
         log_unavailable(request, exc)
@@ -153,6 +165,9 @@ EXCEPTION_HANDLERS = {
     ValidationException: not_found,
     HTTPException: http_error,
     Problem: problem,
+    Invalid: registry_error,
+    Conflict: registry_error,
+    NotFound: registry_error,
     Exception: unexpected,
 }
 
