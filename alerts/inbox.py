@@ -107,3 +107,17 @@ async def acknowledge(
     if done is None:
         raise NotFound("alert")
     return done
+
+
+KIND_ABOUT = """
+SELECT a.kind FROM alert a JOIN register_event e ON e.id = a.event_id
+WHERE a.id = $2 AND a.recipient_authority_id = $1 AND e.driver_id = $3
+"""
+
+
+async def kind_about(
+    conn: asyncpg.Connection, authority_id: int, alert_id: int, driver_id: int
+) -> str | None:
+    """The kind of an alert the authority received about this driver (None for any other)."""
+    kind: str | None = await conn.fetchval(KIND_ABOUT, authority_id, alert_id, driver_id)
+    return kind

@@ -20,6 +20,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry.accounts import ROLES, TOUCH_INTERVAL_MINUTES, touch_token
+from registry.actor import Actor
 
 TOKEN_PREFIX = "cc_"
 
@@ -184,6 +185,12 @@ def current(connection: ASGIConnection) -> Principal:
     if principal is None:
         raise NotAuthorizedException("Sign in, or send a valid API token")
     return principal
+
+
+def actor_of(connection: ASGIConnection) -> Actor:
+    """The signed-in user as the registry's actor (who writes, for which authority)."""
+    principal = current(connection)
+    return Actor(user_id=principal.user_id, authority_id=principal.authority_id)
 
 
 def requires(*roles: str):

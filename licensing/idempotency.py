@@ -25,6 +25,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 
+from licensing.auth import actor_of
 from licensing.problems import (
     FieldError,
     InvalidFields,
@@ -63,11 +64,6 @@ FORGET_EXPIRED = (
 STORED = "SELECT fingerprint, status, location, body FROM idempotency_key WHERE user_id = $1 AND key = $2"
 
 SAVE = "UPDATE idempotency_key SET status = $2, location = $3, body = $4 WHERE id = $1"
-
-
-def actor_of(request: Request) -> Actor:
-    principal = request.user
-    return Actor(user_id=principal.user_id, authority_id=principal.authority_id)
 
 
 async def fingerprint(request: Request, body: bytes | None = None) -> bytes:

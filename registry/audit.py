@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from registry.fields import has_control
+
 PURPOSES = ("new_application", "renewal", "s5_investigation", "enforcement", "other")
 
 
@@ -18,3 +20,20 @@ class Enquirer(msgspec.Struct, frozen=True):
     authority_id: int | None
     purpose: str
     case_reference: str
+
+
+def purpose_errors(purpose: str | None, case_reference: str | None) -> list[tuple[str, str]]:
+    """(field, message) for a missing or wrong purpose or case reference (API and pages)."""
+    errors = []
+    if not purpose or purpose not in PURPOSES:
+        errors.append(("purpose", "Choose the purpose of the search: " + ", ".join(PURPOSES)))
+    reference = (case_reference or "").strip()
+    if not reference:
+        errors.append(("case_reference", "Enter the case reference"))
+    elif len(reference) > 60:
+        errors.append(("case_reference", "The case reference must be 60 characters or fewer"))
+    elif has_control(reference):
+        errors.append(
+            ("case_reference", "The case reference can only contain printable characters")
+        )
+    return errors

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from registry.errors import NotFound
+
+if TYPE_CHECKING:
+    from registry.actor import Actor
 
 INSERT = """
 INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
@@ -165,3 +171,37 @@ def csv_lines(rows: Iterable[AuditEntry], header: bool = True) -> str:
     for row in rows:
         writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
     return out.getvalue()
+
+
+async def export(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, actor: Actor, where: AuditFilter
+) -> AsyncIterator[str]:
+    """The acting DPO's authority's log as CSV text, 500 rows a piece: the export is recorded
+    first (its own row), and the log is read as it stood when the export was asked for."""
+    from registry.actor import acting  # actor.py writes its audit rows through this module
+
+    if actor.authority_id is None:
+        raise NotFound("authority")
+    authority_id = actor.authority_id
+    async with acting(conn, actor):
+        export_id = await record(
+            conn,
+            action="export",
+            user_id=actor.user_id,
+            authority_id=authority_id,
+            subject="audit_log",
+            detail={k: str(v) for k, v in msgspec.structs.asdict(where).items() if v is not None},
+        )
+
+    async def pieces() -> AsyncIterator[str]:
+        yield csv_lines([])
+        batch: list[AuditEntry] = []
+        async for entry in all_entries(pool, authority_id, where, before_id=export_id):
+            batch.append(entry)
+            if len(batch) == 500:
+                yield csv_lines(batch, header=False)
+                batch = []
+        if batch:
+            yield csv_lines(batch, header=False)
+
+    return pieces()

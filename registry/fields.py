@@ -166,6 +166,25 @@ class Fields:
             self.error(field, message)
 
 
+def has_control(text: str) -> bool:
+    """PostgreSQL text cannot hold NUL, and no name or reference needs a control character."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def name_error(value: str | None, label: str) -> str | None:
+    """What is wrong with a name searched for (forenames, surname), if anything."""
+    text = (value or "").strip()
+    if not text:
+        return f"Enter the {label}"
+    if len(text) > 100:
+        return f"The {label} must be 100 characters or fewer"
+    if not any(c.isalpha() for c in text):
+        return f"The {label} must contain at least one letter"
+    if has_control(text):
+        return f"The {label} can only contain printable characters"
+    return None
+
+
 def add_years(day: date, years: int) -> date:
     """The same day `years` later; 29 February becomes 28 February (as PostgreSQL does)."""
     try:

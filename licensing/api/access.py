@@ -7,7 +7,7 @@ exports their own authority's audit log, and nobody else's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 import asyncpg
@@ -17,14 +17,17 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
-from litestar.response import Stream
 
 from licensing import auth
+from licensing.auth import actor_of
+from licensing.downloads import csv_stream
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
 from registry import accounts, audit_log
+from registry import authority_settings as authority_settings_of
 from registry.accounts import AccountError
 from registry.actor import Actor, acting
 from registry.authorities import by_code
+from registry.authority_settings import AuthorityPatch, AuthoritySettings
 
 INT4_MAX = 2**31 - 1
 Conn = NamedDependency[asyncpg.Connection]
@@ -289,56 +292,6 @@ async def list_authorities(
     return [AuthorityOut(**dict(r)) for r in rows]
 
 
-class AuthoritySettings(msgspec.Struct, frozen=True):
-    code: str
-    name: str
-    alert_email: str | None
-    alert_delivery: str
-    digest_time: str
-    information_contact: str
-    alert_identity: bool
-
-
-HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-
-
-class AuthorityPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Only the fields given change; `alert_email: null` stops alert emails."""
-
-    alert_email: str | msgspec.UnsetType | None = msgspec.UNSET
-    alert_delivery: Literal["immediate", "digest"] | msgspec.UnsetType = msgspec.UNSET
-    digest_time: (
-        Annotated[str, msgspec.Meta(pattern=HHMM, description="HH:MM, UK time")] | msgspec.UnsetType
-    ) = msgspec.UNSET
-    information_contact: str | msgspec.UnsetType = msgspec.UNSET
-    alert_identity: (
-        Annotated[
-            bool,
-            msgspec.Meta(
-                description="Each alert email names the driver (name and date of birth); by "
-                "default none does"
-            ),
-        ]
-        | msgspec.UnsetType
-    ) = msgspec.UNSET
-
-
-SETTINGS = """
-SELECT code, name, alert_email::text, alert_delivery, to_char(digest_time, 'HH24:MI') AS digest_time,
-       information_contact, alert_identity
-FROM authority WHERE id = $1
-"""
-UPDATE_SETTINGS = """
-UPDATE authority SET
-    alert_email = CASE WHEN $2 THEN $3::citext ELSE alert_email END,
-    alert_delivery = coalesce($4, alert_delivery),
-    digest_time = coalesce($5::time, digest_time),
-    information_contact = coalesce($6, information_contact),
-    alert_identity = coalesce($7, alert_identity)
-WHERE id = $1
-"""
-
-
 async def _authority_id(conn: asyncpg.Connection, code: str) -> int:
     found = await by_code(conn, code) if len(code) <= 20 else None
     if found is None:
@@ -346,31 +299,10 @@ async def _authority_id(conn: asyncpg.Connection, code: str) -> int:
     return found.id
 
 
-async def read_authority_settings(conn: asyncpg.Connection, authority_id: int) -> AuthoritySettings:
-    return AuthoritySettings(**dict(await conn.fetchrow(SETTINGS, authority_id)))
-
-
 @get("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
 async def authority_settings(conn: Conn, code: AuthorityCode) -> AuthoritySettings:
     """An authority's alert mailbox, delivery choice and information contact."""
-    return await read_authority_settings(conn, await _authority_id(conn, code))
-
-
-def check_authority_patch(data: JSONBody[AuthorityPatch]) -> list[FieldError]:
-    errors = []
-    if isinstance(data.alert_email, str) and (
-        not accounts.EMAIL.match(data.alert_email) or len(data.alert_email) > 254
-    ):
-        errors.append(
-            FieldError("alert_email", "Enter an email address like licensing@council.gov.uk")
-        )
-    if isinstance(data.information_contact, str) and len(data.information_contact) > 1000:
-        errors.append(FieldError("information_contact", "Use at most 1000 characters"))
-    return errors
-
-
-def _given(value):
-    return None if value is msgspec.UNSET else value
+    return await authority_settings_of.read(conn, await _authority_id(conn, code))
 
 
 @patch("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
@@ -378,39 +310,9 @@ async def update_authority(
     request: Request, conn: Conn, code: AuthorityCode, data: JSONBody[AuthorityPatch]
 ) -> AuthoritySettings:
     """Change where and how an authority receives alerts, and how to ask it for information."""
-    return await change_authority_settings(
-        conn, auth.current(request), await _authority_id(conn, code), data
+    return await authority_settings_of.change(
+        conn, actor_of(request), await _authority_id(conn, code), data
     )
-
-
-async def change_authority_settings(
-    conn: asyncpg.Connection, principal: auth.Principal, authority_id: int, data: AuthorityPatch
-) -> AuthoritySettings:
-    """Apply the change and audit it (the API and the administration pages both call this)."""
-    if errors := check_authority_patch(data):
-        raise InvalidFields(errors)
-    digest = _given(data.digest_time)
-    changed = sorted(f for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET)
-    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
-        await conn.execute(
-            UPDATE_SETTINGS,
-            authority_id,
-            data.alert_email is not msgspec.UNSET,
-            _given(data.alert_email),
-            _given(data.alert_delivery),
-            time.fromisoformat(digest) if digest else None,
-            _given(data.information_contact),
-            _given(data.alert_identity),
-        )
-        await audit_log.record(
-            conn,
-            action="authority_updated",
-            user_id=principal.user_id,
-            authority_id=authority_id,
-            subject=f"authority:{authority_id}",
-            detail={"fields": changed},
-        )
-    return await read_authority_settings(conn, authority_id)
 
 
 # The audit log -------------------------------------------------------------------------------
@@ -501,43 +403,10 @@ async def audit_export(
     user: UserFilter = None,
 ) -> Response:
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
-    return await audit_csv(request, conn, state.pool, _filter(from_date, to_date, action, user))
-
-
-async def audit_csv(
-    request: Request, conn: asyncpg.Connection, pool: asyncpg.Pool, where: audit_log.AuditFilter
-) -> Response:
-    """The export as a streamed CSV download (the API and the DPO's page both call this)."""
-    principal = auth.current(request)
-    authority_id = _own_authority(request)
-    async with acting(conn, Actor(principal.user_id, authority_id)):
-        export_id = await audit_log.record(
-            conn,
-            action="export",
-            user_id=principal.user_id,
-            authority_id=authority_id,
-            subject="audit_log",
-            detail={k: str(v) for k, v in msgspec.structs.asdict(where).items() if v is not None},
-        )
-
-    async def rows():
-        yield audit_log.csv_lines([])
-        batch = []
-        # the log as it stood when the export was asked for (its own row is the first after)
-        async for entry in audit_log.all_entries(pool, authority_id, where, before_id=export_id):
-            batch.append(entry)
-            if len(batch) == 500:
-                yield audit_log.csv_lines(batch, header=False)
-                batch = []
-        if batch:
-            yield audit_log.csv_lines(batch, header=False)
-
-    filename = f"audit-{date.today().isoformat()}.csv"
-    return Stream(
-        rows(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    _own_authority(request)
+    where = _filter(from_date, to_date, action, user)
+    pieces = await audit_log.export(conn, state.pool, actor_of(request), where)
+    return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv")
 
 
 ROUTES = [

@@ -17,7 +17,7 @@ from alerts.dead import DeadAlert
 from alerts.inbox import ReceivedAlert
 from alerts.mailbox import MailboxMessage, list_messages
 from licensing import auth
-from licensing.idempotency import actor_of
+from licensing.auth import actor_of
 
 MAX_ID = 2**63 - 1
 Conn = NamedDependency[asyncpg.Connection]

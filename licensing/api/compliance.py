@@ -5,9 +5,8 @@ Who may read what:
 - a licensing officer or a data protection officer: their own authority's row only (403 for
   another authority's and for the national summary, which ranks every authority).
 
-A summary runs on its own small pool (app.state.summary_pool: SUMMARY_POOL_MAX connections,
-each with SUMMARY_TIMEOUT_MS as its statement timeout), in a read-only transaction, so it
-can never take the connections the officers' searches use, nor write anything.
+A summary runs on its own small pool (licensing.summaries), so it can never take the
+connections the officers' searches use, nor write anything.
 """
 
 from __future__ import annotations
@@ -23,14 +22,21 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from licensing import auth
-from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
+from licensing.downloads import CSV_MEDIA_TYPE, csv_response
+from licensing.problems import Problem, problem_spec
+from licensing.summaries import (
+    flag,
+    national,
+    national_csv,
+    on_summary_pool,
+    period_of,
+)
 from registry import compliance
 from registry.authorities import by_code
 
 summary_readers = auth.requires("dft_analyst", "admin")
 authority_readers = auth.requires("dft_analyst", "admin", "licensing_officer", "dpo")
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CODE = re.compile(r"^[A-Za-z0-9]{3,9}$")
 # Aggregates only: a DfT analyst may call these (tests/test_access.py checks the marker).
 COMMON = {"tags": ["compliance"], "opt": auth.NO_PERSONAL_DATA}
@@ -40,7 +46,6 @@ CSV_SPEC = ResponseSpec(
     media_type="text/csv",
     description="UTF-8 CSV with a byte-order mark; columns in docs/compliance.md",
 )
-WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never for long
 
 Quarter = Annotated[
     str | None,
@@ -78,78 +83,6 @@ Code = Annotated[
 ]
 
 
-def _flag(value: str | None) -> bool:
-    if value is None or value.strip().lower() in ("", "0", "false", "no", "off"):
-        return False
-    if value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    raise InvalidFields([FieldError("suppress", "must be true or false")])
-
-
-def _period(quarter, period_start, period_end, snapshot) -> compliance.Period:
-    try:
-        return compliance.resolve_period(
-            quarter=quarter, start=period_start, end=period_end, snapshot=snapshot
-        )
-    except compliance.PeriodError as exc:
-        raise InvalidFields([FieldError(field, message) for field, message in exc.errors]) from None
-
-
-async def _on_summary_pool(state: State, work):
-    """Run `work(conn)` on the summary pool; a busy pool or a slow statement is a 503."""
-    wait = min(WAIT_FOR_CONNECTION_SECONDS, state.settings.summary_timeout_ms / 1000)
-    try:
-        async with state.summary_pool.acquire(timeout=wait) as conn:
-            return await work(conn)
-    except TimeoutError:
-        raise Problem(
-            503, "Summaries are busy", "Other summaries are running. Try again shortly."
-        ) from None
-    except asyncpg.QueryCanceledError:
-        raise Problem(
-            503,
-            "The summary took too long",
-            "It was stopped so as not to slow the register. Try a shorter period.",
-        ) from None
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(
-        content=text.encode("utf-8"),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-async def _spare(pool: asyncpg.Pool) -> asyncpg.Connection | None:
-    """A second summary connection if the pool has one free now (the summary then counts a
-    share of the licensed drivers on it meanwhile); never a wait."""
-    if pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size():
-        return None
-    try:
-        return await pool.acquire(timeout=1)
-    except TimeoutError:
-        return None
-
-
-async def national(
-    state: State, quarter=None, period_start=None, period_end=None, snapshot=None, suppress=None
-) -> compliance.ComplianceSummary:
-    """The national summary on the summary pool (the API and the compliance page)."""
-    period = _period(quarter, period_start, period_end, snapshot)
-    hide = _flag(suppress)
-
-    async def work(conn: asyncpg.Connection) -> compliance.ComplianceSummary:
-        second = await _spare(state.summary_pool)
-        try:
-            return await compliance.summarise(conn, period, suppress=hide, second=second)
-        finally:
-            if second is not None:
-                await state.summary_pool.release(second)
-
-    return await _on_summary_pool(state, work)
-
-
 @get("/api/v1/compliance/summary", guards=[summary_readers], **COMMON, responses={503: BUSY})
 async def compliance_summary(
     state: State,
@@ -182,15 +115,6 @@ async def compliance_summary_csv(
     return await national_csv(state, quarter, period_start, period_end, snapshot, suppress)
 
 
-async def national_csv(
-    state: State, quarter=None, period_start=None, period_end=None, snapshot=None, suppress=None
-) -> Response:
-    """The national summary as a CSV download (the API and the compliance page)."""
-    summary = await national(state, quarter, period_start, period_end, snapshot, suppress)
-    name = f"compliance-summary-{summary.period_start}-{summary.period_end}.csv"
-    return _csv_response(compliance.summary_csv(summary), name)
-
-
 @get(
     "/api/v1/compliance/authorities/{code:str}",
     guards=[authority_readers],
@@ -218,8 +142,8 @@ async def compliance_authority(
     Officers and data protection officers may read only their own authority's."""
     as_csv = code.lower().endswith(".csv")
     code = code[:-4] if as_csv else code
-    period = _period(quarter, period_start, period_end, snapshot)
-    hide = _flag(suppress)
+    period = period_of(quarter, period_start, period_end, snapshot)
+    hide = flag(suppress)
     principal = auth.current(request)
 
     async def work(conn: asyncpg.Connection) -> compliance.AuthorityReport:
@@ -234,10 +158,10 @@ async def compliance_authority(
             raise PermissionDeniedException("You may read only your own authority's figures")
         return await compliance.summarise_authority(conn, period, found.id, suppress=hide)
 
-    report = await _on_summary_pool(state, work)
+    report = await on_summary_pool(state, work)
     if as_csv:
         name = f"compliance-{report.authority.code}-{report.period_start}-{report.period_end}.csv"
-        return _csv_response(compliance.summary_csv(report), name)
+        return csv_response(compliance.summary_csv(report), name)
     return Response(content=report)
 
 

@@ -20,8 +20,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from licensing.auth import Principal, officer
 from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
-from registry import records, search
-from registry.audit import PURPOSES, Enquirer
+from registry import audit, fields, records, search
+from registry.audit import Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
 
@@ -61,28 +61,7 @@ class SearchResponse(msgspec.Struct, frozen=True):
 
 
 def purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
-    errors = []
-    if not purpose or purpose not in PURPOSES:
-        errors.append(
-            FieldError("purpose", "Choose the purpose of the search: " + ", ".join(PURPOSES))
-        )
-    reference = (case_reference or "").strip()
-    if not reference:
-        errors.append(FieldError("case_reference", "Enter the case reference"))
-    elif len(reference) > 60:
-        errors.append(
-            FieldError("case_reference", "The case reference must be 60 characters or fewer")
-        )
-    elif _has_control(reference):
-        errors.append(
-            FieldError("case_reference", "The case reference can only contain printable characters")
-        )
-    return errors
-
-
-def _has_control(text: str) -> bool:
-    # PostgreSQL text cannot hold NUL, and no name or reference needs a control character.
-    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+    return [FieldError(f, m) for f, m in audit.purpose_errors(purpose, case_reference)]
 
 
 def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
@@ -106,16 +85,8 @@ def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
 
 
 def name_error(field: str, value: str | None, label: str) -> FieldError | None:
-    text = (value or "").strip()
-    if not text:
-        return FieldError(field, f"Enter the {label}")
-    if len(text) > 100:
-        return FieldError(field, f"The {label} must be 100 characters or fewer")
-    if not any(c.isalpha() for c in text):
-        return FieldError(field, f"The {label} must contain at least one letter")
-    if _has_control(text):
-        return FieldError(field, f"The {label} can only contain printable characters")
-    return None
+    message = fields.name_error(value, label)
+    return FieldError(field, message) if message else None
 
 
 def _principal(request: Request) -> Principal:

@@ -10,13 +10,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from licensing import auth
-from licensing.api import access as access_api
+from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages import sessions
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
-from registry import accounts, audit_log
+from registry import accounts, audit_log, authority_settings
 from registry.actor import Actor, acting
 from registry.authorities import by_code
 
@@ -414,7 +414,7 @@ def _authority_form(request: Request, authority, form: Form, status_code: int = 
 @get("/admin/authorities/{code:str}", guards=[auth.admin])
 async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> Response:
     authority = await _authority(conn, code)
-    settings = await access_api.read_authority_settings(conn, authority.id)
+    settings = await authority_settings.read(conn, authority.id)
     form = Form(
         {
             "alert_email": [settings.alert_email or ""],
@@ -443,18 +443,18 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
     digest = HHMM.match(form.get("digest_time"))
     if not digest:
         form.add_error("digest_time", "Enter the digest time as hours and minutes, like 08:00")
-    change = access_api.AuthorityPatch(
+    change = authority_settings.AuthorityPatch(
         alert_email=form.get("alert_email") or None,
         alert_delivery=delivery or "immediate",
         digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
         information_contact=form.get("information_contact"),
         alert_identity=identity == "yes",
     )
-    for error in access_api.check_authority_patch(change):
-        form.add_error(error.field, error.message)
+    for field, message in authority_settings.errors(change):
+        form.add_error(field, message)
     if not form.ok:
         return _authority_form(request, authority, form, 400)
-    await access_api.change_authority_settings(conn, request.user, authority.id, change)
+    await authority_settings.change(conn, actor_of(request), authority.id, change)
     return redirect("/admin/authorities?done=saved")
 
 

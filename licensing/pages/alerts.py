@@ -11,7 +11,7 @@ from alerts import dead, outbox
 from alerts import inbox as received_alerts
 from alerts.mailbox import list_messages
 from licensing import auth
-from licensing.idempotency import actor_of
+from licensing.auth import actor_of
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
 from registry import entries

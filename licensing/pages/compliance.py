@@ -2,7 +2,7 @@
 of area share by authority, search compliance), the figures per authority, and the CSV.
 
 Aggregates only: no page here shows personal data. The summary runs exactly as the API's
-(licensing.api.compliance: its own small pool, read-only, with a time limit)."""
+(licensing.summaries: its own small pool, read-only, with a time limit)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get
 
 from licensing import auth
-from licensing.api import compliance as compliance_api
 from licensing.pages.forms import Form
 from licensing.pages.render import page
+from licensing.summaries import national, national_csv
 from registry import compliance
 
 readers = auth.requires("dft_analyst", "admin")
@@ -60,9 +60,7 @@ def _choice(request: Request) -> tuple[Form, str, bool]:
 @get("/compliance", guards=[readers], opt=auth.NO_PERSONAL_DATA)
 async def summary_page(request: Request) -> Response:
     form, quarter, suppress = _choice(request)
-    summary = await compliance_api.national(
-        request.app.state, quarter, suppress="true" if suppress else None
-    )
+    summary = await national(request.app.state, quarter, suppress="true" if suppress else None)
     out_of_area = [(r.name, r.pct) for r in summary.national.ranking_out_of_area[:CHART_ROWS]]
     # the least compliant first: the authorities DfT would want to ask about
     searched = sorted(summary.national.ranking_search_compliance, key=lambda r: (r.pct, r.name))
@@ -88,9 +86,7 @@ async def summary_page(request: Request) -> Response:
 @get("/compliance.csv", guards=[readers], opt=auth.NO_PERSONAL_DATA)
 async def summary_csv(request: Request) -> Response:
     _, quarter, suppress = _choice(request)
-    return await compliance_api.national_csv(
-        request.app.state, quarter, suppress="true" if suppress else None
-    )
+    return await national_csv(request.app.state, quarter, suppress="true" if suppress else None)
 
 
 ROUTES = [summary_page, summary_csv]

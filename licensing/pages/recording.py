@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from licensing import auth
-from licensing.idempotency import actor_of
+from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages.admin import authority_options
 from licensing.pages.forms import Form, attempt, read_form

@@ -6,8 +6,8 @@ link can lead there too. Each time the results are shown the search runs again a
 again, with its purpose and case reference (the officer has seen the results again). A search
 arriving from another site (Sec-Fetch-Site: cross-site) is not run: the filled-in form asks
 the officer to press Search, so a link elsewhere can never make an audited search in an
-officer's name. Its checks are the API's (licensing.api.search), and so are the registry
-functions it calls.
+officer's name. Its checks are the API's (registry.audit.purpose_errors,
+registry.fields.name_error), and so are the registry functions it calls.
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from markupsafe import Markup, escape
 
+from alerts import inbox
 from licensing import auth
-from licensing.api import search as search_api
 from licensing.limits import count_use
 from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
 from registry import history, records, search
-from registry.audit import PURPOSES, Enquirer
+from registry.audit import PURPOSES, Enquirer, purpose_errors
+from registry.authorities import name_of
 from registry.entries import entry_number
+from registry.fields import name_error
 from registry.identifiers import IdentifierError
 
 PURPOSE_OPTIONS = [(code, LABELS["purpose"][code]) for code in PURPOSES]
@@ -80,10 +82,9 @@ def banner(request: Request, alerted_home: str | None = None) -> Markup | None:
 
 def check_enquiry(form: Form) -> None:
     """Purpose and case reference, by the API's rules (one place for them)."""
-    for error in search_api.purpose_errors(form.get("purpose") or None, form.get("case_reference")):
+    for field, message in purpose_errors(form.get("purpose") or None, form.get("case_reference")):
         # the API lists the codes a caller may send; the page offers them as radios
-        message = "Select why you are searching" if error.field == "purpose" else error.message
-        form.add_error(error.field, message)
+        form.add_error(field, "Select why you are searching" if field == "purpose" else message)
 
 
 def _search_page(
@@ -140,8 +141,8 @@ async def search_page(request: Request, conn: Conn) -> Response:
     born = None
     if by_name and not identifier:
         for field in ("forenames", "surname"):
-            if problem := search_api.name_error(field, form.get(field), field):
-                form.add_error(field, problem.message)
+            if message := name_error(form.get(field), field):
+                form.add_error(field, message)
         born = form.date("date_of_birth", "Date of birth", past=True)
     if not form.ok:
         return _search_page(request, form, status_code=400)
@@ -176,13 +177,7 @@ async def _from_alert(conn, request: Request, driver_id: int) -> dict[str, list[
     alert = request.query_params.get("alert") or ""
     if not alert.isdigit() or len(alert) > 18:
         return {}
-    kind = await conn.fetchval(
-        "SELECT a.kind FROM alert a JOIN register_event e ON e.id = a.event_id "
-        "WHERE a.id = $1 AND a.recipient_authority_id = $2 AND e.driver_id = $3",
-        int(alert),
-        request.user.authority_id,
-        driver_id,
-    )
+    kind = await inbox.kind_about(conn, request.user.authority_id, int(alert), driver_id)
     if kind is None:
         return {}
     return {"purpose": [FROM_ALERT.get(kind, "enforcement")], "case_reference": [f"Alert A{alert}"]}
@@ -267,9 +262,7 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",
         back_text="Back to search results" if visit.get("back") else "Back to search",
         printed_at=datetime.now(UTC),
-        printed_for=await conn.fetchval(
-            "SELECT name FROM authority WHERE id = $1", principal.authority_id
-        ),
+        printed_for=await name_of(conn, principal.authority_id),
     )
 
 

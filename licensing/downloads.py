@@ -1,0 +1,24 @@
+"""CSV downloads, the same for the API and the pages: a whole text, or streamed in pieces."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Response
+from litestar.response import Stream
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_response(text: str, filename: str) -> Response:
+    return Response(
+        content=text.encode("utf-8"), media_type=CSV_MEDIA_TYPE, headers=_attachment(filename)
+    )
+
+
+def csv_stream(pieces: AsyncIterator[str], filename: str) -> Stream:
+    return Stream(pieces, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
