@@ -30,7 +30,7 @@ from alerts import outbox, rules
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
-from registry import housekeeping, limits, retention
+from registry import duplicates, housekeeping, limits, retention
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -97,6 +97,7 @@ SCHEDULE: tuple[Entry, ...] = (
         Hourly(minute=35),
         True,
     ),
+    Entry("find_duplicates", "raise possible duplicate driver records", Daily(3, 15), False),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 
@@ -174,6 +175,11 @@ class Jobs:
     async def purge_records(self):
         async with self.pool.acquire() as conn:
             return await retention.purge_expired_records(conn, rules.london_today())
+
+    async def find_duplicates(self) -> int | None:
+        async with self.pool.acquire() as conn:
+            report = await duplicates.find_duplicates(conn)
+        return None if report is None else report.new
 
     async def forget_retry_keys(self) -> int:
         async with self.pool.acquire() as conn:

@@ -24,6 +24,10 @@ from licensing.settings import ConfigError
 # Every command defined outside this file: its module and its line in `crosscheck --help`
 # (tests/test_cli.py checks each line is the first line of the command's own help).
 COMMANDS = {
+    "duplicates": (
+        "licensing.cli_duplicates",
+        "Possible duplicate driver records: find them for officers to decide.",
+    ),
     "import": (
         "licensing.cli_import",
         "Import an authority's records from CSV files (format: docs/import-format.md).",

@@ -1022,6 +1022,35 @@ ALTER TABLE public.driver_name ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 
 
 --
+-- Name: duplicate_model; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.duplicate_model (
+    id bigint NOT NULL,
+    estimated_at timestamp with time zone DEFAULT now() NOT NULL,
+    names integer NOT NULL,
+    candidate_pairs bigint NOT NULL,
+    model jsonb NOT NULL,
+    CONSTRAINT duplicate_model_candidate_pairs_check CHECK ((candidate_pairs >= 0)),
+    CONSTRAINT duplicate_model_names_check CHECK ((names >= 0))
+);
+
+
+--
+-- Name: duplicate_model_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.duplicate_model ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.duplicate_model_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: grant_check; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1196,6 +1225,47 @@ CREATE TABLE public.name_variant (
     CONSTRAINT name_variant_check CHECK ((name <> variant)),
     CONSTRAINT name_variant_name_check CHECK ((name ~ '^[A-Z]+$'::text)),
     CONSTRAINT name_variant_variant_check CHECK ((variant ~ '^[A-Z]+$'::text))
+);
+
+
+--
+-- Name: possible_duplicate; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.possible_duplicate (
+    id bigint NOT NULL,
+    driver_a bigint NOT NULL,
+    driver_b bigint NOT NULL,
+    probability double precision NOT NULL,
+    weight double precision NOT NULL,
+    evidence jsonb NOT NULL,
+    raised_by text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    raised_at timestamp with time zone DEFAULT now() NOT NULL,
+    evidence_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    decided_by integer,
+    decided_by_authority_id integer,
+    CONSTRAINT possible_duplicate_check CHECK ((driver_a < driver_b)),
+    CONSTRAINT possible_duplicate_check1 CHECK (((status = 'open'::text) = (decided_at IS NULL))),
+    CONSTRAINT possible_duplicate_evidence_check CHECK ((jsonb_typeof(evidence) = 'array'::text)),
+    CONSTRAINT possible_duplicate_probability_check CHECK (((probability >= (0)::double precision) AND (probability <= (1)::double precision))),
+    CONSTRAINT possible_duplicate_raised_by_check CHECK ((raised_by = ANY (ARRAY['job'::text, 'import'::text, 'rescreen'::text]))),
+    CONSTRAINT possible_duplicate_status_check CHECK ((status = ANY (ARRAY['open'::text, 'same_person'::text, 'different_people'::text])))
+);
+
+
+--
+-- Name: possible_duplicate_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.possible_duplicate ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.possible_duplicate_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 
@@ -1563,6 +1633,14 @@ ALTER TABLE ONLY public.driver
 
 
 --
+-- Name: duplicate_model duplicate_model_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.duplicate_model
+    ADD CONSTRAINT duplicate_model_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: grant_check grant_check_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1624,6 +1702,22 @@ ALTER TABLE ONLY public.licence
 
 ALTER TABLE ONLY public.name_variant
     ADD CONSTRAINT name_variant_pkey PRIMARY KEY (name, variant);
+
+
+--
+-- Name: possible_duplicate possible_duplicate_driver_a_driver_b_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_driver_a_driver_b_key UNIQUE (driver_a, driver_b);
+
+
+--
+-- Name: possible_duplicate possible_duplicate_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_pkey PRIMARY KEY (id);
 
 
 --
@@ -1976,6 +2070,20 @@ CREATE INDEX licence_expiry ON public.licence USING btree (expires_on) WHERE (st
 --
 
 CREATE UNIQUE INDEX licence_one_live_per_kind ON public.licence USING btree (driver_id, authority_id, kind) WHERE (status = ANY (ARRAY['current'::text, 'suspended'::text]));
+
+
+--
+-- Name: possible_duplicate_b; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX possible_duplicate_b ON public.possible_duplicate USING btree (driver_b);
+
+
+--
+-- Name: possible_duplicate_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX possible_duplicate_open ON public.possible_duplicate USING btree (status, probability DESC, id);
 
 
 --
@@ -2446,6 +2554,38 @@ ALTER TABLE ONLY public.licence
 
 
 --
+-- Name: possible_duplicate possible_duplicate_decided_by_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_decided_by_authority_id_fkey FOREIGN KEY (decided_by_authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: possible_duplicate possible_duplicate_decided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: possible_duplicate possible_duplicate_driver_a_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_driver_a_fkey FOREIGN KEY (driver_a) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
+-- Name: possible_duplicate possible_duplicate_driver_b_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.possible_duplicate
+    ADD CONSTRAINT possible_duplicate_driver_b_fkey FOREIGN KEY (driver_b) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
 -- Name: register_entry register_entry_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2680,6 +2820,20 @@ GRANT USAGE ON SEQUENCE public.driver_name_id_seq TO crosscheck_app;
 
 
 --
+-- Name: TABLE duplicate_model; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.duplicate_model TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE duplicate_model_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.duplicate_model_id_seq TO crosscheck_app;
+
+
+--
 -- Name: TABLE grant_check; Type: ACL; Schema: public; Owner: -
 --
 
@@ -2747,6 +2901,20 @@ GRANT USAGE ON SEQUENCE public.licence_id_seq TO crosscheck_app;
 --
 
 GRANT SELECT ON TABLE public.name_variant TO crosscheck_app;
+
+
+--
+-- Name: TABLE possible_duplicate; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.possible_duplicate TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE possible_duplicate_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.possible_duplicate_id_seq TO crosscheck_app;
 
 
 --

@@ -1,0 +1,40 @@
+"""`crosscheck duplicates find`: look across the register for records that are one person."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from licensing.cli import UserError, friendly, load_settings, main
+from licensing.db import connect, urls
+from licensing.settings import Settings
+from registry.duplicates import JobReport, find_duplicates
+
+
+@main.group("duplicates")
+def duplicates_group() -> None:
+    """Possible duplicate driver records: find them for officers to decide."""
+
+
+async def _find(settings: Settings) -> JobReport:
+    app_url, _ = await urls(settings)
+    conn = await connect(app_url)
+    try:
+        report = await find_duplicates(conn)
+    finally:
+        await conn.close()
+    if report is None:
+        raise UserError("the duplicates job is already running elsewhere; try again later")
+    return report
+
+
+@duplicates_group.command("find")
+@friendly
+def find_command() -> None:
+    """Compare every driver record with the others and raise possible duplicates."""
+    report = asyncio.run(_find(load_settings()))
+    click.echo(
+        f"{report.names:,} names compared in {report.candidate_pairs:,} candidate pairs: "
+        f"{report.found:,} possible duplicates ({report.new:,} new) in {report.seconds} s"
+    )

@@ -1,0 +1,173 @@
+"""Possible duplicate records: the job finds one person recorded twice, officers decide."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from licensing.db import connect
+from registry import duplicates
+from registry.actor import Actor, acting
+from registry.duplicates.compare import dob_level, one_edit
+from registry.errors import Conflict, NotFound
+from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
+from registry.synthetic.seed import seed
+from tests.conftest import new_database
+from tests.factories import make_driver, make_licence, make_user
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+async def register(cluster, template_url):
+    """3,000 synthetic drivers, 150 of them recorded twice, and the job run once."""
+    url = await new_database(cluster, template_url)
+    owner = await connect(url, as_app=False)
+    await seed(owner, drivers=3_000, seed=5, today=TODAY, worker=False, duplicates=150)
+    truth = [tuple(r) for r in await owner.fetch(TRUTH_SQL)]
+    await owner.close()
+    conn = await connect(url)
+    report = await duplicates.find_duplicates(conn)
+    raised = await conn.fetch("SELECT driver_a, driver_b FROM possible_duplicate")
+    yield SimpleNamespace(conn=conn, url=url, truth=truth, report=report, raised=raised)
+    await conn.close()
+
+
+async def test_the_job_raises_most_planted_duplicates_and_few_others(register):
+    figures = pairwise_scores([tuple(r) for r in register.raised], register.truth)
+    assert register.report.found == len(register.raised) > 0
+    assert figures["precision"] >= 0.85, figures
+    assert figures["recall"] >= 0.85, figures
+
+
+async def test_a_second_run_raises_nothing_new(register):
+    again = await duplicates.find_duplicates(register.conn)
+    assert again is not None and again.new == 0
+    assert again.found == register.report.found
+
+
+def test_dates_of_birth_one_slip_apart_are_compared_and_others_are_not():
+    born = date(1980, 5, 17)
+    assert dob_level(born, born) == 0
+    assert dob_level(born, date(1980, 5, 18)) == 2  # day slip
+    assert dob_level(date(1980, 5, 7), date(1980, 7, 5)) == 1  # swapped
+    assert dob_level(born, date(1960, 5, 17)) == 4  # tens digit of the year
+    assert dob_level(born, date(1979, 5, 17)) == 5  # a year out
+    assert dob_level(born, date(1980, 6, 18)) is None
+    assert one_edit("WALKER", "WLAKER") and one_edit("WALKER", "WALKR")
+    assert not one_edit("WALKER", "WALTERS")
+
+
+@pytest.fixture
+async def story(register, cluster, template_url):
+    """One man licensed by Sheffield as Stephen Walker and by Rotherham as Steven Walker, in a
+    register of other people; the job has run."""
+    url = await new_database(cluster, template_url)
+    owner = await connect(url, as_app=False)
+    await seed(owner, drivers=600, seed=7, today=TODAY, worker=False)
+    await owner.close()
+    conn = await connect(url)
+    sheffield = await make_driver(conn, forenames="Stephen John", surname="Walkerley")
+    rotherham = await make_driver(
+        conn, forenames="Steven", surname="Walkerley", recorded_by="Rotherham"
+    )
+    await make_licence(conn, sheffield, authority="Sheffield")
+    await make_licence(conn, rotherham, authority="Rotherham")
+    await duplicates.find_duplicates(conn)
+    officers = {
+        name: await make_user(conn, authority=name) for name in ("Sheffield", "Rotherham", "Leeds")
+    }
+    actors = {n: Actor(u["id"], u["authority_id"]) for n, u in officers.items()}
+    yield SimpleNamespace(conn=conn, a=sheffield, b=rotherham, actors=actors)
+    await conn.close()
+
+
+async def _pair_of(conn, actor, driver_id):
+    items, _ = await duplicates.list_pairs(conn, actor, driver_id=driver_id, status=None)
+    return items
+
+
+async def test_an_officer_with_an_interest_sees_the_pair_and_others_see_nothing(story):
+    seen = await _pair_of(story.conn, story.actors["Rotherham"], story.b)
+    assert len(seen) == 1
+    pair = seen[0]
+    assert {d.driver_id for d in pair.drivers} == {story.a, story.b}
+    assert pair.status == "open" and pair.probability >= 0.5
+    assert {r.field: r.level for r in pair.reasons}["forename"] in ("variant", "sound")
+    assert all(r.words and isinstance(r.weight, float) for r in pair.reasons)
+    assert await _pair_of(story.conn, story.actors["Leeds"], story.b) == []
+    with pytest.raises(NotFound):
+        await duplicates.get_pair(story.conn, story.actors["Leeds"], pair.id)
+    with pytest.raises(NotFound):
+        async with acting(story.conn, story.actors["Leeds"]):
+            await duplicates.decide(
+                story.conn,
+                story.actors["Leeds"],
+                pair.id,
+                duplicates.Decision(decision="same_person"),
+            )
+
+
+async def test_same_person_links_the_records_and_undo_unlinks_them(story):
+    actor = story.actors["Sheffield"]
+    (pair,) = await _pair_of(story.conn, actor, story.a)
+    async with acting(story.conn, actor):
+        decided = await duplicates.decide(
+            story.conn, actor, pair.id, duplicates.Decision(decision="same_person")
+        )
+    assert decided.status == "same_person" and decided.decided_by == "Test Officer"
+    assert await duplicates.linked_drivers(story.conn, story.a) == [story.b]
+    assert await duplicates.linked_drivers(story.conn, story.b) == [story.a]
+    # both records are still there, with their licences
+    assert (
+        await story.conn.fetchval(
+            "SELECT count(*) FROM licence WHERE driver_id = ANY($1::bigint[])", [story.a, story.b]
+        )
+        == 2
+    )
+    with pytest.raises(Conflict):
+        async with acting(story.conn, actor):
+            await duplicates.decide(
+                story.conn, actor, pair.id, duplicates.Decision(decision="different_people")
+            )
+    async with acting(story.conn, actor):
+        undone = await duplicates.undo(story.conn, actor, pair.id)
+    assert undone.status == "open" and undone.decided_at is None
+    assert await duplicates.linked_drivers(story.conn, story.a) == []
+    audit = await story.conn.fetch(
+        "SELECT detail->>'what' AS what, driver_id FROM audit_log WHERE subject = $1 ORDER BY id",
+        f"possible_duplicate:{pair.id}",
+    )
+    assert [(r["what"], r["driver_id"]) for r in audit] == [
+        ("duplicate_same_person", story.a),
+        ("duplicate_same_person", story.b),
+        ("duplicate_same_person_undone", story.a),
+        ("duplicate_same_person_undone", story.b),
+    ]
+
+
+async def test_different_people_is_remembered_and_never_asked_again(story):
+    actor = story.actors["Rotherham"]
+    (pair,) = await _pair_of(story.conn, actor, story.b)
+    async with acting(story.conn, actor):
+        await duplicates.decide(
+            story.conn, actor, pair.id, duplicates.Decision(decision="different_people")
+        )
+    await duplicates.find_duplicates(story.conn)
+    open_items, _ = await duplicates.list_pairs(story.conn, actor, driver_id=story.b)
+    assert open_items == []
+    (again,) = await _pair_of(story.conn, actor, story.b)
+    assert again.status == "different_people"
+
+
+async def test_a_decision_names_a_choice(story):
+    actor = story.actors["Rotherham"]
+    (pair,) = await _pair_of(story.conn, actor, story.b)
+    with pytest.raises(Exception) as raised:
+        async with acting(story.conn, actor):
+            await duplicates.decide(
+                story.conn, actor, pair.id, duplicates.Decision(decision="maybe")
+            )
+    assert [f for f, _ in raised.value.errors] == ["decision"]
