@@ -339,6 +339,30 @@ SELECT id, status, acknowledged_at, acknowledged_by,
 FROM alert WHERE id = $1 AND recipient_authority_id = $2
 """
 
+ACKNOWLEDGE_MANY = """
+UPDATE alert SET acknowledged_at = now(), acknowledged_by = $3
+WHERE id = ANY($1::bigint[]) AND recipient_authority_id = $2 AND status = 'sent'
+  AND acknowledged_at IS NULL
+RETURNING id
+"""
+ACKNOWLEDGE_MANY_AUDIT = """
+INSERT INTO audit_log (user_id, authority_id, action, subject, detail)
+SELECT $1, $2, 'alert_acknowledged', 'alert:' || id, '{"bulk": true}'
+FROM unnest($3::bigint[]) AS id
+"""
+
+
+async def acknowledge_many(conn: asyncpg.Connection, actor: Actor, alert_ids: list[int]) -> int:
+    """Acknowledge the chosen alerts sent to the officer's authority, in one transaction with
+    an audit row for each; others' alerts and those already acknowledged are left as they
+    are. How many were acknowledged now."""
+    async with acting(conn, actor):
+        rows = await conn.fetch(ACKNOWLEDGE_MANY, alert_ids, actor.authority_id, actor.user_id)
+        ids = [r["id"] for r in rows]
+        if ids:
+            await conn.execute(ACKNOWLEDGE_MANY_AUDIT, actor.user_id, actor.authority_id, ids)
+    return len(ids)
+
 
 class NotYetSent(Exception):
     """Only a sent alert can be acknowledged."""

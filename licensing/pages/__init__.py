@@ -24,6 +24,7 @@ from licensing.pages import (
     recording,
     search,
     sessions,
+    work,
 )
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
@@ -44,7 +45,9 @@ pages_router = Router(
         *search.ROUTES,
         *alerts.ROUTES,
         *compliance.ROUTES,
+        *work.ROUTES,
     ],
+    before_request=work.count_work,
     exception_handlers=errors.EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 
 from licensing import auth
 from licensing.pages import fields as f
-from licensing.pages import sessions
+from licensing.pages import sessions, work
 from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
 from registry import accounts, audit_log
@@ -254,13 +254,19 @@ async def home(request: Request, conn: Conn) -> Response:
         if request.query_params.get("done") == "password"
         else None
     )
+    work_lists = (
+        await work.officer_work(conn, principal.authority_id)
+        if principal.role == "licensing_officer"
+        else None
+    )
     return page(
         "home.html",
         request,
-        title="Home",
+        title="Your work" if work_lists else "Home",
         authority_name=authority_name,
         cards=cards,
         banner=banner,
+        work=work_lists,
     )
 
 

@@ -9,12 +9,14 @@ from litestar.params import FromPath
 
 from alerts import dead, outbox
 from alerts import inbox as received_alerts
+from alerts.compose import load_views
 from alerts.mailbox import list_messages
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
-from registry import entries
+from licensing.pages.work import ListView, export
+from registry import entries, worklists
 from registry.authorities import name_of
 
 MAX_ID = 2**63 - 1
@@ -24,24 +26,74 @@ async def _authority_name(conn, request: Request) -> str | None:
     return await name_of(conn, request.user.authority_id)
 
 
+BANNERS = {
+    "acknowledged": "The alert has been acknowledged.",
+    "none": "Choose at least one alert to acknowledge.",
+}
+
+
+def _alerts_view(request: Request) -> ListView:
+    return ListView(worklists.ALERTS, request, "/alerts")
+
+
+def _count(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
 @get("/alerts", guards=[auth.officer])
 async def inbox(request: Request, conn: Conn) -> Response:
-    only_new = request.query_params.get("show") != "all"
-    found = await received_alerts.received(conn, request.user.authority_id, unacknowledged=only_new)
-    banner = (
-        "The alert has been acknowledged."
-        if request.query_params.get("done") == "acknowledged"
-        else None
+    """The authority's alerts, 50 a page with the total, newest first; filtered by whether
+    they are acknowledged and by kind; several acknowledged at once."""
+    view = _alerts_view(request)
+    found = await worklists.list_page(
+        conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort, view.page_number
     )
+    views = {
+        v.id: v for v in await load_views(conn, [r["id"] for r in found.rows], "", signed_in=True)
+    }
+    done = request.query_params.get("done") or ""
+    count = _count(request.query_params.get("count"))
+    banner = BANNERS.get(done)
+    if done == "acknowledged-many" and count is not None:
+        banner = f"{count:,} {'alert has' if count == 1 else 'alerts have'} been acknowledged."
     return page(
         "alerts.html",
         request,
         title="Alerts",
-        alerts=found,
-        only_new=only_new,
+        found=found,
+        views=views,
+        view=view,
         authority_name=await _authority_name(conn, request),
         banner=banner,
     )
+
+
+@post("/alerts/acknowledge", guards=[auth.officer])
+async def acknowledge_chosen(request: Request, conn: Conn) -> Response:
+    """Acknowledge every alert ticked on the page, in one go (audited, one row each)."""
+    form = await read_form(request)
+    ids = [int(v) for v in form.getall("alert") if v.isdigit() and 0 < int(v) <= MAX_ID]
+    back = form.get("back")
+    back = back if back.startswith("/alerts") and not back.startswith("//") else "/alerts"
+    back += "&" if "?" in back else "?"
+    if not ids:
+        return redirect(back + "done=none")
+    count = await outbox.acknowledge_many(conn, actor_of(request), ids[:500])
+    return redirect(back + f"done=acknowledged-many&count={count}")
+
+
+@get("/alerts/export.csv", guards=[auth.officer])
+async def alerts_csv(request: Request, conn: Conn) -> Response:
+    """The alerts the filter shows as a CSV download (audited)."""
+    view = _alerts_view(request)
+    rows = await worklists.all_rows(
+        conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort
+    )
+    views = {v.id: v for v in await load_views(conn, [r["id"] for r in rows], "", signed_in=False)}
+    for row in rows:
+        if described := views.get(row["id"]):
+            row["title"] = described.title
+    return await export(request, conn, worklists.ALERTS, view, rows)
 
 
 @get("/alerts/{alert_id:int}/acknowledge", guards=[auth.officer])
@@ -140,6 +192,8 @@ async def demo_mailbox(request: Request, conn: Conn) -> Response:
 
 ROUTES = [
     inbox,
+    acknowledge_chosen,
+    alerts_csv,
     acknowledge_form,
     acknowledge,
     entry,

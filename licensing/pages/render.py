@@ -25,6 +25,7 @@ from jinja2 import (
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.response import Redirect
+from markupsafe import Markup
 
 from licensing.auth import Principal
 from registry.entries import entry_number
@@ -154,7 +155,16 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def navigation(principal: Principal | None, path: str, demo: bool = False) -> list[dict]:
+# The navigation's counts for an officer: what each count means, for screen readers.
+COUNTED = {
+    "/alerts": ("unread_alerts", "not yet acknowledged"),
+    "/requests": ("requests_due", "to answer"),
+}
+
+
+def navigation(
+    principal: Principal | None, path: str, demo: bool = False, counts: dict | None = None
+) -> list[dict]:
     if principal is None:
         return []
     items = []
@@ -164,7 +174,13 @@ def navigation(principal: Principal | None, path: str, demo: bool = False) -> li
     for text, href in links:
         current = path == href
         active = current or path.startswith(href + "/")
-        items.append({"text": text, "href": href, "current": current, "active": active})
+        item = {"text": text, "href": href, "current": current, "active": active}
+        key, meaning = COUNTED.get(href, ("", ""))
+        if counts and counts.get(key):
+            item["html"] = Markup(
+                '{} <span class="app-count">{:,}<span class="govuk-visually-hidden"> {}</span></span>'
+            ).format(text, counts[key], meaning)
+        items.append(item)
     return items
 
 
@@ -193,7 +209,10 @@ def render_html(template: str, request: Request | None = None, **context) -> str
         "principal": principal,
         "csrf_token": session.csrf_token if session else context.pop("csrf_token", ""),
         "navigation": navigation(
-            principal, path, request is not None and request.app.state.settings.demo_mailbox
+            principal,
+            path,
+            request is not None and request.app.state.settings.demo_mailbox,
+            request.scope.get("nav_counts") if request is not None else None,
         ),
         "current_path": path,
         "today": date.today(),
