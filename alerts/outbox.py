@@ -388,3 +388,18 @@ async def acknowledge(
 
 async def recipients(conn, authority_ids: list[int]) -> dict[int, asyncpg.Record]:
     return {r["id"]: r for r in await conn.fetch(RECIPIENTS, authority_ids)}
+
+
+STATE = """
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sending') AS sending,
+       count(*) FILTER (WHERE status = 'dead') AS dead,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN
+                ('pending', 'sending'))), 0)::float8 AS oldest_pending_seconds
+FROM alert WHERE status IN ('pending', 'sending', 'dead')
+"""
+
+
+async def state(pool: asyncpg.Pool | asyncpg.Connection) -> dict[str, float]:
+    """How many alerts wait, are being sent and are dead, and the oldest wait (for metrics)."""
+    return dict(await pool.fetchrow(STATE))

@@ -22,6 +22,7 @@ from licensing.problems import (
     document_errors,
 )
 from licensing.settings import Settings, load
+from registry import counts
 
 log = logging.getLogger("crosscheck")
 
@@ -80,19 +81,10 @@ def _ignore_result(task: asyncio.Future) -> None:
         task.exception()
 
 
-COUNTS = """
-SELECT (SELECT count(*) FROM authority WHERE licenses_drivers) AS authorities,
-       (SELECT count(*) FROM driver) AS drivers,
-       (SELECT count(*) FROM licence WHERE status = 'current') AS current_licences,
-       (SELECT count(*) FROM register_entry) AS register_entries
-"""
-
-
 @get("/register-counts", media_type=MediaType.JSON, tags=["service"])
 async def register_counts(state: State) -> dict[str, int]:
     """How much is in the register: aggregate counts, no personal data."""
-    row = await state.pool.fetchrow(COUNTS)
-    return dict(row)
+    return await counts.register_counts(state.pool)
 
 
 def route_handlers() -> list:

@@ -17,7 +17,7 @@ from licensing.cli import UserError, friendly, load_settings, main
 from licensing.cli_service import Secret
 from licensing.db import connect, urls
 from licensing.settings import Settings
-from registry import accounts
+from registry import accounts, authorities
 from registry.accounts import ROLES, AccountError
 
 # How the command's options are called, for messages about registry fields.
@@ -304,11 +304,7 @@ async def ensure_demo_accounts(
     for email, name, role, authority in DEMO_ACCOUNTS:
         user = await accounts.user_by_email(conn, email)
         if user is None:
-            code = (
-                await conn.fetchval("SELECT code FROM authority WHERE name = $1", authority)
-                if authority
-                else None
-            )
+            code = await authorities.code_by_name(conn, authority) if authority else None
             user = await accounts.create_user(
                 conn,
                 email=email,

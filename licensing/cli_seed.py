@@ -14,6 +14,7 @@ import click
 from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
 from licensing.settings import Settings
+from registry.counts import has_drivers
 from registry.synthetic.seed import SeedError, SeedReport, seed
 
 DEMO_DRIVERS = 5_000
@@ -31,7 +32,7 @@ async def _seed(
     _, owner_url = await urls(settings)
     conn = await connect(owner_url, as_app=False)  # seeding sets indexes and triggers aside
     try:
-        if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)"):
+        if only_if_empty and await has_drivers(conn):
             return None
         return await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
     except SeedError as exc:

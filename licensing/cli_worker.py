@@ -79,15 +79,12 @@ DEMO_DOMAIN = "alerts.demo.crosscheck.localhost"
 
 async def _give_demo_addresses(settings) -> int:
     from licensing import db
+    from registry.authorities import give_demo_addresses
 
     _, url = await db.urls(settings)
     conn = await db.connect(url)
     try:
-        result = await conn.execute(
-            "UPDATE authority SET alert_email = lower(code) || '@' || $1 WHERE alert_email IS NULL",
-            DEMO_DOMAIN,
-        )
-        return int(result.split()[-1])
+        return await give_demo_addresses(conn, DEMO_DOMAIN)
     finally:
         await conn.close()
 

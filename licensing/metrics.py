@@ -23,16 +23,9 @@ from litestar.handlers.base import BaseRouteHandler
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+from alerts import outbox
 
-OUTBOX = """
-SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
-       count(*) FILTER (WHERE status = 'sending') AS sending,
-       count(*) FILTER (WHERE status = 'dead') AS dead,
-       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN
-                ('pending', 'sending'))), 0)::float8 AS oldest_pending_seconds
-FROM alert WHERE status IN ('pending', 'sending', 'dead')
-"""
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
 class Metrics:
@@ -85,7 +78,7 @@ class Metrics:
 
 
 async def outbox_state(pool) -> dict:
-    return dict(await pool.fetchrow(OUTBOX))
+    return await outbox.state(pool)
 
 
 def heartbeat_age(state: State) -> float | None:

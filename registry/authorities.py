@@ -115,3 +115,54 @@ async def name_of(conn: asyncpg.Connection, authority_id: int | None) -> str | N
         return None
     name: str | None = await conn.fetchval(NAME, authority_id)
     return name
+
+
+CURRENT = """
+SELECT code, name, nation, kind, licenses_drivers FROM authority
+WHERE (valid_to IS NULL OR valid_to > current_date)
+  AND ($1::boolean IS NULL OR licenses_drivers = $1)
+ORDER BY name
+"""
+
+
+async def current(
+    conn: asyncpg.Connection, licenses_drivers: bool | None = None
+) -> list[asyncpg.Record]:
+    """Today's authorities by name (code, name, nation, kind, licenses_drivers), optionally
+    only those that do (or do not) license drivers."""
+    rows: list[asyncpg.Record] = await conn.fetch(CURRENT, licenses_drivers)
+    return rows
+
+
+LICENSING = """
+SELECT code, name, alert_email::text AS alert_email, alert_delivery,
+       to_char(digest_time, 'HH24:MI') AS digest_time
+FROM authority
+WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > current_date)
+ORDER BY name
+"""
+
+
+async def licensing(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Today's licensing authorities by name, with their alert settings."""
+    rows: list[asyncpg.Record] = await conn.fetch(LICENSING)
+    return rows
+
+
+CODE_BY_NAME = "SELECT code FROM authority WHERE name = $1"
+
+
+async def code_by_name(conn: asyncpg.Connection, name: str) -> str | None:
+    code: str | None = await conn.fetchval(CODE_BY_NAME, name)
+    return code
+
+
+GIVE_DEMO_ADDRESSES = """
+UPDATE authority SET alert_email = lower(code) || '@' || $1 WHERE alert_email IS NULL
+"""
+
+
+async def give_demo_addresses(conn: asyncpg.Connection, domain: str) -> int:
+    """The demo: every authority without an alert mailbox gets code@domain; how many did."""
+    result: str = await conn.execute(GIVE_DEMO_ADDRESSES, domain)
+    return int(result.split()[-1])

@@ -22,7 +22,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.downloads import csv_stream
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
-from registry import accounts, audit_log
+from registry import accounts, audit_log, authorities
 from registry import authority_settings as authority_settings_of
 from registry.accounts import AccountError
 from registry.actor import Actor, acting
@@ -273,14 +273,6 @@ class AuthorityOut(msgspec.Struct, frozen=True):
     licenses_drivers: bool
 
 
-AUTHORITIES = """
-SELECT code, name, nation, kind, licenses_drivers FROM authority
-WHERE (valid_to IS NULL OR valid_to > current_date)
-  AND ($1::boolean IS NULL OR licenses_drivers = $1)
-ORDER BY name
-"""
-
-
 @get(
     "/api/v1/authorities", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, tags=["authorities"]
 )
@@ -288,7 +280,7 @@ async def list_authorities(
     conn: Conn, licenses_drivers: FromQuery[bool | None] = None
 ) -> list[AuthorityOut]:
     """The licensing authorities (reference data): code, name, nation and kind."""
-    rows = await conn.fetch(AUTHORITIES, licenses_drivers)
+    rows = await authorities.current(conn, licenses_drivers)
     return [AuthorityOut(**dict(r)) for r in rows]
 
 

@@ -40,6 +40,7 @@ from licensing.problems import (
     problem_spec,
 )
 from registry import audit_log, concerns, drivers, entries, importer, licences, requests
+from registry.authorities import by_id
 from registry.errors import Invalid, NotFound
 
 MAX_ID = 2**63 - 1
@@ -555,7 +556,7 @@ async def import_files(
     body = b"\0".join(texts.get(name, b"") for name in IMPORT_FILES)
 
     async def work(actor):
-        code = await conn.fetchval("SELECT code FROM authority WHERE id = $1", actor.authority_id)
+        code = (await by_id(conn, actor.authority_id)).code
         sources = {
             name: importer.Source(name=f"{name}.csv", lines=_lines(name, texts[name]))
             for name in IMPORT_FILES

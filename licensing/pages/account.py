@@ -13,6 +13,7 @@ from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
 from registry import accounts, audit_log
 from registry.actor import Actor, acting
+from registry.authorities import name_of
 
 WRONG = "Enter a correct email address and password"
 
@@ -203,8 +204,6 @@ async def change_password(request: Request, conn: Conn) -> Response:
     return redirect("/?done=password")
 
 
-AUTHORITY_NAME = "SELECT name FROM authority WHERE id = $1"
-
 CARDS = {
     "licensing_officer": [
         (
@@ -243,11 +242,7 @@ CARDS = {
 @get("/", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
 async def home(request: Request, conn: Conn) -> Response:
     principal = request.user
-    authority_name = (
-        await conn.fetchval(AUTHORITY_NAME, principal.authority_id)
-        if principal.authority_id
-        else None
-    )
+    authority_name = await name_of(conn, principal.authority_id)
     cards = [{"title": t, "href": h, "text": x} for t, h, x in CARDS.get(principal.role, [])]
     banner = (
         "Your password has been changed. You have been signed out everywhere else."

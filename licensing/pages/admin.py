@@ -18,7 +18,7 @@ from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
 from registry import accounts, audit_log, authority_settings
 from registry.actor import Actor, acting
-from registry.authorities import by_code
+from registry.authorities import by_code, licensing
 
 ROLE_LABELS = {
     "licensing_officer": "Licensing officer",
@@ -42,17 +42,9 @@ ROLE_OPTIONS = [
 ]
 MAX_ID = 2**31 - 1
 
-LICENSING_AUTHORITIES = """
-SELECT code, name, alert_email::text AS alert_email, alert_delivery,
-       to_char(digest_time, 'HH24:MI') AS digest_time
-FROM authority
-WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > current_date)
-ORDER BY name
-"""
-
 
 async def authority_options(conn) -> list[tuple[str, str]]:
-    return [(r["code"], r["name"]) for r in await conn.fetch(LICENSING_AUTHORITIES)]
+    return [(r["code"], r["name"]) for r in await licensing(conn)]
 
 
 # Users ---------------------------------------------------------------------------------------
@@ -324,7 +316,7 @@ async def revoke_token(
 
 @get("/admin/authorities", guards=[auth.admin])
 async def authorities(request: Request, conn: Conn) -> Response:
-    rows = await conn.fetch(LICENSING_AUTHORITIES)
+    rows = await licensing(conn)
     banner = (
         "The authority's alert settings have been saved."
         if request.query_params.get("done") == "saved"
