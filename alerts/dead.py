@@ -34,14 +34,19 @@ SELECT a.id, a.kind, a.recipient_authority_id, au.name AS recipient_authority,
        au.alert_email::text AS alert_email, a.attempts, a.last_error, a.created_at, a.dead_at
 FROM alert a JOIN authority au ON au.id = a.recipient_authority_id
 WHERE a.status = 'dead'
+  AND ($2::timestamptz IS NULL OR (a.dead_at, a.id) < ($2, $3::bigint))
 ORDER BY a.dead_at DESC, a.id DESC
 LIMIT $1
 """
 
 
-async def newest(conn: asyncpg.Connection, limit: int) -> list[DeadAlert]:
-    """The dead alerts, newest first, with the reason each failed."""
-    return [DeadAlert(**dict(r)) for r in await conn.fetch(DEAD, limit)]
+async def newest(
+    conn: asyncpg.Connection, limit: int, after: tuple[datetime, int] | None = None
+) -> list[DeadAlert]:
+    """The dead alerts, newest first, with the reason each failed; `after` is the
+    (dead_at, id) of the last one already seen."""
+    dead_at, alert_id = after or (None, None)
+    return [DeadAlert(**dict(r)) for r in await conn.fetch(DEAD, limit, dead_at, alert_id)]
 
 
 DEAD_PAGE = f"""

@@ -87,12 +87,14 @@ class MailboxMessage(msgspec.Struct):
 
 LIST = """
 SELECT id, received_at, mail_from, rcpt_to, subject, message_id, text_body, html_body
-FROM demo_mail ORDER BY id DESC LIMIT $1
+FROM demo_mail WHERE ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $1
 """
 
 
-async def list_messages(conn: asyncpg.Connection, limit: int = 100) -> list[MailboxMessage]:
-    """The latest messages first."""
+async def list_messages(
+    conn: asyncpg.Connection, limit: int = 100, before_id: int | None = None
+) -> list[MailboxMessage]:
+    """The latest messages first (older than `before_id` when given)."""
     return [
         MailboxMessage(
             r["id"],
@@ -104,5 +106,5 @@ async def list_messages(conn: asyncpg.Connection, limit: int = 100) -> list[Mail
             r["text_body"],
             r["html_body"],
         )
-        for r in await conn.fetch(LIST, limit)
+        for r in await conn.fetch(LIST, limit, before_id)
     ]

@@ -187,6 +187,29 @@ async def user_by_email(conn: asyncpg.Connection, email: str) -> User | None:
     return _user(await conn.fetchrow(USER_COLUMNS + " WHERE u.email = $1", email.strip()))
 
 
+USERS_PAGE = (
+    USER_COLUMNS
+    + """WHERE ($1::integer IS NULL OR u.authority_id = $1)
+  AND ($2::boolean IS NULL OR u.active = $2)
+  AND ($3::bigint IS NULL OR u.id > $3)
+ORDER BY u.id
+LIMIT $4"""
+)
+
+
+async def users_page(
+    conn: asyncpg.Connection,
+    *,
+    authority_id: int | None = None,
+    active: bool | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[User]:
+    """Accounts in the order they were made, from after `after_id` (for paging)."""
+    rows = await conn.fetch(USERS_PAGE, authority_id, active, after_id, limit)
+    return [User(**dict(r)) for r in rows]
+
+
 async def list_users(
     conn: asyncpg.Connection, *, authority_id: int | None = None, active: bool | None = None
 ) -> list[User]:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 import msgspec
@@ -58,9 +58,17 @@ def decode(cursor: str | None, kinds: Sequence[type]) -> tuple | None:
         raise wrong from None
 
 
+def last_id(cursor: str | None) -> int | None:
+    """The id a cursor of a list ordered by id alone holds (None for the first page)."""
+    key = decode(cursor, (int,))
+    return None if key is None else key[0]
+
+
 def _value(value, kind: type):
     if value is None:
         return None
+    if kind is datetime:
+        return datetime.fromisoformat(value)
     if kind is date:
         return date.fromisoformat(value)
     ok = (

@@ -251,7 +251,7 @@ async def test_an_admin_creates_and_lists_accounts(client, admin):
 
     assert created.status_code == 201
     assert created.json()["authority_name"] == "Bolton"
-    assert [u["email"] for u in bolton.json()] == ["dee@bolton.gov.uk"]
+    assert [u["email"] for u in bolton.json()["items"]] == ["dee@bolton.gov.uk"]
 
 
 async def test_a_wrong_new_account_is_answered_with_each_field_named(client, admin):

@@ -60,12 +60,14 @@ async def test_an_officer_sees_their_alerts_and_acknowledges_one(client, conn, d
     bolton = await make_user(conn, authority="Bolton", name="Bo Officer")
     leeds = await make_user(conn, authority="Leeds")
 
-    listed = (await client.get("/api/v1/alerts", headers=bolton["headers"])).json()
+    page = (await client.get("/api/v1/alerts", headers=bolton["headers"])).json()
+    listed = page["items"]
+    assert page["next"] is None
     assert [a["id"] for a in listed] == [alert_id]
     assert listed[0]["kind"] == "out_of_area_licence"
     assert {"label": "Licensing authority", "value": "Wolverhampton"} in listed[0]["facts"]
     assert listed[0]["acknowledge_url"] == f"https://crosscheck.test/alerts/{alert_id}/acknowledge"
-    assert (await client.get("/api/v1/alerts", headers=leeds["headers"])).json() == []
+    assert (await client.get("/api/v1/alerts", headers=leeds["headers"])).json()["items"] == []
 
     path = f"/api/v1/alerts/{alert_id}/acknowledgement"
     assert (await client.post(path, headers=leeds["headers"])).status_code == 404
@@ -85,7 +87,7 @@ async def test_an_officer_sees_their_alerts_and_acknowledges_one(client, conn, d
     listed = (
         await client.get("/api/v1/alerts?unacknowledged=true", headers=bolton["headers"])
     ).json()
-    assert listed == []
+    assert listed == {"items": [], "next": None}
 
 
 async def test_acknowledging_needs_a_sent_alert_of_your_own_authority(client, conn, db_url):
@@ -113,7 +115,8 @@ async def test_an_admin_sees_dead_alerts_with_the_reason_and_resends_one(client,
         await client.get("/api/v1/admin/dead-alerts", headers=officer["headers"])
     ).status_code == 403
 
-    [dead] = (await client.get("/api/v1/admin/dead-alerts", headers=admin["headers"])).json()
+    listed = await client.get("/api/v1/admin/dead-alerts", headers=admin["headers"])
+    [dead] = listed.json()["items"]
     assert dead["id"] == alert_id and dead["recipient_authority"] == "Bolton"
     assert dead["last_error"] == "Bolton has no alert email address: set one, then resend"
     assert "Walker" not in str(dead)  # no personal data on the admin's list
@@ -141,7 +144,7 @@ async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_emai
 
         async def delivered():
             response = await client.get("/api/v1/demo-mailbox", headers=admin["headers"])
-            return response.json()
+            return response.json()["items"]
 
         [message] = await wait_until(delivered)
     assert message["to"] == ["licensing@bolton.gov.uk"]

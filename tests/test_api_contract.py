@@ -165,3 +165,38 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             for path, item in document["paths"].items()
         ), location
         assert (await client.get(location, headers=headers, params=read)).status_code == 200
+
+
+# Reference data and one account's tokens are short, whole lists: no paging to do.
+WHOLE_LISTS = {"/api/v1/authorities", "/api/v1/users/{user_id}/tokens"}
+
+
+async def test_every_list_pages_the_same_way_with_items_and_a_next_link(document):
+    schemas = document["components"]["schemas"]
+    for method, path, operation in operations(document):
+        if method != "get" or not path.startswith("/api/") or path in WHOLE_LISTS:
+            continue
+        content = operation["responses"].get("200", {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        assert schema.get("type") != "array", f"{path} answers a bare array"
+        if "$ref" in schema and schema["$ref"].endswith("Page"):
+            page = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            assert set(page["properties"]) == {"items", "next"}, path
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert {"limit"} <= names and names & {"cursor", "after"}, path
+
+
+async def test_an_administrator_pages_through_accounts_by_the_next_link(client, conn):
+    admin = await make_user(conn, role="admin")
+    made = [(await make_user(conn, authority="Bolton"))["id"] for _ in range(5)]
+
+    seen, link = [], "/api/v1/users?authority=E08000001&limit=2"
+    while link:
+        page = (await client.get(link, headers=admin["headers"])).json()
+        assert len(page["items"]) <= 2
+        seen += [u["id"] for u in page["items"]]
+        link = page["next"]
+    bad = await client.get("/api/v1/users?cursor=not-a-cursor", headers=admin["headers"])
+
+    assert seen == made
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"

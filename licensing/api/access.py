@@ -19,6 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from licensing import auth
+from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.auth import actor_of
 from licensing.downloads import csv_stream
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
@@ -28,6 +29,7 @@ from registry.accounts import AccountError
 from registry.actor import Actor, acting
 from registry.authorities import by_code
 from registry.authority_settings import AuthorityPatch, AuthoritySettings
+from registry.paging import last_id
 
 INT4_MAX = 2**31 - 1
 Conn = NamedDependency[asyncpg.Connection]
@@ -121,23 +123,27 @@ async def _user_or_404(conn: asyncpg.Connection, user_id: int) -> accounts.User:
 
 @get("/api/v1/users", guards=[auth.admin], tags=["accounts"])
 async def list_users(
+    request: Request,
     conn: Conn,
     authority: Annotated[
         str | None, QueryParameter(description="Only this authority's users (code)", max_length=20)
     ] = None,
     active: FromQuery[bool | None] = None,
-) -> list[UserOut]:
-    """Every account, optionally one authority's, optionally only active or inactive ones."""
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[UserOut]:
+    """Every account in the order they were made, optionally one authority's, optionally only
+    active or inactive ones."""
     authority_id = None
     if authority:
         found = await by_code(conn, authority)
         if found is None:
             raise InvalidFields([FieldError("authority", "No licensing authority has this code")])
         authority_id = found.id
-    return [
-        _user_out(u)
-        for u in await accounts.list_users(conn, authority_id=authority_id, active=active)
-    ]
+    rows = await accounts.users_page(
+        conn, authority_id=authority_id, active=active, after_id=last_id(cursor), limit=limit + 1
+    )
+    return page_of(request, [_user_out(u) for u in rows], limit)
 
 
 @post("/api/v1/users", guards=[auth.admin], tags=["accounts"])
@@ -310,11 +316,6 @@ async def update_authority(
 # The audit log -------------------------------------------------------------------------------
 
 
-class AuditPage(msgspec.Struct, frozen=True):
-    entries: list[audit_log.AuditEntry]
-    next_cursor: str | None = None
-
-
 FromDate = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
 ToDate = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
 ActionFilter = Annotated[
@@ -323,10 +324,6 @@ ActionFilter = Annotated[
 UserFilter = Annotated[
     int | None, QueryParameter(description="Only this user's id", ge=1, le=INT4_MAX)
 ]
-Cursor = Annotated[
-    str | None, QueryParameter(description="next_cursor from the previous page", max_length=20)
-]
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Entries per page")]
 
 
 def _filter(
@@ -335,14 +332,6 @@ def _filter(
     if from_date and to_date and from_date > to_date:
         raise InvalidFields([FieldError("to", "The last day must not be before the first day")])
     return audit_log.AuditFilter(from_date, to_date, action or None, user)
-
-
-def _cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    if not cursor.isascii() or not cursor.isdigit() or not 0 < int(cursor) < 2**63:
-        raise InvalidFields([FieldError("cursor", "Use the next_cursor of the previous page")])
-    return int(cursor)
 
 
 def _own_authority(request: Request) -> int:
@@ -361,14 +350,14 @@ async def audit_entries(
     action: ActionFilter = None,
     user: UserFilter = None,
     cursor: Cursor = None,
-    limit: Limit = 100,
-) -> AuditPage:
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[audit_log.AuditEntry]:
     """Your authority's audit log, newest first: who searched, opened or changed what, and why."""
     where = _filter(from_date, to_date, action, user)
-    page = await audit_log.entries(
-        conn, _own_authority(request), where, before_id=_cursor(cursor), limit=limit
+    rows = await audit_log.entries(
+        conn, _own_authority(request), where, before_id=last_id(cursor), limit=limit + 1
     )
-    return AuditPage(page, str(page[-1].id) if len(page) == limit else None)
+    return page_of(request, rows, limit)
 
 
 @get(

@@ -17,7 +17,9 @@ from alerts.dead import DeadAlert
 from alerts.inbox import ReceivedAlert
 from alerts.mailbox import MailboxMessage, list_messages
 from licensing import auth
+from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.auth import actor_of
+from registry.paging import decode, last_id
 
 MAX_ID = 2**63 - 1
 Conn = NamedDependency[asyncpg.Connection]
@@ -55,21 +57,19 @@ async def received_alerts(
     unacknowledged: Annotated[
         bool, QueryParameter(description="Only alerts not yet acknowledged")
     ] = False,
-    before_id: Annotated[
-        int | None,
-        QueryParameter(ge=1, le=MAX_ID, description="Page on: alerts older than this id"),
-    ] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-) -> list[ReceivedAlert]:
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[ReceivedAlert]:
     """The alerts sent to your authority, newest first."""
-    return await inbox.received(
+    rows = await inbox.received(
         conn,
         request.user.authority_id,
         unacknowledged=unacknowledged,
-        before_id=before_id,
-        limit=limit,
+        before_id=last_id(cursor),
+        limit=limit + 1,
         base_url=request.app.state.settings.base_url.rstrip("/"),
     )
+    return page_of(request, rows, limit)
 
 
 @post(
@@ -89,11 +89,13 @@ async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> 
 
 @get("/api/v1/admin/dead-alerts", guards=[auth.admin], tags=["alerts"])
 async def dead_alerts(
-    conn: Conn,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-) -> list[DeadAlert]:
-    """Alerts that could not be delivered, with the reason: fix the cause, then resend."""
-    return await dead.newest(conn, limit)
+    request: Request, conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[DeadAlert]:
+    """Alerts that could not be delivered, newest first, with the reason: fix the cause,
+    then resend."""
+    after = decode(cursor, (datetime, int))
+    rows = await dead.newest(conn, limit + 1, after)  # type: ignore[arg-type]
+    return page_of(request, rows, limit, lambda d: (d.dead_at, d.id))
 
 
 @post(
@@ -123,11 +125,10 @@ async def resend_dead_alerts(
 
 @get("/api/v1/demo-mailbox", guards=[auth.admin], tags=["alerts"])
 async def demo_mailbox_messages(
-    conn: Conn,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-) -> list[MailboxMessage]:
+    request: Request, conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[MailboxMessage]:
     """The demo's local mailbox: the alert emails it received, newest first."""
-    return await list_messages(conn, limit)
+    return page_of(request, await list_messages(conn, limit + 1, last_id(cursor)), limit)
 
 
 ROUTES = [

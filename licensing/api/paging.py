@@ -7,13 +7,14 @@ registry.paging.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.params import QueryParameter
 
-from registry.paging import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Page
+from registry.paging import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Page, page
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ Cursor = Annotated[
         max_length=MAX_CURSOR,
     ),
 ]
-__all__ = ["DEFAULT_LIMIT", "Cursor", "Limit", "Page", "envelope"]
+__all__ = ["DEFAULT_LIMIT", "Cursor", "Limit", "Page", "envelope", "page_of"]
 
 
 def envelope(request: Request, items: list[T], after: str | None, param: str = "cursor") -> Page[T]:
@@ -37,3 +38,15 @@ def envelope(request: Request, items: list[T], after: str | None, param: str = "
     query = [(k, v) for k, v in request.query_params.multi_items() if k != param]
     query.append((param, after))
     return Page(items, request.url.path + "?" + urlencode(query))
+
+
+def page_of(
+    request: Request,
+    rows: Sequence[T],
+    limit: int,
+    key: Callable[[Any], tuple] = lambda item: (item.id,),
+) -> Page[T]:
+    """The page from `limit` + 1 items fetched in key order: the first `limit`, and a next
+    link after the last of them when the extra one came back."""
+    items, after = page(rows, limit, key, lambda item: item)
+    return envelope(request, items, after)

@@ -53,7 +53,7 @@ async def test_an_officer_counting_through_records_is_stopped_and_their_dpo_sees
     )
     log = (
         await client.get("/api/v1/audit", params={"action": "bulk_access"}, headers=dpo["headers"])
-    ).json()["entries"]
+    ).json()["items"]
 
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
     refused = answers[5]
