@@ -166,3 +166,11 @@ async def give_demo_addresses(conn: asyncpg.Connection, domain: str) -> int:
     """The demo: every authority without an alert mailbox gets code@domain; how many did."""
     result: str = await conn.execute(GIVE_DEMO_ADDRESSES, domain)
     return int(result.split()[-1])
+
+
+NAMES = "SELECT code, name FROM authority"
+
+
+async def names_by_code(conn: asyncpg.Connection) -> dict[str, str]:
+    """Every authority's name by its code, former authorities included."""
+    return {r["code"]: r["name"] for r in await conn.fetch(NAMES)}

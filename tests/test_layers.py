@@ -38,9 +38,6 @@ REGISTER_SQL = re.compile(
     re.IGNORECASE,
 )
 STATEMENT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b")
-# Places still holding register SQL under licensing/, each to move to registry/: the list only
-# shrinks (a new place fails the test).
-NOT_YET_MOVED = {"licensing/pages/recording.py"}
 
 
 def _sources(*folders: str):
@@ -90,8 +87,7 @@ def _register_sql(text: str) -> list[str]:
 
 def test_no_sql_against_register_tables_under_licensing():
     holding = {path for path, text in _sources("licensing") if _register_sql(text)}
-    assert holding - NOT_YET_MOVED == set(), "move this SQL to registry/ or alerts/"
-    assert NOT_YET_MOVED - holding == set(), "moved: take it off NOT_YET_MOVED"
+    assert holding == set(), "move this SQL to registry/ or alerts/"
 
 
 def test_the_check_finds_register_sql_where_it_is():

@@ -20,7 +20,17 @@ from licensing.pages.admin import authority_options
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import LABELS, Conn, long_date, page, redirect
 from licensing.pages.visit import visit_of, with_visit
-from registry import audit_log, concerns, drivers, entries, identifiers, licences, requests
+from registry import (
+    audit_log,
+    concerns,
+    drivers,
+    entries,
+    identifiers,
+    licences,
+    lookups,
+    requests,
+)
+from registry.authorities import name_of, names_by_code
 from registry.errors import NotFound
 from registry.fields import CATEGORIES, LICENCE_KINDS
 
@@ -46,17 +56,9 @@ ENTRY_STATUS_WORDS = {
 REPLIES = [(r, LABELS["reply"][r]) for r in concerns.REPLY_DECISIONS]
 ANSWERS = [("granted", "Give the information"), ("refused", "Refuse, with reasons")]
 
-DRIVER = """
-SELECT d.id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
-       d.ni_licence_number, d.ni_number, d.eu_licence_number, d.eu_licence_country, d.address,
-       d.postcode, h.name AS home_authority, h.code AS home_authority_code
-FROM driver d LEFT JOIN authority h ON h.id = d.home_authority_id
-WHERE d.id = $1
-"""
-
 
 async def driver_or_404(conn, driver_id: int) -> asyncpg.Record:
-    row = await conn.fetchrow(DRIVER, driver_id) if 0 < driver_id <= MAX_ID else None
+    row = await lookups.driver(conn, driver_id) if 0 < driver_id <= MAX_ID else None
     if row is None:
         raise NotFoundException()
     return row
@@ -442,9 +444,7 @@ async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[int]) 
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
     licence = await own(licences.get_licence(conn, actor_of(request), licence_id))
     driver = await driver_or_404(conn, licence.driver_id)
-    home = await conn.fetchval(
-        "SELECT home_authority_id FROM driver WHERE id = $1", licence.driver_id
-    )
+    home = await lookups.home_authority_id(conn, licence.driver_id)
     out_of_area = home is not None and home != request.user.authority_id
     return page(
         "recorded.html",
@@ -527,16 +527,11 @@ async def change_licence(request: Request, conn: Conn, licence_id: FromPath[int]
 
 # --- a register decision (s.2) ------------------------------------------------------------
 
-OWN_LICENCES = """
-SELECT id, kind, licence_number, status FROM licence
-WHERE driver_id = $1 AND authority_id = $2 ORDER BY starts_on DESC
-"""
-
 
 async def _entry_fields(conn, driver_id: int, authority_id: int) -> list[dict]:
     held = [
         (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
-        for r in await conn.fetch(OWN_LICENCES, driver_id, authority_id)
+        for r in await lookups.own_licences(conn, driver_id, authority_id)
     ]
     return [
         f.radios("decision", "What did your authority decide?", DECISIONS),
@@ -676,18 +671,9 @@ async def change_entry(request: Request, conn: Conn, entry_id: FromPath[int]) ->
 
 # --- a concern (s.5) and its reply (s.6) --------------------------------------------------
 
-LICENSING_ELSEWHERE = """
-SELECT DISTINCT a.code, a.name FROM licence l JOIN authority a ON a.id = l.authority_id
-WHERE l.driver_id = $1 AND l.authority_id <> $2 AND l.status IN ('current', 'suspended')
-ORDER BY a.name
-"""
-
 
 async def _concern_fields(conn, driver_id: int, authority_id: int) -> list[dict]:
-    licensing = [
-        (r["code"], r["name"])
-        for r in await conn.fetch(LICENSING_ELSEWHERE, driver_id, authority_id)
-    ]
+    licensing = await lookups.licensing_elsewhere(conn, driver_id, authority_id)
     return [
         f.select(
             "recipient_authority",
@@ -764,7 +750,7 @@ REPLY_FIELDS = [
 
 
 async def authority_names(conn) -> dict[str, str]:
-    return {r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM authority")}
+    return await names_by_code(conn)
 
 
 async def _concern_view(request, conn, concern, form: Form, status_code: int = 200) -> Response:
@@ -824,9 +810,7 @@ async def _concern_view(request, conn, concern, form: Form, status_code: int = 2
 
 
 async def _own_name(conn, request) -> str:
-    return await conn.fetchval(
-        "SELECT name FROM authority WHERE id = $1", request.user.authority_id
-    )
+    return await name_of(conn, request.user.authority_id)
 
 
 async def _audit_view(conn, request, subject: str, driver_id: int | None) -> None:
@@ -868,11 +852,6 @@ async def reply_to_concern(request: Request, conn: Conn, concern_id: FromPath[in
 
 # --- an information request (s.3) and its answer --------------------------------------------
 
-ENTRY_SUMMARY = """
-SELECT e.id, e.driver_id, e.decision, e.decided_on, e.authority_id, a.name AS authority
-FROM register_entry e JOIN authority a ON a.id = e.authority_id WHERE e.id = $1
-"""
-
 REQUEST_FIELDS = [
     f.text("case_reference", "Your case reference", spellcheck=False),
     f.textarea(
@@ -883,7 +862,7 @@ REQUEST_FIELDS = [
 
 
 async def _entry_summary(conn, entry_id: int):
-    row = await conn.fetchrow(ENTRY_SUMMARY, entry_id) if 0 < entry_id <= MAX_ID else None
+    row = await lookups.entry_summary(conn, entry_id) if 0 < entry_id <= MAX_ID else None
     if row is None:
         raise NotFoundException()
     return row
