@@ -112,6 +112,19 @@ def lifespans(settings: Settings) -> list:
             max_size=settings.summary_pool_max,
             **db.limits(settings, settings.summary_timeout_ms),
         )
+        # A hot standby, when there is one, takes the summaries (and, with them, the DfT
+        # pages and exports) while it is no more than REPLICA_MAX_LAG_SECONDS behind.
+        replica = None
+        if settings.database_replica_url:
+            replica = await db.create_pool(
+                settings.database_replica_url,
+                min_size=0,
+                max_size=settings.summary_pool_max,
+                **db.limits(settings, settings.summary_timeout_ms),
+            )
+        app.state.reads = db.Reads(
+            app.state.summary_pool, replica, settings.replica_max_lag_seconds
+        )
         # Bulk imports and the scheduler's jobs may run minutes: their own pool and limit,
         # so the request pool's limits stay short (opens connections only when used).
         app.state.long_pool = await db.create_pool(
@@ -124,6 +137,7 @@ def lifespans(settings: Settings) -> list:
             yield
         finally:
             await app.state.long_pool.close()
+            await app.state.reads.close()
             await app.state.summary_pool.close()
             await app.state.pool.close()
 

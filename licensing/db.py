@@ -9,7 +9,9 @@ is one of the errors `unavailable()` recognises, answered 503 with Retry-After.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 import asyncpg
 from litestar.datastructures import State
@@ -170,3 +172,71 @@ async def provide_long_conn(state: State) -> AsyncGenerator[asyncpg.Connection, 
     whose statements may run LONG_STATEMENT_TIMEOUT_MS."""
     async with state.long_pool.acquire() as conn:
         yield conn
+
+
+# How far the standby's replay is behind, in seconds: 0 when it has replayed all the WAL it
+# received while its WAL receiver is streaming; otherwise the age of the last transaction it
+# replayed (an idle primary then reads as "behind", which is the safe side); 0 once promoted.
+REPLICA_LAG = """
+SELECT CASE
+         WHEN NOT pg_is_in_recovery() THEN 0
+         WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver)
+              AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+         ELSE coalesce(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()),
+                       'Infinity')
+       END::float8 AS lag_seconds
+"""
+LAG_CHECK_SECONDS = 1.0  # a standby that does not say how far behind it is in 1 s is not used
+
+
+@dataclass(frozen=True)
+class Read:
+    """Where a read-heavy request runs: the pool, "replica" or "primary", and the standby's lag
+    when it was measured (None when there is no standby, or it did not answer)."""
+
+    pool: Pool
+    source: str
+    lag_seconds: float | None
+
+    def headers(self) -> dict[str, str]:
+        """What the answer tells its reader about how fresh its figures are."""
+        found = {"Read-From": self.source}
+        if self.lag_seconds is not None and self.lag_seconds != float("inf"):
+            found["Replica-Lag-Seconds"] = f"{self.lag_seconds:.3f}"
+        return found
+
+
+class Reads:
+    """The read-heavy work's pools: the standby's (DATABASE_REPLICA_URL) while its lag is
+    within max_lag_seconds, else the primary's. A standby that is down, hung or too far behind
+    costs a request at most LAG_CHECK_SECONDS, never an error."""
+
+    def __init__(self, primary: Pool, replica: Pool | None, max_lag_seconds: float) -> None:
+        self.primary = primary
+        self.replica = replica
+        self.max_lag_seconds = max_lag_seconds
+        self.last_lag_seconds: float | None = None
+
+    async def lag(self) -> float | None:
+        if self.replica is None:
+            return None
+        try:
+            async with asyncio.timeout(LAG_CHECK_SECONDS):
+                async with self.replica.acquire(timeout=LAG_CHECK_SECONDS) as conn:
+                    lag = float(await conn.fetchval(REPLICA_LAG, timeout=LAG_CHECK_SECONDS))
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            lag = None
+        self.last_lag_seconds = lag
+        return lag
+
+    async def choose(self) -> Read:
+        lag = await self.lag()
+        if self.replica is not None and lag is not None and lag <= self.max_lag_seconds:
+            return Read(self.replica, "replica", lag)
+        return Read(self.primary, "primary", lag)
+
+    async def close(self) -> None:
+        if self.replica is not None:
+            await self.replica.close()

@@ -14,9 +14,11 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def csv_response(text: str, filename: str) -> Response:
+def csv_response(text: str, filename: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        content=text.encode("utf-8"), media_type=CSV_MEDIA_TYPE, headers=_attachment(filename)
+        content=text.encode("utf-8"),
+        media_type=CSV_MEDIA_TYPE,
+        headers={**(headers or {}), **_attachment(filename)},
     )
 
 

@@ -4,7 +4,8 @@
   licensing.logging_config.RequestLog, beside its log line; never a path as sent);
 - each pool's connections: open, idle, maximum;
 - the alert outbox: pending, sending, dead, and the age of the oldest pending alert;
-- the scheduler's job runs and failures, and the age of its last heartbeat.
+- the scheduler's job runs and failures, and the age of its last heartbeat;
+- the hot standby's replay lag (with DATABASE_REPLICA_URL; -1 when it does not answer).
 
 Each app has its own registry (tests build many apps). /metrics is for an administrator or
 for a scraper sending `Authorization: Bearer <METRICS_TOKEN>`.
@@ -72,6 +73,12 @@ class Metrics:
             registry=r,
         )
 
+        self.replica_lag = Gauge(
+            "crosscheck_replica_lag_seconds",
+            "How far the hot standby's replay is behind the primary; -1 when it does not answer",
+            registry=r,
+        )
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
@@ -123,6 +130,10 @@ async def metrics(state: State) -> Response:
         for job, count in scheduler.runs.items():
             m.job_runs.labels(job).set(count)
             m.job_failures.labels(job).set(scheduler.failures.get(job, 0))
+    reads = getattr(state, "reads", None)
+    if reads is not None and reads.replica is not None:
+        lag = await reads.lag()
+        m.replica_lag.set(-1 if lag is None else lag)
     age = heartbeat_age(state)
     m.heartbeat_age.set(-1 if age is None else age)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

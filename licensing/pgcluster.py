@@ -297,6 +297,55 @@ def start(data_dir: Path, *, fast: bool = False) -> Cluster:
     return Cluster(data_dir, port)
 
 
+REPLICATION_PASSFILE = "replication-pgpass"
+
+
+def start_standby(primary: Cluster, data_dir: Path, *, fast: bool = False) -> Cluster:
+    """A hot standby of `primary` streaming its WAL, under data_dir: made the first time with
+    pg_basebackup -R (the primary's data as of now, plus the standby.signal and primary_conninfo
+    that make it follow), then started like any cluster. Its logins and passwords are the
+    primary's."""
+    bindir = ensure_binaries()
+    data_dir = resolve_data_dir(data_dir)
+    pgdata = data_dir / "pgdata"
+    if not (pgdata / "PG_VERSION").exists():
+        text = (primary.data_dir / PASSFILE).read_text()
+        for name in (PASSFILE, REPLICATION_PASSFILE):
+            fd = os.open(data_dir / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(text)
+        # the server's own copy, read by its WAL receiver (as the postgres user when root)
+        _hand_to_postgres(data_dir / REPLICATION_PASSFILE)
+        _hand_to_postgres(data_dir)
+        conninfo = (
+            f"host=127.0.0.1 port={primary.port} user={SUPERUSER} "
+            f"passfile={data_dir / REPLICATION_PASSFILE} application_name=standby"
+        )
+        _run(
+            [
+                str(bindir / "pg_basebackup"),
+                "-D",
+                str(pgdata),
+                "-d",
+                conninfo,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+            "Taking the standby's base backup",
+        )
+    return start(data_dir, fast=fast)
+
+
+def promote(data_dir: Path) -> None:
+    """Make a standby a primary (it stops following and takes writes); waits until it does."""
+    bindir = ensure_binaries()
+    pgdata = resolve_data_dir(data_dir) / "pgdata"
+    _run([str(bindir / "pg_ctl"), "promote", "-D", str(pgdata), "-w", "-t", "60"], "Promoting")
+
+
 def stop(data_dir: Path) -> bool:
     """Stop the cluster; returns False when none was running."""
     bindir = find_bindir()

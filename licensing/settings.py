@@ -22,6 +22,10 @@ class ConfigError(Exception):
 class Settings:
     database_url: str | None = None
     migration_database_url: str | None = None
+    # A hot standby for the read-heavy work (compliance summaries, the DfT pages, exports):
+    # used while its replay is at most replica_max_lag_seconds behind, else the primary.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = 30.0
     data_dir: Path = PROJECT_ROOT / ".crosscheck"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -146,6 +150,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
         kwargs["database_url"] = validate_database_url(url)
     if url := env.get("MIGRATION_DATABASE_URL"):
         kwargs["migration_database_url"] = validate_database_url(url, "MIGRATION_DATABASE_URL")
+    if url := env.get("DATABASE_REPLICA_URL"):
+        kwargs["database_replica_url"] = validate_database_url(url, "DATABASE_REPLICA_URL")
+    if value := env.get("REPLICA_MAX_LAG_SECONDS"):
+        kwargs["replica_max_lag_seconds"] = _float("REPLICA_MAX_LAG_SECONDS", value)
     if value := env.get("CROSSCHECK_DATA_DIR"):
         kwargs["data_dir"] = Path(value).resolve()
     for key, name in (

@@ -128,3 +128,24 @@ async def serving(db_url: str, log: Path, **env: str):
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+async def caught_up(primary_url: str, standby_url: str) -> None:
+    """Wait until the standby has replayed everything the primary has written so far."""
+    from tests.alerts_support import wait_until
+
+    primary = await asyncpg.connect(primary_url)
+    standby = await asyncpg.connect(standby_url)
+    try:
+        target = await primary.fetchval("SELECT pg_current_wal_lsn()::text")
+
+        async def replayed():
+            done = await standby.fetchval(
+                "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", target
+            )
+            return bool(done)
+
+        await wait_until(replayed, timeout=60)
+    finally:
+        await standby.close()
+        await primary.close()

@@ -91,9 +91,14 @@ async def compliance_summary(
     period_end: PeriodEnd = None,
     snapshot: Snapshot = None,
     suppress: Suppress = None,
-) -> compliance.ComplianceSummary:
-    """National totals, rankings and every licensing authority's figures (docs/compliance.md)."""
-    return await national(state, quarter, period_start, period_end, snapshot, suppress)
+) -> Response[compliance.ComplianceSummary]:
+    """National totals, rankings and every licensing authority's figures (docs/compliance.md).
+
+    Read-From says whether the figures came from the hot standby or the primary, and
+    Replica-Lag-Seconds how far behind the standby was (docs/operations.md)."""
+    headers: dict[str, str] = {}
+    summary = await national(state, quarter, period_start, period_end, snapshot, suppress, headers)
+    return Response(content=summary, headers=headers)
 
 
 @get(
@@ -146,7 +151,7 @@ async def compliance_authority(
     hide = flag(suppress)
     principal = auth.current(request)
 
-    async def work(conn: asyncpg.Connection) -> compliance.AuthorityReport:
+    async def work(conn: asyncpg.Connection, _: asyncpg.Pool) -> compliance.AuthorityReport:
         found = await by_code(conn, code) if CODE.match(code) else None
         if found is None or not found.licenses_drivers:
             raise Problem(
@@ -158,11 +163,12 @@ async def compliance_authority(
             raise PermissionDeniedException("You may read only your own authority's figures")
         return await compliance.summarise_authority(conn, period, found.id, suppress=hide)
 
-    report = await on_summary_pool(state, work)
+    headers: dict[str, str] = {}
+    report = await on_summary_pool(state, work, headers)
     if as_csv:
         name = f"compliance-{report.authority.code}-{report.period_start}-{report.period_end}.csv"
-        return csv_response(compliance.summary_csv(report), name)
-    return Response(content=report)
+        return csv_response(compliance.summary_csv(report), name, headers)
+    return Response(content=report, headers=headers)
 
 
 ROUTES = [compliance_summary, compliance_summary_csv, compliance_authority]
