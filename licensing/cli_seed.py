@@ -15,6 +15,7 @@ from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
 from licensing.settings import Settings
 from registry.counts import has_drivers
+from registry.synthetic.activity import add_demo_activity
 from registry.synthetic.seed import SeedError, SeedReport, seed
 
 DEMO_DRIVERS = 5_000
@@ -78,12 +79,29 @@ def seed_command(drivers: int, seed_value: int, duplicates: int) -> None:
         click.echo(line)
 
 
+async def _activity(settings: Settings) -> dict[str, int] | None:
+    _, owner_url = await urls(settings)
+    conn = await connect(owner_url, as_app=False)  # history: written as the schema owner
+    try:
+        return await add_demo_activity(conn)
+    finally:
+        await conn.close()
+
+
 def demo_seed(settings: Settings) -> list[str]:
-    """Demo step: synthetic drivers, so the demo has a register to search."""
+    """Demo step: synthetic drivers, so the demo has a register to search, and their recent
+    activity (searches before grants, events that become alerts)."""
     report = asyncio.run(_seed(settings, DEMO_DRIVERS, DEMO_SEED, only_if_empty=True))
-    if report is None:
-        return []
-    return [
-        f"Seeded the register with {DEMO_DRIVERS:,} synthetic drivers (seed {DEMO_SEED}); "
-        f"{report.total:,} rows in {report.seconds:.1f} s."
-    ]
+    lines = []
+    if report is not None:
+        lines.append(
+            f"Seeded the register with {DEMO_DRIVERS:,} synthetic drivers (seed {DEMO_SEED}); "
+            f"{report.total:,} rows in {report.seconds:.1f} s."
+        )
+    activity = asyncio.run(_activity(settings))
+    if activity is not None:
+        lines.append(
+            f"Added {activity['searches']:,} searches before grants and "
+            f"{activity['events']:,} recent register events (alerts follow shortly)."
+        )
+    return lines

@@ -6,6 +6,8 @@ import asyncio
 import importlib
 import os
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +61,40 @@ def demo_steps() -> list[Callable]:
     return found
 
 
+READY_WAIT_SECONDS = 300
+
+
+def announce_when_ready(settings, secrets: list[str]) -> None:
+    """A child process waits until the service answers /ready, then says it is running (and
+    shows the demo's sign-in details); the parent goes on to become the server."""
+    if os.fork():
+        return
+    try:
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        ready = f"http://{host}:{settings.port}/ready"
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(ready, timeout=5) as answer:
+                    if answer.status == 200:
+                        click.echo(f"\nCrosscheck is running: open {settings.base_url}/")
+                        if secrets and (instead := show_secrets(secrets, settings.data_dir)):
+                            click.echo(instead)
+                        return
+            except OSError:  # not listening yet, or 503 while it starts
+                pass
+            time.sleep(0.5)
+        click.echo(
+            f"Crosscheck did not answer {ready} within {READY_WAIT_SECONDS} s: "
+            "see the messages above.",
+            err=True,
+        )
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
@@ -71,6 +107,8 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         os.environ["CROSSCHECK_HOST"] = host
     if port:
         os.environ["CROSSCHECK_PORT"] = str(port)
+    elif os.environ.get("PORT") and not os.environ.get("CROSSCHECK_PORT"):
+        os.environ["CROSSCHECK_PORT"] = os.environ["PORT"]  # as hosting platforms set it
     if demo:
         os.environ["CROSSCHECK_DEMO"] = "true"  # the served processes may use the private cluster
     settings = load_settings()
@@ -84,13 +122,12 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         asyncio.run(_migrate())
         for step in demo_steps():
             lines += step(settings)
-    click.echo(f"\nCrosscheck is running: open {settings.base_url}/")
     for line in lines:
         if not isinstance(line, Secret):
             click.echo(line)
-    secrets = [line for line in lines if isinstance(line, Secret)]
-    if secrets and (instead := show_secrets(secrets, settings.data_dir)):
-        click.echo(instead)
+    click.echo("Starting the service.")
+    sys.stdout.flush()
+    announce_when_ready(settings, [line for line in lines if isinstance(line, Secret)])
     # granian (Rust HTTP, uvloop) measured about 1.2-1.6x uvicorn's throughput on the search
     # benchmark (bench/search_http.py --server); the process becomes the server.
     os.execv(

@@ -95,5 +95,6 @@ def demo_mailbox_step(settings) -> list[str]:
     asyncio.run(_give_demo_addresses(settings))
     return [
         f"Alert emails land in the demo mailbox (SMTP {settings.smtp_host}:{settings.smtp_port}); "
-        f"admins read it at {settings.base_url}/demo/mailbox (or /api/v1/demo-mailbox)"
+        f"everyone signed in reads it at {settings.base_url}/demo/mailbox "
+        "(administrators also at /api/v1/demo-mailbox)"
     ]

@@ -268,8 +268,10 @@ async def test_the_seed_command_fills_an_empty_register_once(db_url):
         "Error: the register already holds 300 drivers: seeding adds synthetic "
         "people, so it only runs on an empty register"
     )
-    # the demo step leaves a register that has drivers alone
+    # the demo step leaves a register that has drivers alone, adding their activity once
     assert demo_seed in demo_steps()
+    first = await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url}))
+    assert len(first) == 1 and first[0].startswith("Added ") and "searches" in first[0]
     assert await asyncio.to_thread(demo_seed, load({"DATABASE_URL": db_url})) == []
 
 

@@ -7,6 +7,7 @@ import secrets
 from litestar import Request, Response, get, post
 
 from licensing import auth
+from licensing.cli_accounts import DEMO_ACCOUNTS
 from licensing.pages import fields as f
 from licensing.pages import sessions, work
 from licensing.pages.forms import Form, read_form
@@ -45,6 +46,7 @@ def _sign_in_page(request: Request, form: Form, status_code: int = 200) -> Respo
         form=form,
         csrf_token=token,
         next_path=safe_next(request.query_params.get("next")),
+        demo_accounts=DEMO_ACCOUNTS if settings.demo else (),
         cookies=[sessions.signin_cookie(settings, token)],
     )
 
