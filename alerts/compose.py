@@ -27,6 +27,7 @@ from alerts.email_body import EmailContent, footer, html_body, notify_personalis
 from alerts.rules import london_today
 from alerts.transports import Email
 from registry.entries import entry_number
+from registry.labels import DECISION_EVENTS, LABELS
 from registry.workdays import working_days_between
 
 # Headings in the order a council should read them: the most urgent first.
@@ -43,24 +44,10 @@ SECTIONS = {
     "resident_moved": "Licensed drivers who have moved into your area",
 }
 
-LICENCE_KINDS = {
-    "hackney_carriage": "Hackney carriage driver",
-    "private_hire": "Private hire driver",
-    "dual": "Dual (hackney carriage and private hire) driver",
-}
-DECISIONS = {
-    "refused": "Licence refused",
-    "refused_renewal": "Renewal refused",
-    "suspended": "Licence suspended",
-    "revoked": "Licence revoked",
-}
-ENTRY_STATUSES = {
-    "in_force": "In force",
-    "appeal_allowed": "Appeal allowed",
-    "reinstated": "Reinstated",
-    "later_granted": "Licence later granted",
-    "withdrawn": "Withdrawn",
-}
+# The register's codes in words: registry/labels.py, the same as the pages say them.
+LICENCE_KINDS = LABELS["kind"]
+DECISIONS = DECISION_EVENTS
+ENTRY_STATUSES = LABELS["status"]
 
 
 MONTHS = (

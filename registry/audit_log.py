@@ -10,16 +10,10 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import asyncpg
 import msgspec
-
-from registry.errors import NotFound
-
-if TYPE_CHECKING:
-    from registry.actor import Actor
 
 INSERT = """
 INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
@@ -39,10 +33,10 @@ async def record(
     driver_id: int | None = None,
     search_id: UUID | None = None,
     subject: str = "",
-    detail: dict | None = None,
+    detail: dict[str, object] | None = None,
 ) -> int:
     """Append one row; `detail` holds ids, counts and choices, never names or narrative."""
-    return await conn.fetchval(
+    row_id: int = await conn.fetchval(
         INSERT,
         user_id,
         authority_id,
@@ -54,6 +48,7 @@ async def record(
         subject,
         msgspec.json.encode(detail or {}).decode(),
     )
+    return row_id
 
 
 class AuditEntry(msgspec.Struct, frozen=True):
@@ -68,7 +63,7 @@ class AuditEntry(msgspec.Struct, frozen=True):
     driver_id: int | None = None
     search_id: UUID | None = None
     subject: str = ""
-    detail: dict = {}
+    detail: dict[str, object] = {}
 
 
 class AuditFilter(msgspec.Struct, frozen=True):
@@ -125,7 +120,7 @@ async def all_entries(
     *,
     before_id: int | None = None,
     batch: int = 1000,
-):
+) -> AsyncIterator[AuditEntry]:
     """Every matching row older than `before_id`, newest first, a batch per connection use
     (for a streamed export)."""
     while True:
@@ -153,7 +148,7 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dict):
@@ -171,37 +166,3 @@ def csv_lines(rows: Iterable[AuditEntry], header: bool = True) -> str:
     for row in rows:
         writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
     return out.getvalue()
-
-
-async def export(
-    conn: asyncpg.Connection, pool: asyncpg.Pool, actor: Actor, where: AuditFilter
-) -> AsyncIterator[str]:
-    """The acting DPO's authority's log as CSV text, 500 rows a piece: the export is recorded
-    first (its own row), and the log is read as it stood when the export was asked for."""
-    from registry.actor import acting  # actor.py writes its audit rows through this module
-
-    if actor.authority_id is None:
-        raise NotFound("authority")
-    authority_id = actor.authority_id
-    async with acting(conn, actor):
-        export_id = await record(
-            conn,
-            action="export",
-            user_id=actor.user_id,
-            authority_id=authority_id,
-            subject="audit_log",
-            detail={k: str(v) for k, v in msgspec.structs.asdict(where).items() if v is not None},
-        )
-
-    async def pieces() -> AsyncIterator[str]:
-        yield csv_lines([])
-        batch: list[AuditEntry] = []
-        async for entry in all_entries(pool, authority_id, where, before_id=export_id):
-            batch.append(entry)
-            if len(batch) == 500:
-                yield csv_lines(batch, header=False)
-                batch = []
-        if batch:
-            yield csv_lines(batch, header=False)
-
-    return pieces()

@@ -187,13 +187,15 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     await audit_change(
         conn, actor, f"register_entry:{entry_id}", "entry_recorded", details.driver_id
     )
-    effect = LICENCE_EFFECT.get(decision)
+    effect = LICENCE_EFFECT.get(decision or "")
     if licence and effect and licence["status"] in effect[0]:
         await licences.change(
             conn,
             actor,
             licence["id"],
-            licences.LicenceChange(action=effect[1], effective_on=effective_on),
+            licences.LicenceChange(
+                action=effect[1], effective_on=effective_on.isoformat() if effective_on else None
+            ),
         )
     return await get_entry(conn, actor, entry_id)
 

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from registry.errors import Invalid
 from registry.identifiers import IdentifierError
 
+Day = date  # inside Fields, `date` is the method
+
 CATEGORIES = (
     "sexual_offence",
     "harassment",
@@ -50,7 +52,13 @@ class Fields:
             raise Invalid(self.errors)
 
     def text(
-        self, field: str, value, label: str, *, required: bool = False, max_length: int = 100
+        self,
+        field: str,
+        value: object,
+        label: str,
+        *,
+        required: bool = False,
+        max_length: int = 100,
     ) -> str | None:
         text = "" if value is None else str(value).strip()
         # "your case reference" already has its determiner: not "Enter the your ..."
@@ -68,13 +76,13 @@ class Fields:
     def date(
         self,
         field: str,
-        value,
+        value: object,
         label: str,
         *,
         required: bool = False,
-        not_after: date | None = None,
+        not_after: Day | None = None,
         too_late: str | None = None,
-    ) -> date | None:
+    ) -> Day | None:
         if value is None or value == "":
             if required:
                 self.error(field, f"Enter the {label}")
@@ -100,15 +108,27 @@ class Fields:
         return day
 
     def event_date(
-        self, field: str, value, label: str, *, required: bool = False, today: date | None = None
-    ) -> date | None:
+        self,
+        field: str,
+        value: object,
+        label: str,
+        *,
+        required: bool = False,
+        today: Day | None = None,
+    ) -> Day | None:
         """The day something was done (a grant, a decision): not after today plus the margin."""
         latest = (today or date.today()) + timedelta(days=FUTURE_MARGIN_DAYS)
         return self.date(field, value, label, required=required, not_after=latest)
 
     def birth_date(
-        self, field: str, value, label: str, *, required: bool = False, today: date | None = None
-    ) -> date | None:
+        self,
+        field: str,
+        value: object,
+        label: str,
+        *,
+        required: bool = False,
+        today: Day | None = None,
+    ) -> Day | None:
         """A driver's date of birth: at least MIN_DRIVER_AGE years ago."""
         return self.date(
             field,
@@ -120,7 +140,13 @@ class Fields:
         )
 
     def choice(
-        self, field: str, value, label: str, choices: Iterable[str], *, required: bool = False
+        self,
+        field: str,
+        value: object,
+        label: str,
+        choices: Iterable[str],
+        *,
+        required: bool = False,
     ) -> str | None:
         text = "" if value is None else str(value).strip()
         if not text:
@@ -133,7 +159,7 @@ class Fields:
             return None
         return text
 
-    def categories(self, field: str, value) -> list[str] | None:
+    def categories(self, field: str, value: str | Iterable[object] | None) -> list[str] | None:
         """The s.1 categories: a list, or text separated by ; or , (CSV cells)."""
         if isinstance(value, str):
             value = list(value.replace(",", ";").split(";"))
@@ -151,7 +177,7 @@ class Fields:
             return None
         return sorted(set(items), key=CATEGORIES.index)
 
-    def identifier(self, field: str, value, normalise: Callable[[str], str]) -> str | None:
+    def identifier(self, field: str, value: object, normalise: Callable[[str], str]) -> str | None:
         """Run an identifiers.normalise_* function; blank means not given."""
         if value is None or not str(value).strip():
             return None
@@ -161,7 +187,7 @@ class Fields:
             self.error(field, exc.message)
             return None
 
-    def after(self, field: str, later: date | None, earlier: date | None, message: str) -> None:
+    def after(self, field: str, later: Day | None, earlier: Day | None, message: str) -> None:
         if later and earlier and later < earlier:
             self.error(field, message)
 

@@ -27,6 +27,7 @@ from registry import accounts, audit_log, authorities
 from registry import authority_settings as authority_settings_of
 from registry.accounts import AccountError
 from registry.actor import Actor, acting
+from registry.audit_export import export as export_audit_log
 from registry.authorities import by_code
 from registry.authority_settings import AuthorityPatch, AuthoritySettings
 from registry.paging import last_id
@@ -386,7 +387,7 @@ async def audit_export(
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
     _own_authority(request)
     where = _filter(from_date, to_date, action, user)
-    pieces = await audit_log.export(conn, state.pool, actor_of(request), where)
+    pieces = await export_audit_log(conn, state.pool, actor_of(request), where)
     return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv")
 
 

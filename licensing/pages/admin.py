@@ -19,13 +19,9 @@ from licensing.problems import Problem
 from registry import accounts, audit_log, authority_settings
 from registry.actor import Actor, acting
 from registry.authorities import by_code, licensing
+from registry.labels import LABELS
 
-ROLE_LABELS = {
-    "licensing_officer": "Licensing officer",
-    "dpo": "Data protection officer",
-    "dft_analyst": "Department for Transport analyst",
-    "admin": "Administrator",
-}
+ROLE_LABELS = LABELS["role"]
 ROLE_OPTIONS = [
     (
         "licensing_officer",

@@ -13,7 +13,7 @@ from licensing.auth import actor_of
 from licensing.downloads import csv_stream
 from licensing.pages.forms import Form
 from licensing.pages.render import Conn, page
-from registry import audit_log
+from registry import audit_export, audit_log
 
 PAGE_SIZE = 50
 ACTIONS = [
@@ -77,7 +77,7 @@ async def audit_download(request: Request, conn: Conn) -> Response:
     _form, where = read_filter(request)
     if where is None:  # the page showed the same errors before offering the link
         where = audit_log.AuditFilter()
-    pieces = await audit_log.export(conn, request.app.state.pool, actor_of(request), where)
+    pieces = await audit_export.export(conn, request.app.state.pool, actor_of(request), where)
     return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv")
 
 

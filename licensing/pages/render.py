@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from licensing.auth import Principal
 from registry.entries import entry_number
+from registry.labels import LABELS
 
 # The request's pooled connection (licensing.app.provide_conn), named explicitly.
 Conn = NamedDependency[asyncpg.Connection]
@@ -57,51 +58,6 @@ NAVIGATION = {
 DEMO_NAVIGATION = {
     role: [("Demo mailbox", "/demo/mailbox")]
     for role in ("licensing_officer", "dpo", "dft_analyst", "admin")
-}
-
-
-# Words for the register's codes, as officers say them.
-LABELS = {
-    "purpose": {
-        "new_application": "New application",
-        "renewal": "Renewal",
-        "s5_investigation": "Looking into information reported under section 5",
-        "enforcement": "Enforcement",
-        "other": "Other",
-    },
-    "category": {
-        "sexual_offence": "Sexual offence",
-        "harassment": "Harassment",
-        "harm": "Caused physical or psychological harm",
-        "offence_risk_of_harm": "Offence with a risk of harm",
-        "equality_act": "Discrimination, harassment or victimisation (Equality Act 2010)",
-        "road_safety": "Road safety",
-    },
-    "decision": {
-        "refused": "Refused a new licence",
-        "refused_renewal": "Refused a renewal",
-        "suspended": "Suspended",
-        "revoked": "Revoked",
-    },
-    "kind": {
-        "hackney_carriage": "Hackney carriage driver",
-        "private_hire": "Private hire driver",
-        "dual": "Dual (hackney carriage and private hire) driver",
-    },
-    "status": {
-        "in_force": "In force",
-        "appeal_allowed": "Appeal allowed",
-        "later_granted": "Later granted",
-        "current": "Current",
-    },
-    "reply": {
-        "no_action": "No action",
-        "warning": "Warning",
-        "suspended": "Suspended",
-        "revoked": "Revoked",
-        "other": "Other",
-    },
-    "name_kind": {"current": "Current name", "former": "Former name", "alias": "Also known as"},
 }
 
 
