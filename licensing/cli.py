@@ -32,6 +32,10 @@ COMMANDS = {
         "licensing.cli_import",
         "Import an authority's records from CSV files (format: docs/import-format.md).",
     ),
+    "match": (
+        "licensing.cli_match",
+        "The match model: estimate its weights from the register (u) and planted duplicates (m).",
+    ),
     "seed": (
         "licensing.cli_seed",
         "Fill an empty register with synthetic drivers, licences and decisions.",
@@ -123,6 +127,7 @@ def db() -> None:
 async def _migrate() -> list[str]:
     from licensing.db import connect, urls
     from registry.authorities import load_reference
+    from registry.match.train import load_match_model
     from registry.names import load_name_reference
 
     _, url = await urls(load_settings())
@@ -131,6 +136,7 @@ async def _migrate() -> list[str]:
         applied = await migrations.migrate(conn)
         await load_reference(conn)
         await load_name_reference(conn)
+        await load_match_model(conn)
         return applied
     finally:
         await conn.close()

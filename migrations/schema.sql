@@ -173,6 +173,37 @@ $$;
 
 
 --
+-- Name: dob_level(date, date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.dob_level(given date, recorded date) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE
+        WHEN given = recorded THEN 'same'
+        WHEN extract(day FROM given) <= 12 AND extract(day FROM given) <> extract(month FROM given)
+             AND recorded = make_date(extract(year FROM given)::int, extract(day FROM given)::int,
+                                      extract(month FROM given)::int) THEN 'swapped'
+        WHEN extract(year FROM given) = extract(year FROM recorded)
+             AND ((extract(month FROM given) = extract(month FROM recorded)
+                   AND one_digit_away(extract(day FROM given)::int, extract(day FROM recorded)::int))
+                  OR (extract(day FROM given) = extract(day FROM recorded)
+                      AND one_digit_away(extract(month FROM given)::int, extract(month FROM recorded)::int)))
+             THEN 'near'
+        WHEN extract(month FROM given) <> extract(month FROM recorded)
+             OR extract(day FROM given) <> extract(day FROM recorded) THEN 'other'
+        WHEN abs(extract(year FROM given) - extract(year FROM recorded)) = 1 THEN 'year_one_out'
+        WHEN extract(year FROM given)::int / 100 <> extract(year FROM recorded)::int / 100 THEN 'other'
+        WHEN extract(year FROM given)::int / 10 = extract(year FROM recorded)::int / 10
+             OR (one_digit_away(extract(year FROM given)::int % 100, extract(year FROM recorded)::int % 100)
+                 AND extract(year FROM given)::int % 10 <> extract(year FROM recorded)::int % 10) THEN 'year_digit'
+        WHEN extract(year FROM given)::int % 10 = extract(year FROM recorded)::int % 10 THEN 'year_tens'
+        ELSE 'other'
+    END
+$$;
+
+
+--
 -- Name: driver_event(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -387,6 +418,17 @@ CREATE FUNCTION public.name_key(raw text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     SELECT upper(regexp_replace(public.unaccent('public.unaccent', coalesce(raw, '')), '[^[:alpha:]]', '', 'g'))
+$$;
+
+
+--
+-- Name: one_digit_away(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.one_digit_away(a integer, b integer) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT a <> b AND (a / 10 = b / 10 OR a % 10 = b % 10 OR (a % 10) * 10 + a / 10 = b)
 $$;
 
 
@@ -1215,6 +1257,37 @@ ALTER TABLE public.licence ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: match_weight; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.match_weight (
+    comparison text NOT NULL,
+    level text NOT NULL,
+    m double precision NOT NULL,
+    u double precision NOT NULL,
+    weight double precision GENERATED ALWAYS AS ((ln((m / u)) / ln((2)::double precision))) STORED,
+    trained_on text NOT NULL,
+    CONSTRAINT match_weight_comparison_check CHECK ((comparison = ANY (ARRAY['dob'::text, 'surname'::text, 'forename'::text, 'middle'::text]))),
+    CONSTRAINT match_weight_level_check CHECK ((level ~ '^[a-z_]+$'::text)),
+    CONSTRAINT match_weight_m_check CHECK (((m > (0)::double precision) AND (m <= (1)::double precision))),
+    CONSTRAINT match_weight_u_check CHECK (((u > (0)::double precision) AND (u <= (1)::double precision)))
+);
+
+
+--
+-- Name: name_frequency; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.name_frequency (
+    field text NOT NULL,
+    key text NOT NULL,
+    share double precision NOT NULL,
+    CONSTRAINT name_frequency_field_check CHECK ((field = ANY (ARRAY['surname'::text, 'forename'::text, 'birthday'::text]))),
+    CONSTRAINT name_frequency_share_check CHECK (((share > (0)::double precision) AND (share <= (1)::double precision)))
+);
+
+
+--
 -- Name: name_variant; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1697,6 +1770,22 @@ ALTER TABLE ONLY public.licence
 
 
 --
+-- Name: match_weight match_weight_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.match_weight
+    ADD CONSTRAINT match_weight_pkey PRIMARY KEY (comparison, level);
+
+
+--
+-- Name: name_frequency name_frequency_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.name_frequency
+    ADD CONSTRAINT name_frequency_pkey PRIMARY KEY (field, key);
+
+
+--
 -- Name: name_variant name_variant_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2070,6 +2159,13 @@ CREATE INDEX licence_expiry ON public.licence USING btree (expires_on) WHERE (st
 --
 
 CREATE UNIQUE INDEX licence_one_live_per_kind ON public.licence USING btree (driver_id, authority_id, kind) WHERE (status = ANY (ARRAY['current'::text, 'suspended'::text]));
+
+
+--
+-- Name: name_frequency_least; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX name_frequency_least ON public.name_frequency USING btree (field, share);
 
 
 --
@@ -2894,6 +2990,20 @@ GRANT USAGE ON SEQUENCE public.licence_change_id_seq TO crosscheck_app;
 --
 
 GRANT USAGE ON SEQUENCE public.licence_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE match_weight; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.match_weight TO crosscheck_app;
+
+
+--
+-- Name: TABLE name_frequency; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.name_frequency TO crosscheck_app;
 
 
 --

@@ -16,9 +16,9 @@ middle name used as the forename). The date of birth is the anchor: every name b
 order or with a part dropped are still found. Each candidate name is compared part by part:
 
 - date of birth: same / day and month swapped / one digit different in the day or month /
-  the year one digit different or one year out (1979 for 1980, 1984 for 1988, 1964 for
-  1984, 1948 for 1984; a father and son with one name and birthday may be a tens digit
-  apart, so these are possible matches at most)
+  the year one year out (1979 for 1980), one digit different (1984 for 1988, 1948 for 1984)
+  or its tens digit different (1964 for 1984; a father and son with one name and birthday
+  may be that far apart, so these are possible matches at most)
 - surname: identical once punctuation, spacing, case and accents are removed / shares a part
   of a double-barrelled name / sounds the same (double metaphone, and the whole sound agrees
   too, full_sound(), as dmetaphone cuts its code to 4 letters: Roberts is not Robertson; and
@@ -40,23 +40,25 @@ order or with a part dropped are still found. Each candidate name is compared pa
 - middle names: agree, on one record only, or differ (a strong sign of another person:
   "Mohammed Ali Khan" and "Mohammed Asif Khan" are usually different men)
 
-A name is returned only when the date of birth, the surname and the forename all agree in
-some way; that keeps common names with the same date of birth from burying the true match.
-The band says how an officer should treat it (and the score, 0-100, keeps to it: exact 100,
-strong 71-99, possible 69 or below, so the ranking never puts a possible above a strong):
+A name is returned when the date of birth and the surname agree in some way (the forename may
+not: a nickname no list knows still comes back, as a possible match). Each is scored by the
+match model (registry/match/): the evidence weight of each comparison's level, adjusted for how
+common the name or birthday is, added to the prior, gives the match probability. The band says
+how an officer should treat it (and the score, 0-100, keeps to it: exact 100, strong 71-99,
+possible 69 or below, so the ranking never puts a possible above a strong):
 
 - exact: an identifier (GB or NI licence number, NI number) is identical.
-- strong: date of birth same or day/month swapped; surname identical, punctuation, part,
-  sound, one-letter slip or the other way round; forename identical, run together, variant,
-  sound, middle, initial or initials; and no conflicting middle name.
-- possible: everything else that was returned (a mistyped date, a surname or forename only
-  spelt similarly, an abbreviation, Singh/Kaur as the surname, male and female forms, a
-  middle name that differs); worth a look, not a hit.
+- strong: a match probability of at least match.STRONG_PROBABILITY, with every comparison at
+  a same-name level (match.STRONG_LEVELS): the date of birth same or day/month swapped; the
+  surname identical, punctuation, part or the other way round; the forename identical, run
+  together, a known variant, a middle name, an initial or initials; no middle names that differ.
+- possible: everything else returned (a mistyped date, a name that only sounds or is spelt
+  alike, an abbreviation, Singh/Kaur as the surname, male and female forms, a middle name
+  that differs, a common name whose probability stays low); worth a look, not a hit.
 
-Within a band the score adds points for each part (date 40 same, 32 swapped, 20 slipped;
-surname up to 35; forename up to 25; less for a middle name on one side only, a former name
-or an alias; 12 off for middle names that differ) and equal scores go to the closer spelling.
-Each reason in a match is one of the plain phrases below (DOB_WORDS, SURNAME_WORDS, ...).
+Within a band the results are ranked by match weight, equal weights by the closer spelling.
+Each reason is a comparison's level in plain words with its weight ("surname identical:
+counts strongly for one person (+6.8)"), then the kind of name matched (former, alias).
 
 No band decides anything: the officer considers each case on its merits.
 Where the name knowledge comes from: registry/names.py.
@@ -73,6 +75,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from registry import match
 from registry.audit import PURPOSES, Enquirer  # noqa: F401 (re-exported for callers)
 from registry.identifiers import identify
 from registry.records import SUMMARY, DriverSummary, summary_decoder
@@ -148,75 +151,23 @@ def near_dates(born: date) -> tuple[date, ...]:
     return tuple(sorted(found))
 
 
-# Words that join a surname's parts rather than name a family: sharing one of them says
-# nothing ("Al-Hassan" and "Al-Rashid"). Parts shorter than three letters never count either.
-PARTICLES = ["VAN", "VON", "DER", "DEN", "DEL", "DOS", "DAS", "BIN", "BINT", "BEN", "ABU", "ABD"]
-
-# The statement itself is registry/name_search.sql; its keys are computed by the same database
-# functions the driver_name_keys trigger uses, so both sides of every comparison have the one
-# definition.
-NAME_SEARCH_TEMPLATE = (
+PARTICLES = match.PARTICLES
+# The statement itself is registry/name_search.sql, with the match model's comparison
+# (registry/match/compare.sql) in it; its keys are computed by the same database functions the
+# driver_name_keys trigger uses, so both sides of every comparison have the one definition.
+NAME_SEARCH_TEMPLATE = match.complete(
     (Path(__file__).resolve().parent / "name_search.sql")
     .read_text(encoding="utf-8")
-    .replace(":summary", SUMMARY)
+    .replace(":summary", SUMMARY),
+    surname_filter="c.s_level <> 'none'",
 )
-
-DOB_WORDS = {
-    "same": "same date of birth",
-    "swapped": "date of birth with day and month swapped",
-    "near": "date of birth one digit different",
-    "year": "year of birth one digit different or one year out",
-}
-SURNAME_WORDS = {
-    "identical": "surname identical",
-    "punctuation": "surname the same apart from punctuation or spacing",
-    "reversed": "forename and surname the other way round",
-    "part": "surname shares a part of a double-barrelled or hyphenated name",
-    "sound": "surname sounds the same",
-    "typo": "surname one letter different or two letters swapped",
-    "similar": "surname spelt similarly",
-    "sound_far": "surname sounds alike but is spelt quite differently",
-    "forenames": (
-        "surname given is a forename on the other record"
-        " (Singh or Kaur as the surname, or names in another order)"
-    ),
-}
-FORENAME_WORDS = {
-    "identical": "forename identical",
-    "spacing": "forenames the same when run together (Abdul Rahman, Abdulrahman, Abdur Rahman)",
-    "reversed": None,
-    "variant": "forename a known variant or nickname",
-    "sound": "forename sounds the same (a spelling or transliteration variant)",
-    "middle": "forename matches a middle name",
-    "initial": "forename given as an initial that agrees",
-    "initials": "forenames given as initials that agree (MA for Mohammed Ali)",
-    "similar": "forename spelt similarly",
-    "sound_far": "forename sounds alike but is spelt quite differently",
-    "gendered": "forenames are the male and female forms of one name (Karim and Karima): perhaps a relative",
-    "abbreviation": "forename could be a short form or abbreviation (Raj, Mohd, Wm)",
-}
-MIDDLE_WORDS = {
-    "agree": "middle names agree",
-    "one_sided": "a middle name on one record only",
-    "differ": "middle names differ",
-    "none": None,
-}
-KIND_WORDS = {
-    "current": None,
-    "former": "matched on a former name",
-    "alias": "matched on another name the driver is known by",
-}
 
 
 def _reasons(row: asyncpg.Record) -> list[str]:
-    words = [
-        DOB_WORDS[row["dob_match"]],
-        SURNAME_WORDS[row["s_level"]],
-        FORENAME_WORDS[row["f_level"]],
-        MIDDLE_WORDS[row["mid"]],
-        KIND_WORDS[row["kind"]],
-    ]
-    return [w for w in words if w]
+    """Each comparison in plain words with its evidence weight, then the name matched on."""
+    words = [reason.text for reason in match.reasons(row)]
+    kind = match.KIND_WORDS[row["kind"]]
+    return [*words, kind] if kind else words
 
 
 def _summary(row: asyncpg.Record) -> DriverSummary:

@@ -17,6 +17,7 @@ from licensing import pgcluster
 from licensing.db import connect
 from licensing.migrate import migrate
 from registry.authorities import load_reference
+from registry.match.train import load_match_model
 from registry.names import load_name_reference
 
 # Property tests explore new examples on a developer's machine; in CI they replay a fixed
@@ -48,6 +49,7 @@ async def template_url(cluster):
     await migrate(conn)
     await load_reference(conn)
     await load_name_reference(conn)
+    await load_match_model(conn)
     await conn.close()
     return url
 

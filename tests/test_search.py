@@ -55,12 +55,15 @@ async def test_an_officer_in_rotherham_finds_a_driver_refused_in_sheffield_under
     )
 
     [result] = found["results"]
-    assert result["match"]["band"] == "strong"
-    assert result["match"]["reasons"] == [
+    # a spelling that only sounds the same is a possible match (twins may too), with each
+    # reason's weight in words
+    assert result["match"]["band"] == "possible"
+    assert [reason.split(":")[0] for reason in result["match"]["reasons"]] == [
         "same date of birth",
         "surname identical",
         "forename sounds the same (a spelling or transliteration variant)",
     ]
+    assert result["match"]["reasons"][0].startswith("same date of birth: counts strongly for")
     assert result["driver"]["driver_id"] == driver
     [entry] = result["driver"]["entries"]
     assert entry["decision"] == "refused"
@@ -329,6 +332,20 @@ async def test_an_unknown_driver_is_not_found(client, conn):
 
 # --- the variant kinds, one story each ------------------------------------------------------
 
+
+def said(match, reason: str) -> bool:
+    """Whether a match gives this reason (each reason ends with its weight in words)."""
+    return any(r == reason or r.startswith(reason + ": ") for r in match.reasons)
+
+
+# Names that only sound or are spelt alike are possible matches, never strong: twins, siblings
+# and families with rhyming surnames agree that way too (registry/match STRONG_LEVELS).
+LOOKALIKE_REASONS = {
+    "forename sounds the same (a spelling or transliteration variant)",
+    "surname sounds the same",
+    "surname one letter different or two letters swapped",
+}
+
 VARIANTS = [
     # (recorded forenames, surname, searched forenames, surname, searched date shift, reason expected)
     (
@@ -461,8 +478,8 @@ async def test_the_same_person_is_found_under_another_spelling(
         conn, searched_f, searched_s, asked, enquirer=search.Enquirer(None, None, "renewal", "R1")
     )
     assert outcome.matches[0].driver_id == target
-    assert outcome.matches[0].band == "strong"
-    assert reason in outcome.matches[0].reasons
+    assert outcome.matches[0].band == ("possible" if reason in LOOKALIKE_REASONS else "strong")
+    assert said(outcome.matches[0], reason)
     assert len(outcome.matches) == 1
 
 
@@ -493,7 +510,7 @@ POSSIBLE = [
         "Zainab",
         "Novak",
         date(1990, 7, 13),
-        "year of birth one digit different or one year out",
+        "year of birth one year out",
     ),
     (  # two variations at once: a nickname and the tens digit of the year mistyped
         "William",
@@ -502,7 +519,7 @@ POSSIBLE = [
         "Bill",
         "Roberts",
         date(1964, 3, 9),
-        "year of birth one digit different or one year out",
+        "year of birth a decade or more out (tens digit different)",
     ),
     (  # an initial and a slip in the day
         "Tomasz",
@@ -511,7 +528,7 @@ POSSIBLE = [
         "T",
         "Kowalski",
         date(1979, 11, 28),
-        "date of birth one digit different",
+        "date of birth one digit different in the day or month",
     ),
     (
         "Mohammed Abdul",
@@ -555,7 +572,7 @@ async def test_looser_likenesses_are_offered_as_possible_matches(
     )
     [match] = outcome.matches
     assert (match.driver_id, match.band) == (target, "possible")
-    assert reason in match.reasons
+    assert said(match, reason)
 
 
 async def test_a_twin_with_the_female_form_of_the_name_is_never_a_strong_match(conn):
@@ -636,8 +653,9 @@ async def test_common_names_with_the_same_date_of_birth_do_not_bury_the_true_mat
     )
 
     assert outcome.matches[0].driver_id == target
-    strong = [m for m in outcome.matches if m.band == "strong"]
-    assert [m.driver_id for m in strong] == [target]
+    # Muhammad for Mohammed only sounds the same, so even the true match is possible; nobody
+    # else may be strong
+    assert all(m.driver_id == target for m in outcome.matches if m.band == "strong")
 
 
 async def test_a_middle_name_that_differs_is_no_more_than_possible(conn):
@@ -648,7 +666,7 @@ async def test_a_middle_name_that_differs_is_no_more_than_possible(conn):
     )
     [match] = outcome.matches
     assert (match.driver_id, match.band) == (other, "possible")
-    assert "middle names differ" in match.reasons
+    assert said(match, "middle names differ")
 
 
 async def test_every_search_and_record_statement_prepares_against_the_schema(conn):
