@@ -9,6 +9,8 @@ standby while it is recent enough (licensing.db.Reads), and the answer's headers
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import asyncpg
 from litestar import Response
 from litestar.datastructures import State
@@ -21,20 +23,50 @@ WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never f
 
 
 def flag(value: str | None) -> bool:
-    if value is None or value.strip().lower() in ("", "0", "false", "no", "off"):
-        return False
-    if value.strip().lower() in ("1", "true", "yes", "on"):
+    """Disclosure control is on unless asked off."""
+    if value is None or value.strip().lower() in ("", "1", "true", "yes", "on"):
         return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
     raise InvalidFields([FieldError("suppress", "must be true or false")])
 
 
-def period_of(quarter, period_start, period_end, snapshot) -> compliance.Period:
-    try:
-        return compliance.resolve_period(
-            quarter=quarter, start=period_start, end=period_end, snapshot=snapshot
-        )
-    except compliance.PeriodError as exc:
-        raise InvalidFields([FieldError(field, message) for field, message in exc.errors]) from None
+class Asked(NamedTuple):
+    """The period and disclosure control a request asks for (the API's and the page's)."""
+
+    quarter: str | None = None
+    financial_year: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    snapshot: str | None = None
+    suppress: bool = True
+
+    @classmethod
+    def of(cls, quarter, financial_year, period_start, period_end, snapshot, suppress) -> Asked:
+        """From query parameters; one 422 names every wrong field, the flag's included."""
+        dates = (quarter, financial_year, period_start, period_end, snapshot)
+        try:
+            return cls(*dates, flag(suppress))
+        except InvalidFields as wrong:
+            try:
+                cls(*dates, False).period()
+            except InvalidFields as more:
+                raise InvalidFields([*more.errors, *wrong.errors]) from None
+            raise
+
+    def period(self) -> compliance.Period:
+        try:
+            return compliance.resolve_period(
+                quarter=self.quarter,
+                financial_year=self.financial_year,
+                start=self.period_start,
+                end=self.period_end,
+                snapshot=self.snapshot,
+                published=self.suppress,
+            )
+        except compliance.PeriodError as exc:
+            errors = [FieldError(field, message) for field, message in exc.errors]
+            raise InvalidFields(errors) from None
 
 
 async def on_summary_pool(state: State, work, headers: dict[str, str] | None = None):
@@ -72,17 +104,10 @@ async def _spare(pool: asyncpg.Pool) -> asyncpg.Connection | None:
 
 
 async def national(
-    state: State,
-    quarter=None,
-    period_start=None,
-    period_end=None,
-    snapshot=None,
-    suppress=None,
-    headers: dict[str, str] | None = None,
+    state: State, asked: Asked, headers: dict[str, str] | None = None
 ) -> compliance.ComplianceSummary:
     """The national summary on the summary pool (the API and the compliance page)."""
-    period = period_of(quarter, period_start, period_end, snapshot)
-    hide = flag(suppress)
+    period, hide = asked.period(), asked.suppress
 
     async def work(conn: asyncpg.Connection, pool: asyncpg.Pool) -> compliance.ComplianceSummary:
         second = await _spare(pool)
@@ -95,11 +120,9 @@ async def national(
     return await on_summary_pool(state, work, headers)
 
 
-async def national_csv(
-    state: State, quarter=None, period_start=None, period_end=None, snapshot=None, suppress=None
-) -> Response:
+async def national_csv(state: State, asked: Asked) -> Response:
     """The national summary as a CSV download (the API and the compliance page)."""
     headers: dict[str, str] = {}
-    summary = await national(state, quarter, period_start, period_end, snapshot, suppress, headers)
+    summary = await national(state, asked, headers)
     name = f"compliance-summary-{summary.period_start}-{summary.period_end}.csv"
     return csv_response(compliance.summary_csv(summary), name, headers)

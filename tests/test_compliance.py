@@ -28,7 +28,8 @@ from tests.factories import authority_id, make_driver, make_user
 
 LONDON = ZoneInfo("Europe/London")
 PERIOD = compliance.Period(date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1))
-QUERY = "quarter=2025-Q1&snapshot=2025-04-01"
+QUERY = "quarter=2025-Q1&snapshot=2025-04-01&suppress=false"  # exact figures, as DfT analyses them
+PUBLISHED = "quarter=2025-Q1"  # published figures: a quarter or a financial year, nothing else
 _n = itertools.count(1)
 
 
@@ -354,6 +355,7 @@ WOLVERHAMPTON = ZERO | {
     "code": "E08000031",
     "name": "Wolverhampton",
     "nation": "England",
+    "region": "West Midlands",
     "licensed_drivers_hackney_carriage": 1,  # d3
     "licensed_drivers_private_hire": 7,  # d1 d2 d7 d8 d11 d16 d17
     "licensed_drivers_dual": 2,  # d4 (dual licence), d5 (HC and PH)
@@ -388,6 +390,7 @@ SHEFFIELD = ZERO | {
     "code": "E08000039",
     "name": "Sheffield",
     "nation": "England",
+    "region": "Yorkshire and The Humber",
     "licensed_drivers_hackney_carriage": 1,
     "licensed_drivers_private_hire": 3,
     "licensed_drivers_total": 4,
@@ -417,6 +420,7 @@ ROTHERHAM = ZERO | {
     "code": "E08000018",
     "name": "Rotherham",
     "nation": "England",
+    "region": "Yorkshire and The Humber",
     "licensed_drivers_hackney_carriage": 2,
     "licensed_drivers_total": 2,  # d15 d19
     "licences_granted": 1,
@@ -435,6 +439,7 @@ BOLTON = ZERO | {
     "code": "E08000001",
     "name": "Bolton",
     "nation": "England",
+    "region": "North West",
     "residents_licensed_elsewhere": 4,  # d1 d2 d7 d11
     "residents_top_licensing_authorities": [
         {"code": "E08000031", "name": "Wolverhampton", "drivers": 4},
@@ -449,6 +454,7 @@ NATIONAL = ZERO | {
     "code": "K04000001",
     "name": "England and Wales",
     "nation": "England and Wales",
+    "region": "",
     "licensed_drivers_hackney_carriage": 4,
     "licensed_drivers_private_hire": 10,
     "licensed_drivers_dual": 2,
@@ -498,7 +504,7 @@ RANK_SEARCHED = [
 
 
 def _plain(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k not in ("code", "name", "nation")}
+    return {k: v for k, v in row.items() if k not in ("code", "name", "nation", "region")}
 
 
 # --- the tests ----------------------------------------------------------------------------
@@ -645,12 +651,13 @@ async def client(db_url):
 
 
 def _cells(meta: dict, row: dict) -> list[str]:
-    """The CSV cells a row's JSON should give: ISO dates, empty for None, [c] if hidden."""
+    """The CSV cells a row's JSON should give: ISO dates, [z] for None, [c] if hidden, and the
+    region's ONS code and name at the end."""
 
     def cell(name, value):
         if name in row["suppressed"] or (name.startswith("residents_top") and value is None):
             return "[c]"
-        return "" if value is None else str(value)
+        return "[z]" if value is None else str(value)
 
     cells = [meta[name] for name in compliance.PERIOD_COLUMNS]
     cells += [cell(name, row[name]) for name in compliance.FIGURE_COLUMNS]
@@ -663,7 +670,9 @@ def _cells(meta: dict, row: dict) -> list[str]:
                 cell(f"residents_top{i + 1}_drivers", tops[i]["drivers"]),
             ]
         else:
-            cells += ["", "", ""]
+            cells += ["[z]", "[z]", "[z]"]
+    region = row["region"]
+    cells += [compliance.REGION_CODES.get(region, "[z]"), region or "[z]"]
     return cells
 
 
@@ -695,9 +704,10 @@ async def test_a_dft_analyst_gets_every_figure_in_json_and_the_same_in_csv(clien
     )
     table = _read_csv(response)
     assert tuple(table[0]) == compliance.SUMMARY_COLUMNS
-    assert len(table) == 1 + 1 + 286
+    assert len(table) == 1 + 1 + 10 + 286  # header, England and Wales, 10 regions, authorities
     assert table[1] == _cells(data, data["national"]["totals"])  # the national row comes first
-    by_code = {line[compliance.SUMMARY_COLUMNS.index("code")]: line for line in table[2:]}
+    assert table[2:12] == [_cells(data, region) for region in data["regions"]]
+    by_code = {line[compliance.SUMMARY_COLUMNS.index("code")]: line for line in table[12:]}
     for code, row in rows.items():
         assert by_code[code] == _cells(data, row), code
     # Aggregates only: no driver's name anywhere, in the answers or the log.
@@ -757,7 +767,8 @@ async def test_a_wrong_period_is_a_422_naming_each_field(client, conn):
         headers=dft["headers"],
     )
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["period_start", "snapshot"]
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["period_start", "snapshot", "suppress"]
     response = await client.get("/api/v1/compliance/summary?suppress=maybe", headers=dft["headers"])
     assert [e["field"] for e in response.json()["errors"]] == ["suppress"]
 
@@ -800,7 +811,7 @@ async def test_suppression_hides_small_counts_and_whatever_would_reveal_them(cli
     await build_register(conn)
     dft = await make_user(conn, role="dft_analyst", authority=None)
     response = await client.get(
-        f"/api/v1/compliance/summary?{QUERY}&suppress=true", headers=dft["headers"]
+        f"/api/v1/compliance/summary?{PUBLISHED}&suppress=true", headers=dft["headers"]
     )
     data = response.json()
     assert data["suppression_applied"] is True
@@ -846,7 +857,7 @@ async def test_suppression_hides_small_counts_and_whatever_would_reveal_them(cli
 
     table = _read_csv(
         await client.get(
-            f"/api/v1/compliance/summary.csv?{QUERY}&suppress=1", headers=dft["headers"]
+            f"/api/v1/compliance/summary.csv?{PUBLISHED}&suppress=1", headers=dft["headers"]
         )
     )
     by_code = {line[compliance.SUMMARY_COLUMNS.index("code")]: line for line in table[1:]}
@@ -974,12 +985,21 @@ def test_the_summary_command_writes_the_same_figures_to_files(built_register, tm
     env = {"DATABASE_URL": built_register}
     result = CliRunner().invoke(
         main,
-        ["summary", "--period", "2025-Q1", "--snapshot", "2025-04-01", "--out", str(tmp_path)],
+        [
+            "summary",
+            "--period",
+            "2025-Q1",
+            "--snapshot",
+            "2025-04-01",
+            "--exact",
+            "--out",
+            str(tmp_path),
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["national.csv", "authorities.csv", "rankings.csv", "summary.json"]
+        ["national.csv", "authorities.csv", "rankings.csv", "summary.json", "summary.ods"]
     )
     data = msgspec.json.decode((tmp_path / "summary.json").read_bytes())
     assert data["national"]["totals"] == NATIONAL
@@ -994,7 +1014,12 @@ def test_the_summary_command_writes_the_same_figures_to_files(built_register, tm
         table("authorities.csv"),
         table("rankings.csv"),
     )
-    assert national == [list(compliance.SUMMARY_COLUMNS), _cells(data, data["national"]["totals"])]
+    # England and Wales, then each region
+    assert national == [
+        list(compliance.SUMMARY_COLUMNS),
+        _cells(data, data["national"]["totals"]),
+        *(_cells(data, region) for region in data["regions"]),
+    ]
     assert authorities[0] == list(compliance.SUMMARY_COLUMNS) and len(authorities) == 1 + 286
     assert authorities[1:] == [_cells(data, row) for row in data["authorities"]]
     assert ranked[0] == list(compliance.RANKING_COLUMNS)

@@ -19,18 +19,13 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example, OpenAPIFormat
 from litestar.params import PathParameter, QueryParameter
 
 from licensing import auth
 from licensing.downloads import CSV_MEDIA_TYPE, csv_response
 from licensing.problems import Problem, problem_spec
-from licensing.summaries import (
-    flag,
-    national,
-    national_csv,
-    on_summary_pool,
-    period_of,
-)
+from licensing.summaries import Asked, national, national_csv, on_summary_pool
 from registry import compliance
 from registry.authorities import by_code
 
@@ -50,29 +45,53 @@ CSV_SPEC = ResponseSpec(
 Quarter = Annotated[
     str | None,
     QueryParameter(
-        description="A calendar quarter, like 2026-Q2 (Q1 is January to March). Default, with no "
-        "dates either: the last complete quarter."
+        description="A calendar quarter, like 2026-Q2 (Q1 is January to March). Give one of "
+        "quarter, financial_year, or period_start with period_end; with none, the last complete "
+        "quarter.",
+        pattern=r"^\d{4}-?[Qq][1-4]$",
+        examples=[Example(value="2026-Q2")],
     ),
 ]
+FinancialYear = Annotated[
+    str | None,
+    QueryParameter(
+        description="A financial year, like 2025-26 (1 April 2025 to 31 March 2026; licensed "
+        "drivers counted at 31 March, as DfT publishes).",
+        pattern=r"^\d{4}[-/]\d{2}$",
+        examples=[Example(value="2025-26")],
+    ),
+]
+# Dates and the flag are read by the period rules, so one 422 names every wrong field.
 PeriodStart = Annotated[
-    str | None, QueryParameter(description="First day of the period (YYYY-MM-DD), with period_end.")
+    str | None,
+    QueryParameter(
+        description="First day of the period, with period_end. Only with suppress=false: "
+        "published figures cover a quarter or a financial year, so windows cannot be differenced.",
+        format=OpenAPIFormat.DATE,
+    ),
 ]
 PeriodEnd = Annotated[
     str | None,
-    QueryParameter(description="Last day of the period (YYYY-MM-DD), with period_start."),
+    QueryParameter(
+        description="Last day of the period, with period_start (suppress=false only).",
+        format=OpenAPIFormat.DATE,
+    ),
 ]
 Snapshot = Annotated[
     str | None,
     QueryParameter(
-        description="The date licensed drivers are counted at (YYYY-MM-DD). Default: the period's "
-        "last day. DfT's statistics use 1 April."
+        description="The date licensed drivers are counted at. Default: the period's last day. "
+        "Only with suppress=false.",
+        format=OpenAPIFormat.DATE,
     ),
 ]
 Suppress = Annotated[
     str | None,
     QueryParameter(
-        description="true: hide counts from 1 to 4, and what would reveal them, for publication. "
-        "Hidden cells are null in JSON (and named in `suppressed`) and [c] in CSV."
+        enum=["true", "false"],
+        description="Disclosure control, on by default: counts from 1 to 4, and what would reveal "
+        "them, are hidden (null in JSON and named in `suppressed`, [c] in CSV). false gives exact "
+        "figures for DfT's own analysis, not for publication.",
     ),
 ]
 Code = Annotated[
@@ -87,17 +106,20 @@ Code = Annotated[
 async def compliance_summary(
     state: State,
     quarter: Quarter = None,
+    financial_year: FinancialYear = None,
     period_start: PeriodStart = None,
     period_end: PeriodEnd = None,
     snapshot: Snapshot = None,
     suppress: Suppress = None,
 ) -> Response[compliance.ComplianceSummary]:
-    """National totals, rankings and every licensing authority's figures (docs/compliance.md).
+    """National totals, rankings, each ONS region's and every licensing authority's figures
+    (docs/compliance.md).
 
     Read-From says whether the figures came from the hot standby or the primary, and
     Replica-Lag-Seconds how far behind the standby was (docs/operations.md)."""
+    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
     headers: dict[str, str] = {}
-    summary = await national(state, quarter, period_start, period_end, snapshot, suppress, headers)
+    summary = await national(state, asked, headers)
     return Response(content=summary, headers=headers)
 
 
@@ -111,13 +133,16 @@ async def compliance_summary(
 async def compliance_summary_csv(
     state: State,
     quarter: Quarter = None,
+    financial_year: FinancialYear = None,
     period_start: PeriodStart = None,
     period_end: PeriodEnd = None,
     snapshot: Snapshot = None,
     suppress: Suppress = None,
 ) -> Response:
-    """The same as CSV: the national row (code K04000001) first, then each authority."""
-    return await national_csv(state, quarter, period_start, period_end, snapshot, suppress)
+    """The same as CSV: the national row (code K04000001) first, then each region, then each
+    authority."""
+    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
+    return await national_csv(state, asked)
 
 
 @get(
@@ -137,6 +162,7 @@ async def compliance_authority(
     state: State,
     code: Code,
     quarter: Quarter = None,
+    financial_year: FinancialYear = None,
     period_start: PeriodStart = None,
     period_end: PeriodEnd = None,
     snapshot: Snapshot = None,
@@ -147,8 +173,8 @@ async def compliance_authority(
     Officers and data protection officers may read only their own authority's."""
     as_csv = code.lower().endswith(".csv")
     code = code[:-4] if as_csv else code
-    period = period_of(quarter, period_start, period_end, snapshot)
-    hide = flag(suppress)
+    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
+    period, hide = asked.period(), asked.suppress
     principal = auth.current(request)
 
     async def work(conn: asyncpg.Connection, _: asyncpg.Pool) -> compliance.AuthorityReport:

@@ -86,6 +86,15 @@ def sentence(value: str | None) -> str:
     return value[:1].upper() + value[1:]
 
 
+def thousands(value: int | float | None, places: int = 1) -> str:
+    """12345 -> '12,345' and 66.66 -> '66.7', as GOV.UK writes numbers; None -> '[c]'."""
+    if value is None:
+        return "[c]"
+    if isinstance(value, float):
+        return f"{value:,.{places}f}"
+    return f"{value:,}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -105,6 +114,7 @@ def _environment() -> Environment:
     env.filters["humanise"] = humanise
     env.filters["sentence"] = sentence
     env.filters["entry_number"] = entry_number
+    env.filters["thousands"] = thousands
     env.globals["labels"] = LABELS
     return env
 

@@ -12,7 +12,8 @@ The package, one module per job:
 - statements.py: the set-based SQL the figures come from;
 - figures.py: running the statements on one snapshot and assembling the summary;
 - suppression.py: disclosure control for publication ([c]);
-- csv_files.py: the summary and the rankings as CSV.
+- csv_files.py: the summary and the rankings as CSV;
+- spreadsheet.py: the summary and a time series as an ODS file laid out as GSS asks.
 
 Callers use the names below (`from registry import compliance; compliance.summarise(...)`).
 """
@@ -38,10 +39,15 @@ from registry.compliance.figures import (
     summarise_authority,
 )
 from registry.compliance.period import (
+    FINANCIAL_YEAR,
     LONDON,
     QUARTER,
     Period,
     PeriodError,
+    financial_year_bounds,
+    financial_year_label,
+    financial_year_of,
+    last_complete_financial_year,
     last_complete_quarter,
     london_today,
     quarter_bounds,
@@ -53,6 +59,7 @@ from registry.compliance.shape import (
     MEDIANS,
     NATIONAL_CODE,
     NATIONAL_NAME,
+    REGION_CODES,
     SHARES,
     TOP_AUTHORITIES,
     AuthorityReport,
@@ -64,6 +71,7 @@ from registry.compliance.shape import (
     pct,
     rankings,
 )
+from registry.compliance.spreadsheet import held_anything, summary_ods
 from registry.compliance.statements import (
     ALERTS,
     CONCERNS,
@@ -91,6 +99,7 @@ __all__ = [
     "COUNT_FIELDS",
     "ENTRIES_MADE",
     "FIGURE_COLUMNS",
+    "FINANCIAL_YEAR",
     "GRANTS_AND_SEARCHES",
     "LAST_DRIVER",
     "LICENSED_AT_SNAPSHOT",
@@ -103,6 +112,7 @@ __all__ = [
     "PERIOD_COLUMNS",
     "QUARTER",
     "RANKING_COLUMNS",
+    "REGION_CODES",
     "REQUESTS",
     "REQUESTS_OVERDUE",
     "SEARCHES_MADE",
@@ -124,7 +134,12 @@ __all__ = [
     "Ranked",
     "TopAuthority",
     "apply_suppression",
+    "financial_year_bounds",
+    "financial_year_label",
+    "financial_year_of",
+    "held_anything",
     "holidays_for",
+    "last_complete_financial_year",
     "last_complete_quarter",
     "london_today",
     "pct",
@@ -135,6 +150,7 @@ __all__ = [
     "summarise",
     "summarise_authority",
     "summary_csv",
+    "summary_ods",
     "summary_row",
     "suppress_row",
 ]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from registry.compliance.shape import (
+    REGION_CODES,
     TOP_AUTHORITIES,
     AuthorityReport,
     AuthoritySummary,
@@ -16,21 +17,25 @@ from registry.compliance.shape import (
 from registry.compliance.suppression import SUPPRESSED
 
 # UTF-8 with a byte-order mark (so Excel reads the encoding right), comma separated, CRLF
-# line ends and quoting as RFC 4180, ISO 8601 dates. A hidden cell reads [c]; a share or
-# median with nothing to be computed from is empty.
+# line ends and quoting as RFC 4180, ISO 8601 dates. Empty cells carry the GSS shorthand: [c]
+# hidden by disclosure control, [z] not applicable (a share or median with nothing to be
+# computed from, a top authority that does not exist).
 
 PERIOD_COLUMNS = ("period_start", "period_end", "snapshot_date", "as_at")
 FIGURE_COLUMNS = tuple(
     name
     for name in AuthoritySummary.__struct_fields__
-    if name not in ("residents_top_licensing_authorities", "suppressed")
+    if name not in ("residents_top_licensing_authorities", "suppressed", "region")
 )
 TOP_COLUMNS = tuple(
     f"residents_top{i}_{part}"
     for i in range(1, TOP_AUTHORITIES + 1)
     for part in ("code", "name", "drivers")
 )
-SUMMARY_COLUMNS = (*PERIOD_COLUMNS, *FIGURE_COLUMNS, *TOP_COLUMNS)
+# Columns are only ever added at the end, so older readers keep working.
+REGION_COLUMNS = ("region_code", "region")
+SUMMARY_COLUMNS = (*PERIOD_COLUMNS, *FIGURE_COLUMNS, *TOP_COLUMNS, *REGION_COLUMNS)
+NOT_APPLICABLE = "[z]"
 RANKING_COLUMNS = ("ranking", "rank", "code", "name", "pct", "numerator", "denominator")
 
 
@@ -38,7 +43,7 @@ def _cell(value, hidden: bool) -> str:
     if hidden:
         return SUPPRESSED
     if value is None:
-        return ""
+        return NOT_APPLICABLE
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -52,8 +57,9 @@ def summary_row(meta, row: AuthoritySummary) -> list[str]:
         if i < len(tops):
             cells += [tops[i].code, tops[i].name, _cell(tops[i].drivers, tops[i].drivers is None)]
         else:
-            cells += ["", "", ""]
-    return cells
+            cells += [NOT_APPLICABLE] * 3
+    region = row.region or NOT_APPLICABLE
+    return [*cells, REGION_CODES.get(row.region, NOT_APPLICABLE), region]
 
 
 def _csv(header: Iterable[str], rows: Iterable[list[str]]) -> str:
@@ -68,13 +74,15 @@ def _csv(header: Iterable[str], rows: Iterable[list[str]]) -> str:
 def summary_csv(
     summary: ComplianceSummary | AuthorityReport, *, national: bool = True, authorities: bool = True
 ) -> str:
-    """The summary as CSV: the national row first (code K04000001), then each authority."""
+    """The summary as CSV: the national row first (code K04000001), then each region's, then
+    each authority's."""
     rows = []
     if isinstance(summary, AuthorityReport):
         rows.append(summary_row(summary, summary.authority))
     else:
         if national:
             rows.append(summary_row(summary, summary.national.totals))
+            rows += [summary_row(summary, r) for r in summary.regions]
         if authorities:
             rows += [summary_row(summary, r) for r in summary.authorities]
     return _csv(SUMMARY_COLUMNS, rows)

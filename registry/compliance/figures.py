@@ -17,6 +17,7 @@ from registry.compliance.shape import (
     MEDIANS,
     NATIONAL_CODE,
     NATIONAL_NAME,
+    REGION_CODES,
     SHARES,
     TOP_AUTHORITIES,
     AuthorityReport,
@@ -55,11 +56,19 @@ class _Figures:
 
     def __init__(self) -> None:
         self.by_authority: dict[int, dict] = {}
+        self.by_region: dict[str, dict] = {}  # medians only: counts add up from the authorities
         # home authority -> [(licensing authority, drivers)] for drivers licensed away from home
         self.pairs: dict[int, list[tuple[int, int]]] = {}
 
     def put(self, authority_id: int, **values) -> None:
         self.by_authority.setdefault(authority_id, {}).update(values)
+
+    def put_median(self, row, **values) -> None:
+        """A row of a statement grouped by authority, by region and nationally."""
+        if row["region"] is not None:
+            self.by_region.setdefault(row["region"], {}).update(values)
+        else:
+            self.put(row["authority_id"], **values)
 
 
 # With two connections, the second counts this share of the drivers (by id) and the first
@@ -170,15 +179,15 @@ async def _the_rest(
     for r in await conn.fetch(ENTRIES_MADE, start, end, only):
         figures.put(r["authority_id"], register_entries_made=r["entries"])
     for r in await conn.fetch(ALERTS, start, end, listed):
-        figures.put(
-            r["authority_id"],
+        figures.put_median(
+            r,
             alerts_received=r["received"],
             alerts_acknowledged=r["acknowledged"],
             alerts_median_hours_to_acknowledge=_round(r["median_hours"]),
         )
     for r in await conn.fetch(REQUESTS, start, end, listed, today, holidays):
-        figures.put(
-            r["authority_id"],
+        figures.put_median(
+            r,
             requests_received=r["received"],
             requests_answered=r["answered"],
             requests_due=r["due"],
@@ -288,7 +297,7 @@ async def summarise_authority(
 
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> AuthorityReport:
         one = await conn.fetchrow(
-            "SELECT id, code, name, nation FROM authority WHERE id = $1", authority_id
+            "SELECT id, code, name, nation, region FROM authority WHERE id = $1", authority_id
         )
         figures = await _collect(conn, conn, period, [authority_id], [authority_id], today)
         names = {
@@ -304,6 +313,28 @@ async def summarise_authority(
     return report
 
 
+def _total_row(code: str, name: str, nation: str, rows, medians: dict) -> AuthoritySummary:
+    """Counts added up over `rows`; medians from the statements (they do not add up)."""
+    total = AuthoritySummary(code=code, name=name, nation=nation)
+    for field in COUNT_FIELDS:
+        setattr(total, field, sum(getattr(r, field) or 0 for r in rows))
+    for field in MEDIANS:
+        setattr(total, field, medians.get(field))
+    return total
+
+
+def _region_rows(rows: list[AuthoritySummary], figures: _Figures) -> list[AuthoritySummary]:
+    regions = []
+    for region, code in REGION_CODES.items():
+        members = [r for r in rows if r.region == region]
+        if members:
+            nation = members[0].nation
+            total = _total_row(code, region, nation, members, figures.by_region.get(region, {}))
+            total.region = region
+            regions.append(_with_shares(total))
+    return regions
+
+
 def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummary:
     values = figures.by_authority.get(authority["id"], {})
     # the authorities licensing most of its residents; ties by authority code
@@ -313,6 +344,7 @@ def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummar
         code=authority["code"],
         name=authority["name"],
         nation=authority["nation"],
+        region=authority["region"],
         residents_top_licensing_authorities=top,
         **values,
     )
@@ -323,12 +355,8 @@ def _assemble(
     period: Period, today: date, listed, figures: _Figures, names: dict
 ) -> ComplianceSummary:
     rows = [_authority_row(a, figures, names) for a in listed]
-    national = AuthoritySummary(code=NATIONAL_CODE, name=NATIONAL_NAME, nation=NATIONAL_NAME)
-    for name in COUNT_FIELDS:
-        setattr(national, name, sum(getattr(r, name) or 0 for r in rows))
     medians = figures.by_authority.get(0, {})
-    for name in MEDIANS:
-        setattr(national, name, medians.get(name))
+    national = _total_row(NATIONAL_CODE, NATIONAL_NAME, NATIONAL_NAME, rows, medians)
     # Nationally, the authorities that license the most drivers living elsewhere.
     busiest = sorted(
         (r for r in rows if r.out_of_area_drivers), key=lambda r: (-r.out_of_area_drivers, r.code)
@@ -345,4 +373,5 @@ def _assemble(
         False,
         NationalSummary(national, *rankings(rows)),
         rows,
+        _region_rows(rows, figures),
     )

@@ -11,6 +11,19 @@ import msgspec
 NATIONAL_CODE = "K04000001"  # the ONS code for England and Wales together
 NATIONAL_NAME = "England and Wales"
 TOP_AUTHORITIES = 3
+# ONS codes for the English regions, and Wales's own (ONS publishes Wales beside the regions).
+REGION_CODES = {
+    "North East": "E12000001",
+    "North West": "E12000002",
+    "Yorkshire and The Humber": "E12000003",
+    "East Midlands": "E12000004",
+    "West Midlands": "E12000005",
+    "East of England": "E12000006",
+    "London": "E12000007",
+    "South East": "E12000008",
+    "South West": "E12000009",
+    "Wales": "W92000004",
+}
 
 
 class TopAuthority(msgspec.Struct):
@@ -65,6 +78,8 @@ class AuthoritySummary(msgspec.Struct, kw_only=True):
     concerns_made_within_10_working_days_pct: float | None = None
     concerns_received: int | None = 0
     s6_replies_given: int | None = 0
+    # the ONS region (Wales for Welsh authorities); on a region's own row, the region itself
+    region: str = ""
     suppressed: list[str] = []
 
 
@@ -91,6 +106,8 @@ class ComplianceSummary(msgspec.Struct):
     suppression_applied: bool
     national: NationalSummary
     authorities: list[AuthoritySummary]
+    # each ONS region's totals (code E12..., or W92000004 for Wales), in REGION_CODES order
+    regions: list[AuthoritySummary] = []
 
 
 class AuthorityReport(msgspec.Struct):

@@ -15,7 +15,7 @@ from __future__ import annotations
 # filtered on valid_from: a recoded authority, like Sheffield in 2025, existed before under
 # its former code.)
 LISTED_AUTHORITIES = """
-SELECT id, code, name, nation FROM authority
+SELECT id, code, name, nation, region FROM authority
 WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > $1)
 ORDER BY code
 """
@@ -109,23 +109,24 @@ GROUP BY authority_id
 """
 
 # Alerts sent to an authority in the period, how many it acknowledged, and the median time
-# from sending to acknowledging. authority_id 0 is the national row.
+# from sending to acknowledging. authority_id 0 is a region's row (region set) or the national row.
 ALERTS = """
 SELECT coalesce(recipient_authority_id, 0) AS authority_id,
+       CASE WHEN GROUPING(a.region) = 0 THEN a.region END AS region,
        count(*) AS received, count(acknowledged_at) AS acknowledged,
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM acknowledged_at - sent_at) / 3600) AS median_hours
-FROM alert
+FROM alert JOIN authority a ON a.id = alert.recipient_authority_id
 WHERE status = 'sent' AND sent_at >= $1::timestamp AT TIME ZONE 'Europe/London'
   AND sent_at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London'
   AND recipient_authority_id = ANY($3::int[])
-GROUP BY GROUPING SETS ((recipient_authority_id), ())
+GROUP BY GROUPING SETS ((recipient_authority_id), (a.region), ())
 """
 
 # Information requests an authority received in the period (as the recording authority).
 # Answered: granted or refused. Due: answered, or still open after its due date at $4
 # (today); withdrawn requests are neither. Working days: after the request day up to and
-# including the answer day. authority_id 0 is the national row.
+# including the answer day. authority_id 0 is a region's row (region set) or the national row.
 REQUESTS = """
 WITH received AS (
     SELECT recording_authority_id AS authority_id, status, due_on,
@@ -135,12 +136,13 @@ WITH received AS (
     WHERE requested_on BETWEEN $1 AND $2 AND recording_authority_id = ANY($3::int[])
 )
 SELECT coalesce(authority_id, 0) AS authority_id,
+       CASE WHEN GROUPING(a.region) = 0 THEN a.region END AS region,
        count(*) AS received, count(days) AS answered,
        count(*) FILTER (WHERE days IS NOT NULL OR (status = 'open' AND due_on < $4)) AS due,
        count(*) FILTER (WHERE days <= 20) AS on_time,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days
-FROM received
-GROUP BY GROUPING SETS ((authority_id), ())
+FROM received JOIN authority a ON a.id = received.authority_id
+GROUP BY GROUPING SETS ((authority_id), (a.region), ())
 """
 
 # Requests open now ($1, today) past their due date, whenever they were made.

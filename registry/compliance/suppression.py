@@ -24,8 +24,9 @@ SUPPRESSED = "[c]"  # the GSS shorthand for a confidential cell
 # statistics do. So that no hidden count can be worked out from the others:
 # - within a row, where a total is shown beside its parts and one part alone is hidden,
 #   the smallest other non-zero part (or the total) is hidden too;
-# - down a column, where the national total is shown and one authority alone is hidden,
-#   the smallest other non-zero authority cell is hidden too;
+# - down a column, where a total is shown (a region's, or the national one) and one of the
+#   rows it adds up alone is hidden, the smallest other non-zero cell of those rows is hidden
+#   too (or the total);
 # - a share is hidden when its numerator or any count in its denominator is hidden, and a
 #   median when it is the median of 1 to 4 items;
 # - a residents' top-authority count from 1 to 4 is hidden.
@@ -55,10 +56,10 @@ def _hide_within_row(row: AuthoritySummary) -> bool:
     return changed
 
 
-def _hide_down_columns(rows: list[AuthoritySummary], national: AuthoritySummary) -> bool:
+def _hide_down_columns(rows: list[AuthoritySummary], total: AuthoritySummary) -> bool:
     changed = False
     for name in COUNT_FIELDS:
-        if name in national.suppressed:
+        if name in total.suppressed:
             continue
         hidden = [r for r in rows if name in r.suppressed]
         if len(hidden) == 1:
@@ -70,7 +71,7 @@ def _hide_down_columns(rows: list[AuthoritySummary], national: AuthoritySummary)
             if others:
                 changed |= _hide(rows[others[0][2]], name)
             else:
-                changed |= _hide(national, name)
+                changed |= _hide(total, name)
     return changed
 
 
@@ -109,13 +110,18 @@ def suppress_row(row: AuthoritySummary) -> AuthoritySummary:
 
 def apply_suppression(summary: ComplianceSummary) -> ComplianceSummary:
     rows = [_primary(r) for r in summary.authorities]
+    regions = [_primary(r) for r in summary.regions]
     national = _primary(summary.national.totals)
+    # each total beside the rows it adds up: a region's authorities, the regions, every authority
+    columns = [([r for r in rows if r.region == region.region], region) for region in regions]
+    columns += [(regions, national), (rows, national)] if regions else [(rows, national)]
     changed = True
     while changed:
         changed = False
-        for row in (*rows, national):
+        for row in (*rows, *regions, national):
             changed |= _hide_within_row(row)
-        changed |= _hide_down_columns(rows, national)
+        for parts, total in columns:
+            changed |= _hide_down_columns(parts, total)
     hidden_out_of_area = {r.code for r in rows if "out_of_area_drivers" in r.suppressed}
     for top in national.residents_top_licensing_authorities:
         if top.code in hidden_out_of_area:
@@ -130,4 +136,5 @@ def apply_suppression(summary: ComplianceSummary) -> ComplianceSummary:
         True,
         NationalSummary(national, *rankings(rows)),
         rows,
+        [_blank(r) for r in regions],
     )
