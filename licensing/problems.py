@@ -96,6 +96,7 @@ HREFS = {
     "register_entry": "/api/v1/register-entries/{}",
     "concern": "/api/v1/concerns/{}",
     "information_request": "/api/v1/information-requests/{}",
+    "possible_duplicate": "/api/v1/possible-duplicates/{}",
 }
 
 

@@ -80,7 +80,9 @@ async def story(register, cluster, template_url):
         name: await make_user(conn, authority=name) for name in ("Sheffield", "Rotherham", "Leeds")
     }
     actors = {n: Actor(u["id"], u["authority_id"]) for n, u in officers.items()}
-    yield SimpleNamespace(conn=conn, a=sheffield, b=rotherham, actors=actors)
+    yield SimpleNamespace(
+        conn=conn, url=url, a=sheffield, b=rotherham, actors=actors, officers=officers
+    )
     await conn.close()
 
 
@@ -171,3 +173,53 @@ async def test_a_decision_names_a_choice(story):
                 story.conn, actor, pair.id, duplicates.Decision(decision="maybe")
             )
     assert [f for f, _ in raised.value.errors] == ["decision"]
+
+
+@pytest.fixture
+async def api(story):
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+    from licensing.settings import load
+
+    app = create_app(load({"DATABASE_URL": story.url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def test_officers_work_through_pairs_in_the_api(story, api):
+    rotherham, leeds = story.officers["Rotherham"], story.officers["Leeds"]
+    listed = await api.get("/api/v1/possible-duplicates", headers=rotherham["headers"])
+    assert listed.status_code == 200
+    (item,) = [
+        p for p in listed.json()["items"] if story.b in {d["driver_id"] for d in p["drivers"]}
+    ]
+    assert listed.json()["next"] is None
+    assert {"field", "level", "words", "weight"} <= set(item["reasons"][0])
+    path = f"/api/v1/possible-duplicates/{item['id']}"
+    # another authority's officer learns nothing of it
+    assert (await api.get(path, headers=leeds["headers"])).status_code == 404
+    other = await api.get("/api/v1/possible-duplicates?status=all", headers=leeds["headers"])
+    assert other.json()["items"] == []
+    refused = await api.post(
+        path + "/decision", json={"decision": "same_person"}, headers=leeds["headers"]
+    )
+    assert refused.status_code == 404
+    wrong = await api.post(
+        path + "/decision", json={"decision": "maybe"}, headers=rotherham["headers"]
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "decision"
+    done = await api.post(
+        path + "/decision", json={"decision": "same_person"}, headers=rotherham["headers"]
+    )
+    assert done.status_code == 200 and done.json()["status"] == "same_person"
+    again = await api.post(
+        path + "/decision", json={"decision": "different_people"}, headers=rotherham["headers"]
+    )
+    assert again.status_code == 409
+    undone = await api.post(path + "/undo", headers=rotherham["headers"])
+    assert undone.status_code == 200 and undone.json()["status"] == "open"
+    bad_cursor = await api.get(
+        "/api/v1/possible-duplicates?cursor=nonsense", headers=rotherham["headers"]
+    )
+    assert bad_cursor.status_code == 422

@@ -1,6 +1,6 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import compliance, events, search
+from licensing.api import compliance, duplicates, events, search
 from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
@@ -12,4 +12,5 @@ ROUTES: list = [
     *ALERT_ROUTES,
     *compliance.ROUTES,
     *events.ROUTES,
+    *duplicates.ROUTES,
 ]

@@ -45,6 +45,7 @@ NAVIGATION = {
         ("Record a driver", "/drivers/new"),
         ("Alerts", "/alerts"),
         ("Information requests", "/requests"),
+        ("Possible duplicates", "/duplicates"),
     ],
     "dpo": [("Audit log", "/audit")],
     "dft_analyst": [("Compliance", "/compliance")],

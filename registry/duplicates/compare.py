@@ -28,17 +28,19 @@ that value's share of the register (term-frequency adjustment).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
 import msgspec
 
 FIELDS = ("dob", "surname", "forename", "middle", "order")
+WEIGHED = FIELDS[:4]  # order says which way round the names were compared; no weight
 LEVELS: dict[str, tuple[str, ...]] = {
     "dob": ("same", "swapped", "day_slip", "month_slip", "year_slip", "year_one_out"),
     "surname": ("identical", "part", "sound", "typo", "similar", "different"),
@@ -225,6 +227,7 @@ def dob_level(a: date, b: date) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _digit_apart(x: int, y: int, width: int = 2) -> bool:
     """One digit different, or the last two digits swapped."""
     sx, sy = f"{x:0{width}d}", f"{y:0{width}d}"
@@ -348,10 +351,11 @@ class Model(msgspec.Struct):
 
     m: dict[str, list[float]]
     u: dict[str, list[float]]
-    prior: float  # the share of candidate pairs that are one person
+    prior: float  # the chance that two of the register's names drawn at random are one person
     surname_tf: dict[str, float] = {}
     forename_tf: dict[str, float] = {}
     dob_tf: dict[str, float] = {}
+    middle_tf: dict[str, float] = {}
     average_share: dict[str, float] = {}  # sum of squared shares: a random agreement's share
 
     def weigh(self, pattern: Sequence[int], a: Name, b: Name) -> tuple[float, list[Reason]]:
@@ -362,10 +366,14 @@ class Model(msgspec.Struct):
             u = self.u[field][level]
             if level == 0:
                 # term frequency: this value's share against the share of an average agreement
-                share = _tf(self, field, a)
+                share = _tf(self, field, a, b)
                 if share is not None:
                     u = min(0.999, u * share / self.average_share[field])
-            weight = math.log2(max(self.m[field][level], 1e-9) / max(u, 1e-12))
+            weight = (
+                math.log2(max(self.m[field][level], 1e-9) / max(u, 1e-12))
+                if field in WEIGHED
+                else 0.0
+            )
             total += weight
             reasons.append(
                 Reason(field, LEVELS[field][level], WORDS[field][LEVELS[field][level]], weight)
@@ -373,7 +381,10 @@ class Model(msgspec.Struct):
         return total, reasons
 
 
-def _tf(model: Model, field: str, a: Name) -> float | None:
+def _tf(model: Model, field: str, a: Name, b: Name) -> float | None:
+    if field == "middle":  # the most telling middle name the two share (Singh tells little)
+        shared = [model.middle_tf.get(x, 0.0) for x in set(a.middles) & set(b.middles)]
+        return min(shared) if shared else None
     if field == "surname":
         return model.surname_tf.get(a.surname)
     if field == "forename":
@@ -394,44 +405,23 @@ def probability(weight: float) -> float:
 
 
 def u_from_register(
-    knowledge: Knowledge,
-    names: Sequence[Name],
-    same_block: Callable[[Name, Name], bool],
-    *,
-    samples: int = 40_000,
-    seed: int = 10,
+    knowledge: Knowledge, names: Sequence[Name], *, samples: int = 60_000, seed: int = 10
 ) -> dict[str, list[float]]:
-    """u-probabilities among the pairs the blocks bring together that are not one person.
-
-    Name fields: pairs of the register's names that share a block token but were born far
-    apart (so almost never one person): how often such pairs agree each way. Date of birth:
-    from the spread of the register's dates, given that the dates are within one slip (the
-    blocks compare no others)."""
+    """u-probabilities: how often two different people agree each way. Name fields from
+    random pairs of the register's names; the date of birth from the spread of its dates."""
     rng = random.Random(seed)
-    pool = list(names) if len(names) <= 100_000 else rng.sample(list(names), 100_000)
-    by_token: dict[str, list[Name]] = {}
-    for x in pool:
-        for t in {x.forename, x.surname, *x.middles, *x.parts}:
-            if len(t) >= 2:
-                by_token.setdefault(t, []).append(x)
-    shared = [group for group in by_token.values() if len(group) >= 2]
     counts = {f: [0.5] * len(LEVELS[f]) for f in FIELDS if f != "dob"}  # a half: never zero
-    weights = [len(g) * (len(g) - 1) for g in shared]
-    if shared:
-        for group in rng.choices(shared, weights=weights, k=samples):
-            a, b = rng.sample(group, 2)
-            if a.driver_id == b.driver_id or dob_level(a.born, b.born) is not None:
-                continue
-            if not same_block(a, b):
-                continue
-            pattern = levels(knowledge, a, b._replace(born=a.born))
-            if pattern is None:
-                continue
+    n = len(names)
+    for _ in range(samples if n >= 2 else 0):
+        a, b = names[rng.randrange(n)], names[rng.randrange(n)]
+        if a.driver_id == b.driver_id:
+            continue
+        pattern = levels(knowledge, a, b._replace(born=a.born))
+        if pattern is not None:
             for field, level in zip(FIELDS[1:], pattern[1:], strict=True):
                 counts[field][level] += 1
     u = {f: [c / sum(cs) for c in cs] for f, cs in counts.items()}
-    near = _dob_u([x.born for x in names])
-    u["dob"] = _normalise(near)
+    u["dob"] = _dob_u([x.born for x in names])
     return u
 
 
@@ -464,38 +454,38 @@ def average_shares(model_tf: dict[str, dict[str, float]]) -> dict[str, float]:
     return {field: sum(p * p for p in shares.values()) or 1.0 for field, shares in model_tf.items()}
 
 
-def term_frequencies(names: Sequence[Name]) -> tuple[dict, dict, dict]:
-    """Each surname's, forename's and date of birth's share of the register's names."""
+def term_frequencies(names: Sequence[Name]) -> dict[str, dict[str, float]]:
+    """Each surname's, forename's, date of birth's and middle name's share of the register's
+    names (a middle name's share among the names that have one)."""
     n = len(names) or 1
-    surnames = Counter(x.surname for x in names)
-    forenames = Counter(x.forename for x in names)
-    dates = Counter(x.born.isoformat() for x in names)
-    return (
-        {k: c / n for k, c in surnames.items()},
-        {k: c / n for k, c in forenames.items()},
-        {k: c / n for k, c in dates.items()},
-    )
+    middles = Counter(m for x in names for m in x.middles)
+    with_middle = sum(middles.values()) or 1
+    return {
+        "surname": {k: c / n for k, c in Counter(x.surname for x in names).items()},
+        "forename": {k: c / n for k, c in Counter(x.forename for x in names).items()},
+        "dob": {k: c / n for k, c in Counter(x.born.isoformat() for x in names).items()},
+        "middle": {k: c / with_middle for k, c in middles.items()},
+    }
 
 
 def estimate(
-    patterns: Counter, u: dict[str, list[float]], *, rounds: int = 40
+    patterns: Counter, u: dict[str, list[float]], total_pairs: int, *, rounds: int = 60
 ) -> tuple[dict[str, list[float]], float]:
-    """m-probabilities and the prior by expectation maximisation over the candidate pairs'
-    comparison vectors (u held fixed, as Splink does). Starts from m leaning to the better
-    levels; the data moves it."""
-    m = {
-        f: _normalise([0.5**i for i in range(len(LEVELS[f]))]) if f != "middle" else
-        _normalise([1.0, 0.5, 0.1, 1.0])
-        for f in FIELDS
-    }  # fmt: skip
-    prior = 0.1
-    total = sum(patterns.values()) or 1
+    """m-probabilities and the prior by expectation maximisation, u held fixed (as Splink
+    does). The prior is the chance that two names drawn at random are one person: the
+    expected number of matches over every pair of the register's names, counting the pairs
+    the blocks leave out as not one person (the blocks hold nearly every true pair). Starts
+    from m leaning to the better levels and 1% of names recorded twice; the data moves both."""
+    m = {f: _normalise([0.5**i for i in range(len(LEVELS[f]))]) for f in FIELDS}
+    m["middle"] = _normalise([1.0, 0.5, 0.1, 1.0])
+    total_pairs = max(total_pairs, sum(patterns.values()), 1)
+    prior = min(0.5, 0.01 * math.sqrt(2 * total_pairs) / total_pairs)
     for _ in range(rounds):
         sums = {f: [1e-6] * len(LEVELS[f]) for f in FIELDS}
         matched = 0.0
         for pattern, count in patterns.items():
             pm, pu = prior, 1 - prior
-            for field, level in zip(FIELDS, pattern, strict=True):
+            for field, level in zip(WEIGHED, pattern, strict=False):
                 pm *= m[field][level]
                 pu *= u[field][level]
             p = pm / (pm + pu) if pm + pu > 0 else 0.0
@@ -504,7 +494,8 @@ def estimate(
             for field, level in zip(FIELDS, pattern, strict=True):
                 sums[field][level] += weight
         m = {f: _normalise(s) for f, s in sums.items()}
-        prior = min(max(matched / total, 1e-6), 1 - 1e-6)
+        prior = min(max(matched / total_pairs, 1e-12), 0.5)
+    m["order"] = list(u["order"])  # no weight of its own: the name levels already count it
     return m, prior
 
 

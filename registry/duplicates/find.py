@@ -90,6 +90,7 @@ class JobReport(msgspec.Struct):
     new: int
     seconds: float
     prior: float
+    phases: dict[str, float] = {}  # seconds: read, block, fit, score, store
 
 
 # --- blocking --------------------------------------------------------------------------------
@@ -198,19 +199,12 @@ def candidates(names: Sequence[Name], knowledge: Knowledge) -> Candidates:
 
 def fit(names: Sequence[Name], knowledge: Knowledge, pairs: Candidates) -> Model:
     """The model for this register: u from the register, m and the prior by EM."""
-    counts: Counter = Counter()
-    for x in names:
-        counts.update(_tokens(x)[0])
-    rare_at = max(MIN_RARE, int(len(names) * RARE_SHARE))
-
-    def same_block(a: Name, b: Name) -> bool:
-        return not block_keys(a, counts, rare_at).isdisjoint(block_keys(b, counts, rare_at))
-
-    u = u_from_register(knowledge, names, same_block)
-    m, prior = estimate(pairs.counts(), u)
-    surname_tf, forename_tf, dob_tf = term_frequencies(names)
-    average = average_shares({"surname": surname_tf, "forename": forename_tf, "dob": dob_tf})
-    return Model(m, u, prior, surname_tf, forename_tf, dob_tf, average)
+    u = u_from_register(knowledge, names)
+    m, prior = estimate(pairs.counts(), u, len(names) * (len(names) - 1) // 2)
+    tf = term_frequencies(names)
+    return Model(
+        m, u, prior, tf["surname"], tf["forename"], tf["dob"], tf["middle"], average_shares(tf)
+    )
 
 
 def score(
@@ -286,11 +280,16 @@ LONG_READ = "SET LOCAL statement_timeout = '20min'"
 
 
 def _work(
-    names: list[Name], knowledge: Knowledge, review_at: float
+    names: list[Name], knowledge: Knowledge, review_at: float, phases: dict[str, float]
 ) -> tuple[int, Model, list[Found]]:
+    clock = time.perf_counter()
     pairs = candidates(names, knowledge)
+    phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
     model = fit(names, knowledge, pairs)
-    return len(pairs), model, score(names, model, pairs, review_at)
+    phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
+    found = score(names, model, pairs, review_at)
+    phases["score"] = time.perf_counter() - clock
+    return len(pairs), model, found
 
 
 async def find_duplicates(
@@ -312,14 +311,19 @@ async def _find(conn: asyncpg.Connection, actor: Actor, review_at: float) -> Job
         await conn.execute(LONG_READ)
         names = await load_names(conn)
         knowledge = await load_knowledge(conn)
+    phases = {"read": time.perf_counter() - started}
     # the comparisons are CPU work: off the event loop, so a service running it still answers
-    candidate_pairs, model, found = await asyncio.to_thread(_work, names, knowledge, review_at)
+    candidate_pairs, model, found = await asyncio.to_thread(
+        _work, names, knowledge, review_at, phases
+    )
+    clock = time.perf_counter()
     async with acting(conn, actor):
         await conn.execute(LONG_READ)
         await conn.execute(
             SAVE_MODEL, len(names), candidate_pairs, msgspec.json.encode(model).decode()
         )
         new, _ = await raise_pairs(conn, found, "job")
+    phases["store"] = time.perf_counter() - clock
     report = JobReport(
         names=len(names),
         candidate_pairs=candidate_pairs,
@@ -327,6 +331,7 @@ async def _find(conn: asyncpg.Connection, actor: Actor, review_at: float) -> Job
         new=new,
         seconds=round(time.perf_counter() - started, 1),
         prior=model.prior,
+        phases={k: round(v, 1) for k, v in phases.items()},
     )
     log.info(
         "duplicates job: %d names, %d candidate pairs, %d possible duplicates (%d new) in %.1f s",

@@ -1,0 +1,149 @@
+"""Possible duplicate records in the API: list, read, decide and undo (registry/duplicates).
+
+Only officers of an authority with an interest in either record see a pair; to anyone else
+it answers 404 as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import asyncpg
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+
+from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
+from licensing.auth import officer
+from licensing.idempotency import Outcome, actor_of, perform
+from licensing.problems import FieldError, InvalidFields, not_found_problem, problem_spec
+from registry import audit_log, duplicates
+from registry.errors import Invalid, NotFound
+
+MAX_ID = 2**63 - 1
+Conn = NamedDependency[asyncpg.Connection]
+PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id")]
+Key = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="Any unique string: a retried POST with the same key returns the first answer",
+    ),
+]
+COMMON = {"guards": [officer], "tags": ["duplicates"]}
+NOT_YOURS = {404: problem_spec("No such pair, or none of its records concerns your authority")}
+
+
+@get(
+    "/api/v1/possible-duplicates",
+    **COMMON,
+    summary="Pairs of driver records that are probably one person, for your authority to decide",
+)
+async def list_possible_duplicates(
+    request: Request,
+    conn: Conn,
+    status: Annotated[
+        Literal["open", "same_person", "different_people", "all"],
+        QueryParameter(description="open (the default): not yet decided; all: every pair"),
+    ] = "open",
+    driver_id: Annotated[
+        int | None, QueryParameter(ge=1, le=MAX_ID, description="Only pairs with this driver")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[duplicates.PossibleDuplicate]:
+    """Pairs where your authority licenses, has a register entry for, or recorded either
+    driver, oldest first, each with the evidence: how each field agrees and its weight."""
+    actor = actor_of(request)
+    try:
+        items, after = await duplicates.list_pairs(
+            conn,
+            actor,
+            status=None if status == "all" else status,
+            driver_id=driver_id,
+            after=cursor,
+            limit=limit,
+        )
+    except Invalid as exc:
+        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
+    await audit_log.record(
+        conn,
+        action="view",
+        user_id=actor.user_id,
+        authority_id=actor.authority_id,
+        subject="possible_duplicates",
+        detail={"count": len(items)},
+    )
+    return envelope(request, items, after)
+
+
+@get("/api/v1/possible-duplicates/{pair_id:int}", **COMMON, responses=NOT_YOURS,
+     summary="A possible duplicate with its evidence")  # fmt: skip
+async def show_possible_duplicate(
+    request: Request, conn: Conn, pair_id: PairId
+) -> duplicates.PossibleDuplicate:
+    actor = actor_of(request)
+    try:
+        pair = await duplicates.get_pair(conn, actor, pair_id)
+    except NotFound as exc:
+        raise not_found_problem(exc) from None
+    await audit_log.record(
+        conn,
+        action="view",
+        user_id=actor.user_id,
+        authority_id=actor.authority_id,
+        subject=f"possible_duplicate:{pair_id}",
+    )
+    return pair
+
+
+@post(
+    "/api/v1/possible-duplicates/{pair_id:int}/decision",
+    **COMMON,
+    status_code=200,
+    responses={
+        **NOT_YOURS,
+        409: problem_spec("Already decided: undo the decision first"),
+        422: problem_spec("decision is missing or not one of the choices"),
+    },
+    summary="Decide a pair: same_person (link the records) or different_people",
+)
+async def decide_possible_duplicate(
+    request: Request,
+    conn: Conn,
+    pair_id: PairId,
+    data: JSONBody[duplicates.Decision],
+    idempotency_key: Key = None,
+) -> Response[duplicates.PossibleDuplicate]:
+    """same_person links the two records (both kept, nothing deleted); different_people is
+    remembered and the pair is never raised again. Audited; undo with .../undo."""
+
+    async def work(actor):
+        return Outcome(await duplicates.decide(conn, actor, pair_id, data), 200)
+
+    return await perform(request, conn, work)
+
+
+@post(
+    "/api/v1/possible-duplicates/{pair_id:int}/undo",
+    **COMMON,
+    status_code=200,
+    responses={**NOT_YOURS, 409: problem_spec("The pair has not been decided")},
+    summary="Undo a decision: the pair is open again",
+)
+async def undo_possible_duplicate(
+    request: Request, conn: Conn, pair_id: PairId, idempotency_key: Key = None
+) -> Response[duplicates.PossibleDuplicate]:
+    async def work(actor):
+        return Outcome(await duplicates.undo(conn, actor, pair_id), 200)
+
+    return await perform(request, conn, work)
+
+
+ROUTES = [
+    list_possible_duplicates,
+    show_possible_duplicate,
+    decide_possible_duplicate,
+    undo_possible_duplicate,
+]
