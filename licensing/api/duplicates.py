@@ -52,7 +52,7 @@ async def list_possible_duplicates(
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[duplicates.PossibleDuplicate]:
+) -> Page[duplicates.DuplicatePair]:
     """Pairs where your authority licenses, has a register entry for, or recorded either
     driver, oldest first, each with the evidence: how each field agrees and its weight."""
     actor = actor_of(request)
@@ -82,7 +82,7 @@ async def list_possible_duplicates(
      summary="A possible duplicate with its evidence")  # fmt: skip
 async def show_possible_duplicate(
     request: Request, conn: Conn, pair_id: PairId
-) -> duplicates.PossibleDuplicate:
+) -> duplicates.DuplicatePair:
     actor = actor_of(request)
     try:
         pair = await duplicates.get_pair(conn, actor, pair_id)
@@ -115,7 +115,7 @@ async def decide_possible_duplicate(
     pair_id: PairId,
     data: JSONBody[duplicates.Decision],
     idempotency_key: Key = None,
-) -> Response[duplicates.PossibleDuplicate]:
+) -> Response[duplicates.DuplicatePair]:
     """same_person links the two records (both kept, nothing deleted); different_people is
     remembered and the pair is never raised again. Audited; undo with .../undo."""
 
@@ -134,7 +134,7 @@ async def decide_possible_duplicate(
 )
 async def undo_possible_duplicate(
     request: Request, conn: Conn, pair_id: PairId, idempotency_key: Key = None
-) -> Response[duplicates.PossibleDuplicate]:
+) -> Response[duplicates.DuplicatePair]:
     async def work(actor):
         return Outcome(await duplicates.undo(conn, actor, pair_id), 200)
 

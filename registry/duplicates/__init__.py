@@ -11,7 +11,7 @@ from registry.duplicates.find import JobReport, find_duplicates
 from registry.duplicates.review import (
     DECISIONS,
     Decision,
-    PossibleDuplicate,
+    DuplicatePair,
     decide,
     get_pair,
     linked_drivers,
@@ -23,7 +23,7 @@ __all__ = [
     "DECISIONS",
     "Decision",
     "JobReport",
-    "PossibleDuplicate",
+    "DuplicatePair",
     "decide",
     "find_duplicates",
     "get_pair",

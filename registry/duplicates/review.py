@@ -37,7 +37,7 @@ INTERESTED = (
 )
 
 
-class Reason(msgspec.Struct):
+class Evidence(msgspec.Struct):
     field: str
     level: str
     words: str
@@ -57,13 +57,13 @@ class DriverSide(msgspec.Struct):
     href: str
 
 
-class PossibleDuplicate(msgspec.Struct):
+class DuplicatePair(msgspec.Struct):
     id: int
     status: str  # open | same_person | different_people
     probability: float
     raised_by: str  # job | import | rescreen
     raised_at: datetime
-    reasons: list[Reason]
+    reasons: list[Evidence]
     drivers: list[DriverSide]
     decided_at: datetime | None = None
     decided_by: str | None = None
@@ -139,11 +139,11 @@ SELECT driver_id FROM linked WHERE driver_id <> $1 ORDER BY driver_id
 """
 
 _sides = msgspec.json.Decoder(DriverSide)
-_reasons = msgspec.json.Decoder(list[Reason])
+_reasons = msgspec.json.Decoder(list[Evidence])
 
 
-def _pair(row: asyncpg.Record) -> PossibleDuplicate:
-    return PossibleDuplicate(
+def _pair(row: asyncpg.Record) -> DuplicatePair:
+    return DuplicatePair(
         id=row["id"],
         status=row["status"],
         probability=round(row["probability"], 4),
@@ -164,14 +164,14 @@ async def list_pairs(
     driver_id: int | None = None,
     after: str | None = None,
     limit: int = paging.DEFAULT_LIMIT,
-) -> tuple[list[PossibleDuplicate], str | None]:
+) -> tuple[list[DuplicatePair], str | None]:
     """Pairs the actor's authority may see, oldest first; `status` None for all."""
     key = paging.decode(after, (int,)) or (None,)
     rows = await conn.fetch(LIST_PAIRS, actor.authority_id, status, driver_id, key[0], limit + 1)
     return paging.page(rows, limit, lambda r: (r["id"],), _pair)
 
 
-async def get_pair(conn: asyncpg.Connection, actor: Actor, pair_id: int) -> PossibleDuplicate:
+async def get_pair(conn: asyncpg.Connection, actor: Actor, pair_id: int) -> DuplicatePair:
     row = await conn.fetchrow(GET_PAIR, actor.authority_id, pair_id)
     if row is None:
         raise NotFound("possible duplicate")
@@ -192,7 +192,7 @@ async def _audit(conn: asyncpg.Connection, actor: Actor, row: asyncpg.Record, wh
 
 async def decide(
     conn: asyncpg.Connection, actor: Actor, pair_id: int, details: Decision
-) -> PossibleDuplicate:
+) -> DuplicatePair:
     """Same person (link the records) or different people (never ask again). Call inside
     registry.actor.acting."""
     row = await _for_change(conn, actor, pair_id)
@@ -213,7 +213,7 @@ async def decide(
     return await get_pair(conn, actor, pair_id)
 
 
-async def undo(conn: asyncpg.Connection, actor: Actor, pair_id: int) -> PossibleDuplicate:
+async def undo(conn: asyncpg.Connection, actor: Actor, pair_id: int) -> DuplicatePair:
     """Undo a decision: the pair is open again (a link is removed). Inside acting."""
     row = await _for_change(conn, actor, pair_id)
     if row["status"] == "open":
