@@ -22,8 +22,8 @@ from registry.duplicates.review import (
 __all__ = [
     "DECISIONS",
     "Decision",
-    "JobReport",
     "DuplicatePair",
+    "JobReport",
     "decide",
     "find_duplicates",
     "get_pair",
