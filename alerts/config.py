@@ -7,6 +7,7 @@ module reads the few attributes it needs by name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class AlertConfig:
     max_alerts_per_email: int = 200
 
     @classmethod
-    def from_settings(cls, settings) -> AlertConfig:
+    def from_settings(cls, settings: Any) -> AlertConfig:  # licensing.settings.Settings
         return cls(
             base_url=settings.base_url.rstrip("/"),
             mail_from=settings.mail_from,

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as _escape
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alerts.compose import AlertView
 
 
 @lru_cache(maxsize=8192)
@@ -26,7 +30,7 @@ class EmailContent:
     title: str
     sent_on: str
     summary: str  # how many alerts, how many need action, the earliest deadline
-    sections: list  # [(heading, [AlertView])], most urgent first
+    sections: list[tuple[str, list[AlertView]]]  # most urgent first
     alerts_url: str
     footer: str
 
@@ -90,7 +94,7 @@ def _row_start(label: str) -> str:
     )
 
 
-def _alert_html(alert) -> str:
+def _alert_html(alert: AlertView) -> str:
     rows = "".join(
         f"{_row_start(label)}{escape(value)}</td></tr>\n" for label, value in alert.facts
     )
@@ -141,7 +145,7 @@ def _notify_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _notify_alert(alert) -> str:
+def _notify_alert(alert: AlertView) -> str:
     facts = "\n".join(
         f"* {_notify_line(label)}: {_notify_line(value)}" for label, value in alert.facts
     )

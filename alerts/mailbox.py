@@ -11,10 +11,12 @@ import contextlib
 import email
 import email.policy
 import logging
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
 
 import asyncpg
 import msgspec
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, Envelope
 
 log = logging.getLogger("crosscheck.mailbox")
 
@@ -24,7 +26,7 @@ VALUES ($1, $2, $3, $4, $5, $6)
 """
 
 
-def _part(message, kind: str) -> str:
+def _part(message: EmailMessage, kind: str) -> str:
     part = message.get_body(preferencelist=(kind,))
     return part.get_content() if part is not None else ""
 
@@ -35,9 +37,10 @@ class MailboxHandler:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def handle_DATA(self, server, session, envelope) -> str:
+    async def handle_DATA(self, server: SMTP, session: object, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
         message = email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default
+            raw.encode() if isinstance(raw, str) else raw, policy=email.policy.default
         )
         await self.pool.execute(
             STORE,
@@ -52,7 +55,9 @@ class MailboxHandler:
 
 
 @contextlib.asynccontextmanager
-async def demo_mailbox(pool: asyncpg.Pool, host: str, port: int):
+async def demo_mailbox(
+    pool: asyncpg.Pool, host: str, port: int
+) -> AsyncIterator[asyncio.Server | None]:
     """Listen for mail on host:port for the life of the block. If the port is taken (a
     second service worker), the first one's mailbox serves."""
     loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@ who may open the record may read its history.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -53,7 +54,7 @@ LIMIT $2
 """
 
 
-def describe(kind: str, detail: dict) -> str:
+def describe(kind: str, detail: dict[str, Any]) -> str:
     words = EVENT_WORDS.get(kind, kind.replace("_", " ").capitalize())
     if kind.startswith("licence_") and detail.get("kind") in KIND_WORDS:
         words += f": {KIND_WORDS[detail['kind']]}"
@@ -86,7 +87,8 @@ async def driver_history(
     ]
 
 
-def _detail(raw) -> dict:
+def _detail(raw: str | dict[str, Any] | None) -> dict[str, Any]:
     if isinstance(raw, str):
-        return msgspec.json.decode(raw)
+        decoded: dict[str, Any] = msgspec.json.decode(raw)
+        return decoded
     return raw or {}

@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -32,13 +32,13 @@ class Page(msgspec.Struct, Generic[T]):
     next: str | None
 
 
-def encode(key: Sequence) -> str:
+def encode(key: Sequence[Any]) -> str:
     values = [v.isoformat() if isinstance(v, date) else v for v in key]
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str | None, kinds: Sequence[type]) -> tuple | None:
+def decode(cursor: str | None, kinds: Sequence[type]) -> tuple[Any, ...] | None:
     """The key a cursor holds, each value of the kind given (int, str, bool, date)."""
     if cursor is None or cursor == "":
         return None
@@ -64,7 +64,7 @@ def last_id(cursor: str | None) -> int | None:
     return None if key is None else key[0]
 
 
-def _value(value, kind: type):
+def _value(value: Any, kind: type) -> Any:
     if value is None:
         return None
     if kind is datetime:
@@ -82,7 +82,7 @@ def _value(value, kind: type):
 
 
 def page(
-    rows: Sequence, limit: int, key: Callable, item: Callable[..., T]
+    rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any]], item: Callable[..., T]
 ) -> tuple[list[T], str | None]:
     """The first `limit` rows as items, and the cursor after them when more rows came back."""
     items = [item(row) for row in rows[:limit]]

@@ -86,7 +86,7 @@ def _as_date(day: date) -> date:
 def _holidays_in(year: int) -> tuple[tuple[date, str], ...]:
     """Weekday bank holidays of one year, sorted; cached because bulk imports ask
     for the same few years hundreds of thousands of times."""
-    calendar = holidays.UnitedKingdom(subdiv="ENG", years=year)
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
     return tuple(sorted((day, name) for day, name in calendar.items() if day.weekday() < _SATURDAY))
 
 

@@ -39,7 +39,7 @@ NOT_APPLICABLE = "[z]"
 RANKING_COLUMNS = ("ranking", "rank", "code", "name", "pct", "numerator", "denominator")
 
 
-def _cell(value, hidden: bool) -> str:
+def _cell(value: object, hidden: bool) -> str:
     if hidden:
         return SUPPRESSED
     if value is None:
@@ -49,7 +49,7 @@ def _cell(value, hidden: bool) -> str:
     return str(value)
 
 
-def summary_row(meta, row: AuthoritySummary) -> list[str]:
+def summary_row(meta: object, row: AuthoritySummary) -> list[str]:
     cells = [_cell(getattr(meta, name), False) for name in PERIOD_COLUMNS]
     cells += [_cell(getattr(row, name), name in row.suppressed) for name in FIGURE_COLUMNS]
     for i in range(TOP_AUTHORITIES):
