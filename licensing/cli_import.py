@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import msgspec
 
 from licensing import db
 from licensing.cli import UserError, friendly, load_settings, main
+from licensing.progress import progress, wanted
 from registry.actor import Actor, acting
 from registry.authorities import by_code
 from registry.errors import from_database
@@ -29,7 +31,15 @@ def _source(path: str | None, name: str, files: list):
     except OSError as exc:
         raise UserError(f"cannot open the {name} file: {exc.strerror}") from None
     files.append(handle)
-    return Source(name=Path(path).name, lines=handle)
+    return Source(name=Path(path).name, lines=handle, line_count=_line_count(path))
+
+
+def _line_count(path: str) -> int | None:
+    """Lines in the file, for the progress bar (a second of reading for a million rows)."""
+    if not wanted(sys.stderr):
+        return None
+    with open(path, "rb") as raw:
+        return sum(block.count(b"\n") for block in iter(lambda: raw.read(1 << 20), b""))
 
 
 async def run_import(
@@ -52,9 +62,15 @@ async def run_import(
         }
         async with acting(conn, Actor(None, found.id)):
             try:
-                return await import_records(
-                    conn, actor, **sources, partial=partial, authority_code=found.code
-                )
+                with progress() as shown:
+                    return await import_records(
+                        conn,
+                        actor,
+                        **sources,
+                        partial=partial,
+                        authority_code=found.code,
+                        progress=shown,
+                    )
             except UnicodeDecodeError:
                 raise UserError("the files must be CSV saved as UTF-8") from None
             except asyncpg.IntegrityConstraintViolationError as exc:

@@ -13,6 +13,7 @@ import click
 
 from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
+from licensing.progress import progress
 from licensing.settings import Settings
 from registry.counts import has_drivers
 from registry.synthetic.activity import add_demo_activity
@@ -35,7 +36,10 @@ async def _seed(
     try:
         if only_if_empty and await has_drivers(conn):
             return None
-        return await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
+        with progress() as shown:
+            return await seed(
+                conn, drivers=drivers, seed=seed_value, duplicates=duplicates, progress=shown
+            )
     except SeedError as exc:
         raise UserError(str(exc)) from None
     except asyncpg.UndefinedTableError:

@@ -15,6 +15,7 @@ import msgspec
 
 from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
+from licensing.progress import progress
 from registry import compliance
 
 FILES = ("national.csv", "authorities.csv", "rankings.csv", "summary.json", "summary.ods")
@@ -27,7 +28,10 @@ async def _summarise(period: compliance.Period, suppress: bool) -> compliance.Co
     try:
         for each in (conn, second):
             await each.execute(f"SET statement_timeout = {int(settings.summary_timeout_ms)}")
-        return await compliance.summarise(conn, period, suppress=suppress, second=second)
+        with progress() as shown:
+            return await compliance.summarise(
+                conn, period, suppress=suppress, second=second, progress=shown
+            )
     finally:
         await second.close()
         await conn.close()

@@ -34,6 +34,7 @@ from registry.entries import DECISIONS
 from registry.entries import STATUSES as ENTRY_STATUSES
 from registry.fields import LICENCE_KINDS, Fields, add_years
 from registry.licences import MAX_TERM_YEARS
+from registry.progress import QUIET, Progress
 
 LICENCE_STATUSES = ("current", "suspended", "revoked", "surrendered", "expired")
 LIVE = ("current", "suspended")
@@ -115,9 +116,13 @@ class Source(msgspec.Struct):
 
     name: str
     lines: Iterable[str]
+    line_count: int | None = None  # lines in the file, when known (for progress)
 
 
 # --- reading the files ------------------------------------------------------------------------
+
+
+PROGRESS_EVERY = 1000  # rows read between two steps of a progress bar
 
 
 class _File:
@@ -136,6 +141,14 @@ class _File:
         self.warnings: list[RowProblem] = []
         self.rejected_lines: set[int] = set()
         self.header_broken = False
+        self.progress: Progress = QUIET
+
+    def read(self, progress: Progress) -> _File:
+        """Say that this file is being read, with how many rows it has when known."""
+        total = self.source.line_count - 1 if self.source and self.source.line_count else None
+        progress.phase(f"Reading {self.name}", total, "rows")
+        self.progress = progress
+        return self
 
     def reject(self, line: int, field: str, message: str) -> None:
         self.rejected.append(RowProblem(self.name, line, field, message))
@@ -153,7 +166,11 @@ class _File:
         if not self._header_ok(header):
             return
         start = reader.line_num + 1
+        read = 0
         for values in reader:
+            read += 1
+            if read % PROGRESS_EVERY == 0:
+                self.progress.advance(PROGRESS_EVERY)
             line, start = start, reader.line_num + 1
             if not any(value.strip() for value in values):
                 continue  # blank lines, often at the end of a spreadsheet export
@@ -837,6 +854,7 @@ async def import_records(
     partial: bool = False,
     authority_code: str = "",
     today: date | None = None,
+    progress: Progress = QUIET,
 ) -> ImportReport:
     """Validate, match and (unless rejected) load one authority's files. Runs inside the
     caller's transaction; writes nothing to the register when the report says not imported."""
@@ -857,21 +875,23 @@ async def import_records(
     )
 
     refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
-    driver_rows = _read_drivers(files["drivers"], authorities, today, refs)
+    driver_rows = _read_drivers(files["drivers"].read(progress), authorities, today, refs)
     if files["drivers"].header_broken:
         return _finish(report, files)  # nothing to link the other files to
-    licence_rows = _read_licences(files["licences"], refs, today)
-    decision_rows = _read_decisions(files["decisions"], refs, today)
+    licence_rows = _read_licences(files["licences"].read(progress), refs, today)
+    decision_rows = _read_decisions(files["decisions"].read(progress), refs, today)
     if any(f.header_broken for f in files.values()):
         return _finish(report, files)
 
+    progress.phase("Checking against the register", len(CHECKS) + 3)
     await conn.execute(STAGING)
     await conn.copy_records_to_table("import_driver", records=driver_rows, columns=STAGED_DRIVER)
     await conn.copy_records_to_table("import_licence", records=licence_rows, columns=STAGED_LICENCE)
     await conn.copy_records_to_table(
         "import_decision", records=decision_rows, columns=STAGED_DECISION
     )
-    await _check_against_register(conn, actor)
+    progress.advance(3)
+    await _check_against_register(conn, actor, progress)
     for kind, line, field, message in await conn.fetch(REJECTED):
         files[kind].reject(line, field, message)
     for (line,) in await conn.fetch(AMBIGUOUS):
@@ -887,7 +907,8 @@ async def import_records(
     if any(f.rejected for f in files.values()) and not partial:
         return _finish(report, files)
 
-    names_added = await _write(conn, actor)
+    progress.phase("Writing to the register", len(WRITES) + 1)
+    names_added = await _write(conn, actor, progress)
     counts = await conn.fetchrow(COUNTS)
     report.drivers_created = counts["drivers_created"]
     report.drivers_linked = counts["drivers_linked"]
@@ -914,36 +935,65 @@ async def import_records(
     return report
 
 
-async def _check_against_register(conn: asyncpg.Connection, actor: Actor) -> None:
+# The checks, in order: each marks rows of the staged files as rejected or matched.
+CHECKS = (
+    MATCH_BY_IDENTIFIER,
+    MATCH_BY_NAME,
+    TWO_ROWS_ONE_DRIVER,
+    LICENCE_DRIVERS,
+    LICENCE_NUMBER_TAKEN,
+    LIVE_LICENCE_HELD,
+    DECISION_DRIVERS,
+    DECISION_FILE_LICENCES,
+    DECISION_REGISTER_LICENCES,
+    DECISION_LICENCE_UNKNOWN,
+)
+# Those taking the importing authority as $1.
+BY_AUTHORITY = (LICENCE_NUMBER_TAKEN, LIVE_LICENCE_HELD, DECISION_REGISTER_LICENCES)
+
+
+async def _check_against_register(
+    conn: asyncpg.Connection, actor: Actor, progress: Progress = QUIET
+) -> None:
     await conn.execute("ANALYZE import_driver; ANALYZE import_licence; ANALYZE import_decision")
-    await conn.execute(MATCH_BY_IDENTIFIER)
-    await conn.execute(MATCH_BY_NAME)
-    await conn.execute(TWO_ROWS_ONE_DRIVER)
-    await conn.execute(LICENCE_DRIVERS)
-    await conn.execute(LICENCE_NUMBER_TAKEN, actor.authority_id)
-    await conn.execute(LIVE_LICENCE_HELD, actor.authority_id)
-    await conn.execute(DECISION_DRIVERS)
-    await conn.execute(DECISION_FILE_LICENCES)
-    await conn.execute(DECISION_REGISTER_LICENCES, actor.authority_id)
-    await conn.execute(DECISION_LICENCE_UNKNOWN)
+    progress.advance()
+    for statement in CHECKS:
+        if statement in BY_AUTHORITY:
+            await conn.execute(statement, actor.authority_id)
+        else:
+            await conn.execute(statement)
+        progress.advance()
 
 
-async def _write(conn: asyncpg.Connection, actor: Actor) -> int:
-    await conn.execute(MARK_IMPORT)
-    await conn.execute(NEW_DRIVER_IDS)
-    await conn.execute(NEW_DRIVERS_TO_ROWS)
-    await conn.execute(INSERT_DRIVERS, actor.authority_id)
-    await conn.execute(INSERT_CURRENT_NAMES, actor.authority_id)
-    await conn.execute(FILL_BLANKS)
-    aliases = await conn.execute(INSERT_ALIASES, actor.authority_id)
-    await conn.execute(NEW_LICENCE_IDS)
-    await conn.execute(INSERT_LICENCES, actor.authority_id)
-    await conn.execute(INSERT_LICENCE_CHANGES, actor.user_id)
-    await conn.execute(RESOLVE_DECISION_LICENCES)
-    await conn.execute(NEW_ENTRY_IDS)
-    await conn.execute(INSERT_ENTRIES, actor.authority_id, actor.user_id)
-    await conn.execute(INSERT_ENTRY_CHANGES, actor.user_id)
+# The writes, in order, with the argument each takes ("authority", "user" or none).
+WRITES = (
+    (MARK_IMPORT, ()),
+    (NEW_DRIVER_IDS, ()),
+    (NEW_DRIVERS_TO_ROWS, ()),
+    (INSERT_DRIVERS, ("authority",)),
+    (INSERT_CURRENT_NAMES, ("authority",)),
+    (FILL_BLANKS, ()),
+    (INSERT_ALIASES, ("authority",)),
+    (NEW_LICENCE_IDS, ()),
+    (INSERT_LICENCES, ("authority",)),
+    (INSERT_LICENCE_CHANGES, ("user",)),
+    (RESOLVE_DECISION_LICENCES, ()),
+    (NEW_ENTRY_IDS, ()),
+    (INSERT_ENTRIES, ("authority", "user")),
+    (INSERT_ENTRY_CHANGES, ("user",)),
+)
+
+
+async def _write(conn: asyncpg.Connection, actor: Actor, progress: Progress = QUIET) -> int:
+    values = {"authority": actor.authority_id, "user": actor.user_id}
+    aliases = "INSERT 0 0"
+    for statement, arguments in WRITES:
+        status = await conn.execute(statement, *(values[a] for a in arguments))
+        if statement is INSERT_ALIASES:
+            aliases = status
+        progress.advance()
     await conn.execute("SELECT set_config('crosscheck.source', '', true)")
+    progress.advance()
     return int(aliases.split()[-1])
 
 

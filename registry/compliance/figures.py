@@ -41,6 +41,7 @@ from registry.compliance.statements import (
     SEARCHES_MADE,
 )
 from registry.compliance.suppression import apply_suppression, suppress_row
+from registry.progress import QUIET, Progress
 from registry.workdays import bank_holidays
 
 
@@ -84,25 +85,35 @@ async def _collect(
     listed: list[int],
     only: list[int] | None,
     today: date,
+    progress: Progress = QUIET,
 ) -> _Figures:
     """Run the statements, on `conn` alone, or on both connections at once if `second` is
     another (sharing this one's snapshot)."""
+    progress.phase("Counting the figures", STATEMENTS + (1 if second is conn else 2), "queries")
     if second is conn:
-        figures = await _the_rest(conn, period, listed, only, today)
+        figures = await _the_rest(conn, period, listed, only, today, progress)
         _add_licensed(figures, await _licensed(conn, period, only, 0, 2**63 - 1))
+        progress.advance()
         return figures
     split = int(await conn.fetchval(LAST_DRIVER) * SECOND_SHARE)
 
     async def first_half() -> tuple[_Figures, list]:
-        figures = await _the_rest(conn, period, listed, only, today)
-        return figures, await _licensed(conn, period, only, split + 1, 2**63 - 1)
+        figures = await _the_rest(conn, period, listed, only, today, progress)
+        licensed = await _licensed(conn, period, only, split + 1, 2**63 - 1)
+        progress.advance()
+        return figures, licensed
+
+    async def second_half() -> list:
+        licensed = await _licensed(second, period, only, 0, split)
+        progress.advance()
+        return licensed
 
     # A TaskGroup, so a failure on one connection (a statement timeout) stops the other
     # before the transactions end.
     try:
         async with asyncio.TaskGroup() as group:
             mine = group.create_task(first_half())
-            theirs = group.create_task(_licensed(second, period, only, 0, split))
+            theirs = group.create_task(second_half())
     except ExceptionGroup as failed:
         raise failed.exceptions[0] from None
     figures, licensed = mine.result()
@@ -160,8 +171,16 @@ LICENSED_FIELDS = (
 )
 
 
+STATEMENTS = 7  # run by _the_rest, for the progress bar
+
+
 async def _the_rest(
-    conn: asyncpg.Connection, period: Period, listed: list[int], only: list[int] | None, today: date
+    conn: asyncpg.Connection,
+    period: Period,
+    listed: list[int],
+    only: list[int] | None,
+    today: date,
+    progress: Progress = QUIET,
 ) -> _Figures:
     figures = _Figures()
     holidays = holidays_for(period, today)
@@ -174,10 +193,13 @@ async def _the_rest(
             licences_granted_or_renewed=r["granted"] + r["renewed"],
             granted_or_renewed_after_search=r["after_search"],
         )
+    progress.advance()
     for r in await conn.fetch(SEARCHES_MADE, start, end, only):
         figures.put(r["authority_id"], register_searches_made=r["searches"])
+    progress.advance()
     for r in await conn.fetch(ENTRIES_MADE, start, end, only):
         figures.put(r["authority_id"], register_entries_made=r["entries"])
+    progress.advance()
     for r in await conn.fetch(ALERTS, start, end, listed):
         figures.put_median(
             r,
@@ -185,6 +207,7 @@ async def _the_rest(
             alerts_acknowledged=r["acknowledged"],
             alerts_median_hours_to_acknowledge=_round(r["median_hours"]),
         )
+    progress.advance()
     for r in await conn.fetch(REQUESTS, start, end, listed, today, holidays):
         figures.put_median(
             r,
@@ -194,8 +217,10 @@ async def _the_rest(
             requests_answered_within_20_working_days=r["on_time"],
             requests_median_working_days_to_answer=_round(r["median_days"]),
         )
+    progress.advance()
     for r in await conn.fetch(REQUESTS_OVERDUE, today, only):
         figures.put(r["authority_id"], requests_overdue_open_now=r["overdue"])
+    progress.advance()
     for r in await conn.fetch(CONCERNS, start, end, only, holidays):
         figures.put(
             r["authority_id"],
@@ -204,6 +229,7 @@ async def _the_rest(
             concerns_received=r["received"],
             s6_replies_given=r["replies"],
         )
+    progress.advance()
     return figures
 
 
@@ -265,6 +291,7 @@ async def summarise(
     suppress: bool = False,
     today: date | None = None,
     second: asyncpg.Connection | None = None,
+    progress: Progress = QUIET,
 ) -> ComplianceSummary:
     """Every licensing authority's figures and the national totals and rankings.
 
@@ -273,7 +300,9 @@ async def summarise(
 
     async def work(conn: asyncpg.Connection, second: asyncpg.Connection) -> ComplianceSummary:
         listed = await conn.fetch(LISTED_AUTHORITIES, period.start)
-        figures = await _collect(conn, second, period, [a["id"] for a in listed], None, today)
+        figures = await _collect(
+            conn, second, period, [a["id"] for a in listed], None, today, progress
+        )
         names = {
             a["id"]: (a["code"], a["name"])
             for a in await conn.fetch("SELECT id, code, name FROM authority")

@@ -92,6 +92,7 @@ from pathlib import Path
 
 import asyncpg
 
+from registry.progress import QUIET, Progress
 from registry.synthetic.model import COLUMNS, TABLES, Generator, Places
 from registry.synthetic.names import VARIANTS
 
@@ -212,12 +213,16 @@ async def _set_aside(conn: asyncpg.Connection) -> tuple[list, list]:
     return list(fks), list(indexes)
 
 
-async def _put_back(conn: asyncpg.Connection, fks: list, indexes: list) -> None:
+async def _put_back(
+    conn: asyncpg.Connection, fks: list, indexes: list, progress: Progress = QUIET
+) -> None:
     await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for index in indexes:
         await conn.execute(index["def"])
+        progress.advance()
     for fk in fks:
         await conn.execute(f"ALTER TABLE {fk['tbl']} ADD CONSTRAINT {fk['name']} {fk['def']}")
+        progress.advance()
 
 
 # --- names and their keys ----------------------------------------------------------------------
@@ -346,9 +351,15 @@ def _worker_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
-async def _load(conn: asyncpg.Connection, chunks, counts: dict[str, int]) -> None:
+async def _load(
+    conn: asyncpg.Connection,
+    chunks,
+    counts: dict[str, int],
+    sizes: list[int],
+    progress: Progress,
+) -> None:
     async with contextlib.aclosing(chunks):  # stops the worker if loading fails
-        async for chunk in chunks:
+        async for number, chunk in _numbered(chunks):
             for table in TABLES:
                 data = chunk[table]
                 if not data:
@@ -358,6 +369,14 @@ async def _load(conn: asyncpg.Connection, chunks, counts: dict[str, int]) -> Non
                     target, source=io.BytesIO(data), columns=list(COLUMNS[table]), format="text"
                 )
                 counts[table] += int(result.split()[-1])
+            progress.advance(sizes[number])
+
+
+async def _numbered(chunks):
+    number = 0
+    async for chunk in chunks:
+        yield number, chunk
+        number += 1
 
 
 async def seed(
@@ -369,6 +388,7 @@ async def seed(
     chunk: int = CHUNK,
     worker: bool | None = None,
     duplicates: int = 0,
+    progress: Progress = QUIET,
 ) -> SeedReport:
     """Fill an empty register with `drivers` synthetic drivers; the same inputs give the same rows.
 
@@ -391,7 +411,7 @@ async def seed(
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
     try:
-        await _seed(conn, report, clock, seed, today, sizes, worker, duplicates)
+        await _seed(conn, report, clock, seed, today, sizes, worker, duplicates, progress)
     except asyncpg.InsufficientPrivilegeError:
         raise SeedError(
             "seeding must run as the owner of the register's tables "
@@ -410,7 +430,9 @@ async def _seed(
     sizes: list[int],
     worker: bool | None,
     duplicates: int,
+    progress: Progress,
 ) -> None:
+    progress.phase("Preparing the register")
     async with conn.transaction():
         await _refuse_non_empty(conn)
         place_rows = [dict(r) for r in await conn.fetch(PLACES_SQL)]
@@ -427,15 +449,19 @@ async def _seed(
             generator = Generator(seed, Places(place_rows), today, first, sum(sizes), duplicates)
             chunks = _chunks_here(generator, sizes)
         clock.lap("prepare")
-        await _load(conn, chunks, report.counts)
+        progress.phase("Drawing and loading drivers", sum(sizes), "drivers")
+        await _load(conn, chunks, report.counts, sizes, progress)
         clock.lap("draw and copy")
+        progress.phase("Names and their search keys")
         await _insert_names(conn, keys_function)
         clock.lap("names and their keys")
-        await _put_back(conn, *set_aside)
+        progress.phase("Indexes and foreign keys", len(set_aside[1]) + len(set_aside[0]), "steps")
+        await _put_back(conn, *set_aside, progress=progress)
         clock.lap("indexes and foreign keys")
         await _move_sequences(conn, first, report.counts)
         await _set_triggers(conn, True, keys_function is not None)
     clock.lap("commit")
+    progress.phase("Statistics for the planner")
     await conn.execute("ANALYZE " + ", ".join(TABLES))
     clock.lap("analyze")
 
