@@ -258,8 +258,15 @@ class Liveness:
         self.conn = None
         self.key: int | None = None
 
+    def _alive(self) -> bool:
+        try:
+            return self.conn is not None and not self.conn.is_closed()
+        except asyncpg.InterfaceError:
+            # the pool took the connection back when its server went (a failover or restart)
+            return False
+
     async def current_key(self) -> int:
-        if self.conn is not None and not self.conn.is_closed():
+        if self._alive():
             return self.key
         await self.close()  # a session lost (a database restart): take a new one
         conn = await self.pool.acquire()

@@ -95,6 +95,10 @@ UNAVAILABLE = (
     asyncpg.LockNotAvailableError,
     asyncpg.TooManyConnectionsError,
     asyncpg.IdleInTransactionSessionTimeoutError,
+    # a failover: the server reached is (still, or now) a standby, or none of a multi-host
+    # DATABASE_URL's hosts takes writes yet (target_session_attrs=read-write)
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.exceptions.TargetServerAttributeNotMatched,
 )
 
 
