@@ -13,6 +13,7 @@ import functools
 import importlib
 import shutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -221,3 +222,61 @@ def db_stop() -> None:
     if s.database_url:
         raise UserError("DATABASE_URL is set: the database is not this project's to stop")
     click.echo("stopped" if pgcluster.stop(s.data_dir) else "no private cluster was running")
+
+
+def _private_cluster(action: str) -> pgcluster.Cluster:
+    s = load_settings()
+    if s.database_url:
+        raise UserError(
+            f"DATABASE_URL is set: {action} that server with its own tools "
+            "(pg_basebackup and WAL archiving, docs/operations.md)"
+        )
+    cluster = pgcluster.running(s.data_dir)
+    if cluster is None:
+        raise UserError("the private cluster is not running: start it with `crosscheck db start`")
+    return cluster
+
+
+@db.command("backup")
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where backups and the WAL archive go (default: the data folder's backups/).",
+)
+@friendly
+def db_backup(folder: Path | None) -> None:
+    """Take a base backup of the private cluster, with its WAL archived from now on."""
+    from licensing import pgbackup
+
+    cluster = _private_cluster("back up")
+    folder = (folder or load_settings().data_dir / "backups").resolve()
+    base = asyncio.run(pgbackup.backup(cluster, folder))
+    click.echo(f"base backup in {base}; WAL archived to {pgbackup.archive_dir(folder)}")
+
+
+@db.command("restore")
+@click.option("--to", "moment", required=True, help="The moment, ISO 8601 (UTC without a zone).")
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The backups folder (default: the data folder's backups/).",
+)
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A new folder for the restored cluster (default: the data folder's restored-TIME/).",
+)
+@friendly
+def db_restore(moment: str, folder: Path | None, into: Path | None) -> None:
+    """Restore the register as it stood at a moment into a new cluster; print its URL."""
+    from licensing import pgbackup
+
+    s = load_settings()
+    when = pgbackup.parse_time(moment)
+    folder = (folder or s.data_dir / "backups").resolve()
+    into = (into or s.data_dir / f"restored-{when.strftime(pgbackup.STAMP)}").resolve()
+    cluster = asyncio.run(pgbackup.restore(folder, when, into))
+    click.echo(cluster.url())

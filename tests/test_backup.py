@@ -7,6 +7,8 @@ log and the audit log stand in the restored copy exactly as they stood at that m
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
 
 import asyncpg
@@ -15,7 +17,7 @@ import pytest
 from licensing import pgbackup, pgcluster
 from tests.alerts_support import wait_until
 from tests.factories import make_driver, make_entry, make_licence
-from tests.outage_support import migrated_database
+from tests.outage_support import CROSSCHECK, migrated_database
 
 TABLES = ("driver", "driver_name", "licence", "register_entry", "register_event", "audit_log")
 
@@ -87,3 +89,46 @@ async def test_a_backup_restored_to_a_moment_between_two_changes_stands_exactly_
     finally:
         pgcluster.discard(restored_dir)
         pgcluster.discard(backups)
+
+
+def crosscheck(*args: str, data_dir) -> str:
+    done = subprocess.run(
+        [CROSSCHECK, *args],
+        env={**os.environ, "CROSSCHECK_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+async def test_an_operator_backs_up_and_restores_the_private_cluster_from_the_command_line():
+    data_dir = pgcluster.throwaway("crosscheck-cli-backup-")
+    restored = data_dir / "restored"
+    try:
+        url = crosscheck("db", "start", data_dir=data_dir)
+        crosscheck("db", "migrate", data_dir=data_dir)
+        assert "base backup in" in crosscheck("db", "backup", data_dir=data_dir)
+        conn = await asyncpg.connect(url)
+        try:
+            await a_decision(conn, "Kept")
+            moment = await conn.fetchval("SELECT clock_timestamp()")
+            await asyncio.sleep(1)
+            await a_decision(conn, "Undone")
+            wal_file = await conn.fetchval("SELECT pg_walfile_name(pg_switch_wal())")
+            await wait_until(lambda: archived(conn, wal_file), timeout=60)
+        finally:
+            await conn.close()
+        copy_url = crosscheck(
+            "db", "restore", "--to", moment.isoformat(), "--into", str(restored), data_dir=data_dir
+        )
+        copy = await asyncpg.connect(copy_url)
+        try:
+            surnames = {r["surname"] for r in await copy.fetch("SELECT surname FROM driver_name")}
+        finally:
+            await copy.close()
+        assert "Kept" in surnames and "Undone" not in surnames
+    finally:
+        pgcluster.discard(restored)
+        pgcluster.discard(data_dir)
