@@ -95,10 +95,16 @@ async def _migrate_and_seed(url: str, args) -> None:
             "SELECT to_regclass('driver') IS NOT NULL"
         ) and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)")
         await migrate(conn)
+        await load_name_reference(conn)
+        try:  # the match model's weights (registry/match/), where this version has one
+            from registry.match.train import load_match_model
+        except ImportError:
+            pass
+        else:
+            await load_match_model(conn)
         if seeded:
             return
         await load_reference(conn)
-        await load_name_reference(conn)
         try:
             from registry.synthetic.seed import seed
         except ImportError:

@@ -152,6 +152,13 @@ def near_dates(born: date) -> tuple[date, ...]:
 
 
 PARTICLES = match.PARTICLES
+# Which candidates have their forenames compared (and may be shown): those whose surname agrees
+# in some way, and those whose surname does not but whose forename is the one given, or its
+# middle name, or (born on the day) has its initial: another transliteration of the surname
+# (Wu / Ng, Zhang / Cheung) that no code catches. Every other stranger born on the day stops here.
+SURNAME_FILTER = """(c.s_level <> 'none' OR c.forename_key = q.f_first
+    OR q.f_first = ANY(string_to_array(c.middle_keys, ' '))
+    OR (length(q.f_first) = 1 AND c.dob_match = 'same' AND left(c.forename_key, 1) = q.f_first))"""
 # The statement itself is registry/name_search.sql, with the match model's comparison
 # (registry/match/compare.sql) in it; its keys are computed by the same database functions the
 # driver_name_keys trigger uses, so both sides of every comparison have the one definition.
@@ -159,7 +166,7 @@ NAME_SEARCH_TEMPLATE = match.complete(
     (Path(__file__).resolve().parent / "name_search.sql")
     .read_text(encoding="utf-8")
     .replace(":summary", SUMMARY),
-    surname_filter="c.s_level <> 'none'",
+    surname_filter=SURNAME_FILTER,
 )
 
 

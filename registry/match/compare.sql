@@ -63,7 +63,9 @@ surnames AS MATERIALIZED (
                -- "Imran Mohammed" for Mohammed Imran Khan
                WHEN (c.middle_keys <> '' AND (q.s_key = ANY(string_to_array(c.middle_keys, ' '))
                                               OR c.forename_key = q.s_key))
-                    OR c.surname_key = ANY(q.f_middle) THEN 'forenames'
+                    OR c.surname_key = ANY(q.f_middle)
+                    -- the names given the other way round with a nickname: "Soares Ze" for Jose Soares
+                    OR c.surname_key = q.f_first THEN 'forenames'
                ELSE 'none'
            END AS s_level
     FROM cand c JOIN q ON q.q_id = c.q_id
