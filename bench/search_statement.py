@@ -26,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import types
 import uuid
@@ -49,14 +50,20 @@ ENQUIRER = Enquirer(None, None, "other", "BENCH")
 
 
 def baseline_module(ref: str) -> types.ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{ref}:registry/search.py"],
-        check=True,
-        capture_output=True,
-        text=True,
+    """registry/search.py as it was at `ref`, beside that commit's own registry/ files (the
+    .sql files it reads); other modules it imports come from the work tree."""
+    folder = Path(tempfile.mkdtemp(prefix="search-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "registry"], check=True, capture_output=True
     ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    path = folder / "registry" / "search.py"
     module = types.ModuleType("search_baseline")
-    exec(compile(source, f"{ref}:registry/search.py", "exec"), module.__dict__)
+    module.__file__ = str(path)
+    exec(
+        compile(path.read_text(encoding="utf-8"), f"{ref}:registry/search.py", "exec"),
+        module.__dict__,
+    )
     return module
 
 
