@@ -12,7 +12,8 @@ them a hand-typed list in this project:
 - Short forms of first names across European languages (Arek / Arkadiusz, Petya / Pyotr,
   Józsi / József, Sasha / Alexander): the equivalent-name lines of Jörg Michael's
   nam_dict.txt (GNU Free Documentation License 1.2 or later), vendored unchanged with its
-  notice as registry/data/name_equivalents.txt from the gender-guesser package on PyPI;
+  notice as registry/data/name_equivalents.txt from the gender-guesser package on PyPI (the
+  licence's full text beside it, name_equivalents.LICENSE);
   loaded into `name_variant` beside the nicknames, both directions, each row naming its source.
 - Sound: PostgreSQL's fuzzystrmatch extension, double metaphone (`dmetaphone` and
   `dmetaphone_alt`, Lawrence Philips' algorithm as shipped in PostgreSQL contrib). It
