@@ -179,6 +179,7 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
             "There is no licence of this driver at the receiving authority with this id",
         )
     fields.check()
+    assert aware_on is not None  # required: fields.check() raised without it
     due_on = add_working_days(aware_on, REPORT_WITHIN_WORKING_DAYS)
     concern_id = await conn.fetchval(
         INSERT_CONCERN,
@@ -197,7 +198,9 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
     return await get_concern(conn, actor, concern_id)
 
 
-async def _recipient(conn: asyncpg.Connection, fields: Fields, actor: Actor, code) -> int | None:
+async def _recipient(
+    conn: asyncpg.Connection, fields: Fields, actor: Actor, code: object
+) -> int | None:
     if not code or not str(code).strip():
         fields.error(
             "recipient_authority", "Enter the GSS code of the authority that licenses the driver"
