@@ -145,14 +145,15 @@ async def test_an_officer_adds_the_spelling_another_council_uses_and_a_search_un
         date_of_birth=date(1979, 11, 4),
         recorded_by="Rotherham",
     )
-    before = await search_names(client, "Joseph", "Abdulahi Hassan")
+    # a name nothing links to Yusuf Abdullahi (Joseph would: it is Yusuf in English)
+    before = await search_names(client, "Jay", "Hassan")
 
     added = await post_form(
         client,
         f"/drivers/{driver}/names/new",
-        {"kind": "alias", "forenames": "Joseph", "surname": "Abdulahi Hassan"},
+        {"kind": "alias", "forenames": "Jay", "surname": "Hassan"},
     )
-    after = await search_names(client, "Joseph", "Abdulahi Hassan")
+    after = await search_names(client, "Jay", "Hassan")
 
     assert added.headers["location"] == f"/drivers/{driver}?done=name"
     assert "No drivers found" in before and "Yusuf Abdullahi" not in before
@@ -162,7 +163,7 @@ async def test_an_officer_adds_the_spelling_another_council_uses_and_a_search_un
     )
     assert [(n["kind"], n["surname"]) for n in names] == [
         ("current", "Abdullahi"),
-        ("alias", "Abdulahi Hassan"),
+        ("alias", "Hassan"),
     ]
 
 
