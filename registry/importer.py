@@ -30,6 +30,7 @@ import msgspec
 
 from registry import audit_log, identifiers
 from registry.actor import Actor
+from registry.duplicates.screen import screen
 from registry.entries import DECISIONS
 from registry.entries import STATUSES as ENTRY_STATUSES
 from registry.fields import LICENCE_KINDS, Fields, add_years
@@ -53,6 +54,8 @@ DRIVER_COLUMNS = (
     "address",
     "postcode",
     "home_authority",
+    "former_names",
+    "other_names",
 )
 DRIVER_REQUIRED = ("driver_ref", "forenames", "surname", "date_of_birth")
 LICENCE_COLUMNS = (
@@ -105,6 +108,7 @@ class ImportReport(msgspec.Struct):
     drivers_created: int = 0
     drivers_linked: int = 0
     names_added: int = 0
+    possible_duplicates: int = 0  # pairs raised for an officer: a new driver and another record
     licences_created: int = 0
     decisions_created: int = 0
     rejected: list[RowProblem] = []
@@ -218,8 +222,38 @@ def _first_seen(seen: dict, key, line: int) -> int | None:
     return earlier
 
 
+NAME_COLUMNS = {"former_names": "former", "other_names": "alias"}
+
+
+def _other_names(f: Fields, row: dict) -> list[tuple[str, str, str]]:
+    """(kind, forenames, surname) from former_names and other_names: each name written
+    "Surname, Forenames", several separated by semicolons."""
+    found = []
+    for column, kind in NAME_COLUMNS.items():
+        text = (row.get(column) or "").strip()
+        if not text:
+            continue
+        for written in text.split(";"):
+            if not written.strip():
+                continue
+            surname, comma, forenames = written.partition(",")
+            surname, forenames = surname.strip(), forenames.strip()
+            if not comma or not surname or not forenames:
+                f.error(column, 'Write each name as "Surname, Forenames", separated by semicolons')
+                break
+            if len(surname) > 100 or len(forenames) > 100:
+                f.error(column, "Each surname and forenames must be 100 characters or fewer")
+                break
+            found.append((kind, forenames, surname))
+    return found
+
+
 def _read_drivers(
-    file: _File, authorities: dict[str, int], today: date, refs: dict[str, int | None]
+    file: _File,
+    authorities: dict[str, int],
+    today: date,
+    refs: dict[str, int | None],
+    names: list[tuple] | None = None,
 ) -> list[tuple]:
     records = []
     seen: dict[str, dict] = {
@@ -253,6 +287,7 @@ def _read_drivers(
         eu_number, eu_country = _eu_licence(f, row)
         address = f.text("address", row.get("address"), "home address", max_length=300) or ""
         postcode = f.identifier("postcode", row.get("postcode"), identifiers.normalise_postcode)
+        other_names = _other_names(f, row)
         home = None
         if (row.get("home_authority") or "").strip():
             home = authorities.get(row["home_authority"].strip().upper())
@@ -276,6 +311,8 @@ def _read_drivers(
                 refs.setdefault(ref, line)
             continue
         refs[ref] = None
+        if names is not None:
+            names.extend((line, ref, kind, fore, sur) for kind, fore, sur in other_names)
         if gb:
             for message in identifiers.gb_licence_warnings(
                 gb, surname=surname, date_of_birth=born, sex=sex, forenames=forenames
@@ -504,6 +541,10 @@ CREATE TEMP TABLE import_driver (
     driver_id bigint, is_new boolean NOT NULL DEFAULT false, matched_by text,
     reject_field text, reject_message text
 ) ON COMMIT DROP;
+CREATE TEMP TABLE import_name (
+    line integer NOT NULL, ref text NOT NULL, kind text NOT NULL, forenames text NOT NULL,
+    surname text NOT NULL
+) ON COMMIT DROP;
 CREATE TEMP TABLE import_licence (
     line integer PRIMARY KEY, ref text NOT NULL, licence_number text NOT NULL, kind text NOT NULL,
     status text NOT NULL, granted_on date NOT NULL, starts_on date NOT NULL,
@@ -590,28 +631,17 @@ FROM per_line p
 WHERE p.line = s.line
 """
 
-# Exact name keys and date of birth, where no identifier says it is someone else.
+# A name and date of birth alone never link: the row is recorded as a new driver, and the
+# duplicates engine raises the pair for an officer (registry/duplicates/screen.py). This marks
+# the rows whose exact name keys and date of birth are already on the register, for a warning.
 MATCH_BY_NAME = """
-WITH candidates AS (
-    SELECT s.line, n.driver_id
-    FROM import_driver s
-    JOIN driver_name n ON n.date_of_birth = s.date_of_birth
-                      AND n.surname_key = name_key(s.surname)
-                      AND n.forename_key = coalesce((forename_tokens(s.forenames))[1], '')
-    JOIN driver d ON d.id = n.driver_id
-    WHERE s.driver_id IS NULL AND s.reject_message IS NULL
-      AND (s.gb_licence_number IS NULL OR d.gb_licence_number IS NULL)
-      AND (s.ni_number IS NULL OR d.ni_number IS NULL)
-      AND (s.ni_licence_number IS NULL OR d.ni_licence_number IS NULL)
-), per_line AS (
-    SELECT line, min(driver_id) AS id, count(DISTINCT driver_id) AS drivers
-    FROM candidates GROUP BY line
-)
 UPDATE import_driver s
-SET driver_id = CASE WHEN p.drivers = 1 THEN p.id END,
-    matched_by = CASE WHEN p.drivers = 1 THEN 'name_and_date_of_birth' ELSE 'ambiguous' END
-FROM per_line p
-WHERE p.line = s.line
+SET matched_by = 'name_and_date_of_birth'
+WHERE s.driver_id IS NULL AND s.reject_message IS NULL
+  AND EXISTS (SELECT FROM driver_name n
+              WHERE n.date_of_birth = s.date_of_birth
+                AND n.surname_key = name_key(s.surname)
+                AND n.forename_key = coalesce((forename_tokens(s.forenames))[1], ''))
 """
 
 TWO_ROWS_ONE_DRIVER = """
@@ -700,7 +730,11 @@ SELECT 'decisions', line, reject_field, reject_message FROM import_decision WHER
 ORDER BY 1, 2
 """
 
-AMBIGUOUS = "SELECT line FROM import_driver WHERE matched_by = 'ambiguous' AND reject_message IS NULL ORDER BY line"
+SAME_NAME_AND_BIRTH = """
+SELECT line FROM import_driver
+WHERE matched_by = 'name_and_date_of_birth' AND reject_message IS NULL ORDER BY line
+"""
+NEW_DRIVERS = "SELECT driver_id FROM import_driver WHERE is_new ORDER BY line"
 
 # --- writing ----------------------------------------------------------------------------------
 
@@ -775,6 +809,16 @@ WHERE NOT s.is_new AND s.reject_message IS NULL
         AND n.surname_key = name_key(s.surname)
         AND trim(n.forename_key || ' ' || n.middle_keys) = array_to_string(forename_tokens(s.forenames), ' ')
         AND n.date_of_birth = s.date_of_birth)
+ON CONFLICT (driver_id, kind, forenames, surname) DO NOTHING
+"""
+
+# Former names and other names the file gives (former_names, other_names columns).
+INSERT_OTHER_NAMES = """
+INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth, recorded_by_authority_id)
+SELECT d.driver_id, n.kind, n.forenames, n.surname, d.date_of_birth, $1
+FROM import_name n JOIN import_driver d ON d.ref = n.ref
+WHERE d.driver_id IS NOT NULL AND d.reject_message IS NULL
+ORDER BY n.line
 ON CONFLICT (driver_id, kind, forenames, surname) DO NOTHING
 """
 
@@ -875,7 +919,8 @@ async def import_records(
     )
 
     refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
-    driver_rows = _read_drivers(files["drivers"].read(progress), authorities, today, refs)
+    names: list[tuple] = []  # former and other names: (line, ref, kind, forenames, surname)
+    driver_rows = _read_drivers(files["drivers"].read(progress), authorities, today, refs, names)
     if files["drivers"].header_broken:
         return _finish(report, files)  # nothing to link the other files to
     licence_rows = _read_licences(files["licences"].read(progress), refs, today)
@@ -886,6 +931,7 @@ async def import_records(
     progress.phase("Checking against the register", len(CHECKS) + 3)
     await conn.execute(STAGING)
     await conn.copy_records_to_table("import_driver", records=driver_rows, columns=STAGED_DRIVER)
+    await conn.copy_records_to_table("import_name", records=names)
     await conn.copy_records_to_table("import_licence", records=licence_rows, columns=STAGED_LICENCE)
     await conn.copy_records_to_table(
         "import_decision", records=decision_rows, columns=STAGED_DECISION
@@ -894,14 +940,14 @@ async def import_records(
     await _check_against_register(conn, actor, progress)
     for kind, line, field, message in await conn.fetch(REJECTED):
         files[kind].reject(line, field, message)
-    for (line,) in await conn.fetch(AMBIGUOUS):
+    for (line,) in await conn.fetch(SAME_NAME_AND_BIRTH):
         files["drivers"].warnings.append(
             RowProblem(
                 files["drivers"].name,
                 line,
                 "surname",
-                "More than one driver on the register has this name and date of birth: recorded "
-                "as a new driver; check whether it is one of them",
+                "A driver on the register has this name and date of birth: recorded as a new "
+                "driver and raised as a possible duplicate for an officer to decide",
             )
         )
     if any(f.rejected for f in files.values()) and not partial:
@@ -909,6 +955,8 @@ async def import_records(
 
     progress.phase("Writing to the register", len(WRITES) + 1)
     names_added = await _write(conn, actor, progress)
+    new_drivers = [r["driver_id"] for r in await conn.fetch(NEW_DRIVERS)]
+    report.possible_duplicates = len(await screen(conn, new_drivers, "import"))
     counts = await conn.fetchrow(COUNTS)
     report.drivers_created = counts["drivers_created"]
     report.drivers_linked = counts["drivers_linked"]
@@ -927,6 +975,7 @@ async def import_records(
             "mode": report.mode,
             "drivers_created": report.drivers_created,
             "drivers_linked": report.drivers_linked,
+            "possible_duplicates": report.possible_duplicates,
             "licences_created": report.licences_created,
             "decisions_created": report.decisions_created,
             "rows_rejected": len(report.rejected),
@@ -974,6 +1023,7 @@ WRITES = (
     (INSERT_CURRENT_NAMES, ("authority",)),
     (FILL_BLANKS, ()),
     (INSERT_ALIASES, ("authority",)),
+    (INSERT_OTHER_NAMES, ("authority",)),
     (NEW_LICENCE_IDS, ()),
     (INSERT_LICENCES, ("authority",)),
     (INSERT_LICENCE_CHANGES, ("user",)),
@@ -986,15 +1036,15 @@ WRITES = (
 
 async def _write(conn: asyncpg.Connection, actor: Actor, progress: Progress = QUIET) -> int:
     values = {"authority": actor.authority_id, "user": actor.user_id}
-    aliases = "INSERT 0 0"
+    names_added = 0
     for statement, arguments in WRITES:
         status = await conn.execute(statement, *(values[a] for a in arguments))
-        if statement is INSERT_ALIASES:
-            aliases = status
+        if statement is INSERT_ALIASES or statement is INSERT_OTHER_NAMES:
+            names_added += int(status.split()[-1])
         progress.advance()
     await conn.execute("SELECT set_config('crosscheck.source', '', true)")
     progress.advance()
-    return int(aliases.split()[-1])
+    return names_added
 
 
 def _finish(report: ImportReport, files: dict[str, _File]) -> ImportReport:

@@ -223,3 +223,29 @@ async def test_officers_work_through_pairs_in_the_api(story, api):
         "/api/v1/possible-duplicates?cursor=nonsense", headers=rotherham["headers"]
     )
     assert bad_cursor.status_code == 422
+
+
+async def test_an_import_never_links_on_name_and_birth_alone_it_raises_a_pair(register):
+    from registry.importer import Source, import_records
+
+    conn = register.conn
+    person = await conn.fetchrow(
+        "SELECT id, forenames, surname, date_of_birth FROM driver"
+        " WHERE forenames LIKE '% %' ORDER BY id LIMIT 1"
+    )
+    leeds = Actor(None, await conn.fetchval("SELECT id FROM authority WHERE name = 'Leeds'"))
+    rows = (
+        "driver_ref,forenames,surname,date_of_birth\n"
+        f"L1,{person['forenames']},{person['surname']},{person['date_of_birth']}\n"
+    )
+    async with acting(conn, leeds):
+        report = await import_records(
+            conn, leeds, drivers=Source("drivers.csv", rows.splitlines(keepends=True))
+        )
+    assert report.imported and report.drivers_created == 1 and report.drivers_linked == 0
+    assert report.possible_duplicates >= 1
+    new = await conn.fetchval("SELECT max(id) FROM driver")
+    raised = await conn.fetch(
+        "SELECT driver_a, driver_b FROM possible_duplicate WHERE raised_by = 'import'"
+    )
+    assert frozenset((person["id"], new)) in {frozenset(r) for r in raised}

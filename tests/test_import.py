@@ -154,12 +154,12 @@ async def test_with_partial_the_valid_rows_are_imported_and_dependants_of_reject
     assert "line 4 of the drivers file" in report.rejected[1].message
 
 
-async def test_a_driver_known_through_another_authority_is_linked_not_duplicated(conn):
+async def test_a_driver_known_through_another_authority_is_linked_by_identifier_only(conn):
     number = gb_licence_for("Walker", "Stephen", date(1980, 5, 17), "M")
     known = await make_driver(
         conn, forenames="Steve", surname="Walker", recorded_by="Sheffield", gb_licence_number=number
     )
-    by_name = await make_driver(
+    same_name = await make_driver(
         conn,
         forenames="Sarah",
         surname="ONeill",
@@ -169,8 +169,9 @@ async def test_a_driver_known_through_another_authority_is_linked_not_duplicated
     )
     report = await run(conn)
     assert report.imported
-    assert (report.drivers_created, report.drivers_linked) == (1, 2)
-    assert await conn.fetchval("SELECT count(*) FROM driver") == 3
+    # a name and date of birth alone never link: a new driver, with a warning
+    assert (report.drivers_created, report.drivers_linked) == (2, 1)
+    assert await conn.fetchval("SELECT count(*) FROM driver") == 4
     walker = await conn.fetchrow("SELECT ni_number, forenames FROM driver WHERE id = $1", known)
     assert walker["ni_number"] == "AB123456C"  # what the register lacked is filled in
     assert walker["forenames"] == "Steve"  # what another authority recorded is not changed
@@ -178,9 +179,38 @@ async def test_a_driver_known_through_another_authority_is_linked_not_duplicated
         "SELECT kind, forenames FROM driver_name WHERE driver_id = $1 ORDER BY id", known
     )
     assert [tuple(n) for n in names] == [("current", "Steve"), ("alias", "Stephen")]
-    assert report.names_added == 2  # Stephen Walker; Sarah Jane O'Neill (a middle name more)
+    assert report.names_added == 1  # Stephen Walker
     licence = await conn.fetchval("SELECT driver_id FROM licence WHERE licence_number = 'RB/002'")
-    assert licence == by_name
+    assert licence not in (same_name, None)
+    assert [(w.line, w.field) for w in report.warnings if "possible duplicate" in w.message] == [
+        (3, "surname")
+    ]
+
+
+async def test_former_and_other_names_in_the_file_are_recorded(conn):
+    drivers = (
+        "driver_ref,forenames,surname,date_of_birth,former_names,other_names\n"
+        'D1,Sarah Jane,O\'Neill,1975-11-02,"Brown, Sarah Jane","ONeil, Sarah; Oneill, S"\n'
+    )
+    report = await run(conn, drivers, "", "")
+    assert report.imported and report.names_added == 3
+    names = await conn.fetch("SELECT kind, forenames, surname FROM driver_name ORDER BY id")
+    assert [tuple(n) for n in names] == [
+        ("current", "Sarah Jane", "O'Neill"),
+        ("former", "Sarah Jane", "Brown"),
+        ("alias", "Sarah", "ONeil"),
+        ("alias", "S", "Oneill"),
+    ]
+
+
+async def test_former_names_not_written_surname_comma_forenames_are_rejected(conn):
+    drivers = (
+        "driver_ref,forenames,surname,date_of_birth,former_names\n"
+        "D1,Sarah Jane,O'Neill,1975-11-02,Sarah Brown\n"
+    )
+    report = await run(conn, drivers, "", "")
+    assert not report.imported
+    assert [(p.line, p.field) for p in report.rejected] == [(2, "former_names")]
 
 
 async def test_identifiers_that_belong_to_two_drivers_reject_the_row(conn):

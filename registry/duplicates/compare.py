@@ -114,14 +114,18 @@ class Name(NamedTuple):
 
 
 # driver_name rows with their keys; the full-length sounds computed by full_sound()
-NAMES = """
-SELECT n.driver_id, n.date_of_birth, n.forename_key, n.middle_keys, n.surname_key,
+NAME_COLUMNS = """n.driver_id, n.date_of_birth, n.forename_key, n.middle_keys, n.surname_key,
        n.surname, n.forename_sound, full_sound(n.forename_key) AS forename_full,
-       n.surname_sound, full_sound(n.surname_key) AS surname_full
+       n.surname_sound, full_sound(n.surname_key) AS surname_full"""
+NAMES = (
+    "SELECT "
+    + NAME_COLUMNS
+    + """
 FROM driver_name n
 WHERE $1::bigint[] IS NULL OR n.driver_id = ANY($1::bigint[])
 ORDER BY n.driver_id, n.id
 """
+)
 VARIANTS = "SELECT name, variant FROM name_variant"
 _PART = re.compile(r"[\s\-']+")
 
