@@ -29,6 +29,20 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    allow_loopback: bool = False
+    lease_seconds: float = 120.0
+    max_attempts: int = 12
+    retry_base_seconds: float = 10.0
+    retry_max_seconds: float = 3600.0
+    pause_after: int = 50  # failures in a row, with no success between, pause a subscription
+    batch_size: int = 2000
+    concurrency: int = 64  # POSTs in flight at once per process
+    timeout_seconds: float = 10.0
+    base_url: str = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
 class AlertConfig:
     base_url: str = "http://127.0.0.1:8000"
     mail_from: str = "Crosscheck <alerts@crosscheck.localhost>"
@@ -44,6 +58,7 @@ class AlertConfig:
     batch_size: int = 5000  # alerts claimed at once (one email per recipient)
     send_concurrency: int = 8  # emails in flight at once per process
     max_alerts_per_email: int = 200
+    webhooks: WebhookConfig = WebhookConfig()
 
     @classmethod
     def from_settings(cls, settings: Any) -> AlertConfig:  # licensing.settings.Settings
@@ -73,4 +88,14 @@ class AlertConfig:
             retry_max_seconds=settings.alert_retry_max_seconds,
             batch_size=settings.alert_batch_size,
             send_concurrency=max(1, settings.alert_send_concurrency),
+            webhooks=WebhookConfig(
+                allow_loopback=settings.webhooks_allow_loopback,
+                lease_seconds=settings.alert_lease_seconds,
+                max_attempts=settings.webhook_max_attempts,
+                retry_base_seconds=settings.webhook_retry_base_seconds,
+                retry_max_seconds=settings.alert_retry_max_seconds,
+                pause_after=settings.webhook_pause_after,
+                concurrency=max(1, settings.webhook_send_concurrency),
+                base_url=settings.base_url.rstrip("/"),
+            ),
         )

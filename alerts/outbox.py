@@ -70,16 +70,24 @@ WHERE a.id = d.alert_id AND ((a.status = 'sending' AND a.claim_id = $1) OR a.sta
 RETURNING a.id
 """
 
+
 # Exponential backoff with +-20% jitter so retries from many alerts do not arrive together.
 # $8 uncertain: the server may have accepted the email (no answer after DATA), so running out
 # of attempts does not make it dead; $9: the failure was the mail server's or the route's,
 # not the recipient's, so the transport's next success sends it at once (RESUME_AFTER_OUTAGE).
-MARK_FAILED = """
+def backoff(base: str, cap: str) -> str:
+    """The next attempt's time: `base` seconds doubled per attempt made, at most `cap`, +-20%."""
+    return (
+        f"now() + make_interval(secs => least({base} * power(2, attempts - 1), {cap})"
+        " * (0.8 + random() * 0.4))"
+    )
+
+
+MARK_FAILED = f"""
 UPDATE alert
 SET status = CASE WHEN $4 OR (attempts >= $5 AND NOT $8) THEN 'dead' ELSE 'pending' END,
     dead_at = CASE WHEN $4 OR (attempts >= $5 AND NOT $8) THEN now() END,
-    next_attempt_at = now() + make_interval(secs => least($6 * power(2, attempts - 1), $7)
-                                                    * (0.8 + random() * 0.4)),
+    next_attempt_at = {backoff("$6", "$7")},
     lease_until = NULL, claim_id = NULL, claimed_by = NULL, last_error = $3,
     waiting_on_transport = $9 AND NOT $4
 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
@@ -106,16 +114,21 @@ WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
 # database session), or, for a sender that holds none or is frozen, the lease lapsed. Never
 # dead for this: the email may have been accepted before the sender stopped.
 LIVENESS_CLASS = 0x0A1E  # first key of the two-key advisory locks the senders hold
-SWEEP = f"""
-UPDATE alert a
+
+
+def sweep_statement(table: str, extra: str = "") -> str:
+    """Claims of `table` (alert, webhook_delivery) whose sender's liveness lock is gone or
+    whose lease lapsed, back to pending; `extra` sets more columns."""
+    return f"""
+UPDATE {table} a
 SET status = 'pending', next_attempt_at = now(), lease_until = NULL, claim_id = NULL,
-    claimed_by = NULL, waiting_on_transport = false,
+    claimed_by = NULL{extra},
     last_error = CASE WHEN a.lease_until < now()
         THEN 'the process sending it stopped before recording the result (its lease ran out)'
         ELSE 'the process sending it stopped before recording the result (its session ended)'
     END
 WHERE a.id IN (
-    SELECT x.id FROM alert x
+    SELECT x.id FROM {table} x
     WHERE x.status = 'sending'
       AND (x.lease_until < now()
            OR (x.claimed_by IS NOT NULL AND x.claimed_by::oid <> ALL (ARRAY(
@@ -127,6 +140,9 @@ WHERE a.id IN (
     FOR UPDATE SKIP LOCKED)
 RETURNING a.id
 """
+
+
+SWEEP = sweep_statement("alert", ", waiting_on_transport = false")
 
 RESEND = """
 UPDATE alert

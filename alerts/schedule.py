@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts import outbox, rules
+from alerts import outbox, rules, webhooks
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
@@ -83,8 +83,14 @@ SCHEDULE: tuple[Entry, ...] = (
         "send_alerts", "send due alerts, one email per authority", Every("interval_seconds"), True
     ),
     Entry(
+        "send_webhooks",
+        "queue new events for webhook subscriptions and POST due deliveries",
+        Every("interval_seconds"),
+        True,
+    ),
+    Entry(
         "sweep_leases",
-        "re-queue alerts whose sender died or whose lease lapsed",
+        "re-queue alerts and webhooks whose sender died or whose lease lapsed",
         Every("sweep_seconds"),
         True,
     ),
@@ -153,9 +159,34 @@ class Jobs:
             )
         return report
 
+    async def send_webhooks(self) -> webhooks.DeliveryReport:
+        queued = await webhooks.fan_out(self.pool)
+        async with webhooks.session(self.config.webhooks) as http:
+            report = await webhooks.deliver_due(
+                self.pool,
+                self.config.webhooks,
+                http,
+                owner=await self.liveness.current_key(),
+                transport=self.transport,
+                mail_from=self.config.mail_from,
+                stopping=self.stopping,
+            )
+        if queued or report.claimed:
+            log.info(
+                "webhooks: %d queued, %d delivered, %d failed, %d subscriptions paused",
+                queued,
+                report.delivered,
+                report.failed,
+                report.paused,
+            )
+        return report
+
     async def sweep_leases(self) -> int:
         async with self.pool.acquire() as conn:
             swept = await outbox.sweep_expired_leases(conn)
+            hooks = await webhooks.sweep(conn)
+        if hooks:
+            log.warning("webhooks: %d re-queued from a sender that stopped", hooks)
         if swept:
             log.warning("alerts: %d re-queued from a sender that stopped", swept)
             self.wake_sender()

@@ -77,6 +77,13 @@ class Settings:
     alert_retry_max_seconds: float = 3600.0
     alert_batch_size: int = 5000
     alert_send_concurrency: int = 8
+    # Webhooks (docs/integration.md): loopback targets (and plain http to them) for tests and
+    # the demo only; attempts before a delivery is dead; failures in a row that pause one.
+    webhooks_allow_loopback: bool = False
+    webhook_max_attempts: int = 12
+    webhook_retry_base_seconds: float = 10.0
+    webhook_pause_after: int = 50
+    webhook_send_concurrency: int = 64
     smtp_timeout_seconds: float = 30.0
     smtp_ca_file: str | None = None
     notify_base_url: str | None = None
@@ -118,6 +125,10 @@ ALERT_NUMBERS = (
     ("alert_retry_max_seconds", "ALERT_RETRY_MAX_SECONDS", _float),
     ("alert_batch_size", "ALERT_BATCH_SIZE", _int),
     ("alert_send_concurrency", "ALERT_SEND_CONCURRENCY", _int),
+    ("webhook_max_attempts", "WEBHOOK_MAX_ATTEMPTS", _int),
+    ("webhook_retry_base_seconds", "WEBHOOK_RETRY_BASE_SECONDS", _float),
+    ("webhook_pause_after", "WEBHOOK_PAUSE_AFTER", _int),
+    ("webhook_send_concurrency", "WEBHOOK_SEND_CONCURRENCY", _int),
     ("smtp_timeout_seconds", "SMTP_TIMEOUT_SECONDS", _float),
 )
 
@@ -192,6 +203,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
         ("secure_cookies", "CROSSCHECK_SECURE_COOKIES"),
         ("demo", "CROSSCHECK_DEMO"),
+        ("webhooks_allow_loopback", "WEBHOOKS_ALLOW_LOOPBACK"),
     ):
         if value := env.get(name):
             kwargs[key] = _bool(name, value)

@@ -1554,6 +1554,92 @@ CREATE TABLE public.web_session (
 
 
 --
+-- Name: webhook_delivery; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_delivery (
+    id bigint NOT NULL,
+    subscription_id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    event_type text NOT NULL,
+    payload text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    claim_id uuid,
+    lease_until timestamp with time zone,
+    claimed_by integer,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    dead_at timestamp with time zone,
+    resent_at timestamp with time zone,
+    resent_by integer,
+    CONSTRAINT webhook_delivery_check CHECK (((status = 'sending'::text) = (claim_id IS NOT NULL))),
+    CONSTRAINT webhook_delivery_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'dead'::text])))
+);
+
+
+--
+-- Name: webhook_delivery_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_delivery_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_subscription; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_subscription (
+    id bigint NOT NULL,
+    authority_id integer NOT NULL,
+    url text NOT NULL,
+    event_types text[] NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_until timestamp with time zone,
+    secret_rotated_at timestamp with time zone,
+    feed_cursor text,
+    status text DEFAULT 'active'::text NOT NULL,
+    paused_reason text,
+    failures integer DEFAULT 0 NOT NULL,
+    failing_since timestamp with time zone,
+    created_by integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_subscription_check CHECK (((status = 'paused'::text) = (paused_reason IS NOT NULL))),
+    CONSTRAINT webhook_subscription_description_check CHECK ((length(description) <= 200)),
+    CONSTRAINT webhook_subscription_event_types_check CHECK (((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 50))),
+    CONSTRAINT webhook_subscription_failures_check CHECK ((failures >= 0)),
+    CONSTRAINT webhook_subscription_secret_check CHECK ((secret ~~ 'whsec\_%'::text)),
+    CONSTRAINT webhook_subscription_status_check CHECK ((status = ANY (ARRAY['active'::text, 'paused'::text]))),
+    CONSTRAINT webhook_subscription_url_check CHECK (((url ~ '^https?://'::text) AND (length(url) <= 2000)))
+);
+
+
+--
+-- Name: webhook_subscription_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_subscription ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_subscription_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: alert alert_event_id_recipient_authority_id_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1879,6 +1965,30 @@ ALTER TABLE ONLY public.usage_count
 
 ALTER TABLE ONLY public.web_session
     ADD CONSTRAINT web_session_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_delivery webhook_delivery_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_delivery webhook_delivery_subscription_id_event_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_subscription_id_event_id_key UNIQUE (subscription_id, event_id);
+
+
+--
+-- Name: webhook_subscription webhook_subscription_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscription
+    ADD CONSTRAINT webhook_subscription_pkey PRIMARY KEY (id);
 
 
 --
@@ -2285,6 +2395,34 @@ CREATE INDEX web_session_expires ON public.web_session USING btree (expires_at);
 --
 
 CREATE INDEX web_session_user ON public.web_session USING btree (user_id);
+
+
+--
+-- Name: webhook_delivery_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_delivery_due ON public.webhook_delivery USING btree (next_attempt_at, id) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: webhook_delivery_sending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_delivery_sending ON public.webhook_delivery USING btree (id) WHERE (status = 'sending'::text);
+
+
+--
+-- Name: webhook_delivery_subscription; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_delivery_subscription ON public.webhook_delivery USING btree (subscription_id, id);
+
+
+--
+-- Name: webhook_subscription_authority; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_subscription_authority ON public.webhook_subscription USING btree (authority_id, id);
 
 
 --
@@ -2762,6 +2900,38 @@ ALTER TABLE ONLY public.web_session
 
 
 --
+-- Name: webhook_delivery webhook_delivery_resent_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_resent_by_fkey FOREIGN KEY (resent_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: webhook_delivery webhook_delivery_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_delivery
+    ADD CONSTRAINT webhook_delivery_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.webhook_subscription(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_subscription webhook_subscription_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscription
+    ADD CONSTRAINT webhook_subscription_authority_id_fkey FOREIGN KEY (authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: webhook_subscription webhook_subscription_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscription
+    ADD CONSTRAINT webhook_subscription_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -3116,6 +3286,34 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.usage_count TO crosscheck_app;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.web_session TO crosscheck_app;
+
+
+--
+-- Name: TABLE webhook_delivery; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_delivery TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE webhook_delivery_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.webhook_delivery_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE webhook_subscription; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_subscription TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE webhook_subscription_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.webhook_subscription_id_seq TO crosscheck_app;
 
 
 --

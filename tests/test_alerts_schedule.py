@@ -38,6 +38,7 @@ def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
     assert {
         "queue_alerts",
         "send_alerts",
+        "send_webhooks",
         "sweep_leases",
         "queue_reminders",
         "expire_licences",

@@ -1,6 +1,6 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import compliance, duplicates, events, search
+from licensing.api import compliance, duplicates, events, search, webhooks
 from licensing.api.access import ROUTES as ACCESS_ROUTES
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
@@ -13,4 +13,5 @@ ROUTES: list = [
     *compliance.ROUTES,
     *events.ROUTES,
     *duplicates.ROUTES,
+    *webhooks.ROUTES,
 ]

@@ -1,0 +1,249 @@
+"""A back-office system subscribes to its authority's register events and receives them on a
+real local HTTP receiver, signed as Standard Webhooks says; it rotates its secret without
+missing a delivery; a receiver that keeps failing is paused, its owner emailed, and its dead
+deliveries resent once it is fixed."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from alerts import webhooks as delivery
+from alerts.config import AlertConfig, SmtpConfig
+from alerts.transports import make_transport
+from licensing.app import create_app
+from licensing.db import create_pool
+from licensing.settings import load
+from tests.alerts_support import smtp_server
+from tests.factories import make_driver, make_licence, make_user
+
+
+class Receiver:
+    """A real HTTP server on loopback that records each POST and answers `status`."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[dict, bytes]] = []
+        self.status = 204
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def verifies(secret: str, headers: dict, body: bytes) -> bool:
+    """The receiver's check, written from the specification, not with the service's code."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        version == "v1" and hmac.compare_digest(signature, expected)
+        for version, _, signature in (
+            s.partition(",") for s in headers["webhook-signature"].split()
+        )
+    )
+
+
+@pytest.fixture
+async def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+async def client(db_url):
+    app = create_app(
+        load(
+            {
+                "DATABASE_URL": db_url,
+                "CROSSCHECK_SCHEDULER": "false",
+                "WEBHOOKS_ALLOW_LOOPBACK": "true",
+            }
+        )
+    )
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+@pytest.fixture
+async def pool(db_url):
+    p = await create_pool(db_url, min_size=1, max_size=4)
+    yield p
+    await p.close()
+
+
+CONFIG = delivery.WebhookConfig(
+    allow_loopback=True, max_attempts=2, retry_base_seconds=0, pause_after=3
+)
+
+
+async def run(pool, config=CONFIG, transport=None) -> delivery.DeliveryReport:
+    """What the scheduler's webhooks job does once."""
+    await delivery.fan_out(pool)
+    async with delivery.session(config) as http:
+        return await delivery.deliver_due(pool, config, http, transport=transport)
+
+
+async def subscribe(client, officer, url, kinds=("licence_granted",)):
+    response = await client.post(
+        "/api/v1/webhooks",
+        headers=officer["headers"],
+        json={"url": url, "event_types": list(kinds), "description": "Back office"},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_subscribed_receiver_gets_each_event_once_signed_and_verifiable(
+    client, conn, pool, receiver
+):
+    officer = await make_user(conn, authority="Sheffield")
+    made = await subscribe(client, officer, receiver.url)
+    secret = made["secret"]
+    driver = await make_driver(conn)
+    await make_licence(conn, driver, authority="Sheffield")
+    elsewhere = await make_driver(conn, recorded_by="Leeds")
+    await make_licence(conn, elsewhere, authority="Leeds")  # not in Sheffield's feed
+
+    first = await run(pool)
+    again = await run(pool)
+
+    assert secret.startswith("whsec_") and first.delivered == 1 and again.claimed == 0
+    [(headers, body)] = receiver.posts
+    assert verifies(secret, headers, body)
+    assert not verifies("whsec_" + base64.b64encode(b"x" * 32).decode(), headers, body)
+    event = json.loads(body)
+    assert event["type"] == "licence_granted" and event["data"]["driver_id"] == driver
+    assert "Walker" not in body.decode()  # ids and kinds, no personal data
+    listed = await client.get("/api/v1/webhook-deliveries", headers=officer["headers"])
+    [row] = listed.json()["items"]
+    assert row["id"] == headers["webhook-id"] and row["status"] == "delivered"
+    assert secret not in (await client.get("/api/v1/webhooks", headers=officer["headers"])).text
+
+
+async def test_during_a_rotation_both_secrets_verify(client, conn, pool, receiver):
+    officer = await make_user(conn, authority="Sheffield")
+    made = await subscribe(client, officer, receiver.url)
+    rotated = await client.post(
+        f"/api/v1/webhooks/{made['subscription']['id']}/secret-rotation",
+        headers=officer["headers"],
+    )
+    await make_licence(conn, await make_driver(conn), authority="Sheffield")
+
+    await run(pool)
+
+    [(headers, body)] = receiver.posts
+    new = rotated.json()["secret"]
+    assert new != made["secret"]
+    assert verifies(new, headers, body) and verifies(made["secret"], headers, body)
+
+
+async def test_targets_must_be_public_https_and_another_authority_sees_nothing(client, conn):
+    officer = await make_user(conn, authority="Sheffield")
+    leeds = await make_user(conn, authority="Leeds")
+    made = await subscribe(client, officer, "http://127.0.0.1:9/hooks")
+    path = f"/api/v1/webhooks/{made['subscription']['id']}"
+
+    for url in ("https://10.1.2.3/hooks", "https://192.168.0.1/", "ftp://127.0.0.1/", "nonsense"):
+        response = await client.post(
+            "/api/v1/webhooks",
+            headers=officer["headers"],
+            json={"url": url, "event_types": ["licence_granted"]},
+        )
+        assert response.status_code == 422, url
+        assert response.json()["errors"][0]["field"] == "url"
+    unknown = await client.post(
+        "/api/v1/webhooks",
+        headers=officer["headers"],
+        json={"url": "http://127.0.0.1:9/", "event_types": ["everything"]},
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "event_types"
+    assert (await client.get(path, headers=leeds["headers"])).status_code == 404
+    assert (await client.delete(path, headers=leeds["headers"])).status_code == 404
+    listed = await client.get("/api/v1/webhooks", headers=leeds["headers"])
+    assert listed.json() == {"items": [], "next": None}
+    assert (await client.delete(path, headers=officer["headers"])).status_code == 204
+
+
+async def test_loopback_targets_are_refused_unless_the_service_allows_them(db_url, conn):
+    officer = await make_user(conn, authority="Sheffield")
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as strict:
+        for url in ("http://127.0.0.1:8080/hooks", "https://127.0.0.1/hooks", "https://[::1]/"):
+            response = await strict.post(
+                "/api/v1/webhooks",
+                headers=officer["headers"],
+                json={"url": url, "event_types": ["licence_granted"]},
+            )
+            assert response.status_code == 422, url
+
+
+async def test_a_failing_receiver_is_paused_its_owner_emailed_and_dead_deliveries_resent(
+    client, conn, pool, receiver
+):
+    officer = await make_user(conn, authority="Sheffield", email="back.office@sheffield.gov.uk")
+    made = await subscribe(client, officer, receiver.url)
+    sub_id = made["subscription"]["id"]
+    receiver.status = 500
+    for _ in range(3):
+        await make_licence(conn, await make_driver(conn), authority="Sheffield")
+    with smtp_server() as inbox:
+        transport = make_transport(AlertConfig(smtp=SmtpConfig(port=inbox.port)))
+        await run(pool, transport=transport)  # first attempts: 3 failures, paused
+        paused = (await client.get(f"/api/v1/webhooks/{sub_id}", headers=officer["headers"])).json()
+        [email] = inbox.to("back.office@sheffield.gov.uk")
+
+    assert paused["status"] == "paused" and "resume" in paused["paused_reason"]
+    assert f"subscription {sub_id}" in email.text
+    assert (await run(pool)).claimed == 0  # a paused subscription's deliveries wait
+
+    receiver.status = 204
+    resumed = await client.post(f"/api/v1/webhooks/{sub_id}/resumption", headers=officer["headers"])
+    assert resumed.json()["status"] == "active"
+    receiver.status = 503
+    await run(pool)  # second attempts fail: out of attempts, dead
+    dead = (
+        await client.get(
+            "/api/v1/webhook-deliveries", params={"status": "dead"}, headers=officer["headers"]
+        )
+    ).json()["items"]
+    assert len(dead) == 3 and all(d["last_error"] == "the receiver answered 503" for d in dead)
+
+    receiver.status = 204
+    again = await client.post(f"/api/v1/webhooks/{sub_id}/resumption", headers=officer["headers"])
+    assert again.status_code == 200  # it had paused again after three more failures
+    for d in dead:
+        path = f"/api/v1/webhook-deliveries/{d['id']}/resend"
+        assert (await client.post(path, headers=officer["headers"])).status_code == 202
+    leeds = await make_user(conn, authority="Leeds")
+    other = await client.post(
+        f"/api/v1/webhook-deliveries/{dead[0]['id']}/resend", headers=leeds["headers"]
+    )
+    report = await run(pool)
+
+    assert other.status_code == 404
+    assert report.delivered == 3
+    ids = [h["webhook-id"] for h, _ in receiver.posts]
+    assert len(set(ids)) == 3  # retries keep their webhook-id
+    assert all(verifies(made["secret"], h, b) for h, b in receiver.posts)
