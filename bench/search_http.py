@@ -529,6 +529,7 @@ def start_service(
         # One token sends every search: the per-officer hourly limit would stop the run.
         SEARCHES_PER_HOUR="1000000000",
         SEARCHES_ALERT_AT="1000000000",
+        API_REQUESTS_PER_MINUTE="0",  # nor the per-token limit
     )
     if server == "granian":
         command = [

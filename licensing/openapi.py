@@ -304,6 +304,29 @@ def _plain_names(document: dict) -> dict:
     return document
 
 
+RATE_HEADERS = {
+    "RateLimit-Policy": {
+        "description": 'The token\'s quota: "default";q=REQUESTS;w=SECONDS',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left: "default";r=REMAINING;t=SECONDS_TO_RESET',
+        "schema": {"type": "string"},
+    },
+}
+TOO_MANY = {
+    "description": "This API token made more requests this minute than the service allows "
+    "(API_REQUESTS_PER_MINUTE, 1,200 unless set): wait the Retry-After seconds",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+        **RATE_HEADERS,
+    },
+    "content": {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    },
+}
+
+
 def refine(app: Litestar, document: dict) -> dict:
     # a copy in JSON's own types (litestar leaves dates in examples)
     document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
@@ -322,6 +345,11 @@ def refine(app: Litestar, document: dict) -> dict:
             if not guarded.get((method, path)):
                 for status in ("401", "403"):
                     operation["responses"].pop(status, None)
+            elif path.startswith("/api/"):  # licensing/limits.py TokenRateLimit
+                operation["responses"]["429"] = TOO_MANY
+                for answer in operation["responses"].values():
+                    if answer is not TOO_MANY:
+                        answer.setdefault("headers", {}).update(RATE_HEADERS)
             must = REQUIRED_QUERY.get((method, path), {})
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter["name"] in must:

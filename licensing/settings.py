@@ -65,6 +65,9 @@ class Settings:
     record_opens_alert_at: int = 40
     searches_per_hour: int = 120
     searches_alert_at: int = 80
+    # Per API token per minute (licensing/limits.py TokenRateLimit): past it, 429 with
+    # Retry-After; every API answer to a token carries RateLimit headers. 0 turns it off.
+    api_requests_per_minute: int = 1200
     secure_cookies: bool = True
     # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -195,6 +198,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("record_opens_alert_at", "RECORD_OPENS_ALERT_AT"),
         ("searches_per_hour", "SEARCHES_PER_HOUR"),
         ("searches_alert_at", "SEARCHES_ALERT_AT"),
+        ("api_requests_per_minute", "API_REQUESTS_PER_MINUTE"),
     ):
         if value := env.get(name):
             kwargs[key] = _int(name, value)
