@@ -25,6 +25,7 @@ from licensing.pages import (
     recording,
     search,
     sessions,
+    webhooks,
     work,
 )
 
@@ -48,6 +49,7 @@ pages_router = Router(
         *compliance.ROUTES,
         *work.ROUTES,
         *duplicates.ROUTES,
+        *webhooks.ROUTES,
     ],
     before_request=work.count_work,
     exception_handlers=errors.EXCEPTION_HANDLERS,
