@@ -22,7 +22,7 @@ from registry import webhooks
 from registry.webhooks import Delivery, NewSubscription, Subscription, WithSecret
 
 
-class Resent(msgspec.Struct):
+class DeliveryResent(msgspec.Struct):
     id: str
     status: str = "pending"
 
@@ -120,10 +120,10 @@ async def resend_delivery(
     delivery_id: Annotated[
         str, PathParameter(description="The delivery's webhook-id (msg_...)", max_length=30)
     ],
-) -> Resent:
+) -> DeliveryResent:
     """Put a dead delivery back in the queue with a fresh set of attempts (same webhook-id)."""
     await webhooks.resend(conn, actor_of(request), delivery_id)
-    return Resent(delivery_id)
+    return DeliveryResent(delivery_id)
 
 
 ROUTES = [
