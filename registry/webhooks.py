@@ -38,7 +38,7 @@ from registry.feed import KINDS
 
 MAX_ID = 2**63 - 1
 MAX_URL = 2000
-MAX_SUBSCRIPTIONS = 20  # per authority
+MAX_SUBSCRIPTIONS = 50  # per authority
 ROTATION_GRACE_HOURS = 24
 
 

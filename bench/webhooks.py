@@ -1,0 +1,422 @@
+"""Webhook delivery: throughput against the same signed POSTs sent straight, and
+commit-to-delivery latency.
+
+    uv run python bench/webhooks.py [--events 10000] [--receivers 50] [--fast]
+
+1. Throughput. E register events (drivers recorded by one authority) are committed, and R
+   subscriptions of that authority, each with its own receiver on loopback (one port each,
+   served by a process of their own), take every event: E x R deliveries. The real
+   pipeline (alerts/webhooks.py: fan-out from the change feed, claim under a lease, sign,
+   POST, record) delivers them all. Then the very same signed POSTs are sent straight with
+   the same HTTP client (same pooled keep-alive connections, same concurrency), recording
+   nothing. The figure is the ratio of deliveries a second (target at least 0.7).
+2. Latency. The pipeline runs as the scheduler runs it (every ALERT_INTERVAL_SECONDS, 5 s by
+   default) while events are committed at a steady pace; each delivery's arrival at its
+   receiver is timed from its event's commit. Target: p99 at most 10 s.
+3. Faults: a `crosscheck worker` delivering is killed with SIGKILL mid-batch and a second one
+   finishes; nothing may be lost, and duplicates stay within the claims the dead worker held.
+
+A throwaway PostgreSQL cluster is started (durable settings unless --fast), or DATABASE_URL
+is used when set (an empty database the script may migrate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from alerts import webhooks as pipeline  # noqa: E402
+from alerts.config import WebhookConfig  # noqa: E402
+from licensing import db, pgcluster  # noqa: E402
+from licensing.migrate import migrate  # noqa: E402
+from registry import paging, webhooks  # noqa: E402
+from registry.actor import Actor  # noqa: E402
+from registry.authorities import load_reference  # noqa: E402
+
+# --- the receivers, in a process of their own ----------------------------------------------
+
+RESPONSE = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+
+
+class Receiver(asyncio.Protocol):
+    """A minimal HTTP/1.1 keep-alive server: answers 204, logs "<arrival> <webhook-id>"."""
+
+    def __init__(self, out) -> None:
+        self.out, self.buffer = out, b""
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buffer[:end].decode("latin-1").lower()
+            length, msg_id = 0, "-"
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name == "content-length":
+                    length = int(value)
+                elif name == "webhook-id":
+                    msg_id = value.strip()
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            self.out.write(f"{time.time():.6f} {msg_id}\n")
+            self.transport.write(RESPONSE)
+
+
+def _run_receivers(ports: list[int], path: str, ready, stop) -> None:
+    async def serve() -> None:
+        out = open(path, "a", buffering=1 << 16)
+        loop = asyncio.get_running_loop()
+        servers = [
+            await loop.create_server(lambda: Receiver(out), "127.0.0.1", port) for port in ports
+        ]
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+            out.flush()
+        for server in servers:
+            server.close()
+        out.close()
+
+    asyncio.run(serve())
+
+
+class Receivers:
+    def __init__(self, count: int, folder: Path) -> None:
+        self.ports = [_free_port() for _ in range(count)]
+        self.log = folder / "received.log"
+        self.log.write_text("")
+        self.ready, self.stop = multiprocessing.Event(), multiprocessing.Event()
+        self.process = multiprocessing.Process(
+            target=_run_receivers, args=(self.ports, str(self.log), self.ready, self.stop)
+        )
+
+    def __enter__(self) -> Receivers:
+        self.process.start()
+        self.ready.wait(30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.process.join(10)
+
+    def arrivals(self) -> dict[str, float]:
+        """webhook-id -> first arrival time."""
+        seen: dict[str, float] = {}
+        for line in self.log.read_text().splitlines():
+            at, msg_id = line.split()
+            seen.setdefault(msg_id, float(at))
+        return seen
+
+    def count(self) -> int:
+        return self.log.read_text().count("\n")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+async def prepare_database(fast: bool) -> tuple[str, Path | None]:
+    if url := os.environ.get("DATABASE_URL"):
+        folder = None
+    else:
+        folder = pgcluster.throwaway("crosscheck-bench-")
+        cluster = pgcluster.start(folder, fast=fast)
+        await pgcluster.create_database(cluster)
+        url = cluster.url()
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+        await load_reference(conn)
+    finally:
+        await conn.close()
+    return url, folder
+
+
+# Drivers recorded by the bench authority: one driver_recorded event each, in its feed.
+DRIVERS = """
+INSERT INTO driver (forenames, surname, date_of_birth, home_authority_id, recorded_by_authority_id)
+SELECT 'Bench' || g, 'Driver', date '1970-01-01' + (g % 9000), $2, $2
+FROM generate_series($3::integer, $3 + $1 - 1) g
+RETURNING id
+"""
+AUTHORITY = "SELECT id FROM authority WHERE name = 'Sheffield'"
+EVENT_OF = "SELECT id, event_id FROM webhook_delivery"
+
+
+async def subscribe_all(conn, authority_id: int, ports: list[int]) -> None:
+    actor = Actor(None, authority_id)
+    for port in ports:
+        new = webhooks.NewSubscription(f"http://127.0.0.1:{port}/hooks", ["driver_recorded"])
+        await webhooks.subscribe(conn, actor, new, allow_loopback=True)
+
+
+async def commit_events(conn, authority_id: int, count: int, start: int, batch: int) -> dict:
+    """Commit `count` events in transactions of `batch`; register_event id -> commit time."""
+    committed: dict[int, float] = {}
+    done = 0
+    while done < count:
+        n = min(batch, count - done)
+        async with conn.transaction():
+            await conn.fetch(DRIVERS, n, authority_id, start + done)
+            ids = await conn.fetch(
+                "SELECT id FROM register_event WHERE txid = pg_current_xact_id()"
+            )
+        at = time.time()
+        committed.update({r["id"]: at for r in ids})
+        done += n
+    return committed
+
+
+def _config(concurrency: int) -> WebhookConfig:
+    return WebhookConfig(allow_loopback=True, concurrency=concurrency)
+
+
+# --- throughput ---------------------------------------------------------------------------
+
+
+async def throughput(url: str, receivers: Receivers, events: int, concurrency: int) -> dict:
+    config = _config(concurrency)
+    pool = await db.create_pool(url, min_size=2, max_size=8, statement_timeout_ms=600_000)
+    conn = await asyncpg.connect(url)
+    try:
+        authority_id = await conn.fetchval(AUTHORITY)
+        await subscribe_all(conn, authority_id, receivers.ports)
+        await commit_events(conn, authority_id, events, 0, 500)
+        await asyncio.sleep(0.5)  # the feed shows a transaction once none older is running
+        expected = events * len(receivers.ports)
+
+        started = time.perf_counter()
+        queued = await pipeline.fan_out(pool)
+        fanned = time.perf_counter() - started
+        async with pipeline.session(config) as http:
+            report = await pipeline.deliver_due(pool, config, http)
+        pipeline_seconds = time.perf_counter() - started
+        assert queued == expected, (queued, expected)
+        assert report.delivered == expected, report
+
+        # the same signed POSTs, straight, on the same kind of pooled client
+        rows = await conn.fetch(
+            """SELECT d.id, d.payload, s.url, s.secret FROM webhook_delivery d
+               JOIN webhook_subscription s ON s.id = d.subscription_id ORDER BY d.id"""
+        )
+        lanes = asyncio.Semaphore(concurrency)
+        async with pipeline.session(config) as http:
+
+            async def post(row) -> None:
+                async with lanes:
+                    raw = row["payload"].encode()
+                    sent = webhooks.headers(
+                        [row["secret"]], webhooks.message_id(row["id"]), int(time.time()), raw
+                    )
+                    response = await http.post(row["url"], content=raw, headers=sent)
+                    assert response.status_code == 204
+
+            started = time.perf_counter()
+            await asyncio.gather(*(post(r) for r in rows))
+            straight_seconds = time.perf_counter() - started
+    finally:
+        await conn.close()
+        await pool.close()
+    return {
+        "deliveries": expected,
+        "fan_out_seconds": fanned,
+        "pipeline_per_second": expected / pipeline_seconds,
+        "straight_per_second": expected / straight_seconds,
+        "ratio": straight_seconds / pipeline_seconds,
+    }
+
+
+# --- latency ------------------------------------------------------------------------------
+
+
+async def latency(
+    url: str, receivers: Receivers, events: int, interval: float, concurrency: int, pace: float
+) -> dict:
+    """Events committed at `pace` a second while the pipeline runs every `interval` seconds."""
+    config = _config(concurrency)
+    pool = await db.create_pool(url, min_size=2, max_size=8, statement_timeout_ms=600_000)
+    conn = await asyncpg.connect(url)
+    await _reset_to_feed_end(conn)
+    authority_id = await conn.fetchval(AUTHORITY)
+    receivers.log.write_text("")
+    expected = events * len(receivers.ports)
+    stop = asyncio.Event()
+
+    async def scheduler() -> None:
+        async with pipeline.session(config) as http:
+            while not stop.is_set():
+                await pipeline.fan_out(pool)
+                await pipeline.deliver_due(pool, config, http)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
+
+    runner = asyncio.ensure_future(scheduler())
+    committed: dict[int, float] = {}
+    batch = max(1, int(pace / 10))
+    start = 10_000_000
+    for n in range(0, events, batch):
+        committed.update(
+            await commit_events(conn, authority_id, min(batch, events - n), start + n, batch)
+        )
+        await asyncio.sleep(batch / pace)
+    deadline = time.time() + 600
+    while receivers.count() < expected and time.time() < deadline:  # noqa: ASYNC110 - a file
+        await asyncio.sleep(1)
+    stop.set()
+    await runner
+    event_of = {webhooks.message_id(r["id"]): r["event_id"] for r in await conn.fetch(EVENT_OF)}
+    await conn.close()
+    await pool.close()
+    arrivals = receivers.arrivals()
+    waits = sorted(at - committed[event_of[m]] for m, at in arrivals.items() if m in event_of)
+    return {
+        "deliveries": len(waits),
+        "expected": expected,
+        "p50": statistics.median(waits),
+        "p99": waits[int(0.99 * (len(waits) - 1))],
+        "max": waits[-1],
+    }
+
+
+async def _reset_to_feed_end(conn) -> None:
+    """No deliveries; every subscription's cursor at the newest event."""
+    await conn.execute("TRUNCATE webhook_delivery")
+    last = await conn.fetchrow(
+        "SELECT txid::text::bigint AS t, id FROM register_event ORDER BY txid DESC, id DESC LIMIT 1"
+    )
+    await conn.execute(
+        "UPDATE webhook_subscription SET feed_cursor = $1, status = 'active', "
+        "paused_reason = NULL, failures = 0",
+        paging.encode((last["t"], last["id"])),
+    )
+
+
+async def _worker(url: str, log: Path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "WEBHOOKS_ALLOW_LOOPBACK": "true",
+        "ALERT_INTERVAL_SECONDS": "1",
+        "ALERT_SWEEP_SECONDS": "1",
+    }
+    out = open(log, "ab")
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "crosscheck"),
+        "worker",
+        "--job",
+        "send_webhooks",
+        "--job",
+        "sweep_leases",
+        env=env,
+        stdout=out,
+        stderr=out,
+    )
+
+
+async def kill_mid_batch(url: str, receivers: Receivers, events: int) -> dict:
+    """A `crosscheck worker` is killed with SIGKILL once a fifth of the deliveries have
+    arrived; a second worker finishes. Lost: expected ids never received; duplicates:
+    arrivals beyond the first of each webhook-id."""
+    conn = await asyncpg.connect(url)
+    await _reset_to_feed_end(conn)
+    receivers.log.write_text("")
+    authority_id = await conn.fetchval(AUTHORITY)
+    await commit_events(conn, authority_id, events, 20_000_000, 500)
+    expected = events * len(receivers.ports)
+    log = receivers.log.with_suffix(".worker.log")
+    first = await _worker(url, log)
+    while receivers.count() < expected // 5:  # noqa: ASYNC110 - a file
+        await asyncio.sleep(0.05)
+    first.kill()  # SIGKILL: no chance to record or release anything
+    await first.wait()
+    at_kill = receivers.count()
+    second = await _worker(url, log)
+    deadline = time.time() + 600
+    while len(receivers.arrivals()) < expected and time.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(1)
+    second.terminate()
+    await second.wait()
+    ids = {webhooks.message_id(r["id"]) for r in await conn.fetch(EVENT_OF)}
+    await conn.close()
+    arrivals = receivers.log.read_text().split()[1::2]
+    unique = set(arrivals)
+    return {
+        "expected": expected,
+        "at_kill": at_kill,
+        "lost": len(ids - unique),
+        "duplicates": len(arrivals) - len(unique),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--receivers", type=int, default=50)
+    parser.add_argument("--latency-events", type=int, default=2_000)
+    parser.add_argument("--pace", type=float, default=50.0, help="events a second (latency)")
+    parser.add_argument("--interval", type=float, default=5.0, help="ALERT_INTERVAL_SECONDS")
+    parser.add_argument("--concurrency", type=int, default=16, help="WEBHOOK_SEND_CONCURRENCY")
+    parser.add_argument("--fault-events", type=int, default=400, help="0: no fault run")
+    parser.add_argument("--fast", action="store_true", help="fsync off (not durable)")
+    args = parser.parse_args()
+    url, folder = await prepare_database(args.fast)
+    work = Path(folder or "/tmp") / "webhook-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        with Receivers(args.receivers, work) as receivers:
+            t = await throughput(url, receivers, args.events, args.concurrency)
+            print(
+                f"throughput: {t['deliveries']} deliveries ({args.events} events x "
+                f"{args.receivers} receivers): pipeline {t['pipeline_per_second']:.0f}/s "
+                f"(fan-out {t['fan_out_seconds']:.1f} s), straight "
+                f"{t['straight_per_second']:.0f}/s, ratio {t['ratio']:.2f} (target >= 0.7)"
+            )
+            lat = await latency(
+                url, receivers, args.latency_events, args.interval, args.concurrency, args.pace
+            )
+            print(
+                f"latency: {lat['deliveries']}/{lat['expected']} deliveries, commit to "
+                f"delivery p50 {lat['p50']:.2f} s, p99 {lat['p99']:.2f} s, max "
+                f"{lat['max']:.2f} s (target p99 <= 10 s; {args.pace:.0f} events/s, "
+                f"interval {args.interval} s)"
+            )
+            if args.fault_events:
+                f = await kill_mid_batch(url, receivers, args.fault_events)
+                print(
+                    f"kill -9 mid-batch: {f['expected']} deliveries, worker killed after "
+                    f"{f['at_kill']} arrived; lost {f['lost']}, duplicates {f['duplicates']}"
+                )
+    finally:
+        if folder is not None:
+            pgcluster.stop(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
