@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
 from functools import lru_cache
+from typing import Any
 
 import aiosmtplib
 
@@ -237,6 +238,8 @@ class SmtpSession:
 
     async def _reset(self) -> None:
         """End the refused envelope, so the connection can carry the next email."""
+        if self.client is None:
+            return
         try:
             await self.client.rset()
         except (TimeoutError, aiosmtplib.SMTPException, OSError):
@@ -314,14 +317,14 @@ class NotifyTransport:
         return await asyncio.to_thread(self._send, email)
 
 
-def _notify_message(exc) -> str:
+def _notify_message(exc: Any) -> str:  # Notify's APIError
     try:
         return "; ".join(m.get("message", "") for m in exc.message) or "error"
     except (TypeError, AttributeError):
         return str(exc.message)
 
 
-def make_transport(config: AlertConfig):
+def make_transport(config: AlertConfig) -> SmtpTransport | NotifyTransport:
     if config.transport == "notify":
         return NotifyTransport(config.notify)
     return SmtpTransport(config.smtp, config.mail_from)
