@@ -127,9 +127,9 @@ WEIGHT_COLUMNS = {
 }
 
 
-# A search shows no candidate whose match weight is below this (a chance under 1 in 8,000 at
+# A search shows no candidate whose match weight is below this (a chance under 1 in 1,000 at
 # the register's size): strangers who share a surname and the day do not crowd the list.
-LEAST_WEIGHT = -13.0
+LEAST_WEIGHT = -10.0
 
 # A strong band also needs every comparison at a level where the two are the same name, not a
 # look-alike: the date of birth the same or day and month swapped, the surname the same once
