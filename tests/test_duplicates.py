@@ -249,3 +249,32 @@ async def test_an_import_never_links_on_name_and_birth_alone_it_raises_a_pair(re
         "SELECT driver_a, driver_b FROM possible_duplicate WHERE raised_by = 'import'"
     )
     assert frozenset((person["id"], new)) in {frozenset(r) for r in raised}
+
+
+async def test_rescreening_a_revoked_driver_finds_the_licence_held_under_another_record(register):
+    from registry import rescreen
+    from tests.factories import authority_id, make_entry
+
+    conn = register.conn
+    revoked = await make_driver(
+        conn, forenames="Zbigniew Adam", surname="Wrzosek", date_of_birth=date(1971, 3, 23)
+    )
+    await make_entry(conn, revoked, authority="Sheffield", decision="revoked")
+    elsewhere = await make_driver(
+        conn,
+        forenames="Zbigniew",
+        surname="Wrzosek",
+        date_of_birth=date(1971, 3, 28),
+        recorded_by="Wolverhampton",
+    )
+    await make_licence(conn, elsewhere, authority="Wolverhampton")
+    async with acting(conn, Actor(None, None)):
+        matches = await rescreen.rescreen(conn, [revoked])
+    wolverhampton = await authority_id(conn, "Wolverhampton")
+    assert [(m.other_driver, m.licensed_by) for m in matches] == [(elsewhere, wolverhampton)]
+    raised = await conn.fetchval(
+        "SELECT raised_by FROM possible_duplicate WHERE driver_a = $1 AND driver_b = $2",
+        min(revoked, elsewhere),
+        max(revoked, elsewhere),
+    )
+    assert raised == "rescreen"
