@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Crosscheck needs on a fresh machine. Idempotent: a second run is quick.
 #   scripts/setup.sh          the service (Python packages, PostgreSQL binaries, page assets)
-#   scripts/setup.sh --test   the same, plus what the tests need (chromium)
+#   scripts/setup.sh --test   the same, plus what the tests and benches need (chromium, haproxy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +45,11 @@ if [ -f package.json ]; then
     npm ci --no-audit --no-fund --silent
   fi
   .venv/bin/python -m licensing.assets
+fi
+
+if $want_test && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  say "installing haproxy for bench/loadbalancer.py"
+  apt_install haproxy || say "haproxy could not be installed: bench/loadbalancer.py will say so"
 fi
 
 if $want_test && [ ! -x /usr/bin/chromium ]; then
