@@ -9,14 +9,27 @@ value that reaches the HTML goes through `escape`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as _escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from alerts.compose import AlertView
+
+class AlertView(Protocol):
+    """What an email shows of one alert (alerts.compose.AlertView has it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def facts(self) -> list[tuple[str, str]]: ...
+    @property
+    def record_url(self) -> str: ...
+    @property
+    def acknowledge_url(self) -> str: ...
 
 
 @lru_cache(maxsize=8192)
@@ -30,7 +43,7 @@ class EmailContent:
     title: str
     sent_on: str
     summary: str  # how many alerts, how many need action, the earliest deadline
-    sections: list[tuple[str, list[AlertView]]]  # most urgent first
+    sections: Sequence[tuple[str, Sequence[AlertView]]]  # most urgent first
     alerts_url: str
     footer: str
 
