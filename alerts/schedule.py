@@ -30,7 +30,8 @@ from alerts import outbox, rules, webhooks
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
-from registry import duplicates, housekeeping, limits, retention
+from registry import duplicates, housekeeping, limits, rescreen, retention
+from registry.actor import Actor, acting
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -104,6 +105,12 @@ SCHEDULE: tuple[Entry, ...] = (
         True,
     ),
     Entry("find_duplicates", "raise possible duplicate driver records", Daily(3, 15), False),
+    Entry(
+        "rescreen_adverse",
+        "re-screen drivers with an entry in force against other records",
+        Daily(3, 45),
+        False,
+    ),
 )
 JOB_IDS = tuple(entry.id for entry in SCHEDULE)
 
@@ -211,6 +218,11 @@ class Jobs:
         async with self.pool.acquire() as conn:
             report = await duplicates.find_duplicates(conn)
         return None if report is None else report.new
+
+    async def rescreen_adverse(self) -> int:
+        async with self.pool.acquire() as conn, acting(conn, Actor(None, None)):
+            await conn.execute("SET LOCAL statement_timeout = '20min'")
+            return len(await rescreen.sweep(conn))
 
     async def forget_retry_keys(self) -> int:
         async with self.pool.acquire() as conn:

@@ -45,6 +45,7 @@ def test_every_job_in_the_schedule_table_is_a_job_the_scheduler_can_run():
         "purge_records",
         "forget_retry_keys",
         "find_duplicates",
+        "rescreen_adverse",
     } == set(JOB_IDS)
     for entry in SCHEDULE:
         assert callable(getattr(Jobs, entry.id)), entry.id
