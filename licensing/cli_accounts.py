@@ -17,7 +17,7 @@ from licensing.cli import UserError, friendly, load_settings, main
 from licensing.cli_service import Secret
 from licensing.db import connect, urls
 from licensing.settings import Settings
-from registry import accounts, authorities
+from registry import accounts, authorities, two_factor
 from registry.accounts import ROLES, AccountError
 
 # How the command's options are called, for messages about registry fields.
@@ -184,6 +184,28 @@ def user_password(email: str) -> None:
     click.echo(f"password set for {email}")
 
 
+@user_group.command("totp")
+@click.option("--email", required=True)
+@friendly
+def user_totp(email: str) -> None:
+    """The code a demo account's authenticator app would show now (demo accounts only: every
+    other account's code is on its owner's phone)."""
+    if email.lower() not in DEMO_EMAILS:
+        raise UserError(f"--email: {email} is not a demo account; its code is on its owner's phone")
+
+    async def work(conn):
+        return await two_factor.secret_of(conn, (await _user(conn, email)).id)
+
+    secret = _run(work)
+    if secret is None:
+        raise UserError(f"{email} has no authenticator set up")
+    step = two_factor.current_step()
+    left = two_factor.STEP_SECONDS - int(datetime.now(UTC).timestamp()) % two_factor.STEP_SECONDS
+    click.echo(
+        f"{two_factor.code_at(secret, step)}  (for {left} more seconds; each code works once)"
+    )
+
+
 # Tokens --------------------------------------------------------------------------------------
 
 
@@ -292,14 +314,17 @@ DEMO_ACCOUNTS = (
     ("analyst@dft.crosscheck.example", "Dan DfT analyst (demo)", "dft_analyst", None),
     ("admin@crosscheck.example", "Ada Administrator (demo)", "admin", None),
 )
+DEMO_EMAILS = frozenset(email for email, *_ in DEMO_ACCOUNTS)
 
 
 async def ensure_demo_accounts(
     conn: asyncpg.Connection, password: str
-) -> list[tuple[accounts.User, str]]:
-    """Create the demo accounts if absent (with `password`), and give each a fresh token
-    (earlier demo tokens are revoked: a token cannot be shown twice). An account that exists
-    keeps its password: `crosscheck user password` changes it."""
+) -> list[tuple[accounts.User, str, str]]:
+    """Create the demo accounts if absent (with `password` and an authenticator already set
+    up), and give each a fresh token (earlier demo tokens are revoked: a token cannot be shown
+    twice); returns (user, token, TOTP secret). An account that exists keeps its password
+    (`crosscheck user password` changes it) and its authenticator, or gets one if an
+    administrator reset it."""
     issued = []
     for email, name, role, authority in DEMO_ACCOUNTS:
         user = await accounts.user_by_email(conn, email)
@@ -323,7 +348,11 @@ async def ensure_demo_accounts(
                 DEMO_TOKEN_LABEL,
             )
             _, token = await auth.create_token(conn, user.id, DEMO_TOKEN_LABEL, timedelta(days=30))
-        issued.append((user, token))
+        secret = await two_factor.secret_of(conn, user.id)
+        if secret is None:
+            secret = two_factor.new_secret()
+            await two_factor.enrol_without_code(conn, user.id, secret)
+        issued.append((user, token, secret))
     return issued
 
 
@@ -342,10 +371,13 @@ def demo_accounts_step(settings: Settings) -> list[str]:
     secret = [
         Secret(""),
         Secret(f"Demo accounts: sign in with one of these emails; the password is {said}."),
+        Secret("Then a code from an authenticator app: add each account's TOTP key below to the"),
+        Secret("app, or print the code it would show now with"),
+        Secret("  .venv/bin/crosscheck user totp --email EMAIL"),
         Secret("API tokens (new on each demo start; send as 'Authorization: Bearer TOKEN'):"),
     ]
-    for user, token in issued:
+    for user, token, totp_secret in issued:
         where = f" at {user.authority_name}" if user.authority_name else ""
         lines.append(f"  {user.email:42} {user.role}{where}")
-        secret.append(Secret(f"  {user.email:42} token {token}"))
+        secret.append(Secret(f"  {user.email:42} TOTP key {totp_secret}  token {token}"))
     return lines + secret

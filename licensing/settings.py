@@ -69,6 +69,9 @@ class Settings:
     # Retry-After; every API answer to a token carries RateLimit headers. 0 turns it off.
     api_requests_per_minute: int = 1200
     secure_cookies: bool = True
+    # Two-factor sign-in (registry/two_factor.py) is required of every account; true lets
+    # licensing officers (only) sign in with a password alone unless they set one up.
+    mfa_optional_for_officers: bool = False
     # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
@@ -208,6 +211,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ("secure_cookies", "CROSSCHECK_SECURE_COOKIES"),
         ("demo", "CROSSCHECK_DEMO"),
         ("webhooks_allow_loopback", "WEBHOOKS_ALLOW_LOOPBACK"),
+        ("mfa_optional_for_officers", "MFA_OPTIONAL_FOR_OFFICERS"),
     ):
         if value := env.get(name):
             kwargs[key] = _bool(name, value)

@@ -776,11 +776,16 @@ CREATE TABLE public.app_user (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     deactivated_at timestamp with time zone,
+    totp_secret text,
+    totp_enrolled_at timestamp with time zone,
+    totp_last_step bigint,
     CONSTRAINT app_user_check CHECK (((role = ANY (ARRAY['licensing_officer'::text, 'dpo'::text])) = (authority_id IS NOT NULL))),
     CONSTRAINT app_user_deactivated_when_inactive CHECK ((active OR (deactivated_at IS NOT NULL))),
     CONSTRAINT app_user_display_name_check CHECK (((length(display_name) >= 1) AND (length(display_name) <= 120))),
     CONSTRAINT app_user_email_check CHECK ((email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext)),
-    CONSTRAINT app_user_role_check CHECK ((role = ANY (ARRAY['licensing_officer'::text, 'dpo'::text, 'dft_analyst'::text, 'admin'::text])))
+    CONSTRAINT app_user_role_check CHECK ((role = ANY (ARRAY['licensing_officer'::text, 'dpo'::text, 'dft_analyst'::text, 'admin'::text]))),
+    CONSTRAINT app_user_totp_complete CHECK (((totp_secret IS NULL) = (totp_enrolled_at IS NULL))),
+    CONSTRAINT app_user_totp_secret_check CHECK ((totp_secret ~ '^[A-Z2-7]{32}$'::text))
 );
 
 
@@ -1343,6 +1348,36 @@ ALTER TABLE public.possible_duplicate ALTER COLUMN id ADD GENERATED ALWAYS AS ID
 
 
 --
+-- Name: recovery_code; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recovery_code (
+    id bigint NOT NULL,
+    user_id integer NOT NULL,
+    salt bytea NOT NULL,
+    code_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT recovery_code_code_hash_check CHECK ((length(code_hash) = 32)),
+    CONSTRAINT recovery_code_salt_check CHECK ((length(salt) = 16))
+);
+
+
+--
+-- Name: recovery_code_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.recovery_code ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.recovery_code_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: register_entry; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1546,10 +1581,14 @@ CREATE TABLE public.web_session (
     expires_at timestamp with time zone NOT NULL,
     ended_at timestamp with time zone,
     csrf_token text NOT NULL,
+    awaiting text,
+    pending_totp_secret text,
+    CONSTRAINT web_session_awaiting_check CHECK ((awaiting = ANY (ARRAY['code'::text, 'enrolment'::text]))),
     CONSTRAINT web_session_check CHECK ((expires_at > created_at)),
     CONSTRAINT web_session_csrf_token_check CHECK ((length(csrf_token) >= 32)),
     CONSTRAINT web_session_id_check CHECK ((length(id) = 32)),
-    CONSTRAINT web_session_idle_minutes_check CHECK (((idle_minutes >= 1) AND (idle_minutes <= 720)))
+    CONSTRAINT web_session_idle_minutes_check CHECK (((idle_minutes >= 1) AND (idle_minutes <= 720))),
+    CONSTRAINT web_session_pending_totp_secret_check CHECK ((pending_totp_secret ~ '^[A-Z2-7]{32}$'::text))
 );
 
 
@@ -1893,6 +1932,14 @@ ALTER TABLE ONLY public.possible_duplicate
 
 ALTER TABLE ONLY public.possible_duplicate
     ADD CONSTRAINT possible_duplicate_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: recovery_code recovery_code_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_pkey PRIMARY KEY (id);
 
 
 --
@@ -2290,6 +2337,13 @@ CREATE INDEX possible_duplicate_b ON public.possible_duplicate USING btree (driv
 --
 
 CREATE INDEX possible_duplicate_open ON public.possible_duplicate USING btree (status, probability DESC, id);
+
+
+--
+-- Name: recovery_code_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recovery_code_user ON public.recovery_code USING btree (user_id) WHERE (used_at IS NULL);
 
 
 --
@@ -2820,6 +2874,14 @@ ALTER TABLE ONLY public.possible_duplicate
 
 
 --
+-- Name: recovery_code recovery_code_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id) ON DELETE CASCADE;
+
+
+--
 -- Name: register_entry register_entry_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3195,6 +3257,20 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.possible_duplicate TO crosscheck_app;
 --
 
 GRANT USAGE ON SEQUENCE public.possible_duplicate_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE recovery_code; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.recovery_code TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE recovery_code_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.recovery_code_id_seq TO crosscheck_app;
 
 
 --

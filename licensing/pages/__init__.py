@@ -25,6 +25,7 @@ from licensing.pages import (
     recording,
     search,
     sessions,
+    two_factor,
     webhooks,
     work,
 )
@@ -41,6 +42,7 @@ pages_router = Router(
     path="/",
     route_handlers=[
         *account.ROUTES,
+        *two_factor.ROUTES,
         *admin.ROUTES,
         *audit.ROUTES,
         *recording.ROUTES,

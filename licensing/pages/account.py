@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 
@@ -12,7 +13,7 @@ from licensing.pages import fields as f
 from licensing.pages import sessions, work
 from licensing.pages.forms import Form, read_form
 from licensing.pages.render import Conn, page, redirect
-from registry import accounts, audit_log
+from registry import accounts, audit_log, two_factor
 from registry.actor import Actor, acting
 from registry.authorities import name_of
 
@@ -24,6 +25,22 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return "/"
+
+
+def with_next(path: str, next_path: str) -> str:
+    return path if next_path == "/" else f"{path}?next={quote(next_path, safe='')}"
+
+
+async def second_factor_needed(request: Request, conn, user: accounts.User) -> str | None:
+    """What the sign-in still needs once the password is right: 'code' (from the account's
+    authenticator), 'enrolment' (setting one up first) or None (MFA_OPTIONAL_FOR_OFFICERS
+    lets this licensing officer sign in with the password alone)."""
+    if (await two_factor.state(conn, user.id)).enrolled:
+        return "code"
+    settings = request.app.state.settings
+    if two_factor.required(user.role, settings.mfa_optional_for_officers):
+        return "enrolment"
+    return None
 
 
 def client_address(request: Request) -> str | None:
@@ -88,12 +105,21 @@ async def sign_in(request: Request, conn: Conn) -> Response:
         form.add_error("email", WRONG)
         return _sign_in_page(request, form, 400)
 
+    next_path = safe_next(request.query_params.get("next"))
+    if awaiting := await second_factor_needed(request, conn, user):
+        # Not signed in yet: the success is noted after the second factor, so the account's
+        # failures (wrong codes among them) go on counting until then.
+        token = await sessions.start(conn, user.id, awaiting)
+        return redirect(
+            with_next(sessions.second_factor_path(awaiting), next_path),
+            cookies=[sessions.session_cookie(settings, token)],
+        )
     async with conn.transaction():
         await sessions.note_attempt(conn, email, address, True)
         await conn.execute(sessions.FORGET_ATTEMPTS)
         token = await sessions.start(conn, user.id)
     return redirect(
-        safe_next(request.query_params.get("next")),
+        next_path,
         cookies=[sessions.session_cookie(settings, token), sessions.signin_cookie(settings, None)],
     )
 

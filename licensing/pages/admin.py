@@ -16,7 +16,7 @@ from licensing.pages import sessions
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
-from registry import accounts, audit_log, authority_settings
+from registry import accounts, audit_log, authority_settings, two_factor
 from registry.actor import Actor, acting
 from registry.authorities import by_code, licensing
 from registry.labels import LABELS
@@ -54,6 +54,8 @@ async def users(request: Request, conn: Conn) -> Response:
         "created": "The account has been created.",
         "deactivated": "The account has been deactivated.",
         "unlocked": "The account can sign in again now.",
+        "two_factor_reset": "Two-factor sign-in has been reset. The person sets up their "
+        "authenticator app again when they next sign in.",
     }.get(done)
     return page(
         "admin_users.html", request, title="Users", users=everyone, roles=ROLE_LABELS, banner=banner
@@ -173,6 +175,7 @@ async def sign_in_state(request: Request, conn: Conn, user_id: FromPath[int]) ->
         user=user,
         roles=ROLE_LABELS,
         wait=await sessions.seconds_to_wait(conn, user.email, None),
+        two_factor=await two_factor.state(conn, user.id),
     )
 
 

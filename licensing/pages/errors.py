@@ -44,9 +44,15 @@ def not_signed_in(request: Request, _: NotAuthorizedException) -> Response:
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
+    # the password is given, the second factor not yet: ask for it, then come back
+    start = (
+        sessions.second_factor_path(awaiting)
+        if (awaiting := request.scope.get("awaiting_second_factor"))
+        else "/sign-in"
+    )
     if request.method == "GET" and target not in ("/", "/sign-in"):
-        return redirect("/sign-in?next=" + quote(target, safe=""))
-    return redirect("/sign-in")
+        return redirect(start + "?next=" + quote(target, safe=""))
+    return redirect(start)
 
 
 def forbidden(request: Request, exc: PermissionDeniedException) -> Response:

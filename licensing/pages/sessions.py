@@ -25,6 +25,9 @@ from licensing.settings import Settings
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
+# A session waiting for the second factor (a code, or setting up an authenticator) signs in
+# to nothing and lasts this long; the password is asked again after it.
+AWAITING = timedelta(minutes=10)
 
 
 class WebSession(msgspec.Struct, frozen=True):
@@ -34,6 +37,11 @@ class WebSession(msgspec.Struct, frozen=True):
 
 def cookie_name(settings: Settings) -> str:
     return "__Host-crosscheck" if settings.secure_cookies else "crosscheck"
+
+
+def second_factor_path(awaiting: str) -> str:
+    """The page that asks for what a waiting session awaits."""
+    return "/sign-in/code" if awaiting == "code" else "/sign-in/set-up"
 
 
 def signin_cookie_name(settings: Settings) -> str:
@@ -85,22 +93,81 @@ def cookie_value(scope: Scope, name: str) -> str | None:
 
 
 START = """
-INSERT INTO web_session (id, user_id, idle_minutes, expires_at, csrf_token)
-VALUES ($1, $2, $3, now() + $4::interval, $5)
+INSERT INTO web_session (id, user_id, idle_minutes, expires_at, csrf_token, awaiting)
+VALUES ($1, $2, $3, now() + $4::interval, $5, $6)
 """
 
 
-async def start(conn: asyncpg.Connection, user_id: int) -> str:
-    """A new session for the user; returns the cookie value (only its hash is kept)."""
+async def start(conn: asyncpg.Connection, user_id: int, awaiting: str | None = None) -> str:
+    """A new session for the user; returns the cookie value (only its hash is kept). With
+    `awaiting` ('code' or 'enrolment') it is not yet signed in: see `awaiting_session`."""
     token = secrets.token_urlsafe(32)
     await conn.execute(
         START,
         _hash(token),
         user_id,
         int(IDLE.total_seconds() // 60),
-        ABSOLUTE,
+        AWAITING if awaiting else ABSOLUTE,
         secrets.token_urlsafe(32),
+        awaiting,
     )
+    return token
+
+
+class Awaiting(msgspec.Struct, frozen=True):
+    """A session between the password and the second factor."""
+
+    token_hash: bytes
+    csrf_token: str
+    awaiting: str  # code | enrolment
+    user_id: int
+    email: str
+    authority_id: int | None
+    pending_secret: str | None
+
+
+AWAITING_SESSION = """
+SELECT s.csrf_token, s.awaiting, s.pending_totp_secret AS pending_secret, u.id AS user_id,
+       u.email::text AS email, u.authority_id
+FROM web_session s JOIN app_user u ON u.id = s.user_id
+WHERE s.id = $1 AND u.active AND s.ended_at IS NULL AND s.expires_at > now()
+  AND s.awaiting IS NOT NULL
+"""
+
+
+async def awaiting_session(conn: asyncpg.Connection, scope: Scope) -> Awaiting | None:
+    """The session this browser started with its password, still waiting for the second
+    factor; it also becomes scope["web_session"], so its forms carry its CSRF token."""
+    token = cookie_value(scope, cookie_name(scope["app"].state.settings))
+    if not token:
+        return None
+    token_hash = _hash(token)
+    row = await conn.fetchrow(AWAITING_SESSION, token_hash)
+    if row is None:
+        return None
+    scope["web_session"] = WebSession(token_hash, row["csrf_token"])
+    return Awaiting(token_hash=token_hash, **dict(row))
+
+
+KEEP_PENDING_SECRET = "UPDATE web_session SET pending_totp_secret = $2 WHERE id = $1"
+
+
+async def keep_pending_secret(conn: asyncpg.Connection, token_hash: bytes, secret: str) -> None:
+    await conn.execute(KEEP_PENDING_SECRET, token_hash, secret)
+
+
+# A new value for the now full session (the one the password step set is never signed in).
+COMPLETE = """
+UPDATE web_session SET id = $2, awaiting = NULL, pending_totp_secret = NULL,
+       last_seen_at = now(), expires_at = now() + $3::interval
+WHERE id = $1 AND awaiting IS NOT NULL AND ended_at IS NULL
+"""
+
+
+async def complete(conn: asyncpg.Connection, token_hash: bytes) -> str:
+    """The second factor is given: the session is signed in, under a new cookie value."""
+    token = secrets.token_urlsafe(32)
+    await conn.execute(COMPLETE, token_hash, _hash(token), ABSOLUTE)
     return token
 
 
@@ -111,9 +178,14 @@ WITH live AS (
     FROM app_user u
     WHERE s.id = $1 AND s.user_id = u.id AND u.active AND s.ended_at IS NULL
       AND s.expires_at > now() AND s.last_seen_at + make_interval(mins => s.idle_minutes) > now()
+      AND s.awaiting IS NULL
     RETURNING s.csrf_token, u.id AS user_id, u.role, u.authority_id, u.display_name
 )
 SELECT * FROM live
+"""
+
+STILL_AWAITING = """
+SELECT awaiting FROM web_session WHERE id = $1 AND ended_at IS NULL AND expires_at > now()
 """
 
 END = "UPDATE web_session SET ended_at = now() WHERE id = $1 AND ended_at IS NULL"
@@ -146,7 +218,11 @@ async def authenticate(scope: Scope, pool: asyncpg.Pool) -> Principal | None:
     token_hash = _hash(token)
     row = await pool.fetchrow(TOUCH, token_hash)
     if row is None:
-        scope["stale_session"] = True
+        # half-way through signing in (the page for the second factor is where to go), or over
+        if awaiting := await pool.fetchval(STILL_AWAITING, token_hash):
+            scope["awaiting_second_factor"] = awaiting
+        else:
+            scope["stale_session"] = True
         return None
     scope["web_session"] = WebSession(token_hash, row["csrf_token"])
     return Principal(

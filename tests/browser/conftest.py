@@ -21,6 +21,7 @@ import uvicorn
 from licensing.app import create_app
 from licensing.settings import PROJECT_ROOT, load
 from tests.conftest import new_database
+from tests.pages.conftest import TOTP_SECRETS, totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -169,8 +170,15 @@ async def check_page(page, name: str | None = None) -> None:
 
 
 async def sign_in(page, email: str, password: str) -> None:
+    """The password, then (for accounts made by make_account) the authenticator app's code."""
     await page.goto("/sign-in")
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password", exact=True).fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_load_state()
+    if "/sign-in/code" in page.url and email in TOTP_SECRETS:
+        await page.get_by_label("Enter the code from your authenticator app").fill(
+            await totp_code(TOTP_SECRETS[email])
+        )
+        await page.get_by_role("button", name="Continue").click()
+        await page.wait_for_load_state()

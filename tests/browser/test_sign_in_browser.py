@@ -6,7 +6,7 @@ import pytest
 
 from licensing.db import connect
 from tests.browser.conftest import check_page, new_page, sign_in
-from tests.pages.conftest import PASSWORD, make_account
+from tests.pages.conftest import PASSWORD, make_account, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -63,3 +63,50 @@ async def test_gov_uk_frontend_runs_under_the_content_security_policy(browser, l
         assert refused == []
     finally:
         await context.close()
+
+
+async def test_an_officer_sets_up_the_authenticator_app_at_first_sign_in(browser, live):
+    conn = await connect(live.settings.database_url)
+    try:
+        newcomer = await make_account(
+            conn, name="Nia Newcomer", email="nia@rotherham.gov.uk", two_factor=False
+        )
+    finally:
+        await conn.close()
+    async with new_page(browser, live) as page:
+        await page.goto("/sign-in")
+        await page.get_by_label("Email address").fill(newcomer["email"])
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        assert await page.inner_text("h1") == "Set up your authenticator app"
+        assert await page.locator("svg.segno").is_visible()  # the QR code, drawn in the page
+        await check_page(page, "sign-in-set-up")
+
+        await page.get_by_role("button", name="Continue").click()  # no code yet
+        assert "Enter the code from your authenticator app" in await page.inner_text(
+            ".govuk-error-summary"
+        )
+        await page.get_by_text("I cannot scan the QR code").click()
+        key = (await page.inner_text("code.app-secret-key")).replace(" ", "")
+        await page.get_by_label("Code from your authenticator app").fill(await totp_code(key))
+        await page.get_by_role("button", name="Continue").click()
+        assert await page.inner_text("h1") == "Your authenticator app is set up"
+        assert await page.locator(".app-recovery-codes li").count() == 10
+        await check_page(page, "sign-in-recovery-codes")
+
+        await page.get_by_role("button", name="Continue").click()
+        assert "Signed in as Nia Newcomer, Rotherham" in await page.inner_text("main")
+
+        # the next sign-in asks for the app's code
+        await page.get_by_role("button", name="Sign out").click()
+        await page.goto("/sign-in")
+        await page.get_by_label("Email address").fill(newcomer["email"])
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        assert page.url.endswith("/sign-in/code")
+        await check_page(page, "sign-in-code")
+        await page.get_by_label("Enter the code from your authenticator app").fill(
+            await totp_code(key)
+        )
+        await page.get_by_role("button", name="Continue").click()
+        assert "Signed in as Nia Newcomer, Rotherham" in await page.inner_text("main")

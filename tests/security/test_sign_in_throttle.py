@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from licensing.app import create_app
 from licensing.pages import sessions
 from licensing.settings import load
-from tests.pages.conftest import csrf_of, make_account
+from tests.pages.conftest import csrf_of, make_account, second_step
 
 PROXY = "10.0.0.2"  # the load balancer: every request arrives from it
 ATTACKER = "203.0.113.66"
@@ -83,8 +83,12 @@ class SignInForm:
 
 
 async def sign_in_as(app, user: dict, forwarded_for: str) -> httpx.Response:
+    """The password, then the authenticator's code: 303 once signed in (or the refusal)."""
     async with browser_at(app, PROXY, forwarded_for) as client:
-        return await SignInForm(client).submit(user["email"], user["password"])
+        response = await SignInForm(client).submit(user["email"], user["password"])
+        if response.status_code != 303:
+            return response
+        return await second_step(client, user, response)
 
 
 async def test_an_attackers_thousand_failures_behind_the_proxy_leave_other_officers_signing_in(
@@ -191,9 +195,8 @@ async def test_an_administrator_lets_a_slowed_down_officer_sign_in_at_once_and_i
     assert (await sign_in_as(app, officer, "198.51.100.7")).status_code == 429
 
     async with browser_at(app, PROXY, "198.51.100.1") as client:
-        assert (
-            await SignInForm(client).submit(admin["email"], admin["password"])
-        ).status_code == 303
+        password_done = await SignInForm(client).submit(admin["email"], admin["password"])
+        assert (await second_step(client, admin, password_done)).status_code == 303
         state = await client.get(f"/admin/users/{officer['id']}/sign-in")
         assert "must wait" in state.text
         done = await client.post(
