@@ -85,7 +85,7 @@ def plural(n: int, word: str) -> str:
 # birth only when $2 (a signed-in page) or the recipient authority chose an identity line.
 ALERT_VIEWS = """
 SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
-       e.kind AS event_kind, e.driver_id,
+       e.kind AS event_kind, d.public_id AS driver_id,
        ($2::boolean OR rcp.alert_identity) AS identified,
        CASE WHEN $2::boolean OR rcp.alert_identity THEN d.forenames END AS forenames,
        CASE WHEN $2::boolean OR rcp.alert_identity THEN d.surname END AS surname,

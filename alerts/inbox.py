@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import asyncpg
@@ -111,13 +112,15 @@ async def acknowledge(
 
 KIND_ABOUT = """
 SELECT a.kind FROM alert a JOIN register_event e ON e.id = a.event_id
-WHERE a.id = $2 AND a.recipient_authority_id = $1 AND e.driver_id = $3
+JOIN driver d ON d.id = e.driver_id
+WHERE a.id = $2 AND a.recipient_authority_id = $1 AND d.public_id = $3
 """
 
 
 async def kind_about(
-    conn: asyncpg.Connection, authority_id: int, alert_id: int, driver_id: int
+    conn: asyncpg.Connection, authority_id: int, alert_id: int, driver_id: uuid.UUID
 ) -> str | None:
-    """The kind of an alert the authority received about this driver (None for any other)."""
+    """The kind of an alert the authority received about this driver, by their public id
+    (None for any other)."""
     kind: str | None = await conn.fetchval(KIND_ABOUT, authority_id, alert_id, driver_id)
     return kind

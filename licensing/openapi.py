@@ -63,6 +63,16 @@ def record_id(description: str) -> dict:
     return {"description": description, "examples": [1]}
 
 
+def driver_id(description: str = "The driver on the register: their public id") -> dict:
+    """Drivers are named by an opaque public id, never by a counter."""
+    return {
+        "type": "string",
+        "format": "uuid",
+        "description": description,
+        "examples": ["3f0c8a4e-8d2b-4f55-9a7e-2c1b6d0e9f41"],
+    }
+
+
 def authority(description: str, example: str = "E08000018") -> dict:
     return {
         "type": "string",
@@ -121,7 +131,7 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
     "LicenceDetails": (
         ("driver_id", "licence_number", "kind", "granted_on"),
         {
-            "driver_id": record_id("The driver on the register"),
+            "driver_id": driver_id(),
             "licence_number": required_text(
                 "Your authority's licence number", 40, "RMBC/2026/0142"
             ),
@@ -142,7 +152,7 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
     "EntryDetails": (
         ("driver_id", "decision", "decided_on", "categories"),
         {
-            "driver_id": record_id("The driver on the register"),
+            "driver_id": driver_id(),
             "licence_id": record_id("Your licence the decision is about, if any"),
             "decision": one_of(DECISIONS, "The decision (s.2)"),
             "licence_kind": one_of(LICENCE_KINDS, "Kind of licence (default: the licence's)"),
@@ -163,7 +173,7 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
     "ConcernDetails": (
         ("driver_id", "recipient_authority", "categories", "narrative", "became_aware_on"),
         {
-            "driver_id": record_id("The driver on the register"),
+            "driver_id": driver_id(),
             "recipient_authority": authority("GSS code of the authority licensing the driver"),
             "licence_id": record_id("That authority's licence the concern is about, if known"),
             "categories": CATEGORY_LIST,

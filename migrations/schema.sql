@@ -228,6 +228,19 @@ END $$;
 
 
 --
+-- Name: driver_public_id_fixed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.driver_public_id_fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'a driver''s public id never changes' USING ERRCODE = 'check_violation';
+END
+$$;
+
+
+--
 -- Name: female_form(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1001,6 +1014,7 @@ CREATE TABLE public.driver (
     recorded_by_authority_id integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    public_id uuid DEFAULT gen_random_uuid() NOT NULL,
     CONSTRAINT driver_address_check CHECK ((length(address) <= 300)),
     CONSTRAINT driver_check CHECK (((eu_licence_number IS NULL) = (eu_licence_country IS NULL))),
     CONSTRAINT driver_date_of_birth_check CHECK ((date_of_birth > '1900-01-01'::date)),
@@ -1831,6 +1845,14 @@ ALTER TABLE ONLY public.driver
 
 
 --
+-- Name: driver driver_public_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.driver
+    ADD CONSTRAINT driver_public_id_key UNIQUE (public_id);
+
+
+--
 -- Name: duplicate_model duplicate_model_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2519,6 +2541,13 @@ CREATE TRIGGER driver_event AFTER INSERT OR UPDATE ON public.driver FOR EACH ROW
 --
 
 CREATE TRIGGER driver_name_keys BEFORE INSERT OR UPDATE OF forenames, surname ON public.driver_name FOR EACH ROW EXECUTE FUNCTION public.fill_name_keys();
+
+
+--
+-- Name: driver driver_public_id_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER driver_public_id_fixed BEFORE UPDATE OF public_id ON public.driver FOR EACH ROW WHEN ((new.public_id IS DISTINCT FROM old.public_id)) EXECUTE FUNCTION public.driver_public_id_fixed();
 
 
 --

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,7 +38,11 @@ async def acting(conn: asyncpg.Connection, actor: Actor) -> AsyncIterator[asyncp
 
 
 async def audit_change(
-    conn: asyncpg.Connection, actor: Actor, subject: str, what: str, driver_id: int | None = None
+    conn: asyncpg.Connection,
+    actor: Actor,
+    subject: str,
+    what: str,
+    driver_id: int | uuid.UUID | None = None,
 ) -> None:
     """One audit row per change: subject like 'licence:12', `what` like 'licence_suspended'.
 

@@ -18,7 +18,9 @@ import msgspec
 INSERT = """
 INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
                        search_id, subject, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id
+VALUES ($1, $2, $3, $4, $5, coalesce($6, (SELECT id FROM driver WHERE public_id = $10)),
+        $7, $8, $9::jsonb)
+RETURNING id
 """
 
 
@@ -30,12 +32,14 @@ async def record(
     authority_id: int | None = None,
     purpose: str | None = None,
     case_reference: str | None = None,
-    driver_id: int | None = None,
+    driver_id: int | UUID | None = None,
     search_id: UUID | None = None,
     subject: str = "",
     detail: dict[str, object] | None = None,
 ) -> int:
-    """Append one row; `detail` holds ids, counts and choices, never names or narrative."""
+    """Append one row; `detail` holds ids, counts and choices, never names or narrative.
+    The driver is named by their internal id or by their public id."""
+    public = driver_id if isinstance(driver_id, UUID) else None
     row_id: int = await conn.fetchval(
         INSERT,
         user_id,
@@ -43,10 +47,11 @@ async def record(
         action,
         purpose,
         case_reference,
-        driver_id,
+        None if public else driver_id,
         search_id,
         subject,
         msgspec.json.encode(detail or {}).decode(),
+        public,
     )
     return row_id
 
@@ -60,7 +65,7 @@ class AuditEntry(msgspec.Struct, frozen=True):
     user_email: str | None = None
     purpose: str | None = None
     case_reference: str | None = None
-    driver_id: int | None = None
+    driver_id: UUID | None = None  # the driver's public id
     search_id: UUID | None = None
     subject: str = ""
     detail: dict[str, object] = {}
@@ -77,8 +82,9 @@ class AuditFilter(msgspec.Struct, frozen=True):
 
 ENTRIES = """
 SELECT l.id, l.at, l.action, l.user_id, u.display_name AS user_name, u.email::text AS user_email,
-       l.purpose, l.case_reference, l.driver_id, l.search_id, l.subject, l.detail::text AS detail
-FROM audit_log l LEFT JOIN app_user u ON u.id = l.user_id
+       l.purpose, l.case_reference, d.public_id AS driver_id, l.search_id, l.subject,
+       l.detail::text AS detail
+FROM audit_log l LEFT JOIN app_user u ON u.id = l.user_id LEFT JOIN driver d ON d.id = l.driver_id
 WHERE l.authority_id = $1
   AND ($2::date IS NULL OR l.at >= $2::date::timestamp AT TIME ZONE 'Europe/London')
   AND ($3::date IS NULL OR l.at < ($3::date + 1)::timestamp AT TIME ZONE 'Europe/London')

@@ -8,6 +8,7 @@ authorities involved see a concern; to anyone else it does not exist.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -16,6 +17,7 @@ import msgspec
 from registry import paging
 from registry.actor import Actor, audit_change
 from registry.authorities import by_code
+from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
 from registry.fields import Fields
 from registry.workdays import add_working_days
@@ -28,7 +30,7 @@ BOXES = ("received", "sent")
 class ConcernDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A concern to report to the authority that licenses the driver (by GSS code)."""
 
-    driver_id: int | None = None
+    driver_id: uuid.UUID | None = None  # the driver's public id
     recipient_authority: str | None = None
     licence_id: int | None = None
     categories: list[str] | None = None
@@ -47,7 +49,7 @@ class ConcernReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Concern(msgspec.Struct):
     id: int
-    driver_id: int
+    driver_id: uuid.UUID  # the driver's public id
     reporting_authority: str
     recipient_authority: str
     licence_id: int | None
@@ -63,11 +65,13 @@ class Concern(msgspec.Struct):
 
 
 SELECT_CONCERNS = """
-SELECT c.id, c.driver_id, rep.code AS reporting_authority, rec.code AS recipient_authority,
-       c.licence_id, c.categories, c.narrative, c.became_aware_on, c.reported_on,
-       c.report_due_on, c.reported_on > c.report_due_on AS reported_late,
+SELECT c.id, d.public_id AS driver_id, rep.code AS reporting_authority,
+       rec.code AS recipient_authority, c.licence_id, c.categories, c.narrative,
+       c.became_aware_on, c.reported_on, c.report_due_on,
+       c.reported_on > c.report_due_on AS reported_late,
        c.reply_decision, c.reply_on, c.reply_reason
 FROM concern c
+JOIN driver d ON d.id = c.driver_id
 JOIN authority rep ON rep.id = c.reporting_authority_id
 JOIN authority rec ON rec.id = c.recipient_authority_id
 """
@@ -125,8 +129,6 @@ async def list_concerns(
     )
 
 
-DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
-
 LICENCE_AT = (
     "SELECT EXISTS (SELECT FROM licence WHERE id = $1 AND driver_id = $2 AND authority_id = $3)"
 )
@@ -165,14 +167,12 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
         "The report cannot be dated before your authority became aware",
     )
     recipient_id = await _recipient(conn, fields, actor, details.recipient_authority)
-    if details.driver_id is None:
-        fields.error("driver_id", "Enter the id of the driver on the register")
-    elif not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
-        fields.error("driver_id", "There is no driver on the register with this id")
-    elif (
-        details.licence_id is not None
+    driver_id = await read_driver(conn, fields, details.driver_id)
+    if (
+        driver_id is not None
+        and details.licence_id is not None
         and recipient_id
-        and not await conn.fetchval(LICENCE_AT, details.licence_id, details.driver_id, recipient_id)
+        and not await conn.fetchval(LICENCE_AT, details.licence_id, driver_id, recipient_id)
     ):
         fields.error(
             "licence_id",
@@ -183,7 +183,7 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
     due_on = add_working_days(aware_on, REPORT_WITHIN_WORKING_DAYS)
     concern_id = await conn.fetchval(
         INSERT_CONCERN,
-        details.driver_id,
+        driver_id,
         actor.authority_id,
         recipient_id,
         details.licence_id,
@@ -194,7 +194,7 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
         due_on,
         actor.user_id,
     )
-    await audit_change(conn, actor, f"concern:{concern_id}", "concern_reported", details.driver_id)
+    await audit_change(conn, actor, f"concern:{concern_id}", "concern_reported", driver_id)
     return await get_concern(conn, actor, concern_id)
 
 

@@ -71,26 +71,69 @@ class NameDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class PossibleDuplicate(msgspec.Struct):
-    driver_id: int
+    driver_id: uuid.UUID
     reason: str
 
 
 class DriverRecorded(msgspec.Struct):
-    id: int
+    id: uuid.UUID  # the driver's public id, as in /api/v1/drivers/{id}
     warnings: list[str]
     possible_duplicates: list[PossibleDuplicate]
 
 
 class DriverAmended(msgspec.Struct):
-    id: int
+    id: uuid.UUID
     changed: list[str]
     warnings: list[str]
 
 
 class NameAdded(msgspec.Struct):
     id: int
-    driver_id: int
+    driver_id: uuid.UUID
     kind: str
+
+
+# --- public ids -------------------------------------------------------------------------------
+# A driver is addressed from outside (API, pages, alerts, exports) by a random public id; the
+# integer id is the internal key and is never shown (docs/security.md, V4).
+
+DRIVER_KEY = "SELECT id FROM driver WHERE public_id = $1"
+PUBLIC_ID = "SELECT public_id FROM driver WHERE id = $1"
+
+
+def parse_public_id(text: object) -> uuid.UUID | None:
+    """A public id from a path or a form, or None when it cannot be one."""
+    if isinstance(text, uuid.UUID):
+        return text
+    try:
+        return uuid.UUID(str(text).strip())
+    except ValueError:
+        return None
+
+
+async def driver_key(conn: asyncpg.Connection, public_id: object) -> int | None:
+    """The internal id of the driver with this public id (None: no such driver)."""
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
+    key: int | None = await conn.fetchval(DRIVER_KEY, parsed)
+    return key
+
+
+async def public_id(conn: asyncpg.Connection, driver_id: int) -> uuid.UUID:
+    found: uuid.UUID = await conn.fetchval(PUBLIC_ID, driver_id)
+    return found
+
+
+async def read_driver(conn: asyncpg.Connection, fields: Fields, given: object) -> int | None:
+    """The internal id for a request's driver_id (a public id), or a field error."""
+    if given is None:
+        fields.error("driver_id", "Enter the id of the driver on the register")
+        return None
+    key = await driver_key(conn, given)
+    if key is None:
+        fields.error("driver_id", "There is no driver on the register with this id")
+    return key
 
 
 # --- reading the fields -----------------------------------------------------------------------
@@ -201,7 +244,7 @@ ORDER BY id LIMIT 1
 """
 
 SAME_IDENTIFIER = """
-SELECT id,
+SELECT id, public_id,
        CASE WHEN gb_licence_number = $1 THEN 'gb_licence_number'
             WHEN ni_number = $2 THEN 'ni_number'
             ELSE 'ni_licence_number' END AS field
@@ -222,7 +265,7 @@ INSERT INTO driver (forenames, surname, date_of_birth, sex, gb_licence_number, n
                     ni_number, eu_licence_number, eu_licence_country, address, postcode,
                     home_authority_id, recorded_by_authority_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-RETURNING id
+RETURNING id, public_id
 """
 
 INSERT_NAME = """
@@ -234,17 +277,23 @@ RETURNING id
 # Same date of birth, surname spelled or sounding the same, first forename sounding the same,
 # on any name (current, former or alias) of another driver.
 POSSIBLE_DUPLICATES = """
-SELECT n.driver_id,
-       bool_or(n.surname_key = me.surname_key AND n.forename_key = me.forename_key) AS same_name
-FROM driver_name me
-JOIN driver_name n ON n.date_of_birth = me.date_of_birth
-                  AND n.driver_id <> me.driver_id
-                  AND n.forename_sound = me.forename_sound
-                  AND (n.surname_key = me.surname_key OR n.surname_sound = me.surname_sound)
-WHERE me.driver_id = $1 AND me.kind = 'current'
-GROUP BY n.driver_id
-ORDER BY same_name DESC, n.driver_id
-LIMIT 20
+SELECT d.public_id AS driver_id, found.same_name
+FROM (
+    SELECT n.driver_id,
+           bool_or(n.surname_key = me.surname_key AND n.forename_key = me.forename_key)
+               AS same_name
+    FROM driver_name me
+    JOIN driver_name n ON n.date_of_birth = me.date_of_birth
+                      AND n.driver_id <> me.driver_id
+                      AND n.forename_sound = me.forename_sound
+                      AND (n.surname_key = me.surname_key OR n.surname_sound = me.surname_sound)
+    WHERE me.driver_id = $1 AND me.kind = 'current'
+    GROUP BY n.driver_id
+    ORDER BY same_name DESC, n.driver_id
+    LIMIT 20
+) AS found
+JOIN driver d ON d.id = found.driver_id
+ORDER BY found.same_name DESC, found.driver_id
 """
 
 
@@ -258,7 +307,7 @@ async def create_driver(
     search = await _read_search(conn, fields, actor, details.search_id)
     fields.check()
     await _refuse_known_identifiers(conn, clean)
-    driver_id = await conn.fetchval(
+    inserted = await conn.fetchrow(
         INSERT_DRIVER,
         clean["forenames"],
         clean["surname"],
@@ -274,6 +323,7 @@ async def create_driver(
         clean["home_authority_id"],
         actor.authority_id,
     )
+    driver_id = inserted["id"]
     await conn.execute(
         INSERT_NAME,
         driver_id,
@@ -294,12 +344,12 @@ async def create_driver(
             case_reference=search["case_reference"],
             driver_id=driver_id,
             search_id=search["search_id"],
-            subject=f"driver:{driver_id}",
+            subject=f"driver:{inserted['public_id']}",
             detail={"recorded_after_search": True},
         )
-    await audit_change(conn, actor, f"driver:{driver_id}", "driver_recorded", driver_id)
+    await audit_change(conn, actor, f"driver:{inserted['public_id']}", "driver_recorded", driver_id)
     return DriverRecorded(
-        id=driver_id,
+        id=inserted["public_id"],
         warnings=_warnings(clean),
         possible_duplicates=await possible_duplicates(conn, driver_id),
     )
@@ -330,7 +380,7 @@ async def _refuse_known_identifiers(
         return
     row = await conn.fetchrow(SAME_IDENTIFIER, *values)
     if row and row["id"] != driver_id:
-        raise Conflict(CONFLICT_MESSAGES[row["field"]], row["field"], ("driver", row["id"]))
+        raise Conflict(CONFLICT_MESSAGES[row["field"]], row["field"], ("driver", row["public_id"]))
 
 
 async def possible_duplicates(conn: asyncpg.Connection, driver_id: int) -> list[PossibleDuplicate]:
@@ -351,9 +401,9 @@ async def possible_duplicates(conn: asyncpg.Connection, driver_id: int) -> list[
 # --- amending a driver ------------------------------------------------------------------------
 
 DRIVER_FOR_UPDATE = """
-SELECT id, forenames, surname, date_of_birth, sex, gb_licence_number, ni_licence_number,
-       ni_number, eu_licence_number, eu_licence_country, address, postcode, home_authority_id,
-       recorded_by_authority_id
+SELECT id, public_id, forenames, surname, date_of_birth, sex, gb_licence_number,
+       ni_licence_number, ni_number, eu_licence_number, eu_licence_country, address, postcode,
+       home_authority_id, recorded_by_authority_id
 FROM driver WHERE id = $1 FOR UPDATE
 """
 
@@ -465,19 +515,19 @@ async def amend_driver(
         await audit_change(
             conn,
             actor,
-            f"driver:{driver_id}",
+            f"driver:{current['public_id']}",
             "driver_moved" if "home_authority_id" in changed else "driver_amended",
             driver_id,
         )
     else:
         after = dict(current)
     names = ["home_authority" if name == "home_authority_id" else name for name in changed]
-    return DriverAmended(id=driver_id, changed=names, warnings=_warnings(after))
+    return DriverAmended(id=current["public_id"], changed=names, warnings=_warnings(after))
 
 
 # --- other names ------------------------------------------------------------------------------
 
-DRIVER_DOB = "SELECT date_of_birth FROM driver WHERE id = $1 FOR UPDATE"
+DRIVER_DOB = "SELECT date_of_birth, public_id FROM driver WHERE id = $1 FOR UPDATE"
 
 SAME_NAME = """
 SELECT 1 FROM driver_name WHERE driver_id = $1 AND kind = $2 AND forenames = $3 AND surname = $4
@@ -495,9 +545,10 @@ async def add_name(
     forenames = fields.text("forenames", details.forenames, "forenames", required=True)
     surname = fields.text("surname", details.surname, "surname", required=True)
     born = fields.birth_date("date_of_birth", details.date_of_birth, "date of birth")
-    driver_born = await conn.fetchval(DRIVER_DOB, driver_id)
-    if driver_born is None:
+    driver = await conn.fetchrow(DRIVER_DOB, driver_id)
+    if driver is None:
         raise NotFound("driver")
+    driver_born = driver["date_of_birth"]
     fields.check()
     if await conn.fetchval(SAME_NAME, driver_id, kind, forenames, surname):
         raise Conflict("The driver already has this name recorded", "surname")
@@ -507,5 +558,5 @@ async def add_name(
     # Touching the driver raises a driver_amended event: a search index or an alert rule
     # learns that the person's names changed.
     await conn.execute(TOUCH_DRIVER, driver_id)
-    await audit_change(conn, actor, f"driver:{driver_id}", "driver_name_added", driver_id)
-    return NameAdded(id=name_id, driver_id=driver_id, kind=kind)
+    await audit_change(conn, actor, f"driver:{driver['public_id']}", "driver_name_added", driver_id)
+    return NameAdded(id=name_id, driver_id=driver["public_id"], kind=kind)

@@ -9,6 +9,7 @@ the register never disagree.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -16,6 +17,7 @@ import msgspec
 
 from registry import licences, paging
 from registry.actor import Actor, audit_change
+from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Fields
 
@@ -33,7 +35,7 @@ STATUSES = ("in_force", "appeal_allowed", "reinstated", "later_granted", "withdr
 class EntryDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A decision to enter on the register. licence_kind defaults to the licence's kind."""
 
-    driver_id: int | None = None
+    driver_id: uuid.UUID | None = None  # the driver's public id
     licence_id: int | None = None
     decision: str | None = None
     licence_kind: str | None = None
@@ -53,7 +55,7 @@ class EntryChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Entry(msgspec.Struct):
     id: int
-    driver_id: int
+    driver_id: uuid.UUID  # the driver's public id
     authority: str
     licence_id: int | None
     decision: str
@@ -69,10 +71,11 @@ class Entry(msgspec.Struct):
 
 
 ENTRY = """
-SELECT e.id, e.driver_id, a.code AS authority, e.licence_id, e.decision, e.licence_kind,
-       e.decided_on, e.effective_on, e.categories, e.narrative, e.status, e.status_changed_on,
-       e.first_entered_on, e.retention_ends_on
+SELECT e.id, d.public_id AS driver_id, a.code AS authority, e.licence_id, e.decision,
+       e.licence_kind, e.decided_on, e.effective_on, e.categories, e.narrative, e.status,
+       e.status_changed_on, e.first_entered_on, e.retention_ends_on
 FROM register_entry e JOIN authority a ON a.id = e.authority_id
+JOIN driver d ON d.id = e.driver_id
 WHERE e.id = $1 AND e.authority_id = $2
 """
 
@@ -86,10 +89,11 @@ async def get_entry(conn: asyncpg.Connection, actor: Actor, entry_id: int) -> En
 
 
 LIST_ENTRIES = """
-SELECT e.id, e.driver_id, a.code AS authority, e.licence_id, e.decision, e.licence_kind,
-       e.decided_on, e.effective_on, e.categories, e.narrative, e.status, e.status_changed_on,
-       e.first_entered_on, e.retention_ends_on
+SELECT e.id, d.public_id AS driver_id, a.code AS authority, e.licence_id, e.decision,
+       e.licence_kind, e.decided_on, e.effective_on, e.categories, e.narrative, e.status,
+       e.status_changed_on, e.first_entered_on, e.retention_ends_on
 FROM register_entry e JOIN authority a ON a.id = e.authority_id
+JOIN driver d ON d.id = e.driver_id
 WHERE e.authority_id = $1
   AND ($2::text IS NULL OR e.status = $2)
   AND ($3::text IS NULL OR e.decision = $3)
@@ -116,16 +120,17 @@ async def list_entries(
     )
 
 
-DRIVER_OF = "SELECT driver_id FROM register_entry WHERE id = $1"
+DRIVER_OF = """
+SELECT d.public_id FROM register_entry e JOIN driver d ON d.id = e.driver_id WHERE e.id = $1
+"""
 
 
-async def driver_of(conn: asyncpg.Connection, entry_id: int) -> int | None:
-    """Whose entry this is (where a link to an entry leads: the driver's record)."""
-    driver_id: int | None = await conn.fetchval(DRIVER_OF, entry_id)
+async def driver_of(conn: asyncpg.Connection, entry_id: int) -> uuid.UUID | None:
+    """Whose entry this is (where a link to an entry leads: the driver's record), by the
+    driver's public id."""
+    driver_id: uuid.UUID | None = await conn.fetchval(DRIVER_OF, entry_id)
     return driver_id
 
-
-DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
 
 OWN_LICENCE = """
 SELECT id, driver_id, kind, status FROM licence WHERE id = $1 AND authority_id = $2 FOR UPDATE
@@ -165,7 +170,7 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     )
     categories = fields.categories("categories", details.categories)
     narrative = fields.text("narrative", details.narrative, "narrative", max_length=10000) or ""
-    licence = await _read_driver_and_licence(conn, fields, actor, details)
+    driver_id, licence = await _read_driver_and_licence(conn, fields, actor, details)
     if licence and not kind:
         kind = licence["kind"]
     elif not kind and not fields.has_error("licence_kind"):
@@ -173,7 +178,7 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
     fields.check()
     entry_id = await conn.fetchval(
         INSERT_ENTRY,
-        details.driver_id,
+        driver_id,
         actor.authority_id,
         details.licence_id,
         decision,
@@ -184,9 +189,7 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
         narrative,
         actor.user_id,
     )
-    await audit_change(
-        conn, actor, f"register_entry:{entry_id}", "entry_recorded", details.driver_id
-    )
+    await audit_change(conn, actor, f"register_entry:{entry_id}", "entry_recorded", driver_id)
     effect = LICENCE_EFFECT.get(decision or "")
     if licence and effect and licence["status"] in effect[0]:
         await licences.change(
@@ -202,22 +205,17 @@ async def record_decision(conn: asyncpg.Connection, actor: Actor, details: Entry
 
 async def _read_driver_and_licence(
     conn: asyncpg.Connection, fields: Fields, actor: Actor, details: EntryDetails
-) -> asyncpg.Record | None:
-    if details.driver_id is None:
-        fields.error("driver_id", "Enter the id of the driver on the register")
-        return None
-    if not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
-        fields.error("driver_id", "There is no driver on the register with this id")
-        return None
-    if details.licence_id is None:
-        return None
+) -> tuple[int | None, asyncpg.Record | None]:
+    driver_id = await read_driver(conn, fields, details.driver_id)
+    if driver_id is None or details.licence_id is None:
+        return driver_id, None
     licence = await conn.fetchrow(OWN_LICENCE, details.licence_id, actor.authority_id)
-    if licence is None or licence["driver_id"] != details.driver_id:
+    if licence is None or licence["driver_id"] != driver_id:
         fields.error(
             "licence_id", "There is no licence of this driver at your authority with this id"
         )
-        return None
-    return licence
+        return driver_id, None
+    return driver_id, licence
 
 
 ENTRY_FOR_UPDATE = """

@@ -13,6 +13,7 @@ reader that resumes from its last cursor misses nothing and sees nothing twice.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import asyncpg
@@ -53,17 +54,18 @@ class Event(msgspec.Struct, frozen=True):
     id: int
     kind: str
     occurred_at: datetime
-    driver_id: int | None
+    driver_id: uuid.UUID | None  # the driver's public id
     authority: str | None  # the authority that made the change
     subject: str  # driver, licence, register_entry, concern or information_request
-    subject_id: int | None
+    subject_id: int | uuid.UUID | None  # a driver's public id when the subject is a driver
 
 
 FEED = """
-SELECT e.id, e.txid::text::bigint AS txid, e.kind, e.occurred_at, e.driver_id,
+SELECT e.id, e.txid::text::bigint AS txid, e.kind, e.occurred_at, pd.public_id AS driver_id,
        a.code AS authority, e.subject_id
 FROM register_event e
 LEFT JOIN authority a ON a.id = e.authority_id
+LEFT JOIN driver pd ON pd.id = e.driver_id
 WHERE e.txid < pg_snapshot_xmin(pg_current_snapshot())
   AND ($2::bigint IS NULL OR (e.txid, e.id) > ($2::text::xid8, $3))
   AND CASE
@@ -102,7 +104,7 @@ async def events(
             r["driver_id"],
             r["authority"],
             SUBJECTS[r["kind"].split("_")[0]],
-            r["subject_id"],
+            r["driver_id"] if r["kind"].startswith("driver_") else r["subject_id"],
         )
         for r in rows
     ]

@@ -7,6 +7,7 @@ licence_change row, whose trigger appends the register event in the same transac
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import asyncpg
@@ -14,6 +15,7 @@ import msgspec
 
 from registry import paging
 from registry.actor import Actor, audit_change
+from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Fields, add_years
 
@@ -34,7 +36,7 @@ ACTIONS = tuple(TRANSITIONS)
 class LicenceDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A licence to grant. Dates like 2024-04-01; expires_on defaults to 3 years after starts_on."""
 
-    driver_id: int | None = None
+    driver_id: uuid.UUID | None = None  # the driver's public id
     licence_number: str | None = None
     kind: str | None = None
     granted_on: str | None = None
@@ -53,7 +55,7 @@ class LicenceChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Licence(msgspec.Struct):
     id: int
-    driver_id: int
+    driver_id: uuid.UUID  # the driver's public id
     authority: str
     licence_number: str
     kind: str
@@ -64,9 +66,10 @@ class Licence(msgspec.Struct):
 
 
 LICENCE = """
-SELECT l.id, l.driver_id, a.code AS authority, l.licence_number, l.kind, l.status,
-       l.granted_on, l.starts_on, l.expires_on
+SELECT l.id, d.public_id AS driver_id, a.code AS authority, l.licence_number, l.kind,
+       l.status, l.granted_on, l.starts_on, l.expires_on
 FROM licence l JOIN authority a ON a.id = l.authority_id
+JOIN driver d ON d.id = l.driver_id
 WHERE l.id = $1 AND l.authority_id = $2
 """
 
@@ -90,9 +93,10 @@ WHERE l.authority_id = $1
 
 LIST_LICENCES = (
     """
-SELECT l.id, l.driver_id, a.code AS authority, l.licence_number, l.kind, l.status,
-       l.granted_on, l.starts_on, l.expires_on
+SELECT l.id, d.public_id AS driver_id, a.code AS authority, l.licence_number, l.kind,
+       l.status, l.granted_on, l.starts_on, l.expires_on
 FROM licence l JOIN authority a ON a.id = l.authority_id
+JOIN driver d ON d.id = l.driver_id
 """
     + LICENCE_FILTER
     + """
@@ -131,7 +135,7 @@ async def list_licences(
 class LicensedDriver(msgspec.Struct):
     """A driver your authority licenses, with those of its licences the filter chose."""
 
-    driver_id: int
+    driver_id: uuid.UUID  # the public id
     forenames: str
     surname: str
     date_of_birth: date
@@ -149,9 +153,9 @@ WITH chosen AS (
     ORDER BY l.driver_id
     LIMIT $6
 )
-SELECT d.id AS driver_id, d.forenames, d.surname, d.date_of_birth,
+SELECT d.id AS driver_key, d.public_id AS driver_id, d.forenames, d.surname, d.date_of_birth,
        (SELECT json_agg(json_build_object(
-            'id', l.id, 'driver_id', l.driver_id, 'authority', a.code,
+            'id', l.id, 'driver_id', d.public_id, 'authority', a.code,
             'licence_number', l.licence_number, 'kind', l.kind, 'status', l.status,
             'granted_on', l.granted_on, 'starts_on', l.starts_on, 'expires_on', l.expires_on)
             ORDER BY l.expires_on, l.id)
@@ -187,12 +191,10 @@ async def licensed_drivers(
             msgspec.json.decode(row["licences"], type=list[Licence]),
         )
 
-    return paging.page(rows, limit, lambda r: (r["driver_id"],), item)
+    return paging.page(rows, limit, lambda r: (r["driver_key"],), item)
 
 
 # --- granting -------------------------------------------------------------------------------
-
-DRIVER_EXISTS = "SELECT EXISTS (SELECT FROM driver WHERE id = $1)"
 
 SAME_NUMBER = "SELECT id FROM licence WHERE authority_id = $1 AND licence_number = $2"
 
@@ -242,10 +244,7 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
     if starts_on and not expires_on and not fields.has_error("expires_on"):
         expires_on = add_years(starts_on, MAX_TERM_YEARS)
     check_term(fields, starts_on, expires_on)
-    if details.driver_id is None:
-        fields.error("driver_id", "Enter the id of the driver on the register")
-    elif not await conn.fetchval(DRIVER_EXISTS, details.driver_id):
-        fields.error("driver_id", "There is no driver on the register with this id")
+    driver_id = await read_driver(conn, fields, details.driver_id)
     fields.check()
     existing = await conn.fetchval(SAME_NUMBER, actor.authority_id, number)
     if existing:
@@ -254,7 +253,7 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
             "licence_number",
             ("licence", existing),
         )
-    live = await conn.fetchval(LIVE_OF_KIND, details.driver_id, actor.authority_id, kind)
+    live = await conn.fetchval(LIVE_OF_KIND, driver_id, actor.authority_id, kind)
     if live:
         raise Conflict(
             "The driver already holds a live licence of this kind from your "
@@ -264,7 +263,7 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
         )
     licence_id = await conn.fetchval(
         INSERT_LICENCE,
-        details.driver_id,
+        driver_id,
         actor.authority_id,
         number,
         kind,
@@ -273,7 +272,7 @@ async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails)
         expires_on,
     )
     await conn.execute(INSERT_CHANGE, licence_id, "granted", granted_on, None, actor.user_id)
-    await audit_change(conn, actor, f"licence:{licence_id}", "licence_granted", details.driver_id)
+    await audit_change(conn, actor, f"licence:{licence_id}", "licence_granted", driver_id)
     return await get_licence(conn, actor, licence_id)
 
 

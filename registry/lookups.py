@@ -7,26 +7,29 @@ requests.
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
 DRIVER = """
-SELECT d.id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
+SELECT d.id, d.public_id, d.forenames, d.surname, d.date_of_birth, d.sex, d.gb_licence_number,
        d.ni_licence_number, d.ni_number, d.eu_licence_number, d.eu_licence_country, d.address,
        d.postcode, h.name AS home_authority, h.code AS home_authority_code
 FROM driver d LEFT JOIN authority h ON h.id = d.home_authority_id
-WHERE d.id = $1
+WHERE d.public_id = $1
 """
 
 
-async def driver(conn: asyncpg.Connection, driver_id: int) -> asyncpg.Record | None:
-    """The driver's identity and home authority (name and code)."""
+async def driver(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record | None:
+    """The driver with this public id: identity and home authority (name and code); `id` is
+    the internal key, `public_id` the id for links."""
     return await conn.fetchrow(DRIVER, driver_id)
 
 
-HOME_AUTHORITY = "SELECT home_authority_id FROM driver WHERE id = $1"
+HOME_AUTHORITY = "SELECT home_authority_id FROM driver WHERE public_id = $1"
 
 
-async def home_authority_id(conn: asyncpg.Connection, driver_id: int) -> int | None:
+async def home_authority_id(conn: asyncpg.Connection, driver_id: uuid.UUID) -> int | None:
     found: int | None = await conn.fetchval(HOME_AUTHORITY, driver_id)
     return found
 
@@ -61,8 +64,11 @@ async def licensing_elsewhere(
 
 
 ENTRY_SUMMARY = """
-SELECT e.id, e.driver_id, e.decision, e.decided_on, e.authority_id, a.name AS authority
-FROM register_entry e JOIN authority a ON a.id = e.authority_id WHERE e.id = $1
+SELECT e.id, d.public_id AS driver_id, e.decision, e.decided_on, e.authority_id,
+       a.name AS authority
+FROM register_entry e JOIN authority a ON a.id = e.authority_id
+JOIN driver d ON d.id = e.driver_id
+WHERE e.id = $1
 """
 
 

@@ -14,6 +14,7 @@ structs below. Opening a full record writes a 'view_driver' audit row in the sam
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -59,7 +60,7 @@ class EntrySummary(msgspec.Struct, frozen=True):
 
 
 class DriverSummary(msgspec.Struct, frozen=True):
-    driver_id: int
+    driver_id: uuid.UUID  # the public id
     forenames: str
     surname: str
     date_of_birth: date
@@ -121,7 +122,7 @@ class NameView(msgspec.Struct, frozen=True):
 
 
 class DriverRecord(msgspec.Struct, frozen=True):
-    driver_id: int
+    driver_id: uuid.UUID  # the public id
     forenames: str
     surname: str
     date_of_birth: date
@@ -158,7 +159,7 @@ LICENCES = f"""
 # One driver's summary as JSON, for a driver row aliased `d`: the search statements select it
 # for each driver they return, so a search is one round trip.
 SUMMARY = f"""json_build_object(
-    'driver_id', d.id, 'forenames', d.forenames, 'surname', d.surname,
+    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
     'date_of_birth', d.date_of_birth,
     'other_names', (SELECT coalesce(json_agg(json_build_object(
                         'kind', n.kind, 'forenames', n.forenames, 'surname', n.surname) ORDER BY n.id), '[]')
@@ -208,7 +209,7 @@ audit AS (
     SELECT $3, $2, 'view_driver', $4, $5, d.id, 'driver', '{{}}'::jsonb FROM d
 )
 SELECT json_build_object(
-    'driver_id', d.id, 'forenames', d.forenames, 'surname', d.surname,
+    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
     'date_of_birth', d.date_of_birth, 'sex', d.sex,
     'names', (SELECT coalesce(json_agg(json_build_object(
                   'kind', n.kind, 'forenames', n.forenames, 'surname', n.surname,

@@ -6,6 +6,7 @@ Only the two authorities involved see a request; to anyone else it does not exis
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -42,7 +43,7 @@ class RequestResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class InformationRequest(msgspec.Struct):
     id: int
     entry_id: int
-    driver_id: int
+    driver_id: uuid.UUID  # the driver's public id
     requesting_authority: str
     recording_authority: str
     case_reference: str
@@ -58,11 +59,12 @@ class InformationRequest(msgspec.Struct):
 
 
 SELECT_REQUESTS = """
-SELECT r.id, r.entry_id, e.driver_id, req.code AS requesting_authority,
+SELECT r.id, r.entry_id, d.public_id AS driver_id, req.code AS requesting_authority,
        rec.code AS recording_authority, r.case_reference, r.reason, r.requested_on, r.due_on,
        r.status, r.responded_on, r.response
 FROM information_request r
 JOIN register_entry e ON e.id = r.entry_id
+JOIN driver d ON d.id = e.driver_id
 JOIN authority req ON req.id = r.requesting_authority_id
 JOIN authority rec ON rec.id = r.recording_authority_id
 """

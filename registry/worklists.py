@@ -186,7 +186,8 @@ CONCERNS_AWAITING = WorkList(
     name="concerns",
     title="Concerns awaiting your reply",
     noun=("concern", "concerns"),
-    select="c.id, c.driver_id, rep.name AS reported_by, c.categories, c.reported_on",
+    select="c.id, (SELECT public_id FROM driver WHERE id = c.driver_id) AS driver_id, "
+    "rep.name AS reported_by, c.categories, c.reported_on",
     where="""FROM concern c JOIN authority rep ON rep.id = c.reporting_authority_id
 WHERE c.recipient_authority_id = $1 AND c.reply_on IS NULL
   AND ($3 = 'all' OR ($3 = 'old' AND c.reported_on < $2::date - 28)
@@ -224,7 +225,8 @@ EXPIRING_LICENCES = WorkList(
     name="expiring",
     title=f"Licences expiring in the next {EXPIRING_WITHIN_DAYS} days",
     noun=("licence", "licences"),
-    select="l.id, l.driver_id, l.licence_number, l.kind, l.status, l.expires_on",
+    select="l.id, (SELECT public_id FROM driver WHERE id = l.driver_id) AS driver_id, "
+    "l.licence_number, l.kind, l.status, l.expires_on",
     where=f"""FROM licence l
 WHERE l.authority_id = $1 AND l.status IN ('current', 'suspended')
   AND l.expires_on >= $2::date AND l.expires_on <= $2::date + {EXPIRING_WITHIN_DAYS}

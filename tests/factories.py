@@ -55,6 +55,35 @@ async def make_user(
     }
 
 
+class DriverRef(int):
+    """A driver made by make_driver: the internal id (for SQL and the other factories), and
+    `.public`, the public id the API and the pages address the driver by."""
+
+    public: str
+
+    @staticmethod
+    def of(row) -> DriverRef:
+        ref = DriverRef(row["id"])
+        ref.public = str(row["public_id"])
+        return ref
+
+
+async def public_ref(conn: asyncpg.Connection, driver_id: int) -> DriverRef:
+    """The DriverRef of a driver known by its internal id."""
+    return DriverRef.of(
+        await conn.fetchrow("SELECT id, public_id FROM driver WHERE id = $1", driver_id)
+    )
+
+
+async def internal_id(conn: asyncpg.Connection, public_id: str) -> DriverRef:
+    """The DriverRef of a driver known by its public id (from an API answer)."""
+    row = await conn.fetchrow(
+        "SELECT id, public_id FROM driver WHERE public_id = $1::uuid", public_id
+    )
+    assert row, f"no driver with public id {public_id}"
+    return DriverRef.of(row)
+
+
 async def make_driver(
     conn: asyncpg.Connection,
     *,
@@ -69,15 +98,15 @@ async def make_driver(
     postcode: str | None = None,
     aliases: tuple[tuple[str, str], ...] = (),
     former: tuple[tuple[str, str], ...] = (),
-) -> int:
+) -> DriverRef:
     """A driver with their current name (and any aliases or former names)."""
     recorded_by_id = await authority_id(conn, recorded_by)
     home_id = await authority_id(conn, home) if home else recorded_by_id
     async with conn.transaction():
-        driver_id = await conn.fetchval(
+        row = await conn.fetchrow(
             """INSERT INTO driver (forenames, surname, date_of_birth, sex, gb_licence_number,
                                    ni_number, postcode, home_authority_id, recorded_by_authority_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, public_id""",
             forenames,
             surname,
             date_of_birth,
@@ -88,6 +117,7 @@ async def make_driver(
             home_id,
             recorded_by_id,
         )
+        driver_id = DriverRef.of(row)
         names = [("current", forenames, surname)]
         names += [("alias", f, s) for f, s in aliases] + [("former", f, s) for f, s in former]
         await conn.executemany(

@@ -103,7 +103,7 @@ async def test_the_home_authority_gets_one_email_with_what_it_needs_and_no_narra
         assert "Licence revoked" in body
         assert "Your residents licensed by other authorities" in body
         assert "Decisions entered on the register" in body
-        assert f"https://crosscheck.test/drivers/{driver}" in body
+        assert f"https://crosscheck.test/drivers/{driver.public}" in body
         assert f"https://crosscheck.test/entries/{entry}" in body
         for alert_id in ids[:2]:
             assert f"https://crosscheck.test/alerts/{alert_id}/acknowledge" in body

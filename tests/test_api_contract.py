@@ -2,6 +2,7 @@
 operation and how, which fields a body must carry, and every Location it promises resolves."""
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from licensing import openapi
 from licensing.app import create_app
 from licensing.settings import load
-from tests.factories import make_driver, make_entry, make_licence, make_user
+from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
 TODAY = date.today()
 
@@ -36,7 +37,8 @@ async def test_options_lists_every_method_of_a_path(client, conn, document):
     for path, item in document["paths"].items():
         if not path.startswith("/api/"):
             continue
-        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        concrete = re.sub(r"\{driver_id\}", str(uuid.uuid4()), path)
+        concrete = re.sub(r"\{[^}]+\}", "1", concrete)
         response = await client.options(concrete, headers=officer["headers"])
         allowed = {m.strip() for m in response.headers["allow"].split(",")}
         assert allowed == {m.upper() for m in item} | {"OPTIONS"}, path
@@ -69,7 +71,7 @@ async def test_an_empty_body_is_refused_naming_exactly_the_fields_the_document_r
     entry = await make_entry(conn, driver, authority="Rotherham")
     posts = {
         "/api/v1/drivers": "DriverDetails",
-        f"/api/v1/drivers/{driver}/names": "NameDetails",
+        f"/api/v1/drivers/{driver.public}/names": "NameDetails",
         "/api/v1/licences": "LicenceDetails",
         f"/api/v1/licences/{licence}/changes": "LicenceChange",
         "/api/v1/register-entries": "EntryDetails",
@@ -98,7 +100,7 @@ async def test_opening_a_driver_needs_the_query_parameters_the_document_marks_re
     parameters = document["paths"]["/api/v1/drivers/{driver_id}"]["get"]["parameters"]
     required = {p["name"] for p in parameters if p["in"] == "query" and p["required"]}
     assert required == {"purpose", "case_reference"}
-    response = await client.get(f"/api/v1/drivers/{driver}", headers=officer["headers"])
+    response = await client.get(f"/api/v1/drivers/{driver.public}", headers=officer["headers"])
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == required
 
@@ -114,14 +116,14 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
         headers=headers,
         json={"forenames": "Jane", "surname": "Doe", "date_of_birth": "1985-01-02"},
     )
-    driver = created.json()["id"]
+    driver = await internal_id(conn, created.json()["id"])
     writes = [
         created,
         await client.post(
             "/api/v1/licences",
             headers=headers,
             json={
-                "driver_id": driver,
+                "driver_id": driver.public,
                 "licence_number": "R1",
                 "kind": "private_hire",
                 "granted_on": TODAY.isoformat(),
@@ -131,7 +133,7 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             "/api/v1/register-entries",
             headers=headers,
             json={
-                "driver_id": driver,
+                "driver_id": driver.public,
                 "decision": "refused",
                 "licence_kind": "private_hire",
                 "decided_on": TODAY.isoformat(),
@@ -142,7 +144,7 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             "/api/v1/concerns",
             headers=headers,
             json={
-                "driver_id": other,
+                "driver_id": other.public,
                 "recipient_authority": "E08000019",
                 "categories": ["harm"],
                 "narrative": "Seen driving while suspended elsewhere.",
@@ -159,7 +161,7 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
     for response in writes:
         assert response.status_code == 201, response.text
         location = response.headers["location"]
-        template = re.sub(r"/\d+$", "/{id}", location)
+        template = re.sub(r"/(\d+|[0-9a-f-]{36})$", "/{id}", location)
         assert any(
             re.sub(r"\{[^}]+\}$", "{id}", path) == template and "get" in item
             for path, item in document["paths"].items()

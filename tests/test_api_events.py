@@ -8,7 +8,7 @@ import pytest
 
 from licensing.db import connect
 from registry.actor import Actor, acting
-from tests.factories import authority_id, make_driver, make_licence, make_user
+from tests.factories import DriverRef, authority_id, make_driver, make_licence, make_user
 
 TODAY = date.today()
 
@@ -32,12 +32,12 @@ async def read_feed(client, headers, start: str = "/api/v1/events?limit=2") -> t
         link = body["next"]
 
 
-async def grant(client, headers, driver: int, number: str, kind: str = "private_hire") -> int:
+async def grant(client, headers, driver: DriverRef, number: str, kind: str = "private_hire") -> int:
     response = await client.post(
         "/api/v1/licences",
         headers=headers,
         json={
-            "driver_id": driver,
+            "driver_id": driver.public,
             "licence_number": number,
             "kind": kind,
             "granted_on": TODAY.isoformat(),
@@ -56,8 +56,8 @@ async def test_the_feed_shows_what_concerns_the_authority_and_nothing_else(clien
     events, _ = await read_feed(client, rotherham["headers"])
     seen = {(e["kind"], e["subject_id"]) for e in events}
     assert ("licence_granted", licence) in seen
-    assert ("driver_recorded", ours) in seen  # a driver Rotherham licenses
-    assert all(e["driver_id"] != elsewhere for e in events)
+    assert ("driver_recorded", ours.public) in seen  # a driver Rotherham licenses
+    assert all(e["driver_id"] != elsewhere.public for e in events)
     granted = next(e for e in events if e["kind"] == "licence_granted")
     assert granted["authority"] == "E08000018" and granted["subject"] == "licence"
     assert set(granted) == {
@@ -102,7 +102,7 @@ async def test_a_change_that_commits_late_is_not_skipped(client, conn, db_url):
         await slow.close()
     events, _ = await read_feed(client, rotherham["headers"], held_cursor)
     kinds = [(e["kind"], e["subject_id"]) for e in events]
-    assert kinds == [("driver_moved", driver), ("licence_granted", quick)]
+    assert kinds == [("driver_moved", driver.public), ("licence_granted", quick)]
     assert events[0]["id"] < events[1]["id"]
 
 

@@ -62,7 +62,7 @@ async def test_an_authority_lists_the_drivers_it_licenses_with_their_licences(cl
     other = await make_driver(conn, recorded_by="Sheffield", surname="Other")
     await make_licence(conn, other, authority="Sheffield")
     drivers, _ = await every_page(client, "/api/v1/drivers", officer["headers"], limit=1)
-    assert [d["driver_id"] for d in drivers] == [both]
+    assert [d["driver_id"] for d in drivers] == [both.public]
     assert {lic["id"] for lic in drivers[0]["licences"]} == {taxi, phv}
     only_taxis, _ = await every_page(
         client, "/api/v1/drivers", officer["headers"], kind="hackney_carriage"
@@ -137,7 +137,7 @@ async def test_concerns_are_listed_by_state_and_due_date(client, conn):
             "/api/v1/concerns",
             headers=rotherham["headers"],
             json={
-                "driver_id": driver,
+                "driver_id": driver.public,
                 "recipient_authority": "E08000019",
                 "categories": ["harm"],
                 "narrative": f"Concern {n}",

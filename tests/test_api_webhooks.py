@@ -134,7 +134,7 @@ async def test_a_subscribed_receiver_gets_each_event_once_signed_and_verifiable(
     assert verifies(secret, headers, body)
     assert not verifies("whsec_" + base64.b64encode(b"x" * 32).decode(), headers, body)
     event = json.loads(body)
-    assert event["type"] == "licence_granted" and event["data"]["driver_id"] == driver
+    assert event["type"] == "licence_granted" and event["data"]["driver_id"] == driver.public
     assert "Walker" not in body.decode()  # ids and kinds, no personal data
     listed = await client.get("/api/v1/webhook-deliveries", headers=officer["headers"])
     [row] = listed.json()["items"]

@@ -795,7 +795,7 @@ async def test_a_dft_analyst_is_refused_every_route_that_returns_personal_data(c
     assert not any("/api/v1/compliance/" in op for op in checked)
     # the register's records of people are among them, whichever exist yet
     for op in (
-        "GET /api/v1/drivers/{driver_id:int}",
+        "GET /api/v1/drivers/{driver_id:uuid}",
         "POST /api/v1/searches",
         "POST /api/v1/drivers",
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from types import SimpleNamespace
 
@@ -87,7 +88,8 @@ async def story(register, cluster, template_url):
 
 
 async def _pair_of(conn, actor, driver_id):
-    items, _ = await duplicates.list_pairs(conn, actor, driver_id=driver_id, status=None)
+    public = uuid.UUID(driver_id.public)
+    items, _ = await duplicates.list_pairs(conn, actor, driver_id=public, status=None)
     return items
 
 
@@ -95,7 +97,7 @@ async def test_an_officer_with_an_interest_sees_the_pair_and_others_see_nothing(
     seen = await _pair_of(story.conn, story.actors["Rotherham"], story.b)
     assert len(seen) == 1
     pair = seen[0]
-    assert {d.driver_id for d in pair.drivers} == {story.a, story.b}
+    assert {str(d.driver_id) for d in pair.drivers} == {story.a.public, story.b.public}
     assert pair.status == "open" and pair.probability >= 0.5
     assert {r.field: r.level for r in pair.reasons}["forename"] in ("variant", "sound")
     assert all(r.words and isinstance(r.weight, float) for r in pair.reasons)
@@ -158,7 +160,9 @@ async def test_different_people_is_remembered_and_never_asked_again(story):
             story.conn, actor, pair.id, duplicates.Decision(decision="different_people")
         )
     await duplicates.find_duplicates(story.conn)
-    open_items, _ = await duplicates.list_pairs(story.conn, actor, driver_id=story.b)
+    open_items, _ = await duplicates.list_pairs(
+        story.conn, actor, driver_id=uuid.UUID(story.b.public)
+    )
     assert open_items == []
     (again,) = await _pair_of(story.conn, actor, story.b)
     assert again.status == "different_people"
@@ -192,7 +196,9 @@ async def test_officers_work_through_pairs_in_the_api(story, api):
     listed = await api.get("/api/v1/possible-duplicates", headers=rotherham["headers"])
     assert listed.status_code == 200
     (item,) = [
-        p for p in listed.json()["items"] if story.b in {d["driver_id"] for d in p["drivers"]}
+        p
+        for p in listed.json()["items"]
+        if story.b.public in {d["driver_id"] for d in p["drivers"]}
     ]
     assert listed.json()["next"] is None
     assert {"field", "level", "words", "weight"} <= set(item["reasons"][0])

@@ -11,7 +11,7 @@ from licensing.app import create_app
 from licensing.settings import load
 from registry.identifiers import gb_licence_for
 from registry.workdays import add_working_days
-from tests.factories import make_driver, make_entry, make_licence, make_user
+from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
 TODAY = date.today()
 
@@ -65,18 +65,19 @@ async def test_an_officer_records_a_driver_and_the_register_logs_it(client, conn
     body = response.json()
     assert response.headers["location"] == f"/api/v1/drivers/{body['id']}"
     assert body["warnings"] == [] and body["possible_duplicates"] == []
-    driver = await conn.fetchrow("SELECT * FROM driver WHERE id = $1", body["id"])
+    driver_id = await internal_id(conn, body["id"])
+    driver = await conn.fetchrow("SELECT * FROM driver WHERE id = $1", driver_id)
     assert driver["ni_number"] == "AB123456C" and driver["postcode"] == "S60 1AA"
     assert (
-        await conn.fetchval("SELECT kind FROM driver_name WHERE driver_id = $1", body["id"])
+        await conn.fetchval("SELECT kind FROM driver_name WHERE driver_id = $1", driver_id)
         == "current"
     )
     event = await conn.fetchrow(
-        "SELECT kind, actor_user_id FROM register_event WHERE driver_id = $1", body["id"]
+        "SELECT kind, actor_user_id FROM register_event WHERE driver_id = $1", driver_id
     )
     assert tuple(event) == ("driver_recorded", rotherham["id"])
     audit = await conn.fetchrow(
-        "SELECT action, subject, user_id, detail FROM audit_log WHERE driver_id = $1", body["id"]
+        "SELECT action, subject, user_id, detail FROM audit_log WHERE driver_id = $1", driver_id
     )
     assert (audit["action"], audit["subject"], audit["user_id"]) == (
         "change",
@@ -103,8 +104,8 @@ async def test_recording_a_driver_whose_licence_number_is_known_answers_409_with
     problem = response.json()
     assert problem["existing"] == {
         "kind": "driver",
-        "id": existing,
-        "href": f"/api/v1/drivers/{existing}",
+        "id": existing.public,
+        "href": f"/api/v1/drivers/{existing.public}",
     }
     assert problem["errors"][0]["field"] == "gb_licence_number"
     assert number not in response.text
@@ -121,7 +122,7 @@ async def test_a_likely_duplicate_is_flagged_not_refused(client, conn, rotherham
         json=walker(gb_licence_number=None, ni_number=None),
     )
     assert response.status_code == 201
-    assert [d["driver_id"] for d in response.json()["possible_duplicates"]] == [existing]
+    assert [d["driver_id"] for d in response.json()["possible_duplicates"]] == [existing.public]
 
 
 async def test_a_licence_number_that_disagrees_with_the_person_is_a_warning(client, rotherham):
@@ -188,7 +189,11 @@ async def test_a_driver_recorded_after_an_empty_search_is_linked_to_that_search(
         "WHERE search_id = $1 AND driver_id IS NOT NULL",
         search_id,
     )
-    assert tuple(link) == ("new_application", "APP/1", response.json()["id"])
+    assert tuple(link) == (
+        "new_application",
+        "APP/1",
+        await internal_id(conn, response.json()["id"]),
+    )
 
 
 async def test_another_authoritys_search_id_is_not_accepted(client, conn, rotherham, sheffield):
@@ -220,7 +225,7 @@ async def test_amending_a_driver_moves_their_home_and_keeps_the_old_name(client,
         recorded_by="Rotherham",  # no licence or entry anywhere yet: the recorder may rename
     )
     response = await client.patch(
-        f"/api/v1/drivers/{driver_id}",
+        f"/api/v1/drivers/{driver_id.public}",
         headers=rotherham["headers"],
         json={"surname": "Smith", "home_authority": "E08000018", "postcode": "S60 1AA"},
     )
@@ -241,7 +246,7 @@ async def test_amending_a_driver_moves_their_home_and_keeps_the_old_name(client,
 async def test_adding_an_alias_raises_an_event(client, conn, rotherham):
     driver_id = await make_driver(conn, forenames="Mohammed", surname="Khan")
     response = await client.post(
-        f"/api/v1/drivers/{driver_id}/names",
+        f"/api/v1/drivers/{driver_id.public}/names",
         headers=rotherham["headers"],
         json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"},
     )
@@ -257,7 +262,7 @@ async def test_adding_an_alias_raises_an_event(client, conn, rotherham):
         == "driver_amended"
     )
     again = await client.post(
-        f"/api/v1/drivers/{driver_id}/names",
+        f"/api/v1/drivers/{driver_id.public}/names",
         headers=rotherham["headers"],
         json={"kind": "alias", "forenames": "Muhammad", "surname": "Khan"},
     )
@@ -273,7 +278,7 @@ async def test_a_licence_is_granted_suspended_reinstated_renewed_and_revoked(
         "/api/v1/licences",
         headers=h,
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "licence_number": "RB/1",
             "kind": "private_hire",
             "granted_on": (TODAY - timedelta(days=400)).isoformat(),
@@ -350,7 +355,7 @@ async def test_a_licence_longer_than_three_years_names_each_bad_field(client, co
         "/api/v1/licences",
         headers=rotherham["headers"],
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "kind": "minicab",
             "granted_on": "2024-01-01",
             "expires_on": "2027-06-01",
@@ -390,7 +395,7 @@ async def test_a_second_live_licence_of_a_kind_is_a_conflict(client, conn, rothe
         "/api/v1/licences",
         headers=rotherham["headers"],
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "licence_number": "NEW/1",
             "kind": "private_hire",
             "granted_on": TODAY.isoformat(),
@@ -410,7 +415,7 @@ async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licen
         "/api/v1/register-entries",
         headers=h,
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "licence_id": licence_id,
             "decision": "revoked",
             "decided_on": TODAY.isoformat(),
@@ -445,7 +450,7 @@ async def test_a_decision_without_categories_names_them(client, conn, rotherham)
         "/api/v1/register-entries",
         headers=rotherham["headers"],
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "decision": "refused",
             "decided_on": "2999-01-01",
             "categories": ["gossip"],
@@ -479,7 +484,7 @@ async def test_a_concern_is_reported_with_a_working_day_deadline_and_answered(
         "/api/v1/concerns",
         headers=rotherham["headers"],
         json={
-            "driver_id": driver_id,
+            "driver_id": driver_id.public,
             "recipient_authority": "E08000039",
             "licence_id": licence_id,
             "categories": ["road_safety"],
@@ -529,7 +534,7 @@ async def test_a_concern_to_your_own_authority_is_refused(client, conn, rotherha
         "/api/v1/concerns",
         headers=rotherham["headers"],
         json={
-            "driver_id": await make_driver(conn),
+            "driver_id": (await make_driver(conn)).public,
             "recipient_authority": "E08000018",
             "categories": ["harm"],
             "narrative": "x",

@@ -1,5 +1,6 @@
 """Officers search the register and open records: the stories, the narrative rule, the audit."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -64,7 +65,7 @@ async def test_an_officer_in_rotherham_finds_a_driver_refused_in_sheffield_under
         "forename sounds the same (a spelling or transliteration variant)",
     ]
     assert result["match"]["reasons"][0].startswith("same date of birth: counts strongly for")
-    assert result["driver"]["driver_id"] == driver
+    assert result["driver"]["driver_id"] == driver.public
     [entry] = result["driver"]["entries"]
     assert entry["decision"] == "refused"
     assert entry["recording_authority"]["name"] == "Sheffield"
@@ -87,7 +88,7 @@ async def test_identifier_search_tolerates_spaces_lower_case_and_the_issue_numbe
         (by_ni, "National Insurance number identical"),
     ):
         [result] = found["results"]
-        assert result["driver"]["driver_id"] == driver
+        assert result["driver"]["driver_id"] == driver.public
         assert result["match"] == {"score": 100, "band": "exact", "reasons": [words]}
         assert found["kind"] == "identifier"
 
@@ -108,7 +109,7 @@ async def test_a_licence_number_nobody_holds_still_finds_the_driver_it_encodes(c
 
     [result] = (await find(client, officer, identifier=old))["results"]
 
-    assert result["driver"]["driver_id"] == driver
+    assert result["driver"]["driver_id"] == driver.public
     assert result["match"]["band"] == "possible"
     assert "no driver holds this GB licence number" in result["match"]["reasons"]
 
@@ -146,7 +147,7 @@ async def test_control_characters_are_field_errors_not_server_errors(client, con
     assert [e["field"] for e in response.json()["errors"]] == ["case_reference", "forenames"]
     driver = await make_driver(conn)
     opened = await client.get(
-        f"/api/v1/drivers/{driver}",
+        f"/api/v1/drivers/{driver.public}",
         headers=officer["headers"],
         params={"purpose": "renewal", "case_reference": "A\x00B"},
     )
@@ -228,7 +229,7 @@ async def test_the_narrative_is_shown_only_to_the_recording_authority_or_after_a
 
     async def narrative(officer):
         response = await client.get(
-            f"/api/v1/drivers/{driver}", params=WHY, headers=officer["headers"]
+            f"/api/v1/drivers/{driver.public}", params=WHY, headers=officer["headers"]
         )
         assert response.status_code == 200, response.text
         return [e["narrative"] for e in response.json()["entries"]]
@@ -265,7 +266,9 @@ async def test_another_authoritys_entry_looks_the_same_whether_or_not_it_has_a_n
     shapes = []
     for driver in (with_story, without):
         body = (
-            await client.get(f"/api/v1/drivers/{driver}", params=WHY, headers=rotherham["headers"])
+            await client.get(
+                f"/api/v1/drivers/{driver.public}", params=WHY, headers=rotherham["headers"]
+            )
         ).json()
         [entry] = body["entries"]
         shapes.append((sorted(entry), entry["narrative"], entry["changes"], entry["your_requests"]))
@@ -286,7 +289,9 @@ async def test_concerns_are_seen_only_by_the_reporting_and_receiving_authorities
     for name in ("Rotherham", "Wolverhampton", "Leeds"):
         officer = await make_user(conn, authority=name)
         body = (
-            await client.get(f"/api/v1/drivers/{driver}", params=WHY, headers=officer["headers"])
+            await client.get(
+                f"/api/v1/drivers/{driver.public}", params=WHY, headers=officer["headers"]
+            )
         ).json()
         seen[name] = [c["narrative"] for c in body["concerns"]]
     assert seen == {
@@ -300,13 +305,13 @@ async def test_opening_a_record_needs_a_purpose_and_is_audited(client, conn):
     driver = await make_driver(conn)
     officer = await make_user(conn)
 
-    missing = await client.get(f"/api/v1/drivers/{driver}", headers=officer["headers"])
+    missing = await client.get(f"/api/v1/drivers/{driver.public}", headers=officer["headers"])
     assert missing.status_code == 422
     assert [e["field"] for e in missing.json()["errors"]] == ["purpose", "case_reference"]
     assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'view_driver'") == 0
 
     opened = await client.get(
-        f"/api/v1/drivers/{driver}",
+        f"/api/v1/drivers/{driver.public}",
         params={**WHY, "purpose": "enforcement"},
         headers=officer["headers"],
     )
@@ -322,7 +327,7 @@ async def test_opening_a_record_needs_a_purpose_and_is_audited(client, conn):
 
 async def test_an_unknown_driver_is_not_found(client, conn):
     officer = await make_user(conn)
-    for driver_id in (999999, 2**70):
+    for driver_id in (999999, 2**70, uuid.uuid4()):
         response = await client.get(
             f"/api/v1/drivers/{driver_id}", params=WHY, headers=officer["headers"]
         )

@@ -6,6 +6,7 @@ it answers 404 as one that does not exist.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
 import asyncpg
@@ -48,7 +49,8 @@ async def list_possible_duplicates(
         QueryParameter(description="open (the default): not yet decided; all: every pair"),
     ] = "open",
     driver_id: Annotated[
-        int | None, QueryParameter(ge=1, le=MAX_ID, description="Only pairs with this driver")
+        uuid.UUID | None,
+        QueryParameter(description="Only pairs with this driver (their public id)"),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,

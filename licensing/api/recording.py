@@ -10,6 +10,7 @@ request answers 404 exactly as one that does not exist.
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date
 from typing import Annotated, Literal
 
@@ -19,6 +20,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import (
+    FromPath,
     FromQuery,
     HeaderParameter,
     JSONBody,
@@ -140,7 +142,7 @@ async def list_drivers(
 
 
 @patch(
-    "/api/v1/drivers/{driver_id:int}",
+    "/api/v1/drivers/{driver_id:uuid}",
     **COMMON,
     responses=CHANGE_RESPONSES,
     summary="Amend a driver's details",
@@ -148,7 +150,7 @@ async def list_drivers(
 async def amend_driver(
     request: Request,
     conn: Conn,
-    driver_id: Id,
+    driver_id: FromPath[uuid.UUID],
     data: JSONBody[drivers.DriverChanges],
     idempotency_key: Key = None,
 ) -> Response[drivers.DriverAmended]:
@@ -156,13 +158,14 @@ async def amend_driver(
     former name, and a new home authority raises a driver_moved event."""
 
     async def work(actor):
-        return Outcome(await drivers.amend_driver(conn, actor, driver_id, data), 200)
+        key = await _driver_key(conn, driver_id)
+        return Outcome(await drivers.amend_driver(conn, actor, key, data), 200)
 
     return await perform(request, conn, work)
 
 
 @post(
-    "/api/v1/drivers/{driver_id:int}/names",
+    "/api/v1/drivers/{driver_id:uuid}/names",
     **COMMON,
     responses=CHANGE_RESPONSES,
     summary="Add an alias or former name",
@@ -171,16 +174,24 @@ async def amend_driver(
 async def add_driver_name(
     request: Request,
     conn: Conn,
-    driver_id: Id,
+    driver_id: FromPath[uuid.UUID],
     data: JSONBody[drivers.NameDetails],
     idempotency_key: Key = None,
 ) -> Response[drivers.NameAdded]:
     async def work(actor):
+        key = await _driver_key(conn, driver_id)
         return Outcome(
-            await drivers.add_name(conn, actor, driver_id, data), 201, href("driver", driver_id)
+            await drivers.add_name(conn, actor, key, data), 201, href("driver", driver_id)
         )
 
     return await perform(request, conn, work)
+
+
+async def _driver_key(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
+    key = await drivers.driver_key(conn, public_id)
+    if key is None:
+        raise NotFound("driver")
+    return key
 
 
 # --- licences ---------------------------------------------------------------------------------

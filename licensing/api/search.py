@@ -20,12 +20,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from licensing.auth import Principal, officer
 from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
-from registry import audit, fields, records, search
+from registry import audit, drivers, fields, records, search
 from registry.audit import Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
 
-MAX_DRIVER_ID = 2**63 - 1
 UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 
 
@@ -169,7 +168,7 @@ async def create_search(
 
 
 @get(
-    "/api/v1/drivers/{driver_id:int}",
+    "/api/v1/drivers/{driver_id:uuid}",
     guards=[officer],
     tags=["search"],
     summary="A driver's full record, as your authority may see it",
@@ -177,7 +176,7 @@ async def create_search(
 async def get_driver(
     request: Request,
     conn: NamedDependency[asyncpg.Connection],
-    driver_id: FromPath[int],
+    driver_id: FromPath[uuid.UUID],
     purpose: FromQuery[str | None] = None,
     case_reference: FromQuery[str | None] = None,
 ) -> DriverRecord:
@@ -188,12 +187,13 @@ async def get_driver(
     errors = purpose_errors(purpose, case_reference)
     if errors:
         raise InvalidFields(errors)
-    if not 1 <= driver_id <= MAX_DRIVER_ID:
-        raise Problem(404, "Driver not found")
     principal = _principal(request)
     enquirer = Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
     await count_use(request, conn, "record_open")
-    record = await records.driver_record(conn, driver_id, enquirer)
+    key = await drivers.driver_key(conn, driver_id)
+    if key is None:
+        raise Problem(404, "Driver not found")
+    record = await records.driver_record(conn, key, enquirer)
     if record is None:
         raise Problem(404, "Driver not found")
     return record

@@ -8,6 +8,8 @@ written unless every check passes (forms.attempt).
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -57,8 +59,9 @@ REPLIES = [(r, LABELS["reply"][r]) for r in concerns.REPLY_DECISIONS]
 ANSWERS = [("granted", "Give the information"), ("refused", "Refuse, with reasons")]
 
 
-async def driver_or_404(conn, driver_id: int) -> asyncpg.Record:
-    row = await lookups.driver(conn, driver_id) if 0 < driver_id <= MAX_ID else None
+async def driver_or_404(conn, driver_id: uuid.UUID) -> asyncpg.Record:
+    """The driver with this public id: `id` is the internal key, `public_id` goes in links."""
+    row = await lookups.driver(conn, driver_id)
     if row is None:
         raise NotFoundException()
     return row
@@ -251,25 +254,27 @@ async def _change_driver_page(
         status_code=status_code,
         title=f"Change {row['forenames']} {row['surname']}'s details",
         caption="Register",
-        back_href=with_visit(f"/drivers/{row['id']}", request),
+        back_href=with_visit(f"/drivers/{row['public_id']}", request),
         intro=[
             "A changed name is kept as a former name, so searches under either find the "
             "driver. If the driver has moved to another authority's area while licensed "
             "elsewhere, that authority is told."
         ],
-        action=with_visit(f"/drivers/{row['id']}/change", request),
+        action=with_visit(f"/drivers/{row['public_id']}/change", request),
         submit="Save changes",
     )
 
 
-@get("/drivers/{driver_id:int}/change", guards=[auth.officer])
-async def change_driver_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}/change", guards=[auth.officer])
+async def change_driver_form(
+    request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]
+) -> Response:
     row = await driver_or_404(conn, driver_id)
     return await _change_driver_page(request, conn, row, _filled(row))
 
 
-@post("/drivers/{driver_id:int}/change", guards=[auth.officer])
-async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@post("/drivers/{driver_id:uuid}/change", guards=[auth.officer])
+async def change_driver(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     form = await read_form(request)
     row = await driver_or_404(conn, driver_id)
     changes = drivers.DriverChanges(
@@ -282,7 +287,7 @@ async def change_driver(request: Request, conn: Conn, driver_id: FromPath[int]) 
         conn,
         form,
         request.user,
-        lambda: drivers.amend_driver(conn, actor_of(request), driver_id, changes),
+        lambda: drivers.amend_driver(conn, actor_of(request), row["id"], changes),
     )
     if amended is None:
         return await _change_driver_page(request, conn, row, form, 400)
@@ -324,19 +329,19 @@ async def _name_page(request: Request, driver, form: Form, status_code: int = 20
         title="Add another name",
         caption="Register",
         facts=driver_facts(driver),
-        back_href=with_visit(f"/drivers/{driver['id']}", request),
-        action=with_visit(f"/drivers/{driver['id']}/names/new", request),
+        back_href=with_visit(f"/drivers/{driver['public_id']}", request),
+        action=with_visit(f"/drivers/{driver['public_id']}/names/new", request),
         submit="Add name",
     )
 
 
-@get("/drivers/{driver_id:int}/names/new", guards=[auth.officer])
-async def new_name_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}/names/new", guards=[auth.officer])
+async def new_name_form(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     return await _name_page(request, await driver_or_404(conn, driver_id), Form())
 
 
-@post("/drivers/{driver_id:int}/names/new", guards=[auth.officer])
-async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@post("/drivers/{driver_id:uuid}/names/new", guards=[auth.officer])
+async def add_name(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     details = drivers.NameDetails(
@@ -349,7 +354,7 @@ async def add_name(request: Request, conn: Conn, driver_id: FromPath[int]) -> Re
         conn,
         form,
         request.user,
-        lambda: drivers.add_name(conn, actor_of(request), driver_id, details),
+        lambda: drivers.add_name(conn, actor_of(request), driver["id"], details),
     )
     if added is None:
         return await _name_page(request, driver, form, 400)
@@ -401,25 +406,27 @@ async def _licence_page(
         status_code=status_code,
         title="Record a licence",
         caption="Register",
-        back_href=with_visit(f"/drivers/{driver['id']}", request),
+        back_href=with_visit(f"/drivers/{driver['public_id']}", request),
         banner=banner,
         intro=intro,
         facts=driver_facts(driver),
-        action=with_visit(f"/drivers/{driver['id']}/licences/new", request),
+        action=with_visit(f"/drivers/{driver['public_id']}/licences/new", request),
         submit="Record licence",
     )
 
 
-@get("/drivers/{driver_id:int}/licences/new", guards=[auth.officer])
-async def new_licence_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}/licences/new", guards=[auth.officer])
+async def new_licence_form(
+    request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]
+) -> Response:
     driver = await driver_or_404(conn, driver_id)
     return await _licence_page(
         request, conn, driver, Form(), recorded=request.query_params.get("recorded") == "1"
     )
 
 
-@post("/drivers/{driver_id:int}/licences/new", guards=[auth.officer])
-async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@post("/drivers/{driver_id:uuid}/licences/new", guards=[auth.officer])
+async def grant_licence(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     details = licences.LicenceDetails(
@@ -578,19 +585,19 @@ async def _entry_page(request, conn, driver, form: Form, status_code: int = 200)
         title="Record a register decision",
         caption="Register (section 2)",
         facts=driver_facts(driver),
-        back_href=with_visit(f"/drivers/{driver['id']}", request),
-        action=with_visit(f"/drivers/{driver['id']}/entries/new", request),
+        back_href=with_visit(f"/drivers/{driver['public_id']}", request),
+        action=with_visit(f"/drivers/{driver['public_id']}/entries/new", request),
         submit="Record decision",
     )
 
 
-@get("/drivers/{driver_id:int}/entries/new", guards=[auth.officer])
-async def new_entry_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}/entries/new", guards=[auth.officer])
+async def new_entry_form(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     return await _entry_page(request, conn, await driver_or_404(conn, driver_id), Form())
 
 
-@post("/drivers/{driver_id:int}/entries/new", guards=[auth.officer])
-async def record_entry(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@post("/drivers/{driver_id:uuid}/entries/new", guards=[auth.officer])
+async def record_entry(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     licence_id = form.integer("licence_id", "Select one of your licences, or None", required=False)
@@ -707,19 +714,21 @@ async def _concern_page(request, conn, driver, form: Form, status_code: int = 20
         title="Report a concern to the licensing authority",
         caption="Section 5 report",
         facts=driver_facts(driver),
-        back_href=with_visit(f"/drivers/{driver['id']}", request),
-        action=with_visit(f"/drivers/{driver['id']}/concerns/new", request),
+        back_href=with_visit(f"/drivers/{driver['public_id']}", request),
+        action=with_visit(f"/drivers/{driver['public_id']}/concerns/new", request),
         submit="Send report",
     )
 
 
-@get("/drivers/{driver_id:int}/concerns/new", guards=[auth.officer])
-async def new_concern_form(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}/concerns/new", guards=[auth.officer])
+async def new_concern_form(
+    request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]
+) -> Response:
     return await _concern_page(request, conn, await driver_or_404(conn, driver_id), Form())
 
 
-@post("/drivers/{driver_id:int}/concerns/new", guards=[auth.officer])
-async def report_concern(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@post("/drivers/{driver_id:uuid}/concerns/new", guards=[auth.officer])
+async def report_concern(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     form = await read_form(request)
     driver = await driver_or_404(conn, driver_id)
     if not form.get("recipient_authority"):
@@ -813,7 +822,7 @@ async def _own_name(conn, request) -> str:
     return await name_of(conn, request.user.authority_id)
 
 
-async def _audit_view(conn, request, subject: str, driver_id: int | None) -> None:
+async def _audit_view(conn, request, subject: str, driver_id: uuid.UUID | None) -> None:
     # Concerns and requests hold narrative: who looked is logged, as for any record.
     await audit_log.record(
         conn,

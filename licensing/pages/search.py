@@ -12,6 +12,7 @@ registry.fields.name_error), and so are the registry functions it calls.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from litestar import Request, Response, get
@@ -25,7 +26,7 @@ from licensing.limits import count_use
 from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
-from registry import history, records, search
+from registry import drivers, history, records, search
 from registry.audit import PURPOSES, Enquirer, purpose_errors
 from registry.authorities import name_of
 from registry.entries import entry_number
@@ -171,7 +172,7 @@ FROM_ALERT = {
 }
 
 
-async def _from_alert(conn, request: Request, driver_id: int) -> dict[str, list[str]]:
+async def _from_alert(conn, request: Request, driver_id: uuid.UUID) -> dict[str, list[str]]:
     """Opening a record from one of the authority's alerts: a fitting purpose, and the alert
     reference as the case (the officer may change either)."""
     alert = request.query_params.get("alert") or ""
@@ -186,7 +187,7 @@ async def _from_alert(conn, request: Request, driver_id: int) -> dict[str, list[
 def _purpose_page(
     request: Request,
     form: Form,
-    driver_id: int,
+    driver_id: uuid.UUID,
     status_code: int = 200,
     *,
     from_elsewhere: bool = False,
@@ -217,11 +218,9 @@ def _back_to_results(request: Request) -> str:
     return back if back.startswith(SEARCH_RESULTS) and len(back) <= 2000 else ""
 
 
-@get("/drivers/{driver_id:int}", guards=[auth.officer])
-async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) -> Response:
+@get("/drivers/{driver_id:uuid}", guards=[auth.officer])
+async def driver_page(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
     """The record, once the officer has said why they are opening it (it is logged)."""
-    if not 0 < driver_id <= MAX_ID:
-        raise NotFoundException()
     form = Form(
         {
             key: [value]
@@ -246,7 +245,8 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         principal.user_id, principal.authority_id, form.get("purpose"), form.get("case_reference")
     )
     await count_use(request, conn, "record_open")
-    record = await records.driver_record(conn, driver_id, enquirer)
+    key = await drivers.driver_key(conn, driver_id)
+    record = await records.driver_record(conn, key, enquirer) if key is not None else None
     if record is None:
         raise NotFoundException()
     visit = visit_of(request)
@@ -256,7 +256,7 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[int]) ->
         title=f"{record.forenames} {record.surname}",
         record=record,
         enquiry=enquirer,
-        history=await history.driver_history(conn, driver_id),
+        history=await history.driver_history(conn, key),
         banner=banner(request, _home_elsewhere(record, principal.authority_id)),
         visit=visit_query(request),
         back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",

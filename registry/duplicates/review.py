@@ -13,6 +13,7 @@ Every decision and every undo writes an audit row naming the pair and the two dr
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 import asyncpg
@@ -47,7 +48,7 @@ class Evidence(msgspec.Struct):
 class DriverSide(msgspec.Struct):
     """One of the two records, enough to tell them apart."""
 
-    driver_id: int
+    driver_id: uuid.UUID  # the driver's public id
     forenames: str
     surname: str
     date_of_birth: date
@@ -77,7 +78,7 @@ class Decision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 _SIDE = """
 (SELECT jsonb_build_object(
-    'driver_id', d.id, 'forenames', d.forenames, 'surname', d.surname,
+    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
     'date_of_birth', d.date_of_birth, 'recorded_by', ra.code,
     'licensed_by', coalesce((SELECT jsonb_agg(DISTINCT a.code) FROM licence l
                              JOIN authority a ON a.id = l.authority_id
@@ -86,7 +87,7 @@ _SIDE = """
     'other_names', coalesce((SELECT jsonb_agg(n.forenames || ' ' || n.surname ORDER BY n.id)
                              FROM driver_name n WHERE n.driver_id = d.id AND n.kind <> 'current'),
                             '[]'::jsonb),
-    'href', '/api/v1/drivers/' || d.id)
+    'href', '/api/v1/drivers/' || d.public_id)
  FROM driver d JOIN authority ra ON ra.id = d.recorded_by_authority_id WHERE d.id = {d})
 """
 SELECT_PAIRS = (
@@ -106,7 +107,8 @@ LIST_PAIRS = (
     + INTERESTED
     + """
   AND ($2::text IS NULL OR p.status = $2)
-  AND ($3::bigint IS NULL OR p.driver_a = $3 OR p.driver_b = $3)
+  AND ($3::uuid IS NULL OR EXISTS (SELECT FROM driver x
+                                  WHERE x.public_id = $3 AND x.id IN (p.driver_a, p.driver_b)))
   AND ($4::bigint IS NULL OR p.id > $4)
 ORDER BY p.id
 LIMIT $5
@@ -161,7 +163,7 @@ async def list_pairs(
     actor: Actor,
     *,
     status: str | None = "open",
-    driver_id: int | None = None,
+    driver_id: uuid.UUID | None = None,  # the driver's public id
     after: str | None = None,
     limit: int = paging.DEFAULT_LIMIT,
 ) -> tuple[list[DuplicatePair], str | None]:

@@ -114,7 +114,7 @@ async def register(live_db):
                        'Crosscheck: 1 alert for Rotherham', 'Licence granted by Sheffield')"""
         )
         samples = {
-            "driver_id": driver,
+            "driver_id": driver.public,
             "licence_id": ours,
             "entry_id": own_entry,
             "concern_id": concern,

@@ -149,7 +149,9 @@ async def test_each_write_returns_to_the_record_with_a_banner(browser, live, sto
 async def test_a_printed_record_is_marked_and_says_who_printed_it_and_why(browser, live, story):
     async with new_page(browser, live) as page:
         await sign_in(page, story["officer"]["email"], PASSWORD)
-        await page.goto(f"/drivers/{story['driver_id']}?purpose=renewal&case_reference=ROT/REN/31")
+        await page.goto(
+            f"/drivers/{story['driver_id'].public}?purpose=renewal&case_reference=ROT/REN/31"
+        )
         print_link = page.get_by_role("link", name="Print this record")
         assert await print_link.is_visible()
         assert not await page.locator(".app-protective-marking").first.is_visible()

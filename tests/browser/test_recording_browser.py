@@ -32,9 +32,9 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
         await sign_in(page, story["officer"]["email"], PASSWORD)
         for name, path, button in (
             ("form-driver", "/drivers/new", "Record driver"),
-            ("form-licence", f"/drivers/{driver_id}/licences/new", "Record licence"),
-            ("form-decision", f"/drivers/{driver_id}/entries/new", "Record decision"),
-            ("form-concern", f"/drivers/{driver_id}/concerns/new", "Send report"),
+            ("form-licence", f"/drivers/{driver_id.public}/licences/new", "Record licence"),
+            ("form-decision", f"/drivers/{driver_id.public}/entries/new", "Record decision"),
+            ("form-concern", f"/drivers/{driver_id.public}/concerns/new", "Send report"),
             ("form-request", f"/entries/{entry_id}/requests/new", "Send request"),
         ):
             await page.goto(path)

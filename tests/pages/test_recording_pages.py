@@ -66,7 +66,7 @@ async def test_recording_a_driver_then_their_licence(client, conn, rotherham):
         from_path="/drivers/new",
     )
     assert response.status_code == 303, response.text
-    driver_id = int(re.search(r"/drivers/(\d+)/", response.headers["location"]).group(1))
+    driver_id = re.search(r"/drivers/([0-9a-f-]{36})/", response.headers["location"]).group(1)
     form_page = await client.get(response.headers["location"])
     assert "Stephen Walker has been recorded on the register" in form_page.text
     granted = await post_form(
@@ -150,12 +150,12 @@ async def test_an_officer_adds_the_spelling_another_council_uses_and_a_search_un
 
     added = await post_form(
         client,
-        f"/drivers/{driver}/names/new",
+        f"/drivers/{driver.public}/names/new",
         {"kind": "alias", "forenames": "Jay", "surname": "Hassan"},
     )
     after = await search_names(client, "Jay", "Hassan")
 
-    assert added.headers["location"] == f"/drivers/{driver}?done=name"
+    assert added.headers["location"] == f"/drivers/{driver.public}?done=name"
     assert "No drivers found" in before and "Yusuf Abdullahi" not in before
     assert "Yusuf Abdullahi" in after
     names = await conn.fetch(
@@ -194,11 +194,11 @@ async def test_an_officer_records_a_drivers_move_and_marriage_and_the_new_home_i
     )
     await make_licence(conn, driver, authority="Rotherham")
     await queue_all_new_alerts(conn)
-    form = await client.get(f"/drivers/{driver}/change")
+    form = await client.get(f"/drivers/{driver.public}/change")
 
     saved = await post_form(
         client,
-        f"/drivers/{driver}/change",
+        f"/drivers/{driver.public}/change",
         {
             "forenames": "Sarah",
             "surname": "Ahmed",
@@ -211,7 +211,7 @@ async def test_an_officer_records_a_drivers_move_and_marriage_and_the_new_home_i
     await queue_all_new_alerts(conn)
 
     assert 'value="Walker"' in form.text and 'value="E08000018" selected' in form.text
-    assert saved.headers["location"] == f"/drivers/{driver}?done=driver"
+    assert saved.headers["location"] == f"/drivers/{driver.public}?done=driver"
     names = await conn.fetch(
         "SELECT kind, surname FROM driver_name WHERE driver_id = $1 ORDER BY id", driver
     )
@@ -235,11 +235,11 @@ async def test_correcting_a_driver_who_lives_in_scotland_keeps_their_home(client
         home="Glasgow City",
         date_of_birth=date(1975, 2, 3),
     )
-    form = await client.get(f"/drivers/{driver}/change")
+    form = await client.get(f"/drivers/{driver.public}/change")
 
     saved = await post_form(
         client,
-        f"/drivers/{driver}/change",
+        f"/drivers/{driver.public}/change",
         {
             "forenames": "Iain",
             "surname": "Campbell",
@@ -267,7 +267,7 @@ async def test_the_driver_change_form_sent_wrong_names_each_field_and_changes_no
 
     wrong = await post_form(
         client,
-        f"/drivers/{driver}/change",
+        f"/drivers/{driver.public}/change",
         {
             "forenames": "",
             "surname": "",
@@ -288,10 +288,10 @@ async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
     driver = await make_driver(conn, recorded_by="Rotherham")
     before = await counts(conn)
 
-    empty = await post_form(client, f"/drivers/{driver}/names/new", {})
+    empty = await post_form(client, f"/drivers/{driver.public}/names/new", {})
     wrong = await post_form(
         client,
-        f"/drivers/{driver}/names/new",
+        f"/drivers/{driver.public}/names/new",
         {
             "kind": "nickname",
             "forenames": "Al",
@@ -312,7 +312,7 @@ async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
 
 async def test_the_licence_form_empty_and_wrong(client, conn, rotherham):
     driver_id = await make_driver(conn)
-    path = f"/drivers/{driver_id}/licences/new"
+    path = f"/drivers/{driver_id.public}/licences/new"
     before = await counts(conn)
     empty = await post_form(client, path, {})
     assert summary_links(empty.text) == ["licence_number", "kind", "granted_on-day"]
@@ -371,7 +371,7 @@ async def test_another_authority_licence_cannot_be_changed(client, conn, rotherh
 
 async def test_the_register_decision_form_empty_and_wrong(client, conn, rotherham):
     driver_id = await make_driver(conn)
-    path = f"/drivers/{driver_id}/entries/new"
+    path = f"/drivers/{driver_id.public}/entries/new"
     before = await counts(conn)
     empty = await post_form(client, path, {})
     assert summary_links(empty.text) == ["decision", "licence_kind", "decided_on-day", "categories"]
@@ -431,7 +431,7 @@ async def test_the_entry_change_form_empty_and_wrong(client, conn, rotherham):
 async def test_the_concern_form_empty_and_wrong(client, conn, rotherham):
     driver_id = await make_driver(conn)
     await make_licence(conn, driver_id, authority="Sheffield")
-    path = f"/drivers/{driver_id}/concerns/new"
+    path = f"/drivers/{driver_id.public}/concerns/new"
     before = await counts(conn)
     empty = await post_form(client, path, {})
     assert summary_links(empty.text) == [
@@ -516,9 +516,9 @@ async def test_every_form_refuses_a_post_without_the_session_token(client, conn,
     before = await counts(conn)
     for path in (
         "/drivers/new",
-        f"/drivers/{driver_id}/licences/new",
-        f"/drivers/{driver_id}/entries/new",
-        f"/drivers/{driver_id}/concerns/new",
+        f"/drivers/{driver_id.public}/licences/new",
+        f"/drivers/{driver_id.public}/entries/new",
+        f"/drivers/{driver_id.public}/concerns/new",
     ):
         response = await client.post(path, data={"forenames": "X"})
         assert response.status_code == 403, path
@@ -538,7 +538,7 @@ async def test_the_concern_reply_form_empty_and_wrong(client, conn, app_settings
         await sign_in(other, sheffield)
         reported = await post_form(
             other,
-            f"/drivers/{driver_id}/concerns/new",
+            f"/drivers/{driver_id.public}/concerns/new",
             {
                 "recipient_authority": "E08000018",
                 "categories": "road_safety",

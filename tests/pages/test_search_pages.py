@@ -40,7 +40,11 @@ async def test_a_search_under_another_spelling_finds_the_driver_and_explains_why
     assert re.search(r"(Strong|Possible) match", response.text)
     assert "Why it matched" in response.text and "Same date of birth" in response.text
     assert "Muhammad Khan" in response.text and "Bolton" in response.text
-    link = re.search(r'href="(/drivers/\d+\?[^"]+)"', response.text).group(1).replace("&amp;", "&")
+    link = (
+        re.search(r'href="(/drivers/[0-9a-f-]{36}\?[^"]+)"', response.text)
+        .group(1)
+        .replace("&amp;", "&")
+    )
     record = await client.get(link)
     assert record.status_code == 200
     assert "Licences at every authority" in record.text and "Licence granted" in record.text
@@ -84,9 +88,9 @@ async def test_the_search_form_empty_and_wrong(client, conn, officer):
 async def test_a_record_asks_why_before_it_opens(client, conn, officer):
     driver_id = await make_driver(conn)
     await sign_in(client, officer)
-    ask = await client.get(f"/drivers/{driver_id}")
+    ask = await client.get(f"/drivers/{driver_id.public}")
     assert "Why are you opening this record?" in ask.text
-    wrong = await client.get(f"/drivers/{driver_id}?purpose=&case_reference=")
+    wrong = await client.get(f"/drivers/{driver_id.public}?purpose=&case_reference=")
     assert wrong.status_code == 400
     assert summary_links(wrong.text) == ["purpose", "case_reference"]
     assert (
@@ -99,7 +103,7 @@ async def test_narrative_shows_only_to_the_recording_authority(client, conn, off
     await make_entry(conn, driver_id, authority="Sheffield", narrative="Private details")
     await make_entry(conn, driver_id, authority="Rotherham", narrative="Our own notes")
     await sign_in(client, officer)
-    record = await client.get(f"/drivers/{driver_id}?purpose=renewal&case_reference=R-9")
+    record = await client.get(f"/drivers/{driver_id.public}?purpose=renewal&case_reference=R-9")
     assert "Our own notes" in record.text
     assert "Private details" not in record.text
     assert "Only Sheffield can see the details" in record.text
@@ -134,20 +138,20 @@ async def test_a_record_opened_from_an_alert_offers_a_fitting_purpose(client, co
     await queue_all_new_alerts(conn)
     alert = await conn.fetchval("SELECT id FROM alert")
     await sign_in(client, officer)
-    ask = await client.get(f"/drivers/{driver_id}?alert={alert}")
+    ask = await client.get(f"/drivers/{driver_id.public}?alert={alert}")
     assert "Why are you opening this record?" in ask.text
     assert 'value="enforcement" checked' in ask.text
     assert f'value="Alert A{alert}"' in ask.text
     # another authority's alert, or another driver's, offers nothing
     other = await make_driver(conn, forenames="Other")
-    assert "checked" not in (await client.get(f"/drivers/{other}?alert={alert}")).text
+    assert "checked" not in (await client.get(f"/drivers/{other.public}?alert={alert}")).text
 
 
 async def test_the_entry_number_is_shown_where_officers_are_told_to_quote_it(client, conn, officer):
     driver_id = await make_driver(conn)
     entry = await make_entry(conn, driver_id, authority="Sheffield")
     await sign_in(client, officer)
-    record = await client.get(f"/drivers/{driver_id}?purpose=renewal&case_reference=R-9")
+    record = await client.get(f"/drivers/{driver_id.public}?purpose=renewal&case_reference=R-9")
     assert f"Sheffield, quoting entry number E{entry}" in record.text
     found = await search(
         client,

@@ -45,11 +45,11 @@ async def test_an_officer_counting_through_records_is_stopped_and_their_dpo_sees
     drivers = [await make_driver(conn, surname=f"Walker{i}") for i in range(7)]
 
     answers = [
-        await client.get(f"/api/v1/drivers/{d}", params=PURPOSE, headers=officer["headers"])
+        await client.get(f"/api/v1/drivers/{d.public}", params=PURPOSE, headers=officer["headers"])
         for d in drivers
     ]
     colleagues = await client.get(
-        f"/api/v1/drivers/{drivers[0]}", params=PURPOSE, headers=colleague["headers"]
+        f"/api/v1/drivers/{drivers[0].public}", params=PURPOSE, headers=colleague["headers"]
     )
     log = (
         await client.get("/api/v1/audit", params={"action": "bulk_access"}, headers=dpo["headers"])
@@ -98,7 +98,7 @@ async def test_searches_are_limited_per_officer_in_the_api_and_the_pages(client,
 async def test_a_link_from_another_website_does_not_open_a_record(client, conn):
     officer = await make_user(conn, authority="Bolton")
     driver = await make_driver(conn)
-    url = f"/drivers/{driver}"
+    url = f"/drivers/{driver.public}"
 
     followed = await client.get(
         url, params=PURPOSE, headers={**officer["headers"], "sec-fetch-site": "cross-site"}

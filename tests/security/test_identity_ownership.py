@@ -44,7 +44,9 @@ async def test_another_authority_cannot_rewrite_a_revoked_drivers_identity(clien
     before = await identity(conn, driver)
 
     attempts = [
-        await client.patch(f"/api/v1/drivers/{driver}", json=change, headers=rotherham["headers"])
+        await client.patch(
+            f"/api/v1/drivers/{driver.public}", json=change, headers=rotherham["headers"]
+        )
         for change in (
             {"forenames": "Steve", "surname": "Walkers"},
             {"date_of_birth": "1981-05-17"},
@@ -53,10 +55,14 @@ async def test_another_authority_cannot_rewrite_a_revoked_drivers_identity(clien
     ]
     unchanged = await identity(conn, driver)
     moved = await client.patch(
-        f"/api/v1/drivers/{driver}", json={"postcode": "S60 1AA"}, headers=rotherham["headers"]
+        f"/api/v1/drivers/{driver.public}",
+        json={"postcode": "S60 1AA"},
+        headers=rotherham["headers"],
     )
     owner = await client.patch(
-        f"/api/v1/drivers/{driver}", json={"surname": "Walker-Jones"}, headers=sheffield["headers"]
+        f"/api/v1/drivers/{driver.public}",
+        json={"surname": "Walker-Jones"},
+        headers=sheffield["headers"],
     )
 
     assert [a.status_code for a in attempts] == [409, 409, 409]
@@ -78,14 +84,18 @@ async def test_a_licensing_authority_owns_the_identity_and_the_recorder_only_unt
     bolton = await make_user(conn, authority="Bolton")
 
     recorder_alone = await client.patch(
-        f"/api/v1/drivers/{driver}", json={"forenames": "Steven"}, headers=rotherham["headers"]
+        f"/api/v1/drivers/{driver.public}",
+        json={"forenames": "Steven"},
+        headers=rotherham["headers"],
     )
     await make_licence(conn, driver, authority="Bolton")
     recorder_later = await client.patch(
-        f"/api/v1/drivers/{driver}", json={"forenames": "Stephen"}, headers=rotherham["headers"]
+        f"/api/v1/drivers/{driver.public}",
+        json={"forenames": "Stephen"},
+        headers=rotherham["headers"],
     )
     licensing = await client.patch(
-        f"/api/v1/drivers/{driver}", json={"forenames": "Stephen"}, headers=bolton["headers"]
+        f"/api/v1/drivers/{driver.public}", json={"forenames": "Stephen"}, headers=bolton["headers"]
     )
 
     assert recorder_alone.status_code == 200

@@ -30,9 +30,9 @@ WRITE_METHODS = ("POST", "PUT", "PATCH")
 PREFERENCE = ("licensing_officer", "dpo", "admin", "dft_analyst")
 CALLERS = {"licensing_officer": "Rotherham", "dpo": "Rotherham", "admin": None, "dft_analyst": None}
 
-# Tables whose rows a refused request may still add: the audit trail of the attempt, and the
-# bookkeeping of who is signed in.
-NOT_THE_REGISTER = {"audit_log", "sign_in_attempt", "web_session"}
+# Tables whose rows a refused request may still add: the audit trail of the attempt, the
+# bookkeeping of who is signed in, and the limiters' counters (an attempt counts).
+NOT_THE_REGISTER = {"audit_log", "sign_in_attempt", "web_session", "usage_count"}
 
 BAD_DATES = (
     "9999-12-31",  # Python's last day: any sum past it overflows
@@ -137,7 +137,7 @@ async def target(cluster, template_url):
     entry = await make_entry(conn, driver, authority="Rotherham")
     samples = {
         **SAMPLE_BY_NAME,
-        "driver_id": str(driver),
+        "driver_id": driver.public,
         "licence_id": str(licence),
         "entry_id": str(entry),
     }

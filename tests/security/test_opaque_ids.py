@@ -1,0 +1,120 @@
+"""Attack story: an officer counts through driver ids, hoping each number opens someone's record.
+
+Drivers are addressed by a random public id (a UUID) in the API, the pages, the alerts and the
+exports; the register's own counter is never shown and never accepted. Counting finds nobody,
+not even a driver whose internal number the attacker happens to hit.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from litestar.testing import AsyncTestClient
+
+from licensing.app import create_app
+from licensing.settings import load
+from tests.factories import make_driver, make_licence, make_user
+from tests.pages.conftest import make_account, sign_in
+
+PURPOSE = {"purpose": "enforcement", "case_reference": "ENF-1"}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+async def test_counting_through_driver_ids_opens_nobodys_record(db_url, conn):
+    officer = await make_user(conn, authority="Bolton")
+    drivers = [await make_driver(conn, surname=f"Walker{i}") for i in range(3)]
+    counted = [str(n) for n in range(1, int(max(drivers)) + 3)]
+    guessed = [str(uuid.uuid4()) for _ in range(3)]
+    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        api = [
+            await client.get(f"/api/v1/drivers/{n}", params=PURPOSE, headers=officer["headers"])
+            for n in counted + guessed
+        ]
+        changes = [
+            await client.patch(
+                f"/api/v1/drivers/{n}", json={"postcode": "BL1 1AA"}, headers=officer["headers"]
+            )
+            for n in counted
+        ]
+        real = await client.get(
+            f"/api/v1/drivers/{drivers[0].public}", params=PURPOSE, headers=officer["headers"]
+        )
+
+    assert {a.status_code for a in api} == {404}
+    assert {c.status_code for c in changes} == {404}
+    # the same answer for every number, whether or not a driver has that internal id
+    assert len({a.text for a in api[: len(counted)]}) == 1
+    assert not any("Walker" in a.text for a in api)
+    assert real.status_code == 200 and real.json()["driver_id"] == drivers[0].public
+    assert await conn.fetchval("SELECT count(*) FROM driver WHERE postcode = 'BL1 1AA'") == 0
+
+
+async def test_the_api_names_drivers_only_by_their_public_id(db_url, conn):
+    officer = await make_user(conn, authority="Rotherham")
+    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        created = await client.post(
+            "/api/v1/drivers",
+            headers=officer["headers"],
+            json={"forenames": "Jane", "surname": "Doe", "date_of_birth": "1985-01-02"},
+        )
+        public = created.json()["id"]
+        licence = await client.post(
+            "/api/v1/licences",
+            headers=officer["headers"],
+            json={
+                "driver_id": public,
+                "licence_number": "R1",
+                "kind": "private_hire",
+                "granted_on": "2024-04-01",
+            },
+        )
+        by_number = await client.post(
+            "/api/v1/licences",
+            headers=officer["headers"],
+            json={
+                "driver_id": 1,
+                "licence_number": "R2",
+                "kind": "dual",
+                "granted_on": "2024-04-01",
+            },
+        )
+        document = (await client.get("/schema/openapi.json")).json()
+
+    assert created.status_code == 201 and UUID.match(public)
+    assert created.headers["location"] == f"/api/v1/drivers/{public}"
+    assert licence.status_code == 201 and licence.json()["driver_id"] == public
+    assert by_number.status_code == 400  # a number is not a driver's id: refused, named
+    assert [e["field"] for e in by_number.json()["errors"]] == ["driver_id"]
+    [parameter] = [
+        p
+        for p in document["paths"]["/api/v1/drivers/{driver_id}"]["get"]["parameters"]
+        if p["name"] == "driver_id"
+    ]
+    assert parameter["schema"] == {"type": "string", "format": "uuid"}
+
+
+async def test_a_driver_page_at_a_counted_address_is_not_found(db_url, conn):
+    driver = await make_driver(conn, recorded_by="Rotherham")
+    await make_licence(conn, driver, authority="Rotherham")
+    officer = await make_account(conn)
+    settings = load(
+        {
+            "DATABASE_URL": db_url,
+            "CROSSCHECK_SCHEDULER": "false",
+            "CROSSCHECK_SECURE_COOKIES": "false",
+        }
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        client.follow_redirects = False
+        await sign_in(client, officer)
+        counted = await client.get(f"/drivers/{int(driver)}", params=PURPOSE)
+        counted_form = await client.get(f"/drivers/{int(driver)}/change")
+        opened = await client.get(f"/drivers/{driver.public}", params=PURPOSE)
+
+    assert counted.status_code == 404 and counted_form.status_code == 404
+    assert opened.status_code == 200
+    assert f"/drivers/{driver.public}/licences/new" in opened.text
+    assert not re.search(r'href="/drivers/\d+[/?"]', opened.text)
