@@ -73,6 +73,14 @@ class Metrics:
             registry=r,
         )
 
+        self.webhooks = Gauge(
+            "crosscheck_webhook_outbox", "Webhook deliveries by state", ["status"], registry=r
+        )
+        self.webhooks_age = Gauge(
+            "crosscheck_webhook_outbox_oldest_pending_seconds",
+            "Age of the oldest webhook delivery not yet made; 0 when none",
+            registry=r,
+        )
         self.replica_lag = Gauge(
             "crosscheck_replica_lag_seconds",
             "How far the hot standby's replay is behind the primary; -1 when it does not answer",
@@ -82,6 +90,16 @@ class Metrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
+
+
+WEBHOOK_OUTBOX = """
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sending') AS sending,
+       count(*) FILTER (WHERE status = 'dead') AS dead,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN
+                ('pending', 'sending'))), 0)::float8 AS oldest_pending_seconds
+FROM webhook_delivery WHERE status IN ('pending', 'sending', 'dead')
+"""
 
 
 async def outbox_state(pool) -> dict:
@@ -125,6 +143,10 @@ async def metrics(state: State) -> Response:
     for status in ("pending", "sending", "dead"):
         m.outbox.labels(status).set(outbox[status])
     m.outbox_age.set(outbox["oldest_pending_seconds"])
+    webhooks = await state.pool.fetchrow(WEBHOOK_OUTBOX)
+    for status in ("pending", "sending", "dead"):
+        m.webhooks.labels(status).set(webhooks[status])
+    m.webhooks_age.set(webhooks["oldest_pending_seconds"])
     scheduler = getattr(state, "scheduler", None)
     if scheduler is not None:
         for job, count in scheduler.runs.items():
