@@ -189,9 +189,11 @@ async def test_the_standby_is_promoted_under_load_and_the_service_carries_on_wit
                     every=0.5,
                 )
                 alerts = [r["id"] for r in await conn.fetch("SELECT id FROM alert ORDER BY id")]
+                # the API answers with drivers' public ids
                 stored = await conn.fetch(
-                    "SELECT DISTINCT driver_id AS id, surname FROM driver_name"
-                    " WHERE surname LIKE 'Failover%'"
+                    "SELECT DISTINCT d.public_id::text AS id, n.surname"
+                    " FROM driver_name n JOIN driver d ON d.id = n.driver_id"
+                    " WHERE n.surname LIKE 'Failover%'"
                 )
             finally:
                 await conn.close()

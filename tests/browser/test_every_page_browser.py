@@ -96,6 +96,18 @@ async def register(live_db):
                RETURNING id""",
             theirs,
         )
+        # the same woman recorded again by Rotherham: a possible duplicate for its officers
+        again = await make_driver(conn, forenames="Ameera", surname="Hussain", home="Rotherham")
+        await make_licence(conn, again, authority="Rotherham", number="ROT-2")
+        pair = await conn.fetchval(
+            """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,
+                   raised_by)
+               VALUES ($1, $2, 0.97, 5.0, $3::jsonb, 'job') RETURNING id""",
+            min(int(driver), int(again)),
+            max(int(driver), int(again)),
+            '[{"field": "surname", "level": "identical", "words": "Surname identical",'
+            ' "weight": 7.1}]',
+        )
         await queue_all_new_alerts(conn)
         alert = await conn.fetchval(
             """UPDATE alert SET status = 'sent', sent_at = now(), message_id = 'm1'
@@ -121,6 +133,7 @@ async def register(live_db):
             "request_id": request,
             "alert_id": alert,
             "user_id": sheffield["id"],
+            "pair_id": pair,
             "code": "E08000018",
             "name": "expiring",  # a work list
         }
