@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from licensing import auth, db, headers, limits, logging_config, metrics, openapi
+from licensing import auth, db, headers, limits, logging_config, metrics, openapi, refusals
 from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import (
@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             headers.SecurityHeaders(hsts=settings.secure_cookies),
             auth.PrincipalMiddleware(),
             limits.TokenRateLimit(),
+            refusals.RefusalAudit(),
         ],
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},

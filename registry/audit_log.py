@@ -56,6 +56,37 @@ async def record(
     return row_id
 
 
+async def refused(
+    conn: asyncpg.Connection,
+    *,
+    user_id: int | None,
+    authority_id: int | None,
+    method: str,
+    route: str,
+    ids: dict[str, str],
+) -> int:
+    """A 'refused' row: someone asked for a record that does not exist or that their authority
+    may not see, and was answered 404. It holds the route and the ids asked for, nothing else
+    (the answer itself is the same 404 as for a record that does not exist).
+
+    A driver asked for by public id is linked when that driver exists, so the data protection
+    officer sees whose record someone tried to reach."""
+    driver: UUID | None = None
+    try:
+        driver = UUID(ids["driver_id"]) if "driver_id" in ids else None
+    except ValueError:
+        driver = None
+    return await record(
+        conn,
+        action="refused",
+        user_id=user_id,
+        authority_id=authority_id,
+        driver_id=driver,
+        subject=route,
+        detail={"method": method, "ids": ids},
+    )
+
+
 class AuditEntry(msgspec.Struct, frozen=True):
     id: int
     at: datetime
