@@ -84,7 +84,7 @@ async def prepare_database(args) -> tuple[str, Path | None]:
     await pgcluster.create_database(cluster)
     await _migrate_and_seed(cluster.url(), args)
     pgcluster.stop(folder)
-    cluster = pgcluster.start(folder, fast=args.fast)
+    cluster = pgcluster.start(folder, fast=args.fast, settings=dict(args.pg_setting))
     return cluster.url(), folder
 
 
@@ -344,14 +344,16 @@ class Sample:
     ok: bool
 
 
-async def open_loop(send, queries: list[dict], rate: float, seconds: float) -> list[Sample]:
+async def open_loop(
+    send, queries: list[dict], rate: float, seconds: float, start: float | None = None
+) -> list[Sample]:
     """Send a query every 1/rate seconds whatever the answers do, each as a task of its own.
 
     Latency runs from the moment a request was due, not from when it went out: a request
     that waited for a free connection, or for a slow generator, carries that wait
     (no coordinated omission)."""
     samples: list[Sample] = []
-    start = time.perf_counter() + 0.05
+    start = start if start is not None else time.perf_counter() + 0.05
 
     async def one(due: float, query: dict) -> None:
         try:
@@ -404,26 +406,63 @@ def asyncpg_sender(pool: asyncpg.Pool, token: str, user_id: int, authority_id: i
 CHECKPOINTER = """
 SELECT checkpoints_timed + checkpoints_req AS checkpoints, buffers_checkpoint,
        buffers_backend, (SELECT wal_fpi FROM pg_stat_wal) AS wal_fpi,
-       (SELECT wal_bytes FROM pg_stat_wal)::bigint AS wal_bytes
+       (SELECT wal_bytes FROM pg_stat_wal)::bigint AS wal_bytes,
+       (SELECT checkpoint_time FROM pg_control_checkpoint()) AS checkpoint_done
 FROM pg_stat_bgwriter
 """
 
+# What every other server process is doing now: active client backends by wait event (none:
+# on the CPU), autovacuum workers by what they vacuum, and the checkpointer's wait.
+ACTIVITY = """
+SELECT backend_type, wait_event_type, wait_event, left(query, 80) AS query
+FROM pg_stat_activity
+WHERE pid <> pg_backend_pid()
+  AND (backend_type IN ('autovacuum worker', 'checkpointer')
+       OR (backend_type = 'client backend' AND state = 'active'))
+"""
 
-async def watch_server(url: str, every: float, until: asyncio.Event) -> list[tuple[float, dict]]:
-    """PostgreSQL's checkpoint and WAL counters once a second, to line them up with latency."""
+
+@dataclass
+class Watched:
+    """What the watcher saw, each reading with its time in seconds from the run's start."""
+
+    counters: list[tuple[float, dict]]
+    activity: list[tuple[float, list[dict]]]
+    loop_lag_ms: list[tuple[float, float]]
+
+
+async def watch_server(url: str, origin: float, until: asyncio.Event) -> Watched:
+    """PostgreSQL's checkpoint and WAL counters once a second and its processes' wait events
+    five times a second, to line them up with latency; and this process's own event-loop lag
+    (a 10 ms sleep that wakes late: the load generator itself stalled)."""
     conn = await asyncpg.connect(url)
-    seen = []
-    started = time.perf_counter()
+    watched = Watched([], [], [])
+
+    async def loop_lag() -> None:
+        while not until.is_set():
+            asked = time.perf_counter()
+            await asyncio.sleep(0.01)
+            late = (time.perf_counter() - asked - 0.01) * 1000
+            watched.loop_lag_ms.append((asked - origin, late))
+
+    lag = asyncio.create_task(loop_lag())
+    tick = 0
     try:
         while not until.is_set():
-            row = await conn.fetchrow(CHECKPOINTER)
-            seen.append((time.perf_counter() - started, dict(row)))
+            if tick % 5 == 0:
+                row = await conn.fetchrow(CHECKPOINTER)
+                watched.counters.append((time.perf_counter() - origin, dict(row)))
+            rows = await conn.fetch(ACTIVITY)
+            watched.activity.append((time.perf_counter() - origin, [dict(r) for r in rows]))
+            tick += 1
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(until.wait(), every)
-        seen.append((time.perf_counter() - started, dict(await conn.fetchrow(CHECKPOINTER))))
+                await asyncio.wait_for(until.wait(), 0.2)
+        row = await conn.fetchrow(CHECKPOINTER)
+        watched.counters.append((time.perf_counter() - origin, dict(row)))
     finally:
+        await lag
         await conn.close()
-    return seen
+    return watched
 
 
 def _counter_at(seen: list[tuple[float, dict]], t: float) -> dict:
@@ -436,9 +475,42 @@ def _counter_at(seen: list[tuple[float, dict]], t: float) -> dict:
     return best
 
 
-def windows_report(samples: list[Sample], seen, window: float) -> list[dict]:
-    """Per window of `window` seconds: requests, p95, max, errors, and what PostgreSQL's
-    checkpointer and WAL did in it (checkpoints started, buffers it wrote, full-page images)."""
+COUNTED = ("checkpoints", "buffers_checkpoint", "buffers_backend", "wal_fpi", "wal_bytes")
+
+
+def _activity_in(watched: Watched, start: float, end: float) -> dict:
+    """Wait events of active searches (share of samples), autovacuum targets, checkpointer."""
+    waits: dict[str, int] = {}
+    vacuums: set[str] = set()
+    checkpointing = 0
+    readings = [rows for at, rows in watched.activity if start <= at < end]
+    for rows in readings:
+        for row in rows:
+            if row["backend_type"] == "client backend":
+                key = (
+                    f"{row['wait_event_type']}:{row['wait_event']}" if row["wait_event"] else "CPU"
+                )
+                waits[key] = waits.get(key, 0) + 1
+            elif row["backend_type"] == "autovacuum worker" and row["query"]:
+                vacuums.add(row["query"].removeprefix("autovacuum: ").split(" (")[0])
+            elif row["wait_event"] not in (None, "CheckpointerMain"):
+                checkpointing += 1  # the checkpointer writing, syncing or pacing its writes
+    top = sorted(waits.items(), key=lambda kv: -kv[1])[:3]
+    per = max(len(readings), 1)
+    lags = [ms for at, ms in watched.loop_lag_ms if start <= at < end]
+    return {
+        "active_backends": round(sum(waits.values()) / per, 1),
+        "top_waits": [f"{key} {count / per:.1f}" for key, count in top],
+        "autovacuum": sorted(vacuums),
+        "checkpointer_busy": round(checkpointing / per, 2),
+        "client_loop_lag_max_ms": round(max(lags, default=0.0), 1),
+    }
+
+
+def windows_report(samples: list[Sample], watched: Watched, window: float) -> list[dict]:
+    """Per window of `window` seconds: requests, p95, max, errors, what PostgreSQL's
+    checkpointer and WAL did in it (checkpoints started, buffers it wrote, full-page images),
+    what the searches waited on, autovacuum, and the load generator's own stalls."""
     by_window: dict[int, list[Sample]] = {}
     for sample in samples:
         by_window.setdefault(int(sample.at // window), []).append(sample)
@@ -447,7 +519,8 @@ def windows_report(samples: list[Sample], seen, window: float) -> list[dict]:
         got = by_window[index]
         latencies = [s.ms for s in got]
         start, end = index * window, (index + 1) * window
-        before, after = _counter_at(seen, start), _counter_at(seen, end)
+        before = _counter_at(watched.counters, start)
+        after = _counter_at(watched.counters, end)
         rows.append(
             {
                 "from_s": start,
@@ -455,7 +528,9 @@ def windows_report(samples: list[Sample], seen, window: float) -> list[dict]:
                 "errors": sum(not s.ok for s in got),
                 "p95_ms": round(percentile(latencies, 95), 2),
                 "max_ms": round(max(latencies), 2),
-                **{key: after[key] - before[key] for key in after},
+                **{key: int(after[key] - before[key]) for key in COUNTED},
+                "checkpoint_completed": after["checkpoint_done"] != before["checkpoint_done"],
+                **_activity_in(watched, start, end),
             }
         )
     return rows
@@ -477,19 +552,56 @@ async def measure_open_loop(label: str, send, queries, args, url: str) -> dict:
     """Warm up at the rate, then the measured run with the server watched alongside."""
     if args.warmup_seconds:
         await open_loop(send, queries, args.rate, args.warmup_seconds)
+    statements = await statement_statistics(url, reset=True)
     done = asyncio.Event()
-    watcher = asyncio.create_task(watch_server(url, 1.0, done))
-    await asyncio.sleep(0.1)  # a first reading before the first request
-    samples = await open_loop(send, queries, args.rate, args.duration)
+    origin = time.perf_counter() + 0.2  # a first reading before the first request
+    watcher = asyncio.create_task(watch_server(url, origin, done))
+    samples = await open_loop(send, queries, args.rate, args.duration, start=origin)
     done.set()
-    seen = await watcher
+    watched = await watcher
+    first, last = watched.counters[0][1], watched.counters[-1][1]
     result = {
         **summary(samples),
-        "windows": windows_report(samples, seen, args.window),
+        "checkpoints_started": int(last["checkpoints"] - first["checkpoints"]),
+        "checkpoint_completed": last["checkpoint_done"] != first["checkpoint_done"],
+        "windows": windows_report(samples, watched, args.window),
     }
     result["worst_window_p95_ms"] = max(w["p95_ms"] for w in result["windows"])
+    if statements is not None:
+        result["slowest_statements"] = await statement_statistics(url, reset=False)
     print_open_loop(label, result, args)
     return result
+
+
+# pg_stat_statements, where the server was started with it (--pg-setting
+# shared_preload_libraries=pg_stat_statements): the statements with the slowest single run.
+STATEMENTS = """
+SELECT calls, round(mean_exec_time::numeric, 2) AS mean_ms,
+       round(max_exec_time::numeric, 2) AS max_ms,
+       round(stddev_exec_time::numeric, 2) AS stddev_ms,
+       wal_fpi, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
+FROM pg_stat_statements WHERE calls > 10 ORDER BY max_exec_time DESC LIMIT 5
+"""
+
+
+async def statement_statistics(url: str, *, reset: bool) -> list[dict] | None:
+    conn = await asyncpg.connect(url)
+    try:
+        if not await conn.fetchval(
+            "SELECT 'pg_stat_statements' = ANY(string_to_array("
+            "current_setting('shared_preload_libraries'), ', '))"
+        ):
+            return None
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if reset:
+            await conn.execute("SELECT pg_stat_statements_reset()")
+            return []
+        return [
+            {key: (float(v) if key.endswith("_ms") else v) for key, v in dict(r).items()}
+            for r in await conn.fetch(STATEMENTS)
+        ]
+    finally:
+        await conn.close()
 
 
 def print_open_loop(label: str, result: dict, args) -> None:
@@ -498,19 +610,30 @@ def print_open_loop(label: str, result: dict, args) -> None:
         f"errors {result['errors']}\n"
         f"  p50 {result['p50_ms']:.2f} ms  p95 {result['p95_ms']:.2f} ms  "
         f"p99 {result['p99_ms']:.2f} ms  max {result['max_ms']:.2f} ms  "
-        f"worst {args.window:g}-s window p95 {result['worst_window_p95_ms']:.2f} ms",
+        f"worst {args.window:g}-s window p95 {result['worst_window_p95_ms']:.2f} ms\n"
+        f"  checkpoints in the run: {result['checkpoints_started']} started, "
+        f"{'one or more' if result['checkpoint_completed'] else 'none'} completed",
         flush=True,
     )
     print(
-        f"  {'window':>9} {'requests':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6} "
-        f"{'ckpts':>5} {'ckpt bufs':>9} {'backend bufs':>12} {'WAL FPI':>8} {'WAL MB':>7}"
+        f"  {'window':>9} {'reqs':>5} {'p95 ms':>8} {'max ms':>8} {'err':>4} "
+        f"{'ckpt':>4} {'ckpt bufs':>9} {'WAL FPI':>8} {'WAL MB':>7} {'loop ms':>7}  "
+        "searches waiting on (mean active)  autovacuum"
     )
     for w in result["windows"]:
+        ckpt = f"{w['checkpoints']}{'*' if w['checkpoint_completed'] else ''}"
         print(
-            f"  {w['from_s']:>7.0f} s {w['requests']:>8} {w['p95_ms']:>8.2f} {w['max_ms']:>8.2f} "
-            f"{w['errors']:>6} {w['checkpoints']:>5} {w['buffers_checkpoint']:>9} "
-            f"{w['buffers_backend']:>12} {w['wal_fpi']:>8} {w['wal_bytes'] / 2**20:>7.1f}",
+            f"  {w['from_s']:>7.0f} s {w['requests']:>5} {w['p95_ms']:>8.2f} {w['max_ms']:>8.2f} "
+            f"{w['errors']:>4} {ckpt:>4} {w['buffers_checkpoint']:>9} "
+            f"{w['wal_fpi']:>8} {w['wal_bytes'] / 2**20:>7.1f} "
+            f"{w['client_loop_lag_max_ms']:>7.1f}  "
+            f"{', '.join(w['top_waits'])} ({w['active_backends']})  {', '.join(w['autovacuum'])}",
             flush=True,
+        )
+    for row in result.get("slowest_statements") or []:
+        print(
+            f"  statement: calls {row['calls']} mean {row['mean_ms']} ms max {row['max_ms']} ms "
+            f"fpi {row['wal_fpi']}  {row['query']}"
         )
 
 
@@ -648,11 +771,13 @@ async def bench(args) -> dict:
                     flush=True,
                 )
                 queries = name_queries if args.kind == "name" else identifier_queries
+                log = server_log(folder)
                 figures.update(
                     await open_loop_phases(
                         args, url, port, token, pool, queries, user_id, authority_id
                     )
                 )
+                figures["server_log"] = log()
             else:
                 print(
                     f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
@@ -680,6 +805,29 @@ async def bench(args) -> dict:
                 print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+LOGGED = ("checkpoint", "automatic vacuum", "automatic analyze", "still waiting")
+
+
+def server_log(folder: Path | None):
+    """A function giving the lines PostgreSQL logged from now on about checkpoints,
+    autovacuum and lock waits (the private cluster's log; nothing for --database-url)."""
+    path = folder and pgcluster.resolve_data_dir(folder) / "postgres.log"
+    offset = path.stat().st_size if path and path.exists() else 0
+
+    def lines() -> list[str]:
+        if not path or not path.exists():
+            return []
+        with path.open("rb") as file:
+            file.seek(offset)
+            text = file.read().decode(errors="replace")
+        found = [line for line in text.splitlines() if any(w in line for w in LOGGED)]
+        for line in found:
+            print(f"  log: {line[:220]}")
+        return found
+
+    return lines
 
 
 async def open_loop_phases(args, url, port, token, pool, queries, user_id, authority_id) -> dict:
@@ -819,6 +967,15 @@ def main() -> None:
         "--with-asyncpg",
         action="store_true",
         help="then the same schedule straight through asyncpg (the service's pool size)",
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the measuring (repeatable), on top of the private "
+        "cluster's own (licensing/pgcluster.py)",
     )
     args = parser.parse_args()
     try:

@@ -250,8 +250,19 @@ def _memory_settings() -> str:
     return f"-c shared_buffers={shared}MB -c effective_cache_size={max(total_mb // 2, shared)}MB"
 
 
-def start(data_dir: Path, *, fast: bool = False) -> Cluster:
-    """Start (creating it first if need be) the cluster under data_dir; reuse a running one."""
+# What the server writes to its log: every checkpoint (with its write and sync times), every
+# autovacuum or autoanalyze that takes a second or more, every lock wait past deadlock_timeout.
+# These are what an operator reads first when a search stalls (docs/operations.md).
+LOG_SETTINGS = {
+    "log_checkpoints": "on",
+    "log_autovacuum_min_duration": "1s",
+    "log_lock_waits": "on",
+}
+
+
+def start(data_dir: Path, *, fast: bool = False, settings: dict[str, str] | None = None) -> Cluster:
+    """Start (creating it first if need be) the cluster under data_dir; reuse a running one.
+    `settings` (name to value) are given to the server on top of the ones chosen here."""
     bindir = ensure_binaries()
     data_dir = resolve_data_dir(data_dir)
     pgdata = data_dir / "pgdata"
@@ -273,6 +284,8 @@ def start(data_dir: Path, *, fast: bool = False) -> Cluster:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     else:
         options += f" {_memory_settings()}"
+        options += "".join(f" -c {name}={value}" for name, value in LOG_SETTINGS.items())
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     log = data_dir / "postgres.log"
     if not log.exists():
         log.touch()
