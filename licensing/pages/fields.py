@@ -1,9 +1,95 @@
-"""Field specs for form_page.html: each form page lists its fields once, and the template
-renders every one the GOV.UK way (label, hint, inline error, what was typed)."""
+"""Form fields, each declared once. A declaration says how form_page.html renders the field
+the GOV.UK way (label, hint, inline error, what was typed), how a submission of it is read
+and checked (forms.Form), and which field of the registry's struct it fills."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date as Date
+from typing import TYPE_CHECKING, Any
+
 from licensing.pages.render import page
+
+if TYPE_CHECKING:
+    from litestar import Request, Response
+
+    from licensing.pages.forms import Form
+
+Options = Sequence[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: what the template needs, then how a submission of it is read."""
+
+    type: str
+    name: str
+    label: str = ""
+    hint: str | None = None
+    heading: str | None = None
+    # components
+    classes: str | None = None
+    autocomplete: str | None = None
+    spellcheck: bool | None = None
+    secret: bool = False
+    options: Options = ()
+    inline: bool = False
+    empty: str = "Choose"
+    rows: int = 5
+    # reading
+    to: str | None = None  # the struct's field name when it differs; "" keeps it out
+    required: str | None = None  # the message when it is left blank
+    blank: Any = None  # the value when it is left blank
+    named: str | None = None  # a date's name in its error messages, when not the label
+    number: str | None = None  # read as a whole number; the message when it is not one
+
+    def read(self, form: Form) -> Any:
+        """The value sent, as the registry takes it, adding the page's own errors to form."""
+        if self.type == "date":
+            value = form.iso_date(self.name, self.named or self.label)
+            return self.blank if value is None else value
+        if self.number is not None:
+            return form.integer(self.name, self.number, required=False)
+        if self.type == "checkboxes":
+            values = form.getall(self.name)
+            if not values and self.required:
+                form.add_error(self.name, self.required)
+            return values
+        value = form.get(self.name)
+        if not value and self.required:
+            form.add_error(self.name, self.required)
+        return value or self.blank
+
+    def filled(self, value: Any) -> dict[str, list[str]]:
+        """The form values that show a stored value in this field."""
+        if self.type == "date":
+            if not isinstance(value, Date):
+                return {}
+            parts = {"day": value.day, "month": value.month, "year": value.year}
+            return {f"{self.name}-{part}": [str(n)] for part, n in parts.items()}
+        if self.type == "checkboxes":
+            return {self.name: [str(v) for v in value or []]}
+        return {self.name: ["" if value is None else str(value)]}
+
+
+def read(form: Form, fields: Iterable[Field]) -> dict[str, Any]:
+    """Every field's value, by the struct's field names: struct(**read(form, fields))."""
+    return {field.to or field.name: field.read(form) for field in fields if field.to != ""}
+
+
+def filled(fields: Iterable[Field], record: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Form values showing a stored record (by the fields' struct names) in these fields."""
+    values: dict[str, list[str]] = {}
+    for field in fields:
+        values.update(field.filled(record.get(field.to or field.name)))
+    return values
+
+
+def changed(fields: Iterable[Field], **changes: dict[str, Any]) -> list[Field]:
+    """The fields with some declarations changed: changed(fields, sex={"blank": ""})."""
+    return [dataclasses.replace(f, **changes.get(f.name, {})) for f in fields]
 
 
 def text(
@@ -16,80 +102,103 @@ def text(
     spellcheck: bool | None = None,
     heading: str | None = None,
     secret: bool = False,
-) -> dict:
+    required: str | None = None,
+    blank: Any = "",
+    to: str | None = None,
+) -> Field:
     """A text input; `secret` hides what is typed and never sends it back on an error."""
-    return {
-        "type": "text",
-        "name": name,
-        "label": label,
-        "hint": hint,
-        "classes": width,
-        "autocomplete": autocomplete,
-        "spellcheck": spellcheck,
-        "heading": heading,
-        "secret": secret,
-    }
+    return Field(
+        "text",
+        name,
+        label,
+        hint,
+        heading,
+        classes=width,
+        autocomplete=autocomplete,
+        spellcheck=spellcheck,
+        secret=secret,
+        required=required,
+        blank=blank,
+        to=to,
+    )
 
 
-def date(name: str, label: str, hint: str | None = None, *, heading: str | None = None) -> dict:
-    return {"type": "date", "name": name, "label": label, "hint": hint, "heading": heading}
+def date(
+    name: str,
+    label: str,
+    hint: str | None = None,
+    *,
+    heading: str | None = None,
+    named: str | None = None,
+    blank: Any = None,
+) -> Field:
+    """A GOV.UK date input, read as the registry takes dates (2024-03-31)."""
+    return Field("date", name, label, hint, heading, named=named, blank=blank)
 
 
 def radios(
     name: str,
     label: str,
-    options: list,
+    options: Options,
     hint: str | None = None,
     *,
     inline: bool = False,
     heading: str | None = None,
-) -> dict:
-    return {
-        "type": "radios",
-        "name": name,
-        "label": label,
-        "options": options,
-        "hint": hint,
-        "inline": inline,
-        "heading": heading,
-    }
+    required: str | None = None,
+) -> Field:
+    return Field(
+        "radios", name, label, hint, heading, options=options, inline=inline, required=required
+    )
 
 
-def checkboxes(name: str, label: str, options: list, hint: str | None = None) -> dict:
-    return {"type": "checkboxes", "name": name, "label": label, "options": options, "hint": hint}
+def checkboxes(
+    name: str, label: str, options: Options, hint: str | None = None, *, required: str | None = None
+) -> Field:
+    return Field("checkboxes", name, label, hint, options=options, required=required)
 
 
 def select(
     name: str,
     label: str,
-    options: list,
+    options: Options,
     hint: str | None = None,
     *,
     empty: str = "Choose",
     heading: str | None = None,
-) -> dict:
-    return {
-        "type": "select",
-        "name": name,
-        "label": label,
-        "options": options,
-        "hint": hint,
-        "empty": empty,
-        "heading": heading,
-    }
+    required: str | None = None,
+    number: str | None = None,
+) -> Field:
+    return Field(
+        "select",
+        name,
+        label,
+        hint,
+        heading,
+        options=options,
+        empty=empty,
+        required=required,
+        number=number,
+    )
 
 
-def textarea(name: str, label: str, hint: str | None = None, *, rows: int = 5) -> dict:
-    return {"type": "textarea", "name": name, "label": label, "hint": hint, "rows": rows}
+def textarea(name: str, label: str, hint: str | None = None, *, rows: int = 5) -> Field:
+    return Field("textarea", name, label, hint, rows=rows, blank="")
 
 
-def hidden(name: str) -> dict:
-    return {"type": "hidden", "name": name}
+def hidden(name: str) -> Field:
+    return Field("hidden", name)
 
 
-def form_page(request, form, fields: list[dict], *, status_code: int = 200, **context):
+def form_page(
+    request: Request,
+    form: Form,
+    fields: Sequence[Field],
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
     """form_page.html with these fields; the error summary follows their order."""
-    form.fields = [spec["name"] for spec in fields if spec["type"] != "hidden"]
+    form.fields = [spec.name for spec in fields if spec.type != "hidden"]
     return page(
         "form_page.html", request, status_code=status_code, form=form, fields=fields, **context
     )

@@ -8,14 +8,23 @@ API's fields) land on the right input.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import asyncpg
-from litestar import Request
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.handlers import HTTPRouteHandler
 
+from licensing import auth
+from licensing.auth import actor_of
 from licensing.pages import sessions
+from licensing.pages.fields import Field, form_page, read
+from licensing.pages.render import Conn, page, redirect
 from licensing.problems import InvalidFields
 from registry.accounts import AccountError
 from registry.actor import Actor, acting
@@ -240,3 +249,89 @@ def date_parts(value: date | None) -> dict[str, str]:
     if value is None:
         return {}
     return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+
+# --- one GET/POST pair from one declaration -----------------------------------------------
+
+Subject = Any  # what the page is about: a driver's row, a licence, nothing
+
+
+async def _nothing(request: Request, conn: asyncpg.Connection) -> None:
+    return None
+
+
+@dataclass
+class FormPage:
+    """A form page: GET shows it, POST reads it, writes through the registry and moves on,
+    or shows it again (400) with the errors. Each hook takes what the page is about (the
+    subject `load` finds from the path; an unknown one is the 404 page).
+
+    - fields: the declarations, or a function of (conn, request, subject) returning them
+    - words: the page's title, caption, facts, links... for form_page.html; with
+      `view_only=True` the record is shown without the form (someone else's to answer)
+    - save: (conn, actor, subject, values) -> the registry's result, values being the
+      fields read into the struct's names (fields.read)
+    - done: (request, subject, result) -> where to go next
+    """
+
+    path: str
+    fields: Sequence[Field] | Callable[..., Awaitable[Sequence[Field]]]
+    words: Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]]
+    save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
+    done: Callable[[Request, Subject, Any], str]
+    load: Callable[[Request, asyncpg.Connection], Awaitable[Subject]] = _nothing
+    start: Callable[[Request, Subject], dict[str, list[str]]] = lambda request, subject: {}
+    opened: Callable[[Request, asyncpg.Connection, Subject], Awaitable[None]] | None = None
+    check: Callable[[Form, dict[str, Any]], None] | None = None  # rules across fields
+    renames: dict[str, str] | None = None  # the registry's field name -> the form's
+    guards: list[Any] = dataclasses.field(default_factory=lambda: [auth.officer])
+
+    async def _fields(
+        self, request: Request, conn: asyncpg.Connection, subject: Subject
+    ) -> Sequence[Field]:
+        if callable(self.fields):
+            return await self.fields(conn, request, subject)
+        return self.fields
+
+    async def show(
+        self, request: Request, conn: asyncpg.Connection, subject: Subject, form: Form
+    ) -> Response:
+        status_code = 200 if request.method == "GET" else 400
+        words = await self.words(request, conn, subject)
+        if words.pop("view_only", False):
+            return page("record_view.html", request, status_code=status_code, **words)
+        fields = await self._fields(request, conn, subject)
+        return form_page(request, form, fields, status_code=status_code, **words)
+
+    async def submit(self, request: Request, conn: asyncpg.Connection) -> Response:
+        form = await read_form(request)
+        subject = await self.load(request, conn)
+        values = read(form, await self._fields(request, conn, subject))
+        if self.check:
+            self.check(form, values)
+        actor = actor_of(request)
+        result = await attempt(
+            conn,
+            form,
+            request.user,
+            lambda: self.save(conn, actor, subject, values),
+            fields=self.renames,
+        )
+        if result is None:
+            return await self.show(request, conn, subject, form)
+        return redirect(self.done(request, subject, result))
+
+    def routes(self) -> list[HTTPRouteHandler]:
+        async def show_form(request: Request, conn: Conn) -> Response:
+            subject = await self.load(request, conn)
+            if self.opened:
+                await self.opened(request, conn, subject)
+            return await self.show(request, conn, subject, Form(self.start(request, subject)))
+
+        async def submit_form(request: Request, conn: Conn) -> Response:
+            return await self.submit(request, conn)
+
+        return [
+            get(self.path, guards=self.guards, name=f"{self.path} form")(show_form),
+            post(self.path, guards=self.guards, name=f"{self.path} submit")(submit_form),
+        ]

@@ -19,7 +19,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages.admin import authority_options
-from licensing.pages.forms import Form, attempt, read_form
+from licensing.pages.forms import Form, FormPage, attempt, read_form
 from licensing.pages.render import LABELS, Conn, long_date, page, redirect
 from licensing.pages.visit import visit_of, with_visit
 from registry import (
@@ -75,6 +75,11 @@ def driver_facts(driver) -> list[tuple[str, str]]:
     ]
 
 
+async def the_driver(request: Request, conn) -> asyncpg.Record:
+    """The driver the path names, or the 404 page."""
+    return await driver_or_404(conn, request.path_params["driver_id"])
+
+
 async def own(awaitable):
     """A record of the officer's own authority, or the 404 page (the same for anyone else's)."""
     try:
@@ -85,160 +90,116 @@ async def own(awaitable):
 
 # --- a driver -----------------------------------------------------------------------------
 
-
-def _driver_fields(authorities) -> list[dict]:
-    return [
-        f.text(
-            "forenames",
-            "Forenames",
-            width="govuk-!-width-two-thirds",
-            spellcheck=False,
-            heading="Name and date of birth",
-        ),
-        f.text("surname", "Surname", width="govuk-!-width-two-thirds", spellcheck=False),
-        f.date("date_of_birth", "Date of birth", "For example, 17 5 1980"),
-        f.radios(
-            "sex",
-            "Sex, as on the driving licence",
-            [("F", "Female"), ("M", "Male")],
-            "Optional. It helps check the GB driving licence number",
-            inline=True,
-        ),
-        f.text(
-            "gb_licence_number",
-            "GB driving licence number",
-            "16 characters, for example WALKE805170SJ9AB",
-            spellcheck=False,
-            heading="Identifiers",
-        ),
-        f.text(
-            "ni_licence_number",
-            "Northern Ireland driving licence number",
-            "8 digits, if they have one",
-            width="govuk-input--width-10",
-            spellcheck=False,
-        ),
-        f.text(
-            "ni_number",
-            "National Insurance number",
-            "For example, QQ 12 34 56 C",
-            width="govuk-input--width-10",
-            spellcheck=False,
-        ),
-        f.text(
-            "eu_licence_number",
-            "EU driving licence number",
-            "If the driver holds one",
-            spellcheck=False,
-        ),
-        f.text(
-            "eu_licence_country",
-            "Country that issued the EU driving licence",
-            "Two letters, for example PL for Poland",
-            width="govuk-input--width-3",
-            spellcheck=False,
-        ),
-        f.textarea("address", "Home address", rows=3),
-        f.text(
-            "postcode",
-            "Postcode",
-            width="govuk-input--width-10",
-            autocomplete="off",
-            spellcheck=False,
-        ),
-        f.select(
-            "home_authority",
-            "Home authority",
-            authorities,
-            "The licensing authority for the area the driver lives in",
-        ),
-        f.hidden("search_id"),
-    ]
+IDENTITY = [
+    f.text(
+        "forenames",
+        "Forenames",
+        width="govuk-!-width-two-thirds",
+        spellcheck=False,
+        heading="Name and date of birth",
+    ),
+    f.text("surname", "Surname", width="govuk-!-width-two-thirds", spellcheck=False),
+    f.date("date_of_birth", "Date of birth", "For example, 17 5 1980"),
+    f.radios(
+        "sex",
+        "Sex, as on the driving licence",
+        [("F", "Female"), ("M", "Male")],
+        "Optional. It helps check the GB driving licence number",
+        inline=True,
+    ),
+    f.text(
+        "gb_licence_number",
+        "GB driving licence number",
+        "16 characters, for example WALKE805170SJ9AB",
+        spellcheck=False,
+        heading="Identifiers",
+        blank=None,
+    ),
+    f.text(
+        "ni_licence_number",
+        "Northern Ireland driving licence number",
+        "8 digits, if they have one",
+        width="govuk-input--width-10",
+        spellcheck=False,
+        blank=None,
+    ),
+    f.text(
+        "ni_number",
+        "National Insurance number",
+        "For example, QQ 12 34 56 C",
+        width="govuk-input--width-10",
+        spellcheck=False,
+        blank=None,
+    ),
+    f.text(
+        "eu_licence_number",
+        "EU driving licence number",
+        "If the driver holds one",
+        spellcheck=False,
+        blank=None,
+    ),
+    f.text(
+        "eu_licence_country",
+        "Country that issued the EU driving licence",
+        "Two letters, for example PL for Poland",
+        width="govuk-input--width-3",
+        spellcheck=False,
+        blank=None,
+    ),
+    f.textarea("address", "Home address", rows=3),
+    f.text(
+        "postcode",
+        "Postcode",
+        width="govuk-input--width-10",
+        autocomplete="off",
+        spellcheck=False,
+        blank=None,
+    ),
+]
 
 
-async def _driver_page(request: Request, conn, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(
-        request,
-        form,
-        _driver_fields(await authority_options(conn)),
-        status_code=status_code,
-        title="Record a driver",
-        caption="Register",
-        back_href="/search",
-        intro=["Search the register first: record a driver only when they are not on it yet."],
-        action="/drivers/new",
-        submit="Record driver",
+def _home(options: list[tuple[str, str]]) -> f.Field:
+    return f.select(
+        "home_authority",
+        "Home authority",
+        options,
+        "The licensing authority for the area the driver lives in",
     )
 
 
-@get("/drivers/new", guards=[auth.officer])
-async def new_driver_form(request: Request, conn: Conn) -> Response:
-    form = Form({"search_id": [request.query_params.get("search_id", "")]})
-    return await _driver_page(request, conn, form)
+async def _new_driver_fields(conn, request, _) -> list[f.Field]:
+    return [*IDENTITY, _home(await authority_options(conn)), f.hidden("search_id")]
 
 
-@post("/drivers/new", guards=[auth.officer])
-async def record_driver(request: Request, conn: Conn) -> Response:
-    form = await read_form(request)
-    details = drivers.DriverDetails(
-        forenames=form.get("forenames"),
-        surname=form.get("surname"),
-        date_of_birth=form.iso_date("date_of_birth", "Date of birth"),
-        sex=form.get("sex") or None,
-        gb_licence_number=form.get("gb_licence_number") or None,
-        ni_licence_number=form.get("ni_licence_number") or None,
-        ni_number=form.get("ni_number") or None,
-        eu_licence_number=form.get("eu_licence_number") or None,
-        eu_licence_country=form.get("eu_licence_country") or None,
-        address=form.get("address"),
-        postcode=form.get("postcode") or None,
-        home_authority=form.get("home_authority") or None,
-        search_id=form.get("search_id") or None,
-    )
-    recorded = await attempt(
-        conn, form, request.user, lambda: drivers.create_driver(conn, actor_of(request), details)
-    )
-    if recorded is None:
-        return await _driver_page(request, conn, form, 400)
-    return redirect(f"/drivers/{recorded.id}/licences/new?recorded=1")
+async def _new_driver_words(request, conn, _) -> dict:
+    return {
+        "title": "Record a driver",
+        "caption": "Register",
+        "back_href": "/search",
+        "intro": ["Search the register first: record a driver only when they are not on it yet."],
+        "action": "/drivers/new",
+        "submit": "Record driver",
+    }
+
+
+NEW_DRIVER = FormPage(
+    "/drivers/new",
+    fields=_new_driver_fields,
+    words=_new_driver_words,
+    start=lambda request, _: {"search_id": [request.query_params.get("search_id", "")]},
+    save=lambda conn, actor, _, values: drivers.create_driver(
+        conn, actor, drivers.DriverDetails(**values)
+    ),
+    done=lambda request, _, recorded: f"/drivers/{recorded.id}/licences/new?recorded=1",
+)
 
 
 # --- a driver's details change ----------------------------------------------------------------
 # The record is shared: any officer may correct it or record a move. A new name keeps the old
 # one as a former name; a new home authority tells that authority (resident_moved alerts).
 
-TEXT_FIELDS = (
-    "forenames",
-    "surname",
-    "sex",
-    "gb_licence_number",
-    "ni_licence_number",
-    "ni_number",
-    "eu_licence_number",
-    "eu_licence_country",
-    "address",
-    "postcode",
-    "home_authority",
-)
 
-
-def _filled(row) -> Form:
-    values = {name: [row[name] or ""] for name in TEXT_FIELDS[:-1]}
-    values["home_authority"] = [row["home_authority_code"] or ""]
-    born = row["date_of_birth"]
-    values.update(
-        {
-            "date_of_birth-day": [str(born.day)],
-            "date_of_birth-month": [str(born.month)],
-            "date_of_birth-year": [str(born.year)],
-        }
-    )
-    return Form(values)
-
-
-async def _change_driver_page(
-    request: Request, conn, row, form: Form, status_code: int = 200
-) -> Response:
+async def _change_driver_fields(conn, request, row) -> list[f.Field]:
     options = await authority_options(conn)
     if row["home_authority_code"] and row["home_authority_code"] not in {
         code for code, _ in options
@@ -246,52 +207,38 @@ async def _change_driver_page(
         # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
         # saving other changes never clears it
         options.append((row["home_authority_code"], row["home_authority"]))
-    fields = [spec for spec in _driver_fields(options) if spec["name"] != "search_id"]
-    return f.form_page(
-        request,
-        form,
-        fields,
-        status_code=status_code,
-        title=f"Change {row['forenames']} {row['surname']}'s details",
-        caption="Register",
-        back_href=with_visit(f"/drivers/{row['public_id']}", request),
-        intro=[
+    # a date of birth left blank is refused, not left as it was
+    return f.changed([*IDENTITY, _home(options)], date_of_birth={"blank": ""})
+
+
+async def _change_driver_words(request, conn, row) -> dict:
+    return {
+        "title": f"Change {row['forenames']} {row['surname']}'s details",
+        "caption": "Register",
+        "back_href": with_visit(f"/drivers/{row['public_id']}", request),
+        "intro": [
             "A changed name is kept as a former name, so searches under either find the "
             "driver. If the driver has moved to another authority's area while licensed "
             "elsewhere, that authority is told."
         ],
-        action=with_visit(f"/drivers/{row['public_id']}/change", request),
-        submit="Save changes",
-    )
+        "action": with_visit(f"/drivers/{row['public_id']}/change", request),
+        "submit": "Save changes",
+    }
 
 
-@get("/drivers/{driver_id:uuid}/change", guards=[auth.officer])
-async def change_driver_form(
-    request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]
-) -> Response:
-    row = await driver_or_404(conn, driver_id)
-    return await _change_driver_page(request, conn, row, _filled(row))
-
-
-@post("/drivers/{driver_id:uuid}/change", guards=[auth.officer])
-async def change_driver(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
-    form = await read_form(request)
-    row = await driver_or_404(conn, driver_id)
-    changes = drivers.DriverChanges(
-        forenames=form.get("forenames"),
-        surname=form.get("surname"),
-        date_of_birth=form.iso_date("date_of_birth", "Date of birth") or "",
-        **{name: form.get(name) or None for name in TEXT_FIELDS[2:]},
-    )
-    amended = await attempt(
-        conn,
-        form,
-        request.user,
-        lambda: drivers.amend_driver(conn, actor_of(request), row["id"], changes),
-    )
-    if amended is None:
-        return await _change_driver_page(request, conn, row, form, 400)
-    return redirect(with_visit(f"/drivers/{driver_id}", request, done="driver"))
+CHANGE_DRIVER = FormPage(
+    "/drivers/{driver_id:uuid}/change",
+    load=the_driver,
+    fields=_change_driver_fields,
+    words=_change_driver_words,
+    start=lambda request, row: f.filled(
+        [*IDENTITY, _home([])], {**row, "home_authority": row["home_authority_code"]}
+    ),
+    save=lambda conn, actor, row, values: drivers.amend_driver(
+        conn, actor, row["id"], drivers.DriverChanges(**values)
+    ),
+    done=lambda request, row, _: with_visit(f"/drivers/{row['public_id']}", request, done="driver"),
+)
 
 
 # --- another name the driver is known by ------------------------------------------------------
@@ -316,49 +263,34 @@ NAME_FIELDS = [
         "date_of_birth",
         "Date of birth given with this name",
         "Only if it differs from the driver's, for example 17 5 1980",
+        named="Date of birth",
     ),
 ]
 
 
-async def _name_page(request: Request, driver, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(
-        request,
-        form,
-        NAME_FIELDS,
-        status_code=status_code,
-        title="Add another name",
-        caption="Register",
-        facts=driver_facts(driver),
-        back_href=with_visit(f"/drivers/{driver['public_id']}", request),
-        action=with_visit(f"/drivers/{driver['public_id']}/names/new", request),
-        submit="Add name",
-    )
+async def _name_words(request, conn, driver) -> dict:
+    return {
+        "title": "Add another name",
+        "caption": "Register",
+        "facts": driver_facts(driver),
+        "back_href": with_visit(f"/drivers/{driver['public_id']}", request),
+        "action": with_visit(f"/drivers/{driver['public_id']}/names/new", request),
+        "submit": "Add name",
+    }
 
 
-@get("/drivers/{driver_id:uuid}/names/new", guards=[auth.officer])
-async def new_name_form(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
-    return await _name_page(request, await driver_or_404(conn, driver_id), Form())
-
-
-@post("/drivers/{driver_id:uuid}/names/new", guards=[auth.officer])
-async def add_name(request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]) -> Response:
-    form = await read_form(request)
-    driver = await driver_or_404(conn, driver_id)
-    details = drivers.NameDetails(
-        kind=form.get("kind") or None,
-        forenames=form.get("forenames"),
-        surname=form.get("surname"),
-        date_of_birth=form.iso_date("date_of_birth", "Date of birth"),
-    )
-    added = await attempt(
-        conn,
-        form,
-        request.user,
-        lambda: drivers.add_name(conn, actor_of(request), driver["id"], details),
-    )
-    if added is None:
-        return await _name_page(request, driver, form, 400)
-    return redirect(with_visit(f"/drivers/{driver_id}", request, done="name"))
+NEW_NAME = FormPage(
+    "/drivers/{driver_id:uuid}/names/new",
+    load=the_driver,
+    fields=NAME_FIELDS,
+    words=_name_words,
+    save=lambda conn, actor, driver, values: drivers.add_name(
+        conn, actor, driver["id"], drivers.NameDetails(**values)
+    ),
+    done=lambda request, driver, _: with_visit(
+        f"/drivers/{driver['public_id']}", request, done="name"
+    ),
+)
 
 
 # --- a licence ----------------------------------------------------------------------------
@@ -1043,12 +975,9 @@ async def respond_to_request(request: Request, conn: Conn, request_id: FromPath[
 
 
 ROUTES = [
-    new_driver_form,
-    record_driver,
-    change_driver_form,
-    change_driver,
-    new_name_form,
-    add_name,
+    *NEW_DRIVER.routes(),
+    *CHANGE_DRIVER.routes(),
+    *NEW_NAME.routes(),
     new_licence_form,
     grant_licence,
     licence_recorded,
