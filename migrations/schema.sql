@@ -1321,6 +1321,38 @@ CREATE TABLE public.name_variant (
 
 
 --
+-- Name: password_reset; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.password_reset (
+    id bigint NOT NULL,
+    user_id integer NOT NULL,
+    token_hash bytea NOT NULL,
+    requested_by integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    retired_at timestamp with time zone,
+    CONSTRAINT password_reset_check CHECK ((expires_at > created_at)),
+    CONSTRAINT password_reset_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+
+--
+-- Name: password_reset_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.password_reset ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.password_reset_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: possible_duplicate; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1941,6 +1973,22 @@ ALTER TABLE ONLY public.name_variant
 
 
 --
+-- Name: password_reset password_reset_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: password_reset password_reset_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_token_hash_key UNIQUE (token_hash);
+
+
+--
 -- Name: possible_duplicate possible_duplicate_driver_a_driver_b_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2345,6 +2393,13 @@ CREATE UNIQUE INDEX licence_one_live_per_kind ON public.licence USING btree (dri
 --
 
 CREATE INDEX name_frequency_least ON public.name_frequency USING btree (field, share);
+
+
+--
+-- Name: password_reset_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX password_reset_user ON public.password_reset USING btree (user_id, created_at);
 
 
 --
@@ -2871,6 +2926,22 @@ ALTER TABLE ONLY public.licence
 
 
 --
+-- Name: password_reset password_reset_requested_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
+-- Name: password_reset password_reset_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id) ON DELETE CASCADE;
+
+
+--
 -- Name: possible_duplicate possible_duplicate_decided_by_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3272,6 +3343,20 @@ GRANT SELECT ON TABLE public.name_frequency TO crosscheck_app;
 --
 
 GRANT SELECT ON TABLE public.name_variant TO crosscheck_app;
+
+
+--
+-- Name: TABLE password_reset; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.password_reset TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE password_reset_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.password_reset_id_seq TO crosscheck_app;
 
 
 --

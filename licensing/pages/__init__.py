@@ -22,6 +22,7 @@ from licensing.pages import (
     compliance,
     duplicates,
     errors,
+    password_reset,
     recording,
     search,
     sessions,
@@ -43,6 +44,7 @@ pages_router = Router(
     route_handlers=[
         *account.ROUTES,
         *two_factor.ROUTES,
+        *password_reset.ROUTES,
         *admin.ROUTES,
         *audit.ROUTES,
         *recording.ROUTES,

@@ -18,6 +18,10 @@ from registry.actor import Actor, acting
 from registry.authorities import name_of
 
 WRONG = "Enter a correct email address and password"
+RESET_DONE = (
+    "Your password has been changed and you have been signed out everywhere. "
+    "Sign in with your new password."
+)
 
 
 def safe_next(value: str | None) -> str:
@@ -64,6 +68,7 @@ def _sign_in_page(request: Request, form: Form, status_code: int = 200) -> Respo
         csrf_token=token,
         next_path=safe_next(request.query_params.get("next")),
         demo_accounts=DEMO_ACCOUNTS if settings.demo else (),
+        banner=RESET_DONE if request.query_params.get("done") == "password_reset" else None,
         cookies=[sessions.signin_cookie(settings, token)],
     )
 
@@ -195,18 +200,25 @@ def _typed(form: Form, name: str) -> str:
     return (form.values.get(name) or [""])[0]
 
 
-@post("/account/password", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
-async def change_password(request: Request, conn: Conn) -> Response:
-    form = await read_form(request)
-    current, new = _typed(form, "current_password"), _typed(form, "new_password")
-    if not current:
-        form.add_error("current_password", "Enter your current password")
+def check_new_password(form: Form) -> str:
+    """The new password typed twice, with an error on the form if it will not do."""
+    new = _typed(form, "new_password")
     if not new:
         form.add_error("new_password", "Enter a new password")
     elif problem := accounts.check_password(new):
         form.add_error("new_password", problem)
     elif new != _typed(form, "confirm_password"):
         form.add_error("confirm_password", "Enter the same new password twice")
+    return new
+
+
+@post("/account/password", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
+async def change_password(request: Request, conn: Conn) -> Response:
+    form = await read_form(request)
+    current = _typed(form, "current_password")
+    if not current:
+        form.add_error("current_password", "Enter your current password")
+    new = check_new_password(form)
     if not form.ok:
         return _password_page(request, form, 400)
     me = await accounts.get_user(conn, request.user.user_id)

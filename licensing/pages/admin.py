@@ -12,11 +12,12 @@ from litestar.params import FromPath
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages import sessions
+from licensing.pages import password_reset, sessions
 from licensing.pages.forms import Form, attempt, read_form
+from licensing.pages.password_reset import send_in_background
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
-from registry import accounts, audit_log, authority_settings, two_factor
+from registry import accounts, audit_log, authority_settings, password_resets, two_factor
 from registry.actor import Actor, acting
 from registry.authorities import by_code, licensing
 from registry.labels import LABELS
@@ -54,6 +55,8 @@ async def users(request: Request, conn: Conn) -> Response:
         "created": "The account has been created.",
         "deactivated": "The account has been deactivated.",
         "unlocked": "The account can sign in again now.",
+        "reset_sent": "We have emailed the person a link to choose a new password. It works "
+        f"once, within {password_reset.MINUTES} minutes.",
         "two_factor_reset": "Two-factor sign-in has been reset. The person sets up their "
         "authenticator app again when they next sign in.",
     }.get(done)
@@ -176,6 +179,7 @@ async def sign_in_state(request: Request, conn: Conn, user_id: FromPath[int]) ->
         roles=ROLE_LABELS,
         wait=await sessions.seconds_to_wait(conn, user.email, None),
         two_factor=await two_factor.state(conn, user.id),
+        reset_minutes=password_reset.MINUTES,
     )
 
 
@@ -193,6 +197,19 @@ async def unlock_sign_in(request: Request, conn: Conn, user_id: FromPath[int]) -
             detail={"failures_forgotten": forgotten},
         )
     return redirect("/admin/users?done=unlocked")
+
+
+@post("/admin/users/{user_id:int}/password-reset", guards=[auth.admin])
+async def send_password_reset(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
+    """Email the person a link to choose a new password (the administrator never sees it)."""
+    await read_form(request)
+    user = await _user(conn, user_id)
+    link = await password_resets.send_link(conn, actor_of(request), user.id)
+    if link is None:
+        raise Problem(409, "This account is deactivated", "A deactivated account cannot sign in.")
+    response = redirect("/admin/users?done=reset_sent")
+    response.background = send_in_background(request, link)
+    return response
 
 
 # API tokens ----------------------------------------------------------------------------------
@@ -457,6 +474,7 @@ ROUTES = [
     deactivate,
     sign_in_state,
     unlock_sign_in,
+    send_password_reset,
     tokens,
     new_token_form,
     issue_token,

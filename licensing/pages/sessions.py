@@ -338,7 +338,7 @@ def wait_message(seconds: int) -> str:
     amount = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
     return (
         f"There have been too many failed attempts to sign in. Wait {amount}, then try again. "
-        "If you have forgotten your password, ask your administrator to reset it."
+        "If you have forgotten your password, reset it through 'Forgotten your password?'."
     )
 
 
