@@ -46,6 +46,7 @@ class WorkList:
     csv_columns: tuple[tuple[str, str], ...]  # (row key, heading)
     empty: str
     unique: str  # the column that ends every order: "r.id"
+    count_key: str = ""  # its total with the default filter, in counts(): "requests_due"
     statements: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -109,10 +110,13 @@ async def list_page(
     *,
     today: date | None = None,
     size: int = PAGE_SIZE,
+    total: int | None = None,
 ) -> ListPage:
-    """One page of a list, with the total; a page past the end shows the last."""
+    """One page of a list, with the total (counted unless given: the home page has it from
+    counts()); a page past the end shows the last."""
     today = today or date.today()
-    total = await conn.fetchval(work.statements["count"], authority_id, today, *filters)
+    if total is None:
+        total = await conn.fetchval(work.statements["count"], authority_id, today, *filters)
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     offset = (page - 1) * size
@@ -180,6 +184,7 @@ WHERE r.recording_authority_id = $1 AND r.status = 'open'
     ),
     empty="No information requests are waiting for your answer.",
     unique="r.id",
+    count_key="requests_due",
 )
 
 CONCERNS_AWAITING = WorkList(
@@ -219,6 +224,7 @@ WHERE c.recipient_authority_id = $1 AND c.reply_on IS NULL
     ),
     empty="No concerns are waiting for your reply.",
     unique="c.id",
+    count_key="concerns_awaiting",
 )
 
 EXPIRING_LICENCES = WorkList(
@@ -255,6 +261,7 @@ WHERE l.authority_id = $1 AND l.status IN ('current', 'suspended')
     ),
     empty=f"No licence expires in the next {EXPIRING_WITHIN_DAYS} days.",
     unique="l.id",
+    count_key="licences_expiring",
 )
 
 ALERT_KINDS = (
@@ -314,6 +321,9 @@ SELECT
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1
      AND r.status = 'open') AS requests_due
 """
+
+
+NAV_COUNT_KEYS = ("unread_alerts", "requests_due")  # counts() holds them too
 
 
 async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict:

@@ -279,7 +279,7 @@ CARDS = {
 }
 
 
-@get("/", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA)
+@get("/", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA | work.OWN_COUNTS)
 async def home(request: Request, conn: Conn) -> Response:
     principal = request.user
     authority_name = await name_of(conn, principal.authority_id)
@@ -290,7 +290,7 @@ async def home(request: Request, conn: Conn) -> Response:
         else None
     )
     work_lists = (
-        await work.officer_work(conn, principal.authority_id)
+        await work.officer_work(request, conn, principal.authority_id)
         if principal.role == "licensing_officer"
         else None
     )

@@ -15,7 +15,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
 from licensing.pages.render import Conn, page, redirect
-from licensing.pages.work import ListView, export
+from licensing.pages.work import OWN_COUNTS, ListView, export, set_nav_counts
 from registry import entries, worklists
 from registry.authorities import name_of
 
@@ -40,10 +40,11 @@ def _count(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
-@get("/alerts", guards=[auth.officer])
+@get("/alerts", guards=[auth.officer], opt=OWN_COUNTS)
 async def inbox(request: Request, conn: Conn) -> Response:
     """The authority's alerts, 50 a page with the total, newest first; filtered by whether
     they are acknowledged and by kind; several acknowledged at once."""
+    await set_nav_counts(request, conn)
     view = _alerts_view(request)
     found = await worklists.list_page(
         conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort, view.page_number

@@ -147,22 +147,44 @@ async def work_list_csv(request: Request, conn: Conn, name: FromPath[str]) -> Re
 HOME_ROWS = 5
 
 
-async def officer_work(conn: Conn, authority_id: int) -> dict:
-    """The officer's home: the counts, and the first few items of each work list."""
+async def officer_work(request: Request, conn: Conn, authority_id: int) -> dict:
+    """The officer's home: the counts (the navigation's too), and the first few items of each
+    work list, whose totals the counts give."""
+    counts = await worklists.counts(conn, authority_id)
+    request.scope["nav_counts"] = {key: counts[key] for key in worklists.NAV_COUNT_KEYS}
     lists = []
     for work in worklists.WORK_LISTS.values():
         found = await worklists.list_page(
-            conn, work, authority_id, work.filters_of({}), work.default_sort, 1, size=HOME_ROWS
+            conn,
+            work,
+            authority_id,
+            work.filters_of({}),
+            work.default_sort,
+            1,
+            size=HOME_ROWS,
+            total=counts[work.count_key],
         )
         lists.append({"work": work, "found": found})
-    return {"counts": await worklists.counts(conn, authority_id), "lists": lists}
+    return {"counts": counts, "lists": lists}
+
+
+# A page handler with this in its opt reads the navigation's counts itself, on its own
+# connection (set_nav_counts), instead of count_work taking a second one before it.
+OWN_COUNTS = {"own_nav_counts": True}
+
+
+async def set_nav_counts(request: Request, conn: Conn) -> None:
+    """The counts the navigation shows an officer, read on the page's own connection."""
+    request.scope["nav_counts"] = await worklists.nav_counts(conn, request.user.authority_id)
 
 
 async def count_work(request: Request) -> None:
     """Before an officer's page: the counts its navigation shows (unread alerts, requests to
-    answer)."""
+    answer), unless the page reads them itself."""
     user = request.scope.get("user")
     if user is None or user.role != "licensing_officer" or request.method != "GET":
+        return
+    if request.route_handler.opt.get("own_nav_counts"):
         return
     async with request.app.state.pool.acquire() as conn:
         request.scope["nav_counts"] = await worklists.nav_counts(conn, user.authority_id)
