@@ -65,6 +65,7 @@ from registry import search  # noqa: E402
 from registry.audit import Enquirer  # noqa: E402
 from registry.authorities import load_reference  # noqa: E402
 from registry.identifiers import identify  # noqa: E402
+from registry.ids import time_ordered_uuid  # noqa: E402
 from registry.names import load_name_reference  # noqa: E402
 
 PURPOSE = {"purpose": "renewal", "case_reference": "BENCH-1"}
@@ -298,13 +299,13 @@ def asyncpg_search(token: str, user_id: int, authority_id: int):
             kind, value = identify(query["identifier"])
             return await conn.fetch(
                 search.IDENTIFIER_SEARCHES[kind],
-                *search.identifier_search_arguments(kind, value, enquirer, uuid.uuid4()),
+                *search.identifier_search_arguments(kind, value, enquirer, time_ordered_uuid()),
             )
         born = date.fromisoformat(query["date_of_birth"])
         return await conn.fetch(
             search.NAME_SEARCH,
             *search.name_search_arguments(
-                query["forenames"], query["surname"], born, enquirer, uuid.uuid4()
+                query["forenames"], query["surname"], born, enquirer, time_ordered_uuid()
             ),
         )
 
@@ -799,12 +800,7 @@ async def bench(args) -> dict:
             await pool.close()
             stop_service(process)
     finally:
-        if folder:
-            pgcluster.stop(folder)
-            if args.keep:
-                print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
+        release_cluster(folder, args.keep)
 
 
 LOGGED = ("checkpoint", "automatic vacuum", "automatic analyze", "still waiting")
@@ -905,13 +901,48 @@ async def _count(url: str) -> int:
         await conn.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def release_cluster(folder: Path | None, keep: bool) -> None:
+    """Stop the bench's own cluster; delete it unless it is kept for the next run."""
+    if folder:
+        pgcluster.stop(folder)
+        if keep:
+            print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def register_arguments(parser: argparse.ArgumentParser, drivers: int) -> None:
+    """The options that say which register to measure (prepare_database reads them)."""
     parser.add_argument(
-        "--drivers", type=int, default=1_000_000, help="drivers to seed (default 1,000,000)"
+        "--drivers", type=int, default=drivers, help=f"drivers to seed (default {drivers:,})"
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="use this seeded register instead of seeding one")
+    parser.add_argument(
+        "--data-dir", help="cluster folder to seed once and reuse (with --keep) across runs"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the cluster folder afterwards (stopped)"
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="measure with fsync and synchronous commit off (default: durable commits)",
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the measuring (repeatable), on top of the private "
+        "cluster's own (licensing/pgcluster.py)",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    register_arguments(parser, drivers=1_000_000)
     parser.add_argument(
         "--workers",
         type=int,
@@ -928,17 +959,6 @@ def main() -> None:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument(
-        "--data-dir", help="cluster folder to seed once and reuse (with --keep) across runs"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the cluster folder afterwards (stopped)"
-    )
-    parser.add_argument(
-        "--fast",
-        action="store_true",
-        help="measure with fsync and synchronous commit off (default: durable commits)",
-    )
     open_loop_args = parser.add_argument_group(
         "open loop (a fixed arrival rate; on when --rate is given)"
     )
@@ -967,15 +987,6 @@ def main() -> None:
         "--with-asyncpg",
         action="store_true",
         help="then the same schedule straight through asyncpg (the service's pool size)",
-    )
-    parser.add_argument(
-        "--pg-setting",
-        action="append",
-        default=[],
-        type=lambda text: tuple(text.split("=", 1)),
-        metavar="NAME=VALUE",
-        help="a PostgreSQL setting for the measuring (repeatable), on top of the private "
-        "cluster's own (licensing/pgcluster.py)",
     )
     args = parser.parse_args()
     try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -39,9 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from search_http import prepare_database  # noqa: E402
+from search_http import prepare_database, register_arguments, release_cluster  # noqa: E402
 
-from licensing import pgcluster  # noqa: E402
 from registry import search  # noqa: E402
 from registry.audit import Enquirer  # noqa: E402
 from registry.records import SUMMARY  # noqa: E402
@@ -130,25 +128,17 @@ async def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--drivers", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", help="use this seeded register instead of seeding one")
+    register_arguments(parser, drivers=200_000)
     parser.add_argument("--baseline", default="main", help="git commit or branch to compare with")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--data-dir", help="cluster folder to seed once and reuse (with --keep)")
-    parser.add_argument("--keep", action="store_true", help="keep the cluster folder (stopped)")
-    parser.add_argument("--fast", action="store_true", help="fsync and synchronous commit off")
     args = parser.parse_args()
     baseline = baseline_module(args.baseline)
     url, folder = asyncio.run(prepare_database(args))
     try:
         asyncio.run(measure(url, baseline, args.queries, args.repeats, args.seed))
     finally:
-        if folder:
-            pgcluster.stop(folder)
-            if not args.keep:
-                shutil.rmtree(folder, ignore_errors=True)
+        release_cluster(folder, args.keep)
 
 
 if __name__ == "__main__":

@@ -250,6 +250,20 @@ def _memory_settings() -> str:
     return f"-c shared_buffers={shared}MB -c effective_cache_size={max(total_mb // 2, shared)}MB"
 
 
+# Durable clusters (not the tests' throwaway ones): how the WAL and checkpoints are paced. After
+# each checkpoint the first change to a page writes the whole page to the WAL; measured with
+# bench/search_wal.py, a name search then writes 0.7 to 0.95 full-page images (docs/operations.md,
+# "Checkpoints and the search tail"). So: checkpoints every 15 minutes rather than 5 (a third of
+# the bursts; crash recovery replays at most 15 minutes of WAL, a few seconds here), room in
+# max_wal_size for that much WAL so that no checkpoint is forced sooner, each checkpoint's
+# writes spread over 90% of the interval, and full-page images compressed (lz4).
+WAL_SETTINGS = {
+    "checkpoint_timeout": "15min",
+    "max_wal_size": "4GB",
+    "checkpoint_completion_target": "0.9",
+    "wal_compression": "lz4",
+}
+
 # What the server writes to its log: every checkpoint (with its write and sync times), every
 # autovacuum or autoanalyze that takes a second or more, every lock wait past deadlock_timeout.
 # These are what an operator reads first when a search stalls (docs/operations.md).
@@ -284,7 +298,8 @@ def start(data_dir: Path, *, fast: bool = False, settings: dict[str, str] | None
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     else:
         options += f" {_memory_settings()}"
-        options += "".join(f" -c {name}={value}" for name, value in LOG_SETTINGS.items())
+        durable = {**WAL_SETTINGS, **LOG_SETTINGS}
+        options += "".join(f" -c {name}={value}" for name, value in durable.items())
     options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     log = data_dir / "postgres.log"
     if not log.exists():

@@ -78,6 +78,7 @@ import msgspec
 from registry import match
 from registry.audit import PURPOSES, Enquirer  # noqa: F401 (re-exported for callers)
 from registry.identifiers import identify
+from registry.ids import time_ordered_uuid
 from registry.records import SUMMARY, DriverSummary, summary_decoder
 
 BANDS = ("exact", "strong", "possible")
@@ -237,7 +238,7 @@ async def search_by_name(
     limit: int = DEFAULT_LIMIT,
 ) -> SearchOutcome:
     """Ranked drivers who may be this person, best first; audited in the same statement."""
-    search_id = uuid.uuid4()
+    search_id = time_ordered_uuid()
     rows = await conn.fetch(
         with_limit(NAME_SEARCH_TEMPLATE, limit),
         *name_search_arguments(forenames, surname, date_of_birth, enquirer, search_id),
@@ -365,7 +366,7 @@ async def search_by_identifier(
     Raises registry.identifiers.IdentifierError (field "identifier") when it is not one.
     """
     kind, value = identify(raw)
-    search_id = uuid.uuid4()
+    search_id = time_ordered_uuid()
     sql = with_limit(IDENTIFIER_SEARCH_TEMPLATES[kind], limit)
     rows = await conn.fetch(sql, *identifier_search_arguments(kind, value, enquirer, search_id))
     if kind != "gb_licence":
