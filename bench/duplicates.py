@@ -30,12 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
+from bench.duplicates_baseline import best_of_orders
 from licensing import pgcluster
 from licensing.migrate import migrate
 from registry.authorities import load_reference
 from registry.duplicates import find_duplicates
-from registry.duplicates.compare import jaro_winkler
-from registry.duplicates.find import candidates, load_knowledge, load_names
+from registry.duplicates.find import candidates, load_names
+from registry.match.train import load_match_model
 from registry.names import load_name_reference
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
 from registry.synthetic.seed import seed
@@ -61,6 +62,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
             await migrate(conn)
             await load_reference(conn)
             await load_name_reference(conn)
+            await load_match_model(conn)
             clock = time.perf_counter()
             await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
             seeded = time.perf_counter() - clock
@@ -75,28 +77,19 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
 
             # the baseline over the same blocks
             names = await load_names(conn)
-            knowledge = await load_knowledge(conn)
             full = {}
             for r in await conn.fetch(FULL_NAMES):
                 full.setdefault(r["driver_id"], []).append(
                     (r["forenames"].upper(), r["surname"].upper())
                 )
             clock = time.perf_counter()
-            pairs = candidates(names, knowledge)
+            pairs = candidates(names)
             blocked = time.perf_counter() - clock
             best: dict[tuple[int, int], float] = {}
-            for i, j in zip(pairs.left, pairs.right, strict=True):
-                a, b = names[i].driver_id, names[j].driver_id
-                key = (min(a, b), max(a, b))
-                score = max(
-                    max(
-                        jaro_winkler(f"{fa} {sa}", f"{fb} {sb}"),
-                        jaro_winkler(f"{fa} {sa}", f"{sb} {fb}"),
-                    )
-                    for fa, sa in full[a]
-                    for fb, sb in full[b]
+            for a, b in pairs:
+                best[(a, b)] = max(
+                    best_of_orders(fa, sa, fb, sb) for fa, sa in full[a] for fb, sb in full[b]
                 )
-                best[key] = max(best.get(key, 0.0), score)
             baseline_seconds = time.perf_counter() - clock
         finally:
             await conn.close()
@@ -110,7 +103,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
     )
     print(
         f"job: {job_seconds:.1f} s ({', '.join(f'{k} {v} s' for k, v in report.phases.items())}); "
-        f"{report.candidate_pairs:,} candidate pairs; prior {report.prior:.3f}"
+        f"{report.candidate_pairs:,} candidate pairs; home m {report.home_m:.3f}"
     )
     reach = pairwise_scores(list(best), truth)["recall"]
     print(f"the blocks hold {reach:.3f} of the true pairs")

@@ -45,6 +45,7 @@ THRESHOLDS = (0.85, 0.90, 0.93, 0.95)
 
 
 def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler similarity, 0 to 1 (the baseline's only comparison)."""
     if a == b:
         return 1.0
     if not a or not b:
@@ -95,15 +96,17 @@ def candidates(rows) -> set[tuple[int, int]]:
     return pairs
 
 
+def best_of_orders(fa: str, sa: str, fb: str, sb: str) -> float:
+    """Jaro-Winkler of "forenames surname" against the other's, the better of both orders."""
+    return max(jaro_winkler(f"{fa} {sa}", f"{fb} {sb}"), jaro_winkler(f"{fa} {sa}", f"{sb} {fb}"))
+
+
 def score(rows, pairs) -> list[tuple[int, int, float]]:
     scored = []
     for i, j in pairs:
         _, fa, sa, _ = rows[i]
         _, fb, sb, _ = rows[j]
-        best = max(
-            jaro_winkler(f"{fa} {sa}", f"{fb} {sb}"), jaro_winkler(f"{fa} {sa}", f"{sb} {fb}")
-        )
-        scored.append((rows[i][0], rows[j][0], best))
+        scored.append((rows[i][0], rows[j][0], best_of_orders(fa, sa, fb, sb)))
     return scored
 
 

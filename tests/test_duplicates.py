@@ -11,7 +11,8 @@ import pytest
 from licensing.db import connect
 from registry import duplicates
 from registry.actor import Actor, acting
-from registry.duplicates.compare import dob_level, one_edit
+from registry.duplicates.compare import Name
+from registry.duplicates.find import candidates
 from registry.errors import Conflict, NotFound
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
 from registry.synthetic.seed import seed
@@ -49,16 +50,23 @@ async def test_a_second_run_raises_nothing_new(register):
     assert again.found == register.report.found
 
 
-def test_dates_of_birth_one_slip_apart_are_compared_and_others_are_not():
+def test_records_born_one_keying_slip_apart_are_compared_and_others_are_not():
+    def name(driver_id, born, forename="STEPHEN", surname="WALKER"):
+        return Name(driver_id, born, forename, (), surname, (), None)
+
     born = date(1980, 5, 17)
-    assert dob_level(born, born) == 0
-    assert dob_level(born, date(1980, 5, 18)) == 2  # day slip
-    assert dob_level(date(1980, 5, 7), date(1980, 7, 5)) == 1  # swapped
-    assert dob_level(born, date(1960, 5, 17)) == 4  # tens digit of the year
-    assert dob_level(born, date(1979, 5, 17)) == 5  # a year out
-    assert dob_level(born, date(1980, 6, 18)) is None
-    assert one_edit("WALKER", "WLAKER") and one_edit("WALKER", "WALKR")
-    assert not one_edit("WALKER", "WALTERS")
+    names = [
+        name(1, born),
+        name(2, date(1980, 5, 18)),  # a slip in the day
+        name(3, date(1960, 5, 17), forename="STEVEN"),  # the tens digit of the year
+        name(4, date(1980, 7, 5)),
+        name(5, date(1980, 5, 7)),  # day and month swapped with 4
+        name(6, date(1980, 6, 18)),  # two parts different from 1
+        name(7, born, forename="JOHN", surname="SMITH"),  # no name in common
+    ]
+    pairs = candidates(names)
+    assert {(1, 2), (1, 3), (4, 5)} <= set(pairs)
+    assert (1, 6) not in pairs and (1, 7) not in pairs and (2, 6) in pairs
 
 
 @pytest.fixture
@@ -272,6 +280,7 @@ async def test_rescreening_a_revoked_driver_finds_the_licence_held_under_another
         surname="Wrzosek",
         date_of_birth=date(1971, 3, 28),
         recorded_by="Wolverhampton",
+        home="Sheffield",  # he lives in Sheffield and holds a Wolverhampton licence
     )
     await make_licence(conn, elsewhere, authority="Wolverhampton")
     async with acting(conn, Actor(None, None)):

@@ -18,9 +18,10 @@ name still meets. Each block is compared once per pass; a pair is counted in one
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
-from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -28,32 +29,41 @@ from datetime import date
 import asyncpg
 import msgspec
 
+from registry import match
 from registry.actor import Actor, acting
 from registry.duplicates.compare import (
+    HOMES,
     NAMES,
-    VARIANTS,
-    Knowledge,
+    REVERSED,
+    Evidence,
+    Frequencies,
     Model,
     Name,
-    Reason,
-    average_shares,
     estimate,
-    levels,
+    home_u,
     name_of,
     probability,
-    term_frequencies,
-    u_from_register,
+    weigh,
 )
+from registry.search import near_dates, swapped
 
 log = logging.getLogger("crosscheck.duplicates")
-REVIEW_AT = 0.5  # the match probability at which a pair is raised for an officer
+# The match probability at which a pair is raised for an officer. The match model's prior is
+# one name in the register (a search's), so this is stricter than an even chance that two
+# records drawn from the register are one person. Chosen with planted duplicates
+# (bench/duplicates.py, bench/README.md).
+REVIEW_AT = 0.5
 RARE_SHARE = 1 / 500  # a token held by more of the register's names needs an initial too
 MIN_RARE = 30
+BATCH = 2_000  # pairs a statement scores
 
 SAVE_MODEL = """
 INSERT INTO duplicate_model (names, candidate_pairs, model) VALUES ($1, $2, $3::jsonb)
 """
 LATEST_MODEL = "SELECT model FROM duplicate_model ORDER BY id DESC LIMIT 1"
+# The pair statement is long and runs thousands of times a job: compiling it to machine code
+# (PostgreSQL's JIT, which its cost estimates trigger) took 36 s of a 39 s batch of 2,000.
+NO_JIT = "SET LOCAL jit = off"
 FOUND_TABLE = """
 CREATE TEMPORARY TABLE found_duplicate (
     driver_a bigint, driver_b bigint, probability double precision, weight double precision,
@@ -80,7 +90,7 @@ class Found(msgspec.Struct, frozen=True):
     driver_b: int
     probability: float
     weight: float
-    reasons: list[Reason]
+    reasons: list[Evidence]
 
 
 class JobReport(msgspec.Struct):
@@ -89,8 +99,8 @@ class JobReport(msgspec.Struct):
     found: int
     new: int
     seconds: float
-    prior: float
-    phases: dict[str, float] = {}  # seconds: read, block, fit, score, store
+    home_m: float
+    phases: dict[str, float] = {}  # seconds: read, block, score, fit, store
 
 
 # --- blocking --------------------------------------------------------------------------------
@@ -129,41 +139,20 @@ PASSES: tuple[tuple[Callable[[date], object], Callable[[date, date], bool]], ...
 )
 
 
-class Candidates:
-    """Candidate pairs (indexes into the names) with their comparison vectors, compactly."""
-
-    def __init__(self) -> None:
-        self.left = array("q")
-        self.right = array("q")
-        self.pattern = array("H")
-        self.patterns: dict[tuple[int, ...], int] = {}
-        self.vectors: list[tuple[int, ...]] = []
-
-    def add(self, i: int, j: int, vector: tuple[int, ...]) -> None:
-        code = self.patterns.get(vector)
-        if code is None:
-            code = self.patterns[vector] = len(self.vectors)
-            self.vectors.append(vector)
-        self.left.append(i)
-        self.right.append(j)
-        self.pattern.append(code)
-
-    def counts(self) -> Counter:
-        by_code = Counter(self.pattern)
-        return Counter({self.vectors[c]: n for c, n in by_code.items()})
-
-    def __len__(self) -> int:
-        return len(self.left)
+@functools.lru_cache(maxsize=65536)
+def _near(born: date) -> frozenset[date]:
+    """The dates one keying slip from this one (registry.search's), or swapped, and itself."""
+    return frozenset((born, *near_dates(born), *((swapped(born),) if swapped(born) else ())))
 
 
-def candidates(names: Sequence[Name], knowledge: Knowledge) -> Candidates:
-    """Every pair of names the blocks bring together, compared (see the module's docstring)."""
+def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
+    """Every pair of drivers (a < b) the blocks bring together (see the module's docstring)."""
     counts: Counter = Counter()
     for x in names:
         counts.update(_tokens(x)[0])
     rare_at = max(MIN_RARE, int(len(names) * RARE_SHARE))
     keys = [block_keys(x, counts, rare_at) for x in names]
-    found = Candidates()
+    found: set[tuple[int, int]] = set()
     for group_of, accept in PASSES:
         groups: dict[object, list[int]] = {}
         for i, x in enumerate(names):
@@ -177,55 +166,78 @@ def candidates(names: Sequence[Name], knowledge: Knowledge) -> Candidates:
             for i in members:
                 for k in keys[i]:
                     blocks.setdefault(k, []).append(i)
-            seen: set[tuple[int, int]] = set()
             for block in blocks.values():
                 for n, i in enumerate(block):
                     a = names[i]
+                    near = _near(a.born)
                     for j in block[n + 1 :]:
                         b = names[j]
-                        if a.driver_id == b.driver_id or (i, j) in seen:
+                        if a.driver_id == b.driver_id or not accept(a.born, b.born):
                             continue
-                        seen.add((i, j))
-                        if not accept(a.born, b.born):
-                            continue
-                        vector = levels(knowledge, a, b)
-                        if vector is not None:
-                            found.add(i, j, vector)
-    return found
+                        if b.born in near:
+                            found.add(
+                                (a.driver_id, b.driver_id)
+                                if a.driver_id < b.driver_id
+                                else (b.driver_id, a.driver_id)
+                            )
+    return sorted(found)
 
 
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def fit(names: Sequence[Name], knowledge: Knowledge, pairs: Candidates) -> Model:
-    """The model for this register: u from the register, m and the prior by EM."""
-    u = u_from_register(knowledge, names)
-    m, prior = estimate(pairs.counts(), u, len(names) * (len(names) - 1) // 2)
-    tf = term_frequencies(names)
-    return Model(
-        m, u, prior, tf["surname"], tf["forename"], tf["dob"], tf["middle"], average_shares(tf)
-    )
+async def score_all(
+    conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]]
+) -> list[match.PairScore | None]:
+    """The match model's score of every pair, in batches (inside the caller's transaction)."""
+    await conn.execute(NO_JIT)
+    scores: list[match.PairScore | None] = []
+    for start in range(0, len(pairs), BATCH):
+        scores += await match.score_pairs(conn, pairs[start : start + BATCH])
+    return scores
 
 
-def score(
-    names: Sequence[Name], model: Model, pairs: Candidates, review_at: float = REVIEW_AT
-) -> list[Found]:
-    """The best-scoring name pair for each pair of drivers at or above review_at."""
-    best: dict[tuple[int, int], tuple[float, int, int, int]] = {}
-    for i, j, code in zip(pairs.left, pairs.right, pairs.pattern, strict=True):
-        a, b = names[i], names[j]
-        weight, _ = model.weigh(pairs.vectors[code], a, b)
-        if probability(weight) < review_at:
+def fit(
+    names: Sequence[Name],
+    homes: Sequence[int],
+    scores: Sequence[match.PairScore | None],
+    reversed_mu: dict[str, tuple[float, float]] | None = None,
+) -> tuple[Model, Frequencies, dict[int, list[Name]]]:
+    """The job's parameters for this register: u for the home area from the register, m by
+    EM over the candidate pairs; the names' frequencies."""
+    freq = Frequencies.of(names, reversed_mu)
+    by_driver: dict[int, list[Name]] = {}
+    for x in names:
+        by_driver.setdefault(x.driver_id, []).append(x)
+    model = Model(home_u=home_u(homes))
+    scored = []
+    for s in scores:
+        if s is None:
             continue
-        key = (
-            (a.driver_id, b.driver_id) if a.driver_id < b.driver_id else (b.driver_id, a.driver_id)
-        )
-        if key not in best or best[key][0] < weight:
-            best[key] = (weight, code, i, j)
+        a, b = by_driver[s.a], by_driver[s.b]
+        weight, _ = weigh(Model(home_m=0.5, home_u=0.5), s, a, b, freq)  # no home, no shift
+        ha, hb = a[0].home, b[0].home
+        scored.append((weight, None if ha is None or hb is None else ha == hb))
+    model = estimate(scored, model, len(by_driver), len(names))
+    return model, freq, by_driver
+
+
+def judge(
+    model: Model,
+    freq: Frequencies,
+    by_driver: dict[int, list[Name]],
+    scores: Sequence[match.PairScore | None],
+    review_at: float = REVIEW_AT,
+) -> list[Found]:
+    """The pairs at or above review_at, with their evidence."""
     found = []
-    for (da, db), (weight, code, i, j) in sorted(best.items()):
-        _, reasons = model.weigh(pairs.vectors[code], names[i], names[j])
-        found.append(Found(da, db, probability(weight), weight, reasons))
+    for s in scores:
+        if s is None:
+            continue
+        weight, evidence = weigh(model, s, by_driver[s.a], by_driver[s.b], freq)
+        chance = probability(weight)
+        if chance >= review_at:
+            found.append(Found(s.a, s.b, chance, weight, evidence))
     return found
 
 
@@ -238,13 +250,17 @@ async def load_names(
     return [name_of(r) for r in await conn.fetch(NAMES, driver_ids)]
 
 
-async def load_knowledge(conn: asyncpg.Connection) -> Knowledge:
-    return Knowledge((r["name"], r["variant"]) for r in await conn.fetch(VARIANTS))
+async def load_reversed(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
+    return {r["comparison"]: (r["m"], r["u"]) for r in await conn.fetch(REVERSED)}
 
 
 async def latest_model(conn: asyncpg.Connection) -> Model | None:
     raw = await conn.fetchval(LATEST_MODEL)
-    return None if raw is None else msgspec.json.decode(raw, type=Model)
+    if raw is None:
+        return None
+    with contextlib.suppress(msgspec.ValidationError):
+        return msgspec.json.decode(raw, type=Model)
+    return None  # a model saved by an earlier version of the job
 
 
 async def raise_pairs(
@@ -264,32 +280,14 @@ async def raise_pairs(
     return row["new"], row["touched"]
 
 
-def _evidence(reasons: Sequence[Reason]) -> str:
-    return msgspec.json.encode(
-        [
-            {"field": r.field, "level": r.level, "words": r.words, "weight": round(r.weight, 2)}
-            for r in reasons
-        ]
-    ).decode()
+def _evidence(reasons: Sequence[Evidence]) -> str:
+    return msgspec.json.encode(reasons).decode()
 
 
 # One job at a time across every scheduler and command (a session advisory lock).
 JOB_LOCK = "SELECT pg_try_advisory_lock(hashtext('crosscheck.find_duplicates'))"
 JOB_UNLOCK = "SELECT pg_advisory_unlock(hashtext('crosscheck.find_duplicates'))"
 LONG_READ = "SET LOCAL statement_timeout = '20min'"
-
-
-def _work(
-    names: list[Name], knowledge: Knowledge, review_at: float, phases: dict[str, float]
-) -> tuple[int, Model, list[Found]]:
-    clock = time.perf_counter()
-    pairs = candidates(names, knowledge)
-    phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
-    model = fit(names, knowledge, pairs)
-    phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
-    found = score(names, model, pairs, review_at)
-    phases["score"] = time.perf_counter() - clock
-    return len(pairs), model, found
 
 
 async def find_duplicates(
@@ -310,27 +308,32 @@ async def _find(conn: asyncpg.Connection, actor: Actor, review_at: float) -> Job
     async with conn.transaction(readonly=True):
         await conn.execute(LONG_READ)
         names = await load_names(conn)
-        knowledge = await load_knowledge(conn)
+        homes = [r["n"] for r in await conn.fetch(HOMES)]
+        reversed_mu = await load_reversed(conn)
     phases = {"read": time.perf_counter() - started}
-    # the comparisons are CPU work: off the event loop, so a service running it still answers
-    candidate_pairs, model, found = await asyncio.to_thread(
-        _work, names, knowledge, review_at, phases
-    )
     clock = time.perf_counter()
+    # the blocking is CPU work: off the event loop, so a service running it still answers
+    pairs = await asyncio.to_thread(candidates, names)
+    phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
+    async with conn.transaction(readonly=True):
+        await conn.execute(LONG_READ)
+        scores = await score_all(conn, pairs)
+    phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
+    model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, reversed_mu)
+    found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)
+    phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
     async with acting(conn, actor):
         await conn.execute(LONG_READ)
-        await conn.execute(
-            SAVE_MODEL, len(names), candidate_pairs, msgspec.json.encode(model).decode()
-        )
+        await conn.execute(SAVE_MODEL, len(names), len(pairs), msgspec.json.encode(model).decode())
         new, _ = await raise_pairs(conn, found, "job")
     phases["store"] = time.perf_counter() - clock
     report = JobReport(
         names=len(names),
-        candidate_pairs=candidate_pairs,
+        candidate_pairs=len(pairs),
         found=len(found),
         new=new,
         seconds=round(time.perf_counter() - started, 1),
-        prior=model.prior,
+        home_m=round(model.home_m, 4),
         phases={k: round(v, 1) for k, v in phases.items()},
     )
     log.info(

@@ -15,15 +15,26 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from registry.duplicates.compare import NAME_COLUMNS, Name, levels, name_of, probability
+from registry import match
+from registry.duplicates.compare import (
+    HOMES,
+    NAME_COLUMNS,
+    NAME_COUNTS,
+    NAME_TOTAL,
+    Frequencies,
+    Model,
+    Name,
+    home_u,
+    name_of,
+)
 from registry.duplicates.find import (
+    NO_JIT,
     REVIEW_AT,
     Found,
-    candidates,
-    fit,
+    judge,
     latest_model,
-    load_knowledge,
     load_names,
+    load_reversed,
     raise_pairs,
 )
 from registry.search import near_dates, swapped
@@ -32,7 +43,7 @@ NAMES_BORN = (
     "SELECT "
     + NAME_COLUMNS
     + """
-FROM driver_name n
+FROM driver_name n JOIN driver d ON d.id = n.driver_id
 WHERE n.date_of_birth = ANY($1::date[]) AND NOT n.driver_id = ANY($2::bigint[])
 ORDER BY n.driver_id, n.id
 """
@@ -52,8 +63,16 @@ def _dates(names: Sequence[Name]) -> list:
 def _shares_a_token(a: Name, b: Name) -> bool:
     mine = {a.forename, a.surname, *a.middles, *a.parts}
     theirs = {b.forename, b.surname, *b.middles, *b.parts}
-    return any(len(t) >= 2 for t in mine & theirs) or (
-        bool(a.surname_sound) and a.surname_sound == b.surname_sound
+    return any(len(t) >= 2 for t in mine & theirs)
+
+
+async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequencies:
+    surnames = sorted({x.surname for x in names} | {x.forename for x in names})
+    counts = await conn.fetch(NAME_COUNTS, surnames, surnames)
+    return Frequencies(
+        ((r["surname_key"], r["forename_key"], r["n"]) for r in counts),
+        await conn.fetchval(NAME_TOTAL),
+        await load_reversed(conn),
     )
 
 
@@ -65,29 +84,28 @@ async def screen(
         return []
     mine = await load_names(conn, list(driver_ids))
     others = [name_of(r) for r in await conn.fetch(NAMES_BORN, _dates(mine), list(driver_ids))]
-    knowledge = await load_knowledge(conn)
     model = await latest_model(conn)
-    if model is None:
-        pool = mine + others
-        model = fit(pool, knowledge, candidates(pool, knowledge))
+    if model is None:  # the job has never run: the home area's u from the register
+        model = Model(home_u=home_u(r["n"] for r in await conn.fetch(HOMES)))
     by_date: dict = {}
     for b in others:
         by_date.setdefault(b.born, []).append(b)
-    best: dict[tuple[int, int], Found] = {}
+    pairs = set()
     for a in mine:
         for born in (a.born, swapped(a.born), *near_dates(a.born)):
             for b in by_date.get(born, ()):
-                if not _shares_a_token(a, b):
-                    continue
-                vector = levels(knowledge, a, b)
-                if vector is None:
-                    continue
-                weight, reasons = model.weigh(vector, a, b)
-                chance = probability(weight)
-                key = (min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id))
-                if chance >= REVIEW_AT and (key not in best or best[key].weight < weight):
-                    best[key] = Found(key[0], key[1], chance, weight, reasons)
-    found = [best[k] for k in sorted(best)]
+                if _shares_a_token(a, b):
+                    pairs.add((min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id)))
+    if not pairs:
+        return []
+    ordered = sorted(pairs)
+    await conn.execute(NO_JIT)
+    scores = await match.score_pairs(conn, ordered)
+    by_driver: dict[int, list[Name]] = {}
+    for x in (*mine, *others):
+        by_driver.setdefault(x.driver_id, []).append(x)
+    freq = await _frequencies(conn, [*mine, *others])
+    found = judge(model, freq, by_driver, scores, REVIEW_AT)
     if found:
         await raise_pairs(conn, found, raised_by)
     return found
