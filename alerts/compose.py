@@ -42,7 +42,13 @@ SECTIONS = {
     "information_request": "Information requests received (s.3)",
     "out_of_area_licence": "Your residents licensed by other authorities",
     "resident_moved": "Licensed drivers who have moved into your area",
+    "access_flagged": "Officers' use of the register to look at (data protection)",
 }
+
+# Alerts for the authority's data protection officer, sent to its dpo_email, never to the
+# licensing team's address: they are about the officers themselves.
+DPO_KINDS = frozenset({"access_flagged"})
+DPO_PAGE = "/audit?flagged=yes"
 
 # The register's codes in words: registry/labels.py, the same as the pages say them.
 LICENCE_KINDS = LABELS["kind"]
@@ -99,10 +105,14 @@ SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        c.id AS concern_id, c.became_aware_on, c.reported_on, c.report_due_on,
        ca.name AS concern_reporter, cl.kind AS concern_licence_kind,
        r.case_reference, r.requested_on, r.due_on, rq.name AS requesting_authority,
-       mf.name AS moved_from, moved.licences
+       mf.name AS moved_from, moved.licences,
+       fl.id AS flag_id, fl.action AS flag_action, fl.user_id AS flag_user_id,
+       fl.detail ->> 'kind' AS flag_kind, fl.detail ->> 'used_this_hour' AS flag_used,
+       fl.detail ->> 'limit' AS flag_limit
 FROM alert a
 JOIN authority rcp ON rcp.id = a.recipient_authority_id
-JOIN register_event e ON e.id = a.event_id
+LEFT JOIN register_event e ON e.id = a.event_id
+LEFT JOIN audit_log fl ON fl.id = a.audit_id
 LEFT JOIN driver d ON d.id = e.driver_id
 LEFT JOIN licence l ON e.kind LIKE 'licence\\_%' AND l.id = e.subject_id
 LEFT JOIN authority la ON la.id = l.authority_id
@@ -154,6 +164,7 @@ class Recipient:
     name: str
     alert_email: str | None
     alerts: list[AlertView] = field(default_factory=list)
+    audience: str = "officers"  # or "dpo": the data protection officer (DPO_KINDS)
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,8 @@ class Described:
 def record_path(row) -> str:
     """Where the record behind an alert lives in the service."""
     kind = row["kind"]
+    if kind in DPO_KINDS:
+        return DPO_PAGE
     if kind == "safeguarding_concern":
         return f"/concerns/{row['concern_id']}"
     if kind in ("information_request", "request_due_soon", "request_overdue"):
@@ -376,7 +389,32 @@ def _resident_moved(row, today):
     return Described(title, facts, action, f"For information: {title.lower()}")
 
 
+FLAG_WORDS = {"record_open": "driver records opened", "search": "searches"}
+
+
+def _access_flagged(row, today):
+    """No names: the officer by account number, the audit entry by its number."""
+    if row["flag_action"] == "bulk_access":
+        words = FLAG_WORDS.get(row["flag_kind"], "uses")
+        what = f"{row['flag_used']} {words} this hour; the limit is {row['flag_limit']} an hour"
+        title = "An officer reached an hourly alert level or limit"
+    else:
+        what = "Opened a driver record that none of their searches returned"
+        title = "An officer opened a record they had not searched for"
+    facts = [
+        ("What happened", what),
+        ("Officer's account", f"U{row['flag_user_id']}"),
+        ("Audit entry", str(row["flag_id"])),
+    ]
+    action = (
+        "Look at the officer's entries in the audit log and ask them why, if the reason is not "
+        "clear."
+    )
+    return Described(title, facts, action, f"To look at: {title.lower()}")
+
+
 DESCRIBE = {
+    "access_flagged": _access_flagged,
     "out_of_area_licence": _out_of_area,
     "licence_suspended": _licence_action,
     "licence_revoked": _licence_action,
@@ -391,6 +429,7 @@ DESCRIBE = {
 
 # Which alert leads the subject line: the first of these, then the earliest deadline.
 URGENCY = {
+    "access_flagged": 1,
     "request_overdue": 0,
     "safeguarding_concern": 1,
     "request_due_soon": 2,
@@ -420,7 +459,8 @@ def describe(row, base_url: str, today: date, *, signed_in: bool = False) -> Ale
         due_on=found.due_on,
         identified=bool(row["identified"]) and row["driver_id"] is not None,
         record_url=base_url + record_path(row),
-        acknowledge_url=base_url + acknowledge_path(row["id"]),
+        acknowledge_url=base_url
+        + (DPO_PAGE if row["kind"] in DPO_KINDS else acknowledge_path(row["id"])),
     )
 
 
@@ -492,12 +532,14 @@ def compose(
 ) -> Email:
     """The email for one recipient authority's batch of alerts: plain text and HTML for
     SMTP, or (notify) the placeholders of the GOV.UK Notify template."""
+    dpo = recipient.audience == "dpo"
     content = EmailContent(
-        title=f"Crosscheck alerts for {recipient.name}",
+        title=f"Crosscheck alerts for {'the data protection officer of ' if dpo else ''}"
+        f"{recipient.name}",
         sent_on=long_date(london_today(now)),
         summary=summary_line(recipient.alerts),
         sections=sections(recipient.alerts),
-        alerts_url=f"{base_url}/alerts",
+        alerts_url=base_url + (DPO_PAGE if dpo else "/alerts"),
         footer=footer(any(a.identified for a in recipient.alerts)),
     )
     subject = subject_line(recipient)

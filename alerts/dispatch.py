@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from alerts import outbox
-from alerts.compose import Recipient, compose, load_views
+from alerts.compose import DPO_KINDS, Recipient, compose, load_views
 from alerts.config import AlertConfig
 from alerts.transports import DeliveryError, Email, new_message_id
 
@@ -205,19 +205,21 @@ async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Re
     it has over max_alerts_per_email)."""
     views = await load_views(conn, claim.alert_ids, config.base_url)
     found = await outbox.recipients(conn, list(claim.by_recipient))
-    by_recipient: dict[int, list] = {}
+    by_recipient: dict[tuple[int, str], list] = {}
     for view in views:
-        by_recipient.setdefault(view.recipient_authority_id, []).append(view)
+        audience = "dpo" if view.kind in DPO_KINDS else "officers"
+        by_recipient.setdefault((view.recipient_authority_id, audience), []).append(view)
     emails = []
-    for authority_id, alerts in by_recipient.items():
+    for (authority_id, audience), alerts in by_recipient.items():
         r = found[authority_id]
         for start in range(0, len(alerts), config.max_alerts_per_email):
             emails.append(
                 Recipient(
                     authority_id,
                     r["name"],
-                    r["alert_email"],
+                    r["dpo_email"] if audience == "dpo" else r["alert_email"],
                     alerts[start : start + config.max_alerts_per_email],
+                    audience,
                 )
             )
     return emails
@@ -233,7 +235,9 @@ async def _dead_for_want_of_address(
                 conn,
                 [a.id for a in group.alerts],
                 claim.id,
-                f"{group.name} has no alert email address: set one, then resend",
+                f"{group.name} has no "
+                f"{'data protection officer' if group.audience == 'dpo' else 'alert'} email "
+                "address: set one, then resend",
                 permanent=True,
                 max_attempts=config.max_attempts,
                 retry_base_seconds=config.retry_base_seconds,

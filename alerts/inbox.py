@@ -38,7 +38,7 @@ class ReceivedAlert(msgspec.Struct):
 RECEIVED = """
 SELECT a.id, a.created_at, a.sent_at, a.acknowledged_at, u.display_name AS acknowledged_by
 FROM alert a LEFT JOIN app_user u ON u.id = a.acknowledged_by
-WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
+WHERE a.recipient_authority_id = $1 AND a.status = 'sent' AND a.audit_id IS NULL
   AND ($2::boolean IS FALSE OR a.acknowledged_at IS NULL)
   AND ($3::bigint IS NULL OR a.id < $3)
   AND ($5::bigint IS NULL OR a.id = $5)

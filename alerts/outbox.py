@@ -54,7 +54,8 @@ RETURNING a.id, a.recipient_authority_id
 """
 
 RECIPIENTS = """
-SELECT id, name, alert_email::text AS alert_email FROM authority WHERE id = ANY($1::integer[])
+SELECT id, name, alert_email::text AS alert_email, dpo_email::text AS dpo_email
+FROM authority WHERE id = ANY($1::integer[])
 """
 
 # An alert swept back to pending while we were still sending it is ours to mark too; one

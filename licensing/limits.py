@@ -2,8 +2,8 @@
 
 The API and the pages call `count_use` before a record is opened or a search runs. The count
 lives in PostgreSQL (registry/limits.py), shared by every process. Reaching the alert level
-writes a `bulk_access` row to the officer's authority's audit log, which its data protection
-officer reads; going past the limit answers 429 with Retry-After (seconds to the next hour's
+writes a `bulk_access` row to the officer's authority's audit log and raises an alert to its
+data protection officer (registry/audit_log.flag); going past the limit answers 429 with Retry-After (seconds to the next hour's
 window), and nothing is opened or searched.
 """
 
@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from licensing.problems import ProblemDetails
 from licensing.settings import Settings
 from registry import audit_log, limits
+from registry.actor import Actor, acting
 
 WORDS = {"record_open": "driver records opened", "search": "searches"}
 
@@ -34,15 +35,15 @@ async def count_use(request: Request, conn: asyncpg.Connection, kind: str) -> No
     principal = request.user
     limit, alert_at = _levels(request.app.state.settings, kind)
     use = await limits.take(conn, f"user:{principal.user_id}:{kind}", limit)
-    if use.used == alert_at or use.used == limit + 1:
-        await audit_log.record(
-            conn,
-            action="bulk_access",
-            user_id=principal.user_id,
-            authority_id=principal.authority_id,
-            subject=f"user:{principal.user_id}",
-            detail={"kind": kind, "used_this_hour": use.used, "limit": limit},
-        )
+    if (use.used == alert_at or use.used == limit + 1) and principal.authority_id is not None:
+        async with acting(conn, Actor(principal.user_id, principal.authority_id)):
+            await audit_log.flag(
+                conn,
+                action="bulk_access",
+                user_id=principal.user_id,
+                authority_id=principal.authority_id,
+                detail={"kind": kind, "used_this_hour": use.used, "limit": limit},
+            )
     if not use.allowed:
         raise TooManyRequestsException(
             detail=f"You have reached the limit of {limit} {WORDS[kind]} an hour. "

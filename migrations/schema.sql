@@ -683,7 +683,7 @@ SET default_table_access_method = heap;
 
 CREATE TABLE public.alert (
     id bigint NOT NULL,
-    event_id bigint NOT NULL,
+    event_id bigint,
     request_id bigint,
     recipient_authority_id integer NOT NULL,
     kind text NOT NULL,
@@ -705,6 +705,7 @@ CREATE TABLE public.alert (
     resent_by integer,
     claimed_by integer,
     waiting_on_transport boolean DEFAULT false NOT NULL,
+    audit_id bigint,
     CONSTRAINT alert_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT alert_check CHECK (((status = 'sending'::text) = ((lease_until IS NOT NULL) AND (claim_id IS NOT NULL)))),
     CONSTRAINT alert_check1 CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
@@ -713,9 +714,11 @@ CREATE TABLE public.alert (
     CONSTRAINT alert_check4 CHECK (((acknowledged_at IS NULL) = (acknowledged_by IS NULL))),
     CONSTRAINT alert_check5 CHECK (((kind = ANY (ARRAY['information_request'::text, 'request_due_soon'::text, 'request_overdue'::text])) = (request_id IS NOT NULL))),
     CONSTRAINT alert_claimed_by_check CHECK ((claimed_by > 0)),
-    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text]))),
+    CONSTRAINT alert_dpo_kind CHECK (((kind = 'access_flagged'::text) = (audit_id IS NOT NULL))),
+    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text]))),
     CONSTRAINT alert_last_error_check CHECK ((length(last_error) <= 1000)),
     CONSTRAINT alert_message_id_check CHECK ((length(message_id) <= 300)),
+    CONSTRAINT alert_one_source CHECK (((event_id IS NULL) <> (audit_id IS NULL))),
     CONSTRAINT alert_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'dead'::text])))
 );
 
@@ -875,6 +878,7 @@ CREATE TABLE public.authority (
     digest_time time without time zone DEFAULT '08:00:00'::time without time zone NOT NULL,
     information_contact text DEFAULT ''::text NOT NULL,
     alert_identity boolean DEFAULT false NOT NULL,
+    dpo_email public.citext,
     CONSTRAINT authority_alert_delivery_check CHECK ((alert_delivery = ANY (ARRAY['immediate'::text, 'digest'::text]))),
     CONSTRAINT authority_alert_email_check CHECK ((alert_email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext)),
     CONSTRAINT authority_check CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
@@ -882,6 +886,7 @@ CREATE TABLE public.authority (
     CONSTRAINT authority_check2 CHECK ((successor_id IS DISTINCT FROM id)),
     CONSTRAINT authority_check3 CHECK ((NOT ((nation = 'Scotland'::text) AND licenses_drivers))),
     CONSTRAINT authority_code_check CHECK ((code ~ '^[A-Z0-9]{3,9}$'::text)),
+    CONSTRAINT authority_dpo_email_check CHECK ((dpo_email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext)),
     CONSTRAINT authority_kind_check CHECK ((kind = ANY (ARRAY['unitary'::text, 'shire_district'::text, 'metropolitan_district'::text, 'welsh_unitary'::text, 'transport_for_london'::text, 'scottish_council'::text, 'transport_authority'::text]))),
     CONSTRAINT authority_name_check CHECK (((length(name) >= 2) AND (length(name) <= 120))),
     CONSTRAINT authority_nation_check CHECK ((nation = ANY (ARRAY['England'::text, 'Wales'::text, 'Scotland'::text]))),
@@ -2130,6 +2135,13 @@ CREATE INDEX alert_leases ON public.alert USING btree (lease_until) WHERE (statu
 
 
 --
+-- Name: alert_one_per_audit_row; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX alert_one_per_audit_row ON public.alert USING btree (audit_id) WHERE (audit_id IS NOT NULL);
+
+
+--
 -- Name: alert_one_reminder; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2667,6 +2679,14 @@ CREATE TRIGGER register_event_queue_for_alerts AFTER INSERT ON public.register_e
 
 ALTER TABLE ONLY public.alert
     ADD CONSTRAINT alert_acknowledged_by_fkey FOREIGN KEY (acknowledged_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: alert alert_audit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.alert
+    ADD CONSTRAINT alert_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES public.audit_log(id) ON DELETE CASCADE;
 
 
 --

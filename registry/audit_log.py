@@ -87,6 +87,80 @@ async def refused(
     )
 
 
+# Flagged: rows that raise an alert to the authority's data protection officer.
+FLAGGED_ACTIONS = ("bulk_access", "unexplained_open")
+
+RAISE_DPO_ALERT = """
+INSERT INTO alert (audit_id, recipient_authority_id, kind) VALUES ($1, $2, 'access_flagged')
+"""
+
+
+async def flag(
+    conn: asyncpg.Connection,
+    *,
+    action: str,
+    user_id: int | None,
+    authority_id: int,
+    driver_id: int | None = None,
+    detail: dict[str, object] | None = None,
+) -> int:
+    """A flagged row (one of FLAGGED_ACTIONS) and its alert to the authority's data protection
+    officer, sent through the outbox like every alert; the email names no one (the officer by
+    account number only). Call inside `acting()`, so the row and the alert stand together."""
+    assert action in FLAGGED_ACTIONS, action
+    row_id = await record(
+        conn,
+        action=action,
+        user_id=user_id,
+        authority_id=authority_id,
+        driver_id=driver_id,
+        subject=f"user:{user_id}",
+        detail=detail,
+    )
+    await conn.execute(RAISE_DPO_ALERT, row_id, authority_id)
+    return row_id
+
+
+# Why an officer might open this driver's record without having searched for them: $1 driver,
+# $2 authority, $3 officer. A search of theirs returned the driver in the last RECENT, or their
+# authority recorded, licenses, houses or entered a decision about the driver, sent or received
+# a concern or an information request about them, received an alert about them, or has a
+# possible duplicate of them (work lists, alerts and duplicates carry their own reason).
+RECENT = "24 hours"
+EXPLAINED = f"""
+SELECT EXISTS (SELECT FROM audit_log s
+               WHERE s.action = 'search' AND s.authority_id = $2 AND s.driver_id = $1
+                 AND s.user_id = $3 AND s.at > now() - interval '{RECENT}')
+    OR EXISTS (SELECT FROM driver d
+               WHERE d.id = $1 AND $2 IN (d.recorded_by_authority_id, d.home_authority_id))
+    OR EXISTS (SELECT FROM licence l WHERE l.driver_id = $1 AND l.authority_id = $2)
+    OR EXISTS (SELECT FROM register_entry e WHERE e.driver_id = $1 AND e.authority_id = $2)
+    OR EXISTS (SELECT FROM concern c WHERE c.driver_id = $1
+                 AND $2 IN (c.reporting_authority_id, c.recipient_authority_id))
+    OR EXISTS (SELECT FROM information_request r JOIN register_entry e ON e.id = r.entry_id
+               WHERE e.driver_id = $1 AND r.requesting_authority_id = $2)
+    OR EXISTS (SELECT FROM register_event ev JOIN alert a ON a.event_id = ev.id
+               WHERE ev.driver_id = $1 AND a.recipient_authority_id = $2)
+    OR EXISTS (SELECT FROM possible_duplicate p
+               CROSS JOIN LATERAL (SELECT CASE WHEN p.driver_a = $1 THEN p.driver_b
+                                               ELSE p.driver_a END AS id) AS other
+               WHERE $1 IN (p.driver_a, p.driver_b)
+                 AND (EXISTS (SELECT FROM licence l WHERE l.driver_id = other.id
+                                AND l.authority_id = $2)
+                      OR EXISTS (SELECT FROM register_entry e WHERE e.driver_id = other.id
+                                   AND e.authority_id = $2)
+                      OR EXISTS (SELECT FROM driver d WHERE d.id = other.id
+                                   AND $2 IN (d.recorded_by_authority_id, d.home_authority_id))))
+"""
+
+
+async def explained(
+    conn: asyncpg.Connection, driver_id: int, authority_id: int, user_id: int
+) -> bool:
+    """Whether the officer had a reason to open this record (see EXPLAINED)."""
+    return bool(await conn.fetchval(EXPLAINED, driver_id, authority_id, user_id))
+
+
 class AuditEntry(msgspec.Struct, frozen=True):
     id: int
     at: datetime
@@ -103,7 +177,8 @@ class AuditEntry(msgspec.Struct, frozen=True):
 
 
 class AuditFilter(msgspec.Struct, frozen=True):
-    """Which rows: all of them when nothing is set. Dates are inclusive, in UK local time."""
+    """Which rows: all of them when nothing is set. Dates are inclusive, in UK local time.
+    The action 'flagged' stands for every row raised to the data protection officer."""
 
     from_date: date | None = None
     to_date: date | None = None
@@ -119,7 +194,7 @@ FROM audit_log l LEFT JOIN app_user u ON u.id = l.user_id LEFT JOIN driver d ON 
 WHERE l.authority_id = $1
   AND ($2::date IS NULL OR l.at >= $2::date::timestamp AT TIME ZONE 'Europe/London')
   AND ($3::date IS NULL OR l.at < ($3::date + 1)::timestamp AT TIME ZONE 'Europe/London')
-  AND ($4::text IS NULL OR l.action = $4)
+  AND ($4::text IS NULL OR l.action = $4 OR ($4 = 'flagged' AND l.action = ANY($8::text[])))
   AND ($5::integer IS NULL OR l.user_id = $5)
   AND ($6::bigint IS NULL OR l.id < $6)
 ORDER BY l.id DESC
@@ -146,6 +221,7 @@ async def entries(
         where.user_id,
         before_id,
         limit,
+        list(FLAGGED_ACTIONS),
     )
     return [AuditEntry(**{**dict(r), "detail": msgspec.json.decode(r["detail"])}) for r in rows]
 

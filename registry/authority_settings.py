@@ -26,6 +26,7 @@ class AuthoritySettings(msgspec.Struct, frozen=True):
     digest_time: str
     information_contact: str
     alert_identity: bool
+    dpo_email: str | None = None
 
 
 class AuthorityPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -47,11 +48,21 @@ class AuthorityPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
+    dpo_email: (
+        Annotated[
+            str | None,
+            msgspec.Meta(
+                description="The data protection officer's address, for alerts about officers' "
+                "use of the register (never names anyone); null stops them"
+            ),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 SETTINGS = """
 SELECT code, name, alert_email::text, alert_delivery, to_char(digest_time, 'HH24:MI') AS digest_time,
-       information_contact, alert_identity
+       information_contact, alert_identity, dpo_email::text
 FROM authority WHERE id = $1
 """
 UPDATE_SETTINGS = """
@@ -60,7 +71,8 @@ UPDATE authority SET
     alert_delivery = coalesce($4, alert_delivery),
     digest_time = coalesce($5::time, digest_time),
     information_contact = coalesce($6, information_contact),
-    alert_identity = coalesce($7, alert_identity)
+    alert_identity = coalesce($7, alert_identity),
+    dpo_email = CASE WHEN $8 THEN $9::citext ELSE dpo_email END
 WHERE id = $1
 """
 
@@ -76,6 +88,10 @@ def errors(change: AuthorityPatch) -> list[tuple[str, str]]:
         not EMAIL.match(change.alert_email) or len(change.alert_email) > 254
     ):
         found.append(("alert_email", "Enter an email address like licensing@council.gov.uk"))
+    if isinstance(change.dpo_email, str) and (
+        not EMAIL.match(change.dpo_email) or len(change.dpo_email) > 254
+    ):
+        found.append(("dpo_email", "Enter an email address like dpo@council.gov.uk"))
     if isinstance(change.information_contact, str) and len(change.information_contact) > 1000:
         found.append(("information_contact", "Use at most 1000 characters"))
     return found
@@ -103,6 +119,8 @@ async def change(
             time.fromisoformat(digest) if digest else None,
             _given(patch.information_contact),
             _given(patch.alert_identity),
+            patch.dpo_email is not msgspec.UNSET,
+            _given(patch.dpo_email),
         )
         await audit_log.record(
             conn,

@@ -20,6 +20,8 @@ from datetime import date
 import asyncpg
 import msgspec
 
+from registry import audit_log
+from registry.actor import Actor, acting
 from registry.audit import Enquirer
 
 
@@ -288,4 +290,25 @@ async def driver_record(
         viewer.purpose,
         viewer.case_reference,
     )
-    return _record.decode(raw) if raw is not None else None
+    if raw is None:
+        return None
+    await _flag_if_unexplained(conn, driver_id, viewer)
+    return _record.decode(raw)
+
+
+async def _flag_if_unexplained(conn: asyncpg.Connection, driver_id: int, viewer: Enquirer) -> None:
+    """An officer who opens a record that none of their recent searches returned, and that
+    their authority has no other reason to know, is flagged to its data protection officer."""
+    if viewer.user_id is None or viewer.authority_id is None:
+        return
+    if await audit_log.explained(conn, driver_id, viewer.authority_id, viewer.user_id):
+        return
+    async with acting(conn, Actor(viewer.user_id, viewer.authority_id)):
+        await audit_log.flag(
+            conn,
+            action="unexplained_open",
+            user_id=viewer.user_id,
+            authority_id=viewer.authority_id,
+            driver_id=driver_id,
+            detail={"reason": "no_search_returned_it", "recent": audit_log.RECENT},
+        )

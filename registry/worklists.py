@@ -284,6 +284,7 @@ ALERTS = WorkList(
     select="a.id, a.kind, a.sent_at, a.acknowledged_at, u.display_name AS acknowledged_by",
     where="""FROM alert a LEFT JOIN app_user u ON u.id = a.acknowledged_by
 WHERE a.recipient_authority_id = $1 AND a.status = 'sent' AND $2::date IS NOT NULL
+  AND a.audit_id IS NULL
   AND ($3 = 'all' OR ($3 = 'new' AND a.acknowledged_at IS NULL)
        OR ($3 = 'acknowledged' AND a.acknowledged_at IS NOT NULL))
   AND ($4 = 'any' OR a.kind = $4)""",
@@ -317,7 +318,7 @@ WORK_LIST_STATEMENTS = {w.name: dict(w.statements) for w in (*WORK_LISTS.values(
 NAV_COUNTS = """
 SELECT
   (SELECT count(*) FROM alert a WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
-     AND a.acknowledged_at IS NULL) AS unread_alerts,
+     AND a.acknowledged_at IS NULL AND a.audit_id IS NULL) AS unread_alerts,
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1
      AND r.status = 'open') AS requests_due
 """
@@ -334,7 +335,7 @@ async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict:
 COUNTS = """
 SELECT
   (SELECT count(*) FROM alert a WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
-     AND a.acknowledged_at IS NULL) AS unread_alerts,
+     AND a.acknowledged_at IS NULL AND a.audit_id IS NULL) AS unread_alerts,
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1
      AND r.status = 'open') AS requests_due,
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1

@@ -314,6 +314,7 @@ async def test_an_admin_sets_an_authoritys_alert_settings_and_the_change_is_audi
         "digest_time": "07:30",
         "information_contact": response.json()["information_contact"],
         "alert_identity": True,
+        "dpo_email": None,
     }
     assert cleared.json()["alert_email"] is None and cleared.json()["alert_delivery"] == "digest"
     assert audited == 2

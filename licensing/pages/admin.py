@@ -366,6 +366,14 @@ AUTHORITY_FIELDS = [
         hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
         "blank to stop alert emails.",
     ),
+    f.text(
+        "dpo_email",
+        "Data protection officer's email address",
+        width="govuk-!-width-two-thirds",
+        spellcheck=False,
+        hint="Told when an officer passes an hourly limit or opens a record none of their "
+        "searches returned. The email names no one. Leave it blank to stop these emails.",
+    ),
     f.radios("alert_delivery", "How should alerts be delivered?", DELIVERY),
     f.text(
         "digest_time",
@@ -430,6 +438,7 @@ async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> R
             "digest_time": [settings.digest_time],
             "information_contact": [settings.information_contact],
             "alert_identity": ["yes" if settings.alert_identity else "no"],
+            "dpo_email": [settings.dpo_email or ""],
         }
     )
     return _authority_form(request, authority, form)
@@ -457,6 +466,7 @@ async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> R
         digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
         information_contact=form.get("information_contact"),
         alert_identity=identity == "yes",
+        dpo_email=form.get("dpo_email") or None,
     )
     for field, message in authority_settings.errors(change):
         form.add_error(field, message)

@@ -17,6 +17,7 @@ from registry import audit_export, audit_log
 
 PAGE_SIZE = 50
 ACTIONS = [
+    ("flagged", "Flagged for the data protection officer"),
     ("search", "Searches"),
     ("view_driver", "Records opened"),
     ("change", "Changes to the register"),
@@ -27,6 +28,8 @@ FILTER_KEYS = ("from-day", "from-month", "from-year", "to-day", "to-month", "to-
 
 def read_filter(request: Request) -> tuple[Form, audit_log.AuditFilter | None]:
     form = Form({key: [value] for key, value in request.query_params.items() if key in FILTER_KEYS})
+    if request.query_params.get("flagged") == "yes":  # the link in the officer's alert email
+        form.values["action"] = ["flagged"]
     form.fields = ["from", "to", "action"]
     start = form.date("from", "The first day", required=False, past=True)
     end = form.date("to", "The last day", required=False)

@@ -117,7 +117,8 @@ SELECT coalesce(recipient_authority_id, 0) AS authority_id,
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM acknowledged_at - sent_at) / 3600) AS median_hours
 FROM alert JOIN authority a ON a.id = alert.recipient_authority_id
-WHERE status = 'sent' AND sent_at >= $1::timestamp AT TIME ZONE 'Europe/London'
+WHERE status = 'sent' AND alert.audit_id IS NULL
+  AND sent_at >= $1::timestamp AT TIME ZONE 'Europe/London'
   AND sent_at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/London'
   AND recipient_authority_id = ANY($3::int[])
 GROUP BY GROUPING SETS ((recipient_authority_id), (a.region), ())
