@@ -215,8 +215,8 @@ class Jobs:
             return await retention.purge_expired_records(conn, rules.london_today())
 
     async def find_duplicates(self) -> int | None:
-        async with self.pool.acquire() as conn:
-            report = await duplicates.find_duplicates(conn)
+        async with self.pool.acquire() as conn, self.pool.acquire() as helper:
+            report = await duplicates.find_duplicates(conn, helpers=[helper])
         return None if report is None else report.new
 
     async def rescreen_adverse(self) -> int:

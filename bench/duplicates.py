@@ -70,7 +70,9 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
             await conn.execute("VACUUM ANALYZE")
 
             clock = time.perf_counter()
-            report = await find_duplicates(conn)
+            helper = await asyncpg.connect(cluster.url())
+            report = await find_duplicates(conn, helpers=[helper])
+            await helper.close()
             job_seconds = time.perf_counter() - clock
             assert report is not None
             raised = [tuple(r) for r in await conn.fetch(RAISED)]

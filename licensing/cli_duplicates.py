@@ -20,9 +20,11 @@ def duplicates_group() -> None:
 async def _find(settings: Settings) -> JobReport:
     app_url, _ = await urls(settings)
     conn = await connect(app_url)
+    helper = await connect(app_url)  # pairs are scored on two connections: two cores
     try:
-        report = await find_duplicates(conn)
+        report = await find_duplicates(conn, helpers=[helper])
     finally:
+        await helper.close()
         await conn.close()
     if report is None:
         raise UserError("the duplicates job is already running elsewhere; try again later")

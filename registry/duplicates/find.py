@@ -187,14 +187,23 @@ def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
 
 
 async def score_all(
-    conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]]
+    conns: Sequence[asyncpg.Connection], pairs: Sequence[tuple[int, int]]
 ) -> list[match.PairScore | None]:
-    """The match model's score of every pair, in batches (inside the caller's transaction)."""
-    await conn.execute(NO_JIT)
-    scores: list[match.PairScore | None] = []
-    for start in range(0, len(pairs), BATCH):
-        scores += await match.score_pairs(conn, pairs[start : start + BATCH])
-    return scores
+    """The match model's score of every pair, BATCH pairs a statement, the batches shared
+    among the connections (one PostgreSQL backend, so one core, each), in order."""
+    batches = [pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)]
+    results: list[list[match.PairScore | None]] = [[] for _ in batches]
+    queue = iter(range(len(batches)))
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction(readonly=True):
+            await conn.execute(LONG_READ)
+            await conn.execute(NO_JIT)
+            for n in queue:
+                results[n] = await match.score_pairs(conn, batches[n])
+
+    await asyncio.gather(*(work(c) for c in conns))
+    return [score for batch in results for score in batch]
 
 
 def fit(
@@ -291,19 +300,29 @@ LONG_READ = "SET LOCAL statement_timeout = '20min'"
 
 
 async def find_duplicates(
-    conn: asyncpg.Connection, *, actor: Actor | None = None, review_at: float = REVIEW_AT
+    conn: asyncpg.Connection,
+    *,
+    actor: Actor | None = None,
+    review_at: float = REVIEW_AT,
+    helpers: Sequence[asyncpg.Connection] = (),
 ) -> JobReport | None:
     """Look across the whole register; raise every pair of drivers probably one person.
+    `helpers`: more connections to score pairs on at the same time (a core each).
     None when another run of the job holds the lock."""
     if not await conn.fetchval(JOB_LOCK):
         return None
     try:
-        return await _find(conn, actor or Actor(None, None), review_at)
+        return await _find(conn, actor or Actor(None, None), review_at, helpers)
     finally:
         await conn.execute(JOB_UNLOCK)
 
 
-async def _find(conn: asyncpg.Connection, actor: Actor, review_at: float) -> JobReport:
+async def _find(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    review_at: float,
+    helpers: Sequence[asyncpg.Connection],
+) -> JobReport:
     started = time.perf_counter()
     async with conn.transaction(readonly=True):
         await conn.execute(LONG_READ)
@@ -315,9 +334,7 @@ async def _find(conn: asyncpg.Connection, actor: Actor, review_at: float) -> Job
     # the blocking is CPU work: off the event loop, so a service running it still answers
     pairs = await asyncio.to_thread(candidates, names)
     phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
-    async with conn.transaction(readonly=True):
-        await conn.execute(LONG_READ)
-        scores = await score_all(conn, pairs)
+    scores = await score_all([conn, *helpers], pairs)
     phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
     model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, reversed_mu)
     found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)

@@ -99,7 +99,7 @@ async def screen(
     if not pairs:
         return []
     ordered = sorted(pairs)
-    await conn.execute(NO_JIT)
+    await conn.execute(NO_JIT)  # inside the caller's transaction
     scores = await match.score_pairs(conn, ordered)
     by_driver: dict[int, list[Name]] = {}
     for x in (*mine, *others):
