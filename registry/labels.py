@@ -57,6 +57,23 @@ LABELS: dict[str, dict[str, str]] = {
         "admin": "Administrator",
     },
     "name_kind": {"current": "Current name", "former": "Former name", "alias": "Also known as"},
+    # a licence's later changes, offered to an officer as what to do
+    "licence_action": {
+        "renewed": "Renew it",
+        "suspended": "Suspend it",
+        "reinstated": "Reinstate it",
+        "revoked": "Revoke it",
+        "surrendered": "Record that it was surrendered",
+        "expired": "Record that it has expired",
+    },
+    # a register entry's later status, as a change to record
+    "entry_change": {
+        "in_force": "In force again",
+        "appeal_allowed": "Appeal allowed",
+        "reinstated": "Reinstated",
+        "later_granted": "Later granted a licence",
+        "withdrawn": "Withdrawn",
+    },
 }
 
 

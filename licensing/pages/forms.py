@@ -25,6 +25,7 @@ from licensing.auth import actor_of
 from licensing.pages import sessions
 from licensing.pages.fields import Field, form_page, read
 from licensing.pages.render import Conn, page, redirect
+from licensing.pages.visit import with_visit
 from licensing.problems import InvalidFields
 from registry.accounts import AccountError
 from registry.actor import Actor, acting
@@ -267,8 +268,11 @@ class FormPage:
     subject `load` finds from the path; an unknown one is the 404 page).
 
     - fields: the declarations, or a function of (conn, request, subject) returning them
-    - words: the page's title, caption, facts, links... for form_page.html; with
-      `view_only=True` the record is shown without the form (someone else's to answer)
+    - title, caption, button: the page's fixed words; the form posts to the page's own
+      address, keeping the officer's visit (licensing.pages.visit)
+    - words: (request, conn, subject) -> more for form_page.html (facts, back link, intro,
+      banner, a title naming the subject); with `view_only=True` the record is shown
+      without the form (someone else's to answer)
     - save: (conn, actor, subject, values) -> the registry's result, values being the
       fields read into the struct's names (fields.read)
     - done: (request, subject, result) -> where to go next
@@ -276,9 +280,12 @@ class FormPage:
 
     path: str
     fields: Sequence[Field] | Callable[..., Awaitable[Sequence[Field]]]
-    words: Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]]
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
     done: Callable[[Request, Subject, Any], str]
+    title: str = ""
+    caption: str = "Register"
+    button: str = "Save"
+    words: Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]] | None = None
     load: Callable[[Request, asyncpg.Connection], Awaitable[Subject]] = _nothing
     start: Callable[[Request, Subject], dict[str, list[str]]] = lambda request, subject: {}
     opened: Callable[[Request, asyncpg.Connection, Subject], Awaitable[None]] | None = None
@@ -297,7 +304,14 @@ class FormPage:
         self, request: Request, conn: asyncpg.Connection, subject: Subject, form: Form
     ) -> Response:
         status_code = 200 if request.method == "GET" else 400
-        words = await self.words(request, conn, subject)
+        words = {
+            "title": self.title,
+            "caption": self.caption,
+            "submit": self.button,
+            "action": with_visit(request.url.path, request),
+        }
+        if self.words:
+            words.update(await self.words(request, conn, subject))
         if words.pop("view_only", False):
             return page("record_view.html", request, status_code=status_code, **words)
         fields = await self._fields(request, conn, subject)

@@ -1,0 +1,182 @@
+"""Recording a licence grant, the page that confirms it, and a licence's later changes
+(renewal, suspension, reinstatement, revocation, surrender, expiry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from litestar import Request, Response, get
+from litestar.params import FromPath
+
+from licensing import auth
+from licensing.auth import actor_of
+from licensing.pages import fields as f
+from licensing.pages.forms import FormPage
+from licensing.pages.recording.common import (
+    KINDS,
+    about_driver,
+    driver_facts,
+    driver_or_404,
+    own,
+    the_driver,
+)
+from licensing.pages.render import LABELS, Conn, long_date, page
+from licensing.pages.visit import visit_of, with_visit
+from registry import drivers, identifiers, licences, lookups
+
+LICENCE_FIELDS = [
+    f.text(
+        "licence_number",
+        "Licence number",
+        "Your authority's number for this licence",
+        spellcheck=False,
+    ),
+    f.radios("kind", "Kind of licence", KINDS),
+    f.date("granted_on", "Date the licence was granted", named="Date granted"),
+    f.date(
+        "starts_on",
+        "Date the licence starts",
+        "Leave blank if it starts on the day it was granted",
+        named="Start date",
+    ),
+    f.date(
+        "expires_on",
+        "Date the licence expires",
+        "Leave blank for 3 years after it starts",
+        named="Expiry date",
+    ),
+]
+
+
+async def _licence_words(request: Request, conn: asyncpg.Connection, driver: Any) -> dict:
+    banner = warnings = None
+    duplicates = []
+    if request.method == "GET" and request.query_params.get("recorded") == "1":
+        banner = f"{driver['forenames']} {driver['surname']} has been recorded on the register."
+        if driver["gb_licence_number"]:
+            warnings = identifiers.gb_licence_warnings(
+                driver["gb_licence_number"],
+                surname=driver["surname"],
+                date_of_birth=driver["date_of_birth"],
+                sex=driver["sex"],
+                forenames=driver["forenames"],
+            )
+        duplicates = await drivers.possible_duplicates(conn, driver["id"])
+    intro = [f"Check: {w}" for w in warnings or []]
+    intro += [
+        f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})." for d in duplicates
+    ]
+    return {
+        **await about_driver(request, conn, driver),
+        "banner": banner,
+        "intro": intro,
+    }
+
+
+def _granted(request: Request, driver: Any, granted: Any) -> str:
+    if visit_of(request):  # granted from a record: back to it, opened as it was
+        return with_visit(f"/drivers/{driver['public_id']}", request, done="licence_granted")
+    return f"/licences/{granted.id}/recorded"
+
+
+NEW_LICENCE = FormPage(
+    "/drivers/{driver_id:uuid}/licences/new",
+    title="Record a licence",
+    button="Record licence",
+    load=the_driver,
+    fields=LICENCE_FIELDS,
+    words=_licence_words,
+    save=lambda conn, actor, driver, values: licences.grant(
+        conn, actor, licences.LicenceDetails(driver_id=driver["public_id"], **values)
+    ),
+    done=_granted,
+)
+
+
+@get("/licences/{licence_id:int}/recorded", guards=[auth.officer])
+async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
+    licence = await own(licences.get_licence(conn, actor_of(request), licence_id))
+    driver = await driver_or_404(conn, licence.driver_id)
+    home = await lookups.home_authority_id(conn, licence.driver_id)
+    out_of_area = home is not None and home != request.user.authority_id
+    return page(
+        "recorded.html",
+        request,
+        title="Licence recorded",
+        panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
+        facts=driver_facts(driver)
+        + [("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
+        next_steps=[
+            f"{driver['home_authority']} will be alerted, because the driver lives in its area."
+        ]
+        if out_of_area
+        else [],
+        links=[
+            ("Search the register", "/search"),
+            ("Open the driver's record", f"/drivers/{licence.driver_id}"),
+        ],
+    )
+
+
+# --- a licence's later change ---------------------------------------------------------------
+
+
+async def _the_licence(request: Request, conn: asyncpg.Connection) -> licences.Licence:
+    return await own(
+        licences.get_licence(conn, actor_of(request), request.path_params["licence_id"])
+    )
+
+
+async def _change_fields(conn: asyncpg.Connection, request: Request, licence: Any) -> list[f.Field]:
+    allowed = [
+        (a, LABELS["licence_action"][a])
+        for a, (start, _) in licences.TRANSITIONS.items()
+        if licence.status in start
+    ]
+    return [
+        f.radios("action", "What has happened to the licence?", allowed),
+        f.date(
+            "effective_on",
+            "Date it takes effect",
+            "Leave blank for today (for a renewal: the day the current licence ends)",
+            named="The date it takes effect",
+        ),
+        f.date(
+            "expires_on",
+            "New expiry date, for a renewal",
+            "Leave blank for 3 years on",
+            named="The new expiry date",
+        ),
+    ]
+
+
+async def _change_words(request: Request, conn: asyncpg.Connection, licence: Any) -> dict:
+    driver = await driver_or_404(conn, licence.driver_id)
+    return {
+        "facts": driver_facts(driver)
+        + [
+            ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
+            ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
+            ("Expires", long_date(licence.expires_on)),
+        ],
+        "back_href": with_visit(f"/drivers/{licence.driver_id}", request),
+    }
+
+
+CHANGE_LICENCE = FormPage(
+    "/licences/{licence_id:int}/change",
+    title="Change a licence",
+    button="Save change",
+    load=_the_licence,
+    fields=_change_fields,
+    words=_change_words,
+    save=lambda conn, actor, licence, values: licences.change(
+        conn, actor, licence.id, licences.LicenceChange(**values)
+    ),
+    done=lambda request, licence, _: with_visit(
+        f"/drivers/{licence.driver_id}", request, done="licence"
+    ),
+)
+
+ROUTES = [*NEW_LICENCE.routes(), licence_recorded, *CHANGE_LICENCE.routes()]
