@@ -24,7 +24,6 @@ T = TypeVar("T")
 
 KINDS = [(kind, LABELS["kind"][kind]) for kind in LICENCE_KINDS]
 CATEGORY_OPTIONS = [(c, LABELS["category"][c]) for c in CATEGORIES]
-NO_CATEGORY = "Select at least one kind of relevant information"
 
 
 async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:

@@ -13,7 +13,6 @@ from licensing.pages import fields as f
 from licensing.pages.forms import FormPage
 from licensing.pages.recording.common import (
     CATEGORY_OPTIONS,
-    NO_CATEGORY,
     about_driver,
     audit_view,
     driver_facts,
@@ -45,7 +44,7 @@ async def _concern_fields(conn: asyncpg.Connection, request: Request, driver: An
             "What kind of relevant information is it?",
             CATEGORY_OPTIONS,
             "Section 1 of the 2022 Act. Select all that apply",
-            required=NO_CATEGORY,
+            required="Select at least one kind of relevant information",
         ),
         f.textarea("narrative", "What your authority learned", rows=8),
         f.date(

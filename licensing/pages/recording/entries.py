@@ -13,7 +13,6 @@ from licensing.pages.forms import Form, FormPage
 from licensing.pages.recording.common import (
     CATEGORY_OPTIONS,
     KINDS,
-    NO_CATEGORY,
     about_driver,
     driver_facts,
     driver_or_404,
@@ -60,7 +59,7 @@ async def _entry_fields(conn: asyncpg.Connection, request: Request, driver: Any)
             "What relevant information was it based on?",
             CATEGORY_OPTIONS,
             "Section 1 of the 2022 Act. Select all that apply",
-            required=NO_CATEGORY,
+            required="Select at least one kind of relevant information",
         ),
         f.textarea(
             "narrative",
