@@ -1,12 +1,24 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
-from licensing.api import compliance, duplicates, events, search, webhooks
-from licensing.api.access import ROUTES as ACCESS_ROUTES
+from licensing.api import (
+    accounts,
+    audit,
+    authorities,
+    compliance,
+    duplicates,
+    events,
+    search,
+    tokens,
+    webhooks,
+)
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
 ROUTES: list = [
-    *ACCESS_ROUTES,
+    *accounts.ROUTES,
+    *tokens.ROUTES,
+    *authorities.ROUTES,
+    *audit.ROUTES,
     *RECORDING_ROUTES,
     *search.ROUTES,
     *ALERT_ROUTES,
