@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shutil
 import sys
 import time
@@ -66,6 +67,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
             clock = time.perf_counter()
             await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
             seeded = time.perf_counter() - clock
+            print(f"seeded in {seeded:.0f} s", flush=True)
             truth = [tuple(r) for r in await conn.fetch(TRUTH_SQL)]
             await conn.execute("VACUUM ANALYZE")
 
@@ -126,6 +128,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drivers", type=int, default=100_000)
     parser.add_argument("--duplicates", type=int, default=5_000)

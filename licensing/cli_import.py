@@ -17,6 +17,7 @@ from licensing.progress import progress, wanted
 from registry.actor import Actor, acting
 from registry.authorities import by_code
 from registry.errors import from_database
+from registry.import_rejections import Rejections
 from registry.importer import ImportReport, Source, import_records
 
 SHOWN = 50  # rejected rows printed; --report writes them all
@@ -43,7 +44,12 @@ def _line_count(path: str) -> int | None:
 
 
 async def run_import(
-    authority: str, drivers: str, licences: str | None, decisions: str | None, partial: bool
+    authority: str,
+    drivers: str,
+    licences: str | None,
+    decisions: str | None,
+    partial: bool,
+    rejections: Rejections | None = None,
 ) -> ImportReport:
     url, _ = await db.urls(load_settings())
     conn = await db.connect(url)
@@ -70,6 +76,7 @@ async def run_import(
                         partial=partial,
                         authority_code=found.code,
                         progress=shown,
+                        rejections=rejections,
                     )
             except UnicodeDecodeError:
                 raise UserError("the files must be CSV saved as UTF-8") from None
@@ -109,10 +116,12 @@ def import_command(
 ) -> None:
     """Import an authority's records from CSV files (format: docs/import-format.md)."""
     started = time.perf_counter()
-    report = asyncio.run(run_import(authority, drivers, licences, decisions, partial))
+    spool = Rejections()
+    report = asyncio.run(run_import(authority, drivers, licences, decisions, partial, spool))
     seconds = time.perf_counter() - started
-    if report_path:
-        Path(report_path).write_bytes(msgspec.json.format(msgspec.json.encode(report)))
+    if report_path:  # the whole list, not the first few the report carries
+        whole = msgspec.structs.replace(report, rejected=list(spool.ordered()))
+        Path(report_path).write_bytes(msgspec.json.format(msgspec.json.encode(whole)))
     for name in ("drivers", "licences", "decisions"):
         counts = getattr(report, name)
         if counts.rows or counts.rejected:
@@ -125,9 +134,9 @@ def import_command(
             f"  rejected {problem.file} line {problem.line}, {problem.field}: {problem.message}",
             err=True,
         )
-    if len(report.rejected) > SHOWN:
+    if report.rejected_total > SHOWN:
         click.echo(
-            f"  ... and {len(report.rejected) - SHOWN} more"
+            f"  ... and {report.rejected_total - SHOWN} more"
             + (" (all in the report file)" if report_path else " (use --report to see all)"),
             err=True,
         )

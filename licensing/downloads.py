@@ -8,6 +8,7 @@ from litestar import Response
 from litestar.response import Stream
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+NO_STORE = {"Cache-Control": "no-store"}  # for a download that must stay off shared caches
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -22,5 +23,9 @@ def csv_response(text: str, filename: str, headers: dict[str, str] | None = None
     )
 
 
-def csv_stream(pieces: AsyncIterator[str], filename: str) -> Stream:
-    return Stream(pieces, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
+def csv_stream(
+    pieces: AsyncIterator[str], filename: str, headers: dict[str, str] | None = None
+) -> Stream:
+    return Stream(
+        pieces, media_type=CSV_MEDIA_TYPE, headers={**(headers or {}), **_attachment(filename)}
+    )

@@ -1166,6 +1166,50 @@ ALTER TABLE public.idempotency_key ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 
 
 --
+-- Name: import_rejection; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_rejection (
+    list_id bigint NOT NULL,
+    n integer NOT NULL,
+    file text NOT NULL,
+    line integer NOT NULL,
+    field text NOT NULL,
+    message text NOT NULL
+);
+
+
+--
+-- Name: import_rejection_list; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_rejection_list (
+    id bigint NOT NULL,
+    public_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    authority_id integer NOT NULL,
+    user_id integer,
+    imported boolean NOT NULL,
+    rows_rejected integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT import_rejection_list_rows_rejected_check CHECK ((rows_rejected >= 0))
+);
+
+
+--
+-- Name: import_rejection_list_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.import_rejection_list ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.import_rejection_list_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: information_request; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1922,6 +1966,30 @@ ALTER TABLE ONLY public.idempotency_key
 
 
 --
+-- Name: import_rejection_list import_rejection_list_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection_list
+    ADD CONSTRAINT import_rejection_list_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: import_rejection_list import_rejection_list_public_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection_list
+    ADD CONSTRAINT import_rejection_list_public_id_key UNIQUE (public_id);
+
+
+--
+-- Name: import_rejection import_rejection_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection
+    ADD CONSTRAINT import_rejection_pkey PRIMARY KEY (list_id, n);
+
+
+--
 -- Name: information_request information_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2314,6 +2382,13 @@ CREATE INDEX grant_check_effective ON public.grant_check USING btree (effective_
 --
 
 CREATE INDEX idempotency_key_expiry ON public.idempotency_key USING btree (expires_at);
+
+
+--
+-- Name: import_rejection_list_authority; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX import_rejection_list_authority ON public.import_rejection_list USING btree (authority_id, created_at);
 
 
 --
@@ -2882,6 +2957,30 @@ ALTER TABLE ONLY public.idempotency_key
 
 
 --
+-- Name: import_rejection_list import_rejection_list_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection_list
+    ADD CONSTRAINT import_rejection_list_authority_id_fkey FOREIGN KEY (authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: import_rejection import_rejection_list_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection
+    ADD CONSTRAINT import_rejection_list_id_fkey FOREIGN KEY (list_id) REFERENCES public.import_rejection_list(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_rejection_list import_rejection_list_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_rejection_list
+    ADD CONSTRAINT import_rejection_list_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id) ON DELETE SET NULL;
+
+
+--
 -- Name: information_request information_request_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3300,6 +3399,27 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency_key TO crosscheck_
 --
 
 GRANT USAGE ON SEQUENCE public.idempotency_key_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE import_rejection; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.import_rejection TO crosscheck_app;
+
+
+--
+-- Name: TABLE import_rejection_list; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.import_rejection_list TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE import_rejection_list_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.import_rejection_list_id_seq TO crosscheck_app;
 
 
 --

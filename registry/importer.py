@@ -34,6 +34,7 @@ from registry.duplicates.screen import screen
 from registry.entries import DECISIONS
 from registry.entries import STATUSES as ENTRY_STATUSES
 from registry.fields import LICENCE_KINDS, Fields, add_years
+from registry.import_rejections import REPORT_LIMIT, ProblemCount, Rejections, RowProblem
 from registry.licences import MAX_TERM_YEARS
 from registry.progress import QUIET, Progress
 
@@ -85,13 +86,6 @@ DECISION_COLUMNS = (
 DECISION_REQUIRED = ("driver_ref", "decision", "decided_on", "categories")
 
 
-class RowProblem(msgspec.Struct):
-    file: str
-    line: int
-    field: str
-    message: str
-
-
 class FileCounts(msgspec.Struct):
     rows: int = 0
     accepted: int = 0
@@ -111,8 +105,12 @@ class ImportReport(msgspec.Struct):
     possible_duplicates: int = 0  # pairs raised for an officer: a new driver and another record
     licences_created: int = 0
     decisions_created: int = 0
-    rejected: list[RowProblem] = []
-    warnings: list[RowProblem] = []
+    rejected: list[RowProblem] = []  # the first REPORT_LIMIT problems, by file and line
+    rejected_total: int = 0  # problems in all (a row may have several)
+    rejected_counts: list[ProblemCount] = []  # per file, column and reason
+    rejected_list: str | None = None  # where the whole list downloads as CSV, when kept
+    warnings: list[RowProblem] = []  # the first REPORT_LIMIT
+    warnings_total: int = 0
 
 
 class Source(msgspec.Struct):
@@ -133,7 +131,12 @@ class _File:
     """Rows of one CSV file, with the line each row starts on, and its problems."""
 
     def __init__(
-        self, kind: str, source: Source | None, columns: tuple[str, ...], required: tuple[str, ...]
+        self,
+        kind: str,
+        source: Source | None,
+        columns: tuple[str, ...],
+        required: tuple[str, ...],
+        rejections: Rejections,
     ) -> None:
         self.kind = kind
         self.name = source.name if source else f"{kind}.csv"
@@ -141,8 +144,10 @@ class _File:
         self.columns = columns
         self.required = required
         self.counts = FileCounts()
-        self.rejected: list[RowProblem] = []
+        self.rejections = rejections  # shared by the files of one import
+        self.rejected = 0  # problems found in this file
         self.warnings: list[RowProblem] = []
+        self.warnings_total = 0
         self.rejected_lines: set[int] = set()
         self.header_broken = False
         self.progress: Progress = QUIET
@@ -155,8 +160,14 @@ class _File:
         return self
 
     def reject(self, line: int, field: str, message: str) -> None:
-        self.rejected.append(RowProblem(self.name, line, field, message))
+        self.rejections.add(self.name, line, field, message)
+        self.rejected += 1
         self.rejected_lines.add(line)
+
+    def warn(self, line: int, field: str, message: str) -> None:
+        self.warnings_total += 1
+        if len(self.warnings) < REPORT_LIMIT:
+            self.warnings.append(RowProblem(self.name, line, field, message))
 
     def rows(self) -> Iterator[tuple[int, dict]]:
         if self.source is None:
@@ -317,7 +328,7 @@ def _read_drivers(
             for message in identifiers.gb_licence_warnings(
                 gb, surname=surname, date_of_birth=born, sex=sex, forenames=forenames
             ):
-                file.warnings.append(RowProblem(file.name, line, "gb_licence_number", message))
+                file.warn(line, "gb_licence_number", message)
         records.append(
             (
                 line,
@@ -899,16 +910,21 @@ async def import_records(
     authority_code: str = "",
     today: date | None = None,
     progress: Progress = QUIET,
+    rejections: Rejections | None = None,
 ) -> ImportReport:
     """Validate, match and (unless rejected) load one authority's files. Runs inside the
-    caller's transaction; writes nothing to the register when the report says not imported."""
+    caller's transaction; writes nothing to the register when the report says not imported.
+    The report carries the first REPORT_LIMIT problems and counts of all; `rejections`, when
+    given, receives every one (import_rejections.keep stores them for download)."""
     today = today or date.today()
     authorities = dict(await conn.fetch(AUTHORITY_CODES))
+    spool = Rejections() if rejections is None else rejections
     files = {
-        "drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED),
-        "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED),
-        "decisions": _File("decisions", decisions, DECISION_COLUMNS, DECISION_REQUIRED),
+        "drivers": _File("drivers", drivers, DRIVER_COLUMNS, DRIVER_REQUIRED, spool),
+        "licences": _File("licences", licences, LICENCE_COLUMNS, LICENCE_REQUIRED, spool),
+        "decisions": _File("decisions", decisions, DECISION_COLUMNS, DECISION_REQUIRED, spool),
     }
+    spool.files = [f.name for f in files.values()]
     report = ImportReport(
         authority=authority_code,
         mode="partial" if partial else "all_or_nothing",
@@ -938,17 +954,15 @@ async def import_records(
     )
     progress.advance(3)
     await _check_against_register(conn, actor, progress)
-    for kind, line, field, message in await conn.fetch(REJECTED):
-        files[kind].reject(line, field, message)
+    async with conn.transaction():  # a cursor: the rows come a batch at a time
+        async for kind, line, field, message in conn.cursor(REJECTED, prefetch=5_000):
+            files[kind].reject(line, field, message)
     for (line,) in await conn.fetch(SAME_NAME_AND_BIRTH):
-        files["drivers"].warnings.append(
-            RowProblem(
-                files["drivers"].name,
-                line,
-                "surname",
-                "A driver on the register has this name and date of birth: recorded as a new "
-                "driver and raised as a possible duplicate for an officer to decide",
-            )
+        files["drivers"].warn(
+            line,
+            "surname",
+            "A driver on the register has this name and date of birth: recorded as a new "
+            "driver and raised as a possible duplicate for an officer to decide",
         )
     if any(f.rejected for f in files.values()) and not partial:
         return _finish(report, files)
@@ -978,7 +992,7 @@ async def import_records(
             "possible_duplicates": report.possible_duplicates,
             "licences_created": report.licences_created,
             "decisions_created": report.decisions_created,
-            "rows_rejected": len(report.rejected),
+            "rows_rejected": sum(f.counts.rejected for f in files.values()),
         },
     )
     return report
@@ -1048,11 +1062,15 @@ async def _write(conn: asyncpg.Connection, actor: Actor, progress: Progress = QU
 
 
 def _finish(report: ImportReport, files: dict[str, _File]) -> ImportReport:
+    spool = files["drivers"].rejections
     for file in files.values():
         file.counts.rejected = len(file.rejected_lines - {1})
         if file.header_broken:
             file.counts.rejected = file.counts.rows
         file.counts.accepted = 0 if not report.imported else file.counts.rows - file.counts.rejected
-        report.rejected.extend(sorted(file.rejected, key=lambda p: (p.line, p.field)))
-        report.warnings.extend(file.warnings)
+        report.warnings.extend(file.warnings[: REPORT_LIMIT - len(report.warnings)])
+        report.warnings_total += file.warnings_total
+    report.rejected = spool.first(REPORT_LIMIT)
+    report.rejected_total = len(spool)
+    report.rejected_counts = spool.counts()
     return report

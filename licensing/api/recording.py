@@ -17,8 +17,9 @@ from typing import Annotated, Literal
 import asyncpg
 import msgspec
 from litestar import Request, Response, get, patch, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import (
     FromPath,
     FromQuery,
@@ -28,10 +29,12 @@ from litestar.params import (
     PathParameter,
     QueryParameter,
 )
+from litestar.response import Stream
 
 from licensing import db
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
+from licensing.downloads import NO_STORE, csv_stream
 from licensing.idempotency import Outcome, actor_of, perform
 from licensing.problems import (
     FieldError,
@@ -41,7 +44,17 @@ from licensing.problems import (
     not_found_problem,
     problem_spec,
 )
-from registry import audit_log, concerns, drivers, entries, importer, licences, requests
+from registry import (
+    audit_log,
+    concerns,
+    drivers,
+    entries,
+    import_rejections,
+    importer,
+    licences,
+    requests,
+)
+from registry.actor import acting
 from registry.authorities import by_id
 from registry.errors import Invalid, NotFound
 
@@ -565,6 +578,7 @@ async def import_files(
     partial=true: then valid rows are imported and rejected rows reported."""
     texts = await _read_uploads(data)
     body = b"\0".join(texts.get(name, b"") for name in IMPORT_FILES)
+    spool = import_rejections.Rejections()  # every problem; the answer carries the first
 
     async def work(actor):
         code = (await by_id(conn, actor.authority_id)).code
@@ -574,19 +588,71 @@ async def import_files(
             if name in texts
         }
         report = await importer.import_records(
-            conn, actor, **sources, partial=partial, authority_code=code
+            conn, actor, **sources, partial=partial, authority_code=code, rejections=spool
         )
         if not report.imported:
-            raise Problem(
-                422,
-                "Import rejected",
-                _rejected_detail(report),
-                [FieldError(f"{p.file}:{p.line}:{p.field}", p.message) for p in report.rejected],
-                extra={"report": _builtins(report)},
-            )
+            raise _NotImported(report)
+        if spool:  # a partial import: the whole list of the rows left out, to download
+            report.rejected_list = await _keep(conn, actor, spool, report)
         return Outcome(report, 201)
 
-    return await perform(request, conn, work, body=body)
+    try:
+        return await perform(request, conn, work, body=body)
+    except _NotImported as failed:
+        # nothing was imported (the transaction is gone): keep the whole list on its own
+        report, actor = failed.report, actor_of(request)
+        async with acting(conn, actor):
+            report.rejected_list = await _keep(conn, actor, spool, report)
+        raise Problem(
+            422,
+            "Import rejected",
+            _rejected_detail(report),
+            [FieldError(f"{p.file}:{p.line}:{p.field}", p.message) for p in report.rejected],
+            extra={"report": _builtins(report)},
+        ) from None
+
+
+class _NotImported(Exception):
+    def __init__(self, report: importer.ImportReport) -> None:
+        self.report = report
+
+
+def _rows_rejected(report: importer.ImportReport) -> int:
+    return report.drivers.rejected + report.licences.rejected + report.decisions.rejected
+
+
+async def _keep(
+    conn: asyncpg.Connection,
+    actor,
+    spool: import_rejections.Rejections,
+    report: importer.ImportReport,
+) -> str:
+    list_id = await import_rejections.keep(
+        conn, actor, spool, imported=report.imported, rows=_rows_rejected(report)
+    )
+    return f"/api/v1/imports/rejections/{list_id}"
+
+
+@get(
+    "/api/v1/imports/rejections/{list_id:uuid}",
+    **COMMON,
+    responses={
+        200: ResponseSpec(
+            data_container=str,
+            media_type="text/csv",
+            description="Every problem of the import, by file and line, as CSV",
+        ),
+        404: problem_spec("No such list of rejected rows from your authority"),
+    },
+    summary="The whole list of an import's rejected rows, as CSV",
+)
+async def import_rejected_rows(
+    request: Request, conn: Conn, state: State, list_id: FromPath[uuid.UUID]
+) -> Stream:
+    """Every problem the import found (file, line, column, reason; never a row's values),
+    for the authority that imported. Streamed; the download is audited."""
+    pieces = await _own(import_rejections.csv_pieces(conn, state.pool, actor_of(request), list_id))
+    return csv_stream(pieces, f"import-rejected-{list_id}.csv", headers=NO_STORE)
 
 
 async def _read_uploads(data: dict[str, UploadFile]) -> dict[str, bytes]:
@@ -610,10 +676,15 @@ def _lines(name: str, raw: bytes) -> io.StringIO:
 
 
 def _rejected_detail(report: importer.ImportReport) -> str:
-    rows = len({(p.file, p.line) for p in report.rejected})
+    shown = (
+        f" The first {len(report.rejected)} of {report.rejected_total} problems are listed; "
+        f"the whole list is at {report.rejected_list} (CSV)."
+        if report.rejected_total > len(report.rejected)
+        else ""
+    )
     return (
-        f"{rows} row(s) were rejected, so nothing was imported. Correct them and send the "
-        "files again, or import with partial=true to load the valid rows."
+        f"{_rows_rejected(report)} row(s) were rejected, so nothing was imported. Correct them "
+        "and send the files again, or import with partial=true to load the valid rows." + shown
     )
 
 
@@ -675,4 +746,5 @@ ROUTES = [
     list_requests,
     show_request,
     import_files,
+    import_rejected_rows,
 ]

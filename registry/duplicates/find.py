@@ -334,6 +334,7 @@ async def _find(
     # the blocking is CPU work: off the event loop, so a service running it still answers
     pairs = await asyncio.to_thread(candidates, names)
     phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
+    log.info("duplicates job: %d names, %d candidate pairs", len(names), len(pairs))
     scores = await score_all([conn, *helpers], pairs)
     phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
     model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, reversed_mu)
