@@ -36,6 +36,7 @@ SECTIONS = {
     "register_decision": "Decisions entered on the register",
     "licence_revoked": "Licences revoked by other authorities",
     "licence_suspended": "Licences suspended by other authorities",
+    "rescreen_match": "Drivers you license who may be recorded under another record",
     "decision_changed": "Changes to register entries",
     "request_overdue": "Information requests now overdue (s.3)",
     "request_due_soon": "Information requests due within 5 working days (s.3)",
@@ -108,7 +109,9 @@ SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        mf.name AS moved_from, moved.licences,
        fl.id AS flag_id, fl.action AS flag_action, fl.user_id AS flag_user_id,
        fl.detail ->> 'kind' AS flag_kind, fl.detail ->> 'used_this_hour' AS flag_used,
-       fl.detail ->> 'limit' AS flag_limit
+       fl.detail ->> 'limit' AS flag_limit,
+       a.duplicate_id, pair.match_probability, pair.match_evidence, pair.match_entries,
+       pair.match_licences
 FROM alert a
 JOIN authority rcp ON rcp.id = a.recipient_authority_id
 LEFT JOIN register_event e ON e.id = a.event_id
@@ -133,6 +136,23 @@ LEFT JOIN LATERAL (
     WHERE a.kind = 'resident_moved' AND ml.driver_id = e.driver_id
       AND ml.status IN ('current', 'suspended') AND ml.authority_id <> a.recipient_authority_id
 ) moved ON true
+LEFT JOIN LATERAL (
+    -- a re-screening match: the evidence (levels and weights, never names) and what the two
+    -- records hold on the register, never whose they are
+    SELECT p.probability AS match_probability, p.evidence AS match_evidence,
+           (SELECT json_agg(json_build_object('decision', x.decision, 'authority', xa.name,
+                                              'decided_on', x.decided_on)
+                            ORDER BY x.decided_on, x.id)
+            FROM register_entry x JOIN authority xa ON xa.id = x.authority_id
+            WHERE x.driver_id IN (p.driver_a, p.driver_b) AND x.status = 'in_force'
+           ) AS match_entries,
+           (SELECT json_agg(json_build_object('kind', y.kind, 'authority', ya.name,
+                                              'status', y.status) ORDER BY ya.name, y.id)
+            FROM licence y JOIN authority ya ON ya.id = y.authority_id
+            WHERE y.driver_id IN (p.driver_a, p.driver_b) AND y.status IN ('current', 'suspended')
+           ) AS match_licences
+    FROM possible_duplicate p WHERE p.id = a.duplicate_id
+) pair ON true
 WHERE a.id = ANY($1::bigint[])
 ORDER BY a.id
 """
@@ -187,6 +207,8 @@ def record_path(row) -> str:
         return f"/requests/{row['request_id']}"
     if kind in ("register_decision", "decision_changed"):
         return f"/entries/{row['entry_id']}"
+    if kind == "rescreen_match":
+        return f"/duplicates/{row['duplicate_id']}"
     return f"/drivers/{row['driver_id']}"
 
 
@@ -410,7 +432,38 @@ def _access_flagged(row, today):
         "Look at the officer's entries in the audit log and ask them why, if the reason is not "
         "clear."
     )
-    return Described(title, facts, action, f"To look at: {title.lower()}")
+    return (Described(title, facts, action, f"To look at: {title.lower()}"),)
+
+
+def _rescreen_match(row, today):
+    evidence = json.loads(row["match_evidence"]) if row["match_evidence"] else []
+    entries = json.loads(row["match_entries"]) if row["match_entries"] else []
+    licences = json.loads(row["match_licences"]) if row["match_licences"] else []
+    facts = [
+        ("Chance they are one person", f"{row['match_probability']:.0%}"),
+        (
+            "Why",
+            "; ".join(f"{e['words']} ({e['weight']:+.1f})" for e in evidence if e["weight"]),
+        ),
+    ]
+    for entry in entries:
+        facts.append(
+            (
+                "On the register",
+                f"{DECISIONS.get(entry['decision'], entry['decision'])} by {entry['authority']}, "
+                f"decided on {long_date(entry['decided_on'])}",
+            )
+        )
+    for licence in licences:
+        state = " (suspended)" if licence["status"] == "suspended" else ""
+        facts.append(("Licensed", f"{_licence(licence['kind'])}, {licence['authority']}{state}"))
+    title = "A driver you license is probably also recorded under another record"
+    action = (
+        "Open the match and decide: the same person (the two records are linked) or not this "
+        "driver (you will not be told of this match again). If they are the same person, check "
+        "your licence against the other record's history and act as your policy requires."
+    )
+    return Described(title, facts, action, f"Check a possible match: {title.lower()}")
 
 
 DESCRIBE = {
@@ -425,6 +478,7 @@ DESCRIBE = {
     "request_due_soon": _request,
     "request_overdue": _request,
     "resident_moved": _resident_moved,
+    "rescreen_match": _rescreen_match,
 }
 
 # Which alert leads the subject line: the first of these, then the earliest deadline.
@@ -437,6 +491,7 @@ URGENCY = {
     "register_decision": 4,
     "licence_revoked": 4,
     "licence_suspended": 4,
+    "rescreen_match": 4,
     "decision_changed": 5,
     "out_of_area_licence": 6,
     "resident_moved": 6,

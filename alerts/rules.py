@@ -19,6 +19,14 @@ The rules:
   `queue_request_reminders` adds request_due_soon (5 working days left) and request_overdue.
 - resident_moved: a driver's home moves to another authority while licensed elsewhere:
   tell the new home authority.
+- rescreen_match: an entry recorded, a licence granted, suspended or revoked, an s.5 concern
+  (not from a bulk import), or two records confirmed to be one person (rescreen_queue): the
+  driver is re-screened against the whole register (registry/rescreen.py) in the same
+  transaction, and every authority that currently licenses either record of a probable pair
+  is told, once per pair, even the authority that acted (a grant to someone revoked elsewhere
+  under another record is news to the grantor). A pair decided "not this driver" is never
+  raised again. The nightly sweep (`queue_sweep_alerts`) does the same for every driver with
+  an entry in force.
 
 History loaded by a bulk import (events with detail.source = 'import', migration 0003) is
 news only where it still matters: a licence that is still current or suspended, and a
@@ -34,6 +42,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from registry import rescreen
+from registry.actor import Actor, acting
 from registry.workdays import working_days_between
 
 LONDON = ZoneInfo("Europe/London")
@@ -99,6 +109,20 @@ RULES = (
     RULE_RESIDENT_MOVED,
 )
 
+LONG_SWEEP = "SET LOCAL statement_timeout = '20min'"
+
+# The events that re-screen their driver (registry/rescreen.py).
+RESCREEN_ON = ", ".join(
+    f"'{kind}'"
+    for kind in (
+        "entry_recorded",
+        "licence_granted",
+        "licence_suspended",
+        "licence_revoked",
+        "concern_reported",
+    )
+)
+
 # SKIP LOCKED: a second process takes the next events instead of waiting for these.
 QUEUE_NEW_ALERTS = f"""
 WITH batch AS (
@@ -122,7 +146,26 @@ WITH batch AS (
     ON CONFLICT DO NOTHING
     RETURNING id
 )
-SELECT (SELECT count(*) FROM batch) AS events, (SELECT count(*) FROM inserted) AS alerts
+SELECT (SELECT count(*) FROM batch) AS events, (SELECT count(*) FROM inserted) AS alerts,
+       (SELECT coalesce(array_agg(DISTINCT ev.driver_id), '{{}}') FROM ev
+        WHERE ev.kind IN ({RESCREEN_ON}) AND ev.driver_id IS NOT NULL
+          AND NOT coalesce({IMPORTED}, false)) AS rescreen
+"""
+
+# A re-screening alert hangs on the screened driver's latest register event (the one that
+# asked for it, or for a confirmed duplicate or the sweep, the newest); one per pair and
+# authority (the unique index alert_one_per_pair), never for a pair decided different people.
+QUEUE_RESCREEN_ALERTS = """
+INSERT INTO alert (event_id, recipient_authority_id, kind, duplicate_id)
+SELECT DISTINCT ON (m.pair, authority_on(m.recipient, current_date))
+       e.id, authority_on(m.recipient, current_date), 'rescreen_match', m.pair
+FROM unnest($1::bigint[], $2::bigint[], $3::integer[]) AS m(screened, pair, recipient)
+JOIN possible_duplicate p ON p.id = m.pair AND p.status <> 'different_people'
+CROSS JOIN LATERAL (SELECT max(id) AS id FROM register_event WHERE driver_id = m.screened) e
+WHERE e.id IS NOT NULL
+ORDER BY m.pair, authority_on(m.recipient, current_date), e.id DESC
+ON CONFLICT DO NOTHING
+RETURNING id
 """
 
 
@@ -133,10 +176,35 @@ class Queued:
 
 
 async def queue_new_alerts(conn: asyncpg.Connection, limit: int = 1000) -> Queued:
-    """Turn up to `limit` queued register events into alerts (one transaction)."""
-    async with conn.transaction():
+    """Turn up to `limit` queued register events into alerts, and re-screen their drivers
+    and those of confirmed duplicates (one transaction)."""
+    async with acting(conn, Actor(None, None)):
         row = await conn.fetchrow(QUEUE_NEW_ALERTS, limit)
-    return Queued(row["events"], row["alerts"])
+        drivers = sorted(set(row["rescreen"]) | set(await rescreen.due(conn, limit)))
+        found = await rescreen.rescreen(conn, drivers)
+        raised = await queue_rescreen_alerts(conn, found)
+    return Queued(row["events"], row["alerts"] + raised)
+
+
+async def queue_rescreen_alerts(conn: asyncpg.Connection, matches: list[rescreen.Match]) -> int:
+    """Alerts for re-screening matches not yet told to their authority; returns how many."""
+    if not matches:
+        return 0
+    inserted = await conn.fetch(
+        QUEUE_RESCREEN_ALERTS,
+        [m.screened_driver for m in matches],
+        [m.duplicate_id for m in matches],
+        [m.licensed_by for m in matches],
+    )
+    return len(inserted)
+
+
+async def queue_sweep_alerts(conn: asyncpg.Connection) -> int:
+    """The nightly sweep: every driver with an entry in force re-screened, and alerts for
+    the matches not yet told (one transaction)."""
+    async with acting(conn, Actor(None, None)):
+        await conn.execute(LONG_SWEEP)
+        return await queue_rescreen_alerts(conn, await rescreen.sweep(conn))
 
 
 async def queue_all_new_alerts(conn: asyncpg.Connection, limit: int = 1000) -> Queued:

@@ -30,8 +30,7 @@ from alerts import outbox, rules, webhooks
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
-from registry import duplicates, housekeeping, limits, rescreen, retention
-from registry.actor import Actor, acting
+from registry import duplicates, housekeeping, limits, retention
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -220,9 +219,8 @@ class Jobs:
         return None if report is None else report.new
 
     async def rescreen_adverse(self) -> int:
-        async with self.pool.acquire() as conn, acting(conn, Actor(None, None)):
-            await conn.execute("SET LOCAL statement_timeout = '20min'")
-            return len(await rescreen.sweep(conn))
+        async with self.pool.acquire() as conn:
+            return await rules.queue_sweep_alerts(conn)
 
     async def forget_retry_keys(self) -> int:
         async with self.pool.acquire() as conn:

@@ -473,6 +473,20 @@ END $_$;
 
 
 --
+-- Name: queue_confirmed_duplicate(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queue_confirmed_duplicate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO rescreen_queue (driver_id) VALUES (NEW.driver_a), (NEW.driver_b)
+    ON CONFLICT DO NOTHING;
+    RETURN NEW;
+END $$;
+
+
+--
 -- Name: queue_event_for_alerts(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -706,6 +720,7 @@ CREATE TABLE public.alert (
     claimed_by integer,
     waiting_on_transport boolean DEFAULT false NOT NULL,
     audit_id bigint,
+    duplicate_id bigint,
     CONSTRAINT alert_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT alert_check CHECK (((status = 'sending'::text) = ((lease_until IS NOT NULL) AND (claim_id IS NOT NULL)))),
     CONSTRAINT alert_check1 CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
@@ -715,10 +730,11 @@ CREATE TABLE public.alert (
     CONSTRAINT alert_check5 CHECK (((kind = ANY (ARRAY['information_request'::text, 'request_due_soon'::text, 'request_overdue'::text])) = (request_id IS NOT NULL))),
     CONSTRAINT alert_claimed_by_check CHECK ((claimed_by > 0)),
     CONSTRAINT alert_dpo_kind CHECK (((kind = 'access_flagged'::text) = (audit_id IS NOT NULL))),
-    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text]))),
+    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text, 'rescreen_match'::text]))),
     CONSTRAINT alert_last_error_check CHECK ((length(last_error) <= 1000)),
     CONSTRAINT alert_message_id_check CHECK ((length(message_id) <= 300)),
     CONSTRAINT alert_one_source CHECK (((event_id IS NULL) <> (audit_id IS NULL))),
+    CONSTRAINT alert_rescreen_pair CHECK (((kind = 'rescreen_match'::text) = (duplicate_id IS NOT NULL))),
     CONSTRAINT alert_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'dead'::text])))
 );
 
@@ -1583,6 +1599,15 @@ ALTER TABLE public.register_event ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 
 
 --
+-- Name: rescreen_queue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rescreen_queue (
+    driver_id bigint NOT NULL
+);
+
+
+--
 -- Name: schema_migration; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1771,14 +1796,6 @@ ALTER TABLE public.webhook_subscription ALTER COLUMN id ADD GENERATED ALWAYS AS 
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: alert alert_event_id_recipient_authority_id_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.alert
-    ADD CONSTRAINT alert_event_id_recipient_authority_id_kind_key UNIQUE (event_id, recipient_authority_id, kind);
 
 
 --
@@ -2110,6 +2127,14 @@ ALTER TABLE ONLY public.register_event
 
 
 --
+-- Name: rescreen_queue rescreen_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rescreen_queue
+    ADD CONSTRAINT rescreen_queue_pkey PRIMARY KEY (driver_id);
+
+
+--
 -- Name: schema_migration schema_migration_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2207,6 +2232,20 @@ CREATE INDEX alert_leases ON public.alert USING btree (lease_until) WHERE (statu
 --
 
 CREATE UNIQUE INDEX alert_one_per_audit_row ON public.alert USING btree (audit_id) WHERE (audit_id IS NOT NULL);
+
+
+--
+-- Name: alert_one_per_event; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX alert_one_per_event ON public.alert USING btree (event_id, recipient_authority_id, kind) WHERE (duplicate_id IS NULL);
+
+
+--
+-- Name: alert_one_per_pair; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX alert_one_per_pair ON public.alert USING btree (duplicate_id, recipient_authority_id) WHERE (duplicate_id IS NOT NULL);
 
 
 --
@@ -2714,6 +2753,13 @@ CREATE TRIGGER licence_change_grant_check AFTER INSERT ON public.licence_change 
 
 
 --
+-- Name: possible_duplicate possible_duplicate_confirmed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER possible_duplicate_confirmed AFTER UPDATE OF status ON public.possible_duplicate FOR EACH ROW WHEN (((new.status = 'same_person'::text) AND (old.status <> 'same_person'::text))) EXECUTE FUNCTION public.queue_confirmed_duplicate();
+
+
+--
 -- Name: register_entry_change register_entry_change_event; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2762,6 +2808,14 @@ ALTER TABLE ONLY public.alert
 
 ALTER TABLE ONLY public.alert
     ADD CONSTRAINT alert_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES public.audit_log(id) ON DELETE CASCADE;
+
+
+--
+-- Name: alert alert_duplicate_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.alert
+    ADD CONSTRAINT alert_duplicate_id_fkey FOREIGN KEY (duplicate_id) REFERENCES public.possible_duplicate(id) ON DELETE CASCADE;
 
 
 --
@@ -3154,6 +3208,14 @@ ALTER TABLE ONLY public.register_entry
 
 ALTER TABLE ONLY public.register_event
     ADD CONSTRAINT register_event_authority_id_fkey FOREIGN KEY (authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: rescreen_queue rescreen_queue_driver_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rescreen_queue
+    ADD CONSTRAINT rescreen_queue_driver_id_fkey FOREIGN KEY (driver_id) REFERENCES public.driver(id) ON DELETE CASCADE;
 
 
 --
@@ -3567,6 +3629,13 @@ GRANT SELECT,INSERT ON TABLE public.register_event TO crosscheck_app;
 --
 
 GRANT USAGE ON SEQUENCE public.register_event_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE rescreen_queue; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.rescreen_queue TO crosscheck_app;
 
 
 --

@@ -1,13 +1,18 @@
-"""Continuous re-screening (issue 10 item 5), its first part: who else holds a licence and is
-probably the same person under another record.
+"""Continuous re-screening (issue 10 item 5): who else holds a licence and is probably the
+same person under another record.
 
 `rescreen(conn, driver_ids)` screens the drivers (registry/duplicates/screen.py: every
 record born on the day or a keying slip away, scored by the duplicates model), raises each
-probable pair as a possible duplicate (raised_by 'rescreen') and returns, for each pair whose
-other record holds a current or suspended licence, the authority that licenses it: the
-authority an alert must reach. `sweep(conn)` does it for every driver with a register entry
-in force (the nightly sweep). Not yet wired: the alert rule and email that tell those
-authorities, and the calls on each adverse entry, s.5 concern, grant and confirmed duplicate.
+probable pair as a possible duplicate (raised_by 'rescreen') and returns, for each pair not
+decided "not this driver" (different people), every authority that currently licenses
+either record: the authorities an alert must reach. The one that licenses the screened
+driver learns of the other record's history (a grant to someone revoked elsewhere); the one
+that licenses the other record learns of the new entry, concern or grant.
+
+`sweep(conn)` does it for every driver with a register entry in force (the nightly sweep).
+The rules job (alerts/rules.py) calls `rescreen` for the drivers of each adverse entry,
+licence action, s.5 concern and grant, and for the drivers `due(conn)` takes from
+rescreen_queue (records confirmed to be one person), and turns the matches into alerts.
 """
 
 from __future__ import annotations
@@ -19,38 +24,57 @@ import msgspec
 
 from registry.duplicates.screen import screen
 
-LICENSED_BY = """
-SELECT DISTINCT driver_id, authority_id FROM licence
-WHERE driver_id = ANY($1::bigint[]) AND status IN ('current', 'suspended')
+# Each raised pair not decided "different people", with every authority licensing either side.
+LICENSED_PAIRS = """
+SELECT DISTINCT p.id, p.driver_a, p.driver_b, l.authority_id
+FROM unnest($1::bigint[], $2::bigint[]) AS f(a, b)
+JOIN possible_duplicate p ON p.driver_a = f.a AND p.driver_b = f.b
+JOIN licence l ON l.driver_id IN (p.driver_a, p.driver_b) AND l.status IN ('current', 'suspended')
+WHERE p.status <> 'different_people'
 """
 ADVERSE_DRIVERS = "SELECT DISTINCT driver_id FROM register_entry WHERE status = 'in_force'"
+# Drivers waiting since two records were confirmed one person (migration 0021).
+TAKE_QUEUED = """
+DELETE FROM rescreen_queue
+WHERE driver_id IN (SELECT driver_id FROM rescreen_queue ORDER BY driver_id
+                    LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING driver_id
+"""
 
 
 class Match(msgspec.Struct, frozen=True):
     screened_driver: int
     other_driver: int
-    licensed_by: int  # the authority licensing the other record
+    licensed_by: int  # an authority licensing either record of the pair
     probability: float
+    duplicate_id: int  # the possible_duplicate pair
 
 
 async def rescreen(conn: asyncpg.Connection, driver_ids: Sequence[int]) -> list[Match]:
-    """Inside an acting transaction: raise pairs, and say who licenses each other record."""
-    found = await screen(conn, driver_ids, "rescreen")
+    """Inside an acting transaction: raise pairs, and say who licenses either record."""
+    found = await screen(conn, driver_ids, "rescreen", within=True)
+    if not found:
+        return []
     asked = set(driver_ids)
-    others = {
-        (f.driver_b if f.driver_a in asked else f.driver_a): f
-        for f in found
-        if (f.driver_a in asked) != (f.driver_b in asked)
-    }
-    rows = await conn.fetch(LICENSED_BY, list(others))
+    chance = {(f.driver_a, f.driver_b): f.probability for f in found}
+    rows = await conn.fetch(
+        LICENSED_PAIRS, [f.driver_a for f in found], [f.driver_b for f in found]
+    )
     matches = []
     for row in rows:
-        pair = others[row["driver_id"]]
-        screened = pair.driver_a if pair.driver_b == row["driver_id"] else pair.driver_b
-        matches.append(Match(screened, row["driver_id"], row["authority_id"], pair.probability))
+        a, b = row["driver_a"], row["driver_b"]
+        screened, other = (a, b) if a in asked else (b, a)
+        matches.append(
+            Match(screened, other, row["authority_id"], chance[(a, b)], duplicate_id=row["id"])
+        )
     return sorted(matches, key=lambda m: (m.screened_driver, m.other_driver, m.licensed_by))
 
 
 async def sweep(conn: asyncpg.Connection) -> list[Match]:
     """Every driver with a register entry in force, re-screened (the nightly sweep)."""
     return await rescreen(conn, [r["driver_id"] for r in await conn.fetch(ADVERSE_DRIVERS)])
+
+
+async def due(conn: asyncpg.Connection, limit: int = 1000) -> list[int]:
+    """Take up to `limit` drivers queued for re-screening (inside the caller's transaction)."""
+    return [r["driver_id"] for r in await conn.fetch(TAKE_QUEUED, limit)]

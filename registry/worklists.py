@@ -275,6 +275,7 @@ ALERT_KINDS = (
     ("request_due_soon", "Requests due soon"),
     ("request_overdue", "Requests overdue"),
     ("resident_moved", "Residents who moved"),
+    ("rescreen_match", "Possible matches under another record"),
 )
 
 ALERTS = WorkList(

@@ -25,6 +25,11 @@ CHOICES = [
     ("same_person", "Same person", "Link the two records. Both are kept with their histories."),
     ("different_people", "Different people", "The pair will not be raised again."),
 ]
+# A pair raised by re-screening reaches an officer through an alert about their licensed driver.
+RESCREEN_CHOICES = [
+    CHOICES[0],
+    ("different_people", "Not this driver", "You will not be told of this match again."),
+]
 DONE = {
     "same_person": "The records are linked as one person.",
     "different_people": "The pair is marked as different people and will not be raised again.",
@@ -83,7 +88,7 @@ async def _pair_page(
         title="Are these records the same person?",
         pair=pair,
         form=form,
-        choices=CHOICES,
+        choices=RESCREEN_CHOICES if pair.raised_by == "rescreen" else CHOICES,
         banner=DONE.get(request.query_params.get("done") or ""),
     )
 

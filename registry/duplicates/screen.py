@@ -77,9 +77,10 @@ async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequ
 
 
 async def screen(
-    conn: asyncpg.Connection, driver_ids: Sequence[int], raised_by: str
+    conn: asyncpg.Connection, driver_ids: Sequence[int], raised_by: str, *, within: bool = False
 ) -> list[Found]:
-    """Raise every pair of one of these drivers and another record probably one person."""
+    """Raise every pair of one of these drivers and another record probably one person;
+    `within`: pairs of two of these drivers too (re-screening a batch of events)."""
     if not driver_ids:
         return []
     mine = await load_names(conn, list(driver_ids))
@@ -88,13 +89,13 @@ async def screen(
     if model is None:  # the job has never run: the home area's u from the register
         model = Model(home_u=home_u(r["n"] for r in await conn.fetch(HOMES)))
     by_date: dict = {}
-    for b in others:
+    for b in [*others, *mine] if within else others:
         by_date.setdefault(b.born, []).append(b)
     pairs = set()
     for a in mine:
         for born in (a.born, swapped(a.born), *near_dates(a.born)):
             for b in by_date.get(born, ()):
-                if _shares_a_token(a, b):
+                if b.driver_id != a.driver_id and _shares_a_token(a, b):
                     pairs.add((min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id)))
     if not pairs:
         return []
