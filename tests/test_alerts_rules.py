@@ -253,6 +253,7 @@ async def test_running_the_rules_twice_or_at_once_queues_each_alert_once(db_url,
         "SELECT count(*) = count(DISTINCT (duplicate_id, recipient_authority_id)) FROM alert"
         " WHERE kind = 'rescreen_match'"
     )
+    assert sum(r.alerts for r in results) <= await conn.fetchval("SELECT count(*) FROM alert")
     assert await conn.fetchval("SELECT count(*) FROM alert_event_queue") == 0
 
 
