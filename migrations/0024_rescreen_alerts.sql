@@ -13,7 +13,7 @@ ALTER TABLE alert ADD CONSTRAINT alert_kind_check CHECK (kind IN (
     'out_of_area_licence', 'register_decision', 'decision_changed', 'licence_suspended',
     'licence_revoked', 'safeguarding_concern', 'information_request', 'request_due_soon',
     'request_overdue', 'resident_moved',
-    'access_flagged',               -- to the data protection officer (0022)
+    'access_flagged',               -- to the data protection officer (migration 0022)
     'rescreen_match'));             -- a licensed driver probably recorded under another record
 ALTER TABLE alert ADD CONSTRAINT alert_rescreen_pair
     CHECK ((kind = 'rescreen_match') = (duplicate_id IS NOT NULL));
