@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date
 
 from unidecode import unidecode
@@ -41,7 +42,7 @@ class IdentifierError(ValueError):
         self.field = field
         self.message = message
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[IdentifierError], tuple[str, str]]:
         # So it survives pickling, e.g. coming back from a bulk-import worker process.
         return type(self), (self.field, self.message)
 
@@ -169,7 +170,7 @@ def _days_in_month(month: int, leap: bool) -> int:
 
 
 def _gb_initials_problem(part: str) -> str | None:
-    first, second = part
+    first, second = part[0], part[1]
     if first == "9":
         if second != "9":
             return "position 13 must be 9 when position 12 is 9 (no initials)"
@@ -528,9 +529,10 @@ def identify(raw: str) -> tuple[str, str]:
     if bad:
         raise _not_an_identifier(f"position {bad} can only be a letter or a number")
     value = value.upper()
-    kind, problem_of = _likely_kind(value)
-    if kind is None:
+    likely = _likely_kind(value)
+    if likely is None:
         raise _not_an_identifier("enter one, like MORGA753116SM9IJ, 12345678 or QQ 12 34 56 C")
+    kind, problem_of = likely
     if kind == "gb_licence" and len(value) == 18 and value[16:].isdigit():
         value = value[:16]
     problem = problem_of(value)
@@ -546,7 +548,7 @@ _KIND_NAMES = {
 }
 
 
-def _likely_kind(value: str):
+def _likely_kind(value: str) -> tuple[str, Callable[[str], str | None]] | None:
     """Guess the kind from its shape, loosely enough to give a useful message.
 
     The three kinds have different lengths (16 or 18, 8, 9), so a well-formed
@@ -558,7 +560,7 @@ def _likely_kind(value: str):
         return "ni_number", _ni_number_problem
     if 14 <= len(value) <= 18 and value[0] in LETTERS:
         return "gb_licence", _gb_licence_problem
-    return None, None
+    return None
 
 
 def _not_an_identifier(detail: str) -> IdentifierError:

@@ -71,6 +71,7 @@ import functools
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -212,7 +213,7 @@ NAME_SEARCH = with_limit(NAME_SEARCH_TEMPLATE, DEFAULT_LIMIT)
 
 def name_search_arguments(
     forenames: str, surname: str, date_of_birth: date, enquirer: Enquirer, search_id: uuid.UUID
-) -> tuple:
+) -> tuple[Any, ...]:
     return (
         forenames,
         surname,
@@ -344,7 +345,7 @@ def gb_licence_births(number: str, today: date | None = None) -> list[date]:
 
 def identifier_search_arguments(
     kind: str, value: str, enquirer: Enquirer, search_id: uuid.UUID
-) -> tuple:
+) -> tuple[Any, ...]:
     audit = (
         enquirer.user_id,
         enquirer.authority_id,

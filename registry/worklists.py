@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import asyncpg
 
 from registry.workdays import working_days_between
+
+Row = dict[str, Any]  # a list's row, by column name
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000  # rows in one CSV download; more asks for a narrower filter
@@ -80,14 +83,14 @@ class WorkList:
 
 @dataclass
 class ListPage:
-    rows: list[dict]
+    rows: list[Row]
     total: int
     page: int
     pages: int
     first: int  # the number of the first row shown, from 1 (0 when there are none)
 
 
-def _days_left(row: dict, today: date) -> dict:
+def _days_left(row: Row, today: date) -> Row:
     if row.get("due_on") is not None:
         due = row["due_on"]
         row["working_days_left"] = (
@@ -136,7 +139,7 @@ async def all_rows(
     sort: str,
     *,
     today: date | None = None,
-) -> list[dict]:
+) -> list[Row]:
     """Every row the filter shows, in the page's order (a CSV export), up to EXPORT_LIMIT."""
     today = today or date.today()
     rows = await conn.fetch(
@@ -145,7 +148,9 @@ async def all_rows(
     return [_days_left(dict(r), today) for r in rows]
 
 
-async def counts(conn: asyncpg.Connection, authority_id: int, today: date | None = None) -> dict:
+async def counts(
+    conn: asyncpg.Connection, authority_id: int, today: date | None = None
+) -> dict[str, int]:
     """How many items each list holds with its default filter (the navigation and home)."""
     row = await conn.fetchrow(COUNTS, authority_id, today or date.today(), EXPIRING_WITHIN_DAYS)
     return dict(row)
@@ -328,7 +333,7 @@ SELECT
 NAV_COUNT_KEYS = ("unread_alerts", "requests_due")  # counts() holds them too
 
 
-async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict:
+async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict[str, int]:
     """The counts the navigation shows an officer on every page."""
     return dict(await conn.fetchrow(NAV_COUNTS, authority_id))
 

@@ -82,8 +82,10 @@ def last_complete_quarter(today: date) -> tuple[date, date]:
 
 
 def _date(field: str, value: str | date | None, errors: list[tuple[str, str]]) -> date | None:
-    if value is None or value == "" or isinstance(value, date):
-        return value or None
+    if isinstance(value, date):
+        return value
+    if value is None or value == "":
+        return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
