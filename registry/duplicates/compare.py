@@ -261,15 +261,20 @@ def estimate(
     pairs: each is (the pair's weight without the home evidence and the shift, whether the
     two live in one area or None when unknown). The blocks hold nearly every true pair, so
     the pairs they leave out count as different people. Starts from the search's prior."""
+    # pairs with the same weight (to a hundredth of a bit) and home agreement count together:
+    # a few thousand kinds of pair, however many pairs
+    kinds = Counter((round(w, 2), same) for w, same in scored)
     m, shift = model.home_m, 0.0
     for _ in range(rounds):
         trial = Model(home_m=m, home_u=model.home_u, prior_shift=shift)
+        agree_w = trial.home_weight(1, 1)[1]  # type: ignore[index]
+        differ_w = trial.home_weight(1, 2)[1]  # type: ignore[index]
         agree, known, matched = 0.5, 1.0, 0.0  # smoothing: half a pair each way
-        for w, same in scored:
+        for (w, same), n in kinds.items():
             if same is None:
-                p = probability(w + shift)
+                p = probability(w + shift) * n
             else:
-                p = probability(w + shift + trial.home_weight(1, 1 if same else 2)[1])  # type: ignore[index]
+                p = probability(w + shift + (agree_w if same else differ_w)) * n
                 known += p
                 agree += p * same
             matched += p
