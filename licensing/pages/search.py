@@ -26,7 +26,7 @@ from licensing.limits import count_use
 from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
-from registry import drivers, history, records, search
+from registry import drivers, duplicates, history, records, search
 from registry.audit import PURPOSES, Enquirer, purpose_errors
 from registry.authorities import name_of
 from registry.entries import entry_number
@@ -93,6 +93,7 @@ def _search_page(
     form: Form,
     *,
     outcome=None,
+    linked=None,
     status_code: int = 200,
     from_elsewhere: bool = False,
 ) -> Response:
@@ -107,6 +108,7 @@ def _search_page(
         purposes=PURPOSE_OPTIONS,
         outcome=outcome,
         results=outcome.matches if outcome else [],
+        linked=linked or {},
         enquiry={"purpose": form.get("purpose"), "case_reference": form.get("case_reference")},
         results_url=results_url,
         from_elsewhere=from_elsewhere,
@@ -163,7 +165,11 @@ async def search_page(request: Request, conn: Conn) -> Response:
     except IdentifierError as exc:
         form.add_error("identifier", exc.message)
         return _search_page(request, form, status_code=400)
-    return _search_page(request, form, outcome=outcome)
+    # a person whose records were confirmed one ("same person") is shown with the others
+    found = [m.driver.driver_id for m in outcome.matches]
+    return _search_page(
+        request, form, outcome=outcome, linked=await duplicates.linked_records(conn, found)
+    )
 
 
 FROM_ALERT = {
@@ -257,6 +263,9 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[uuid.UUI
         record=record,
         enquiry=enquirer,
         history=await history.driver_history(conn, key),
+        linked=(await duplicates.linked_records(conn, [record.driver_id])).get(
+            record.driver_id, []
+        ),
         banner=banner(request, _home_elsewhere(record, principal.authority_id)),
         visit=visit_query(request),
         back_href=visit.get("back") or f"/search?purpose={enquirer.purpose}",

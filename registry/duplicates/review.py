@@ -230,3 +230,83 @@ async def undo(conn: asyncpg.Connection, actor: Actor, pair_id: int) -> Duplicat
 async def linked_drivers(conn: asyncpg.Connection, driver_id: int) -> list[int]:
     """The other records confirmed to be this person ("same person"), directly or not."""
     return [r["driver_id"] for r in await conn.fetch(LINKED, driver_id)]
+
+
+class LinkedLicence(msgspec.Struct):
+    authority: str
+    kind: str
+    status: str
+    starts_on: date
+    expires_on: date
+
+
+class LinkedEntry(msgspec.Struct):
+    authority: str
+    decision: str
+    decided_on: date
+    status: str
+
+
+class LinkedRecord(msgspec.Struct):
+    """Another record confirmed to be the same person, with its own history."""
+
+    driver_id: uuid.UUID  # its public id
+    forenames: str
+    surname: str
+    date_of_birth: date
+    recorded_by: str  # authority name
+    licences: list[LinkedLicence]
+    entries: list[LinkedEntry]
+
+
+# For each of the given records (public ids), every record linked to it by "same person"
+# decisions, directly or through others, with its licences and register entries (the
+# summary any officer may see; narratives stay on the record itself).
+LINKED_RECORDS = """
+WITH RECURSIVE start AS (
+    SELECT id, public_id FROM driver WHERE public_id = ANY($1::uuid[])
+), linked(origin, driver_id) AS (
+    SELECT public_id, id FROM start
+    UNION
+    SELECT l.origin, CASE WHEN p.driver_a = l.driver_id THEN p.driver_b ELSE p.driver_a END
+    FROM linked l
+    JOIN possible_duplicate p ON p.status = 'same_person'
+                             AND l.driver_id IN (p.driver_a, p.driver_b)
+)
+SELECT l.origin, jsonb_build_object(
+    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
+    'date_of_birth', d.date_of_birth, 'recorded_by', ra.name,
+    'licences', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                              'authority', a.name, 'kind', x.kind, 'status', x.status,
+                              'starts_on', x.starts_on, 'expires_on', x.expires_on)
+                          ORDER BY x.starts_on DESC, x.id)
+                          FROM licence x JOIN authority a ON a.id = x.authority_id
+                          WHERE x.driver_id = d.id), '[]'::jsonb),
+    'entries', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                             'authority', a.name, 'decision', e.decision,
+                             'decided_on', e.decided_on, 'status', e.status)
+                         ORDER BY e.decided_on DESC, e.id)
+                         FROM register_entry e JOIN authority a ON a.id = e.authority_id
+                         WHERE e.driver_id = d.id), '[]'::jsonb)
+) AS record
+FROM linked l
+JOIN driver d ON d.id = l.driver_id
+JOIN authority ra ON ra.id = d.recorded_by_authority_id
+WHERE d.public_id <> l.origin
+ORDER BY l.origin, d.id
+"""
+
+_linked = msgspec.json.Decoder(LinkedRecord)
+
+
+async def linked_records(
+    conn: asyncpg.Connection, public_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[LinkedRecord]]:
+    """The records linked to each of these ("same person"), with their histories; a record
+    with none is left out."""
+    found: dict[uuid.UUID, list[LinkedRecord]] = {}
+    if not public_ids:
+        return found
+    for row in await conn.fetch(LINKED_RECORDS, public_ids):
+        found.setdefault(row["origin"], []).append(_linked.decode(row["record"]))
+    return found
