@@ -15,6 +15,13 @@ them a hand-typed list in this project:
   notice as registry/data/name_equivalents.txt from the gender-guesser package on PyPI (the
   licence's full text beside it, name_equivalents.LICENSE);
   loaded into `name_variant` beside the nicknames, both directions, each row naming its source.
+- Welsh forms and their English equivalents (Dafydd / David / Dai, Ioan / Sion / John, Gwilym
+  / William), the short and English names British Punjabi and Sikh people go by (Gurpreet /
+  Preet, Harjinder / Harry), Polish familiar forms (Wojciech / Wojtek, Malgorzata / Gosia,
+  Katarzyna / Kasia) and English equivalents of Eastern European forenames (Piotr / Peter,
+  Krzysztof / Christopher, Jan / John): registry/data/name_forms.txt, written and curated by
+  this project under its own licence, since no maintained dataset with a copying licence
+  was found for them. Loaded the same way, both directions.
 - Sound: PostgreSQL's fuzzystrmatch extension, double metaphone (`dmetaphone` and
   `dmetaphone_alt`, Lawrence Philips' algorithm as shipped in PostgreSQL contrib). It
   catches transliterations and spellings that keep the consonants (Mohammed / Muhammad /
@@ -52,6 +59,9 @@ SOURCE = f"nicknames {nicknames.__version__} (github.com/carltonnorthern/nicknam
 # the file keeps the original notice and says how it was extracted).
 EQUIVALENTS = Path(__file__).resolve().parent / "data" / "name_equivalents.txt"
 EQUIVALENTS_SOURCE = "nam_dict.txt 1.2 (Joerg Michael, via gender-guesser 0.4.0)"
+# Welsh, Punjabi/Sikh, Polish and Eastern European forms: this project's own curated list.
+FORMS = Path(__file__).resolve().parent / "data" / "name_forms.txt"
+FORMS_SOURCE = "name_forms.txt (Crosscheck's own curated list)"
 
 
 def _key(name: str) -> str:
@@ -76,7 +86,7 @@ def equivalent_pairs(path: Path = EQUIVALENTS) -> set[tuple[str, str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        short, long = (_key(word) for word in line.split()[:2])
+        short, long = (_key(word) for word in line.split("#")[0].split()[:2])
         if short and long and short != long:
             pairs.update({(short, long), (long, short)})
     return pairs
@@ -85,7 +95,8 @@ def equivalent_pairs(path: Path = EQUIVALENTS) -> set[tuple[str, str]]:
 def reference_pairs() -> dict[tuple[str, str], str]:
     """Every (name, variant) pair and the source it is credited to (the nicknames dataset
     first, where both have it)."""
-    found = dict.fromkeys(equivalent_pairs(), EQUIVALENTS_SOURCE)
+    found = dict.fromkeys(equivalent_pairs(FORMS), FORMS_SOURCE)
+    found.update(dict.fromkeys(equivalent_pairs(), EQUIVALENTS_SOURCE))
     found.update(dict.fromkeys(variant_pairs(), SOURCE))
     return found
 
@@ -102,7 +113,7 @@ async def load_name_reference(conn: asyncpg.Connection) -> int:
     """Load (or refresh) the forename variant table from every source above. Idempotent."""
     pairs = sorted(reference_pairs().items())
     async with conn.transaction():
-        await conn.execute(REPLACE_SOURCE, [SOURCE, EQUIVALENTS_SOURCE])
+        await conn.execute(REPLACE_SOURCE, [SOURCE, EQUIVALENTS_SOURCE, FORMS_SOURCE])
         await conn.execute(
             INSERT_VARIANTS,
             [p[0][0] for p in pairs],
