@@ -70,7 +70,7 @@ async def page_of(
 
 
 RESEND_AUDIT = """
-INSERT INTO audit_log (user_id, action, subject, detail)
+INSERT INTO audit_entry (user_id, action, subject, detail)
 VALUES ($1, 'alert_resent', 'alert:' || $2::bigint, '{}')
 """
 STATUS = "SELECT status FROM alert WHERE id = $1"

@@ -320,7 +320,7 @@ async def count_dead(conn, *, authority_id: int | None = None, reason: str | Non
 
 
 RESEND_MANY_AUDIT = """
-INSERT INTO audit_log (user_id, action, subject, detail)
+INSERT INTO audit_entry (user_id, action, subject, detail)
 SELECT $1, 'alert_resent', 'alert:' || id, '{"bulk": true}' FROM unnest($2::bigint[]) AS id
 """
 
@@ -370,7 +370,7 @@ WHERE id = ANY($1::bigint[]) AND recipient_authority_id = $2 AND status = 'sent'
 RETURNING id
 """
 ACKNOWLEDGE_MANY_AUDIT = """
-INSERT INTO audit_log (user_id, authority_id, action, subject, detail)
+INSERT INTO audit_entry (user_id, authority_id, action, subject, detail)
 SELECT $1, $2, 'alert_acknowledged', 'alert:' || id, '{"bulk": true}'
 FROM unnest($3::bigint[]) AS id
 """

@@ -113,6 +113,31 @@ $$;
 
 
 --
+-- Name: audit_write(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_write() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    acting integer := actor();
+BEGIN
+    IF acting IS NOT NULL AND NEW.user_id IS NOT NULL AND NEW.user_id <> acting THEN
+        RAISE EXCEPTION 'an audit row must name the user acting in its transaction'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+                           search_id, subject, detail)
+    VALUES (coalesce(acting, NEW.user_id), NEW.authority_id, NEW.action, NEW.purpose,
+            NEW.case_reference, NEW.driver_id, NEW.search_id, coalesce(NEW.subject, ''),
+            coalesce(NEW.detail, '{}'))
+    RETURNING id, user_id INTO NEW.id, NEW.user_id;
+    RETURN NEW;
+END $$;
+
+
+--
 -- Name: authority_on(integer, date); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -856,6 +881,24 @@ CREATE TABLE public.audit_log (
     CONSTRAINT audit_log_case_reference_check CHECK ((length(case_reference) <= 60)),
     CONSTRAINT audit_log_purpose_check CHECK ((purpose = ANY (ARRAY['new_application'::text, 'renewal'::text, 's5_investigation'::text, 'enforcement'::text, 'other'::text])))
 );
+
+
+--
+-- Name: audit_entry; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.audit_entry AS
+ SELECT audit_log.id,
+    audit_log.user_id,
+    audit_log.authority_id,
+    audit_log.action,
+    audit_log.purpose,
+    audit_log.case_reference,
+    audit_log.driver_id,
+    audit_log.search_id,
+    audit_log.subject,
+    audit_log.detail
+   FROM public.audit_log;
 
 
 --
@@ -2683,6 +2726,13 @@ CREATE INDEX webhook_subscription_authority ON public.webhook_subscription USING
 
 
 --
+-- Name: audit_entry audit_entry_write; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_entry_write INSTEAD OF INSERT ON public.audit_entry FOR EACH ROW EXECUTE FUNCTION public.audit_write();
+
+
+--
 -- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3282,6 +3332,13 @@ GRANT USAGE ON SCHEMA public TO crosscheck_app;
 
 
 --
+-- Name: FUNCTION audit_write(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.audit_write() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION purge_expired_records(today date); Type: ACL; Schema: public; Owner: -
 --
 
@@ -3341,7 +3398,14 @@ GRANT USAGE ON SEQUENCE public.app_user_id_seq TO crosscheck_app;
 -- Name: TABLE audit_log; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT ON TABLE public.audit_log TO crosscheck_app;
+GRANT SELECT ON TABLE public.audit_log TO crosscheck_app;
+
+
+--
+-- Name: TABLE audit_entry; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.audit_entry TO crosscheck_app;
 
 
 --

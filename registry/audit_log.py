@@ -16,7 +16,7 @@ import asyncpg
 import msgspec
 
 INSERT = """
-INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                        search_id, subject, detail)
 VALUES ($1, $2, $3, $4, $5, coalesce($6, (SELECT id FROM driver WHERE public_id = $10)),
         $7, $8, $9::jsonb)

@@ -76,7 +76,7 @@ top AS (
     SELECT * FROM best ORDER BY strong DESC, match_weight DESC, distance, driver_id LIMIT :limit
 ),
 audit AS (
-    INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+    INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
     SELECT $6, $7, 'search', $8, $9, t.driver_id, $10, 'name', jsonb_build_object('results', n.total)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true

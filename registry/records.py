@@ -206,7 +206,7 @@ WITH d AS (
     SELECT * FROM driver WHERE id = $1
 ),
 audit AS (
-    INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+    INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            subject, detail)
     SELECT $3, $2, 'view_driver', $4, $5, d.id, 'driver', '{{}}'::jsonb FROM d
 )

@@ -257,7 +257,7 @@ WITH top AS (
     SELECT id AS driver_id FROM driver WHERE {column} = $1 ORDER BY id LIMIT :limit
 ),
 audit AS (
-    INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+    INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
     SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
            jsonb_build_object('results', n.total, 'kind', $7::text)
@@ -294,7 +294,7 @@ top AS (
     ORDER BY exact DESC, driver_id LIMIT :limit
 ),
 audit AS (
-    INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
+    INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
     SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
            jsonb_build_object('results', n.total, 'kind', $7::text)

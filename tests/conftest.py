@@ -29,6 +29,9 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TEMPLATE = "crosscheck_template"
 _counter = itertools.count()
+# Each test database's owner URL by name, for history a test writes as the owner would
+# (tests.factories.owner_connection): the service's role cannot backdate an audit row.
+OWNER_URLS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +64,8 @@ async def new_database(cluster, template_url) -> str:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
     finally:
         await admin.close()
-    return cluster.url(name)
+    OWNER_URLS[name] = cluster.url(name)
+    return OWNER_URLS[name]
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ register-event triggers fire exactly as they do for the API.
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 import asyncpg
@@ -14,6 +16,19 @@ import asyncpg
 from licensing.auth import issue_token
 
 _seq = itertools.count(1)
+
+
+@asynccontextmanager
+async def owner_connection(conn: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    """A connection as the schema owner to the same test database as `conn`: for history
+    the service's role may not write (audit rows dated in the past)."""
+    from tests.conftest import OWNER_URLS
+
+    owner = await asyncpg.connect(OWNER_URLS[await conn.fetchval("SELECT current_database()")])
+    try:
+        yield owner
+    finally:
+        await owner.close()
 
 
 async def authority_id(conn: asyncpg.Connection, name: str) -> int:

@@ -24,7 +24,7 @@ from licensing.app import create_app
 from licensing.settings import load
 from registry import compliance
 from registry.workdays import add_working_days, working_days_between
-from tests.factories import authority_id, make_driver, make_user
+from tests.factories import authority_id, make_driver, make_user, owner_connection
 
 LONDON = ZoneInfo("Europe/London")
 PERIOD = compliance.Period(date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1))
@@ -122,15 +122,16 @@ async def search(
     link = search_id is not None
     search_id = search_id or uuid.uuid4()
     auth = await authority_id(conn, authority)
-    await conn.executemany(
-        """INSERT INTO audit_log (at, authority_id, action, purpose, case_reference, driver_id,
+    async with owner_connection(conn) as owner:
+        await owner.executemany(
+            """INSERT INTO audit_log (at, authority_id, action, purpose, case_reference, driver_id,
                                   search_id, detail)
            VALUES ($1, $2, 'search', 'new_application', 'CASE-1', $3, $4, $5::jsonb)""",
-        [
-            (when, auth, d, search_id, '{"recorded_after_search": true}' if link else "{}")
-            for d in (drivers or (None,))
-        ],
-    )
+            [
+                (when, auth, d, search_id, '{"recorded_after_search": true}' if link else "{}")
+                for d in (drivers or (None,))
+            ],
+        )
     return search_id
 
 

@@ -79,7 +79,7 @@ def test_migration_files_are_numbered_without_gaps():
 
 
 async def test_the_service_role_cannot_rewrite_the_event_or_audit_log(conn):
-    await conn.execute("INSERT INTO audit_log (action, subject) VALUES ('search', 'driver')")
+    await conn.execute("INSERT INTO audit_entry (action, subject) VALUES ('search', 'driver')")
     for statement in (
         "UPDATE audit_log SET action = 'x'",
         "DELETE FROM audit_log",

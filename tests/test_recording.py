@@ -37,7 +37,8 @@ async def counts(conn) -> dict:
     row = await conn.fetchrow(
         "SELECT (SELECT count(*) FROM driver) AS drivers, (SELECT count(*) FROM driver_name) AS names,"
         " (SELECT count(*) FROM licence) AS licences, (SELECT count(*) FROM register_event) AS events,"
-        " (SELECT count(*) FROM audit_log) AS audit, (SELECT count(*) FROM register_entry) AS entries,"
+        " (SELECT count(*) FROM audit_log WHERE action <> 'refused') AS audit,"
+        " (SELECT count(*) FROM register_entry) AS entries,"
         " (SELECT count(*) FROM idempotency_key) AS keys"
     )
     return dict(row)
@@ -174,7 +175,7 @@ async def test_a_driver_recorded_after_an_empty_search_is_linked_to_that_search(
 
     search_id = uuid.uuid4()
     await conn.execute(
-        "INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, search_id) "
+        "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, search_id) "
         "VALUES ($1, $2, 'search', 'new_application', 'APP/1', $3)",
         rotherham["id"],
         rotherham["authority_id"],
@@ -201,7 +202,7 @@ async def test_another_authoritys_search_id_is_not_accepted(client, conn, rother
 
     search_id = uuid.uuid4()
     await conn.execute(
-        "INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, "
+        "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, "
         "search_id) VALUES ($1, $2, 'search', 'renewal', 'X', $3)",
         sheffield["id"],
         sheffield["authority_id"],
@@ -386,6 +387,8 @@ async def test_another_authoritys_licence_answers_404_like_a_missing_one(client,
     assert (await client.get(f"/api/v1/licences/{theirs}", headers=h)).json() == missing.json()
     assert await counts(conn) == before
     assert await conn.fetchval("SELECT status FROM licence WHERE id = $1", theirs) == "current"
+    # each refusal leaves only a 'refused' row (tests/security/test_refused_attempts.py)
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'refused'") == 3
 
 
 async def test_a_second_live_licence_of_a_kind_is_a_conflict(client, conn, rotherham):
