@@ -432,7 +432,7 @@ def _access_flagged(row, today):
         "Look at the officer's entries in the audit log and ask them why, if the reason is not "
         "clear."
     )
-    return (Described(title, facts, action, f"To look at: {title.lower()}"),)
+    return Described(title, facts, action, f"To look at: {title.lower()}")
 
 
 def _rescreen_match(row, today):
