@@ -14,6 +14,7 @@ from alerts.rules import queue_all_new_alerts
 from licensing.app import create_app
 from licensing.db import connect
 from licensing.settings import load
+from registry.password_resets import ask_for_link
 from tests.browser.conftest import check_page, free_port, new_page, sign_in
 from tests.factories import make_driver, make_entry, make_licence
 from tests.pages.conftest import PASSWORD, make_account
@@ -139,6 +140,10 @@ async def register(live_db):
         }
         # a request for the information behind another authority's entry
         samples["entry_id_for_request"] = theirs
+        # a password reset link, as if read from Sheffield's officer's email
+        link = await ask_for_link(conn, sheffield["email"])
+        assert link is not None
+        samples["reset_token"] = link.token
         return people, samples
     finally:
         await conn.close()
@@ -147,6 +152,8 @@ async def register(live_db):
 def fill(path: str, samples: dict) -> str:
     if path.endswith("/requests/new"):
         path = path.replace("{entry_id:int}", str(samples["entry_id_for_request"]))
+    if path == "/sign-in/reset":
+        return f"{path}?token={samples['reset_token']}"
     return re.sub(r"\{(\w+):\w+\}", lambda m: str(samples[m.group(1)]), path)
 
 
