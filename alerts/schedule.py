@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -123,8 +124,12 @@ class Jobs:
         config: AlertConfig,
         transport=None,
         stopping: asyncio.Event | None = None,
+        reader: Callable[[], Awaitable[asyncpg.Pool]] | None = None,
     ) -> None:
         self.pool = pool
+        # where the register-wide jobs read: a hot standby's pool while it is recent enough
+        # (the service's DATABASE_REPLICA_URL), else the primary's; writes stay on `pool`
+        self.reader = reader
         self.config = config
         self.transport = transport or make_transport(config)
         self.stopping = stopping or asyncio.Event()
@@ -214,9 +219,23 @@ class Jobs:
             return await retention.purge_expired_records(conn, rules.london_today())
 
     async def find_duplicates(self) -> int | None:
-        async with self.pool.acquire() as conn, self.pool.acquire() as helper:
-            report = await duplicates.find_duplicates(conn, helpers=[helper])
+        async with (
+            self.pool.acquire() as conn,
+            self.pool.acquire() as helper,
+            self.read_connection() as reader,
+        ):
+            report = await duplicates.find_duplicates(conn, helpers=[helper], reader=reader)
         return None if report is None else report.new
+
+    @contextlib.asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[asyncpg.Connection | None]:
+        """A connection of the reader's pool when it is not the primary's own, else None."""
+        pool = await self.reader() if self.reader is not None else self.pool
+        if pool is self.pool:
+            yield None
+            return
+        async with pool.acquire() as conn:
+            yield conn
 
     async def rescreen_adverse(self) -> int:
         async with self.pool.acquire() as conn:
@@ -303,9 +322,9 @@ class Scheduler:
 
 
 @contextlib.asynccontextmanager
-async def running(pool: asyncpg.Pool, config: AlertConfig, *, only=(), transport=None):
+async def running(pool: asyncpg.Pool, config: AlertConfig, *, only=(), transport=None, reader=None):
     """Run the schedule for the life of the block."""
-    scheduler = Scheduler(Jobs(pool, config, transport), only)
+    scheduler = Scheduler(Jobs(pool, config, transport, reader=reader), only)
     scheduler.start()
     try:
         yield scheduler

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+import asyncpg
 from litestar import Litestar
 
 from alerts.config import AlertConfig
@@ -16,7 +17,12 @@ from licensing.settings import Settings
 def scheduler_lifespan(settings: Settings):
     @contextlib.asynccontextmanager
     async def scheduler(app: Litestar):
-        async with running(app.state.long_pool, AlertConfig.from_settings(settings)) as scheduler:
+        async def reader() -> asyncpg.Pool:  # the standby's while recent enough, else its own
+            read = await app.state.reads.choose()
+            return read.pool if read.source == "replica" else app.state.long_pool
+
+        config = AlertConfig.from_settings(settings)
+        async with running(app.state.long_pool, config, reader=reader) as scheduler:
             app.state.scheduler = scheduler
             yield
 

@@ -192,6 +192,11 @@ SELECT CASE
 """
 LAG_CHECK_SECONDS = 1.0  # a standby that does not say how far behind it is in 1 s is not used
 
+# Whether the standby has replayed the primary's WAL up to a point (a write just made there).
+REPLAYED = "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, true)"
+REPLAY_WAIT_SECONDS = 2.0  # how long a read waits for the standby to replay its own write
+REPLAY_POLL_SECONDS = 0.02
+
 
 @dataclass(frozen=True)
 class Read:
@@ -240,6 +245,25 @@ class Reads:
         if self.replica is not None and lag is not None and lag <= self.max_lag_seconds:
             return Read(self.replica, "replica", lag)
         return Read(self.primary, "primary", lag)
+
+    async def including(self, lsn: str) -> Read:
+        """The standby once it has replayed the primary's WAL up to `lsn` (a write this request
+        has just made there, which what it reads must include), if it does so within
+        REPLAY_WAIT_SECONDS and is within the staleness bound; otherwise the primary."""
+        read = await self.choose()
+        if read.source != "replica" or self.replica is None:
+            return read
+        try:
+            async with asyncio.timeout(REPLAY_WAIT_SECONDS):
+                async with self.replica.acquire() as conn:
+                    for _ in range(int(REPLAY_WAIT_SECONDS / REPLAY_POLL_SECONDS)):
+                        if await conn.fetchval(REPLAYED, lsn):
+                            return read
+                        await asyncio.sleep(REPLAY_POLL_SECONDS)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+        return Read(self.primary, "primary", read.lag_seconds)
 
     async def close(self) -> None:
         if self.replica is not None:

@@ -9,7 +9,9 @@ standby while it is recent enough (licensing.db.Reads), and the answer's headers
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from litestar import Response
@@ -19,6 +21,7 @@ from licensing.downloads import csv_response
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import compliance
 
+LONDON = ZoneInfo("Europe/London")
 WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never for long
 
 
@@ -90,6 +93,20 @@ async def on_summary_pool(state: State, work, headers: dict[str, str] | None = N
             "The summary took too long",
             "It was stopped so as not to slow the register. Try a shorter period.",
         ) from None
+
+
+def freshness(headers: dict[str, str], now: datetime | None = None) -> str:
+    """For the DfT page: how current the figures are, from where they were read (`headers`
+    as on_summary_pool filled them)."""
+    now = now or datetime.now(LONDON)
+    if headers.get("Read-From") == "replica" and "Replica-Lag-Seconds" in headers:
+        lag = float(headers["Replica-Lag-Seconds"])
+        as_of = now - timedelta(seconds=lag)
+        return (
+            f"Figures as of {as_of:%H:%M:%S} UK time, read from a standby copy of the register "
+            f"{lag:.0f} s behind it."
+        )
+    return f"Figures as of {now:%H:%M:%S} UK time, read from the register itself."
 
 
 async def _spare(pool: asyncpg.Pool) -> asyncpg.Connection | None:

@@ -4,6 +4,7 @@ the audit pages). The export is itself a row of the log."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import asyncpg
 import msgspec
@@ -13,25 +14,43 @@ from registry.actor import Actor, acting
 from registry.errors import NotFound
 
 
-async def export(
-    conn: asyncpg.Connection, pool: asyncpg.Pool, actor: Actor, where: audit_log.AuditFilter
-) -> AsyncIterator[str]:
-    """The acting DPO's authority's log as CSV text, 500 rows a piece: the export is recorded
-    first (its own row), and the log is read as it stood when the export was asked for."""
+@dataclass(frozen=True)
+class Export:
+    """An export recorded in the log: its own row's id (the export reads the rows before it)
+    and where the primary's WAL stood once it was committed (a standby that has replayed that
+    far holds every row the export reads)."""
+
+    id: int
+    authority_id: int
+    where: audit_log.AuditFilter
+    wal_lsn: str
+
+
+WAL_NOW = "SELECT pg_current_wal_insert_lsn()::text"
+
+
+async def record(conn: asyncpg.Connection, actor: Actor, where: audit_log.AuditFilter) -> Export:
+    """Record the acting DPO's export of their authority's log (its own row), on the primary."""
     if actor.authority_id is None:
         raise NotFound("authority")
-    authority_id = actor.authority_id
     async with acting(conn, actor):
         export_id = await audit_log.record(
             conn,
             action="export",
             user_id=actor.user_id,
-            authority_id=authority_id,
+            authority_id=actor.authority_id,
             subject="audit_log",
             detail={k: str(v) for k, v in msgspec.structs.asdict(where).items() if v is not None},
         )
+    return Export(export_id, actor.authority_id, where, await conn.fetchval(WAL_NOW))
 
-    async def pieces() -> AsyncIterator[str]:
+
+def pieces(pool: asyncpg.Pool, export: Export) -> AsyncIterator[str]:
+    """The recorded export's rows as CSV text, 500 rows a piece, read through `pool` (the
+    primary's, or a standby's that has replayed the export's own row)."""
+    authority_id, where, export_id = export.authority_id, export.where, export.id
+
+    async def lines() -> AsyncIterator[str]:
         yield audit_log.csv_lines([])
         batch: list[audit_log.AuditEntry] = []
         async for entry in audit_log.all_entries(pool, authority_id, where, before_id=export_id):
@@ -42,4 +61,4 @@ async def export(
         if batch:
             yield audit_log.csv_lines(batch, header=False)
 
-    return pieces()
+    return lines()

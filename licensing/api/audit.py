@@ -16,10 +16,9 @@ from litestar.params import QueryParameter
 from licensing import auth
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.auth import actor_of
-from licensing.downloads import csv_stream
+from licensing.exports import audit_log_csv
 from licensing.problems import FieldError, InvalidFields, Problem, problem_spec
 from registry import audit_log
-from registry.audit_export import export as export_audit_log
 from registry.paging import last_id
 
 INT4_MAX = 2**31 - 1
@@ -99,8 +98,7 @@ async def audit_export(
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
     _own_authority(request)
     where = _filter(from_date, to_date, action, user)
-    pieces = await export_audit_log(conn, state.pool, actor_of(request), where)
-    return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv")
+    return await audit_log_csv(state, conn, actor_of(request), where)
 
 
 ROUTES = [audit_entries, audit_export]

@@ -3,17 +3,16 @@ download (the export is itself logged)."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 
 from licensing import auth
 from licensing.auth import actor_of
-from licensing.downloads import csv_stream
+from licensing.exports import audit_log_csv
 from licensing.pages.forms import Form
 from licensing.pages.render import Conn, page
-from registry import audit_export, audit_log
+from registry import audit_log
 
 PAGE_SIZE = 50
 ACTIONS = [
@@ -80,8 +79,7 @@ async def audit_download(request: Request, conn: Conn) -> Response:
     _form, where = read_filter(request)
     if where is None:  # the page showed the same errors before offering the link
         where = audit_log.AuditFilter()
-    pieces = await audit_export.export(conn, request.app.state.pool, actor_of(request), where)
-    return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv")
+    return await audit_log_csv(request.app.state, conn, actor_of(request), where)
 
 
 ROUTES = [audit_page, audit_download]

@@ -19,7 +19,7 @@ from litestar import Request, Response, get
 from licensing import auth
 from licensing.pages.forms import Form
 from licensing.pages.render import page
-from licensing.summaries import Asked, national, national_csv
+from licensing.summaries import Asked, freshness, national, national_csv
 from registry import compliance
 
 readers = auth.requires("dft_analyst", "admin")
@@ -191,7 +191,8 @@ async def _series(
 @get("/compliance", guards=[readers], opt=auth.NO_PERSONAL_DATA)
 async def summary_page(request: Request) -> Response:
     choice = Choice(request)
-    summary = await national(request.app.state, choice.asked())
+    read_from: dict[str, str] = {}
+    summary = await national(request.app.state, choice.asked(), read_from)
     series = await _series(request, choice)
     out_of_area = [(r.name, r.pct) for r in summary.national.ranking_out_of_area[:CHART_ROWS]]
     # the least compliant first: the authorities DfT would want to ask about
@@ -217,6 +218,7 @@ async def summary_page(request: Request) -> Response:
         csv_href=f"/compliance.csv?{choice.download_query()}",
         ods_href=f"/compliance.ods?{choice.download_query()}",
         chart_rows=CHART_ROWS,
+        freshness=freshness(read_from),
     )
 
 

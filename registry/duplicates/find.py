@@ -305,16 +305,30 @@ async def find_duplicates(
     actor: Actor | None = None,
     review_at: float = REVIEW_AT,
     helpers: Sequence[asyncpg.Connection] = (),
+    reader: asyncpg.Connection | None = None,
 ) -> JobReport | None:
     """Look across the whole register; raise every pair of drivers probably one person.
     `helpers`: more connections to score pairs on at the same time (a core each).
+    `reader`, when given (a hot standby's connection), reads the register's names; the pairs
+    are written through `conn` (the primary). A reader that fails (a standby gone, or a read
+    cancelled by its replay) leaves the reading to `conn`.
     None when another run of the job holds the lock."""
     if not await conn.fetchval(JOB_LOCK):
         return None
     try:
-        return await _find(conn, actor or Actor(None, None), review_at, helpers)
+        return await _find(conn, actor or Actor(None, None), review_at, helpers, reader)
     finally:
         await conn.execute(JOB_UNLOCK)
+
+
+async def _read(
+    conn: asyncpg.Connection,
+) -> tuple[list[Name], list[int], dict[str, tuple[float, float]]]:
+    async with conn.transaction(readonly=True):
+        await conn.execute(LONG_READ)
+        names = await load_names(conn)
+        homes = [r["n"] for r in await conn.fetch(HOMES)]
+        return names, homes, await load_reversed(conn)
 
 
 async def _find(
@@ -322,13 +336,15 @@ async def _find(
     actor: Actor,
     review_at: float,
     helpers: Sequence[asyncpg.Connection],
+    reader: asyncpg.Connection | None = None,
 ) -> JobReport:
     started = time.perf_counter()
-    async with conn.transaction(readonly=True):
-        await conn.execute(LONG_READ)
-        names = await load_names(conn)
-        homes = [r["n"] for r in await conn.fetch(HOMES)]
-        reversed_mu = await load_reversed(conn)
+    try:
+        names, homes, reversed_mu = await _read(reader or conn)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        if reader is None:
+            raise
+        names, homes, reversed_mu = await _read(conn)
     phases = {"read": time.perf_counter() - started}
     clock = time.perf_counter()
     # the blocking is CPU work: off the event loop, so a service running it still answers
