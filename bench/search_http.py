@@ -408,6 +408,8 @@ CHECKPOINTER = """
 SELECT checkpoints_timed + checkpoints_req AS checkpoints, buffers_checkpoint,
        buffers_backend, (SELECT wal_fpi FROM pg_stat_wal) AS wal_fpi,
        (SELECT wal_bytes FROM pg_stat_wal)::bigint AS wal_bytes,
+       (SELECT wal_sync FROM pg_stat_wal) AS wal_syncs,
+       (SELECT wal_sync_time FROM pg_stat_wal) AS wal_sync_ms,
        (SELECT checkpoint_time FROM pg_control_checkpoint()) AS checkpoint_done
 FROM pg_stat_bgwriter
 """
@@ -476,7 +478,15 @@ def _counter_at(seen: list[tuple[float, dict]], t: float) -> dict:
     return best
 
 
-COUNTED = ("checkpoints", "buffers_checkpoint", "buffers_backend", "wal_fpi", "wal_bytes")
+COUNTED = (
+    "checkpoints",
+    "buffers_checkpoint",
+    "buffers_backend",
+    "wal_fpi",
+    "wal_bytes",
+    "wal_syncs",
+    "wal_sync_ms",
+)
 
 
 def _activity_in(watched: Watched, start: float, end: float) -> dict:
@@ -618,7 +628,8 @@ def print_open_loop(label: str, result: dict, args) -> None:
     )
     print(
         f"  {'window':>9} {'reqs':>5} {'p95 ms':>8} {'max ms':>8} {'err':>4} "
-        f"{'ckpt':>4} {'ckpt bufs':>9} {'WAL FPI':>8} {'WAL MB':>7} {'loop ms':>7}  "
+        f"{'ckpt':>4} {'ckpt bufs':>9} {'WAL FPI':>8} {'WAL MB':>7} {'fsync ms':>8} "
+        f"{'loop ms':>7}  "
         "searches waiting on (mean active)  autovacuum"
     )
     for w in result["windows"]:
@@ -627,6 +638,7 @@ def print_open_loop(label: str, result: dict, args) -> None:
             f"  {w['from_s']:>7.0f} s {w['requests']:>5} {w['p95_ms']:>8.2f} {w['max_ms']:>8.2f} "
             f"{w['errors']:>4} {ckpt:>4} {w['buffers_checkpoint']:>9} "
             f"{w['wal_fpi']:>8} {w['wal_bytes'] / 2**20:>7.1f} "
+            f"{w['wal_sync_ms'] / max(w['wal_syncs'], 1):>8.2f} "
             f"{w['client_loop_lag_max_ms']:>7.1f}  "
             f"{', '.join(w['top_waits'])} ({w['active_backends']})  {', '.join(w['autovacuum'])}",
             flush=True,

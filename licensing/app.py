@@ -45,17 +45,18 @@ READY_WITHIN_SECONDS = 1.5  # a load balancer's probe gets its answer inside 2 s
 async def ready(state: State) -> dict:
     """The database answers: the instance can take traffic. 503 (with Retry-After) within
     2 s when the database is down, unreachable or hanging. Also reports, for an operator, the
-    scheduler's last heartbeat in this process and the alert outbox's oldest pending age."""
+    scheduler's last heartbeat in this process and, for the alert outbox and the webhook
+    outbox, what waits, the oldest wait and what is dead."""
     # A task of its own, left to finish in the background when it overruns: a query cut off
     # by a timeout waits for its cancellation to reach the server, which a hung one never does.
-    ping = asyncio.ensure_future(metrics.outbox_state(state.pool))
+    ping = asyncio.ensure_future(metrics.outboxes_state(state.pool))
     done, _ = await asyncio.wait({ping}, timeout=READY_WITHIN_SECONDS)
     if not done:
         ping.cancel()
         ping.add_done_callback(_ignore_result)
         raise DatabaseUnavailable()
     try:
-        outbox = ping.result()
+        outbox, webhooks = ping.result()
     except Exception as exc:
         if db.unavailable(exc):
             raise DatabaseUnavailable() from None
@@ -68,11 +69,17 @@ async def ready(state: State) -> dict:
             "running_here": getattr(state, "scheduler", None) is not None,
             "last_heartbeat_seconds_ago": None if heartbeat is None else round(heartbeat, 1),
         },
-        "outbox": {
-            "pending": outbox["pending"] + outbox["sending"],
-            "oldest_pending_seconds": round(outbox["oldest_pending_seconds"], 1),
-            "dead": outbox["dead"],
-        },
+        "outbox": _waiting(outbox),
+        "webhook_outbox": _waiting(webhooks),
+    }
+
+
+def _waiting(outbox: dict) -> dict:
+    """An outbox at a glance: what waits to be sent, the oldest wait, and what is dead."""
+    return {
+        "pending": outbox["pending"] + outbox["sending"],
+        "oldest_pending_seconds": round(outbox["oldest_pending_seconds"], 1),
+        "dead": outbox["dead"],
     }
 
 

@@ -106,6 +106,12 @@ async def outbox_state(pool) -> dict:
     return await outbox.state(pool)
 
 
+async def outboxes_state(pool) -> tuple[dict, dict]:
+    """The alert outbox's and the webhook outbox's pending, sending, dead and oldest age."""
+    async with pool.acquire() as conn:
+        return await outbox.state(conn), dict(await conn.fetchrow(WEBHOOK_OUTBOX))
+
+
 def heartbeat_age(state: State) -> float | None:
     scheduler = getattr(state, "scheduler", None)
     if scheduler is None or scheduler.last_heartbeat is None:
@@ -139,11 +145,10 @@ async def metrics(state: State) -> Response:
             m.pool.labels(name, "open").set(pool.get_size())
             m.pool.labels(name, "idle").set(pool.get_idle_size())
             m.pool.labels(name, "max").set(pool.get_max_size())
-    outbox = await outbox_state(state.pool)
+    outbox, webhooks = await outboxes_state(state.pool)
     for status in ("pending", "sending", "dead"):
         m.outbox.labels(status).set(outbox[status])
     m.outbox_age.set(outbox["oldest_pending_seconds"])
-    webhooks = await state.pool.fetchrow(WEBHOOK_OUTBOX)
     for status in ("pending", "sending", "dead"):
         m.webhooks.labels(status).set(webhooks[status])
     m.webhooks_age.set(webhooks["oldest_pending_seconds"])

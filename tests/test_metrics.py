@@ -113,3 +113,28 @@ async def test_metrics_are_for_administrators_and_the_scraper_only(client, conn)
     ).status_code == 401
     assert (await client.get("/metrics", headers=officer["headers"])).status_code == 403
     assert (await client.get("/metrics", headers=admin["headers"])).status_code == 200
+
+
+async def test_ready_reports_the_webhook_outbox_beside_the_alert_outbox(client, conn):
+    subscription = await conn.fetchval(
+        """INSERT INTO webhook_subscription (authority_id, url, event_types, secret)
+           VALUES ((SELECT id FROM authority WHERE name = 'Sheffield'),
+                   'https://receiver.invalid/hook', '{licence.granted}', 'whsec_test')
+           RETURNING id"""
+    )
+    # one delivery waiting (not due for an hour, so nothing sends it), one dead
+    await conn.execute(
+        """INSERT INTO webhook_delivery (subscription_id, event_id, event_type, payload, status,
+                                         next_attempt_at, created_at, dead_at)
+           VALUES ($1, 1, 'licence.granted', '{}', 'pending', now() + interval '1 hour',
+                   now() - interval '90 seconds', NULL),
+                  ($1, 2, 'licence.granted', '{}', 'dead', now(), now(), now())""",
+        subscription,
+    )
+    ready = (await client.get("/ready")).json()
+    assert ready["webhook_outbox"]["pending"] == 1
+    assert ready["webhook_outbox"]["oldest_pending_seconds"] >= 90
+    assert ready["webhook_outbox"]["dead"] == 1
+    assert set(ready["outbox"]) == {"pending", "oldest_pending_seconds", "dead"}
+    scraped = await scrape(client)
+    assert scraped[("crosscheck_webhook_outbox_oldest_pending_seconds", ())] >= 90

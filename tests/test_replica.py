@@ -205,6 +205,10 @@ async def test_the_duplicates_job_reads_the_register_on_the_standby_and_writes_o
         return read.pool if read.source == "replica" else primary
 
     try:
+        async with primary.acquire() as conn:  # drivers recorded by several authorities
+            for home, by in (("Leeds", "Leeds"), ("Sheffield", "Sheffield"), ("Bolton", "Leeds")):
+                await driver(conn, home, recorded_by=by)
+        await caught_up(urls["primary_owner"], urls["standby_owner"])
         before = await standby.fetchval(NAME_SCANS)
         report = await Jobs(primary, config_for(25), reader=reader).find_duplicates()
         assert report is not None  # it ran, and stored its model on the primary
