@@ -27,6 +27,7 @@ from alerts.email_body import EmailContent, footer, html_body, notify_personalis
 from alerts.rules import london_today
 from alerts.transports import Email
 from registry.entries import entry_number
+from registry.identity_proposals import FIELD_WORDS
 from registry.labels import DECISION_EVENTS, LABELS
 from registry.workdays import working_days_between
 
@@ -44,6 +45,7 @@ SECTIONS = {
     "out_of_area_licence": "Your residents licensed by other authorities",
     "resident_moved": "Licensed drivers who have moved into your area",
     "access_flagged": "Officers' use of the register to look at (data protection)",
+    "identity_changed": "Drivers whose name, date of birth or identifiers changed",
 }
 
 # Alerts for the authority's data protection officer, sent to its dpo_email, never to the
@@ -111,7 +113,8 @@ SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        fl.detail ->> 'kind' AS flag_kind, fl.detail ->> 'used_this_hour' AS flag_used,
        fl.detail ->> 'limit' AS flag_limit,
        a.duplicate_id, pair.match_probability, pair.match_evidence, pair.match_entries,
-       pair.match_licences
+       pair.match_licences,
+       ia.name AS changed_by, e.detail -> 'identity' AS identity_fields
 FROM alert a
 JOIN authority rcp ON rcp.id = a.recipient_authority_id
 LEFT JOIN register_event e ON e.id = a.event_id
@@ -127,6 +130,7 @@ LEFT JOIN authority ra ON ra.id = re.authority_id
 LEFT JOIN concern c ON e.kind = 'concern_reported' AND c.id = e.subject_id
 LEFT JOIN authority ca ON ca.id = c.reporting_authority_id
 LEFT JOIN licence cl ON cl.id = c.licence_id
+LEFT JOIN authority ia ON a.kind = 'identity_changed' AND ia.id = e.authority_id
 LEFT JOIN authority mf ON a.kind = 'resident_moved' AND mf.id = (e.detail ->> 'from_authority_id')::integer
 LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object('kind', ml.kind, 'authority', ma.name,
@@ -463,7 +467,23 @@ def _rescreen_match(row, today):
         "driver (you will not be told of this match again). If they are the same person, check "
         "your licence against the other record's history and act as your policy requires."
     )
-    return Described(title, facts, action, f"Check a possible match: {title.lower()}")
+    return (Described(title, facts, action, f"Check a possible match: {title.lower()}"),)
+
+
+def _identity_changed(row, today):
+    fields = row["identity_fields"]
+    names = json.loads(fields) if isinstance(fields, str) else list(fields or [])
+    facts = [
+        ("Changed by", row["changed_by"] or "Not known"),
+        ("What changed", ", ".join(FIELD_WORDS.get(n, n) for n in names)),
+    ]
+    title = "Another authority changed a driver's identity details"
+    action = (
+        "Check your own records of this driver against the register. Old names and old "
+        "licence numbers still find the driver in a search, marked as former. If the change "
+        "looks wrong, contact the authority that made it."
+    )
+    return Described(title, facts, action, f"Check your records: {title.lower()}")
 
 
 DESCRIBE = {
@@ -479,6 +499,7 @@ DESCRIBE = {
     "request_overdue": _request,
     "resident_moved": _resident_moved,
     "rescreen_match": _rescreen_match,
+    "identity_changed": _identity_changed,
 }
 
 # Which alert leads the subject line: the first of these, then the earliest deadline.
@@ -495,6 +516,7 @@ URGENCY = {
     "decision_changed": 5,
     "out_of_area_licence": 6,
     "resident_moved": 6,
+    "identity_changed": 5,
 }
 FOR_INFORMATION = 6
 

@@ -27,6 +27,9 @@ The rules:
   under another record is news to the grantor). A pair decided "not this driver" is never
   raised again. The nightly sweep (`queue_sweep_alerts`) does the same for every driver with
   an entry in force.
+- identity_changed: a driver's name, date of birth or an identifier changed (directly, or
+  by accepting another authority's proposal): tell every other authority with an interest
+  (a current or suspended licence, a register entry, the home authority).
 
 History loaded by a bulk import (events with detail.source = 'import', migration 0003) is
 news only where it still matters: a licence that is still current or suspended, and a
@@ -101,12 +104,27 @@ WHERE ev.kind = 'driver_moved' AND ev.detail ->> 'home_authority_id' IS NOT NULL
                 AND l.authority_id <> (ev.detail ->> 'home_authority_id')::integer)
 """
 
+RULE_IDENTITY_CHANGED = f"""
+SELECT ev.id, r.recipient, 'identity_changed', NULL::bigint
+FROM ev CROSS JOIN LATERAL (
+    SELECT l.authority_id AS recipient FROM licence l
+    WHERE l.driver_id = ev.driver_id AND l.status IN ('current', 'suspended')
+    UNION
+    SELECT re.authority_id FROM register_entry re WHERE re.driver_id = ev.driver_id
+    UNION
+    SELECT d.home_authority_id FROM driver d WHERE d.id = ev.driver_id
+) r
+WHERE ev.kind = 'driver_amended' AND ev.detail ? 'identity'
+  AND r.recipient IS NOT NULL AND NOT coalesce({IMPORTED}, false)
+"""
+
 RULES = (
     RULE_OUT_OF_AREA_LICENCE,
     RULE_ADVERSE_DECISION,
     RULE_SAFEGUARDING_CONCERN,
     RULE_INFORMATION_REQUEST,
     RULE_RESIDENT_MOVED,
+    RULE_IDENTITY_CHANGED,
 )
 
 LONG_SWEEP = "SET LOCAL statement_timeout = '20min'"

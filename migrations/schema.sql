@@ -237,15 +237,44 @@ CREATE FUNCTION public.driver_event() RETURNS trigger
     AS $$
 DECLARE
     acting integer := nullif(current_setting('crosscheck.actor_authority_id', true), '')::integer;
+    identity text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM record_event('driver_recorded', NEW.id, NEW.recorded_by_authority_id, NEW.id,
                              jsonb_build_object('home_authority_id', NEW.home_authority_id));
-    ELSIF NEW.home_authority_id IS DISTINCT FROM OLD.home_authority_id THEN
+        RETURN NEW;
+    END IF;
+    identity := array_remove(ARRAY[
+        CASE WHEN NEW.forenames IS DISTINCT FROM OLD.forenames THEN 'forenames' END,
+        CASE WHEN NEW.surname IS DISTINCT FROM OLD.surname THEN 'surname' END,
+        CASE WHEN NEW.date_of_birth IS DISTINCT FROM OLD.date_of_birth THEN 'date_of_birth' END,
+        CASE WHEN NEW.sex IS DISTINCT FROM OLD.sex THEN 'sex' END,
+        CASE WHEN NEW.gb_licence_number IS DISTINCT FROM OLD.gb_licence_number
+             THEN 'gb_licence_number' END,
+        CASE WHEN NEW.ni_licence_number IS DISTINCT FROM OLD.ni_licence_number
+             THEN 'ni_licence_number' END,
+        CASE WHEN NEW.ni_number IS DISTINCT FROM OLD.ni_number THEN 'ni_number' END,
+        CASE WHEN NEW.eu_licence_number IS DISTINCT FROM OLD.eu_licence_number
+             THEN 'eu_licence_number' END,
+        CASE WHEN NEW.eu_licence_country IS DISTINCT FROM OLD.eu_licence_country
+             THEN 'eu_licence_country' END], NULL);
+    INSERT INTO driver_former_identifier (driver_id, kind, value, replaced_by_authority_id)
+    SELECT NEW.id, f.kind, f.value, acting
+    FROM (VALUES ('gb_licence', OLD.gb_licence_number, NEW.gb_licence_number),
+                 ('ni_licence', OLD.ni_licence_number, NEW.ni_licence_number),
+                 ('ni_number', OLD.ni_number, NEW.ni_number)) AS f (kind, value, new_value)
+    WHERE f.value IS NOT NULL AND f.value IS DISTINCT FROM f.new_value
+    ON CONFLICT (driver_id, kind, value) DO NOTHING;
+    IF NEW.home_authority_id IS DISTINCT FROM OLD.home_authority_id THEN
         PERFORM record_event('driver_moved', NEW.id, coalesce(acting, NEW.recorded_by_authority_id), NEW.id,
                              jsonb_build_object('from_authority_id', OLD.home_authority_id,
                                                 'home_authority_id', NEW.home_authority_id));
-    ELSIF ROW(NEW.*) IS DISTINCT FROM ROW(OLD.*) THEN
+    END IF;
+    IF cardinality(identity) > 0 THEN
+        PERFORM record_event('driver_amended', NEW.id, coalesce(acting, NEW.recorded_by_authority_id), NEW.id,
+                             jsonb_build_object('identity', to_jsonb(identity)));
+    ELSIF NEW.home_authority_id IS NOT DISTINCT FROM OLD.home_authority_id
+          AND ROW(NEW.*) IS DISTINCT FROM ROW(OLD.*) THEN
         PERFORM record_event('driver_amended', NEW.id, coalesce(acting, NEW.recorded_by_authority_id), NEW.id, '{}');
     END IF;
     RETURN NEW;
@@ -755,7 +784,7 @@ CREATE TABLE public.alert (
     CONSTRAINT alert_check5 CHECK (((kind = ANY (ARRAY['information_request'::text, 'request_due_soon'::text, 'request_overdue'::text])) = (request_id IS NOT NULL))),
     CONSTRAINT alert_claimed_by_check CHECK ((claimed_by > 0)),
     CONSTRAINT alert_dpo_kind CHECK (((kind = 'access_flagged'::text) = (audit_id IS NOT NULL))),
-    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text, 'rescreen_match'::text]))),
+    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text, 'rescreen_match'::text, 'identity_changed'::text]))),
     CONSTRAINT alert_last_error_check CHECK ((length(last_error) <= 1000)),
     CONSTRAINT alert_message_id_check CHECK ((length(message_id) <= 300)),
     CONSTRAINT alert_one_source CHECK (((event_id IS NULL) <> (audit_id IS NULL))),
@@ -1095,6 +1124,36 @@ CREATE TABLE public.driver (
 
 
 --
+-- Name: driver_former_identifier; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.driver_former_identifier (
+    id bigint NOT NULL,
+    driver_id bigint NOT NULL,
+    kind text NOT NULL,
+    value text NOT NULL,
+    replaced_at timestamp with time zone DEFAULT now() NOT NULL,
+    replaced_by_authority_id integer,
+    CONSTRAINT driver_former_identifier_kind_check CHECK ((kind = ANY (ARRAY['gb_licence'::text, 'ni_licence'::text, 'ni_number'::text]))),
+    CONSTRAINT driver_former_identifier_value_check CHECK (((length(value) >= 1) AND (length(value) <= 40)))
+);
+
+
+--
+-- Name: driver_former_identifier_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.driver_former_identifier ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.driver_former_identifier_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: driver_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -1216,6 +1275,46 @@ CREATE TABLE public.idempotency_key (
 
 ALTER TABLE public.idempotency_key ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.idempotency_key_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: identity_proposal; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.identity_proposal (
+    id bigint NOT NULL,
+    driver_id bigint NOT NULL,
+    proposed_by_authority_id integer NOT NULL,
+    proposed_by_user_id integer,
+    proposed_at timestamp with time zone DEFAULT now() NOT NULL,
+    changes jsonb NOT NULL,
+    reason text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    decided_by_authority_id integer,
+    decided_by_user_id integer,
+    decided_at timestamp with time zone,
+    decision_note text,
+    CONSTRAINT identity_proposal_changes_check CHECK (((jsonb_typeof(changes) = 'object'::text) AND (changes <> '{}'::jsonb))),
+    CONSTRAINT identity_proposal_check CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT identity_proposal_check1 CHECK (((status = 'pending'::text) = (decided_by_authority_id IS NULL))),
+    CONSTRAINT identity_proposal_decision_note_check CHECK ((length(decision_note) <= 2000)),
+    CONSTRAINT identity_proposal_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 2000))),
+    CONSTRAINT identity_proposal_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'accepted'::text, 'rejected'::text])))
+);
+
+
+--
+-- Name: identity_proposal_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.identity_proposal ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.identity_proposal_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1938,6 +2037,22 @@ ALTER TABLE ONLY public.demo_mail
 
 
 --
+-- Name: driver_former_identifier driver_former_identifier_driver_id_kind_value_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.driver_former_identifier
+    ADD CONSTRAINT driver_former_identifier_driver_id_kind_value_key UNIQUE (driver_id, kind, value);
+
+
+--
+-- Name: driver_former_identifier driver_former_identifier_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.driver_former_identifier
+    ADD CONSTRAINT driver_former_identifier_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: driver driver_gb_licence_number_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2023,6 +2138,14 @@ ALTER TABLE ONLY public.idempotency_key
 
 ALTER TABLE ONLY public.idempotency_key
     ADD CONSTRAINT idempotency_key_user_id_key_key UNIQUE (user_id, key);
+
+
+--
+-- Name: identity_proposal identity_proposal_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_pkey PRIMARY KEY (id);
 
 
 --
@@ -2397,6 +2520,13 @@ CREATE INDEX driver_dob ON public.driver USING btree (date_of_birth);
 
 
 --
+-- Name: driver_former_identifier_value; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX driver_former_identifier_value ON public.driver_former_identifier USING btree (kind, value);
+
+
+--
 -- Name: driver_home; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2464,6 +2594,13 @@ CREATE INDEX grant_check_effective ON public.grant_check USING btree (effective_
 --
 
 CREATE INDEX idempotency_key_expiry ON public.idempotency_key USING btree (expires_at);
+
+
+--
+-- Name: identity_proposal_driver; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX identity_proposal_driver ON public.identity_proposal USING btree (driver_id) WHERE (status = 'pending'::text);
 
 
 --
@@ -2997,6 +3134,22 @@ ALTER TABLE ONLY public.concern
 
 
 --
+-- Name: driver_former_identifier driver_former_identifier_driver_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.driver_former_identifier
+    ADD CONSTRAINT driver_former_identifier_driver_id_fkey FOREIGN KEY (driver_id) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
+-- Name: driver_former_identifier driver_former_identifier_replaced_by_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.driver_former_identifier
+    ADD CONSTRAINT driver_former_identifier_replaced_by_authority_id_fkey FOREIGN KEY (replaced_by_authority_id) REFERENCES public.authority(id);
+
+
+--
 -- Name: driver driver_home_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3058,6 +3211,46 @@ ALTER TABLE ONLY public.idempotency_key
 
 ALTER TABLE ONLY public.idempotency_key
     ADD CONSTRAINT idempotency_key_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: identity_proposal identity_proposal_decided_by_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_decided_by_authority_id_fkey FOREIGN KEY (decided_by_authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: identity_proposal identity_proposal_decided_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_decided_by_user_id_fkey FOREIGN KEY (decided_by_user_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: identity_proposal identity_proposal_driver_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_driver_id_fkey FOREIGN KEY (driver_id) REFERENCES public.driver(id) ON DELETE CASCADE;
+
+
+--
+-- Name: identity_proposal identity_proposal_proposed_by_authority_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_proposed_by_authority_id_fkey FOREIGN KEY (proposed_by_authority_id) REFERENCES public.authority(id);
+
+
+--
+-- Name: identity_proposal identity_proposal_proposed_by_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identity_proposal
+    ADD CONSTRAINT identity_proposal_proposed_by_user_id_fkey FOREIGN KEY (proposed_by_user_id) REFERENCES public.app_user(id);
 
 
 --
@@ -3472,6 +3665,20 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.driver TO crosscheck_app;
 
 
 --
+-- Name: TABLE driver_former_identifier; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.driver_former_identifier TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE driver_former_identifier_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.driver_former_identifier_id_seq TO crosscheck_app;
+
+
+--
 -- Name: SEQUENCE driver_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3525,6 +3732,20 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency_key TO crosscheck_
 --
 
 GRANT USAGE ON SEQUENCE public.idempotency_key_id_seq TO crosscheck_app;
+
+
+--
+-- Name: TABLE identity_proposal; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.identity_proposal TO crosscheck_app;
+
+
+--
+-- Name: SEQUENCE identity_proposal_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.identity_proposal_id_seq TO crosscheck_app;
 
 
 --

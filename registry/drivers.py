@@ -490,7 +490,7 @@ async def amend_driver(
     ):
         raise Conflict(
             "Only an authority that licenses this driver or has a register entry about them "
-            "may change their name, date of birth or identifiers: ask that authority",
+            "may change their name, date of birth or identifiers: propose the change to them",
             identity[0],
         )
     await _refuse_known_identifiers(conn, changed, driver_id)

@@ -250,11 +250,19 @@ async def search_by_name(
 # --- identifiers -------------------------------------------------------------------------
 
 
-def _identifier_search(column: str) -> str:
+# A number the driver held before (driver_former_identifier, kept when it changes) finds them
+# too, marked as former; a driver who holds it again now is found once, as now.
+def _identifier_search(column: str, kind: str) -> str:
     return (
         f"""
 WITH top AS (
-    SELECT id AS driver_id FROM driver WHERE {column} = $1 ORDER BY id LIMIT :limit
+    SELECT * FROM (
+        SELECT id AS driver_id, false AS former FROM driver WHERE {column} = $1
+        UNION ALL
+        SELECT f.driver_id, true FROM driver_former_identifier f
+        WHERE f.kind = '{kind}' AND f.value = $1
+          AND NOT EXISTS (SELECT FROM driver n WHERE n.id = f.driver_id AND n.{column} = $1)
+    ) AS found ORDER BY former, driver_id LIMIT :limit
 ),
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
@@ -263,10 +271,10 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT top.driver_id, """
+SELECT top.driver_id, top.former, """
         + SUMMARY
         + """ AS summary
-FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.driver_id
+FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.former, top.driver_id
 """
     )
 
@@ -278,10 +286,15 @@ FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.driver_id
 GB_LICENCE_SEARCH_TEMPLATE = (
     """
 WITH exact AS (
-    SELECT id AS driver_id, true AS exact FROM driver WHERE gb_licence_number = $1
+    SELECT id AS driver_id, true AS exact, false AS former
+    FROM driver WHERE gb_licence_number = $1
+    UNION ALL
+    SELECT f.driver_id, true, true FROM driver_former_identifier f
+    WHERE f.kind = 'gb_licence' AND f.value = $1
+      AND NOT EXISTS (SELECT FROM driver n WHERE n.id = f.driver_id AND n.gb_licence_number = $1)
 ),
 encoded AS (
-    SELECT DISTINCT dn.driver_id, false AS exact
+    SELECT DISTINCT dn.driver_id, false AS exact, false AS former
     FROM driver_name dn
     WHERE NOT EXISTS (SELECT FROM exact)
       AND dn.date_of_birth = ANY($8::date[])
@@ -291,7 +304,7 @@ encoded AS (
 ),
 top AS (
     SELECT * FROM (SELECT * FROM exact UNION ALL SELECT * FROM encoded) AS found
-    ORDER BY exact DESC, driver_id LIMIT :limit
+    ORDER BY exact DESC, former, driver_id LIMIT :limit
 ),
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
@@ -300,16 +313,17 @@ audit AS (
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
-SELECT top.driver_id, top.exact, """
+SELECT top.driver_id, top.exact, top.former, """
     + SUMMARY
     + """ AS summary
-FROM top JOIN driver d ON d.id = top.driver_id ORDER BY top.exact DESC, top.driver_id
+FROM top JOIN driver d ON d.id = top.driver_id
+ORDER BY top.exact DESC, top.former, top.driver_id
 """
 )
 
 IDENTIFIER_SEARCH_TEMPLATES = {
-    "ni_licence": _identifier_search("ni_licence_number"),
-    "ni_number": _identifier_search("ni_number"),
+    "ni_licence": _identifier_search("ni_licence_number", "ni_licence"),
+    "ni_number": _identifier_search("ni_number", "ni_number"),
     "gb_licence": GB_LICENCE_SEARCH_TEMPLATE,
 }
 IDENTIFIER_SEARCHES = {
@@ -319,6 +333,12 @@ IDENTIFIER_WORDS = {
     "gb_licence": "GB driving licence number identical",
     "ni_licence": "Northern Ireland driving licence number identical",
     "ni_number": "National Insurance number identical",
+}
+FORMER_IDENTIFIER_WORDS = {
+    "gb_licence": "former GB driving licence number: the driver held this number before",
+    "ni_licence": "former Northern Ireland driving licence number: the driver held this "
+    "number before",
+    "ni_number": "former National Insurance number: recorded for this driver before",
 }
 GB_ENCODED_WORDS = [
     "no driver holds this GB licence number",
@@ -370,22 +390,11 @@ async def search_by_identifier(
     search_id = time_ordered_uuid()
     sql = with_limit(IDENTIFIER_SEARCH_TEMPLATES[kind], limit)
     rows = await conn.fetch(sql, *identifier_search_arguments(kind, value, enquirer, search_id))
-    if kind != "gb_licence":
-        return SearchOutcome(
-            search_id,
-            "identifier",
-            [
-                Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
-                for r in rows
-            ],
-        )
-    return SearchOutcome(
-        search_id,
-        "identifier",
-        [
-            Match(r["driver_id"], 100, "exact", [IDENTIFIER_WORDS[kind]], _summary(r))
-            if r["exact"]
-            else Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))
-            for r in rows
-        ],
-    )
+
+    def found(r: asyncpg.Record) -> Match:
+        if kind == "gb_licence" and not r["exact"]:
+            return Match(r["driver_id"], 60, "possible", list(GB_ENCODED_WORDS), _summary(r))
+        words = FORMER_IDENTIFIER_WORDS[kind] if r["former"] else IDENTIFIER_WORDS[kind]
+        return Match(r["driver_id"], 100, "exact", [words], _summary(r))
+
+    return SearchOutcome(search_id, "identifier", [found(r) for r in rows])

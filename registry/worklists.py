@@ -281,6 +281,7 @@ ALERT_KINDS = (
     ("request_overdue", "Requests overdue"),
     ("resident_moved", "Residents who moved"),
     ("rescreen_match", "Possible matches under another record"),
+    ("identity_changed", "Identity details changed"),
 )
 
 ALERTS = WorkList(
