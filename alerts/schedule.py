@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -134,6 +135,10 @@ class Jobs:
         self.transport = transport or make_transport(config)
         self.stopping = stopping or asyncio.Event()
         self.wake_sender = lambda: None
+        # the webhooks job runs when register events commit, not only every interval
+        self.listener = webhooks.Listener(pool, lambda: self.wake_webhooks())
+        self.wake_webhooks = lambda: None
+        self.http: httpx.AsyncClient | None = None  # one pooled client for the process
         self.liveness = outbox.Liveness(pool)
         # After an email the server may have taken without confirming it, send one at a time
         # until one is confirmed: each unconfirmed email is a possible duplicate.
@@ -171,26 +176,39 @@ class Jobs:
         return report
 
     async def send_webhooks(self) -> webhooks.DeliveryReport:
-        queued = await webhooks.fan_out(self.pool)
-        async with webhooks.session(self.config.webhooks) as http:
+        """Fan out and deliver; again while register events commit meanwhile (LISTEN)."""
+        await self.listener.ensure()
+        if self.http is None:
+            self.http = webhooks.client(self.config.webhooks)
+        while True:
+            self.listener.news.clear()
+            queued = await webhooks.fan_out(self.pool)
             report = await webhooks.deliver_due(
                 self.pool,
                 self.config.webhooks,
-                http,
+                self.http,
                 owner=await self.liveness.current_key(),
                 transport=self.transport,
                 mail_from=self.config.mail_from,
                 stopping=self.stopping,
             )
-        if queued or report.claimed:
-            log.info(
-                "webhooks: %d queued, %d delivered, %d failed, %d subscriptions paused",
-                queued,
-                report.delivered,
-                report.failed,
-                report.paused,
-            )
-        return report
+            if queued or report.claimed:
+                log.info(
+                    "webhooks: %d queued, %d delivered, %d failed, %d subscriptions paused",
+                    queued,
+                    report.delivered,
+                    report.failed,
+                    report.paused,
+                )
+            if self.stopping.is_set() or not self.listener.news.is_set():
+                return report
+
+    async def close(self) -> None:
+        """The webhook sender's listening connection and HTTP client."""
+        await self.listener.close()
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
 
     async def sweep_leases(self) -> int:
         async with self.pool.acquire() as conn:
@@ -263,6 +281,7 @@ class Scheduler:
         self.last_heartbeat: float | None = None  # loop-independent monotonic time
         self.aps = AsyncIOScheduler(timezone=LONDON)
         jobs.wake_sender = self._wake_sender
+        jobs.wake_webhooks = lambda: self._wake("send_webhooks")
 
     async def _run(self, job_id: str) -> None:
         task = asyncio.current_task()
@@ -281,7 +300,11 @@ class Scheduler:
             self.last_heartbeat = time.monotonic()
 
     def _wake_sender(self) -> None:
-        job = self.aps.get_job("send_alerts")
+        self._wake("send_alerts")
+
+    def _wake(self, job_id: str) -> None:
+        """Run the job now (a job already running picks the news up itself)."""
+        job = self.aps.get_job(job_id)
         if job is not None and self.aps.running:
             job.modify(next_run_time=datetime.now(LONDON))
 
@@ -318,6 +341,7 @@ class Scheduler:
         if leftover:
             await asyncio.wait(leftover, timeout=self.grace_seconds)
         await asyncio.sleep(0)  # let the scheduler's own shutdown run on this loop
+        await self.jobs.close()
         await self.jobs.liveness.close()  # claims left now are re-queued by the next sweep
 
 

@@ -13,6 +13,12 @@ dies mid-batch leaves its claims under a lease that the alerts' sweep statement 
 liveness lock is gone): those deliveries are sent again, which is the duplicate bound (at most
 one batch per dead process; receivers de-duplicate on webhook-id).
 
+Waking: register_event's statement trigger (migrations, notify_register_event) NOTIFYs
+CHANNEL, which PostgreSQL delivers at commit. The scheduler's process LISTENs (Listener) and
+runs its webhooks job at once, and the job goes round again while more events commit; the
+interval (ALERT_INTERVAL_SECONDS) stays as the fallback for a lost connection or a notice
+missed. One pooled HTTP client serves the process for its life (keep-alive connections).
+
 A subscription whose deliveries fail WEBHOOK_PAUSE_AFTER times in a row, with no success
 between, is paused (its deliveries wait, nothing is dropped) and the administrator who made it
 is emailed; resuming it sends what waited.
@@ -25,6 +31,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -326,6 +333,50 @@ def client(config: WebhookConfig) -> httpx.AsyncClient:
         limits=httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=None),
         headers={"user-agent": "Crosscheck-Webhooks/1"},
     )
+
+
+CHANNEL = "register_event"
+
+
+class Listener:
+    """LISTENs on CHANNEL on a pooled connection of its own and calls `wake` when register
+    events commit; `news` stays set until the sender clears it before a round."""
+
+    def __init__(self, pool: asyncpg.Pool, wake: Callable[[], None]) -> None:
+        self.pool, self.wake = pool, wake
+        self.news = asyncio.Event()
+        self.conn: asyncpg.pool.PoolConnectionProxy | None = None
+
+    async def ensure(self) -> None:
+        """Listening, or trying again at the next call (the interval covers the gap)."""
+        if self.conn is not None and not self.conn.is_closed():
+            return
+        await self.close()
+        try:
+            conn = await self.pool.acquire()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("webhooks: cannot listen for new events: %s", type(exc).__name__)
+            return
+        try:
+            await conn.add_listener(CHANNEL, self._heard)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("webhooks: cannot listen for new events: %s", type(exc).__name__)
+            await self.pool.release(conn)
+            return
+        self.conn = conn
+
+    def _heard(self, *_args) -> None:
+        self.news.set()
+        self.wake()
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await conn.remove_listener(CHANNEL, self._heard)
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self.pool.release(conn)
 
 
 @contextlib.asynccontextmanager

@@ -489,6 +489,19 @@ $$;
 
 
 --
+-- Name: notify_register_event(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notify_register_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('register_event', '');
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: one_digit_away(integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2972,6 +2985,13 @@ CREATE TRIGGER register_event_append_only BEFORE DELETE OR UPDATE ON public.regi
 --
 
 CREATE TRIGGER register_event_no_truncate BEFORE TRUNCATE ON public.register_event FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_truncate();
+
+
+--
+-- Name: register_event register_event_notify; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER register_event_notify AFTER INSERT ON public.register_event FOR EACH STATEMENT EXECUTE FUNCTION public.notify_register_event();
 
 
 --

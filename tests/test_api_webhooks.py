@@ -13,13 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from litestar.testing import AsyncTestClient
 
+from alerts import schedule
 from alerts import webhooks as delivery
 from alerts.config import AlertConfig, SmtpConfig
 from alerts.transports import make_transport
 from licensing.app import create_app
 from licensing.db import create_pool
 from licensing.settings import load
-from tests.alerts_support import smtp_server
+from tests.alerts_support import smtp_server, wait_until
 from tests.factories import make_driver, make_licence, make_user
 
 
@@ -140,6 +141,22 @@ async def test_a_subscribed_receiver_gets_each_event_once_signed_and_verifiable(
     [row] = listed.json()["items"]
     assert row["id"] == headers["webhook-id"] and row["status"] == "delivered"
     assert secret not in (await client.get("/api/v1/webhooks", headers=officer["headers"])).text
+
+
+async def test_a_new_event_is_sent_when_it_commits_not_at_the_next_interval(
+    client, conn, pool, receiver
+):
+    officer = await make_user(conn, authority="Sheffield")
+    made = await subscribe(client, officer, receiver.url)
+    config = AlertConfig(interval_seconds=3600, webhooks=CONFIG)  # the fallback never comes
+    async with schedule.running(pool, config, only=["send_webhooks"]) as scheduler:
+        await wait_until(lambda: scheduler.runs.get("send_webhooks"))  # the run at start
+        driver = await make_driver(conn)
+        await make_licence(conn, driver, authority="Sheffield")  # commits: NOTIFY wakes it
+        await wait_until(lambda: receiver.posts)
+    [(headers, body)] = receiver.posts
+    assert verifies(made["secret"], headers, body)
+    assert json.loads(body)["data"]["driver_id"] == driver.public
 
 
 async def test_during_a_rotation_both_secrets_verify(client, conn, pool, receiver):
