@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import base64
+import hashlib
+import hmac
 import multiprocessing
 import os
 import shutil
@@ -66,18 +68,28 @@ class Receiver(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head = self.buffer[:end].decode("latin-1").lower()
-            length, msg_id = 0, "-"
+            head = self.buffer[:end].decode("latin-1")
+            length, msg_id, stamp, signature = 0, "-", "-", "-"
             for line in head.split("\r\n")[1:]:
                 name, _, value = line.partition(":")
+                name = name.lower()
                 if name == "content-length":
                     length = int(value)
                 elif name == "webhook-id":
                     msg_id = value.strip()
+                elif name == "webhook-timestamp":
+                    stamp = value.strip()
+                elif name == "webhook-signature":
+                    signature = value.strip().replace(" ", "|")
             if len(self.buffer) < end + 4 + length:
                 return
+            body = self.buffer[end + 4 : end + 4 + length]
             self.buffer = self.buffer[end + 4 + length :]
-            self.out.write(f"{time.time():.6f} {msg_id}\n")
+            # arrival, id, then what a receiver verifies: timestamp, signatures, the body
+            self.out.write(
+                f"{time.time():.6f} {msg_id} {stamp} {signature} "
+                f"{base64.b64encode(body).decode()}\n"
+            )
             self.transport.write(RESPONSE)
 
 
@@ -100,10 +112,13 @@ def _run_receivers(ports: list[int], path: str, ready, stop) -> None:
 
 
 class Receivers:
-    def __init__(self, count: int, folder: Path) -> None:
-        self.ports = [_free_port() for _ in range(count)]
-        self.log = folder / "received.log"
-        self.log.write_text("")
+    def __init__(
+        self, count: int, folder: Path, name: str = "received", ports: list[int] | None = None
+    ) -> None:
+        self.ports = ports or [_free_port() for _ in range(count)]
+        self.log = folder / f"{name}.log"
+        if not self.log.exists():
+            self.log.write_text("")
         self.ready, self.stop = multiprocessing.Event(), multiprocessing.Event()
         self.process = multiprocessing.Process(
             target=_run_receivers, args=(self.ports, str(self.log), self.ready, self.stop)
@@ -122,9 +137,29 @@ class Receivers:
         """webhook-id -> first arrival time."""
         seen: dict[str, float] = {}
         for line in self.log.read_text().splitlines():
-            at, msg_id = line.split()
+            at, msg_id = line.split()[:2]
             seen.setdefault(msg_id, float(at))
         return seen
+
+    def ids(self) -> list[str]:
+        """Every arrival's webhook-id, duplicates included."""
+        return [line.split()[1] for line in self.log.read_text().splitlines()]
+
+    def unverified(self, secrets_: list[str]) -> int:
+        """Arrivals whose signature does not verify under any of the secrets, checked as a
+        receiver would (Standard Webhooks, written here without the service's code)."""
+        keys = [base64.b64decode(s.removeprefix("whsec_")) for s in secrets_]
+        bad = 0
+        for line in self.log.read_text().splitlines():
+            _at, msg_id, stamp, signatures, body = line.split()
+            signed = f"{msg_id}.{stamp}.".encode() + base64.b64decode(body)
+            good = {
+                base64.b64encode(hmac.new(k, signed, hashlib.sha256).digest()).decode()
+                for k in keys
+            }
+            sent = {part.partition(",")[2] for part in signatures.split("|")}
+            bad += not (good & sent)
+        return bad
 
     def count(self) -> int:
         return self.log.read_text().count("\n")
@@ -256,27 +291,21 @@ async def throughput(url: str, receivers: Receivers, events: int, concurrency: i
 
 
 async def latency(
-    url: str, receivers: Receivers, events: int, interval: float, concurrency: int, pace: float
+    url: str, receivers: Receivers, events: int, interval: float, pace: float
 ) -> dict:
-    """Events committed at `pace` a second while the pipeline runs every `interval` seconds."""
-    config = _config(concurrency)
-    pool = await db.create_pool(url, min_size=2, max_size=8, statement_timeout_ms=600_000)
+    """Events committed at `pace` a second while a `crosscheck worker` sends webhooks as in
+    service: woken by each commit (LISTEN/NOTIFY), every `interval` seconds as the fallback."""
     conn = await asyncpg.connect(url)
     await _reset_to_feed_end(conn)
     authority_id = await conn.fetchval(AUTHORITY)
+    worker = await _worker(url, receivers.log.with_suffix(".worker.log"), interval)
+    # warm up: the worker is listening once a first event has reached every receiver
+    receivers.log.write_text("")
+    await commit_events(conn, authority_id, 1, 9_000_000, 1)
+    while receivers.count() < len(receivers.ports):  # noqa: ASYNC110 - a file
+        await asyncio.sleep(0.1)
     receivers.log.write_text("")
     expected = events * len(receivers.ports)
-    stop = asyncio.Event()
-
-    async def scheduler() -> None:
-        async with pipeline.session(config) as http:
-            while not stop.is_set():
-                await pipeline.fan_out(pool)
-                await pipeline.deliver_due(pool, config, http)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
-
-    runner = asyncio.ensure_future(scheduler())
     committed: dict[int, float] = {}
     batch = max(1, int(pace / 10))
     start = 10_000_000
@@ -288,13 +317,14 @@ async def latency(
     deadline = time.time() + 600
     while receivers.count() < expected and time.time() < deadline:  # noqa: ASYNC110 - a file
         await asyncio.sleep(1)
-    stop.set()
-    await runner
+    worker.terminate()
+    await worker.wait()
     event_of = {webhooks.message_id(r["id"]): r["event_id"] for r in await conn.fetch(EVENT_OF)}
     await conn.close()
-    await pool.close()
     arrivals = receivers.arrivals()
-    waits = sorted(at - committed[event_of[m]] for m, at in arrivals.items() if m in event_of)
+    waits = sorted(
+        at - committed[event_of[m]] for m, at in arrivals.items() if event_of.get(m) in committed
+    )
     return {
         "deliveries": len(waits),
         "expected": expected,
@@ -317,12 +347,12 @@ async def _reset_to_feed_end(conn) -> None:
     )
 
 
-async def _worker(url: str, log: Path):
+async def _worker(url: str, log: Path, interval: float = 1.0):
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "WEBHOOKS_ALLOW_LOOPBACK": "true",
-        "ALERT_INTERVAL_SECONDS": "1",
+        "ALERT_INTERVAL_SECONDS": str(interval),
         "ALERT_SWEEP_SECONDS": "1",
     }
     out = open(log, "ab")
@@ -374,6 +404,65 @@ async def kill_mid_batch(url: str, receivers: Receivers, events: int) -> dict:
     }
 
 
+SECRETS = "SELECT secret FROM webhook_subscription"
+
+
+async def receiver_down(
+    url: str, receivers: Receivers, work: Path, events: int, down: float, pace: float
+) -> dict:
+    """One more subscription whose receiver (a process of its own) is down for `down`
+    seconds while events commit at `pace` a second, then comes back on the same port. Its
+    deliveries fail, back off, and pause the subscription after WEBHOOK_PAUSE_AFTER failures
+    in a row; once the receiver is back it is resumed, as its administrator would. Nothing
+    may be lost; every arrival must verify."""
+    conn = await asyncpg.connect(url)
+    authority_id = await conn.fetchval(AUTHORITY)
+    spare = Receivers(1, work, "spare")
+    await subscribe_all(conn, authority_id, spare.ports)
+    await _reset_to_feed_end(conn)
+    receivers.log.write_text("")
+    worker = await _worker(url, receivers.log.with_suffix(".worker.log"))
+    went_down = time.time()  # the spare never started: down from the first event
+    for n in range(events):
+        await commit_events(conn, authority_id, 1, 30_000_000 + n, 1)
+        await asyncio.sleep(1 / pace)
+    await asyncio.sleep(max(0.0, went_down + down - time.time()))
+    paused = await conn.fetchval(
+        "SELECT count(*) FROM webhook_subscription WHERE status = 'paused'"
+    )
+    with Receivers(1, work, "spare", ports=spare.ports) as back:
+        back_at = time.time()
+        await conn.execute(  # the administrator resumes it (POST .../resumption)
+            "UPDATE webhook_subscription SET status = 'active', paused_reason = NULL, "
+            "failures = 0 WHERE status = 'paused'"
+        )
+        ids = {webhooks.message_id(r["id"]) for r in await conn.fetch(EVENT_OF)}
+        deadline = time.time() + 900
+        while time.time() < deadline:
+            got = set(receivers.arrivals()) | set(back.arrivals())
+            if ids <= got:
+                break
+            await asyncio.sleep(1)
+        caught_up = time.time() - back_at
+        worker.terminate()
+        await worker.wait()
+        secrets_ = [r["secret"] for r in await conn.fetch(SECRETS)]
+        arrivals = receivers.ids() + back.ids()
+        unverified = receivers.unverified(secrets_) + back.unverified(secrets_)
+    await conn.execute(
+        "DELETE FROM webhook_subscription WHERE url LIKE $1", f"%:{spare.ports[0]}/%"
+    )
+    await conn.close()
+    return {
+        "expected": len(ids),
+        "lost": len(ids - set(arrivals)),
+        "duplicates": len(arrivals) - len(set(arrivals)),
+        "unverified": unverified,
+        "paused": paused,
+        "caught_up": caught_up,
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -383,6 +472,8 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0, help="ALERT_INTERVAL_SECONDS")
     parser.add_argument("--concurrency", type=int, default=16, help="WEBHOOK_SEND_CONCURRENCY")
     parser.add_argument("--fault-events", type=int, default=400, help="0: no fault run")
+    parser.add_argument("--down-events", type=int, default=100, help="0: no receiver outage")
+    parser.add_argument("--down-seconds", type=float, default=120.0)
     parser.add_argument("--fast", action="store_true", help="fsync off (not durable)")
     args = parser.parse_args()
     url, folder = await prepare_database(args.fast)
@@ -397,9 +488,7 @@ async def main() -> None:
                 f"(fan-out {t['fan_out_seconds']:.1f} s), straight "
                 f"{t['straight_per_second']:.0f}/s, ratio {t['ratio']:.2f} (target >= 0.7)"
             )
-            lat = await latency(
-                url, receivers, args.latency_events, args.interval, args.concurrency, args.pace
-            )
+            lat = await latency(url, receivers, args.latency_events, args.interval, args.pace)
             print(
                 f"latency: {lat['deliveries']}/{lat['expected']} deliveries, commit to "
                 f"delivery p50 {lat['p50']:.2f} s, p99 {lat['p99']:.2f} s, max "
@@ -411,6 +500,16 @@ async def main() -> None:
                 print(
                     f"kill -9 mid-batch: {f['expected']} deliveries, worker killed after "
                     f"{f['at_kill']} arrived; lost {f['lost']}, duplicates {f['duplicates']}"
+                )
+            if args.down_events:
+                d = await receiver_down(
+                    url, receivers, work, args.down_events, args.down_seconds, 1.0
+                )
+                print(
+                    f"receiver down {args.down_seconds:.0f} s: {d['expected']} deliveries, lost "
+                    f"{d['lost']}, duplicates {d['duplicates']}, signatures failing "
+                    f"{d['unverified']}; subscriptions paused {d['paused']} (resumed when back), "
+                    f"all arrived {d['caught_up']:.0f} s after the receiver came back"
                 )
     finally:
         if folder is not None:
