@@ -7,6 +7,10 @@ DEFINER: the service role can delete from no log otherwise) deletes the rows pas
 an audit row per kind, with counts only. The scheduler's daily `purge_records` job calls
 purge_expired_records below.
 
+Webhook deliveries are not register records: a delivered one is kept
+WEBHOOK_DELIVERED_KEEP_DAYS (30) after it arrived, for the administrator's list, then removed
+by the same job. Pending and dead ones stay (a dead one waits to be resent).
+
 Safe to run from two processes at once: an advisory lock lets one run while the other skips.
 """
 
@@ -16,6 +20,13 @@ from datetime import date
 
 import asyncpg
 
+from registry.actor import Actor, acting
+
+WEBHOOK_DELIVERED_KEEP_DAYS = 30
+PURGE_DELIVERED = """
+DELETE FROM webhook_delivery
+WHERE status = 'delivered' AND delivered_at < $1::date - make_interval(days => $2)
+"""
 PURGE_LOCK = 0x6363_7075_7267_65  # "ccpurge"
 
 
@@ -26,4 +37,8 @@ async def purge_expired_records(conn: asyncpg.Connection, today: date) -> dict[s
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PURGE_LOCK):
             return None
         rows = await conn.fetch("SELECT record_kind, removed FROM purge_expired_records($1)", today)
-    return {r["record_kind"]: r["removed"] for r in rows}
+        async with acting(conn, Actor(None, None)):
+            done = await conn.execute(PURGE_DELIVERED, today, WEBHOOK_DELIVERED_KEEP_DAYS)
+    removed = {r["record_kind"]: r["removed"] for r in rows}
+    removed["webhook_delivery"] = int(done.split()[-1])
+    return removed

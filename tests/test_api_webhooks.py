@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -20,6 +21,7 @@ from alerts.transports import make_transport
 from licensing.app import create_app
 from licensing.db import create_pool
 from licensing.settings import load
+from registry import retention
 from tests.alerts_support import smtp_server, wait_until
 from tests.factories import make_driver, make_licence, make_user
 
@@ -157,6 +159,34 @@ async def test_a_new_event_is_sent_when_it_commits_not_at_the_next_interval(
     [(headers, body)] = receiver.posts
     assert verifies(made["secret"], headers, body)
     assert json.loads(body)["data"]["driver_id"] == driver.public
+
+
+async def test_the_retention_job_removes_deliveries_delivered_more_than_30_days_ago(
+    client, conn, pool, receiver
+):
+    officer = await make_user(conn, authority="Sheffield")
+    await subscribe(client, officer, receiver.url)
+    for _ in range(3):
+        await make_licence(conn, await make_driver(conn), authority="Sheffield")
+    assert (await run(pool)).delivered == 3
+    old, recent, waiting = [
+        r["id"] for r in await conn.fetch("SELECT id FROM webhook_delivery ORDER BY id")
+    ]
+    await conn.execute(
+        "UPDATE webhook_delivery SET delivered_at = now() - interval '31 days' WHERE id = $1",
+        old,
+    )
+    await conn.execute(
+        "UPDATE webhook_delivery SET status = 'dead', delivered_at = NULL, "
+        "dead_at = now() - interval '90 days' WHERE id = $1",
+        waiting,
+    )
+
+    removed = await retention.purge_expired_records(conn, date.today())
+
+    assert removed["webhook_delivery"] == 1
+    left = {r["id"] for r in await conn.fetch("SELECT id FROM webhook_delivery")}
+    assert left == {recent, waiting}
 
 
 async def test_during_a_rotation_both_secrets_verify(client, conn, pool, receiver):
