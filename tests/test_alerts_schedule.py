@@ -140,6 +140,7 @@ async def test_records_past_retention_are_removed_leaving_an_audit_record_withou
         "concern": 0,
         "register_event": 0,
         "audit_log": 0,
+        "webhook_delivery": 0,
     }
 
 
