@@ -272,7 +272,9 @@ async def bench(args) -> dict:
         )
         process = start_service(url, port, 1, args.pool, "granian")
         pool = await create_pool(url, min_size=args.concurrency, max_size=args.concurrency)
-        summary_pool = await create_pool(url, min_size=2, max_size=2 * args.concurrency)
+        summary_pool = await create_pool(
+            url, min_size=2, max_size=2 * args.concurrency, statement_timeout_ms=600_000
+        )
         try:
             await wait_ready(port, process, timeout=120)
             pages = max(1, -(-ready["alerts"] // worklists.PAGE_SIZE))
@@ -358,6 +360,14 @@ def main() -> None:
     parser.add_argument("--data-dir", help="cluster folder to seed once and reuse (with --keep)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--fast", action="store_true", help="fsync off while measuring too")
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        metavar="NAME=VALUE",
+        help="a server setting for the measuring (as search_http.py)",
+    )
     parser.add_argument("--alerts", type=int, default=5000, help="alerts for the authority")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--pool", type=int, default=16, help="the service's pool size")
