@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from registry.duplicates.review import INTERESTED
 from registry.workdays import working_days_between
 
 Row = dict[str, Any]  # a list's row, by column name
@@ -322,16 +323,24 @@ WORK_LISTS = {w.name: w for w in (REQUESTS_DUE, CONCERNS_AWAITING, EXPIRING_LICE
 # The statements, as module constants for tests/test_sql.py.
 WORK_LIST_STATEMENTS = {w.name: dict(w.statements) for w in (*WORK_LISTS.values(), ALERTS)}
 
-NAV_COUNTS = """
+# Possible duplicates not yet decided that the authority may see (registry.duplicates.review:
+# either record is one it licenses, refused or recorded), re-screening's among them.
+OPEN_PAIRS = "FROM possible_duplicate p WHERE p.status = 'open' AND " + INTERESTED
+
+NAV_COUNTS = (
+    """
 SELECT
   (SELECT count(*) FROM alert a WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
      AND a.acknowledged_at IS NULL AND a.audit_id IS NULL) AS unread_alerts,
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1
-     AND r.status = 'open') AS requests_due
-"""
+     AND r.status = 'open') AS requests_due,
+  (SELECT count(*) """
+    + OPEN_PAIRS
+    + ") AS possible_duplicates"
+)
 
 
-NAV_COUNT_KEYS = ("unread_alerts", "requests_due")  # counts() holds them too
+NAV_COUNT_KEYS = ("unread_alerts", "requests_due", "possible_duplicates")  # counts() holds them too
 
 
 async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict[str, int]:
@@ -339,7 +348,8 @@ async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict[str, i
     return dict(await conn.fetchrow(NAV_COUNTS, authority_id))
 
 
-COUNTS = """
+COUNTS = (
+    """
 SELECT
   (SELECT count(*) FROM alert a WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
      AND a.acknowledged_at IS NULL AND a.audit_id IS NULL) AS unread_alerts,
@@ -350,5 +360,11 @@ SELECT
   (SELECT count(*) FROM concern c WHERE c.recipient_authority_id = $1
      AND c.reply_on IS NULL) AS concerns_awaiting,
   (SELECT count(*) FROM licence l WHERE l.authority_id = $1 AND l.status IN ('current', 'suspended')
-     AND l.expires_on >= $2::date AND l.expires_on <= $2::date + $3::integer) AS licences_expiring
-"""
+     AND l.expires_on >= $2::date AND l.expires_on <= $2::date + $3::integer) AS licences_expiring,
+  pairs.possible_duplicates, pairs.rescreen_matches
+FROM (SELECT count(*) AS possible_duplicates,
+             count(*) FILTER (WHERE p.raised_by = 'rescreen') AS rescreen_matches
+      """
+    + OPEN_PAIRS
+    + ") pairs"
+)

@@ -132,6 +132,7 @@ ENV.globals["footer_html"] = Markup(ENV.get_template("_footer.html").render())
 COUNTED = {
     "/alerts": ("unread_alerts", "not yet acknowledged"),
     "/requests": ("requests_due", "to answer"),
+    "/duplicates": ("possible_duplicates", "to decide"),
 }
 
 

@@ -81,6 +81,7 @@ async def test_after_the_demo_seed_each_demo_officer_has_work_on_the_home_page(c
             ):
                 assert f'<h2 class="govuk-heading-m">{heading}</h2>' in home, (authority, heading)
             assert "Overdue</strong>" in home, authority
+            assert 'id="count-duplicates">0' not in home, authority
             assert await owner.fetchval(
                 """SELECT count(*) FROM alert a JOIN authority r ON r.id = a.recipient_authority_id
                    WHERE r.name = $1""",

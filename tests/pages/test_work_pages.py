@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.factories import make_driver
 from tests.pages.conftest import csrf_of, make_account, sign_in
 from tests.worklist_support import sent_alerts, work_for
 
@@ -117,3 +118,30 @@ async def test_another_authoritys_work_is_not_listed(client, conn):
     assert "No licence expires" in (await client.get("/work/expiring")).text
     assert "No concerns are waiting" in (await client.get("/work/concerns")).text
     assert 'id="count-requests">0<' in (await client.get("/")).text
+
+
+async def test_possible_duplicates_and_rescreening_matches_are_counted_for_the_officer(
+    client, conn
+):
+    """Pairs not yet decided that touch one of the authority's records, re-screening's among
+    them, show on the home page and beside "Possible duplicates" in the navigation; a pair
+    between two other councils' records does not."""
+    mine = [await make_driver(conn, forenames=f"Dup{i}", recorded_by="Rotherham") for i in range(3)]
+    theirs = [await make_driver(conn, forenames=f"Oth{i}", recorded_by="Leeds") for i in range(3)]
+    pairs = [(mine[0], theirs[0], "job"), (mine[1], theirs[1], "rescreen"),
+             (theirs[2], mine[2], "import"), (theirs[0], theirs[1], "job")]  # fmt: skip
+    for a, b, raised_by in pairs:
+        await conn.execute(
+            """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,
+                   raised_by) VALUES (least($1::bigint, $2), greatest($1::bigint, $2), 0.97, 11.5,
+                   '[]', $3)""",
+            a,
+            b,
+            raised_by,
+        )
+    await sign_in(client, await make_account(conn, authority="Rotherham"))
+    home = (await client.get("/")).text
+    assert 'id="count-duplicates">3 (1 from re-screening)<' in home
+    assert re.search(r'Possible duplicates <span class="app-count">3<', home)
+    search = (await client.get("/search")).text
+    assert re.search(r'Possible duplicates <span class="app-count">3<', search)
