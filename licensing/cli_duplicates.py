@@ -8,6 +8,7 @@ import click
 
 from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
+from licensing.progress import progress
 from licensing.settings import Settings
 from registry.duplicates import JobReport, find_duplicates
 
@@ -22,7 +23,8 @@ async def _find(settings: Settings) -> JobReport:
     conn = await connect(app_url)
     helper = await connect(app_url)  # pairs are scored on two connections: two cores
     try:
-        report = await find_duplicates(conn, helpers=[helper])
+        with progress() as shown:
+            report = await find_duplicates(conn, helpers=[helper], progress=shown)
     finally:
         await helper.close()
         await conn.close()
@@ -34,7 +36,8 @@ async def _find(settings: Settings) -> JobReport:
 @duplicates_group.command("find")
 @friendly
 def find_command() -> None:
-    """Compare every driver record with the others and raise possible duplicates."""
+    """Compare every driver record with the others and raise possible duplicates (each part
+    with its rate and the time left, on a terminal)."""
     report = asyncio.run(_find(load_settings()))
     click.echo(
         f"{report.names:,} names compared in {report.candidate_pairs:,} candidate pairs: "

@@ -90,3 +90,22 @@ async def test_on_a_terminal_the_summary_counts_its_queries(db_url, tmp_path):
     assert "Counting the figures" in seen and "9/9" in seen and "queries/s" in seen
     code, out, err = await crosscheck(*args, database_url=db_url)
     assert code == 0 and "\x1b[" not in out + err and "Counting" not in out + err
+
+
+async def test_on_a_terminal_the_duplicates_job_shows_each_part_with_its_rate(db_url):
+    """`crosscheck duplicates find`, a register-wide job, shows its parts (comparing, scoring,
+    raising) with the rate and the time left on a terminal, and only its result when piped."""
+    code, _, err = await crosscheck(
+        "seed", "--drivers", "2000", "--duplicates", "100", database_url=db_url
+    )
+    assert code == 0, err
+    code, seen = await asyncio.to_thread(
+        on_a_terminal, "duplicates", "find", env={"DATABASE_URL": db_url}
+    )
+    assert code == 0, seen
+    assert "Scoring candidate pairs" in seen and "pairs/s" in seen and "left" in seen
+    assert "Finding candidate pairs in blocks" in seen and "Raising possible duplicates" in seen
+    assert "possible duplicates" in seen and "new)" in seen
+    code, out, err = await crosscheck("duplicates", "find", database_url=db_url)
+    assert code == 0 and "possible duplicates" in out
+    assert "\x1b[" not in out + err and "pairs/s" not in out + err

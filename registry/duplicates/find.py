@@ -45,6 +45,7 @@ from registry.duplicates.compare import (
     probability,
     weigh,
 )
+from registry.progress import QUIET, Progress
 from registry.search import near_dates, swapped
 
 log = logging.getLogger("crosscheck.duplicates")
@@ -190,10 +191,13 @@ def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
 
 
 async def score_all(
-    conns: Sequence[asyncpg.Connection], pairs: Sequence[tuple[int, int]]
+    conns: Sequence[asyncpg.Connection],
+    pairs: Sequence[tuple[int, int]],
+    tick: Callable[[int], object] | None = None,
 ) -> list[match.PairScore | None]:
     """The match model's score of every pair, BATCH pairs a statement, the batches shared
-    among the connections (one PostgreSQL backend, so one core, each), in order."""
+    among the connections (one PostgreSQL backend, so one core, each), in order; `tick(n)`
+    told of each batch of n pairs scored (progress)."""
     batches = [pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)]
     results: list[list[match.PairScore | None]] = [[] for _ in batches]
     queue = iter(range(len(batches)))
@@ -204,6 +208,8 @@ async def score_all(
             await conn.execute(NO_JIT)
             for n in queue:
                 results[n] = await match.score_pairs(conn, batches[n])
+                if tick is not None:
+                    tick(len(batches[n]))
 
     await asyncio.gather(*(work(c) for c in conns))
     return [score for batch in results for score in batch]
@@ -309,17 +315,19 @@ async def find_duplicates(
     review_at: float = REVIEW_AT,
     helpers: Sequence[asyncpg.Connection] = (),
     reader: asyncpg.Connection | None = None,
+    progress: Progress = QUIET,
 ) -> JobReport | None:
     """Look across the whole register; raise every pair of drivers probably one person.
     `helpers`: more connections to score pairs on at the same time (a core each).
     `reader`, when given (a hot standby's connection), reads the register's names; the pairs
     are written through `conn` (the primary). A reader that fails (a standby gone, or a read
     cancelled by its replay) leaves the reading to `conn`.
+    `progress` is told of each part (the command line draws it on a terminal).
     None when another run of the job holds the lock."""
     if not await conn.fetchval(JOB_LOCK):
         return None
     try:
-        return await _find(conn, actor or Actor(None, None), review_at, helpers, reader)
+        return await _find(conn, actor or Actor(None, None), review_at, helpers, reader, progress)
     finally:
         await conn.execute(JOB_UNLOCK)
 
@@ -340,25 +348,33 @@ async def _find(
     review_at: float,
     helpers: Sequence[asyncpg.Connection],
     reader: asyncpg.Connection | None = None,
+    progress: Progress = QUIET,
 ) -> JobReport:
     started = time.perf_counter()
+    progress.phase("Reading the register's names", unit="names")
     try:
         names, homes, reversed_mu = await _read(reader or conn)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         if reader is None:
             raise
         names, homes, reversed_mu = await _read(conn)
+    progress.advance(len(names))
     phases = {"read": time.perf_counter() - started}
     clock = time.perf_counter()
+    progress.phase("Finding candidate pairs in blocks", unit="pairs")
     # the blocking is CPU work: off the event loop, so a service running it still answers
     pairs = await asyncio.to_thread(candidates, names)
+    progress.advance(len(pairs))
     phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
     log.info("duplicates job: %d names, %d candidate pairs", len(names), len(pairs))
-    scores = await score_all([conn, *helpers], pairs)
+    progress.phase("Scoring candidate pairs", len(pairs), "pairs")
+    scores = await score_all([conn, *helpers], pairs, progress.advance)
     phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
+    progress.phase("Estimating the model and judging the pairs")
     model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, reversed_mu)
     found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)
     phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
+    progress.phase("Raising possible duplicates", len(found), "pairs")
     async with acting(conn, actor):
         await conn.execute(LONG_READ)
         await conn.execute(SAVE_MODEL, len(names), len(pairs), msgspec.json.encode(model).decode())
