@@ -123,9 +123,10 @@ def _environment() -> Environment:
 
 
 ENV = _environment()
-# The footer is the same on every page: drawn once (GOV.UK's footer macro is a fifth of the
-# time a page takes to render).
+# The footer and the phase banner are the same on every page: drawn once (GOV.UK's footer
+# macro alone is a fifth of the time a page takes to render).
 ENV.globals["footer_html"] = Markup(ENV.get_template("_footer.html").render())
+ENV.globals["phase_banner_html"] = Markup(ENV.get_template("_phase_banner.html").render())
 
 
 # The navigation's counts for an officer: what each count means, for screen readers.
