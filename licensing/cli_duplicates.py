@@ -10,7 +10,11 @@ from licensing.cli import UserError, friendly, load_settings, main
 from licensing.db import connect, urls
 from licensing.progress import progress
 from licensing.settings import Settings
+from registry import rescreen
+from registry.actor import Actor, acting
 from registry.duplicates import JobReport, find_duplicates
+
+RESCREEN_TIMEOUT = "20min"  # as the scheduler's rescreen_adverse job
 
 
 @main.group("duplicates")
@@ -43,3 +47,25 @@ def find_command() -> None:
         f"{report.names:,} names compared in {report.candidate_pairs:,} candidate pairs: "
         f"{report.found:,} possible duplicates ({report.new:,} new) in {report.seconds} s"
     )
+
+
+async def _rescreen(settings: Settings) -> int:
+    app_url, _ = await urls(settings)
+    conn = await connect(app_url)
+    try:
+        with progress() as shown:
+            async with acting(conn, Actor(None, None)):
+                await conn.execute(f"SET LOCAL statement_timeout = '{RESCREEN_TIMEOUT}'")
+                return len(await rescreen.sweep(conn, shown))
+    finally:
+        await conn.close()
+
+
+@duplicates_group.command("rescreen")
+@friendly
+def rescreen_command() -> None:
+    """Re-screen every driver with a register entry in force now (the nightly sweep), raising
+    the probable pairs for officers (each part with its rate and the time left, on a
+    terminal)."""
+    matches = asyncio.run(_rescreen(load_settings()))
+    click.echo(f"{matches:,} re-screening matches with another record holding a licence")

@@ -24,6 +24,7 @@ import asyncpg
 import msgspec
 
 from registry.duplicates.screen import screen
+from registry.progress import QUIET, Progress
 
 # Each raised pair not decided "different people", with every authority licensing either side.
 LICENSED_PAIRS = """
@@ -55,11 +56,13 @@ class Match(msgspec.Struct, frozen=True):
     duplicate_id: int  # the possible_duplicate pair
 
 
-async def rescreen(conn: asyncpg.Connection, driver_ids: Sequence[int]) -> list[Match]:
+async def rescreen(
+    conn: asyncpg.Connection, driver_ids: Sequence[int], progress: Progress = QUIET
+) -> list[Match]:
     """Inside an acting transaction: raise pairs, and say who licenses either record."""
     if not driver_ids or not await conn.fetchval(HAS_MODEL):
         return []
-    found = await screen(conn, driver_ids, "rescreen", within=True)
+    found = await screen(conn, driver_ids, "rescreen", progress, within=True)
     if not found:
         return []
     asked = set(driver_ids)
@@ -77,9 +80,10 @@ async def rescreen(conn: asyncpg.Connection, driver_ids: Sequence[int]) -> list[
     return sorted(matches, key=lambda m: (m.screened_driver, m.other_driver, m.licensed_by))
 
 
-async def sweep(conn: asyncpg.Connection) -> list[Match]:
+async def sweep(conn: asyncpg.Connection, progress: Progress = QUIET) -> list[Match]:
     """Every driver with a register entry in force, re-screened (the nightly sweep)."""
-    return await rescreen(conn, [r["driver_id"] for r in await conn.fetch(ADVERSE_DRIVERS)])
+    drivers = [r["driver_id"] for r in await conn.fetch(ADVERSE_DRIVERS)]
+    return await rescreen(conn, drivers, progress)
 
 
 async def due(conn: asyncpg.Connection, limit: int = 1000) -> list[int]:

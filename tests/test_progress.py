@@ -92,9 +92,10 @@ async def test_on_a_terminal_the_summary_counts_its_queries(db_url, tmp_path):
     assert code == 0 and "\x1b[" not in out + err and "Counting" not in out + err
 
 
-async def test_on_a_terminal_the_duplicates_job_shows_each_part_with_its_rate(db_url):
-    """`crosscheck duplicates find`, a register-wide job, shows its parts (comparing, scoring,
-    raising) with the rate and the time left on a terminal, and only its result when piped."""
+async def test_on_a_terminal_the_duplicates_jobs_show_each_part_with_its_rate(db_url):
+    """`crosscheck duplicates find` and `crosscheck duplicates rescreen`, register-wide jobs,
+    show their parts (comparing, scoring, raising) with the rate and the time left on a
+    terminal, and only their result when piped."""
     code, _, err = await crosscheck(
         "seed", "--drivers", "2000", "--duplicates", "100", database_url=db_url
     )
@@ -109,3 +110,12 @@ async def test_on_a_terminal_the_duplicates_job_shows_each_part_with_its_rate(db
     code, out, err = await crosscheck("duplicates", "find", database_url=db_url)
     assert code == 0 and "possible duplicates" in out
     assert "\x1b[" not in out + err and "pairs/s" not in out + err
+    # the nightly re-screening sweep, run now
+    code, seen = await asyncio.to_thread(
+        on_a_terminal, "duplicates", "rescreen", env={"DATABASE_URL": db_url}
+    )
+    assert code == 0, seen
+    assert "Finding the records born near them" in seen and "names/s" in seen
+    assert "left" in seen and "re-screening matches" in seen
+    code, out, err = await crosscheck("duplicates", "rescreen", database_url=db_url)
+    assert code == 0 and "re-screening matches" in out and "\x1b[" not in out + err

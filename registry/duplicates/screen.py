@@ -37,7 +37,10 @@ from registry.duplicates.find import (
     load_reversed,
     raise_pairs,
 )
+from registry.progress import QUIET, Progress
 from registry.search import near_dates, swapped
+
+TICK_NAMES = 100  # names compared between two steps of the progress bar
 
 NAMES_BORN = (
     "SELECT "
@@ -77,12 +80,19 @@ async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequ
 
 
 async def screen(
-    conn: asyncpg.Connection, driver_ids: Sequence[int], raised_by: str, *, within: bool = False
+    conn: asyncpg.Connection,
+    driver_ids: Sequence[int],
+    raised_by: str,
+    progress: Progress = QUIET,
+    *,
+    within: bool = False,
 ) -> list[Found]:
     """Raise every pair of one of these drivers and another record probably one person;
-    `within`: pairs of two of these drivers too (re-screening a batch of events)."""
+    `within`: pairs of two of these drivers too (re-screening a batch of events). `progress`
+    is told of each part (a register-wide sweep run from the command line)."""
     if not driver_ids:
         return []
+    progress.phase("Reading the names to screen and those born near them", unit="names")
     mine = await load_names(conn, list(driver_ids))
     others = [name_of(r) for r in await conn.fetch(NAMES_BORN, _dates(mine), list(driver_ids))]
     model = await latest_model(conn)
@@ -92,7 +102,10 @@ async def screen(
     for b in [*others, *mine] if within else others:
         by_date.setdefault(b.born, []).append(b)
     pairs = set()
-    for a in mine:
+    progress.phase("Finding the records born near them", len(mine), "names")
+    for n, a in enumerate(mine, 1):
+        if n % TICK_NAMES == 0:
+            progress.advance(TICK_NAMES)
         for born in (a.born, swapped(a.born), *near_dates(a.born)):
             for b in by_date.get(born, ()):
                 if b.driver_id != a.driver_id and _shares_a_token(a, b):
@@ -100,13 +113,16 @@ async def screen(
     if not pairs:
         return []
     ordered = sorted(pairs)
+    progress.phase("Scoring the pairs", len(ordered), "pairs")
     await conn.execute(NO_JIT)  # inside the caller's transaction
     scores = await match.score_pairs(conn, ordered)
+    progress.advance(len(ordered))
     by_driver: dict[int, list[Name]] = {}
     for x in (*mine, *others):
         by_driver.setdefault(x.driver_id, []).append(x)
     freq = await _frequencies(conn, [*mine, *others])
     found = judge(model, freq, by_driver, scores, REVIEW_AT)
+    progress.phase("Raising possible duplicates", len(found), "pairs")
     if found:
         await raise_pairs(conn, found, raised_by)
     return found
