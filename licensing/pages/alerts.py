@@ -3,18 +3,21 @@ could not be delivered (to resend) and, in the demo, the local mailbox."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from markupsafe import Markup
 
 from alerts import dead, outbox
 from alerts import inbox as received_alerts
-from alerts.compose import load_views
+from alerts.compose import AlertView, load_views
 from alerts.mailbox import list_messages
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
-from licensing.pages.render import Conn, page, redirect
+from licensing.pages.render import ENV, Conn, page, redirect
 from licensing.pages.work import OWN_COUNTS, ListView, export, set_nav_counts
 from registry import entries, worklists
 from registry.authorities import name_of
@@ -34,6 +37,28 @@ BANNERS = {
 
 def _alerts_view(request: Request) -> ListView:
     return ListView(worklists.ALERTS, request, "/alerts")
+
+
+# Each row of the alerts table as HTML, kept by everything it shows (a row shows what its
+# alert says, which changes only when the driver's record or the acknowledgement does; any
+# change makes another key): paging through an authority's alerts draws each row once.
+ROW_TEMPLATE = ENV.get_template("_alert_row.html")
+ROWS_KEPT = 5_000
+_rows: OrderedDict[tuple, str] = OrderedDict()
+
+
+def row_html(row: dict, alert: AlertView | None) -> str:
+    shown = alert and (alert.title, tuple(alert.facts), alert.note, alert.record_url)
+    key = (row["id"], row["kind"], row["sent_at"], row["acknowledged_at"],
+           row["acknowledged_by"], shown)  # fmt: skip
+    html = _rows.get(key)
+    if html is None:
+        html = _rows[key] = ROW_TEMPLATE.render(row=row, alert=alert)
+        if len(_rows) > ROWS_KEPT:
+            _rows.popitem(last=False)
+    else:
+        _rows.move_to_end(key)
+    return html
 
 
 def _count(value: str | None) -> int | None:
@@ -57,12 +82,13 @@ async def inbox(request: Request, conn: Conn) -> Response:
     banner = BANNERS.get(done)
     if done == "acknowledged-many" and count is not None:
         banner = f"{count:,} {'alert has' if count == 1 else 'alerts have'} been acknowledged."
+    rows = "".join(row_html(row, views.get(row["id"])) for row in found.rows)
     return page(
         "alerts.html",
         request,
         title="Alerts",
         found=found,
-        views=views,
+        rows_html=Markup(rows),
         view=view,
         authority_name=await _authority_name(conn, request),
         banner=banner,
