@@ -62,7 +62,7 @@ from licensing.auth import issue_token  # noqa: E402
 from licensing.db import connect, create_pool  # noqa: E402
 from licensing.migrate import migrate  # noqa: E402
 from registry import search  # noqa: E402
-from registry.audit import Enquirer  # noqa: E402
+from registry.audit_log import Enquirer  # noqa: E402
 from registry.authorities import load_reference  # noqa: E402
 from registry.identifiers import identify  # noqa: E402
 from registry.ids import time_ordered_uuid  # noqa: E402

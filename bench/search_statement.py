@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_http import prepare_database, register_arguments, release_cluster  # noqa: E402
 
 from registry import search  # noqa: E402
-from registry.audit import Enquirer  # noqa: E402
+from registry.audit_log import Enquirer  # noqa: E402
 from registry.records import SUMMARY  # noqa: E402
 
 ENQUIRER = Enquirer(None, None, "other", "BENCH")

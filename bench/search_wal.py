@@ -40,7 +40,7 @@ from search_http import (  # noqa: E402
 )
 
 from registry import search  # noqa: E402
-from registry.audit import Enquirer  # noqa: E402
+from registry.audit_log import Enquirer  # noqa: E402
 from registry.ids import time_ordered_uuid  # noqa: E402
 
 RECORDS = """

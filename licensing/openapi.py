@@ -23,7 +23,7 @@ from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.routes import HTTPRoute
 
 from registry.accounts import AUTHORITY_ROLES, MAX_PASSWORD, MAX_TOKEN_DAYS, MIN_PASSWORD, ROLES
-from registry.audit import PURPOSES
+from registry.audit_log import PURPOSES
 from registry.concerns import REPLY_DECISIONS
 from registry.drivers import NAME_KINDS
 from registry.entries import DECISIONS, STATUSES

@@ -1,5 +1,9 @@
 """The audit log: who did what, for which authority, when, why and under which case.
 
+Every search and every record opened is written here with its purpose and case reference
+(docs/domain.md, data protection): an Enquirer says who is asking and why, and
+purpose_errors checks what they gave (the API and the pages alike).
+
 The table is append-only (a trigger refuses updates and deletes); rows name records by kind
 and id, never by personal data. A data protection officer reads their own authority's rows.
 """
@@ -14,6 +18,37 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+
+from registry.fields import has_control
+
+PURPOSES = ("new_application", "renewal", "s5_investigation", "enforcement", "other")
+
+
+class Enquirer(msgspec.Struct, frozen=True):
+    """The officer, their authority, the purpose (one of PURPOSES) and the case reference."""
+
+    user_id: int | None
+    authority_id: int | None
+    purpose: str
+    case_reference: str
+
+
+def purpose_errors(purpose: str | None, case_reference: str | None) -> list[tuple[str, str]]:
+    """(field, message) for a missing or wrong purpose or case reference (API and pages)."""
+    errors = []
+    if not purpose or purpose not in PURPOSES:
+        errors.append(("purpose", "Choose the purpose of the search: " + ", ".join(PURPOSES)))
+    reference = (case_reference or "").strip()
+    if not reference:
+        errors.append(("case_reference", "Enter the case reference"))
+    elif len(reference) > 60:
+        errors.append(("case_reference", "The case reference must be 60 characters or fewer"))
+    elif has_control(reference):
+        errors.append(
+            ("case_reference", "The case reference can only contain printable characters")
+        )
+    return errors
+
 
 INSERT = """
 INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,

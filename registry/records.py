@@ -22,7 +22,7 @@ import msgspec
 
 from registry import audit_log
 from registry.actor import Actor, acting
-from registry.audit import Enquirer
+from registry.audit_log import Enquirer
 
 
 class AuthorityRef(msgspec.Struct, frozen=True):

@@ -77,7 +77,7 @@ import asyncpg
 import msgspec
 
 from registry import match
-from registry.audit import PURPOSES, Enquirer  # noqa: F401 (re-exported for callers)
+from registry.audit_log import Enquirer
 from registry.identifiers import identify
 from registry.ids import time_ordered_uuid
 from registry.records import SUMMARY, DriverSummary, summary_decoder

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import asyncpg
 
-from registry import search
+from registry import audit_log, search
 from registry.identifiers import IdentifierError
 
 COLUMNS = [  # every set's CSV starts with these; a set may add its own after them
@@ -58,7 +58,7 @@ COLUMNS = [  # every set's CSV starts with these; a set may add its own after th
 ]
 TOP = 5
 HIT_BANDS = ("strong", "exact")
-ENQUIRER = search.Enquirer(None, None, "other", "QUALITY-TEST")
+ENQUIRER = audit_log.Enquirer(None, None, "other", "QUALITY-TEST")
 NOT_SAME = ("different", "unregistered")
 
 

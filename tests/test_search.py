@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
-from registry import records, search
+from registry import audit_log, records, search
 from registry.identifiers import gb_licence_for
 from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
 
@@ -480,7 +480,11 @@ async def test_the_same_person_is_found_under_another_spelling(
     await make_driver(conn, forenames="Tariq", surname="Mahmood", date_of_birth=born)
     asked = search.swapped(born) if dob == "swapped" else born
     outcome = await search.search_by_name(
-        conn, searched_f, searched_s, asked, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn,
+        searched_f,
+        searched_s,
+        asked,
+        enquirer=audit_log.Enquirer(None, None, "renewal", "R1"),
     )
     assert outcome.matches[0].driver_id == target
     assert outcome.matches[0].band == ("possible" if reason in LOOKALIKE_REASONS else "strong")
@@ -573,7 +577,11 @@ async def test_looser_likenesses_are_offered_as_possible_matches(
 ):
     target = await make_driver(conn, forenames=recorded_f, surname=recorded_s, date_of_birth=born)
     outcome = await search.search_by_name(
-        conn, searched_f, searched_s, asked, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn,
+        searched_f,
+        searched_s,
+        asked,
+        enquirer=audit_log.Enquirer(None, None, "renewal", "R1"),
     )
     [match] = outcome.matches
     assert (match.driver_id, match.band) == (target, "possible")
@@ -585,7 +593,7 @@ async def test_a_twin_with_the_female_form_of_the_name_is_never_a_strong_match(c
     sister = await make_driver(conn, forenames="Karima", surname="Mirza", date_of_birth=born)
     brother = await make_driver(conn, forenames="Karim", surname="Mirza", date_of_birth=born)
     outcome = await search.search_by_name(
-        conn, "Karim", "Mirza", born, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn, "Karim", "Mirza", born, enquirer=audit_log.Enquirer(None, None, "renewal", "R1")
     )
     assert [(m.driver_id, m.band) for m in outcome.matches] == [
         (brother, "strong"),
@@ -609,7 +617,7 @@ async def test_a_father_and_son_with_one_name_and_birthday_are_never_a_strong_ma
         conn, forenames="Mohammed", surname="Khan", date_of_birth=father_born
     )
     outcome = await search.search_by_name(
-        conn, "Mohammed", "Khan", son_born, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn, "Mohammed", "Khan", son_born, enquirer=audit_log.Enquirer(None, None, "renewal", "R1")
     )
     assert [m.band for m in outcome.matches if m.driver_id == father] == bands
 
@@ -627,7 +635,7 @@ async def test_a_former_surname_finds_the_driver(conn):
         "Sarah",
         "Thompson",
         date(1979, 1, 30),
-        enquirer=search.Enquirer(None, None, "renewal", "R1"),
+        enquirer=audit_log.Enquirer(None, None, "renewal", "R1"),
     )
     [match] = outcome.matches
     assert match.driver_id == target and match.band == "strong"
@@ -654,7 +662,11 @@ async def test_common_names_with_the_same_date_of_birth_do_not_bury_the_true_mat
     target = await make_driver(conn, forenames="Muhammad Tariq", surname="Khan", date_of_birth=born)
 
     outcome = await search.search_by_name(
-        conn, "Mohammed Tariq", "Khan", born, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn,
+        "Mohammed Tariq",
+        "Khan",
+        born,
+        enquirer=audit_log.Enquirer(None, None, "renewal", "R1"),
     )
 
     assert outcome.matches[0].driver_id == target
@@ -667,7 +679,7 @@ async def test_a_middle_name_that_differs_is_no_more_than_possible(conn):
     born = date(1988, 2, 20)
     other = await make_driver(conn, forenames="Mohammed Asif", surname="Khan", date_of_birth=born)
     outcome = await search.search_by_name(
-        conn, "Mohammed Ali", "Khan", born, enquirer=search.Enquirer(None, None, "renewal", "R1")
+        conn, "Mohammed Ali", "Khan", born, enquirer=audit_log.Enquirer(None, None, "renewal", "R1")
     )
     [match] = outcome.matches
     assert (match.driver_id, match.band) == (other, "possible")

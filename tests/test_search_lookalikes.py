@@ -19,12 +19,12 @@ import pytest
 from faker import Faker
 
 from licensing.db import connect
-from registry import search
+from registry import audit_log, search
 from tests.conftest import new_database
 
 LOCALES = ("en_GB", "en_US", "pl_PL", "cs_CZ")
 FORENAMES = ["Peter", "Sarah", "Mohammed", "Anna", "David", "Tomasz", "Aoife", "James"]
-ENQUIRER = search.Enquirer(None, None, "other", "LOOKALIKE-TEST")
+ENQUIRER = audit_log.Enquirer(None, None, "other", "LOOKALIKE-TEST")
 MAX_PAIRS = 400
 
 

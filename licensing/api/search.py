@@ -20,8 +20,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from licensing.auth import Principal, officer
 from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
-from registry import audit, drivers, fields, records, search
-from registry.audit import Enquirer
+from registry import audit_log, drivers, fields, records, search
+from registry.audit_log import Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
 
@@ -60,7 +60,7 @@ class SearchResponse(msgspec.Struct, frozen=True):
 
 
 def purpose_errors(purpose: str | None, case_reference: str | None) -> list[FieldError]:
-    return [FieldError(f, m) for f, m in audit.purpose_errors(purpose, case_reference)]
+    return [FieldError(f, m) for f, m in audit_log.purpose_errors(purpose, case_reference)]
 
 
 def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:

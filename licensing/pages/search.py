@@ -6,7 +6,7 @@ link can lead there too. Each time the results are shown the search runs again a
 again, with its purpose and case reference (the officer has seen the results again). A search
 arriving from another site (Sec-Fetch-Site: cross-site) is not run: the filled-in form asks
 the officer to press Search, so a link elsewhere can never make an audited search in an
-officer's name. Its checks are the API's (registry.audit.purpose_errors,
+officer's name. Its checks are the API's (registry.audit_log.purpose_errors,
 registry.fields.name_error), and so are the registry functions it calls.
 """
 
@@ -27,7 +27,7 @@ from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
 from registry import drivers, duplicates, history, records, search
-from registry.audit import PURPOSES, Enquirer, purpose_errors
+from registry.audit_log import PURPOSES, Enquirer, purpose_errors
 from registry.authorities import name_of
 from registry.entries import entry_number
 from registry.fields import name_error

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Request
 
-from registry.audit import PURPOSES
+from registry.audit_log import PURPOSES
 
 SEARCH_RESULTS = "/search?"
 
