@@ -63,7 +63,10 @@ async def test_on_a_terminal_the_seed_shows_each_part_with_its_rate_and_time_lef
 
 async def test_on_a_terminal_an_import_shows_reading_checking_and_writing(db_url, tmp_path):
     rows = [
-        f"D{n},Driver{n},Walker,1980-05-{1 + n % 28:02d},M,,,S60 1AA,E08000018" for n in range(2500)
+        # one driver a birthday, as in a council's own records: no two rows look like one person
+        f"D{n},Driver{n},Walker,{1950 + n % 50}-{1 + n // 50 % 12:02d}-{1 + n // 600:02d},M,,,"
+        "S60 1AA,E08000018"
+        for n in range(2500)
     ]
     drivers = tmp_path / "drivers.csv"
     drivers.write_text(
