@@ -293,3 +293,14 @@ async def test_rescreening_a_revoked_driver_finds_the_licence_held_under_another
         max(revoked, elsewhere),
     )
     assert raised == "rescreen"
+
+
+def test_a_register_whose_drivers_all_live_in_one_area_learns_nothing_from_the_area():
+    """A small council's own register: everyone in one area must not break the job."""
+    from registry.duplicates.compare import Model, home_u
+
+    u = home_u([250])
+    model = Model(home_m=0.999, home_u=u)
+    assert u < 1
+    assert model.home_weight(1, 2) == ("differ", 0.0)
+    assert model.home_weight(1, 1) == ("same", 0.0)

@@ -186,10 +186,11 @@ class Model(msgspec.Struct):
 
 
 def home_u(counts: Iterable[int]) -> float:
-    """The chance that two drivers drawn at random live in one area."""
+    """The chance that two drivers drawn at random live in one area. Kept below 1: on a
+    register whose drivers all live in one area, the area tells nothing (and 1 - u divides)."""
     counts = list(counts)
     total = sum(counts) or 1
-    return max(sum((c / total) ** 2 for c in counts), 1e-6)
+    return min(max(sum((c / total) ** 2 for c in counts), 1e-6), 0.999)
 
 
 def full_name_weight(
