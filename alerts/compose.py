@@ -467,7 +467,7 @@ def _rescreen_match(row, today):
         "driver (you will not be told of this match again). If they are the same person, check "
         "your licence against the other record's history and act as your policy requires."
     )
-    return (Described(title, facts, action, f"Check a possible match: {title.lower()}"),)
+    return Described(title, facts, action, f"Check a possible match: {title.lower()}")
 
 
 def _identity_changed(row, today):
