@@ -1,4 +1,4 @@
-"""Every kind of alert email as a council mailbox reads it, for the SMTP path (plain text and
+"""Every kind of alert email (each kind the alert table's check constraint allows) as a council mailbox reads it, for the SMTP path (plain text and
 HTML) and the GOV.UK Notify path (its template's placeholders in Notify's formatting): the
 subject says what needs action and by when, each item says what to do, and no name or date
 of birth travels unless the authority chose an identity line."""
@@ -10,11 +10,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from alerts.compose import Recipient, compose, load_views, long_date
+from alerts.compose import DPO_KINDS, Recipient, compose, load_views, long_date
 from alerts.email_body import NOTIFY_TEMPLATE
-from alerts.rules import queue_all_new_alerts, queue_request_reminders
+from alerts.rules import queue_all_new_alerts, queue_request_reminders, queue_rescreen_alerts
+from registry import audit_log
+from registry.actor import Actor, acting
+from registry.drivers import DriverChanges, amend_driver
+from registry.rescreen import Match
 from registry.workdays import add_working_days
-from tests.factories import authority_id, make_driver, make_entry, make_licence
+from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
 
 BASE = "https://crosscheck.test"
 KINDS = (
@@ -28,8 +32,12 @@ KINDS = (
     "request_due_soon",
     "request_overdue",
     "resident_moved",
+    "rescreen_match",
+    "identity_changed",
+    "access_flagged",
 )
-PERSONAL = ("Stephen", "Walker", "17 May 1980", "1980")
+PERSONAL = ("Stephen", "Steven", "Walker", "17 May 1980", "1980", "WALKE805170S99AB")
+EVIDENCE = '[{"words": "Date of birth the same", "weight": 4.2}, {"words": "Surname the same", "weight": 3.1}]'
 
 
 async def request_for(conn, driver: int, requested_on: date, reference: str) -> int:
@@ -46,6 +54,42 @@ async def request_for(conn, driver: int, requested_on: date, reference: str) -> 
         requested_on,
         add_working_days(requested_on, 20),
     )
+
+
+async def rescreen_match(conn, driver: int) -> None:
+    """Steven Walker, the same date of birth, revoked by Leeds under another record: the
+    re-screening pair, told to Wolverhampton (which licenses Stephen)."""
+    other = await make_driver(conn, forenames="Steven", recorded_by="Leeds")
+    await make_entry(conn, other, authority="Leeds", decision="revoked")
+    pair = await conn.fetchval(
+        """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,
+                                           raised_by)
+           VALUES ($1, $2, 0.93, 7.3, $3::jsonb, 'rescreen') RETURNING id""",
+        min(driver, other),
+        max(driver, other),
+        EVIDENCE,
+    )
+    wolverhampton = await authority_id(conn, "Wolverhampton")
+    async with acting(conn, Actor(None, None)):
+        await queue_rescreen_alerts(conn, [Match(driver, other, wolverhampton, 0.93, pair)])
+
+
+async def identity_changed(conn, driver: int) -> None:
+    """Wolverhampton (which licenses Stephen) changes his GB driving licence number."""
+    user = await make_user(conn, authority="Wolverhampton")
+    actor = Actor(user["id"], user["authority_id"])
+    async with acting(conn, actor):
+        await amend_driver(conn, actor, driver, DriverChanges(gb_licence_number="WALKE805170S99AB"))
+
+
+async def access_flagged(conn) -> None:
+    """A Bolton officer opened a record none of their searches returned: Bolton's DPO is told."""
+    officer = await make_user(conn, authority="Bolton")
+    actor = Actor(officer["id"], officer["authority_id"])
+    async with acting(conn, actor):
+        await audit_log.flag(
+            conn, action="unexplained_open", user_id=actor.user_id, authority_id=actor.authority_id
+        )
 
 
 async def every_kind_of_alert(conn) -> dict[str, int]:
@@ -89,8 +133,11 @@ async def every_kind_of_alert(conn) -> dict[str, int]:
         driver,
         await authority_id(conn, "Rotherham"),
     )
+    await identity_changed(conn, driver)
     await queue_all_new_alerts(conn)
     await queue_request_reminders(conn, today)
+    await rescreen_match(conn, driver)
+    await access_flagged(conn)
     rows = await conn.fetch("SELECT kind, min(id) AS id FROM alert GROUP BY kind")
     found = {r["kind"]: r["id"] for r in rows}
     assert set(found) == set(KINDS)
@@ -129,7 +176,12 @@ async def test_each_alert_email_says_what_to_do_and_by_when_and_names_nobody(con
         assert "What to do: " in text
         assert "sign in to Crosscheck to see" in text
         assert f"A{alert_id}" in text
-        assert f"{BASE}/alerts/{alert_id}/acknowledge" in text
+        # the data protection officer's alert leads to the flagged audit entries instead
+        acknowledge = (
+            "/audit?flagged=yes" if kind == "access_flagged" else f"/alerts/{alert_id}/acknowledge"
+        )
+        assert view.acknowledge_url == BASE + acknowledge
+        assert view.acknowledge_url in text
         assert view.record_url in text
         if kind.startswith(("request", "information")):
             # the deadline in the subject and in the item
@@ -161,13 +213,15 @@ async def test_each_alert_email_says_what_to_do_and_by_when_and_names_nobody(con
 async def test_the_subject_leads_with_the_most_pressing_item_and_its_deadline(conn):
     alerts = await every_kind_of_alert(conn)
     overdue = (await load_views(conn, [alerts["request_overdue"]], BASE))[0]
-    _, email = await email_for(conn, list(alerts.values()), notify=False)
+    # the licensing team's email: the data protection officer's alert goes to the DPO alone
+    officers = [alert for kind, alert in alerts.items() if kind not in DPO_KINDS]
+    _, email = await email_for(conn, officers, notify=False)
     assert email.subject == (
         f"Overdue since {long_date(overdue.due_on)}: answer an information request from Leeds, "
-        "and 9 other alerts (Crosscheck, Bolton)"
+        "and 11 other alerts (Crosscheck, Bolton)"
     )
     assert email.text.index("Safeguarding concerns") < email.text.index("Your residents")
-    assert "10 alerts: 8 need action. The earliest deadline is" in email.text
+    assert "12 alerts: 10 need action. The earliest deadline is" in email.text
 
     _, concern = await email_for(conn, [alerts["safeguarding_concern"]], notify=False)
     assert concern.subject.startswith("Action needed: safeguarding concern (s.5) from Bolton")
