@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import socket
+import string
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import asyncpg
@@ -128,6 +131,55 @@ async def serving(db_url: str, log: Path, **env: str):
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+STATEMENT_TIMEOUT_MS = "1500"  # the service's limits, short so a hang is answered quickly
+_names = itertools.count()
+
+
+def throwaway_cluster():
+    """The module's own cluster (a fixture in each outage module, module-scoped)."""
+    folder = pgcluster.throwaway("crosscheck-outage-")
+    cluster = pgcluster.start(folder, fast=True)
+    yield cluster
+    pgcluster.discard(folder)
+
+
+async def fresh_database(own_cluster, request):
+    """A migrated database of the test's own in that cluster (a fixture)."""
+    return await migrated_database(own_cluster, f"outage_{request.node.name[-40:].lower()}")
+
+
+def new_driver() -> dict:
+    n = next(_names)
+    letters = string.ascii_uppercase
+    surname = "Outage" + letters[n % 26] + letters[(n // 26) % 26].lower() + "son"
+    return {
+        "forenames": "Alex",
+        "surname": surname,
+        "date_of_birth": date(1970 + n % 30, 1 + n % 12, 1 + n % 28).isoformat(),
+        "sex": "F",
+        "address": f"{n} Station Road, Rotherham",
+        "postcode": "S60 1AA",
+        "home_authority": "E08000018",
+    }
+
+
+async def counts(conn) -> dict:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM driver) AS drivers,"
+        " (SELECT count(*) FROM driver_name) AS names,"
+        " (SELECT count(*) FROM register_event WHERE kind = 'driver_recorded') AS events,"
+        " (SELECT count(*) FROM audit_log WHERE subject LIKE 'driver:%') AS audit"
+    )
+    return dict(row)
+
+
+def assert_unavailable_problem(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) > 0
+    assert response.json()["title"] == "Service unavailable"
 
 
 async def caught_up(primary_url: str, standby_url: str) -> None:

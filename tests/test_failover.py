@@ -29,10 +29,15 @@ from tests.alerts_support import (
     worker_env,
 )
 from tests.factories import make_driver, make_licence
-from tests.outage_support import caught_up, migrated_database, serving
+from tests.outage_support import (
+    assert_unavailable_problem,
+    caught_up,
+    migrated_database,
+    new_driver,
+    serving,
+)
 from tests.pages.conftest import make_account
 from tests.test_alerts_processes import start_worker, stop
-from tests.test_outage import assert_unavailable_problem, new_driver
 
 WHY = {"purpose": "new_application", "case_reference": "ROTH/2025/0042"}
 _homes = itertools.count()

@@ -3,11 +3,13 @@ counts of all, and the importing authority downloads the whole list as CSV."""
 
 import csv
 import io
+from datetime import date
 
 from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
+from registry import retention
 from registry.import_rejections import REPORT_LIMIT, Rejections
 from tests.factories import make_user
 
@@ -109,3 +111,33 @@ async def test_a_partial_import_keeps_the_list_of_the_rows_it_left_out(db_url, c
         assert report["drivers_created"] == 1 and report["rejected_total"] == 3
         download = await client.get(report["rejected_list"], headers=officer["headers"])
         assert [r["line"] for r in csv.DictReader(io.StringIO(download.text))] == ["3", "4", "5"]
+
+
+async def test_an_imports_list_of_rejected_rows_is_removed_after_ninety_days(
+    db_url, conn, owner_conn
+):
+    officer = await make_user(conn, authority="Rotherham")
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
+    async with AsyncTestClient(app=app) as client:
+        links = []
+        for _ in range(2):
+            answer = await client.post(
+                "/api/v1/imports",
+                headers=officer["headers"],
+                files={"drivers": ("drivers.csv", bad_drivers(3))},
+            )
+            links.append(answer.json()["report"]["rejected_list"])
+        old = links[0].rsplit("/", 1)[1]
+        await owner_conn.execute(
+            "UPDATE import_rejection_list SET created_at = now() - interval '91 days'"
+            " WHERE public_id = $1",
+            old,
+        )
+
+        removed = await retention.purge_expired_records(conn, date.today())
+
+        assert removed["import_rejection_list"] == 1
+        assert (await client.get(links[0], headers=officer["headers"])).status_code == 404
+        assert (await client.get(links[1], headers=officer["headers"])).status_code == 200
+    left = await conn.fetchval("SELECT count(*) FROM import_rejection")
+    assert left == 3  # the recent list's rows; the old list's went with it

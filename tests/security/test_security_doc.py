@@ -58,3 +58,12 @@ def test_the_page_covers_every_asvs_chapter_v1_to_v14():
     headings = [line for line in DOC.read_text().splitlines() if line.startswith("### V")]
     chapters = {int(n) for line in headings for n in re.findall(r"\bV(\d+)\b", line)}
     assert chapters >= set(range(1, 15))
+
+
+def test_every_finding_of_the_probe_has_an_attack_story_in_tests_security():
+    text = DOC.read_text()
+    table = text[text.index("## Issue 11's findings and their attack stories") :]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) >= 15
+    without = [row.split("|")[1].strip() for row in rows if "`tests/security/" not in row]
+    assert without == []
