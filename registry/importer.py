@@ -970,7 +970,7 @@ async def import_records(
     progress.phase("Writing to the register", len(WRITES) + 1)
     names_added = await _write(conn, actor, progress)
     new_drivers = [r["driver_id"] for r in await conn.fetch(NEW_DRIVERS)]
-    report.possible_duplicates = len(await screen(conn, new_drivers, "import"))
+    report.possible_duplicates = len(await screen(conn, new_drivers, "import", progress))
     counts = await conn.fetchrow(COUNTS)
     report.drivers_created = counts["drivers_created"]
     report.drivers_linked = counts["drivers_linked"]

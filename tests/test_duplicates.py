@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import date
 from types import SimpleNamespace
@@ -13,7 +14,9 @@ from registry import duplicates
 from registry.actor import Actor, acting
 from registry.duplicates.compare import Name
 from registry.duplicates.find import candidates
+from registry.duplicates.screen import BEST_PER_NAME
 from registry.errors import Conflict, NotFound
+from registry.progress import Progress
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
 from registry.synthetic.seed import seed
 from tests.conftest import new_database
@@ -304,3 +307,86 @@ def test_a_register_whose_drivers_all_live_in_one_area_learns_nothing_from_the_a
     assert u < 1
     assert model.home_weight(1, 2) == ("differ", 0.0)
     assert model.home_weight(1, 1) == ("same", 0.0)
+
+
+class _Phases(Progress):
+    """Remembers each part of a job and its size."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int | None] = {}
+
+    def phase(self, name: str, total: int | None = None, unit: str = "steps") -> None:
+        self.seen[name] = total
+
+
+def _walkers(prefix: str, count: int, rng: random.Random) -> list[str]:
+    forenames = [
+        "Stephen",
+        "Steven",
+        "Stuart",
+        "Simon",
+        "John",
+        "James",
+        "Jack",
+        "David",
+        "Daniel",
+        "Michael",
+        "Mark",
+        "Paul",
+        "Peter",
+        "Robert",
+        "Richard",
+        "Thomas",
+        "Andrew",
+        "Anthony",
+        "Christopher",
+        "Gary",
+        "Lee",
+        "Craig",
+        "Scott",
+        "Kevin",
+    ]
+    return [
+        f"{prefix}{n},{rng.choice(forenames)},Walker,1980-05-{rng.randint(1, 31):02}"
+        for n in range(count)
+    ]
+
+
+async def test_a_council_importing_thousands_of_walkers_born_in_one_month_still_raises_the_one_man(
+    conn,
+):
+    """Sheffield has 1,500 Walkers born in May 1980, Stephen Walker among them; Rotherham
+    imports 1,500 more, Steven Walker among them. Each imported name is scored against a few
+    of the closest records, not every Walker born that month, and the one man is raised."""
+    from registry.importer import Source, import_records
+    from tests.factories import authority_id
+
+    rng = random.Random(10)
+    stephen = await make_driver(conn, forenames="Stephen", surname="Walker")  # 17 May 1980
+    for council, prefix, extra in (
+        ("Sheffield", "S", []),
+        ("Rotherham", "R", ["R-1,Steven,Walker,1980-05-17"]),
+    ):
+        actor = Actor(None, await authority_id(conn, council))
+        rows = ["driver_ref,forenames,surname,date_of_birth", *_walkers(prefix, 1_500, rng), *extra]
+        phases = _Phases()
+        async with acting(conn, actor):
+            report = await import_records(
+                conn,
+                actor,
+                drivers=Source("drivers.csv", [r + "\n" for r in rows]),
+                progress=phases,
+            )
+        assert report.imported and report.drivers_created == len(rows) - 1
+    scored = phases.seen["Scoring the pairs"]  # not the hundreds of thousands of all Walkers
+    assert scored is not None and scored <= 1_501 * BEST_PER_NAME
+    steven = await conn.fetchval(
+        "SELECT driver_id FROM driver_name WHERE forenames = 'Steven' AND date_of_birth = $1"
+        " AND driver_id <> ALL($2::bigint[]) ORDER BY driver_id DESC LIMIT 1",
+        date(1980, 5, 17),
+        [stephen],
+    )
+    raised = await conn.fetch(
+        "SELECT driver_a, driver_b FROM possible_duplicate WHERE raised_by = 'import'"
+    )
+    assert frozenset((stephen, steven)) in {frozenset(r) for r in raised}

@@ -145,7 +145,7 @@ PASSES: tuple[tuple[Callable[[date], object], Callable[[date, date], bool]], ...
 
 
 @functools.lru_cache(maxsize=65536)
-def _near(born: date) -> frozenset[date]:
+def dates_near(born: date) -> frozenset[date]:
     """The dates one keying slip from this one (registry.search's), or swapped, and itself."""
     return frozenset((born, *near_dates(born), *((swapped(born),) if swapped(born) else ())))
 
@@ -173,7 +173,7 @@ def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
             for block in blocks.values():
                 for n, i in enumerate(block):
                     a = names[i]
-                    near = _near(a.born)
+                    near = dates_near(a.born)
                     for j in block[n + 1 :]:
                         b = names[j]
                         if a.driver_id == b.driver_id or not accept(a.born, b.born):

@@ -11,7 +11,9 @@ two records silently: an officer decides. Runs inside the caller's acting transa
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
+from datetime import date
 
 import asyncpg
 
@@ -28,9 +30,11 @@ from registry.duplicates.compare import (
     name_of,
 )
 from registry.duplicates.find import (
+    BATCH,
     NO_JIT,
     REVIEW_AT,
     Found,
+    dates_near,
     judge,
     latest_model,
     load_names,
@@ -38,9 +42,15 @@ from registry.duplicates.find import (
     raise_pairs,
 )
 from registry.progress import QUIET, Progress
-from registry.search import near_dates, swapped
+from registry.search import swapped
 
 TICK_NAMES = 100  # names compared between two steps of the progress bar
+# Each name screened is scored against at most this many of the names born near it that share
+# a token with it, the closest by a cheap pre-score (_Index.best): the work grows with the
+# names screened, not with the square of a cluster of one surname born in one month.
+BEST_PER_NAME = 10
+# Forenames' known variants (nicknames, equivalents), for the pre-score.
+VARIANTS = "SELECT name, variant FROM name_variant WHERE name = ANY($1::text[])"
 
 NAMES_BORN = (
     "SELECT "
@@ -54,19 +64,91 @@ ORDER BY n.driver_id, n.id
 
 
 def _dates(names: Sequence[Name]) -> list:
-    found = set()
-    for x in names:
-        found.add(x.born)
-        found.update(near_dates(x.born))
-        if swapped(x.born):
-            found.add(swapped(x.born))
-    return sorted(found)
+    return sorted({d for x in names for d in dates_near(x.born)})
 
 
-def _shares_a_token(a: Name, b: Name) -> bool:
-    mine = {a.forename, a.surname, *a.middles, *a.parts}
-    theirs = {b.forename, b.surname, *b.middles, *b.parts}
-    return any(len(t) >= 2 for t in mine & theirs)
+async def _variants(conn: asyncpg.Connection, names: Sequence[Name]) -> dict:
+    found: dict[str, set[str]] = {}
+    for r in await conn.fetch(VARIANTS, sorted({x.forename for x in names})):
+        found.setdefault(r["name"], set()).add(r["variant"])
+    return {name: frozenset(v) for name, v in found.items()}
+
+
+def _anchors(x: Name) -> frozenset[str]:
+    """The name's tokens of two letters or more: a name shares one to be compared at all."""
+    return frozenset(t for t in (x.forename, x.surname, *x.middles, *x.parts) if len(t) >= 2)
+
+
+class _Index:
+    """The names to compare with, by date of birth and token, and the forenames' known
+    variants (name_variant) for the pre-score."""
+
+    def __init__(self, names: Sequence[Name], variants: dict[str, frozenset[str]]) -> None:
+        self.names = list(names)
+        self.variants = variants
+        self.by_key: dict[tuple[date, str], list[int]] = {}
+        for i, b in enumerate(self.names):
+            for t in _anchors(b):
+                self.by_key.setdefault((b.born, t), []).append(i)
+
+    def best(self, a: Name, limit: int = BEST_PER_NAME) -> list[Name]:
+        """The names born near a and sharing a token with it, the `limit` closest by a cheap
+        pre-score when there are more: a common surname born in one month (a few thousand
+        Walkers) would otherwise meet every other, and the pairs grow with their square."""
+        found: set[int] = set()
+        for born in dates_near(a.born):
+            for t in _anchors(a):
+                found.update(self.by_key.get((born, t), ()))
+        found = {i for i in found if self.names[i].driver_id != a.driver_id}
+        if len(found) > limit:
+            found = set(heapq.nlargest(limit, found, key=lambda i: (self._closeness(a, i), -i)))
+        return [self.names[i] for i in sorted(found)]
+
+    def _closeness(self, a: Name, i: int) -> float:
+        """A cheap pre-score in the match model's bits, roughly (registry/data/match_weights.csv):
+        the date of birth, the surname and the forename each at a coarse level."""
+        b = self.names[i]
+        if a.forename == b.surname and a.surname == b.forename:  # the other way round
+            names = 23.0
+        else:
+            names = _surname_bits(a, b) + self._forename_bits(a.forename, b)
+        return _dob_bits(a.born, b.born) + names + (2.0 if a.home and a.home == b.home else 0.0)
+
+    def _forename_bits(self, fa: str, b: Name) -> float:
+        fb = b.forename
+        if fa == fb:
+            return 7.3
+        if fb in self.variants.get(fa, ()):
+            return 5.5
+        if min(len(fa), len(fb)) == 1 and fa[:1] == fb[:1]:
+            return 6.5  # an initial
+        if fa in b.middles:
+            return 6.0
+        if len(fa) >= 2 and len(fb) >= 2 and (fa.startswith(fb) or fb.startswith(fa)):
+            return 5.5  # a short form
+        if fa[:3] == fb[:3] and len(fa) >= 3:
+            return 4.0  # perhaps a spelling of it
+        return -6.0
+
+
+def _dob_bits(born: date, other: date) -> float:
+    if born == other or swapped(born) == other:
+        return 12.0
+    if (born.month, born.day) == (other.month, other.day) and abs(born.year - other.year) == 1:
+        return 10.0
+    return 7.5
+
+
+def _surname_bits(a: Name, b: Name) -> float:
+    if a.surname == b.surname:
+        return 7.0
+    if {a.surname, *a.parts} & {b.surname, *b.parts}:
+        return 7.5
+    if a.surname[:3] == b.surname[:3] and len(a.surname) >= 3:
+        return 4.0
+    if a.surname in (b.forename, *b.middles) or b.surname in (a.forename, *a.middles):
+        return -0.5
+    return -11.0
 
 
 async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequencies:
@@ -98,25 +180,23 @@ async def screen(
     model = await latest_model(conn)
     if model is None:  # the job has never run: the home area's u from the register
         model = Model(home_u=home_u(r["n"] for r in await conn.fetch(HOMES)))
-    by_date: dict = {}
-    for b in [*others, *mine] if within else others:
-        by_date.setdefault(b.born, []).append(b)
+    index = _Index([*others, *mine] if within else others, await _variants(conn, mine))
     pairs = set()
     progress.phase("Finding the records born near them", len(mine), "names")
     for n, a in enumerate(mine, 1):
         if n % TICK_NAMES == 0:
             progress.advance(TICK_NAMES)
-        for born in (a.born, swapped(a.born), *near_dates(a.born)):
-            for b in by_date.get(born, ()):
-                if b.driver_id != a.driver_id and _shares_a_token(a, b):
-                    pairs.add((min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id)))
+        for b in index.best(a):
+            pairs.add((min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id)))
     if not pairs:
         return []
     ordered = sorted(pairs)
     progress.phase("Scoring the pairs", len(ordered), "pairs")
     await conn.execute(NO_JIT)  # inside the caller's transaction
-    scores = await match.score_pairs(conn, ordered)
-    progress.advance(len(ordered))
+    scores = []
+    for start in range(0, len(ordered), BATCH):  # a statement's memory stays bounded
+        scores += await match.score_pairs(conn, ordered[start : start + BATCH])
+        progress.advance(len(ordered[start : start + BATCH]))
     by_driver: dict[int, list[Name]] = {}
     for x in (*mine, *others):
         by_driver.setdefault(x.driver_id, []).append(x)
