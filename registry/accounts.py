@@ -96,7 +96,7 @@ async def _check_new_user(
     role: str,
     authority_code: str | None,
     password: str | None,
-) -> tuple[list, int | None]:
+) -> tuple[list[tuple[str, str]], int | None]:
     errors: list[tuple[str, str]] = []
     authority_id = None
     if not EMAIL.match(email) or len(email) > 254:
@@ -176,7 +176,9 @@ async def create_user(
             subject=f"user:{user_id}",
             detail={"role": role},
         )
-    return await get_user(conn, user_id)
+    user = await get_user(conn, user_id)
+    assert user is not None  # inserted just above, in this connection
+    return user
 
 
 async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
@@ -249,10 +251,11 @@ async def verify_password(conn: asyncpg.Connection, email: str, password: str) -
     """
     row = await conn.fetchrow(PASSWORD_BY_EMAIL, email.strip()) if len(email) <= 254 else None
     known = bool(row and row["password_hash"])
-    stored = row["password_hash"] if known else _dummy_hash()
+    stored = row["password_hash"] if row and known else _dummy_hash()
     # argon2 spends a fifth of a second of CPU on purpose: off the event loop, so other
     # requests keep being served while one person signs in
-    if not await asyncio.to_thread(_verify, stored, password[:MAX_PASSWORD]) or not known:
+    verified = await asyncio.to_thread(_verify, stored, password[:MAX_PASSWORD])
+    if not verified or not known or row is None:
         return None
     if _hasher.check_needs_rehash(stored):
         await conn.execute(
@@ -347,7 +350,9 @@ async def token_issued(
 ) -> TokenInfo:
     """Audit a token just issued (by licensing.auth.issue_token) and describe it."""
     token = await get_token(conn, token_id)
+    assert token is not None  # issued just before this call
     owner = await get_user(conn, token.user_id)
+    assert owner is not None  # a token belongs to an account (foreign key)
     await audit_log.record(
         conn,
         action="token_issued",

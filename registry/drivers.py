@@ -10,6 +10,9 @@ refused, because two people can share a name and a birthday.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, TypedDict
 
 import asyncpg
 import msgspec
@@ -142,9 +145,27 @@ IDENTIFIER_FIELDS = ("gb_licence_number", "ni_licence_number", "ni_number")
 OPTIONAL_TEXT = {"address": 300}
 
 
-async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict) -> dict:
+class DriverColumns(TypedDict, total=False):
+    """A driver's fields once read, by column: all of them when recording, the ones given when
+    amending."""
+
+    forenames: str | None
+    surname: str | None
+    date_of_birth: date | None
+    sex: str | None
+    gb_licence_number: str | None
+    ni_licence_number: str | None
+    ni_number: str | None
+    eu_licence_number: str | None
+    eu_licence_country: str | None
+    address: str
+    postcode: str | None
+    home_authority_id: int | None
+
+
+async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict[str, Any]) -> DriverColumns:
     """Validate the fields present in `raw` (all of them, when creating) into column values."""
-    clean: dict = {}
+    clean: DriverColumns = {}
     present = raw.keys()
     if "forenames" in present:
         clean["forenames"] = fields.text(
@@ -193,12 +214,13 @@ async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict) -> dict:
     return clean
 
 
-def _read_eu_licence(fields: Fields, raw: dict, clean: dict) -> None:
-    number, country = raw.get("eu_licence_number"), raw.get("eu_licence_country")
+def _read_eu_licence(fields: Fields, raw: dict[str, Any], clean: DriverColumns) -> None:
+    number: str | None = raw.get("eu_licence_number")
+    country: str | None = raw.get("eu_licence_country")
     if not (number or "").strip() and not (country or "").strip():
         clean["eu_licence_number"] = clean["eu_licence_country"] = None
         return
-    if not (country or "").strip():
+    if country is None or not country.strip():
         fields.error("eu_licence_country", "Select the EU country that issued the driving licence")
         return
     try:
@@ -210,7 +232,9 @@ def _read_eu_licence(fields: Fields, raw: dict, clean: dict) -> None:
         fields.error(exc.field, exc.message)
 
 
-async def _authority_id(conn: asyncpg.Connection, fields: Fields, field: str, code) -> int | None:
+async def _authority_id(
+    conn: asyncpg.Connection, fields: Fields, field: str, code: object
+) -> int | None:
     if code is None or not str(code).strip():
         return None
     found = await by_code(conn, str(code))
@@ -223,7 +247,7 @@ async def _authority_id(conn: asyncpg.Connection, fields: Fields, field: str, co
     return found.id
 
 
-def _warnings(driver: dict) -> list[str]:
+def _warnings(driver: Mapping[str, Any]) -> list[str]:
     if not driver.get("gb_licence_number"):
         return []
     return identifiers.gb_licence_warnings(
@@ -357,7 +381,7 @@ async def create_driver(
 
 async def _read_search(
     conn: asyncpg.Connection, fields: Fields, actor: Actor, search_id: str | None
-) -> dict | None:
+) -> dict[str, Any] | None:
     if not search_id:
         return None
     try:
@@ -373,7 +397,7 @@ async def _read_search(
 
 
 async def _refuse_known_identifiers(
-    conn: asyncpg.Connection, clean: dict, driver_id: int | None = None
+    conn: asyncpg.Connection, clean: Mapping[str, object], driver_id: int | None = None
 ) -> None:
     values = [clean.get(name) for name in ("gb_licence_number", "ni_number", "ni_licence_number")]
     if not any(values):
@@ -550,6 +574,7 @@ async def add_name(
         raise NotFound("driver")
     driver_born = driver["date_of_birth"]
     fields.check()
+    assert kind is not None  # required: fields.check() raised without it
     if await conn.fetchval(SAME_NAME, driver_id, kind, forenames, surname):
         raise Conflict("The driver already has this name recorded", "surname")
     name_id = await conn.fetchval(

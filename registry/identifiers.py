@@ -479,7 +479,7 @@ EU_COUNTRIES = frozenset((
 # fmt: on
 
 
-def normalise_eu_licence(raw: str, country: str) -> str:
+def normalise_eu_licence(raw: str | None, country: str) -> str:
     """Return an EU driving licence number, upper case without spaces.
 
     Formats differ by member state, so only a loose check: 4 to 20 letters and

@@ -112,7 +112,7 @@ class Rejections:
 
     def counts(self) -> list[ProblemCount]:
         """Problems per file, column and reason, most first."""
-        by_kind: Counter = Counter()
+        by_kind: Counter[tuple[str, str, str]] = Counter()
         for code, n in Counter(self.codes).items():
             file, field, message = self.kinds[code]
             by_kind[(file, field, reason_of(message))] += n
@@ -150,10 +150,11 @@ async def keep(
         ),
         columns=("list_id", "n", "file", "line", "field", "message"),
     )
-    return row["public_id"]
+    public_id: uuid.UUID = row["public_id"]
+    return public_id
 
 
-def _csv(rows: list, header: bool) -> str:
+def _csv(rows: list[asyncpg.Record], header: bool) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if header:

@@ -22,8 +22,9 @@ detail.source = 'import' (migration 0003), so alert rules can tell history from 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import date
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -37,6 +38,12 @@ from registry.fields import LICENCE_KINDS, Fields, add_years
 from registry.import_rejections import REPORT_LIMIT, ProblemCount, Rejections, RowProblem
 from registry.licences import MAX_TERM_YEARS
 from registry.progress import QUIET, Progress
+
+# A row for a staging table, in the order of its columns (copy_records_to_table takes any values).
+StagedRow = tuple[object, ...]
+# A former or other name a drivers row gives: (line, ref, kind, forenames, surname)
+StagedName = tuple[int, str, str, str, str]
+Key = TypeVar("Key", bound=Hashable)
 
 LICENCE_STATUSES = ("current", "suspended", "revoked", "surrendered", "expired")
 LIVE = ("current", "suspended")
@@ -169,7 +176,7 @@ class _File:
         if len(self.warnings) < REPORT_LIMIT:
             self.warnings.append(RowProblem(self.name, line, field, message))
 
-    def rows(self) -> Iterator[tuple[int, dict]]:
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         if self.source is None:
             return
         reader = csv.reader(iter(self.source.lines))
@@ -224,7 +231,7 @@ def _problems(file: _File, line: int, fields: Fields) -> bool:
     return bool(fields.errors)
 
 
-def _first_seen(seen: dict, key, line: int) -> int | None:
+def _first_seen(seen: dict[Key, int], key: Key | None, line: int) -> int | None:
     if key is None:
         return None
     earlier = seen.get(key)
@@ -236,7 +243,7 @@ def _first_seen(seen: dict, key, line: int) -> int | None:
 NAME_COLUMNS = {"former_names": "former", "other_names": "alias"}
 
 
-def _other_names(f: Fields, row: dict) -> list[tuple[str, str, str]]:
+def _other_names(f: Fields, row: dict[str, str]) -> list[tuple[str, str, str]]:
     """(kind, forenames, surname) from former_names and other_names: each name written
     "Surname, Forenames", several separated by semicolons."""
     found = []
@@ -264,10 +271,10 @@ def _read_drivers(
     authorities: dict[str, int],
     today: date,
     refs: dict[str, int | None],
-    names: list[tuple] | None = None,
-) -> list[tuple]:
-    records = []
-    seen: dict[str, dict] = {
+    names: list[StagedName] | None = None,
+) -> list[StagedRow]:
+    records: list[StagedRow] = []
+    seen: dict[str, dict[str, int]] = {
         "driver_ref": {},
         "gb_licence_number": {},
         "ni_number": {},
@@ -321,6 +328,7 @@ def _read_drivers(
             if ref:
                 refs.setdefault(ref, line)
             continue
+        assert ref is not None  # required: _problems() was true without it
         refs[ref] = None
         if names is not None:
             names.extend((line, ref, kind, fore, sur) for kind, fore, sur in other_names)
@@ -350,7 +358,7 @@ def _read_drivers(
     return records
 
 
-def _eu_licence(f: Fields, row: dict) -> tuple[str | None, str | None]:
+def _eu_licence(f: Fields, row: dict[str, str]) -> tuple[str | None, str | None]:
     number = (row.get("eu_licence_number") or "").strip()
     country = (row.get("eu_licence_country") or "").strip().upper()
     if not number and not country:
@@ -375,10 +383,10 @@ def _reject_orphan(file: _File, f: Fields, ref: str | None, drivers: dict[str, i
         )
 
 
-def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> list[tuple]:
-    records = []
+def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> list[StagedRow]:
+    records: list[StagedRow] = []
     numbers: dict[str, int] = {}
-    live: dict[tuple, int] = {}
+    live: dict[tuple[str, str], int] = {}
     for line, row in file.rows():
         f = Fields()
         ref = f.text(
@@ -440,7 +448,13 @@ def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> 
 
 
 def _check_licence_dates(
-    f: Fields, status, granted_on, starts_on, expires_on, changed_on, today: date
+    f: Fields,
+    status: str | None,
+    granted_on: date | None,
+    starts_on: date | None,
+    expires_on: date | None,
+    changed_on: date | None,
+    today: date,
 ) -> None:
     if granted_on and starts_on and (granted_on - starts_on).days > 31:
         f.error("starts_on", "A licence cannot start more than 31 days before it was granted")
@@ -459,8 +473,8 @@ def _check_licence_dates(
         f.error("status_changed_on", "The status cannot change before the licence was granted")
 
 
-def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) -> list[tuple]:
-    records = []
+def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) -> list[StagedRow]:
+    records: list[StagedRow] = []
     for line, row in file.rows():
         f = Fields()
         ref = f.text(
@@ -935,7 +949,7 @@ async def import_records(
     )
 
     refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
-    names: list[tuple] = []  # former and other names: (line, ref, kind, forenames, surname)
+    names: list[StagedName] = []  # former and other names
     driver_rows = _read_drivers(files["drivers"].read(progress), authorities, today, refs, names)
     if files["drivers"].header_broken:
         return _finish(report, files)  # nothing to link the other files to

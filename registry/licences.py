@@ -112,7 +112,7 @@ class LicenceFilter(msgspec.Struct, frozen=True):
     kind: str | None = None
     expiring_before: date | None = None
 
-    def params(self) -> tuple:
+    def params(self) -> tuple[str | None, str | None, date | None]:
         return (self.status, self.kind, self.expiring_before)
 
 
@@ -182,7 +182,7 @@ async def licensed_drivers(
     key = paging.decode(after, (int,)) or (None,)
     rows = await conn.fetch(LICENSED_DRIVERS, actor.authority_id, *where.params(), *key, limit + 1)
 
-    def item(row) -> LicensedDriver:
+    def item(row: asyncpg.Record) -> LicensedDriver:
         return LicensedDriver(
             row["driver_id"],
             row["forenames"],
@@ -313,6 +313,7 @@ async def change(
     if details.expires_on and action and action != "renewed":
         fields.error("expires_on", "Only a renewal sets a new expiry date")
     fields.check()
+    assert action is not None  # required: fields.check() raised without it
     allowed_from, status = TRANSITIONS[action]
     if licence["status"] not in allowed_from:
         raise Conflict(
@@ -368,41 +369,65 @@ async def _renew(
     )
 
 
+# a day as a date, or written like 2024-03-31 (as the API takes it)
+DayOrText = date | str | None
+
+
 async def _named(
     conn: asyncpg.Connection,
     actor: Actor,
     licence_id: int,
     action: str,
-    effective_on: date | str | None,
-    expires_on: date | str | None = None,
+    effective_on: DayOrText,
+    expires_on: DayOrText = None,
 ) -> Licence:
     return await change(
         conn,
         actor,
         licence_id,
-        LicenceChange(action=action, effective_on=effective_on, expires_on=expires_on),
+        LicenceChange(action=action, effective_on=_iso(effective_on), expires_on=_iso(expires_on)),
     )
 
 
-async def renew(conn, actor: Actor, licence_id: int, effective_on=None, expires_on=None) -> Licence:
+def _iso(day: DayOrText) -> str | None:
+    return day.isoformat() if isinstance(day, date) else day
+
+
+async def renew(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    licence_id: int,
+    effective_on: DayOrText = None,
+    expires_on: DayOrText = None,
+) -> Licence:
     return await _named(conn, actor, licence_id, "renewed", effective_on, expires_on)
 
 
-async def suspend(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+async def suspend(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, effective_on: DayOrText = None
+) -> Licence:
     return await _named(conn, actor, licence_id, "suspended", effective_on)
 
 
-async def reinstate(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+async def reinstate(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, effective_on: DayOrText = None
+) -> Licence:
     return await _named(conn, actor, licence_id, "reinstated", effective_on)
 
 
-async def revoke(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+async def revoke(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, effective_on: DayOrText = None
+) -> Licence:
     return await _named(conn, actor, licence_id, "revoked", effective_on)
 
 
-async def surrender(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+async def surrender(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, effective_on: DayOrText = None
+) -> Licence:
     return await _named(conn, actor, licence_id, "surrendered", effective_on)
 
 
-async def expire(conn, actor: Actor, licence_id: int, effective_on=None) -> Licence:
+async def expire(
+    conn: asyncpg.Connection, actor: Actor, licence_id: int, effective_on: DayOrText = None
+) -> Licence:
     return await _named(conn, actor, licence_id, "expired", effective_on)

@@ -234,7 +234,8 @@ SECRET_FOR_DEMO = "SELECT totp_secret FROM app_user WHERE id = $1"
 
 async def secret_of(conn: asyncpg.Connection, user_id: int) -> str | None:
     """The authenticator's secret, for the demo's terminal only (see licensing/cli_accounts)."""
-    return await conn.fetchval(SECRET_FOR_DEMO, user_id)
+    secret: str | None = await conn.fetchval(SECRET_FOR_DEMO, user_id)
+    return secret
 
 
 RESET = """

@@ -7,7 +7,9 @@ GROUPING SETS, since medians do not add up.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 import asyncpg
 
@@ -52,19 +54,26 @@ def holidays_for(period: Period, today: date) -> list[date]:
     return sorted(day for year in range(first, last + 1) for day in bank_holidays(year))
 
 
+T = TypeVar("T")
+# A figure by its AuthoritySummary field name: a count, a median (None: nothing to count)
+Figures = dict[str, int | float | None]
+# authority id -> (code, name)
+Names = dict[int, tuple[str, str]]
+
+
 class _Figures:
     """Rows from the statements, keyed by authority id (0: the national row)."""
 
     def __init__(self) -> None:
-        self.by_authority: dict[int, dict] = {}
-        self.by_region: dict[str, dict] = {}  # medians only: counts add up from the authorities
+        self.by_authority: dict[int, Figures] = {}
+        self.by_region: dict[str, Figures] = {}  # medians only: counts add up from the authorities
         # home authority -> [(licensing authority, drivers)] for drivers licensed away from home
         self.pairs: dict[int, list[tuple[int, int]]] = {}
 
-    def put(self, authority_id: int, **values) -> None:
+    def put(self, authority_id: int, **values: int | float | None) -> None:
         self.by_authority.setdefault(authority_id, {}).update(values)
 
-    def put_median(self, row, **values) -> None:
+    def put_median(self, row: asyncpg.Record, **values: int | float | None) -> None:
         """A row of a statement grouped by authority, by region and nationally."""
         if row["region"] is not None:
             self.by_region.setdefault(row["region"], {}).update(values)
@@ -97,13 +106,13 @@ async def _collect(
         return figures
     split = int(await conn.fetchval(LAST_DRIVER) * SECOND_SHARE)
 
-    async def first_half() -> tuple[_Figures, list]:
+    async def first_half() -> tuple[_Figures, list[asyncpg.Record]]:
         figures = await _the_rest(conn, period, listed, only, today, progress)
         licensed = await _licensed(conn, period, only, split + 1, 2**63 - 1)
         progress.advance()
         return figures, licensed
 
-    async def second_half() -> list:
+    async def second_half() -> list[asyncpg.Record]:
         licensed = await _licensed(second, period, only, 0, split)
         progress.advance()
         return licensed
@@ -127,11 +136,14 @@ async def _licensed(
     only: list[int] | None,
     first_driver: int,
     last_driver: int,
-) -> list:
-    return await conn.fetch(LICENSED_AT_SNAPSHOT, period.snapshot, only, first_driver, last_driver)
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        LICENSED_AT_SNAPSHOT, period.snapshot, only, first_driver, last_driver
+    )
+    return rows
 
 
-def _add_licensed(figures: _Figures, rows) -> None:
+def _add_licensed(figures: _Figures, rows: list[asyncpg.Record]) -> None:
     """Licensing authority x home authority counts -> each authority's figures."""
     totals: dict[int, dict[str, int]] = {}
     pairs: dict[int, list[tuple[int, int]]] = {}
@@ -263,7 +275,11 @@ async def _configure(conn: asyncpg.Connection) -> None:
         await conn.execute("SELECT set_config($1, $2, true)", name, value)
 
 
-async def _read(conn: asyncpg.Connection, work, second: asyncpg.Connection | None = None):
+async def _read(
+    conn: asyncpg.Connection,
+    work: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[T]],
+    second: asyncpg.Connection | None = None,
+) -> T:
     """Run `work(conn, second)` read-only, at one snapshot of the register.
 
     With a second connection, both run in read-only transactions sharing one exported
@@ -342,7 +358,9 @@ async def summarise_authority(
     return report
 
 
-def _total_row(code: str, name: str, nation: str, rows, medians: dict) -> AuthoritySummary:
+def _total_row(
+    code: str, name: str, nation: str, rows: list[AuthoritySummary], medians: Figures
+) -> AuthoritySummary:
     """Counts added up over `rows`; medians from the statements (they do not add up)."""
     total = AuthoritySummary(code=code, name=name, nation=nation)
     for field in COUNT_FIELDS:
@@ -364,7 +382,7 @@ def _region_rows(rows: list[AuthoritySummary], figures: _Figures) -> list[Author
     return regions
 
 
-def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummary:
+def _authority_row(authority: asyncpg.Record, figures: _Figures, names: Names) -> AuthoritySummary:
     values = figures.by_authority.get(authority["id"], {})
     # the authorities licensing most of its residents; ties by authority code
     away = sorted(figures.pairs.get(authority["id"], []), key=lambda p: (-p[1], names[p[0]][0]))
@@ -375,20 +393,22 @@ def _authority_row(authority, figures: _Figures, names: dict) -> AuthoritySummar
         nation=authority["nation"],
         region=authority["region"],
         residents_top_licensing_authorities=top,
-        **values,
     )
+    for field, value in values.items():  # figures by field name (a count or a median)
+        setattr(row, field, value)
     return _with_shares(row)
 
 
 def _assemble(
-    period: Period, today: date, listed, figures: _Figures, names: dict
+    period: Period, today: date, listed: list[asyncpg.Record], figures: _Figures, names: Names
 ) -> ComplianceSummary:
     rows = [_authority_row(a, figures, names) for a in listed]
     medians = figures.by_authority.get(0, {})
     national = _total_row(NATIONAL_CODE, NATIONAL_NAME, NATIONAL_NAME, rows, medians)
     # Nationally, the authorities that license the most drivers living elsewhere.
     busiest = sorted(
-        (r for r in rows if r.out_of_area_drivers), key=lambda r: (-r.out_of_area_drivers, r.code)
+        (r for r in rows if r.out_of_area_drivers),
+        key=lambda r: (-(r.out_of_area_drivers or 0), r.code),
     )
     national.residents_top_licensing_authorities = [
         TopAuthority(r.code, r.name, r.out_of_area_drivers) for r in busiest[:TOP_AUTHORITIES]

@@ -109,9 +109,9 @@ def _figures(row: AuthoritySummary) -> list[object]:
     return cells
 
 
-def _table_rows(title: str, rows: list[AuthoritySummary]) -> list[list[object]]:
+def _table_rows(title: str, rows: list[AuthoritySummary]) -> list[Sequence[object]]:
     header = ["Code", "Name", "Region", *(_label(c) for c in (*FIGURE_COLUMNS[3:], *TOP_COLUMNS))]
-    lines: list[list[object]] = [
+    lines: list[Sequence[object]] = [
         [title],
         ["This worksheet contains one table. Shorthand is explained on the cover sheet."],
         [SOURCE],
@@ -148,8 +148,8 @@ SERIES_COLUMNS = (
 )
 
 
-def _series_rows(series: list[tuple[str, ComplianceSummary]]) -> list[list[object]]:
-    lines: list[list[object]] = [
+def _series_rows(series: list[tuple[str, ComplianceSummary]]) -> list[Sequence[object]]:
+    lines: list[Sequence[object]] = [
         ["Table 3: England and Wales, by financial year"],
         ["This worksheet contains one table. Shorthand is explained on the cover sheet."],
         [SOURCE],
@@ -193,7 +193,7 @@ def summary_ods(
         if summary.suppression_applied
         else "Exact figures: NOT for publication"
     )
-    cover: list[list[object]] = [
+    cover: list[Sequence[object]] = [
         ["Taxi and private hire driver licensing: compliance with the register"],
         [_period_words(summary)],
         [f"Made on {summary.as_at.isoformat()}. {control}."],
@@ -210,7 +210,7 @@ def summary_ods(
 
     book = OpenDocumentSpreadsheet()
     book.spreadsheet.addElement(_sheet("Cover_sheet", cover))
-    notes: list[list[object]] = [
+    notes: list[Sequence[object]] = [
         ["Notes"],
         ["This worksheet contains one table."],
         ["Note number", "Note text"],
