@@ -11,6 +11,7 @@ from datetime import date as Date
 from typing import TYPE_CHECKING, Any
 
 from licensing.pages.render import page
+from registry.labels import LABELS
 
 if TYPE_CHECKING:
     from litestar import Request, Response
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from licensing.pages.forms import Form
 
 Options = Sequence[tuple[str, ...]]
+
+# widths of text inputs, and the hint of a date that defaults to the day it is recorded
+WIDE = "govuk-!-width-two-thirds"
+W10 = "govuk-input--width-10"
+W3 = "govuk-input--width-3"
+TODAY = "Leave blank for today"
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,12 @@ def text(
     )
 
 
+def exact(name: str, label: str, hint: str | None = None, **options: Any) -> Field:
+    """A text input for what is typed exactly (a name, an identifier, a reference): never
+    spell-checked."""
+    return text(name, label, hint, spellcheck=False, **options)
+
+
 def date(
     name: str,
     label: str,
@@ -130,10 +143,19 @@ def date(
     *,
     heading: str | None = None,
     named: str | None = None,
+    the: bool = False,
     blank: Any = None,
 ) -> Field:
-    """A GOV.UK date input, read as the registry takes dates (2024-03-31)."""
+    """A GOV.UK date input, read as the registry takes dates (2024-03-31). Its messages name
+    it `named`, by default its label ("the date of ..." with `the`)."""
+    if the:
+        named = f"The {label[0].lower()}{label[1:]}"
     return Field("date", name, label, hint, heading, named=named, blank=blank)
+
+
+def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
+    """Options for the register's codes of a kind, in the register's words (registry.labels)."""
+    return [(code, LABELS[kind][code]) for code in codes]
 
 
 def radios(

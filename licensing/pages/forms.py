@@ -271,8 +271,9 @@ class FormPage:
     - title, caption, button: the page's fixed words; the form posts to the page's own
       address, keeping the officer's visit (licensing.pages.visit)
     - words: (request, conn, subject) -> more for form_page.html (facts, back link, intro,
-      banner, a title naming the subject); with `view_only=True` the record is shown
-      without the form (someone else's to answer)
+      banner, a title naming the subject), or those words as they are; with
+      `view_only=True` the record is shown without the form (someone else's to answer)
+    - prefill: fields the address's query fills on GET (?case_reference=...)
     - save: (conn, actor, subject, values) -> the registry's result, values being the
       fields read into the struct's names (fields.read)
     - done: (request, subject, result) -> where to go next
@@ -285,9 +286,14 @@ class FormPage:
     title: str = ""
     caption: str = "Register"
     button: str = "Save"
-    words: Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]] | None = None
+    words: (
+        Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]]
+        | dict[str, Any]
+        | None
+    ) = None
     load: Callable[[Request, asyncpg.Connection], Awaitable[Subject]] = _nothing
     start: Callable[[Request, Subject], dict[str, list[str]]] = lambda request, subject: {}
+    prefill: Sequence[str] = ()
     opened: Callable[[Request, asyncpg.Connection, Subject], Awaitable[None]] | None = None
     check: Callable[[Form, dict[str, Any]], None] | None = None  # rules across fields
     renames: dict[str, str] | None = None  # the registry's field name -> the form's
@@ -310,7 +316,9 @@ class FormPage:
             "submit": self.button,
             "action": with_visit(request.url.path, request),
         }
-        if self.words:
+        if isinstance(self.words, dict):
+            words.update(self.words)
+        elif self.words:
             words.update(await self.words(request, conn, subject))
         if words.pop("view_only", False):
             return page("record_view.html", request, status_code=status_code, **words)
@@ -340,7 +348,9 @@ class FormPage:
             subject = await self.load(request, conn)
             if self.opened:
                 await self.opened(request, conn, subject)
-            return await self.show(request, conn, subject, Form(self.start(request, subject)))
+            query = {name: [request.query_params.get(name, "")] for name in self.prefill}
+            form = Form({**query, **self.start(request, subject)})
+            return await self.show(request, conn, subject, form)
 
         async def submit_form(request: Request, conn: Conn) -> Response:
             return await self.submit(request, conn)
@@ -349,3 +359,12 @@ class FormPage:
             get(self.path, guards=self.guards, name=f"{self.path} form")(show_form),
             post(self.path, guards=self.guards, name=f"{self.path} submit")(submit_form),
         ]
+
+
+def routes(*pages: FormPage | HTTPRouteHandler) -> list[HTTPRouteHandler]:
+    """The routes of these form pages (and of any other handlers among them)."""
+    return [
+        route
+        for item in pages
+        for route in (item.routes() if isinstance(item, FormPage) else [item])
+    ]

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar import Request
 
-from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage
-from licensing.pages.recording.common import (
-    CATEGORY_OPTIONS,
-    about_driver,
-    audit_view,
-    driver_facts,
-    driver_or_404,
-    own,
-    own_name,
-    the_driver,
-)
+from licensing.pages.about import about, answered_page, the_driver
+from licensing.pages.forms import FormPage, routes
 from licensing.pages.render import LABELS, long_date
-from licensing.pages.visit import with_visit
 from registry import concerns, lookups
-from registry.authorities import names_by_code
-
-REPLIES = [(r, LABELS["reply"][r]) for r in concerns.REPLY_DECISIONS]
+from registry.fields import CATEGORIES
 
 
-async def _concern_fields(conn: asyncpg.Connection, request: Request, driver: Any) -> list[f.Field]:
+async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
     return [
         f.select(
@@ -42,7 +28,7 @@ async def _concern_fields(conn: asyncpg.Connection, request: Request, driver: An
         f.checkboxes(
             "categories",
             "What kind of relevant information is it?",
-            CATEGORY_OPTIONS,
+            f.labelled("category", CATEGORIES),
             "Section 1 of the 2022 Act. Select all that apply",
             required="Select at least one kind of relevant information",
         ),
@@ -51,14 +37,9 @@ async def _concern_fields(conn: asyncpg.Connection, request: Request, driver: An
             "became_aware_on",
             "Date your authority became aware",
             "The report is due within 10 working days of this date",
-            named="The date your authority became aware",
+            the=True,
         ),
-        f.date(
-            "reported_on",
-            "Date of the report",
-            "Leave blank for today",
-            named="The date of the report",
-        ),
+        f.date("reported_on", "Date of the report", f.TODAY, the=True),
     ]
 
 
@@ -69,7 +50,7 @@ NEW_CONCERN = FormPage(
     button="Send report",
     load=the_driver,
     fields=_concern_fields,
-    words=about_driver,
+    words=about(),
     save=lambda conn, actor, driver, values: concerns.report(
         conn, actor, concerns.ConcernDetails(driver_id=driver["public_id"], **values)
     ),
@@ -79,86 +60,50 @@ NEW_CONCERN = FormPage(
 
 # --- the licensing authority's reply (s.6) ---------------------------------------------------
 
-REPLY_FIELDS = [
-    f.radios("decision", "What did your authority decide?", REPLIES),
-    f.date(
-        "reply_on",
-        "Date of the decision",
-        "Leave blank for today",
-        named="The date of the decision",
-    ),
-    f.textarea("reason", "Reasons", "Sent to the authority that reported the concern"),
-]
 
-
-async def _the_concern(request: Request, conn: asyncpg.Connection) -> concerns.Concern:
-    return await own(
-        concerns.get_concern(conn, actor_of(request), request.path_params["concern_id"])
-    )
-
-
-async def _opened(request: Request, conn: asyncpg.Connection, concern: Any) -> None:
-    await audit_view(conn, request, f"concern:{concern.id}", concern.driver_id)
-
-
-async def _concern_view_words(request: Request, conn: asyncpg.Connection, concern: Any) -> dict:
-    names = await names_by_code(conn)
-    driver = await driver_or_404(conn, concern.driver_id)
-    facts = driver_facts(driver) + [
+async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tuple[str, str]]:
+    late = " (late)" if concern.reported_late else ""
+    facts = [
         ("Reported by", names[concern.reporting_authority]),
         ("Reported to", names[concern.recipient_authority]),
         ("Relevant information", "; ".join(LABELS["category"][c] for c in concern.categories)),
         ("What they learned", concern.narrative),
         ("Became aware", long_date(concern.became_aware_on)),
-        ("Reported", long_date(concern.reported_on) + (" (late)" if concern.reported_late else "")),
+        ("Reported", long_date(concern.reported_on) + late),
     ]
     if concern.reply_on:
-        facts.append(
-            (
-                "Decision (section 6)",
-                f"{LABELS['reply'][concern.reply_decision]}, {long_date(concern.reply_on)}",
-            )
-        )
+        decision = LABELS["reply"][concern.reply_decision]
+        facts.append(("Decision (section 6)", f"{decision}, {long_date(concern.reply_on)}"))
         if concern.reply_reason:
             facts.append(("Reasons", concern.reply_reason))
-    banner = (
-        "Your report has been sent." if request.query_params.get("done") == "reported" else None
-    )
-    can_reply = concern.reply_on is None and names[concern.recipient_authority] == await own_name(
-        conn, request
-    )
-    if not can_reply:
-        return {
-            "view_only": True,
-            "title": "Concern report",
-            "facts": facts,
-            "banner": banner,
-            "back_href": with_visit(f"/drivers/{concern.driver_id}", request),
-        }
-    return {
-        "title": "Concern reported to your authority",
-        "intro": [
-            "Consider suspending or revoking the driver's licence, then tell the "
-            "reporting authority what you decided (section 6)."
-        ],
-        "facts": facts,
-        "back_href": "/alerts",
-        "banner": banner,
-    }
+    return facts
 
 
-CONCERN = FormPage(
+CONCERN = answered_page(
     "/concerns/{concern_id:int}",
     caption="Section 5 report",
     button="Send decision",
-    load=_the_concern,
-    opened=_opened,
-    fields=REPLY_FIELDS,
-    words=_concern_view_words,
-    save=lambda conn, actor, concern, values: concerns.reply(
-        conn, actor, concern.id, concerns.ConcernReply(**values)
-    ),
-    done=lambda request, concern, _: f"/concerns/{concern.id}",
+    get=concerns.get_concern,
+    answerer=lambda concern: None if concern.reply_on else concern.recipient_authority,
+    facts=_concern_facts,
+    titles=("Concern reported to your authority", "Concern report"),
+    backs=("/alerts", None),
+    sent=("reported", "Your report has been sent."),
+    intro=[
+        "Consider suspending or revoking the driver's licence, then tell the "
+        "reporting authority what you decided (section 6)."
+    ],
+    audit_as="concern",
+    fields=[
+        f.radios(
+            "decision",
+            "What did your authority decide?",
+            f.labelled("reply", concerns.REPLY_DECISIONS),
+        ),
+        f.date("reply_on", "Date of the decision", f.TODAY, the=True),
+        f.textarea("reason", "Reasons", "Sent to the authority that reported the concern"),
+    ],
+    answer=(concerns.reply, concerns.ConcernReply),
 )
 
-ROUTES = [*NEW_CONCERN.routes(), *CONCERN.routes()]
+ROUTES = routes(NEW_CONCERN, CONCERN)

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar import Request
 
-from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.forms import Form, FormPage
-from licensing.pages.recording.common import (
-    CATEGORY_OPTIONS,
-    KINDS,
-    about_driver,
-    driver_facts,
-    driver_or_404,
-    own,
-    the_driver,
-)
+from licensing.pages.about import about, own, the_driver, to_driver
+from licensing.pages.forms import Form, FormPage, routes
 from licensing.pages.render import LABELS, long_date
-from licensing.pages.visit import with_visit
 from registry import entries, lookups
+from registry.fields import CATEGORIES, LICENCE_KINDS
 
-DECISIONS = [(d, LABELS["decision"][d]) for d in entries.DECISIONS]
 
-
-async def _entry_fields(conn: asyncpg.Connection, request: Request, driver: Any) -> list[f.Field]:
+async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
     held = [
         (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
         for r in await lookups.own_licences(conn, driver["id"], request.user.authority_id)
     ]
     return [
-        f.radios("decision", "What did your authority decide?", DECISIONS),
+        f.radios(
+            "decision", "What did your authority decide?", f.labelled("decision", entries.DECISIONS)
+        ),
         f.select(
             "licence_id",
             "Which of your licences it concerns",
@@ -44,20 +34,20 @@ async def _entry_fields(conn: asyncpg.Connection, request: Request, driver: Any)
         f.radios(
             "licence_kind",
             "Kind of licence",
-            KINDS,
+            f.labelled("kind", LICENCE_KINDS),
             "Leave blank when you chose one of your licences above",
         ),
-        f.date("decided_on", "Date of the decision", named="The date of the decision"),
+        f.date("decided_on", "Date of the decision", the=True),
         f.date(
             "effective_on",
             "Date it takes effect",
             "Leave blank if it took effect the same day",
-            named="The date it takes effect",
+            the=True,
         ),
         f.checkboxes(
             "categories",
             "What relevant information was it based on?",
-            CATEGORY_OPTIONS,
+            f.labelled("category", CATEGORIES),
             "Section 1 of the 2022 Act. Select all that apply",
             required="Select at least one kind of relevant information",
         ),
@@ -84,61 +74,39 @@ NEW_ENTRY = FormPage(
     load=the_driver,
     fields=_entry_fields,
     check=_licence_or_kind,
-    words=about_driver,
+    words=about(),
     save=lambda conn, actor, driver, values: entries.record_decision(
         conn, actor, entries.EntryDetails(driver_id=driver["public_id"], **values)
     ),
-    done=lambda request, driver, entry: with_visit(
-        f"/drivers/{driver['public_id']}", request, done="entry", ref=entry.id
-    ),
+    done=to_driver("entry", ref=lambda driver, entry: entry.id),
 )
 
 
 # --- a later change to an entry -------------------------------------------------------------
-
-ENTRY_CHANGE_FIELDS = [
-    f.radios(
-        "status",
-        "What has changed?",
-        [(s, LABELS["entry_change"][s]) for s in entries.STATUSES],
-    ),
-    f.date(
-        "changed_on", "Date of the change", "Leave blank for today", named="The date of the change"
-    ),
-    f.textarea("reason", "Why", "Authorities that asked about this entry are told of the change"),
-]
-
-
-async def _the_entry(request: Request, conn: asyncpg.Connection) -> entries.Entry:
-    return await own(entries.get_entry(conn, actor_of(request), request.path_params["entry_id"]))
-
-
-async def _entry_change_words(request: Request, conn: asyncpg.Connection, entry: Any) -> dict:
-    driver = await driver_or_404(conn, entry.driver_id)
-    return {
-        "facts": driver_facts(driver)
-        + [
-            ("Decision", f"{LABELS['decision'][entry.decision]}, {long_date(entry.decided_on)}"),
-            ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
-        ],
-        "back_href": with_visit(f"/drivers/{entry.driver_id}", request),
-    }
-
 
 CHANGE_ENTRY = FormPage(
     "/entries/{entry_id:int}/change",
     title="Record a change to a register entry",
     caption="Register (section 2)",
     button="Save change",
-    load=_the_entry,
-    fields=ENTRY_CHANGE_FIELDS,
-    words=_entry_change_words,
+    load=own(entries.get_entry, "entry_id"),
+    fields=[
+        f.radios("status", "What has changed?", f.labelled("entry_change", entries.STATUSES)),
+        f.date("changed_on", "Date of the change", f.TODAY, the=True),
+        f.textarea(
+            "reason", "Why", "Authorities that asked about this entry are told of the change"
+        ),
+    ],
+    words=about(
+        lambda entry: [
+            ("Decision", f"{LABELS['decision'][entry.decision]}, {long_date(entry.decided_on)}"),
+            ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
+        ]
+    ),
     save=lambda conn, actor, entry, values: entries.change_entry(
         conn, actor, entry.id, entries.EntryChange(**values)
     ),
-    done=lambda request, entry, _: with_visit(
-        f"/drivers/{entry.driver_id}", request, done="entry_changed", ref=entry.id
-    ),
+    done=to_driver("entry_changed", ref=lambda entry, _: entry.id),
 )
 
-ROUTES = [*NEW_ENTRY.routes(), *CHANGE_ENTRY.routes()]
+ROUTES = routes(NEW_ENTRY, CHANGE_ENTRY)

@@ -5,68 +5,38 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage
-from licensing.pages.recording.common import (
-    audit_view,
-    driver_facts,
-    driver_or_404,
-    own,
-    own_name,
-)
+from licensing.pages.about import about, answered_page
+from licensing.pages.forms import FormPage, routes
 from licensing.pages.render import LABELS, Conn, long_date, page
-from licensing.pages.visit import with_visit
 from registry import lookups, requests
 from registry.authorities import names_by_code
 
 MAX_ID = 2**63 - 1
-ANSWERS = [("granted", "Give the information"), ("refused", "Refuse, with reasons")]
-
-REQUEST_FIELDS = [
-    f.text("case_reference", "Your case reference", spellcheck=False),
-    f.textarea(
-        "reason", "Why you need the information", "For example, the application you are deciding"
-    ),
-    f.date(
-        "requested_on",
-        "Date of the request",
-        "Leave blank for today",
-        named="The date of the request",
-    ),
-]
 
 
-async def _entry_summary(conn: asyncpg.Connection, entry_id: int) -> asyncpg.Record:
+async def _entry_summary(conn, entry_id: int) -> Any:
     row = await lookups.entry_summary(conn, entry_id) if 0 < entry_id <= MAX_ID else None
     if row is None:
         raise NotFoundException()
     return row
 
 
-async def _the_entry(request: Request, conn: asyncpg.Connection) -> asyncpg.Record:
-    return await _entry_summary(conn, request.path_params["entry_id"])
+def _decision(entry: Any) -> str:
+    return f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"
 
 
-async def _request_words(request: Request, conn: asyncpg.Connection, entry: Any) -> dict:
-    driver = await driver_or_404(conn, entry["driver_id"])
-    return {
-        "facts": driver_facts(driver)
-        + [
-            (
-                "Decision",
-                f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}",
-            ),
-            ("Recorded by", entry["authority"]),
-        ],
-        "intro": [f"{entry['authority']} must answer within 20 working days."],
-        "back_href": with_visit(f"/drivers/{entry['driver_id']}", request),
-    }
+async def _request_words(request: Request, conn, entry: Any) -> dict:
+    more = about(
+        lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])]
+    )
+    intro = [f"{entry['authority']} must answer within 20 working days."]
+    return {**await more(request, conn, entry), "intro": intro}
 
 
 NEW_REQUEST = FormPage(
@@ -74,9 +44,17 @@ NEW_REQUEST = FormPage(
     title="Ask for the information behind a register entry",
     caption="Section 3 request",
     button="Send request",
-    load=_the_entry,
-    start=lambda request, _: {"case_reference": [request.query_params.get("case_reference", "")]},
-    fields=REQUEST_FIELDS,
+    load=lambda request, conn: _entry_summary(conn, request.path_params["entry_id"]),
+    prefill=["case_reference"],
+    fields=[
+        f.exact("case_reference", "Your case reference"),
+        f.textarea(
+            "reason",
+            "Why you need the information",
+            "For example, the application you are deciding",
+        ),
+        f.date("requested_on", "Date of the request", f.TODAY, the=True),
+    ],
     words=_request_words,
     save=lambda conn, actor, entry, values: requests.make_request(
         conn, actor, requests.RequestDetails(entry_id=entry["id"], **values)
@@ -103,87 +81,63 @@ async def requests_inbox(request: Request, conn: Conn) -> Response:
     actor = actor_of(request)
     received, _ = await requests.list_requests(conn, actor, "received")
     sent, _ = await requests.list_requests(conn, actor, "sent")
+    names = await names_by_code(conn)
     return page(
         "requests.html",
         request,
         title="Information requests",
         received=received,
         sent=sent,
-        names=await names_by_code(conn),
+        names=names,
         clock=clock,
     )
 
 
 # --- the answer -----------------------------------------------------------------------------
 
-RESPONSE_FIELDS = [
-    f.radios("status", "Your answer", ANSWERS),
-    f.textarea("response", "The information, or the reasons for refusing", rows=8),
-    f.date(
-        "responded_on",
-        "Date of the answer",
-        "Leave blank for today",
-        named="The date of the answer",
-    ),
-]
 
-
-async def _the_request(request: Request, conn: asyncpg.Connection) -> requests.InformationRequest:
-    return await own(
-        requests.get_request(conn, actor_of(request), request.path_params["request_id"])
-    )
-
-
-async def _opened(request: Request, conn: asyncpg.Connection, item: Any) -> None:
-    await audit_view(conn, request, f"information_request:{item.id}", item.driver_id)
-
-
-async def _request_view_words(request: Request, conn: asyncpg.Connection, item: Any) -> dict:
-    names = await names_by_code(conn)
+async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[str, str]]:
     entry = await _entry_summary(conn, item.entry_id)
-    driver = await driver_or_404(conn, item.driver_id)
-    facts = driver_facts(driver) + [
+    due = long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else "")
+    facts = [
         (
             "Register entry",
-            f"{LABELS['decision'][entry['decision']]} by {entry['authority']}, "
-            f"{long_date(entry['decided_on'])}",
+            f"{LABELS['decision'][entry['decision']]} by {entry['authority']}, {long_date(entry['decided_on'])}",
         ),
         ("Asked by", names[item.requesting_authority]),
         ("Their case reference", item.case_reference),
         ("Why they need it", item.reason or "Not given"),
         ("Asked on", long_date(item.requested_on)),
-        ("Answer due", long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else "")),
+        ("Answer due", due),
     ]
-    if item.status != "open":
-        facts += [
-            (
-                "Answer",
-                "Information given" if item.status == "granted" else item.status.capitalize(),
-            ),
-            ("Answered on", long_date(item.responded_on)),
-            ("Response", item.response),
-        ]
-    banner = "Your request has been sent." if request.query_params.get("done") == "sent" else None
-    to_answer = item.status == "open" and names[item.recording_authority] == await own_name(
-        conn, request
-    )
-    title = "Answer an information request" if to_answer else "Information request"
-    words = {"title": title, "facts": facts, "back_href": "/requests", "banner": banner}
-    return words if to_answer else {**words, "view_only": True}
+    if item.status == "open":
+        return facts
+    answer = "Information given" if item.status == "granted" else item.status.capitalize()
+    answered = long_date(item.responded_on)
+    return [*facts, ("Answer", answer), ("Answered on", answered), ("Response", item.response)]
 
 
-ANSWER = FormPage(
+ANSWER = answered_page(
     "/requests/{request_id:int}",
     caption="Section 3 request",
     button="Send answer",
-    load=_the_request,
-    opened=_opened,
-    fields=RESPONSE_FIELDS,
-    words=_request_view_words,
-    save=lambda conn, actor, item, values: requests.respond(
-        conn, actor, item.id, requests.RequestResponse(**values)
-    ),
-    done=lambda request, item, _: f"/requests/{item.id}",
+    get=requests.get_request,
+    answerer=lambda item: item.recording_authority if item.status == "open" else None,
+    facts=_request_facts,
+    titles=("Answer an information request", "Information request"),
+    backs=("/requests", "/requests"),
+    sent=("sent", "Your request has been sent."),
+    audit_as="information_request",
+    fields=[
+        f.radios(
+            "status",
+            "Your answer",
+            [("granted", "Give the information"), ("refused", "Refuse, with reasons")],
+        ),
+        f.textarea("response", "The information, or the reasons for refusing", rows=8),
+        f.date("responded_on", "Date of the answer", f.TODAY, the=True),
+    ],
+    answer=(requests.respond, requests.RequestResponse),
 )
 
-ROUTES = [*NEW_REQUEST.routes(), requests_inbox, *ANSWER.routes()]
+ROUTES = routes(NEW_REQUEST, requests_inbox, ANSWER)

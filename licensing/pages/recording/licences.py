@@ -5,78 +5,44 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from licensing import auth
-from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage
-from licensing.pages.recording.common import (
-    KINDS,
-    about_driver,
-    driver_facts,
-    driver_or_404,
-    own,
-    the_driver,
-)
+from licensing.pages.about import about, driver_facts, driver_or_404, own, the_driver, to_driver
+from licensing.pages.forms import FormPage, routes
 from licensing.pages.render import LABELS, Conn, long_date, page
-from licensing.pages.visit import visit_of, with_visit
+from licensing.pages.visit import visit_of
 from registry import drivers, identifiers, licences, lookups
-
-LICENCE_FIELDS = [
-    f.text(
-        "licence_number",
-        "Licence number",
-        "Your authority's number for this licence",
-        spellcheck=False,
-    ),
-    f.radios("kind", "Kind of licence", KINDS),
-    f.date("granted_on", "Date the licence was granted", named="Date granted"),
-    f.date(
-        "starts_on",
-        "Date the licence starts",
-        "Leave blank if it starts on the day it was granted",
-        named="Start date",
-    ),
-    f.date(
-        "expires_on",
-        "Date the licence expires",
-        "Leave blank for 3 years after it starts",
-        named="Expiry date",
-    ),
-]
+from registry.fields import LICENCE_KINDS
 
 
-async def _licence_words(request: Request, conn: asyncpg.Connection, driver: Any) -> dict:
-    banner = warnings = None
-    duplicates = []
+async def _licence_words(request: Request, conn, driver: Any) -> dict:
+    banner, intro = None, []
     if request.method == "GET" and request.query_params.get("recorded") == "1":
         banner = f"{driver['forenames']} {driver['surname']} has been recorded on the register."
         if driver["gb_licence_number"]:
-            warnings = identifiers.gb_licence_warnings(
-                driver["gb_licence_number"],
-                surname=driver["surname"],
-                date_of_birth=driver["date_of_birth"],
-                sex=driver["sex"],
-                forenames=driver["forenames"],
-            )
-        duplicates = await drivers.possible_duplicates(conn, driver["id"])
-    intro = [f"Check: {w}" for w in warnings or []]
-    intro += [
-        f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})." for d in duplicates
-    ]
-    return {
-        **await about_driver(request, conn, driver),
-        "banner": banner,
-        "intro": intro,
-    }
+            intro = [
+                f"Check: {w}"
+                for w in identifiers.gb_licence_warnings(
+                    driver["gb_licence_number"],
+                    surname=driver["surname"],
+                    date_of_birth=driver["date_of_birth"],
+                    sex=driver["sex"],
+                    forenames=driver["forenames"],
+                )
+            ]
+        intro += [
+            f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})."
+            for d in await drivers.possible_duplicates(conn, driver["id"])
+        ]
+    return await about(banner=banner, intro=intro)(request, conn, driver)
 
 
 def _granted(request: Request, driver: Any, granted: Any) -> str:
     if visit_of(request):  # granted from a record: back to it, opened as it was
-        return with_visit(f"/drivers/{driver['public_id']}", request, done="licence_granted")
+        return to_driver("licence_granted")(request, driver, granted)
     return f"/licences/{granted.id}/recorded"
 
 
@@ -85,7 +51,23 @@ NEW_LICENCE = FormPage(
     title="Record a licence",
     button="Record licence",
     load=the_driver,
-    fields=LICENCE_FIELDS,
+    fields=[
+        f.exact("licence_number", "Licence number", "Your authority's number for this licence"),
+        f.radios("kind", "Kind of licence", f.labelled("kind", LICENCE_KINDS)),
+        f.date("granted_on", "Date the licence was granted", named="Date granted"),
+        f.date(
+            "starts_on",
+            "Date the licence starts",
+            "Leave blank if it starts on the day it was granted",
+            named="Start date",
+        ),
+        f.date(
+            "expires_on",
+            "Date the licence expires",
+            "Leave blank for 3 years after it starts",
+            named="Expiry date",
+        ),
+    ],
     words=_licence_words,
     save=lambda conn, actor, driver, values: licences.grant(
         conn, actor, licences.LicenceDetails(driver_id=driver["public_id"], **values)
@@ -96,10 +78,10 @@ NEW_LICENCE = FormPage(
 
 @get("/licences/{licence_id:int}/recorded", guards=[auth.officer])
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
-    licence = await own(licences.get_licence(conn, actor_of(request), licence_id))
+    licence = await own(licences.get_licence, "licence_id")(request, conn)
     driver = await driver_or_404(conn, licence.driver_id)
     home = await lookups.home_authority_id(conn, licence.driver_id)
-    out_of_area = home is not None and home != request.user.authority_id
+    told = f"{driver['home_authority']} will be alerted, because the driver lives in its area."
     return page(
         "recorded.html",
         request,
@@ -107,11 +89,7 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
         panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
         facts=driver_facts(driver)
         + [("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
-        next_steps=[
-            f"{driver['home_authority']} will be alerted, because the driver lives in its area."
-        ]
-        if out_of_area
-        else [],
+        next_steps=[told] if home not in {None, request.user.authority_id} else [],
         links=[
             ("Search the register", "/search"),
             ("Open the driver's record", f"/drivers/{licence.driver_id}"),
@@ -122,25 +100,17 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
 # --- a licence's later change ---------------------------------------------------------------
 
 
-async def _the_licence(request: Request, conn: asyncpg.Connection) -> licences.Licence:
-    return await own(
-        licences.get_licence(conn, actor_of(request), request.path_params["licence_id"])
-    )
-
-
-async def _change_fields(conn: asyncpg.Connection, request: Request, licence: Any) -> list[f.Field]:
-    allowed = [
-        (a, LABELS["licence_action"][a])
-        for a, (start, _) in licences.TRANSITIONS.items()
-        if licence.status in start
-    ]
+async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field]:
+    allowed = [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
     return [
-        f.radios("action", "What has happened to the licence?", allowed),
+        f.radios(
+            "action", "What has happened to the licence?", f.labelled("licence_action", allowed)
+        ),
         f.date(
             "effective_on",
             "Date it takes effect",
             "Leave blank for today (for a renewal: the day the current licence ends)",
-            named="The date it takes effect",
+            the=True,
         ),
         f.date(
             "expires_on",
@@ -151,32 +121,23 @@ async def _change_fields(conn: asyncpg.Connection, request: Request, licence: An
     ]
 
 
-async def _change_words(request: Request, conn: asyncpg.Connection, licence: Any) -> dict:
-    driver = await driver_or_404(conn, licence.driver_id)
-    return {
-        "facts": driver_facts(driver)
-        + [
-            ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
-            ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
-            ("Expires", long_date(licence.expires_on)),
-        ],
-        "back_href": with_visit(f"/drivers/{licence.driver_id}", request),
-    }
-
-
 CHANGE_LICENCE = FormPage(
     "/licences/{licence_id:int}/change",
     title="Change a licence",
     button="Save change",
-    load=_the_licence,
+    load=own(licences.get_licence, "licence_id"),
     fields=_change_fields,
-    words=_change_words,
+    words=about(
+        lambda licence: [
+            ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
+            ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
+            ("Expires", long_date(licence.expires_on)),
+        ]
+    ),
     save=lambda conn, actor, licence, values: licences.change(
         conn, actor, licence.id, licences.LicenceChange(**values)
     ),
-    done=lambda request, licence, _: with_visit(
-        f"/drivers/{licence.driver_id}", request, done="licence"
-    ),
+    done=to_driver("licence"),
 )
 
-ROUTES = [*NEW_LICENCE.routes(), licence_recorded, *CHANGE_LICENCE.routes()]
+ROUTES = routes(NEW_LICENCE, licence_recorded, CHANGE_LICENCE)

@@ -1,0 +1,165 @@
+"""What a form page is about, for forms.FormPage's hooks: the record its path names (or the 404
+page), the facts it shows about the record and the driver it concerns, the way back to that
+driver's record, and the page where a record another authority sent is read and answered."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+from litestar import Request
+from litestar.exceptions import NotFoundException
+
+from licensing.auth import actor_of
+from licensing.pages.fields import Field
+from licensing.pages.forms import FormPage
+from licensing.pages.render import long_date
+from licensing.pages.visit import with_visit
+from registry import audit_log, lookups
+from registry.actor import Actor
+from registry.authorities import name_of, names_by_code
+from registry.errors import NotFound
+
+Facts = list[tuple[str, str]]
+
+
+async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:
+    """The driver with this public id: `id` is the internal key, `public_id` goes in links."""
+    row = await lookups.driver(conn, driver_id)
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+async def the_driver(request: Request, conn: asyncpg.Connection) -> asyncpg.Record:
+    """The driver the path names, or the 404 page."""
+    return await driver_or_404(conn, request.path_params["driver_id"])
+
+
+def own(
+    get: Callable[[asyncpg.Connection, Actor, Any], Awaitable[Any]], param: str
+) -> Callable[[Request, asyncpg.Connection], Awaitable[Any]]:
+    """A loader of the officer's own record the path's `param` names, by the registry's `get`,
+    or the 404 page (the same for anyone else's)."""
+
+    async def load(request: Request, conn: asyncpg.Connection) -> Any:
+        try:
+            return await get(conn, actor_of(request), request.path_params[param])
+        except NotFound:
+            raise NotFoundException() from None
+
+    return load
+
+
+def public_id(subject: Any) -> uuid.UUID:
+    """The public id of the driver a subject is about: a driver's row, or a record of theirs."""
+    if isinstance(subject, asyncpg.Record):
+        return subject["public_id"] if "public_id" in subject else subject["driver_id"]
+    driver_id: uuid.UUID = subject.driver_id
+    return driver_id
+
+
+def driver_facts(driver: asyncpg.Record) -> Facts:
+    return [
+        ("Driver", f"{driver['forenames']} {driver['surname']}"),
+        ("Date of birth", long_date(driver["date_of_birth"])),
+        ("Home authority", driver["home_authority"] or "Not known"),
+    ]
+
+
+def about(
+    rows: Callable[[Any], Facts] = lambda subject: [], **words: Any
+) -> Callable[[Request, asyncpg.Connection, Any], Awaitable[dict[str, Any]]]:
+    """The words of a form about a driver: who they are, then `rows` (facts about the subject)
+    and a link back to their record; `words` adds to or replaces them."""
+
+    async def say(request: Request, conn: asyncpg.Connection, subject: Any) -> dict[str, Any]:
+        driver = subject
+        if not isinstance(subject, asyncpg.Record) or "public_id" not in subject:
+            driver = await driver_or_404(conn, public_id(subject))
+        back = with_visit(f"/drivers/{public_id(subject)}", request)
+        return {"facts": driver_facts(driver) + rows(subject), "back_href": back, **words}
+
+    return say
+
+
+def to_driver(done: str, ref: Callable[[Any, Any], int] | None = None) -> Callable[..., str]:
+    """Where a form goes once saved: the driver's record, opened as it was, with `done`'s
+    banner (and `ref(subject, result)`, the row it is about)."""
+
+    def after(request: Request, subject: Any, result: Any) -> str:
+        refs = {"ref": ref(subject, result)} if ref else {}
+        return with_visit(f"/drivers/{public_id(subject)}", request, done=done, **refs)
+
+    return after
+
+
+# --- a record sent by one authority and answered by another ---------------------------------
+
+
+def answered_page(
+    path: str,
+    *,
+    get: Callable[[asyncpg.Connection, Actor, int], Awaitable[Any]],
+    answerer: Callable[[Any], str | None],
+    facts: Callable[[asyncpg.Connection, Any, dict[str, str]], Awaitable[Facts]],
+    titles: tuple[str, str],
+    backs: tuple[str, str | None],
+    sent: tuple[str, str],
+    audit_as: str,
+    fields: Sequence[Field],
+    answer: tuple[Callable[[asyncpg.Connection, Actor, int, Any], Awaitable[Any]], type],
+    intro: Sequence[str] = (),
+    **page: Any,
+) -> FormPage:
+    """The page of a record one authority sends another (a concern, an information request):
+    each reads it there, and the one it is sent to answers it on it while it is open.
+
+    - answerer(record): the code of the authority that answers it, None once answered
+    - facts: the rows shown after the driver's facts; titles and backs: when answering, then
+      when reading (a back of None is the driver's record); sent: the `done` query value
+      after sending and its banner; intro: the words above the facts when answering
+    - answer: the registry's function that answers it and the struct it takes
+    - opening it is audited, as `audit_as:id`: it holds narrative
+    """
+    param = path.split("{")[1].split(":")[0]  # /concerns/{concern_id:int} -> concern_id
+    respond, into = answer
+
+    async def opened(request: Request, conn: asyncpg.Connection, record: Any) -> None:
+        await audit_log.record(
+            conn,
+            action="view",
+            user_id=request.user.user_id,
+            authority_id=request.user.authority_id,
+            driver_id=record.driver_id,
+            subject=f"{audit_as}:{record.id}",
+        )
+
+    async def words(request: Request, conn: asyncpg.Connection, record: Any) -> dict[str, Any]:
+        names = await names_by_code(conn)
+        driver = await driver_or_404(conn, record.driver_id)
+        code = answerer(record)
+        answering = code is not None and names[code] == await name_of(
+            conn, request.user.authority_id
+        )
+        back = backs[0 if answering else 1] or with_visit(f"/drivers/{record.driver_id}", request)
+        said = {
+            "title": titles[0 if answering else 1],
+            "facts": driver_facts(driver) + await facts(conn, record, names),
+            "back_href": back,
+            "banner": sent[1] if request.query_params.get("done") == sent[0] else None,
+        }
+        return {**said, "intro": list(intro)} if answering else {**said, "view_only": True}
+
+    return FormPage(
+        path,
+        load=own(get, param),
+        opened=opened,
+        fields=fields,
+        words=words,
+        save=lambda conn, actor, record, values: respond(conn, actor, record.id, into(**values)),
+        done=lambda request, record, _: request.url.path,
+        **page,
+    )
