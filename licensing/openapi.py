@@ -22,13 +22,16 @@ from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.routes import HTTPRoute
 
+from registry.accounts import AUTHORITY_ROLES, MAX_PASSWORD, MAX_TOKEN_DAYS, MIN_PASSWORD, ROLES
 from registry.audit_log import PURPOSES
 from registry.concerns import REPLY_DECISIONS
 from registry.drivers import NAME_KINDS
 from registry.entries import DECISIONS, STATUSES
+from registry.feed import KINDS as EVENT_KINDS
 from registry.fields import CATEGORIES, LICENCE_KINDS
 from registry.licences import ACTIONS
 from registry.requests import RESPONSES
+from registry.search import MAX_LIMIT as SEARCH_LIMIT
 
 BEARER = {
     "type": "http",
@@ -36,7 +39,9 @@ BEARER = {
     "description": "An API token (cc_...) issued by your authority's administrator.",
 }
 
-NOT_BLANK = r"\S"
+# Printable (no control character: the validators refuse them) and not only spaces.
+NOT_BLANK = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+INT64_MAX = 2**63 - 1
 GSS_CODE = r"^\s*([A-Za-z][0-9]{8}|[Tt][Ff][Ll])\s*$"
 
 
@@ -51,8 +56,18 @@ def required_text(description: str, max_length: int = 100, example: str | None =
     return {**text(description, max_length, example), "minLength": 1, "pattern": NOT_BLANK}
 
 
+# The validators take dates from 2 January 1900 to a hundred years ahead.
+DAY = r"^\s*(19\d\d|20\d\d|21[01]\d|212[0-5])-\d\d-\d\d\s*$"
+
+
 def day(description: str, example: str = "2026-04-01") -> dict:
-    return {"type": "string", "format": "date", "description": description, "examples": [example]}
+    return {
+        "type": "string",
+        "format": "date",
+        "pattern": DAY,
+        "description": description,
+        "examples": [example],
+    }
 
 
 def one_of(values: tuple[str, ...], description: str) -> dict:
@@ -60,7 +75,14 @@ def one_of(values: tuple[str, ...], description: str) -> dict:
 
 
 def record_id(description: str) -> dict:
-    return {"description": description, "examples": [1]}
+    """A record's number (the register's ids are 32-bit)."""
+    return {"description": description, "minimum": 1, "maximum": 2**31 - 1, "examples": [1]}
+
+
+# A name searched for has a letter in it.
+NAME = r"^[^\x00-\x1f\x7f]*[^\W\d_][^\x00-\x1f\x7f]*$"
+# The rest of the API refuses NUL in any text (licensing/bodies.py).
+NO_NUL = r"^[^\x00]*$"
 
 
 def driver_id(description: str = "The driver on the register: their public id") -> dict:
@@ -207,31 +229,116 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
             "responded_on": day("Day of the answer (default: today)"),
         },
     ),
+    "NewUser": (
+        ("email", "display_name", "role"),
+        {
+            "email": {
+                "type": "string",
+                "pattern": r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+                "maxLength": 254,
+                "description": "The person's work email address (unique)",
+                "examples": ["officer@rotherham.gov.uk"],
+            },
+            "display_name": {
+                **text("The person's name", 120, "Sam Patel"),
+                "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",
+            },
+            "role": one_of(ROLES, "What the account may do"),
+            "authority_code": authority("GSS code of their authority (officers and DPOs only)"),
+            "password": {
+                **text("A first password for signing in to the pages", MAX_PASSWORD),
+                "minLength": MIN_PASSWORD,
+            },
+        },
+    ),
+    "NewToken": (
+        ("label",),
+        {
+            "label": required_text("What the token is for", 120, "Back-office system"),
+            "days": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_TOKEN_DAYS,
+                "description": "Days until the token expires",
+                "default": 365,
+            },
+        },
+    ),
+    "NewSubscription": (
+        ("url", "event_types"),
+        {
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "pattern": "^https://",
+                "maxLength": 2000,
+                "description": "An https address on the public internet to POST events to",
+                "examples": ["https://backoffice.example.org/crosscheck-hooks"],
+            },
+            "event_types": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(EVENT_KINDS)},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "The kinds of register event to send",
+                "examples": [["licence_granted"]],
+            },
+            "description": text("A note for your administrators", 200),
+        },
+    ),
     "SearchRequest": (
         ("purpose", "case_reference"),
         {
             "purpose": one_of(PURPOSES, "Why you search (written to the audit log)"),
             "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
             "identifier": text("GB or NI driving licence number, or NI number", 40),
-            "forenames": text("Forenames (with surname and date_of_birth)", 100, "Stephen"),
-            "surname": text("Surname (with forenames and date_of_birth)", 100, "Walker"),
+            "forenames": {
+                **text("Forenames (with surname and date_of_birth)", 100, "Stephen"),
+                "pattern": NAME,
+            },
+            "surname": {
+                **text("Surname (with forenames and date_of_birth)", 100, "Walker"),
+                "pattern": NAME,
+            },
             "date_of_birth": {
                 "type": "string",
+                "pattern": r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*$",
                 "description": "Date of birth, YYYY-MM-DD or DD/MM/YYYY",
                 "examples": ["1980-05-17"],
             },
-            "limit": {"type": "integer", "minimum": 1, "description": "Most results to return"},
+            "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": SEARCH_LIMIT,
+                "description": "Most results to return",
+            },
         },
     ),
 }
 
 
 def _given(name: str) -> dict:
-    return {"required": [name]}
+    """The field is sent with a value (null counts as left out)."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
 
 
 # Component name -> the rules between fields a flat list of required ones cannot say.
 ALTERNATIVES: dict[str, dict] = {
+    # Officers and DPOs belong to an authority; analysts and administrators to none.
+    "NewUser": {
+        "oneOf": [
+            {
+                "properties": {"role": {"enum": list(AUTHORITY_ROLES)}},
+                **_given("authority_code"),
+            },
+            {
+                "properties": {
+                    "role": {"enum": [r for r in ROLES if r not in AUTHORITY_ROLES]},
+                    "authority_code": {"type": "null"},
+                }
+            },
+        ]
+    },
     # The kind comes from the licence when one is named.
     "EntryDetails": {"anyOf": [_given("licence_id"), _given("licence_kind")]},
     # Search by an identifier, or by name and date of birth, never both.
@@ -241,7 +348,10 @@ ALTERNATIVES: dict[str, dict] = {
                 **_given("identifier"),
                 "not": {"anyOf": [_given(f) for f in ("forenames", "surname", "date_of_birth")]},
             },
-            {"required": ["forenames", "surname", "date_of_birth"], "not": _given("identifier")},
+            {
+                "allOf": [_given(f) for f in ("forenames", "surname", "date_of_birth")],
+                "not": _given("identifier"),
+            },
         ]
     },
 }
@@ -266,8 +376,18 @@ def _without_null(schema: dict) -> dict:
 
 def _nullable(schema: dict) -> dict:
     if schema.get("type") and schema["type"] != "null" and not isinstance(schema["type"], list):
-        return {**schema, "type": [schema["type"], "null"]}
+        schema = {**schema, "type": [schema["type"], "null"]}
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
     return schema
+
+
+# Optional fields whose struct has a default but does not take None (litestar cannot tell).
+NEVER_NULL = {
+    "DriverChanges": ("forenames", "surname", "date_of_birth"),
+    "NewToken": ("days",),
+    "NewSubscription": ("description",),
+}
 
 
 def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> None:
@@ -276,8 +396,10 @@ def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> 
     assert not unknown, f"described fields that do not exist: {sorted(unknown)}"
     for name, said in fields.items():
         merged = {**_without_null(properties[name]), **said}
-        # A required field must be sent with a value; an optional one may be null or left out.
-        properties[name] = merged if name in required else _nullable(merged)
+        # A required field must be sent with a value; an optional one may be left out, and
+        # sent as null where the struct takes None.
+        nullable = name not in required and name not in NEVER_NULL.get(component["title"], ())
+        properties[name] = _nullable(merged) if nullable else merged
     component["required"] = sorted(required)
     component["additionalProperties"] = False  # the structs forbid unknown fields
 
@@ -337,6 +459,73 @@ TOO_MANY = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": r"^[!-~]([ -~]*[!-~])?$",
+    "description": "Any unique string of 1 to 255 printable characters (a UUID)",
+    "examples": ["5d1f7a3c-6a0e-4c1e-9d55-0b7c3f1f2a10"],
+}
+
+# What a CSV import sends: the files, by the field names the handler reads.
+IMPORT_FILES = {
+    "type": "object",
+    "required": ["drivers"],
+    "properties": {
+        name: {"type": "string", "format": "binary", "description": description}
+        for name, description in (
+            ("drivers", "The drivers file (CSV, docs/import-format.md)"),
+            ("licences", "The licences file (CSV), if any"),
+            ("decisions", "The register decisions file (CSV), if any"),
+        )
+    },
+}
+
+
+# Query parameters the compliance figures read as left out when they are empty, as the pages
+# send them from a form.
+BLANK_ALLOWED = ("period_start", "period_end", "snapshot")
+
+
+def _parameter_schema(parameter: dict) -> None:
+    """A header or path parameter is never null, and its integer bounds are integers
+    (litestar writes 2**63 - 1 as a float, which a generator rounds past the bound)."""
+    schema = parameter.get("schema", {})
+    if parameter.get("in") in ("header", "path"):  # a query may say null: litestar reads None
+        schema = _without_null(schema)
+    for bound in ("minimum", "maximum"):
+        if isinstance(schema.get(bound), float) and schema.get("type") == "integer":
+            schema[bound] = min(int(schema[bound]), INT64_MAX)
+    if parameter["name"] in BLANK_ALLOWED and parameter.get("in") == "query":
+        schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+    if parameter["name"] == "Idempotency-Key":
+        schema = {**IDEMPOTENCY_KEY, "description": schema.get("description", "")}
+    parameter["schema"] = schema
+
+
+def _request_bodies(document: dict) -> None:
+    """Request bodies refuse unknown fields (the structs forbid them), and the import names
+    the files it reads."""
+    schemas = document["components"]["schemas"]
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for media, content in body.get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref", "")
+                if ref:
+                    component = schemas[ref.rsplit("/", 1)[1]]
+                    component["additionalProperties"] = False
+                    for field in component.get("properties", {}).values():
+                        kinds = field.get("type")
+                        if "string" in (kinds if isinstance(kinds, list) else [kinds]):
+                            field.setdefault("pattern", NO_NUL)
+                elif media == "multipart/form-data":
+                    content["schema"] = IMPORT_FILES
+
+
 def refine(app: Litestar, document: dict) -> dict:
     # a copy in JSON's own types (litestar leaves dates in examples)
     document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
@@ -346,6 +535,7 @@ def refine(app: Litestar, document: dict) -> dict:
     for name, (required, fields) in BODIES.items():
         _describe_body(schemas[name], required, fields)
         schemas[name].update(ALTERNATIVES.get(name, {}))
+    _request_bodies(document)
     guarded = _guarded(app)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
@@ -362,6 +552,7 @@ def refine(app: Litestar, document: dict) -> dict:
                         answer.setdefault("headers", {}).update(RATE_HEADERS)
             must = REQUIRED_QUERY.get((method, path), {})
             for parameter in operation.get("parameters", []):
+                _parameter_schema(parameter)
                 if parameter.get("in") == "query" and parameter["name"] in must:
                     parameter["required"] = True
                     parameter["schema"] = must[parameter["name"]]

@@ -92,7 +92,7 @@ def _user_out(user: accounts.User) -> UserOut:
     )
 
 
-class NewUser(msgspec.Struct, frozen=True):
+class NewUser(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     email: str
     display_name: str
     role: Role

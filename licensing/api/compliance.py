@@ -88,8 +88,11 @@ Snapshot = Annotated[
 Suppress = Annotated[
     str | None,
     QueryParameter(
-        enum=["true", "false"],
-        description="Disclosure control, on by default: counts from 1 to 4, and what would reveal "
+        # what licensing.summaries.flag reads, in any case
+        pattern=r"^\s*(|[01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|"
+        r"[Oo][Ff][Ff])\s*$",
+        examples=[Example(value="false")],
+        description="Disclosure control, on by default (true or false; 1/0, yes/no, on/off too): counts from 1 to 4, and what would reveal "
         "them, are hidden (null in JSON and named in `suppressed`, [c] in CSV). false gives exact "
         "figures for DfT's own analysis, not for publication.",
     ),

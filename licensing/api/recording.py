@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -569,7 +569,7 @@ IMPORT_FILES = ("drivers", "licences", "decisions")
 async def import_files(
     request: Request,
     conn: Conn,
-    data: MultipartBody[dict[str, UploadFile]],
+    data: MultipartBody[dict[str, Any]],
     partial: FromQuery[bool] = False,
     idempotency_key: Key = None,
 ) -> Response[importer.ImportReport]:
@@ -655,17 +655,26 @@ async def import_rejected_rows(
     return csv_stream(pieces, f"import-rejected-{list_id}.csv", headers=NO_STORE)
 
 
-async def _read_uploads(data: dict[str, UploadFile]) -> dict[str, bytes]:
+async def _read_uploads(data: dict[str, Any]) -> dict[str, bytes]:
+    """The files by name; a form field holding the CSV text is read as that file."""
     unknown = [name for name in data if name not in IMPORT_FILES]
     errors = [
         FieldError(name, "Not an import file: send drivers, licences and decisions")
         for name in unknown
     ]
+    errors += [
+        FieldError(name, "Send each file once")
+        for name, part in data.items()
+        if name in IMPORT_FILES and not isinstance(part, UploadFile | str)
+    ]
     if "drivers" not in data:
         errors.append(FieldError("drivers", "Attach the drivers file (CSV)"))
     if errors:
         raise InvalidFields(errors)
-    return {name: await upload.read() for name, upload in data.items()}
+    return {
+        name: part.encode() if isinstance(part, str) else await part.read()
+        for name, part in data.items()
+    }
 
 
 def _lines(name: str, raw: bytes) -> io.StringIO:

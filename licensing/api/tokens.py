@@ -33,7 +33,7 @@ class TokenOut(msgspec.Struct, frozen=True):
     last_used_at: datetime | None
 
 
-class NewToken(msgspec.Struct, frozen=True):
+class NewToken(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     label: str
     days: int = 365
 
