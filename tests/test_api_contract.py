@@ -86,8 +86,9 @@ async def test_an_empty_body_is_refused_naming_exactly_the_fields_the_document_r
         assert response.status_code == 422, path
         named = {e["field"] for e in response.json()["errors"]}
         required = set(schemas[name]["required"])
-        either = {f for rule in schemas[name].get("anyOf", []) for f in rule["required"]}
-        either |= {f for rule in schemas[name].get("oneOf", []) for f in rule["required"]}
+        rules = schemas[name].get("anyOf", []) + schemas[name].get("oneOf", [])
+        rules += [part for rule in rules for part in rule.get("allOf", [])]
+        either = {f for rule in rules for f in rule.get("required", [])}
         assert required <= named <= required | either, (path, named)
         assert schemas[name]["additionalProperties"] is False
 

@@ -88,12 +88,15 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
     from crosscheck_client.api.webhooks import api_v1_webhooks_subscribe as subscribe
     from crosscheck_client.models import DriverDetails, LicenceDetails, NewSubscription
     from crosscheck_client.models.licence_details_kind import LicenceDetailsKind
+    from crosscheck_client.models.new_subscription_event_types_item import (
+        NewSubscriptionEventTypesItem as EventType,
+    )
 
     client = cc.AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
 
     hooked = subscribe.sync(
         client=client,
-        body=NewSubscription(url=receiver.url, event_types=["licence_granted"]),
+        body=NewSubscription(url=receiver.url, event_types=[EventType.LICENCE_GRANTED]),
     )
     saved = "/api/v1/events"  # the feed, read to its end: keep the last next link
     while True:
