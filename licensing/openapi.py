@@ -322,37 +322,24 @@ def _given(name: str) -> dict:
     return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
 
 
-# Component name -> the rules between fields a flat list of required ones cannot say.
+# Component name -> the rules between fields a flat list of required ones cannot say. They are
+# written with if/then/else, which validators and schemathesis read and client generators pass
+# over, so a generated client keeps one model for the body (oneOf/anyOf would split it in two).
+NAMES = ("forenames", "surname", "date_of_birth")
 ALTERNATIVES: dict[str, dict] = {
     # Officers and DPOs belong to an authority; analysts and administrators to none.
     "NewUser": {
-        "oneOf": [
-            {
-                "properties": {"role": {"enum": list(AUTHORITY_ROLES)}},
-                **_given("authority_code"),
-            },
-            {
-                "properties": {
-                    "role": {"enum": [r for r in ROLES if r not in AUTHORITY_ROLES]},
-                    "authority_code": {"type": "null"},
-                }
-            },
-        ]
+        "if": {"properties": {"role": {"enum": list(AUTHORITY_ROLES)}}},
+        "then": _given("authority_code"),
+        "else": {"properties": {"authority_code": {"type": "null"}}},
     },
     # The kind comes from the licence when one is named.
-    "EntryDetails": {"anyOf": [_given("licence_id"), _given("licence_kind")]},
+    "EntryDetails": {"if": {"not": _given("licence_id")}, "then": _given("licence_kind")},
     # Search by an identifier, or by name and date of birth, never both.
     "SearchRequest": {
-        "oneOf": [
-            {
-                **_given("identifier"),
-                "not": {"anyOf": [_given(f) for f in ("forenames", "surname", "date_of_birth")]},
-            },
-            {
-                "allOf": [_given(f) for f in ("forenames", "surname", "date_of_birth")],
-                "not": _given("identifier"),
-            },
-        ]
+        "if": _given("identifier"),
+        "then": {"not": {"anyOf": [_given(f) for f in NAMES]}},
+        "else": {"allOf": [_given(f) for f in NAMES]},
     },
 }
 
@@ -375,11 +362,13 @@ def _without_null(schema: dict) -> dict:
 
 
 def _nullable(schema: dict) -> dict:
-    if schema.get("type") and schema["type"] != "null" and not isinstance(schema["type"], list):
-        schema = {**schema, "type": [schema["type"], "null"]}
-        if "enum" in schema:
-            schema["enum"] = [*schema["enum"], None]
-    return schema
+    if not schema.get("type") or schema["type"] == "null" or isinstance(schema["type"], list):
+        return schema
+    if "enum" in schema:  # a generator reads anyOf [enum, null] as an optional enum
+        said = {k: v for k, v in schema.items() if k in ("description", "examples", "default")}
+        value = {k: v for k, v in schema.items() if k not in said}
+        return {"anyOf": [value, {"type": "null"}], **said}
+    return {**schema, "type": [schema["type"], "null"]}
 
 
 # Optional fields whose struct has a default but does not take None (litestar cannot tell).
@@ -472,6 +461,7 @@ IDEMPOTENCY_KEY = {
 IMPORT_FILES = {
     "type": "object",
     "required": ["drivers"],
+    "additionalProperties": False,  # any other part is refused, naming it
     "properties": {
         name: {"type": "string", "format": "binary", "description": description}
         for name, description in (
@@ -520,7 +510,8 @@ def _request_bodies(document: dict) -> None:
                     component["additionalProperties"] = False
                     for field in component.get("properties", {}).values():
                         kinds = field.get("type")
-                        if "string" in (kinds if isinstance(kinds, list) else [kinds]):
+                        text = "string" in (kinds if isinstance(kinds, list) else [kinds])
+                        if text and "enum" not in field:
                             field.setdefault("pattern", NO_NUL)
                 elif media == "multipart/form-data":
                     content["schema"] = IMPORT_FILES

@@ -86,7 +86,13 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
     )
     from crosscheck_client.api.search import api_v1_searches_create_search as search
     from crosscheck_client.api.webhooks import api_v1_webhooks_subscribe as subscribe
-    from crosscheck_client.models import DriverDetails, LicenceDetails, NewSubscription
+    from crosscheck_client.models import (
+        DriverDetails,
+        LicenceDetails,
+        NewSubscription,
+        SearchRequest,
+        SearchRequestPurpose,
+    )
     from crosscheck_client.models.licence_details_kind import LicenceDetailsKind
     from crosscheck_client.models.new_subscription_event_types_item import (
         NewSubscriptionEventTypesItem as EventType,
@@ -129,13 +135,13 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
     ]
     found = search.sync_detailed(
         client=client,
-        body={
-            "purpose": "new_application",
-            "case_reference": "SCC-2026-1",
-            "forenames": "Jane",
-            "surname": "Doe",
-            "date_of_birth": "1985-01-02",
-        },
+        body=SearchRequest(
+            purpose=SearchRequestPurpose.NEW_APPLICATION,
+            case_reference="SCC-2026-1",
+            forenames="Jane",
+            surname="Doe",
+            date_of_birth="1985-01-02",
+        ),
     )
     assert found.status_code == 200 and str(driver.id) in found.content.decode()
 

@@ -85,16 +85,18 @@ Snapshot = Annotated[
         format=OpenAPIFormat.DATE,
     ),
 ]
+# what licensing.summaries.flag reads, in any case; stated in the document only, so that the
+# period rules, not the framework, refuse a wrong one (one 422 naming every wrong field)
+FLAG = r"^\s*(|[01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])\s*$"
 Suppress = Annotated[
     str | None,
     QueryParameter(
-        # what licensing.summaries.flag reads, in any case
-        pattern=r"^\s*(|[01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|"
-        r"[Oo][Ff][Ff])\s*$",
+        schema_extra={"pattern": FLAG},
         examples=[Example(value="false")],
-        description="Disclosure control, on by default (true or false; 1/0, yes/no, on/off too): counts from 1 to 4, and what would reveal "
-        "them, are hidden (null in JSON and named in `suppressed`, [c] in CSV). false gives exact "
-        "figures for DfT's own analysis, not for publication.",
+        description="Disclosure control, on by default (true or false; 1/0, yes/no, on/off too): "
+        "counts from 1 to 4, and what would reveal them, are hidden (null in JSON and named in "
+        "`suppressed`, [c] in CSV). false gives exact figures for DfT's own analysis, not for "
+        "publication.",
     ),
 ]
 Code = Annotated[
