@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import random
 import statistics
 import subprocess
@@ -56,6 +57,9 @@ def baseline_module(ref: str) -> types.ModuleType:
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     path = folder / "registry" / "search.py"
+    # registry/audit.py was merged into registry/audit_log.py after a0db15d: an older
+    # search.py finds what it imported from there under its old name
+    sys.modules.setdefault("registry.audit", importlib.import_module("registry.audit_log"))
     module = types.ModuleType("search_baseline")
     module.__file__ = str(path)
     exec(
