@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
+import os
 import random
 import statistics
 import subprocess
@@ -30,6 +32,7 @@ import tempfile
 import time
 import types
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -62,11 +65,42 @@ def baseline_module(ref: str) -> types.ModuleType:
     sys.modules.setdefault("registry.audit", importlib.import_module("registry.audit_log"))
     module = types.ModuleType("search_baseline")
     module.__file__ = str(path)
-    exec(
-        compile(path.read_text(encoding="utf-8"), f"{ref}:registry/search.py", "exec"),
-        module.__dict__,
-    )
+    # The match model's comparison (registry/match/, its .sql beside it) as it was at `ref`
+    # too, where it existed: the statement is built from both.
+    with _baseline_match(folder / "registry" / "match" / "__init__.py", ref):
+        exec(
+            compile(path.read_text(encoding="utf-8"), f"{ref}:registry/search.py", "exec"),
+            module.__dict__,
+        )
     return module
+
+
+@contextlib.contextmanager
+def _baseline_match(path: Path, ref: str) -> Iterator[None]:
+    if not path.exists():
+        yield
+        return
+    import registry
+
+    match = types.ModuleType("registry.match")
+    match.__file__ = str(path)
+    exec(compile(path.read_text(encoding="utf-8"), f"{ref}:{path}", "exec"), match.__dict__)
+    own = sys.modules["registry.match"]
+    sys.modules["registry.match"] = registry.match = match  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        sys.modules["registry.match"] = registry.match = own  # type: ignore[attr-defined]
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a local PostgreSQL server process (-1 when it is not on
+    this machine or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def varied(rnd: random.Random, forenames: str, surname: str, born: date) -> tuple[str, str, date]:
@@ -96,10 +130,17 @@ async def measure(
         )
         rnd = random.Random(seed)
         queries = [varied(rnd, r["forenames"], r["surname"], r["date_of_birth"]) for r in rows]
+        # Each side on a connection of its own, so that its server process's CPU time is its own.
+        own = {name: await asyncpg.connect(url) for name in ("baseline", "work tree")}
         sides = {
-            name: (module, await conn.prepare(module.NAME_SEARCH.replace(SUMMARY, "NULL::text")))
+            name: (
+                module,
+                await own[name].prepare(module.NAME_SEARCH.replace(SUMMARY, "NULL::text")),
+            )
             for name, module in (("baseline", baseline), ("work tree", search))
         }
+        pids = {name: await c.fetchval("SELECT pg_backend_pid()") for name, c in own.items()}
+        cpu_before = {name: backend_cpu_seconds(pid) for name, pid in pids.items()}
         fastest = {name: [] for name in sides}
         for forenames, surname, born in queries:
             best = dict.fromkeys(sides, float("inf"))
@@ -120,6 +161,16 @@ async def measure(
             )
         ratio = statistics.mean(fastest["work tree"]) / statistics.mean(fastest["baseline"])
         print(f"work tree / baseline: {ratio:.2f}")
+        # CPU time of each side's server process over all its runs: unlike the wall-clock times
+        # above, it does not grow when other jobs take the cores (clock ticks, so 10 ms steps).
+        cpu = {name: backend_cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        if min(cpu_before.values()) >= 0:
+            runs = len(queries) * repeats
+            for name, seconds in cpu.items():
+                print(f"{name:10} server CPU {seconds * 1000 / runs:.3f} ms a search")
+            print(f"server CPU work tree / baseline: {cpu['work tree'] / cpu['baseline']:.2f}")
+        for c in own.values():
+            await c.close()
         forenames, surname, born = queries[0]
         plan = await conn.fetch(
             "EXPLAIN (ANALYZE, COSTS OFF) " + search.NAME_SEARCH,
