@@ -338,6 +338,55 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def tree_cpu_seconds(root: int | None) -> float | None:
+    """User and system CPU time of a local process and every process below it (None when
+    there is none to read: a database given by --database-url)."""
+    if not root:
+        return None
+    parent, used = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        used[pid] = int(fields[11]) + int(fields[12])
+    ticks, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        ticks += used.get(pid, 0)
+        todo.extend(child for child, up in parent.items() if up == pid)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core of the machine spent on anything but idling, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_reading(roots: dict[str, int | None]) -> dict[str, float | None]:
+    """CPU seconds used so far by each watched process tree, this load generator and the
+    whole machine."""
+    reading = {name: tree_cpu_seconds(pid) for name, pid in roots.items()}
+    reading["load generator"] = sum(os.times()[:2])
+    reading["machine"] = machine_busy_seconds()
+    return reading
+
+
+def cpu_per_search(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU a search, per watched part, between two readings."""
+    return {
+        name: round((after[name] - value) * 1000 / requests, 3)
+        for name, value in before.items()
+        if value is not None and after[name] is not None
+    }
+
+
 @dataclass
 class Sample:
     at: float  # when it was due to be sent, seconds from the start of the run
@@ -559,20 +608,26 @@ def summary(samples: list[Sample]) -> dict:
     }
 
 
-async def measure_open_loop(label: str, send, queries, args, url: str) -> dict:
-    """Warm up at the rate, then the measured run with the server watched alongside."""
+async def measure_open_loop(
+    label: str, send, queries, args, url: str, roots: dict[str, int | None]
+) -> dict:
+    """Warm up at the rate, then the measured run with the server watched alongside.
+    `roots`: the processes whose CPU time is counted (the service, PostgreSQL)."""
     if args.warmup_seconds:
         await open_loop(send, queries, args.rate, args.warmup_seconds)
     statements = await statement_statistics(url, reset=True)
     done = asyncio.Event()
     origin = time.perf_counter() + 0.2  # a first reading before the first request
     watcher = asyncio.create_task(watch_server(url, origin, done))
+    cpu_before = cpu_reading(roots)
     samples = await open_loop(send, queries, args.rate, args.duration, start=origin)
+    cpu = cpu_per_search(cpu_before, cpu_reading(roots), len(samples))
     done.set()
     watched = await watcher
     first, last = watched.counters[0][1], watched.counters[-1][1]
     result = {
         **summary(samples),
+        "cpu_ms_per_search": cpu,
         "checkpoints_started": int(last["checkpoints"] - first["checkpoints"]),
         "checkpoint_completed": last["checkpoint_done"] != first["checkpoint_done"],
         "windows": windows_report(samples, watched, args.window),
@@ -626,6 +681,16 @@ def print_open_loop(label: str, result: dict, args) -> None:
         f"{'one or more' if result['checkpoint_completed'] else 'none'} completed",
         flush=True,
     )
+    cpu = result["cpu_ms_per_search"]
+    print("  CPU a search: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()))
+    served = sum(ms for name, ms in cpu.items() if name in ("service", "postgresql"))
+    if "postgresql" in cpu and served:
+        # The ceiling the cores put on this side: searches a second if the service and
+        # PostgreSQL had every core to themselves and nothing queued.
+        print(
+            f"  ceiling at {os.cpu_count()} cores: {os.cpu_count() * 1000 / served:.0f} "
+            f"searches a second ({served:.2f} ms of service and database CPU a search)"
+        )
     print(
         f"  {'window':>9} {'reqs':>5} {'p95 ms':>8} {'max ms':>8} {'err':>4} "
         f"{'ckpt':>4} {'ckpt bufs':>9} {'WAL FPI':>8} {'WAL MB':>7} {'fsync ms':>8} "
@@ -785,9 +850,10 @@ async def bench(args) -> dict:
                 )
                 queries = name_queries if args.kind == "name" else identifier_queries
                 log = server_log(folder)
+                roots = {"service": process.pid, "postgresql": postmaster(folder)}
                 figures.update(
                     await open_loop_phases(
-                        args, url, port, token, pool, queries, user_id, authority_id
+                        args, url, port, token, pool, queries, user_id, authority_id, roots
                     )
                 )
                 figures["server_log"] = log()
@@ -815,6 +881,14 @@ async def bench(args) -> dict:
         release_cluster(folder, args.keep)
 
 
+def postmaster(folder: Path | None) -> int | None:
+    """The process id of the bench's own cluster's postmaster (None for --database-url)."""
+    if not folder:
+        return None
+    pid_file = pgcluster.resolve_data_dir(folder) / "pgdata" / "postmaster.pid"
+    return int(pid_file.read_text().split("\n", 1)[0]) if pid_file.exists() else None
+
+
 LOGGED = ("checkpoint", "automatic vacuum", "automatic analyze", "still waiting")
 
 
@@ -838,7 +912,9 @@ def server_log(folder: Path | None):
     return lines
 
 
-async def open_loop_phases(args, url, port, token, pool, queries, user_id, authority_id) -> dict:
+async def open_loop_phases(
+    args, url, port, token, pool, queries, user_id, authority_id, roots: dict[str, int | None]
+) -> dict:
     send, close = await http_sender("127.0.0.1", port, token, args.connections)
     try:
         figures = {
@@ -848,13 +924,15 @@ async def open_loop_phases(args, url, port, token, pool, queries, user_id, autho
             "duration_s": args.duration,
             "window_s": args.window,
             "connections": args.connections,
-            "http": await measure_open_loop("http", send, queries, args, url),
+            "http": await measure_open_loop("http", send, queries, args, url, roots),
         }
     finally:
         await close()
     if args.with_asyncpg:
         direct = asyncpg_sender(pool, token, user_id, authority_id)
-        figures["asyncpg"] = await measure_open_loop("asyncpg", direct, queries, args, url)
+        figures["asyncpg"] = await measure_open_loop(
+            "asyncpg", direct, queries, args, url, {"postgresql": roots["postgresql"]}
+        )
     return figures
 
 
