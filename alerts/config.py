@@ -36,8 +36,9 @@ class WebhookConfig:
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 3600.0
     pause_after: int = 50  # failures in a row, with no success between, pause a subscription
-    batch_size: int = 200  # claimed at once; also the most a killed sender can duplicate
-    concurrency: int = 16  # POSTs in flight at once per process (httpx slows with more)
+    batch_size: int = 1000  # held claimed at once; also the most a killed sender can duplicate
+    concurrency: int = 64  # POSTs in flight at once per process, over all receivers
+    per_receiver: int = 4  # connections (and POSTs in flight) per receiver
     timeout_seconds: float = 10.0
     base_url: str = "http://127.0.0.1:8000"
 

@@ -23,12 +23,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts import outbox, rules, webhooks
+from alerts import outbox, poster, rules, webhooks
 from alerts.config import AlertConfig
 from alerts.dispatch import send_due_alerts
 from alerts.transports import make_transport
@@ -138,7 +137,7 @@ class Jobs:
         # the webhooks job runs when register events commit, not only every interval
         self.listener = webhooks.Listener(pool, lambda: self.wake_webhooks())
         self.wake_webhooks = lambda: None
-        self.http: httpx.AsyncClient | None = None  # one pooled client for the process
+        self.http: poster.Poster | None = None  # one client for the process
         self.liveness = outbox.Liveness(pool)
         # After an email the server may have taken without confirming it, send one at a time
         # until one is confirmed: each unconfirmed email is a possible duplicate.
@@ -191,11 +190,12 @@ class Jobs:
                 transport=self.transport,
                 mail_from=self.config.mail_from,
                 stopping=self.stopping,
+                news=self.listener.news,
             )
             if queued or report.claimed:
                 log.info(
                     "webhooks: %d queued, %d delivered, %d failed, %d subscriptions paused",
-                    queued,
+                    queued + report.queued,
                     report.delivered,
                     report.failed,
                     report.paused,

@@ -35,10 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
-import httpx
 import msgspec
 
-from alerts import outbox
+from alerts import outbox, poster
 from alerts.config import WebhookConfig
 from alerts.transports import Email, new_message_id
 from registry import feed, webhooks
@@ -49,18 +48,24 @@ log = logging.getLogger("crosscheck.webhooks")
 
 # Fan-out -------------------------------------------------------------------------------------
 
-NEXT_SUBSCRIPTION = """
-SELECT id, authority_id, event_types, feed_cursor FROM webhook_subscription
-WHERE id > $1 ORDER BY id LIMIT 1
+# Every subscription, locked for the round (another process's fan-out skips them meanwhile).
+SUBSCRIPTIONS = """
+SELECT id, authority_id, feed_cursor FROM webhook_subscription
+ORDER BY authority_id, feed_cursor, id
 FOR UPDATE SKIP LOCKED
 """
+# One row per (event, subscription of the group that takes its kind), event by event: the
+# deliveries of one event to its subscribers are neighbours in the queue, so a claim, which
+# takes the queue in order, reaches every receiver at once.
 QUEUE = """
 INSERT INTO webhook_delivery (subscription_id, event_id, event_type, payload)
-SELECT $1, e.id, e.kind, e.payload FROM unnest($2::bigint[], $3::text[], $4::text[])
-    AS e (id, kind, payload)
+SELECT s.id, e.id, e.kind, e.payload
+FROM unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e (id, kind, payload, n)
+JOIN webhook_subscription s ON s.id = ANY($1::bigint[]) AND e.kind = ANY(s.event_types)
+ORDER BY e.n, s.id
 ON CONFLICT (subscription_id, event_id) DO NOTHING
 """
-MOVE_CURSOR = "UPDATE webhook_subscription SET feed_cursor = $2 WHERE id = $1"
+MOVE_CURSOR = "UPDATE webhook_subscription SET feed_cursor = $2 WHERE id = ANY($1::bigint[])"
 SYSTEM = Actor(None, None)
 
 
@@ -72,45 +77,50 @@ def payload(event: feed.Event) -> str:
 
 
 async def fan_out(pool: asyncpg.Pool, batch: int = 2000) -> int:
-    """Queue a delivery for every new event of a subscribed kind; returns how many."""
-    queued, last = 0, 0
+    """Queue a delivery for every new event of a subscribed kind; returns how many. One
+    transaction reads up to `batch` events for each group of subscriptions at the same place
+    in the same authority's feed (usually all of an authority's), until none is behind."""
+    queued = 0
     async with pool.acquire() as conn:
         while True:
+            behind = False
             async with acting(conn, SYSTEM):
-                sub = await conn.fetchrow(NEXT_SUBSCRIPTION, last)
-                if sub is None:
-                    return queued
-                last = sub["id"]
-                cursor = sub["feed_cursor"]
-                kinds = set(sub["event_types"])
-                while True:
-                    events, after = await feed.events(
-                        conn, Actor(None, sub["authority_id"]), after=cursor, limit=batch
+                subscriptions = await conn.fetch(SUBSCRIPTIONS)
+                groups: dict[tuple[int, str | None], list[int]] = {}
+                for sub in subscriptions:
+                    groups.setdefault((sub["authority_id"], sub["feed_cursor"]), []).append(
+                        sub["id"]
                     )
-                    chosen = [e for e in events if e.kind in kinds]
-                    if chosen:
-                        await conn.execute(
+                for (authority_id, cursor), ids in groups.items():
+                    events, after = await feed.events(
+                        conn, Actor(None, authority_id), after=cursor, limit=batch
+                    )
+                    if events:
+                        status = await conn.execute(
                             QUEUE,
-                            sub["id"],
-                            [e.id for e in chosen],
-                            [e.kind for e in chosen],
-                            [payload(e) for e in chosen],
+                            ids,
+                            [e.id for e in events],
+                            [e.kind for e in events],
+                            [payload(e) for e in events],
                         )
-                        queued += len(chosen)
+                        queued += int(status.split()[-1])
                     if after != cursor:
-                        await conn.execute(MOVE_CURSOR, sub["id"], after)
-                        cursor = after
-                    if len(events) < batch:
-                        break
+                        await conn.execute(MOVE_CURSOR, ids, after)
+                    behind = behind or len(events) == batch
+            if not behind:
+                return queued
 
 
 # Delivery ------------------------------------------------------------------------------------
 
+# Due deliveries of active subscriptions in queue order, under one lease, leaving out the
+# subscriptions that already hold their share of this process's window ($5).
 CLAIM = """
 WITH due AS (
     SELECT d.id FROM webhook_delivery d
     JOIN webhook_subscription s ON s.id = d.subscription_id
     WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.status = 'active'
+      AND d.subscription_id <> ALL($5::bigint[])
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
     FOR UPDATE OF d SKIP LOCKED
@@ -133,12 +143,13 @@ SET status = 'delivered', delivered_at = now(), lease_until = NULL, claim_id = N
 WHERE id = ANY($1::bigint[]) AND ((status = 'sending' AND claim_id = $2) OR status = 'pending')
 """
 MARK_FAILED = f"""
-UPDATE webhook_delivery
-SET status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END,
-    dead_at = CASE WHEN attempts >= $4 THEN now() END,
+UPDATE webhook_delivery d
+SET status = CASE WHEN d.attempts >= $4 THEN 'dead' ELSE 'pending' END,
+    dead_at = CASE WHEN d.attempts >= $4 THEN now() END,
     next_attempt_at = {outbox.backoff("$5", "$6")},
-    lease_until = NULL, claim_id = NULL, claimed_by = NULL, last_error = $3
-WHERE id = $1 AND status = 'sending' AND claim_id = $2
+    lease_until = NULL, claim_id = NULL, claimed_by = NULL, last_error = f.why
+FROM unnest($1::bigint[], $3::text[]) AS f (id, why)
+WHERE d.id = f.id AND d.status = 'sending' AND d.claim_id = $2
 """
 RELEASE = """
 UPDATE webhook_delivery
@@ -163,6 +174,7 @@ RETURNING s.id, s.url, s.status = 'paused' AND s.failures - f.n < $3 AS just_pau
           (SELECT u.email::text FROM app_user u WHERE u.id = s.created_by) AS owner_email
 """
 SWEEP = outbox.sweep_statement("webhook_delivery")
+UNTRIED = "not tried: the sender was stopping"  # handed back, the attempt not counted
 
 
 @dataclass
@@ -171,130 +183,202 @@ class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     paused: int = 0
+    queued: int = 0  # fanned out during the run, when events committed meanwhile
 
 
 class Target:
-    """One subscription's URL and secrets, and whether its address may be reached now."""
+    """One subscription's URL and secrets."""
 
-    def __init__(self, row: asyncpg.Record, refused: str | None) -> None:
+    def __init__(self, row: asyncpg.Record) -> None:
         self.url: str = row["url"]
         self.secrets = [row["secret"]] + (
             [row["previous_secret"]] if row["previous_secret"] else []
         )
-        self.refused = refused
 
 
 async def _attempt(
-    client: httpx.AsyncClient, target: Target, delivery_id: int, body: str
+    client: poster.Poster, target: Target, delivery_id: int, body: str
 ) -> str | None:
     """POST one delivery; None on a 2xx, otherwise why it failed (no body or headers kept)."""
-    if target.refused:
-        return target.refused
     raw = body.encode()
-    sent = webhooks.headers(target.secrets, webhooks.message_id(delivery_id), int(time.time()), raw)
+    msg_id = webhooks.message_id(delivery_id)
+
+    def signed() -> dict[str, str]:  # at sending time: the timestamp is the attempt's
+        return webhooks.headers(target.secrets, msg_id, int(time.time()), raw)
+
     try:
-        response = await client.post(target.url, content=raw, headers=sent)
-    except httpx.TimeoutException:
+        status = await client.post(target.url, raw, signed)
+    except poster.Refused as exc:
+        return str(exc)
+    except TimeoutError:
         return "the receiver did not answer in time"
-    except httpx.HTTPError as exc:
-        return f"the receiver could not be reached ({type(exc).__name__})"
-    if 200 <= response.status_code < 300:
+    except poster.Unreachable as exc:
+        return f"the receiver could not be reached ({exc})"
+    if 200 <= status < 300:
         return None
-    return f"the receiver answered {response.status_code}"
+    return f"the receiver answered {status}"
 
 
-async def _one(client, lanes, stopping, targets, row, outcomes: dict[int, str | None]) -> None:
-    async with lanes:
-        if not stopping.is_set():
-            outcomes[row["id"]] = await _attempt(
-                client, targets[row["subscription_id"]], row["id"], row["payload"]
-            )
+class Round:
+    """One run of the sender. Claims top up a window of at most `batch_size` deliveries held
+    by this process (the duplicate bound if it dies), a few per subscription so that every
+    receiver is sent to at once; results are recorded together, one statement per kind, a
+    few times a second, while the sending goes on."""
+
+    def __init__(self, pool, config: WebhookConfig, client: poster.Poster, owner, stopping, news):
+        self.pool, self.config, self.client = pool, config, client
+        self.owner, self.stopping, self.news = owner, stopping, news
+        self.claim_id = uuid.uuid4()
+        self.report = DeliveryReport()
+        self.held: dict[int, int] = {}  # delivery id -> subscription, claimed and not recorded
+        self.per_subscription: dict[int, int] = {}
+        self.results: list[tuple[int, str | None]] = []
+        self.tasks: set[asyncio.Task] = set()
+        self.targets: dict[int, Target] = {}
+
+    async def run(self, transport, mail_from: str) -> DeliveryReport:
+        drained = False
+        try:
+            while True:
+                if self.news is not None and self.news.is_set() and not self.stopping.is_set():
+                    self.news.clear()  # events committed meanwhile: queue them, claim again
+                    self.report.queued += await fan_out(self.pool)
+                    drained = False
+                if self._may_claim(drained):
+                    drained = not await self._claim()
+                if not self.tasks and (drained or self.stopping.is_set()):
+                    break
+                if self.tasks:
+                    await asyncio.wait(self.tasks, timeout=0.02)
+                await self._record(transport, mail_from)
+        finally:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            self.results += [(i, UNTRIED) for i in set(self.held) - {i for i, _ in self.results}]
+            await self._record(transport, mail_from)
+        return self.report
+
+    def _may_claim(self, drained: bool) -> bool:
+        """Top the window up once half of it is recorded (a claim is one statement)."""
+        return (
+            not drained
+            and not self.stopping.is_set()
+            and len(self.held) <= self.config.batch_size // 2
+        )
+
+    def _share(self) -> int:
+        """A subscription's fair share of the window: so one slow receiver cannot take it all."""
+        spread = self.config.batch_size // max(1, len(self.targets))
+        return max(2 * self.config.per_receiver, spread)
+
+    async def _claim(self) -> int:
+        share = self._share()
+        full = [s for s, n in self.per_subscription.items() if n >= share]
+        limit = self.config.batch_size - len(self.held)
+        lease = float(self.config.lease_seconds)
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(CLAIM, limit, self.claim_id, lease, self.owner, full)
+            if not rows:
+                return 0
+            found = await conn.fetch(TARGETS, list({r["subscription_id"] for r in rows}))
+            self.targets.update({t["id"]: Target(t) for t in found})
+            extra = [r["id"] for r in rows if not self._hold(r, share)]
+            if extra:  # beyond a subscription's share: back at once, for the next claim
+                await conn.execute(RELEASE, extra, self.claim_id)
+        self.report.claimed += len(rows) - len(extra)
+        return len(rows)
+
+    def _hold(self, row: asyncpg.Record, share: int) -> bool:
+        """Start sending a claimed delivery, unless its subscription already holds its share."""
+        sub = row["subscription_id"]
+        if self.per_subscription.get(sub, 0) >= share:
+            return False
+        self.held[row["id"]] = sub
+        self.per_subscription[sub] = self.per_subscription.get(sub, 0) + 1
+        task = asyncio.create_task(self._send(row["id"], self.targets[sub], row["payload"]))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return True
+
+    async def _send(self, delivery_id: int, target: Target, body: str) -> None:
+        why: str | None = UNTRIED
+        try:
+            if not self.stopping.is_set():
+                why = await _attempt(self.client, target, delivery_id, body)
+        finally:
+            self.results.append((delivery_id, why))
+
+    async def _record(self, transport, mail_from: str) -> None:
+        """Every result so far, in one transaction; then email the owners of any paused."""
+        done, self.results = self.results, []
+        if not done:
+            return
+        paused = await _record(self.pool, self.config, self.claim_id, done, self.held)
+        for delivery_id, _why in done:
+            sub = self.held.pop(delivery_id)
+            self.per_subscription[sub] -= 1
+        self.report.delivered += sum(why is None for _, why in done)
+        self.report.failed += sum(why not in (None, UNTRIED) for _, why in done)
+        self.report.paused += len(paused)
+        for sub in paused:
+            log.warning("webhooks: subscription %d paused after repeated failures", sub["id"])
+            if transport is not None and sub["owner_email"]:
+                await _tell_owner(transport, self.config, mail_from, sub)
 
 
 async def deliver_due(
     pool: asyncpg.Pool,
     config: WebhookConfig,
-    client: httpx.AsyncClient,
+    client: poster.Poster,
     *,
     owner: int | None = None,
     transport=None,
     mail_from: str = "Crosscheck <alerts@crosscheck.localhost>",
     stopping: asyncio.Event | None = None,
+    news: asyncio.Event | None = None,
 ) -> DeliveryReport:
-    """Claim and send due deliveries until none is due (or we are stopping)."""
-    report = DeliveryReport()
-    stopping = stopping or asyncio.Event()
-    lanes = asyncio.Semaphore(config.concurrency)
-    while not stopping.is_set():
-        claim_id = uuid.uuid4()
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(
-                CLAIM, config.batch_size, claim_id, float(config.lease_seconds), owner
-            )
-            if not rows:
-                return report
-            found = await conn.fetch(TARGETS, list({r["subscription_id"] for r in rows}))
-        report.claimed += len(rows)
-        targets = {
-            t["id"]: Target(t, await webhooks.check_target(t["url"], config.allow_loopback))
-            for t in found
-        }
-        outcomes: dict[int, str | None] = {}
-        try:
-            await asyncio.gather(
-                *(_one(client, lanes, stopping, targets, r, outcomes) for r in rows)
-            )
-        finally:
-            await _record(pool, config, claim_id, rows, outcomes, report, transport, mail_from)
-        if len(rows) < config.batch_size:
-            return report
-    return report
+    """Claim and send due deliveries until none is due (or we are stopping). When `news` is
+    set meanwhile (register events committed), they are fanned out and sent in the same run."""
+    run = Round(pool, config, client, owner, stopping or asyncio.Event(), news)
+    return await run.run(transport, mail_from)
 
 
-async def _record(pool, config, claim_id, rows, outcomes, report, transport, mail_from) -> None:
-    delivered = [i for i, why in outcomes.items() if why is None]
-    failed = {i: why for i, why in outcomes.items() if why is not None}
-    untried = [r["id"] for r in rows if r["id"] not in outcomes]
-    by_sub = {r["id"]: r["subscription_id"] for r in rows}
+async def _record(pool, config, claim_id, done, held) -> list[asyncpg.Record]:
+    """Mark delivered, failed and handed-back deliveries, one statement each; returns the
+    subscriptions that this made pause."""
+    delivered = [i for i, why in done if why is None]
+    failed = [(i, why) for i, why in done if why not in (None, UNTRIED)]
+    untried = [i for i, why in done if why == UNTRIED]
+    counts: dict[int, int] = {}
+    for delivery_id, _why in failed:
+        counts[held[delivery_id]] = counts.get(held[delivery_id], 0) + 1
     async with pool.acquire() as conn, acting(conn, SYSTEM):
         if delivered:
             await conn.execute(MARK_DELIVERED, delivered, claim_id)
-            await conn.execute(SUCCEEDED, list({by_sub[i] for i in delivered}))
-        for delivery_id, why in failed.items():
+            await conn.execute(SUCCEEDED, list({held[i] for i in delivered}))
+        if failed:
             await conn.execute(
                 MARK_FAILED,
-                delivery_id,
+                [i for i, _ in failed],
                 claim_id,
-                why,
+                [why for _, why in failed],
                 config.max_attempts,
                 float(config.retry_base_seconds),
                 float(config.retry_max_seconds),
             )
         if untried:
             await conn.execute(RELEASE, untried, claim_id)
-        counts: dict[int, int] = {}
-        for delivery_id in failed:
-            counts[by_sub[delivery_id]] = counts.get(by_sub[delivery_id], 0) + 1
-        paused = []
-        if counts:
-            reason = (
-                f"Paused after {config.pause_after} failed deliveries in a row; "
-                "fix the receiver, then resume"
-            )
-            paused = [
-                r
-                for r in await conn.fetch(
-                    FAILED, list(counts), list(counts.values()), config.pause_after, reason
-                )
-                if r["just_paused"]
-            ]
-    report.delivered += len(delivered)
-    report.failed += len(failed)
-    report.paused += len(paused)
-    for sub in paused:
-        log.warning("webhooks: subscription %d paused after repeated failures", sub["id"])
-        if transport is not None and sub["owner_email"]:
-            await _tell_owner(transport, config, mail_from, sub)
+        if not counts:
+            return []
+        reason = (
+            f"Paused after {config.pause_after} failed deliveries in a row; "
+            "fix the receiver, then resume"
+        )
+        changed = await conn.fetch(
+            FAILED, list(counts), list(counts.values()), config.pause_after, reason
+        )
+    return [r for r in changed if r["just_paused"]]
 
 
 async def _tell_owner(transport, config: WebhookConfig, mail_from: str, sub) -> None:
@@ -325,13 +409,20 @@ async def sweep(conn: asyncpg.Connection) -> int:
     return len(await conn.fetch(SWEEP))
 
 
-def client(config: WebhookConfig) -> httpx.AsyncClient:
-    """One pooled HTTP client for the process: keep-alive connections to each receiver."""
-    return httpx.AsyncClient(
+def client(config: WebhookConfig) -> poster.Poster:
+    """One HTTP client for the process: keep-alive connections, a lane for each receiver."""
+
+    async def resolve(scheme: str, host: str, port: int) -> list[str]:
+        found, refused = await webhooks.addresses(scheme, host, port, config.allow_loopback)
+        if refused:
+            raise poster.Refused(refused)
+        return found
+
+    return poster.Poster(
+        resolve,
         timeout=config.timeout_seconds,
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=None),
-        headers={"user-agent": "Crosscheck-Webhooks/1"},
+        per_receiver=config.per_receiver,
+        in_flight=config.concurrency,
     )
 
 
@@ -381,5 +472,8 @@ class Listener:
 
 @contextlib.asynccontextmanager
 async def session(config: WebhookConfig):
-    async with client(config) as http:
+    http = client(config)
+    try:
         yield http
+    finally:
+        await http.aclose()

@@ -89,7 +89,7 @@ class Settings:
     webhook_max_attempts: int = 12
     webhook_retry_base_seconds: float = 10.0
     webhook_pause_after: int = 50
-    webhook_send_concurrency: int = 16
+    webhook_send_concurrency: int = 64
     smtp_timeout_seconds: float = 30.0
     smtp_ca_file: str | None = None
     notify_base_url: str | None = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -49,11 +50,16 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+@functools.lru_cache(maxsize=1024)
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """One "v1,<base64>" signature of the message under one whsec_ secret."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{msg_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    digest = hmac.digest(_key(secret), signed, hashlib.sha256)
+    return "v1," + base64.b64encode(digest).decode()
 
 
 def headers(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
@@ -98,24 +104,30 @@ async def check_target(url: str, allow_loopback: bool) -> str | None:
         return (
             "Enter a full https address, like https://example.org/hooks, with no user or password"
         )
+    return (await addresses(parts.scheme, parts.hostname, port, allow_loopback))[1]
+
+
+async def addresses(
+    scheme: str, host: str, port: int, allow_loopback: bool
+) -> tuple[list[str], str | None]:
+    """The host's addresses, and why they may not be sent to (None when they may). The
+    sender connects to these very addresses, so what was checked is what is reached."""
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname, port, type=socket.SOCK_STREAM
-        )
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        return "The address's host name does not resolve"
-    addresses = {info[4][0] for info in found}
-    if not all(_allowed_address(a, allow_loopback) for a in addresses):
-        return "The address resolves to a private or local network address"
-    if parts.scheme == "https":
-        return None
+        return [], "The address's host name does not resolve"
+    resolved = sorted({str(info[4][0]) for info in found})
+    if not all(_allowed_address(a, allow_loopback) for a in resolved):
+        return resolved, "The address resolves to a private or local network address"
+    if scheme == "https":
+        return resolved, None
     if (
-        parts.scheme == "http"
+        scheme == "http"
         and allow_loopback
-        and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+        and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in resolved)
     ):
-        return None
-    return "Use an https address"
+        return resolved, None
+    return resolved, "Use an https address"
 
 
 # Subscriptions ------------------------------------------------------------------------------
