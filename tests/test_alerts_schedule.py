@@ -141,6 +141,7 @@ async def test_records_past_retention_are_removed_leaving_an_audit_record_withou
         "register_event": 0,
         "audit_log": 0,
         "webhook_delivery": 0,
+        "import_rejection_list": 0,
     }
 
 
