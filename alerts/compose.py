@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -200,7 +201,7 @@ class Described:
     due_on: date | None = None
 
 
-def record_path(row) -> str:
+def record_path(row: asyncpg.Record) -> str:
     """Where the record behind an alert lives in the service."""
     kind = row["kind"]
     if kind in DPO_KINDS:
@@ -221,7 +222,7 @@ def acknowledge_path(alert_id: int) -> str:
     return f"/alerts/{alert_id}/acknowledge"
 
 
-def _identity(row, signed_in: bool) -> list[tuple[str, str]]:
+def _identity(row: asyncpg.Record, signed_in: bool) -> list[tuple[str, str]]:
     if row["driver_id"] is None:
         return []
     if not row["identified"]:
@@ -247,7 +248,7 @@ def _tell_if_you_know(authority: str) -> str:
     )
 
 
-def _out_of_area(row, today):
+def _out_of_area(row: asyncpg.Record, today: date) -> Described:
     renewed = row["event_kind"] == "licence_renewed"
     facts = [
         ("Licence", _licence(row["licence_kind"])),
@@ -273,7 +274,7 @@ CHECK_YOUR_LICENCES = (
 )
 
 
-def _licence_action(row, today):
+def _licence_action(row: asyncpg.Record, today: date) -> Described:
     word = "revoked" if row["kind"] == "licence_revoked" else "suspended"
     facts = [
         ("Licence", _licence(row["licence_kind"])),
@@ -285,11 +286,11 @@ def _licence_action(row, today):
     return Described(title, facts, CHECK_YOUR_LICENCES, f"Check your licences: {title}")
 
 
-def _entry_number(row) -> list[tuple[str, str]]:
+def _entry_number(row: asyncpg.Record) -> list[tuple[str, str]]:
     return [("Register entry number", entry_number(row["entry_id"]))] if row["entry_id"] else []
 
 
-def _entry_facts(row) -> list[tuple[str, str]]:
+def _entry_facts(row: asyncpg.Record) -> list[tuple[str, str]]:
     return _entry_number(row) + [
         ("Decision", DECISIONS.get(row["decision"], row["decision"] or "")),
         ("Licence", _licence(row["entry_licence_kind"])),
@@ -299,7 +300,7 @@ def _entry_facts(row) -> list[tuple[str, str]]:
     ]
 
 
-def _reasons(row) -> str:
+def _reasons(row: asyncpg.Record) -> str:
     return (
         f"The reasons are not sent by email: to see them, open the record and ask "
         f"{row['entry_authority']} for them there, quoting entry number "
@@ -307,13 +308,13 @@ def _reasons(row) -> str:
     )
 
 
-def _register_decision(row, today):
+def _register_decision(row: asyncpg.Record, today: date) -> Described:
     title = f"{DECISIONS.get(row['decision'], 'Decision')} by {row['entry_authority']}"
     action = f"{CHECK_YOUR_LICENCES} {_reasons(row)}"
     return Described(title, _entry_facts(row), action, f"Check your licences: {title}")
 
 
-def _decision_changed(row, today):
+def _decision_changed(row: asyncpg.Record, today: date) -> Described:
     status = ENTRY_STATUSES.get(row["entry_status"], row["entry_status"] or "")
     facts = _entry_facts(row) + [
         ("Entry now", status),
@@ -327,7 +328,7 @@ def _decision_changed(row, today):
     return Described(title, facts, action, f"Check your decisions: {title}")
 
 
-def _concern(row, today):
+def _concern(row: asyncpg.Record, today: date) -> Described:
     on_time = row["reported_on"] <= row["report_due_on"]
     late = working_days_between(row["report_due_on"], row["reported_on"])
     timing = "Yes" if on_time else f"No: {plural(late, 'working day')} late"
@@ -355,7 +356,7 @@ def _concern(row, today):
     )
 
 
-def _request(row, today):
+def _request(row: asyncpg.Record, today: date) -> Described:
     kind, due, asker = row["kind"], row["due_on"], row["requesting_authority"]
     facts = _entry_number(row) + [
         ("Requested by", asker),
@@ -399,7 +400,7 @@ def _request(row, today):
     return Described(title, facts, action, headline, due)
 
 
-def _resident_moved(row, today):
+def _resident_moved(row: asyncpg.Record, today: date) -> Described:
     licences = json.loads(row["licences"]) if row["licences"] else []
     facts = [("Moved from", row["moved_from"] or "Not known")]
     for licence in licences:
@@ -418,7 +419,7 @@ def _resident_moved(row, today):
 FLAG_WORDS = {"record_open": "driver records opened", "search": "searches"}
 
 
-def _access_flagged(row, today):
+def _access_flagged(row: asyncpg.Record, today: date) -> Described:
     """No names: the officer by account number, the audit entry by its number."""
     if row["flag_action"] == "bulk_access":
         words = FLAG_WORDS.get(row["flag_kind"], "uses")
@@ -439,7 +440,7 @@ def _access_flagged(row, today):
     return Described(title, facts, action, f"To look at: {title.lower()}")
 
 
-def _rescreen_match(row, today):
+def _rescreen_match(row: asyncpg.Record, today: date) -> Described:
     evidence = json.loads(row["match_evidence"]) if row["match_evidence"] else []
     entries = json.loads(row["match_entries"]) if row["match_entries"] else []
     licences = json.loads(row["match_licences"]) if row["match_licences"] else []
@@ -470,7 +471,7 @@ def _rescreen_match(row, today):
     return Described(title, facts, action, f"Check a possible match: {title.lower()}")
 
 
-def _identity_changed(row, today):
+def _identity_changed(row: asyncpg.Record, today: date) -> Described:
     fields = row["identity_fields"]
     names = json.loads(fields) if isinstance(fields, str) else list(fields or [])
     facts = [
@@ -486,7 +487,7 @@ def _identity_changed(row, today):
     return Described(title, facts, action, f"Check your records: {title.lower()}")
 
 
-DESCRIBE = {
+DESCRIBE: dict[str, Callable[[asyncpg.Record, date], Described]] = {
     "access_flagged": _access_flagged,
     "out_of_area_licence": _out_of_area,
     "licence_suspended": _licence_action,
@@ -521,7 +522,9 @@ URGENCY = {
 FOR_INFORMATION = 6
 
 
-def describe(row, base_url: str, today: date, *, signed_in: bool = False) -> AlertView:
+def describe(
+    row: asyncpg.Record, base_url: str, today: date, *, signed_in: bool = False
+) -> AlertView:
     found = DESCRIBE[row["kind"]](row, today)
     return AlertView(
         id=row["id"],

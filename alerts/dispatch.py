@@ -15,16 +15,19 @@ import contextlib
 import logging
 import uuid
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 
 from alerts import outbox
-from alerts.compose import DPO_KINDS, Recipient, compose, load_views
+from alerts.compose import DPO_KINDS, AlertView, Recipient, compose, load_views
 from alerts.config import AlertConfig
-from alerts.transports import DeliveryError, Email, new_message_id
+from alerts.transports import DeliveryError, Email, Session, Transport, new_message_id
 
 log = logging.getLogger("crosscheck.alerts")
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,7 +45,7 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-async def _finish(coro):
+async def _finish(coro: Awaitable[T]) -> T:
     """Run a database write to the end even if the job is cancelled meanwhile: what was
     sent must be recorded, or it would be sent again."""
     task = asyncio.ensure_future(coro)
@@ -62,11 +65,11 @@ class Recorder:
 
     def __init__(self, pool: asyncpg.Pool, claim_id: uuid.UUID) -> None:
         self.pool, self.claim_id = pool, claim_id
-        self.queued: list[tuple[outbox.Sent, asyncio.Future]] = []
+        self.queued: list[tuple[outbox.Sent, asyncio.Future[int]]] = []
         self.writing = asyncio.Lock()
 
     async def mark_sent(self, sent: outbox.Sent) -> int:
-        done = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.queued.append((sent, done))
         async with self.writing:
             if not done.done():
@@ -112,8 +115,8 @@ class Batch:
         )
 
     async def deliver(
-        self, session, recipient: Recipient, email: Email
-    ) -> tuple[DeliveryError | None, asyncio.Future | None]:
+        self, session: Session, recipient: Recipient, email: Email
+    ) -> tuple[DeliveryError | None, asyncio.Future[None] | None]:
         """Send one email and start recording the result. Returns the failure when it stops
         the run (the server could not be reached, or may have accepted the email without
         saying so), and the "sent" mark being committed: the lane must see it done before it
@@ -200,16 +203,18 @@ class Batch:
         self.report.released += len(ids)
 
 
-async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Recipient]:
+async def _recipients(
+    conn: asyncpg.Connection, config: AlertConfig, claim: outbox.Claim
+) -> list[Recipient]:
     """The claimed alerts grouped into emails: one per recipient authority (more only when
     it has over max_alerts_per_email)."""
     views = await load_views(conn, claim.alert_ids, config.base_url)
     found = await outbox.recipients(conn, list(claim.by_recipient))
-    by_recipient: dict[tuple[int, str], list] = {}
+    by_recipient: dict[tuple[int, str], list[AlertView]] = {}
     for view in views:
         audience = "dpo" if view.kind in DPO_KINDS else "officers"
         by_recipient.setdefault((view.recipient_authority_id, audience), []).append(view)
-    emails = []
+    emails: list[Recipient] = []
     for (authority_id, audience), alerts in by_recipient.items():
         r = found[authority_id]
         for start in range(0, len(alerts), config.max_alerts_per_email):
@@ -226,7 +231,11 @@ async def _recipients(conn, config: AlertConfig, claim: outbox.Claim) -> list[Re
 
 
 async def _dead_for_want_of_address(
-    pool, config, claim, groups: list[Recipient], report
+    pool: asyncpg.Pool,
+    config: AlertConfig,
+    claim: outbox.Claim,
+    groups: list[Recipient],
+    report: SendReport,
 ) -> list[Recipient]:
     ready = [g for g in groups if g.alert_email]
     for group in (g for g in groups if not g.alert_email):
@@ -255,7 +264,7 @@ class Claimed:
 
 
 async def _claim_next(
-    pool, config: AlertConfig, size: int, owner: int | None = None
+    pool: asyncpg.Pool, config: AlertConfig, size: int, owner: int | None = None
 ) -> Claimed | None:
     started = asyncio.get_running_loop().time()
     async with pool.acquire() as conn:
@@ -281,7 +290,7 @@ class Delivery:
         self,
         pool: asyncpg.Pool,
         config: AlertConfig,
-        transport,
+        transport: Transport,
         stopping: asyncio.Event | None,
         *,
         owner: int | None = None,
@@ -299,7 +308,7 @@ class Delivery:
         self.room = asyncio.Event()  # the queue shrank
         self.unreachable: str | None = None
         self.uncertain = False
-        self.resuming: asyncio.Future | None = None
+        self.resuming: asyncio.Future[None] | None = None
 
     def _queued_alerts(self) -> int:
         return sum(len(email.alerts) for _, email in self.queue)
@@ -366,7 +375,9 @@ class Delivery:
             self.changed.set()
 
     async def _lane(self) -> None:
-        marking = None  # the previous email's "sent" mark, committing while the next is composed
+        marking: asyncio.Future[None] | None = (
+            None  # the previous email's "sent" mark, committing while the next is composed
+        )
         try:
             async with self.transport.session() as session:
                 while not self._halted():
@@ -417,7 +428,7 @@ class Delivery:
 async def send_due_alerts(
     pool: asyncpg.Pool,
     config: AlertConfig,
-    transport,
+    transport: Transport,
     *,
     stopping: asyncio.Event | None = None,
     owner: int | None = None,

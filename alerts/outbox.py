@@ -202,9 +202,13 @@ class Sent:
     message_id: str
 
 
-async def mark_sent_many(conn, claim_id: uuid.UUID, emails: list[Sent]) -> list[int]:
+async def mark_sent_many(
+    conn: asyncpg.Connection, claim_id: uuid.UUID, emails: list[Sent]
+) -> list[int]:
     """Record several accepted emails in one statement; returns the alert ids marked."""
-    ids, batches, messages = [], [], []
+    ids: list[int] = []
+    batches: list[uuid.UUID] = []
+    messages: list[str] = []
     for email in emails:
         ids += email.alert_ids
         batches += [email.batch_id] * len(email.alert_ids)
@@ -213,13 +217,17 @@ async def mark_sent_many(conn, claim_id: uuid.UUID, emails: list[Sent]) -> list[
 
 
 async def mark_sent(
-    conn, alert_ids: list[int], claim_id: uuid.UUID, batch_id: uuid.UUID, message_id: str
+    conn: asyncpg.Connection,
+    alert_ids: list[int],
+    claim_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    message_id: str,
 ) -> int:
     return len(await mark_sent_many(conn, claim_id, [Sent(alert_ids, batch_id, message_id)]))
 
 
 async def mark_failed(
-    conn,
+    conn: asyncpg.Connection,
     alert_ids: list[int],
     claim_id: uuid.UUID,
     reason: str,
@@ -234,7 +242,7 @@ async def mark_failed(
     """Back to pending with a backoff, or dead (refused for good, or out of attempts unless
     the server may have accepted it: `uncertain`). `transport`: the mail server's failure,
     not the address's."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         MARK_FAILED,
         alert_ids,
         claim_id,
@@ -246,14 +254,15 @@ async def mark_failed(
         uncertain,
         transport,
     )
+    return rows
 
 
-async def resume_after_outage(conn) -> int:
+async def resume_after_outage(conn: asyncpg.Connection) -> int:
     """The transport works again: alerts waiting on it are due now. Returns how many."""
     return int((await conn.execute(RESUME_AFTER_OUTAGE)).split()[-1])
 
 
-async def release(conn, alert_ids: list[int], claim_id: uuid.UUID) -> None:
+async def release(conn: asyncpg.Connection, alert_ids: list[int], claim_id: uuid.UUID) -> None:
     await conn.execute(RELEASE, alert_ids, claim_id)
 
 
@@ -270,9 +279,9 @@ class Liveness:
     key; when the process dies its connection closes, PostgreSQL drops the lock, and the next
     sweep (any process's) re-queues those claims within ALERT_SWEEP_SECONDS."""
 
-    def __init__(self, pool) -> None:
+    def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self.conn = None
+        self.conn: asyncpg.Connection | None = None
         self.key: int | None = None
 
     def _alive(self) -> bool:
@@ -283,7 +292,7 @@ class Liveness:
             return False
 
     async def current_key(self) -> int:
-        if self._alive():
+        if self._alive() and self.key is not None:
             return self.key
         await self.close()  # a session lost (a database restart): take a new one
         conn = await self.pool.acquire()
@@ -315,8 +324,11 @@ async def resend(conn: asyncpg.Connection, alert_id: int, user_id: int | None) -
     return await conn.fetchval(RESEND, alert_id, user_id) is not None
 
 
-async def count_dead(conn, *, authority_id: int | None = None, reason: str | None = None) -> int:
-    return await conn.fetchval(COUNT_DEAD, authority_id, reason)
+async def count_dead(
+    conn: asyncpg.Connection, *, authority_id: int | None = None, reason: str | None = None
+) -> int:
+    dead: int = await conn.fetchval(COUNT_DEAD, authority_id, reason)
+    return dead
 
 
 RESEND_MANY_AUDIT = """
@@ -326,7 +338,11 @@ SELECT $1, 'alert_resent', 'alert:' || id, '{"bulk": true}' FROM unnest($2::bigi
 
 
 async def resend_dead(
-    conn, actor: Actor, *, authority_id: int | None = None, reason: str | None = None
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    authority_id: int | None = None,
+    reason: str | None = None,
 ) -> int:
     """Every dead alert the filter matches goes back to the queue with fresh attempts, in one
     transaction, with an audit row per alert (the API and the dead alerts page)."""
@@ -344,9 +360,10 @@ WHERE a.status = 'dead' GROUP BY au.id, au.name ORDER BY au.name
 """
 
 
-async def dead_recipients(conn) -> list[asyncpg.Record]:
+async def dead_recipients(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """The authorities with dead alerts, and how many each (to filter by)."""
-    return await conn.fetch(DEAD_RECIPIENTS)
+    rows: list[asyncpg.Record] = await conn.fetch(DEAD_RECIPIENTS)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -410,7 +427,9 @@ async def acknowledge(
     )
 
 
-async def recipients(conn, authority_ids: list[int]) -> dict[int, asyncpg.Record]:
+async def recipients(
+    conn: asyncpg.Connection, authority_ids: list[int]
+) -> dict[int, asyncpg.Record]:
     return {r["id"]: r for r in await conn.fetch(RECIPIENTS, authority_ids)}
 
 

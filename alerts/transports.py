@@ -324,7 +324,12 @@ def _notify_message(exc: Any) -> str:  # Notify's APIError
         return str(exc.message)
 
 
-def make_transport(config: AlertConfig) -> SmtpTransport | NotifyTransport:
+# What sends alert emails, and one connection of it (Notify needs none: it is its own session).
+Transport = SmtpTransport | NotifyTransport
+Session = SmtpSession | NotifyTransport
+
+
+def make_transport(config: AlertConfig) -> Transport:
     if config.transport == "notify":
         return NotifyTransport(config.notify)
     return SmtpTransport(config.smtp, config.mail_from)
