@@ -12,14 +12,15 @@ import itertools
 import random
 import zlib
 from bisect import bisect
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar, cast
 
 from unidecode import unidecode
 
 from registry.identifiers import gb_licence_for
 from registry.synthetic import duplicates, names
-from registry.synthetic.names import VARIANTS
 from registry.workdays import add_working_days
 
 # Tables in load order (foreign keys point backwards), with the columns the seed writes.
@@ -203,7 +204,10 @@ TERM = 1095  # 3 x 365 days: always within the 3-year limit whatever the leap ye
 EU_COUNTRY = {"polish": "PL", "romanian": "RO", "lithuanian": "LT"}
 
 
-def weighted(pairs) -> tuple:
+T = TypeVar("T")
+
+
+def weighted(pairs: Iterable[tuple[T, int]]) -> tuple[T, ...]:
     return tuple(item for item, weight in pairs for _ in range(weight))
 
 
@@ -324,8 +328,9 @@ class Place:
     kinds: tuple[str, ...]
     weight: float
     out_rate: float = 0.0
-    destinations: tuple = ((), ())
-    neighbours: tuple = ()
+    # (destination names, their cumulative weights)
+    destinations: tuple[tuple[str, ...], Sequence[float]] = ((), ())
+    neighbours: tuple[Place, ...] = ()
 
 
 def _stable(text: str) -> int:
@@ -333,7 +338,7 @@ def _stable(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def _make_place(row: dict) -> Place:
+def _make_place(row: dict[str, Any]) -> Place:
     name, kind, region = row["name"], row["kind"], row["region"]
     profile = names.PROFILES[names.profile_for(name, kind, region)]
     if kind == "transport_for_london":
@@ -367,14 +372,14 @@ def _make_place(row: dict) -> Place:
     )
 
 
-def _cumulative(weights) -> list[float]:
+def _cumulative(weights: Iterable[float]) -> list[float]:
     return list(itertools.accumulate(weights))
 
 
 class Places:
     """Every licensing authority, with cumulative weights for drawing homes and destinations."""
 
-    def __init__(self, rows: list[dict]) -> None:
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.all = [_make_place(r) for r in rows]
         self.by_name = {p.name: p for p in self.all}
         self.home_cum = _cumulative(p.weight for p in self.all)
@@ -462,6 +467,18 @@ class LicenceNumbers:
 # --- the generator ---------------------------------------------------------------------------
 
 
+Held = tuple[int, Place, str]  # a licence written: (id, authority, kind)
+# a register entry to write: (decision, authority, licence id, licence kind, decided[, effective])
+Entry = tuple[str, Place, int | None, str, int] | tuple[str, Place, int | None, str, int, int]
+
+
+def _by_ordinal(lo: int, values: list[T]) -> Callable[[int], T]:
+    """values[o - lo] looked up by the day ordinal o itself (the fastest lookup, for the hot
+    loop): the list is padded with None below lo, where no day drawn falls."""
+    padding = cast(list[T], [None] * lo)
+    return (padding + values).__getitem__
+
+
 class Generator:
     """Makes drivers and everything about them, chunk by chunk, from one random stream.
 
@@ -469,6 +486,17 @@ class Generator:
     that day at 10:00 UTC, `date(o)` the date object. Ids are handed out in order from the
     first free id of each table (`self.next_driver()` etc.).
     """
+
+    # the id counters, set from first_ids
+    next_driver: Callable[[], int]
+    next_driver_name: Callable[[], int]
+    next_licence: Callable[[], int]
+    next_licence_change: Callable[[], int]
+    next_register_entry: Callable[[], int]
+    next_register_entry_change: Callable[[], int]
+    next_information_request: Callable[[], int]
+    next_concern: Callable[[], int]
+    next_synthetic_duplicate: Callable[[], int]
 
     def __init__(
         self,
@@ -493,10 +521,10 @@ class Generator:
         self.licence_counter: dict[int, int] = {}
         self.case_counter = 0
         lo, hi = self.t - 80 * 366, self.t + 2 * TERM
-        dates = [None] * lo + [date.fromordinal(o) for o in range(lo, hi)]
-        self.date = dates.__getitem__
-        self.day = ([None] * lo + [d.isoformat() for d in dates[lo:]]).__getitem__
-        self.ts = ([None] * lo + [f"{d.isoformat()} 10:00:00+00" for d in dates[lo:]]).__getitem__
+        dates = [date.fromordinal(o) for o in range(lo, hi)]
+        self.date = _by_ordinal(lo, dates)
+        self.day = _by_ordinal(lo, [d.isoformat() for d in dates])
+        self.ts = _by_ordinal(lo, [f"{d.isoformat()} 10:00:00+00" for d in dates])
         self.decisions = weighted(DECISIONS)
         self.categories = weighted(CATEGORIES)
         self.replies = weighted(CONCERN_REPLIES)
@@ -618,6 +646,7 @@ class Generator:
         if end is not None and end <= granted:
             end = granted + 1
         if status == "expired":  # the last term ran out on `end`
+            assert end is not None  # an expired licence is given its last day
             renewals = max(0, (end - granted - 1) // term)
             starts = granted + renewals * term
             expires = end
@@ -670,8 +699,8 @@ class Generator:
         decision = self.decisions[int(r() * len(self.decisions))] if r() < ENTRY else None
         kind = licensing.kinds[int(r() * len(licensing.kinds))]
         recorded_by = licensing
-        licences: list[tuple[int, Place, str]] = []  # (id, authority, kind)
-        entry = None
+        licences: list[Held] = []
+        entry: Entry | None = None
 
         if decision == "refused" and r() < 0.4:
             # refused a first licence, and never licensed anywhere
@@ -774,7 +803,17 @@ class Generator:
             self.t - 1, max(earliest + 30, self.t - int(self.rng.random() ** 1.4 * 2900) - 1)
         )
 
-    def _adverse(self, driver_id, decision, home, licensing, kind, granted, earliest, licences):
+    def _adverse(
+        self,
+        driver_id: int,
+        decision: str,
+        home: Place,
+        licensing: Place,
+        kind: str,
+        granted: int,
+        earliest: int,
+        licences: list[Held],
+    ) -> Entry:
         """Write the licences as the decision shaped them; return the entry to record."""
         r = self.rng.random
         decided = self._decided_on(earliest)
@@ -817,7 +856,9 @@ class Generator:
         self._licensed_again(driver_id, home, licensing, end, licences)
         return ("refused_renewal", licensing, lid, kind, decided, max(end, decided))
 
-    def _licensed_again(self, driver_id, home, previous, after, licences):
+    def _licensed_again(
+        self, driver_id: int, home: Place, previous: Place, after: int, licences: list[Held]
+    ) -> None:
         """A third of drivers who lost a licence got one elsewhere, mostly Wolverhampton."""
         r = self.rng.random
         if r() >= LICENSED_AGAIN or after >= self.t - 60:
@@ -849,16 +890,16 @@ class Generator:
 
     def _entry(
         self,
-        driver_id,
-        home,
-        licences,
-        decision,
-        authority,
-        licence_id,
-        kind,
-        decided,
-        effective=None,
-    ):
+        driver_id: int,
+        home: Place,
+        licences: list[Held],
+        decision: str,
+        authority: Place,
+        licence_id: int | None,
+        kind: str,
+        decided: int,
+        effective: int | None = None,
+    ) -> None:
         r = self.rng.random
         day = self.day
         effective = decided if effective is None else effective
@@ -890,7 +931,9 @@ class Generator:
         if r() < REQUEST and decided < self.t - 14:
             self._request(entry_id, authority, decided, licences, home)
 
-    def _request(self, entry_id, recording, decided, licences, home):
+    def _request(
+        self, entry_id: int, recording: Place, decided: int, licences: list[Held], home: Place
+    ) -> None:
         """An s.3 request from an authority that found the entry; due in 20 working days."""
         r = self.rng.random
         others = [p for _, p, _ in licences if p is not recording]
@@ -920,7 +963,7 @@ class Generator:
             f"{self.ts(requested)}\n"
         )
 
-    def _concern(self, driver_id, home, licences):
+    def _concern(self, driver_id: int, home: Place, licences: list[Held]) -> None:
         """An s.5 report to the licensing authority; due 10 working days after becoming aware."""
         r = self.rng.random
         licence_id, recipient, _ = licences[0]
@@ -946,7 +989,16 @@ class Generator:
 
     # -- planted duplicates (registry/synthetic/duplicates.py) --
     def _duplicate(
-        self, original, forenames, surname, sex, origin, born, home, licences, force=False
+        self,
+        original: int,
+        forenames: str,
+        surname: str,
+        sex: str,
+        origin: str,
+        born: date,
+        home: Place,
+        licences: list[Held],
+        force: bool = False,
     ) -> bool:
         """The same person recorded again as another driver, with a current licence from the
         council that recorded them; drawn from the duplicates' own random stream. False if
@@ -1003,7 +1055,17 @@ class Generator:
             self.rng = main
 
     # -- name variants --
-    def _aliases(self, driver_id, forenames, surname, born, origin, home, licences, recorded_by):
+    def _aliases(
+        self,
+        driver_id: int,
+        forenames: str,
+        surname: str,
+        born: date,
+        origin: str,
+        home: Place,
+        licences: list[Held],
+        recorded_by: Place,
+    ) -> None:
         """The same person as another authority recorded them."""
         r = self.rng.random
         recorders = [p for _, p, _ in licences if p is not recorded_by] + [home]
@@ -1017,17 +1079,16 @@ class Generator:
                 continue
             made.add(variant)
             dob = born
-            if (
-                r() < VARIANTS["swapped_date_of_birth"]
-                and born.day <= 12
-                and born.day != born.month
-            ):
+            if r() < names.SWAPPED_DATE_OF_BIRTH and born.day <= 12 and born.day != born.month:
                 dob = born.replace(month=born.day, day=born.month)
             by = recorders[int(r() * len(recorders))]
             self.rows["driver_name"].append(
                 f"{self.next_driver_name()}\t{driver_id}\talias\t{variant[0]}\t{variant[1]}\t"
                 f"{dob.isoformat()}\t{by.id}\n"
             )
+
+
+Name = tuple[str, str]  # (forenames, surname)
 
 
 def _polish_feminine(surname: str) -> str:
@@ -1068,7 +1129,7 @@ def variant_of(
     return kind, (forenames, surname)
 
 
-def _spelling(forenames, surname, origin, rng):
+def _spelling(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     tokens = forenames.split()
     for i, token in enumerate(tokens):
         options = names.variants_of(token)
@@ -1092,7 +1153,7 @@ def _spelling(forenames, surname, origin, rng):
     return None
 
 
-def _punctuation(forenames, surname, origin, rng):
+def _punctuation(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     if "'" in surname:
         return forenames, surname.replace("'", "" if rng.random() < 0.6 else " ")
     if "-" in surname:
@@ -1100,12 +1161,12 @@ def _punctuation(forenames, surname, origin, rng):
     return None
 
 
-def _diacritics(forenames, surname, origin, rng):
+def _diacritics(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     plain = unidecode(forenames), unidecode(surname)
     return plain if plain != (forenames, surname) else None
 
 
-def _dropped_middle(forenames, surname, origin, rng):
+def _dropped_middle(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     tokens = forenames.split()
     if len(tokens) < 2:
         return None
@@ -1114,26 +1175,28 @@ def _dropped_middle(forenames, surname, origin, rng):
     return tokens[0], surname
 
 
-def _initials(forenames, surname, origin, rng):
+def _initials(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     initials = [t[0] for t in forenames.split()]
     if rng.random() < 0.5:
         return " ".join(f"{i}." for i in initials), surname
     return " ".join(initials), surname
 
 
-def _swapped_forenames(forenames, surname, origin, rng):
+def _swapped_forenames(
+    forenames: str, surname: str, origin: str, rng: random.Random
+) -> Name | None:
     tokens = forenames.split()
     return (" ".join(tokens[1:] + tokens[:1]), surname) if len(tokens) >= 2 else None
 
 
-def _swapped_names(forenames, surname, origin, rng):
+def _swapped_names(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     if " " in surname or "-" in surname:
         return None
     tokens = forenames.split()
     return " ".join([surname] + tokens[1:]), tokens[0]  # Imran Khan -> Khan Imran
 
 
-def _singh_kaur(forenames, surname, origin, rng):
+def _singh_kaur(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     if origin != "sikh":
         return None
     tokens = forenames.split()
@@ -1147,7 +1210,7 @@ def _singh_kaur(forenames, surname, origin, rng):
     return f"{forenames} {title}", surname  # Gurpreet Gill -> Gurpreet Singh Gill
 
 
-def _nickname(forenames, surname, origin, rng):
+def _nickname(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     tokens = forenames.split()
     short = names.NICKNAMES.get(tokens[0])
     if not short:
@@ -1155,13 +1218,13 @@ def _nickname(forenames, surname, origin, rng):
     return " ".join([short[int(rng.random() * len(short))], *tokens[1:]]), surname
 
 
-def _typo_forename(forenames, surname, origin, rng):
+def _typo_forename(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     tokens = forenames.split()
     slipped = duplicates.slip(tokens[0], rng)
     return (" ".join([slipped, *tokens[1:]]), surname) if slipped else None
 
 
-def _typo_surname(forenames, surname, origin, rng):
+def _typo_surname(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     slipped = duplicates.slip(surname, rng)
     return (forenames, slipped) if slipped else None
 
@@ -1172,7 +1235,9 @@ def _middle(origin: str, rng: random.Random, besides: str) -> str | None:
     return None if middle in besides.split() else middle
 
 
-def _middle_as_forename(forenames, surname, origin, rng):
+def _middle_as_forename(
+    forenames: str, surname: str, origin: str, rng: random.Random
+) -> Name | None:
     """Known by the middle name: Mohammed Imran Khan recorded as Imran Khan, or the other way
     (a name in front added) when there is only one forename."""
     tokens = forenames.split()
@@ -1182,7 +1247,7 @@ def _middle_as_forename(forenames, surname, origin, rng):
     return (f"{middle} {forenames}", surname) if middle else None
 
 
-def _middle_one_side(forenames, surname, origin, rng):
+def _middle_one_side(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     """A middle name on one record only: dropped, or added where there is none."""
     tokens = forenames.split()
     if len(tokens) >= 2:
@@ -1191,7 +1256,7 @@ def _middle_one_side(forenames, surname, origin, rng):
     return (f"{forenames} {middle}", surname) if middle else None
 
 
-def _compound_part(forenames, surname, origin, rng):
+def _compound_part(forenames: str, surname: str, origin: str, rng: random.Random) -> Name | None:
     """One part of a compound surname, or a second family name added to a single one."""
     parts = surname.replace("-", " ").split()
     if len(parts) >= 2:
@@ -1203,7 +1268,7 @@ def _compound_part(forenames, surname, origin, rng):
     return forenames, f"{surname}-{other}" if rng.random() < 0.6 else f"{other} {surname}"
 
 
-_ALIAS_WAYS = {
+_ALIAS_WAYS: dict[str, Callable[[str, str, str, random.Random], Name | None]] = {
     "spelling": _spelling,
     "punctuation": _punctuation,
     "diacritics": _diacritics,

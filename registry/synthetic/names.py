@@ -623,14 +623,15 @@ SPELLING_RULES: tuple[tuple[str, str], ...] = (
     ("ie", "y"),
 )
 
+# Share of aliases whose recorded date of birth has day and month swapped (only where the swap
+# gives a real, different date).
+SWAPPED_DATE_OF_BIRTH = 0.2
 VARIANTS: dict[str, object] = {
     "forenames": FORENAME_VARIANTS,
     "surname": SURNAME_VARIANTS,
     "alias_kinds": ALIAS_KINDS,
     "spelling_rules": SPELLING_RULES,
-    # Share of aliases whose recorded date of birth has day and month swapped (only where
-    # the swap gives a real, different date).
-    "swapped_date_of_birth": 0.2,
+    "swapped_date_of_birth": SWAPPED_DATE_OF_BIRTH,
 }
 
 

@@ -86,15 +86,19 @@ import json
 import os
 import sys
 import time
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from registry.progress import QUIET, Progress
 from registry.synthetic.model import COLUMNS, TABLES, Generator, Places
 from registry.synthetic.names import VARIANTS
+
+Chunk = dict[str, bytes]  # COPY text per table
 
 __all__ = ["VARIANTS", "SeedError", "SeedReport", "seed"]
 
@@ -202,7 +206,9 @@ ORDER BY 1
 """
 
 
-async def _set_aside(conn: asyncpg.Connection) -> tuple[list, list]:
+async def _set_aside(
+    conn: asyncpg.Connection,
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
     """Drop the loaded tables' foreign keys and secondary indexes; return their definitions."""
     fks = await conn.fetch(FOREIGN_KEYS_SQL, list(TABLES))
     indexes = await conn.fetch(INDEXES_SQL, list(TABLES))
@@ -214,7 +220,10 @@ async def _set_aside(conn: asyncpg.Connection) -> tuple[list, list]:
 
 
 async def _put_back(
-    conn: asyncpg.Connection, fks: list, indexes: list, progress: Progress = QUIET
+    conn: asyncpg.Connection,
+    fks: list[asyncpg.Record],
+    indexes: list[asyncpg.Record],
+    progress: Progress = QUIET,
 ) -> None:
     await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for index in indexes:
@@ -275,7 +284,8 @@ async def _keys_function(conn: asyncpg.Connection) -> str | None:
     columns = set(await conn.fetchval(NAME_COLUMNS_SQL))
     if columns != set(COLUMNS["driver_name"]) | set(NAME_KEYS):
         return None
-    return await conn.fetchval(KEYS_FUNCTION_SQL, NAME_KEYS_TRIGGER)
+    function: str | None = await conn.fetchval(KEYS_FUNCTION_SQL, NAME_KEYS_TRIGGER)
+    return function
 
 
 async def _insert_names(conn: asyncpg.Connection, keys_function: str | None) -> None:
@@ -295,13 +305,20 @@ async def _insert_names(conn: asyncpg.Connection, keys_function: str | None) -> 
 # --- drawing the rows --------------------------------------------------------------------------
 
 
-async def _chunks_here(generator: Generator, sizes: list[int]):
+async def _chunks_here(generator: Generator, sizes: list[int]) -> AsyncGenerator[Chunk, None]:
     for n in sizes:
         yield generator.chunk(n)
         await asyncio.sleep(0)
 
 
-async def _chunks_from_worker(place_rows, seed_value, today, first, sizes, duplicates):
+async def _chunks_from_worker(
+    place_rows: list[dict[str, Any]],
+    seed_value: int,
+    today: date,
+    first: dict[str, int],
+    sizes: list[int],
+    duplicates: int,
+) -> AsyncGenerator[Chunk, None]:
     """Chunks drawn by a separate process (`python -m registry.synthetic.model`), which works on
     the next chunk while this one is loaded."""
     worker = await asyncio.create_subprocess_exec(
@@ -313,6 +330,8 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes, dupli
         limit=1 << 20,
         env=_worker_env(),
     )
+    stdin, stdout = worker.stdin, worker.stdout
+    assert stdin is not None and stdout is not None  # both are pipes (PIPE above)
     try:
         orders = {
             "places": place_rows,
@@ -323,19 +342,17 @@ async def _chunks_from_worker(place_rows, seed_value, today, first, sizes, dupli
             "drivers": sum(sizes),
             "duplicates": duplicates,
         }
-        worker.stdin.write(json.dumps(orders).encode() + b"\n")
-        await worker.stdin.drain()
-        worker.stdin.close()
+        stdin.write(json.dumps(orders).encode() + b"\n")
+        await stdin.drain()
+        stdin.close()
         while True:
-            header = json.loads(
-                await worker.stdout.readline() or b'{"error": "the worker stopped"}'
-            )
+            header = json.loads(await stdout.readline() or b'{"error": "the worker stopped"}')
             if "error" in header:
                 raise SeedError(f"generating the rows failed: {header['error']}")
             if header.get("done"):
                 return
             yield {
-                table: await worker.stdout.readexactly(n)
+                table: await stdout.readexactly(n)
                 for table, n in zip(TABLES, header["chunk"], strict=True)
             }
     finally:
@@ -353,7 +370,7 @@ def _worker_env() -> dict[str, str]:
 
 async def _load(
     conn: asyncpg.Connection,
-    chunks,
+    chunks: AsyncGenerator[Chunk, None],
     counts: dict[str, int],
     sizes: list[int],
     progress: Progress,
@@ -372,7 +389,7 @@ async def _load(
             progress.advance(sizes[number])
 
 
-async def _numbered(chunks):
+async def _numbered(chunks: AsyncIterable[Chunk]) -> AsyncIterator[tuple[int, Chunk]]:
     number = 0
     async for chunk in chunks:
         yield number, chunk
@@ -422,7 +439,7 @@ async def seed(
 
 
 async def _seed(
-    conn,
+    conn: asyncpg.Connection,
     report: SeedReport,
     clock: _Clock,
     seed: int,
