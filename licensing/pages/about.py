@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import asyncpg
@@ -14,7 +15,7 @@ from litestar.exceptions import NotFoundException
 
 from licensing.auth import actor_of
 from licensing.pages.fields import Field
-from licensing.pages.forms import FormPage
+from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import long_date
 from licensing.pages.visit import with_visit
 from registry import audit_log, lookups
@@ -159,7 +160,7 @@ def answered_page(
         opened=opened,
         fields=fields,
         words=words,
-        save=lambda conn, actor, record, values: respond(conn, actor, record.id, into(**values)),
+        save=saves(respond, into, attrgetter("id")),
         done=lambda request, record, _: request.url.path,
         **page,
     )

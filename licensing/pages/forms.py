@@ -368,3 +368,20 @@ def routes(*pages: FormPage | HTTPRouteHandler) -> list[HTTPRouteHandler]:
         for item in pages
         for route in (item.routes() if isinstance(item, FormPage) else [item])
     ]
+
+
+def saves(
+    does: Callable[..., Awaitable[Any]],
+    into: type,
+    key: Callable[[Subject], Any] | None = None,
+    **given: Callable[[Subject], Any],
+) -> Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]:
+    """A FormPage's save: the registry's `does(conn, actor, key(subject), struct)` (no key
+    when None), the struct `into(**values)` plus what the subject gives it (driver_id=...)."""
+
+    async def save(conn: asyncpg.Connection, actor: Actor, subject: Subject, values: dict) -> Any:
+        struct = into(**values, **{name: get(subject) for name, get in given.items()})
+        keys = () if key is None else (key(subject),)
+        return await does(conn, actor, *keys, struct)
+
+    return save

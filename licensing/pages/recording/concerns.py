@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Request
 
 from licensing.pages import fields as f
-from licensing.pages.about import about, answered_page, the_driver
-from licensing.pages.forms import FormPage, routes
+from licensing.pages.about import about, answered_page, public_id, the_driver
+from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
 from registry.fields import CATEGORIES
@@ -51,9 +51,7 @@ NEW_CONCERN = FormPage(
     load=the_driver,
     fields=_concern_fields,
     words=about(),
-    save=lambda conn, actor, driver, values: concerns.report(
-        conn, actor, concerns.ConcernDetails(driver_id=driver["public_id"], **values)
-    ),
+    save=saves(concerns.report, concerns.ConcernDetails, driver_id=public_id),
     done=lambda request, driver, concern: f"/concerns/{concern.id}?done=reported",
 )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from licensing.pages import fields as f
 from licensing.pages.about import about, the_driver, to_driver
 from licensing.pages.admin import authority_options
-from licensing.pages.forms import FormPage, routes
+from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.visit import with_visit
 from registry import drivers
 
@@ -72,9 +74,7 @@ NEW_DRIVER = FormPage(
         "intro": ["Search the register first: record a driver only when they are not on it yet."],
     },
     prefill=["search_id"],
-    save=lambda conn, actor, _, values: drivers.create_driver(
-        conn, actor, drivers.DriverDetails(**values)
-    ),
+    save=saves(drivers.create_driver, drivers.DriverDetails),
     done=lambda request, _, recorded: f"/drivers/{recorded.id}/licences/new?recorded=1",
 )
 
@@ -117,9 +117,7 @@ CHANGE_DRIVER = FormPage(
         [*IDENTITY, f.hidden("home_authority")],
         {**row, "home_authority": row["home_authority_code"]},
     ),
-    save=lambda conn, actor, row, values: drivers.amend_driver(
-        conn, actor, row["id"], drivers.DriverChanges(**values)
-    ),
+    save=saves(drivers.amend_driver, drivers.DriverChanges, itemgetter("id")),
     done=to_driver("driver"),
 )
 
@@ -153,9 +151,7 @@ NEW_NAME = FormPage(
         ),
     ],
     words=about(),
-    save=lambda conn, actor, driver, values: drivers.add_name(
-        conn, actor, driver["id"], drivers.NameDetails(**values)
-    ),
+    save=saves(drivers.add_name, drivers.NameDetails, itemgetter("id")),
     done=to_driver("name"),
 )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from litestar import Request
 
 from licensing.pages import fields as f
-from licensing.pages.about import about, own, the_driver, to_driver
-from licensing.pages.forms import Form, FormPage, routes
+from licensing.pages.about import about, own, public_id, the_driver, to_driver
+from licensing.pages.forms import Form, FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import entries, lookups
 from registry.fields import CATEGORIES, LICENCE_KINDS
@@ -75,9 +76,7 @@ NEW_ENTRY = FormPage(
     fields=_entry_fields,
     check=_licence_or_kind,
     words=about(),
-    save=lambda conn, actor, driver, values: entries.record_decision(
-        conn, actor, entries.EntryDetails(driver_id=driver["public_id"], **values)
-    ),
+    save=saves(entries.record_decision, entries.EntryDetails, driver_id=public_id),
     done=to_driver("entry", ref=lambda driver, entry: entry.id),
 )
 
@@ -103,9 +102,7 @@ CHANGE_ENTRY = FormPage(
             ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
         ]
     ),
-    save=lambda conn, actor, entry, values: entries.change_entry(
-        conn, actor, entry.id, entries.EntryChange(**values)
-    ),
+    save=saves(entries.change_entry, entries.EntryChange, attrgetter("id")),
     done=to_driver("entry_changed", ref=lambda entry, _: entry.id),
 )
 

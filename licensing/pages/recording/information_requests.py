@@ -3,6 +3,7 @@ its answer, and the inbox of requests sent and received with their working-day c
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from litestar import Request, Response, get
@@ -12,7 +13,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages.about import about, answered_page
-from licensing.pages.forms import FormPage, routes
+from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from registry import lookups, requests
 from registry.authorities import names_by_code
@@ -56,9 +57,7 @@ NEW_REQUEST = FormPage(
         f.date("requested_on", "Date of the request", f.TODAY, the=True),
     ],
     words=_request_words,
-    save=lambda conn, actor, entry, values: requests.make_request(
-        conn, actor, requests.RequestDetails(entry_id=entry["id"], **values)
-    ),
+    save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
     done=lambda request, entry, made: f"/requests/{made.id}?done=sent",
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from litestar import Request, Response, get
@@ -10,8 +11,16 @@ from litestar.params import FromPath
 
 from licensing import auth
 from licensing.pages import fields as f
-from licensing.pages.about import about, driver_facts, driver_or_404, own, the_driver, to_driver
-from licensing.pages.forms import FormPage, routes
+from licensing.pages.about import (
+    about,
+    driver_facts,
+    driver_or_404,
+    own,
+    public_id,
+    the_driver,
+    to_driver,
+)
+from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from licensing.pages.visit import visit_of
 from registry import drivers, identifiers, licences, lookups
@@ -69,9 +78,7 @@ NEW_LICENCE = FormPage(
         ),
     ],
     words=_licence_words,
-    save=lambda conn, actor, driver, values: licences.grant(
-        conn, actor, licences.LicenceDetails(driver_id=driver["public_id"], **values)
-    ),
+    save=saves(licences.grant, licences.LicenceDetails, driver_id=public_id),
     done=_granted,
 )
 
@@ -134,9 +141,7 @@ CHANGE_LICENCE = FormPage(
             ("Expires", long_date(licence.expires_on)),
         ]
     ),
-    save=lambda conn, actor, licence, values: licences.change(
-        conn, actor, licence.id, licences.LicenceChange(**values)
-    ),
+    save=saves(licences.change, licences.LicenceChange, attrgetter("id")),
     done=to_driver("licence"),
 )
 
