@@ -517,6 +517,86 @@ def _request_bodies(document: dict) -> None:
                     content["schema"] = IMPORT_FILES
 
 
+# The operations that answer 201 with the created record's Location (licensing/problems.py
+# HREFS), and where the record a POST creates lives when that is not below the POST's path.
+LOCATED = (
+    "/api/v1/drivers",
+    "/api/v1/licences",
+    "/api/v1/register-entries",
+    "/api/v1/concerns",
+    "/api/v1/information-requests",
+    "/api/v1/drivers/{driver_id}/identity-proposals",
+)
+HOMES = {
+    "/api/v1/drivers/{driver_id}/identity-proposals": "/api/v1/identity-proposals",
+    "/api/v1/users/{user_id}/tokens": "/api/v1/tokens",
+}
+CREATED_ID = {"/api/v1/webhooks": "$response.body#/subscription/id"}
+LOCATION = {
+    "description": "Where the created record is read (GET, with the same token)",
+    "schema": {"type": "string", "format": "uri-reference"},
+}
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def _answer_fields(document: dict, answer: dict) -> set[str]:
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    return set(document["components"]["schemas"].get(name, {}).get("properties", {}))
+
+
+def _link_values(
+    source: tuple[str, str], status: str, fields: set[str], target: tuple[str, str]
+) -> dict:
+    """Where each path parameter of the target comes from after the source answered; empty
+    when one of them has no source or none comes from the answer. What a POST created may be
+    read and acted on; a record an answer only names (its driver_id, ...) is read."""
+    method, path = source
+    home = HOMES.get(path, path)
+    values, from_answer = {}, False
+    for name in PATH_PARAMETER.findall(target[1]):
+        if method == "post" and status == "201" and target[1].startswith(f"{home}/{{{name}}}"):
+            values[f"path.{name}"] = CREATED_ID.get(path, "$response.body#/id")
+        elif name in fields and target[0] == "get":
+            values[f"path.{name}"] = f"$response.body#/{name}"
+        elif f"{{{name}}}" in path:
+            values[f"path.{name}"] = f"$request.path.{name}"
+            continue
+        else:
+            return {}
+        from_answer = True
+    return values if from_answer else {}
+
+
+def _links(document: dict) -> None:
+    """OpenAPI links from each answer to the operations its ids open: a created record's id to
+    the paths below where it lives, a driver_id (licence_id, ...) to the operations on it."""
+    operations = {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    for source, operation in operations.items():
+        for status, answer in operation["responses"].items():
+            if not status.startswith("2"):
+                continue
+            fields = _answer_fields(document, answer)
+            for (method, path), target in operations.items():
+                values = _link_values(source, status, fields, (method, path))
+                if not values or (method, path) == source:
+                    continue
+                for name, schema in REQUIRED_QUERY.get((method, path), {}).items():
+                    values[f"query.{name}"] = (schema.get("examples") or schema["enum"])[0]
+                answer.setdefault("links", {})[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": values,
+                }
+    for path in LOCATED:
+        answer = operations[("post", path)]["responses"]["201"]
+        answer.setdefault("headers", {})["Location"] = LOCATION
+
+
 def refine(app: Litestar, document: dict) -> dict:
     # a copy in JSON's own types (litestar leaves dates in examples)
     document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
@@ -547,6 +627,7 @@ def refine(app: Litestar, document: dict) -> dict:
                 if parameter.get("in") == "query" and parameter["name"] in must:
                     parameter["required"] = True
                     parameter["schema"] = must[parameter["name"]]
+    _links(document)
     return document
 
 

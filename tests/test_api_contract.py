@@ -165,7 +165,20 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             headers=headers,
             json={"entry_id": their_entry, "case_reference": "RMBC-1"},
         ),
+        await client.post(
+            f"/api/v1/drivers/{other.public}/identity-proposals",
+            headers=headers,
+            json={"surname": "Khan-Ali", "reason": "Married in 2025; seen on the DVLA check"},
+        ),
     ]
+    located = {
+        path
+        for method, path, operation in operations(document)
+        if "Location" in operation["responses"].get("201", {}).get("headers", {})
+    }
+    assert {str(r.request.url.path) for r in writes} == {
+        path.replace("{driver_id}", str(other.public)) for path in located
+    }
     read = {"purpose": "new_application", "case_reference": "RMBC-1"}
     for response in writes:
         assert response.status_code == 201, response.text

@@ -10,7 +10,10 @@ with get ids far above the ones it tries, so it cannot deactivate itself by chan
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -100,11 +103,26 @@ def negative_data_rejection_but_repeated_query_parameters(ctx, response, case):
     return negative_data_rejection(ctx, response, case)
 
 
+# what opening a driver's record needs; other reads pass over query parameters they do not take
+READ = {"purpose": "new_application", "case_reference": "FUZZ-1"}
+
+
+@schemathesis.check
+def every_location_can_be_read(ctx, response, case):
+    """A Location the API answers with is a GET route that answers 200 for the same caller."""
+    for location in response.headers.get("location", []):
+        caller = {"Authorization": response.request.headers.get("Authorization", "")}
+        url = urljoin(response.request.url, location)
+        read = requests.get(url, headers=caller, params=READ, timeout=60)
+        assert read.status_code == 200, f"Location {location} answers {read.status_code}"
+
+
 CHECKS = {
     "excluded_checks": [positive_data_acceptance, negative_data_rejection],
     "additional_checks": [
         positive_data_acceptance_within_register_rules,
         negative_data_rejection_but_repeated_query_parameters,
+        every_location_can_be_read,
     ],
 }
 
