@@ -18,7 +18,7 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 MAX_HEAD = 64 * 1024  # response headers beyond this: the receiver is not speaking HTTP
 MAX_BODY = 1024 * 1024  # a response body is read (to keep the connection) but never kept
@@ -91,7 +91,7 @@ class Poster:
             lane.idle.append(conn)
         return status
 
-    def _request(self, parts, body: bytes, headers: dict[str, str]) -> bytes:
+    def _request(self, parts: SplitResult, body: bytes, headers: dict[str, str]) -> bytes:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lines = [
             f"POST {target} HTTP/1.1",
@@ -204,6 +204,6 @@ def any_address(scheme: str, host: str, port: int) -> Awaitable[list[str]]:
 
     async def resolved() -> list[str]:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return [info[4][0] for info in found]
+        return [str(info[4][0]) for info in found]  # an IP address (AF_INET or AF_INET6)
 
     return resolved()

@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -29,8 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import outbox, poster, rules, webhooks
 from alerts.config import AlertConfig
-from alerts.dispatch import send_due_alerts
-from alerts.transports import make_transport
+from alerts.dispatch import SendReport, send_due_alerts
+from alerts.transports import Transport, make_transport
 from registry import duplicates, housekeeping, limits, retention
 
 log = logging.getLogger("crosscheck.scheduler")
@@ -122,7 +123,7 @@ class Jobs:
         self,
         pool: asyncpg.Pool,
         config: AlertConfig,
-        transport=None,
+        transport: Transport | None = None,
         stopping: asyncio.Event | None = None,
         reader: Callable[[], Awaitable[asyncpg.Pool]] | None = None,
     ) -> None:
@@ -133,10 +134,10 @@ class Jobs:
         self.config = config
         self.transport = transport or make_transport(config)
         self.stopping = stopping or asyncio.Event()
-        self.wake_sender = lambda: None
+        self.wake_sender: Callable[[], None] = lambda: None
         # the webhooks job runs when register events commit, not only every interval
         self.listener = webhooks.Listener(pool, lambda: self.wake_webhooks())
-        self.wake_webhooks = lambda: None
+        self.wake_webhooks: Callable[[], None] = lambda: None
         self.http: poster.Poster | None = None  # one client for the process
         self.liveness = outbox.Liveness(pool)
         # After an email the server may have taken without confirming it, send one at a time
@@ -150,7 +151,7 @@ class Jobs:
             self.wake_sender()  # new alerts go out now, not at the next tick
         return queued.alerts
 
-    async def send_alerts(self):
+    async def send_alerts(self) -> SendReport:
         report = await send_due_alerts(
             self.pool,
             self.config,
@@ -232,7 +233,7 @@ class Jobs:
         async with self.pool.acquire() as conn:
             return await housekeeping.expire_licences(conn, rules.london_today())
 
-    async def purge_records(self):
+    async def purge_records(self) -> dict[str, int] | None:
         async with self.pool.acquire() as conn:
             return await retention.purge_expired_records(conn, rules.london_today())
 
@@ -274,7 +275,7 @@ class Scheduler:
         self.jobs = jobs
         self.entries = [e for e in SCHEDULE if not only or e.id in only]
         self.grace_seconds = grace_seconds
-        self.running: set[asyncio.Task] = set()
+        self.running: set[asyncio.Task[Any]] = set()
         # for /metrics and /ready: runs and failures per job, and when a job last finished
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
@@ -285,6 +286,7 @@ class Scheduler:
 
     async def _run(self, job_id: str) -> None:
         task = asyncio.current_task()
+        assert task is not None  # APScheduler runs each job as a task of its own
         self.running.add(task)
         try:
             await getattr(self.jobs, job_id)()
@@ -346,7 +348,14 @@ class Scheduler:
 
 
 @contextlib.asynccontextmanager
-async def running(pool: asyncpg.Pool, config: AlertConfig, *, only=(), transport=None, reader=None):
+async def running(
+    pool: asyncpg.Pool,
+    config: AlertConfig,
+    *,
+    only: tuple[str, ...] | list[str] = (),
+    transport: Transport | None = None,
+    reader: Callable[[], Awaitable[asyncpg.Pool]] | None = None,
+) -> AsyncIterator[Scheduler]:
     """Run the schedule for the life of the block."""
     scheduler = Scheduler(Jobs(pool, config, transport, reader=reader), only)
     scheduler.start()

@@ -31,7 +31,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -39,7 +39,7 @@ import msgspec
 
 from alerts import outbox, poster
 from alerts.config import WebhookConfig
-from alerts.transports import Email, new_message_id
+from alerts.transports import Email, Transport, new_message_id
 from registry import feed, webhooks
 from registry.actor import Actor, acting
 
@@ -225,7 +225,15 @@ class Round:
     receiver is sent to at once; results are recorded together, one statement per kind, a
     few times a second, while the sending goes on."""
 
-    def __init__(self, pool, config: WebhookConfig, client: poster.Poster, owner, stopping, news):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        config: WebhookConfig,
+        client: poster.Poster,
+        owner: int | None,
+        stopping: asyncio.Event,
+        news: asyncio.Event | None,
+    ) -> None:
         self.pool, self.config, self.client = pool, config, client
         self.owner, self.stopping, self.news = owner, stopping, news
         self.claim_id = uuid.uuid4()
@@ -233,10 +241,10 @@ class Round:
         self.held: dict[int, int] = {}  # delivery id -> subscription, claimed and not recorded
         self.per_subscription: dict[int, int] = {}
         self.results: list[tuple[int, str | None]] = []
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.targets: dict[int, Target] = {}
 
-    async def run(self, transport, mail_from: str) -> DeliveryReport:
+    async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
         drained = False
         try:
             while True:
@@ -309,7 +317,7 @@ class Round:
         finally:
             self.results.append((delivery_id, why))
 
-    async def _record(self, transport, mail_from: str) -> None:
+    async def _record(self, transport: Transport | None, mail_from: str) -> None:
         """Every result so far, in one transaction; then email the owners of any paused."""
         done, self.results = self.results, []
         if not done:
@@ -333,7 +341,7 @@ async def deliver_due(
     client: poster.Poster,
     *,
     owner: int | None = None,
-    transport=None,
+    transport: Transport | None = None,
     mail_from: str = "Crosscheck <alerts@crosscheck.localhost>",
     stopping: asyncio.Event | None = None,
     news: asyncio.Event | None = None,
@@ -344,7 +352,13 @@ async def deliver_due(
     return await run.run(transport, mail_from)
 
 
-async def _record(pool, config, claim_id, done, held) -> list[asyncpg.Record]:
+async def _record(
+    pool: asyncpg.Pool,
+    config: WebhookConfig,
+    claim_id: uuid.UUID,
+    done: list[tuple[int, str | None]],
+    held: dict[int, int],
+) -> list[asyncpg.Record]:
     """Mark delivered, failed and handed-back deliveries, one statement each; returns the
     subscriptions that this made pause."""
     delivered = [i for i, why in done if why is None]
@@ -381,7 +395,9 @@ async def _record(pool, config, claim_id, done, held) -> list[asyncpg.Record]:
     return [r for r in changed if r["just_paused"]]
 
 
-async def _tell_owner(transport, config: WebhookConfig, mail_from: str, sub) -> None:
+async def _tell_owner(
+    transport: Transport, config: WebhookConfig, mail_from: str, sub: asyncpg.Record
+) -> None:
     """Email the administrator who made the subscription; a failure is logged, not raised
     (the pause itself is recorded and shown on the webhooks page and in the API)."""
     text = (
@@ -456,7 +472,7 @@ class Listener:
             return
         self.conn = conn
 
-    def _heard(self, *_args) -> None:
+    def _heard(self, *_args: object) -> None:
         self.news.set()
         self.wake()
 
@@ -471,7 +487,7 @@ class Listener:
 
 
 @contextlib.asynccontextmanager
-async def session(config: WebhookConfig):
+async def session(config: WebhookConfig) -> AsyncIterator[poster.Poster]:
     http = client(config)
     try:
         yield http
