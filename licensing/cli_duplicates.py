@@ -13,6 +13,8 @@ from licensing.settings import Settings
 from registry import rescreen
 from registry.actor import Actor, acting
 from registry.duplicates import JobReport, find_duplicates
+from registry.duplicates.compare import export_model
+from registry.duplicates.find import latest_model
 
 RESCREEN_TIMEOUT = "20min"  # as the scheduler's rescreen_adverse job
 
@@ -22,13 +24,18 @@ def duplicates_group() -> None:
     """Possible duplicate driver records: find them for officers to decide."""
 
 
-async def _find(settings: Settings) -> JobReport:
+EXPORT = "crosscheck duplicates find --export"
+
+
+async def _find(settings: Settings, export: bool = False) -> JobReport:
     app_url, _ = await urls(settings)
     conn = await connect(app_url)
     helper = await connect(app_url)  # pairs are scored on two connections: two cores
     try:
         with progress() as shown:
             report = await find_duplicates(conn, helpers=[helper], progress=shown)
+        if report is not None and export and (model := await latest_model(conn)):
+            export_model(model, EXPORT)
     finally:
         await helper.close()
         await conn.close()
@@ -38,11 +45,16 @@ async def _find(settings: Settings) -> JobReport:
 
 
 @duplicates_group.command("find")
+@click.option(
+    "--export",
+    is_flag=True,
+    help="Also write the model to registry/data/duplicate_model.json (the shipped model).",
+)
 @friendly
-def find_command() -> None:
+def find_command(export: bool) -> None:
     """Compare every driver record with the others and raise possible duplicates (each part
     with its rate and the time left, on a terminal)."""
-    report = asyncio.run(_find(load_settings()))
+    report = asyncio.run(_find(load_settings(), export))
     click.echo(
         f"{report.names:,} names compared in {report.candidate_pairs:,} candidate pairs: "
         f"{report.found:,} possible duplicates ({report.new:,} new) in {report.seconds} s"

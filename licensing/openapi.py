@@ -26,6 +26,8 @@ from registry.accounts import AUTHORITY_ROLES, MAX_PASSWORD, MAX_TOKEN_DAYS, MIN
 from registry.audit_log import PURPOSES
 from registry.concerns import REPLY_DECISIONS
 from registry.drivers import NAME_KINDS
+from registry.duplicates.review import ALIASES as DUPLICATE_ALIASES
+from registry.duplicates.review import DECISIONS as DUPLICATE_DECISIONS
 from registry.entries import DECISIONS, STATUSES
 from registry.feed import KINDS as EVENT_KINDS
 from registry.fields import CATEGORIES, LICENCE_KINDS
@@ -284,6 +286,17 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
                 "examples": [["licence_granted"]],
             },
             "description": text("A note for your administrators", 200),
+        },
+    ),
+    "Decision": (
+        ("decision",),
+        {
+            "decision": one_of(
+                (*DUPLICATE_DECISIONS, *DUPLICATE_ALIASES),
+                "same_person links the two records; different_people is remembered (the"
+                " pair is never raised again); not_this_driver, the re-screening word, is"
+                " different_people",
+            ),
         },
     ),
     "SearchRequest": (

@@ -208,7 +208,7 @@ async def test_not_this_driver_is_remembered_and_never_raised_again(conn):
     )
 
 
-async def test_same_person_links_the_records_and_re_screens_both(conn):
+async def test_same_person_links_the_records_and_re_screens_both(conn, client):
     other = await licensed_by_rotherham(conn, forenames="Harjinder", surname="Gill")
     await queue_all_new_alerts(conn)
     revoked = await revoked_by_sheffield(conn, forenames="Harjinder", surname="Gill")
@@ -219,6 +219,16 @@ async def test_same_person_links_the_records_and_re_screens_both(conn):
     async with acting(conn, actor):
         await duplicates.decide(conn, actor, pair, duplicates.Decision(decision="same_person"))
     assert await duplicates.linked_drivers(conn, other) == [revoked]
+    # the record Rotherham opens through the API lists the revoked record, with its history
+    opened = await client.get(
+        f"/api/v1/drivers/{other.public}",
+        params={"purpose": "renewal", "case_reference": "RMBC-1"},
+        headers=officer["headers"],
+    )
+    assert opened.status_code == 200, opened.text
+    [linked] = opened.json()["linked_records"]
+    assert linked["driver_id"] == str(uuid.UUID(revoked.public))
+    assert [e["decision"] for e in linked["entries"]] == ["revoked"]
     queued = {r["driver_id"] for r in await conn.fetch("SELECT driver_id FROM rescreen_queue")}
     assert {revoked, other} <= queued
     await queue_all_new_alerts(conn)
@@ -281,6 +291,6 @@ async def test_an_officer_marks_a_match_not_this_driver_in_the_api(conn, client)
     )
     assert refused.status_code == 404
     done = await client.post(
-        path + "/decision", json={"decision": "different_people"}, headers=rotherham["headers"]
+        path + "/decision", json={"decision": "not_this_driver"}, headers=rotherham["headers"]
     )
     assert done.status_code == 200 and done.json()["status"] == "different_people"

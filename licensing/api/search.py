@@ -20,10 +20,18 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from licensing.auth import Principal, officer
 from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
-from registry import audit_log, drivers, fields, records, search
+from registry import audit_log, drivers, duplicates, fields, records, search
 from registry.audit_log import Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
+
+
+class DriverRecordView(DriverRecord, frozen=True):
+    """The record with the others an officer decided are the same person (linked_records),
+    each with its licences and register entries, as the record's page lists them."""
+
+    linked_records: list[duplicates.LinkedRecord] = msgspec.field(default_factory=list)
+
 
 UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 
@@ -179,10 +187,10 @@ async def get_driver(
     driver_id: FromPath[uuid.UUID],
     purpose: FromQuery[str | None] = None,
     case_reference: FromQuery[str | None] = None,
-) -> DriverRecord:
+) -> DriverRecordView:
     """Identity, every name, licences at every authority, register entries (the narrative only
-    for the recording authority or after it granted your information request) and concerns
-    your authority reported or received. Opening a record is written to the audit log with
+    for the recording authority or after it granted your information request), concerns
+    your authority reported or received, and the records linked to it as the same person. Opening a record is written to the audit log with
     its purpose and case reference, both required."""
     errors = purpose_errors(purpose, case_reference)
     if errors:
@@ -196,7 +204,10 @@ async def get_driver(
     record = await records.driver_record(conn, key, enquirer)
     if record is None:
         raise Problem(404, "Driver not found")
-    return record
+    linked = await duplicates.linked_records(conn, [record.driver_id])
+    return DriverRecordView(
+        **msgspec.structs.asdict(record), linked_records=linked.get(record.driver_id, [])
+    )
 
 
 ROUTES = [create_search, get_driver]

@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 import msgspec
@@ -183,6 +184,29 @@ class Model(msgspec.Struct):
         if a == b:
             return "same", math.log2(self.home_m / self.home_u)
         return "differ", math.log2((1 - self.home_m) / (1 - self.home_u))
+
+
+# The model the job estimated on a seeded register, shipped for a register where the job has
+# not run yet (re-screening and the import need one from the first day). The prior shift is
+# the log of (pairs found / pairs of drivers) x names, about the same at any register size;
+# the home area's u is always the register's own.
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "data" / "duplicate_model.json"
+
+
+class ShippedModel(msgspec.Struct):
+    made_by: str  # the commands that made it
+    model: Model
+
+
+def shipped_model(home_u: float) -> Model:
+    saved = msgspec.json.decode(SHIPPED_MODEL.read_bytes(), type=ShippedModel).model
+    return Model(home_m=saved.home_m, home_u=home_u, prior_shift=saved.prior_shift)
+
+
+def export_model(model: Model, command: str) -> None:
+    """Write the job's model to the shipped file, with the command that made it."""
+    saved = ShippedModel(made_by=command, model=model)
+    SHIPPED_MODEL.write_bytes(msgspec.json.format(msgspec.json.encode(saved)) + b"\n")
 
 
 def home_u(counts: Iterable[int]) -> float:

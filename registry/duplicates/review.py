@@ -25,6 +25,8 @@ from registry.errors import Conflict, NotFound
 from registry.fields import Fields
 
 DECISIONS = ("same_person", "different_people")
+# Re-screening asks "same person" or "not this driver": the same decision as different people.
+ALIASES = {"not_this_driver": "different_people"}
 STATUSES = ("open", *DECISIONS)
 
 # An authority's interest in a driver ($1: the authority, d: the driver's id).
@@ -71,7 +73,7 @@ class DuplicatePair(msgspec.Struct):
 
 
 class Decision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """same_person or different_people."""
+    """same_person or different_people (not_this_driver, re-screening's word, is the same)."""
 
     decision: str | None = None
 
@@ -200,10 +202,11 @@ async def decide(
     row = await _for_change(conn, actor, pair_id)
     fields = Fields()
     decision = fields.choice(
-        "decision", details.decision, "same person or different people", DECISIONS,
-        required=True,
+        "decision", details.decision, "same person or different people",
+        (*DECISIONS, *ALIASES), required=True,
     )  # fmt: skip
     fields.check()
+    decision = ALIASES.get(decision or "", decision)
     if row["status"] != "open":
         raise Conflict(
             "This pair has already been decided: undo that decision first",

@@ -3,8 +3,8 @@
 `screen(conn, driver_ids, raised_by)` compares every name of the given drivers with the
 register's names born on the same day, with day and month swapped, or one keying slip away
 (registry.search.near_dates), that share a name token with it, scores each pair with the
-model the last duplicates job estimated (compare.py; estimated here from those names when
-the job has never run), and raises the pairs at or above REVIEW_AT as possible duplicates.
+model the last duplicates job estimated (compare.py; the shipped model, with this register's
+home areas, when the job has never run), and raises the pairs at or above REVIEW_AT as possible duplicates.
 The import calls it for the drivers it creates, so a name and date of birth alone never link
 two records silently: an officer decides. Runs inside the caller's acting transaction.
 """
@@ -24,10 +24,10 @@ from registry.duplicates.compare import (
     NAME_COUNTS,
     NAME_TOTAL,
     Frequencies,
-    Model,
     Name,
     home_u,
     name_of,
+    shipped_model,
 )
 from registry.duplicates.find import (
     BATCH,
@@ -178,8 +178,8 @@ async def screen(
     mine = await load_names(conn, list(driver_ids))
     others = [name_of(r) for r in await conn.fetch(NAMES_BORN, _dates(mine), list(driver_ids))]
     model = await latest_model(conn)
-    if model is None:  # the job has never run: the home area's u from the register
-        model = Model(home_u=home_u(r["n"] for r in await conn.fetch(HOMES)))
+    if model is None:  # the job has never run: the shipped model, this register's home u
+        model = shipped_model(home_u(r["n"] for r in await conn.fetch(HOMES)))
     index = _Index([*others, *mine] if within else others, await _variants(conn, mine))
     pairs = set()
     progress.phase("Finding the records born near them", len(mine), "names")
