@@ -8,8 +8,9 @@ bearer token), each beside the same statements with the same arguments through a
 pool of the same size, no HTTP and no Python around them:
 
 - the alerts page (`GET /alerts?page=N&show=all`, N at random over the pages) for an authority
-  with 5,000 alerts (the --alerts option): the navigation's counts, the list's total and page,
-  the 50 alerts described (ALERT_VIEWS), the authority's name;
+  with 5,000 alerts (the --alerts option): the navigation's counts with the authority's name
+  (one statement), the list's page with its total (one statement), the 50 alerts described
+  (ALERT_VIEWS);
 - the work list (`GET /`, an officer's home page): the navigation's counts, the home's counts,
   the first five rows and the total of each work list, the authority's name;
 - the DfT compliance page (`GET /compliance?period=QUARTER`, the last complete quarter): the
@@ -131,10 +132,9 @@ async def prepare(url: str, alerts: int) -> dict:
 
 async def alerts_page(conn: asyncpg.Connection, authority: int, page: int) -> None:
     work = worklists.ALERTS
-    await conn.fetchrow(worklists.NAV_COUNTS, authority)
+    await worklists.nav_counts(conn, authority)  # and the authority's name
     found = await worklists.list_page(conn, work, authority, ["all", "any"], "-sent", page)
     await conn.fetch(ALERT_VIEWS, [r["id"] for r in found.rows], True)
-    await conn.fetchval(NAME, authority)
 
 
 async def work_page(conn: asyncpg.Connection, authority: int) -> None:

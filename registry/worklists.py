@@ -60,11 +60,16 @@ class WorkList:
             f"CASE WHEN ${first} = '-{key}' THEN {expr} END DESC"
             for key, expr in self.sorts.items()
         )
-        self.statements["count"] = f"SELECT count(*) {self.where}"
-        self.statements["rows"] = (
-            f"SELECT {self.select} {self.where} ORDER BY {order}, "
+        order_by = (
+            f"ORDER BY {order}, "
             f"CASE WHEN ${first} LIKE '-%' THEN {self.unique} END DESC, {self.unique} "
             f"LIMIT ${first + 1} OFFSET ${first + 2}"
+        )
+        self.statements["count"] = f"SELECT count(*) {self.where}"
+        self.statements["rows"] = f"SELECT {self.select} {self.where} {order_by}"
+        # a page and the list's total in one statement (the total on every row)
+        self.statements["page"] = (
+            f"SELECT {self.select}, count(*) OVER () AS total_rows {self.where} {order_by}"
         )
 
     def sort_of(self, value: str | None) -> str:
@@ -89,6 +94,12 @@ class ListPage:
     page: int
     pages: int
     first: int  # the number of the first row shown, from 1 (0 when there are none)
+
+    @property
+    def shown_pages(self) -> list[int]:
+        """The pages a pagination links to: the first, the last, this one and its neighbours."""
+        near = (1, self.page - 1, self.page, self.page + 1, self.pages)
+        return sorted({n for n in near if 1 <= n <= self.pages})
 
 
 def _days_left(row: Row, today: date) -> Row:
@@ -120,15 +131,57 @@ async def list_page(
     counts()); a page past the end shows the last."""
     today = today or date.today()
     if total is None:
-        total = await conn.fetchval(work.statements["count"], authority_id, today, *filters)
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
+        rows, total, page = await _page_and_total(
+            conn, work, (authority_id, today, *filters), sort, page, size
+        )
+    else:
+        page = min(max(1, page), _pages(total, size))
+        rows = await conn.fetch(
+            work.statements["rows"], authority_id, today, *filters, sort, size, (page - 1) * size
+        )
     offset = (page - 1) * size
-    rows = await conn.fetch(
-        work.statements["rows"], authority_id, today, *filters, sort, size, offset
-    )
     return ListPage(
-        [_days_left(dict(r), today) for r in rows], total, page, pages, offset + 1 if rows else 0
+        [_days_left(_row(r), today) for r in rows],
+        total,
+        page,
+        _pages(total, size),
+        offset + 1 if rows else 0,
+    )
+
+
+def _pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
+
+
+def _row(record: asyncpg.Record) -> Row:
+    row = dict(record)
+    row.pop("total_rows", None)
+    return row
+
+
+async def _page_and_total(
+    conn: asyncpg.Connection,
+    work: WorkList,
+    where: tuple[Any, ...],
+    sort: str,
+    page: int,
+    size: int,
+) -> tuple[list[asyncpg.Record], int, int]:
+    """The page asked for and the list's total in one statement (where: the authority, today
+    and the filters). A page past the end has no rows to carry the total: then the list is
+    counted and its last page read. Returns the rows, the total and the page shown."""
+    page = max(1, page)
+    rows = await conn.fetch(work.statements["page"], *where, sort, size, (page - 1) * size)
+    if rows:
+        return rows, rows[0]["total_rows"], page
+    total = await conn.fetchval(work.statements["count"], *where)
+    last = _pages(total, size)
+    if total == 0 or last >= page:
+        return [], total, min(page, last)
+    return (
+        await conn.fetch(work.statements["rows"], *where, sort, size, (last - 1) * size),
+        total,
+        last,
     )
 
 
@@ -330,6 +383,7 @@ OPEN_PAIRS = "FROM possible_duplicate p WHERE p.status = 'open' AND " + INTEREST
 NAV_COUNTS = (
     """
 SELECT
+  (SELECT name FROM authority WHERE id = $1) AS authority_name,
   (SELECT count(*) FROM alert a WHERE a.recipient_authority_id = $1 AND a.status = 'sent'
      AND a.acknowledged_at IS NULL AND a.audit_id IS NULL) AS unread_alerts,
   (SELECT count(*) FROM information_request r WHERE r.recording_authority_id = $1
@@ -343,8 +397,9 @@ SELECT
 NAV_COUNT_KEYS = ("unread_alerts", "requests_due", "possible_duplicates")  # counts() holds them too
 
 
-async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict[str, int]:
-    """The counts the navigation shows an officer on every page."""
+async def nav_counts(conn: asyncpg.Connection, authority_id: int) -> dict[str, Any]:
+    """The counts the navigation shows an officer on every page, and the authority's name (a
+    page's heading needs it: one statement for both)."""
     return dict(await conn.fetchrow(NAV_COUNTS, authority_id))
 
 

@@ -4,7 +4,9 @@ could not be delivered (to resend) and, in the demo, the local mailbox."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import date
 
+from asyncpg import Record
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -12,8 +14,9 @@ from markupsafe import Markup
 
 from alerts import dead, outbox
 from alerts import inbox as received_alerts
-from alerts.compose import AlertView, load_views
+from alerts.compose import ALERT_VIEWS, describe, load_views
 from alerts.mailbox import list_messages
+from alerts.rules import london_today
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
@@ -39,26 +42,34 @@ def _alerts_view(request: Request) -> ListView:
     return ListView(worklists.ALERTS, request, "/alerts")
 
 
-# Each row of the alerts table as HTML, kept by everything it shows (a row shows what its
-# alert says, which changes only when the driver's record or the acknowledgement does; any
-# change makes another key): paging through an authority's alerts draws each row once.
+# Each row of the alerts table as HTML, kept by everything it is drawn from: the list's row
+# (the acknowledgement too), the alert as ALERT_VIEWS reads it (what the driver's record says
+# now) and today's date (deadlines count from it); any change makes another key. Paging
+# through an authority's alerts describes and draws each row once.
 ROW_TEMPLATE = ENV.get_template("_alert_row.html")
 ROWS_KEPT = 5_000
 _rows: OrderedDict[tuple, str] = OrderedDict()
 
 
-def row_html(row: dict, alert: AlertView | None) -> str:
-    shown = alert and (alert.title, tuple(alert.facts), alert.note, alert.record_url)
-    key = (row["id"], row["kind"], row["sent_at"], row["acknowledged_at"],
-           row["acknowledged_by"], shown)  # fmt: skip
+def row_html(row: dict, record: Record | None, today: date) -> str:
+    key = (tuple(row.values()), tuple(record.values()) if record else None, today)
     html = _rows.get(key)
     if html is None:
+        alert = describe(record, "", today, signed_in=True) if record else None
         html = _rows[key] = ROW_TEMPLATE.render(row=row, alert=alert)
         if len(_rows) > ROWS_KEPT:
             _rows.popitem(last=False)
     else:
         _rows.move_to_end(key)
     return html
+
+
+async def rows_html(conn, rows: list[dict]) -> Markup:
+    """The page's rows, each described as the signed-in pages show alerts (with the driver's
+    name and date of birth)."""
+    today = london_today()
+    records = {r["id"]: r for r in await conn.fetch(ALERT_VIEWS, [r["id"] for r in rows], True)}
+    return Markup("".join(row_html(row, records.get(row["id"]), today) for row in rows))
 
 
 def _count(value: str | None) -> int | None:
@@ -69,28 +80,25 @@ def _count(value: str | None) -> int | None:
 async def inbox(request: Request, conn: Conn) -> Response:
     """The authority's alerts, 50 a page with the total, newest first; filtered by whether
     they are acknowledged and by kind; several acknowledged at once."""
-    await set_nav_counts(request, conn)
+    authority_name = await set_nav_counts(request, conn)
     view = _alerts_view(request)
     found = await worklists.list_page(
         conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort, view.page_number
     )
-    views = {
-        v.id: v for v in await load_views(conn, [r["id"] for r in found.rows], "", signed_in=True)
-    }
     done = request.query_params.get("done") or ""
     count = _count(request.query_params.get("count"))
     banner = BANNERS.get(done)
     if done == "acknowledged-many" and count is not None:
         banner = f"{count:,} {'alert has' if count == 1 else 'alerts have'} been acknowledged."
-    rows = "".join(row_html(row, views.get(row["id"])) for row in found.rows)
     return page(
         "alerts.html",
         request,
         title="Alerts",
         found=found,
-        rows_html=Markup(rows),
+        rows_html=await rows_html(conn, found.rows),
+        any_new=any(row["acknowledged_at"] is None for row in found.rows),
         view=view,
-        authority_name=await _authority_name(conn, request),
+        authority_name=authority_name,
         banner=banner,
     )
 

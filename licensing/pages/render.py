@@ -8,7 +8,9 @@ parameters that may be missing), and a custom Environment must turn autoescaping
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
+    meta,
     select_autoescape,
 )
 from litestar import Request, Response
@@ -175,6 +178,69 @@ def security_headers(nonce: str) -> dict[str, str]:
     }
 
 
+# The layout around a page (head, navigation, footer: the GOV.UK template) depends on a few
+# values only (the title, the navigation, who is signed in, the banner), so pages that extend
+# `layout` (a variable: "layout.html", or "_parts.html" for the page's own blocks alone) draw it
+# once per distinct set of those values and keep it; each request then draws only its own back
+# link and body, and the layout gets the request's CSP nonce by replacement.
+BACK, BODY = "<!--app:back-->", "<!--app:body-->"
+NONCE = "app-nonce-" + secrets.token_hex(8)  # stands for the request's nonce in a kept layout
+PARTS = ENV.from_string("{% extends 'layout.html' %}{% block back %}" + BACK +
+                        "{% endblock %}{% block body %}" + BODY + "{% endblock %}")  # fmt: skip
+ENV.globals["layout"] = "layout.html"
+KEEP_LAYOUTS = True
+LAYOUTS_KEPT = 1_000
+_layouts: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+
+
+def _layout_names() -> tuple[str, ...]:
+    """The context values the layout reads (besides the nonce and the environment's globals)."""
+    names: set[str] = set()
+    for name in ("layout.html", "govuk_frontend_jinja/template.html"):
+        source = ENV.loader.get_source(ENV, name)[0]  # type: ignore[union-attr]
+        names |= meta.find_undeclared_variables(ENV.parse(source))
+    # less the nonce, the environment's globals and the macros the templates import
+    names -= {*ENV.globals, "cspNonce"}
+    return tuple(sorted(n for n in names if not n.startswith(("govuk", "_"))))
+
+
+LAYOUT_NAMES = _layout_names()
+
+
+def _layout(context: dict) -> tuple[str, str, str]:
+    """The layout for these values, kept: the HTML before the back link, between it and the
+    body, and after the body."""
+    key = repr([context.get(name) for name in LAYOUT_NAMES])
+    parts = _layouts.get(key)
+    if parts is None:
+        html = PARTS.render({**context, "cspNonce": NONCE})
+        before, rest = html.split(BACK, 1)
+        between, after = rest.split(BODY, 1)
+        parts = _layouts[key] = (before, between, after)
+        if len(_layouts) > LAYOUTS_KEPT:
+            _layouts.popitem(last=False)
+    else:
+        _layouts.move_to_end(key)
+    return parts
+
+
+@cache
+def _extends_layout(template: str) -> bool:
+    """Whether the page extends `layout` and has no blocks but its back link and body."""
+    source = ENV.loader.get_source(ENV, template)[0]  # type: ignore[union-attr]
+    blocks = ENV.get_template(template).blocks.keys()
+    return source.startswith("{% extends layout %}") and blocks <= {"back", "body"}
+
+
+def _render(template: str, context: dict) -> str:
+    drawn = ENV.get_template(template)
+    if not (KEEP_LAYOUTS and _extends_layout(template)) or context.get("form") is not None:
+        return drawn.render(**context)
+    back, body = drawn.render(**context, layout="_parts.html").split(BODY, 1)
+    before, between, after = _layout(context)
+    return before.replace(NONCE, context["cspNonce"]) + back + between + body + after
+
+
 def render_html(template: str, request: Request | None = None, **context) -> str:
     principal = request.scope.get("user") if request is not None else None
     session = request.scope.get("web_session") if request is not None else None
@@ -193,6 +259,8 @@ def render_html(template: str, request: Request | None = None, **context) -> str
         "today": date.today(),
     }
     base.update(context)
+    if "cspNonce" in base:
+        return _render(template, base)
     return ENV.get_template(template).render(**base)
 
 

@@ -40,15 +40,14 @@ class ListView:
         self.filters = work.filters_of(params)
         self.sort = work.sort_of(params.get("sort"))
         self.page_number = _int(params.get("page"))
+        # what every link starts from (a page draws a dozen links)
+        self._values = {**self.filter_values, "sort": self.sort}
+        self._defaults = {f.name: f.choices[0][0] for f in work.filters}
+        self._defaults |= {"sort": work.default_sort, "page": 1}
 
     def query(self, **changes) -> str:
-        values = {f.name: v for f, v in zip(self.work.filters, self.filters, strict=True)}
-        values["sort"] = self.sort
-        values.update(changes)
-        defaults = {f.name: f.choices[0][0] for f in self.work.filters}
-        defaults["sort"] = self.work.default_sort
-        defaults["page"] = 1
-        kept = {k: v for k, v in values.items() if v is not None and defaults.get(k) != v}
+        values = {**self._values, **changes}
+        kept = {k: v for k, v in values.items() if v is not None and self._defaults.get(k) != v}
         return "?" + urlencode(kept) if kept else ""
 
     def href(self, **changes) -> str:
@@ -173,9 +172,13 @@ async def officer_work(request: Request, conn: Conn, authority_id: int) -> dict:
 OWN_COUNTS = {"own_nav_counts": True}
 
 
-async def set_nav_counts(request: Request, conn: Conn) -> None:
-    """The counts the navigation shows an officer, read on the page's own connection."""
-    request.scope["nav_counts"] = await worklists.nav_counts(conn, request.user.authority_id)
+async def set_nav_counts(request: Request, conn: Conn) -> str:
+    """The counts the navigation shows an officer, read on the page's own connection; returns
+    the authority's name, read with them."""
+    counts = request.scope["nav_counts"] = await worklists.nav_counts(
+        conn, request.user.authority_id
+    )
+    return counts["authority_name"]
 
 
 async def count_work(request: Request) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from licensing.pages import render
 from tests.factories import make_driver
 from tests.pages.conftest import csrf_of, make_account, sign_in
 from tests.worklist_support import sent_alerts, work_for
@@ -145,3 +146,25 @@ async def test_possible_duplicates_and_rescreening_matches_are_counted_for_the_o
     assert re.search(r'Possible duplicates <span class="app-count">3<', home)
     search = (await client.get("/search")).text
     assert re.search(r'Possible duplicates <span class="app-count">3<', search)
+
+
+NONCE = re.compile(r'nonce="([^"]+)"')
+
+
+async def test_pages_drawn_in_a_kept_layout_read_as_pages_drawn_whole(client, conn, monkeypatch):
+    """The alerts page (with a banner and the navigation's count), the home page and a work
+    list read the same, byte for byte, whether the layout around them was kept from an earlier
+    request or drawn whole; only the CSP nonce differs, and it is the one the header allows."""
+    await sent_alerts(conn, "Bolton", 60)
+    await work_for(conn, "Bolton")
+    await sign_in(client, await make_account(conn, authority="Bolton"))
+    paths = ("/alerts?page=2", "/alerts?done=acknowledged", "/", "/work/requests-due")
+    kept = {}
+    for path in paths * 2:  # the second time round, every layout is a kept one
+        response = await client.get(path)
+        [nonce] = set(NONCE.findall(response.text))
+        assert f"'nonce-{nonce}'" in response.headers["content-security-policy"]
+        kept[path] = NONCE.sub("", response.text)
+    monkeypatch.setattr(render, "KEEP_LAYOUTS", False)
+    for path in paths:
+        assert NONCE.sub("", (await client.get(path)).text) == kept[path], path
