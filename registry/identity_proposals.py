@@ -111,6 +111,20 @@ async def owns_identity(conn: asyncpg.Connection, actor: Actor, driver_id: int) 
     return bool(await conn.fetchval(OWNS, driver_id, actor.authority_id))
 
 
+OWNER_NAMES = f"""
+SELECT name FROM authority WHERE id IN ({drivers.IDENTITY_OWNERS}) ORDER BY name
+"""
+RECORDED_BY = """
+SELECT a.name FROM driver d JOIN authority a ON a.id = d.recorded_by_authority_id WHERE d.id = $1
+"""
+
+
+async def owner_names(conn: asyncpg.Connection, driver_id: int) -> list[str]:
+    """The authorities that decide changes to this driver's identity, by name."""
+    names = [row["name"] for row in await conn.fetch(OWNER_NAMES, driver_id)]
+    return names or [await conn.fetchval(RECORDED_BY, driver_id)]
+
+
 async def propose(
     conn: asyncpg.Connection, actor: Actor, driver_id: int, proposed: ProposedIdentityChange
 ) -> IdentityProposal:

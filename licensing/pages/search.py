@@ -22,7 +22,9 @@ from markupsafe import Markup, escape
 
 from alerts import inbox
 from licensing import auth
+from licensing.auth import actor_of
 from licensing.limits import count_use
+from licensing.pages import identity_proposals
 from licensing.pages.forms import Form
 from licensing.pages.render import LABELS, Conn, page
 from licensing.pages.visit import SEARCH_RESULTS, visit_of, visit_query
@@ -272,6 +274,7 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[uuid.UUI
         back_text="Back to search results" if visit.get("back") else "Back to search",
         printed_at=datetime.now(UTC),
         printed_for=await name_of(conn, principal.authority_id),
+        **await identity_proposals.on_record(conn, actor_of(request), key),
     )
 
 

@@ -126,8 +126,16 @@ async def register(live_db):
                VALUES ('alerts@crosscheck.localhost', '{licensing@rotherham.example}',
                        'Crosscheck: 1 alert for Rotherham', 'Licence granted by Sheffield')"""
         )
+        # Doncaster, with no licence of hers, proposes a spelling for Rotherham to decide
+        proposal = await conn.fetchval(
+            """INSERT INTO identity_proposal (driver_id, proposed_by_authority_id, changes, reason)
+               SELECT $1, id, '{"surname": "Hussein"}', 'The spelling on her passport'
+               FROM authority WHERE name = 'Doncaster' RETURNING id""",
+            driver,
+        )
         samples = {
             "driver_id": driver.public,
+            "proposal_id": proposal,
             "licence_id": ours,
             "entry_id": own_entry,
             "concern_id": concern,

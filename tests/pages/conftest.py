@@ -4,6 +4,7 @@ officers who sign in through the sign-in form."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import time
@@ -78,8 +79,8 @@ async def totp_code(secret: str) -> str:
     return mfa.code_at(secret, step)
 
 
-@pytest.fixture
-def app_settings(db_url):
+def page_settings(db_url: str):
+    """The service's settings for page tests: plain http, so no secure cookies."""
     return load(
         {
             "DATABASE_URL": db_url,
@@ -87,6 +88,20 @@ def app_settings(db_url):
             "CROSSCHECK_SECURE_COOKIES": "false",
         }
     )
+
+
+@pytest.fixture
+def app_settings(db_url):
+    return page_settings(db_url)
+
+
+@contextlib.asynccontextmanager
+async def signed_in(db_url: str, user: dict):
+    """A browser-like client of its own, signed in as user (so officers can work side by side)."""
+    async with AsyncTestClient(app=create_app(page_settings(db_url))) as client:
+        client.follow_redirects = False
+        await sign_in(client, user)
+        yield client
 
 
 @pytest.fixture
