@@ -10,6 +10,8 @@ proposing officer sees the outcome on the same page.
 
 from __future__ import annotations
 
+import uuid
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -20,12 +22,12 @@ from markupsafe import Markup, escape
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage
-from licensing.pages.recording.common import audit_view, own, the_driver
+from licensing.pages.about import own, the_driver
+from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
 from licensing.pages.visit import with_visit
-from registry import drivers, lookups
+from registry import audit_log, drivers, lookups
 from registry import identity_proposals as proposals
 from registry.actor import Actor
 from registry.identity_proposals import FIELD_WORDS
@@ -55,6 +57,20 @@ async def on_record(conn: asyncpg.Connection, actor: Actor, driver_key: int) -> 
     }
 
 
+async def audit_view(
+    conn: asyncpg.Connection, request: Request, subject: str, driver_id: uuid.UUID | None
+) -> None:
+    """Proposals hold a driver's details: who opened one is logged, as for any record."""
+    await audit_log.record(
+        conn,
+        action="view",
+        user_id=request.user.user_id,
+        authority_id=request.user.authority_id,
+        driver_id=driver_id,
+        subject=subject,
+    )
+
+
 def _owners_words(owners: list[str]) -> str:
     if not owners:
         return "the authorities that license them"
@@ -77,12 +93,6 @@ async def _propose_words(request: Request, conn: asyncpg.Connection, row) -> dic
     }
 
 
-async def _propose(conn: asyncpg.Connection, actor: Actor, row, values: dict) -> Any:
-    return await proposals.propose(
-        conn, actor, row["id"], proposals.ProposedIdentityChange(**values)
-    )
-
-
 async def _opened_driver(request: Request, conn: asyncpg.Connection, row) -> None:
     await audit_view(conn, request, "identity_proposal:new", row["public_id"])
 
@@ -95,7 +105,7 @@ PROPOSE = FormPage(
     words=_propose_words,
     opened=_opened_driver,
     start=lambda request, row: f.filled(PROPOSED, row),
-    save=_propose,
+    save=saves(proposals.propose, proposals.ProposedIdentityChange, itemgetter("id")),
     done=lambda request, row, made: with_visit(
         f"/identity-proposals/{made.id}", request, done="proposed"
     ),
@@ -211,7 +221,7 @@ DECIDE = FormPage(
     "/identity-proposals/{proposal_id:int}",
     fields=DECISION,
     button="Save decision",
-    load=_the_proposal,
+    load=own(proposals.get, "proposal_id"),
     words=_proposal_words,
     opened=_opened_proposal,
     save=_decide,
@@ -235,4 +245,4 @@ async def pending(request: Request, conn: Conn) -> Response:
     )
 
 
-ROUTES = [*PROPOSE.routes(), *DECIDE.routes(), pending]
+ROUTES = routes(PROPOSE, DECIDE, pending)
