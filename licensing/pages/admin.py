@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -13,7 +15,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages import password_reset, sessions
-from licensing.pages.forms import Form, attempt, read_form
+from licensing.pages.forms import Form, FormPage, attempt, read_form
 from licensing.pages.password_reset import send_in_background
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
@@ -65,70 +67,42 @@ async def users(request: Request, conn: Conn) -> Response:
     )
 
 
-def _user_fields(authorities: list) -> list[dict]:
+async def _user_fields(conn: Any, request: Request, _: None) -> list[f.Field]:
     return [
-        f.text("display_name", "Full name", width="govuk-!-width-two-thirds", spellcheck=False),
-        f.text("email", "Email address", width="govuk-!-width-two-thirds", spellcheck=False),
-        f.radios("role", "Role", ROLE_OPTIONS),
+        f.exact("display_name", "Full name", width=f.WIDE),
+        f.exact("email", "Email address", width=f.WIDE),
+        f.radios("role", "Role", ROLE_OPTIONS, required="Select the role"),
         f.select(
             "authority_code",
             "Licensing authority",
-            authorities,
+            await authority_options(conn),
             hint="Licensing officers and data protection officers only",
         ),
-        f.text(
+        f.exact(
             "password",
             "First password",
-            width="govuk-!-width-two-thirds",
-            spellcheck=False,
+            width=f.WIDE,
             secret=True,
+            blank=None,
             hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
             "securely; leave it blank for an account that only uses API tokens.",
         ),
     ]
 
 
-async def _user_form(request: Request, conn, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(
-        request,
-        form,
-        _user_fields(await authority_options(conn)),
-        status_code=status_code,
-        title="Add a user",
-        caption="Administration",
-        back_href="/admin/users",
-        action="/admin/users/new",
-        submit="Add user",
-    )
-
-
-@get("/admin/users/new", guards=[auth.admin])
-async def new_user_form(request: Request, conn: Conn) -> Response:
-    return await _user_form(request, conn, Form())
-
-
-@post("/admin/users/new", guards=[auth.admin])
-async def create_user(request: Request, conn: Conn) -> Response:
-    form = await read_form(request)
-    if not form.get("role"):
-        form.add_error("role", "Select the role")
-    await attempt(
-        conn,
-        form,
-        request.user,
-        lambda: accounts.create_user(
-            conn,
-            email=form.get("email"),
-            display_name=form.get("display_name"),
-            role=form.get("role"),
-            authority_code=form.get("authority_code") or None,
-            password=form.get("password") or None,
-            actor_user_id=request.user.user_id,
-        ),
-    )
-    if not form.ok:
-        return await _user_form(request, conn, form, 400)
-    return redirect("/admin/users?done=created")
+NEW_USER = FormPage(
+    "/admin/users/new",
+    title="Add a user",
+    caption="Administration",
+    button="Add user",
+    fields=_user_fields,
+    words={"back_href": "/admin/users"},
+    save=lambda conn, actor, _, values: accounts.create_user(
+        conn, **values, actor_user_id=actor.user_id
+    ),
+    done=lambda request, _, user: "/admin/users?done=created",
+    guards=[auth.admin],
+)
 
 
 async def _user(conn, user_id: int) -> accounts.User:
@@ -358,19 +332,19 @@ DELIVERY = [
 HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 
 AUTHORITY_FIELDS = [
-    f.text(
+    f.exact(
         "alert_email",
         "Alert mailbox",
-        width="govuk-!-width-two-thirds",
-        spellcheck=False,
+        width=f.WIDE,
+        blank=None,
         hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
         "blank to stop alert emails.",
     ),
-    f.text(
+    f.exact(
         "dpo_email",
         "Data protection officer's email address",
-        width="govuk-!-width-two-thirds",
-        spellcheck=False,
+        width=f.WIDE,
+        blank=None,
         hint="Told when an officer passes an hourly limit or opens a record none of their "
         "searches returned. The email names no one. Leave it blank to stop these emails.",
     ),
@@ -406,80 +380,66 @@ AUTHORITY_FIELDS = [
 ]
 
 
-async def _authority(conn, code: str):
+async def _authority(
+    request: Request, conn: Any
+) -> tuple[Any, authority_settings.AuthoritySettings]:
+    """The licensing authority the path names (or the 404 page), with its settings."""
+    code = request.path_params["code"]
     found = await by_code(conn, code) if len(code) <= 20 else None
     if found is None or not found.licenses_drivers:
         raise NotFoundException()
-    return found
+    return found, await authority_settings.read(conn, found.id)
 
 
-def _authority_form(request: Request, authority, form: Form, status_code: int = 200) -> Response:
-    return f.form_page(
-        request,
-        form,
+def _settings_shown(request: Request, subject: tuple[Any, Any]) -> dict[str, list[str]]:
+    settings = subject[1]
+    return f.filled(
         AUTHORITY_FIELDS,
-        status_code=status_code,
-        title=authority.name,
-        caption="Alert settings",
-        back_href="/admin/authorities",
-        action=f"/admin/authorities/{authority.code}",
-        submit="Save settings",
-    )
-
-
-@get("/admin/authorities/{code:str}", guards=[auth.admin])
-async def authority_form(request: Request, conn: Conn, code: FromPath[str]) -> Response:
-    authority = await _authority(conn, code)
-    settings = await authority_settings.read(conn, authority.id)
-    form = Form(
         {
-            "alert_email": [settings.alert_email or ""],
-            "alert_delivery": [settings.alert_delivery],
-            "digest_time": [settings.digest_time],
-            "information_contact": [settings.information_contact],
-            "alert_identity": ["yes" if settings.alert_identity else "no"],
-            "dpo_email": [settings.dpo_email or ""],
-        }
+            **msgspec.structs.asdict(settings),
+            "alert_identity": "yes" if settings.alert_identity else "no",
+        },
     )
-    return _authority_form(request, authority, form)
 
 
-@post("/admin/authorities/{code:str}", guards=[auth.admin])
-async def save_authority(request: Request, conn: Conn, code: FromPath[str]) -> Response:
-    form = await read_form(request)
-    authority = await _authority(conn, code)
-    delivery = form.choice(
-        "alert_delivery", ("immediate", "digest"), "Select how alerts should be delivered"
-    )
-    identity = form.choice(
-        "alert_identity",
-        ("no", "yes"),
-        "Select what alert emails should say about the driver",
-        required=False,
-    )
-    digest = HHMM.match(form.get("digest_time"))
+def _check_settings(form: Form, values: dict[str, Any]) -> None:
+    """Choices the radios offer, and a digest time read as HH:MM (8.00 is 08:00)."""
+    if values["alert_delivery"] not in ("immediate", "digest"):
+        form.add_error("alert_delivery", "Select how alerts should be delivered")
+        values["alert_delivery"] = "immediate"
+    if values["alert_identity"] not in (None, "no", "yes"):
+        form.add_error("alert_identity", "Select what alert emails should say about the driver")
+    values["alert_identity"] = values["alert_identity"] == "yes"
+    digest = HHMM.match(values["digest_time"])
     if not digest:
         form.add_error("digest_time", "Enter the digest time as hours and minutes, like 08:00")
-    change = authority_settings.AuthorityPatch(
-        alert_email=form.get("alert_email") or None,
-        alert_delivery=delivery or "immediate",
-        digest_time=f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00",
-        information_contact=form.get("information_contact"),
-        alert_identity=identity == "yes",
-        dpo_email=form.get("dpo_email") or None,
-    )
-    for field, message in authority_settings.errors(change):
-        form.add_error(field, message)
-    if not form.ok:
-        return _authority_form(request, authority, form, 400)
-    await authority_settings.change(conn, actor_of(request), authority.id, change)
-    return redirect("/admin/authorities?done=saved")
+    values["digest_time"] = f"{int(digest.group(1)):02d}:{digest.group(2)}" if digest else "08:00"
+
+
+async def _authority_words(request: Request, conn: Any, subject: tuple[Any, Any]) -> dict[str, Any]:
+    return {"title": subject[0].name, "back_href": "/admin/authorities"}
+
+
+AUTHORITY_SETTINGS = FormPage(
+    "/admin/authorities/{code:str}",
+    caption="Alert settings",
+    button="Save settings",
+    load=_authority,
+    fields=AUTHORITY_FIELDS,
+    words=_authority_words,
+    start=_settings_shown,
+    check=_check_settings,
+    save=lambda conn, actor, subject, values: authority_settings.change(
+        conn, actor, subject[0].id, authority_settings.AuthorityPatch(**values)
+    ),
+    done=lambda request, subject, _: "/admin/authorities?done=saved",
+    guards=[auth.admin],
+)
 
 
 ROUTES = [
     users,
-    new_user_form,
-    create_user,
+    *NEW_USER.routes(),
     deactivate_form,
     deactivate,
     sign_in_state,
@@ -490,6 +450,5 @@ ROUTES = [
     issue_token,
     revoke_token,
     authorities,
-    authority_form,
-    save_authority,
+    *AUTHORITY_SETTINGS.routes(),
 ]
