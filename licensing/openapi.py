@@ -76,6 +76,21 @@ def one_of(values: tuple[str, ...], description: str) -> dict:
     return {"type": "string", "enum": list(values), "description": description}
 
 
+# The audit purpose is one schema, so a generated client has one Purpose enum for all reads.
+PURPOSE = {
+    **one_of(PURPOSES, "Why the register is read (written to the audit log)"),
+    "title": "Purpose",
+}
+
+
+def purpose(description: str) -> dict:
+    return {
+        "$ref": "#/components/schemas/Purpose",
+        "description": description,
+        "examples": ["new_application"],
+    }
+
+
 def record_id(description: str) -> dict:
     """A record's number (the register's ids are 32-bit)."""
     return {"description": description, "minimum": 1, "maximum": 2**31 - 1, "examples": [1]}
@@ -302,7 +317,7 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
     "SearchRequest": (
         ("purpose", "case_reference"),
         {
-            "purpose": one_of(PURPOSES, "Why you search (written to the audit log)"),
+            "purpose": purpose("Why you search (written to the audit log)"),
             "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
             "identifier": text("GB or NI driving licence number, or NI number", 40),
             "forenames": {
@@ -359,7 +374,7 @@ ALTERNATIVES: dict[str, dict] = {
 # (method, path) -> query parameters a handler refuses to run without (422 naming each).
 REQUIRED_QUERY = {
     ("get", "/api/v1/drivers/{driver_id}"): {
-        "purpose": one_of(PURPOSES, "Why you open the record (written to the audit log)"),
+        "purpose": purpose("Why you open the record (written to the audit log)"),
         "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
     },
 }
@@ -397,7 +412,8 @@ def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> 
     unknown = (set(required) | set(fields)) - set(properties)
     assert not unknown, f"described fields that do not exist: {sorted(unknown)}"
     for name, said in fields.items():
-        merged = {**_without_null(properties[name]), **said}
+        # a shared schema ($ref) replaces what litestar wrote
+        merged = said if "$ref" in said else {**_without_null(properties[name]), **said}
         # A required field must be sent with a value; an optional one may be left out, and
         # sent as null where the struct takes None.
         nullable = name not in required and name not in NEVER_NULL.get(component["title"], ())
@@ -616,6 +632,7 @@ def refine(app: Litestar, document: dict) -> dict:
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = BEARER
     schemas = components.get("schemas", {})
+    schemas["Purpose"] = PURPOSE
     for name, (required, fields) in BODIES.items():
         _describe_body(schemas[name], required, fields)
         schemas[name].update(ALTERNATIVES.get(name, {}))

@@ -82,16 +82,20 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
         api_v1_licences_grant_licence as grant_licence,
     )
     from crosscheck_client.api.recording import (
+        api_v1_licences_licence_id_show_licence as show_licence,
+    )
+    from crosscheck_client.api.recording import (
         api_v1_licences_list_licences as list_licences,
     )
+    from crosscheck_client.api.search import api_v1_drivers_driver_id_get_driver as open_driver
     from crosscheck_client.api.search import api_v1_searches_create_search as search
     from crosscheck_client.api.webhooks import api_v1_webhooks_subscribe as subscribe
     from crosscheck_client.models import (
         DriverDetails,
         LicenceDetails,
         NewSubscription,
+        Purpose,
         SearchRequest,
-        SearchRequestPurpose,
     )
     from crosscheck_client.models.licence_details_kind import LicenceDetailsKind
     from crosscheck_client.models.new_subscription_event_types_item import (
@@ -136,7 +140,7 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
     found = search.sync_detailed(
         client=client,
         body=SearchRequest(
-            purpose=SearchRequestPurpose.NEW_APPLICATION,
+            purpose=Purpose.NEW_APPLICATION,
             case_reference="SCC-2026-1",
             forenames="Jane",
             surname="Doe",
@@ -144,6 +148,16 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
         ),
     )
     assert found.status_code == 200 and str(driver.id) in found.content.decode()
+    record = open_driver.sync(
+        driver.id, client=client, purpose=Purpose.NEW_APPLICATION, case_reference="SCC-2026-1"
+    )
+    assert (record.forenames, record.surname, record.date_of_birth) == (
+        "Jane",
+        "Doe",
+        date(1985, 1, 2),
+    )
+    licence = show_licence.sync(granted[0].id, client=client)
+    assert (licence.licence_number, licence.driver_id) == ("SCC/2026/0", driver.id)
 
     new = events.sync(client=client, after=cursor_of(saved))
     kinds = [(e.kind, e.driver_id) for e in new.items]
