@@ -36,7 +36,7 @@ from licensing import pgcluster
 from licensing.migrate import migrate
 from registry.authorities import load_reference
 from registry.duplicates import find_duplicates
-from registry.duplicates.find import candidates, load_names
+from registry.duplicates.find import candidates, load_names, load_variants
 from registry.match.train import load_match_model
 from registry.names import load_name_reference
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
@@ -86,8 +86,9 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
                 full.setdefault(r["driver_id"], []).append(
                     (r["forenames"].upper(), r["surname"].upper())
                 )
+            variants = await load_variants(conn, names)
             clock = time.perf_counter()
-            pairs = candidates(names)
+            pairs = candidates(names, variants)
             blocked = time.perf_counter() - clock
             best: dict[tuple[int, int], float] = {}
             for a, b in pairs:

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import msgspec
 
 from registry import match
+from registry.search import swapped
 
 
 class Name(NamedTuple):
@@ -144,6 +145,80 @@ class Frequencies:
         m_f, u_f = self.reversed_mu["forename"]
         counted = math.log2(m_s / u_s) + math.log2(m_f / u_f)
         return math.log2(m_s * self.total / full) - counted
+
+
+class Rough:
+    """A cheap pre-score of a pair of names in the match model's bits, roughly
+    (registry/data/match_weights.csv): the date of birth, the surname and the forename each at
+    a coarse level, in Python, with no database. The screening ranks with it; the job drops
+    the pairs too far below what a raised pair needs. With `counts` (how many of the register's
+    names hold each token, of `total`), an identical name counts log2(total / count), as the
+    model's term-frequency adjustment does; without, as a name of average frequency."""
+
+    def __init__(
+        self,
+        variants: dict[str, frozenset[str]],
+        counts: Counter[str] | None = None,
+        total: int = 0,
+    ) -> None:
+        self.variants = variants
+        self.counts = counts
+        self.total = max(total, 1)
+
+    def weight(self, a: Name, b: Name) -> float:
+        if a.forename == b.surname and a.surname == b.forename:  # the other way round
+            names = 23.0
+        else:
+            names = self._surname(a, b) + self._forename(a, b)
+        return _dob_bits(a.born, b.born) + names + (2.0 if a.home and a.home == b.home else 0.0)
+
+    def _same(self, token: str, usual: float) -> float:
+        if self.counts is None:
+            return usual
+        return math.log2(self.total / max(self.counts[token], 1))
+
+    def _surname(self, a: Name, b: Name) -> float:
+        if a.surname == b.surname:
+            return self._same(a.surname, 7.0)
+        if {a.surname, *a.parts} & {b.surname, *b.parts}:
+            return 7.5
+        if a.surname[:3] == b.surname[:3] and len(a.surname) >= 3:
+            return 4.0  # perhaps a spelling of it
+        if a.surname in (b.forename, *b.middles) or b.surname in (a.forename, *a.middles):
+            return -0.5
+        return _alike(a.surname, b.surname, -11.0)
+
+    def _forename(self, a: Name, b: Name) -> float:
+        fa, fb = a.forename, b.forename
+        if fa == fb:
+            return self._same(fa, 7.3)
+        if fb in self.variants.get(fa, ()):
+            return 5.5
+        if min(len(fa), len(fb)) == 1 and fa[:1] == fb[:1]:
+            return 6.5  # an initial
+        if fa in b.middles or fb in a.middles:
+            return 6.0
+        if len(fa) >= 2 and len(fb) >= 2 and (fa.startswith(fb) or fb.startswith(fa)):
+            return 5.5  # a short form
+        if fa[:3] == fb[:3] and len(fa) >= 3:
+            return 4.0  # perhaps a spelling of it
+        return _alike(fa, fb, -6.0)
+
+
+def _alike(x: str, y: str, differ: float) -> float:
+    """Names that may sound alike though spelt apart (Khan, Kahn; Mohammed, Muhammad): the same
+    first letter and about the same length, or the same ending."""
+    if (x[:1] == y[:1] and abs(len(x) - len(y)) <= 2) or (len(x) >= 4 and x[-3:] == y[-3:]):
+        return 2.0
+    return differ
+
+
+def _dob_bits(born: date, other: date) -> float:
+    if born == other or swapped(born) == other:
+        return 12.0
+    if (born.month, born.day) == (other.month, other.day) and abs(born.year - other.year) == 1:
+        return 10.0
+    return 7.5
 
 
 # Levels of the match model at which the two names are the same (for the whole name's share).

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -39,6 +40,7 @@ from registry.duplicates.compare import (
     Frequencies,
     Model,
     Name,
+    Rough,
     estimate,
     home_u,
     name_of,
@@ -61,7 +63,14 @@ REVIEW_AT = 0.5
 # fewer pairs, and the blocks hold 0.998 of the true pairs (0.999 with 1 in 500).
 RARE_AT = 100
 BATCH = 2_000  # pairs a statement scores
+# A candidate pair is scored only if its rough weight (compare.Rough) is at least
+# log2(names) - ROUGH_BELOW: a raised pair needs about log2(names) + 3 bits of evidence, the
+# home area and agreeing middle names (which the rough weight leaves out) give up to 12, and
+# the rough weight may fall a few bits short of the model's (a spelling it cannot see).
+ROUGH_BELOW = 10.0
 
+# Forenames' known variants, for the pre-score (compare.Rough).
+VARIANTS = "SELECT name, variant FROM name_variant WHERE name = ANY($1::text[])"
 SAVE_MODEL = """
 INSERT INTO duplicate_model (names, candidate_pairs, model) VALUES ($1, $2, $3::jsonb)
 """
@@ -150,12 +159,20 @@ def dates_near(born: date) -> frozenset[date]:
     return frozenset((born, *near_dates(born), *((swapped(born),) if swapped(born) else ())))
 
 
-def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
-    """Every pair of drivers (a < b) the blocks bring together (see the module's docstring)."""
-    counts: Counter = Counter()
+def candidates(
+    names: Sequence[Name], variants: dict[str, frozenset[str]] | None = None
+) -> list[tuple[int, int]]:
+    """Every pair of drivers (a < b) the blocks bring together (see the module's docstring)
+    whose rough weight (compare.Rough, term-frequency adjusted) is at least ROUGH_BELOW bits
+    short of log2(the names): the register's strangers who share only a forename and an
+    initial are not worth a statement's time, and their number grows with the square of the
+    register."""
+    counts: Counter[str] = Counter()
     for x in names:
         counts.update(_tokens(x)[0])
     keys = [block_keys(x, counts, RARE_AT) for x in names]
+    rough = Rough(variants or {}, counts, len(names)).weight
+    least = math.log2(max(len(names), 2)) - ROUGH_BELOW
     found: set[tuple[int, int]] = set()
     for group_of, accept in PASSES:
         groups: dict[object, list[int]] = {}
@@ -178,7 +195,7 @@ def candidates(names: Sequence[Name]) -> list[tuple[int, int]]:
                         b = names[j]
                         if a.driver_id == b.driver_id or not accept(a.born, b.born):
                             continue
-                        if b.born in near:
+                        if b.born in near and rough(a, b) >= least:
                             found.add(
                                 (a.driver_id, b.driver_id)
                                 if a.driver_id < b.driver_id
@@ -266,6 +283,14 @@ async def load_names(
     conn: asyncpg.Connection, driver_ids: Sequence[int] | None = None
 ) -> list[Name]:
     return [name_of(r) for r in await conn.fetch(NAMES, driver_ids)]
+
+
+async def load_variants(conn: asyncpg.Connection, names: Sequence[Name]) -> dict:
+    """The known variants (nicknames, equivalents) of these names' forenames."""
+    found: dict[str, set[str]] = {}
+    for r in await conn.fetch(VARIANTS, sorted({x.forename for x in names})):
+        found.setdefault(r["name"], set()).add(r["variant"])
+    return {name: frozenset(v) for name, v in found.items()}
 
 
 async def load_reversed(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
@@ -358,12 +383,13 @@ async def _find(
         if reader is None:
             raise
         names, homes, reversed_mu = await _read(conn)
+    variants = await load_variants(conn, names)
     progress.advance(len(names))
     phases = {"read": time.perf_counter() - started}
     clock = time.perf_counter()
     progress.phase("Finding candidate pairs in blocks", unit="pairs")
     # the blocking is CPU work: off the event loop, so a service running it still answers
-    pairs = await asyncio.to_thread(candidates, names)
+    pairs = await asyncio.to_thread(candidates, names, variants)
     progress.advance(len(pairs))
     phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
     log.info("duplicates job: %d names, %d candidate pairs", len(names), len(pairs))

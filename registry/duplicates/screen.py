@@ -25,6 +25,7 @@ from registry.duplicates.compare import (
     NAME_TOTAL,
     Frequencies,
     Name,
+    Rough,
     home_u,
     name_of,
     shipped_model,
@@ -39,18 +40,16 @@ from registry.duplicates.find import (
     latest_model,
     load_names,
     load_reversed,
+    load_variants,
     raise_pairs,
 )
 from registry.progress import QUIET, Progress
-from registry.search import swapped
 
 TICK_NAMES = 100  # names compared between two steps of the progress bar
 # Each name screened is scored against at most this many of the names born near it that share
 # a token with it, the closest by a cheap pre-score (_Index.best): the work grows with the
 # names screened, not with the square of a cluster of one surname born in one month.
 BEST_PER_NAME = 10
-# Forenames' known variants (nicknames, equivalents), for the pre-score.
-VARIANTS = "SELECT name, variant FROM name_variant WHERE name = ANY($1::text[])"
 
 NAMES_BORN = (
     "SELECT "
@@ -67,13 +66,6 @@ def _dates(names: Sequence[Name]) -> list:
     return sorted({d for x in names for d in dates_near(x.born)})
 
 
-async def _variants(conn: asyncpg.Connection, names: Sequence[Name]) -> dict:
-    found: dict[str, set[str]] = {}
-    for r in await conn.fetch(VARIANTS, sorted({x.forename for x in names})):
-        found.setdefault(r["name"], set()).add(r["variant"])
-    return {name: frozenset(v) for name, v in found.items()}
-
-
 def _anchors(x: Name) -> frozenset[str]:
     """The name's tokens of two letters or more: a name shares one to be compared at all."""
     return frozenset(t for t in (x.forename, x.surname, *x.middles, *x.parts) if len(t) >= 2)
@@ -85,7 +77,7 @@ class _Index:
 
     def __init__(self, names: Sequence[Name], variants: dict[str, frozenset[str]]) -> None:
         self.names = list(names)
-        self.variants = variants
+        self.rough = Rough(variants).weight
         self.by_key: dict[tuple[date, str], list[int]] = {}
         for i, b in enumerate(self.names):
             for t in _anchors(b):
@@ -101,54 +93,10 @@ class _Index:
                 found.update(self.by_key.get((born, t), ()))
         found = {i for i in found if self.names[i].driver_id != a.driver_id}
         if len(found) > limit:
-            found = set(heapq.nlargest(limit, found, key=lambda i: (self._closeness(a, i), -i)))
+            found = set(
+                heapq.nlargest(limit, found, key=lambda i: (self.rough(a, self.names[i]), -i))
+            )
         return [self.names[i] for i in sorted(found)]
-
-    def _closeness(self, a: Name, i: int) -> float:
-        """A cheap pre-score in the match model's bits, roughly (registry/data/match_weights.csv):
-        the date of birth, the surname and the forename each at a coarse level."""
-        b = self.names[i]
-        if a.forename == b.surname and a.surname == b.forename:  # the other way round
-            names = 23.0
-        else:
-            names = _surname_bits(a, b) + self._forename_bits(a.forename, b)
-        return _dob_bits(a.born, b.born) + names + (2.0 if a.home and a.home == b.home else 0.0)
-
-    def _forename_bits(self, fa: str, b: Name) -> float:
-        fb = b.forename
-        if fa == fb:
-            return 7.3
-        if fb in self.variants.get(fa, ()):
-            return 5.5
-        if min(len(fa), len(fb)) == 1 and fa[:1] == fb[:1]:
-            return 6.5  # an initial
-        if fa in b.middles:
-            return 6.0
-        if len(fa) >= 2 and len(fb) >= 2 and (fa.startswith(fb) or fb.startswith(fa)):
-            return 5.5  # a short form
-        if fa[:3] == fb[:3] and len(fa) >= 3:
-            return 4.0  # perhaps a spelling of it
-        return -6.0
-
-
-def _dob_bits(born: date, other: date) -> float:
-    if born == other or swapped(born) == other:
-        return 12.0
-    if (born.month, born.day) == (other.month, other.day) and abs(born.year - other.year) == 1:
-        return 10.0
-    return 7.5
-
-
-def _surname_bits(a: Name, b: Name) -> float:
-    if a.surname == b.surname:
-        return 7.0
-    if {a.surname, *a.parts} & {b.surname, *b.parts}:
-        return 7.5
-    if a.surname[:3] == b.surname[:3] and len(a.surname) >= 3:
-        return 4.0
-    if a.surname in (b.forename, *b.middles) or b.surname in (a.forename, *a.middles):
-        return -0.5
-    return -11.0
 
 
 async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequencies:
@@ -180,7 +128,7 @@ async def screen(
     model = await latest_model(conn)
     if model is None:  # the job has never run: the shipped model, this register's home u
         model = shipped_model(home_u(r["n"] for r in await conn.fetch(HOMES)))
-    index = _Index([*others, *mine] if within else others, await _variants(conn, mine))
+    index = _Index([*others, *mine] if within else others, await load_variants(conn, mine))
     pairs = set()
     progress.phase("Finding the records born near them", len(mine), "names")
     for n, a in enumerate(mine, 1):
