@@ -47,8 +47,10 @@ class DriverDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     search_id: str | None = None
 
 
-class DriverChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; a field left out stays as it is, null clears an optional one."""
+class IdentityChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Who a driver is: the one declaration of the identity fields (IDENTITY_FIELDS), which
+    only the owning authorities change and others propose (registry/identity_proposals.py).
+    A field left out stays as it is, null clears an optional one."""
 
     forenames: str | UnsetType = UNSET
     surname: str | UnsetType = UNSET
@@ -59,6 +61,11 @@ class DriverChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ni_number: str | UnsetType | None = UNSET
     eu_licence_number: str | UnsetType | None = UNSET
     eu_licence_country: str | UnsetType | None = UNSET
+
+
+class DriverChanges(IdentityChanges, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; a field left out stays as it is, null clears an optional one."""
+
     address: str | UnsetType | None = UNSET
     postcode: str | UnsetType | None = UNSET
     home_authority: str | UnsetType | None = UNSET
@@ -463,17 +470,7 @@ UPDATABLE = (
 # for the driver or a register entry about them; while there are none, the authority that
 # recorded the driver. Address, postcode and home authority are not identity: any officer
 # may correct them (a move raises driver_moved for the authorities concerned).
-IDENTITY_FIELDS = (
-    "forenames",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "gb_licence_number",
-    "ni_licence_number",
-    "ni_number",
-    "eu_licence_number",
-    "eu_licence_country",
-)
+IDENTITY_FIELDS = IdentityChanges.__struct_fields__
 
 IDENTITY_OWNERS = """
 SELECT authority_id FROM licence WHERE driver_id = $1 AND status IN ('current', 'suspended')

@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET
 
 from registry import drivers
 from registry.actor import Actor, audit_change
@@ -46,19 +46,10 @@ FIELD_WORDS = {
 MAX_TEXT = 2000
 
 
-class ProposedIdentityChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The identity fields to change (a field left out stays as it is; null clears an
-    optional one) and why."""
+class ProposedIdentityChange(drivers.IdentityChanges, kw_only=True, forbid_unknown_fields=True):
+    """The identity fields to change (drivers.IdentityChanges: a field left out stays as it
+    is; null clears an optional one) and why."""
 
-    forenames: str | UnsetType = UNSET
-    surname: str | UnsetType = UNSET
-    date_of_birth: str | UnsetType = UNSET
-    sex: str | UnsetType | None = UNSET
-    gb_licence_number: str | UnsetType | None = UNSET
-    ni_licence_number: str | UnsetType | None = UNSET
-    ni_number: str | UnsetType | None = UNSET
-    eu_licence_number: str | UnsetType | None = UNSET
-    eu_licence_country: str | UnsetType | None = UNSET
     reason: str | None = None
 
 

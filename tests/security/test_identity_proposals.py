@@ -254,3 +254,21 @@ async def test_a_proposal_must_change_something_and_say_why(client, conn, regist
         headers=doncaster["headers"],
     )
     assert address.status_code in (400, 422)
+
+
+async def test_a_proposal_carries_the_drivers_identity_fields_and_nothing_else(
+    client, conn, register
+):
+    from registry import drivers
+    from registry.identity_proposals import FIELD_WORDS, ProposedIdentityChange
+
+    proposable = set(ProposedIdentityChange.__struct_fields__) - {"reason"}
+    assert proposable == set(drivers.IDENTITY_FIELDS) == set(FIELD_WORDS)
+    # the address is any officer's to change, so it is never proposed
+    answer = await client.post(
+        f"/api/v1/drivers/{register['driver'].public}/identity-proposals",
+        json={"address": "1 High Street", "reason": "Moved"},
+        headers=register["doncaster"]["headers"],
+    )
+    assert answer.status_code in (400, 422)
+    assert await conn.fetchval("SELECT count(*) FROM identity_proposal") == 0
