@@ -15,7 +15,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages import password_reset, sessions
-from licensing.pages.forms import Form, FormPage, attempt, read_form
+from licensing.pages.forms import Form, FormPage, read_form
 from licensing.pages.password_reset import send_in_background
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
@@ -217,6 +217,7 @@ async def tokens(request: Request, conn: Conn, user_id: FromPath[int]) -> Respon
     )
 
 
+INACTIVE = "This account is deactivated: tokens cannot be issued to it"
 TOKEN_FIELDS = [
     f.text(
         "label",
@@ -233,48 +234,30 @@ TOKEN_FIELDS = [
 ]
 
 
-def _token_form(
-    request: Request, user: accounts.User, form: Form, status_code: int = 200
-) -> Response:
-    return f.form_page(
-        request,
-        form,
-        TOKEN_FIELDS,
-        status_code=status_code,
-        title=f"Issue an API token for {user.display_name}",
-        caption="Administration",
-        back_href=f"/admin/users/{user.id}/tokens",
-        action=f"/admin/users/{user.id}/tokens/new",
-        submit="Issue token",
-    )
+async def _token_words(request: Request, conn: Any, user: accounts.User) -> dict[str, Any]:
+    return {
+        "title": f"Issue an API token for {user.display_name}",
+        "back_href": f"/admin/users/{user.id}/tokens",
+    }
 
 
-@get("/admin/users/{user_id:int}/tokens/new", guards=[auth.admin])
-async def new_token_form(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
-    return _token_form(request, await _user(conn, user_id), Form())
-
-
-@post("/admin/users/{user_id:int}/tokens/new", guards=[auth.admin])
-async def issue_token(request: Request, conn: Conn, user_id: FromPath[int]) -> Response:
-    form = await read_form(request)
-    user = await _user(conn, user_id)
-    days_text = form.get("days") or "365"
+async def _issue(
+    conn: Any, actor: Actor, user: accounts.User, values: dict[str, Any]
+) -> tuple[accounts.TokenInfo, str]:
+    days_text = values["days"] or "365"
     days = int(days_text) if days_text.isdigit() else 0
-    if not user.active:
-        form.add_error("label", "This account is deactivated: tokens cannot be issued to it")
+    errors = [] if user.active else [("label", INACTIVE)]
+    try:
+        accounts.check_token_request(values["label"], days)
+    except accounts.AccountError as exc:
+        errors += exc.errors
+    if errors:
+        raise accounts.AccountError(errors)
+    token_id, token = await auth.create_token(conn, user.id, values["label"], timedelta(days=days))
+    return await accounts.token_issued(conn, token_id, actor_user_id=actor.user_id), token
 
-    async def issue():
-        accounts.check_token_request(form.get("label"), days)
-        token_id, token = await auth.create_token(
-            conn, user.id, form.get("label"), timedelta(days=days)
-        )
-        return await accounts.token_issued(
-            conn, token_id, actor_user_id=request.user.user_id
-        ), token
 
-    issued = await attempt(conn, form, request.user, issue)
-    if not form.ok or issued is None:
-        return _token_form(request, user, form, 400)
+def _token_issued(request: Request, user: accounts.User, issued: Any) -> Response:
     info, token = issued
     return page(
         "admin_token_issued.html",
@@ -284,6 +267,19 @@ async def issue_token(request: Request, conn: Conn, user_id: FromPath[int]) -> R
         info=info,
         token=token,
     )
+
+
+NEW_TOKEN = FormPage(
+    "/admin/users/{user_id:int}/tokens/new",
+    caption="Administration",
+    button="Issue token",
+    load=lambda request, conn: _user(conn, request.path_params["user_id"]),
+    fields=TOKEN_FIELDS,
+    words=_token_words,
+    save=_issue,
+    done=_token_issued,
+    guards=[auth.admin],
+)
 
 
 @post("/admin/users/{user_id:int}/tokens/{token_id:int}/revoke", guards=[auth.admin])
@@ -446,8 +442,7 @@ ROUTES = [
     unlock_sign_in,
     send_password_reset,
     tokens,
-    new_token_form,
-    issue_token,
+    *NEW_TOKEN.routes(),
     revoke_token,
     authorities,
     *AUTHORITY_SETTINGS.routes(),

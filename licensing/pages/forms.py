@@ -276,13 +276,14 @@ class FormPage:
     - prefill: fields the address's query fills on GET (?case_reference=...)
     - save: (conn, actor, subject, values) -> the registry's result, values being the
       fields read into the struct's names (fields.read)
-    - done: (request, subject, result) -> where to go next
+    - done: (request, subject, result) -> where to go next, or the page to show (one that
+      shows what exists only now, like a new token)
     """
 
     path: str
     fields: Sequence[Field] | Callable[..., Awaitable[Sequence[Field]]]
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
-    done: Callable[[Request, Subject, Any], str]
+    done: Callable[[Request, Subject, Any], str | Response]
     title: str = ""
     caption: str = "Register"
     button: str = "Save"
@@ -341,7 +342,8 @@ class FormPage:
         )
         if result is None:
             return await self.show(request, conn, subject, form)
-        return redirect(self.done(request, subject, result))
+        after = self.done(request, subject, result)
+        return after if isinstance(after, Response) else redirect(after)
 
     def routes(self) -> list[HTTPRouteHandler]:
         async def show_form(request: Request, conn: Conn) -> Response:
