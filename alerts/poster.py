@@ -45,6 +45,28 @@ class Lane:
         self.idle: list[Connection] = []
 
 
+class Route:
+    """A URL taken apart once: its receiver's lane and the fixed start of each request."""
+
+    def __init__(self, url: str, user_agent: str, lanes: dict, size: int) -> None:
+        parts = urlsplit(url)
+        self.scheme, self.host = parts.scheme, parts.hostname or ""
+        self.port = parts.port or (443 if self.scheme == "https" else 80)
+        key = (self.scheme, self.host, self.port)
+        self.lane: Lane = lanes.get(key) or lanes.setdefault(key, Lane(size))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.head = (
+            f"POST {target} HTTP/1.1\r\nhost: {parts.netloc.rpartition('@')[2]}\r\n"
+            f"user-agent: {user_agent}\r\n"
+        ).encode("latin-1")
+
+    def request(self, body: bytes, headers: dict[str, str]) -> bytes:
+        fields = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        return b"".join(
+            (self.head, f"content-length: {len(body)}\r\n{fields}\r\n".encode("latin-1"), body)
+        )
+
+
 class Poster:
     def __init__(
         self,
@@ -59,26 +81,26 @@ class Poster:
         self.in_flight = asyncio.Semaphore(in_flight)  # over all receivers
         self.user_agent = user_agent
         self.lanes: dict[tuple[str, str, int], Lane] = {}
+        self.routes: dict[str, Route] = {}
         self.tls = ssl.create_default_context()
 
     async def post(self, url: str, body: bytes, headers: Callable[[], dict[str, str]]) -> int:
         """POST and return the status code; Refused, Unreachable or TimeoutError otherwise.
         `headers` is called once a connection is free, so a signature's timestamp is the
         moment of sending, not of queueing."""
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
-        key = (scheme, host, port)
-        lane = self.lanes.get(key) or self.lanes.setdefault(key, Lane(self.per_receiver))
+        route = self.routes.get(url)
+        if route is None:
+            route = self.routes[url] = Route(url, self.user_agent, self.lanes, self.per_receiver)
+        lane = route.lane
         async with lane.slots, self.in_flight:
-            request = self._request(parts, body, headers())
+            request = route.request(body, headers())
             async with asyncio.timeout(self.timeout):
                 while lane.idle:  # a kept-alive connection the receiver may have closed since
                     conn = lane.idle.pop()
                     answer = await self._exchange(conn, request, reused=True)
                     if answer is not None:
                         return self._keep(lane, conn, *answer)
-                conn = await self._connect(scheme, host, port)
+                conn = await self._connect(route.scheme, route.host, route.port)
                 answer = await self._exchange(conn, request, reused=False)
                 assert answer is not None
                 return self._keep(lane, conn, *answer)
@@ -90,17 +112,6 @@ class Poster:
         else:
             lane.idle.append(conn)
         return status
-
-    def _request(self, parts: SplitResult, body: bytes, headers: dict[str, str]) -> bytes:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        lines = [
-            f"POST {target} HTTP/1.1",
-            f"host: {parts.netloc.rpartition('@')[2]}",
-            f"user-agent: {self.user_agent}",
-            f"content-length: {len(body)}",
-            *(f"{name}: {value}" for name, value in headers.items()),
-        ]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
     async def _connect(self, scheme: str, host: str, port: int) -> Connection:
         addresses = await self.resolve(scheme, host, port)
@@ -148,6 +159,7 @@ class Poster:
             while lane.idle:
                 _close(lane.idle.pop()[1])
         self.lanes.clear()
+        self.routes.clear()
 
 
 def _parse_head(head: bytes) -> tuple[int, int | None, bool, bool]:

@@ -27,6 +27,7 @@ is emailed; resuming it sends what waited.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -114,16 +115,19 @@ async def fan_out(pool: asyncpg.Pool, batch: int = 2000) -> int:
 # Delivery ------------------------------------------------------------------------------------
 
 # Due deliveries of active subscriptions in queue order, under one lease, leaving out the
-# subscriptions that already hold their share of this process's window ($5).
+# subscriptions that already hold their share of this process's window ($5). The paused ones
+# are read once (an ARRAY, not a join) so that the scan walks webhook_delivery_due in order
+# and stops at the limit rather than sorting every pending delivery.
 CLAIM = """
 WITH due AS (
     SELECT d.id FROM webhook_delivery d
-    JOIN webhook_subscription s ON s.id = d.subscription_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.status = 'active'
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+      AND d.subscription_id <> ALL(ARRAY(
+          SELECT s.id FROM webhook_subscription s WHERE s.status <> 'active'))
       AND d.subscription_id <> ALL($5::bigint[])
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
-    FOR UPDATE OF d SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
 )
 UPDATE webhook_delivery d
 SET status = 'sending', attempts = d.attempts + 1, claim_id = $2,
@@ -243,29 +247,45 @@ class Round:
         self.results: list[tuple[int, str | None]] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.targets: dict[int, Target] = {}
+        self.queues: dict[int, collections.deque[tuple[int, str]]] = {}
+        self.senders: dict[int, int] = {}  # subscription -> its sending tasks now
 
     async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
         drained = False
+        fanning: asyncio.Task | None = None
         try:
             while True:
-                if self.news is not None and self.news.is_set() and not self.stopping.is_set():
-                    self.news.clear()  # events committed meanwhile: queue them, claim again
-                    self.report.queued += await fan_out(self.pool)
-                    drained = False
+                if fanning is None and self._news():
+                    # events committed meanwhile: queue them beside the sending, which
+                    # claims each fan-out transaction's deliveries as it commits
+                    fanning = asyncio.create_task(fan_out(self.pool))
+                if fanning is not None and fanning.done():
+                    self.report.queued += fanning.result()
+                    fanning, drained = None, False
                 if self._may_claim(drained):
-                    drained = not await self._claim()
-                if not self.tasks and (drained or self.stopping.is_set()):
+                    drained = not await self._claim() and fanning is None
+                if not self.tasks and fanning is None and (drained or self.stopping.is_set()):
                     break
-                if self.tasks:
-                    await asyncio.wait(self.tasks, timeout=0.02)
+                waiting = [*self.tasks, *([fanning] if fanning else [])]
+                if waiting:
+                    await asyncio.wait(waiting, timeout=0.02)
                 await self._record(transport, mail_from)
         finally:
+            if fanning is not None:
+                self.tasks.add(fanning)
             for task in self.tasks:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
             self.results += [(i, UNTRIED) for i in set(self.held) - {i for i, _ in self.results}]
             await self._record(transport, mail_from)
         return self.report
+
+    def _news(self) -> bool:
+        """Register events committed since the last fan-out (the Listener's flag); cleared."""
+        if self.news is None or not self.news.is_set() or self.stopping.is_set():
+            return False
+        self.news.clear()
+        return True
 
     def _may_claim(self, drained: bool) -> bool:
         """Top the window up once half of it is recorded (a claim is one statement)."""
@@ -298,24 +318,34 @@ class Round:
         return len(rows)
 
     def _hold(self, row: asyncpg.Record, share: int) -> bool:
-        """Start sending a claimed delivery, unless its subscription already holds its share."""
+        """Queue a claimed delivery for its receiver, unless its subscription already holds
+        its share; a receiver has up to `per_receiver` senders while it has work."""
         sub = row["subscription_id"]
         if self.per_subscription.get(sub, 0) >= share:
             return False
         self.held[row["id"]] = sub
         self.per_subscription[sub] = self.per_subscription.get(sub, 0) + 1
-        task = asyncio.create_task(self._send(row["id"], self.targets[sub], row["payload"]))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.queues.setdefault(sub, collections.deque()).append((row["id"], row["payload"]))
+        if self.senders.get(sub, 0) < self.config.per_receiver:
+            self.senders[sub] = self.senders.get(sub, 0) + 1
+            task = asyncio.create_task(self._sender(sub))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         return True
 
-    async def _send(self, delivery_id: int, target: Target, body: str) -> None:
-        why: str | None = UNTRIED
+    async def _sender(self, sub: int) -> None:
+        """Send the subscription's queued deliveries one after another until none is left."""
+        queue = self.queues[sub]
         try:
-            if not self.stopping.is_set():
-                why = await _attempt(self.client, target, delivery_id, body)
+            while queue and not self.stopping.is_set():
+                delivery_id, body = queue.popleft()
+                why: str | None = UNTRIED
+                try:
+                    why = await _attempt(self.client, self.targets[sub], delivery_id, body)
+                finally:
+                    self.results.append((delivery_id, why))
         finally:
-            self.results.append((delivery_id, why))
+            self.senders[sub] -= 1
 
     async def _record(self, transport: Transport | None, mail_from: str) -> None:
         """Every result so far, in one transaction; then email the owners of any paused."""

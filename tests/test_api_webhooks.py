@@ -3,11 +3,13 @@ real local HTTP receiver, signed as Standard Webhooks says; it rotates its secre
 missing a delivery; a receiver that keeps failing is paused, its owner emailed, and its dead
 deliveries resent once it is fixed."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import threading
+from dataclasses import replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,12 +34,15 @@ class Receiver:
     def __init__(self) -> None:
         self.posts: list[tuple[dict, bytes]] = []
         self.status = 204
+        self.answering = threading.Event()  # cleared: the receiver hangs before answering
+        self.answering.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                receiver.answering.wait(60)
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -50,6 +55,7 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.answering.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -159,6 +165,30 @@ async def test_a_new_event_is_sent_when_it_commits_not_at_the_next_interval(
     [(headers, body)] = receiver.posts
     assert verifies(made["secret"], headers, body)
     assert json.loads(body)["data"]["driver_id"] == driver.public
+
+
+async def test_a_receiver_that_hangs_holds_up_no_other_receiver(client, conn, pool, receiver):
+    """Sheffield's case system stops answering; its other system is sent every event meanwhile."""
+    officer = await make_user(conn, authority="Sheffield")
+    hanging = Receiver()
+    try:
+        await subscribe(client, officer, hanging.url)  # the older subscription, queued first
+        await subscribe(client, officer, receiver.url)
+        hanging.answering.clear()
+        for _ in range(8):
+            await make_licence(conn, await make_driver(conn), authority="Sheffield")
+        # four POSTs in flight in all, two per receiver, and no timeout before the test ends
+        config = replace(CONFIG, concurrency=4, per_receiver=2, timeout_seconds=60)
+        sending = asyncio.create_task(run(pool, config))
+        await wait_until(lambda: len(receiver.posts) == 8)
+        waiting_on_hanging = len(hanging.posts)
+        hanging.answering.set()
+        report = await sending
+    finally:
+        hanging.close()
+
+    assert waiting_on_hanging <= 2  # it held its own two connections and nothing more
+    assert report.delivered == 16 and len(hanging.posts) == 8
 
 
 async def test_the_retention_job_removes_deliveries_delivered_more_than_30_days_ago(
