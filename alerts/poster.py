@@ -18,7 +18,7 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 MAX_HEAD = 64 * 1024  # response headers beyond this: the receiver is not speaking HTTP
 MAX_BODY = 1024 * 1024  # a response body is read (to keep the connection) but never kept
@@ -48,7 +48,9 @@ class Lane:
 class Route:
     """A URL taken apart once: its receiver's lane and the fixed start of each request."""
 
-    def __init__(self, url: str, user_agent: str, lanes: dict, size: int) -> None:
+    def __init__(
+        self, url: str, user_agent: str, lanes: dict[tuple[str, str, int], Lane], size: int
+    ) -> None:
         parts = urlsplit(url)
         self.scheme, self.host = parts.scheme, parts.hostname or ""
         self.port = parts.port or (443 if self.scheme == "https" else 80)

@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -252,7 +253,7 @@ class Round:
 
     async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
         drained = False
-        fanning: asyncio.Task | None = None
+        fanning: asyncio.Task[int] | None = None
         try:
             while True:
                 if fanning is None and self._news():
@@ -271,11 +272,10 @@ class Round:
                     await asyncio.wait(waiting, timeout=0.02)
                 await self._record(transport, mail_from)
         finally:
-            if fanning is not None:
-                self.tasks.add(fanning)
-            for task in self.tasks:
+            stray: list[asyncio.Task[Any]] = [*self.tasks, *([fanning] if fanning else [])]
+            for task in stray:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await asyncio.gather(*stray, return_exceptions=True)
             self.results += [(i, UNTRIED) for i in set(self.held) - {i for i, _ in self.results}]
             await self._record(transport, mail_from)
         return self.report
