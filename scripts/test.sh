@@ -6,7 +6,7 @@ bash scripts/setup.sh --test
 echo "==> lint and format (ruff)" >&2
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
-echo "==> types (mypy --strict on the modules pyproject.toml lists)" >&2
+echo "==> types (mypy --strict on the packages pyproject.toml lists: registry, alerts)" >&2
 .venv/bin/mypy
 # One worker per core (pytest-xdist); each worker starts its own throwaway cluster and copies
 # every test's database from its own migrated template. `-n 0` (or any -n) overrides this.

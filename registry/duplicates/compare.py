@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -79,7 +79,7 @@ WHERE home_authority_id IS NOT NULL GROUP BY 1
 _PART = re.compile(r"[\s\-']+")
 
 
-def name_of(row) -> Name:
+def name_of(row: Mapping[str, Any]) -> Name:  # a row of driver_name with its keys
     parts = tuple(p for p in (_letters(w) for w in _PART.split(row["surname"])) if len(p) >= 3)
     return Name(
         row["driver_id"],
@@ -109,9 +109,9 @@ class Frequencies:
     ) -> None:
         # the match model's (m, u) for each name given the other way round
         self.reversed_mu = reversed_mu or {}
-        self.surname: Counter = Counter()
-        self.forename: Counter = Counter()
-        self.full: Counter = Counter()
+        self.surname: Counter[str] = Counter()
+        self.forename: Counter[str] = Counter()
+        self.full: Counter[tuple[str, str]] = Counter()
         for surname, forename, n in counts:
             self.surname[surname] += n
             self.forename[forename] += n

@@ -127,7 +127,7 @@ def _tokens(x: Name) -> tuple[list[str], list[str]]:
     return [t for t in every if len(t) >= 2], every
 
 
-def block_keys(x: Name, counts: Counter, rare_at: int) -> set[str]:
+def block_keys(x: Name, counts: Counter[str], rare_at: int) -> set[str]:
     anchors, every = _tokens(x)
     keys = set()
     for t in anchors:
@@ -285,7 +285,9 @@ async def load_names(
     return [name_of(r) for r in await conn.fetch(NAMES, driver_ids)]
 
 
-async def load_variants(conn: asyncpg.Connection, names: Sequence[Name]) -> dict:
+async def load_variants(
+    conn: asyncpg.Connection, names: Sequence[Name]
+) -> dict[str, frozenset[str]]:
     """The known variants (nicknames, equivalents) of these names' forenames."""
     found: dict[str, set[str]] = {}
     for r in await conn.fetch(VARIANTS, sorted({x.forename for x in names})):

@@ -62,7 +62,7 @@ ORDER BY n.driver_id, n.id
 )
 
 
-def _dates(names: Sequence[Name]) -> list:
+def _dates(names: Sequence[Name]) -> list[date]:
     return sorted({d for x in names for d in dates_near(x.born)})
 
 

@@ -256,9 +256,10 @@ async def pair_levels(
     conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]], *, current_only: bool = False
 ) -> list[asyncpg.Record]:
     """The raw scored rows of PAIR_SCORES, one per pair in order (for training and tests)."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         PAIR_SCORES, [a for a, _ in pairs], [b for _, b in pairs], current_only, PARTICLES
     )
+    return rows
 
 
 async def score_pairs(

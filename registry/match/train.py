@@ -71,7 +71,7 @@ READ_FREQUENCIES = "SELECT field, key, share FROM name_frequency ORDER BY 1, 2"
 TRAINED_ON = "SELECT trained_on FROM match_weight LIMIT 1"
 
 
-def shares(counts: Counter, levels: tuple[str, ...]) -> dict[str, float]:
+def shares(counts: Counter[str], levels: tuple[str, ...]) -> dict[str, float]:
     """Smoothed share of each level."""
     total = sum(counts[level] for level in levels) + SMOOTHING * len(levels)
     return {level: (counts[level] + SMOOTHING) / total for level in levels}
@@ -82,7 +82,7 @@ async def _dob_u(conn: asyncpg.Connection, sample: int) -> dict[str, float]:
     each level, over the register's size."""
     drivers = await conn.fetch(SAMPLE_DRIVERS, sample)
     total = await conn.fetchval("SELECT count(*) FROM driver")
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for row in drivers:
         born = row["date_of_birth"]
         around = [born, *([swapped(born)] if swapped(born) else []), *near_dates(born)]
@@ -97,8 +97,8 @@ async def _dob_u(conn: asyncpg.Connection, sample: int) -> dict[str, float]:
 
 async def _level_counts(
     conn: asyncpg.Connection, pairs: list[tuple[int, int]]
-) -> dict[str, Counter]:
-    counts: dict[str, Counter] = {field: Counter() for field in match.COMPARISONS}
+) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {field: Counter() for field in match.COMPARISONS}
     for start in range(0, len(pairs), BATCH):
         for row in await match.pair_levels(conn, pairs[start : start + BATCH], current_only=True):
             if row["s_level"] is None:
@@ -119,7 +119,7 @@ async def train(
     ids = [r["id"] for r in await conn.fetch("SELECT id FROM driver")]
     truth = [(r["driver_id"], r["duplicate_of"]) for r in await conn.fetch(TRUTH)]
     planted = {frozenset(p) for p in truth}
-    random_pairs = []
+    random_pairs: list[tuple[int, int]] = []
     while len(random_pairs) < pairs and len(ids) > 1:
         a, b = rng.sample(ids, 2)
         if frozenset((a, b)) not in planted:
@@ -148,7 +148,11 @@ async def train(
     return {"drivers": total, "pairs": len(random_pairs), "planted": len(truth), "source": source}
 
 
-async def _write(conn: asyncpg.Connection, weights: list[tuple], frequencies: list[tuple]) -> None:
+async def _write(
+    conn: asyncpg.Connection,
+    weights: list[tuple[str, str, float, float, str]],
+    frequencies: list[tuple[str, str, float]],
+) -> None:
     await conn.execute(CLEAR_WEIGHTS)
     await conn.execute(INSERT_WEIGHTS, *(list(column) for column in zip(*weights, strict=True)))
     await conn.execute(CLEAR_FREQUENCIES)
@@ -163,7 +167,7 @@ async def export(conn: asyncpg.Connection, command: str) -> None:
         _write_csv(path, command, await conn.fetch(sql))
 
 
-def _write_csv(path: Path, command: str, rows: list) -> None:
+def _write_csv(path: Path, command: str, rows: list[asyncpg.Record]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         f.write(f"# made by: {command}\n")
         writer = csv.writer(f, lineterminator="\n")
@@ -172,7 +176,7 @@ def _write_csv(path: Path, command: str, rows: list) -> None:
             writer.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row.values()])
 
 
-def _read(path: Path) -> list[dict]:
+def _read(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
