@@ -313,6 +313,23 @@ def full_name_weight(
     return min(found) if found else None
 
 
+def weight_of(
+    model: Model,
+    score: match.PairScore,
+    a: Sequence[Name],
+    b: Sequence[Name],
+    freq: Frequencies,
+) -> float:
+    """The match weight with the job's evidence added (no words: the job works this out for
+    millions of pairs and shows a few thousand)."""
+    weight = score.match_weight + model.prior_shift
+    full = full_name_weight(score, a, b, freq)
+    if full is not None:
+        weight += full
+    home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
+    return weight if home is None else weight + home[1]
+
+
 def weigh(
     model: Model,
     score: match.PairScore,
@@ -322,16 +339,13 @@ def weigh(
 ) -> tuple[float, list[Evidence]]:
     """The match weight with the job's evidence added, and every piece of evidence."""
     evidence = _model_evidence(score)
-    weight = score.match_weight + model.prior_shift
     full = full_name_weight(score, a, b, freq)
     if full is not None:
-        weight += full
         evidence.append(Evidence("full_name", "frequency", FULL_NAME_WORDS, round(full, 2)))
     home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
     if home is not None:
-        weight += home[1]
         evidence.append(Evidence("home", home[0], HOME_WORDS[home[0]], round(home[1], 2)))
-    return weight, evidence
+    return weight_of(model, score, a, b, freq), evidence
 
 
 def _model_evidence(score: match.PairScore) -> list[Evidence]:

@@ -46,6 +46,7 @@ from registry.duplicates.compare import (
     name_of,
     probability,
     weigh,
+    weight_of,
 )
 from registry.progress import QUIET, Progress
 from registry.search import near_dates, swapped
@@ -250,7 +251,7 @@ def fit(
         if s is None:
             continue
         a, b = by_driver[s.a], by_driver[s.b]
-        weight, _ = weigh(Model(home_m=0.5, home_u=0.5), s, a, b, freq)  # no home, no shift
+        weight = weight_of(Model(home_m=0.5, home_u=0.5), s, a, b, freq)  # no home, no shift
         ha, hb = a[0].home, b[0].home
         scored.append((weight, None if ha is None or hb is None else ha == hb))
     model = estimate(scored, model, len(by_driver), len(names))
@@ -269,9 +270,10 @@ def judge(
     for s in scores:
         if s is None:
             continue
-        weight, evidence = weigh(model, s, by_driver[s.a], by_driver[s.b], freq)
-        chance = probability(weight)
+        a, b = by_driver[s.a], by_driver[s.b]
+        chance = probability(weight_of(model, s, a, b, freq))
         if chance >= review_at:
+            weight, evidence = weigh(model, s, a, b, freq)
             found.append(Found(s.a, s.b, chance, weight, evidence))
     return found
 
