@@ -15,7 +15,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages import password_reset, sessions
-from licensing.pages.forms import Form, FormPage, read_form
+from licensing.pages.forms import Form, FormPage, read_form, saves
 from licensing.pages.password_reset import send_in_background
 from licensing.pages.render import Conn, page, redirect
 from licensing.problems import Problem
@@ -425,8 +425,8 @@ AUTHORITY_SETTINGS = FormPage(
     words=_authority_words,
     start=_settings_shown,
     check=_check_settings,
-    save=lambda conn, actor, subject, values: authority_settings.change(
-        conn, actor, subject[0].id, authority_settings.AuthorityPatch(**values)
+    save=saves(
+        authority_settings.change, authority_settings.AuthorityPatch, lambda subject: subject[0].id
     ),
     done=lambda request, subject, _: "/admin/authorities?done=saved",
     guards=[auth.admin],

@@ -372,18 +372,29 @@ def routes(*pages: FormPage | HTTPRouteHandler) -> list[HTTPRouteHandler]:
     ]
 
 
+@dataclass(frozen=True)
+class Saves:
+    """A FormPage's save: the registry's `does(conn, actor, key(subject), struct)` (no key
+    when None), the struct `into(**values)` plus what the subject gives it (driver_id=...).
+    Knowing the struct lets a test check that each declared field fills one of its fields."""
+
+    does: Callable[..., Awaitable[Any]]
+    into: type
+    key: Callable[[Subject], Any] | None = None
+    given: dict[str, Callable[[Subject], Any]] = dataclasses.field(default_factory=dict)
+
+    async def __call__(
+        self, conn: asyncpg.Connection, actor: Actor, subject: Subject, values: dict[str, Any]
+    ) -> Any:
+        given = {name: get(subject) for name, get in self.given.items()}
+        keys = () if self.key is None else (self.key(subject),)
+        return await self.does(conn, actor, *keys, self.into(**values, **given))
+
+
 def saves(
     does: Callable[..., Awaitable[Any]],
     into: type,
     key: Callable[[Subject], Any] | None = None,
     **given: Callable[[Subject], Any],
-) -> Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]:
-    """A FormPage's save: the registry's `does(conn, actor, key(subject), struct)` (no key
-    when None), the struct `into(**values)` plus what the subject gives it (driver_id=...)."""
-
-    async def save(conn: asyncpg.Connection, actor: Actor, subject: Subject, values: dict) -> Any:
-        struct = into(**values, **{name: get(subject) for name, get in given.items()})
-        keys = () if key is None else (key(subject),)
-        return await does(conn, actor, *keys, struct)
-
-    return save
+) -> Saves:
+    return Saves(does, into, key, given)

@@ -1,0 +1,58 @@
+"""Each form is declared once: a declared field fills a field of the registry's struct that its
+page saves, so a misspelt or stale field name fails here rather than in front of an officer."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import msgspec
+
+import licensing.pages
+from licensing.pages import fields as f
+from licensing.pages.forms import FormPage, saves
+
+
+def declared_pages() -> list[tuple[str, FormPage]]:
+    found = []
+    for info in pkgutil.walk_packages(licensing.pages.__path__, "licensing.pages."):
+        module = importlib.import_module(info.name)
+        found += [
+            (f"{info.name}.{name}", value)
+            for name, value in vars(module).items()
+            if isinstance(value, FormPage)
+        ]
+    return found
+
+
+def strays(page: FormPage) -> list[str]:
+    """The declared fields that fill no field of the struct the page saves."""
+    struct_fields = {field.name for field in msgspec.structs.fields(page.save.into)}
+    filled = [field.to or field.name for field in page.fields if field.to != ""]
+    return [name for name in filled if name not in struct_fields | set(page.save.given)]
+
+
+def test_every_declared_field_fills_the_struct_its_page_saves():
+    checked = [
+        (name, page)
+        for name, page in declared_pages()
+        if not callable(page.fields) and hasattr(page.save, "into")
+    ]
+    assert len(checked) >= 6  # the recording forms whose fields are fixed
+    assert {name: strays(page) for name, page in checked} == {name: [] for name, _ in checked}
+
+
+def test_a_misspelt_field_is_found():
+    async def nowhere(conn, actor, struct):
+        return struct
+
+    class Reply(msgspec.Struct, kw_only=True):
+        decision: str | None = None
+
+    page = FormPage(
+        "/somewhere",
+        fields=[f.radios("decison", "What did you decide?", [("yes", "Yes")])],
+        save=saves(nowhere, Reply),
+        done=lambda request, subject, result: "/",
+    )
+    assert strays(page) == ["decison"]
