@@ -10,6 +10,7 @@ with get ids far above the ones it tries, so it cannot deactivate itself by chan
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urljoin
 
 import pytest
@@ -34,7 +35,8 @@ PREFERENCE = ("licensing_officer", "dpo", "admin", "dft_analyst")
 CALLERS = {"licensing_officer": "Rotherham", "dpo": "Rotherham", "admin": None, "dft_analyst": None}
 FAR_ID = 1_900_000_000
 FUZZ = settings(
-    max_examples=5,
+    # a few cases an operation fit the suite; FUZZ_EXAMPLES=50 digs deeper before a release
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
@@ -53,6 +55,7 @@ BEYOND_A_SCHEMA = {
     "email": "an email address belongs to one account only",
     "authority": "the code must name a licensing authority",
     "authority_code": "the code must name a licensing authority",
+    "home_authority": "the code must name a licensing authority",
     "recipient_authority": "a concern goes to another existing authority, not one's own",
     "url": "a webhook host must resolve, to a public address",
     "Idempotency-Key": "a key names one request: the fuzzer reuses the example key",
