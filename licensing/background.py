@@ -4,6 +4,8 @@ the local mailbox. Both are lifespans that come after the database pool, so they
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 from litestar import Litestar
@@ -13,10 +15,13 @@ from alerts.mailbox import demo_mailbox
 from alerts.schedule import running
 from licensing.settings import Settings
 
+# what Litestar runs around the application's life
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
-def scheduler_lifespan(settings: Settings):
+
+def scheduler_lifespan(settings: Settings) -> Lifespan:
     @contextlib.asynccontextmanager
-    async def scheduler(app: Litestar):
+    async def scheduler(app: Litestar) -> AsyncIterator[None]:
         async def reader() -> asyncpg.Pool:  # the standby's while recent enough, else its own
             read = await app.state.reads.choose()
             return read.pool if read.source == "replica" else app.state.long_pool
@@ -29,17 +34,17 @@ def scheduler_lifespan(settings: Settings):
     return scheduler
 
 
-def mailbox_lifespan(settings: Settings):
+def mailbox_lifespan(settings: Settings) -> Lifespan:
     @contextlib.asynccontextmanager
-    async def mailbox(app: Litestar):
+    async def mailbox(app: Litestar) -> AsyncIterator[None]:
         async with demo_mailbox(app.state.pool, settings.smtp_host, settings.smtp_port):
             yield
 
     return mailbox
 
 
-def lifespans(settings: Settings) -> list:
-    found = []
+def lifespans(settings: Settings) -> list[Lifespan]:
+    found: list[Lifespan] = []
     if settings.demo_mailbox:
         found.append(mailbox_lifespan(settings))
     if settings.run_scheduler:

@@ -13,7 +13,9 @@ import functools
 import importlib
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -63,15 +65,19 @@ COMMANDS = {
 EXPECTED = (ConfigError, pgcluster.ClusterError, migrations.MigrationError)
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class UserError(Exception):
     """A command was given something it cannot use; the message says what."""
 
 
-def friendly(func):
+def friendly(func: Callable[P, T]) -> Callable[P, T]:
     """Turn the errors a user can cause into one line on stderr and exit status 1."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
         except (*EXPECTED, UserError) as exc:

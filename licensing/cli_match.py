@@ -15,7 +15,7 @@ def match_group() -> None:
     """The match model: estimate its weights from the register (u) and planted duplicates (m)."""
 
 
-async def _train(pairs: int, export: bool, command: str) -> dict:
+async def _train(pairs: int, export: bool, command: str) -> dict[str, object]:
     from registry.match import train
 
     _, owner_url = await urls(load_settings())

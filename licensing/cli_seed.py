@@ -79,6 +79,7 @@ async def _seed(
 def seed_command(drivers: int, seed_value: int, duplicates: int) -> None:
     """Fill an empty register with synthetic drivers, licences and decisions."""
     report = asyncio.run(_seed(load_settings(), drivers, seed_value, duplicates=duplicates))
+    assert report is not None  # None only when asked to seed an empty register only
     for line in report.lines():
         click.echo(line)
 

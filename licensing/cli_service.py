@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from licensing.cli import _migrate, friendly, load_settings, main
+from licensing.settings import Settings
 
 # Steps the demo runs before serving, in order, as "module:function": each takes the settings
 # and returns lines to print (a `Secret` line goes to the terminal only, never to the output that
@@ -52,7 +53,7 @@ def show_secrets(lines: list[str], data_dir: Path, tty: str = "/dev/tty") -> str
         return f"Demo sign-in details (passwords, tokens) are in {path}, readable only by you."
 
 
-def demo_steps() -> list[Callable]:
+def demo_steps() -> list[Callable[[Settings], list[str]]]:
     """The functions DEMO_STEPS names, in order."""
     found = []
     for step in DEMO_STEPS:
@@ -64,7 +65,7 @@ def demo_steps() -> list[Callable]:
 READY_WAIT_SECONDS = 300
 
 
-def announce_when_ready(settings, secrets: list[str]) -> None:
+def announce_when_ready(settings: Settings, secrets: list[str]) -> None:
     """A child process waits until the service answers /ready, then says it is running (and
     shows the demo's sign-in details); the parent goes on to become the server."""
     if os.fork():

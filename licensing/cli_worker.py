@@ -14,9 +14,10 @@ import signal
 import click
 
 from licensing.cli import UserError, friendly, load_settings, main
+from licensing.settings import Settings
 
 
-async def _work(settings, only: tuple[str, ...]) -> None:
+async def _work(settings: Settings, only: tuple[str, ...]) -> None:
     # imported here so other commands do not pay for loading the scheduler
     from alerts.config import AlertConfig
     from alerts.schedule import JOB_IDS, running
@@ -77,7 +78,7 @@ def worker(jobs: tuple[str, ...], list_jobs: bool) -> None:
 DEMO_DOMAIN = "alerts.demo.crosscheck.localhost"
 
 
-async def _give_demo_addresses(settings) -> int:
+async def _give_demo_addresses(settings: Settings) -> int:
     from licensing import db
     from registry.authorities import give_demo_addresses
 
@@ -89,7 +90,7 @@ async def _give_demo_addresses(settings) -> int:
         await conn.close()
 
 
-def demo_mailbox_step(settings) -> list[str]:
+def demo_mailbox_step(settings: Settings) -> list[str]:
     """Start the service with a local mailbox and give every authority a demo address."""
     os.environ["CROSSCHECK_DEMO_MAILBOX"] = "true"
     asyncio.run(_give_demo_addresses(settings))

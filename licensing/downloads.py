@@ -15,7 +15,9 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def csv_response(text: str, filename: str, headers: dict[str, str] | None = None) -> Response:
+def csv_response(
+    text: str, filename: str, headers: dict[str, str] | None = None
+) -> Response[bytes]:
     return Response(
         content=text.encode("utf-8"),
         media_type=CSV_MEDIA_TYPE,

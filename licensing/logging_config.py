@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from typing import TextIO
 
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
@@ -56,7 +57,7 @@ class LineBatchHandler(logging.Handler):
     ends, then every waiting line goes out in one write; outside a loop (the CLI, a worker
     thread) a line is written at once."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()
         self.stream = stream
         self.waiting: list[str] = []
@@ -78,6 +79,7 @@ class LineBatchHandler(logging.Handler):
 
     def flush(self) -> None:
         # emit runs under the handler's lock (Handler.handle): so does taking the list here
+        assert self.lock is not None  # made by Handler.__init__
         with self.lock:
             lines, self.waiting = self.waiting, []
         if lines:

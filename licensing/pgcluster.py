@@ -180,7 +180,8 @@ def _hand_to_postgres(path: Path) -> None:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _port_in_use(port: int) -> bool:

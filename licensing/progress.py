@@ -19,6 +19,7 @@ from rich.progress import (
     ProgressColumn,
     SpinnerColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -45,7 +46,7 @@ class RateColumn(ProgressColumn):
 class TerminalProgress(Progress):
     def __init__(self, bars: RichProgress) -> None:
         self.bars = bars
-        self.task = None
+        self.task: TaskID | None = None
 
     def phase(self, name: str, total: int | None = None, unit: str = "steps") -> None:
         self._finish()

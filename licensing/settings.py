@@ -10,6 +10,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +140,7 @@ ALERT_NUMBERS = (
 )
 
 
-def _networks(name: str, value: str) -> tuple:
+def _networks(name: str, value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     networks = []
     for part in value.replace(",", " ").split():
         try:
@@ -162,7 +163,7 @@ def validate_database_url(url: str, name: str = "DATABASE_URL") -> str:
 
 def load(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}  # Settings' fields by name, of their own types
     if url := env.get("DATABASE_URL"):
         kwargs["database_url"] = validate_database_url(url)
     if url := env.get("MIGRATION_DATABASE_URL"):
