@@ -47,6 +47,7 @@ SECTIONS = {
     "resident_moved": "Licensed drivers who have moved into your area",
     "access_flagged": "Officers' use of the register to look at (data protection)",
     "identity_changed": "Drivers whose name, date of birth or identifiers changed",
+    "identity_proposed": "Changes to drivers' identity details proposed for you to decide",
 }
 
 # Alerts for the authority's data protection officer, sent to its dpo_email, never to the
@@ -115,12 +116,16 @@ SELECT a.id, a.kind, a.recipient_authority_id, a.request_id,
        fl.detail ->> 'limit' AS flag_limit,
        a.duplicate_id, pair.match_probability, pair.match_evidence, pair.match_entries,
        pair.match_licences,
-       ia.name AS changed_by, e.detail -> 'identity' AS identity_fields
+       ia.name AS changed_by, e.detail -> 'identity' AS identity_fields,
+       a.proposal_id, pa.name AS proposed_by,
+       (SELECT jsonb_agg(k) FROM jsonb_object_keys(ip.changes) AS k) AS proposal_fields
 FROM alert a
 JOIN authority rcp ON rcp.id = a.recipient_authority_id
 LEFT JOIN register_event e ON e.id = a.event_id
 LEFT JOIN audit_log fl ON fl.id = a.audit_id
-LEFT JOIN driver d ON d.id = e.driver_id
+LEFT JOIN identity_proposal ip ON ip.id = a.proposal_id
+LEFT JOIN authority pa ON pa.id = ip.proposed_by_authority_id
+LEFT JOIN driver d ON d.id = coalesce(e.driver_id, ip.driver_id)
 LEFT JOIN licence l ON e.kind LIKE 'licence\\_%' AND l.id = e.subject_id
 LEFT JOIN authority la ON la.id = l.authority_id
 LEFT JOIN information_request r ON r.id = a.request_id
@@ -214,6 +219,8 @@ def record_path(row: asyncpg.Record) -> str:
         return f"/entries/{row['entry_id']}"
     if kind == "rescreen_match":
         return f"/duplicates/{row['duplicate_id']}"
+    if kind == "identity_proposed":
+        return f"/identity-proposals/{row['proposal_id']}"
     return f"/drivers/{row['driver_id']}"
 
 
@@ -487,6 +494,22 @@ def _identity_changed(row: asyncpg.Record, today: date) -> Described:
     return Described(title, facts, action, f"Check your records: {title.lower()}")
 
 
+def _identity_proposed(row: asyncpg.Record, today: date) -> Described:
+    """The proposing authority and the fields, never the values proposed or the reason."""
+    fields = row["proposal_fields"]
+    names = json.loads(fields) if isinstance(fields, str) else list(fields or [])
+    facts = [
+        ("Proposed by", row["proposed_by"] or "Not known"),
+        ("What would change", ", ".join(FIELD_WORDS.get(n, n) for n in sorted(names))),
+    ]
+    title = "Another authority proposes a change to a driver's identity details"
+    action = (
+        "Your authority licenses this driver or has a register entry about them, so it decides. "
+        "Open the proposal, check it against your records, and accept or reject it with a note."
+    )
+    return Described(title, facts, action, f"To decide: {title.lower()}")
+
+
 DESCRIBE: dict[str, Callable[[asyncpg.Record, date], Described]] = {
     "access_flagged": _access_flagged,
     "out_of_area_licence": _out_of_area,
@@ -501,6 +524,7 @@ DESCRIBE: dict[str, Callable[[asyncpg.Record, date], Described]] = {
     "resident_moved": _resident_moved,
     "rescreen_match": _rescreen_match,
     "identity_changed": _identity_changed,
+    "identity_proposed": _identity_proposed,
 }
 
 # Which alert leads the subject line: the first of these, then the earliest deadline.
@@ -518,6 +542,7 @@ URGENCY = {
     "out_of_area_licence": 6,
     "resident_moved": 6,
     "identity_changed": 5,
+    "identity_proposed": 4,
 }
 FOR_INFORMATION = 6
 

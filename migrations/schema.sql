@@ -788,6 +788,7 @@ CREATE TABLE public.alert (
     waiting_on_transport boolean DEFAULT false NOT NULL,
     audit_id bigint,
     duplicate_id bigint,
+    proposal_id bigint,
     CONSTRAINT alert_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT alert_check CHECK (((status = 'sending'::text) = ((lease_until IS NOT NULL) AND (claim_id IS NOT NULL)))),
     CONSTRAINT alert_check1 CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
@@ -797,10 +798,11 @@ CREATE TABLE public.alert (
     CONSTRAINT alert_check5 CHECK (((kind = ANY (ARRAY['information_request'::text, 'request_due_soon'::text, 'request_overdue'::text])) = (request_id IS NOT NULL))),
     CONSTRAINT alert_claimed_by_check CHECK ((claimed_by > 0)),
     CONSTRAINT alert_dpo_kind CHECK (((kind = 'access_flagged'::text) = (audit_id IS NOT NULL))),
-    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text, 'rescreen_match'::text, 'identity_changed'::text]))),
+    CONSTRAINT alert_kind_check CHECK ((kind = ANY (ARRAY['identity_proposed'::text, 'out_of_area_licence'::text, 'register_decision'::text, 'decision_changed'::text, 'licence_suspended'::text, 'licence_revoked'::text, 'safeguarding_concern'::text, 'information_request'::text, 'request_due_soon'::text, 'request_overdue'::text, 'resident_moved'::text, 'access_flagged'::text, 'rescreen_match'::text, 'identity_changed'::text]))),
     CONSTRAINT alert_last_error_check CHECK ((length(last_error) <= 1000)),
     CONSTRAINT alert_message_id_check CHECK ((length(message_id) <= 300)),
-    CONSTRAINT alert_one_source CHECK (((event_id IS NULL) <> (audit_id IS NULL))),
+    CONSTRAINT alert_one_source CHECK ((num_nonnulls(event_id, audit_id, proposal_id) = 1)),
+    CONSTRAINT alert_proposal_kind CHECK (((kind = 'identity_proposed'::text) = (proposal_id IS NOT NULL))),
     CONSTRAINT alert_rescreen_pair CHECK (((kind = 'rescreen_match'::text) = (duplicate_id IS NOT NULL))),
     CONSTRAINT alert_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'dead'::text])))
 );
@@ -2428,6 +2430,13 @@ CREATE UNIQUE INDEX alert_one_per_pair ON public.alert USING btree (duplicate_id
 
 
 --
+-- Name: alert_one_per_proposal; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX alert_one_per_proposal ON public.alert USING btree (proposal_id, recipient_authority_id) WHERE (proposal_id IS NOT NULL);
+
+
+--
 -- Name: alert_one_reminder; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3039,6 +3048,14 @@ ALTER TABLE ONLY public.alert
 
 ALTER TABLE ONLY public.alert_event_queue
     ADD CONSTRAINT alert_event_queue_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.register_event(id) ON DELETE CASCADE;
+
+
+--
+-- Name: alert alert_proposal_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.alert
+    ADD CONSTRAINT alert_proposal_id_fkey FOREIGN KEY (proposal_id) REFERENCES public.identity_proposal(id) ON DELETE CASCADE;
 
 
 --

@@ -95,6 +95,18 @@ VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id
 """
 
 
+# Every owning authority is told of a proposal (alerts/compose.py words the email); while
+# there are none, the authority that recorded the driver.
+ALERT_OWNERS = f"""
+INSERT INTO alert (proposal_id, recipient_authority_id, kind)
+SELECT $2, owner, 'identity_proposed'
+FROM (SELECT authority_id AS owner FROM ({drivers.IDENTITY_OWNERS}) AS owners
+      UNION
+      SELECT recorded_by_authority_id FROM driver
+      WHERE id = $1 AND NOT EXISTS (SELECT FROM ({drivers.IDENTITY_OWNERS}) AS any_owner)) AS o
+"""
+
+
 async def owns_identity(conn: asyncpg.Connection, actor: Actor, driver_id: int) -> bool:
     """Whether the actor's authority may change this driver's identity fields directly."""
     if actor.authority_id is None:
@@ -159,6 +171,7 @@ async def propose(
     await audit_change(
         conn, actor, f"identity_proposal:{proposal_id}", "identity_change_proposed", driver_id
     )
+    await conn.execute(ALERT_OWNERS, driver_id, proposal_id)
     return await get(conn, actor, proposal_id)
 
 

@@ -151,6 +151,22 @@ async def pool_for(db_url: str):
     return await db.create_pool(db_url, min_size=1, max_size=6)
 
 
+async def send_all_due(db_url: str) -> Inbox:
+    """Send every alert due, as the worker would, to an SMTP server of the test's own; its
+    inbox."""
+    from alerts.dispatch import send_due_alerts
+    from alerts.transports import SmtpTransport
+
+    pool = await pool_for(db_url)
+    try:
+        with smtp_server() as inbox:
+            config = config_for(inbox.port)
+            await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
+    finally:
+        await pool.close()
+    return inbox
+
+
 async def statuses(conn) -> dict[str, int]:
     rows = await conn.fetch("SELECT status, count(*) AS n FROM alert GROUP BY status")
     return {r["status"]: r["n"] for r in rows}

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from alerts.dispatch import send_due_alerts
 from alerts.rules import queue_all_new_alerts
-from alerts.transports import SmtpTransport
 from licensing.app import create_app
 from licensing.settings import load
 from tests.alerts_support import (
-    config_for,
     free_port,
-    pool_for,
+    send_all_due,
     set_alert_email,
-    smtp_server,
     statuses,
     wait_until,
     worker_env,
@@ -45,13 +41,7 @@ async def an_alert_for_bolton(conn, db_url, *, deliverable: bool = True) -> int:
     if deliverable:
         await set_alert_email(conn, "Bolton")
     await queue_all_new_alerts(conn)
-    pool = await pool_for(db_url)
-    try:
-        with smtp_server() as inbox:
-            config = config_for(inbox.port)
-            await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
-    finally:
-        await pool.close()
+    await send_all_due(db_url)
     return await conn.fetchval("SELECT id FROM alert")
 
 

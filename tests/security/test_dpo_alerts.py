@@ -13,11 +13,9 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from alerts.dispatch import send_due_alerts
-from alerts.transports import SmtpTransport
 from licensing.app import create_app
 from licensing.settings import load
-from tests.alerts_support import config_for, pool_for, set_alert_email, smtp_server
+from tests.alerts_support import send_all_due, set_alert_email
 from tests.factories import make_driver, make_licence, make_user
 from tests.pages.conftest import make_account, sign_in
 
@@ -36,17 +34,6 @@ async def client(db_url):
     }
     async with AsyncTestClient(app=create_app(load(settings))) as client:
         yield client
-
-
-async def send_alerts(db_url) -> None:
-    pool = await pool_for(db_url)
-    try:
-        with smtp_server() as inbox:
-            config = config_for(inbox.port)
-            await send_due_alerts(pool, config, SmtpTransport(config.smtp, config.mail_from))
-    finally:
-        await pool.close()
-    return inbox
 
 
 async def test_bulk_reading_and_unsearched_opens_reach_the_dpo_by_email_naming_no_one(
@@ -75,7 +62,7 @@ async def test_bulk_reading_and_unsearched_opens_reach_the_dpo_by_email_naming_n
     flagged = (
         await client.get("/api/v1/audit", params={"action": "flagged"}, headers=dpo["headers"])
     ).json()["items"]
-    inbox = await send_alerts(db_url)
+    inbox = await send_all_due(db_url)
 
     assert saved.status_code == 200 and saved.json()["dpo_email"] == DPO_ADDRESS
     assert searched.status_code == 200 and len(searched.json()["results"]) == 1
