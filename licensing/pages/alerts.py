@@ -3,7 +3,6 @@ could not be delivered (to resend) and, in the demo, the local mailbox."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 
 from asyncpg import Record
@@ -20,7 +19,7 @@ from alerts.rules import london_today
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
-from licensing.pages.render import ENV, Conn, page, redirect
+from licensing.pages.render import ENV, Conn, Kept, page, redirect
 from licensing.pages.work import OWN_COUNTS, ListView, export, set_nav_counts
 from registry import entries, worklists
 from registry.authorities import name_of
@@ -47,21 +46,16 @@ def _alerts_view(request: Request) -> ListView:
 # now) and today's date (deadlines count from it); any change makes another key. Paging
 # through an authority's alerts describes and draws each row once.
 ROW_TEMPLATE = ENV.get_template("_alert_row.html")
-ROWS_KEPT = 5_000
-_rows: OrderedDict[tuple, str] = OrderedDict()
+_rows = Kept(5_000)
 
 
 def row_html(row: dict, record: Record | None, today: date) -> str:
-    key = (tuple(row.values()), tuple(record.values()) if record else None, today)
-    html = _rows.get(key)
-    if html is None:
+    def draw() -> str:
         alert = describe(record, "", today, signed_in=True) if record else None
-        html = _rows[key] = ROW_TEMPLATE.render(row=row, alert=alert)
-        if len(_rows) > ROWS_KEPT:
-            _rows.popitem(last=False)
-    else:
-        _rows.move_to_end(key)
-    return html
+        return ROW_TEMPLATE.render(row=row, alert=alert)
+
+    key = (tuple(row.values()), tuple(record.values()) if record else None, today)
+    return _rows.get(key, draw)
 
 
 async def rows_html(conn, rows: list[dict]) -> Markup:
@@ -85,6 +79,7 @@ async def inbox(request: Request, conn: Conn) -> Response:
     found = await worklists.list_page(
         conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort, view.page_number
     )
+    any_new = any(row["acknowledged_at"] is None for row in found.rows)
     done = request.query_params.get("done") or ""
     count = _count(request.query_params.get("count"))
     banner = BANNERS.get(done)
@@ -96,7 +91,15 @@ async def inbox(request: Request, conn: Conn) -> Response:
         title="Alerts",
         found=found,
         rows_html=await rows_html(conn, found.rows),
-        any_new=any(row["acknowledged_at"] is None for row in found.rows),
+        any_new=any_new,
+        # everything the page's body shows but its rows: the body is kept by it
+        body_key=(
+            view.query(page=found.page),
+            found.total,
+            len(found.rows),
+            any_new,
+            authority_name,
+        ),
         view=view,
         authority_name=authority_name,
         banner=banner,

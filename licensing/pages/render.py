@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -22,6 +24,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
+    Template,
     meta,
     select_autoescape,
 )
@@ -189,8 +192,29 @@ PARTS = ENV.from_string("{% extends 'layout.html' %}{% block back %}" + BACK +
                         "{% endblock %}{% block body %}" + BODY + "{% endblock %}")  # fmt: skip
 ENV.globals["layout"] = "layout.html"
 KEEP_LAYOUTS = True
-LAYOUTS_KEPT = 1_000
-_layouts: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+ROWS = "<!--app:rows-->"
+
+
+class Kept:
+    """The last `size` things made, by key: the longest unused goes first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        found = self.items.get(key)
+        if found is None:
+            found = self.items[key] = make()
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+        else:
+            self.items.move_to_end(key)
+        return found
+
+
+_layouts = Kept(1_000)
+_bodies = Kept(1_000)
 
 
 def _layout_names() -> tuple[str, ...]:
@@ -210,18 +234,32 @@ LAYOUT_NAMES = _layout_names()
 def _layout(context: dict) -> tuple[str, str, str]:
     """The layout for these values, kept: the HTML before the back link, between it and the
     body, and after the body."""
-    key = repr([context.get(name) for name in LAYOUT_NAMES])
-    parts = _layouts.get(key)
-    if parts is None:
-        html = PARTS.render({**context, "cspNonce": NONCE})
-        before, rest = html.split(BACK, 1)
+
+    def draw() -> tuple[str, str, str]:
+        before, rest = PARTS.render({**context, "cspNonce": NONCE}).split(BACK, 1)
         between, after = rest.split(BODY, 1)
-        parts = _layouts[key] = (before, between, after)
-        if len(_layouts) > LAYOUTS_KEPT:
-            _layouts.popitem(last=False)
-    else:
-        _layouts.move_to_end(key)
-    return parts
+        return before, between, after
+
+    return _layouts.get(repr([context.get(name) for name in LAYOUT_NAMES]), draw)
+
+
+def _own_blocks(drawn: Template, context: dict) -> tuple[str, str]:
+    """The page's back link and body. A page that passes `body_key` (everything its back link
+    and body show but its `rows_html` and the CSRF token) has them kept, and its rows put in."""
+    key = context.pop("body_key", None)
+    if key is None:
+        back, body = drawn.render(**context, layout="_parts.html").split(BODY, 1)
+        return back, body
+
+    def draw() -> tuple[str, str, str | None]:
+        html = drawn.render(**{**context, "rows_html": Markup(ROWS)}, layout="_parts.html")
+        back, body = html.split(BODY, 1)
+        before, rows, after = body.partition(ROWS)
+        return back, before, after if rows else None  # None: the body shows no rows
+
+    back, before, after = _bodies.get((drawn.name, key, context["csrf_token"]), draw)
+    # str(): a Markup added to a str would escape the str
+    return back, before if after is None else before + str(context["rows_html"]) + after
 
 
 @cache
@@ -236,7 +274,7 @@ def _render(template: str, context: dict) -> str:
     drawn = ENV.get_template(template)
     if not (KEEP_LAYOUTS and _extends_layout(template)) or context.get("form") is not None:
         return drawn.render(**context)
-    back, body = drawn.render(**context, layout="_parts.html").split(BODY, 1)
+    back, body = _own_blocks(drawn, context)
     before, between, after = _layout(context)
     return before.replace(NONCE, context["cspNonce"]) + back + between + body + after
 

@@ -152,16 +152,25 @@ NONCE = re.compile(r'nonce="([^"]+)"')
 
 
 async def test_pages_drawn_in_a_kept_layout_read_as_pages_drawn_whole(client, conn, monkeypatch):
-    """The alerts page (with a banner and the navigation's count), the home page and a work
-    list read the same, byte for byte, whether the layout around them was kept from an earlier
-    request or drawn whole; only the CSP nonce differs, and it is the one the header allows."""
+    """The alerts page (with a banner, the navigation's count, filtered, sorted, paged and
+    empty), the home page and a work list read the same, byte for byte, whether their layout
+    and the alerts page's body around its rows were kept from an earlier request or drawn
+    whole; only the CSP nonce differs, and it is the one the header allows."""
     await sent_alerts(conn, "Bolton", 60)
     await work_for(conn, "Bolton")
     await sign_in(client, await make_account(conn, authority="Bolton"))
-    paths = ("/alerts?page=2", "/alerts?done=acknowledged", "/", "/work/requests-due")
+    paths = (
+        "/alerts?page=2",
+        "/alerts?done=acknowledged",
+        "/alerts?show=all&sort=sent&page=3",
+        "/alerts?kind=licence_revoked",
+        "/",
+        "/work/requests-due",
+    )
     kept = {}
     for path in paths * 2:  # the second time round, every layout is a kept one
         response = await client.get(path)
+        assert response.status_code == 200, path
         [nonce] = set(NONCE.findall(response.text))
         assert f"'nonce-{nonce}'" in response.headers["content-security-policy"]
         kept[path] = NONCE.sub("", response.text)
