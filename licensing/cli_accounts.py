@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import asyncpg
 import click
@@ -19,6 +20,8 @@ from licensing.db import connect, urls
 from licensing.settings import Settings
 from registry import accounts, authorities, two_factor
 from registry.accounts import ROLES, AccountError
+
+T = TypeVar("T")
 
 # How the command's options are called, for messages about registry fields.
 OPTION_NAMES = {
@@ -36,7 +39,7 @@ def _explain(exc: AccountError) -> UserError:
     return UserError("; ".join(f"{OPTION_NAMES.get(f, f)}: {m}" for f, m in exc.errors))
 
 
-async def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable]):
+async def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     url, _ = await urls(settings)
     conn = await connect(url)
     try:
@@ -53,7 +56,7 @@ async def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Aw
         await conn.close()
 
 
-def _run(work: Callable[[asyncpg.Connection], Awaitable]):
+def _run(work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     return asyncio.run(_with_conn(load_settings(), work))
 
 
@@ -106,7 +109,7 @@ def user_create(
     """Create an account."""
     password = _read_password() if password_stdin else None
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> accounts.User:
         return await accounts.create_user(
             conn,
             email=email,
@@ -133,7 +136,7 @@ def user_create(
 def user_list(authority_code: str | None) -> None:
     """List accounts (email, role, authority, whether active)."""
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> list[accounts.User]:
         authority_id = None
         if authority_code:
             from registry.authorities import by_code
@@ -163,10 +166,11 @@ def user_list(authority_code: str | None) -> None:
 def user_deactivate(email: str) -> None:
     """Switch an account off: no more sign-in, and its API tokens are revoked."""
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> accounts.User | None:
         return await accounts.deactivate_user(conn, (await _user(conn, email)).id)
 
     user = _run(work)
+    assert user is not None  # _user found the account
     click.echo(f"deactivated {user.email}; its API tokens are revoked")
 
 
@@ -177,7 +181,7 @@ def user_password(email: str) -> None:
     """Set an account's password, read from the first line of standard input."""
     password = _read_password()
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> None:
         await accounts.set_password(conn, (await _user(conn, email)).id, password)
 
     _run(work)
@@ -193,7 +197,7 @@ def user_totp(email: str) -> None:
     if email.lower() not in DEMO_EMAILS:
         raise UserError(f"--email: {email} is not a demo account; its code is on its owner's phone")
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> str | None:
         return await two_factor.secret_of(conn, (await _user(conn, email)).id)
 
     secret = _run(work)
@@ -226,7 +230,7 @@ def token_create(email: str, label: str, days: int) -> None:
     except AccountError as exc:
         raise _explain(exc) from None
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> tuple[accounts.TokenInfo, str]:
         user = await _user(conn, email)
         if not user.active:
             raise UserError(f"{email} is deactivated: tokens cannot be issued to it")
@@ -254,7 +258,7 @@ def token_revoke(token_id: int) -> None:
     if not 0 < token_id < 2**31:
         raise UserError(f"--id: no token has the id {token_id}")
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> accounts.TokenInfo | None:
         return await accounts.revoke_token(conn, token_id)
 
     if _run(work) is None:
@@ -268,7 +272,7 @@ def token_revoke(token_id: int) -> None:
 def token_list(email: str) -> None:
     """List an account's tokens: id, label, created, expires, last used, state."""
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> list[accounts.TokenInfo]:
         return await accounts.list_tokens(conn, (await _user(conn, email)).id)
 
     tokens = _run(work)
@@ -359,7 +363,7 @@ async def ensure_demo_accounts(
 def demo_accounts_step(settings: Settings) -> list[str]:
     password = os.environ.get(DEMO_PASSWORD_ENV) or DEMO_PASSWORD_DEFAULT
 
-    async def work(conn):
+    async def work(conn: asyncpg.Connection) -> list[tuple[accounts.User, str, str]]:
         return await ensure_demo_accounts(conn, password)
 
     issued = asyncio.run(_with_conn(settings, work))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -66,7 +67,7 @@ STORED = "SELECT fingerprint, status, location, body FROM idempotency_key WHERE 
 SAVE = "UPDATE idempotency_key SET status = $2, location = $3, body = $4 WHERE id = $1"
 
 
-async def fingerprint(request: Request, body: bytes | None = None) -> bytes:
+async def fingerprint(request: Request[Any, Any, Any], body: bytes | None = None) -> bytes:
     """What makes two requests the same: method, path, query and body (the raw body, or the
     handler's own rendering of it for a multipart upload, whose stream litestar consumed)."""
     digest = hashlib.sha256()
@@ -75,7 +76,7 @@ async def fingerprint(request: Request, body: bytes | None = None) -> bytes:
     return digest.digest()
 
 
-def _key(request: Request) -> str | None:
+def _key(request: Request[Any, Any, Any]) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
@@ -91,7 +92,7 @@ def _key(request: Request) -> str | None:
     return key
 
 
-def _replay(row: asyncpg.Record) -> Response:
+def _replay(row: asyncpg.Record) -> Response[bytes]:
     headers = {"Idempotent-Replayed": "true"}
     if row["location"]:
         headers["Location"] = row["location"]
@@ -104,12 +105,12 @@ def _replay(row: asyncpg.Record) -> Response:
 
 
 async def perform(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: asyncpg.Connection,
     work: Callable[[Actor], Awaitable[Outcome]],
     *,
     body: bytes | None = None,
-) -> Response:
+) -> Response[bytes]:
     """Run `work` once in one transaction, honouring an Idempotency-Key header."""
     actor = actor_of(request)
     key = _key(request)

@@ -9,8 +9,9 @@ standby while it is recent enough (licensing.db.Reads), and the answer's headers
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -20,6 +21,8 @@ from litestar.datastructures import State
 from licensing.downloads import csv_response
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import compliance
+
+T = TypeVar("T")
 
 LONDON = ZoneInfo("Europe/London")
 WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never for long
@@ -45,7 +48,15 @@ class Asked(NamedTuple):
     suppress: bool = True
 
     @classmethod
-    def of(cls, quarter, financial_year, period_start, period_end, snapshot, suppress) -> Asked:
+    def of(
+        cls,
+        quarter: str | None,
+        financial_year: str | None,
+        period_start: str | None,
+        period_end: str | None,
+        snapshot: str | None,
+        suppress: str | None,
+    ) -> Asked:
         """From query parameters; one 422 names every wrong field, the flag's included."""
         dates = (quarter, financial_year, period_start, period_end, snapshot)
         try:
@@ -72,7 +83,11 @@ class Asked(NamedTuple):
             raise InvalidFields(errors) from None
 
 
-async def on_summary_pool(state: State, work, headers: dict[str, str] | None = None):
+async def on_summary_pool(
+    state: State,
+    work: Callable[[asyncpg.Connection, asyncpg.Pool], Awaitable[T]],
+    headers: dict[str, str] | None = None,
+) -> T:
     """Run `work(conn, pool)` on the summary pool, or on the standby's while it is recent
     enough; a busy pool or a slow statement is a 503. `headers`, when given, receives where
     the figures were read (Read-From) and the standby's lag (Replica-Lag-Seconds)."""
@@ -137,7 +152,7 @@ async def national(
     return await on_summary_pool(state, work, headers)
 
 
-async def national_csv(state: State, asked: Asked) -> Response:
+async def national_csv(state: State, asked: Asked) -> Response[bytes]:
     """The national summary as a CSV download (the API and the compliance page)."""
     headers: dict[str, str] = {}
     summary = await national(state, asked, headers)
