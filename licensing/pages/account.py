@@ -262,6 +262,12 @@ CARDS = {
             "/requests",
             "Requests to you and from you, with their 20 working day clocks.",
         ),
+        (
+            "Proposed changes to drivers' details",
+            "/identity-proposals",
+            "Changes other authorities propose to drivers you license, to accept or reject, "
+            "and those you proposed.",
+        ),
     ],
     "dpo": [("Audit log", "/audit", "Who searched and opened which records, and why.")],
     "dft_analyst": [

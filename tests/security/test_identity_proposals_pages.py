@@ -59,6 +59,8 @@ async def test_only_an_owning_authority_decides_and_a_rejection_needs_a_reason(c
     assert await surname(conn, driver) == "Platt"
 
     async with signed_in(db_url, rotherham) as client:
+        home = await client.get("/")
+        assert 'href="/identity-proposals"' in home.text  # the officer's way to the list
         listed = await client.get("/identity-proposals")
         assert proposal in listed.text
         no_reason = await post_form(client, proposal, {"decision": "reject", "note": ""})
