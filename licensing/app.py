@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from licensing import auth, db, headers, limits, logging_config, metrics, openapi, refusals
-from licensing.bodies import MAX_BODY_BYTES, CheckedRequest
+from licensing.bodies import MAX_BODY_BYTES, CheckedRequest, refuse_nul_in_query
 from licensing.pages import PAGE_FALLBACKS, PUBLIC_PAGES
 from licensing.problems import (
     EXCEPTION_HANDLERS,
@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=logging_config.litestar_logging(),
         exception_handlers={**EXCEPTION_HANDLERS, **PAGE_FALLBACKS},
         request_class=CheckedRequest,
+        before_request=refuse_nul_in_query,  # the pages' router sets its own
         request_max_body_size=MAX_BODY_BYTES,
         state=State(
             {

@@ -9,7 +9,8 @@ route's guards have run. `CheckedRequest` checks the raw bytes first:
 - nesting: arrays and objects at most `MAX_DEPTH` deep (400, field `body`), checked by a scan
   that does not recurse, so no depth reaches the decoder's recursion limit;
 - NUL characters: refused in any string or key (422, naming every such field); PostgreSQL
-  text cannot hold them and they have no place in a name or a narrative.
+  text cannot hold them and they have no place in a name or a narrative. The API's query
+  parameters are held to the same rule before they are read (`refuse_nul_in_query`).
 
 Messages never echo the body: it may be personal data.
 """
@@ -68,6 +69,19 @@ def _nul_paths(value: Any, path: str = "") -> list[str]:
     return found
 
 
+def _nul_refused(fields: list[str]) -> InvalidFields:
+    return InvalidFields(
+        [FieldError(field, "Text must not contain NUL characters") for field in fields]
+    )
+
+
+async def refuse_nul_in_query(request: Request) -> None:
+    """Before a handler reads its query parameters: a NUL in one is a 422 naming it."""
+    query = request.query_params.multi_items()
+    if fields := sorted({key for key, value in query if "\x00" in key + value}):
+        raise _nul_refused(fields)
+
+
 def check_json(body: bytes) -> Any:
     """The decoded body, or a 400 problem naming what makes it unreadable."""
     try:
@@ -81,9 +95,7 @@ def check_json(body: bytes) -> Any:
     except SerializationException:  # its message would quote the body
         raise unreadable("body", "The body must be valid JSON") from None
     if fields := _nul_paths(value):
-        raise InvalidFields(
-            [FieldError(field, "Text must not contain NUL characters") for field in fields]
-        )
+        raise _nul_refused(fields)
     return value
 
 

@@ -507,6 +507,14 @@ IMPORT_FILES = {
 BLANK_ALLOWED = ("period_start", "period_end", "snapshot")
 
 
+def _free_text(schema: dict) -> bool:
+    """A string with no enum, format or pattern of its own (null allowed)."""
+    arms = schema.get("oneOf") or [schema]
+    kinds = [a.get("type") for a in arms]
+    said = any(k in a for a in [schema, *arms] for k in ("enum", "format", "pattern", "const"))
+    return "string" in kinds and set(kinds) <= {"string", "null"} and not said
+
+
 def _parameter_schema(parameter: dict) -> None:
     """A header or path parameter is never null, and its integer bounds are integers
     (litestar writes 2**63 - 1 as a float, which a generator rounds past the bound)."""
@@ -516,6 +524,8 @@ def _parameter_schema(parameter: dict) -> None:
     for bound in ("minimum", "maximum"):
         if isinstance(schema.get(bound), float) and schema.get("type") == "integer":
             schema[bound] = min(int(schema[bound]), INT64_MAX)
+    if parameter.get("in") == "query" and _free_text(schema):  # licensing.bodies
+        schema["pattern"] = NO_NUL
     if parameter["name"] in BLANK_ALLOWED and parameter.get("in") == "query":
         schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
     if parameter["name"] == "Idempotency-Key":

@@ -224,3 +224,12 @@ async def test_an_administrator_pages_through_accounts_by_the_next_link(client, 
 
     assert seen == made
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_a_nul_character_in_a_query_parameter_is_refused_naming_the_parameter(client, conn):
+    admin = await make_user(conn, role="admin")
+    response = await client.get(
+        "/api/v1/users", params={"authority": "E08\x00000018"}, headers=admin["headers"]
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["authority"]
