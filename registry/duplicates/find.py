@@ -175,6 +175,7 @@ def candidates(
     rough = Rough(variants or {}, counts, len(names)).weight
     least = math.log2(max(len(names), 2)) - ROUGH_BELOW
     found: set[tuple[int, int]] = set()
+    dropped: set[tuple[int, int]] = set()  # names (indices) too far apart
     for group_of, accept in PASSES:
         groups: dict[object, list[int]] = {}
         for i, x in enumerate(names):
@@ -196,12 +197,21 @@ def candidates(
                         b = names[j]
                         if a.driver_id == b.driver_id or not accept(a.born, b.born):
                             continue
-                        if b.born in near and rough(a, b) >= least:
-                            found.add(
-                                (a.driver_id, b.driver_id)
-                                if a.driver_id < b.driver_id
-                                else (b.driver_id, a.driver_id)
-                            )
+                        if b.born not in near:
+                            continue
+                        pair = (
+                            (a.driver_id, b.driver_id)
+                            if a.driver_id < b.driver_id
+                            else (b.driver_id, a.driver_id)
+                        )
+                        # two names meet in several blocks: weigh them roughly once (another
+                        # of the drivers' names may still bring the pair in)
+                        if pair in found or (i, j) in dropped:
+                            continue
+                        if rough(a, b) >= least:
+                            found.add(pair)
+                        else:
+                            dropped.add((i, j))
     return sorted(found)
 
 
