@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import TypedDict
 
 import asyncpg
 from litestar.datastructures import State
@@ -74,14 +75,14 @@ async def service_urls(settings: Settings) -> tuple[str, str]:
     return await urls(settings, start=settings.demo)
 
 
-class Pool(asyncpg.Pool):
+class Pool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no types: its Pool is Any
     """asyncpg's pool whose acquire() waits at most `acquire_timeout` by default. asyncpg
     also bounds the release by the acquire's timeout: without one, a connection whose query
     timed out against a hung server is waited for until the server answers."""
 
     acquire_timeout: float | None = None
 
-    def acquire(self, *, timeout: float | None = None):
+    def acquire(self, *, timeout: float | None = None) -> asyncpg.pool.PoolAcquireContext:
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
 
@@ -152,10 +153,19 @@ async def create_pool(
         loop=None,
     )
     pool.acquire_timeout = command_timeout + connect_timeout_seconds
-    return await pool
+    ready: Pool = await pool
+    return ready
 
 
-def limits(settings: Settings, statement_timeout_ms: int | None = None) -> dict:
+class Limits(TypedDict):
+    """create_pool's time limits, by parameter name."""
+
+    statement_timeout_ms: int
+    lock_timeout_ms: int
+    connect_timeout_seconds: float
+
+
+def limits(settings: Settings, statement_timeout_ms: int | None = None) -> Limits:
     """create_pool's time limits from the settings (the request pool's statement limit unless
     another is given)."""
     return {
