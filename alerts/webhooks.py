@@ -1,23 +1,28 @@
 """Delivering webhooks: the outbox, lease and backoff design of the alerts, for HTTP POSTs.
 
 Fan-out: each subscription keeps a cursor in its authority's change feed (registry/feed.py).
-A run reads the events after it, queues one delivery per event of a subscribed kind, and
-moves the cursor on, in one transaction; the feed never shows an event behind a cursor
-afterwards, so nothing is missed, and (subscription, event) is unique, so nothing is queued
-twice.
+A run reads the events after it (once for all of an authority's subscriptions at the same
+place), queues one delivery per event of a subscribed kind, and moves the cursors on, in one
+transaction per batch of events; the feed never shows an event behind a cursor afterwards, so
+nothing is missed, and (subscription, event) is unique, so nothing is queued twice.
 
-Delivery: due deliveries are claimed under a lease (SKIP LOCKED, the process's liveness key,
-as alerts/outbox.py), POSTed signed (registry/webhooks.py), and marked delivered on a 2xx or
-put back with exponential backoff otherwise; dead after WEBHOOK_MAX_ATTEMPTS. A process that
-dies mid-batch leaves its claims under a lease that the alerts' sweep statement re-queues (its
-liveness lock is gone): those deliveries are sent again, which is the duplicate bound (at most
-one batch per dead process; receivers de-duplicate on webhook-id).
+Delivery: a run (Round) keeps a window of at most WebhookConfig.batch_size deliveries claimed
+under a lease (SKIP LOCKED, the process's liveness key, as alerts/outbox.py), topping it up
+with one statement once half of it is recorded; no subscription holds more than its fair
+share of the window. Each receiver has up to `per_receiver` sending tasks and keep-alive
+connections (alerts/poster.py), so a slow or dead one holds only its own lane. Results are
+recorded a few times a second, one statement per kind: delivered on a 2xx, else put back with
+exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS. A process that dies leaves its claims
+under a lease that the alerts' sweep statement re-queues (its liveness lock is gone): those
+are sent again, which is the duplicate bound (at most batch_size per dead process;
+receivers de-duplicate on webhook-id).
 
 Waking: register_event's statement trigger (migrations, notify_register_event) NOTIFYs
 CHANNEL, which PostgreSQL delivers at commit. The scheduler's process LISTENs (Listener) and
 runs its webhooks job at once, and the job goes round again while more events commit; the
 interval (ALERT_INTERVAL_SECONDS) stays as the fallback for a lost connection or a notice
-missed. One pooled HTTP client serves the process for its life (keep-alive connections).
+missed; events that commit during a run are fanned out beside its sending. One HTTP client
+serves the process for its life (keep-alive connections).
 
 A subscription whose deliveries fail WEBHOOK_PAUSE_AFTER times in a row, with no success
 between, is paused (its deliveries wait, nothing is dropped) and the administrator who made it
