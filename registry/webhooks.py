@@ -8,9 +8,10 @@ with the base64 part of the "whsec_" secret. After a rotation the previous secre
 for ROTATION_GRACE: deliveries carry a signature with each, separated by a space.
 
 Targets: https only, and the host must not resolve to a private, loopback, link-local or
-otherwise non-public address (checked when subscribing, and again each time the sender opens a
-connection, to the very address it checked: alerts/poster.py), unless the service allows loopback (WEBHOOKS_ALLOW_LOOPBACK, for tests and the demo), which also
-allows plain http to a loopback address.
+otherwise non-public address (checked when subscribing, and again each time the sender opens
+a connection, to the very address it checked: alerts/poster.py), unless the service allows
+loopback (WEBHOOKS_ALLOW_LOOPBACK, for tests and the demo), which also allows plain http to
+a loopback address.
 
 The outbox for deliveries (claims, leases, retries) is alerts/webhooks.py.
 """
