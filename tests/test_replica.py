@@ -233,10 +233,13 @@ async def behind_by(standby, conn, seconds: float):
     await standby.execute("SELECT pg_wal_replay_pause()")
     try:
         await grant(conn)
+        # Behind means the grant has reached the standby and waits there unreplayed: on a busy
+        # machine the clock can pass `seconds` before the WAL arrives, and a standby with
+        # nothing unreplayed is rightly reported current.
         await wait_until(
             lambda: standby.fetchval(
                 "SELECT clock_timestamp() - pg_last_xact_replay_timestamp() > make_interval("
-                "secs => $1)",
+                "secs => $1) AND pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()",
                 seconds,
             ),
             timeout=30,
