@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import TextIO, TypedDict, overload
 
 import asyncpg
 import click
@@ -23,7 +24,19 @@ from registry.importer import ImportReport, Source, import_records
 SHOWN = 50  # rejected rows printed; --report writes them all
 
 
-def _source(path: str | None, name: str, files: list):
+class Sources(TypedDict):
+    """The files import_records reads, by parameter name (the drivers file is required)."""
+
+    drivers: Source
+    licences: Source | None
+    decisions: Source | None
+
+
+@overload
+def _source(path: str, name: str, files: list[TextIO]) -> Source: ...
+@overload
+def _source(path: str | None, name: str, files: list[TextIO]) -> Source | None: ...
+def _source(path: str | None, name: str, files: list[TextIO]) -> Source | None:
     if path is None:
         return None
     try:
@@ -53,7 +66,7 @@ async def run_import(
 ) -> ImportReport:
     url, _ = await db.urls(load_settings())
     conn = await db.connect(url)
-    files: list = []
+    files: list[TextIO] = []
     try:
         found = await by_code(conn, authority)
         if found is None:
@@ -61,7 +74,7 @@ async def run_import(
         if not found.licenses_drivers:
             raise UserError(f"{found.name} does not license drivers")
         actor = Actor(user_id=None, authority_id=found.id)
-        sources = {
+        sources: Sources = {
             "drivers": _source(drivers, "drivers", files),
             "licences": _source(licences, "licences", files),
             "decisions": _source(decisions, "decisions", files),
