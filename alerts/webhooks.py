@@ -121,7 +121,8 @@ async def fan_out(pool: asyncpg.Pool, batch: int = 2000) -> int:
 # Delivery ------------------------------------------------------------------------------------
 
 # Due deliveries of active subscriptions in queue order, under one lease, leaving out the
-# subscriptions that already hold their share of this process's window ($5). The paused ones
+# subscriptions that already hold their share of this process's window ($5) and the deliveries
+# that failed earlier in the same run ($6: a retry waits for the next run). The paused ones
 # are read once (an ARRAY, not a join) so that the scan walks webhook_delivery_due in order
 # and stops at the limit rather than sorting every pending delivery.
 CLAIM = """
@@ -130,7 +131,7 @@ WITH due AS (
     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
       AND d.subscription_id <> ALL(ARRAY(
           SELECT s.id FROM webhook_subscription s WHERE s.status <> 'active'))
-      AND d.subscription_id <> ALL($5::bigint[])
+      AND d.subscription_id <> ALL($5::bigint[]) AND d.id <> ALL($6::bigint[])
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
     FOR UPDATE SKIP LOCKED
@@ -255,6 +256,7 @@ class Round:
         self.targets: dict[int, Target] = {}
         self.queues: dict[int, collections.deque[tuple[int, str]]] = {}
         self.senders: dict[int, int] = {}  # subscription -> its sending tasks now
+        self.failed: set[int] = set()  # tried once in this run already
 
     async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
         drained = False
@@ -311,7 +313,9 @@ class Round:
         limit = self.config.batch_size - len(self.held)
         lease = float(self.config.lease_seconds)
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(CLAIM, limit, self.claim_id, lease, self.owner, full)
+            rows = await conn.fetch(
+                CLAIM, limit, self.claim_id, lease, self.owner, full, list(self.failed)
+            )
             if not rows:
                 return 0
             found = await conn.fetch(TARGETS, list({r["subscription_id"] for r in rows}))
@@ -358,6 +362,7 @@ class Round:
         if not done:
             return
         paused = await _record(self.pool, self.config, self.claim_id, done, self.held)
+        self.failed.update(i for i, why in done if why not in (None, UNTRIED))
         for delivery_id, _why in done:
             sub = self.held.pop(delivery_id)
             self.per_subscription[sub] -= 1
