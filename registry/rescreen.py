@@ -9,7 +9,8 @@ either record: the authorities an alert must reach. The one that licenses the sc
 driver learns of the other record's history (a grant to someone revoked elsewhere); the one
 that licenses the other record learns of the new entry, concern or grant.
 
-Nothing is screened until the duplicates job has estimated its model from the register.
+Until the duplicates job has estimated its model from the register, the screening judges
+with the shipped one (registry/data/duplicate_model.json), as the import's does.
 `sweep(conn)` does it for every driver with a register entry in force (the nightly sweep).
 The rules job (alerts/rules.py) calls `rescreen` for the drivers of each adverse entry,
 licence action, s.5 concern and grant, and for the drivers `due(conn)` takes from
@@ -34,10 +35,6 @@ JOIN possible_duplicate p ON p.driver_a = f.a AND p.driver_b = f.b
 JOIN licence l ON l.driver_id IN (p.driver_a, p.driver_b) AND l.status IN ('current', 'suspended')
 WHERE p.status <> 'different_people'
 """
-# Re-screening judges with the model the duplicates job estimated from this register; until
-# the job has run once there is none, and a generic one would take every Walker born on the
-# same day for one man.
-HAS_MODEL = "SELECT EXISTS (SELECT FROM duplicate_model)"
 ADVERSE_DRIVERS = "SELECT DISTINCT driver_id FROM register_entry WHERE status = 'in_force'"
 # Drivers waiting since two records were confirmed one person (migration 0021).
 TAKE_QUEUED = """
@@ -60,7 +57,7 @@ async def rescreen(
     conn: asyncpg.Connection, driver_ids: Sequence[int], progress: Progress = QUIET
 ) -> list[Match]:
     """Inside an acting transaction: raise pairs, and say who licenses either record."""
-    if not driver_ids or not await conn.fetchval(HAS_MODEL):
+    if not driver_ids:
         return []
     found = await screen(conn, driver_ids, "rescreen", progress, within=True)
     if not found:

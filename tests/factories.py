@@ -10,6 +10,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -97,6 +98,38 @@ async def internal_id(conn: asyncpg.Connection, public_id: str) -> DriverRef:
     )
     assert row, f"no driver with public id {public_id}"
     return DriverRef.of(row)
+
+
+# Different people, for stories that need many drivers who are not one another: each has a
+# surname and a forename of their own and a birthday years, months and days from the others',
+# so re-screening (a date on the day or one keying slip away, a shared name token) never takes
+# two of them for one person recorded twice.
+SURNAMES = (
+    "Adeyemi", "Brennan", "Chowdhury", "Davies", "Egan", "Fitzgerald", "Gallagher", "Hughes",
+    "Iqbal", "Jenkins", "Kaur", "Lewandowski", "Mahmood", "Nolan", "Okafor", "Patel", "Quinn",
+    "Rahman", "Sullivan", "Thompson", "Underwood", "Vaughan", "Whitaker", "Xuereb", "Yilmaz",
+    "Zielinski", "Ashworth", "Barker", "Cartwright", "Dunmore", "Ellison", "Fairbrother",
+    "Greenhalgh", "Holroyd", "Ingram", "Jowett", "Kershaw", "Lockwood", "Marsden", "Nuttall",
+    "Ormerod", "Pickles", "Rushworth", "Sutcliffe", "Tattersall", "Uttley", "Wadsworth", "Yates",
+)  # fmt: skip
+FORENAMES = (
+    "Amir", "Bethan", "Ciaran", "Deborah", "Emeka", "Farah", "Gareth", "Hannah", "Imran",
+    "Joanne", "Kwame", "Lucy", "Marek", "Niamh", "Oluwaseun", "Priya", "Rhys", "Sadia",
+    "Tomasz", "Ursula", "Vikram", "Wendy", "Yusuf", "Zara", "Alun", "Bronwen", "Conor",
+    "Dilys", "Eamon", "Fiona", "Gurdeep", "Helen", "Ifan", "Jasmine", "Kieran", "Leila",
+    "Moses", "Nasreen", "Owain", "Pauline", "Rajesh", "Sian", "Tariq", "Una", "Vernon",
+    "Winston", "Yasmin", "Zoltan",
+)  # fmt: skip
+
+
+def someone(n: int) -> dict[str, Any]:
+    """The `n`th of up to 48 different people: make_driver(conn, **someone(n), ...)."""
+    assert n < len(SURNAMES), f"only {len(SURNAMES)} different people"
+    return {
+        "forenames": FORENAMES[n],
+        "surname": SURNAMES[n],
+        "date_of_birth": date(1950 + n, 1 + n % 12, 1 + n % 28),
+    }
 
 
 async def make_driver(

@@ -23,7 +23,7 @@ from tests.alerts_support import (
     statuses,
     wait_until,
 )
-from tests.factories import make_driver, make_entry, make_licence
+from tests.factories import make_driver, make_entry, make_licence, someone
 
 NARRATIVE = "Driver assaulted a passenger outside the station"
 
@@ -43,8 +43,7 @@ async def out_of_area_drivers(conn, count: int, homes=("Bolton", "Rotherham", "L
     for i in range(count):
         driver = await make_driver(
             conn,
-            forenames=f"Driver{i}",
-            surname="Example",
+            **someone(i),
             recorded_by="Wolverhampton",
             home=homes[i % len(homes)],
         )

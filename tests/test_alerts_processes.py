@@ -21,7 +21,7 @@ from tests.alerts_support import (
     wait_until,
     worker_env,
 )
-from tests.factories import make_driver, make_licence
+from tests.factories import make_driver, make_licence, someone
 
 CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
 
@@ -37,9 +37,7 @@ async def alerts_for_many_authorities(conn, count: int, *, queue: bool = True) -
         )
     ]
     for n, home in enumerate(homes):
-        driver = await make_driver(
-            conn, forenames=f"Driver{n}", recorded_by="Wolverhampton", home=home
-        )
+        driver = await make_driver(conn, **someone(n), recorded_by="Wolverhampton", home=home)
         await make_licence(conn, driver, authority="Wolverhampton")
     await give_every_authority_an_address(conn)
     if queue:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from alerts.rules import queue_all_new_alerts, queue_request_reminders, reminder_kind
 from registry.workdays import add_working_days
-from tests.factories import authority_id, make_driver, make_entry, make_licence
+from tests.factories import authority_id, make_driver, make_entry, make_licence, someone
 
 
 async def alerts(conn) -> set[tuple[str, str]]:
@@ -231,7 +231,7 @@ async def test_running_the_rules_twice_or_at_once_queues_each_alert_once(db_url,
     from licensing.db import connect
 
     drivers = [
-        await make_driver(conn, forenames=f"D{i}", recorded_by="Wolverhampton", home="Bolton")
+        await make_driver(conn, **someone(i), recorded_by="Wolverhampton", home="Bolton")
         for i in range(30)
     ]
     for driver in drivers:

@@ -23,7 +23,7 @@ from tests.alerts_support import (
     statuses,
     wait_until,
 )
-from tests.factories import make_driver, make_entry, make_licence, make_user
+from tests.factories import make_driver, make_entry, make_licence, make_user, someone
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ async def many_recipients(conn, count: int) -> list[int]:
         )
     ]
     for n, home in enumerate(homes):
-        driver = await make_driver(conn, forenames=f"D{n}", recorded_by="Leeds", home=home)
+        driver = await make_driver(conn, **someone(n), recorded_by="Leeds", home=home)
         await make_licence(conn, driver, authority="Leeds")
     await give_every_authority_an_address(conn)
     return homes

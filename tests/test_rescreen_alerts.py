@@ -294,3 +294,67 @@ async def test_an_officer_marks_a_match_not_this_driver_in_the_api(conn, client)
         path + "/decision", json={"decision": "not_this_driver"}, headers=rotherham["headers"]
     )
     assert done.status_code == 200 and done.json()["status"] == "different_people"
+
+
+@pytest.fixture
+async def fresh_conn(db_url):
+    """A register the duplicates job has never run on: no model estimated from it."""
+    connection = await connect(db_url)
+    yield connection
+    await connection.close()
+
+
+async def test_before_the_duplicates_job_has_ever_run_a_revocation_still_reaches_the_other_licence(
+    fresh_conn, db_url
+):
+    """A new register: Wolverhampton licenses Zbigniew Wrzosek, Leeds licenses a Tomasz
+    Wrzosek born the same day as the man Sheffield then records as Zbigniew Adam Wrzosek, his
+    date of birth one keying slip out, and revokes. Re-screening judges with the shipped model,
+    and Wolverhampton's mailbox gets the re-screening alert; Leeds hears nothing."""
+    conn = fresh_conn
+    wolverhampton = await set_alert_email(conn, "Wolverhampton")
+    leeds = await set_alert_email(conn, "Leeds")
+    licensed = await make_driver(
+        conn,
+        forenames="Zbigniew",
+        surname="Wrzosek",
+        date_of_birth=date(1971, 3, 28),
+        recorded_by="Wolverhampton",
+        home="Sheffield",  # he lives in Sheffield and holds a Wolverhampton licence
+    )
+    await make_licence(conn, licensed, authority="Wolverhampton")
+    stranger = await make_driver(
+        conn,
+        forenames="Tomasz",
+        surname="Wrzosek",
+        date_of_birth=date(1971, 3, 23),
+        recorded_by="Leeds",
+    )
+    await make_licence(conn, stranger, authority="Leeds")
+    await queue_all_new_alerts(conn)  # their grants are old news
+    revoked = await make_driver(
+        conn, forenames="Zbigniew Adam", surname="Wrzosek", date_of_birth=date(1971, 3, 23)
+    )
+    pool = await pool_for(db_url)
+    try:
+        with smtp_server() as inbox:
+            async with running(pool, config_for(inbox.port), only=("queue_alerts", "send_alerts")):
+                await make_entry(conn, revoked, authority="Sheffield", decision="revoked")
+                await wait_until(
+                    lambda: any(
+                        "possible match" in str(m.message["Subject"])
+                        for m in inbox.to(wolverhampton)
+                    ),
+                    timeout=30,
+                )
+    finally:
+        await pool.close()
+    assert await conn.fetchval("SELECT count(*) FROM duplicate_model") == 0
+    pair = await pair_of(conn, revoked, licensed)
+    assert pair is not None
+    [mail] = [m for m in inbox.to(wolverhampton) if "possible match" in str(m.message["Subject"])]
+    assert f"https://crosscheck.test/duplicates/{pair}" in mail.text
+    assert "Revoked by Sheffield" in mail.text or "Licence revoked by Sheffield" in mail.text
+    assert await rescreen_alerts(conn) == [("Wolverhampton", pair)]
+    assert await pair_of(conn, revoked, stranger) is None
+    assert inbox.to(leeds) == []
