@@ -117,9 +117,10 @@ WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
 LIVENESS_CLASS = 0x0A1E  # first key of the two-key advisory locks the senders hold
 
 
-def sweep_statement(table: str, extra: str = "") -> str:
+def sweep_statement(table: str, extra: str = "", scope: str = "") -> str:
     """Claims of `table` (alert, webhook_delivery) whose sender's liveness lock is gone or
-    whose lease lapsed, back to pending; `extra` sets more columns."""
+    whose lease lapsed, back to pending; `extra` sets more columns, `scope` narrows the rows
+    looked at (so that the scan can use an index)."""
     return f"""
 UPDATE {table} a
 SET status = 'pending', next_attempt_at = now(), lease_until = NULL, claim_id = NULL,
@@ -130,7 +131,7 @@ SET status = 'pending', next_attempt_at = now(), lease_until = NULL, claim_id = 
     END
 WHERE a.id IN (
     SELECT x.id FROM {table} x
-    WHERE x.status = 'sending'
+    WHERE x.status = 'sending'{scope}
       AND (x.lease_until < now()
            OR (x.claimed_by IS NOT NULL AND x.claimed_by::oid <> ALL (ARRAY(
                  SELECT l.objid FROM pg_locks l

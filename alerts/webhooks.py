@@ -15,7 +15,9 @@ recorded a few times a second, one statement per kind: delivered on a 2xx, else 
 exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS. A process that dies leaves its claims
 under a lease that the alerts' sweep statement re-queues (its liveness lock is gone): those
 are sent again, which is the duplicate bound (at most batch_size per dead process;
-receivers de-duplicate on webhook-id).
+receivers de-duplicate on webhook-id). A claim changes no indexed column (migrations 0029),
+so PostgreSQL rewrites the row in place without new index entries (a HOT update): a delivery
+costs its insert, that in-page update and the update that records it.
 
 Waking: register_event's statement trigger (migrations, notify_register_event) NOTIFYs
 CHANNEL, which PostgreSQL delivers at commit. The scheduler's process LISTENs (Listener) and
@@ -128,7 +130,8 @@ async def fan_out(pool: asyncpg.Pool, batch: int = 2000) -> int:
 CLAIM = """
 WITH due AS (
     SELECT d.id FROM webhook_delivery d
-    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+    WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.status = 'pending'
+      AND d.next_attempt_at <= now()
       AND d.subscription_id <> ALL(ARRAY(
           SELECT s.id FROM webhook_subscription s WHERE s.status <> 'active'))
       AND d.subscription_id <> ALL($5::bigint[]) AND d.id <> ALL($6::bigint[])
@@ -184,7 +187,11 @@ WHERE s.id = f.id
 RETURNING s.id, s.url, s.status = 'paused' AND s.failures - f.n < $3 AS just_paused,
           (SELECT u.email::text FROM app_user u WHERE u.id = s.created_by) AS owner_email
 """
-SWEEP = outbox.sweep_statement("webhook_delivery")
+# The deliveries being sent are found through the due index (migrations 0029: it has no
+# index of its own, so that a claim rewrites the row in place).
+SWEEP = outbox.sweep_statement(
+    "webhook_delivery", scope=" AND x.delivered_at IS NULL AND x.dead_at IS NULL"
+)
 UNTRIED = "not tried: the sender was stopping"  # handed back, the attempt not counted
 
 

@@ -1892,8 +1892,10 @@ CREATE TABLE public.webhook_delivery (
     resent_at timestamp with time zone,
     resent_by integer,
     CONSTRAINT webhook_delivery_check CHECK (((status = 'sending'::text) = (claim_id IS NOT NULL))),
-    CONSTRAINT webhook_delivery_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'dead'::text])))
-);
+    CONSTRAINT webhook_delivery_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'dead'::text]))),
+    CONSTRAINT webhook_delivery_waiting_check CHECK (((status <> ALL (ARRAY['pending'::text, 'sending'::text])) OR ((delivered_at IS NULL) AND (dead_at IS NULL))))
+)
+WITH (fillfactor='40');
 
 
 --
@@ -2860,14 +2862,7 @@ CREATE INDEX web_session_user ON public.web_session USING btree (user_id);
 -- Name: webhook_delivery_due; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX webhook_delivery_due ON public.webhook_delivery USING btree (next_attempt_at, id) WHERE (status = 'pending'::text);
-
-
---
--- Name: webhook_delivery_sending; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX webhook_delivery_sending ON public.webhook_delivery USING btree (id) WHERE (status = 'sending'::text);
+CREATE INDEX webhook_delivery_due ON public.webhook_delivery USING btree (next_attempt_at, id) WHERE ((delivered_at IS NULL) AND (dead_at IS NULL));
 
 
 --

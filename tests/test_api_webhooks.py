@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from dataclasses import replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -217,6 +218,32 @@ async def test_the_retention_job_removes_deliveries_delivered_more_than_30_days_
     assert removed["webhook_delivery"] == 1
     left = {r["id"] for r in await conn.fetch("SELECT id FROM webhook_delivery")}
     assert left == {recent, waiting}
+
+
+async def test_a_sender_that_stops_mid_claim_leaves_nothing_unsent_and_claims_cost_no_index_entries(
+    client, conn, pool, receiver
+):
+    """A sender claims three deliveries and is gone before sending them: its lease runs out,
+    the sweep queues them again, and the next run sends each once. Claiming rewrote each row
+    in place (a HOT update), which is what keeps the database's work per delivery small."""
+    officer = await make_user(conn, authority="Sheffield")
+    await subscribe(client, officer, receiver.url)
+    for _ in range(3):
+        await make_licence(conn, await make_driver(conn), authority="Sheffield")
+    await delivery.fan_out(pool)
+
+    async with conn.transaction():
+        claimed = await conn.fetch(delivery.CLAIM, 10, uuid.uuid4(), 0.0, None, [], [])
+        updates = await conn.fetchrow(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'webhook_delivery'"
+        )
+    swept = await delivery.sweep(conn)
+    report = await run(pool)
+
+    assert len(claimed) == 3 and swept == 3
+    assert updates["n_tup_upd"] == 3 and updates["n_tup_hot_upd"] == 3
+    assert report.delivered == 3 and len(receiver.posts) == 3
 
 
 async def test_during_a_rotation_both_secrets_verify(client, conn, pool, receiver):
