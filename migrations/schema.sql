@@ -102,6 +102,21 @@ $_$;
 
 
 --
+-- Name: acting_as(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.acting_as(p_user integer, p_authority integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM set_config('crosscheck.actor_user_id', coalesce(p_user::text, ''), true),
+            set_config('crosscheck.actor_authority_id', coalesce(p_authority::text, ''), true),
+            set_config('crosscheck.acting', 'on', true);
+    RETURN p_user;
+END $$;
+
+
+--
 -- Name: actor(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -123,15 +138,18 @@ CREATE FUNCTION public.audit_write() RETURNS trigger
 DECLARE
     acting integer := actor();
 BEGIN
-    IF acting IS NOT NULL AND NEW.user_id IS NOT NULL AND NEW.user_id <> acting THEN
+    IF current_setting('crosscheck.acting', true) IS DISTINCT FROM 'on' THEN
+        RAISE EXCEPTION 'an audit row must be written in a transaction that names who acts'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.user_id IS NOT NULL AND NEW.user_id IS DISTINCT FROM acting THEN
         RAISE EXCEPTION 'an audit row must name the user acting in its transaction'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     INSERT INTO audit_log (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    VALUES (coalesce(acting, NEW.user_id), NEW.authority_id, NEW.action, NEW.purpose,
-            NEW.case_reference, NEW.driver_id, NEW.search_id, coalesce(NEW.subject, ''),
-            coalesce(NEW.detail, '{}'))
+    VALUES (acting, NEW.authority_id, NEW.action, NEW.purpose, NEW.case_reference,
+            NEW.driver_id, NEW.search_id, coalesce(NEW.subject, ''), coalesce(NEW.detail, '{}'))
     RETURNING id, user_id INTO NEW.id, NEW.user_id;
     RETURN NEW;
 END $$;

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from registry import audit_log
+from registry.actor import Actor, acting
 from registry.authorities import by_code
 
 ROLES = ("licensing_officer", "dpo", "dft_analyst", "admin")
@@ -159,7 +160,7 @@ async def create_user(
     if errors:
         raise AccountError(errors)
     password_hash = _hasher.hash(password) if password else None
-    async with conn.transaction():
+    async with acting(conn, Actor(actor_user_id, None)):
         try:
             user_id = await conn.fetchval(
                 INSERT_USER, email, display_name.strip(), role, authority_id, password_hash
@@ -277,7 +278,7 @@ async def deactivate_user(
     conn: asyncpg.Connection, user_id: int, *, actor_user_id: int | None = None
 ) -> User | None:
     """Switch an account off and revoke its tokens; None when there is no such user."""
-    async with conn.transaction():
+    async with acting(conn, Actor(actor_user_id, None)):
         row = await conn.fetchrow(DEACTIVATE, user_id)
         if row is None:
             return None
@@ -331,7 +332,7 @@ async def revoke_token(
     conn: asyncpg.Connection, token_id: int, *, actor_user_id: int | None = None
 ) -> TokenInfo | None:
     """Revoke a token (again is harmless); None when there is no such token."""
-    async with conn.transaction():
+    async with acting(conn, Actor(actor_user_id, None)):
         authority_id = await conn.fetchrow(REVOKE, token_id)
         if authority_id is None:
             return None
@@ -353,14 +354,15 @@ async def token_issued(
     assert token is not None  # issued just before this call
     owner = await get_user(conn, token.user_id)
     assert owner is not None  # a token belongs to an account (foreign key)
-    await audit_log.record(
-        conn,
-        action="token_issued",
-        user_id=actor_user_id,
-        authority_id=owner.authority_id,
-        subject=f"token:{token_id}",
-        detail={"for_user_id": owner.id},
-    )
+    async with acting(conn, Actor(actor_user_id, None)):
+        await audit_log.record(
+            conn,
+            action="token_issued",
+            user_id=actor_user_id,
+            authority_id=owner.authority_id,
+            subject=f"token:{token_id}",
+            detail={"for_user_id": owner.id},
+        )
     return token
 
 

@@ -13,28 +13,50 @@ from registry import audit_log
 
 
 class Actor(msgspec.Struct, frozen=True):
-    """The officer making a change and the authority they act for."""
+    """The officer making a change and the authority they act for. An actor with no user is
+    the system (a scheduled job, the command line, an import): its audit rows name no user."""
 
     user_id: int | None
     authority_id: int | None
 
 
+SYSTEM = Actor(None, None)
+
+
 @asynccontextmanager
 async def acting(conn: asyncpg.Connection, actor: Actor) -> AsyncIterator[asyncpg.Connection]:
     """The one way to write: a transaction that names who is acting, for the register-event
-    and audit triggers (the settings are transaction-local, so they end with it).
+    and audit triggers (the settings are transaction-local, so they end with it). The
+    database refuses an audit row outside it (docs/security.md V7); a statement that reads
+    and audits in one names its actor itself, with acting_as($user, $authority) in the row.
 
         async with acting(conn, actor):
             await licences.grant(conn, actor, details)
     """
     async with conn.transaction():
-        await conn.execute(
-            "SELECT set_config('crosscheck.actor_user_id', $1, true), "
-            "set_config('crosscheck.actor_authority_id', $2, true)",
-            "" if actor.user_id is None else str(actor.user_id),
-            "" if actor.authority_id is None else str(actor.authority_id),
-        )
+        await conn.execute("SELECT acting_as($1, $2)", actor.user_id, actor.authority_id)
         yield conn
+
+
+async def audit_view(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    subject: str,
+    driver_id: int | uuid.UUID | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """One 'view' row for reading something that holds personal data (a list, a proposal, a
+    concern), in its own acting transaction. Never personal data: kinds, ids and counts."""
+    async with acting(conn, actor):
+        await audit_log.record(
+            conn,
+            action="view",
+            user_id=actor.user_id,
+            authority_id=actor.authority_id,
+            driver_id=driver_id,
+            subject=subject,
+            detail=detail,
+        )
 
 
 async def audit_change(

@@ -78,7 +78,7 @@ top AS (
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $6, $7, 'search', $8, $9, t.driver_id, $10, 'name', jsonb_build_object('results', n.total)
+    SELECT acting_as($6, $7), $7, 'search', $8, $9, t.driver_id, $10, 'name', jsonb_build_object('results', n.total)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
 SELECT top.driver_id, top.score, top.strong, top.dob_match, top.s_level, top.f_level, top.mid,

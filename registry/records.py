@@ -208,7 +208,7 @@ WITH d AS (
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            subject, detail)
-    SELECT $3, $2, 'view_driver', $4, $5, d.id, 'driver', '{{}}'::jsonb FROM d
+    SELECT acting_as($3, $2), $2, 'view_driver', $4, $5, d.id, 'driver', '{{}}'::jsonb FROM d
 )
 SELECT json_build_object(
     'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,

@@ -267,7 +267,7 @@ WITH top AS (
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
+    SELECT acting_as($2, $3), $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )
@@ -309,7 +309,7 @@ top AS (
 audit AS (
     INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, driver_id,
                            search_id, subject, detail)
-    SELECT $2, $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
+    SELECT acting_as($2, $3), $3, 'search', $4, $5, t.driver_id, $6, 'identifier',
            jsonb_build_object('results', n.total, 'kind', $7::text)
     FROM (SELECT count(*) AS total FROM top) AS n LEFT JOIN top t ON true
 )

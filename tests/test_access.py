@@ -16,6 +16,7 @@ from licensing.app import PUBLIC_PATHS, create_app
 from licensing.db import connect
 from licensing.settings import load
 from registry import audit_log
+from registry.actor import Actor, acting
 from tests.conftest import new_database
 from tests.factories import authority_id, make_user
 
@@ -207,15 +208,17 @@ async def client(db_url):
 async def _log(
     conn, authority: str, user: dict, action: str = "search", case: str = "CASE-1"
 ) -> int:
-    return await audit_log.record(
-        conn,
-        action=action,
-        user_id=user["id"],
-        authority_id=await authority_id(conn, authority),
-        purpose="new_application",
-        case_reference=case,
-        subject="search",
-    )
+    where = await authority_id(conn, authority)
+    async with acting(conn, Actor(user["id"], where)):
+        return await audit_log.record(
+            conn,
+            action=action,
+            user_id=user["id"],
+            authority_id=where,
+            purpose="new_application",
+            case_reference=case,
+            subject="search",
+        )
 
 
 async def test_a_dpo_sees_only_their_own_authoritys_audit_entries(client, conn):

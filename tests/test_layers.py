@@ -74,6 +74,15 @@ def test_only_the_acting_transaction_names_the_actor():
     assert found == []
 
 
+def test_only_the_statements_that_read_and_audit_in_one_name_their_own_actor():
+    # a search and a record opened call acting_as() in their audit row (one round trip);
+    # everything else writes its audit rows inside registry.actor.acting()
+    found = [
+        path for path, text in _sources("licensing", "registry", "alerts") if "acting_as(" in text
+    ]
+    assert found == ["registry/actor.py", "registry/records.py", "registry/search.py"]
+
+
 def _register_sql(text: str) -> list[str]:
     return [
         match.group(1)

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
+from registry.actor import Actor, acting
 from registry.identifiers import gb_licence_for
 from registry.workdays import add_working_days
 from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
@@ -174,13 +175,14 @@ async def test_a_driver_recorded_after_an_empty_search_is_linked_to_that_search(
     import uuid
 
     search_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, search_id) "
-        "VALUES ($1, $2, 'search', 'new_application', 'APP/1', $3)",
-        rotherham["id"],
-        rotherham["authority_id"],
-        search_id,
-    )
+    async with acting(conn, Actor(rotherham["id"], rotherham["authority_id"])):
+        await conn.execute(
+            "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, "
+            "search_id) VALUES ($1, $2, 'search', 'new_application', 'APP/1', $3)",
+            rotherham["id"],
+            rotherham["authority_id"],
+            search_id,
+        )
     response = await client.post(
         "/api/v1/drivers", headers=rotherham["headers"], json=walker(search_id=str(search_id))
     )
@@ -201,13 +203,14 @@ async def test_another_authoritys_search_id_is_not_accepted(client, conn, rother
     import uuid
 
     search_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, "
-        "search_id) VALUES ($1, $2, 'search', 'renewal', 'X', $3)",
-        sheffield["id"],
-        sheffield["authority_id"],
-        search_id,
-    )
+    async with acting(conn, Actor(sheffield["id"], sheffield["authority_id"])):
+        await conn.execute(
+            "INSERT INTO audit_entry (user_id, authority_id, action, purpose, case_reference, "
+            "search_id) VALUES ($1, $2, 'search', 'renewal', 'X', $3)",
+            sheffield["id"],
+            sheffield["authority_id"],
+            search_id,
+        )
     response = await client.post(
         "/api/v1/drivers", headers=rotherham["headers"], json=walker(search_id=str(search_id))
     )

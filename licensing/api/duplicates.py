@@ -18,7 +18,8 @@ from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, perform
 from licensing.problems import FieldError, InvalidFields, not_found_problem, problem_spec
-from registry import audit_log, duplicates
+from registry import duplicates
+from registry.actor import audit_view
 from registry.errors import Invalid, NotFound
 
 MAX_ID = 2**63 - 1
@@ -69,14 +70,7 @@ async def list_possible_duplicates(
         )
     except Invalid as exc:
         raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=actor.user_id,
-        authority_id=actor.authority_id,
-        subject="possible_duplicates",
-        detail={"count": len(items)},
-    )
+    await audit_view(conn, actor, "possible_duplicates", detail={"count": len(items)})
     return envelope(request, items, after)
 
 
@@ -90,13 +84,7 @@ async def show_possible_duplicate(
         pair = await duplicates.get_pair(conn, actor, pair_id)
     except NotFound as exc:
         raise not_found_problem(exc) from None
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=actor.user_id,
-        authority_id=actor.authority_id,
-        subject=f"possible_duplicate:{pair_id}",
-    )
+    await audit_view(conn, actor, f"possible_duplicate:{pair_id}")
     return pair
 
 

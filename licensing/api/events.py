@@ -13,7 +13,8 @@ from licensing.api.paging import DEFAULT_LIMIT, Limit, Page, envelope
 from licensing.auth import officer
 from licensing.idempotency import actor_of
 from licensing.problems import FieldError, InvalidFields
-from registry import audit_log, feed
+from registry import feed
+from registry.actor import audit_view
 from registry.errors import Invalid
 from registry.paging import MAX_CURSOR
 
@@ -51,13 +52,10 @@ async def list_events(
             [FieldError("after", "Use the cursor from the previous page's next link")]
         ) from None
     if items:  # who read which events is logged; an empty poll leaves no row
-        actor = actor_of(request)
-        await audit_log.record(
+        await audit_view(
             conn,
-            action="view",
-            user_id=actor.user_id,
-            authority_id=actor.authority_id,
-            subject="events",
+            actor_of(request),
+            "events",
             detail={"first": items[0].id, "last": items[-1].id, "count": len(items)},
         )
     page = envelope(request, items, cursor, param="after")

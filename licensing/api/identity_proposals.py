@@ -16,8 +16,9 @@ from litestar.params import FromPath, JSONBody, PathParameter
 from licensing.auth import officer
 from licensing.idempotency import Outcome, actor_of, perform
 from licensing.problems import not_found_problem, problem_spec
-from registry import audit_log, drivers
+from registry import drivers
 from registry import identity_proposals as proposals
+from registry.actor import audit_view
 from registry.errors import NotFound
 
 Conn = NamedDependency[asyncpg.Connection]
@@ -42,18 +43,6 @@ async def _driver(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
     if key is None:
         raise NotFound("driver")
     return key
-
-
-async def _viewed(conn: asyncpg.Connection, request: Request, subject: str, driver=None) -> None:
-    actor = actor_of(request)
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=actor.user_id,
-        authority_id=actor.authority_id,
-        driver_id=driver,
-        subject=subject,
-    )
 
 
 @post(
@@ -93,7 +82,7 @@ async def driver_proposals(
     except NotFound as exc:
         raise not_found_problem(exc) from None
     found = await proposals.for_driver(conn, actor_of(request), key)
-    await _viewed(conn, request, "identity_proposals:driver", driver_id)
+    await audit_view(conn, actor_of(request), "identity_proposals:driver", driver_id)
     return IdentityProposals(found)
 
 
@@ -104,7 +93,7 @@ async def driver_proposals(
 )
 async def pending(request: Request, conn: Conn) -> IdentityProposals:
     found = await proposals.for_authority(conn, actor_of(request))
-    await _viewed(conn, request, "identity_proposals:pending")
+    await audit_view(conn, actor_of(request), "identity_proposals:pending")
     return IdentityProposals(found)
 
 
@@ -119,7 +108,7 @@ async def show(request: Request, conn: Conn, proposal_id: Id) -> proposals.Ident
         found = await proposals.get(conn, actor_of(request), proposal_id)
     except NotFound as exc:
         raise not_found_problem(exc) from None
-    await _viewed(conn, request, f"identity_proposal:{proposal_id}", found.driver_id)
+    await audit_view(conn, actor_of(request), f"identity_proposal:{proposal_id}", found.driver_id)
     return found
 
 

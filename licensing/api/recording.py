@@ -45,7 +45,6 @@ from licensing.problems import (
     problem_spec,
 )
 from registry import (
-    audit_log,
     concerns,
     drivers,
     entries,
@@ -54,7 +53,7 @@ from registry import (
     licences,
     requests,
 )
-from registry.actor import acting
+from registry.actor import acting, audit_view
 from registry.authorities import by_id
 from registry.errors import Invalid, NotFound
 
@@ -150,7 +149,7 @@ async def list_drivers(
     items, after = await _read(
         licences.licensed_drivers(conn, actor, where, after=cursor, limit=limit)
     )
-    await _audit_view(conn, actor, "drivers:licensed")
+    await audit_view(conn, actor, "drivers:licensed")
     return envelope(request, items, after)
 
 
@@ -333,7 +332,7 @@ async def list_entries(
             conn, actor, status=status, decision=decision, after=cursor, limit=limit
         )
     )
-    await _audit_view(conn, actor, "register_entries")
+    await audit_view(conn, actor, "register_entries")
     return envelope(request, items, after)
 
 
@@ -346,7 +345,7 @@ async def list_entries(
 async def show_entry(request: Request, conn: Conn, entry_id: Id) -> entries.Entry:
     actor = actor_of(request)
     entry = await _own(entries.get_entry(conn, actor, entry_id))
-    await _audit_view(conn, actor, f"register_entry:{entry_id}", entry.driver_id)
+    await audit_view(conn, actor, f"register_entry:{entry_id}", entry.driver_id)
     return entry
 
 
@@ -444,7 +443,7 @@ async def list_concerns(
             conn, actor, box, state=answer_state, due_before=due_before, after=cursor, limit=limit
         )
     )
-    await _audit_view(conn, actor, f"concerns:{box}")
+    await audit_view(conn, actor, f"concerns:{box}")
     return envelope(request, items, after)
 
 
@@ -457,7 +456,7 @@ async def list_concerns(
 async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns.Concern:
     actor = actor_of(request)
     concern = await _own(concerns.get_concern(conn, actor, concern_id))
-    await _audit_view(conn, actor, f"concern:{concern_id}", concern.driver_id)
+    await audit_view(conn, actor, f"concern:{concern_id}", concern.driver_id)
     return concern
 
 
@@ -531,7 +530,7 @@ async def list_requests(
             conn, actor, box, status=status, due_before=due_before, after=cursor, limit=limit
         )
     )
-    await _audit_view(conn, actor, f"information_requests:{box}")
+    await audit_view(conn, actor, f"information_requests:{box}")
     return envelope(request, items, after)
 
 
@@ -544,7 +543,7 @@ async def list_requests(
 async def show_request(request: Request, conn: Conn, request_id: Id) -> requests.InformationRequest:
     actor = actor_of(request)
     found = await _own(requests.get_request(conn, actor, request_id))
-    await _audit_view(conn, actor, f"information_request:{request_id}", found.driver_id)
+    await audit_view(conn, actor, f"information_request:{request_id}", found.driver_id)
     return found
 
 
@@ -717,20 +716,6 @@ async def _own(awaitable):
         return await awaitable
     except NotFound as exc:
         raise not_found_problem(exc) from None
-
-
-async def _audit_view(
-    conn: asyncpg.Connection, actor, subject: str, driver_id: int | None = None
-) -> None:
-    # Lists and records hold narrative about drivers: who looked is logged, like any record view.
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=actor.user_id,
-        authority_id=actor.authority_id,
-        driver_id=driver_id,
-        subject=subject,
-    )
 
 
 ROUTES = [

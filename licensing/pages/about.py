@@ -18,8 +18,8 @@ from licensing.pages.fields import Field
 from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import long_date
 from licensing.pages.visit import with_visit
-from registry import audit_log, lookups
-from registry.actor import Actor
+from registry import lookups
+from registry.actor import Actor, audit_view
 from registry.authorities import name_of, names_by_code
 from registry.errors import NotFound
 
@@ -129,14 +129,7 @@ def answered_page(
     respond, into = answer
 
     async def opened(request: Request, conn: asyncpg.Connection, record: Any) -> None:
-        await audit_log.record(
-            conn,
-            action="view",
-            user_id=request.user.user_id,
-            authority_id=request.user.authority_id,
-            driver_id=record.driver_id,
-            subject=f"{audit_as}:{record.id}",
-        )
+        await audit_view(conn, actor_of(request), f"{audit_as}:{record.id}", record.driver_id)
 
     async def words(request: Request, conn: asyncpg.Connection, record: Any) -> dict[str, Any]:
         names = await names_by_code(conn)

@@ -15,7 +15,8 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import Form, attempt, read_form
 from licensing.pages.render import Conn, page, redirect
-from registry import audit_log, duplicates
+from registry import duplicates
+from registry.actor import audit_view
 from registry.errors import Invalid, NotFound
 
 MAX_ID = 2**63 - 1
@@ -37,16 +38,6 @@ DONE = {
 }
 
 
-async def _viewed(conn, request: Request, subject: str) -> None:
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=request.user.user_id,
-        authority_id=request.user.authority_id,
-        subject=subject,
-    )
-
-
 @get("/duplicates", guards=[auth.officer])
 async def list_page(request: Request, conn: Conn) -> Response:
     shown = request.query_params.get("show") or "open"
@@ -61,7 +52,7 @@ async def list_page(request: Request, conn: Conn) -> Response:
         )
     except Invalid:
         raise NotFoundException() from None
-    await _viewed(conn, request, "possible_duplicates")
+    await audit_view(conn, actor_of(request), "possible_duplicates")
     return page(
         "duplicates.html",
         request,
@@ -80,7 +71,7 @@ async def _pair_page(
         pair = await duplicates.get_pair(conn, actor_of(request), pair_id)
     except NotFound:
         raise NotFoundException() from None
-    await _viewed(conn, request, f"possible_duplicate:{pair_id}")
+    await audit_view(conn, actor_of(request), f"possible_duplicate:{pair_id}")
     return page(
         "duplicate.html",
         request,

@@ -10,7 +10,6 @@ proposing officer sees the outcome on the same page.
 
 from __future__ import annotations
 
-import uuid
 from operator import itemgetter
 from typing import Any
 
@@ -27,9 +26,9 @@ from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
 from licensing.pages.visit import with_visit
-from registry import audit_log, drivers, lookups
+from registry import drivers, lookups
 from registry import identity_proposals as proposals
-from registry.actor import Actor
+from registry.actor import Actor, audit_view
 from registry.identity_proposals import FIELD_WORDS
 
 # The record's identity fields, as the change page declares them (a date of birth left blank
@@ -57,20 +56,6 @@ async def on_record(conn: asyncpg.Connection, actor: Actor, driver_key: int) -> 
     }
 
 
-async def audit_view(
-    conn: asyncpg.Connection, request: Request, subject: str, driver_id: uuid.UUID | None
-) -> None:
-    """Proposals hold a driver's details: who opened one is logged, as for any record."""
-    await audit_log.record(
-        conn,
-        action="view",
-        user_id=request.user.user_id,
-        authority_id=request.user.authority_id,
-        driver_id=driver_id,
-        subject=subject,
-    )
-
-
 def _owners_words(owners: list[str]) -> str:
     if not owners:
         return "the authorities that license them"
@@ -94,7 +79,7 @@ async def _propose_words(request: Request, conn: asyncpg.Connection, row) -> dic
 
 
 async def _opened_driver(request: Request, conn: asyncpg.Connection, row) -> None:
-    await audit_view(conn, request, "identity_proposal:new", row["public_id"])
+    await audit_view(conn, actor_of(request), "identity_proposal:new", row["public_id"])
 
 
 PROPOSE = FormPage(
@@ -202,7 +187,9 @@ async def _proposal_words(request: Request, conn: asyncpg.Connection, proposal) 
 
 
 async def _opened_proposal(request: Request, conn: asyncpg.Connection, proposal) -> None:
-    await audit_view(conn, request, f"identity_proposal:{proposal.id}", proposal.driver_id)
+    await audit_view(
+        conn, actor_of(request), f"identity_proposal:{proposal.id}", proposal.driver_id
+    )
 
 
 async def _decide(conn: asyncpg.Connection, actor: Actor, proposal, values: dict) -> Any:
@@ -235,7 +222,7 @@ DECIDE = FormPage(
 async def pending(request: Request, conn: Conn) -> Response:
     """Proposals waiting: those the officer's authority decides, and those it made."""
     found = await proposals.for_authority(conn, actor_of(request))
-    await audit_view(conn, request, "identity_proposals:pending", None)
+    await audit_view(conn, actor_of(request), "identity_proposals:pending", None)
     return page(
         "identity_proposals.html",
         request,

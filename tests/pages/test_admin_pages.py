@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from registry import audit_log
+from registry.actor import Actor, acting
 from tests.pages.conftest import make_account, post_form, sign_in
 
 
@@ -166,14 +167,15 @@ async def test_a_dpo_reads_and_downloads_their_authority_audit_log(client, conn)
     dpo = await make_account(conn, role="dpo", name="Dee Protection")
     officer = await make_account(conn, name="Sam Searcher")
     rotherham = officer["authority_id"]
-    await audit_log.record(
-        conn,
-        action="search",
-        user_id=officer["id"],
-        authority_id=rotherham,
-        purpose="renewal",
-        case_reference="ROT-2026-7",
-    )
+    async with acting(conn, Actor(officer["id"], rotherham)):
+        await audit_log.record(
+            conn,
+            action="search",
+            user_id=officer["id"],
+            authority_id=rotherham,
+            purpose="renewal",
+            case_reference="ROT-2026-7",
+        )
     await sign_in(client, dpo)
     page = await client.get("/audit")
     assert "Sam Searcher" in page.text and "ROT-2026-7" in page.text and "Renewal" in page.text
