@@ -48,15 +48,7 @@ async def audit_view(
     """One 'view' row for reading something that holds personal data (a list, a proposal, a
     concern), in its own acting transaction. Never personal data: kinds, ids and counts."""
     async with acting(conn, actor):
-        await audit_log.record(
-            conn,
-            action="view",
-            user_id=actor.user_id,
-            authority_id=actor.authority_id,
-            driver_id=driver_id,
-            subject=subject,
-            detail=detail,
-        )
+        await _audit(conn, actor, "view", subject, driver_id, detail)
 
 
 async def audit_change(
@@ -70,12 +62,23 @@ async def audit_change(
 
     Never personal data: ids and the kind of change only.
     """
+    await _audit(conn, actor, "change", subject, driver_id, {"what": what})
+
+
+async def _audit(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    action: str,
+    subject: str,
+    driver_id: int | uuid.UUID | None,
+    detail: dict[str, object] | None,
+) -> None:
     await audit_log.record(
         conn,
-        action="change",
+        action=action,
         user_id=actor.user_id,
         authority_id=actor.authority_id,
         driver_id=driver_id,
         subject=subject,
-        detail={"what": what},
+        detail=detail,
     )
