@@ -250,7 +250,7 @@ async def throughput(url: str, receivers: Receivers, events: int, concurrency: i
         authority_id = await conn.fetchval(AUTHORITY)
         await subscribe_all(conn, authority_id, receivers.ports)
         await commit_events(conn, authority_id, events, 0, 500)
-        await asyncio.sleep(0.5)  # the feed shows a transaction once none older is running
+        await feed_settled(conn)
         expected = events * len(receivers.ports)
 
         started = time.perf_counter()
@@ -271,6 +271,22 @@ async def throughput(url: str, receivers: Receivers, events: int, concurrency: i
         "straight_per_second": expected / straight_seconds,
         "ratio": straight_seconds / pipeline_seconds,
     }
+
+
+# Any event the feed does not show yet: one whose transaction is not older than every running
+# one (an autovacuum ANALYZE holds an older transaction id for a while on a busy machine).
+UNSETTLED = """
+SELECT EXISTS (SELECT FROM register_event WHERE txid >= pg_snapshot_xmin(pg_current_snapshot()))
+"""
+
+
+async def feed_settled(conn, timeout: float = 120.0) -> None:
+    """Wait until the feed shows every committed event, so one fan-out queues them all."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not await conn.fetchval(UNSETTLED):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def send_straight(conn, http, per_receiver: int) -> float:
