@@ -533,6 +533,16 @@ def _parameter_schema(parameter: dict) -> None:
     parameter["schema"] = schema
 
 
+def _no_nul(field: dict) -> None:
+    """A text field of a body refuses NUL (licensing.bodies): say so on it, or on the string
+    arm of an optional one (`str | None` is a oneOf of string and null)."""
+    for arm in field.get("oneOf") or field.get("anyOf") or [field]:
+        kinds = arm.get("type")
+        text = "string" in (kinds if isinstance(kinds, list) else [kinds])
+        if text and "enum" not in arm:
+            arm.setdefault("pattern", NO_NUL)
+
+
 def _request_bodies(document: dict) -> None:
     """Request bodies refuse unknown fields (the structs forbid them), and the import names
     the files it reads."""
@@ -548,10 +558,7 @@ def _request_bodies(document: dict) -> None:
                     component = schemas[ref.rsplit("/", 1)[1]]
                     component["additionalProperties"] = False
                     for field in component.get("properties", {}).values():
-                        kinds = field.get("type")
-                        text = "string" in (kinds if isinstance(kinds, list) else [kinds])
-                        if text and "enum" not in field:
-                            field.setdefault("pattern", NO_NUL)
+                        _no_nul(field)
                 elif media == "multipart/form-data":
                     content["schema"] = IMPORT_FILES
 

@@ -62,6 +62,29 @@ def test_schema_names_are_plain_words():
         assert re.fullmatch(r"[A-Z][A-Za-z0-9]+", name), name
 
 
+def test_every_text_a_client_may_send_in_a_body_says_it_refuses_nul():
+    """The API refuses NUL in any text (422); a generator that trusts the document must not
+    send one, optional fields (a oneOf of string and null) included."""
+    document = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/x"})))
+    schemas = document["components"]["schemas"]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[1]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+        for content in operation["requestBody"]["content"].values()
+        if "$ref" in content.get("schema", {})
+    }
+    unsaid = [
+        f"{body}.{name}"
+        for body in sorted(bodies)
+        for name, field in schemas[body].get("properties", {}).items()
+        for arm in field.get("oneOf") or field.get("anyOf") or [field]
+        if "string" in str(arm.get("type")) and "enum" not in arm and "pattern" not in arm
+    ]
+    assert bodies and not unsaid, unsaid
+
+
 def required_by_a_rule(schema) -> set[str]:
     """The fields the body's rules between fields (if/then/else) may ask for."""
     if isinstance(schema, list):
