@@ -47,6 +47,14 @@ INT64_MAX = 2**63 - 1
 GSS_CODE = r"^\s*([A-Za-z][0-9]{8}|[Tt][Ff][Ll])\s*$"
 
 
+# registry.accounts.EMAIL, as the API checks every address it is given.
+EMAIL_ADDRESS = {
+    "type": "string",
+    "pattern": r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+    "maxLength": 254,
+}
+
+
 def text(description: str, max_length: int = 100, example: str | None = None) -> dict:
     schema = {"type": "string", "description": description, "maxLength": max_length}
     if example is not None:
@@ -246,13 +254,30 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
             "responded_on": day("Day of the answer (default: today)"),
         },
     ),
+    "AuthorityPatch": (
+        (),
+        {
+            "alert_email": {
+                **EMAIL_ADDRESS,
+                "description": "Where the authority's alert emails go; null stops them",
+                "examples": ["licensing@rotherham.gov.uk"],
+            },
+            "dpo_email": {
+                **EMAIL_ADDRESS,
+                "description": "The data protection officer's address, for alerts about "
+                "officers' use of the register (never names anyone); null stops them",
+                "examples": ["dpo@rotherham.gov.uk"],
+            },
+            "information_contact": text(
+                "How other authorities reach the licensing team about an entry", 1000
+            ),
+        },
+    ),
     "NewUser": (
         ("email", "display_name", "role"),
         {
             "email": {
-                "type": "string",
-                "pattern": r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
-                "maxLength": 254,
+                **EMAIL_ADDRESS,
                 "description": "The person's work email address (unique)",
                 "examples": ["officer@rotherham.gov.uk"],
             },
@@ -404,6 +429,7 @@ NEVER_NULL = {
     "DriverChanges": ("forenames", "surname", "date_of_birth"),
     "NewToken": ("days",),
     "NewSubscription": ("description",),
+    "AuthorityPatch": ("information_contact",),
 }
 
 
