@@ -478,12 +478,19 @@ def _rescreen_match(row: asyncpg.Record, today: date) -> Described:
     return Described(title, facts, action, f"Check a possible match: {title.lower()}")
 
 
+def _field_names(fields: str | list[str] | None) -> list[str]:
+    """An alert's identity field names, as JSON text or a list (how the row arrives)."""
+    return json.loads(fields) if isinstance(fields, str) else list(fields or [])
+
+
+def _field_words(names: list[str]) -> str:
+    return ", ".join(FIELD_WORDS.get(n, n) for n in names)
+
+
 def _identity_changed(row: asyncpg.Record, today: date) -> Described:
-    fields = row["identity_fields"]
-    names = json.loads(fields) if isinstance(fields, str) else list(fields or [])
     facts = [
         ("Changed by", row["changed_by"] or "Not known"),
-        ("What changed", ", ".join(FIELD_WORDS.get(n, n) for n in names)),
+        ("What changed", _field_words(_field_names(row["identity_fields"]))),
     ]
     title = "Another authority changed a driver's identity details"
     action = (
@@ -496,11 +503,9 @@ def _identity_changed(row: asyncpg.Record, today: date) -> Described:
 
 def _identity_proposed(row: asyncpg.Record, today: date) -> Described:
     """The proposing authority and the fields, never the values proposed or the reason."""
-    fields = row["proposal_fields"]
-    names = json.loads(fields) if isinstance(fields, str) else list(fields or [])
     facts = [
         ("Proposed by", row["proposed_by"] or "Not known"),
-        ("What would change", ", ".join(FIELD_WORDS.get(n, n) for n in sorted(names))),
+        ("What would change", _field_words(sorted(_field_names(row["proposal_fields"])))),
     ]
     title = "Another authority proposes a change to a driver's identity details"
     action = (
