@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import multiprocessing
 import os
+import queue
 import shutil
 import statistics
 import sys
@@ -95,14 +96,25 @@ class Receiver(asyncio.Protocol):
             self.transport.write(RESPONSE)
 
 
-def _run_receivers(ports: list[int], path: str, ready, stop) -> None:
+def _run_receivers(ports: list[int], path: str, bound, stop) -> None:
+    """Serve on `ports` (0: a port the system picks, so no other process can take it between
+    choosing and binding); the ports bound are sent back through `bound`."""
+
+    async def listen(loop, out, port: int):
+        deadline = time.monotonic() + 60
+        while True:  # a port given back (the spare coming up again) may be briefly in use
+            try:
+                return await loop.create_server(lambda: Receiver(out), "127.0.0.1", port)
+            except OSError:
+                if port == 0 or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+
     async def serve() -> None:
         out = open(path, "a", buffering=1 << 16)
         loop = asyncio.get_running_loop()
-        servers = [
-            await loop.create_server(lambda: Receiver(out), "127.0.0.1", port) for port in ports
-        ]
-        ready.set()
+        servers = [await listen(loop, out, port) for port in ports]
+        bound.put([server.sockets[0].getsockname()[1] for server in servers])
         while not stop.is_set():
             await asyncio.sleep(0.2)
             out.flush()
@@ -114,21 +126,28 @@ def _run_receivers(ports: list[int], path: str, ready, stop) -> None:
 
 
 class Receivers:
+    """R receivers in a process of their own; `ports` (for a receiver coming back) or ports
+    the system picks, known once started."""
+
     def __init__(
         self, count: int, folder: Path, name: str = "received", ports: list[int] | None = None
     ) -> None:
-        self.ports = ports or [_free_port() for _ in range(count)]
+        self.ports = ports or [0] * count
         self.log = folder / f"{name}.log"
         if not self.log.exists():
             self.log.write_text("")
-        self.ready, self.stop = multiprocessing.Event(), multiprocessing.Event()
+        self.bound, self.stop = multiprocessing.Queue(), multiprocessing.Event()
         self.process = multiprocessing.Process(
-            target=_run_receivers, args=(self.ports, str(self.log), self.ready, self.stop)
+            target=_run_receivers, args=(self.ports, str(self.log), self.bound, self.stop)
         )
 
     def __enter__(self) -> Receivers:
         self.process.start()
-        self.ready.wait(30)
+        try:
+            self.ports = self.bound.get(timeout=90)
+        except queue.Empty:
+            self.process.kill()
+            raise RuntimeError("the receivers did not start (see the error above)") from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -165,14 +184,6 @@ class Receivers:
 
     def count(self) -> int:
         return self.log.read_text().count("\n")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the database -------------------------------------------------------------------------
@@ -457,7 +468,8 @@ async def receiver_down(
     may be lost; every arrival must verify."""
     conn = await asyncpg.connect(url)
     authority_id = await conn.fetchval(AUTHORITY)
-    spare = Receivers(1, work, "spare")
+    with Receivers(1, work, "spare") as spare:  # up only to learn its port, then down
+        pass
     # an authority may have 50 subscriptions: the spare takes the place of the newest
     await conn.execute(
         "DELETE FROM webhook_subscription WHERE id = (SELECT max(id) FROM webhook_subscription)"
@@ -466,7 +478,7 @@ async def receiver_down(
     await _reset_to_feed_end(conn)
     receivers.log.write_text("")
     worker = await _worker(url, receivers.log.with_suffix(".worker.log"))
-    went_down = time.time()  # the spare never started: down from the first event
+    went_down = time.time()  # the spare is down from the first event
     for n in range(events):
         await commit_events(conn, authority_id, 1, 30_000_000 + n, 1)
         await asyncio.sleep(1 / pace)
