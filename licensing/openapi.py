@@ -28,11 +28,14 @@ from registry.concerns import REPLY_DECISIONS
 from registry.drivers import NAME_KINDS
 from registry.duplicates.review import ALIASES as DUPLICATE_ALIASES
 from registry.duplicates.review import DECISIONS as DUPLICATE_DECISIONS
+from registry.duplicates.review import STATUSES as PAIR_STATUSES
 from registry.entries import DECISIONS, STATUSES
 from registry.feed import KINDS as EVENT_KINDS
 from registry.fields import CATEGORIES, LICENCE_KINDS
 from registry.licences import ACTIONS
+from registry.licences import STATUSES as LICENCE_STATUSES
 from registry.requests import RESPONSES
+from registry.requests import STATUSES as REQUEST_STATUSES
 from registry.search import MAX_LIMIT as SEARCH_LIMIT
 
 BEARER = {
@@ -84,19 +87,43 @@ def one_of(values: tuple[str, ...], description: str) -> dict:
     return {"type": "string", "enum": list(values), "description": description}
 
 
-# The audit purpose is one schema, so a generated client has one Purpose enum for all reads.
-PURPOSE = {
-    **one_of(PURPOSES, "Why the register is read (written to the audit log)"),
-    "title": "Purpose",
+# Every enum is one named component, referenced wherever it is used (a body's field, an
+# array's items, a query parameter), so a generated client has one readable type for it (Sex,
+# LicenceKind, ...), not one named after each field's path. An optional one is anyOf the
+# reference and null. refine() finds each inline enum by its values: a new enum needs a name
+# here, or the document is not built.
+ENUMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Purpose": (PURPOSES, "Why the register is read (written to the audit log)"),
+    "Sex": (("F", "M"), "Sex as on the driving licence"),
+    "LicenceKind": (LICENCE_KINDS, "Kind of driver licence"),
+    "LicenceStatus": (LICENCE_STATUSES, "A licence's status"),
+    "LicenceAction": (ACTIONS, "What happened to a licence"),
+    "Category": (CATEGORIES, "An s.1 category of relevant information"),
+    "EntryDecision": (DECISIONS, "A decision entered on the register (s.2)"),
+    "EntryStatus": (STATUSES, "A register entry's status"),
+    "NameKind": (NAME_KINDS, "alias: another spelling; former: a name used before"),
+    "ReplyDecision": (REPLY_DECISIONS, "What the licensing authority decided about a concern"),
+    "RequestAnswer": (RESPONSES, "How an information request was answered"),
+    "RequestStatus": (REQUEST_STATUSES, "An information request's state"),
+    "Box": (("received", "sent"), "received: sent to your authority; sent: by it"),
+    "ConcernState": (("open", "answered"), "open: not yet answered (s.6); answered"),
+    "PairStatus": ((*PAIR_STATUSES, "all"), "A possible duplicate's state (all: any)"),
+    "DuplicateDecision": (
+        (*DUPLICATE_DECISIONS, *DUPLICATE_ALIASES),
+        "same_person or different_people (not_this_driver is different_people)",
+    ),
+    "DeliveryStatus": (("pending", "sending", "delivered", "dead"), "A webhook delivery's state"),
+    "AlertDelivery": (("immediate", "digest"), "Each alert at once, or a daily digest"),
+    "EventKind": (EVENT_KINDS, "A kind of register event"),
+    "Role": (ROLES, "What an account may do"),
 }
+ENUM_NAMES = {frozenset(values): name for name, (values, _) in ENUMS.items()}
+# what an enum's use says beside the reference
+BESIDE = ("description", "examples", "default")
 
 
 def purpose(description: str) -> dict:
-    return {
-        "$ref": "#/components/schemas/Purpose",
-        "description": description,
-        "examples": ["new_application"],
-    }
+    return {**one_of(PURPOSES, description), "examples": ["new_application"]}
 
 
 def record_id(description: str) -> dict:
@@ -448,6 +475,49 @@ def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> 
     component["additionalProperties"] = False  # the structs forbid unknown fields
 
 
+def _named_enum(schema: dict) -> dict:
+    """An inline enum as a reference to its named component, null an arm beside it."""
+    values = [value for value in schema["enum"] if value is not None]
+    name = ENUM_NAMES.get(frozenset(values))
+    assert name, f"name the enum {values} in licensing.openapi.ENUMS"
+    said = {key: value for key, value in schema.items() if key in BESIDE}
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    kinds = schema.get("type")
+    if len(values) < len(schema["enum"]) or (isinstance(kinds, list) and "null" in kinds):
+        return {"anyOf": [ref, {"type": "null"}], **said}
+    return {**ref, **said}
+
+
+def _inline_enums(node: object) -> None:
+    """Replace every inline enum below node (the rules of an if/then/else are left as they
+    are: they restate a field's values, they do not declare one)."""
+    if isinstance(node, dict):
+        items = [(key, value) for key, value in node.items() if key not in ("if", "then", "else")]
+    elif isinstance(node, list):
+        items = list(enumerate(node))
+    else:
+        return
+    for key, value in items:
+        if isinstance(value, dict) and "enum" in value:
+            node[key] = _named_enum(value)
+        else:
+            _inline_enums(value)
+
+
+def _name_enums(document: dict) -> None:
+    schemas = document["components"]["schemas"]
+    _inline_enums(document["paths"])
+    for name in [name for name in schemas if name not in ENUMS]:
+        _inline_enums(schemas[name])
+    for name, (values, description) in ENUMS.items():
+        schemas[name] = {
+            "type": "string",
+            "enum": list(values),
+            "title": name,
+            "description": description,
+        }
+
+
 def _guarded(app: Litestar) -> dict[tuple[str, str], bool]:
     guarded = {}
     for route in app.routes:
@@ -515,6 +585,7 @@ IDEMPOTENCY_KEY = {
 # What a CSV import sends: the files, by the field names the handler reads.
 IMPORT_FILES = {
     "type": "object",
+    "title": "ImportFiles",
     "required": ["drivers"],
     "additionalProperties": False,  # any other part is refused, naming it
     "properties": {
@@ -586,7 +657,8 @@ def _request_bodies(document: dict) -> None:
                     for field in component.get("properties", {}).values():
                         _no_nul(field)
                 elif media == "multipart/form-data":
-                    content["schema"] = IMPORT_FILES
+                    schemas["ImportFiles"] = IMPORT_FILES
+                    content["schema"] = {"$ref": "#/components/schemas/ImportFiles"}
 
 
 # The operations that answer 201 with the created record's Location (licensing/problems.py
@@ -598,6 +670,9 @@ LOCATED = (
     "/api/v1/concerns",
     "/api/v1/information-requests",
     "/api/v1/drivers/{driver_id}/identity-proposals",
+    "/api/v1/users",
+    "/api/v1/users/{user_id}/tokens",
+    "/api/v1/webhooks",
 )
 HOMES = {
     "/api/v1/drivers/{driver_id}/identity-proposals": "/api/v1/identity-proposals",
@@ -675,7 +750,6 @@ def refine(app: Litestar, document: dict) -> dict:
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = BEARER
     schemas = components.get("schemas", {})
-    schemas["Purpose"] = PURPOSE
     for name, (required, fields) in BODIES.items():
         _describe_body(schemas[name], required, fields)
         schemas[name].update(ALTERNATIVES.get(name, {}))
@@ -700,6 +774,7 @@ def refine(app: Litestar, document: dict) -> dict:
                 if parameter.get("in") == "query" and parameter["name"] in must:
                     parameter["required"] = True
                     parameter["schema"] = must[parameter["name"]]
+    _name_enums(document)
     _links(document)
     return document
 

@@ -97,10 +97,14 @@ HREFS = {
     "concern": "/api/v1/concerns/{}",
     "information_request": "/api/v1/information-requests/{}",
     "possible_duplicate": "/api/v1/possible-duplicates/{}",
+    "identity_proposal": "/api/v1/identity-proposals/{}",
+    "user": "/api/v1/users/{}",
+    "token": "/api/v1/tokens/{}",
+    "webhook": "/api/v1/webhooks/{}",
 }
 
 
-def href(kind: str, record_id: int) -> str:
+def href(kind: str, record_id: object) -> str:
     return HREFS[kind].format(record_id)
 
 

@@ -132,10 +132,12 @@ async def test_an_admin_issues_a_token_that_is_shown_once_and_kept_only_as_a_has
         "SELECT token_hash FROM api_token WHERE id = $1", issued.json()["id"]
     )
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    again = await client.get(issued.headers["location"], headers=admin["headers"])
 
     assert issued.status_code == 201
     assert stored == hash_token(token)
     assert token not in listed.text and "hash" not in listed.text
+    assert again.json()["label"] == "case system" and token not in again.text
     assert {t["label"] for t in listed.json()} == {"test", "case system"}
     assert me.json()["authority"] == {"code": "E08000001", "name": "Bolton"}
 
@@ -249,9 +251,12 @@ async def test_an_admin_creates_and_lists_accounts(client, admin):
         "/api/v1/users", params={"authority": "E08000001"}, headers=admin["headers"]
     )
 
+    shown = await client.get(created.headers["location"], headers=admin["headers"])
+
     assert created.status_code == 201
     assert created.json()["authority_name"] == "Bolton"
     assert [u["email"] for u in bolton.json()["items"]] == ["dee@bolton.gov.uk"]
+    assert shown.json() == created.json()
 
 
 async def test_a_wrong_new_account_is_answered_with_each_field_named(client, admin):

@@ -16,8 +16,17 @@ TODAY = date.today()
 
 
 @pytest.fixture
-def client(api_client):
-    return api_client
+async def client(db_url):
+    """The service in-process, with webhook targets on loopback allowed (as the demo does)."""
+    from litestar.testing import AsyncTestClient
+
+    settings = {
+        "DATABASE_URL": db_url,
+        "CROSSCHECK_SCHEDULER": "false",
+        "WEBHOOKS_ALLOW_LOOPBACK": "true",
+    }
+    async with AsyncTestClient(app=create_app(load(settings))) as client:
+        yield client
 
 
 @pytest.fixture
@@ -64,7 +73,8 @@ def test_schema_names_are_plain_words():
 
 def test_every_text_a_client_may_send_in_a_body_says_it_refuses_nul():
     """The API refuses NUL in any text (422); a generator that trusts the document must not
-    send one, optional fields (a oneOf of string and null) included."""
+    send one, optional fields (a oneOf of string and null) included. An uploaded file is bytes,
+    not text."""
     document = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/x"})))
     schemas = document["components"]["schemas"]
     bodies = {
@@ -80,7 +90,9 @@ def test_every_text_a_client_may_send_in_a_body_says_it_refuses_nul():
         for body in sorted(bodies)
         for name, field in schemas[body].get("properties", {}).items()
         for arm in field.get("oneOf") or field.get("anyOf") or [field]
-        if "string" in str(arm.get("type")) and "enum" not in arm and "pattern" not in arm
+        if "string" in str(arm.get("type"))
+        and not {"enum", "pattern"} & set(arm)
+        and arm.get("format") != "binary"
     ]
     assert bodies and not unsaid, unsaid
 
@@ -139,6 +151,7 @@ async def test_opening_a_driver_needs_the_query_parameters_the_document_marks_re
 
 async def test_every_location_a_write_answers_with_can_be_read(client, conn, document):
     officer = await make_user(conn, authority="Rotherham")
+    admin = await make_user(conn, role="admin")
     headers = officer["headers"]
     other = await make_driver(conn, recorded_by="Sheffield", forenames="Amir", surname="Khan")
     await make_licence(conn, other, authority="Sheffield")
@@ -193,17 +206,44 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             headers=headers,
             json={"surname": "Khan-Ali", "reason": "Married in 2025; seen on the DVLA check"},
         ),
+        await client.post(
+            "/api/v1/webhooks",
+            headers=headers,
+            json={"url": "http://127.0.0.1:9/hooks", "event_types": ["licence_granted"]},
+        ),
     ]
+    account = await client.post(
+        "/api/v1/users",
+        headers=admin["headers"],
+        json={
+            "email": "new@rotherham.gov.uk",
+            "display_name": "New Officer",
+            "role": "licensing_officer",
+            "authority_code": "E08000018",
+        },
+    )
+    token = await client.post(
+        f"/api/v1/users/{account.json()['id']}/tokens",
+        headers=admin["headers"],
+        json={"label": "Back office"},
+    )
     located = {
         path
         for method, path, operation in operations(document)
         if "Location" in operation["responses"].get("201", {}).get("headers", {})
     }
-    assert {str(r.request.url.path) for r in writes} == {
-        path.replace("{driver_id}", str(other.public)) for path in located
+    assert {str(r.request.url.path) for r in [*writes, account, token]} == {
+        path.replace("{driver_id}", str(other.public)).replace(
+            "{user_id}", str(account.json()["id"])
+        )
+        for path in located
     }
     read = {"purpose": "new_application", "case_reference": "RMBC-1"}
-    for response in writes:
+    for response, caller in [
+        *((w, headers) for w in writes),
+        (account, admin["headers"]),
+        (token, admin["headers"]),
+    ]:
         assert response.status_code == 201, response.text
         location = response.headers["location"]
         template = re.sub(r"/(\d+|[0-9a-f-]{36})$", "/{id}", location)
@@ -211,7 +251,9 @@ async def test_every_location_a_write_answers_with_can_be_read(client, conn, doc
             re.sub(r"\{[^}]+\}$", "{id}", path) == template and "get" in item
             for path, item in document["paths"].items()
         ), location
-        assert (await client.get(location, headers=headers, params=read)).status_code == 200
+        shown = await client.get(location, headers=caller, params=read)
+        assert shown.status_code == 200
+        assert "secret" not in shown.json() and "token" not in shown.json()
 
 
 # Reference data and one account's tokens are short, whole lists: no paging to do.

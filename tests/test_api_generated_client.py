@@ -7,6 +7,7 @@ its licences."""
 import asyncio
 import importlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -48,6 +49,16 @@ def generate(base: str, where) -> object:
         sys.path.remove(str(where))
 
 
+def assert_readable_model_names(cc) -> None:
+    """Every enum of the document is one type named in words (Sex, LicenceKind), not one per
+    field named from its path (DriverDetailsSexType0) or from the route (ApiV1...)."""
+    models = importlib.import_module(cc.__name__ + ".models")
+    names = [name for name in models.__all__ if name[0].isupper()]
+    made_up = [n for n in names if re.search(r"Type\d+$|^ApiV1|Item$", n)]
+    assert made_up == []
+    assert {"Sex", "LicenceKind", "Purpose", "EventKind", "Category", "Role"} <= set(names)
+
+
 def cursor_of(link: str) -> str | None:
     """The cursor in a next link (None in a link to the start)."""
     query = parse_qs(urlsplit(link).query)
@@ -66,6 +77,7 @@ async def test_a_generated_client_runs_a_back_office_day(db_url, conn, tmp_path)
     try:
         async with serving(db_url, tmp_path / "service.log", **env) as base:
             cc = generate(base, tmp_path)
+            assert_readable_model_names(cc)
             await asyncio.to_thread(day, cc, base, officer["token"], receiver)
     finally:
         receiver.close()
@@ -92,21 +104,19 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
     from crosscheck_client.api.webhooks import api_v1_webhooks_subscribe as subscribe
     from crosscheck_client.models import (
         DriverDetails,
+        EventKind,
         LicenceDetails,
+        LicenceKind,
         NewSubscription,
         Purpose,
         SearchRequest,
-    )
-    from crosscheck_client.models.licence_details_kind import LicenceDetailsKind
-    from crosscheck_client.models.new_subscription_event_types_item import (
-        NewSubscriptionEventTypesItem as EventType,
     )
 
     client = cc.AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
 
     hooked = subscribe.sync(
         client=client,
-        body=NewSubscription(url=receiver.url, event_types=[EventType.LICENCE_GRANTED]),
+        body=NewSubscription(url=receiver.url, event_types=[EventKind.LICENCE_GRANTED]),
     )
     saved = "/api/v1/events"  # the feed, read to its end: keep the last next link
     while True:
@@ -130,7 +140,7 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
             body=LicenceDetails(
                 driver_id=d.id,
                 licence_number=f"SCC/2026/{n}",
-                kind=LicenceDetailsKind.PRIVATE_HIRE,
+                kind=LicenceKind.PRIVATE_HIRE,
                 granted_on=date.today(),
             ),
             idempotency_key=f"story-licence-{n}",

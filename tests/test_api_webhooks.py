@@ -122,7 +122,9 @@ async def subscribe(client, officer, url, kinds=("licence_granted",)):
         json={"url": url, "event_types": list(kinds), "description": "Back office"},
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    made = response.json()
+    assert response.headers["location"] == f"/api/v1/webhooks/{made['subscription']['id']}"
+    return made
 
 
 async def test_a_subscribed_receiver_gets_each_event_once_signed_and_verifiable(

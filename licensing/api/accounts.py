@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from licensing import auth
+from licensing.api.common import created
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import accounts
@@ -132,9 +133,16 @@ async def list_users(
     return page_of(request, [_user_out(u) for u in rows], limit)
 
 
+@get("/api/v1/users/{user_id:int}", guards=[auth.admin], tags=["accounts"])
+async def show_user(conn: Conn, user_id: UserId) -> UserOut:
+    """One account: its role, its authority and whether it is active."""
+    return _user_out(await user_or_404(conn, user_id))
+
+
 @post("/api/v1/users", guards=[auth.admin], tags=["accounts"])
-async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> UserOut:
-    """Add an account. Officers and data protection officers need their authority's code."""
+async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> Response[UserOut]:
+    """Add an account. Officers and data protection officers need their authority's code.
+    Location is where the account is read."""
     principal = auth.current(request)
     async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         try:
@@ -149,7 +157,7 @@ async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> 
             )
         except AccountError as exc:
             raise invalid(exc) from None
-    return _user_out(user)
+    return created(_user_out(user), "user", user.id)
 
 
 @post(
@@ -172,4 +180,4 @@ async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> User
     return _user_out(user)
 
 
-ROUTES = [me, list_users, create_user, deactivate_user]
+ROUTES = [me, list_users, show_user, create_user, deactivate_user]

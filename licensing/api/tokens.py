@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import JSONBody, PathParameter
 
 from licensing import auth
 from licensing.api.accounts import INT4_MAX, Conn, UserId, invalid, not_found, user_or_404
+from licensing.api.common import created
 from licensing.problems import Problem
 from registry import accounts
 from registry.accounts import AccountError
@@ -60,11 +61,21 @@ async def list_tokens(conn: Conn, user_id: UserId) -> list[TokenOut]:
     return [_token_out(t) for t in await accounts.list_tokens(conn, user_id)]
 
 
+@get("/api/v1/tokens/{token_id:int}", guards=[auth.admin], tags=["accounts"])
+async def show_token(conn: Conn, token_id: TokenId) -> TokenOut:
+    """One API token: whose, its label and dates, whether it is revoked; never the token."""
+    token = await accounts.get_token(conn, token_id) if 0 < token_id <= INT4_MAX else None
+    if token is None:
+        raise not_found("token")
+    return _token_out(token)
+
+
 @post("/api/v1/users/{user_id:int}/tokens", guards=[auth.admin], tags=["accounts"])
 async def issue_token(
     request: Request, conn: Conn, user_id: UserId, data: JSONBody[NewToken]
-) -> IssuedToken:
-    """Issue an API token for a machine client acting as this user (shown once, here)."""
+) -> Response[IssuedToken]:
+    """Issue an API token for a machine client acting as this user (shown once, here).
+    Location is where the token's details are read, never the token itself."""
     principal = auth.current(request)
     user = await user_or_404(conn, user_id)
     try:
@@ -78,7 +89,8 @@ async def issue_token(
             conn, user_id, data.label.strip(), timedelta(days=data.days)
         )
         info = await accounts.token_issued(conn, token_id, actor_user_id=principal.user_id)
-    return IssuedToken(info.id, info.user_id, info.label, info.created_at, info.expires_at, token)
+    issued = IssuedToken(info.id, info.user_id, info.label, info.created_at, info.expires_at, token)
+    return created(issued, "token", info.id)
 
 
 @post(
@@ -102,4 +114,4 @@ async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> Token
     return _token_out(token)
 
 
-ROUTES = [list_tokens, issue_token, revoke_token]
+ROUTES = [list_tokens, issue_token, show_token, revoke_token]

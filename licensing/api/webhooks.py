@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
-from litestar import Request, delete, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from licensing.api.common import created
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import actor_of, officer
 from registry import webhooks
@@ -37,13 +38,17 @@ def _allow_loopback(request: Request) -> bool:
 
 
 @post("/api/v1/webhooks", status_code=201, **COMMON)
-async def subscribe(request: Request, conn: Conn, data: JSONBody[NewSubscription]) -> WithSecret:
+async def subscribe(
+    request: Request, conn: Conn, data: JSONBody[NewSubscription]
+) -> Response[WithSecret]:
     """Subscribe an https URL to kinds of register event (the `kind`s of GET /api/v1/events).
     Each event your authority's feed shows from now on is POSTed there, signed as Standard
-    Webhooks says. The secret is shown once: keep it to verify the signatures."""
-    return await webhooks.subscribe(
+    Webhooks says. The secret is shown once: keep it to verify the signatures. Location is
+    where the subscription is read (without its secret)."""
+    made = await webhooks.subscribe(
         conn, actor_of(request), data, allow_loopback=_allow_loopback(request)
     )
+    return created(made, "webhook", made.subscription.id)
 
 
 @get("/api/v1/webhooks", **COMMON)
