@@ -18,20 +18,19 @@ import asyncpg
 import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State, UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import (
     FromPath,
     FromQuery,
-    HeaderParameter,
     JSONBody,
     MultipartBody,
-    PathParameter,
     QueryParameter,
 )
 from litestar.response import Stream
 
 from licensing import db
+from licensing.api.common import Conn, Id, Key
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import officer
 from licensing.downloads import NO_STORE, csv_stream
@@ -57,18 +56,6 @@ from registry.actor import acting, audit_view
 from registry.authorities import by_id
 from registry.errors import Invalid, NotFound
 
-MAX_ID = 2**63 - 1
-Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-Conn = NamedDependency[asyncpg.Connection]
-Key = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        description="Any unique string (a UUID). A retried POST with the same key and body "
-        "returns the first response and creates nothing; a different body is refused.",
-    ),
-]
 LicenceStatus = Annotated[
     Literal["current", "suspended", "revoked", "surrendered", "expired"] | None,
     QueryParameter(description="Only licences with this status"),
