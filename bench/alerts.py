@@ -23,7 +23,6 @@ import asyncio
 import multiprocessing
 import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -41,9 +40,8 @@ from alerts.config import AlertConfig, SmtpConfig  # noqa: E402
 from alerts.dispatch import send_due_alerts  # noqa: E402
 from alerts.rules import queue_all_new_alerts  # noqa: E402
 from alerts.transports import SmtpTransport, new_message_id  # noqa: E402
+from bench.harness import empty_register, release_cluster  # noqa: E402
 from licensing import db, pgcluster  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
 
 # --- the SMTP server, in a process of its own -------------------------------------------
 
@@ -107,23 +105,6 @@ class SinkProcess:
 
 
 # --- the database -------------------------------------------------------------------------
-
-
-async def prepare_database(fast: bool) -> tuple[str, Path | None]:
-    if url := os.environ.get("DATABASE_URL"):
-        folder = None
-    else:
-        folder = pgcluster.throwaway("crosscheck-bench-")
-        cluster = pgcluster.start(folder, fast=fast)
-        await pgcluster.create_database(cluster)
-        url = cluster.url()
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-        await load_reference(conn)
-    finally:
-        await conn.close()
-    return url, folder
 
 
 MORE_AUTHORITIES = """
@@ -379,7 +360,7 @@ async def main() -> None:
     parser.add_argument("--fast", action="store_true", help="PostgreSQL without fsync")
     args = parser.parse_args()
 
-    url, folder = await prepare_database(args.fast)
+    url, folder = await empty_register(args.fast)
     work = Path(folder or "/tmp") / "bench-alerts"
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -389,9 +370,7 @@ async def main() -> None:
             if args.grants:
                 await latency(url, sink, args.grants)
     finally:
-        if folder:
-            pgcluster.stop(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        release_cluster(folder)
 
 
 if __name__ == "__main__":

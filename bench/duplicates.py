@@ -19,10 +19,7 @@ blocking plus the Jaro-Winkler scoring.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,13 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 
 from bench.duplicates_baseline import best_of_orders
-from licensing import pgcluster
-from licensing.migrate import migrate
-from registry.authorities import load_reference
+from bench.harness import fresh_register, seeding_main, throwaway_cluster
 from registry.duplicates import find_duplicates
 from registry.duplicates.find import candidates, load_names, load_variants
-from registry.match.train import load_match_model
-from registry.names import load_name_reference
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
 from registry.synthetic.seed import seed
 
@@ -54,16 +47,8 @@ def _line(label: str, figures: dict) -> str:
 
 
 async def run(drivers: int, duplicates: int, seed_value: int) -> int:
-    folder = pgcluster.throwaway("crosscheck-bench-")
-    cluster = pgcluster.start(folder, fast=True)
-    try:
-        await pgcluster.create_database(cluster)
-        conn = await asyncpg.connect(cluster.url())
-        try:
-            await migrate(conn)
-            await load_reference(conn)
-            await load_name_reference(conn)
-            await load_match_model(conn)
+    async with throwaway_cluster() as cluster:  # noqa: SIM117
+        async with fresh_register(cluster.url(), names=True, match_model=True) as conn:
             clock = time.perf_counter()
             await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
             seeded = time.perf_counter() - clock
@@ -96,11 +81,6 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
                     best_of_orders(fa, sa, fb, sb) for fa, sa in full[a] for fb, sb in full[b]
                 )
             baseline_seconds = time.perf_counter() - clock
-        finally:
-            await conn.close()
-    finally:
-        pgcluster.stop(folder)
-        shutil.rmtree(folder, ignore_errors=True)
 
     print(
         f"\n{drivers:,} drivers + {len(truth):,} planted duplicates (seed {seed_value}), "
@@ -130,12 +110,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drivers", type=int, default=100_000)
-    parser.add_argument("--duplicates", type=int, default=5_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-    return asyncio.run(run(args.drivers, args.duplicates, args.seed))
+    return seeding_main(__doc__, run, drivers=100_000, duplicates=5_000)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,6 @@ the planted truth (registry.synthetic.duplicates.pairwise_scores), overall and p
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import shutil
 import sys
 import time
 from collections import defaultdict
@@ -32,12 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg
 from unidecode import unidecode
 
-from licensing import pgcluster
-from licensing.migrate import migrate
-from registry.authorities import load_reference
+from bench.harness import fresh_register, seeding_main, throwaway_cluster
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
 from registry.synthetic.seed import seed
 
@@ -111,24 +105,12 @@ def score(rows, pairs) -> list[tuple[int, int, float]]:
 
 
 async def run(drivers: int, duplicates: int, seed_value: int) -> int:
-    folder = pgcluster.throwaway("crosscheck-bench-")
-    cluster = pgcluster.start(folder, fast=True)
-    try:
-        await pgcluster.create_database(cluster)
-        conn = await asyncpg.connect(cluster.url())
-        try:
-            await migrate(conn)
-            await load_reference(conn)
-            await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
-            people = await conn.fetch(
-                "SELECT id, forenames, surname, date_of_birth FROM driver ORDER BY id"
-            )
-            truth = [tuple(r) for r in await conn.fetch(TRUTH_SQL)]
-        finally:
-            await conn.close()
-    finally:
-        pgcluster.stop(folder)
-        shutil.rmtree(folder, ignore_errors=True)
+    async with throwaway_cluster() as cluster, fresh_register(cluster.url()) as conn:
+        await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
+        people = await conn.fetch(
+            "SELECT id, forenames, surname, date_of_birth FROM driver ORDER BY id"
+        )
+        truth = [tuple(r) for r in await conn.fetch(TRUTH_SQL)]
 
     started = time.perf_counter()
     rows = [(r["id"], _key(r["forenames"]), _key(r["surname"]), r["date_of_birth"]) for r in people]
@@ -162,12 +144,7 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drivers", type=int, default=100_000)
-    parser.add_argument("--duplicates", type=int, default=5_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-    return asyncio.run(run(args.drivers, args.duplicates, args.seed))
+    return seeding_main(__doc__, run, drivers=100_000, duplicates=5_000)
 
 
 if __name__ == "__main__":

@@ -40,25 +40,29 @@ import json
 import os
 import random
 import sys
-import time
 from pathlib import Path
 
 import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from search_http import (  # noqa: E402
-    Phase,
-    prepare_database,
-    run_concurrently,
-    start_service,
-    stop_service,
-    wait_ready,
-)
 
 from alerts.compose import ALERT_VIEWS  # noqa: E402
+from bench.harness import (  # noqa: E402
+    KeepAlive,
+    Phase,
+    bench_user,
+    connection,
+    load_average,
+    register_arguments,
+    release_cluster,
+    run_concurrently,
+    seeded_register,
+    start_service,
+    stop_service,
+    timed,
+    wait_ready,
+)
 from licensing import pgcluster  # noqa: E402
 from licensing.auth import issue_token  # noqa: E402
 from licensing.db import create_pool  # noqa: E402
@@ -93,21 +97,10 @@ FROM numbered e
 
 async def prepare(url: str, alerts: int) -> dict:
     """An officer and an analyst with tokens; the authority's alerts made up to `alerts`."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with connection(url) as conn:
         authority = await conn.fetchval("SELECT id FROM authority WHERE name = $1", AUTHORITY)
-        tag = os.urandom(4).hex()
-        officer = await conn.fetchval(
-            """INSERT INTO app_user (email, display_name, role, authority_id)
-               VALUES ($1, 'Bench Officer', 'licensing_officer', $2) RETURNING id""",
-            f"bench-{tag}@rotherham.gov.uk",
-            authority,
-        )
-        analyst = await conn.fetchval(
-            """INSERT INTO app_user (email, display_name, role)
-               VALUES ($1, 'Bench Analyst', 'dft_analyst') RETURNING id""",
-            f"bench-{tag}@dft.gov.uk",
-        )
+        officer = await bench_user(conn, "licensing_officer", authority, "rotherham.gov.uk")
+        analyst = await bench_user(conn, "dft_analyst", None, "dft.gov.uk")
         have = await conn.fetchval(
             "SELECT count(*) FROM alert WHERE recipient_authority_id = $1 AND status = 'sent'",
             authority,
@@ -123,8 +116,6 @@ async def prepare(url: str, alerts: int) -> dict:
             "alerts": max(have, alerts),
             "drivers": await conn.fetchval("SELECT count(*) FROM driver"),
         }
-    finally:
-        await conn.close()
 
 
 # --- the same statements through asyncpg -------------------------------------------------------
@@ -166,74 +157,41 @@ async def dft_page(pool: asyncpg.Pool, period) -> None:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection on asyncio streams, GETs with a bearer token."""
+class Client(KeepAlive):
+    """A keep-alive connection that GETs pages with a bearer token."""
 
     def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
-        self.reader = self.writer = None
+        super().__init__("127.0.0.1", port)
+        self.token = token
 
     async def get(self, path: str) -> bool:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         head = (
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n\r\n"
         )
-        try:
-            self.writer.write(head.encode())
-            status = await self.reader.readline()
-            length, chunked = 0, False
-            while (line := await self.reader.readline()) not in (b"\r\n", b""):
-                lower = line.lower()
-                if lower.startswith(b"content-length:"):
-                    length = int(line[15:])
-                elif lower.startswith(b"transfer-encoding:") and b"chunked" in lower:
-                    chunked = True
-            if chunked:
-                while (size := int((await self.reader.readline()).strip() or b"0", 16)) > 0:
-                    await self.reader.readexactly(size + 2)
-                await self.reader.readline()
-            else:
-                await self.reader.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            self.close()
-            return False
-        return status.startswith(b"HTTP/1.1 200")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.reader = self.writer = None
+        return await self.exchange(head.encode())
 
 
 def http_worker(port: int, token: str):
     async def worker(paths: list[str]):
         client = Client(port, token)
-        latencies, errors = [], 0
         try:
-            for path in paths:
-                started = time.perf_counter()
-                ok = await client.get(path)
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += not ok
+            return await timed(paths, client.get)
         finally:
             client.close()
-        return latencies, errors
 
     return worker
 
 
 def direct_worker(run):
+    async def ok(item) -> bool:
+        try:
+            await run(item)
+        except (asyncpg.PostgresError, OSError):
+            return False
+        return True
+
     async def worker(items: list):
-        latencies, errors = [], 0
-        for item in items:
-            started = time.perf_counter()
-            try:
-                await run(item)
-            except (asyncpg.PostgresError, OSError):
-                errors += 1
-            latencies.append((time.perf_counter() - started) * 1000)
-        return latencies, errors
+        return await timed(items, ok)
 
     return worker
 
@@ -249,21 +207,11 @@ async def pair(label: str, paths, items, http, direct, concurrency: int, rounds:
                 best[side] = phase
     ratio = best["http"].throughput / best["asyncpg"].throughput
     print(f"{label}: HTTP/asyncpg throughput {ratio:.2f}", flush=True)
-    return {
-        side: {
-            "throughput": round(p.throughput, 1),
-            "p50_ms": round(p.percentile(50), 2),
-            "p95_ms": round(p.percentile(95), 2),
-            "p99_ms": round(p.percentile(99), 2),
-            "errors": p.errors,
-            "requests": len(p.latencies_ms),
-        }
-        for side, p in best.items()
-    } | {"ratio": round(ratio, 2)}
+    return {side: p.figures() for side, p in best.items()} | {"ratio": round(ratio, 2)}
 
 
 async def bench(args) -> dict:
-    url, folder = await prepare_database(args)
+    url, folder = await seeded_register(args)
     try:
         ready = await prepare(url, args.alerts)
         authority = ready["authority"]
@@ -290,7 +238,7 @@ async def bench(args) -> dict:
             print(
                 f"{ready['drivers']:,} drivers; {ready['alerts']:,} alerts for {AUTHORITY} "
                 f"({pages} pages); {args.concurrency} clients; "
-                f"load average {os.getloadavg()[0]:.1f}",
+                f"load average {load_average():.1f}",
                 flush=True,
             )
             figures = {"drivers": ready["drivers"], "alerts": ready["alerts"]}
@@ -335,21 +283,14 @@ async def bench(args) -> dict:
                 args.concurrency,
                 args.rounds,
             )
-            figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
+            figures["load_average_at_end"] = round(load_average(), 2)
             return figures
         finally:
             await pool.close()
             await summary_pool.close()
             stop_service(process)
     finally:
-        if folder:
-            pgcluster.stop(folder)
-            if args.keep:
-                print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
-            else:
-                import shutil
-
-                shutil.rmtree(folder, ignore_errors=True)
+        release_cluster(folder, args.keep)
 
 
 def _last_quarter(today) -> str:
@@ -361,20 +302,7 @@ def _last_quarter(today) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--drivers", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", help="a seeded register to use instead of seeding")
-    parser.add_argument("--data-dir", help="cluster folder to seed once and reuse (with --keep)")
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--fast", action="store_true", help="fsync off while measuring too")
-    parser.add_argument(
-        "--pg-setting",
-        action="append",
-        default=[],
-        type=lambda text: tuple(text.split("=", 1)),
-        metavar="NAME=VALUE",
-        help="a server setting for the measuring (as search_http.py)",
-    )
+    register_arguments(parser, drivers=1_000_000)
     parser.add_argument("--alerts", type=int, default=5000, help="alerts for the authority")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(

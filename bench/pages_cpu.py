@@ -102,14 +102,13 @@ def export(ref: str) -> Path:
 
 async def register(args) -> tuple[str, Path, dict]:
     sys.path.insert(0, str(ROOT))
-    sys.path.append(str(ROOT / "bench"))
-    from pages import prepare
-    from search_http import prepare_database
+    from bench.harness import seeded_register
+    from bench.pages import prepare
 
     seeding = argparse.Namespace(
         database_url=None, data_dir=None, drivers=args.drivers, seed=1, fast=True, pg_setting=[]
     )
-    url, folder = await prepare_database(seeding)
+    url, folder = await seeded_register(seeding)
     return url, folder, await prepare(url, args.alerts)
 
 

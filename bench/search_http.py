@@ -41,13 +41,8 @@ import contextlib
 import json
 import os
 import random
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,16 +52,28 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import (  # noqa: E402
+    KeepAlive,
+    bench_user,
+    connection,
+    load_average,
+    percentile,
+    register_arguments,
+    release_cluster,
+    run_concurrently,
+    seeded_register,
+    start_service,
+    stop_service,
+    timed,
+    wait_ready,
+)
 from licensing import pgcluster  # noqa: E402
 from licensing.auth import issue_token  # noqa: E402
 from licensing.db import connect, create_pool  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
 from registry import search  # noqa: E402
 from registry.audit_log import Enquirer  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
 from registry.identifiers import identify  # noqa: E402
 from registry.ids import time_ordered_uuid  # noqa: E402
-from registry.names import load_name_reference  # noqa: E402
 
 PURPOSE = {"purpose": "renewal", "case_reference": "BENCH-1"}
 
@@ -74,66 +81,11 @@ PURPOSE = {"purpose": "renewal", "case_reference": "BENCH-1"}
 # --- the register ----------------------------------------------------------------------------
 
 
-async def prepare_database(args) -> tuple[str, Path | None]:
-    """(owner URL, cluster folder or None). Seeds when no URL was given (or the folder of
-    --data-dir holds no register yet), then runs the cluster with durable commits."""
-    if args.database_url:
-        return args.database_url, None
-    folder = Path(args.data_dir) if args.data_dir else pgcluster.throwaway("crosscheck-bench-")
-    # Seeding needs no durability (fsync off: minutes quicker); the measuring does.
-    cluster = pgcluster.start(folder, fast=True)
-    await pgcluster.create_database(cluster)
-    await _migrate_and_seed(cluster.url(), args)
-    pgcluster.stop(folder)
-    cluster = pgcluster.start(folder, fast=args.fast, settings=dict(args.pg_setting))
-    return cluster.url(), folder
-
-
-async def _migrate_and_seed(url: str, args) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        seeded = await conn.fetchval(
-            "SELECT to_regclass('driver') IS NOT NULL"
-        ) and await conn.fetchval("SELECT EXISTS (SELECT FROM driver)")
-        await migrate(conn)
-        await load_name_reference(conn)
-        try:  # the match model's weights (registry/match/), where this version has one
-            from registry.match.train import load_match_model
-        except ImportError:
-            pass
-        else:
-            await load_match_model(conn)
-        if seeded:
-            return
-        await load_reference(conn)
-        try:
-            from registry.synthetic.seed import seed
-        except ImportError:
-            raise SystemExit(
-                "registry.synthetic.seed is not available: pass --database-url of a seeded register"
-            ) from None
-        started = time.perf_counter()
-        print(f"seeding {args.drivers:,} drivers...", flush=True)
-        await seed(conn, drivers=args.drivers, seed=args.seed)
-        await conn.execute("VACUUM ANALYZE")
-        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    finally:
-        await conn.close()
-
-
 async def officer_token(url: str) -> tuple[str, int, int]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connection(url) as conn:
         authority = await conn.fetchval("SELECT id FROM authority WHERE name = 'Rotherham'")
-        user_id = await conn.fetchval(
-            """INSERT INTO app_user (email, display_name, role, authority_id)
-               VALUES ($1, 'Bench Officer', 'licensing_officer', $2) RETURNING id""",
-            f"bench-{uuid.uuid4().hex[:8]}@rotherham.gov.uk",
-            authority,
-        )
+        user_id = await bench_user(conn, "licensing_officer", authority, "rotherham.gov.uk")
         return await issue_token(conn, user_id, "bench"), user_id, authority
-    finally:
-        await conn.close()
 
 
 async def sample_queries(url: str, count: int, seed: int) -> tuple[list[dict], list[dict]]:
@@ -184,90 +136,29 @@ async def sample_queries(url: str, count: int, seed: int) -> tuple[list[dict], l
 # --- measuring -------------------------------------------------------------------------------
 
 
-@dataclass
-class Phase:
-    label: str
-    seconds: float
-    latencies_ms: list[float]
-    errors: int
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies_ms) / self.seconds
-
-    def percentile(self, p: float) -> float:
-        return percentile(self.latencies_ms, p)
-
-    def line(self) -> str:
-        return (
-            f"{self.label:30} {self.throughput:8.0f}/s  p50 {self.percentile(50):6.2f} ms  "
-            f"p95 {self.percentile(95):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
-            f"errors {self.errors}"
-        )
-
-
-async def run_concurrently(label: str, queries: list[dict], concurrency: int, make_worker) -> Phase:
-    """Split the queries over `concurrency` workers; each returns (latencies, errors)."""
-    shares = [queries[i::concurrency] for i in range(concurrency)]
-    started = time.perf_counter()
-    results = await asyncio.gather(*(make_worker(share) for share in shares))
-    seconds = time.perf_counter() - started
-    return Phase(label, seconds, [lat for r in results for lat in r[0]], sum(r[1] for r in results))
-
-
-class RawConnection:
-    """One keep-alive HTTP/1.1 connection on asyncio streams: a few microseconds per request."""
+class RawConnection(KeepAlive):
+    """A keep-alive connection that POSTs searches."""
 
     def __init__(self, host: str, port: int, token: str):
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.head = (
             f"POST /api/v1/searches HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         ).encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def open(self) -> RawConnection:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        return self
 
     async def search(self, query: dict) -> bool:
         """POST one search; True when it answered 200."""
-        if self.writer is None:
-            await self.open()
         body = json.dumps({**query, **PURPOSE}).encode()
-        try:
-            self.writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            status = await self.reader.readline()
-            length = 0
-            while (line := await self.reader.readline()) not in (b"\r\n", b""):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await self.reader.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError):
-            self.close()  # opened afresh for the next request
-            return False
-        return status.startswith(b"HTTP/1.1 200")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.reader = self.writer = None
+        return await self.exchange(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
 def raw_http_worker(host: str, port: int, token: str):
     async def worker(share: list[dict]):
         conn = await RawConnection(host, port, token).open()
-        latencies, errors = [], 0
         try:
-            for query in share:
-                started = time.perf_counter()
-                ok = await conn.search(query)
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += not ok
+            return await timed(share, conn.search)
         finally:
             conn.close()
-        return latencies, errors
 
     return worker
 
@@ -276,16 +167,15 @@ def httpx_worker(host: str, port: int, token: str):
     import httpx
 
     async def worker(share: list[dict]):
-        latencies, errors = [], 0
         async with httpx.AsyncClient(
             base_url=f"http://{host}:{port}", headers={"Authorization": f"Bearer {token}"}
         ) as client:
-            for query in share:
-                started = time.perf_counter()
+
+            async def one(query: dict) -> bool:
                 response = await client.post("/api/v1/searches", json={**query, **PURPOSE})
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += response.status_code != 200
-        return latencies, errors
+                return response.status_code == 200
+
+            return await timed(share, one)
 
     return worker
 
@@ -315,27 +205,21 @@ def asyncpg_search(token: str, user_id: int, authority_id: int):
 def asyncpg_worker(pool: asyncpg.Pool, token: str, user_id: int, authority_id: int):
     one = asyncpg_search(token, user_id, authority_id)
 
+    async def pooled(query: dict) -> bool:
+        async with pool.acquire() as conn:
+            try:
+                await one(conn, query)
+            except asyncpg.PostgresError:
+                return False
+        return True
+
     async def worker(share: list[dict]):
-        latencies, errors = [], 0
-        for query in share:
-            started = time.perf_counter()
-            async with pool.acquire() as conn:
-                try:
-                    await one(conn, query)
-                except asyncpg.PostgresError:
-                    errors += 1
-            latencies.append((time.perf_counter() - started) * 1000)
-        return latencies, errors
+        return await timed(share, pooled)
 
     return worker
 
 
 # --- open loop: a fixed arrival rate -----------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def tree_cpu_seconds(root: int | None) -> float | None:
@@ -718,104 +602,11 @@ def print_open_loop(label: str, result: dict, args) -> None:
 # --- the service -----------------------------------------------------------------------------
 
 
-def start_service(
-    url: str, port: int, workers: int, pool_max: int, server: str
-) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        CROSSCHECK_SCHEDULER="false",
-        DB_POOL_MIN=str(min(pool_max, 8)),
-        DB_POOL_MAX=str(pool_max),
-        # One token sends every search: the per-officer hourly limit would stop the run.
-        SEARCHES_PER_HOUR="1000000000",
-        SEARCHES_ALERT_AT="1000000000",
-        API_REQUESTS_PER_MINUTE="0",  # nor the per-token limit
-    )
-    if server == "granian":
-        command = [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "1",
-            "--no-ws",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--factory",
-            "licensing.app:create_app",
-        ]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "licensing.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-    # The service logs a line per request (as in production): to a scratch file, not here.
-    log = tempfile.TemporaryFile()
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
-    )
-
-
-async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the service exited while starting")
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            status = await reader.readline()
-            writer.close()
-            if status.startswith(b"HTTP/1.1 200"):
-                return
-        except OSError:
-            pass
-        await asyncio.sleep(0.3)
-    raise SystemExit("the service did not become ready")
-
-
-def stop_service(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
 async def bench(args) -> dict:
-    url, folder = await prepare_database(args)
+    url, folder = await seeded_register(args)
     try:
         token, user_id, authority_id = await officer_token(url)
         wanted = (
@@ -837,7 +628,7 @@ async def bench(args) -> dict:
                 "workers": args.workers,
                 "server": args.server,
                 "durable": not args.fast,
-                "load_average_at_start": round(os.getloadavg()[0], 2),
+                "load_average_at_start": round(load_average(), 2),
             }
             if args.rate:
                 print(
@@ -845,7 +636,7 @@ async def bench(args) -> dict:
                     f"at {args.rate:g} {args.kind} searches a second for {args.duration:g} s "
                     f"over up to {args.connections} connections; "
                     f"{'fsync off' if args.fast else 'durable commits'}; "
-                    f"load average {os.getloadavg()[0]:.1f}",
+                    f"load average {load_average():.1f}",
                     flush=True,
                 )
                 queries = name_queries if args.kind == "name" else identifier_queries
@@ -861,7 +652,7 @@ async def bench(args) -> dict:
                 print(
                     f"{drivers:,} drivers; {args.server} with {args.workers} worker(s); "
                     f"{args.concurrency} concurrent clients; "
-                    f"load average {os.getloadavg()[0]:.1f}",
+                    f"load average {load_average():.1f}",
                     flush=True,
                 )
                 http = (httpx_worker if args.client == "httpx" else raw_http_worker)(
@@ -871,7 +662,7 @@ async def bench(args) -> dict:
                 figures.update(
                     await closed_loop_phases(args, http, direct, identifier_queries, name_queries)
                 )
-            figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
+            figures["load_average_at_end"] = round(load_average(), 2)
             print(f"load average at the end {figures['load_average_at_end']:.1f}")
             return figures
         finally:
@@ -968,17 +759,7 @@ async def closed_loop_phases(args, http, direct, identifier_queries, name_querie
             f"http p99/p95 {best['http'].percentile(99) / best['http'].percentile(95):.2f}\n",
             flush=True,
         )
-        figures["kinds"][kind] = {
-            side: {
-                "throughput": round(p.throughput, 1),
-                "p50_ms": round(p.percentile(50), 2),
-                "p95_ms": round(p.percentile(95), 2),
-                "p99_ms": round(p.percentile(99), 2),
-                "requests": len(p.latencies_ms),
-                "errors": p.errors,
-            }
-            for side, p in best.items()
-        }
+        figures["kinds"][kind] = {side: p.figures() for side, p in best.items()}
         figures["kinds"][kind]["ratio"] = round(ratio, 3)
     return figures
 
@@ -989,45 +770,6 @@ async def _count(url: str) -> int:
         return await conn.fetchval("SELECT count(*) FROM driver")
     finally:
         await conn.close()
-
-
-def release_cluster(folder: Path | None, keep: bool) -> None:
-    """Stop the bench's own cluster; delete it unless it is kept for the next run."""
-    if folder:
-        pgcluster.stop(folder)
-        if keep:
-            print(f"kept the seeded cluster in {folder} (stopped): --data-dir {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def register_arguments(parser: argparse.ArgumentParser, drivers: int) -> None:
-    """The options that say which register to measure (prepare_database reads them)."""
-    parser.add_argument(
-        "--drivers", type=int, default=drivers, help=f"drivers to seed (default {drivers:,})"
-    )
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", help="use this seeded register instead of seeding one")
-    parser.add_argument(
-        "--data-dir", help="cluster folder to seed once and reuse (with --keep) across runs"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the cluster folder afterwards (stopped)"
-    )
-    parser.add_argument(
-        "--fast",
-        action="store_true",
-        help="measure with fsync and synchronous commit off (default: durable commits)",
-    )
-    parser.add_argument(
-        "--pg-setting",
-        action="append",
-        default=[],
-        type=lambda text: tuple(text.split("=", 1)),
-        metavar="NAME=VALUE",
-        help="a PostgreSQL setting for the measuring (repeatable), on top of the private "
-        "cluster's own (licensing/pgcluster.py)",
-    )
 
 
 def main() -> None:

@@ -40,10 +40,8 @@ import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from search_http import prepare_database, register_arguments, release_cluster  # noqa: E402
-
+from bench.harness import register_arguments, release_cluster, seeded_register  # noqa: E402
 from registry import search  # noqa: E402
 from registry.audit_log import Enquirer  # noqa: E402
 from registry.records import SUMMARY  # noqa: E402
@@ -189,7 +187,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     baseline = baseline_module(args.baseline)
-    url, folder = asyncio.run(prepare_database(args))
+    url, folder = asyncio.run(seeded_register(args))
     try:
         asyncio.run(measure(url, baseline, args.queries, args.repeats, args.seed))
     finally:

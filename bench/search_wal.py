@@ -29,16 +29,9 @@ import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from search_http import (  # noqa: E402
-    officer_token,
-    prepare_database,
-    register_arguments,
-    release_cluster,
-    sample_queries,
-)
-
+from bench.harness import register_arguments, release_cluster, seeded_register  # noqa: E402
+from bench.search_http import officer_token, sample_queries  # noqa: E402
 from registry import search  # noqa: E402
 from registry.audit_log import Enquirer  # noqa: E402
 from registry.ids import time_ordered_uuid  # noqa: E402
@@ -107,7 +100,7 @@ async def measure(url: str, queries, enquirer, label: str, make_id) -> dict:
 
 
 async def main(args) -> None:
-    url, folder = await prepare_database(args)
+    url, folder = await seeded_register(args)
     try:
         _, user_id, authority_id = await officer_token(url)
         _, queries = await sample_queries(url, args.searches, args.seed)

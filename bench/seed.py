@@ -25,10 +25,7 @@ with/without says what planting duplicates costs beyond the rows it adds.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import io
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -37,9 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
+from bench.harness import fresh_register, seeding_main, throwaway_cluster
 from licensing import pgcluster
-from licensing.migrate import migrate
-from registry.authorities import load_reference
 from registry.synthetic.seed import TABLES, seed
 
 TARGET_RATIO = 0.5
@@ -64,13 +60,8 @@ async def plain_copy(conn: asyncpg.Connection) -> tuple[float, int]:
 
 async def seed_with_duplicates(cluster, drivers: int, seed_value: int, duplicates: int):
     await pgcluster.create_database(cluster, "duplicates")
-    conn = await asyncpg.connect(cluster.url("duplicates"))
-    try:
-        await migrate(conn)
-        await load_reference(conn)
+    async with fresh_register(cluster.url("duplicates")) as conn:
         return await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
-    finally:
-        await conn.close()
 
 
 def print_duplicates(report, planted) -> None:
@@ -88,24 +79,13 @@ def print_duplicates(report, planted) -> None:
 
 
 async def run(drivers: int, seed_value: int, duplicates: int = 0) -> int:
-    folder = pgcluster.throwaway("crosscheck-bench-")
-    cluster = pgcluster.start(folder, fast=True)
-    try:
-        await pgcluster.create_database(cluster)
-        conn = await asyncpg.connect(cluster.url())
-        try:
-            await migrate(conn)
-            await load_reference(conn)
+    async with throwaway_cluster() as cluster:
+        async with fresh_register(cluster.url()) as conn:
             report = await seed(conn, drivers=drivers, seed=seed_value)
             base_seconds, base_rows = await plain_copy(conn)
-        finally:
-            await conn.close()
         planted = duplicates and await seed_with_duplicates(
             cluster, drivers, seed_value, duplicates
         )
-    finally:
-        pgcluster.stop(folder)
-        shutil.rmtree(folder, ignore_errors=True)
 
     seed_rate = report.total / report.seconds
     base_rate = base_rows / base_seconds
@@ -136,14 +116,13 @@ async def run(drivers: int, seed_value: int, duplicates: int = 0) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drivers", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--duplicates", type=int, default=0, help="also seed with this many planted duplicates"
+    return seeding_main(
+        __doc__,
+        run,
+        drivers=1_000_000,
+        duplicates=0,
+        help_duplicates="also seed with this many planted duplicates",
     )
-    args = parser.parse_args()
-    return asyncio.run(run(args.drivers, args.seed, args.duplicates))
 
 
 if __name__ == "__main__":

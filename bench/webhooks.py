@@ -32,7 +32,6 @@ import hmac
 import multiprocessing
 import os
 import queue
-import shutil
 import statistics
 import sys
 import time
@@ -45,11 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 from alerts import webhooks as pipeline  # noqa: E402
 from alerts.config import WebhookConfig  # noqa: E402
-from licensing import db, pgcluster  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
+from bench.harness import empty_register, release_cluster  # noqa: E402
+from licensing import db  # noqa: E402
 from registry import paging, webhooks  # noqa: E402
 from registry.actor import Actor  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
 
 # --- the receivers, in a process of their own ----------------------------------------------
 
@@ -187,23 +185,6 @@ class Receivers:
 
 
 # --- the database -------------------------------------------------------------------------
-
-
-async def prepare_database(fast: bool) -> tuple[str, Path | None]:
-    if url := os.environ.get("DATABASE_URL"):
-        folder = None
-    else:
-        folder = pgcluster.throwaway("crosscheck-bench-")
-        cluster = pgcluster.start(folder, fast=fast)
-        await pgcluster.create_database(cluster)
-        url = cluster.url()
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-        await load_reference(conn)
-    finally:
-        await conn.close()
-    return url, folder
 
 
 # Drivers recorded by the bench authority: one driver_recorded event each, in its feed.
@@ -532,7 +513,7 @@ async def main() -> None:
     parser.add_argument("--down-seconds", type=float, default=120.0)
     parser.add_argument("--fast", action="store_true", help="fsync off (not durable)")
     args = parser.parse_args()
-    url, folder = await prepare_database(args.fast)
+    url, folder = await empty_register(args.fast)
     work = Path(folder or "/tmp") / "webhook-bench"
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -568,9 +549,7 @@ async def main() -> None:
                     f"all arrived {d['caught_up']:.0f} s after the receiver came back"
                 )
     finally:
-        if folder is not None:
-            pgcluster.stop(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        release_cluster(folder)
 
 
 if __name__ == "__main__":
