@@ -50,7 +50,7 @@ from alerts import outbox, poster
 from alerts.config import WebhookConfig
 from alerts.transports import Email, Transport, new_message_id
 from registry import feed, webhooks
-from registry.actor import Actor, acting
+from registry.actor import SYSTEM, Actor, acting
 
 log = logging.getLogger("crosscheck.webhooks")
 
@@ -75,7 +75,6 @@ ORDER BY e.n, s.id
 ON CONFLICT (subscription_id, event_id) DO NOTHING
 """
 MOVE_CURSOR = "UPDATE webhook_subscription SET feed_cursor = $2 WHERE id = ANY($1::bigint[])"
-SYSTEM = Actor(None, None)
 
 
 def payload(event: feed.Event) -> str:

@@ -22,6 +22,18 @@ class Actor(msgspec.Struct, frozen=True):
 
 SYSTEM = Actor(None, None)
 
+# The settings acting_as() writes, read before a nested acting() and put back after it.
+OUTER_ACTOR = """
+SELECT coalesce(current_setting('crosscheck.actor_user_id', true), ''),
+       coalesce(current_setting('crosscheck.actor_authority_id', true), ''),
+       coalesce(current_setting('crosscheck.acting', true), '')
+"""
+RESTORE_ACTOR = """
+SELECT set_config('crosscheck.actor_user_id', $1, true),
+       set_config('crosscheck.actor_authority_id', $2, true),
+       set_config('crosscheck.acting', $3, true)
+"""
+
 
 @asynccontextmanager
 async def acting(conn: asyncpg.Connection, actor: Actor) -> AsyncIterator[asyncpg.Connection]:
@@ -33,9 +45,14 @@ async def acting(conn: asyncpg.Connection, actor: Actor) -> AsyncIterator[asyncp
         async with acting(conn, actor):
             await licences.grant(conn, actor, details)
     """
+    outer = await conn.fetchrow(OUTER_ACTOR) if conn.is_in_transaction() else None
     async with conn.transaction():
         await conn.execute("SELECT acting_as($1, $2)", actor.user_id, actor.authority_id)
         yield conn
+        if outer is not None:
+            # A nested block is a savepoint, and releasing one keeps its settings: without
+            # this the inner actor would sign the rest of the outer transaction.
+            await conn.execute(RESTORE_ACTOR, *outer)
 
 
 async def audit_view(

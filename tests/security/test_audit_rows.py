@@ -75,6 +75,28 @@ async def test_a_row_written_outside_any_acting_transaction_is_refused(conn):
     assert await conn.fetchval("SELECT count(*) FROM audit_log") == 1
 
 
+async def test_a_nested_acting_block_hands_back_to_the_outer_actor_when_it_ends(conn):
+    # an officer's change runs a system step inside its transaction; what the officer writes
+    # after that step is still signed by the officer, not by the system
+    officer = await make_user(conn, authority="Bolton")
+    async with acting(conn, Actor(officer["id"], officer["authority_id"])):
+        async with acting(conn, SYSTEM):
+            await conn.execute(A_ROW, None)
+        await conn.execute(A_ROW, officer["id"])
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="acting"):
+            async with acting(conn, SYSTEM):
+                await conn.execute(A_ROW, officer["id"])  # refused: its savepoint rolls back
+        await conn.execute(A_ROW, officer["id"])
+    # inside a transaction that named no one, nobody acts once the nested block is over
+    async with conn.transaction():
+        async with acting(conn, SYSTEM):
+            await conn.execute(A_ROW, None)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="names who acts"):
+            await conn.execute(A_ROW, None)
+    rows = await conn.fetch("SELECT user_id FROM audit_log ORDER BY id")
+    assert [r["user_id"] for r in rows] == [None, officer["id"], officer["id"]]
+
+
 async def test_the_system_actor_may_not_name_an_officer(conn):
     # a scheduled job's transaction cannot be used to put a row on an officer's account
     officer = await make_user(conn, authority="Bolton")
