@@ -14,6 +14,7 @@ are spread over several handlers.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -792,11 +793,21 @@ def _fix_options(app: Litestar) -> None:
                 cell.cell_contents = route
 
 
+# The refined document by the app's routes: every app a process builds from the same routes
+# has the same document, and building it is most of create_app's time (the test suite builds
+# an app for most tests).
+_DOCUMENTS: dict[tuple[tuple[str, tuple[str, ...]], ...], dict] = {}
+
+
 def install(app: Litestar) -> None:
     """Build the refined document once, as /schema/openapi.json and the reference serve it."""
     _fix_options(app)
     plugin = app.plugins.get(OpenAPIPlugin)
-    plugin._openapi_schema = refine(app, plugin.provide_openapi().to_schema())
+    routes = tuple(sorted((route.path, tuple(sorted(route.methods))) for route in app.routes))
+    if routes not in _DOCUMENTS:
+        _DOCUMENTS[routes] = refine(app, plugin.provide_openapi().to_schema())
+    # each app its own copy, so nothing done to one app's document reaches another's
+    plugin._openapi_schema = copy.deepcopy(_DOCUMENTS[routes])
 
 
 def document(app: Litestar) -> dict:
