@@ -332,7 +332,6 @@ AUTHORITY_FIELDS = [
         "alert_email",
         "Alert mailbox",
         width=f.WIDE,
-        blank=None,
         hint="A shared licensing team mailbox, for example licensing@council.gov.uk. Leave it "
         "blank to stop alert emails.",
     ),
@@ -340,7 +339,6 @@ AUTHORITY_FIELDS = [
         "dpo_email",
         "Data protection officer's email address",
         width=f.WIDE,
-        blank=None,
         hint="Told when an officer passes an hourly limit or opens a record none of their "
         "searches returned. The email names no one. Leave it blank to stop these emails.",
     ),

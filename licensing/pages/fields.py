@@ -4,11 +4,13 @@ and checked (forms.Form), and which field of the registry's struct it fills."""
 
 from __future__ import annotations
 
-import dataclasses
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+
+import msgspec
 
 from licensing.pages.render import page
 from registry.labels import LABELS
@@ -25,6 +27,13 @@ WIDE = "govuk-!-width-two-thirds"
 W10 = "govuk-input--width-10"
 W3 = "govuk-input--width-3"
 TODAY = "Leave blank for today"
+
+
+class _AsStruct:
+    """A field left blank fills the struct as the struct takes it (see `blank_in`)."""
+
+
+AS_STRUCT: Any = _AsStruct()
 
 
 @dataclass(frozen=True)
@@ -48,15 +57,16 @@ class Field:
     # reading
     to: str | None = None  # the struct's field name when it differs; "" keeps it out
     required: str | None = None  # the message when it is left blank
-    blank: Any = None  # the value when it is left blank
+    blank: Any = AS_STRUCT  # the value when it is left blank
     named: str | None = None  # a date's name in its error messages, when not the label
     number: str | None = None  # read as a whole number; the message when it is not one
 
-    def read(self, form: Form) -> Any:
-        """The value sent, as the registry takes it, adding the page's own errors to form."""
+    def read(self, form: Form, blank: Any = None) -> Any:
+        """The value sent, as the registry takes it (`blank` when left blank), adding the
+        page's own errors to form."""
         if self.type == "date":
             value = form.iso_date(self.name, self.named or self.label)
-            return self.blank if value is None else value
+            return blank if value is None else value
         if self.number is not None:
             return form.integer(self.name, self.number, required=False)
         if self.type == "checkboxes":
@@ -67,7 +77,20 @@ class Field:
         value = form.get(self.name)
         if not value and self.required:
             form.add_error(self.name, self.required)
-        return value or self.blank
+        return value or blank
+
+    def blank_in(self, into: type | None) -> Any:
+        """What this field left blank fills, unless declared: a choice None; typed text (or a
+        date) None where the struct's field may be None, else "" (a change left blank is
+        refused, not skipped). Without a struct, text is "" and a date None."""
+        if self.blank is not AS_STRUCT:
+            return self.blank
+        if self.type not in ("text", "textarea", "date"):
+            return None
+        if into is None:
+            return None if self.type == "date" else ""
+        kinds = {field.name: field.type for field in msgspec.structs.fields(into)}
+        return None if _admits_none(kinds[self.to or self.name]) else ""
 
     def filled(self, value: Any) -> dict[str, list[str]]:
         """The form values that show a stored value in this field."""
@@ -81,9 +104,20 @@ class Field:
         return {self.name: ["" if value is None else str(value)]}
 
 
-def read(form: Form, fields: Iterable[Field]) -> dict[str, Any]:
-    """Every field's value, by the struct's field names: struct(**read(form, fields))."""
-    return {field.to or field.name: field.read(form) for field in fields if field.to != ""}
+def _admits_none(kind: Any) -> bool:
+    """Whether a struct field's type takes None: `str | None`, `Annotated[str | None, ...]`."""
+    if get_origin(kind) in (Union, types.UnionType, Annotated):
+        return any(_admits_none(arm) for arm in get_args(kind))
+    return kind is type(None)
+
+
+def read(form: Form, fields: Iterable[Field], into: type | None = None) -> dict[str, Any]:
+    """Every field's value, by the struct's field names: into(**read(form, fields, into))."""
+    return {
+        field.to or field.name: field.read(form, field.blank_in(into))
+        for field in fields
+        if field.to != ""
+    }
 
 
 def filled(fields: Iterable[Field], record: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -92,11 +126,6 @@ def filled(fields: Iterable[Field], record: Mapping[str, Any]) -> dict[str, list
     for field in fields:
         values.update(field.filled(record.get(field.to or field.name)))
     return values
-
-
-def changed(fields: Iterable[Field], **changes: dict[str, Any]) -> list[Field]:
-    """The fields with some declarations changed: changed(fields, sex={"blank": ""})."""
-    return [dataclasses.replace(f, **changes.get(f.name, {})) for f in fields]
 
 
 def text(
@@ -110,7 +139,7 @@ def text(
     heading: str | None = None,
     secret: bool = False,
     required: str | None = None,
-    blank: Any = "",
+    blank: Any = AS_STRUCT,
     to: str | None = None,
 ) -> Field:
     """A text input; `secret` hides what is typed and never sends it back on an error."""
@@ -143,13 +172,11 @@ def date(
     *,
     heading: str | None = None,
     named: str | None = None,
-    the: bool = False,
-    blank: Any = None,
+    blank: Any = AS_STRUCT,
 ) -> Field:
     """A GOV.UK date input, read as the registry takes dates (2024-03-31). Its messages name
-    it `named`, by default its label ("the date of ..." with `the`)."""
-    if the:
-        named = f"The {label[0].lower()}{label[1:]}"
+    it `named`, by default "The " and its label ("The date of the decision")."""
+    named = named or f"The {label[0].lower()}{label[1:]}"
     return Field("date", name, label, hint, heading, named=named, blank=blank)
 
 
@@ -204,7 +231,7 @@ def select(
 
 
 def textarea(name: str, label: str, hint: str | None = None, *, rows: int = 5) -> Field:
-    return Field("textarea", name, label, hint, rows=rows, blank="")
+    return Field("textarea", name, label, hint, rows=rows)
 
 
 def hidden(name: str) -> Field:

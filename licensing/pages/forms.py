@@ -329,7 +329,8 @@ class FormPage:
     async def submit(self, request: Request, conn: asyncpg.Connection) -> Response:
         form = await read_form(request)
         subject = await self.load(request, conn)
-        values = read(form, await self._fields(request, conn, subject))
+        fields = await self._fields(request, conn, subject)
+        values = read(form, fields, getattr(self.save, "into", None))
         if self.check:
             self.check(form, values)
         actor = actor_of(request)

@@ -31,13 +31,10 @@ from registry import identity_proposals as proposals
 from registry.actor import Actor, audit_view
 from registry.identity_proposals import FIELD_WORDS
 
-# The record's identity fields, as the change page declares them (a date of birth left blank
-# is refused, not kept), and why the change is asked for.
+# The record's identity fields, as the change page declares them, and why the change is asked
+# for.
 PROPOSED = [
-    *f.changed(
-        [field for field in IDENTITY if field.name in drivers.IDENTITY_FIELDS],
-        date_of_birth={"blank": ""},
-    ),
+    *[field for field in IDENTITY if field.name in drivers.IDENTITY_FIELDS],
     f.textarea(
         "reason",
         "Why should the details change?",

@@ -37,9 +37,8 @@ async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             "became_aware_on",
             "Date your authority became aware",
             "The report is due within 10 working days of this date",
-            the=True,
         ),
-        f.date("reported_on", "Date of the report", f.TODAY, the=True),
+        f.date("reported_on", "Date of the report", f.TODAY),
     ]
 
 
@@ -98,7 +97,7 @@ CONCERN = answered_page(
             "What did your authority decide?",
             f.labelled("reply", concerns.REPLY_DECISIONS),
         ),
-        f.date("reply_on", "Date of the decision", f.TODAY, the=True),
+        f.date("reply_on", "Date of the decision", f.TODAY),
         f.textarea("reason", "Reasons", "Sent to the authority that reported the concern"),
     ],
     answer=(concerns.reply, concerns.ConcernReply),

@@ -14,7 +14,7 @@ from registry import drivers
 IDENTITY = [
     f.exact("forenames", "Forenames", width=f.WIDE, heading="Name and date of birth"),
     f.exact("surname", "Surname", width=f.WIDE),
-    f.date("date_of_birth", "Date of birth", "For example, 17 5 1980"),
+    f.date("date_of_birth", "Date of birth", "For example, 17 5 1980", named="Date of birth"),
     f.radios(
         "sex",
         "Sex, as on the driving licence",
@@ -27,34 +27,23 @@ IDENTITY = [
         "GB driving licence number",
         "16 characters, for example WALKE805170SJ9AB",
         heading="Identifiers",
-        blank=None,
     ),
     f.exact(
         "ni_licence_number",
         "Northern Ireland driving licence number",
         "8 digits, if they have one",
         width=f.W10,
-        blank=None,
     ),
-    f.exact(
-        "ni_number",
-        "National Insurance number",
-        "For example, QQ 12 34 56 C",
-        width=f.W10,
-        blank=None,
-    ),
-    f.exact(
-        "eu_licence_number", "EU driving licence number", "If the driver holds one", blank=None
-    ),
+    f.exact("ni_number", "National Insurance number", "For example, QQ 12 34 56 C", width=f.W10),
+    f.exact("eu_licence_number", "EU driving licence number", "If the driver holds one"),
     f.exact(
         "eu_licence_country",
         "Country that issued the EU driving licence",
         "Two letters, for example PL for Poland",
         width=f.W3,
-        blank=None,
     ),
     f.textarea("address", "Home address", rows=3),
-    f.exact("postcode", "Postcode", width=f.W10, autocomplete="off", blank=None),
+    f.exact("postcode", "Postcode", width=f.W10, autocomplete="off"),
 ]
 HOME = "The licensing authority for the area the driver lives in"
 
@@ -90,9 +79,7 @@ async def _change_driver_fields(conn, request, row) -> list[f.Field]:
         # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
         # saving other changes never clears it
         options.append((row["home_authority_code"], row["home_authority"]))
-    home = f.select("home_authority", "Home authority", options, HOME)
-    # a date of birth left blank is refused, not left as it was
-    return f.changed([*IDENTITY, home], date_of_birth={"blank": ""})
+    return [*IDENTITY, f.select("home_authority", "Home authority", options, HOME)]
 
 
 async def _change_driver_words(request, conn, row) -> dict:

@@ -38,12 +38,11 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             f.labelled("kind", LICENCE_KINDS),
             "Leave blank when you chose one of your licences above",
         ),
-        f.date("decided_on", "Date of the decision", the=True),
+        f.date("decided_on", "Date of the decision"),
         f.date(
             "effective_on",
             "Date it takes effect",
             "Leave blank if it took effect the same day",
-            the=True,
         ),
         f.checkboxes(
             "categories",
@@ -91,7 +90,7 @@ CHANGE_ENTRY = FormPage(
     load=own(entries.get_entry, "entry_id"),
     fields=[
         f.radios("status", "What has changed?", f.labelled("entry_change", entries.STATUSES)),
-        f.date("changed_on", "Date of the change", f.TODAY, the=True),
+        f.date("changed_on", "Date of the change", f.TODAY),
         f.textarea(
             "reason", "Why", "Authorities that asked about this entry are told of the change"
         ),

@@ -54,7 +54,7 @@ NEW_REQUEST = FormPage(
             "Why you need the information",
             "For example, the application you are deciding",
         ),
-        f.date("requested_on", "Date of the request", f.TODAY, the=True),
+        f.date("requested_on", "Date of the request", f.TODAY),
     ],
     words=_request_words,
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
@@ -134,7 +134,7 @@ ANSWER = answered_page(
             [("granted", "Give the information"), ("refused", "Refuse, with reasons")],
         ),
         f.textarea("response", "The information, or the reasons for refusing", rows=8),
-        f.date("responded_on", "Date of the answer", f.TODAY, the=True),
+        f.date("responded_on", "Date of the answer", f.TODAY),
     ],
     answer=(requests.respond, requests.RequestResponse),
 )

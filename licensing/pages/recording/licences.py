@@ -117,7 +117,6 @@ async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field]:
             "effective_on",
             "Date it takes effect",
             "Leave blank for today (for a renewal: the day the current licence ends)",
-            the=True,
         ),
         f.date(
             "expires_on",
