@@ -309,6 +309,50 @@ def test_a_register_whose_drivers_all_live_in_one_area_learns_nothing_from_the_a
     assert model.home_weight(1, 1) == ("same", 0.0)
 
 
+def test_strangers_sharing_a_name_in_other_towns_do_not_teach_the_job_one_person_lives_apart():
+    """On a national register many strangers share a common whole name and a birthday one
+    keying slip apart, most of them in other towns. The records the names and dates tie
+    together beyond doubt all live in one area, so the job learns that one person's two
+    records live in one area, and a stranger elsewhere counts strongly against."""
+    from registry.duplicates.compare import Model, estimate, probability
+
+    drivers = names = 100_000
+    one_person = [(25.0, True)] * 300  # near certain on names and dates: all in one area
+    strangers = [(7.0, False)] * 3_000 + [(7.0, True)] * 210  # a common name, a slip apart
+    model = estimate(one_person + strangers, Model(home_u=0.07), drivers, names)
+    assert model.home_m >= 0.99, model
+    differ = model.home_weight(1, 2)
+    assert differ is not None and probability(7.0 + model.prior_shift + differ[1]) < 0.05
+
+
+async def test_a_surname_that_lost_its_accent_counts_as_one_name_written_otherwise(register):
+    """Sheffield recorded Zofia Wróbel; Leeds, years later, Zofia Wrobel born ten days on. A
+    stranger sharing the name rarely writes it another way; one person recorded twice often
+    does. The pair gains that evidence, with words for the officer."""
+    from registry import match
+    from registry.duplicates.compare import Frequencies, Model, weigh, weight_of
+    from registry.duplicates.find import load_level_mu, load_names
+
+    conn = register.conn
+    first = await make_driver(
+        conn, forenames="Zofia", surname="Wróbel", date_of_birth=date(1980, 5, 17)
+    )
+    again = await make_driver(
+        conn, forenames="Zofia", surname="Wrobel", date_of_birth=date(1980, 5, 27)
+    )
+    [score] = await match.score_pairs(conn, [(first, again)])
+    assert score is not None and score.levels["surname"] == "punctuation"
+    names = await load_names(conn, [first, again])
+    by_driver = {x.driver_id: [x] for x in names}
+    freq = Frequencies.of(names, await load_level_mu(conn))
+    model = Model(home_u=0.07)
+    weight, evidence = weigh(model, score, by_driver[first], by_driver[again], freq)
+    written = [e for e in evidence if e.field == "written"]
+    assert len(written) == 1 and written[0].weight > 3, evidence
+    without = weight_of(model, score, by_driver[first], by_driver[again], Frequencies.of(names))
+    assert weight == pytest.approx(without + written[0].weight, abs=0.01)
+
+
 class _Phases(Progress):
     """Remembers each part of a job and its size."""
 

@@ -16,8 +16,10 @@ pieces of evidence, both estimated from the register itself:
   usually lives in one place; two strangers rarely do. Agreeing adds log2(m / u), differing
   log2((1 - m) / (1 - u)), an unknown area nothing. u is the chance that two of the register's
   drivers drawn at random live in one area (the sum of the areas' squared shares); m is
-  estimated by expectation maximisation over the candidate pairs, the match model's weight
-  held fixed.
+  estimated by expectation maximisation over the candidate pairs the names and dates alone
+  make near certain (CONFIDENT), the match model's weight held fixed.
+- A name written another way (punctuation, accents, spacing): strangers sharing a name rarely
+  write it otherwise, one person recorded twice often does (Frequencies.written).
 
 `Model` holds those parameters (saved by the job in duplicate_model, used again by screen.py),
 `weigh()` adds them to a match model score and gives the evidence to show an officer.
@@ -70,8 +72,12 @@ WHERE surname_key = ANY($1::text[]) OR forename_key = ANY($2::text[])
 GROUP BY 1, 2
 """
 NAME_TOTAL = "SELECT count(*) FROM driver_name"
-# The match model's parameters for names given the other way round.
-REVERSED = "SELECT comparison, m, u FROM match_weight WHERE level = 'reversed'"
+# The match model's parameters for names given the other way round, and for a name written
+# another way (WRITTEN) or as on the other record.
+LEVEL_MU = """
+SELECT comparison, level, m, u FROM match_weight
+WHERE level IN ('reversed', 'identical', 'punctuation', 'spacing')
+"""
 HOMES = """
 SELECT home_authority_id, count(*) AS n FROM driver
 WHERE home_authority_id IS NOT NULL GROUP BY 1
@@ -105,10 +111,10 @@ class Frequencies:
         self,
         counts: Iterable[tuple[str, str, int]],
         total: int,
-        reversed_mu: dict[str, tuple[float, float]] | None = None,
+        level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
     ) -> None:
-        # the match model's (m, u) for each name given the other way round
-        self.reversed_mu = reversed_mu or {}
+        # the match model's (m, u) of some levels (LEVEL_MU), by (comparison, level)
+        self.level_mu = level_mu or {}
         self.surname: Counter[str] = Counter()
         self.forename: Counter[str] = Counter()
         self.full: Counter[tuple[str, str]] = Counter()
@@ -120,9 +126,11 @@ class Frequencies:
 
     @classmethod
     def of(
-        cls, names: Sequence[Name], reversed_mu: dict[str, tuple[float, float]] | None = None
+        cls,
+        names: Sequence[Name],
+        level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
     ) -> Frequencies:
-        return cls(((x.surname, x.forename, 1) for x in names), len(names), reversed_mu)
+        return cls(((x.surname, x.forename, 1) for x in names), len(names), level_mu)
 
     def dependence(self, forename: str, surname: str) -> float | None:
         """log2(share of the surname x share of the forename / share of the whole name)."""
@@ -139,12 +147,30 @@ class Frequencies:
         puts the share of the register holding this name (as the other record gives it) in
         place of the model's u, counted once."""
         full = self.full[(forename, surname)]
-        if not full or not {"surname", "forename"} <= self.reversed_mu.keys():
+        if (
+            not full
+            or not {("surname", "reversed"), ("forename", "reversed")} <= self.level_mu.keys()
+        ):
             return None
-        m_s, u_s = self.reversed_mu["surname"]
-        m_f, u_f = self.reversed_mu["forename"]
+        m_s, u_s = self.level_mu[("surname", "reversed")]
+        m_f, u_f = self.level_mu[("forename", "reversed")]
         counted = math.log2(m_s / u_s) + math.log2(m_f / u_f)
         return math.log2(m_s * self.total / full) - counted
+
+    def written(self, field: str, level: str) -> float | None:
+        """For a name the same but written another way (WRITTEN: punctuation, accents or
+        spacing): the match model's term-frequency adjustment puts the name's share in place
+        of the level's u, as if every stranger sharing the name were as likely to write it
+        another way as one person recorded twice. Few strangers do (u of this level against
+        u of the name written the same): the correction adds log2((u same + u otherwise) /
+        u otherwise), so that the name counts as agreeing (its share) and then being written
+        otherwise."""
+        if (field, level) not in WRITTEN or (field, "identical") not in self.level_mu:
+            return None
+        if (field, level) not in self.level_mu:
+            return None
+        u_otherwise = self.level_mu[(field, level)][1]
+        return math.log2((self.level_mu[(field, "identical")][1] + u_otherwise) / u_otherwise)
 
 
 class Rough:
@@ -224,11 +250,14 @@ def _dob_bits(born: date, other: date) -> float:
 # Levels of the match model at which the two names are the same (for the whole name's share).
 SAME_SURNAME = ("identical", "punctuation")
 SAME_FORENAME = ("identical", "spacing")
+# Levels at which the name is the same but written another way (Frequencies.written).
+WRITTEN = {("surname", "punctuation"), ("forename", "spacing")}
 HOME_WORDS = {
     "same": "lives in the same council area",
     "differ": "lives in another council area",
 }
 FULL_NAME_WORDS = "how common the whole name is on the register"
+WRITTEN_WORDS = "a name written another way, as strangers sharing the name rarely do"
 
 
 class Evidence(msgspec.Struct, frozen=True):
@@ -305,12 +334,18 @@ def full_name_weight(
         same = {(x.forename, x.surname) for x in a} & {(y.surname, y.forename) for y in b}
         # the share of the name as b gives it: a's the other way round
         found = [w for fa, sa in same if (w := freq.reversal(sa, fa)) is not None]
-        if not found and "forename" in freq.reversed_mu:  # reversed, but spelt differently
-            m_f, u_f = freq.reversed_mu["forename"]
+        if not found and ("forename", "reversed") in freq.level_mu:  # reversed, spelt otherwise
+            m_f, u_f = freq.level_mu[("forename", "reversed")]
             found = [-math.log2(m_f / u_f)]  # counted once, not twice
     else:
         return None
     return min(found) if found else None
+
+
+def written_weight(score: match.PairScore, freq: Frequencies) -> float | None:
+    """The correction for names the same but written another way (Frequencies.written)."""
+    found = [freq.written(field, score.levels[field]) for field in ("surname", "forename")]
+    return sum(w for w in found if w is not None) if any(w is not None for w in found) else None
 
 
 def weight_of(
@@ -323,9 +358,9 @@ def weight_of(
     """The match weight with the job's evidence added (no words: the job works this out for
     millions of pairs and shows a few thousand)."""
     weight = score.match_weight + model.prior_shift
-    full = full_name_weight(score, a, b, freq)
-    if full is not None:
-        weight += full
+    for extra in (full_name_weight(score, a, b, freq), written_weight(score, freq)):
+        if extra is not None:
+            weight += extra
     home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
     return weight if home is None else weight + home[1]
 
@@ -342,6 +377,9 @@ def weigh(
     full = full_name_weight(score, a, b, freq)
     if full is not None:
         evidence.append(Evidence("full_name", "frequency", FULL_NAME_WORDS, round(full, 2)))
+    written = written_weight(score, freq)
+    if written is not None:
+        evidence.append(Evidence("written", "otherwise", WRITTEN_WORDS, round(written, 2)))
     home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
     if home is not None:
         evidence.append(Evidence("home", home[0], HOME_WORDS[home[0]], round(home[1], 2)))
@@ -363,6 +401,15 @@ def probability(weight: float) -> float:
     return match.probability(weight) if weight > -60 else 0.0
 
 
+# The home area's m is estimated on the pairs the names and the date of birth alone make at
+# least this sure (Splink's way: estimate one comparison's m on pairs the others already tie
+# together), not on every candidate pair: at a national size many strangers share a common
+# whole name a keying slip apart, and counting them as part-matches makes two records in
+# different areas look like one person (m fell from 0.99 at 100,000 drivers to 0.89 at
+# 1,000,000, and with it precision).
+CONFIDENT = 0.999
+
+
 def estimate(
     scored: Sequence[tuple[float, bool | None]],
     model: Model,
@@ -374,25 +421,31 @@ def estimate(
     """The home area's m and the prior shift, by expectation maximisation over the candidate
     pairs: each is (the pair's weight without the home evidence and the shift, whether the
     two live in one area or None when unknown). The blocks hold nearly every true pair, so
-    the pairs they leave out count as different people. Starts from the search's prior."""
+    the pairs they leave out count as different people. Starts from the search's prior.
+    m counts only the pairs at least CONFIDENT one person without the home area (all pairs
+    while there are none such, as on a small register)."""
     # pairs with the same weight (to a hundredth of a bit) and home agreement count together:
     # a few thousand kinds of pair, however many pairs
     kinds = Counter((round(w, 2), same) for w, same in scored)
+    confident_at = math.log2(CONFIDENT / (1 - CONFIDENT))
     m, shift = model.home_m, 0.0
     for _ in range(rounds):
         trial = Model(home_m=m, home_u=model.home_u, prior_shift=shift)
         agree_w = trial.home_weight(1, 1)[1]  # type: ignore[index]
         differ_w = trial.home_weight(1, 2)[1]  # type: ignore[index]
-        agree, known, matched = 0.5, 1.0, 0.0  # smoothing: half a pair each way
+        # smoothing: half a pair each way; [all pairs, confident pairs]
+        agree, known, matched = [0.5, 0.5], [1.0, 1.0], 0.0
         for (w, same), n in kinds.items():
             if same is None:
                 p = probability(w + shift) * n
             else:
                 p = probability(w + shift + (agree_w if same else differ_w)) * n
-                known += p
-                agree += p * same
+                for i in (0, 1) if w + shift >= confident_at else (0,):
+                    known[i] += p
+                    agree[i] += p * same
             matched += p
-        m = min(max(agree / known, model.home_u), 0.999)
+        i = 1 if known[1] > 1.0 else 0
+        m = min(max(agree[i] / known[i], model.home_u), 0.999)
         # the search's prior is one in the register's names (at least match.REGISTER_FLOOR);
         # a pair's, the matches found over every pair of drivers
         pairs = max(drivers * (drivers - 1) / 2, 1)

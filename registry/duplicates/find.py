@@ -34,8 +34,8 @@ from registry import match
 from registry.actor import Actor, acting
 from registry.duplicates.compare import (
     HOMES,
+    LEVEL_MU,
     NAMES,
-    REVERSED,
     Evidence,
     Frequencies,
     Model,
@@ -247,11 +247,11 @@ def fit(
     names: Sequence[Name],
     homes: Sequence[int],
     scores: Sequence[match.PairScore | None],
-    reversed_mu: dict[str, tuple[float, float]] | None = None,
+    level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
 ) -> tuple[Model, Frequencies, dict[int, list[Name]]]:
     """The job's parameters for this register: u for the home area from the register, m by
     EM over the candidate pairs; the names' frequencies."""
-    freq = Frequencies.of(names, reversed_mu)
+    freq = Frequencies.of(names, level_mu)
     by_driver: dict[int, list[Name]] = {}
     for x in names:
         by_driver.setdefault(x.driver_id, []).append(x)
@@ -307,8 +307,9 @@ async def load_variants(
     return {name: frozenset(v) for name, v in found.items()}
 
 
-async def load_reversed(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
-    return {r["comparison"]: (r["m"], r["u"]) for r in await conn.fetch(REVERSED)}
+async def load_level_mu(conn: asyncpg.Connection) -> dict[tuple[str, str], tuple[float, float]]:
+    """The match model's (m, u) of the levels compare.py weighs again (LEVEL_MU)."""
+    return {(r["comparison"], r["level"]): (r["m"], r["u"]) for r in await conn.fetch(LEVEL_MU)}
 
 
 async def latest_model(conn: asyncpg.Connection) -> Model | None:
@@ -373,12 +374,12 @@ async def find_duplicates(
 
 async def _read(
     conn: asyncpg.Connection,
-) -> tuple[list[Name], list[int], dict[str, tuple[float, float]]]:
+) -> tuple[list[Name], list[int], dict[tuple[str, str], tuple[float, float]]]:
     async with conn.transaction(readonly=True):
         await conn.execute(LONG_READ)
         names = await load_names(conn)
         homes = [r["n"] for r in await conn.fetch(HOMES)]
-        return names, homes, await load_reversed(conn)
+        return names, homes, await load_level_mu(conn)
 
 
 async def _find(
@@ -392,11 +393,11 @@ async def _find(
     started = time.perf_counter()
     progress.phase("Reading the register's names", unit="names")
     try:
-        names, homes, reversed_mu = await _read(reader or conn)
+        names, homes, level_mu = await _read(reader or conn)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         if reader is None:
             raise
-        names, homes, reversed_mu = await _read(conn)
+        names, homes, level_mu = await _read(conn)
     variants = await load_variants(conn, names)
     progress.advance(len(names))
     phases = {"read": time.perf_counter() - started}
@@ -411,7 +412,7 @@ async def _find(
     scores = await score_all([conn, *helpers], pairs, progress.advance)
     phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
     progress.phase("Estimating the model and judging the pairs")
-    model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, reversed_mu)
+    model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, level_mu)
     found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)
     phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
     progress.phase("Raising possible duplicates", len(found), "pairs")

@@ -38,8 +38,8 @@ from registry.duplicates.find import (
     dates_near,
     judge,
     latest_model,
+    load_level_mu,
     load_names,
-    load_reversed,
     load_variants,
     raise_pairs,
 )
@@ -105,7 +105,7 @@ async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequ
     return Frequencies(
         ((r["surname_key"], r["forename_key"], r["n"]) for r in counts),
         await conn.fetchval(NAME_TOTAL),
-        await load_reversed(conn),
+        await load_level_mu(conn),
     )
 
 
