@@ -3,16 +3,19 @@
 Fan-out: each subscription keeps a cursor in its authority's change feed (registry/feed.py).
 A run reads the events after it (once for all of an authority's subscriptions at the same
 place), queues one delivery per event of a subscribed kind, and moves the cursors on, in one
-transaction per batch of events; the feed never shows an event behind a cursor afterwards, so
-nothing is missed, and (subscription, event) is unique, so nothing is queued twice.
+transaction per batch of events (small, so that the sending starts on the first batch while
+the rest is queued); the feed never shows an event behind a cursor afterwards, so nothing is
+missed, and (subscription, event) is unique, so nothing is queued twice.
 
 Delivery: a run (Round) keeps a window of at most WebhookConfig.batch_size deliveries claimed
 under a lease (SKIP LOCKED, the process's liveness key, as alerts/outbox.py), topping it up
-with one statement once half of it is recorded; no subscription holds more than its fair
-share of the window. Each receiver has up to `per_receiver` sending tasks and keep-alive
-connections (alerts/poster.py), so a slow or dead one holds only its own lane. Results are
-recorded a few times a second, one statement per kind: delivered on a 2xx, else put back with
-exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS. A process that dies leaves its claims
+with one statement once a quarter of it is free; no subscription has more than its fair share
+of the window waiting to be sent. Each receiver has up to `per_receiver` sending tasks and
+keep-alive connections (alerts/poster.py), so a slow or dead one holds only its own lane.
+Results are recorded together, one statement per kind, as soon as the last record ends:
+delivered on a 2xx, else put back with exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS.
+The claim, the record and the fan-out each run beside the sending, one of each at a time, so
+the sending never waits for a statement (bench/README.md has the figures). A process that dies leaves its claims
 under a lease that the alerts' sweep statement re-queues (its liveness lock is gone): those
 are sent again, which is the duplicate bound (at most batch_size per dead process;
 receivers de-duplicate on webhook-id). A claim changes no indexed column (migrations 0029),
@@ -84,7 +87,7 @@ def payload(event: feed.Event) -> str:
     ).decode()
 
 
-async def fan_out(pool: asyncpg.Pool, batch: int = 2000) -> int:
+async def fan_out(pool: asyncpg.Pool, batch: int = 250) -> int:
     """Queue a delivery for every new event of a subscribed kind; returns how many. One
     transaction reads up to `batch` events for each group of subscriptions at the same place
     in the same authority's feed (usually all of an authority's), until none is behind."""
@@ -239,8 +242,10 @@ async def _attempt(
 class Round:
     """One run of the sender. Claims top up a window of at most `batch_size` deliveries held
     by this process (the duplicate bound if it dies), a few per subscription so that every
-    receiver is sent to at once; results are recorded together, one statement per kind, a
-    few times a second, while the sending goes on."""
+    receiver is sent to at once; results are recorded together, one statement per kind. The
+    claiming, the recording and the fan-out each run in a task of their own beside the
+    sending, so the sending never waits for the database: a receiver's share is free again as
+    soon as its answer comes, and the window as soon as its results are recorded."""
 
     def __init__(
         self,
@@ -256,42 +261,55 @@ class Round:
         self.claim_id = uuid.uuid4()
         self.report = DeliveryReport()
         self.held: dict[int, int] = {}  # delivery id -> subscription, claimed and not recorded
-        self.per_subscription: dict[int, int] = {}
+        self.per_subscription: dict[int, int] = {}  # queued or in flight, not yet answered
         self.results: list[tuple[int, str | None]] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.targets: dict[int, Target] = {}
         self.queues: dict[int, collections.deque[tuple[int, str]]] = {}
         self.senders: dict[int, int] = {}  # subscription -> its sending tasks now
         self.failed: set[int] = set()  # tried once in this run already
+        self.wake = asyncio.Event()  # something for the run's loop to do
+        self.answered = 0  # answers so far
+        self.blocked: int | None = None  # answers when a claim found only full subscriptions
+        self.drained = False  # nothing due that this run may claim
+        self.fan_outs = 0  # fan-outs started (a claim beside one may miss its deliveries)
+        self.claiming: asyncio.Task[None] | None = None
+        self.recording: asyncio.Task[None] | None = None
+        self.fanning: asyncio.Task[int] | None = None
 
     async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
-        drained = False
-        fanning: asyncio.Task[int] | None = None
         try:
             while True:
-                if fanning is None and self._news():
-                    # events committed meanwhile: queue them beside the sending, which
-                    # claims each fan-out transaction's deliveries as it commits
-                    fanning = asyncio.create_task(fan_out(self.pool))
-                if fanning is not None and fanning.done():
-                    self.report.queued += fanning.result()
-                    fanning, drained = None, False
-                if self._may_claim(drained):
-                    drained = not await self._claim() and fanning is None
-                if not self.tasks and fanning is None and (drained or self.stopping.is_set()):
+                self._fan_out()
+                self._collect()
+                if self._may_claim():
+                    self.claiming = self._background(self._claim())
+                if self.recording is None and self.results:
+                    self.recording = self._background(self._record(transport, mail_from))
+                if self._finished():
                     break
-                waiting = [*self.tasks, *([fanning] if fanning else [])]
-                if waiting:
-                    await asyncio.wait(waiting, timeout=0.02)
-                await self._record(transport, mail_from)
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=0.05)
         finally:
-            stray: list[asyncio.Task[Any]] = [*self.tasks, *([fanning] if fanning else [])]
-            for task in stray:
-                task.cancel()
-            await asyncio.gather(*stray, return_exceptions=True)
-            self.results += [(i, UNTRIED) for i in set(self.held) - {i for i, _ in self.results}]
-            await self._record(transport, mail_from)
+            await self._stop(transport, mail_from)
         return self.report
+
+    def _background(self, work: Any) -> asyncio.Task[Any]:
+        """A task beside the sending that wakes the loop when it ends."""
+        task = asyncio.create_task(work)
+        task.add_done_callback(lambda _task: self.wake.set())
+        return task
+
+    def _fan_out(self) -> None:
+        """Queue the register events committed since the last fan-out (the Listener's flag),
+        beside the sending, which claims each fan-out transaction's deliveries as it commits."""
+        if self.fanning is not None and self.fanning.done():
+            self.report.queued += self.fanning.result()
+            self.fanning, self.drained = None, False
+        if self.fanning is None and self._news():
+            self.fanning = self._background(fan_out(self.pool))
+            self.fan_outs += 1
 
     def _news(self) -> bool:
         """Register events committed since the last fan-out (the Listener's flag); cleared."""
@@ -300,37 +318,71 @@ class Round:
         self.news.clear()
         return True
 
-    def _may_claim(self, drained: bool) -> bool:
-        """Top the window up once half of it is recorded (a claim is one statement)."""
+    def _collect(self) -> None:
+        """The claim and the record that have ended: raise what failed in them."""
+        claiming, recording = self.claiming, self.recording
+        if claiming is not None and claiming.done():
+            self.claiming = None
+            claiming.result()
+        if recording is not None and recording.done():
+            self.recording = None
+            recording.result()
+
+    def _may_claim(self) -> bool:
+        """Top the window up once a quarter of it is free (a claim is one statement); after a
+        claim that found only subscriptions holding their share, once one of them answers."""
         return (
-            not drained
+            self.claiming is None
+            and not self.drained
             and not self.stopping.is_set()
-            and len(self.held) <= self.config.batch_size // 2
+            and self.blocked in (None, self.answered)
+            and len(self.held) <= self.config.batch_size * 3 // 4
         )
+
+    def _finished(self) -> bool:
+        busy = self.tasks or self.fanning or self.claiming or self.recording or self.results
+        return not busy and (self.drained or self.stopping.is_set())
+
+    async def _stop(self, transport: Transport | None, mail_from: str) -> None:
+        """The claim and the record under way end as they would (cancelled mid-statement, a
+        claim's rows would wait for the sweep); then the senders are cancelled (what they had
+        not sent is handed back) and every result recorded."""
+        busy = [t for t in (self.claiming, self.recording) if t is not None]
+        await asyncio.gather(*busy, return_exceptions=True)
+        stray: list[asyncio.Task[Any]] = [*self.tasks, *([self.fanning] if self.fanning else [])]
+        for task in stray:
+            task.cancel()
+        await asyncio.gather(*stray, return_exceptions=True)
+        self.results += [(i, UNTRIED) for i in set(self.held) - {i for i, _ in self.results}]
+        await self._record(transport, mail_from)
 
     def _share(self) -> int:
         """A subscription's fair share of the window: so one slow receiver cannot take it all."""
         spread = self.config.batch_size // max(1, len(self.targets))
         return max(2 * self.config.per_receiver, spread)
 
-    async def _claim(self) -> int:
+    async def _claim(self) -> None:
         share = self._share()
         full = [s for s, n in self.per_subscription.items() if n >= share]
         limit = self.config.batch_size - len(self.held)
         lease = float(self.config.lease_seconds)
+        answered, fan_outs = self.answered, self.fan_outs + (self.fanning is not None)
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 CLAIM, limit, self.claim_id, lease, self.owner, full, list(self.failed)
             )
-            if not rows:
-                return 0
-            found = await conn.fetch(TARGETS, list({r["subscription_id"] for r in rows}))
-            self.targets.update({t["id"]: Target(t) for t in found})
+            if rows:
+                found = await conn.fetch(TARGETS, list({r["subscription_id"] for r in rows}))
+                self.targets.update({t["id"]: Target(t) for t in found})
             extra = [r["id"] for r in rows if not self._hold(r, share)]
             if extra:  # beyond a subscription's share: back at once, for the next claim
                 await conn.execute(RELEASE, extra, self.claim_id)
         self.report.claimed += len(rows) - len(extra)
-        return len(rows)
+        if not rows and full:
+            self.blocked = answered  # claim again once one of them answers
+        else:
+            self.blocked = None
+            self.drained = not rows and fan_outs == self.fan_outs and self.fanning is None
 
     def _hold(self, row: asyncpg.Record, share: int) -> bool:
         """Queue a claimed delivery for its receiver, unless its subscription already holds
@@ -345,8 +397,12 @@ class Round:
             self.senders[sub] = self.senders.get(sub, 0) + 1
             task = asyncio.create_task(self._sender(sub))
             self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            task.add_done_callback(self._sender_done)
         return True
+
+    def _sender_done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.wake.set()
 
     async def _sender(self, sub: int) -> None:
         """Send the subscription's queued deliveries one after another until none is left."""
@@ -359,6 +415,10 @@ class Round:
                     why = await _attempt(self.client, self.targets[sub], delivery_id, body)
                 finally:
                     self.results.append((delivery_id, why))
+                    self.per_subscription[sub] -= 1
+                    self.answered += 1
+                    if self.recording is None or self.blocked is not None:
+                        self.wake.set()
         finally:
             self.senders[sub] -= 1
 
@@ -367,11 +427,11 @@ class Round:
         done, self.results = self.results, []
         if not done:
             return
-        paused = await _record(self.pool, self.config, self.claim_id, done, self.held)
+        # before the statement: a claim beside it must not take a failure back this run
         self.failed.update(i for i, why in done if why not in (None, UNTRIED))
+        paused = await _record(self.pool, self.config, self.claim_id, done, self.held)
         for delivery_id, _why in done:
-            sub = self.held.pop(delivery_id)
-            self.per_subscription[sub] -= 1
+            del self.held[delivery_id]
         self.report.delivered += sum(why is None for _, why in done)
         self.report.failed += sum(why not in (None, UNTRIED) for _, why in done)
         self.report.paused += len(paused)
