@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from licensing import pgcluster
 from licensing.migrate import migrate
@@ -138,7 +139,6 @@ _names = itertools.count()
 
 
 def throwaway_cluster():
-    """The module's own cluster (a fixture in each outage module, module-scoped)."""
     folder = pgcluster.throwaway("crosscheck-outage-")
     cluster = pgcluster.start(folder, fast=True)
     yield cluster
@@ -146,8 +146,44 @@ def throwaway_cluster():
 
 
 async def fresh_database(own_cluster, request):
-    """A migrated database of the test's own in that cluster (a fixture)."""
     return await migrated_database(own_cluster, f"outage_{request.node.name[-40:].lower()}")
+
+
+def outage_fixtures():
+    """The fixtures of a module whose tests take the database down, to assign in the module:
+    `own_cluster`, a cluster of the module's own (module-scoped), and `database`, a migrated
+    database of the test's own in it."""
+    return (
+        pytest.fixture(scope="module", name="own_cluster")(throwaway_cluster),
+        pytest.fixture(name="database")(fresh_database),
+    )
+
+
+@contextlib.asynccontextmanager
+async def service_client(database: str, folder: Path):
+    """A client of `crosscheck serve` over `database`, with the service's statement limit
+    short so that a hang is answered quickly; the service's log in `folder`."""
+    async with (
+        serving(
+            database, folder / "service.log", DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS
+        ) as base,
+        httpx.AsyncClient(base_url=base, timeout=20) as client,
+    ):
+        yield client
+
+
+def primary_and_standby():
+    """A primary and a real streaming standby of it, each a cluster of the test's own (a
+    fixture: declare it with the scope the module needs)."""
+    primary_dir = pgcluster.throwaway("crosscheck-primary-")
+    standby_dir = pgcluster.throwaway("crosscheck-standby-")
+    primary = pgcluster.start(primary_dir, fast=True)
+    try:
+        standby = pgcluster.start_standby(primary, standby_dir, fast=True)
+        yield primary, standby
+    finally:
+        pgcluster.discard(standby_dir)
+        pgcluster.discard(primary_dir)
 
 
 def new_driver() -> dict:

@@ -34,6 +34,7 @@ from tests.outage_support import (
     caught_up,
     migrated_database,
     new_driver,
+    primary_and_standby,
     serving,
 )
 from tests.pages.conftest import make_account
@@ -53,17 +54,7 @@ def unique_driver() -> dict:
     return {**new_driver(), "surname": "Failover" + letters}
 
 
-@pytest.fixture
-def clusters():
-    primary_dir = pgcluster.throwaway("crosscheck-primary-")
-    standby_dir = pgcluster.throwaway("crosscheck-standby-")
-    primary = pgcluster.start(primary_dir, fast=True)
-    try:
-        standby = pgcluster.start_standby(primary, standby_dir, fast=True)
-        yield primary, standby
-    finally:
-        pgcluster.discard(standby_dir)
-        pgcluster.discard(primary_dir)
+clusters = pytest.fixture(name="clusters")(primary_and_standby)
 
 
 def both(primary: pgcluster.Cluster, standby: pgcluster.Cluster, database: str) -> str:

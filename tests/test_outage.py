@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
-import pytest
 
 from tests.alerts_support import wait_until
 from tests.outage_support import (
-    STATEMENT_TIMEOUT_MS,
     assert_unavailable_problem,
     counts,
-    fresh_database,
     new_driver,
+    outage_fixtures,
     paused,
-    serving,
-    throwaway_cluster,
+    service_client,
 )
 from tests.pages.conftest import make_account, sign_in
 
-own_cluster = pytest.fixture(scope="module", name="own_cluster")(throwaway_cluster)
-database = pytest.fixture(name="database")(fresh_database)
+own_cluster, database = outage_fixtures()
 
 
 async def test_a_hanging_database_is_answered_503_at_once_and_the_service_carries_on_after(
@@ -33,12 +29,7 @@ async def test_a_hanging_database_is_answered_503_at_once_and_the_service_carrie
 ):
     conn = await asyncpg.connect(database)
     officer = await make_account(conn)
-    async with (
-        serving(
-            database, tmp_path / "service.log", DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS
-        ) as base,
-        httpx.AsyncClient(base_url=base, timeout=20) as client,
-    ):
+    async with service_client(database, tmp_path) as client:
         await sign_in(client, officer)
         headers = officer["headers"]
         first = await client.post("/api/v1/drivers", json=new_driver(), headers=headers)

@@ -22,24 +22,14 @@ from licensing.app import create_app
 from licensing.settings import load
 from tests.alerts_support import config_for, wait_until
 from tests.factories import make_user
-from tests.outage_support import caught_up, migrated_database
+from tests.outage_support import caught_up, migrated_database, primary_and_standby
 from tests.pages.conftest import make_account, sign_in
 from tests.test_compliance import QUERY, driver, licence
 
 SUMMARY = f"/api/v1/compliance/summary?{QUERY}"
 
 
-@pytest.fixture(scope="module")
-def clusters():
-    primary_dir = pgcluster.throwaway("crosscheck-primary-")
-    standby_dir = pgcluster.throwaway("crosscheck-standby-")
-    primary = pgcluster.start(primary_dir, fast=True)
-    try:
-        standby = pgcluster.start_standby(primary, standby_dir, fast=True)
-        yield primary, standby
-    finally:
-        pgcluster.discard(standby_dir)
-        pgcluster.discard(primary_dir)
+clusters = pytest.fixture(scope="module", name="clusters")(primary_and_standby)
 
 
 @pytest.fixture(scope="module")

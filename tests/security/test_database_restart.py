@@ -11,23 +11,19 @@ import asyncio
 
 import asyncpg
 import httpx
-import pytest
 
 from tests.alerts_support import wait_until
 from tests.outage_support import (
-    STATEMENT_TIMEOUT_MS,
     assert_unavailable_problem,
     counts,
-    fresh_database,
     new_driver,
+    outage_fixtures,
     restart,
-    serving,
-    throwaway_cluster,
+    service_client,
 )
 from tests.pages.conftest import make_account
 
-own_cluster = pytest.fixture(scope="module", name="own_cluster")(throwaway_cluster)
-database = pytest.fixture(name="database")(fresh_database)
+own_cluster, database = outage_fixtures()
 
 
 async def test_a_database_restart_during_writes_answers_only_2xx_or_503_and_half_writes_nothing(
@@ -55,12 +51,7 @@ async def test_a_database_restart_during_writes_answers_only_2xx_or_503_and_half
                 assert_unavailable_problem(response)
                 await asyncio.sleep(0.05)
 
-    async with (
-        serving(
-            database, tmp_path / "service.log", DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS
-        ) as base,
-        httpx.AsyncClient(base_url=base, timeout=20) as client,
-    ):
+    async with service_client(database, tmp_path) as client:
         writers = [asyncio.ensure_future(writer(client)) for _ in range(4)]
         await wait_until(lambda: len(created) >= 20, timeout=60)
         await asyncio.to_thread(restart, own_cluster)
