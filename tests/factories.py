@@ -20,6 +20,20 @@ _seq = itertools.count(1)
 
 
 @asynccontextmanager
+async def service_client(db_url: str, **settings: str) -> AsyncIterator[Any]:
+    """The whole service in-process on the test database, scheduler off, with `settings`
+    (environment names) on top: a client of it, as tests/conftest.py's api_client."""
+    from litestar.testing import AsyncTestClient
+
+    from licensing.app import create_app
+    from licensing.settings import load
+
+    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false", **settings}))
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+@asynccontextmanager
 async def owner_connection(conn: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
     """A connection as the schema owner to the same test database as `conn`: for history
     the service's role may not write (audit rows dated in the past)."""

@@ -16,22 +16,13 @@ from tests.alerts_support import (
     wait_until,
     worker_env,
 )
-from tests.factories import make_driver, make_licence, make_user
+from tests.factories import make_driver, make_licence, make_user, service_client
 from tests.test_alerts_processes import alerts_for_many_authorities
 
 
 @pytest.fixture
 async def client(db_url):
-    app = create_app(
-        load(
-            {
-                "DATABASE_URL": db_url,
-                "CROSSCHECK_SCHEDULER": "false",
-                "CROSSCHECK_BASE_URL": "https://crosscheck.test",
-            }
-        )
-    )
-    async with AsyncTestClient(app=app) as client:
+    async with service_client(db_url, CROSSCHECK_BASE_URL="https://crosscheck.test") as client:
         yield client
 
 

@@ -15,18 +15,15 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from alerts import schedule
 from alerts import webhooks as delivery
 from alerts.config import AlertConfig, SmtpConfig
 from alerts.transports import make_transport
-from licensing.app import create_app
 from licensing.db import create_pool
-from licensing.settings import load
 from registry import retention
 from tests.alerts_support import smtp_server, wait_until
-from tests.factories import make_driver, make_licence, make_user
+from tests.factories import make_driver, make_licence, make_user, service_client
 
 
 class Receiver:
@@ -83,16 +80,7 @@ async def receiver():
 
 @pytest.fixture
 async def client(db_url):
-    app = create_app(
-        load(
-            {
-                "DATABASE_URL": db_url,
-                "CROSSCHECK_SCHEDULER": "false",
-                "WEBHOOKS_ALLOW_LOOPBACK": "true",
-            }
-        )
-    )
-    async with AsyncTestClient(app=app) as c:
+    async with service_client(db_url, WEBHOOKS_ALLOW_LOOPBACK="true") as c:
         yield c
 
 
@@ -294,8 +282,7 @@ async def test_targets_must_be_public_https_and_another_authority_sees_nothing(c
 
 async def test_loopback_targets_are_refused_unless_the_service_allows_them(db_url, conn):
     officer = await make_user(conn, authority="Sheffield")
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as strict:
+    async with service_client(db_url) as strict:
         for url in ("http://127.0.0.1:8080/hooks", "https://127.0.0.1/hooks", "https://[::1]/"):
             response = await strict.post(
                 "/api/v1/webhooks",

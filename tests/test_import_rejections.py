@@ -5,13 +5,9 @@ import csv
 import io
 from datetime import date
 
-from litestar.testing import AsyncTestClient
-
-from licensing.app import create_app
-from licensing.settings import load
 from registry import retention
 from registry.import_rejections import REPORT_LIMIT, Rejections
-from tests.factories import make_user
+from tests.factories import make_user, service_client
 
 HEADER = "driver_ref,forenames,surname,date_of_birth\n"
 BAD_ROWS = 2_500
@@ -45,8 +41,7 @@ def test_problems_come_out_in_file_and_line_order_and_are_counted_by_reason():
 async def test_a_huge_bad_file_gets_a_capped_answer_and_the_whole_list_to_download(db_url, conn):
     rotherham = await make_user(conn, authority="Rotherham")
     sheffield = await make_user(conn, authority="Sheffield")
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
+    async with service_client(db_url) as client:
         answer = await client.post(
             "/api/v1/imports",
             headers=rotherham["headers"],
@@ -98,9 +93,8 @@ async def test_a_huge_bad_file_gets_a_capped_answer_and_the_whole_list_to_downlo
 
 async def test_a_partial_import_keeps_the_list_of_the_rows_it_left_out(db_url, conn):
     officer = await make_user(conn, authority="Rotherham")
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
     text = HEADER + "G1,Amir,Khan,1980-02-03\n" + bad_drivers(3).removeprefix(HEADER)
-    async with AsyncTestClient(app=app) as client:
+    async with service_client(db_url) as client:
         answer = await client.post(
             "/api/v1/imports?partial=true",
             headers=officer["headers"],
@@ -117,8 +111,7 @@ async def test_an_imports_list_of_rejected_rows_is_removed_after_ninety_days(
     db_url, conn, owner_conn
 ):
     officer = await make_user(conn, authority="Rotherham")
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
+    async with service_client(db_url) as client:
         links = []
         for _ in range(2):
             answer = await client.post(

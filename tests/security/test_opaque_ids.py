@@ -10,12 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from litestar.testing import AsyncTestClient
-
-from licensing.app import create_app
-from licensing.settings import load
-from tests.factories import make_driver, make_licence, make_user
-from tests.pages.conftest import make_account, sign_in
+from tests.factories import make_driver, make_licence, make_user, service_client
+from tests.pages.conftest import make_account, signed_in
 
 PURPOSE = {"purpose": "enforcement", "case_reference": "ENF-1"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -26,8 +22,7 @@ async def test_counting_through_driver_ids_opens_nobodys_record(db_url, conn):
     drivers = [await make_driver(conn, surname=f"Walker{i}") for i in range(3)]
     counted = [str(n) for n in range(1, int(max(drivers)) + 3)]
     guessed = [str(uuid.uuid4()) for _ in range(3)]
-    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"})
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with service_client(db_url) as client:
         api = [
             await client.get(f"/api/v1/drivers/{n}", params=PURPOSE, headers=officer["headers"])
             for n in counted + guessed
@@ -53,8 +48,7 @@ async def test_counting_through_driver_ids_opens_nobodys_record(db_url, conn):
 
 async def test_the_api_names_drivers_only_by_their_public_id(db_url, conn):
     officer = await make_user(conn, authority="Rotherham")
-    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"})
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with service_client(db_url) as client:
         created = await client.post(
             "/api/v1/drivers",
             headers=officer["headers"],
@@ -100,16 +94,7 @@ async def test_a_driver_page_at_a_counted_address_is_not_found(db_url, conn):
     driver = await make_driver(conn, recorded_by="Rotherham")
     await make_licence(conn, driver, authority="Rotherham")
     officer = await make_account(conn)
-    settings = load(
-        {
-            "DATABASE_URL": db_url,
-            "CROSSCHECK_SCHEDULER": "false",
-            "CROSSCHECK_SECURE_COOKIES": "false",
-        }
-    )
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        client.follow_redirects = False
-        await sign_in(client, officer)
+    async with signed_in(db_url, officer) as client:
         counted = await client.get(f"/drivers/{int(driver)}", params=PURPOSE)
         counted_form = await client.get(f"/drivers/{int(driver)}/change")
         opened = await client.get(f"/drivers/{driver.public}", params=PURPOSE)

@@ -11,12 +11,9 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from licensing.app import create_app
-from licensing.settings import load
-from tests.factories import make_driver, make_entry, make_licence, make_user
-from tests.pages.conftest import make_account, sign_in
+from tests.factories import make_driver, make_entry, make_licence, make_user, service_client
+from tests.pages.conftest import make_account, signed_in
 
 PURPOSE = {"purpose": "enforcement", "case_reference": "ENF-1"}
 NARRATIVE = "Refused on the evidence of Ms Private Witness"
@@ -24,8 +21,7 @@ NARRATIVE = "Refused on the evidence of Ms Private Witness"
 
 @pytest.fixture
 async def client(db_url):
-    settings = load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"})
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with service_client(db_url) as client:
         yield client
 
 
@@ -122,16 +118,7 @@ async def test_an_officer_refused_other_authorities_records_is_told_nothing_and_
 async def test_a_guessed_record_page_is_refused_and_audited(db_url, conn):
     account = await make_account(conn, authority="Bolton")
     guess = str(uuid.uuid4())
-    settings = load(
-        {
-            "DATABASE_URL": db_url,
-            "CROSSCHECK_SCHEDULER": "false",
-            "CROSSCHECK_SECURE_COOKIES": "false",
-        }
-    )
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        client.follow_redirects = False
-        await sign_in(client, account)
+    async with signed_in(db_url, account) as client:
         page = await client.get(f"/drivers/{guess}", params=PURPOSE)
 
     assert page.status_code == 404
