@@ -174,14 +174,31 @@ def log_unavailable(request: Request, exc: BaseException) -> None:
     )
 
 
-def on_validation(_: Request, exc: ValidationException) -> Response:
-    errors = []
+def _sent_name(request: Request, key: str) -> str:
+    """A parameter as the client names it (`from`), not as the handler does (`from_date`)."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    said = getattr(parameter, "kwarg_definition", None)
+    for alias in ("name", "query", "header"):  # QueryParameter(name=...) or Parameter(query=...)
+        if isinstance(name := getattr(said, alias, None), str):
+            return name
+    return key
+
+
+def on_validation(request: Request, exc: ValidationException) -> Response:
+    errors, sources = [], set()
     for item in exc.extra or []:
         if isinstance(item, dict):
             message = str(item.get("message", "is not valid"))
-            errors.append(FieldError(_field_name(item.get("key"), message), _clean(message)))
+            key = item.get("key")
+            field = _sent_name(request, key) if key else _field_name(None, message)
+            errors.append(FieldError(field, _clean(message)))
+            sources.add(item.get("source"))
     if not errors:
         errors.append(FieldError("body", _clean(str(exc.detail))))
+    if sources == {"query"}:
+        # a wrong query parameter is refused like a wrong field of a body the service could
+        # read: 422 naming it (a body or a path it cannot read stays 400)
+        return problem_response(ProblemDetails("Invalid request", 422, errors=errors))
     return problem_response(
         ProblemDetails(
             "Invalid request", 400, detail="The request could not be read.", errors=errors

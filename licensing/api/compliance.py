@@ -42,13 +42,15 @@ CSV_SPEC = ResponseSpec(
     description="UTF-8 CSV with a byte-order mark; columns in docs/compliance.md",
 )
 
+# The patterns of a quarter and a financial year are stated in the document only, as FLAG's is
+# below: the period rules refuse a wrong one, in one 422 with every other wrong field.
 Quarter = Annotated[
     str | None,
     QueryParameter(
         description="A calendar quarter, like 2026-Q2 (Q1 is January to March). Give one of "
         "quarter, financial_year, or period_start with period_end; with none, the last complete "
         "quarter.",
-        pattern=r"^\d{4}-?[Qq][1-4]$",
+        schema_extra={"pattern": r"^\d{4}-?[Qq][1-4]$"},
         examples=[Example(value="2026-Q2")],
     ),
 ]
@@ -57,7 +59,7 @@ FinancialYear = Annotated[
     QueryParameter(
         description="A financial year, like 2025-26 (1 April 2025 to 31 March 2026; licensed "
         "drivers counted at 31 March, as DfT publishes).",
-        pattern=r"^\d{4}[-/]\d{2}$",
+        schema_extra={"pattern": r"^\d{4}[-/]\d{2}$"},
         examples=[Example(value="2025-26")],
     ),
 ]
