@@ -602,7 +602,7 @@ IMPORT_FILES = {
 
 # Query parameters the compliance figures read as left out when they are empty, as the pages
 # send them from a form.
-BLANK_ALLOWED = ("period_start", "period_end", "snapshot")
+BLANK_ALLOWED = ("quarter", "financial_year", "period_start", "period_end", "snapshot")
 
 
 def _free_text(schema: dict) -> bool:
