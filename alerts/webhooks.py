@@ -152,11 +152,18 @@ SELECT id, url, secret,
        CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
 FROM webhook_subscription WHERE id = ANY($1::bigint[])
 """
+# Delivered, and their subscriptions' failures in a row back to none: one statement, so one
+# round trip (no trigger on these tables reads an actor; the claim writes without one too).
 MARK_DELIVERED = """
-UPDATE webhook_delivery
-SET status = 'delivered', delivered_at = now(), lease_until = NULL, claim_id = NULL,
-    claimed_by = NULL, last_error = NULL
-WHERE id = ANY($1::bigint[]) AND ((status = 'sending' AND claim_id = $2) OR status = 'pending')
+WITH delivered AS (
+    UPDATE webhook_delivery
+    SET status = 'delivered', delivered_at = now(), lease_until = NULL, claim_id = NULL,
+        claimed_by = NULL, last_error = NULL
+    WHERE id = ANY($1::bigint[])
+      AND ((status = 'sending' AND claim_id = $2) OR status = 'pending')
+)
+UPDATE webhook_subscription SET failures = 0, failing_since = NULL
+WHERE id = ANY($3::bigint[]) AND failures > 0
 """
 MARK_FAILED = f"""
 UPDATE webhook_delivery d
@@ -172,10 +179,6 @@ UPDATE webhook_delivery
 SET status = 'pending', attempts = greatest(attempts - 1, 0), lease_until = NULL,
     claim_id = NULL, claimed_by = NULL
 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND claim_id = $2
-"""
-SUCCEEDED = """
-UPDATE webhook_subscription SET failures = 0, failing_since = NULL
-WHERE id = ANY($1::bigint[]) AND failures > 0
 """
 # Failures in a row; past the threshold the subscription pauses (once: RETURNING says so).
 FAILED = """
@@ -465,18 +468,35 @@ async def _record(
     done: list[tuple[int, str | None]],
     held: dict[int, int],
 ) -> list[asyncpg.Record]:
-    """Mark delivered, failed and handed-back deliveries, one statement each; returns the
-    subscriptions that this made pause."""
+    """Mark delivered, failed and handed-back deliveries, one statement each (the delivered
+    first: a success ends a subscription's failures in a row before later failures count);
+    returns the subscriptions that this made pause."""
     delivered = [i for i, why in done if why is None]
-    failed = [(i, why) for i, why in done if why not in (None, UNTRIED)]
+    failed = [(i, why) for i, why in done if why is not None and why != UNTRIED]
     untried = [i for i, why in done if why == UNTRIED]
     counts: dict[int, int] = {}
     for delivery_id, _why in failed:
         counts[held[delivery_id]] = counts.get(held[delivery_id], 0) + 1
-    async with pool.acquire() as conn, acting(conn, SYSTEM):
+    async with pool.acquire() as conn:
         if delivered:
-            await conn.execute(MARK_DELIVERED, delivered, claim_id)
-            await conn.execute(SUCCEEDED, list({held[i] for i in delivered}))
+            subscriptions = list({held[i] for i in delivered})
+            await conn.execute(MARK_DELIVERED, delivered, claim_id, subscriptions)
+        if failed or untried:
+            return await _record_failed(conn, config, claim_id, failed, untried, counts)
+    return []
+
+
+async def _record_failed(
+    conn: asyncpg.Connection,
+    config: WebhookConfig,
+    claim_id: uuid.UUID,
+    failed: list[tuple[int, str]],
+    untried: list[int],
+    counts: dict[int, int],
+) -> list[asyncpg.Record]:
+    """Failed deliveries back off (or die) and count towards pausing, in one transaction;
+    handed-back ones are pending again, the attempt not counted."""
+    async with acting(conn, SYSTEM):
         if failed:
             await conn.execute(
                 MARK_FAILED,
