@@ -254,7 +254,8 @@ async def _authority_id(
     return found.id
 
 
-def _warnings(driver: Mapping[str, Any]) -> list[str]:
+def warnings(driver: Mapping[str, Any]) -> list[str]:
+    """What the GB driving licence number suggests is wrong with the rest of the record."""
     if not driver.get("gb_licence_number"):
         return []
     return identifiers.gb_licence_warnings(
@@ -381,7 +382,7 @@ async def create_driver(
     await audit_change(conn, actor, f"driver:{inserted['public_id']}", "driver_recorded", driver_id)
     return DriverRecorded(
         id=inserted["public_id"],
-        warnings=_warnings(clean),
+        warnings=warnings(clean),
         possible_duplicates=await possible_duplicates(conn, driver_id),
     )
 
@@ -543,7 +544,7 @@ async def amend_driver(
     else:
         after = dict(current)
     names = ["home_authority" if name == "home_authority_id" else name for name in changed]
-    return DriverAmended(id=current["public_id"], changed=names, warnings=_warnings(after))
+    return DriverAmended(id=current["public_id"], changed=names, warnings=warnings(after))
 
 
 # --- other names ------------------------------------------------------------------------------

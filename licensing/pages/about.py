@@ -70,18 +70,20 @@ def driver_facts(driver: asyncpg.Record) -> Facts:
     ]
 
 
-def about(
+def facts(
     rows: Callable[[Any], Facts] = lambda subject: [], **words: Any
 ) -> Callable[[Request, asyncpg.Connection, Any], Awaitable[dict[str, Any]]]:
     """The words of a form about a driver: who they are, then `rows` (facts about the subject)
-    and a link back to their record; `words` adds to or replaces them."""
+    and a link back to their record; `words` adds to or replaces them (a function of the
+    subject gives its words)."""
 
     async def say(request: Request, conn: asyncpg.Connection, subject: Any) -> dict[str, Any]:
         driver = subject
         if not isinstance(subject, asyncpg.Record) or "public_id" not in subject:
             driver = await driver_or_404(conn, public_id(subject))
         back = with_visit(f"/drivers/{public_id(subject)}", request)
-        return {"facts": driver_facts(driver) + rows(subject), "back_href": back, **words}
+        more = {name: said(subject) if callable(said) else said for name, said in words.items()}
+        return {"facts": driver_facts(driver) + rows(subject), "back_href": back, **more}
 
     return say
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 import msgspec
 
 from licensing.pages.render import page
+from registry.fields import CATEGORIES
 from registry.labels import LABELS
 
 if TYPE_CHECKING:
@@ -183,6 +184,15 @@ def date(
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
     """Options for the register's codes of a kind, in the register's words (registry.labels)."""
     return [(code, LABELS[kind][code]) for code in codes]
+
+
+def categories(label: str) -> Field:
+    """Which kinds of relevant information (s.1 of the 2022 Act) a record is about."""
+    hint = "Section 1 of the 2022 Act. Select all that apply"
+    required = "Select at least one kind of relevant information"
+    return checkboxes(
+        "categories", label, labelled("category", CATEGORIES), hint, required=required
+    )
 
 
 def radios(

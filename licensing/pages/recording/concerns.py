@@ -7,12 +7,11 @@ from typing import Any
 
 from litestar import Request
 
+from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.about import about, answered_page, public_id, the_driver
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
-from registry.fields import CATEGORIES
 
 
 async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
@@ -25,13 +24,7 @@ async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             "Authorities where the driver holds a current or suspended licence",
             required="Select the authority that licenses the driver",
         ),
-        f.checkboxes(
-            "categories",
-            "What kind of relevant information is it?",
-            f.labelled("category", CATEGORIES),
-            "Section 1 of the 2022 Act. Select all that apply",
-            required="Select at least one kind of relevant information",
-        ),
+        f.categories("What kind of relevant information is it?"),
         f.textarea("narrative", "What your authority learned", rows=8),
         f.date(
             "became_aware_on",
@@ -47,10 +40,10 @@ NEW_CONCERN = FormPage(
     title="Report a concern to the licensing authority",
     caption="Section 5 report",
     button="Send report",
-    load=the_driver,
+    load=about.the_driver,
     fields=_concern_fields,
-    words=about(),
-    save=saves(concerns.report, concerns.ConcernDetails, driver_id=public_id),
+    words=about.facts(),
+    save=saves(concerns.report, concerns.ConcernDetails, driver_id=about.public_id),
     done=lambda request, driver, concern: f"/concerns/{concern.id}?done=reported",
 )
 
@@ -76,7 +69,7 @@ async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tupl
     return facts
 
 
-CONCERN = answered_page(
+CONCERN = about.answered_page(
     "/concerns/{concern_id:int}",
     caption="Section 5 report",
     button="Send decision",

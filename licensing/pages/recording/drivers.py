@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.about import about, the_driver, to_driver
 from licensing.pages.admin import authority_options
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.visit import with_visit
@@ -97,7 +97,7 @@ async def _change_driver_words(request, conn, row) -> dict:
 CHANGE_DRIVER = FormPage(
     "/drivers/{driver_id:uuid}/change",
     button="Save changes",
-    load=the_driver,
+    load=about.the_driver,
     fields=_change_driver_fields,
     words=_change_driver_words,
     start=lambda request, row: f.filled(
@@ -105,7 +105,7 @@ CHANGE_DRIVER = FormPage(
         {**row, "home_authority": row["home_authority_code"]},
     ),
     save=saves(drivers.amend_driver, drivers.DriverChanges, itemgetter("id")),
-    done=to_driver("driver"),
+    done=about.to_driver("driver"),
 )
 
 
@@ -125,7 +125,7 @@ NEW_NAME = FormPage(
     "/drivers/{driver_id:uuid}/names/new",
     title="Add another name",
     button="Add name",
-    load=the_driver,
+    load=about.the_driver,
     fields=[
         f.radios("kind", "What kind of name is it?", NAME_KINDS),
         f.exact("forenames", "Forenames", width=f.WIDE),
@@ -137,9 +137,9 @@ NEW_NAME = FormPage(
             named="Date of birth",
         ),
     ],
-    words=about(),
+    words=about.facts(),
     save=saves(drivers.add_name, drivers.NameDetails, itemgetter("id")),
-    done=to_driver("name"),
+    done=about.to_driver("name"),
 )
 
 ROUTES = routes(NEW_DRIVER, CHANGE_DRIVER, NEW_NAME)

@@ -7,12 +7,12 @@ from typing import Any
 
 from litestar import Request
 
+from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.about import about, own, public_id, the_driver, to_driver
 from licensing.pages.forms import Form, FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import entries, lookups
-from registry.fields import CATEGORIES, LICENCE_KINDS
+from registry.fields import LICENCE_KINDS
 
 
 async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
@@ -44,13 +44,7 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             "Date it takes effect",
             "Leave blank if it took effect the same day",
         ),
-        f.checkboxes(
-            "categories",
-            "What relevant information was it based on?",
-            f.labelled("category", CATEGORIES),
-            "Section 1 of the 2022 Act. Select all that apply",
-            required="Select at least one kind of relevant information",
-        ),
+        f.categories("What relevant information was it based on?"),
         f.textarea(
             "narrative",
             "What happened",
@@ -71,12 +65,12 @@ NEW_ENTRY = FormPage(
     title="Record a register decision",
     caption="Register (section 2)",
     button="Record decision",
-    load=the_driver,
+    load=about.the_driver,
     fields=_entry_fields,
     check=_licence_or_kind,
-    words=about(),
-    save=saves(entries.record_decision, entries.EntryDetails, driver_id=public_id),
-    done=to_driver("entry", ref=lambda driver, entry: entry.id),
+    words=about.facts(),
+    save=saves(entries.record_decision, entries.EntryDetails, driver_id=about.public_id),
+    done=about.to_driver("entry", ref=lambda driver, entry: entry.id),
 )
 
 
@@ -87,7 +81,7 @@ CHANGE_ENTRY = FormPage(
     title="Record a change to a register entry",
     caption="Register (section 2)",
     button="Save change",
-    load=own(entries.get_entry, "entry_id"),
+    load=about.own(entries.get_entry, "entry_id"),
     fields=[
         f.radios("status", "What has changed?", f.labelled("entry_change", entries.STATUSES)),
         f.date("changed_on", "Date of the change", f.TODAY),
@@ -95,14 +89,14 @@ CHANGE_ENTRY = FormPage(
             "reason", "Why", "Authorities that asked about this entry are told of the change"
         ),
     ],
-    words=about(
+    words=about.facts(
         lambda entry: [
             ("Decision", f"{LABELS['decision'][entry.decision]}, {long_date(entry.decided_on)}"),
             ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
         ]
     ),
     save=saves(entries.change_entry, entries.EntryChange, attrgetter("id")),
-    done=to_driver("entry_changed", ref=lambda entry, _: entry.id),
+    done=about.to_driver("entry_changed", ref=lambda entry, _: entry.id),
 )
 
 ROUTES = routes(NEW_ENTRY, CHANGE_ENTRY)

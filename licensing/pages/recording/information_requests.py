@@ -11,8 +11,8 @@ from litestar.exceptions import NotFoundException
 
 from licensing import auth
 from licensing.auth import actor_of
+from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.about import about, answered_page
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from registry import lookups, requests
@@ -32,14 +32,6 @@ def _decision(entry: Any) -> str:
     return f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"
 
 
-async def _request_words(request: Request, conn, entry: Any) -> dict:
-    more = about(
-        lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])]
-    )
-    intro = [f"{entry['authority']} must answer within 20 working days."]
-    return {**await more(request, conn, entry), "intro": intro}
-
-
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     title="Ask for the information behind a register entry",
@@ -56,7 +48,10 @@ NEW_REQUEST = FormPage(
         ),
         f.date("requested_on", "Date of the request", f.TODAY),
     ],
-    words=_request_words,
+    words=about.facts(
+        lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])],
+        intro=lambda entry: [f"{entry['authority']} must answer within 20 working days."],
+    ),
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
     done=lambda request, entry, made: f"/requests/{made.id}?done=sent",
@@ -116,7 +111,7 @@ async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[s
     return [*facts, ("Answer", answer), ("Answered on", answered), ("Response", item.response)]
 
 
-ANSWER = answered_page(
+ANSWER = about.answered_page(
     "/requests/{request_id:int}",
     caption="Section 3 request",
     button="Send answer",

@@ -10,20 +10,12 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from licensing import auth
+from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.about import (
-    about,
-    driver_facts,
-    driver_or_404,
-    own,
-    public_id,
-    the_driver,
-    to_driver,
-)
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from licensing.pages.visit import visit_of
-from registry import drivers, identifiers, licences, lookups
+from registry import drivers, licences, lookups
 from registry.fields import LICENCE_KINDS
 
 
@@ -31,27 +23,16 @@ async def _licence_words(request: Request, conn, driver: Any) -> dict:
     banner, intro = None, []
     if request.method == "GET" and request.query_params.get("recorded") == "1":
         banner = f"{driver['forenames']} {driver['surname']} has been recorded on the register."
-        if driver["gb_licence_number"]:
-            intro = [
-                f"Check: {w}"
-                for w in identifiers.gb_licence_warnings(
-                    driver["gb_licence_number"],
-                    surname=driver["surname"],
-                    date_of_birth=driver["date_of_birth"],
-                    sex=driver["sex"],
-                    forenames=driver["forenames"],
-                )
-            ]
-        intro += [
+        intro = [f"Check: {w}" for w in drivers.warnings(driver)] + [
             f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})."
             for d in await drivers.possible_duplicates(conn, driver["id"])
         ]
-    return await about(banner=banner, intro=intro)(request, conn, driver)
+    return await about.facts(banner=banner, intro=intro)(request, conn, driver)
 
 
 def _granted(request: Request, driver: Any, granted: Any) -> str:
     if visit_of(request):  # granted from a record: back to it, opened as it was
-        return to_driver("licence_granted")(request, driver, granted)
+        return about.to_driver("licence_granted")(request, driver, granted)
     return f"/licences/{granted.id}/recorded"
 
 
@@ -59,7 +40,7 @@ NEW_LICENCE = FormPage(
     "/drivers/{driver_id:uuid}/licences/new",
     title="Record a licence",
     button="Record licence",
-    load=the_driver,
+    load=about.the_driver,
     fields=[
         f.exact("licence_number", "Licence number", "Your authority's number for this licence"),
         f.radios("kind", "Kind of licence", f.labelled("kind", LICENCE_KINDS)),
@@ -78,15 +59,15 @@ NEW_LICENCE = FormPage(
         ),
     ],
     words=_licence_words,
-    save=saves(licences.grant, licences.LicenceDetails, driver_id=public_id),
+    save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
     done=_granted,
 )
 
 
 @get("/licences/{licence_id:int}/recorded", guards=[auth.officer])
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
-    licence = await own(licences.get_licence, "licence_id")(request, conn)
-    driver = await driver_or_404(conn, licence.driver_id)
+    licence = await about.own(licences.get_licence, "licence_id")(request, conn)
+    driver = await about.driver_or_404(conn, licence.driver_id)
     home = await lookups.home_authority_id(conn, licence.driver_id)
     told = f"{driver['home_authority']} will be alerted, because the driver lives in its area."
     return page(
@@ -94,7 +75,7 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
         request,
         title="Licence recorded",
         panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
-        facts=driver_facts(driver)
+        facts=about.driver_facts(driver)
         + [("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
         next_steps=[told] if home not in {None, request.user.authority_id} else [],
         links=[
@@ -131,9 +112,9 @@ CHANGE_LICENCE = FormPage(
     "/licences/{licence_id:int}/change",
     title="Change a licence",
     button="Save change",
-    load=own(licences.get_licence, "licence_id"),
+    load=about.own(licences.get_licence, "licence_id"),
     fields=_change_fields,
-    words=about(
+    words=about.facts(
         lambda licence: [
             ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
             ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
@@ -141,7 +122,7 @@ CHANGE_LICENCE = FormPage(
         ]
     ),
     save=saves(licences.change, licences.LicenceChange, attrgetter("id")),
-    done=to_driver("licence"),
+    done=about.to_driver("licence"),
 )
 
 ROUTES = routes(NEW_LICENCE, licence_recorded, CHANGE_LICENCE)
