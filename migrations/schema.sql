@@ -418,6 +418,26 @@ $$;
 
 
 --
+-- Name: identity_owners(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.identity_owners(p_driver bigint) RETURNS SETOF integer
+    LANGUAGE sql STABLE
+    AS $$
+    WITH interested AS (
+        SELECT authority_id FROM licence
+        WHERE driver_id = p_driver AND status IN ('current', 'suspended')
+        UNION
+        SELECT authority_id FROM register_entry WHERE driver_id = p_driver
+    )
+    SELECT authority_id FROM interested
+    UNION ALL
+    SELECT recorded_by_authority_id FROM driver
+    WHERE id = p_driver AND NOT EXISTS (SELECT FROM interested)
+$$;
+
+
+--
 -- Name: information_request_event(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -637,6 +657,40 @@ BEGIN
     FROM recorded n JOIN licence l ON l.id = n.licence_id
     WHERE n.action IN ('granted', 'renewed');
     RETURN NULL;
+END $$;
+
+
+--
+-- Name: refuse_identity_change_by_non_owner(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refuse_identity_change_by_non_owner() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    acting integer := nullif(current_setting('crosscheck.actor_authority_id', true), '')::integer;
+BEGIN
+    IF acting IS NULL THEN
+        RETURN NEW;  -- the system (a job, the command line) or no actor named
+    END IF;
+    IF (OLD.forenames, OLD.surname, OLD.date_of_birth)
+           IS NOT DISTINCT FROM (NEW.forenames, NEW.surname, NEW.date_of_birth)
+       AND (OLD.sex IS NULL OR OLD.sex IS NOT DISTINCT FROM NEW.sex)
+       AND (OLD.gb_licence_number IS NULL
+            OR OLD.gb_licence_number IS NOT DISTINCT FROM NEW.gb_licence_number)
+       AND (OLD.ni_licence_number IS NULL
+            OR OLD.ni_licence_number IS NOT DISTINCT FROM NEW.ni_licence_number)
+       AND (OLD.ni_number IS NULL OR OLD.ni_number IS NOT DISTINCT FROM NEW.ni_number)
+       AND (OLD.eu_licence_number IS NULL
+            OR (OLD.eu_licence_number, OLD.eu_licence_country)
+               IS NOT DISTINCT FROM (NEW.eu_licence_number, NEW.eu_licence_country)) THEN
+        RETURN NEW;  -- who the driver is stays as recorded (blanks may be filled)
+    END IF;
+    IF acting IN (SELECT identity_owners(OLD.id)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'only an authority that owns a driver''s identity may change it'
+        USING ERRCODE = 'insufficient_privilege';
 END $$;
 
 
@@ -2937,6 +2991,13 @@ CREATE TRIGGER concern_event AFTER INSERT OR UPDATE ON public.concern FOR EACH R
 --
 
 CREATE TRIGGER driver_event AFTER INSERT OR UPDATE ON public.driver FOR EACH ROW EXECUTE FUNCTION public.driver_event();
+
+
+--
+-- Name: driver driver_identity_owned; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER driver_identity_owned BEFORE UPDATE ON public.driver FOR EACH ROW EXECUTE FUNCTION public.refuse_identity_change_by_non_owner();
 
 
 --

@@ -473,18 +473,28 @@ UPDATABLE = (
 # may correct them (a move raises driver_moved for the authorities concerned).
 IDENTITY_FIELDS = IdentityChanges.__struct_fields__
 
-IDENTITY_OWNERS = """
-SELECT authority_id FROM licence WHERE driver_id = $1 AND status IN ('current', 'suspended')
-UNION
-SELECT authority_id FROM register_entry WHERE driver_id = $1
-"""
+# The database says who the owners are (identity_owners(), migrations/0031) and refuses a
+# recorded identity changed by anyone else; this asks it first, to answer naming the field.
+OWNS_IDENTITY = "SELECT $2::integer IN (SELECT identity_owners($1))"
 
 
-async def may_change_identity(
-    conn: asyncpg.Connection, actor: Actor, driver_id: int, recorded_by: int
-) -> bool:
-    owners = {row["authority_id"] for row in await conn.fetch(IDENTITY_OWNERS, driver_id)}
-    return actor.authority_id in (owners or {recorded_by})
+async def owns_identity(conn: asyncpg.Connection, actor: Actor, driver_id: int) -> bool:
+    """Whether the actor's authority may change this driver's identity fields directly."""
+    if actor.authority_id is None:
+        return False
+    return bool(await conn.fetchval(OWNS_IDENTITY, driver_id, actor.authority_id))
+
+
+async def refuse_unless_identity_owner(
+    conn: asyncpg.Connection, actor: Actor, driver_id: int, doing: str, field: str
+) -> None:
+    """Conflict naming `field` unless the actor's authority owns the driver's identity."""
+    if not await owns_identity(conn, actor, driver_id):
+        raise Conflict(
+            "Only an authority that licenses this driver or has a register entry about them "
+            f"may {doing}",
+            field,
+        )
 
 
 async def amend_driver(
@@ -507,12 +517,12 @@ async def amend_driver(
     fields.check()
     changed = {name: value for name, value in clean.items() if value != current[name]}
     identity = [name for name in IDENTITY_FIELDS if name in changed]
-    if identity and not await may_change_identity(
-        conn, actor, driver_id, current["recorded_by_authority_id"]
-    ):
-        raise Conflict(
-            "Only an authority that licenses this driver or has a register entry about them "
-            "may change their name, date of birth or identifiers: propose the change to them",
+    if identity:
+        await refuse_unless_identity_owner(
+            conn,
+            actor,
+            driver_id,
+            "change their name, date of birth or identifiers: propose the change to them",
             identity[0],
         )
     await _refuse_known_identifiers(conn, changed, driver_id)

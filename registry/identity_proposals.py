@@ -27,6 +27,7 @@ from msgspec import UNSET
 
 from registry import drivers
 from registry.actor import Actor, audit_change
+from registry.drivers import owns_identity as owns_identity  # the pages ask here too
 from registry.errors import Conflict, Invalid, NotFound
 from registry.fields import Fields
 
@@ -78,16 +79,6 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-OWNS = """
-SELECT $2::integer IN (
-    SELECT authority_id FROM licence WHERE driver_id = $1 AND status IN ('current', 'suspended')
-    UNION
-    SELECT authority_id FROM register_entry WHERE driver_id = $1
-) OR (NOT EXISTS (SELECT FROM licence WHERE driver_id = $1 AND status IN ('current', 'suspended'))
-      AND NOT EXISTS (SELECT FROM register_entry WHERE driver_id = $1)
-      AND $2 = (SELECT recorded_by_authority_id FROM driver WHERE id = $1))
-"""
-
 INSERT = """
 INSERT INTO identity_proposal (driver_id, proposed_by_authority_id, proposed_by_user_id,
                                changes, reason)
@@ -95,37 +86,19 @@ VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id
 """
 
 
-# Every owning authority is told of a proposal (alerts/compose.py words the email); while
-# there are none, the authority that recorded the driver.
-ALERT_OWNERS = f"""
+# Every owning authority is told of a proposal (alerts/compose.py words the email).
+ALERT_OWNERS = """
 INSERT INTO alert (proposal_id, recipient_authority_id, kind)
-SELECT $2, owner, 'identity_proposed'
-FROM (SELECT authority_id AS owner FROM ({drivers.IDENTITY_OWNERS}) AS owners
-      UNION
-      SELECT recorded_by_authority_id FROM driver
-      WHERE id = $1 AND NOT EXISTS (SELECT FROM ({drivers.IDENTITY_OWNERS}) AS any_owner)) AS o
+SELECT $2, owner, 'identity_proposed' FROM identity_owners($1) AS owner
 """
-
-
-async def owns_identity(conn: asyncpg.Connection, actor: Actor, driver_id: int) -> bool:
-    """Whether the actor's authority may change this driver's identity fields directly."""
-    if actor.authority_id is None:
-        return False
-    return bool(await conn.fetchval(OWNS, driver_id, actor.authority_id))
-
-
-OWNER_NAMES = f"""
-SELECT name FROM authority WHERE id IN ({drivers.IDENTITY_OWNERS}) ORDER BY name
-"""
-RECORDED_BY = """
-SELECT a.name FROM driver d JOIN authority a ON a.id = d.recorded_by_authority_id WHERE d.id = $1
+OWNER_NAMES = """
+SELECT name FROM authority WHERE id IN (SELECT identity_owners($1)) ORDER BY name
 """
 
 
 async def owner_names(conn: asyncpg.Connection, driver_id: int) -> list[str]:
     """The authorities that decide changes to this driver's identity, by name."""
-    names = [row["name"] for row in await conn.fetch(OWNER_NAMES, driver_id)]
-    return names or [await conn.fetchval(RECORDED_BY, driver_id)]
+    return [row["name"] for row in await conn.fetch(OWNER_NAMES, driver_id)]
 
 
 async def propose(
@@ -262,10 +235,6 @@ SET status = $2, decided_by_authority_id = $3, decided_by_user_id = $4, decided_
     decision_note = $5
 WHERE id = $1 AND status = 'pending'
 """
-NOT_OWNER = (
-    "Only an authority that licenses this driver or has a register entry about them may "
-    "accept or reject a proposed change to their identity"
-)
 
 
 async def decide(
@@ -282,8 +251,13 @@ async def decide(
     row = await conn.fetchrow(LOCK, proposal_id)
     if row["status"] != "pending":
         raise Conflict(f"This proposal was {row['status']} already", "status")
-    if not await owns_identity(conn, actor, row["driver_id"]):
-        raise Conflict(NOT_OWNER, "status")
+    await drivers.refuse_unless_identity_owner(
+        conn,
+        actor,
+        row["driver_id"],
+        "accept or reject a proposed change to their identity",
+        "status",
+    )
     fields = Fields()
     note = fields.text("note", decision.note, "note", max_length=MAX_TEXT)
     if not accept and not note:

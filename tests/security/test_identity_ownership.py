@@ -9,11 +9,13 @@ every officer.
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
+from registry.actor import Actor, acting
 from tests.factories import make_driver, make_entry, make_licence, make_user
 
 GB = "WALKE805176S99AB"
@@ -101,3 +103,26 @@ async def test_a_licensing_authority_owns_the_identity_and_the_recorder_only_unt
     assert recorder_alone.status_code == 200
     assert recorder_later.status_code == 409
     assert licensing.status_code == 200
+
+
+async def test_the_database_refuses_a_rewrite_that_goes_around_the_service(conn):
+    # someone with the service's database role, acting for Rotherham, rewrites a Sheffield
+    # driver's name and number by hand: the database itself refuses, while filling in a
+    # number the register lacked (as an import does) and a change by Sheffield go through
+    driver = await make_driver(conn, recorded_by="Sheffield", gb_licence_number=GB)
+    await make_licence(conn, driver, authority="Sheffield")
+    rotherham = await make_user(conn, authority="Rotherham")
+    sheffield = await make_user(conn, authority="Sheffield")
+    before = await identity(conn, driver)
+    for rewrite in ("surname = 'Walkers'", "gb_licence_number = NULL", "sex = 'F'"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="owns a driver's identity"):
+            async with acting(conn, Actor(rotherham["id"], rotherham["authority_id"])):
+                await conn.execute(f"UPDATE driver SET {rewrite} WHERE id = $1", driver)
+    assert await identity(conn, driver) == before
+
+    async with acting(conn, Actor(rotherham["id"], rotherham["authority_id"])):
+        await conn.execute("UPDATE driver SET ni_number = 'AB123456C' WHERE id = $1", driver)
+    async with acting(conn, Actor(sheffield["id"], sheffield["authority_id"])):
+        await conn.execute("UPDATE driver SET surname = 'Walkers' WHERE id = $1", driver)
+    row = await conn.fetchrow("SELECT surname, ni_number FROM driver WHERE id = $1", driver)
+    assert tuple(row) == ("Walkers", "AB123456C")
