@@ -284,6 +284,33 @@ async def test_the_driver_change_form_sent_wrong_names_each_field_and_changes_no
     assert await counts(conn) == before
 
 
+async def test_an_identifier_cleared_on_the_change_page_is_removed_but_a_cleared_birth_date_is_refused(
+    client, conn, rotherham
+):
+    driver = await make_driver(
+        conn, recorded_by="Rotherham", ni_number="AB123456C", postcode="S60 1AE"
+    )
+    kept = {"forenames": "Stephen", "surname": "Walker", "sex": "M"}
+
+    cleared = await post_form(
+        client,
+        f"/drivers/{driver.public}/change",
+        {**kept, **day(date(1980, 5, 17), "date_of_birth")},
+    )
+    no_birth_date = await post_form(client, f"/drivers/{driver.public}/change", kept)
+
+    assert cleared.status_code == 303
+    row = await conn.fetchrow(
+        "SELECT ni_number, postcode, date_of_birth FROM driver WHERE id = $1", driver
+    )
+    assert tuple(row) == (None, None, date(1980, 5, 17))
+    assert no_birth_date.status_code == 400
+    assert summary_links(no_birth_date.text) == ["date_of_birth-day"]
+    assert await conn.fetchval("SELECT date_of_birth FROM driver WHERE id = $1", driver) == date(
+        1980, 5, 17
+    )
+
+
 async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
     driver = await make_driver(conn, recorded_by="Rotherham")
     before = await counts(conn)

@@ -40,9 +40,7 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
         ),
         f.date("decided_on", "Date of the decision"),
         f.date(
-            "effective_on",
-            "Date it takes effect",
-            "Leave blank if it took effect the same day",
+            "effective_on", "Date it takes effect", "Leave blank if it took effect the same day"
         ),
         f.categories("What relevant information was it based on?"),
         f.textarea(
