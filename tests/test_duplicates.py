@@ -353,6 +353,40 @@ async def test_a_surname_that_lost_its_accent_counts_as_one_name_written_otherwi
     assert weight == pytest.approx(without + written[0].weight, abs=0.01)
 
 
+async def test_a_common_forename_that_is_a_stranger_s_middle_name_counts_for_little(register):
+    """Imran Khan in Bradford and Mohammed Imran Khan born a slip away: on a register where
+    hundreds of Khans are called Imran, one's forename being the other's middle name says
+    little. Tariq Khan and Mohammed Tariq Khan, where no other Khan is a Tariq, say much more."""
+    from registry import match
+    from registry.duplicates.compare import Frequencies, Model, Name, middle_weight, weight_of
+    from registry.duplicates.find import load_level_mu
+
+    born = date(1980, 5, 17)
+
+    def name(driver: int, forename: str, middles: tuple[str, ...], surname: str) -> Name:
+        return Name(driver, born, forename, middles, surname, (), 7)
+
+    register_names = [name(100 + n, "IMRAN", (), "KHAN") for n in range(400)]
+    register_names += [name(1_000 + n, f"X{n}", (), f"S{n}") for n in range(20_000)]
+    pairs = {
+        "Imran": ([name(1, "MOHAMMED", ("IMRAN",), "KHAN")], [name(2, "IMRAN", (), "KHAN")]),
+        "Tariq": ([name(3, "MOHAMMED", ("TARIQ",), "KHAN")], [name(4, "TARIQ", (), "KHAN")]),
+    }
+    for a, b in pairs.values():
+        register_names += [*a, *b]
+    freq = Frequencies.of(register_names, await load_level_mu(register.conn))
+    levels = {"dob": "near", "surname": "identical", "forename": "middle", "middle": "none"}
+    score = match.PairScore(1, 2, 5.0, match.probability(5.0), "possible", [], levels)
+    imran = middle_weight(score, *pairs["Imran"], freq)
+    tariq = middle_weight(score, *pairs["Tariq"], freq)
+    assert imran is not None and tariq is not None
+    assert imran < -3 and tariq > imran + 5
+    model = Model(home_u=0.07)
+    assert weight_of(model, score, *pairs["Imran"], freq) < weight_of(
+        model, score, *pairs["Tariq"], freq
+    )
+
+
 class _Phases(Progress):
     """Remembers each part of a job and its size."""
 

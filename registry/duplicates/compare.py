@@ -76,7 +76,7 @@ NAME_TOTAL = "SELECT count(*) FROM driver_name"
 # another way (WRITTEN) or as on the other record.
 LEVEL_MU = """
 SELECT comparison, level, m, u FROM match_weight
-WHERE level IN ('reversed', 'identical', 'punctuation', 'spacing')
+WHERE level IN ('reversed', 'identical', 'punctuation', 'spacing', 'middle')
 """
 HOMES = """
 SELECT home_authority_id, count(*) AS n FROM driver
@@ -348,6 +348,31 @@ def written_weight(score: match.PairScore, freq: Frequencies) -> float | None:
     return sum(w for w in found if w is not None) if any(w is not None for w in found) else None
 
 
+def middle_weight(
+    score: match.PairScore, a: Sequence[Name], b: Sequence[Name], freq: Frequencies
+) -> float | None:
+    """For a forename that is a middle name on the other record (Imran Khan, Mohammed Imran
+    Khan): the match model's u for that level is the average over names, as if every middle
+    name were as rare as most; a stranger's forename is a common middle name (Mohammed, Ali,
+    John) far more often. The term-frequency adjustment the model gives an identical forename:
+    the share of the register's forenames that are this name in place of u, and with the
+    surname the same, the whole name's share (Frequencies.dependence). None for any other
+    level, or a name the register does not hold as a forename."""
+    if score.levels["forename"] != "middle" or ("forename", "middle") not in freq.level_mu:
+        return None
+    u = freq.level_mu[("forename", "middle")][1]
+    found = []
+    for one, other in ((a, b), (b, a)):
+        for y in other:
+            if not freq.forename[y.forename] or not any(y.forename in x.middles for x in one):
+                continue
+            weight = math.log2(u * freq.total / freq.forename[y.forename])
+            if any(x.surname == y.surname for x in one):
+                weight += freq.dependence(y.forename, y.surname) or 0.0
+            found.append(weight)
+    return min(found) if found else None
+
+
 def weight_of(
     model: Model,
     score: match.PairScore,
@@ -358,7 +383,11 @@ def weight_of(
     """The match weight with the job's evidence added (no words: the job works this out for
     millions of pairs and shows a few thousand)."""
     weight = score.match_weight + model.prior_shift
-    for extra in (full_name_weight(score, a, b, freq), written_weight(score, freq)):
+    for extra in (
+        full_name_weight(score, a, b, freq),
+        written_weight(score, freq),
+        middle_weight(score, a, b, freq),
+    ):
         if extra is not None:
             weight += extra
     home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
