@@ -74,6 +74,24 @@ def _first_non_alphanumeric(value: str) -> int | None:
     return None
 
 
+def _letters_and_numbers(raw: str | None, field: str, missing: str, form: str) -> str:
+    """The value compacted and upper-cased; refused when empty (`missing`) or holding
+    anything but letters and numbers (`form`: how to write it, with the position)."""
+    value = _compact(raw)
+    if not value:
+        raise IdentifierError(field, missing)
+    bad = _first_non_alphanumeric(value)
+    if bad:
+        raise IdentifierError(field, f"{form}: position {bad} can only be a letter or a number")
+    return value.upper()
+
+
+def _refuse(problem: str | None, field: str, form: str) -> None:
+    """Refuse a value whose format check found `problem`, saying how to write it."""
+    if problem:
+        raise IdentifierError(field, f"{form}: {problem}")
+
+
 # --- GB driving licence ---------------------------------------------------------
 
 GB_FIELD = "gb_licence_number"
@@ -88,22 +106,12 @@ def normalise_gb_licence(raw: str) -> str:
     Accepts the 2-digit issue number printed after it, and drops it.
     """
     number = _gb_compact(raw, GB_FIELD)
-    problem = _gb_licence_problem(number)
-    if problem:
-        raise IdentifierError(GB_FIELD, f"{_GB_FORMAT}: {problem}")
+    _refuse(_gb_licence_problem(number), GB_FIELD, _GB_FORMAT)
     return number
 
 
 def _gb_compact(raw: str | None, field: str) -> str:
-    value = _compact(raw)
-    if not value:
-        raise IdentifierError(field, "Enter a GB driving licence number")
-    bad = _first_non_alphanumeric(value)
-    if bad:
-        raise IdentifierError(
-            field, f"{_GB_FORMAT}: position {bad} can only be a letter or a number"
-        )
-    value = value.upper()
+    value = _letters_and_numbers(raw, field, "Enter a GB driving licence number", _GB_FORMAT)
     if len(value) == 18 and value[16:].isdigit():
         value = value[:16]  # the issue number, not part of the driver number
     return value
@@ -350,9 +358,7 @@ def normalise_ni_licence(raw: str) -> str:
     value = _compact(raw)
     if not value:
         raise IdentifierError(NI_LICENCE_FIELD, "Enter a Northern Ireland driving licence number")
-    problem = _ni_licence_problem(value)
-    if problem:
-        raise IdentifierError(NI_LICENCE_FIELD, f"{_NI_LICENCE_FORMAT}: {problem}")
+    _refuse(_ni_licence_problem(value), NI_LICENCE_FIELD, _NI_LICENCE_FORMAT)
     return value
 
 
@@ -376,19 +382,10 @@ _NI_UNUSED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 def normalise_ni_number(raw: str) -> str:
     """Return the National Insurance number as 9 characters, like QQ123456C."""
-    value = _compact(raw)
-    if not value:
-        raise IdentifierError(NI_NUMBER_FIELD, "Enter a National Insurance number")
-    bad = _first_non_alphanumeric(value)
-    if bad:
-        raise IdentifierError(
-            NI_NUMBER_FIELD,
-            f"{_NI_NUMBER_FORMAT}: position {bad} can only be a letter or a number",
-        )
-    value = value.upper()
-    problem = _ni_number_problem(value)
-    if problem:
-        raise IdentifierError(NI_NUMBER_FIELD, f"{_NI_NUMBER_FORMAT}: {problem}")
+    value = _letters_and_numbers(
+        raw, NI_NUMBER_FIELD, "Enter a National Insurance number", _NI_NUMBER_FORMAT
+    )
+    _refuse(_ni_number_problem(value), NI_NUMBER_FIELD, _NI_NUMBER_FORMAT)
     return value
 
 
@@ -435,19 +432,8 @@ _INWARD_LETTERS_NEVER = frozenset("CIKMOV")
 
 def normalise_postcode(raw: str) -> str:
     """Return the postcode as outward code, space, inward code: "SW1A 1AA"."""
-    value = _compact(raw)
-    if not value:
-        raise IdentifierError(POSTCODE_FIELD, "Enter a postcode")
-    bad = _first_non_alphanumeric(value)
-    if bad:
-        raise IdentifierError(
-            POSTCODE_FIELD,
-            f"{_POSTCODE_FORMAT}: position {bad} can only be a letter or a number",
-        )
-    value = value.upper()
-    problem = _postcode_problem(value)
-    if problem:
-        raise IdentifierError(POSTCODE_FIELD, f"{_POSTCODE_FORMAT}: {problem}")
+    value = _letters_and_numbers(raw, POSTCODE_FIELD, "Enter a postcode", _POSTCODE_FORMAT)
+    _refuse(_postcode_problem(value), POSTCODE_FIELD, _POSTCODE_FORMAT)
     return f"{value[:-3]} {value[-3:]}"
 
 

@@ -678,15 +678,18 @@ FROM (SELECT line, min(line) OVER (PARTITION BY driver_id) AS first
 WHERE x.line = s.line AND x.line <> x.first
 """
 
-LICENCE_DRIVERS = """
-UPDATE import_licence l
+# A licence's or a decision's driver, by the row's ref; a rejected driver rejects it too.
+ROW_DRIVERS_TEMPLATE = """
+UPDATE {table} x
 SET driver_id = d.driver_id,
     reject_field = CASE WHEN d.reject_message IS NOT NULL THEN 'driver_ref' END,
     reject_message = CASE WHEN d.reject_message IS NOT NULL THEN
         'The driver''s row (line ' || d.line || ' of the drivers file) was rejected' END
 FROM import_driver d
-WHERE d.ref = l.ref
+WHERE d.ref = x.ref
 """
+LICENCE_DRIVERS = ROW_DRIVERS_TEMPLATE.format(table="import_licence")
+DECISION_DRIVERS = ROW_DRIVERS_TEMPLATE.format(table="import_decision")
 
 LICENCE_NUMBER_TAKEN = """
 UPDATE import_licence l
@@ -704,16 +707,6 @@ FROM licence x
 WHERE x.authority_id = $1 AND x.driver_id = l.driver_id AND x.kind = l.kind
   AND x.status IN ('current', 'suspended') AND l.status IN ('current', 'suspended')
   AND l.reject_message IS NULL
-"""
-
-DECISION_DRIVERS = """
-UPDATE import_decision e
-SET driver_id = d.driver_id,
-    reject_field = CASE WHEN d.reject_message IS NOT NULL THEN 'driver_ref' END,
-    reject_message = CASE WHEN d.reject_message IS NOT NULL THEN
-        'The driver''s row (line ' || d.line || ' of the drivers file) was rejected' END
-FROM import_driver d
-WHERE d.ref = e.ref
 """
 
 # A decision's licence: one in the licences file for the same driver, else one of the

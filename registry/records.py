@@ -61,11 +61,16 @@ class EntrySummary(msgspec.Struct, frozen=True):
     status_changed_on: date | None
 
 
-class DriverSummary(msgspec.Struct, frozen=True):
+class DriverHeading(msgspec.Struct, frozen=True):
+    """What every view of a driver starts with (its fields come first in each)."""
+
     driver_id: uuid.UUID  # the public id
     forenames: str
     surname: str
     date_of_birth: date
+
+
+class DriverSummary(DriverHeading, frozen=True):
     other_names: list[OtherName]
     gb_licence_number: str | None
     ni_licence_number: str | None
@@ -123,11 +128,7 @@ class NameView(msgspec.Struct, frozen=True):
     recorded_by: AuthorityRef | None
 
 
-class DriverRecord(msgspec.Struct, frozen=True):
-    driver_id: uuid.UUID  # the public id
-    forenames: str
-    surname: str
-    date_of_birth: date
+class DriverRecord(DriverHeading, frozen=True):
     sex: str | None
     names: list[NameView]
     gb_licence_number: str | None
