@@ -25,6 +25,7 @@ Options = Sequence[tuple[str, ...]]
 
 # widths of text inputs, and the hint of a date that defaults to the day it is recorded
 WIDE = "govuk-!-width-two-thirds"
+W20 = "govuk-input--width-20"
 W10 = "govuk-input--width-10"
 W3 = "govuk-input--width-3"
 TODAY = "Leave blank for today"
@@ -129,35 +130,10 @@ def filled(fields: Iterable[Field], record: Mapping[str, Any]) -> dict[str, list
     return values
 
 
-def text(
-    name: str,
-    label: str,
-    hint: str | None = None,
-    *,
-    width: str = "govuk-input--width-20",
-    autocomplete: str | None = None,
-    spellcheck: bool | None = None,
-    heading: str | None = None,
-    secret: bool = False,
-    required: str | None = None,
-    blank: Any = AS_STRUCT,
-    to: str | None = None,
-) -> Field:
-    """A text input; `secret` hides what is typed and never sends it back on an error."""
-    return Field(
-        "text",
-        name,
-        label,
-        hint,
-        heading,
-        classes=width,
-        autocomplete=autocomplete,
-        spellcheck=spellcheck,
-        secret=secret,
-        required=required,
-        blank=blank,
-        to=to,
-    )
+def text(name: str, label: str, hint: str | None = None, *, width: str = W20, **more: Any) -> Field:
+    """A text input; `more` sets the Field's other settings (`secret` hides what is typed and
+    never sends it back on an error)."""
+    return Field("text", name, label, hint, classes=width, **more)
 
 
 def exact(name: str, label: str, hint: str | None = None, **options: Any) -> Field:
@@ -166,19 +142,11 @@ def exact(name: str, label: str, hint: str | None = None, **options: Any) -> Fie
     return text(name, label, hint, spellcheck=False, **options)
 
 
-def date(
-    name: str,
-    label: str,
-    hint: str | None = None,
-    *,
-    heading: str | None = None,
-    named: str | None = None,
-    blank: Any = AS_STRUCT,
-) -> Field:
+def date(name: str, label: str, hint: str | None = None, **more: Any) -> Field:
     """A GOV.UK date input, read as the registry takes dates (2024-03-31). Its messages name
     it `named`, by default "The " and its label ("The date of the decision")."""
-    named = named or f"The {label[0].lower()}{label[1:]}"
-    return Field("date", name, label, hint, heading, named=named, blank=blank)
+    more.setdefault("named", f"The {label[0].lower()}{label[1:]}")
+    return Field("date", name, label, hint, **more)
 
 
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
@@ -195,53 +163,22 @@ def categories(label: str) -> Field:
     )
 
 
-def radios(
-    name: str,
-    label: str,
-    options: Options,
-    hint: str | None = None,
-    *,
-    inline: bool = False,
-    heading: str | None = None,
-    required: str | None = None,
-) -> Field:
-    return Field(
-        "radios", name, label, hint, heading, options=options, inline=inline, required=required
-    )
+def radios(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:
+    return Field("radios", name, label, hint, options=options, **more)
 
 
 def checkboxes(
-    name: str, label: str, options: Options, hint: str | None = None, *, required: str | None = None
+    name: str, label: str, options: Options, hint: str | None = None, **more: Any
 ) -> Field:
-    return Field("checkboxes", name, label, hint, options=options, required=required)
+    return Field("checkboxes", name, label, hint, options=options, **more)
 
 
-def select(
-    name: str,
-    label: str,
-    options: Options,
-    hint: str | None = None,
-    *,
-    empty: str = "Choose",
-    heading: str | None = None,
-    required: str | None = None,
-    number: str | None = None,
-) -> Field:
-    return Field(
-        "select",
-        name,
-        label,
-        hint,
-        heading,
-        options=options,
-        empty=empty,
-        required=required,
-        number=number,
-    )
+def select(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:
+    return Field("select", name, label, hint, options=options, **more)
 
 
-def textarea(name: str, label: str, hint: str | None = None, *, rows: int = 5) -> Field:
-    return Field("textarea", name, label, hint, rows=rows)
+def textarea(name: str, label: str, hint: str | None = None, **more: Any) -> Field:
+    return Field("textarea", name, label, hint, **more)
 
 
 def hidden(name: str) -> Field:

@@ -79,9 +79,6 @@ class Form:
     def getall(self, name: str) -> list[str]:
         return [value.strip() for value in self.values.get(name, []) if value.strip()]
 
-    def __getitem__(self, name: str) -> str:
-        return self.get(name)
-
     # errors ------------------------------------------------------------------------------
 
     def add_error(self, field: str, message: str, anchor: str | None = None) -> None:
@@ -131,21 +128,6 @@ class Form:
         if not value:
             self.add_error(name, message)
         return value
-
-    def choice(self, name: str, allowed, message: str, *, required: bool = True) -> str | None:
-        value = self.get(name)
-        if value in allowed:
-            return value
-        if value or required:
-            self.add_error(name, message)
-        return None
-
-    def choices(self, name: str, allowed, message: str) -> list[str]:
-        values = self.getall(name)
-        if not values or any(value not in allowed for value in values):
-            self.add_error(name, message)
-            return []
-        return values
 
     def date(
         self, name: str, label: str, *, required: bool = True, past: bool = False
@@ -244,12 +226,6 @@ def field_errors(exc: Exception) -> list[tuple[str, str]]:
     if not found and hasattr(exc, "message"):
         found.append((getattr(exc, "field", None) or "", exc.message))
     return found
-
-
-def date_parts(value: date | None) -> dict[str, str]:
-    if value is None:
-        return {}
-    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
 
 
 # --- one GET/POST pair from one declaration -----------------------------------------------
