@@ -6,8 +6,18 @@ module reads the few attributes it needs by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+C = TypeVar("C", bound="DataclassInstance")
+
+
+def _prefixed(config: type[C], settings: Any, prefix: str) -> C:
+    """A config whose every field is the setting of the same name after `prefix`."""
+    return config(**{f.name: getattr(settings, prefix + f.name) for f in fields(config)})
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,18 @@ class WebhookConfig:
     base_url: str = "http://127.0.0.1:8000"
 
 
+# AlertConfig's fields that are the alert_ settings of the same name, as they are.
+ALERT_SETTINGS = (
+    "interval_seconds",
+    "sweep_seconds",
+    "lease_seconds",
+    "max_attempts",
+    "retry_base_seconds",
+    "retry_max_seconds",
+    "batch_size",
+)
+
+
 @dataclass(frozen=True)
 class AlertConfig:
     base_url: str = "http://127.0.0.1:8000"
@@ -67,27 +89,9 @@ class AlertConfig:
             base_url=settings.base_url.rstrip("/"),
             mail_from=settings.mail_from,
             transport=settings.mail_transport,
-            smtp=SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                security=settings.smtp_security,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                timeout_seconds=settings.smtp_timeout_seconds,
-                ca_file=settings.smtp_ca_file,
-            ),
-            notify=NotifyConfig(
-                api_key=settings.notify_api_key,
-                template_id=settings.notify_template_id,
-                base_url=settings.notify_base_url,
-            ),
-            interval_seconds=settings.alert_interval_seconds,
-            sweep_seconds=settings.alert_sweep_seconds,
-            lease_seconds=settings.alert_lease_seconds,
-            max_attempts=settings.alert_max_attempts,
-            retry_base_seconds=settings.alert_retry_base_seconds,
-            retry_max_seconds=settings.alert_retry_max_seconds,
-            batch_size=settings.alert_batch_size,
+            smtp=_prefixed(SmtpConfig, settings, "smtp_"),
+            notify=_prefixed(NotifyConfig, settings, "notify_"),
+            **{name: getattr(settings, f"alert_{name}") for name in ALERT_SETTINGS},
             send_concurrency=max(1, settings.alert_send_concurrency),
             webhooks=WebhookConfig(
                 allow_loopback=settings.webhooks_allow_loopback,

@@ -33,6 +33,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+
+        def gauge(name: str, text: str, labels: tuple[str, ...] = ()) -> Gauge:
+            return Gauge(f"crosscheck_{name}", text, labels, registry=r)
+
         self.requests = Counter(
             "crosscheck_http_requests",
             "HTTP requests answered, by method, route template and status",
@@ -46,45 +50,30 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.pool = Gauge(
-            "crosscheck_db_pool_connections",
-            "Database pool connections: open, idle, max",
-            ["pool", "state"],
-            registry=r,
+        self.pool = gauge(
+            "db_pool_connections", "Database pool connections: open, idle, max", ("pool", "state")
         )
-        self.outbox = Gauge("crosscheck_alert_outbox", "Alerts by state", ["status"], registry=r)
-        self.outbox_age = Gauge(
-            "crosscheck_alert_outbox_oldest_pending_seconds",
+        self.outbox = gauge("alert_outbox", "Alerts by state", ("status",))
+        self.outbox_age = gauge(
+            "alert_outbox_oldest_pending_seconds",
             "Age of the oldest alert not yet sent (pending or sending); 0 when none",
-            registry=r,
         )
-        self.job_runs = Gauge(
-            "crosscheck_scheduler_job_runs", "Scheduled job runs since start", ["job"], registry=r
+        self.job_runs = gauge("scheduler_job_runs", "Scheduled job runs since start", ("job",))
+        self.job_failures = gauge(
+            "scheduler_job_failures", "Scheduled job runs that failed, since start", ("job",)
         )
-        self.job_failures = Gauge(
-            "crosscheck_scheduler_job_failures",
-            "Scheduled job runs that failed, since start",
-            ["job"],
-            registry=r,
-        )
-        self.heartbeat_age = Gauge(
-            "crosscheck_scheduler_heartbeat_age_seconds",
+        self.heartbeat_age = gauge(
+            "scheduler_heartbeat_age_seconds",
             "Seconds since the scheduler in this process last finished a job",
-            registry=r,
         )
-
-        self.webhooks = Gauge(
-            "crosscheck_webhook_outbox", "Webhook deliveries by state", ["status"], registry=r
-        )
-        self.webhooks_age = Gauge(
-            "crosscheck_webhook_outbox_oldest_pending_seconds",
+        self.webhooks = gauge("webhook_outbox", "Webhook deliveries by state", ("status",))
+        self.webhooks_age = gauge(
+            "webhook_outbox_oldest_pending_seconds",
             "Age of the oldest webhook delivery not yet made; 0 when none",
-            registry=r,
         )
-        self.replica_lag = Gauge(
-            "crosscheck_replica_lag_seconds",
+        self.replica_lag = gauge(
+            "replica_lag_seconds",
             "How far the hot standby's replay is behind the primary; -1 when it does not answer",
-            registry=r,
         )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:

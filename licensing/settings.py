@@ -8,93 +8,24 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it and says what is wrong."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str | None = None
-    migration_database_url: str | None = None
-    # A hot standby for the read-heavy work (compliance summaries, the DfT pages, exports):
-    # used while its replay is at most replica_max_lag_seconds behind, else the primary.
-    database_replica_url: str | None = None
-    replica_max_lag_seconds: float = 30.0
-    data_dir: Path = PROJECT_ROOT / ".crosscheck"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    base_url: str = "http://127.0.0.1:8000"
-    run_scheduler: bool = True
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_security: str = "none"  # none | starttls | tls
-    mail_from: str = "Crosscheck <alerts@crosscheck.localhost>"
-    mail_transport: str = "smtp"  # smtp | notify
-    notify_api_key: str | None = None
-    notify_template_id: str | None = None
-    demo_mailbox: bool = False
-    pool_min: int = 2
-    pool_max: int = 10
-    summary_pool_max: int = 2
-    summary_timeout_ms: int = 30_000
-    # Fail fast (licensing/db.py): a statement the register's pools let run, a lock they wait
-    # for, how long to wait for a new connection; a hung database answers 503, not a hang.
-    db_statement_timeout_ms: int = 10_000
-    db_lock_timeout_ms: int = 5_000
-    db_connect_timeout_seconds: float = 5.0
-    # Imports and the scheduler's jobs may run minutes; they get their own pool and limit.
-    long_statement_timeout_ms: int = 600_000
-    # A scraper's bearer token for /metrics (administrators may read it too); unset: admins only
-    metrics_token: str | None = None
-    # Demo mode (`crosscheck serve --demo`): the private cluster may be created and started.
-    demo: bool = False
-    # How long an API token, once looked up, is trusted without asking the database again
-    # (licensing/auth.py TokenCache); 0 looks it up on every request.
-    token_cache_seconds: int = 5
-    # Per officer per hour (licensing/limits.py): past the limit, 429 with Retry-After; on
-    # reaching the alert level, the authority's data protection officer is told.
-    record_opens_per_hour: int = 60
-    record_opens_alert_at: int = 40
-    searches_per_hour: int = 120
-    searches_alert_at: int = 80
-    # Per API token per minute (licensing/limits.py TokenRateLimit): past it, 429 with
-    # Retry-After; every API answer to a token carries RateLimit headers. 0 turns it off.
-    api_requests_per_minute: int = 1200
-    secure_cookies: bool = True
-    # Two-factor sign-in (registry/two_factor.py) is required of every account; true lets
-    # licensing officers (only) sign in with a password alone unless they set one up.
-    mfa_optional_for_officers: bool = False
-    # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
-    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
-    alert_interval_seconds: float = 5.0
-    alert_sweep_seconds: float = 5.0
-    alert_lease_seconds: float = 120.0
-    alert_max_attempts: int = 8
-    alert_retry_base_seconds: float = 30.0
-    alert_retry_max_seconds: float = 3600.0
-    alert_batch_size: int = 5000
-    alert_send_concurrency: int = 8
-    # Webhooks (docs/integration.md): loopback targets (and plain http to them) for tests and
-    # the demo only; attempts before a delivery is dead; failures in a row that pause one.
-    webhooks_allow_loopback: bool = False
-    webhook_max_attempts: int = 12
-    webhook_retry_base_seconds: float = 10.0
-    webhook_pause_after: int = 50
-    webhook_send_concurrency: int = 64
-    smtp_timeout_seconds: float = 30.0
-    smtp_ca_file: str | None = None
-    notify_base_url: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+Parse = Callable[[str, str], Any]  # (variable's name, its text) -> the setting's value
+
+
+def _text(name: str, value: str) -> str:
+    return value
 
 
 def _bool(name: str, value: str) -> bool:
@@ -123,21 +54,8 @@ def _float(name: str, value: str) -> float:
     return number
 
 
-ALERT_NUMBERS = (
-    ("alert_interval_seconds", "ALERT_INTERVAL_SECONDS", _float),
-    ("alert_sweep_seconds", "ALERT_SWEEP_SECONDS", _float),
-    ("alert_lease_seconds", "ALERT_LEASE_SECONDS", _float),
-    ("alert_max_attempts", "ALERT_MAX_ATTEMPTS", _int),
-    ("alert_retry_base_seconds", "ALERT_RETRY_BASE_SECONDS", _float),
-    ("alert_retry_max_seconds", "ALERT_RETRY_MAX_SECONDS", _float),
-    ("alert_batch_size", "ALERT_BATCH_SIZE", _int),
-    ("alert_send_concurrency", "ALERT_SEND_CONCURRENCY", _int),
-    ("webhook_max_attempts", "WEBHOOK_MAX_ATTEMPTS", _int),
-    ("webhook_retry_base_seconds", "WEBHOOK_RETRY_BASE_SECONDS", _float),
-    ("webhook_pause_after", "WEBHOOK_PAUSE_AFTER", _int),
-    ("webhook_send_concurrency", "WEBHOOK_SEND_CONCURRENCY", _int),
-    ("smtp_timeout_seconds", "SMTP_TIMEOUT_SECONDS", _float),
-)
+def _path(name: str, value: str) -> Path:
+    return Path(value).resolve()
 
 
 def _networks(name: str, value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -161,79 +79,112 @@ def validate_database_url(url: str, name: str = "DATABASE_URL") -> str:
     return url
 
 
+def _database_url(name: str, value: str) -> str:
+    return validate_database_url(value, name)
+
+
+def _one_of(*choices: str) -> Parse:
+    def parse(name: str, value: str) -> str:
+        if value not in choices:
+            allowed = f"{', '.join(choices[:-1])} or {choices[-1]}"
+            raise ConfigError(f"{name} must be {allowed}, not {value!r}")
+        return value
+
+    return parse
+
+
+def _env(name: str, default: T, parse: Parse = _text) -> T:
+    """A setting read from the environment variable `name`, when it is set and not empty."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = _env("DATABASE_URL", None, _database_url)
+    migration_database_url: str | None = _env("MIGRATION_DATABASE_URL", None, _database_url)
+    # A hot standby for the read-heavy work (compliance summaries, the DfT pages, exports):
+    # used while its replay is at most replica_max_lag_seconds behind, else the primary.
+    database_replica_url: str | None = _env("DATABASE_REPLICA_URL", None, _database_url)
+    replica_max_lag_seconds: float = _env("REPLICA_MAX_LAG_SECONDS", 30.0, _float)
+    # (_env gives a dataclass field: the default is not a call made once and shared)
+    data_dir: Path = _env("CROSSCHECK_DATA_DIR", PROJECT_ROOT / ".crosscheck", _path)  # noqa: RUF009
+    host: str = _env("CROSSCHECK_HOST", "127.0.0.1")
+    port: int = _env("CROSSCHECK_PORT", 8000, _int)
+    base_url: str = _env("CROSSCHECK_BASE_URL", "http://127.0.0.1:8000")
+    run_scheduler: bool = _env("CROSSCHECK_SCHEDULER", True, _bool)
+    smtp_host: str = _env("SMTP_HOST", "127.0.0.1")
+    smtp_port: int = _env("SMTP_PORT", 8025, _int)
+    smtp_username: str | None = _env("SMTP_USERNAME", None)
+    smtp_password: str | None = _env("SMTP_PASSWORD", None)
+    smtp_security: str = _env("SMTP_SECURITY", "none", _one_of("none", "starttls", "tls"))
+    mail_from: str = _env("MAIL_FROM", "Crosscheck <alerts@crosscheck.localhost>")
+    mail_transport: str = _env("MAIL_TRANSPORT", "smtp", _one_of("smtp", "notify"))
+    notify_api_key: str | None = _env("NOTIFY_API_KEY", None)
+    notify_template_id: str | None = _env("NOTIFY_TEMPLATE_ID", None)
+    demo_mailbox: bool = _env("CROSSCHECK_DEMO_MAILBOX", False, _bool)
+    pool_min: int = _env("DB_POOL_MIN", 2, _int)
+    pool_max: int = _env("DB_POOL_MAX", 10, _int)
+    summary_pool_max: int = _env("SUMMARY_POOL_MAX", 2, _int)
+    summary_timeout_ms: int = _env("SUMMARY_TIMEOUT_MS", 30_000, _int)
+    # Fail fast (licensing/db.py): a statement the register's pools let run, a lock they wait
+    # for, how long to wait for a new connection; a hung database answers 503, not a hang.
+    db_statement_timeout_ms: int = _env("DB_STATEMENT_TIMEOUT_MS", 10_000, _int)
+    db_lock_timeout_ms: int = _env("DB_LOCK_TIMEOUT_MS", 5_000, _int)
+    db_connect_timeout_seconds: float = _env("DB_CONNECT_TIMEOUT_SECONDS", 5.0, _float)
+    # Imports and the scheduler's jobs may run minutes; they get their own pool and limit.
+    long_statement_timeout_ms: int = _env("LONG_STATEMENT_TIMEOUT_MS", 600_000, _int)
+    # A scraper's bearer token for /metrics (administrators may read it too); unset: admins only
+    metrics_token: str | None = _env("METRICS_TOKEN", None)
+    # Demo mode (`crosscheck serve --demo`): the private cluster may be created and started.
+    demo: bool = _env("CROSSCHECK_DEMO", False, _bool)
+    # How long an API token, once looked up, is trusted without asking the database again
+    # (licensing/auth.py TokenCache); 0 looks it up on every request.
+    token_cache_seconds: int = _env("TOKEN_CACHE_SECONDS", 5, _int)
+    # Per officer per hour (licensing/limits.py): past the limit, 429 with Retry-After; on
+    # reaching the alert level, the authority's data protection officer is told.
+    record_opens_per_hour: int = _env("RECORD_OPENS_PER_HOUR", 60, _int)
+    record_opens_alert_at: int = _env("RECORD_OPENS_ALERT_AT", 40, _int)
+    searches_per_hour: int = _env("SEARCHES_PER_HOUR", 120, _int)
+    searches_alert_at: int = _env("SEARCHES_ALERT_AT", 80, _int)
+    # Per API token per minute (licensing/limits.py TokenRateLimit): past it, 429 with
+    # Retry-After; every API answer to a token carries RateLimit headers. 0 turns it off.
+    api_requests_per_minute: int = _env("API_REQUESTS_PER_MINUTE", 1200, _int)
+    secure_cookies: bool = _env("CROSSCHECK_SECURE_COOKIES", True, _bool)
+    # Two-factor sign-in (registry/two_factor.py) is required of every account; true lets
+    # licensing officers (only) sign in with a password alone unless they set one up.
+    mfa_optional_for_officers: bool = _env("MFA_OPTIONAL_FOR_OFFICERS", False, _bool)
+    # Proxies (CIDRs) whose X-Forwarded-For names the client; from anyone else it is ignored
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = _env(
+        "TRUSTED_PROXIES", (), _networks
+    )
+    # Alerts: the schedule's pace, retries and leases (ALERT_* variables; see docs/alerts.md)
+    alert_interval_seconds: float = _env("ALERT_INTERVAL_SECONDS", 5.0, _float)
+    alert_sweep_seconds: float = _env("ALERT_SWEEP_SECONDS", 5.0, _float)
+    alert_lease_seconds: float = _env("ALERT_LEASE_SECONDS", 120.0, _float)
+    alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", 8, _int)
+    alert_retry_base_seconds: float = _env("ALERT_RETRY_BASE_SECONDS", 30.0, _float)
+    alert_retry_max_seconds: float = _env("ALERT_RETRY_MAX_SECONDS", 3600.0, _float)
+    alert_batch_size: int = _env("ALERT_BATCH_SIZE", 5000, _int)
+    alert_send_concurrency: int = _env("ALERT_SEND_CONCURRENCY", 8, _int)
+    # Webhooks (docs/integration.md): loopback targets (and plain http to them) for tests and
+    # the demo only; attempts before a delivery is dead; failures in a row that pause one.
+    webhooks_allow_loopback: bool = _env("WEBHOOKS_ALLOW_LOOPBACK", False, _bool)
+    webhook_max_attempts: int = _env("WEBHOOK_MAX_ATTEMPTS", 12, _int)
+    webhook_retry_base_seconds: float = _env("WEBHOOK_RETRY_BASE_SECONDS", 10.0, _float)
+    webhook_pause_after: int = _env("WEBHOOK_PAUSE_AFTER", 50, _int)
+    webhook_send_concurrency: int = _env("WEBHOOK_SEND_CONCURRENCY", 64, _int)
+    smtp_timeout_seconds: float = _env("SMTP_TIMEOUT_SECONDS", 30.0, _float)
+    smtp_ca_file: str | None = _env("SMTP_CA_FILE", None)
+    notify_base_url: str | None = _env("NOTIFY_BASE_URL", None)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     kwargs: dict[str, Any] = {}  # Settings' fields by name, of their own types
-    if url := env.get("DATABASE_URL"):
-        kwargs["database_url"] = validate_database_url(url)
-    if url := env.get("MIGRATION_DATABASE_URL"):
-        kwargs["migration_database_url"] = validate_database_url(url, "MIGRATION_DATABASE_URL")
-    if url := env.get("DATABASE_REPLICA_URL"):
-        kwargs["database_replica_url"] = validate_database_url(url, "DATABASE_REPLICA_URL")
-    if value := env.get("REPLICA_MAX_LAG_SECONDS"):
-        kwargs["replica_max_lag_seconds"] = _float("REPLICA_MAX_LAG_SECONDS", value)
-    if value := env.get("CROSSCHECK_DATA_DIR"):
-        kwargs["data_dir"] = Path(value).resolve()
-    for key, name in (
-        ("host", "CROSSCHECK_HOST"),
-        ("base_url", "CROSSCHECK_BASE_URL"),
-        ("smtp_host", "SMTP_HOST"),
-        ("smtp_username", "SMTP_USERNAME"),
-        ("smtp_password", "SMTP_PASSWORD"),
-        ("mail_from", "MAIL_FROM"),
-        ("notify_api_key", "NOTIFY_API_KEY"),
-        ("notify_template_id", "NOTIFY_TEMPLATE_ID"),
-        ("metrics_token", "METRICS_TOKEN"),
-    ):
-        if value := env.get(name):
-            kwargs[key] = value
-    for key, name in (
-        ("port", "CROSSCHECK_PORT"),
-        ("smtp_port", "SMTP_PORT"),
-        ("pool_min", "DB_POOL_MIN"),
-        ("pool_max", "DB_POOL_MAX"),
-        ("summary_pool_max", "SUMMARY_POOL_MAX"),
-        ("summary_timeout_ms", "SUMMARY_TIMEOUT_MS"),
-        ("db_statement_timeout_ms", "DB_STATEMENT_TIMEOUT_MS"),
-        ("db_lock_timeout_ms", "DB_LOCK_TIMEOUT_MS"),
-        ("long_statement_timeout_ms", "LONG_STATEMENT_TIMEOUT_MS"),
-        ("token_cache_seconds", "TOKEN_CACHE_SECONDS"),
-        ("record_opens_per_hour", "RECORD_OPENS_PER_HOUR"),
-        ("record_opens_alert_at", "RECORD_OPENS_ALERT_AT"),
-        ("searches_per_hour", "SEARCHES_PER_HOUR"),
-        ("searches_alert_at", "SEARCHES_ALERT_AT"),
-        ("api_requests_per_minute", "API_REQUESTS_PER_MINUTE"),
-    ):
-        if value := env.get(name):
-            kwargs[key] = _int(name, value)
-    for key, name in (
-        ("run_scheduler", "CROSSCHECK_SCHEDULER"),
-        ("demo_mailbox", "CROSSCHECK_DEMO_MAILBOX"),
-        ("secure_cookies", "CROSSCHECK_SECURE_COOKIES"),
-        ("demo", "CROSSCHECK_DEMO"),
-        ("webhooks_allow_loopback", "WEBHOOKS_ALLOW_LOOPBACK"),
-        ("mfa_optional_for_officers", "MFA_OPTIONAL_FOR_OFFICERS"),
-    ):
-        if value := env.get(name):
-            kwargs[key] = _bool(name, value)
-    if value := env.get("DB_CONNECT_TIMEOUT_SECONDS"):
-        kwargs["db_connect_timeout_seconds"] = _float("DB_CONNECT_TIMEOUT_SECONDS", value)
-    for key, name, parse in ALERT_NUMBERS:
-        if value := env.get(name):
-            kwargs[key] = parse(name, value)
-    for key, name in (("smtp_ca_file", "SMTP_CA_FILE"), ("notify_base_url", "NOTIFY_BASE_URL")):
-        if value := env.get(name):
-            kwargs[key] = value
-    if value := env.get("TRUSTED_PROXIES"):
-        kwargs["trusted_proxies"] = _networks("TRUSTED_PROXIES", value)
-    if value := env.get("SMTP_SECURITY"):
-        if value not in ("none", "starttls", "tls"):
-            raise ConfigError(f"SMTP_SECURITY must be none, starttls or tls, not {value!r}")
-        kwargs["smtp_security"] = value
-    if value := env.get("MAIL_TRANSPORT"):
-        if value not in ("smtp", "notify"):
-            raise ConfigError(f"MAIL_TRANSPORT must be smtp or notify, not {value!r}")
-        kwargs["mail_transport"] = value
+    for setting in fields(Settings):
+        if "env" in setting.metadata and (value := env.get(setting.metadata["env"])):
+            kwargs[setting.name] = setting.metadata["parse"](setting.metadata["env"], value)
     if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
         kwargs["base_url"] = f"http://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 8000)}"
     settings = Settings(**kwargs)
