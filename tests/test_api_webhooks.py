@@ -236,6 +236,36 @@ async def test_a_sender_that_stops_mid_claim_leaves_nothing_unsent_and_claims_co
     assert report.delivered == 3 and len(receiver.posts) == 3
 
 
+async def test_a_sender_stopped_mid_run_hands_back_what_it_had_not_sent_and_the_next_sends_it_once(
+    client, conn, pool, receiver
+):
+    """The worker is told to stop while Sheffield's receiver is slow to answer: the POST in
+    flight finishes and is recorded, the deliveries not yet sent go straight back to the queue
+    (no lease to wait for, no attempt counted), and the next run sends each of them once."""
+    officer = await make_user(conn, authority="Sheffield")
+    await subscribe(client, officer, receiver.url)
+    for _ in range(6):
+        await make_licence(conn, await make_driver(conn), authority="Sheffield")
+    await delivery.fan_out(pool)
+    receiver.answering.clear()
+    stopping = asyncio.Event()
+    config = replace(CONFIG, per_receiver=1, timeout_seconds=60)
+    async with delivery.session(config) as http:
+        sending = asyncio.create_task(delivery.deliver_due(pool, config, http, stopping=stopping))
+        await wait_until(lambda: receiver.posts)  # the first POST waits for its answer
+        stopping.set()
+        receiver.answering.set()
+        stopped = await sending
+    left = await conn.fetch("SELECT status, attempts FROM webhook_delivery ORDER BY id")
+    again = await run(pool)
+
+    assert stopped.delivered == 1
+    assert [(r["status"], r["attempts"]) for r in left] == [("delivered", 1)] + [("pending", 0)] * 5
+    assert again.delivered == 5
+    ids = [headers["webhook-id"] for headers, _body in receiver.posts]
+    assert len(ids) == 6 and len(set(ids)) == 6
+
+
 async def test_during_a_rotation_both_secrets_verify(client, conn, pool, receiver):
     officer = await make_user(conn, authority="Sheffield")
     made = await subscribe(client, officer, receiver.url)
