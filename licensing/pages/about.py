@@ -24,6 +24,7 @@ from registry.authorities import name_of, names_by_code
 from registry.errors import NotFound
 
 Facts = list[tuple[str, str]]
+MAX_ID = 2**63 - 1  # the largest bigint key
 
 
 async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:
@@ -46,8 +47,11 @@ def own(
     or the 404 page (the same for anyone else's)."""
 
     async def load(request: Request, conn: asyncpg.Connection) -> Any:
+        key = request.path_params[param]
+        if isinstance(key, int) and not 0 < key <= MAX_ID:  # no such row, nor a key for one
+            raise NotFoundException()
         try:
-            return await get(conn, actor_of(request), request.path_params[param])
+            return await get(conn, actor_of(request), key)
         except NotFound:
             raise NotFoundException() from None
 

@@ -7,19 +7,23 @@ records concerns the officer's authority answers 404, as one that does not exist
 
 from __future__ import annotations
 
+from operator import attrgetter
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from licensing import auth
 from licensing.auth import actor_of
-from licensing.pages.forms import Form, attempt, read_form
+from licensing.pages import about
+from licensing.pages import fields as f
+from licensing.pages.forms import FormPage, attempt, read_form, saves
 from licensing.pages.render import Conn, page, redirect
 from registry import duplicates
 from registry.actor import audit_view
-from registry.errors import Invalid, NotFound
+from registry.errors import Invalid
 
-MAX_ID = 2**63 - 1
 FILTERS = {"open": "Not yet decided", "same_person": "Same person", "different_people":
            "Different people", "all": "All pairs"}  # fmt: skip
 CHOICES = [
@@ -64,62 +68,39 @@ async def list_page(request: Request, conn: Conn) -> Response:
     )
 
 
-async def _pair_page(
-    request: Request, conn: Conn, pair_id: int, form: Form, status_code: int = 200
-) -> Response:
-    try:
-        pair = await duplicates.get_pair(conn, actor_of(request), pair_id)
-    except NotFound:
-        raise NotFoundException() from None
-    await audit_view(conn, actor_of(request), f"possible_duplicate:{pair_id}")
-    return page(
-        "duplicate.html",
-        request,
-        status_code=status_code,
-        title="Are these records the same person?",
-        pair=pair,
-        form=form,
-        choices=RESCREEN_CHOICES if pair.raised_by == "rescreen" else CHOICES,
-        banner=DONE.get(request.query_params.get("done") or ""),
-    )
+async def _decision(conn: Conn, request: Request, pair: Any) -> list[f.Field]:
+    choices = RESCREEN_CHOICES if pair.raised_by == "rescreen" else CHOICES
+    return [f.radios("decision", "Are these records the same person?", choices)]
 
 
-@get("/duplicates/{pair_id:int}", guards=[auth.officer])
-async def pair_page(request: Request, conn: Conn, pair_id: FromPath[int]) -> Response:
-    if not 0 < pair_id <= MAX_ID:
-        raise NotFoundException()
-    return await _pair_page(request, conn, pair_id, Form())
+async def _pair_words(request: Request, conn: Conn, pair: Any) -> dict[str, Any]:
+    """The pair side by side; every showing is audited, the form sent back with errors too."""
+    await audit_view(conn, actor_of(request), f"possible_duplicate:{pair.id}")
+    banner = DONE.get(request.query_params.get("done") or "")
+    return {"title": "Are these records the same person?", "pair": pair, "banner": banner}
 
 
-@post("/duplicates/{pair_id:int}", guards=[auth.officer])
-async def decide(request: Request, conn: Conn, pair_id: FromPath[int]) -> Response:
-    if not 0 < pair_id <= MAX_ID:
-        raise NotFoundException()
-    form = await read_form(request)
-    form.fields = ["decision"]
-    details = duplicates.Decision(decision=form.get("decision") or None)
-    done = await attempt(
-        conn,
-        form,
-        request.user,
-        lambda: duplicates.decide(conn, actor_of(request), pair_id, details),
-    )
-    if done is None:
-        return await _pair_page(request, conn, pair_id, form, 400)
-    return redirect(f"/duplicates/{pair_id}?done={done.status}")
+DECIDE = FormPage(
+    "/duplicates/{pair_id:int}",
+    template="duplicate.html",
+    load=about.own(duplicates.get_pair, "pair_id"),
+    fields=_decision,
+    words=_pair_words,
+    save=saves(duplicates.decide, duplicates.Decision, attrgetter("id")),
+    done=lambda request, pair, decided: f"/duplicates/{pair.id}?done={decided.status}",
+)
 
 
 @post("/duplicates/{pair_id:int}/undo", guards=[auth.officer])
 async def undo(request: Request, conn: Conn, pair_id: FromPath[int]) -> Response:
-    if not 0 < pair_id <= MAX_ID:
-        raise NotFoundException()
     form = await read_form(request)
+    pair = await DECIDE.load(request, conn)  # another authority's pair is the 404 page
     done = await attempt(
-        conn, form, request.user, lambda: duplicates.undo(conn, actor_of(request), pair_id)
+        conn, form, request.user, lambda: duplicates.undo(conn, actor_of(request), pair.id)
     )
     if done is None:
-        return await _pair_page(request, conn, pair_id, form, 400)
+        return await DECIDE.show(request, conn, pair, form)
     return redirect(f"/duplicates/{pair_id}?done=undone")
 
 
-ROUTES = [list_page, pair_page, decide, undo]
+ROUTES = [list_page, *DECIDE.routes(), undo]

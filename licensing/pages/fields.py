@@ -189,12 +189,12 @@ def form_page(
     request: Request,
     form: Form,
     fields: Sequence[Field],
+    template: str = "form_page.html",
     *,
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    """form_page.html with these fields; the error summary follows their order."""
+    """form_page.html (or another template) with these fields; the error summary follows
+    their order."""
     form.fields = [spec.name for spec in fields if spec.type != "hidden"]
-    return page(
-        "form_page.html", request, status_code=status_code, form=form, fields=fields, **context
-    )
+    return page(template, request, status_code=status_code, form=form, fields=fields, **context)

@@ -275,6 +275,7 @@ class FormPage:
     check: Callable[[Form, dict[str, Any]], None] | None = None  # rules across fields
     renames: dict[str, str] | None = None  # the registry's field name -> the form's
     guards: list[Any] = dataclasses.field(default_factory=lambda: [auth.officer])
+    template: str = "form_page.html"  # another shows the fields among more (duplicate.html)
 
     async def _fields(
         self, request: Request, conn: asyncpg.Connection, subject: Subject
@@ -300,7 +301,7 @@ class FormPage:
         if words.pop("view_only", False):
             return page("record_view.html", request, status_code=status_code, **words)
         fields = await self._fields(request, conn, subject)
-        return form_page(request, form, fields, status_code=status_code, **words)
+        return form_page(request, form, fields, self.template, status_code=status_code, **words)
 
     async def submit(self, request: Request, conn: asyncpg.Connection) -> Response:
         form = await read_form(request)
