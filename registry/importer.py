@@ -31,6 +31,7 @@ import msgspec
 
 from registry import audit_log, identifiers
 from registry.actor import Actor
+from registry.drivers import UPDATABLE
 from registry.duplicates.screen import screen
 from registry.entries import DECISIONS
 from registry.entries import STATUSES as ENTRY_STATUSES
@@ -586,22 +587,7 @@ CREATE TEMP TABLE import_decision (
 ) ON COMMIT DROP;
 """
 
-STAGED_DRIVER = (
-    "line",
-    "ref",
-    "forenames",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "gb_licence_number",
-    "ni_licence_number",
-    "ni_number",
-    "eu_licence_number",
-    "eu_licence_country",
-    "address",
-    "postcode",
-    "home_authority_id",
-)
+STAGED_DRIVER = ("line", "ref", *UPDATABLE)  # the driver's own columns, as amend_driver's
 STAGED_LICENCE = (
     "line",
     "ref",

@@ -159,11 +159,21 @@ LICENCES = f"""
  WHERE l.driver_id = d.id)
 """
 
+# The arguments of json_build_object for a DriverHeading (driver row `d`) and for an
+# EntrySummary (entry `e`, its authority `ea`): the summary and the record start alike.
+HEADING_FIELDS = """
+    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
+    'date_of_birth', d.date_of_birth"""
+ENTRY_SUMMARY_FIELDS = f"""
+                    'id', e.id, 'recording_authority', {_authority("ea")},
+                    'information_contact', ea.information_contact, 'decision', e.decision,
+                    'licence_kind', e.licence_kind, 'categories', e.categories,
+                    'decided_on', e.decided_on, 'effective_on', e.effective_on,
+                    'status', e.status, 'status_changed_on', e.status_changed_on"""
+
 # One driver's summary as JSON, for a driver row aliased `d`: the search statements select it
 # for each driver they return, so a search is one round trip.
-SUMMARY = f"""json_build_object(
-    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
-    'date_of_birth', d.date_of_birth,
+SUMMARY = f"""json_build_object({HEADING_FIELDS},
     'other_names', (SELECT coalesce(json_agg(json_build_object(
                         'kind', n.kind, 'forenames', n.forenames, 'surname', n.surname) ORDER BY n.id), '[]')
                     FROM driver_name n WHERE n.driver_id = d.id AND n.kind <> 'current'),
@@ -171,12 +181,7 @@ SUMMARY = f"""json_build_object(
     'ni_number', d.ni_number,
     'home_authority', (SELECT {_authority("h")} FROM authority h WHERE h.id = d.home_authority_id),
     'licences', {LICENCES},
-    'entries', (SELECT coalesce(json_agg(json_build_object(
-                    'id', e.id, 'recording_authority', {_authority("ea")},
-                    'information_contact', ea.information_contact, 'decision', e.decision,
-                    'licence_kind', e.licence_kind, 'categories', e.categories,
-                    'decided_on', e.decided_on, 'effective_on', e.effective_on,
-                    'status', e.status, 'status_changed_on', e.status_changed_on)
+    'entries', (SELECT coalesce(json_agg(json_build_object({ENTRY_SUMMARY_FIELDS})
                 ORDER BY e.decided_on DESC, e.id DESC), '[]')
                 FROM register_entry e JOIN authority ea ON ea.id = e.authority_id
                 WHERE e.driver_id = d.id))"""
@@ -211,9 +216,7 @@ audit AS (
                            subject, detail)
     SELECT acting_as($3, $2), $2, 'view_driver', $4, $5, d.id, 'driver', '{{}}'::jsonb FROM d
 )
-SELECT json_build_object(
-    'driver_id', d.public_id, 'forenames', d.forenames, 'surname', d.surname,
-    'date_of_birth', d.date_of_birth, 'sex', d.sex,
+SELECT json_build_object({HEADING_FIELDS}, 'sex', d.sex,
     'names', (SELECT coalesce(json_agg(json_build_object(
                   'kind', n.kind, 'forenames', n.forenames, 'surname', n.surname,
                   'recorded_by', (SELECT {_authority("na")} FROM authority na
@@ -226,12 +229,7 @@ SELECT json_build_object(
     'home_authority', (SELECT {_authority("h")} FROM authority h WHERE h.id = d.home_authority_id),
     'recorded_by', (SELECT {_authority("r")} FROM authority r WHERE r.id = d.recorded_by_authority_id),
     'licences', {LICENCES},
-    'entries', (SELECT coalesce(json_agg(json_build_object(
-                    'id', e.id, 'recording_authority', {_authority("ea")},
-                    'information_contact', ea.information_contact, 'decision', e.decision,
-                    'licence_kind', e.licence_kind, 'categories', e.categories,
-                    'decided_on', e.decided_on, 'effective_on', e.effective_on,
-                    'status', e.status, 'status_changed_on', e.status_changed_on,
+    'entries', (SELECT coalesce(json_agg(json_build_object({ENTRY_SUMMARY_FIELDS},
                     'first_entered_on', e.first_entered_on,
                     'retention_ends_on', e.retention_ends_on,
                     'narrative', CASE WHEN may.read THEN e.narrative END,
