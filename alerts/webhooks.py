@@ -381,8 +381,8 @@ class Round:
             if extra:  # beyond a subscription's share: back at once, for the next claim
                 await conn.execute(RELEASE, extra, self.claim_id)
         self.report.claimed += len(rows) - len(extra)
-        if not rows and full:
-            self.blocked = answered  # claim again once one of them answers
+        if len(rows) == len(extra) and (full or extra):
+            self.blocked = answered  # only subscriptions at their share: again once one answers
         else:
             self.blocked = None
             self.drained = not rows and fan_outs == self.fan_outs and self.fanning is None
