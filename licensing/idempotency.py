@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import msgspec
@@ -31,6 +31,7 @@ from licensing.problems import (
     FieldError,
     InvalidFields,
     conflict_problem,
+    href,
     registry_problem,
 )
 from registry.actor import Actor, acting
@@ -110,7 +111,7 @@ async def perform(
     work: Callable[[Actor], Awaitable[Outcome]],
     *,
     body: bytes | None = None,
-) -> Response[bytes]:
+) -> Response[Any]:
     """Run `work` once in one transaction, honouring an Idempotency-Key header."""
     actor = actor_of(request)
     key = _key(request)
@@ -152,3 +153,40 @@ async def perform(
     return Response(
         content=content, status_code=outcome.status, media_type="application/json", headers=headers
     )
+
+
+class Record(Protocol):
+    @property
+    def id(self) -> object: ...
+
+
+async def create(
+    request: Request[Any, Any, Any],
+    conn: asyncpg.Connection,
+    kind: str,
+    make: Callable[[Actor], Awaitable[Record]],
+) -> Response[Any]:
+    """perform() for a POST that makes one record of `kind` (licensing.problems.HREFS): 201,
+    with the Location where it is read."""
+
+    async def work(actor: Actor) -> Outcome:
+        made = await make(actor)
+        return Outcome(made, 201, href(kind, made.id))
+
+    return await perform(request, conn, work)
+
+
+async def change(
+    request: Request[Any, Any, Any],
+    conn: asyncpg.Connection,
+    make: Callable[[Actor], Awaitable[object]],
+    status: int = 200,
+    location: str | None = None,
+) -> Response[Any]:
+    """perform() for a change to a record: its new state, 200 (or 201 with the Location of
+    the record changed, when the change is itself recorded)."""
+
+    async def work(actor: Actor) -> Outcome:
+        return Outcome(await make(actor), status, location)
+
+    return await perform(request, conn, work)

@@ -1,5 +1,7 @@
 """The HTTP API under /api/v1. Each module lists its handlers; ROUTES is the explicit whole."""
 
+from litestar.types import ControllerRouterHandler
+
 from licensing.api import (
     accounts,
     audit,
@@ -15,7 +17,7 @@ from licensing.api import (
 from licensing.api.alerts import ROUTES as ALERT_ROUTES
 from licensing.api.recording import ROUTES as RECORDING_ROUTES
 
-ROUTES: list = [
+ROUTES: list[ControllerRouterHandler] = [
     *accounts.ROUTES,
     *tokens.ROUTES,
     *authorities.ROUTES,

@@ -4,7 +4,7 @@ list, add and deactivate accounts. API tokens are in licensing/api/tokens.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -54,12 +54,12 @@ class Me(msgspec.Struct, frozen=True):
 
 
 @get("/api/v1/me", guards=[auth.signed_in], opt=auth.NO_PERSONAL_DATA, tags=["accounts"])
-async def me(request: Request, conn: Conn) -> Me:
+async def me(request: Request[Any, Any, Any], conn: Conn) -> Me:
     """The caller's own account: who they are, their role and their authority."""
     principal = auth.current(request)
-    user = await accounts.get_user(conn, principal.user_id)
+    user = await user_or_404(conn, principal.user_id)
     authority = (
-        MyAuthority(user.authority_code, user.authority_name) if user.authority_code else None
+        MyAuthority(user.authority_code, user.authority_name or "") if user.authority_code else None
     )
     return Me(user.id, user.email, user.display_name, user.role, authority, principal.via)
 
@@ -110,7 +110,7 @@ async def user_or_404(conn: asyncpg.Connection, user_id: int) -> accounts.User:
 
 @get("/api/v1/users", guards=[auth.admin], tags=["accounts"])
 async def list_users(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     authority: Annotated[
         str | None, QueryParameter(description="Only this authority's users (code)", max_length=20)
@@ -140,7 +140,9 @@ async def show_user(conn: Conn, user_id: UserId) -> UserOut:
 
 
 @post("/api/v1/users", guards=[auth.admin], tags=["accounts"])
-async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> Response[UserOut]:
+async def create_user(
+    request: Request[Any, Any, Any], conn: Conn, data: JSONBody[NewUser]
+) -> Response[UserOut]:
     """Add an account. Officers and data protection officers need their authority's code.
     Location is where the account is read."""
     principal = auth.current(request)
@@ -166,7 +168,7 @@ async def create_user(request: Request, conn: Conn, data: JSONBody[NewUser]) -> 
     status_code=200,
     tags=["accounts"],
 )
-async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> UserOut:
+async def deactivate_user(request: Request[Any, Any, Any], conn: Conn, user_id: UserId) -> UserOut:
     """Switch an account off: it can no longer sign in, and its tokens are revoked."""
     principal = auth.current(request)
     await user_or_404(conn, user_id)
@@ -177,6 +179,8 @@ async def deactivate_user(request: Request, conn: Conn, user_id: UserId) -> User
     async with acting(conn, Actor(principal.user_id, principal.authority_id)):
         user = await accounts.deactivate_user(conn, user_id, actor_user_id=principal.user_id)
     auth.forget_tokens(request.app)
+    if user is None:  # gone since the check above
+        raise not_found("user")
     return _user_out(user)
 
 

@@ -4,7 +4,7 @@ for administrators, and the demo mailbox. The work is alerts.inbox's and alerts.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -52,7 +52,7 @@ class ResentMany(msgspec.Struct):
 
 @get("/api/v1/alerts", guards=[auth.officer], tags=["alerts"])
 async def received_alerts(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     unacknowledged: Annotated[
         bool, QueryParameter(description="Only alerts not yet acknowledged")
@@ -78,7 +78,9 @@ async def received_alerts(
     status_code=200,
     tags=["alerts"],
 )
-async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> AcknowledgementOut:
+async def acknowledge_alert(
+    request: Request[Any, Any, Any], conn: Conn, alert_id: AlertId
+) -> AcknowledgementOut:
     """Record that your authority has seen an alert sent to it. The first acknowledgement
     counts; acknowledging again returns it unchanged."""
     done = await inbox.acknowledge(conn, actor_of(request), alert_id)
@@ -89,12 +91,12 @@ async def acknowledge_alert(request: Request, conn: Conn, alert_id: AlertId) -> 
 
 @get("/api/v1/admin/dead-alerts", guards=[auth.admin], tags=["alerts"])
 async def dead_alerts(
-    request: Request, conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    request: Request[Any, Any, Any], conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[DeadAlert]:
     """Alerts that could not be delivered, newest first, with the reason: fix the cause,
     then resend."""
     after = decode(cursor, (datetime, int))
-    rows = await dead.newest(conn, limit + 1, after)  # type: ignore[arg-type]
+    rows = await dead.newest(conn, limit + 1, after)
     return page_of(request, rows, limit, lambda d: (d.dead_at, d.id))
 
 
@@ -104,7 +106,7 @@ async def dead_alerts(
     status_code=202,
     tags=["alerts"],
 )
-async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resent:
+async def resend_alert(request: Request[Any, Any, Any], conn: Conn, alert_id: AlertId) -> Resent:
     """Put a dead alert back in the queue, with a fresh set of attempts."""
     await dead.resend(conn, actor_of(request), alert_id)
     return Resent(alert_id, "pending")
@@ -112,7 +114,7 @@ async def resend_alert(request: Request, conn: Conn, alert_id: AlertId) -> Resen
 
 @post("/api/v1/admin/dead-alerts/resend", guards=[auth.admin], status_code=202, tags=["alerts"])
 async def resend_dead_alerts(
-    request: Request, conn: Conn, data: JSONBody[DeadAlertFilter]
+    request: Request[Any, Any, Any], conn: Conn, data: JSONBody[DeadAlertFilter]
 ) -> ResentMany:
     """Put every dead alert the filter matches back in the queue (after a mail outage, or
     once an authority's mailbox is fixed), each with a fresh set of attempts; audited."""
@@ -125,7 +127,7 @@ async def resend_dead_alerts(
 
 @get("/api/v1/demo-mailbox", guards=[auth.admin], tags=["alerts"])
 async def demo_mailbox_messages(
-    request: Request, conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    request: Request[Any, Any, Any], conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[MailboxMessage]:
     """The demo's local mailbox: the alert emails it received, newest first."""
     return page_of(request, await list_messages(conn, limit + 1, last_id(cursor)), limit)

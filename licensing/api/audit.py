@@ -4,7 +4,7 @@ authority's log (who searched, opened or changed what, and why), and nobody else
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from litestar import Request, Response, get
@@ -46,7 +46,7 @@ def _filter(
     return audit_log.AuditFilter(from_date, to_date, action or None, user)
 
 
-def _own_authority(request: Request) -> int:
+def _own_authority(request: Request[Any, Any, Any]) -> int:
     authority_id = auth.current(request).authority_id
     if authority_id is None:  # the database makes this impossible for a dpo; be sure anyway
         raise Problem(403, "Your account belongs to no authority")
@@ -55,7 +55,7 @@ def _own_authority(request: Request) -> int:
 
 @get("/api/v1/audit", guards=[auth.dpo], tags=["audit"])
 async def audit_entries(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     from_date: FromDate = None,
     to_date: ToDate = None,
@@ -87,14 +87,14 @@ async def audit_entries(
     },
 )
 async def audit_export(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     state: State,
     from_date: FromDate = None,
     to_date: ToDate = None,
     action: ActionFilter = None,
     user: UserFilter = None,
-) -> Response:
+) -> Response[Any]:
     """Export your authority's audit log as CSV. The export is itself recorded in the log."""
     _own_authority(request)
     where = _filter(from_date, to_date, action, user)

@@ -4,7 +4,7 @@ information contact (registry/authority_settings.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -63,7 +63,7 @@ async def authority_settings(conn: Conn, code: AuthorityCode) -> AuthoritySettin
 
 @patch("/api/v1/authorities/{code:str}", guards=[auth.admin], tags=["authorities"])
 async def update_authority(
-    request: Request, conn: Conn, code: AuthorityCode, data: JSONBody[AuthorityPatch]
+    request: Request[Any, Any, Any], conn: Conn, code: AuthorityCode, data: JSONBody[AuthorityPatch]
 ) -> AuthoritySettings:
     """Change where and how an authority receives alerts, and how to ask it for information."""
     return await authority_settings_of.change(

@@ -12,17 +12,19 @@ connections the officers' searches use, nor write anything.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, OpenAPIFormat
 from litestar.params import PathParameter, QueryParameter
 
 from licensing import auth
+from licensing.api.common import Tagged
 from licensing.downloads import CSV_MEDIA_TYPE, csv_response
 from licensing.problems import Problem, problem_spec
 from licensing.summaries import Asked, national, national_csv, on_summary_pool
@@ -34,7 +36,6 @@ authority_readers = auth.requires("dft_analyst", "admin", "licensing_officer", "
 
 CODE = re.compile(r"^[A-Za-z0-9]{3,9}$")
 # Aggregates only: a DfT analyst may call these (tests/test_access.py checks the marker).
-COMMON = {"tags": ["compliance"], "opt": auth.NO_PERSONAL_DATA}
 BUSY = problem_spec("The summary pool is busy, or the summary ran past its time limit: try again")
 CSV_SPEC = ResponseSpec(
     data_container=str,
@@ -109,22 +110,37 @@ Code = Annotated[
 ]
 
 
-@get("/api/v1/compliance/summary", guards=[summary_readers], **COMMON, responses={503: BUSY})
-async def compliance_summary(
-    state: State,
+async def asked_for(
     quarter: Quarter = None,
     financial_year: FinancialYear = None,
     period_start: PeriodStart = None,
     period_end: PeriodEnd = None,
     snapshot: Snapshot = None,
     suppress: Suppress = None,
-) -> Response[compliance.ComplianceSummary]:
+) -> Asked:
+    """The period and disclosure control a request asks for, the same query parameters on
+    every compliance route; one 422 names every wrong one."""
+    return Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
+
+
+class Figures(Tagged, total=False):
+    dependencies: dict[str, Provide]
+
+
+COMMON: Figures = {
+    "tags": ["compliance"],
+    "opt": auth.NO_PERSONAL_DATA,
+    "dependencies": {"asked": Provide(asked_for)},
+}
+
+
+@get("/api/v1/compliance/summary", guards=[summary_readers], **COMMON, responses={503: BUSY})
+async def compliance_summary(state: State, asked: Asked) -> Response[compliance.ComplianceSummary]:
     """National totals, rankings, each ONS region's and every licensing authority's figures
     (docs/compliance.md).
 
     Read-From says whether the figures came from the hot standby or the primary, and
     Replica-Lag-Seconds how far behind the standby was (docs/operations.md)."""
-    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
     headers: dict[str, str] = {}
     summary = await national(state, asked, headers)
     return Response(content=summary, headers=headers)
@@ -137,18 +153,9 @@ async def compliance_summary(
     media_type=CSV_MEDIA_TYPE,
     responses={200: CSV_SPEC, 503: BUSY},
 )
-async def compliance_summary_csv(
-    state: State,
-    quarter: Quarter = None,
-    financial_year: FinancialYear = None,
-    period_start: PeriodStart = None,
-    period_end: PeriodEnd = None,
-    snapshot: Snapshot = None,
-    suppress: Suppress = None,
-) -> Response:
+async def compliance_summary_csv(state: State, asked: Asked) -> Response[bytes]:
     """The same as CSV: the national row (code K04000001) first, then each region, then each
     authority."""
-    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
     return await national_csv(state, asked)
 
 
@@ -165,22 +172,16 @@ async def compliance_summary_csv(
     },
 )
 async def compliance_authority(
-    request: Request,
+    request: Request[Any, Any, Any],
     state: State,
     code: Code,
-    quarter: Quarter = None,
-    financial_year: FinancialYear = None,
-    period_start: PeriodStart = None,
-    period_end: PeriodEnd = None,
-    snapshot: Snapshot = None,
-    suppress: Suppress = None,
-) -> Response:
+    asked: Asked,
+) -> Response[Any]:
     """One authority's figures, by its current or former GSS code; add .csv for CSV.
 
     Officers and data protection officers may read only their own authority's."""
     as_csv = code.lower().endswith(".csv")
     code = code[:-4] if as_csv else code
-    asked = Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
     period, hide = asked.period(), asked.suppress
     principal = auth.current(request)
 

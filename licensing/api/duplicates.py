@@ -7,33 +7,21 @@ it answers 404 as one that does not exist.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import asyncpg
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from licensing.api.common import MAX_ID, Conn, Key, Options, listed, own
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
-from licensing.auth import officer
-from licensing.idempotency import Outcome, actor_of, perform
-from licensing.problems import FieldError, InvalidFields, not_found_problem, problem_spec
+from licensing.auth import actor_of, officer
+from licensing.idempotency import change
+from licensing.problems import problem_spec
 from registry import duplicates
 from registry.actor import audit_view
-from registry.errors import Invalid, NotFound
 
-MAX_ID = 2**63 - 1
-Conn = NamedDependency[asyncpg.Connection]
 PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id")]
-Key = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        description="Any unique string: a retried POST with the same key returns the first answer",
-    ),
-]
-COMMON = {"guards": [officer], "tags": ["duplicates"]}
+COMMON: Options = {"guards": [officer], "tags": ["duplicates"]}
 NOT_YOURS = {404: problem_spec("No such pair, or none of its records concerns your authority")}
 
 
@@ -43,7 +31,7 @@ NOT_YOURS = {404: problem_spec("No such pair, or none of its records concerns yo
     summary="Pairs of driver records that are probably one person, for your authority to decide",
 )
 async def list_possible_duplicates(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     status: Annotated[
         Literal["open", "same_person", "different_people", "all"],
@@ -59,8 +47,8 @@ async def list_possible_duplicates(
     """Pairs where your authority licenses, has a register entry for, or recorded either
     driver, oldest first, each with the evidence: how each field agrees and its weight."""
     actor = actor_of(request)
-    try:
-        items, after = await duplicates.list_pairs(
+    items, after = await listed(
+        duplicates.list_pairs(
             conn,
             actor,
             status=None if status == "all" else status,
@@ -68,8 +56,7 @@ async def list_possible_duplicates(
             after=cursor,
             limit=limit,
         )
-    except Invalid as exc:
-        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
+    )
     await audit_view(conn, actor, "possible_duplicates", detail={"count": len(items)})
     return envelope(request, items, after)
 
@@ -77,13 +64,10 @@ async def list_possible_duplicates(
 @get("/api/v1/possible-duplicates/{pair_id:int}", **COMMON, responses=NOT_YOURS,
      summary="A possible duplicate with its evidence")  # fmt: skip
 async def show_possible_duplicate(
-    request: Request, conn: Conn, pair_id: PairId
+    request: Request[Any, Any, Any], conn: Conn, pair_id: PairId
 ) -> duplicates.DuplicatePair:
     actor = actor_of(request)
-    try:
-        pair = await duplicates.get_pair(conn, actor, pair_id)
-    except NotFound as exc:
-        raise not_found_problem(exc) from None
+    pair = await own(duplicates.get_pair(conn, actor, pair_id))
     await audit_view(conn, actor, f"possible_duplicate:{pair_id}")
     return pair
 
@@ -100,7 +84,7 @@ async def show_possible_duplicate(
     summary="Decide a pair: same_person (link the records) or different_people",
 )
 async def decide_possible_duplicate(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     pair_id: PairId,
     data: JSONBody[duplicates.Decision],
@@ -109,10 +93,7 @@ async def decide_possible_duplicate(
     """same_person links the two records (both kept, nothing deleted); different_people is
     remembered and the pair is never raised again. Audited; undo with .../undo."""
 
-    async def work(actor):
-        return Outcome(await duplicates.decide(conn, actor, pair_id, data), 200)
-
-    return await perform(request, conn, work)
+    return await change(request, conn, lambda actor: duplicates.decide(conn, actor, pair_id, data))
 
 
 @post(
@@ -123,12 +104,9 @@ async def decide_possible_duplicate(
     summary="Undo a decision: the pair is open again",
 )
 async def undo_possible_duplicate(
-    request: Request, conn: Conn, pair_id: PairId, idempotency_key: Key = None
+    request: Request[Any, Any, Any], conn: Conn, pair_id: PairId, idempotency_key: Key = None
 ) -> Response[duplicates.DuplicatePair]:
-    async def work(actor):
-        return Outcome(await duplicates.undo(conn, actor, pair_id), 200)
-
-    return await perform(request, conn, work)
+    return await change(request, conn, lambda actor: duplicates.undo(conn, actor, pair_id))
 
 
 ROUTES = [

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-import asyncpg
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from licensing.api.common import Conn
 from licensing.api.paging import DEFAULT_LIMIT, Limit, Page, envelope
-from licensing.auth import officer
-from licensing.idempotency import actor_of
+from licensing.auth import actor_of, officer
 from licensing.problems import FieldError, InvalidFields
 from registry import feed
 from registry.actor import audit_view
@@ -35,8 +33,8 @@ After = Annotated[
     summary="What changed on the register that your authority may see, from a cursor",
 )
 async def list_events(
-    request: Request,
-    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Any, Any, Any],
+    conn: Conn,
     after: After = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[feed.Event]:

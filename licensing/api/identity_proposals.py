@@ -5,25 +5,21 @@ only by the authority that made it and the owning authorities (404 for anyone el
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Any
 
 import asyncpg
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, JSONBody
 
-from licensing.auth import officer
-from licensing.idempotency import Outcome, actor_of, perform
-from licensing.problems import not_found_problem, problem_spec
-from registry import drivers
+from licensing.api.common import Conn, Id, Options, audited_record, driver_key, own
+from licensing.auth import actor_of, officer
+from licensing.idempotency import change, create
+from licensing.problems import problem_spec
 from registry import identity_proposals as proposals
-from registry.actor import audit_view
-from registry.errors import NotFound
+from registry.actor import Actor, audit_view
 
-Conn = NamedDependency[asyncpg.Connection]
-Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
-COMMON = {"guards": [officer], "tags": ["recording"]}
+COMMON: Options = {"guards": [officer], "tags": ["recording"]}
 WRITE = {
     404: problem_spec("No such driver or proposal that your authority can see"),
     409: problem_spec(
@@ -38,13 +34,6 @@ class IdentityProposals(msgspec.Struct):
     items: list[proposals.IdentityProposal]
 
 
-async def _driver(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
-    key = await drivers.driver_key(conn, public_id)
-    if key is None:
-        raise NotFound("driver")
-    return key
-
-
 @post(
     "/api/v1/drivers/{driver_id:uuid}/identity-proposals",
     **COMMON,
@@ -53,7 +42,7 @@ async def _driver(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
     status_code=201,
 )
 async def propose(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     driver_id: FromPath[uuid.UUID],
     data: JSONBody[proposals.ProposedIdentityChange],
@@ -61,11 +50,10 @@ async def propose(
     """For an authority that neither licenses the driver nor has a register entry about
     them: one of those authorities accepts or rejects the change."""
 
-    async def work(actor):
-        made = await proposals.propose(conn, actor, await _driver(conn, driver_id), data)
-        return Outcome(made, 201, f"/api/v1/identity-proposals/{made.id}")
+    async def make(actor: Actor) -> proposals.IdentityProposal:
+        return await proposals.propose(conn, actor, await driver_key(conn, driver_id), data)
 
-    return await perform(request, conn, work)
+    return await create(request, conn, "identity_proposal", make)
 
 
 @get(
@@ -75,12 +63,9 @@ async def propose(
     summary="Proposed identity changes for a driver that your authority may see",
 )
 async def driver_proposals(
-    request: Request, conn: Conn, driver_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], conn: Conn, driver_id: FromPath[uuid.UUID]
 ) -> IdentityProposals:
-    try:
-        key = await _driver(conn, driver_id)
-    except NotFound as exc:
-        raise not_found_problem(exc) from None
+    key = await own(driver_key(conn, driver_id))
     found = await proposals.for_driver(conn, actor_of(request), key)
     await audit_view(conn, actor_of(request), "identity_proposals:driver", driver_id)
     return IdentityProposals(found)
@@ -91,7 +76,7 @@ async def driver_proposals(
     **COMMON,
     summary="Pending proposals your authority may decide, and those it made",
 )
-async def pending(request: Request, conn: Conn) -> IdentityProposals:
+async def pending(request: Request[Any, Any, Any], conn: Conn) -> IdentityProposals:
     found = await proposals.for_authority(conn, actor_of(request))
     await audit_view(conn, actor_of(request), "identity_proposals:pending")
     return IdentityProposals(found)
@@ -103,22 +88,27 @@ async def pending(request: Request, conn: Conn) -> IdentityProposals:
     responses={404: problem_spec("No such proposal that your authority can see")},
     summary="One proposed identity change",
 )
-async def show(request: Request, conn: Conn, proposal_id: Id) -> proposals.IdentityProposal:
-    try:
-        found = await proposals.get(conn, actor_of(request), proposal_id)
-    except NotFound as exc:
-        raise not_found_problem(exc) from None
-    await audit_view(conn, actor_of(request), f"identity_proposal:{proposal_id}", found.driver_id)
-    return found
+async def show(
+    request: Request[Any, Any, Any], conn: Conn, proposal_id: Id
+) -> proposals.IdentityProposal:
+    return await audited_record(
+        request,
+        conn,
+        f"identity_proposal:{proposal_id}",
+        lambda actor: proposals.get(conn, actor, proposal_id),
+    )
 
 
 async def _decide(
-    request: Request, conn: asyncpg.Connection, proposal_id: int, accept: bool, data
-) -> Response:
-    async def work(actor):
-        return Outcome(await proposals.decide(conn, actor, proposal_id, accept, data), 200)
-
-    return await perform(request, conn, work)
+    request: Request[Any, Any, Any],
+    conn: asyncpg.Connection,
+    proposal_id: int,
+    accept: bool,
+    data: proposals.ProposalDecision,
+) -> Response[proposals.IdentityProposal]:
+    return await change(
+        request, conn, lambda actor: proposals.decide(conn, actor, proposal_id, accept, data)
+    )
 
 
 @post(
@@ -129,7 +119,10 @@ async def _decide(
     status_code=200,
 )
 async def accept(
-    request: Request, conn: Conn, proposal_id: Id, data: JSONBody[proposals.ProposalDecision]
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    proposal_id: Id,
+    data: JSONBody[proposals.ProposalDecision],
 ) -> Response[proposals.IdentityProposal]:
     return await _decide(request, conn, proposal_id, True, data)
 
@@ -142,7 +135,10 @@ async def accept(
     status_code=200,
 )
 async def reject(
-    request: Request, conn: Conn, proposal_id: Id, data: JSONBody[proposals.ProposalDecision]
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    proposal_id: Id,
+    data: JSONBody[proposals.ProposalDecision],
 ) -> Response[proposals.IdentityProposal]:
     return await _decide(request, conn, proposal_id, False, data)
 

@@ -31,7 +31,9 @@ Cursor = Annotated[
 __all__ = ["DEFAULT_LIMIT", "Cursor", "Limit", "Page", "envelope", "page_of"]
 
 
-def envelope(request: Request, items: list[T], after: str | None, param: str = "cursor") -> Page[T]:
+def envelope(
+    request: Request[Any, Any, Any], items: list[T], after: str | None, param: str = "cursor"
+) -> Page[T]:
     """The page, with a link to the next one when there is more."""
     if after is None:
         return Page(items, None)
@@ -41,10 +43,10 @@ def envelope(request: Request, items: list[T], after: str | None, param: str = "
 
 
 def page_of(
-    request: Request,
+    request: Request[Any, Any, Any],
     rows: Sequence[T],
     limit: int,
-    key: Callable[[Any], tuple] = lambda item: (item.id,),
+    key: Callable[[Any], tuple[Any, ...]] = lambda item: (item.id,),
 ) -> Page[T]:
     """The page from `limit` + 1 items fetched in key order: the first `limit`, and a next
     link after the last of them when the extra one came back."""

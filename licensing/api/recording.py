@@ -30,19 +30,22 @@ from litestar.params import (
 from litestar.response import Stream
 
 from licensing import db
-from licensing.api.common import Conn, Id, Key
-from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
-from licensing.auth import officer
-from licensing.downloads import NO_STORE, csv_stream
-from licensing.idempotency import Outcome, actor_of, perform
-from licensing.problems import (
-    FieldError,
-    InvalidFields,
-    Problem,
-    href,
-    not_found_problem,
-    problem_spec,
+from licensing.api.common import (
+    Conn,
+    Id,
+    Key,
+    Options,
+    audited_page,
+    audited_record,
+    driver_key,
+    listed,
+    own,
 )
+from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
+from licensing.auth import actor_of, officer
+from licensing.downloads import NO_STORE, csv_stream
+from licensing.idempotency import Outcome, change, create, perform
+from licensing.problems import FieldError, InvalidFields, Problem, href, problem_spec
 from registry import (
     concerns,
     drivers,
@@ -52,9 +55,8 @@ from registry import (
     licences,
     requests,
 )
-from registry.actor import acting, audit_view
+from registry.actor import Actor, acting
 from registry.authorities import by_id
-from registry.errors import Invalid, NotFound
 
 LicenceStatus = Annotated[
     Literal["current", "suspended", "revoked", "surrendered", "expired"] | None,
@@ -90,7 +92,7 @@ CHANGE_RESPONSES = {
     404: problem_spec("No such record that your authority can see"),
 }
 
-COMMON = {"guards": [officer], "tags": ["recording"]}
+COMMON: Options = {"guards": [officer], "tags": ["recording"]}
 
 
 # --- drivers ----------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ COMMON = {"guards": [officer], "tags": ["recording"]}
     status_code=201,
 )
 async def record_driver(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[drivers.DriverDetails],
     idempotency_key: Key = None,
@@ -112,32 +114,44 @@ async def record_driver(
     """Record a driver (any officer may). A GB/NI licence or NI number already on the
     register answers 409 with the existing record; likely duplicates are listed, not refused."""
 
-    async def work(actor):
-        recorded = await drivers.create_driver(conn, actor, data)
-        return Outcome(recorded, 201, href("driver", recorded.id))
-
-    return await perform(request, conn, work)
+    return await create(
+        request, conn, "driver", lambda actor: drivers.create_driver(conn, actor, data)
+    )
 
 
-@get("/api/v1/drivers", **COMMON, summary="Drivers your authority licenses, with their licences")
-async def list_drivers(
-    request: Request,
-    conn: Conn,
+async def licence_filter(
     status: LicenceStatus = None,
     kind: LicenceKind = None,
     expiring_before: ExpiringBefore = None,
+) -> licences.LicenceFilter:
+    """The filters a list of licences (or of the drivers holding them) takes."""
+    return licences.LicenceFilter(status, kind, expiring_before)
+
+
+LICENCE_FILTER = {"where": Provide(licence_filter)}
+
+
+@get(
+    "/api/v1/drivers",
+    **COMMON,
+    dependencies=LICENCE_FILTER,
+    summary="Drivers your authority licenses, with their licences",
+)
+async def list_drivers(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    where: licences.LicenceFilter,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[licences.LicensedDriver]:
     """Each driver holding a licence from your authority that the filters choose, with those
     licences (soonest to expire first); drivers in the order they were recorded."""
-    actor = actor_of(request)
-    where = licences.LicenceFilter(status, kind, expiring_before)
-    items, after = await _read(
-        licences.licensed_drivers(conn, actor, where, after=cursor, limit=limit)
+    return await audited_page(
+        request,
+        conn,
+        "drivers:licensed",
+        lambda actor: licences.licensed_drivers(conn, actor, where, after=cursor, limit=limit),
     )
-    await audit_view(conn, actor, "drivers:licensed")
-    return envelope(request, items, after)
 
 
 @patch(
@@ -147,7 +161,7 @@ async def list_drivers(
     summary="Amend a driver's details",
 )
 async def amend_driver(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     driver_id: FromPath[uuid.UUID],
     data: JSONBody[drivers.DriverChanges],
@@ -156,11 +170,10 @@ async def amend_driver(
     """Change fields of the shared driver record; a renamed driver keeps the old name as a
     former name, and a new home authority raises a driver_moved event."""
 
-    async def work(actor):
-        key = await _driver_key(conn, driver_id)
-        return Outcome(await drivers.amend_driver(conn, actor, key, data), 200)
+    async def amend(actor: Actor) -> drivers.DriverAmended:
+        return await drivers.amend_driver(conn, actor, await driver_key(conn, driver_id), data)
 
-    return await perform(request, conn, work)
+    return await change(request, conn, amend)
 
 
 @post(
@@ -171,26 +184,16 @@ async def amend_driver(
     status_code=201,
 )
 async def add_driver_name(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     driver_id: FromPath[uuid.UUID],
     data: JSONBody[drivers.NameDetails],
     idempotency_key: Key = None,
 ) -> Response[drivers.NameAdded]:
-    async def work(actor):
-        key = await _driver_key(conn, driver_id)
-        return Outcome(
-            await drivers.add_name(conn, actor, key, data), 201, href("driver", driver_id)
-        )
+    async def add(actor: Actor) -> drivers.NameAdded:
+        return await drivers.add_name(conn, actor, await driver_key(conn, driver_id), data)
 
-    return await perform(request, conn, work)
-
-
-async def _driver_key(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
-    key = await drivers.driver_key(conn, public_id)
-    if key is None:
-        raise NotFound("driver")
-    return key
+    return await change(request, conn, add, 201, href("driver", driver_id))
 
 
 # --- licences ---------------------------------------------------------------------------------
@@ -204,33 +207,31 @@ async def _driver_key(conn: asyncpg.Connection, public_id: uuid.UUID) -> int:
     status_code=201,
 )
 async def grant_licence(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[licences.LicenceDetails],
     idempotency_key: Key = None,
 ) -> Response[licences.Licence]:
     """Grant a driver licence from your authority (at most 3 years; 3 years by default)."""
 
-    async def work(actor):
-        granted = await licences.grant(conn, actor, data)
-        return Outcome(granted, 201, href("licence", granted.id))
-
-    return await perform(request, conn, work)
+    return await create(request, conn, "licence", lambda actor: licences.grant(conn, actor, data))
 
 
-@get("/api/v1/licences", **COMMON, summary="Your authority's licences")
+@get(
+    "/api/v1/licences",
+    **COMMON,
+    dependencies=LICENCE_FILTER,
+    summary="Your authority's licences",
+)
 async def list_licences(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
-    status: LicenceStatus = None,
-    kind: LicenceKind = None,
-    expiring_before: ExpiringBefore = None,
+    where: licences.LicenceFilter,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[licences.Licence]:
     """The soonest to expire first."""
-    where = licences.LicenceFilter(status, kind, expiring_before)
-    items, after = await _read(
+    items, after = await listed(
         licences.list_licences(conn, actor_of(request), where, after=cursor, limit=limit)
     )
     return envelope(request, items, after)
@@ -242,8 +243,10 @@ async def list_licences(
     responses={404: problem_spec("No such licence at your authority")},
     summary="One of your authority's licences",
 )
-async def show_licence(request: Request, conn: Conn, licence_id: Id) -> licences.Licence:
-    return await _own(licences.get_licence(conn, actor_of(request), licence_id))
+async def show_licence(
+    request: Request[Any, Any, Any], conn: Conn, licence_id: Id
+) -> licences.Licence:
+    return await own(licences.get_licence(conn, actor_of(request), licence_id))
 
 
 @post(
@@ -254,7 +257,7 @@ async def show_licence(request: Request, conn: Conn, licence_id: Id) -> licences
     status_code=201,
 )
 async def change_licence(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     licence_id: Id,
     data: JSONBody[licences.LicenceChange],
@@ -263,12 +266,13 @@ async def change_licence(
     """action: renewed | suspended | reinstated | revoked | surrendered | expired. A change the
     licence's status does not allow (reinstating a revoked licence) answers 409."""
 
-    async def work(actor):
-        return Outcome(
-            await licences.change(conn, actor, licence_id, data), 201, href("licence", licence_id)
-        )
-
-    return await perform(request, conn, work)
+    return await change(
+        request,
+        conn,
+        lambda actor: licences.change(conn, actor, licence_id, data),
+        201,
+        href("licence", licence_id),
+    )
 
 
 # --- register entries -------------------------------------------------------------------------
@@ -282,7 +286,7 @@ async def change_licence(
     status_code=201,
 )
 async def record_decision(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[entries.EntryDetails],
     idempotency_key: Key = None,
@@ -290,16 +294,14 @@ async def record_decision(
     """A refusal, refused renewal, suspension or revocation relying on relevant information,
     with its s.1 categories. Suspending or revoking one of your live licences changes it too."""
 
-    async def work(actor):
-        entry = await entries.record_decision(conn, actor, data)
-        return Outcome(entry, 201, href("register_entry", entry.id))
-
-    return await perform(request, conn, work)
+    return await create(
+        request, conn, "register_entry", lambda actor: entries.record_decision(conn, actor, data)
+    )
 
 
 @get("/api/v1/register-entries", **COMMON, summary="Your authority's register entries")
 async def list_entries(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     status: Annotated[
         Literal["in_force", "appeal_allowed", "reinstated", "later_granted", "withdrawn"] | None,
@@ -313,14 +315,14 @@ async def list_entries(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[entries.Entry]:
     """The latest decision first, narratives included (they are your authority's own)."""
-    actor = actor_of(request)
-    items, after = await _read(
-        entries.list_entries(
+    return await audited_page(
+        request,
+        conn,
+        "register_entries",
+        lambda actor: entries.list_entries(
             conn, actor, status=status, decision=decision, after=cursor, limit=limit
-        )
+        ),
     )
-    await audit_view(conn, actor, "register_entries")
-    return envelope(request, items, after)
 
 
 @get(
@@ -329,11 +331,13 @@ async def list_entries(
     responses={404: problem_spec("No such entry recorded by your authority")},
     summary="An entry your authority recorded",
 )
-async def show_entry(request: Request, conn: Conn, entry_id: Id) -> entries.Entry:
-    actor = actor_of(request)
-    entry = await _own(entries.get_entry(conn, actor, entry_id))
-    await audit_view(conn, actor, f"register_entry:{entry_id}", entry.driver_id)
-    return entry
+async def show_entry(request: Request[Any, Any, Any], conn: Conn, entry_id: Id) -> entries.Entry:
+    return await audited_record(
+        request,
+        conn,
+        f"register_entry:{entry_id}",
+        lambda actor: entries.get_entry(conn, actor, entry_id),
+    )
 
 
 @post(
@@ -344,7 +348,7 @@ async def show_entry(request: Request, conn: Conn, entry_id: Id) -> entries.Entr
     status_code=201,
 )
 async def change_entry(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     entry_id: Id,
     data: JSONBody[entries.EntryChange],
@@ -352,14 +356,13 @@ async def change_entry(
 ) -> Response[entries.Entry]:
     """An appeal allowed, a reinstatement, a later grant or a withdrawal, with reasons."""
 
-    async def work(actor):
-        return Outcome(
-            await entries.change_entry(conn, actor, entry_id, data),
-            201,
-            href("register_entry", entry_id),
-        )
-
-    return await perform(request, conn, work)
+    return await change(
+        request,
+        conn,
+        lambda actor: entries.change_entry(conn, actor, entry_id, data),
+        201,
+        href("register_entry", entry_id),
+    )
 
 
 # --- concerns (s.5, s.6) ----------------------------------------------------------------------
@@ -373,7 +376,7 @@ async def change_entry(
     status_code=201,
 )
 async def report_concern(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[concerns.ConcernDetails],
     idempotency_key: Key = None,
@@ -381,11 +384,7 @@ async def report_concern(
     """Due within 10 working days of becoming aware (report_due_on); a later report is
     recorded and marked reported_late."""
 
-    async def work(actor):
-        concern = await concerns.report(conn, actor, data)
-        return Outcome(concern, 201, href("concern", concern.id))
-
-    return await perform(request, conn, work)
+    return await create(request, conn, "concern", lambda actor: concerns.report(conn, actor, data))
 
 
 @post(
@@ -396,21 +395,18 @@ async def report_concern(
     status_code=200,
 )
 async def reply_to_concern(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     concern_id: Id,
     data: JSONBody[concerns.ConcernReply],
     idempotency_key: Key = None,
 ) -> Response[concerns.Concern]:
-    async def work(actor):
-        return Outcome(await concerns.reply(conn, actor, concern_id, data), 200)
-
-    return await perform(request, conn, work)
+    return await change(request, conn, lambda actor: concerns.reply(conn, actor, concern_id, data))
 
 
 @get("/api/v1/concerns", **COMMON, summary="Concerns your authority received or sent")
 async def list_concerns(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     box: Box = "received",
     answer_state: Annotated[
@@ -424,14 +420,14 @@ async def list_concerns(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[concerns.Concern]:
     """Unanswered first, the earliest report_due_on at the top."""
-    actor = actor_of(request)
-    items, after = await _read(
-        concerns.list_concerns(
+    return await audited_page(
+        request,
+        conn,
+        f"concerns:{box}",
+        lambda actor: concerns.list_concerns(
             conn, actor, box, state=answer_state, due_before=due_before, after=cursor, limit=limit
-        )
+        ),
     )
-    await audit_view(conn, actor, f"concerns:{box}")
-    return envelope(request, items, after)
 
 
 @get(
@@ -440,11 +436,15 @@ async def list_concerns(
     responses={404: problem_spec("No such concern sent or received by your authority")},
     summary="A concern your authority sent or received",
 )
-async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns.Concern:
-    actor = actor_of(request)
-    concern = await _own(concerns.get_concern(conn, actor, concern_id))
-    await audit_view(conn, actor, f"concern:{concern_id}", concern.driver_id)
-    return concern
+async def show_concern(
+    request: Request[Any, Any, Any], conn: Conn, concern_id: Id
+) -> concerns.Concern:
+    return await audited_record(
+        request,
+        conn,
+        f"concern:{concern_id}",
+        lambda actor: concerns.get_concern(conn, actor, concern_id),
+    )
 
 
 # --- information requests (s.3) ---------------------------------------------------------------
@@ -458,18 +458,19 @@ async def show_concern(request: Request, conn: Conn, concern_id: Id) -> concerns
     status_code=201,
 )
 async def make_request(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[requests.RequestDetails],
     idempotency_key: Key = None,
 ) -> Response[requests.InformationRequest]:
     """The recording authority must answer within 20 working days (due_on)."""
 
-    async def work(actor):
-        made = await requests.make_request(conn, actor, data)
-        return Outcome(made, 201, href("information_request", made.id))
-
-    return await perform(request, conn, work)
+    return await create(
+        request,
+        conn,
+        "information_request",
+        lambda actor: requests.make_request(conn, actor, data),
+    )
 
 
 @post(
@@ -480,16 +481,15 @@ async def make_request(
     status_code=200,
 )
 async def respond_to_request(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     request_id: Id,
     data: JSONBody[requests.RequestResponse],
     idempotency_key: Key = None,
 ) -> Response[requests.InformationRequest]:
-    async def work(actor):
-        return Outcome(await requests.respond(conn, actor, request_id, data), 200)
-
-    return await perform(request, conn, work)
+    return await change(
+        request, conn, lambda actor: requests.respond(conn, actor, request_id, data)
+    )
 
 
 @get(
@@ -498,7 +498,7 @@ async def respond_to_request(
     summary="Information requests your authority received or sent, with their clocks",
 )
 async def list_requests(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     box: Box = "received",
     status: Annotated[
@@ -511,14 +511,14 @@ async def list_requests(
 ) -> Page[requests.InformationRequest]:
     """Open requests first, the earliest due_on (most overdue) at the top; working_days_left
     counts working days to due_on (negative once overdue)."""
-    actor = actor_of(request)
-    items, after = await _read(
-        requests.list_requests(
+    return await audited_page(
+        request,
+        conn,
+        f"information_requests:{box}",
+        lambda actor: requests.list_requests(
             conn, actor, box, status=status, due_before=due_before, after=cursor, limit=limit
-        )
+        ),
     )
-    await audit_view(conn, actor, f"information_requests:{box}")
-    return envelope(request, items, after)
 
 
 @get(
@@ -527,11 +527,15 @@ async def list_requests(
     responses={404: problem_spec("No such request sent or received by your authority")},
     summary="An information request your authority sent or received",
 )
-async def show_request(request: Request, conn: Conn, request_id: Id) -> requests.InformationRequest:
-    actor = actor_of(request)
-    found = await _own(requests.get_request(conn, actor, request_id))
-    await audit_view(conn, actor, f"information_request:{request_id}", found.driver_id)
-    return found
+async def show_request(
+    request: Request[Any, Any, Any], conn: Conn, request_id: Id
+) -> requests.InformationRequest:
+    return await audited_record(
+        request,
+        conn,
+        f"information_request:{request_id}",
+        lambda actor: requests.get_request(conn, actor, request_id),
+    )
 
 
 # --- bulk import ------------------------------------------------------------------------------
@@ -553,7 +557,7 @@ IMPORT_FILES = ("drivers", "licences", "decisions")
     summary="Import drivers, licences and decisions from CSV files",
 )
 async def import_files(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     data: MultipartBody[dict[str, Any]],
     partial: FromQuery[bool] = False,
@@ -566,15 +570,19 @@ async def import_files(
     body = b"\0".join(texts.get(name, b"") for name in IMPORT_FILES)
     spool = import_rejections.Rejections()  # every problem; the answer carries the first
 
-    async def work(actor):
-        code = (await by_id(conn, actor.authority_id)).code
-        sources = {
-            name: importer.Source(name=f"{name}.csv", lines=_lines(name, texts[name]))
-            for name in IMPORT_FILES
-            if name in texts
-        }
+    def source(name: str) -> importer.Source:
+        return importer.Source(f"{name}.csv", _lines(name, texts[name]))
+
+    async def work(actor: Actor) -> Outcome:
         report = await importer.import_records(
-            conn, actor, **sources, partial=partial, authority_code=code, rejections=spool
+            conn,
+            actor,
+            drivers=source("drivers"),  # _read_uploads refuses an import without it
+            licences=source("licences") if "licences" in texts else None,
+            decisions=source("decisions") if "decisions" in texts else None,
+            partial=partial,
+            authority_code=await _own_code(conn, actor),
+            rejections=spool,
         )
         if not report.imported:
             raise _NotImported(report)
@@ -598,6 +606,12 @@ async def import_files(
         ) from None
 
 
+async def _own_code(conn: asyncpg.Connection, actor: Actor) -> str:
+    found = await by_id(conn, actor.authority_id) if actor.authority_id else None
+    assert found is not None  # an officer's authority exists (a foreign key)
+    return found.code
+
+
 class _NotImported(Exception):
     def __init__(self, report: importer.ImportReport) -> None:
         self.report = report
@@ -609,7 +623,7 @@ def _rows_rejected(report: importer.ImportReport) -> int:
 
 async def _keep(
     conn: asyncpg.Connection,
-    actor,
+    actor: Actor,
     spool: import_rejections.Rejections,
     report: importer.ImportReport,
 ) -> str:
@@ -633,11 +647,11 @@ async def _keep(
     summary="The whole list of an import's rejected rows, as CSV",
 )
 async def import_rejected_rows(
-    request: Request, conn: Conn, state: State, list_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], conn: Conn, state: State, list_id: FromPath[uuid.UUID]
 ) -> Stream:
     """Every problem the import found (file, line, column, reason; never a row's values),
     for the authority that imported. Streamed; the download is audited."""
-    pieces = await _own(import_rejections.csv_pieces(conn, state.pool, actor_of(request), list_id))
+    pieces = await own(import_rejections.csv_pieces(conn, state.pool, actor_of(request), list_id))
     return csv_stream(pieces, f"import-rejected-{list_id}.csv", headers=NO_STORE)
 
 
@@ -683,26 +697,8 @@ def _rejected_detail(report: importer.ImportReport) -> str:
     )
 
 
-def _builtins(value) -> dict:
+def _builtins(value: object) -> Any:
     return msgspec.to_builtins(value)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-async def _read(awaitable):
-    """A list's page; a cursor that is not one of ours names the field."""
-    try:
-        return await awaitable
-    except Invalid as exc:
-        raise InvalidFields([FieldError(f, m) for f, m in exc.errors]) from None
-
-
-async def _own(awaitable):
-    try:
-        return await awaitable
-    except NotFound as exc:
-        raise not_found_problem(exc) from None
 
 
 ROUTES = [

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from typing import Any
 
-import asyncpg
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from licensing.auth import Principal, officer
+from licensing.api.common import Conn
+from licensing.auth import current, officer
 from licensing.limits import count_use
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import audit_log, drivers, duplicates, fields, records, search
@@ -96,10 +96,6 @@ def name_error(field: str, value: str | None, label: str) -> FieldError | None:
     return FieldError(field, message) if message else None
 
 
-def _principal(request: Request) -> Principal:
-    return request.scope["user"]
-
-
 @post(
     "/api/v1/searches",
     guards=[officer],
@@ -108,7 +104,7 @@ def _principal(request: Request) -> Principal:
     summary="Search the register by identifier, or by name and date of birth",
 )
 async def create_search(
-    request: Request, conn: NamedDependency[asyncpg.Connection], data: JSONBody[SearchRequest]
+    request: Request[Any, Any, Any], conn: Conn, data: JSONBody[SearchRequest]
 ) -> SearchResponse:
     """Ranked matches, each with a score, a band (exact, strong, possible) and the reasons in
     words, with the driver's licences at every authority and register entries. The search,
@@ -137,7 +133,7 @@ async def create_search(
             )
         )
         raise InvalidFields(errors)
-    principal = _principal(request)
+    principal = current(request)
     enquirer = Enquirer(
         principal.user_id,
         principal.authority_id,
@@ -166,12 +162,21 @@ async def create_search(
             raise InvalidFields(errors)
         await count_use(request, conn, "search")
         outcome = await search.search_by_name(
-            conn, data.forenames.strip(), data.surname.strip(), born, enquirer=enquirer, limit=limit
+            conn,
+            (data.forenames or "").strip(),  # both checked above
+            (data.surname or "").strip(),
+            born,
+            enquirer=enquirer,
+            limit=limit,
         )
     return SearchResponse(
         outcome.search_id,
         outcome.subject,
-        [SearchResult(MatchView(m.score, m.band, m.reasons), m.driver) for m in outcome.matches],
+        [
+            SearchResult(MatchView(m.score, m.band, m.reasons), m.driver)
+            for m in outcome.matches
+            if m.driver is not None  # read with every match, in the search's statement
+        ],
     )
 
 
@@ -182,8 +187,8 @@ async def create_search(
     summary="A driver's full record, as your authority may see it",
 )
 async def get_driver(
-    request: Request,
-    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Any, Any, Any],
+    conn: Conn,
     driver_id: FromPath[uuid.UUID],
     purpose: FromQuery[str | None] = None,
     case_reference: FromQuery[str | None] = None,
@@ -195,8 +200,10 @@ async def get_driver(
     errors = purpose_errors(purpose, case_reference)
     if errors:
         raise InvalidFields(errors)
-    principal = _principal(request)
-    enquirer = Enquirer(principal.user_id, principal.authority_id, purpose, case_reference.strip())
+    principal = current(request)
+    enquirer = Enquirer(
+        principal.user_id, principal.authority_id, purpose or "", (case_reference or "").strip()
+    )
     await count_use(request, conn, "record_open")
     key = await drivers.driver_key(conn, driver_id)
     if key is None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -72,7 +72,7 @@ async def show_token(conn: Conn, token_id: TokenId) -> TokenOut:
 
 @post("/api/v1/users/{user_id:int}/tokens", guards=[auth.admin], tags=["accounts"])
 async def issue_token(
-    request: Request, conn: Conn, user_id: UserId, data: JSONBody[NewToken]
+    request: Request[Any, Any, Any], conn: Conn, user_id: UserId, data: JSONBody[NewToken]
 ) -> Response[IssuedToken]:
     """Issue an API token for a machine client acting as this user (shown once, here).
     Location is where the token's details are read, never the token itself."""
@@ -99,7 +99,7 @@ async def issue_token(
     status_code=200,
     tags=["accounts"],
 )
-async def revoke_token(request: Request, conn: Conn, token_id: TokenId) -> TokenOut:
+async def revoke_token(request: Request[Any, Any, Any], conn: Conn, token_id: TokenId) -> TokenOut:
     """Revoke a token at once (revoking it again changes nothing)."""
     principal = auth.current(request)
     async with acting(conn, Actor(principal.user_id, principal.authority_id)):

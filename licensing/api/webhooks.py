@@ -8,7 +8,7 @@ registry.webhooks'.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -16,7 +16,7 @@ from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from licensing.api.common import created
+from licensing.api.common import Options, created
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, envelope
 from licensing.auth import actor_of, officer
 from registry import webhooks
@@ -30,16 +30,16 @@ class DeliveryResent(msgspec.Struct):
 
 Conn = NamedDependency[asyncpg.Connection]
 SubscriptionId = Annotated[int, PathParameter(description="The subscription's id", ge=1)]
-COMMON = {"guards": [officer], "tags": ["webhooks"]}
+COMMON: Options = {"guards": [officer], "tags": ["webhooks"]}
 
 
-def _allow_loopback(request: Request) -> bool:
+def _allow_loopback(request: Request[Any, Any, Any]) -> bool:
     return bool(request.app.state.settings.webhooks_allow_loopback)
 
 
 @post("/api/v1/webhooks", status_code=201, **COMMON)
 async def subscribe(
-    request: Request, conn: Conn, data: JSONBody[NewSubscription]
+    request: Request[Any, Any, Any], conn: Conn, data: JSONBody[NewSubscription]
 ) -> Response[WithSecret]:
     """Subscribe an https URL to kinds of register event (the `kind`s of GET /api/v1/events).
     Each event your authority's feed shows from now on is POSTed there, signed as Standard
@@ -53,7 +53,7 @@ async def subscribe(
 
 @get("/api/v1/webhooks", **COMMON)
 async def list_subscriptions(
-    request: Request, conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    request: Request[Any, Any, Any], conn: Conn, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[Subscription]:
     """Your authority's webhook subscriptions, oldest first (secrets are never shown again)."""
     items, after = await webhooks.listed(conn, actor_of(request), cursor, limit)
@@ -62,7 +62,7 @@ async def list_subscriptions(
 
 @get("/api/v1/webhooks/{subscription_id:int}", **COMMON)
 async def read_subscription(
-    request: Request, conn: Conn, subscription_id: SubscriptionId
+    request: Request[Any, Any, Any], conn: Conn, subscription_id: SubscriptionId
 ) -> Subscription:
     """One of your authority's subscriptions: its state, and why it is paused if it is."""
     return await webhooks.get(conn, actor_of(request), subscription_id)
@@ -70,7 +70,7 @@ async def read_subscription(
 
 @post("/api/v1/webhooks/{subscription_id:int}/secret-rotation", status_code=200, **COMMON)
 async def rotate_secret(
-    request: Request, conn: Conn, subscription_id: SubscriptionId
+    request: Request[Any, Any, Any], conn: Conn, subscription_id: SubscriptionId
 ) -> WithSecret:
     """A new signing secret, shown once. For the next 24 hours deliveries are signed with both
     the new and the previous secret, so a receiver can switch over without missing one."""
@@ -79,21 +79,23 @@ async def rotate_secret(
 
 @post("/api/v1/webhooks/{subscription_id:int}/resumption", status_code=200, **COMMON)
 async def resume_subscription(
-    request: Request, conn: Conn, subscription_id: SubscriptionId
+    request: Request[Any, Any, Any], conn: Conn, subscription_id: SubscriptionId
 ) -> Subscription:
     """Resume a paused subscription: the deliveries that waited go out now."""
     return await webhooks.resume(conn, actor_of(request), subscription_id)
 
 
 @delete("/api/v1/webhooks/{subscription_id:int}", status_code=204, **COMMON)
-async def unsubscribe(request: Request, conn: Conn, subscription_id: SubscriptionId) -> None:
+async def unsubscribe(
+    request: Request[Any, Any, Any], conn: Conn, subscription_id: SubscriptionId
+) -> None:
     """Delete a subscription and the deliveries not yet made."""
     await webhooks.unsubscribe(conn, actor_of(request), subscription_id)
 
 
 @get("/api/v1/webhook-deliveries", **COMMON)
 async def list_deliveries(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     subscription: Annotated[
         int | None, QueryParameter(description="Only this subscription's", ge=1, le=2**63 - 1)
@@ -120,7 +122,7 @@ async def list_deliveries(
 
 @post("/api/v1/webhook-deliveries/{delivery_id:str}/resend", status_code=202, **COMMON)
 async def resend_delivery(
-    request: Request,
+    request: Request[Any, Any, Any],
     conn: Conn,
     delivery_id: Annotated[
         str, PathParameter(description="The delivery's webhook-id (msg_...)", max_length=30)
