@@ -119,33 +119,21 @@ async def record_driver(
     )
 
 
-async def licence_filter(
-    status: LicenceStatus = None,
-    kind: LicenceKind = None,
-    expiring_before: ExpiringBefore = None,
-) -> licences.LicenceFilter:
-    """The filters a list of licences (or of the drivers holding them) takes."""
-    return licences.LicenceFilter(status, kind, expiring_before)
-
-
-LICENCE_FILTER = {"where": Provide(licence_filter)}
-
-
-@get(
-    "/api/v1/drivers",
-    **COMMON,
-    dependencies=LICENCE_FILTER,
-    summary="Drivers your authority licenses, with their licences",
-)
+# The filters are the handlers' own parameters, not a shared dependency: litestar checks a
+# dependency's parameters first and stops there, and one 422 must name every wrong one.
+@get("/api/v1/drivers", **COMMON, summary="Drivers your authority licenses, with their licences")
 async def list_drivers(
     request: Request[Any, Any, Any],
     conn: Conn,
-    where: licences.LicenceFilter,
+    status: LicenceStatus = None,
+    kind: LicenceKind = None,
+    expiring_before: ExpiringBefore = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[licences.LicensedDriver]:
     """Each driver holding a licence from your authority that the filters choose, with those
     licences (soonest to expire first); drivers in the order they were recorded."""
+    where = licences.LicenceFilter(status, kind, expiring_before)
     return await audited_page(
         request,
         conn,
@@ -217,20 +205,18 @@ async def grant_licence(
     return await create(request, conn, "licence", lambda actor: licences.grant(conn, actor, data))
 
 
-@get(
-    "/api/v1/licences",
-    **COMMON,
-    dependencies=LICENCE_FILTER,
-    summary="Your authority's licences",
-)
+@get("/api/v1/licences", **COMMON, summary="Your authority's licences")
 async def list_licences(
     request: Request[Any, Any, Any],
     conn: Conn,
-    where: licences.LicenceFilter,
+    status: LicenceStatus = None,
+    kind: LicenceKind = None,
+    expiring_before: ExpiringBefore = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[licences.Licence]:
     """The soonest to expire first."""
+    where = licences.LicenceFilter(status, kind, expiring_before)
     items, after = await listed(
         licences.list_licences(conn, actor_of(request), where, after=cursor, limit=limit)
     )
