@@ -65,3 +65,21 @@ async def test_an_officer_of_an_authority_with_no_interest_sees_nothing(client, 
     listed = await client.get("/duplicates")
     assert f"/duplicates/{pair_id}" not in listed.text
     assert (await client.get(f"/duplicates/{pair_id}")).status_code == 404
+
+
+async def test_a_decision_sent_wrong_is_shown_again_naming_the_choice_and_the_pair_stays_open(
+    client, conn
+):
+    pair_id, _, _ = await _pair(conn)
+    officer = await make_account(conn, authority="Rotherham")
+    await sign_in(client, officer)
+
+    wrong = await post_form(client, f"/duplicates/{pair_id}", {"decision": "perhaps"})
+    mangled = await client.get(f"/duplicates/{2**63}")
+
+    assert wrong.status_code == 400
+    assert 'href="#decision"' in wrong.text and "Steven Walkerley" in wrong.text
+    assert await conn.fetchval("SELECT status FROM possible_duplicate WHERE id = $1", pair_id) == (
+        "open"
+    )
+    assert mangled.status_code == 404

@@ -18,11 +18,9 @@ from licensing.pages.render import LABELS, Conn, long_date, page
 from registry import lookups, requests
 from registry.authorities import names_by_code
 
-MAX_ID = 2**63 - 1
-
 
 async def _entry_summary(conn, entry_id: int) -> Any:
-    row = await lookups.entry_summary(conn, entry_id) if 0 < entry_id <= MAX_ID else None
+    row = await lookups.entry_summary(conn, entry_id) if 0 < entry_id <= about.MAX_ID else None
     if row is None:
         raise NotFoundException()
     return row
