@@ -40,7 +40,7 @@ from alerts.config import AlertConfig, SmtpConfig  # noqa: E402
 from alerts.dispatch import send_due_alerts  # noqa: E402
 from alerts.rules import queue_all_new_alerts  # noqa: E402
 from alerts.transports import SmtpTransport, new_message_id  # noqa: E402
-from bench.harness import empty_register, release_cluster  # noqa: E402
+from bench.harness import empty_register, percentile, release_cluster  # noqa: E402
 from licensing import db, pgcluster  # noqa: E402
 
 # --- the SMTP server, in a process of its own -------------------------------------------
@@ -331,16 +331,12 @@ async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
         log.close()
     delays = sorted(arrived[k] - granted[k] for k in arrived)
     missing = grants - len(delays)
-
-    def pct(p):
-        return delays[min(len(delays) - 1, round(p / 100 * (len(delays) - 1)))]
-
     result = {
         "grants": grants,
         "arrived": len(delays),
-        "p50_s": pct(50),
-        "p95_s": pct(95),
-        "p99_s": pct(99),
+        "p50_s": percentile(delays, 50),
+        "p95_s": percentile(delays, 95),
+        "p99_s": percentile(delays, 99),
         "max_s": delays[-1],
     }
     print(

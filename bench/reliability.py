@@ -38,9 +38,8 @@ sys.modules["bench_alerts"] = bench_alerts  # the SMTP server process unpickles 
 _spec.loader.exec_module(bench_alerts)
 GRANT, SinkProcess = bench_alerts.GRANT, bench_alerts.SinkProcess
 
+from bench.harness import load_register, percentile  # noqa: E402
 from licensing import pgcluster  # noqa: E402
-from licensing.migrate import migrate  # noqa: E402
-from registry.authorities import load_reference  # noqa: E402
 
 CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
 SETTLE_SECONDS = 30  # grants made up to this long after a fault ends count towards it
@@ -139,7 +138,7 @@ def score(name: str, started: float, ended: float, granter: Granter, found: dict
     delays = sorted(
         min(found[lic][1]) - max(granter.granted[lic], ended) for lic in window if found[lic][1]
     )
-    p99 = delays[min(len(delays) - 1, round(0.99 * (len(delays) - 1)))] if delays else None
+    p99 = percentile(delays, 99) if delays else None
     result = {
         "scenario": name,
         "fault_seconds": round(ended - started, 1),
@@ -172,8 +171,7 @@ async def main() -> None:
         primary = pgcluster.start(primary_dir)
         await pgcluster.create_database(primary)
         conn = await asyncpg.connect(primary.url())
-        await migrate(conn)
-        await load_reference(conn)
+        await load_register(conn)
         await conn.execute("UPDATE authority SET alert_email = lower(code) || '@alerts.test'")
         homes = tuple(
             r["id"]
