@@ -18,7 +18,7 @@ from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import accounts
 from registry.accounts import AccountError
-from registry.actor import Actor, acting
+from registry.actor import acting
 from registry.authorities import by_code
 from registry.paging import last_id
 
@@ -146,7 +146,7 @@ async def create_user(
     """Add an account. Officers and data protection officers need their authority's code.
     Location is where the account is read."""
     principal = auth.current(request)
-    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
+    async with acting(conn, auth.actor_of(request)):
         try:
             user = await accounts.create_user(
                 conn,
@@ -176,7 +176,7 @@ async def deactivate_user(request: Request[Any, Any, Any], conn: Conn, user_id: 
         raise Problem(
             409, "You cannot deactivate your own account", detail="Ask another administrator."
         )
-    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
+    async with acting(conn, auth.actor_of(request)):
         user = await accounts.deactivate_user(conn, user_id, actor_user_id=principal.user_id)
     auth.forget_tokens(request.app)
     if user is None:  # gone since the check above

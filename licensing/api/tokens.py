@@ -16,7 +16,7 @@ from licensing.api.common import created
 from licensing.problems import Problem
 from registry import accounts
 from registry.accounts import AccountError
-from registry.actor import Actor, acting
+from registry.actor import acting
 
 TokenId = Annotated[int, PathParameter(description="The token's id")]
 
@@ -84,7 +84,7 @@ async def issue_token(
         raise invalid(exc) from None
     if not user.active:
         raise Problem(409, "This account is deactivated", detail="Tokens cannot be issued to it.")
-    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
+    async with acting(conn, auth.actor_of(request)):
         token_id, token = await auth.create_token(
             conn, user_id, data.label.strip(), timedelta(days=data.days)
         )
@@ -102,7 +102,7 @@ async def issue_token(
 async def revoke_token(request: Request[Any, Any, Any], conn: Conn, token_id: TokenId) -> TokenOut:
     """Revoke a token at once (revoking it again changes nothing)."""
     principal = auth.current(request)
-    async with acting(conn, Actor(principal.user_id, principal.authority_id)):
+    async with acting(conn, auth.actor_of(request)):
         token = (
             await accounts.revoke_token(conn, token_id, actor_user_id=principal.user_id)
             if 0 < token_id <= INT4_MAX
