@@ -12,7 +12,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from licensing.api.common import Conn, Id, Options, audited_record, driver_key, own
+from licensing.api.common import Conn, Id, Key, Options, audited_record, driver_key, own
 from licensing.auth import actor_of, officer
 from licensing.idempotency import change, create
 from licensing.problems import problem_spec
@@ -46,6 +46,7 @@ async def propose(
     conn: Conn,
     driver_id: FromPath[uuid.UUID],
     data: JSONBody[proposals.ProposedIdentityChange],
+    idempotency_key: Key = None,
 ) -> Response[proposals.IdentityProposal]:
     """For an authority that neither licenses the driver nor has a register entry about
     them: one of those authorities accepts or rejects the change."""
@@ -123,6 +124,7 @@ async def accept(
     conn: Conn,
     proposal_id: Id,
     data: JSONBody[proposals.ProposalDecision],
+    idempotency_key: Key = None,
 ) -> Response[proposals.IdentityProposal]:
     return await _decide(request, conn, proposal_id, True, data)
 
@@ -139,6 +141,7 @@ async def reject(
     conn: Conn,
     proposal_id: Id,
     data: JSONBody[proposals.ProposalDecision],
+    idempotency_key: Key = None,
 ) -> Response[proposals.IdentityProposal]:
     return await _decide(request, conn, proposal_id, False, data)
 
