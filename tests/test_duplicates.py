@@ -358,14 +358,10 @@ async def test_a_common_forename_that_is_a_stranger_s_middle_name_counts_for_lit
     hundreds of Khans are called Imran, one's forename being the other's middle name says
     little. Tariq Khan and Mohammed Tariq Khan, where no other Khan is a Tariq, say much more."""
     from registry import match
-    from registry.duplicates.compare import Frequencies, Model, Name, middle_weight, weight_of
+    from registry.duplicates.compare import Frequencies, Model, middle_weight, weight_of
     from registry.duplicates.find import load_level_mu
 
-    born = date(1980, 5, 17)
-
-    def name(driver: int, forename: str, middles: tuple[str, ...], surname: str) -> Name:
-        return Name(driver, born, forename, middles, surname, (), 7)
-
+    name = _named
     register_names = [name(100 + n, "IMRAN", (), "KHAN") for n in range(400)]
     register_names += [name(1_000 + n, f"X{n}", (), f"S{n}") for n in range(20_000)]
     pairs = {
@@ -385,6 +381,36 @@ async def test_a_common_forename_that_is_a_stranger_s_middle_name_counts_for_lit
     assert weight_of(model, score, *pairs["Imran"], freq) < weight_of(
         model, score, *pairs["Tariq"], freq
     )
+
+
+def _named(driver: int, forename: str, middles: tuple[str, ...], surname: str) -> Name:
+    """A name's keys as the job reads them, born on 17 May 1980 in one area."""
+    return Name(driver, date(1980, 5, 17), forename, middles, surname, (), 7)
+
+
+async def test_strangers_sharing_a_common_middle_name_are_not_taken_for_one_person(register):
+    """Ali Mohammed Khan and Imran Mohammed Khan, born a slip apart: hundreds on the register
+    have the middle name Mohammed, so sharing it says little. Ali Zdzislaw Khan and Imran
+    Zdzislaw Khan share a middle name nobody else has: that says much more."""
+    from registry import match
+    from registry.duplicates.compare import Frequencies, middles_weight
+    from registry.duplicates.find import load_level_mu
+
+    names = [_named(100 + n, f"F{n}", ("MOHAMMED",), "KHAN") for n in range(400)]
+    names += [_named(1_000 + n, f"X{n}", (), f"S{n}") for n in range(20_000)]
+    common = (
+        [_named(1, "ALI", ("MOHAMMED",), "KHAN")],
+        [_named(2, "IMRAN", ("MOHAMMED",), "KHAN")],
+    )
+    rare = ([_named(3, "ALI", ("ZDZISLAW",), "KHAN")], [_named(4, "IMRAN", ("ZDZISLAW",), "KHAN")])
+    for a, b in (common, rare):
+        names += [*a, *b]
+    freq = Frequencies.of(names, await load_level_mu(register.conn))
+    levels = {"dob": "near", "surname": "identical", "forename": "none", "middle": "agree"}
+    score = match.PairScore(1, 2, 0.0, 0.5, "possible", [], levels)
+    mohammed, zdzislaw = middles_weight(score, *common, freq), middles_weight(score, *rare, freq)
+    assert mohammed is not None and zdzislaw is not None
+    assert mohammed < -3 and zdzislaw > mohammed + 5
 
 
 class _Phases(Progress):

@@ -72,11 +72,18 @@ WHERE surname_key = ANY($1::text[]) OR forename_key = ANY($2::text[])
 GROUP BY 1, 2
 """
 NAME_TOTAL = "SELECT count(*) FROM driver_name"
+# How many names hold each of these middle names (the screening's; the job counts its own).
+MIDDLE_COUNTS = """
+SELECT t AS middle, count(*) AS n
+FROM driver_name, unnest(string_to_array(middle_keys, ' ')) AS t
+WHERE middle_keys <> '' AND t = ANY($1::text[])
+GROUP BY t
+"""
 # The match model's parameters for names given the other way round, and for a name written
 # another way (WRITTEN) or as on the other record.
 LEVEL_MU = """
 SELECT comparison, level, m, u FROM match_weight
-WHERE level IN ('reversed', 'identical', 'punctuation', 'spacing', 'middle')
+WHERE level IN ('reversed', 'identical', 'punctuation', 'spacing', 'middle', 'agree')
 """
 HOMES = """
 SELECT home_authority_id, count(*) AS n FROM driver
@@ -105,14 +112,17 @@ def _letters(word: str) -> str:
 
 
 class Frequencies:
-    """How many of the register's names hold a surname, a forename and a whole name."""
+    """How many of the register's names hold a surname, a forename, a whole name and a middle
+    name."""
 
     def __init__(
         self,
         counts: Iterable[tuple[str, str, int]],
         total: int,
         level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
+        middles: Counter[str] | None = None,
     ) -> None:
+        self.middle: Counter[str] = middles or Counter()
         # the match model's (m, u) of some levels (LEVEL_MU), by (comparison, level)
         self.level_mu = level_mu or {}
         self.surname: Counter[str] = Counter()
@@ -130,7 +140,8 @@ class Frequencies:
         names: Sequence[Name],
         level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
     ) -> Frequencies:
-        return cls(((x.surname, x.forename, 1) for x in names), len(names), level_mu)
+        middles = Counter(t for x in names for t in x.middles)
+        return cls(((x.surname, x.forename, 1) for x in names), len(names), level_mu, middles)
 
     def dependence(self, forename: str, surname: str) -> float | None:
         """log2(share of the surname x share of the forename / share of the whole name)."""
@@ -373,6 +384,23 @@ def middle_weight(
     return min(found) if found else None
 
 
+def middles_weight(
+    score: match.PairScore, a: Sequence[Name], b: Sequence[Name], freq: Frequencies
+) -> float | None:
+    """For middle names that agree: the match model's u for that level is the average over
+    names; two strangers share a common middle name (Mohammed, Ali, John) far more often. The
+    term-frequency adjustment: the share of the register's names with this middle name in
+    place of u. None for any other level, or middle names that agree only by an initial or
+    their sound."""
+    if score.levels["middle"] != "agree" or ("middle", "agree") not in freq.level_mu:
+        return None
+    shared = {t for x in a for t in x.middles} & {t for y in b for t in y.middles}
+    counts = [freq.middle[t] for t in shared if len(t) > 1 and freq.middle[t]]
+    if not counts:
+        return None
+    return math.log2(freq.level_mu[("middle", "agree")][1] * freq.total / max(counts))
+
+
 def weight_of(
     model: Model,
     score: match.PairScore,
@@ -387,6 +415,7 @@ def weight_of(
         full_name_weight(score, a, b, freq),
         written_weight(score, freq),
         middle_weight(score, a, b, freq),
+        middles_weight(score, a, b, freq),
     ):
         if extra is not None:
             weight += extra

@@ -12,6 +12,7 @@ two records silently: an officer decides. Runs inside the caller's acting transa
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
@@ -20,6 +21,7 @@ import asyncpg
 from registry import match
 from registry.duplicates.compare import (
     HOMES,
+    MIDDLE_COUNTS,
     NAME_COLUMNS,
     NAME_COUNTS,
     NAME_TOTAL,
@@ -99,13 +101,21 @@ class _Index:
         return [self.names[i] for i in sorted(found)]
 
 
-async def _frequencies(conn: asyncpg.Connection, names: Sequence[Name]) -> Frequencies:
+async def _frequencies(
+    conn: asyncpg.Connection, names: Sequence[Name], scores: Sequence[match.PairScore | None]
+) -> Frequencies:
     surnames = sorted({x.surname for x in names} | {x.forename for x in names})
     counts = await conn.fetch(NAME_COUNTS, surnames, surnames)
+    middles: Counter[str] = Counter()
+    if any(s is not None and s.levels["middle"] == "agree" for s in scores):
+        # a scan of every name: only when some pair's middle names agree
+        wanted = sorted({t for x in names for t in x.middles})
+        middles.update({r["middle"]: r["n"] for r in await conn.fetch(MIDDLE_COUNTS, wanted)})
     return Frequencies(
         ((r["surname_key"], r["forename_key"], r["n"]) for r in counts),
         await conn.fetchval(NAME_TOTAL),
         await load_level_mu(conn),
+        middles,
     )
 
 
@@ -148,7 +158,7 @@ async def screen(
     by_driver: dict[int, list[Name]] = {}
     for x in (*mine, *others):
         by_driver.setdefault(x.driver_id, []).append(x)
-    freq = await _frequencies(conn, [*mine, *others])
+    freq = await _frequencies(conn, [*mine, *others], scores)
     found = judge(model, freq, by_driver, scores, REVIEW_AT)
     progress.phase("Raising possible duplicates", len(found), "pairs")
     if found:
