@@ -65,6 +65,18 @@ async def test_every_guarded_operation_asks_for_a_bearer_token_and_public_ones_d
             assert "401" in operation["responses"], (method, path)
 
 
+def test_each_app_serves_its_own_copy_of_the_one_document():
+    """The document is built once a process; a second app gets an equal copy, not the same
+    object, so nothing done to one app's document reaches another's."""
+    first = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/x"})))
+    second = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/y"})))
+    assert second["paths"].keys() == first["paths"].keys() and second["paths"]
+    assert second is not first and second["paths"] is not first["paths"]
+    first["paths"].clear()
+    third = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/z"})))
+    assert third["paths"].keys() == second["paths"].keys()
+
+
 def test_schema_names_are_plain_words():
     document = openapi.document(create_app(load({"DATABASE_URL": "postgresql://unused/x"})))
     for name in document["components"]["schemas"]:
