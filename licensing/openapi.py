@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from typing import Any
 
 import msgspec
 from litestar import Litestar
@@ -59,14 +60,16 @@ EMAIL_ADDRESS = {
 }
 
 
-def text(description: str, max_length: int = 100, example: str | None = None) -> dict:
+def text(description: str, max_length: int = 100, example: str | None = None) -> dict[str, Any]:
     schema = {"type": "string", "description": description, "maxLength": max_length}
     if example is not None:
         schema["examples"] = [example]
     return schema
 
 
-def required_text(description: str, max_length: int = 100, example: str | None = None) -> dict:
+def required_text(
+    description: str, max_length: int = 100, example: str | None = None
+) -> dict[str, Any]:
     return {**text(description, max_length, example), "minLength": 1, "pattern": NOT_BLANK}
 
 
@@ -74,7 +77,7 @@ def required_text(description: str, max_length: int = 100, example: str | None =
 DAY = r"^\s*(19\d\d|20\d\d|21[01]\d|212[0-5])-\d\d-\d\d\s*$"
 
 
-def day(description: str, example: str = "2026-04-01") -> dict:
+def day(description: str, example: str = "2026-04-01") -> dict[str, Any]:
     return {
         "type": "string",
         "format": "date",
@@ -84,7 +87,7 @@ def day(description: str, example: str = "2026-04-01") -> dict:
     }
 
 
-def one_of(values: tuple[str, ...], description: str) -> dict:
+def one_of(values: tuple[str, ...], description: str) -> dict[str, Any]:
     return {"type": "string", "enum": list(values), "description": description}
 
 
@@ -123,11 +126,11 @@ ENUM_NAMES = {frozenset(values): name for name, (values, _) in ENUMS.items()}
 BESIDE = ("description", "examples", "default")
 
 
-def purpose(description: str) -> dict:
+def purpose(description: str) -> dict[str, Any]:
     return {**one_of(PURPOSES, description), "examples": ["new_application"]}
 
 
-def record_id(description: str) -> dict:
+def record_id(description: str) -> dict[str, Any]:
     """A record's number (the register's ids are 32-bit)."""
     return {"description": description, "minimum": 1, "maximum": 2**31 - 1, "examples": [1]}
 
@@ -138,7 +141,7 @@ NAME = r"^[^\x00-\x1f\x7f]*[^\W\d_][^\x00-\x1f\x7f]*$"
 NO_NUL = r"^[^\x00]*$"
 
 
-def driver_id(description: str = "The driver on the register: their public id") -> dict:
+def driver_id(description: str = "The driver on the register: their public id") -> dict[str, Any]:
     """Drivers are named by an opaque public id, never by a counter."""
     return {
         "type": "string",
@@ -148,7 +151,7 @@ def driver_id(description: str = "The driver on the register: their public id") 
     }
 
 
-def authority(description: str, example: str = "E08000018") -> dict:
+def authority(description: str, example: str = "E08000018") -> dict[str, Any]:
     return {
         "type": "string",
         "pattern": GSS_CODE,
@@ -181,7 +184,7 @@ DRIVER_FIELDS = {
 }
 
 # Component name -> the fields a client must send, and what to say about each field.
-BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
+BODIES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "DriverDetails": (
         ("forenames", "surname", "date_of_birth"),
         {
@@ -398,7 +401,7 @@ BODIES: dict[str, tuple[tuple[str, ...], dict]] = {
 }
 
 
-def _given(name: str) -> dict:
+def _given(name: str) -> dict[str, Any]:
     """The field is sent with a value (null counts as left out)."""
     return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
 
@@ -407,7 +410,7 @@ def _given(name: str) -> dict:
 # written with if/then/else, which validators and schemathesis read and client generators pass
 # over, so a generated client keeps one model for the body (oneOf/anyOf would split it in two).
 NAMES = ("forenames", "surname", "date_of_birth")
-ALTERNATIVES: dict[str, dict] = {
+ALTERNATIVES: dict[str, dict[str, Any]] = {
     # Officers and DPOs belong to an authority; analysts and administrators to none.
     "NewUser": {
         "if": {"properties": {"role": {"enum": list(AUTHORITY_ROLES)}}},
@@ -433,7 +436,7 @@ REQUIRED_QUERY = {
 }
 
 
-def _without_null(schema: dict) -> dict:
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """The non-null arm of an optional field's schema (litestar writes oneOf [X, null])."""
     arms = [a for a in schema.get("oneOf", []) if a.get("type") != "null"]
     if len(arms) == 1:
@@ -442,7 +445,7 @@ def _without_null(schema: dict) -> dict:
     return schema
 
 
-def _nullable(schema: dict) -> dict:
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if not schema.get("type") or schema["type"] == "null" or isinstance(schema["type"], list):
         return schema
     if "enum" in schema:  # a generator reads anyOf [enum, null] as an optional enum
@@ -461,7 +464,9 @@ NEVER_NULL = {
 }
 
 
-def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> None:
+def _describe_body(
+    component: dict[str, Any], required: tuple[str, ...], fields: dict[str, Any]
+) -> None:
     properties = component.get("properties", {})
     unknown = (set(required) | set(fields)) - set(properties)
     assert not unknown, f"described fields that do not exist: {sorted(unknown)}"
@@ -476,7 +481,7 @@ def _describe_body(component: dict, required: tuple[str, ...], fields: dict) -> 
     component["additionalProperties"] = False  # the structs forbid unknown fields
 
 
-def _named_enum(schema: dict) -> dict:
+def _named_enum(schema: dict[str, Any]) -> dict[str, Any]:
     """An inline enum as a reference to its named component, null an arm beside it."""
     values = [value for value in schema["enum"] if value is not None]
     name = ENUM_NAMES.get(frozenset(values))
@@ -505,7 +510,7 @@ def _inline_enums(node: object) -> None:
             _inline_enums(value)
 
 
-def _name_enums(document: dict) -> None:
+def _name_enums(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     _inline_enums(document["paths"])
     for name in [name for name in schemas if name not in ENUMS]:
@@ -531,7 +536,7 @@ def _guarded(app: Litestar) -> dict[tuple[str, str], bool]:
 GENERIC = re.compile(r"^(\w+?)_+(?:[\w]+\.)*(\w+?)_*$")
 
 
-def _plain_names(document: dict) -> dict:
+def _plain_names(document: dict[str, Any]) -> dict[str, Any]:
     """Page[registry.licences.Licence] is named LicencePage, not by its module path."""
     schemas = document.get("components", {}).get("schemas", {})
     renames = {}
@@ -605,7 +610,7 @@ IMPORT_FILES = {
 BLANK_ALLOWED = ("quarter", "financial_year", "period_start", "period_end", "snapshot")
 
 
-def _free_text(schema: dict) -> bool:
+def _free_text(schema: dict[str, Any]) -> bool:
     """A string with no enum, format or pattern of its own (null allowed)."""
     arms = schema.get("oneOf") or [schema]
     kinds = [a.get("type") for a in arms]
@@ -613,7 +618,7 @@ def _free_text(schema: dict) -> bool:
     return "string" in kinds and set(kinds) <= {"string", "null"} and not said
 
 
-def _parameter_schema(parameter: dict) -> None:
+def _parameter_schema(parameter: dict[str, Any]) -> None:
     """A header or path parameter is never null, and its integer bounds are integers
     (litestar writes 2**63 - 1 as a float, which a generator rounds past the bound)."""
     schema = parameter.get("schema", {})
@@ -631,7 +636,7 @@ def _parameter_schema(parameter: dict) -> None:
     parameter["schema"] = schema
 
 
-def _no_nul(field: dict) -> None:
+def _no_nul(field: dict[str, Any]) -> None:
     """A text field of a body refuses NUL (licensing.bodies): say so on it, or on the string
     arm of an optional one (`str | None` is a oneOf of string and null)."""
     for arm in field.get("oneOf") or field.get("anyOf") or [field]:
@@ -641,7 +646,7 @@ def _no_nul(field: dict) -> None:
             arm.setdefault("pattern", NO_NUL)
 
 
-def _request_bodies(document: dict) -> None:
+def _request_bodies(document: dict[str, Any]) -> None:
     """Request bodies refuse unknown fields (the structs forbid them), and the import names
     the files it reads."""
     schemas = document["components"]["schemas"]
@@ -687,7 +692,7 @@ LOCATION = {
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
-def _answer_fields(document: dict, answer: dict) -> set[str]:
+def _answer_fields(document: dict[str, Any], answer: dict[str, Any]) -> set[str]:
     schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
     name = schema.get("$ref", "").rsplit("/", 1)[-1]
     return set(document["components"]["schemas"].get(name, {}).get("properties", {}))
@@ -695,7 +700,7 @@ def _answer_fields(document: dict, answer: dict) -> set[str]:
 
 def _link_values(
     source: tuple[str, str], status: str, fields: set[str], target: tuple[str, str]
-) -> dict:
+) -> dict[str, Any]:
     """Where each path parameter of the target comes from after the source answered; empty
     when one of them has no source or none comes from the answer. What a POST created may be
     read and acted on; a record an answer only names (its driver_id, ...) is read."""
@@ -716,7 +721,7 @@ def _link_values(
     return values if from_answer else {}
 
 
-def _links(document: dict) -> None:
+def _links(document: dict[str, Any]) -> None:
     """OpenAPI links from each answer to the operations its ids open: a created record's id to
     the paths below where it lives, a driver_id (licence_id, ...) to the operations on it."""
     operations = {
@@ -745,7 +750,7 @@ def _links(document: dict) -> None:
         answer.setdefault("headers", {})["Location"] = LOCATION
 
 
-def refine(app: Litestar, document: dict) -> dict:
+def refine(app: Litestar, document: dict[str, Any]) -> dict[str, Any]:
     # a copy in JSON's own types (litestar leaves dates in examples)
     document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
     components = document.setdefault("components", {})
@@ -796,7 +801,7 @@ def _fix_options(app: Litestar) -> None:
 # The refined document by the app's routes: every app a process builds from the same routes
 # has the same document, and building it is most of create_app's time (the test suite builds
 # an app for most tests).
-_DOCUMENTS: dict[tuple[tuple[str, tuple[str, ...]], ...], dict] = {}
+_DOCUMENTS: dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, Any]] = {}
 
 
 def install(app: Litestar) -> None:
@@ -810,6 +815,6 @@ def install(app: Litestar) -> None:
     plugin._openapi_schema = copy.deepcopy(_DOCUMENTS[routes])
 
 
-def document(app: Litestar) -> dict:
+def document(app: Litestar) -> dict[str, Any]:
     """The document the service serves (for tests and tools)."""
     return app.plugins.get(OpenAPIPlugin).provide_openapi_schema()

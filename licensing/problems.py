@@ -6,12 +6,14 @@ Messages never echo a submitted value: values may be personal data.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import asyncpg
 import msgspec
 from asyncpg.exceptions import _base as asyncpg_base
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -46,7 +48,7 @@ class Problem(Exception):
         title: str,
         detail: str | None = None,
         errors: list[FieldError] | tuple[FieldError, ...] = (),
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(title)
@@ -134,8 +136,10 @@ def registry_problem(exc: Invalid | Conflict | NotFound) -> Problem:
 
 
 def problem_response(
-    problem: ProblemDetails, headers: dict[str, str] | None = None, extra: dict | None = None
-) -> Response:
+    problem: ProblemDetails,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[Any]:
     content = msgspec.to_builtins(problem)
     if extra:
         content.update(extra)
@@ -159,7 +163,7 @@ def _clean(message: str) -> str:
     return message.split(" - at `")[0]
 
 
-def on_problem(_: Request, exc: Problem) -> Response:
+def on_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
     return problem_response(
         ProblemDetails(exc.title, exc.status, detail=exc.detail, errors=exc.errors),
         headers=exc.headers or None,
@@ -167,14 +171,14 @@ def on_problem(_: Request, exc: Problem) -> Response:
     )
 
 
-def log_unavailable(request: Request, exc: BaseException) -> None:
+def log_unavailable(request: Request[Any, Any, Any], exc: BaseException) -> None:
     # the type and route only, as for every error
     log.warning(
         "database unavailable (%s) on %s %s", type(exc).__name__, request.method, _route(request)
     )
 
 
-def _sent_name(request: Request, key: str) -> str:
+def _sent_name(request: Request[Any, Any, Any], key: str) -> str:
     """A parameter as the client names it (`from`), not as the handler does (`from_date`)."""
     parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
     said = getattr(parameter, "kwarg_definition", None)
@@ -184,7 +188,7 @@ def _sent_name(request: Request, key: str) -> str:
     return key
 
 
-def on_validation(request: Request, exc: ValidationException) -> Response:
+def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors, sources = [], set()
     for item in exc.extra or []:
         if isinstance(item, dict):
@@ -206,13 +210,13 @@ def on_validation(request: Request, exc: ValidationException) -> Response:
     )
 
 
-def on_http(_: Request, exc: HTTPException) -> Response:
+def on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem_response(
         ProblemDetails(exc.detail or "Error", exc.status_code), headers=exc.headers
     )
 
 
-def on_unexpected(request: Request, exc: Exception) -> Response:
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if db.unavailable(exc):
         log_unavailable(request, exc)
         return on_problem(request, DatabaseUnavailable())
@@ -232,11 +236,11 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-def _route(request: Request) -> str:
+def _route(request: Request[Any, Any, Any]) -> str:
     return request.scope.get("path_template") or request.url.path
 
 
-def on_out_of_range(request: Request, exc: Exception) -> Response:
+def on_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # A value the database cannot hold (an id beyond int4, a date beyond its range) that no
     # Python check caught first. The message would echo the value, so it is never passed on.
     log.warning(
@@ -249,7 +253,9 @@ def on_out_of_range(request: Request, exc: Exception) -> Response:
     )
 
 
-def on_constraint(request: Request, exc: asyncpg.IntegrityConstraintViolationError) -> Response:
+def on_constraint(
+    request: Request[Any, Any, Any], exc: asyncpg.IntegrityConstraintViolationError
+) -> Response[Any]:
     # The database's invariant held where the Python check missed: say so without the row.
     constraint = getattr(exc, "constraint_name", None) or type(exc).__name__
     log.warning(
@@ -266,7 +272,9 @@ def on_constraint(request: Request, exc: asyncpg.IntegrityConstraintViolationErr
     )
 
 
-def on_registry_error(request: Request, exc: Invalid | Conflict | NotFound) -> Response:
+def on_registry_error(
+    request: Request[Any, Any, Any], exc: Invalid | Conflict | NotFound
+) -> Response[Any]:
     return on_problem(request, registry_problem(exc))
 
 
@@ -313,7 +321,7 @@ UNAVAILABLE_SPEC = PROBLEM_SPECS[503]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def error_statuses(route: HTTPRoute, handler) -> list[int]:
+def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
     statuses = [400, 422, 503]
     if handler.resolve_guards():
         statuses += [401, 403]
