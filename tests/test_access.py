@@ -199,10 +199,9 @@ async def test_a_dft_analyst_is_refused_every_route_that_can_return_personal_dat
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 async def _log(

@@ -22,10 +22,9 @@ from tests.factories import authority_id, make_user
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 @pytest.fixture

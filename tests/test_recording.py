@@ -5,10 +5,7 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from licensing.app import create_app
-from licensing.settings import load
 from registry.actor import Actor, acting
 from registry.identifiers import gb_licence_for
 from registry.workdays import add_working_days
@@ -18,10 +15,9 @@ TODAY = date.today()
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ import uuid
 from datetime import date
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from licensing.app import create_app
-from licensing.settings import load
 from registry import audit_log, records, search
 from registry.identifiers import gb_licence_for
 from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
@@ -16,10 +13,9 @@ WHY = {"purpose": "new_application", "case_reference": "ROTH/2025/0042"}
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 async def find(client, officer, **body):

@@ -1,17 +1,12 @@
 """The service answers: health, readiness and the register counts page."""
 
 import pytest
-from litestar.testing import AsyncTestClient
-
-from licensing.app import create_app
-from licensing.settings import load
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 async def test_the_service_is_healthy_and_ready(client):

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from litestar.testing import AsyncTestClient
 
-from licensing.app import create_app
-from licensing.settings import load
 from registry.actor import Actor, acting
 from tests.factories import make_driver, make_entry, make_licence, make_user
 
@@ -22,10 +19,9 @@ GB = "WALKE805176S99AB"
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 async def identity(conn, driver_id: int) -> tuple:

@@ -7,11 +7,8 @@ still find the driver, marked as former.
 from __future__ import annotations
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from alerts.rules import queue_all_new_alerts
-from licensing.app import create_app
-from licensing.settings import load
 from tests.factories import authority_id, make_driver, make_licence, make_user
 
 OLD_GB = "WALKE805176S99AB"
@@ -20,10 +17,9 @@ WHY = {"purpose": "renewal", "case_reference": "LIC/2026/001"}
 
 
 @pytest.fixture
-async def client(db_url):
-    app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false"}))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+def client(api_client):
+    """The whole service in-process (tests/conftest.py's api_client)."""
+    return api_client
 
 
 @pytest.fixture
