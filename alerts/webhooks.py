@@ -198,6 +198,11 @@ SWEEP = outbox.sweep_statement(
     "webhook_delivery", scope=" AND x.delivered_at IS NULL AND x.dead_at IS NULL"
 )
 UNTRIED = "not tried: the sender was stopping"  # handed back, the attempt not counted
+# A record waits for this many results, or this long after the first of them: on a quiet
+# machine a record ends within a millisecond, and one statement per few deliveries would
+# cost the database more than the deliveries themselves.
+RECORD_AT = 100
+RECORD_AFTER = 0.005
 
 
 @dataclass
@@ -278,6 +283,7 @@ class Round:
         self.fan_outs = 0  # fan-outs started (a claim beside one may miss its deliveries)
         self.claiming: asyncio.Task[None] | None = None
         self.recording: asyncio.Task[None] | None = None
+        self.first_result_at = 0.0  # when the oldest result not yet being recorded came
         self.fanning: asyncio.Task[int] | None = None
 
     async def run(self, transport: Transport | None, mail_from: str) -> DeliveryReport:
@@ -287,13 +293,13 @@ class Round:
                 self._collect()
                 if self._may_claim():
                     self.claiming = self._background(self._claim())
-                if self.recording is None and self.results:
+                if self._may_record():
                     self.recording = self._background(self._record(transport, mail_from))
                 if self._finished():
                     break
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=0.05)
+                    await asyncio.wait_for(self.wake.wait(), timeout=self._nap())
         finally:
             await self._stop(transport, mail_from)
         return self.report
@@ -341,6 +347,18 @@ class Round:
             and self.blocked in (None, self.answered)
             and len(self.held) <= self.config.batch_size * 3 // 4
         )
+
+    def _may_record(self) -> bool:
+        if self.recording is not None or not self.results:
+            return False
+        waited = time.monotonic() - self.first_result_at
+        return len(self.results) >= RECORD_AT or waited >= RECORD_AFTER or not self.tasks
+
+    def _nap(self) -> float:
+        """How long the loop may sleep when nothing wakes it: results wait for their record."""
+        if self.results and self.recording is None:
+            return max(0.0, self.first_result_at + RECORD_AFTER - time.monotonic())
+        return 0.05
 
     def _finished(self) -> bool:
         busy = self.tasks or self.fanning or self.claiming or self.recording or self.results
@@ -417,10 +435,12 @@ class Round:
                 try:
                     why = await _attempt(self.client, self.targets[sub], delivery_id, body)
                 finally:
+                    if not self.results:
+                        self.first_result_at = time.monotonic()
                     self.results.append((delivery_id, why))
                     self.per_subscription[sub] -= 1
                     self.answered += 1
-                    if self.recording is None or self.blocked is not None:
+                    if len(self.results) in (1, RECORD_AT) or self.blocked is not None:
                         self.wake.set()
         finally:
             self.senders[sub] -= 1
