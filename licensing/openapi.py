@@ -750,6 +750,19 @@ def _links(document: dict[str, Any]) -> None:
         answer.setdefault("headers", {})["Location"] = LOCATION
 
 
+# The service's own probes answer plain JSON objects: a name each, so a generated client has
+# Health, not HealthHealthResponse200.
+SERVICE_ANSWERS = {"/health": "Health", "/ready": "Readiness", "/register-counts": "RegisterCounts"}
+
+
+def _name_service_answers(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for path, name in SERVICE_ANSWERS.items():
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        schemas[name] = {**content["application/json"]["schema"], "title": name}
+        content["application/json"]["schema"] = {"$ref": f"#/components/schemas/{name}"}
+
+
 def refine(app: Litestar, document: dict[str, Any]) -> dict[str, Any]:
     # a copy in JSON's own types (litestar leaves dates in examples)
     document = _plain_names(msgspec.json.decode(msgspec.json.encode(document)))
@@ -760,6 +773,7 @@ def refine(app: Litestar, document: dict[str, Any]) -> dict[str, Any]:
         _describe_body(schemas[name], required, fields)
         schemas[name].update(ALTERNATIVES.get(name, {}))
     _request_bodies(document)
+    _name_service_answers(document)
     guarded = _guarded(app)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
