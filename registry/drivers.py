@@ -497,6 +497,20 @@ async def refuse_unless_identity_owner(
         )
 
 
+async def locked_for_change(
+    conn: asyncpg.Connection, driver_id: int, raw: dict[str, Any]
+) -> asyncpg.Record:
+    """The driver's row, locked for a change (NotFound when there is none). When `raw` gives
+    one half of the EU licence pair, the other half as recorded is added to check it against."""
+    current = await conn.fetchrow(DRIVER_FOR_UPDATE, driver_id)
+    if current is None:
+        raise NotFound("driver")
+    if ("eu_licence_number" in raw) != ("eu_licence_country" in raw):
+        for name in ("eu_licence_number", "eu_licence_country"):
+            raw.setdefault(name, current[name])
+    return current
+
+
 async def amend_driver(
     conn: asyncpg.Connection, actor: Actor, driver_id: int, changes: DriverChanges
 ) -> DriverAmended:
@@ -505,13 +519,7 @@ async def amend_driver(
     raw = {
         name: value for name, value in msgspec.structs.asdict(changes).items() if value is not UNSET
     }
-    current = await conn.fetchrow(DRIVER_FOR_UPDATE, driver_id)
-    if current is None:
-        raise NotFound("driver")
-    if ("eu_licence_number" in raw) != ("eu_licence_country" in raw):
-        # one half of the pair given: check it against the other half as recorded
-        for name in ("eu_licence_number", "eu_licence_country"):
-            raw.setdefault(name, current[name])
+    current = await locked_for_change(conn, driver_id, raw)
     fields = Fields()
     clean = await _read(conn, fields, raw)
     fields.check()

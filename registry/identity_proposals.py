@@ -110,12 +110,7 @@ async def propose(
         for name, value in msgspec.structs.asdict(proposed).items()
         if name != "reason" and value is not UNSET
     }
-    current = await conn.fetchrow(drivers.DRIVER_FOR_UPDATE, driver_id)
-    if current is None:
-        raise NotFound("driver")
-    if ("eu_licence_number" in raw) != ("eu_licence_country" in raw):
-        for name in ("eu_licence_number", "eu_licence_country"):
-            raw.setdefault(name, current[name])
+    current = await drivers.locked_for_change(conn, driver_id, raw)
     fields = Fields()
     reason = fields.text(
         "reason", proposed.reason, "reason for the change", required=True, max_length=MAX_TEXT
