@@ -12,10 +12,11 @@ under a lease (SKIP LOCKED, the process's liveness key, as alerts/outbox.py), to
 with one statement once a quarter of it is free; no subscription has more than its fair share
 of the window waiting to be sent. Each receiver has up to `per_receiver` sending tasks and
 keep-alive connections (alerts/poster.py), so a slow or dead one holds only its own lane.
-Results are recorded together, one statement per kind, as soon as the last record ends:
-delivered on a 2xx, else put back with exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS.
-The claim, the record and the fan-out each run beside the sending, one of each at a time, so
-the sending never waits for a statement (bench/README.md has the figures). A process that dies leaves its claims
+Results are recorded together, one statement per kind, once the last record has ended and
+100 have come or 5 ms have passed since the first of them: delivered on a 2xx, else put back
+with exponential backoff; dead after WEBHOOK_MAX_ATTEMPTS. The claim, the record and the
+fan-out each run beside the sending, one of each at a time, so the sending never waits for a
+statement (bench/README.md has the figures). A process that dies leaves its claims
 under a lease that the alerts' sweep statement re-queues (its liveness lock is gone): those
 are sent again, which is the duplicate bound (at most batch_size per dead process;
 receivers de-duplicate on webhook-id). A claim changes no indexed column (migrations 0029),
