@@ -29,15 +29,8 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import importlib.util  # noqa: E402
-
-# bench/alerts.py's SMTP server and grant statement (its name would hide the alerts package)
-_spec = importlib.util.spec_from_file_location("bench_alerts", ROOT / "bench" / "alerts.py")
-bench_alerts = importlib.util.module_from_spec(_spec)
-sys.modules["bench_alerts"] = bench_alerts  # the SMTP server process unpickles by name
-_spec.loader.exec_module(bench_alerts)
-GRANT, SinkProcess = bench_alerts.GRANT, bench_alerts.SinkProcess
-
+# bench/alerts.py's SMTP server and grant statement
+from bench.alerts import GRANT, SinkProcess  # noqa: E402
 from bench.harness import load_register, percentile  # noqa: E402
 from licensing import pgcluster  # noqa: E402
 
