@@ -72,6 +72,24 @@ def test_records_born_one_keying_slip_apart_are_compared_and_others_are_not():
     assert (1, 6) not in pairs and (1, 7) not in pairs and (2, 6) in pairs
 
 
+def test_a_nickname_of_a_common_surname_still_meets_the_full_forename():
+    """Bill Khan and William Khan, born on one day, on a register with hundreds of Khans: a
+    common surname only meets names sharing the initial of another name too, and B is not W.
+    The forename's known variants give their initials as well, so the two are compared;
+    Tariq Khan, sharing no initial with either, is not."""
+    born = date(1980, 5, 17)
+    khans = [Name(10 + n, born, f"K{n}", (), "KHAN", (), None) for n in range(300)]
+    names = [
+        *khans,
+        Name(1, born, "WILLIAM", (), "KHAN", (), None),
+        Name(2, born, "BILL", (), "KHAN", (), None),
+        Name(3, born, "TARIQ", (), "KHAN", (), None),
+    ]
+    variants = {"WILLIAM": frozenset({"BILL", "WILL"}), "BILL": frozenset({"WILLIAM"})}
+    pairs = set(candidates(names, variants))
+    assert (1, 2) in pairs and (1, 3) not in pairs
+
+
 @pytest.fixture
 async def story(register, cluster, template_url):
     """One man licensed by Sheffield as Stephen Walker and by Rotherham as Steven Walker, in a

@@ -11,7 +11,7 @@ slipped; same year and day: the month slipped) or are the same with day and mont
 and they share a name token: the forename, a middle name, the surname or a part of it,
 in any position (so names given the other way round still meet). A token that many people
 share (Khan, Mohammed) only brings names together with the same initial of another of their
-names too, which keeps the blocks small while an initial, a nickname or a typo in the other
+names (or of a known variant of the forename: Bill for William) too, which keeps the blocks small while an initial, a nickname or a typo in the other
 name still meets. Each block is compared once per pass; a pair is counted in one pass only.
 """
 
@@ -128,14 +128,20 @@ def _tokens(x: Name) -> tuple[list[str], list[str]]:
     return [t for t in every if len(t) >= 2], every
 
 
-def block_keys(x: Name, counts: Counter[str], rare_at: int) -> set[str]:
+def block_keys(
+    x: Name, counts: Counter[str], rare_at: int, variants: frozenset[str] = frozenset()
+) -> set[str]:
+    """The name's blocks: each token of two letters or more, or for a common token, that
+    token with the initial of each other name and of each known variant of the forename
+    (Khan/W and Khan/B for William Khan, so that Bill Khan meets him)."""
     anchors, every = _tokens(x)
+    also = {v[0] for v in variants if v}
     keys = set()
     for t in anchors:
         if counts[t] <= rare_at:
             keys.add(t)
         else:
-            keys.update(f"{t}/{y[0]}" for y in every if y != t)
+            keys.update(f"{t}/{i}" for i in {y[0] for y in every if y != t} | also)
     return keys
 
 
@@ -171,7 +177,8 @@ def candidates(
     counts: Counter[str] = Counter()
     for x in names:
         counts.update(_tokens(x)[0])
-    keys = [block_keys(x, counts, RARE_AT) for x in names]
+    known = variants or {}
+    keys = [block_keys(x, counts, RARE_AT, known.get(x.forename, frozenset())) for x in names]
     rough = Rough(variants or {}, counts, len(names)).weight
     least = math.log2(max(len(names), 2)) - ROUGH_BELOW
     found: set[tuple[int, int]] = set()
