@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import asyncpg
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, OpenAPIFormat
@@ -123,6 +123,10 @@ async def asked_for(
     return Asked.of(quarter, financial_year, period_start, period_end, snapshot, suppress)
 
 
+# Declared as a dependency, not inferred from its name (inference ends in Litestar 3).
+AskedFor = NamedDependency[Asked]
+
+
 class Figures(Tagged, total=False):
     dependencies: dict[str, Provide]
 
@@ -135,7 +139,9 @@ COMMON: Figures = {
 
 
 @get("/api/v1/compliance/summary", guards=[summary_readers], **COMMON, responses={503: BUSY})
-async def compliance_summary(state: State, asked: Asked) -> Response[compliance.ComplianceSummary]:
+async def compliance_summary(
+    state: State, asked: AskedFor
+) -> Response[compliance.ComplianceSummary]:
     """National totals, rankings, each ONS region's and every licensing authority's figures
     (docs/compliance.md).
 
@@ -153,7 +159,7 @@ async def compliance_summary(state: State, asked: Asked) -> Response[compliance.
     media_type=CSV_MEDIA_TYPE,
     responses={200: CSV_SPEC, 503: BUSY},
 )
-async def compliance_summary_csv(state: State, asked: Asked) -> Response[bytes]:
+async def compliance_summary_csv(state: State, asked: AskedFor) -> Response[bytes]:
     """The same as CSV: the national row (code K04000001) first, then each region, then each
     authority."""
     return await national_csv(state, asked)
@@ -175,7 +181,7 @@ async def compliance_authority(
     request: Request[Any, Any, Any],
     state: State,
     code: Code,
-    asked: Asked,
+    asked: AskedFor,
 ) -> Response[Any]:
     """One authority's figures, by its current or former GSS code; add .csv for CSV.
 
