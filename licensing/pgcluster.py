@@ -144,12 +144,16 @@ def resolve_data_dir(requested: Path) -> Path:
     requested.mkdir(parents=True, exist_ok=True)
     if not _is_root() or _reachable_by_postgres(requested):
         return requested
-    # A checkout under root's home is not reachable by postgres: keep the cluster in a
-    # per-checkout folder under /var/tmp instead, the same one on every run.
-    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
-    fallback = Path("/var/tmp") / f"crosscheck-{digest}"
+    fallback = fallback_dir(requested)
     fallback.mkdir(parents=True, exist_ok=True)
     return fallback
+
+
+def fallback_dir(requested: Path) -> Path:
+    """Where root keeps a cluster whose folder the postgres user cannot reach (a checkout under
+    root's home): a per-checkout folder under /var/tmp, the same one on every run."""
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"crosscheck-{digest}"
 
 
 def running(data_dir: Path) -> Cluster | None:
@@ -157,8 +161,7 @@ def running(data_dir: Path) -> Cluster | None:
     bindir = find_bindir()
     if bindir is None:
         return None
-    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
-    for folder in (data_dir, Path("/var/tmp") / f"crosscheck-{digest}"):
+    for folder in (data_dir, fallback_dir(data_dir)):
         pgdata = folder / "pgdata"
         try:
             created = (pgdata / "PG_VERSION").exists()

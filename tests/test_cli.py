@@ -12,6 +12,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from licensing import pgcluster
+
 CROSSCHECK = str(Path(sys.executable).parent / "crosscheck")
 
 
@@ -220,6 +222,9 @@ def test_root_runs_the_cluster_as_the_postgres_user(tmp_path):
         assert started.returncode == 0, started.stderr
     finally:
         assert run("db", "stop", env=env).stdout.strip() == "stopped"
+        # pytest's tmp_path is private to root, so the cluster lived in the fallback folder
+        # under /var/tmp: without this every run of the suite left 46 MB there.
+        shutil.rmtree(pgcluster.fallback_dir(tmp_path / "data"), ignore_errors=True)
 
 
 @pytest.mark.parametrize("command", [("worker",), ("serve", "--port", "8031")])
