@@ -42,15 +42,21 @@ class MailboxHandler:
         message = email.message_from_bytes(
             raw.encode() if isinstance(raw, str) else raw, policy=email.policy.default
         )
-        await self.pool.execute(
-            STORE,
-            envelope.mail_from or "",
-            list(envelope.rcpt_tos),
-            str(message["Subject"] or ""),
-            str(message["Message-ID"] or ""),
-            _part(message, "plain"),
-            _part(message, "html"),
-        )
+        try:
+            await self.pool.execute(
+                STORE,
+                envelope.mail_from or "",
+                list(envelope.rcpt_tos),
+                str(message["Subject"] or ""),
+                str(message["Message-ID"] or ""),
+                _part(message, "plain"),
+                _part(message, "html"),
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # A temporary refusal, so the sender keeps the alert and tries again: aiosmtpd's
+            # own answer to a failing handler is a 500, which kills the alert for good.
+            log.warning("demo mailbox: could not store a message (%s)", type(error).__name__)
+            return "451 4.3.0 The mailbox cannot store mail just now; try again later"
         return "250 Message accepted for delivery"
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import aiosmtplib
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from alerts.mailbox import demo_mailbox
 from alerts.rules import queue_all_new_alerts
 from licensing.app import create_app
 from licensing.settings import load
@@ -136,6 +139,27 @@ async def test_the_service_runs_the_schedule_and_its_demo_mailbox_shows_the_emai
     assert "Licence granted" in message["text"] and "Licence granted" in message["html"]
     assert "Stephen Walker" not in message["text"] + message["html"]
     assert await statuses(conn) == {"sent": 1}
+
+
+async def test_the_demo_mailbox_asks_the_sender_to_try_again_when_it_cannot_store_a_message(
+    db_url,
+):
+    """The demo's database went away while its mailbox still listened: the mailbox answers a
+    temporary 451, so the alert is tried again later, not a permanent 500 that makes it dead."""
+    pool = await asyncpg.create_pool(db_url, min_size=1, max_size=1)
+    await pool.close()
+    port = free_port()
+    async with demo_mailbox(pool, "127.0.0.1", port) as server:
+        assert server is not None
+        with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+            await aiosmtplib.send(
+                "Subject: An alert\r\n\r\nA body.\r\n",
+                sender="alerts@crosscheck.example",
+                recipients=["licensing@bolton.gov.uk"],
+                hostname="127.0.0.1",
+                port=port,
+            )
+    assert refused.value.code == 451
 
 
 async def test_an_admin_resends_every_dead_alert_a_filter_matches_at_once(client, conn):
