@@ -3,6 +3,8 @@
     flock /tmp/crosscheck-bench.lock .venv/bin/python bench/duplicates.py
     flock /tmp/crosscheck-bench.lock .venv/bin/python bench/duplicates.py \\
         --drivers 1000000 --duplicates 50000
+    flock /tmp/crosscheck-bench.lock .venv/bin/python bench/duplicates.py \\
+        --drivers 1000000 --duplicates 50000 --data-dir /var/tmp/cc-dupes-1m --keep
 
 Starts a throwaway cluster (fsync off), migrates it, seeds N drivers with D planted
 duplicates of every variant kind (`crosscheck seed --duplicates`, the truth in
@@ -10,6 +12,11 @@ synthetic_duplicate), then runs the whole job as `crosscheck duplicates find` do
 (registry.duplicates.find_duplicates: read every name, block, estimate the model, score,
 store the pairs) and times it. Pairwise precision and recall of the pairs it raised, overall
 and per kind, against the truth.
+
+`--fresh-addresses` seeds every duplicate with an address and postcode drawn afresh in its
+area (`crosscheck seed --fresh-addresses`), instead of mostly the first record's home.
+`--data-dir` seeds the cluster there once and runs the job again on it afterwards (the
+pairs of an earlier run are cleared first); `--keep` leaves it there, stopped.
 
 Baseline, same run, same blocks: the candidate pairs the job's blocking makes, each scored by
 Jaro-Winkler similarity of "forenames surname" (the better of the two orders; the method of
@@ -19,6 +26,8 @@ blocking plus the Jaro-Winkler scoring.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import logging
 import sys
 import time
@@ -29,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 
 from bench.duplicates_baseline import best_of_orders
-from bench.harness import fresh_register, seeding_main, throwaway_cluster
+from bench.harness import connection, load_register, release_cluster
+from licensing import pgcluster
 from registry.duplicates import find_duplicates
 from registry.duplicates.find import candidates, load_names, load_variants
 from registry.synthetic.duplicates import TRUTH_SQL, pairwise_scores
@@ -37,6 +47,8 @@ from registry.synthetic.seed import seed
 
 RAISED = "SELECT driver_a, driver_b FROM possible_duplicate"
 FULL_NAMES = "SELECT driver_id, forenames, surname FROM driver_name"
+MIGRATED = "SELECT to_regclass('synthetic_duplicate') IS NOT NULL"
+SEEDED = "SELECT EXISTS (SELECT FROM synthetic_duplicate)"
 
 
 def _line(label: str, figures: dict) -> str:
@@ -46,13 +58,30 @@ def _line(label: str, figures: dict) -> str:
     )
 
 
-async def run(drivers: int, duplicates: int, seed_value: int) -> int:
-    async with throwaway_cluster() as cluster:  # noqa: SIM117
-        async with fresh_register(cluster.url(), names=True, match_model=True) as conn:
-            clock = time.perf_counter()
-            await seed(conn, drivers=drivers, seed=seed_value, duplicates=duplicates)
-            seeded = time.perf_counter() - clock
-            print(f"seeded in {seeded:.0f} s", flush=True)
+async def run(args: argparse.Namespace) -> int:
+    drivers, duplicates, seed_value = args.drivers, args.duplicates, args.seed
+    folder = Path(args.data_dir) if args.data_dir else pgcluster.throwaway("crosscheck-bench-")
+    try:
+        cluster = pgcluster.start(folder, fast=True)
+        await pgcluster.create_database(cluster)
+        async with connection(cluster.url()) as conn:
+            seeded = 0.0
+            if await conn.fetchval(MIGRATED) and await conn.fetchval(SEEDED):
+                print(f"the register in {folder} is seeded already", flush=True)
+                await load_register(conn, names=True, match_model=True)
+                await conn.execute("DELETE FROM possible_duplicate")
+            else:
+                await load_register(conn, names=True, match_model=True)
+                clock = time.perf_counter()
+                await seed(
+                    conn,
+                    drivers=drivers,
+                    seed=seed_value,
+                    duplicates=duplicates,
+                    fresh_addresses=args.fresh_addresses,
+                )
+                seeded = time.perf_counter() - clock
+                print(f"seeded in {seeded:.0f} s", flush=True)
             truth = [tuple(r) for r in await conn.fetch(TRUTH_SQL)]
             await conn.execute("VACUUM ANALYZE")
 
@@ -81,6 +110,8 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
                     best_of_orders(fa, sa, fb, sb) for fa, sa in full[a] for fb, sb in full[b]
                 )
             baseline_seconds = time.perf_counter() - clock
+    finally:
+        release_cluster(folder, keep=args.keep)
 
     print(
         f"\n{drivers:,} drivers + {len(truth):,} planted duplicates (seed {seed_value}), "
@@ -110,7 +141,14 @@ async def run(drivers: int, duplicates: int, seed_value: int) -> int:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    return seeding_main(__doc__, run, drivers=100_000, duplicates=5_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drivers", type=int, default=100_000)
+    parser.add_argument("--duplicates", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--fresh-addresses", action="store_true")
+    parser.add_argument("--data-dir", help="a cluster folder to seed once and run on again")
+    parser.add_argument("--keep", action="store_true", help="keep the --data-dir cluster")
+    return asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

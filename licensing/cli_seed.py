@@ -29,6 +29,7 @@ async def _seed(
     seed_value: int,
     *,
     duplicates: int = 0,
+    fresh_addresses: bool = False,
     only_if_empty: bool = False,
 ) -> SeedReport | None:
     _, owner_url = await urls(settings)
@@ -38,7 +39,12 @@ async def _seed(
             return None
         with progress() as shown:
             return await seed(
-                conn, drivers=drivers, seed=seed_value, duplicates=duplicates, progress=shown
+                conn,
+                drivers=drivers,
+                seed=seed_value,
+                duplicates=duplicates,
+                fresh_addresses=fresh_addresses,
+                progress=shown,
             )
     except SeedError as exc:
         raise UserError(str(exc)) from None
@@ -75,10 +81,24 @@ async def _seed(
     "spelling, a slipped date of birth, often another council), the truth kept in "
     "synthetic_duplicate so a duplicates job can be scored.",
 )
+@click.option(
+    "--fresh-addresses",
+    is_flag=True,
+    help="Give every duplicate an address and postcode drawn afresh in its area, instead of "
+    "mostly the home the first record gives (the hardest case for the duplicates job).",
+)
 @friendly
-def seed_command(drivers: int, seed_value: int, duplicates: int) -> None:
+def seed_command(drivers: int, seed_value: int, duplicates: int, fresh_addresses: bool) -> None:
     """Fill an empty register with synthetic drivers, licences and decisions."""
-    report = asyncio.run(_seed(load_settings(), drivers, seed_value, duplicates=duplicates))
+    report = asyncio.run(
+        _seed(
+            load_settings(),
+            drivers,
+            seed_value,
+            duplicates=duplicates,
+            fresh_addresses=fresh_addresses,
+        )
+    )
     assert report is not None  # None only when asked to seed an empty register only
     for line in report.lines():
         click.echo(line)

@@ -66,6 +66,19 @@ KINDS: tuple[tuple[str, str], ...] = tuple(
 MAX_PASSED_OVER = 500
 NAME_FALLBACK = ("spelling", "middle_one_side", "initials")
 OTHER_AUTHORITY = 0.8  # the rest are recorded again by the same council
+# Where the second record says the person lives. One person recorded twice is usually
+# recorded at one home: the two records were made within a few years of each other
+# (licences granted up to about three years apart), and about one household in ten moves in a
+# year in England, most of them within their own council's area. So: the same home as the
+# first record (its postcode kept when the council recorded one, the address perhaps written
+# a little differently: WRITTEN_OTHERWISE), moved within the area (an address and postcode
+# drawn afresh there), or moved to another area (the rest). `crosscheck seed
+# --fresh-addresses` draws every duplicate's address and postcode afresh in its area instead
+# (the hardest case: nothing but the area in common).
+SAME_HOME = 0.70
+MOVED_IN_AREA = 0.20
+WRITTEN_OTHERWISE = 0.3  # of the same home: capitals, a shortened street type, no number
+_SHORT = {"Road": "Rd", "Street": "St", "Avenue": "Ave", "Lane": "Ln", "Drive": "Dr"}
 MIN_AGE, MAX_AGE = 21, 85
 
 
@@ -190,3 +203,18 @@ def pairwise_scores(
         "recall": len(hits) / len(true) if true else 1.0,
         "recall_by_kind": {k: n / total for k, (n, total) in sorted(per_kind.items())},
     }
+
+
+def written_otherwise(address: str, rng: random.Random) -> str:
+    """The same address as another council might key it (WRITTEN_OTHERWISE of the time): in
+    capitals, with the street type shortened, or without the house number."""
+    u = rng.random()
+    if u >= WRITTEN_OTHERWISE:
+        return address
+    if u < WRITTEN_OTHERWISE / 3:
+        return address.upper()
+    if u < 2 * WRITTEN_OTHERWISE / 3:
+        for long, short in _SHORT.items():
+            address = address.replace(f" {long},", f" {short},")
+        return address
+    return address.split(" ", 1)[1] if address[:1].isdigit() else address

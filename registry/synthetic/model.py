@@ -506,11 +506,17 @@ class Generator:
         first_ids: dict[str, int],
         drivers: int = 0,
         duplicates: int = 0,
+        fresh_addresses: bool = False,
     ) -> None:
         self.rng = random.Random(seed)
         self.drivers, self.duplicates, self.drawn, self.owed = drivers, duplicates, 0, 0
         self.planted_count = self.passed_over = 0
         self.duplicate_rng = random.Random(f"{seed}/duplicates")
+        # where a duplicate lives: its own stream, so the duplicates' names and dates are the
+        # same whether their homes are drawn afresh or not (fresh_addresses)
+        self.home_rng = random.Random(f"{seed}/duplicates/homes")
+        self.fresh_addresses = fresh_addresses
+        self.lives_at = ("", NULL)  # the address and postcode of the driver last drawn
         self.places = places
         self.t = today.toordinal()
         for table, first in first_ids.items():
@@ -760,11 +766,12 @@ class Generator:
         ni_licence = self.ni_licence() if r() < HAS_NI_LICENCE else NULL
         ni = self.ni_number() if r() < HAS_NI_NUMBER else NULL
         postcode = self.postcode(home) if r() < HAS_POSTCODE else NULL
+        address = self.address(home)
         created = self.ts(min(first_granted, self.t))
         born_text = self.day(born)
         self.rows["driver"].append(
             f"{driver_id}\t{forenames}\t{surname}\t{born_text}\t{sex}\t{gb}\t{ni_licence}\t{eu_number}\t"
-            f"{eu_country}\t{ni}\t{self.address(home)}\t{postcode}\t{home.id}\t{recorded_by.id}\t"
+            f"{eu_country}\t{ni}\t{address}\t{postcode}\t{home.id}\t{recorded_by.id}\t"
             f"{created}\t{created}\n"
         )
 
@@ -789,6 +796,7 @@ class Generator:
         if self.duplicates:
             self.owed += duplicates.planted(self.drawn, self.drivers, self.duplicates)
             person = (driver_id, forenames, surname, sex, origin, born_date, home, licences)
+            self.lives_at = (address, postcode)
             last = self.drawn == self.drivers - 1  # the last driver takes all that are owed
             while self.owed and self._duplicate(*person, force=last):
                 self.owed -= 1
@@ -1036,10 +1044,14 @@ class Generator:
             granted = self.t - 1 - int(r() * 1000)
             self.licence(driver_id, by, kind, granted, "current")
             born_text, created = recorded_born.isoformat(), self.ts(granted)
+            # a home drawn afresh in the same area (drawn always, so that the duplicates'
+            # own stream, and with it every later duplicate, is the same either way)
             postcode = self.postcode(home) if r() < HAS_POSTCODE else NULL
+            moved = (home, self.address(home), postcode)
+            lives = moved if self.fresh_addresses else self._home_again(home, moved)
             self.rows["driver"].append(
                 f"{driver_id}\t{name[0]}\t{name[1]}\t{born_text}\t{sex}\t{NULL}\t{NULL}\t"
-                f"{NULL}\t{NULL}\t{NULL}\t{self.address(home)}\t{postcode}\t{home.id}\t"
+                f"{NULL}\t{NULL}\t{NULL}\t{lives[1]}\t{lives[2]}\t{lives[0].id}\t"
                 f"{by.id}\t{created}\t{created}\n"
             )
             self.rows["driver_name"].append(
@@ -1051,6 +1063,28 @@ class Generator:
                 f"{duplicates.kind_name(name_kind, date_kind)}\n"
             )
             return True
+        finally:
+            self.rng = main
+
+    def _home_again(self, home: Place, moved: tuple[Place, str, str]) -> tuple[Place, str, str]:
+        """Where the duplicate record says the person lives (duplicates.SAME_HOME and on):
+        the home the first record gives, perhaps written a little differently; or `moved`,
+        a home drawn afresh in the same area; or a home in another area. Drawn from a stream
+        of its own."""
+        main, self.rng = self.rng, self.home_rng
+        try:
+            r = self.rng.random
+            address, postcode = self.lives_at
+            u = r()
+            if u < duplicates.SAME_HOME:
+                if postcode != NULL and r() >= HAS_POSTCODE:
+                    postcode = NULL  # this council did not record it
+                return home, duplicates.written_otherwise(address, self.rng), postcode
+            if u < duplicates.SAME_HOME + duplicates.MOVED_IN_AREA:
+                return moved
+            elsewhere = self.places.destination(home, r(), r())
+            postcode = self.postcode(elsewhere) if r() < HAS_POSTCODE else NULL
+            return elsewhere, self.address(elsewhere), postcode
         finally:
             self.rng = main
 
@@ -1315,6 +1349,7 @@ def main() -> None:
             orders["first_ids"],
             orders.get("drivers", 0),
             orders.get("duplicates", 0),
+            orders.get("fresh_addresses", False),
         )
         for n in orders["sizes"]:
             chunk = generator.chunk(n)

@@ -318,6 +318,7 @@ async def _chunks_from_worker(
     first: dict[str, int],
     sizes: list[int],
     duplicates: int,
+    fresh_addresses: bool = False,
 ) -> AsyncGenerator[Chunk, None]:
     """Chunks drawn by a separate process (`python -m registry.synthetic.model`), which works on
     the next chunk while this one is loaded."""
@@ -341,6 +342,7 @@ async def _chunks_from_worker(
             "sizes": sizes,
             "drivers": sum(sizes),
             "duplicates": duplicates,
+            "fresh_addresses": fresh_addresses,
         }
         stdin.write(json.dumps(orders).encode() + b"\n")
         await stdin.drain()
@@ -405,13 +407,16 @@ async def seed(
     chunk: int = CHUNK,
     worker: bool | None = None,
     duplicates: int = 0,
+    fresh_addresses: bool = False,
     progress: Progress = QUIET,
 ) -> SeedReport:
     """Fill an empty register with `drivers` synthetic drivers; the same inputs give the same rows.
 
     `duplicates` of them are recorded a second time as another driver (so the register holds
     drivers + duplicates driver rows), with the truth in synthetic_duplicate
-    (registry/synthetic/duplicates.py).
+    (registry/synthetic/duplicates.py). Most of them live where the first record says
+    (duplicates.SAME_HOME); with `fresh_addresses` every one's address and postcode are drawn
+    afresh in its area (the hardest case for the duplicates job).
 
     `conn` must be the schema owner's (it disables the event triggers and sets indexes aside
     for the load, inside its own transaction). `worker` forces drawing the rows in a separate
@@ -428,7 +433,17 @@ async def seed(
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
     try:
-        await _seed(conn, report, clock, seed, today, sizes, worker, duplicates, progress)
+        await _seed(
+            conn,
+            report,
+            clock,
+            seed,
+            today,
+            sizes,
+            worker,
+            (duplicates, fresh_addresses),
+            progress,
+        )
     except asyncpg.InsufficientPrivilegeError:
         raise SeedError(
             "seeding must run as the owner of the register's tables "
@@ -446,7 +461,7 @@ async def _seed(
     today: date,
     sizes: list[int],
     worker: bool | None,
-    duplicates: int,
+    duplicates: tuple[int, bool],  # how many, and whether their addresses are drawn afresh
     progress: Progress,
 ) -> None:
     progress.phase("Preparing the register")
@@ -461,9 +476,9 @@ async def _seed(
         set_aside = await _set_aside(conn)
         await conn.execute(STAGE_NAMES)
         if worker if worker is not None else sum(sizes) >= WORKER_FROM:
-            chunks = _chunks_from_worker(place_rows, seed, today, first, sizes, duplicates)
+            chunks = _chunks_from_worker(place_rows, seed, today, first, sizes, *duplicates)
         else:
-            generator = Generator(seed, Places(place_rows), today, first, sum(sizes), duplicates)
+            generator = Generator(seed, Places(place_rows), today, first, sum(sizes), *duplicates)
             chunks = _chunks_here(generator, sizes)
         clock.lap("prepare")
         progress.phase("Drawing and loading drivers", sum(sizes), "drivers")
