@@ -12,8 +12,8 @@ import pytest
 from licensing.db import connect
 from registry import duplicates
 from registry.actor import Actor, acting
-from registry.duplicates.compare import Name
-from registry.duplicates.find import candidates
+from registry.duplicates.compare import Model, Name
+from registry.duplicates.find import REVIEW_AT, candidates
 from registry.duplicates.screen import BEST_PER_NAME
 from registry.errors import Conflict, NotFound
 from registry.progress import Progress
@@ -332,15 +332,92 @@ def test_strangers_sharing_a_name_in_other_towns_do_not_teach_the_job_one_person
     keying slip apart, most of them in other towns. The records the names and dates tie
     together beyond doubt all live in one area, so the job learns that one person's two
     records live in one area, and a stranger elsewhere counts strongly against."""
-    from registry.duplicates.compare import Model, estimate, probability
+    from registry.duplicates.compare import estimate, probability
 
     drivers = names = 100_000
-    one_person = [(25.0, True)] * 300  # near certain on names and dates: all in one area
-    strangers = [(7.0, False)] * 3_000 + [(7.0, True)] * 210  # a common name, a slip apart
-    model = estimate(one_person + strangers, Model(home_u=0.07), drivers, names)
+    one_person = [(25.0, "area")] * 300  # near certain on names and dates: all in one area
+    strangers = [(7.0, "differ")] * 3_000 + [(7.0, "area")] * 210  # a common name, a slip apart
+    model = estimate(one_person + strangers, _model(), drivers, names)
     assert model.home_m >= 0.99, model
-    differ = model.home_weight(1, 2)
-    assert differ is not None and probability(7.0 + model.prior_shift + differ[1]) < 0.05
+    differ = model.where_weight(_lives(1, 7), _lives(2, 8))
+    assert differ is not None and probability(7.0 + model.prior_shift + differ[2]) < 0.05
+
+
+def _model() -> Model:
+    """A model before estimation, with u of a register of about 15 home areas (where_u)."""
+    from registry.duplicates.compare import Model, where_u
+
+    drivers = 100_000
+    pairs = {"drivers": drivers, "postcode": 2 * drivers, "sector": 60 * drivers}
+    pairs |= {"district": 1_500 * drivers, "home": 7_000 * drivers}
+    return Model(home_u=0.07, where_u=where_u(pairs | {"home_district": 1_400 * drivers}))
+
+
+def _lives(driver: int, home: int, postcode: str | None = None) -> Name:
+    return Name(driver, date(1980, 5, 17), "MOHAMMED", (), "KHAN", (), home, postcode)
+
+
+async def test_two_mohammed_khans_a_month_apart_in_bradford_are_raised_only_at_one_address(
+    register,
+):
+    """Two strangers named Mohammed Khan, born a month apart, both living in Bradford at
+    different addresses, are not raised; the same man recorded twice at one address, his date
+    of birth slipped by a month, is. Names, dates and area alone cannot tell the two pairs
+    apart; the postcode can, with m learnt from the pairs the names and dates tie together
+    (most of them recorded at one postcode) and u from the register's postcodes."""
+    from registry import match
+    from registry.duplicates.compare import WHERE_PAIRS, Frequencies, estimate, weight_of
+    from registry.duplicates.compare import where_u as register_u
+    from registry.duplicates.find import load_level_mu, load_names
+
+    conn = register.conn
+    made = {}
+    for key, born, postcode, council in (
+        ("stranger", date(1979, 2, 11), "BD7 1AB", "Bradford"),
+        ("other stranger", date(1979, 3, 11), "BD3 9XY", "Bradford"),
+        ("man", date(1975, 4, 2), "BD8 7QT", "Bradford"),
+        ("man again", date(1975, 5, 2), "BD8 7QT", "Kirklees"),
+    ):
+        made[key] = await make_driver(
+            conn,
+            forenames="Mohammed",
+            surname="Khan",
+            date_of_birth=born,
+            recorded_by=council,
+            home="Bradford",
+            postcode=postcode,
+        )
+    strangers, one_man = (
+        (made["stranger"], made["other stranger"]),
+        (made["man"], made["man again"]),
+    )
+    scores = await match.score_pairs(conn, [strangers, one_man])
+    assert all(s is not None and s.levels["dob"] == scores[0].levels["dob"] for s in scores)
+    names = await load_names(conn, list(made.values()))
+    by_driver = {x.driver_id: [x] for x in names}
+    # a register where Mohammed Khan is a common name
+    common = [_lives(10_000 + n, 1) for n in range(300)]
+    freq = Frequencies.of([*names, *common], await load_level_mu(conn))
+    # the candidate pairs the job would estimate m from: the pairs the names and dates tie
+    # together (mostly recorded at one postcode, some moved), and strangers a slip apart
+    model = _model()
+    model.where_u = register_u(dict(await conn.fetchrow(WHERE_PAIRS)))
+    one_person = [(25.0, "postcode")] * 200 + [(25.0, "area")] * 60 + [(25.0, "differ")] * 30
+    others = [(0.0, "area")] * 200 + [(0.0, "district")] * 20 + [(0.0, "differ")] * 3_000
+    model = estimate(one_person + others, model, 100_000, 100_000)
+
+    def chance(pair: tuple[int, int], score: match.PairScore | None, known: bool = True) -> float:
+        a, b = by_driver[pair[0]], by_driver[pair[1]]
+        if not known:
+            a, b = [x._replace(postcode=None) for x in a], [x._replace(postcode=None) for x in b]
+        assert score is not None
+        return probability(weight_of(model, score, a, b, freq))
+
+    from registry.duplicates.compare import probability
+
+    assert chance(strangers, scores[0]) < REVIEW_AT <= chance(one_man, scores[1])
+    # without the postcodes the two pairs are alike
+    assert chance(strangers, scores[0], False) == pytest.approx(chance(one_man, scores[1], False))
 
 
 async def test_a_surname_that_lost_its_accent_counts_as_one_name_written_otherwise(register):

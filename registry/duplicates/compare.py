@@ -52,10 +52,11 @@ class Name(NamedTuple):
     surname: str  # surname_key
     parts: tuple[str, ...]  # the surname's parts (Smith-Jones: SMITH, JONES), 3+ letters
     home: int | None  # driver.home_authority_id
+    postcode: str | None = None  # driver.postcode ("SW1A 1AA", as the register holds it)
 
 
 NAME_COLUMNS = """n.driver_id, n.date_of_birth, n.forename_key, n.middle_keys, n.surname_key,
-       n.surname, d.home_authority_id"""
+       n.surname, d.home_authority_id, d.postcode"""
 NAMES = (
     "SELECT "
     + NAME_COLUMNS
@@ -89,6 +90,29 @@ HOMES = """
 SELECT home_authority_id, count(*) AS n FROM driver
 WHERE home_authority_id IS NOT NULL GROUP BY 1
 """
+# For the u of each WHERE level: over the register's drivers, the ordered pairs of two drivers
+# who share a postcode, a postcode sector ("SW1A 1"), a district ("SW1A"), a home area, and a
+# home area and district (WhereU.of).
+WHERE_PAIRS = """
+WITH d AS (
+    SELECT home_authority_id AS home, postcode, left(postcode, length(postcode) - 2) AS sector,
+           split_part(postcode, ' ', 1) AS district
+    FROM driver
+)
+SELECT (SELECT count(*) FROM d) AS drivers,
+       (SELECT coalesce(sum(n * (n - 1)), 0)::float8 FROM
+           (SELECT count(*) AS n FROM d WHERE postcode IS NOT NULL GROUP BY postcode) c) AS postcode,
+       (SELECT coalesce(sum(n * (n - 1)), 0)::float8 FROM
+           (SELECT count(*) AS n FROM d WHERE postcode IS NOT NULL GROUP BY sector) c) AS sector,
+       (SELECT coalesce(sum(n * (n - 1)), 0)::float8 FROM
+           (SELECT count(*) AS n FROM d WHERE postcode IS NOT NULL GROUP BY district) c)
+           AS district,
+       (SELECT coalesce(sum(n * (n - 1)), 0)::float8 FROM
+           (SELECT count(*) AS n FROM d WHERE home IS NOT NULL GROUP BY home) c) AS home,
+       (SELECT coalesce(sum(n * (n - 1)), 0)::float8 FROM
+           (SELECT count(*) AS n FROM d WHERE home IS NOT NULL AND postcode IS NOT NULL
+            GROUP BY home, district) c) AS home_district
+"""
 _PART = re.compile(r"[\s\-']+")
 
 
@@ -102,6 +126,7 @@ def name_of(row: Mapping[str, Any]) -> Name:  # a row of driver_name with its ke
         row["surname_key"],
         parts if len(parts) > 1 else (),
         row["home_authority_id"],
+        row["postcode"],
     )
 
 
@@ -267,6 +292,54 @@ HOME_WORDS = {
     "same": "lives in the same council area",
     "differ": "lives in another council area",
 }
+# Where the two records say the driver lives, from the closest agreement down (where_level):
+# the same postcode, the same postcode sector (a few streets), the same district, the same
+# council area with the postcodes further apart (or one unknown), another council area.
+WHERE_LEVELS = ("postcode", "sector", "district", "area", "differ")
+WHERE_WORDS = {
+    "postcode": "recorded at the same postcode",
+    "sector": "postcodes a few streets apart (the same sector)",
+    "district": "postcodes in the same district",
+    "area": "lives in the same council area",
+    "differ": "lives in another council area",
+}
+
+
+def where_level(a: Name, b: Name) -> str | None:
+    """How closely the two records' homes agree (WHERE_LEVELS); None when neither the
+    postcodes nor the council areas can be compared."""
+    pa, pb = a.postcode, b.postcode
+    if pa and pb:
+        if pa == pb:
+            return "postcode"
+        if pa[:-2] == pb[:-2]:
+            return "sector"
+        if pa.split(" ", 1)[0] == pb.split(" ", 1)[0]:
+            return "district"
+    if a.home is None or b.home is None:
+        return None
+    return "area" if a.home == b.home else "differ"
+
+
+def where_u(pairs: Mapping[str, int]) -> dict[str, float]:
+    """u of each WHERE level: the chance that two of the register's drivers drawn at random
+    agree at that level and no closer, from WHERE_PAIRS (ordered pairs of two drivers sharing a
+    postcode, sector, district, home area, home area and district). Kept off 0 and 1: a level
+    no two drivers reach (a register without postcodes) then says little either way."""
+    n = pairs["drivers"]
+    total = max(n * (n - 1), 1)
+    share = {k: pairs[k] / total for k in ("postcode", "sector", "district", "home")}
+    home_district = pairs["home_district"] / total
+    u = {
+        "postcode": share["postcode"],
+        "sector": share["sector"] - share["postcode"],
+        "district": share["district"] - share["sector"],
+        "area": share["home"] - home_district,
+        "differ": 1 - share["home"] - (share["district"] - home_district),
+    }
+    return {k: min(max(v, 1e-9), 0.999) for k, v in u.items()}
+
+
 FULL_NAME_WORDS = "how common the whole name is on the register"
 WRITTEN_WORDS = "a name written another way, as strangers sharing the name rarely do"
 
@@ -292,6 +365,11 @@ class Model(msgspec.Struct):
     home_m: float = 0.9  # one person's two records in one area (EM replaces this)
     home_u: float = 0.01  # two strangers in one area (the register replaces this)
     prior_shift: float = 0.0
+    # where the two records say the driver lives, by WHERE_LEVELS: m estimated by EM, u from
+    # the register (where_u). Empty in a model saved before the job compared postcodes: then
+    # the home area alone (home_m, home_u) counts.
+    where_m: dict[str, float] = {}
+    where_u: dict[str, float] = {}
 
     def home_weight(self, a: int | None, b: int | None) -> tuple[str, float] | None:
         if a is None or b is None:
@@ -299,6 +377,17 @@ class Model(msgspec.Struct):
         if a == b:
             return "same", math.log2(self.home_m / self.home_u)
         return "differ", math.log2((1 - self.home_m) / (1 - self.home_u))
+
+    def where_weight(self, a: Name, b: Name) -> tuple[str, str, float] | None:
+        """(level, words, weight) of where the two records say the driver lives."""
+        if not self.where_m or not self.where_u:
+            home = self.home_weight(a.home, b.home)
+            return None if home is None else (home[0], HOME_WORDS[home[0]], home[1])
+        level = where_level(a, b)
+        if level is None:
+            return None
+        weight = math.log2(self.where_m[level] / self.where_u[level])
+        return level, WHERE_WORDS[level], weight
 
 
 # The model the job estimated on a seeded register, shipped for a register where the job has
@@ -313,9 +402,16 @@ class ShippedModel(msgspec.Struct):
     model: Model
 
 
-def shipped_model(home_u: float) -> Model:
+def shipped_model(home_u: float, where: dict[str, float] | None = None) -> Model:
+    """The shipped model with this register's u: `home_u`, and `where` (where_u)."""
     saved = msgspec.json.decode(SHIPPED_MODEL.read_bytes(), type=ShippedModel).model
-    return Model(home_m=saved.home_m, home_u=home_u, prior_shift=saved.prior_shift)
+    return Model(
+        home_m=saved.home_m,
+        home_u=home_u,
+        prior_shift=saved.prior_shift,
+        where_m=saved.where_m if where else {},
+        where_u=where or {},
+    )
 
 
 def export_model(model: Model, command: str) -> None:
@@ -419,8 +515,8 @@ def weight_of(
     ):
         if extra is not None:
             weight += extra
-    home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
-    return weight if home is None else weight + home[1]
+    where = model.where_weight(a[0], b[0]) if a and b else None
+    return weight if where is None else weight + where[2]
 
 
 def weigh(
@@ -438,9 +534,9 @@ def weigh(
     written = written_weight(score, freq)
     if written is not None:
         evidence.append(Evidence("written", "otherwise", WRITTEN_WORDS, round(written, 2)))
-    home = model.home_weight(a[0].home if a else None, b[0].home if b else None)
-    if home is not None:
-        evidence.append(Evidence("home", home[0], HOME_WORDS[home[0]], round(home[1], 2)))
+    where = model.where_weight(a[0], b[0]) if a and b else None
+    if where is not None:
+        evidence.append(Evidence("home", where[0], where[1], round(where[2], 2)))
     return weight_of(model, score, a, b, freq), evidence
 
 
@@ -469,43 +565,45 @@ CONFIDENT = 0.999
 
 
 def estimate(
-    scored: Sequence[tuple[float, bool | None]],
+    scored: Sequence[tuple[float, str | None]],
     model: Model,
     drivers: int,
     names: int,
     *,
     rounds: int = 30,
 ) -> Model:
-    """The home area's m and the prior shift, by expectation maximisation over the candidate
-    pairs: each is (the pair's weight without the home evidence and the shift, whether the
-    two live in one area or None when unknown). The blocks hold nearly every true pair, so
-    the pairs they leave out count as different people. Starts from the search's prior.
-    m counts only the pairs at least CONFIDENT one person without the home area (all pairs
-    while there are none such, as on a small register)."""
-    # pairs with the same weight (to a hundredth of a bit) and home agreement count together:
-    # a few thousand kinds of pair, however many pairs
-    kinds = Counter((round(w, 2), same) for w, same in scored)
+    """m of each WHERE level and the prior shift, by expectation maximisation over the
+    candidate pairs: each is (the pair's weight without where they live and the shift, their
+    where_level or None when unknown); u is the model's (where_u, from the register). The
+    blocks hold nearly every true pair, so the pairs they leave out count as different people.
+    Starts from the search's prior. m counts only the pairs at least CONFIDENT one person
+    without where they live (all pairs while there are none such, as on a small register)."""
+    # pairs with the same weight (to a hundredth of a bit) and level count together: a few
+    # thousand kinds of pair, however many pairs
+    kinds = Counter((round(w, 2), level) for w, level in scored)
     confident_at = math.log2(CONFIDENT / (1 - CONFIDENT))
-    m, shift = model.home_m, 0.0
+    u = model.where_u
+    m = dict(model.where_m) or dict.fromkeys(WHERE_LEVELS, 1 / len(WHERE_LEVELS))
+    shift = 0.0
     for _ in range(rounds):
-        trial = Model(home_m=m, home_u=model.home_u, prior_shift=shift)
-        agree_w = trial.home_weight(1, 1)[1]  # type: ignore[index]
-        differ_w = trial.home_weight(1, 2)[1]  # type: ignore[index]
-        # smoothing: half a pair each way; [all pairs, confident pairs]
-        agree, known, matched = [0.5, 0.5], [1.0, 1.0], 0.0
-        for (w, same), n in kinds.items():
-            if same is None:
+        weights = {level: math.log2(m[level] / u[level]) for level in WHERE_LEVELS}
+        # smoothing: a tenth of a pair at each level; [all pairs, confident pairs]
+        found = [dict.fromkeys(WHERE_LEVELS, 0.1), dict.fromkeys(WHERE_LEVELS, 0.1)]
+        matched = 0.0
+        for (w, level), n in kinds.items():
+            if level is None:
                 p = probability(w + shift) * n
             else:
-                p = probability(w + shift + (agree_w if same else differ_w)) * n
+                p = probability(w + shift + weights[level]) * n
                 for i in (0, 1) if w + shift >= confident_at else (0,):
-                    known[i] += p
-                    agree[i] += p * same
+                    found[i][level] += p
             matched += p
-        i = 1 if known[1] > 1.0 else 0
-        m = min(max(agree[i] / known[i], model.home_u), 0.999)
+        counted = found[1] if sum(found[1].values()) > 1.0 else found[0]
+        total = sum(counted.values())
+        m = {level: counted[level] / total for level in WHERE_LEVELS}
         # the search's prior is one in the register's names (at least match.REGISTER_FLOOR);
         # a pair's, the matches found over every pair of drivers
         pairs = max(drivers * (drivers - 1) / 2, 1)
         shift = math.log2(max(matched, 1.0) / pairs * max(names, match.REGISTER_FLOOR))
-    return Model(home_m=m, home_u=model.home_u, prior_shift=shift)
+    home_m = min(max(1 - m["differ"], model.home_u), 0.999)  # in one area, at whatever level
+    return Model(home_m=home_m, home_u=model.home_u, prior_shift=shift, where_m=m, where_u=u)

@@ -36,6 +36,7 @@ from registry.duplicates.compare import (
     HOMES,
     LEVEL_MU,
     NAMES,
+    WHERE_PAIRS,
     Evidence,
     Frequencies,
     Model,
@@ -47,6 +48,8 @@ from registry.duplicates.compare import (
     probability,
     weigh,
     weight_of,
+    where_level,
+    where_u,
 )
 from registry.progress import QUIET, Progress
 from registry.search import near_dates, swapped
@@ -255,22 +258,23 @@ def fit(
     homes: Sequence[int],
     scores: Sequence[match.PairScore | None],
     level_mu: dict[tuple[str, str], tuple[float, float]] | None = None,
+    where: dict[str, int] | None = None,
 ) -> tuple[Model, Frequencies, dict[int, list[Name]]]:
-    """The job's parameters for this register: u for the home area from the register, m by
-    EM over the candidate pairs; the names' frequencies."""
+    """The job's parameters for this register: u for where the drivers live from the register
+    (`homes`, the drivers of each home area; `where`, WHERE_PAIRS), m by EM over the candidate
+    pairs; the names' frequencies."""
     freq = Frequencies.of(names, level_mu)
     by_driver: dict[int, list[Name]] = {}
     for x in names:
         by_driver.setdefault(x.driver_id, []).append(x)
-    model = Model(home_u=home_u(homes))
+    model = Model(home_u=home_u(homes), where_u=where_u(where) if where else {})
     scored = []
     for s in scores:
         if s is None:
             continue
         a, b = by_driver[s.a], by_driver[s.b]
         weight = weight_of(Model(home_m=0.5, home_u=0.5), s, a, b, freq)  # no home, no shift
-        ha, hb = a[0].home, b[0].home
-        scored.append((weight, None if ha is None or hb is None else ha == hb))
+        scored.append((weight, where_level(a[0], b[0])))
     model = estimate(scored, model, len(by_driver), len(names))
     return model, freq, by_driver
 
@@ -381,12 +385,13 @@ async def find_duplicates(
 
 async def _read(
     conn: asyncpg.Connection,
-) -> tuple[list[Name], list[int], dict[tuple[str, str], tuple[float, float]]]:
+) -> tuple[list[Name], list[int], dict[tuple[str, str], tuple[float, float]], dict[str, int]]:
     async with conn.transaction(readonly=True):
         await conn.execute(LONG_READ)
         names = await load_names(conn)
         homes = [r["n"] for r in await conn.fetch(HOMES)]
-        return names, homes, await load_level_mu(conn)
+        where = dict(await conn.fetchrow(WHERE_PAIRS))
+        return names, homes, await load_level_mu(conn), where
 
 
 async def _find(
@@ -400,11 +405,11 @@ async def _find(
     started = time.perf_counter()
     progress.phase("Reading the register's names", unit="names")
     try:
-        names, homes, level_mu = await _read(reader or conn)
+        names, homes, level_mu, where = await _read(reader or conn)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         if reader is None:
             raise
-        names, homes, level_mu = await _read(conn)
+        names, homes, level_mu, where = await _read(conn)
     variants = await load_variants(conn, names)
     progress.advance(len(names))
     phases = {"read": time.perf_counter() - started}
@@ -419,7 +424,7 @@ async def _find(
     scores = await score_all([conn, *helpers], pairs, progress.advance)
     phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
     progress.phase("Estimating the model and judging the pairs")
-    model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, level_mu)
+    model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, level_mu, where)
     found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)
     phases["fit"], clock = time.perf_counter() - clock, time.perf_counter()
     progress.phase("Raising possible duplicates", len(found), "pairs")

@@ -25,12 +25,14 @@ from registry.duplicates.compare import (
     NAME_COLUMNS,
     NAME_COUNTS,
     NAME_TOTAL,
+    WHERE_PAIRS,
     Frequencies,
     Name,
     Rough,
     home_u,
     name_of,
     shipped_model,
+    where_u,
 )
 from registry.duplicates.find import (
     BATCH,
@@ -136,8 +138,11 @@ async def screen(
     mine = await load_names(conn, list(driver_ids))
     others = [name_of(r) for r in await conn.fetch(NAMES_BORN, _dates(mine), list(driver_ids))]
     model = await latest_model(conn)
-    if model is None:  # the job has never run: the shipped model, this register's home u
-        model = shipped_model(home_u(r["n"] for r in await conn.fetch(HOMES)))
+    if model is None:  # the job has never run: the shipped model, this register's u
+        model = shipped_model(
+            home_u(r["n"] for r in await conn.fetch(HOMES)),
+            where_u(dict(await conn.fetchrow(WHERE_PAIRS))),
+        )
     index = _Index([*others, *mine] if within else others, await load_variants(conn, mine))
     pairs = set()
     progress.phase("Finding the records born near them", len(mine), "names")
