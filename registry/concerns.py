@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 import asyncpg
 import msgspec
@@ -19,7 +20,7 @@ from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
-from registry.fields import Fields
+from registry.fields import Categories, Choice, Fields, PastDate, Text
 from registry.workdays import add_working_days
 
 REPORT_WITHIN_WORKING_DAYS = 10
@@ -33,18 +34,24 @@ class ConcernDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     driver_id: uuid.UUID | None = None  # the driver's public id
     recipient_authority: str | None = None
     licence_id: int | None = None
-    categories: list[str] | None = None
-    narrative: str | None = None
-    became_aware_on: str | None = None
-    reported_on: str | None = None  # defaults to today
+    categories: Annotated[list[str] | None, Categories("relevant information")] = None
+    narrative: Annotated[
+        str | None, Text("account of the concern", required=True, max_length=10000)
+    ] = None
+    became_aware_on: Annotated[
+        str | None, PastDate("date your authority became aware", required=True)
+    ] = None
+    reported_on: Annotated[str | None, PastDate("date of the report")] = None  # defaults to today
 
 
 class ConcernReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What the receiving authority decided (s.6)."""
 
-    decision: str | None = None
-    reply_on: str | None = None  # defaults to today
-    reason: str | None = None
+    decision: Annotated[str | None, Choice("decision", REPLY_DECISIONS, "reply", required=True)] = (
+        None
+    )
+    reply_on: Annotated[str | None, PastDate("date of the reply")] = None  # defaults to today
+    reason: Annotated[str | None, Text("reasons for the decision", max_length=5000)] = None
 
 
 class Concern(msgspec.Struct):
@@ -145,21 +152,9 @@ async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails
     """Report relevant information to the authority that licenses the driver (s.5)."""
     fields = Fields()
     today = date.today()
-    categories = fields.categories("categories", details.categories)
-    narrative = fields.text(
-        "narrative", details.narrative, "account of the concern", required=True, max_length=10000
-    )
-    aware_on = fields.date(
-        "became_aware_on",
-        details.became_aware_on,
-        "date your authority became aware",
-        required=True,
-        not_after=today,
-    )
-    reported_on = (
-        fields.date("reported_on", details.reported_on, "date of the report", not_after=today)
-        or today
-    )
+    got = fields.read(details)
+    categories, narrative = got["categories"], got["narrative"]
+    aware_on, reported_on = got["became_aware_on"], got["reported_on"] or today
     fields.after(
         "reported_on",
         reported_on,
@@ -236,22 +231,15 @@ async def reply(
     if concern is None:
         raise NotFound("concern")
     fields = Fields()
-    decision = fields.choice(
-        "decision", details.decision, "decision", REPLY_DECISIONS, required=True
-    )
-    reply_on = (
-        fields.date("reply_on", details.reply_on, "date of the reply", not_after=date.today())
-        or date.today()
-    )
+    got = fields.read(details, through="reply_on")
+    decision, reply_on = got["decision"], got["reply_on"] or date.today()
     fields.after(
         "reply_on",
         reply_on,
         concern["reported_on"],
         "The reply cannot be dated before the concern was reported",
     )
-    reason = (
-        fields.text("reason", details.reason, "reasons for the decision", max_length=5000) or ""
-    )
+    reason = fields.read(details)["reason"] or ""
     fields.check()
     if concern["reply_on"] is not None:
         raise Conflict(

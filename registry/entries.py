@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 import asyncpg
 import msgspec
@@ -19,7 +20,16 @@ from registry import licences, paging
 from registry.actor import Actor, audit_change
 from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
-from registry.fields import LICENCE_KINDS, Fields
+from registry.fields import (
+    LICENCE_KINDS,
+    Categories,
+    Choice,
+    Date,
+    EventDate,
+    Fields,
+    PastDate,
+    Text,
+)
 
 DECISIONS = ("refused", "refused_renewal", "suspended", "revoked")
 
@@ -37,20 +47,25 @@ class EntryDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     driver_id: uuid.UUID | None = None  # the driver's public id
     licence_id: int | None = None
-    decision: str | None = None
-    licence_kind: str | None = None
-    decided_on: str | None = None
-    effective_on: str | None = None  # defaults to decided_on
-    categories: list[str] | None = None
-    narrative: str | None = None
+    decision: Annotated[str | None, Choice("decision", DECISIONS, "decision", required=True)] = None
+    licence_kind: Annotated[str | None, Choice("kind of licence", LICENCE_KINDS, "kind")] = None
+    decided_on: Annotated[str | None, EventDate("date of the decision", required=True)] = None
+    # defaults to decided_on
+    effective_on: Annotated[str | None, Date("date the decision takes effect")] = None
+    categories: Annotated[list[str] | None, Categories("relevant information")] = None
+    narrative: Annotated[str | None, Text("narrative", max_length=10000)] = None
 
 
 class EntryChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A later change to an entry: its new status, when, and why."""
 
-    status: str | None = None
-    changed_on: str | None = None  # defaults to today
-    reason: str | None = None
+    status: Annotated[str | None, Choice("new status", STATUSES, "entry_change", required=True)] = (
+        None
+    )
+    changed_on: Annotated[str | None, PastDate("date of the change")] = None  # defaults to today
+    reason: Annotated[str | None, Text("reason for the change", required=True, max_length=2000)] = (
+        None
+    )
 
 
 class Entry(msgspec.Struct):
@@ -153,23 +168,17 @@ LICENCE_EFFECT = {
 async def record_decision(conn: asyncpg.Connection, actor: Actor, details: EntryDetails) -> Entry:
     """Enter a decision on the register for the actor's authority."""
     fields = Fields()
-    decision = fields.choice("decision", details.decision, "decision", DECISIONS, required=True)
-    kind = fields.choice("licence_kind", details.licence_kind, "kind of licence", LICENCE_KINDS)
-    decided_on = fields.event_date(
-        "decided_on", details.decided_on, "date of the decision", required=True
-    )
-    effective_on = (
-        fields.date("effective_on", details.effective_on, "date the decision takes effect")
-        or decided_on
-    )
+    got = fields.read(details, through="effective_on")
+    decision, kind, decided_on = got["decision"], got["licence_kind"], got["decided_on"]
+    effective_on = got["effective_on"] or decided_on
     fields.after(
         "effective_on",
         effective_on,
         decided_on,
         "The decision cannot take effect before it was made",
     )
-    categories = fields.categories("categories", details.categories)
-    narrative = fields.text("narrative", details.narrative, "narrative", max_length=10000) or ""
+    got = fields.read(details)
+    categories, narrative = got["categories"], got["narrative"] or ""
     driver_id, licence = await _read_driver_and_licence(conn, fields, actor, details)
     if licence and not kind:
         kind = licence["kind"]
@@ -244,20 +253,15 @@ async def change_entry(
     if entry is None:
         raise NotFound("register entry")
     fields = Fields()
-    status = fields.choice("status", details.status, "new status", STATUSES, required=True)
-    changed_on = (
-        fields.date("changed_on", details.changed_on, "date of the change", not_after=date.today())
-        or date.today()
-    )
+    got = fields.read(details, through="changed_on")
+    status, changed_on = got["status"], got["changed_on"] or date.today()
     fields.after(
         "changed_on",
         changed_on,
         entry["decided_on"],
         "The change cannot be dated before the decision",
     )
-    reason = fields.text(
-        "reason", details.reason, "reason for the change", required=True, max_length=2000
-    )
+    reason = fields.read(details)["reason"]
     fields.check()
     if status == entry["status"]:
         raise Conflict(

@@ -7,7 +7,12 @@ reader accepts both. Messages say what to do, never what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import KW_ONLY, dataclass
 from datetime import date, timedelta
+from functools import cache
+from typing import Annotated, Any, ClassVar, cast, get_args, get_origin, get_type_hints
+
+import msgspec
 
 from registry.errors import Invalid
 from registry.identifiers import IdentifierError
@@ -35,11 +40,104 @@ MIN_DRIVER_AGE = 18
 LATEST_YEARS_AHEAD = 100
 
 
+@dataclass(frozen=True)
+class Spec:
+    """How a field of a submitted struct is checked, declared once on the field itself:
+    `granted_on: Annotated[str | None, EventDate("date the licence was granted",
+    required=True)]`. Fields.read checks it, the same for the API, the CSV import and the
+    pages, and the pages make their input from it (licensing/pages/fields.py: the widget, its
+    label and its options). `label` names the field in messages ("Enter the licence number")."""
+
+    label: str
+    _: KW_ONLY
+    required: bool = False
+
+    def read(self, fields: Fields, name: str, value: object) -> Any:
+        """The value checked as the registry takes it, adding its errors to fields."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    max_length: int = 100
+
+    def read(self, fields: Fields, name: str, value: object) -> str | None:
+        return fields.text(
+            name, value, self.label, required=self.required, max_length=self.max_length
+        )
+
+
+@dataclass(frozen=True)
+class Choice(Spec):
+    """One of the codes `choices`, which registry.labels names under `words`."""
+
+    choices: tuple[str, ...]
+    words: str
+
+    def read(self, fields: Fields, name: str, value: object) -> str | None:
+        return fields.choice(name, value, self.label, self.choices, required=self.required)
+
+
+@dataclass(frozen=True)
+class Categories(Spec):
+    """The s.1 categories a record relies on (at least one)."""
+
+    def read(self, fields: Fields, name: str, value: object) -> list[str] | None:
+        return fields.categories(name, cast("str | Iterable[object] | None", value))
+
+
+@dataclass(frozen=True)
+class Date(Spec):
+    """A date written like 2024-03-31, read by the Fields method named `reader`."""
+
+    reader: ClassVar[str] = "date"
+
+    def read(self, fields: Fields, name: str, value: object) -> Any:
+        return getattr(fields, self.reader)(name, value, self.label, required=self.required)
+
+
+class PastDate(Date):
+    reader = "past_date"
+
+
+class EventDate(Date):
+    reader = "event_date"
+
+
+class BirthDate(Date):
+    reader = "birth_date"
+
+
+@cache
+def specs(struct: type) -> dict[str, Spec]:
+    """The struct's declared fields (Spec) by name, in the struct's order."""
+    hints = get_type_hints(struct, include_extras=True)
+    return {
+        field.name: spec
+        for field in msgspec.structs.fields(struct)
+        if get_origin(hints[field.name]) is Annotated
+        for spec in get_args(hints[field.name])[1:]
+        if isinstance(spec, Spec)
+    }
+
+
 class Fields:
     """Collects field errors; `check()` raises them all at once."""
 
     def __init__(self) -> None:
         self.errors: list[tuple[str, str]] = []
+        self.values: dict[str, Any] = {}
+
+    def read(self, struct: msgspec.Struct, through: str | None = None) -> dict[str, Any]:
+        """Check the struct's declared fields (Spec) in order, those not yet read, stopping
+        after `through` (a check across fields may have to come before the rest's messages);
+        every value read so far, by name."""
+        for name, spec in specs(type(struct)).items():
+            if name not in self.values:
+                self.values[name] = spec.read(self, name, getattr(struct, name))
+            if name == through:
+                break
+        return self.values
 
     def error(self, field: str, message: str) -> None:
         self.errors.append((field, message))
@@ -106,6 +204,12 @@ class Fields:
             self.error(field, too_late or f"The {label} must be today or in the past")
             return None
         return day
+
+    def past_date(
+        self, field: str, value: object, label: str, *, required: bool = False
+    ) -> Day | None:
+        """A day today or earlier (a report, a reply, an answer)."""
+        return self.date(field, value, label, required=required, not_after=date.today())
 
     def event_date(
         self,

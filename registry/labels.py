@@ -66,6 +66,8 @@ LABELS: dict[str, dict[str, str]] = {
         "surrendered": "Record that it was surrendered",
         "expired": "Record that it has expired",
     },
+    # an information request's answer, offered to the officer answering it
+    "answer": {"granted": "Give the information", "refused": "Refuse, with reasons"},
     # a register entry's later status, as a change to record
     "entry_change": {
         "in_force": "In force again",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Annotated
 
 import asyncpg
 import msgspec
@@ -17,7 +18,7 @@ from registry import paging
 from registry.actor import Actor, audit_change
 from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
-from registry.fields import LICENCE_KINDS, Fields, add_years
+from registry.fields import LICENCE_KINDS, Choice, Date, EventDate, Fields, Text, add_years
 
 MAX_TERM_YEARS = 3  # Deregulation Act 2015 s.10; shorter terms are allowed
 
@@ -37,20 +38,26 @@ class LicenceDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A licence to grant. Dates like 2024-04-01; expires_on defaults to 3 years after starts_on."""
 
     driver_id: uuid.UUID | None = None  # the driver's public id
-    licence_number: str | None = None
-    kind: str | None = None
-    granted_on: str | None = None
-    starts_on: str | None = None
-    expires_on: str | None = None
+    licence_number: Annotated[str | None, Text("licence number", required=True, max_length=40)] = (
+        None
+    )
+    kind: Annotated[str | None, Choice("kind of licence", LICENCE_KINDS, "kind", required=True)] = (
+        None
+    )
+    granted_on: Annotated[str | None, EventDate("date the licence was granted", required=True)] = (
+        None
+    )
+    starts_on: Annotated[str | None, Date("date the licence starts")] = None
+    expires_on: Annotated[str | None, Date("date the licence expires")] = None
 
 
 class LicenceChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A change to a licence. For a renewal, effective_on is the new term's first day (by
     default the day the current term ends) and expires_on its last (by default 3 years on)."""
 
-    action: str | None = None
-    effective_on: str | None = None
-    expires_on: str | None = None
+    action: Annotated[str | None, Choice("change", ACTIONS, "licence_action", required=True)] = None
+    effective_on: Annotated[str | None, Date("date the change takes effect")] = None
+    expires_on: Annotated[str | None, Date("date the renewed licence expires")] = None
 
 
 class Licence(msgspec.Struct):
@@ -230,15 +237,9 @@ def check_term(
 async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails) -> Licence:
     """Grant a driver licence from the actor's authority."""
     fields = Fields()
-    number = fields.text(
-        "licence_number", details.licence_number, "licence number", required=True, max_length=40
-    )
-    kind = fields.choice("kind", details.kind, "kind of licence", LICENCE_KINDS, required=True)
-    granted_on = fields.event_date(
-        "granted_on", details.granted_on, "date the licence was granted", required=True
-    )
-    starts_on = fields.date("starts_on", details.starts_on, "date the licence starts") or granted_on
-    expires_on = fields.date("expires_on", details.expires_on, "date the licence expires")
+    got = fields.read(details)
+    number, kind, granted_on = got["licence_number"], got["kind"], got["granted_on"]
+    starts_on, expires_on = got["starts_on"] or granted_on, got["expires_on"]
     if starts_on and granted_on and starts_on < granted_on - timedelta(days=31):
         fields.error("starts_on", "A licence cannot start more than 31 days before it was granted")
     if starts_on and not expires_on and not fields.has_error("expires_on"):
@@ -307,9 +308,8 @@ async def change(
     if licence is None:
         raise NotFound("licence")
     fields = Fields()
-    action = fields.choice("action", details.action, "change", ACTIONS, required=True)
-    effective_on = fields.date("effective_on", details.effective_on, "date the change takes effect")
-    expires_on = fields.date("expires_on", details.expires_on, "date the renewed licence expires")
+    got = fields.read(details)
+    action, effective_on, expires_on = got["action"], got["effective_on"], got["expires_on"]
     if details.expires_on and action and action != "renewed":
         fields.error("expires_on", "Only a renewal sets a new expiry date")
     fields.check()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 import asyncpg
 import msgspec
@@ -15,7 +16,7 @@ import msgspec
 from registry import paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
-from registry.fields import Fields
+from registry.fields import Choice, Fields, PastDate, Text
 from registry.workdays import add_working_days, working_days_between
 
 ANSWER_WITHIN_WORKING_DAYS = 20
@@ -27,17 +28,22 @@ class RequestDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A request for the information behind another authority's register entry."""
 
     entry_id: int | None = None
-    case_reference: str | None = None
-    reason: str | None = None
-    requested_on: str | None = None  # defaults to today
+    case_reference: Annotated[
+        str | None, Text("your case reference", required=True, max_length=60)
+    ] = None
+    reason: Annotated[str | None, Text("reason for the request", max_length=2000)] = None
+    requested_on: Annotated[str | None, PastDate("date of the request")] = None  # defaults to today
 
 
 class RequestResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The recording authority's answer: the information granted, or refused and why."""
 
-    status: str | None = None
-    response: str | None = None
-    responded_on: str | None = None  # defaults to today
+    status: Annotated[str | None, Choice("answer", RESPONSES, "answer", required=True)] = None
+    response: Annotated[
+        str | None,
+        Text("information, or the reasons for refusing", required=True, max_length=10000),
+    ] = None
+    responded_on: Annotated[str | None, PastDate("date of the answer")] = None  # defaults to today
 
 
 class InformationRequest(msgspec.Struct):
@@ -153,18 +159,9 @@ async def make_request(
     """Ask the recording authority for the information behind an entry (s.3)."""
     fields = Fields()
     today = date.today()
-    case_reference = fields.text(
-        "case_reference",
-        details.case_reference,
-        "your case reference",
-        required=True,
-        max_length=60,
-    )
-    reason = fields.text("reason", details.reason, "reason for the request", max_length=2000) or ""
-    requested_on = (
-        fields.date("requested_on", details.requested_on, "date of the request", not_after=today)
-        or today
-    )
+    got = fields.read(details)
+    case_reference, reason = got["case_reference"], got["reason"] or ""
+    requested_on = got["requested_on"] or today
     recording_id = None
     if details.entry_id is None:
         fields.error("entry_id", "Enter the id of the register entry")
@@ -209,20 +206,9 @@ async def respond(
     if request is None:
         raise NotFound("information request")
     fields = Fields()
-    status = fields.choice("status", details.status, "answer", RESPONSES, required=True)
-    response = fields.text(
-        "response",
-        details.response,
-        "information, or the reasons for refusing",
-        required=True,
-        max_length=10000,
-    )
-    responded_on = (
-        fields.date(
-            "responded_on", details.responded_on, "date of the answer", not_after=date.today()
-        )
-        or date.today()
-    )
+    got = fields.read(details)
+    status, response = got["status"], got["response"]
+    responded_on = got["responded_on"] or date.today()
     fields.after(
         "responded_on",
         responded_on,

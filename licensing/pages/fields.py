@@ -5,7 +5,7 @@ and checked (forms.Form), and which field of the registry's struct it fills."""
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 import msgspec
 
 from licensing.pages.render import page
-from registry.fields import CATEGORIES
+from registry.fields import CATEGORIES, Categories, Choice, Spec, Text, specs
 from registry.labels import LABELS
 
 if TYPE_CHECKING:
@@ -147,6 +147,30 @@ def date(name: str, label: str, hint: str | None = None, **more: Any) -> Field:
     it `named`, by default "The " and its label ("The date of the decision")."""
     more.setdefault("named", f"The {label[0].lower()}{label[1:]}")
     return Field("date", name, label, hint, **more)
+
+
+def declared(struct: type) -> Callable[..., Field]:
+    """The inputs of the fields the registry's struct declares (registry.fields.Spec):
+    `declared(LicenceDetails)("granted_on", hint)` is the field's input, made from its
+    declaration. The page adds only its own words (a hint, a question for a label, a date's
+    name in its messages) and settings (width, heading)."""
+    return lambda name, hint=None, **page: asked(specs(struct)[name], name, hint, **page)
+
+
+def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: Any) -> Field:
+    """A declared field's input: a choice's radios offer its codes in the register's words
+    (`only` some of them), text longer than a line is a textarea, the rest typed exactly. The
+    label is the declaration's, capitalised, unless the page asks in its own words."""
+    label = label or spec.label[0].upper() + spec.label[1:]
+    if isinstance(spec, Choice):
+        options = more.pop("options", None) or labelled(spec.words, more.pop("only", spec.choices))
+        return radios(name, label, options, hint, **more)
+    if isinstance(spec, Categories):
+        return categories(label)
+    if isinstance(spec, Text):
+        made = textarea if spec.max_length > 100 else exact
+        return made(name, label, hint, **more)
+    return date(name, label, hint, **more)
 
 
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:

@@ -13,6 +13,8 @@ from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
 
+concern_field = f.declared(concerns.ConcernDetails)
+
 
 async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
@@ -24,14 +26,10 @@ async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             "Authorities where the driver holds a current or suspended licence",
             required="Select the authority that licenses the driver",
         ),
-        f.categories("What kind of relevant information is it?"),
-        f.textarea("narrative", "What your authority learned", rows=8),
-        f.date(
-            "became_aware_on",
-            "Date your authority became aware",
-            "The report is due within 10 working days of this date",
-        ),
-        f.date("reported_on", "Date of the report", f.TODAY),
+        concern_field("categories", label="What kind of relevant information is it?"),
+        concern_field("narrative", label="What your authority learned", rows=8),
+        concern_field("became_aware_on", "The report is due within 10 working days of this date"),
+        concern_field("reported_on", f.TODAY),
     ]
 
 
@@ -69,6 +67,8 @@ async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tupl
     return facts
 
 
+reply_field = f.declared(concerns.ConcernReply)
+
 CONCERN = about.answered_page(
     "/concerns/{concern_id:int}",
     caption="Section 5 report",
@@ -85,13 +85,9 @@ CONCERN = about.answered_page(
     ],
     audit_as="concern",
     fields=[
-        f.radios(
-            "decision",
-            "What did your authority decide?",
-            f.labelled("reply", concerns.REPLY_DECISIONS),
-        ),
-        f.date("reply_on", "Date of the decision", f.TODAY),
-        f.textarea("reason", "Reasons", "Sent to the authority that reported the concern"),
+        reply_field("decision", label="What did your authority decide?"),
+        reply_field("reply_on", f.TODAY, label="Date of the decision"),
+        reply_field("reason", "Sent to the authority that reported the concern", label="Reasons"),
     ],
     answer=(concerns.reply, concerns.ConcernReply),
 )

@@ -12,7 +12,8 @@ from licensing.pages import fields as f
 from licensing.pages.forms import Form, FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import entries, lookups
-from registry.fields import LICENCE_KINDS
+
+entry_field = f.declared(entries.EntryDetails)
 
 
 async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
@@ -21,9 +22,7 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
         for r in await lookups.own_licences(conn, driver["id"], request.user.authority_id)
     ]
     return [
-        f.radios(
-            "decision", "What did your authority decide?", f.labelled("decision", entries.DECISIONS)
-        ),
+        entry_field("decision", label="What did your authority decide?"),
         f.select(
             "licence_id",
             "Which of your licences it concerns",
@@ -32,22 +31,19 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             empty="None",
             number="Select one of your licences, or None",
         ),
-        f.radios(
-            "licence_kind",
-            "Kind of licence",
-            f.labelled("kind", LICENCE_KINDS),
-            "Leave blank when you chose one of your licences above",
+        entry_field("licence_kind", "Leave blank when you chose one of your licences above"),
+        entry_field("decided_on"),
+        entry_field(
+            "effective_on",
+            "Leave blank if it took effect the same day",
+            label="Date it takes effect",
         ),
-        f.date("decided_on", "Date of the decision"),
-        f.date(
-            "effective_on", "Date it takes effect", "Leave blank if it took effect the same day"
-        ),
-        f.categories("What relevant information was it based on?"),
-        f.textarea(
+        entry_field("categories", label="What relevant information was it based on?"),
+        entry_field(
             "narrative",
-            "What happened",
             "Only your authority sees this. Others see "
             "the decision and can ask you for the details (section 3)",
+            label="What happened",
             rows=8,
         ),
     ]
@@ -74,6 +70,8 @@ NEW_ENTRY = FormPage(
 
 # --- a later change to an entry -------------------------------------------------------------
 
+change_field = f.declared(entries.EntryChange)
+
 CHANGE_ENTRY = FormPage(
     "/entries/{entry_id:int}/change",
     title="Record a change to a register entry",
@@ -81,10 +79,10 @@ CHANGE_ENTRY = FormPage(
     button="Save change",
     load=about.own(entries.get_entry, "entry_id"),
     fields=[
-        f.radios("status", "What has changed?", f.labelled("entry_change", entries.STATUSES)),
-        f.date("changed_on", "Date of the change", f.TODAY),
-        f.textarea(
-            "reason", "Why", "Authorities that asked about this entry are told of the change"
+        change_field("status", label="What has changed?"),
+        change_field("changed_on", f.TODAY),
+        change_field(
+            "reason", "Authorities that asked about this entry are told of the change", label="Why"
         ),
     ],
     words=about.facts(

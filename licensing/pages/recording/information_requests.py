@@ -30,6 +30,8 @@ def _decision(entry: Any) -> str:
     return f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"
 
 
+request_field = f.declared(requests.RequestDetails)
+
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     title="Ask for the information behind a register entry",
@@ -38,13 +40,13 @@ NEW_REQUEST = FormPage(
     load=lambda request, conn: _entry_summary(conn, request.path_params["entry_id"]),
     prefill=["case_reference"],
     fields=[
-        f.exact("case_reference", "Your case reference"),
-        f.textarea(
+        request_field("case_reference"),
+        request_field(
             "reason",
-            "Why you need the information",
             "For example, the application you are deciding",
+            label="Why you need the information",
         ),
-        f.date("requested_on", "Date of the request", f.TODAY),
+        request_field("requested_on", f.TODAY),
     ],
     words=about.facts(
         lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])],
@@ -109,6 +111,8 @@ async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[s
     return [*facts, ("Answer", answer), ("Answered on", answered), ("Response", item.response)]
 
 
+answer_field = f.declared(requests.RequestResponse)
+
 ANSWER = about.answered_page(
     "/requests/{request_id:int}",
     caption="Section 3 request",
@@ -121,13 +125,9 @@ ANSWER = about.answered_page(
     sent=("sent", "Your request has been sent."),
     audit_as="information_request",
     fields=[
-        f.radios(
-            "status",
-            "Your answer",
-            [("granted", "Give the information"), ("refused", "Refuse, with reasons")],
-        ),
-        f.textarea("response", "The information, or the reasons for refusing", rows=8),
-        f.date("responded_on", "Date of the answer", f.TODAY),
+        answer_field("status", label="Your answer"),
+        answer_field("response", label="The information, or the reasons for refusing", rows=8),
+        answer_field("responded_on", f.TODAY),
     ],
     answer=(requests.respond, requests.RequestResponse),
 )

@@ -16,7 +16,6 @@ from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from licensing.pages.visit import visit_of
 from registry import drivers, licences, lookups
-from registry.fields import LICENCE_KINDS
 
 
 async def _licence_words(request: Request, conn, driver: Any) -> dict:
@@ -36,27 +35,21 @@ def _granted(request: Request, driver: Any, granted: Any) -> str:
     return f"/licences/{granted.id}/recorded"
 
 
+licence_field = f.declared(licences.LicenceDetails)
+
 NEW_LICENCE = FormPage(
     "/drivers/{driver_id:uuid}/licences/new",
     title="Record a licence",
     button="Record licence",
     load=about.the_driver,
     fields=[
-        f.exact("licence_number", "Licence number", "Your authority's number for this licence"),
-        f.radios("kind", "Kind of licence", f.labelled("kind", LICENCE_KINDS)),
-        f.date("granted_on", "Date the licence was granted", named="Date granted"),
-        f.date(
-            "starts_on",
-            "Date the licence starts",
-            "Leave blank if it starts on the day it was granted",
-            named="Start date",
+        licence_field("licence_number", "Your authority's number for this licence"),
+        licence_field("kind"),
+        licence_field("granted_on", named="Date granted"),
+        licence_field(
+            "starts_on", "Leave blank if it starts on the day it was granted", named="Start date"
         ),
-        f.date(
-            "expires_on",
-            "Date the licence expires",
-            "Leave blank for 3 years after it starts",
-            named="Expiry date",
-        ),
+        licence_field("expires_on", "Leave blank for 3 years after it starts", named="Expiry date"),
     ],
     words=_licence_words,
     save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
@@ -88,21 +81,22 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
 # --- a licence's later change ---------------------------------------------------------------
 
 
+change_field = f.declared(licences.LicenceChange)
+
+
 async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field]:
     allowed = [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
     return [
-        f.radios(
-            "action", "What has happened to the licence?", f.labelled("licence_action", allowed)
-        ),
-        f.date(
+        change_field("action", label="What has happened to the licence?", only=allowed),
+        change_field(
             "effective_on",
-            "Date it takes effect",
             "Leave blank for today (for a renewal: the day the current licence ends)",
+            label="Date it takes effect",
         ),
-        f.date(
+        change_field(
             "expires_on",
-            "New expiry date, for a renewal",
             "Leave blank for 3 years on",
+            label="New expiry date, for a renewal",
             named="The new expiry date",
         ),
     ]
