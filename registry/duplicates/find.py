@@ -22,10 +22,12 @@ import contextlib
 import functools
 import logging
 import math
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
@@ -118,7 +120,8 @@ class JobReport(msgspec.Struct):
     new: int
     seconds: float
     home_m: float
-    phases: dict[str, float] = {}  # seconds: read, block, score, fit, store
+    # seconds: read, block (overlapping the scoring), block and score, fit, store
+    phases: dict[str, float] = {}
 
 
 # --- blocking --------------------------------------------------------------------------------
@@ -177,6 +180,14 @@ def candidates(
     short of log2(the names): the register's strangers who share only a forename and an
     initial are not worth a statement's time, and their number grows with the square of the
     register."""
+    return sorted(candidate_pairs(names, variants))
+
+
+def candidate_pairs(
+    names: Sequence[Name], variants: dict[str, frozenset[str]] | None = None
+) -> Iterator[tuple[int, int]]:
+    """candidates(), each pair given once as soon as it is found (the job scores the first
+    while it looks for the rest)."""
     counts: Counter[str] = Counter()
     for x in names:
         counts.update(_tokens(x)[0])
@@ -220,37 +231,79 @@ def candidates(
                             continue
                         if rough(a, b) >= least:
                             found.add(pair)
+                            yield pair
                         else:
                             dropped.add((i, j))
-    return sorted(found)
 
 
 # --- scoring ---------------------------------------------------------------------------------
 
 
-async def score_all(
-    conns: Sequence[asyncpg.Connection],
-    pairs: Sequence[tuple[int, int]],
-    tick: Callable[[int], object] | None = None,
-) -> list[match.PairScore | None]:
-    """The match model's score of every pair, BATCH pairs a statement, the batches shared
-    among the connections (one PostgreSQL backend, so one core, each), in order; `tick(n)`
-    told of each batch of n pairs scored (progress)."""
-    batches = [pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)]
-    results: list[list[match.PairScore | None]] = [[] for _ in batches]
-    queue = iter(range(len(batches)))
+class Scored(NamedTuple):
+    pairs: list[tuple[int, int]]  # every candidate pair, in order
+    scores: list[match.PairScore | None]  # each pair's score, in the same order
+    blocking: float  # seconds until the last pair was found (the scoring went on meanwhile)
 
-    async def work(conn: asyncpg.Connection) -> None:
+
+async def block_and_score(
+    conns: Sequence[asyncpg.Connection],
+    names: Sequence[Name],
+    variants: dict[str, frozenset[str]],
+    progress: Progress = QUIET,
+) -> Scored:
+    """Find the candidate pairs and score them with the match model at the same time: the
+    blocking (Python, one core) hands the pairs over BATCH at a time as it finds them, and
+    each connection (a PostgreSQL backend, so a core each) scores a batch a statement, one
+    after another. Gives the pairs sorted, with their scores, as candidates() would."""
+    loop = asyncio.get_running_loop()
+    batches: asyncio.Queue[list[tuple[int, int]] | None] = asyncio.Queue()
+    stop = threading.Event()  # the scoring failed: stop looking
+    scored: list[tuple[tuple[int, int], match.PairScore | None]] = []
+
+    def block() -> tuple[float, int]:
+        clock = time.perf_counter()
+        batch: list[tuple[int, int]] = []
+        found = 0
+        try:
+            for found, pair in enumerate(candidate_pairs(names, variants), 1):  # noqa: B007
+                batch.append(pair)
+                if len(batch) == BATCH:
+                    loop.call_soon_threadsafe(batches.put_nowait, batch)
+                    batch = []
+                    if stop.is_set():
+                        break
+            if batch:
+                loop.call_soon_threadsafe(batches.put_nowait, batch)
+            return time.perf_counter() - clock, found
+        finally:
+            for _ in conns:  # no more batches
+                loop.call_soon_threadsafe(batches.put_nowait, None)
+
+    async def score(conn: asyncpg.Connection) -> None:
         async with conn.transaction(readonly=True):
             await conn.execute(LONG_READ)
             await conn.execute(NO_JIT)
-            for n in queue:
-                results[n] = await match.score_pairs(conn, batches[n])
-                if tick is not None:
-                    tick(len(batches[n]))
+            while (batch := await batches.get()) is not None:
+                scored.extend(zip(batch, await match.score_pairs(conn, batch), strict=True))
+                progress.advance(len(batch))
 
-    await asyncio.gather(*(work(c) for c in conns))
-    return [score for batch in results for score in batch]
+    async def blocking() -> float:
+        seconds, found = await asyncio.to_thread(block)
+        # the total is known now: the rest is scoring
+        progress.phase("Scoring candidate pairs", found, "pairs")
+        progress.advance(len(scored))
+        return seconds
+
+    progress.phase("Finding candidate pairs in blocks", unit="pairs")
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            found = tasks.create_task(blocking())
+            for conn in conns:
+                tasks.create_task(score(conn))
+    finally:
+        stop.set()
+    scored.sort(key=lambda s: s[0])
+    return Scored([p for p, _ in scored], [s for _, s in scored], found.result())
 
 
 def fit(
@@ -414,15 +467,13 @@ async def _find(
     progress.advance(len(names))
     phases = {"read": time.perf_counter() - started}
     clock = time.perf_counter()
-    progress.phase("Finding candidate pairs in blocks", unit="pairs")
-    # the blocking is CPU work: off the event loop, so a service running it still answers
-    pairs = await asyncio.to_thread(candidates, names, variants)
-    progress.advance(len(pairs))
-    phases["block"], clock = time.perf_counter() - clock, time.perf_counter()
+    # the blocking is CPU work in a thread (off the event loop, so a service running it still
+    # answers), scored as it goes on the connections' backends: all the cores at work
+    pairs, scores, phases["block"] = await block_and_score(
+        [conn, *helpers], names, variants, progress
+    )
+    phases["block and score"], clock = time.perf_counter() - clock, time.perf_counter()
     log.info("duplicates job: %d names, %d candidate pairs", len(names), len(pairs))
-    progress.phase("Scoring candidate pairs", len(pairs), "pairs")
-    scores = await score_all([conn, *helpers], pairs, progress.advance)
-    phases["score"], clock = time.perf_counter() - clock, time.perf_counter()
     progress.phase("Estimating the model and judging the pairs")
     model, freq, by_driver = await asyncio.to_thread(fit, names, homes, scores, level_mu, where)
     found = await asyncio.to_thread(judge, model, freq, by_driver, scores, review_at)
