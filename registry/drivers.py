@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 import asyncpg
 import msgspec
@@ -22,7 +22,7 @@ from registry import audit_log, identifiers
 from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.errors import Conflict, NotFound
-from registry.fields import Fields
+from registry.fields import BirthDate, Choice, Fields, Text
 
 NAME_KINDS = ("alias", "former")
 
@@ -74,10 +74,13 @@ class DriverChanges(IdentityChanges, kw_only=True, forbid_unknown_fields=True):
 class NameDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Another name the driver is known by: 'alias' (another spelling) or 'former'."""
 
-    kind: str | None = None
-    forenames: str | None = None
-    surname: str | None = None
-    date_of_birth: str | None = None  # defaults to the driver's
+    kind: Annotated[str | None, Choice("kind of name", NAME_KINDS, "name_kind", required=True)] = (
+        None
+    )
+    forenames: Annotated[str | None, Text("forenames", required=True)] = None
+    surname: Annotated[str | None, Text("surname", required=True)] = None
+    # defaults to the driver's
+    date_of_birth: Annotated[str | None, BirthDate("date of birth")] = None
 
 
 class PossibleDuplicate(msgspec.Struct):
@@ -581,10 +584,9 @@ async def add_name(
 ) -> NameAdded:
     """Record an alias or a former name (a surname before marriage, another council's spelling)."""
     fields = Fields()
-    kind = fields.choice("kind", details.kind, "kind of name", NAME_KINDS, required=True)
-    forenames = fields.text("forenames", details.forenames, "forenames", required=True)
-    surname = fields.text("surname", details.surname, "surname", required=True)
-    born = fields.birth_date("date_of_birth", details.date_of_birth, "date of birth")
+    got = fields.read(details)
+    kind, forenames, surname = got["kind"], got["forenames"], got["surname"]
+    born = got["date_of_birth"]
     driver = await conn.fetchrow(DRIVER_DOB, driver_id)
     if driver is None:
         raise NotFound("driver")

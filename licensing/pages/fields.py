@@ -14,6 +14,7 @@ import msgspec
 
 from licensing.pages.render import page
 from registry.fields import CATEGORIES, Categories, Choice, Spec, Text, specs
+from registry.fields import Date as DateSpec
 from registry.labels import LABELS
 
 if TYPE_CHECKING:
@@ -167,10 +168,10 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
         return radios(name, label, options, hint, **more)
     if isinstance(spec, Categories):
         return categories(label)
-    if isinstance(spec, Text):
-        made = textarea if spec.max_length > 100 else exact
-        return made(name, label, hint, **more)
-    return date(name, label, hint, **more)
+    if isinstance(spec, DateSpec):
+        return date(name, label, hint, **more)
+    made = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
+    return made(name, label, hint, **more)
 
 
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:

@@ -121,19 +121,21 @@ NAME_KINDS = [
     ("former", "A name they used before", "For example, a surname before marriage"),
 ]
 
+name_field = f.declared(drivers.NameDetails)
+
 NEW_NAME = FormPage(
     "/drivers/{driver_id:uuid}/names/new",
     title="Add another name",
     button="Add name",
     load=about.the_driver,
     fields=[
-        f.radios("kind", "What kind of name is it?", NAME_KINDS),
-        f.exact("forenames", "Forenames", width=f.WIDE),
-        f.exact("surname", "Surname", width=f.WIDE),
-        f.date(
+        name_field("kind", label="What kind of name is it?", options=NAME_KINDS),
+        name_field("forenames", width=f.WIDE),
+        name_field("surname", width=f.WIDE),
+        name_field(
             "date_of_birth",
-            "Date of birth given with this name",
             "Only if it differs from the driver's, for example 17 5 1980",
+            label="Date of birth given with this name",
             named="Date of birth",
         ),
     ],
