@@ -184,6 +184,23 @@ def test_every_page_is_visited_by_someone_allowed_to_see_it():
     assert {path for path, _ in pages} <= covered
 
 
+async def test_the_axe_check_fails_on_a_page_with_faint_text_and_an_unlabelled_image(browser):
+    """check_page reads only axe's violations: it must still see them, node by node."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.set_content(
+            '<html lang="en"><head><title>Faint</title></head><body><main>'
+            '<p style="color: #ccc; background: #fff">Hard to read</p><img src="x.png">'
+            "</main></body></html>"
+        )
+        with pytest.raises(AssertionError) as failed:
+            await check_page(page)
+    finally:
+        await context.close()
+    assert '"color-contrast"' in str(failed.value) and '"image-alt"' in str(failed.value)
+
+
 # One test per role, so parallel workers share the pages out.
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "signed_out")
 async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live, register, role):
