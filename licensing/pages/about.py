@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 
 from licensing.auth import actor_of
-from licensing.pages.fields import Field
+from licensing.pages.fields import Ask, Field
 from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import long_date
 from licensing.pages.visit import with_visit
@@ -116,7 +116,7 @@ def answered_page(
     backs: tuple[str, str | None],
     sent: tuple[str, str],
     audit_as: str,
-    fields: Sequence[Field],
+    fields: Sequence[Field | Ask],
     answer: tuple[Callable[[asyncpg.Connection, Actor, int, Any], Awaitable[Any]], type],
     intro: Sequence[str] = (),
     **page: Any,

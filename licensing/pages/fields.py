@@ -5,7 +5,7 @@ and checked (forms.Form), and which field of the registry's struct it fills."""
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
@@ -150,12 +150,30 @@ def date(name: str, label: str, hint: str | None = None, **more: Any) -> Field:
     return Field("date", name, label, hint, **more)
 
 
-def declared(struct: type) -> Callable[..., Field]:
-    """The inputs of the fields the registry's struct declares (registry.fields.Spec):
-    `declared(LicenceDetails)("granted_on", hint)` is the field's input, made from its
-    declaration. The page adds only its own words (a hint, a question for a label, a date's
-    name in its messages) and settings (width, heading)."""
-    return lambda name, hint=None, **page: asked(specs(struct)[name], name, hint, **page)
+@dataclass(frozen=True)
+class Ask:
+    """A field of the struct the page saves, its input made from the struct's declaration
+    (registry.fields.Spec) once the page knows the struct (forms.FormPage): `ask("granted_on",
+    hint)`. The page gives only its own words (a hint, a question for a label, a date's name in
+    its messages) and settings (width, heading)."""
+
+    name: str
+    hint: str | None
+    page: dict[str, Any]
+
+    def made(self, into: type | None) -> Field:
+        if into is None:
+            raise TypeError(f"{self.name} is asked of a page that saves no struct")
+        return asked(specs(into)[self.name], self.name, self.hint, **self.page)
+
+
+def ask(name: str, hint: str | None = None, **page: Any) -> Ask:
+    return Ask(name, hint, page)
+
+
+def made(fields: Iterable[Field | Ask], into: type | None) -> list[Field]:
+    """The fields, those asked of the struct `into` made from its declarations."""
+    return [field if isinstance(field, Field) else field.made(into) for field in fields]
 
 
 def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: Any) -> Field:
@@ -170,8 +188,8 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
         return categories(label)
     if isinstance(spec, DateSpec):
         return date(name, label, hint, **more)
-    made = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
-    return made(name, label, hint, **more)
+    widget = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
+    return widget(name, label, hint, **more)
 
 
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:

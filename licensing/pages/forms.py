@@ -23,7 +23,7 @@ from litestar.handlers import HTTPRouteHandler
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import sessions
-from licensing.pages.fields import Field, form_page, read
+from licensing.pages.fields import Ask, Field, form_page, made, read
 from licensing.pages.render import Conn, page, redirect
 from licensing.pages.visit import with_visit
 from licensing.problems import InvalidFields
@@ -257,7 +257,7 @@ class FormPage:
     """
 
     path: str
-    fields: Sequence[Field] | Callable[..., Awaitable[Sequence[Field]]]
+    fields: Sequence[Field | Ask] | Callable[..., Awaitable[Sequence[Field | Ask]]]
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
     done: Callable[[Request, Subject, Any], str | Response]
     title: str = ""
@@ -277,11 +277,15 @@ class FormPage:
     guards: list[Any] = dataclasses.field(default_factory=lambda: [auth.officer])
     template: str = "form_page.html"  # another shows the fields among more (duplicate.html)
 
+    def __post_init__(self) -> None:
+        if not callable(self.fields):  # made once: a field the struct lacks fails on import
+            self.fields = made(self.fields, getattr(self.save, "into", None))
+
     async def _fields(
         self, request: Request, conn: asyncpg.Connection, subject: Subject
     ) -> Sequence[Field]:
         if callable(self.fields):
-            return await self.fields(conn, request, subject)
+            return made(await self.fields(conn, request, subject), getattr(self.save, "into", None))
         return self.fields
 
     async def show(

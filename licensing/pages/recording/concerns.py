@@ -13,10 +13,8 @@ from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
 
-concern_field = f.declared(concerns.ConcernDetails)
 
-
-async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
+async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field | f.Ask]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
     return [
         f.select(
@@ -26,10 +24,10 @@ async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             "Authorities where the driver holds a current or suspended licence",
             required="Select the authority that licenses the driver",
         ),
-        concern_field("categories", label="What kind of relevant information is it?"),
-        concern_field("narrative", label="What your authority learned", rows=8),
-        concern_field("became_aware_on", "The report is due within 10 working days of this date"),
-        concern_field("reported_on", f.TODAY),
+        f.ask("categories", label="What kind of relevant information is it?"),
+        f.ask("narrative", label="What your authority learned", rows=8),
+        f.ask("became_aware_on", "The report is due within 10 working days of this date"),
+        f.ask("reported_on", f.TODAY),
     ]
 
 
@@ -67,8 +65,6 @@ async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tupl
     return facts
 
 
-reply_field = f.declared(concerns.ConcernReply)
-
 CONCERN = about.answered_page(
     "/concerns/{concern_id:int}",
     caption="Section 5 report",
@@ -85,9 +81,9 @@ CONCERN = about.answered_page(
     ],
     audit_as="concern",
     fields=[
-        reply_field("decision", label="What did your authority decide?"),
-        reply_field("reply_on", f.TODAY, label="Date of the decision"),
-        reply_field("reason", "Sent to the authority that reported the concern", label="Reasons"),
+        f.ask("decision", label="What did your authority decide?"),
+        f.ask("reply_on", f.TODAY, label="Date of the decision"),
+        f.ask("reason", "Sent to the authority that reported the concern", label="Reasons"),
     ],
     answer=(concerns.reply, concerns.ConcernReply),
 )

@@ -48,7 +48,7 @@ IDENTITY = [
 HOME = "The licensing authority for the area the driver lives in"
 
 
-async def _new_driver_fields(conn, request, _) -> list[f.Field]:
+async def _new_driver_fields(conn, request, _) -> list[f.Field | f.Ask]:
     home = f.select("home_authority", "Home authority", await authority_options(conn), HOME)
     return [*IDENTITY, home, f.hidden("search_id")]
 
@@ -73,7 +73,7 @@ NEW_DRIVER = FormPage(
 # one as a former name; a new home authority tells that authority (resident_moved alerts).
 
 
-async def _change_driver_fields(conn, request, row) -> list[f.Field]:
+async def _change_driver_fields(conn, request, row) -> list[f.Field | f.Ask]:
     options = await authority_options(conn)
     if row["home_authority_code"] not in {None, *(code for code, _ in options)}:
         # a home no longer licensing (abolished, or a Scottish council) stays selectable, so
@@ -121,18 +121,16 @@ NAME_KINDS = [
     ("former", "A name they used before", "For example, a surname before marriage"),
 ]
 
-name_field = f.declared(drivers.NameDetails)
-
 NEW_NAME = FormPage(
     "/drivers/{driver_id:uuid}/names/new",
     title="Add another name",
     button="Add name",
     load=about.the_driver,
     fields=[
-        name_field("kind", label="What kind of name is it?", options=NAME_KINDS),
-        name_field("forenames", width=f.WIDE),
-        name_field("surname", width=f.WIDE),
-        name_field(
+        f.ask("kind", label="What kind of name is it?", options=NAME_KINDS),
+        f.ask("forenames", width=f.WIDE),
+        f.ask("surname", width=f.WIDE),
+        f.ask(
             "date_of_birth",
             "Only if it differs from the driver's, for example 17 5 1980",
             label="Date of birth given with this name",

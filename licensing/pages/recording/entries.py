@@ -13,16 +13,14 @@ from licensing.pages.forms import Form, FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
 from registry import entries, lookups
 
-entry_field = f.declared(entries.EntryDetails)
 
-
-async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
+async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field | f.Ask]:
     held = [
         (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
         for r in await lookups.own_licences(conn, driver["id"], request.user.authority_id)
     ]
     return [
-        entry_field("decision", label="What did your authority decide?"),
+        f.ask("decision", label="What did your authority decide?"),
         f.select(
             "licence_id",
             "Which of your licences it concerns",
@@ -31,15 +29,15 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Field]:
             empty="None",
             number="Select one of your licences, or None",
         ),
-        entry_field("licence_kind", "Leave blank when you chose one of your licences above"),
-        entry_field("decided_on"),
-        entry_field(
+        f.ask("licence_kind", "Leave blank when you chose one of your licences above"),
+        f.ask("decided_on"),
+        f.ask(
             "effective_on",
             "Leave blank if it took effect the same day",
             label="Date it takes effect",
         ),
-        entry_field("categories", label="What relevant information was it based on?"),
-        entry_field(
+        f.ask("categories", label="What relevant information was it based on?"),
+        f.ask(
             "narrative",
             "Only your authority sees this. Others see "
             "the decision and can ask you for the details (section 3)",
@@ -70,8 +68,6 @@ NEW_ENTRY = FormPage(
 
 # --- a later change to an entry -------------------------------------------------------------
 
-change_field = f.declared(entries.EntryChange)
-
 CHANGE_ENTRY = FormPage(
     "/entries/{entry_id:int}/change",
     title="Record a change to a register entry",
@@ -79,9 +75,9 @@ CHANGE_ENTRY = FormPage(
     button="Save change",
     load=about.own(entries.get_entry, "entry_id"),
     fields=[
-        change_field("status", label="What has changed?"),
-        change_field("changed_on", f.TODAY),
-        change_field(
+        f.ask("status", label="What has changed?"),
+        f.ask("changed_on", f.TODAY),
+        f.ask(
             "reason", "Authorities that asked about this entry are told of the change", label="Why"
         ),
     ],

@@ -30,8 +30,6 @@ def _decision(entry: Any) -> str:
     return f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"
 
 
-request_field = f.declared(requests.RequestDetails)
-
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     title="Ask for the information behind a register entry",
@@ -40,13 +38,13 @@ NEW_REQUEST = FormPage(
     load=lambda request, conn: _entry_summary(conn, request.path_params["entry_id"]),
     prefill=["case_reference"],
     fields=[
-        request_field("case_reference"),
-        request_field(
+        f.ask("case_reference"),
+        f.ask(
             "reason",
             "For example, the application you are deciding",
             label="Why you need the information",
         ),
-        request_field("requested_on", f.TODAY),
+        f.ask("requested_on", f.TODAY),
     ],
     words=about.facts(
         lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])],
@@ -111,8 +109,6 @@ async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[s
     return [*facts, ("Answer", answer), ("Answered on", answered), ("Response", item.response)]
 
 
-answer_field = f.declared(requests.RequestResponse)
-
 ANSWER = about.answered_page(
     "/requests/{request_id:int}",
     caption="Section 3 request",
@@ -125,9 +121,9 @@ ANSWER = about.answered_page(
     sent=("sent", "Your request has been sent."),
     audit_as="information_request",
     fields=[
-        answer_field("status", label="Your answer"),
-        answer_field("response", label="The information, or the reasons for refusing", rows=8),
-        answer_field("responded_on", f.TODAY),
+        f.ask("status", label="Your answer"),
+        f.ask("response", label="The information, or the reasons for refusing", rows=8),
+        f.ask("responded_on", f.TODAY),
     ],
     answer=(requests.respond, requests.RequestResponse),
 )

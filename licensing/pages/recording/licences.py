@@ -35,21 +35,19 @@ def _granted(request: Request, driver: Any, granted: Any) -> str:
     return f"/licences/{granted.id}/recorded"
 
 
-licence_field = f.declared(licences.LicenceDetails)
-
 NEW_LICENCE = FormPage(
     "/drivers/{driver_id:uuid}/licences/new",
     title="Record a licence",
     button="Record licence",
     load=about.the_driver,
     fields=[
-        licence_field("licence_number", "Your authority's number for this licence"),
-        licence_field("kind"),
-        licence_field("granted_on", named="Date granted"),
-        licence_field(
+        f.ask("licence_number", "Your authority's number for this licence"),
+        f.ask("kind"),
+        f.ask("granted_on", named="Date granted"),
+        f.ask(
             "starts_on", "Leave blank if it starts on the day it was granted", named="Start date"
         ),
-        licence_field("expires_on", "Leave blank for 3 years after it starts", named="Expiry date"),
+        f.ask("expires_on", "Leave blank for 3 years after it starts", named="Expiry date"),
     ],
     words=_licence_words,
     save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
@@ -81,19 +79,16 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
 # --- a licence's later change ---------------------------------------------------------------
 
 
-change_field = f.declared(licences.LicenceChange)
-
-
-async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field]:
+async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field | f.Ask]:
     allowed = [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
     return [
-        change_field("action", label="What has happened to the licence?", only=allowed),
-        change_field(
+        f.ask("action", label="What has happened to the licence?", only=allowed),
+        f.ask(
             "effective_on",
             "Leave blank for today (for a renewal: the day the current licence ends)",
             label="Date it takes effect",
         ),
-        change_field(
+        f.ask(
             "expires_on",
             "Leave blank for 3 years on",
             label="New expiry date, for a renewal",
