@@ -335,8 +335,8 @@ def test_strangers_sharing_a_name_in_other_towns_do_not_teach_the_job_one_person
     from registry.duplicates.compare import estimate, probability
 
     drivers = names = 100_000
-    one_person = [(25.0, "area")] * 300  # near certain on names and dates: all in one area
-    strangers = [(7.0, "differ")] * 3_000 + [(7.0, "area")] * 210  # a common name, a slip apart
+    one_person = [(25.0, None, True)] * 300  # near certain on names and dates: one area
+    strangers = [(7.0, None, False)] * 3_000 + [(7.0, None, True)] * 210  # a slip apart
     model = estimate(one_person + strangers, _model(), drivers, names)
     assert model.home_m >= 0.99, model
     differ = model.where_weight(_lives(1, 7), _lives(2, 8))
@@ -402,8 +402,10 @@ async def test_two_mohammed_khans_a_month_apart_in_bradford_are_raised_only_at_o
     # together (mostly recorded at one postcode, some moved), and strangers a slip apart
     model = _model()
     model.where_u = register_u(dict(await conn.fetchrow(WHERE_PAIRS)))
-    one_person = [(25.0, "postcode")] * 200 + [(25.0, "area")] * 60 + [(25.0, "differ")] * 30
-    others = [(0.0, "area")] * 200 + [(0.0, "district")] * 20 + [(0.0, "differ")] * 3_000
+    one_person = [(25.0, "postcode", True)] * 200 + [(25.0, "area", True)] * 60
+    one_person += [(25.0, "elsewhere", False)] * 30
+    others = [(0.0, "area", True)] * 200 + [(0.0, "district", True)] * 20
+    others += [(0.0, "elsewhere", False)] * 3_000
     model = estimate(one_person + others, model, 100_000, 100_000)
 
     def chance(pair: tuple[int, int], score: match.PairScore | None, known: bool = True) -> float:

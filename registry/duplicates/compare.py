@@ -292,33 +292,39 @@ HOME_WORDS = {
     "same": "lives in the same council area",
     "differ": "lives in another council area",
 }
-# Where the two records say the driver lives, from the closest agreement down (where_level):
-# the same postcode, the same postcode sector (a few streets), the same district, the same
-# council area with the postcodes further apart (or one unknown), another council area.
-WHERE_LEVELS = ("postcode", "sector", "district", "area", "differ")
+# Where the two records say the driver lives, when both give a postcode, from the closest
+# agreement down (where_level): the same postcode, the same postcode sector (a few streets),
+# the same district, the same council area with the postcodes further apart, another council
+# area. With a postcode unknown, the council area alone counts (Model.home_weight).
+WHERE_LEVELS = ("postcode", "sector", "district", "area", "elsewhere")
 WHERE_WORDS = {
     "postcode": "recorded at the same postcode",
     "sector": "postcodes a few streets apart (the same sector)",
     "district": "postcodes in the same district",
-    "area": "lives in the same council area",
-    "differ": "lives in another council area",
+    "area": "lives in the same council area, at another postcode",
+    "elsewhere": "lives in another council area",
 }
 
 
 def where_level(a: Name, b: Name) -> str | None:
-    """How closely the two records' homes agree (WHERE_LEVELS); None when neither the
-    postcodes nor the council areas can be compared."""
+    """How closely the two records' homes agree (WHERE_LEVELS); None unless both give a
+    postcode (and, beyond the district, both a council area)."""
     pa, pb = a.postcode, b.postcode
-    if pa and pb:
-        if pa == pb:
-            return "postcode"
-        if pa[:-2] == pb[:-2]:
-            return "sector"
-        if pa.split(" ", 1)[0] == pb.split(" ", 1)[0]:
-            return "district"
+    if not pa or not pb:
+        return None
+    if pa == pb:
+        return "postcode"
+    if pa[:-2] == pb[:-2]:
+        return "sector"
+    if pa.split(" ", 1)[0] == pb.split(" ", 1)[0]:
+        return "district"
     if a.home is None or b.home is None:
         return None
-    return "area" if a.home == b.home else "differ"
+    return "area" if a.home == b.home else "elsewhere"
+
+
+def same_area(a: Name, b: Name) -> bool | None:
+    return None if a.home is None or b.home is None else a.home == b.home
 
 
 def where_u(pairs: Mapping[str, int]) -> dict[str, float]:
@@ -335,7 +341,7 @@ def where_u(pairs: Mapping[str, int]) -> dict[str, float]:
         "sector": share["sector"] - share["postcode"],
         "district": share["district"] - share["sector"],
         "area": share["home"] - home_district,
-        "differ": 1 - share["home"] - (share["district"] - home_district),
+        "elsewhere": 1 - share["home"] - (share["district"] - home_district),
     }
     return {k: min(max(v, 1e-9), 0.999) for k, v in u.items()}
 
@@ -365,9 +371,10 @@ class Model(msgspec.Struct):
     home_m: float = 0.9  # one person's two records in one area (EM replaces this)
     home_u: float = 0.01  # two strangers in one area (the register replaces this)
     prior_shift: float = 0.0
-    # where the two records say the driver lives, by WHERE_LEVELS: m estimated by EM, u from
-    # the register (where_u). Empty in a model saved before the job compared postcodes: then
-    # the home area alone (home_m, home_u) counts.
+    # where the two records say the driver lives, when both give a postcode, by WHERE_LEVELS:
+    # m estimated by EM, u from the register (where_u). Empty in a model saved before the job
+    # compared postcodes: then the home area alone (home_m, home_u) counts, as it does for a
+    # pair where a postcode is unknown.
     where_m: dict[str, float] = {}
     where_u: dict[str, float] = {}
 
@@ -380,12 +387,10 @@ class Model(msgspec.Struct):
 
     def where_weight(self, a: Name, b: Name) -> tuple[str, str, float] | None:
         """(level, words, weight) of where the two records say the driver lives."""
-        if not self.where_m or not self.where_u:
+        level = where_level(a, b) if self.where_m and self.where_u else None
+        if level is None:
             home = self.home_weight(a.home, b.home)
             return None if home is None else (home[0], HOME_WORDS[home[0]], home[1])
-        level = where_level(a, b)
-        if level is None:
-            return None
         weight = math.log2(self.where_m[level] / self.where_u[level])
         return level, WHERE_WORDS[level], weight
 
@@ -565,45 +570,58 @@ CONFIDENT = 0.999
 
 
 def estimate(
-    scored: Sequence[tuple[float, str | None]],
+    scored: Sequence[tuple[float, str | None, bool | None]],
     model: Model,
     drivers: int,
     names: int,
     *,
     rounds: int = 30,
 ) -> Model:
-    """m of each WHERE level and the prior shift, by expectation maximisation over the
-    candidate pairs: each is (the pair's weight without where they live and the shift, their
-    where_level or None when unknown); u is the model's (where_u, from the register). The
-    blocks hold nearly every true pair, so the pairs they leave out count as different people.
-    Starts from the search's prior. m counts only the pairs at least CONFIDENT one person
-    without where they live (all pairs while there are none such, as on a small register)."""
-    # pairs with the same weight (to a hundredth of a bit) and level count together: a few
+    """m of each WHERE level, the home area's m and the prior shift, by expectation
+    maximisation over the candidate pairs: each is (the pair's weight without where they
+    live and the shift, their where_level or None when a postcode is unknown, whether they
+    live in one council area or None when unknown); u is the model's (where_u and home_u,
+    from the register). The blocks hold nearly every true pair, so the pairs they leave out
+    count as different people. Starts from the search's prior. m counts only the pairs at
+    least CONFIDENT one person without where they live (all pairs while there are none such,
+    as on a small register)."""
+    # pairs with the same weight (to a hundredth of a bit) and levels count together: a few
     # thousand kinds of pair, however many pairs
-    kinds = Counter((round(w, 2), level) for w, level in scored)
+    kinds = Counter((round(w, 2), level, same) for w, level, same in scored)
     confident_at = math.log2(CONFIDENT / (1 - CONFIDENT))
-    u = model.where_u
-    m = dict(model.where_m) or dict.fromkeys(WHERE_LEVELS, 1 / len(WHERE_LEVELS))
-    shift = 0.0
+    trial = Model(
+        home_m=model.home_m,
+        home_u=model.home_u,
+        where_m=dict(model.where_m) or dict.fromkeys(WHERE_LEVELS, 1 / len(WHERE_LEVELS)),
+        where_u=model.where_u,
+    )
     for _ in range(rounds):
-        weights = {level: math.log2(m[level] / u[level]) for level in WHERE_LEVELS}
-        # smoothing: a tenth of a pair at each level; [all pairs, confident pairs]
+        weights: dict[str | bool, float] = {
+            level: math.log2(trial.where_m[level] / trial.where_u[level]) for level in WHERE_LEVELS
+        }
+        weights[True] = trial.home_weight(1, 1)[1]  # type: ignore[index]
+        weights[False] = trial.home_weight(1, 2)[1]  # type: ignore[index]
+        # smoothing: a tenth of a pair at each level, half a pair each way for the area;
+        # [all pairs, confident pairs]
         found = [dict.fromkeys(WHERE_LEVELS, 0.1), dict.fromkeys(WHERE_LEVELS, 0.1)]
-        matched = 0.0
-        for (w, level), n in kinds.items():
-            if level is None:
-                p = probability(w + shift) * n
-            else:
-                p = probability(w + shift + weights[level]) * n
-                for i in (0, 1) if w + shift >= confident_at else (0,):
+        agree, known, matched = [0.5, 0.5], [1.0, 1.0], 0.0
+        for (w, level, same), n in kinds.items():
+            evidence = weights[level] if level else weights[same] if same is not None else 0.0
+            p = probability(w + trial.prior_shift + evidence) * n
+            for i in (0, 1) if w + trial.prior_shift >= confident_at else (0,):
+                if level:
                     found[i][level] += p
+                if same is not None:
+                    known[i] += p
+                    agree[i] += p * same
             matched += p
         counted = found[1] if sum(found[1].values()) > 1.0 else found[0]
         total = sum(counted.values())
-        m = {level: counted[level] / total for level in WHERE_LEVELS}
+        trial.where_m = {level: counted[level] / total for level in WHERE_LEVELS}
+        i = 1 if known[1] > 1.0 else 0
+        trial.home_m = min(max(agree[i] / known[i], model.home_u), 0.999)
         # the search's prior is one in the register's names (at least match.REGISTER_FLOOR);
         # a pair's, the matches found over every pair of drivers
         pairs = max(drivers * (drivers - 1) / 2, 1)
-        shift = math.log2(max(matched, 1.0) / pairs * max(names, match.REGISTER_FLOOR))
-    home_m = min(max(1 - m["differ"], model.home_u), 0.999)  # in one area, at whatever level
-    return Model(home_m=home_m, home_u=model.home_u, prior_shift=shift, where_m=m, where_u=u)
+        trial.prior_shift = math.log2(max(matched, 1.0) / pairs * max(names, match.REGISTER_FLOOR))
+    return trial

@@ -48,6 +48,7 @@ from registry.duplicates.compare import (
     home_u,
     name_of,
     probability,
+    same_area,
     weigh,
     weight_of,
     where_level,
@@ -327,7 +328,7 @@ def fit(
             continue
         a, b = by_driver[s.a], by_driver[s.b]
         weight = weight_of(Model(home_m=0.5, home_u=0.5), s, a, b, freq)  # no home, no shift
-        scored.append((weight, where_level(a[0], b[0])))
+        scored.append((weight, where_level(a[0], b[0]), same_area(a[0], b[0])))
     model = estimate(scored, model, len(by_driver), len(names))
     return model, freq, by_driver
 
