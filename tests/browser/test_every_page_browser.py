@@ -6,7 +6,9 @@ this file (a new kind of path parameter needs a sample below)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -201,28 +203,65 @@ async def test_the_axe_check_fails_on_a_page_with_faint_text_and_an_unlabelled_i
     assert '"color-contrast"' in str(failed.value) and '"image-alt"' in str(failed.value)
 
 
-# One test per role, so parallel workers share the pages out.
-@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "signed_out")
-async def test_every_page_passes_axe_for_someone_allowed_to_see_it(browser, live, register, role):
-    people, samples = register
-    mine = pages_for(role, page_paths())
-    assert mine
-    async with new_page(browser, live) as page:
-        if role:
-            await sign_in(page, people[role]["email"], PASSWORD)
-        for path in mine:
-            url = fill(path, samples)
-            response = await page.goto(url)
-            assert response.status < 400, f"{role} {url}: {response.status}"
-            await check_page(page)
-        if role == "licensing_officer":
-            # the record itself, once the purpose is given; and the error pages
-            await page.goto(f"/drivers/{samples['driver_id']}?purpose=renewal&case_reference=R1")
-            await check_page(page, "driver-record-full")
-            for url in (
-                "/admin/users",
-                "/drivers/999999999?purpose=renewal&case_reference=R",
-                "/no-such-page",
-            ):
-                await page.goto(url)
-                await check_page(page)
+# One test per page and role, so parallel workers share the pages out. Each role (and nobody
+# signed in) keeps one browser page for the module, per worker, signed in once through the form.
+CASES = [(role, path) for role in ROLES for path in pages_for(role, page_paths())]
+
+
+@pytest.fixture(scope="module")
+async def page_of(browser, live, register):
+    """The browser page of a role (None: of nobody signed in), opened the first time it is asked for."""
+    people, _ = register
+    opened: dict[str | None, object] = {}
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def of(role: str | None):
+            if role not in opened:
+                page = await stack.enter_async_context(new_page(browser, live))
+                if role:
+                    await sign_in(page, people[role]["email"], PASSWORD)
+                opened[role] = page
+            return opened[role]
+
+        yield of
+
+
+def signed_out(page) -> bool:
+    return urlsplit(page.url).path.startswith(("/sign-in", "/signed-out"))
+
+
+@pytest.mark.parametrize(
+    ("role", "path"), CASES, ids=[f"{role or 'signed_out'}:{path}" for role, path in CASES]
+)
+async def test_every_page_passes_axe_for_someone_allowed_to_see_it(
+    live, register, page_of, role, path
+):
+    _, samples = register
+    page = await page_of(role)
+    url = fill(path, samples)
+    response = await page.goto(url)
+    assert response.status < 400, f"{role} {url}: {response.status}"
+    assert role is None or not signed_out(page), f"{role} was sent to sign in from {url}"
+    await check_page(page)
+
+
+@pytest.mark.parametrize(
+    ("url", "screenshot"),
+    [
+        ("/drivers/{driver_id}?purpose=renewal&case_reference=R1", "driver-record-full"),
+        ("/admin/users", None),
+        ("/drivers/999999999?purpose=renewal&case_reference=R", None),
+        ("/no-such-page", None),
+    ],
+    ids=["full-record", "forbidden", "no-such-driver", "no-such-page"],
+)
+async def test_the_full_record_and_the_error_pages_pass_axe_for_an_officer(
+    register, page_of, url, screenshot
+):
+    """The record itself, once the purpose is given; and the pages an officer meets when she
+    may not see a page or it does not exist."""
+    _, samples = register
+    page = await page_of("licensing_officer")
+    await page.goto(url.format(driver_id=samples["driver_id"]))
+    assert not signed_out(page)
+    await check_page(page, screenshot)
