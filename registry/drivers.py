@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, cast
 
 import asyncpg
 import msgspec
@@ -22,25 +22,34 @@ from registry import audit_log, identifiers
 from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.errors import Conflict, NotFound
-from registry.fields import BirthDate, Choice, Fields, Text
+from registry.fields import BirthDate, Choice, Fields, Identifier, Text, specs
 
 NAME_KINDS = ("alias", "former")
 
 
 class DriverDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A driver to record. Dates are written like 1980-05-17; authorities by GSS code."""
+    """A driver to record. Dates are written like 1980-05-17; authorities by GSS code. Its
+    fields' declarations check a change (DriverChanges) too."""
 
-    forenames: str | None = None
-    surname: str | None = None
-    date_of_birth: str | None = None
-    sex: str | None = None
-    gb_licence_number: str | None = None
-    ni_licence_number: str | None = None
-    ni_number: str | None = None
+    forenames: Annotated[str | None, Text("driver's forenames", required=True)] = None
+    surname: Annotated[str | None, Text("driver's surname", required=True)] = None
+    date_of_birth: Annotated[str | None, BirthDate("driver's date of birth", required=True)] = None
+    sex: Annotated[str | None, Choice("sex (as on the driving licence)", ("F", "M"), "sex")] = None
+    gb_licence_number: Annotated[
+        str | None, Identifier("GB driving licence number", identifiers.normalise_gb_licence)
+    ] = None
+    ni_licence_number: Annotated[
+        str | None,
+        Identifier("Northern Ireland driving licence number", identifiers.normalise_ni_licence),
+    ] = None
+    ni_number: Annotated[
+        str | None, Identifier("National Insurance number", identifiers.normalise_ni_number)
+    ] = None
+    # the EU licence's number and country are checked together (_read_eu_licence)
     eu_licence_number: str | None = None
     eu_licence_country: str | None = None
-    address: str | None = None
-    postcode: str | None = None
+    address: Annotated[str | None, Text("home address", max_length=300)] = None
+    postcode: Annotated[str | None, Identifier("postcode", identifiers.normalise_postcode)] = None
     home_authority: str | None = None
     # A register search (by this authority) that found nobody, so the audit trail shows the
     # check came before the record.
@@ -151,9 +160,6 @@ async def read_driver(conn: asyncpg.Connection, fields: Fields, given: object) -
 
 # --- reading the fields -----------------------------------------------------------------------
 
-IDENTIFIER_FIELDS = ("gb_licence_number", "ni_licence_number", "ni_number")
-OPTIONAL_TEXT = {"address": 300}
-
 
 class DriverColumns(TypedDict, total=False):
     """A driver's fields once read, by column: all of them when recording, the ones given when
@@ -174,57 +180,27 @@ class DriverColumns(TypedDict, total=False):
 
 
 async def _read(conn: asyncpg.Connection, fields: Fields, raw: dict[str, Any]) -> DriverColumns:
-    """Validate the fields present in `raw` (all of them, when creating) into column values."""
-    clean: DriverColumns = {}
-    present = raw.keys()
-    if "forenames" in present:
-        clean["forenames"] = fields.text(
-            "forenames", raw["forenames"], "driver's forenames", required=True
-        )
-    if "surname" in present:
-        clean["surname"] = fields.text("surname", raw["surname"], "driver's surname", required=True)
-    if "date_of_birth" in present:
-        clean["date_of_birth"] = fields.birth_date(
-            "date_of_birth", raw["date_of_birth"], "driver's date of birth", required=True
-        )
-    if "sex" in present:
-        sex = raw["sex"]
-        clean["sex"] = fields.choice(
-            "sex",
-            sex.upper() if isinstance(sex, str) else sex,
-            "sex (as on the driving licence)",
-            ("F", "M"),
-        )
-    if "gb_licence_number" in present:
-        clean["gb_licence_number"] = fields.identifier(
-            "gb_licence_number", raw["gb_licence_number"], identifiers.normalise_gb_licence
-        )
-    if "ni_licence_number" in present:
-        clean["ni_licence_number"] = fields.identifier(
-            "ni_licence_number", raw["ni_licence_number"], identifiers.normalise_ni_licence
-        )
-    if "ni_number" in present:
-        clean["ni_number"] = fields.identifier(
-            "ni_number", raw["ni_number"], identifiers.normalise_ni_number
-        )
-    if "eu_licence_number" in present or "eu_licence_country" in present:
-        _read_eu_licence(fields, raw, clean)
-    if "address" in present:
-        clean["address"] = (
-            fields.text("address", raw["address"], "home address", max_length=300) or ""
-        )
-    if "postcode" in present:
-        clean["postcode"] = fields.identifier(
-            "postcode", raw["postcode"], identifiers.normalise_postcode
-        )
-    if "home_authority" in present:
+    """Check the fields present in `raw` (all of them, when creating) as DriverDetails declares
+    them, into column values."""
+    if isinstance(raw.get("sex"), str):
+        raw = {**raw, "sex": raw["sex"].upper()}
+    declared = specs(DriverDetails)
+    clean: dict[str, Any] = {}
+    for name in (field.name for field in msgspec.structs.fields(DriverDetails)):
+        if name in declared and name in raw:
+            clean[name] = declared[name].read(fields, name, raw[name])
+        elif name == "eu_licence_number" and raw.keys() & {name, "eu_licence_country"}:
+            _read_eu_licence(fields, raw, clean)
+    if "address" in clean:
+        clean["address"] = clean["address"] or ""
+    if "home_authority" in raw:
         clean["home_authority_id"] = await _authority_id(
             conn, fields, "home_authority", raw["home_authority"]
         )
-    return clean
+    return cast(DriverColumns, clean)
 
 
-def _read_eu_licence(fields: Fields, raw: dict[str, Any], clean: DriverColumns) -> None:
+def _read_eu_licence(fields: Fields, raw: dict[str, Any], clean: dict[str, Any]) -> None:
     number: str | None = raw.get("eu_licence_number")
     country: str | None = raw.get("eu_licence_country")
     if not (number or "").strip() and not (country or "").strip():

@@ -79,6 +79,17 @@ class Choice(Spec):
 
 
 @dataclass(frozen=True)
+class Identifier(Spec):
+    """An identifier in its one written form, by a registry.identifiers normalise_* function;
+    blank is not given."""
+
+    normalise: Callable[[str], str]
+
+    def read(self, fields: Fields, name: str, value: object) -> str | None:
+        return fields.identifier(name, value, self.normalise)
+
+
+@dataclass(frozen=True)
 class Categories(Spec):
     """The s.1 categories a record relies on (at least one)."""
 

@@ -56,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dft_analyst": "Department for Transport analyst",
         "admin": "Administrator",
     },
+    "sex": {"F": "Female", "M": "Male"},
     "name_kind": {"current": "Current name", "former": "Former name", "alias": "Also known as"},
     # a licence's later changes, offered to an officer as what to do
     "licence_action": {

@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from licensing.auth import actor_of
 from licensing.pages.fields import Ask, Field
 from licensing.pages.forms import FormPage, saves
-from licensing.pages.render import long_date
+from licensing.pages.render import LABELS, long_date
 from licensing.pages.visit import with_visit
 from registry import lookups
 from registry.actor import Actor, audit_view
@@ -72,6 +72,11 @@ def driver_facts(driver: asyncpg.Record) -> Facts:
         ("Date of birth", long_date(driver["date_of_birth"])),
         ("Home authority", driver["home_authority"] or "Not known"),
     ]
+
+
+def decided(decision: str, on: Any) -> str:
+    """A register decision and its day: "Revoked, 3 March 2026"."""
+    return f"{LABELS['decision'][decision]}, {long_date(on)}"
 
 
 def facts(

@@ -11,40 +11,39 @@ from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.visit import with_visit
 from registry import drivers
 
-IDENTITY = [
-    f.exact("forenames", "Forenames", width=f.WIDE, heading="Name and date of birth"),
-    f.exact("surname", "Surname", width=f.WIDE),
-    f.date("date_of_birth", "Date of birth", "For example, 17 5 1980", named="Date of birth"),
-    f.radios(
-        "sex",
-        "Sex, as on the driving licence",
-        [("F", "Female"), ("M", "Male")],
-        "Optional. It helps check the GB driving licence number",
-        inline=True,
-    ),
-    f.exact(
-        "gb_licence_number",
-        "GB driving licence number",
-        "16 characters, for example WALKE805170SJ9AB",
-        heading="Identifiers",
-    ),
-    f.exact(
-        "ni_licence_number",
-        "Northern Ireland driving licence number",
-        "8 digits, if they have one",
-        width=f.W10,
-    ),
-    f.exact("ni_number", "National Insurance number", "For example, QQ 12 34 56 C", width=f.W10),
-    f.exact("eu_licence_number", "EU driving licence number", "If the driver holds one"),
-    f.exact(
-        "eu_licence_country",
-        "Country that issued the EU driving licence",
-        "Two letters, for example PL for Poland",
-        width=f.W3,
-    ),
-    f.textarea("address", "Home address", rows=3),
-    f.exact("postcode", "Postcode", width=f.W10, autocomplete="off"),
-]
+# DriverDetails declares them, for DriverChanges and the identity proposal too
+IDENTITY = f.made(
+    [
+        f.ask("forenames", label="Forenames", width=f.WIDE, heading="Name and date of birth"),
+        f.ask("surname", label="Surname", width=f.WIDE),
+        f.ask(
+            "date_of_birth", "For example, 17 5 1980", label="Date of birth", named="Date of birth"
+        ),
+        f.ask(
+            "sex",
+            "Optional. It helps check the GB driving licence number",
+            label="Sex, as on the driving licence",
+            inline=True,
+        ),
+        f.ask(
+            "gb_licence_number",
+            "16 characters, for example WALKE805170SJ9AB",
+            heading="Identifiers",
+        ),
+        f.ask("ni_licence_number", "8 digits, if they have one", width=f.W10),
+        f.ask("ni_number", "For example, QQ 12 34 56 C", width=f.W10),
+        f.exact("eu_licence_number", "EU driving licence number", "If the driver holds one"),
+        f.exact(
+            "eu_licence_country",
+            "Country that issued the EU driving licence",
+            "Two letters, for example PL for Poland",
+            width=f.W3,
+        ),
+        f.ask("address", rows=3),
+        f.ask("postcode", width=f.W10, autocomplete="off"),
+    ],
+    drivers.DriverDetails,
+)
 HOME = "The licensing authority for the area the driver lives in"
 
 

@@ -10,7 +10,7 @@ from litestar import Request
 from licensing.pages import about
 from licensing.pages import fields as f
 from licensing.pages.forms import Form, FormPage, routes, saves
-from licensing.pages.render import LABELS, long_date
+from licensing.pages.render import LABELS
 from registry import entries, lookups
 
 
@@ -83,7 +83,7 @@ CHANGE_ENTRY = FormPage(
     ],
     words=about.facts(
         lambda entry: [
-            ("Decision", f"{LABELS['decision'][entry.decision]}, {long_date(entry.decided_on)}"),
+            ("Decision", about.decided(entry.decision, entry.decided_on)),
             ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
         ]
     ),

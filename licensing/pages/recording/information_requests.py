@@ -26,10 +26,6 @@ async def _entry_summary(conn, entry_id: int) -> Any:
     return row
 
 
-def _decision(entry: Any) -> str:
-    return f"{LABELS['decision'][entry['decision']]}, {long_date(entry['decided_on'])}"
-
-
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     title="Ask for the information behind a register entry",
@@ -47,7 +43,10 @@ NEW_REQUEST = FormPage(
         f.ask("requested_on", f.TODAY),
     ],
     words=about.facts(
-        lambda entry: [("Decision", _decision(entry)), ("Recorded by", entry["authority"])],
+        lambda entry: [
+            ("Decision", about.decided(entry["decision"], entry["decided_on"])),
+            ("Recorded by", entry["authority"]),
+        ],
         intro=lambda entry: [f"{entry['authority']} must answer within 20 working days."],
     ),
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
