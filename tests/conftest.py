@@ -11,11 +11,13 @@ import os
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
 
 from licensing import pgcluster
 from licensing.db import connect
 from licensing.migrate import migrate
+from registry import accounts
 from registry.authorities import load_reference
 from registry.match.train import load_match_model
 from registry.names import load_name_reference
@@ -26,6 +28,15 @@ from registry.names import load_name_reference
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, database=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Argon2 at the service's cost spends about a fifth of a second of CPU, on four threads, on
+# each hash and each sign-in, and the suite signs in hundreds of times: in tests it runs at its
+# lowest cost. A hash carries its own cost, so a service that a test starts in a subprocess
+# checks these hashes cheaply too (and stores them again at its own cost, as after any change
+# of cost). An unknown email is still checked against a hash of the same cost as a real one.
+# tests/test_accounts.py pins the service's own cost.
+SERVICE_PASSWORD_HASHER = accounts._hasher
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEMPLATE = "crosscheck_template"
 _counter = itertools.count()

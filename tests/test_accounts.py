@@ -18,6 +18,7 @@ from licensing.db import connect
 from licensing.settings import load
 from registry import accounts
 from registry.accounts import AccountError
+from tests.conftest import SERVICE_PASSWORD_HASHER
 from tests.factories import authority_id, make_user
 
 
@@ -111,6 +112,36 @@ async def test_a_password_signs_in_only_its_own_active_account(conn):
     assert (
         await accounts.verify_password(conn, "bea@bolton.gov.uk", "correct horse battery") is None
     )
+
+
+def test_the_service_hashes_passwords_at_argon2s_recommended_cost():
+    # the suite hashes at argon2's lowest cost (tests/conftest.py); the service keeps this one
+    stored = SERVICE_PASSWORD_HASHER.hash("correct horse battery")
+
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert SERVICE_PASSWORD_HASHER.verify(stored, "correct horse battery")
+
+
+async def test_a_password_stored_at_another_cost_is_stored_again_at_the_current_one(conn):
+    user = await accounts.create_user(
+        conn,
+        email="cal@bolton.gov.uk",
+        display_name="Cal",
+        role="dpo",
+        authority_code="E08000001",
+        password="correct horse battery",
+    )
+    older = SERVICE_PASSWORD_HASHER.hash("correct horse battery")
+    await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1", user.id, older)
+
+    assert (
+        await accounts.verify_password(conn, "cal@bolton.gov.uk", "correct horse battery")
+    ).id == user.id
+    stored = await conn.fetchval("SELECT password_hash FROM app_user WHERE id = $1", user.id)
+    assert stored != older and not accounts._hasher.check_needs_rehash(stored)
+    assert (
+        await accounts.verify_password(conn, "cal@bolton.gov.uk", "correct horse battery")
+    ).id == user.id
 
 
 # Tokens ------------------------------------------------------------------------------------
