@@ -184,8 +184,11 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
     if isinstance(spec, Choice):
         options = more.pop("options", None) or labelled(spec.words, more.pop("only", spec.choices))
         return radios(name, label, options, hint, **more)
-    if isinstance(spec, Categories):
-        return categories(label)
+    if isinstance(spec, Categories):  # the s.1 kinds of relevant information
+        options = labelled("category", CATEGORIES)
+        hint = "Section 1 of the 2022 Act. Select all that apply"
+        required = "Select at least one kind of relevant information"
+        return Field("checkboxes", name, label, hint, options=options, required=required)
     if isinstance(spec, DateSpec):
         return date(name, label, hint, **more)
     widget = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
@@ -197,23 +200,8 @@ def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
     return [(code, LABELS[kind][code]) for code in codes]
 
 
-def categories(label: str) -> Field:
-    """Which kinds of relevant information (s.1 of the 2022 Act) a record is about."""
-    hint = "Section 1 of the 2022 Act. Select all that apply"
-    required = "Select at least one kind of relevant information"
-    return checkboxes(
-        "categories", label, labelled("category", CATEGORIES), hint, required=required
-    )
-
-
 def radios(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:
     return Field("radios", name, label, hint, options=options, **more)
-
-
-def checkboxes(
-    name: str, label: str, options: Options, hint: str | None = None, **more: Any
-) -> Field:
-    return Field("checkboxes", name, label, hint, options=options, **more)
 
 
 def select(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Annotated
 
 import msgspec
+import pytest
 
 import licensing.pages
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, saves
+from licensing.pages.recording.licences import NEW_LICENCE
+from registry.fields import LICENCE_KINDS, Choice
+from registry.labels import LABELS
 
 
 def declared_pages() -> list[tuple[str, FormPage]]:
@@ -56,3 +61,27 @@ def test_a_misspelt_field_is_found():
         done=lambda request, subject, result: "/",
     )
     assert strays(page) == ["decison"]
+
+
+def test_a_field_asked_of_a_struct_that_lacks_it_fails_when_the_page_is_made():
+    async def nowhere(conn, actor, struct):
+        return struct
+
+    class Reply(msgspec.Struct, kw_only=True):
+        decision: Annotated[str | None, Choice("decision", ("yes", "no"), "answer")] = None
+
+    with pytest.raises(KeyError, match="decison"):
+        FormPage(
+            "/somewhere",
+            fields=[f.ask("decison", label="What did you decide?")],
+            save=saves(nowhere, Reply),
+            done=lambda request, subject, result: "/",
+        )
+
+
+def test_an_officer_recording_a_licence_is_offered_the_registers_kinds_in_its_words():
+    kind = next(field for field in NEW_LICENCE.fields if field.name == "kind")
+    assert (kind.type, kind.label) == ("radios", "Kind of licence")
+    assert list(kind.options) == [(code, LABELS["kind"][code]) for code in LICENCE_KINDS]
+    number = next(field for field in NEW_LICENCE.fields if field.name == "licence_number")
+    assert (number.type, number.spellcheck) == ("text", False)  # typed exactly
