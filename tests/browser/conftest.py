@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -21,7 +22,7 @@ import uvicorn
 from licensing.app import create_app
 from licensing.settings import PROJECT_ROOT, load
 from tests.conftest import new_database
-from tests.pages.conftest import TOTP_SECRETS, totp_code
+from tests.pages.conftest import PASSWORD, TOTP_SECRETS, totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -121,16 +122,39 @@ async def live(live_db, live_env):
         yield server
 
 
+@pytest.fixture(scope="module")
+async def cookies(browser, live):
+    """Each person's cookies, signed in through the form once for the module (the first time a
+    test asks): a test whose story is not the sign-in starts its pages from them instead of
+    signing in again (a password hash, two pages, and a wait when the authenticator's codes for
+    this half-minute are used up)."""
+    signed: dict[str, dict] = {}
+
+    async def of(email: str) -> dict:
+        if email not in signed:
+            async with new_page(browser, live) as page:
+                await sign_in(page, email, PASSWORD)
+                assert urlsplit(page.url).path == "/", f"{email} was not signed in"
+                signed[email] = await page.context.storage_state()
+        return signed[email]
+
+    return of
+
+
 @contextlib.asynccontextmanager
-async def new_page(browser, live: LiveServer, *, javascript: bool = True):
+async def new_page(
+    browser, live: LiveServer, *, javascript: bool = True, storage_state: dict | None = None
+):
     """A fresh browser profile (its own cookies), so two officers can work side by side.
     bypass_csp lets the test inject axe-core into pages whose CSP forbids inline scripts;
-    javascript=False proves a journey works without it (axe then cannot run)."""
+    javascript=False proves a journey works without it (axe then cannot run);
+    storage_state starts it signed in, with the cookies of one who signed in before (cookies)."""
     context = await browser.new_context(
         base_url=live.url,
         bypass_csp=True,
         java_script_enabled=javascript,
         viewport={"width": 1200, "height": 900},
+        storage_state=storage_state,
     )
     page = await context.new_page()
     try:
@@ -164,14 +188,19 @@ async def check_page(page, name: str | None = None) -> None:
     ]
     assert not bad, f"accessibility violations on {page.url}:\n{json.dumps(bad, indent=2)}"
     if name:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        # the whole page, up to a height a reviewer reads (long tables are cut)
-        height = min(await page.evaluate("document.documentElement.scrollHeight"), 3000)
-        await page.screenshot(
-            path=str(SCREENSHOTS / f"{name}.png"),
-            full_page=True,
-            clip={"x": 0, "y": 0, "width": 1200, "height": height},
-        )
+        await screenshot(page, name)
+
+
+async def screenshot(page, name: str) -> None:
+    """The whole page into tests/screenshots/, up to a height a reviewer reads (long tables are
+    cut). Alone (without check_page) only where another test checks the same page with axe."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = min(await page.evaluate("document.documentElement.scrollHeight"), 3000)
+    await page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1200, "height": height},
+    )
 
 
 async def sign_in(page, email: str, password: str) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
-from tests.pages.conftest import PASSWORD, make_account
+from tests.browser.conftest import check_page, new_page
+from tests.pages.conftest import make_account
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,11 @@ async def people(live_db):
         await conn.close()
 
 
-async def test_an_administrator_manages_accounts_and_mailboxes(browser, live, people):
-    async with new_page(browser, live) as page:
-        await sign_in(page, people["admin"]["email"], PASSWORD)
+async def test_an_administrator_manages_accounts_and_mailboxes(browser, live, people, cookies):
+    async with new_page(
+        browser, live, storage_state=await cookies(people["admin"]["email"])
+    ) as page:
+        await page.goto("/")
         await page.get_by_role("link", name="Users", exact=True).first.click()
         await check_page(page, "admin-users")
         await page.get_by_role("button", name="Add a user").click()
@@ -42,9 +44,10 @@ async def test_an_administrator_manages_accounts_and_mailboxes(browser, live, pe
         await check_page(page, "admin-authorities")
 
 
-async def test_an_administrator_issues_a_token_and_sees_it_once(browser, live, people):
-    async with new_page(browser, live) as page:
-        await sign_in(page, people["admin"]["email"], PASSWORD)
+async def test_an_administrator_issues_a_token_and_sees_it_once(browser, live, people, cookies):
+    async with new_page(
+        browser, live, storage_state=await cookies(people["admin"]["email"])
+    ) as page:
         await page.goto("/admin/users")
         await page.get_by_role("link", name="API tokens for Dee Protection").click()
         await page.get_by_role("button", name="Issue a token").click()
@@ -60,8 +63,8 @@ async def test_an_administrator_issues_a_token_and_sees_it_once(browser, live, p
     assert "Back-office licensing system" in listing
 
 
-async def test_a_dpo_reads_the_audit_log(browser, live, people):
-    async with new_page(browser, live) as page:
-        await sign_in(page, people["dpo"]["email"], PASSWORD)
+async def test_a_dpo_reads_the_audit_log(browser, live, people, cookies):
+    async with new_page(browser, live, storage_state=await cookies(people["dpo"]["email"])) as page:
+        await page.goto("/")
         await page.get_by_role("link", name="Audit log").first.click()
         await check_page(page, "audit-log")

@@ -12,8 +12,8 @@ from odf.opendocument import load
 from odf.table import Table
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
-from tests.pages.conftest import PASSWORD, make_account
+from tests.browser.conftest import check_page, new_page
+from tests.pages.conftest import make_account
 from tests.pages.test_compliance_pages import _last_year_start, _licensed
 
 pytestmark = pytest.mark.browser
@@ -36,9 +36,10 @@ def _authorities(page):
     return page.locator("#authorities-table tbody tr:visible th")
 
 
-async def test_an_analyst_sorts_and_filters_the_authorities_in_place(browser, live, analyst):
-    async with new_page(browser, live) as page:
-        await sign_in(page, analyst["email"], PASSWORD)
+async def test_an_analyst_sorts_and_filters_the_authorities_in_place(
+    browser, live, analyst, cookies
+):
+    async with new_page(browser, live, storage_state=await cookies(analyst["email"])) as page:
         await page.goto("/compliance?exact=true")
         await check_page(page, "compliance")
         heading = page.locator("#authorities-table thead th", has_text="Licensed drivers")
@@ -55,9 +56,9 @@ async def test_an_analyst_sorts_and_filters_the_authorities_in_place(browser, li
         assert await _authorities(page).all_inner_texts() == ["Walsall"]
 
 
-async def test_without_javascript_the_same_table_sorts_and_filters(browser, live, analyst):
-    async with new_page(browser, live, javascript=False) as page:
-        await sign_in(page, analyst["email"], PASSWORD)
+async def test_without_javascript_the_same_table_sorts_and_filters(browser, live, analyst, cookies):
+    signed_in = await cookies(analyst["email"])
+    async with new_page(browser, live, javascript=False, storage_state=signed_in) as page:
         await page.goto("/compliance?exact=true")
         heading = page.locator("#authorities-table thead th", has_text="Licensed drivers")
         await heading.get_by_role("link").click()
@@ -74,9 +75,8 @@ async def test_without_javascript_the_same_table_sorts_and_filters(browser, live
         assert names[0] == "Sheffield" and "Walsall" not in names
 
 
-async def test_an_analyst_downloads_the_spreadsheet(browser, live, analyst):
-    async with new_page(browser, live) as page:
-        await sign_in(page, analyst["email"], PASSWORD)
+async def test_an_analyst_downloads_the_spreadsheet(browser, live, analyst, cookies):
+    async with new_page(browser, live, storage_state=await cookies(analyst["email"])) as page:
         await page.goto("/compliance")
         async with page.expect_download() as waiting:
             await page.get_by_role("link", name="Download the figures as a spreadsheet").click()

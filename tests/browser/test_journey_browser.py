@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
+from tests.browser.conftest import check_page, new_page
 from tests.factories import make_driver, make_licence
-from tests.pages.conftest import PASSWORD, make_account
+from tests.pages.conftest import make_account
 
 pytestmark = pytest.mark.browser
 
@@ -54,9 +54,10 @@ async def banner(page) -> str:
     return await found.inner_text()
 
 
-async def test_back_from_a_record_returns_to_the_same_results(browser, live, story):
-    async with new_page(browser, live) as page:
-        await sign_in(page, story["officer"]["email"], PASSWORD)
+async def test_back_from_a_record_returns_to_the_same_results(browser, live, story, cookies):
+    async with new_page(
+        browser, live, storage_state=await cookies(story["officer"]["email"])
+    ) as page:
         await search_for_yusuf(page)
         assert "1 driver found" in await page.inner_text("main")
         results = page.url
@@ -92,9 +93,10 @@ async def test_back_from_a_record_returns_to_the_same_results(browser, live, sto
     assert {(s["purpose"], s["case_reference"]) for s in searches} == {("renewal", "ROT/REN/31")}
 
 
-async def test_each_write_returns_to_the_record_with_a_banner(browser, live, story):
-    async with new_page(browser, live) as page:
-        await sign_in(page, story["officer"]["email"], PASSWORD)
+async def test_each_write_returns_to_the_record_with_a_banner(browser, live, story, cookies):
+    async with new_page(
+        browser, live, storage_state=await cookies(story["officer"]["email"])
+    ) as page:
         await search_for_yusuf(page)
         await page.get_by_role("link", name="Yusuf Osman").click()
         await page.wait_for_load_state()
@@ -146,9 +148,12 @@ async def test_each_write_returns_to_the_record_with_a_banner(browser, live, sto
         await back_on_the_record("Driver's details changed")
 
 
-async def test_a_printed_record_is_marked_and_says_who_printed_it_and_why(browser, live, story):
-    async with new_page(browser, live) as page:
-        await sign_in(page, story["officer"]["email"], PASSWORD)
+async def test_a_printed_record_is_marked_and_says_who_printed_it_and_why(
+    browser, live, story, cookies
+):
+    async with new_page(
+        browser, live, storage_state=await cookies(story["officer"]["email"])
+    ) as page:
         await page.goto(
             f"/drivers/{story['driver_id'].public}?purpose=renewal&case_reference=ROT/REN/31"
         )

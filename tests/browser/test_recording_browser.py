@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
+from tests.browser.conftest import check_page, new_page
 from tests.factories import make_driver, make_entry, make_licence
-from tests.pages.conftest import PASSWORD, make_account
+from tests.pages.conftest import make_account
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +26,11 @@ async def story(live_db):
         await conn.close()
 
 
-async def test_each_recording_form_shows_its_errors_accessibly(browser, live, story):
+async def test_each_recording_form_shows_its_errors_accessibly(browser, live, story, cookies):
     driver_id, entry_id = story["driver_id"], story["entry_id"]
-    async with new_page(browser, live) as page:
-        await sign_in(page, story["officer"]["email"], PASSWORD)
+    async with new_page(
+        browser, live, storage_state=await cookies(story["officer"]["email"])
+    ) as page:
         for name, path, button in (
             ("form-driver", "/drivers/new", "Record driver"),
             ("form-licence", f"/drivers/{driver_id.public}/licences/new", "Record licence"),
@@ -50,9 +51,9 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
             await check_page(page, name + "-errors")
 
 
-async def test_a_driver_and_licence_are_recorded_without_javascript(browser, live, story):
-    async with new_page(browser, live, javascript=False) as page:
-        await sign_in(page, story["officer"]["email"], PASSWORD)
+async def test_a_driver_and_licence_are_recorded_without_javascript(browser, live, story, cookies):
+    signed_in = await cookies(story["officer"]["email"])
+    async with new_page(browser, live, javascript=False, storage_state=signed_in) as page:
         await page.goto("/drivers/new")
         await page.get_by_label("Forenames").fill("Tomasz")
         await page.get_by_label("Surname").fill("Nowak")

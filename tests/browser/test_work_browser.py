@@ -9,8 +9,8 @@ import re
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
-from tests.pages.conftest import PASSWORD, make_account
+from tests.browser.conftest import check_page, new_page
+from tests.pages.conftest import make_account
 from tests.worklist_support import sent_alerts, work_for
 
 pytestmark = pytest.mark.browser
@@ -29,9 +29,11 @@ async def officer(live_db):
         await conn.close()
 
 
-async def test_an_officer_pages_through_500_alerts_and_acknowledges_several(browser, live, officer):
-    async with new_page(browser, live) as page:
-        await sign_in(page, officer["email"], PASSWORD)
+async def test_an_officer_pages_through_500_alerts_and_acknowledges_several(
+    browser, live, officer, cookies
+):
+    async with new_page(browser, live, storage_state=await cookies(officer["email"])) as page:
+        await page.goto("/")
         nav = page.get_by_role("navigation", name="Menu").get_by_role(
             "link", name=re.compile(r"^Alerts")
         )
@@ -62,14 +64,15 @@ async def test_an_officer_pages_through_500_alerts_and_acknowledges_several(brow
         assert "Showing 1 to 3 of 3 alerts" in await total.inner_text()
 
 
-async def test_the_work_list_filters_and_sorts_without_javascript(browser, live, officer):
-    async with new_page(browser, live) as page:
-        await sign_in(page, officer["email"], PASSWORD)
+async def test_the_work_list_filters_and_sorts_without_javascript(browser, live, officer, cookies):
+    signed_in = await cookies(officer["email"])
+    async with new_page(browser, live, storage_state=signed_in) as page:
+        await page.goto("/")
         main = await page.inner_text("main")
         assert "Information requests to answer" in main and "(1 overdue)" in main
         await check_page(page, "work-home")
-    async with new_page(browser, live, javascript=False) as page:
-        await sign_in(page, officer["email"], PASSWORD)
+    async with new_page(browser, live, javascript=False, storage_state=signed_in) as page:
+        await page.goto("/")
         await page.get_by_role("link", name="View licences expiring in the next 60 days").click()
         rows = page.locator("tbody tr")
         assert "EXP-SOON-1" in await rows.first.inner_text()
