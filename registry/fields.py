@@ -44,9 +44,9 @@ LATEST_YEARS_AHEAD = 100
 class Spec:
     """How a field of a submitted struct is checked, declared once on the field itself:
     `granted_on: Annotated[str | None, EventDate("date the licence was granted",
-    required=True)]`. Fields.read checks it, the same for the API, the CSV import and the
-    pages, and the pages make their input from it (licensing/pages/fields.py: the widget, its
-    label and its options). `label` names the field in messages ("Enter the licence number")."""
+    required=True)]`. Fields.read checks it, the same for the API and the pages, and the pages
+    make their input from it (licensing/pages/fields.py: the widget, its label and its
+    options). The CSV import stages its rows with checks of its own (registry/importer.py). `label` names the field in messages ("Enter the licence number")."""
 
     label: str
     _: KW_ONLY
