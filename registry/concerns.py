@@ -41,7 +41,7 @@ class ConcernDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     became_aware_on: Annotated[
         str | None, PastDate("date your authority became aware", required=True)
     ] = None
-    reported_on: Annotated[str | None, PastDate("date of the report")] = None  # defaults to today
+    reported_on: Annotated[str | None, PastDate("date of the report", or_today=True)] = None
 
 
 class ConcernReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -50,7 +50,7 @@ class ConcernReply(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     decision: Annotated[str | None, Choice("decision", REPLY_DECISIONS, "reply", required=True)] = (
         None
     )
-    reply_on: Annotated[str | None, PastDate("date of the reply")] = None  # defaults to today
+    reply_on: Annotated[str | None, PastDate("date of the reply", or_today=True)] = None
     reason: Annotated[str | None, Text("reasons for the decision", max_length=5000)] = None
 
 
@@ -151,10 +151,9 @@ RETURNING id
 async def report(conn: asyncpg.Connection, actor: Actor, details: ConcernDetails) -> Concern:
     """Report relevant information to the authority that licenses the driver (s.5)."""
     fields = Fields()
-    today = date.today()
     got = fields.read(details)
     categories, narrative = got["categories"], got["narrative"]
-    aware_on, reported_on = got["became_aware_on"], got["reported_on"] or today
+    aware_on, reported_on = got["became_aware_on"], got["reported_on"]
     fields.after(
         "reported_on",
         reported_on,
@@ -232,7 +231,7 @@ async def reply(
         raise NotFound("concern")
     fields = Fields()
     got = fields.read(details, through="reply_on")
-    decision, reply_on = got["decision"], got["reply_on"] or date.today()
+    decision, reply_on = got["decision"], got["reply_on"]
     fields.after(
         "reply_on",
         reply_on,

@@ -62,7 +62,7 @@ class EntryChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: Annotated[str | None, Choice("new status", STATUSES, "entry_change", required=True)] = (
         None
     )
-    changed_on: Annotated[str | None, PastDate("date of the change")] = None  # defaults to today
+    changed_on: Annotated[str | None, PastDate("date of the change", or_today=True)] = None
     reason: Annotated[str | None, Text("reason for the change", required=True, max_length=2000)] = (
         None
     )
@@ -254,7 +254,7 @@ async def change_entry(
         raise NotFound("register entry")
     fields = Fields()
     got = fields.read(details, through="changed_on")
-    status, changed_on = got["status"], got["changed_on"] or date.today()
+    status, changed_on = got["status"], got["changed_on"]
     fields.after(
         "changed_on",
         changed_on,

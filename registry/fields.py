@@ -97,14 +97,17 @@ class Categories(Spec):
         return fields.categories(name, cast("str | Iterable[object] | None", value))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Date(Spec):
-    """A date written like 2024-03-31, read by the Fields method named `reader`."""
+    """A date written like 2024-03-31, read by the Fields method named `reader`; today when
+    left blank if `or_today` (a report, a reply, an answer)."""
 
     reader: ClassVar[str] = "date"
+    or_today: bool = False
 
     def read(self, fields: Fields, name: str, value: object) -> Any:
-        return getattr(fields, self.reader)(name, value, self.label, required=self.required)
+        day = getattr(fields, self.reader)(name, value, self.label, required=self.required)
+        return day or date.today() if self.or_today else day
 
 
 class PastDate(Date):

@@ -32,7 +32,7 @@ class RequestDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         str | None, Text("your case reference", required=True, max_length=60)
     ] = None
     reason: Annotated[str | None, Text("reason for the request", max_length=2000)] = None
-    requested_on: Annotated[str | None, PastDate("date of the request")] = None  # defaults to today
+    requested_on: Annotated[str | None, PastDate("date of the request", or_today=True)] = None
 
 
 class RequestResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -43,7 +43,7 @@ class RequestResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         str | None,
         Text("information, or the reasons for refusing", required=True, max_length=10000),
     ] = None
-    responded_on: Annotated[str | None, PastDate("date of the answer")] = None  # defaults to today
+    responded_on: Annotated[str | None, PastDate("date of the answer", or_today=True)] = None
 
 
 class InformationRequest(msgspec.Struct):
@@ -158,10 +158,9 @@ async def make_request(
 ) -> InformationRequest:
     """Ask the recording authority for the information behind an entry (s.3)."""
     fields = Fields()
-    today = date.today()
     got = fields.read(details)
     case_reference, reason = got["case_reference"], got["reason"] or ""
-    requested_on = got["requested_on"] or today
+    requested_on = got["requested_on"]
     recording_id = None
     if details.entry_id is None:
         fields.error("entry_id", "Enter the id of the register entry")
@@ -208,7 +207,7 @@ async def respond(
     fields = Fields()
     got = fields.read(details)
     status, response = got["status"], got["response"]
-    responded_on = got["responded_on"] or date.today()
+    responded_on = got["responded_on"]
     fields.after(
         "responded_on",
         responded_on,

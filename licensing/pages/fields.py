@@ -190,7 +190,7 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
         required = "Select at least one kind of relevant information"
         return Field("checkboxes", name, label, hint, options=options, required=required)
     if isinstance(spec, DateSpec):
-        return date(name, label, hint, **more)
+        return date(name, label, hint or (TODAY if spec.or_today else None), **more)
     widget = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
     return widget(name, label, hint, **more)
 

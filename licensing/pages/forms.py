@@ -243,7 +243,8 @@ class FormPage:
     or shows it again (400) with the errors. Each hook takes what the page is about (the
     subject `load` finds from the path; an unknown one is the 404 page).
 
-    - fields: the declarations, or a function of (conn, request, subject) returning them
+    - fields: the declarations, or a function of (conn, request, subject) returning them; a
+      field asked of the struct the page saves (fields.ask) is made from its declaration
     - title, caption, button: the page's fixed words; the form posts to the page's own
       address, keeping the officer's visit (licensing.pages.visit)
     - words: (request, conn, subject) -> more for form_page.html (facts, back link, intro,

@@ -27,7 +27,7 @@ async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field |
         f.ask("categories", label="What kind of relevant information is it?"),
         f.ask("narrative", label="What your authority learned", rows=8),
         f.ask("became_aware_on", "The report is due within 10 working days of this date"),
-        f.ask("reported_on", f.TODAY),
+        f.ask("reported_on"),
     ]
 
 
@@ -82,7 +82,7 @@ CONCERN = about.answered_page(
     audit_as="concern",
     fields=[
         f.ask("decision", label="What did your authority decide?"),
-        f.ask("reply_on", f.TODAY, label="Date of the decision"),
+        f.ask("reply_on", label="Date of the decision"),
         f.ask("reason", "Sent to the authority that reported the concern", label="Reasons"),
     ],
     answer=(concerns.reply, concerns.ConcernReply),

@@ -76,7 +76,7 @@ CHANGE_ENTRY = FormPage(
     load=about.own(entries.get_entry, "entry_id"),
     fields=[
         f.ask("status", label="What has changed?"),
-        f.ask("changed_on", f.TODAY),
+        f.ask("changed_on"),
         f.ask(
             "reason", "Authorities that asked about this entry are told of the change", label="Why"
         ),

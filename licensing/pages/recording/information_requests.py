@@ -40,7 +40,7 @@ NEW_REQUEST = FormPage(
             "For example, the application you are deciding",
             label="Why you need the information",
         ),
-        f.ask("requested_on", f.TODAY),
+        f.ask("requested_on"),
     ],
     words=about.facts(
         lambda entry: [
@@ -122,7 +122,7 @@ ANSWER = about.answered_page(
     fields=[
         f.ask("status", label="Your answer"),
         f.ask("response", label="The information, or the reasons for refusing", rows=8),
-        f.ask("responded_on", f.TODAY),
+        f.ask("responded_on"),
     ],
     answer=(requests.respond, requests.RequestResponse),
 )
