@@ -5,9 +5,21 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.workdays import is_working_day
 from tests.factories import make_driver, make_entry, make_licence, make_user
 
 TODAY = date.today()
+
+
+def last_working_days(count: int) -> list[date]:
+    """Today if it is a working day, and the working days before it, latest first: concerns
+    that became known on a Saturday and the Friday before are due on the same day."""
+    days, day = [], TODAY
+    while len(days) < count:
+        if is_working_day(day):
+            days.append(day)
+        day -= timedelta(days=1)
+    return days
 
 
 @pytest.fixture
@@ -132,7 +144,7 @@ async def test_concerns_are_listed_by_state_and_due_date(client, conn):
     driver = await make_driver(conn, recorded_by="Sheffield")
     await make_licence(conn, driver, authority="Sheffield")
     ids = []
-    for n in range(3):
+    for became_aware_on in last_working_days(3):  # due on three different days
         response = await client.post(
             "/api/v1/concerns",
             headers=rotherham["headers"],
@@ -140,8 +152,8 @@ async def test_concerns_are_listed_by_state_and_due_date(client, conn):
                 "driver_id": driver.public,
                 "recipient_authority": "E08000019",
                 "categories": ["harm"],
-                "narrative": f"Concern {n}",
-                "became_aware_on": (TODAY - timedelta(days=n)).isoformat(),
+                "narrative": f"Concern known since {became_aware_on}",
+                "became_aware_on": became_aware_on.isoformat(),
             },
         )
         ids.append(response.json()["id"])
