@@ -12,8 +12,9 @@ import pytest
 from licensing.db import connect
 from registry import duplicates
 from registry.actor import Actor, acting
+from registry.duplicates import find
 from registry.duplicates.compare import Model, Name
-from registry.duplicates.find import REVIEW_AT, candidates
+from registry.duplicates.find import REVIEW_AT, Blocks, candidate_pairs, candidates, dates_near
 from registry.duplicates.screen import BEST_PER_NAME
 from registry.errors import Conflict, NotFound
 from registry.progress import Progress
@@ -88,6 +89,41 @@ def test_a_nickname_of_a_common_surname_still_meets_the_full_forename():
     variants = {"WILLIAM": frozenset({"BILL", "WILL"}), "BILL": frozenset({"WILLIAM"})}
     pairs = set(candidates(names, variants))
     assert (1, 2) in pairs and (1, 3) not in pairs
+
+
+def _pairs_by_definition(blocks: Blocks) -> list[tuple[int, int]]:
+    """The blocking's definition, plainly: two drivers' names born on dates one keying slip
+    apart (or swapped, or the same), sharing a block, whose rough weight reaches the least."""
+    born: dict[date, list[int]] = {}
+    for i, x in enumerate(blocks.names):
+        born.setdefault(x.born, []).append(i)
+    found = set()
+    for i, a in enumerate(blocks.names):
+        for j in (j for d in dates_near(a.born) for j in born.get(d, ()) if j > i):
+            b = blocks.names[j]
+            if (
+                a.driver_id != b.driver_id
+                and blocks.keys[i] & blocks.keys[j]
+                and blocks.rough(a, b) >= blocks.least
+            ):
+                found.add((min(a.driver_id, b.driver_id), max(a.driver_id, b.driver_id)))
+    return sorted(found)
+
+
+async def test_the_blocks_find_exactly_the_pairs_their_definition_names(register, monkeypatch):
+    """However the work is shared (one process, or several each taking a pass over a share of
+    the dates of birth), the job compares exactly the pairs the definition names: on the
+    seeded register, with tokens held by more than 10 names counted as common, so that the
+    blocks of a token with an initial are tried too."""
+    monkeypatch.setattr(find, "RARE_AT", 10)
+    names = await find.load_names(register.conn)
+    variants = await find.load_variants(register.conn, names)
+    blocks = Blocks(names, variants)
+    assert any("/" in k for keys in blocks.keys for k in keys)
+    expected = _pairs_by_definition(blocks)
+    assert len(expected) > 100
+    assert candidates(names, variants) == expected
+    assert sorted(candidate_pairs(names, variants, processes=2)) == expected
 
 
 @pytest.fixture

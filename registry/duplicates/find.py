@@ -20,12 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import math
+import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date
 from typing import NamedTuple
 
@@ -70,6 +74,10 @@ REVIEW_AT = 0.5
 # fewer pairs, and the blocks hold 0.998 of the true pairs (0.999 with 1 in 500).
 RARE_AT = 100
 BATCH = 2_000  # pairs a statement scores
+# From this many names the blocking is shared among processes, a core each (at most
+# MOST_PROCESSES): below it, starting them costs more than they save.
+PARALLEL_FROM = 50_000
+MOST_PROCESSES = 4
 # A candidate pair is scored only if its rough weight (compare.Rough) is at least
 # log2(names) - ROUGH_BELOW: a raised pair needs about log2(names) + 3 bits of evidence, the
 # home area and agreeing middle names (which the rough weight leaves out) give up to 12, and
@@ -185,25 +193,56 @@ def candidates(
 
 
 def candidate_pairs(
-    names: Sequence[Name], variants: dict[str, frozenset[str]] | None = None
+    names: Sequence[Name],
+    variants: dict[str, frozenset[str]] | None = None,
+    processes: int | None = None,
 ) -> Iterator[tuple[int, int]]:
     """candidates(), each pair given once as soon as it is found (the job scores the first
-    while it looks for the rest)."""
-    counts: Counter[str] = Counter()
-    for x in names:
-        counts.update(_tokens(x)[0])
-    known = variants or {}
-    keys = [block_keys(x, counts, RARE_AT, known.get(x.forename, frozenset())) for x in names]
-    rough = Rough(variants or {}, counts, len(names)).weight
-    least = math.log2(max(len(names), 2)) - ROUGH_BELOW
-    found: set[tuple[int, int]] = set()
-    dropped: set[tuple[int, int]] = set()  # names (indices) too far apart
-    for group_of, accept in PASSES:
+    while it looks for the rest). The work is shared among `processes` processes (by default
+    a core each on a register of PARALLEL_FROM names or more), each taking one pass over a
+    share of the dates of birth at a time."""
+    blocks = Blocks(names, variants or {})
+    if processes is None:
+        processes = _cores() if len(names) >= PARALLEL_FROM else 1
+    shares = [(p, part, processes) for p in range(len(PASSES)) for part in range(processes)]
+    seen: set[tuple[int, int]] = set()
+    for found in _shared(blocks, shares, processes):
+        for pair in found:
+            if pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
+class Blocks:
+    """What the blocking looks through: the names with their blocks, and the rough weight
+    a pair must reach. Processes sharing the work are forked with it."""
+
+    def __init__(self, names: Sequence[Name], variants: dict[str, frozenset[str]]) -> None:
+        counts: Counter[str] = Counter()
+        for x in names:
+            counts.update(_tokens(x)[0])
+        self.names = names
+        self.keys = [
+            block_keys(x, counts, RARE_AT, variants.get(x.forename, frozenset())) for x in names
+        ]
+        self.rough = Rough(variants, counts, len(names)).weight
+        self.least = math.log2(max(len(names), 2)) - ROUGH_BELOW
+
+    def pairs(self, p: int, part: int, parts: int) -> list[tuple[int, int]]:
+        """The pairs of drivers that pass `p` of PASSES brings together in the groups of dates
+        whose hash leaves `part` over `parts` (the same in every forked process)."""
+        group_of, accept = PASSES[p]
+        names, keys, rough, least = self.names, self.keys, self.rough, self.least
+        mine: dict[date, object] = {}  # each date's group, or None when not this share's
         groups: dict[object, list[int]] = {}
         for i, x in enumerate(names):
-            g = group_of(x.born)
-            if g is not None:
+            if x.born not in mine:
+                g = group_of(x.born)
+                mine[x.born] = g if g is not None and hash(g) % parts == part else None
+            if (g := mine[x.born]) is not None:
                 groups.setdefault(g, []).append(i)
+        found: set[tuple[int, int]] = set()
+        dropped: set[tuple[int, int]] = set()  # names (indices) too far apart
         for members in groups.values():
             if len(members) < 2:
                 continue
@@ -232,9 +271,52 @@ def candidate_pairs(
                             continue
                         if rough(a, b) >= least:
                             found.add(pair)
-                            yield pair
                         else:
                             dropped.add((i, j))
+        return list(found)
+
+
+def _cores() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), MOST_PROCESSES))
+
+
+_forked: Blocks | None = None  # in a process sharing the blocking: what it looks through
+
+
+def _adopt(blocks: Blocks) -> None:
+    global _forked
+    _forked = blocks
+    # The process only blocks and then ends, and what it makes holds no cycles: the
+    # collector's passes over the million names it inherited cost a fifth of its time.
+    gc.disable()
+
+
+def _share(share: tuple[int, int, int]) -> list[tuple[int, int]]:
+    assert _forked is not None
+    return _forked.pairs(*share)
+
+
+def _shared(
+    blocks: Blocks, shares: Sequence[tuple[int, int, int]], processes: int
+) -> Iterator[list[tuple[int, int]]]:
+    """Each share's pairs, as each is done: in this process, or in `processes` forked ones
+    (fork, not spawn: they inherit the names and blocks without copying them through a pipe,
+    and run only this pure Python, then hand back their pairs)."""
+    if processes == 1:
+        for share in shares:
+            yield blocks.pairs(*share)
+        return
+    pool = ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_adopt,
+        initargs=(blocks,),
+    )
+    try:
+        for done in as_completed([pool.submit(_share, share) for share in shares]):
+            yield done.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 # --- scoring ---------------------------------------------------------------------------------
