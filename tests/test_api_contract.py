@@ -10,6 +10,8 @@ import pytest
 from licensing import openapi
 from licensing.app import create_app
 from licensing.settings import load
+from registry import concerns, drivers, entries, licences, requests
+from registry.fields import Choice, Text, specs
 from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
 TODAY = date.today()
@@ -310,3 +312,45 @@ async def test_a_nul_character_in_a_query_parameter_is_refused_naming_the_parame
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["authority"]
+
+
+# Each recording body's struct, by the name of its component in the document
+RECORDED_BODIES = {
+    "LicenceDetails": licences.LicenceDetails,
+    "LicenceChange": licences.LicenceChange,
+    "EntryDetails": entries.EntryDetails,
+    "EntryChange": entries.EntryChange,
+    "ConcernDetails": concerns.ConcernDetails,
+    "ConcernReply": concerns.ConcernReply,
+    "RequestDetails": requests.RequestDetails,
+    "RequestResponse": requests.RequestResponse,
+    "DriverDetails": drivers.DriverDetails,
+    "DriverChanges": drivers.DriverChanges,
+    "NameDetails": drivers.NameDetails,
+}
+
+
+def enum_of(schemas, schema) -> set[str]:
+    refs = [schema.get("$ref")] + [arm.get("$ref") for arm in schema.get("anyOf", [])]
+    (ref,) = [ref for ref in refs if ref]
+    return set(schemas[ref.rsplit("/", 1)[1]]["enum"])
+
+
+async def test_the_document_promises_each_recorded_field_as_the_registry_declares_it(document):
+    """licensing/openapi.py words each body for a client generator; the registry's declaration
+    (registry.fields.Spec) is what checks it. A client that follows the document must never be
+    refused for a field the document let it leave out, send longer or choose otherwise."""
+    schemas = document["components"]["schemas"]
+    checked = 0
+    for name, struct in RECORDED_BODIES.items():
+        component = schemas[name]
+        for field, spec in specs(struct).items():
+            promised = component["properties"][field]
+            if spec.required:
+                assert field in component.get("required", []), f"{name}.{field} is required"
+            if isinstance(spec, Text):
+                assert promised.get("maxLength") == spec.max_length, f"{name}.{field} length"
+            if isinstance(spec, Choice):
+                assert enum_of(schemas, promised) == set(spec.choices), f"{name}.{field} choices"
+            checked += 1
+    assert checked >= 40
