@@ -2,10 +2,13 @@
 
 Request bodies are read leniently on purpose (every field optional to the decoder) so that a
 request missing several fields is answered once, naming each of them. The document must still
-say what a client has to send, so this module states it: required fields, enums, formats,
-bounds, examples and a line on each field that matters. The enums come from the same tuples
-the validators use, and tests/test_api_contract.py checks that an empty body is refused naming
-exactly the fields marked required here.
+say what a client has to send. For a recording body the registry's declarations
+(registry.fields.Spec) say it: which fields are required, each text's maximum length, each
+choice's codes, which fields are dates; this module adds only the document's own words
+(descriptions, examples, named enums) and the fields the registry does not declare. The other
+bodies are stated here whole, their enums from the same tuples the validators use.
+tests/test_api_contract.py checks that an empty body is refused naming exactly the fields
+marked required.
 
 It also adds the bearer scheme to every guarded operation, marks the query parameters a
 handler insists on as required, and fixes litestar's OPTIONS answer for paths whose methods
@@ -17,13 +20,14 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.routes import HTTPRoute
 
+from registry import concerns, drivers, entries, licences, requests
 from registry.accounts import AUTHORITY_ROLES, MAX_PASSWORD, MAX_TOKEN_DAYS, MIN_PASSWORD, ROLES
 from registry.audit_log import PURPOSES
 from registry.concerns import REPLY_DECISIONS
@@ -33,7 +37,18 @@ from registry.duplicates.review import DECISIONS as DUPLICATE_DECISIONS
 from registry.duplicates.review import STATUSES as PAIR_STATUSES
 from registry.entries import DECISIONS, STATUSES
 from registry.feed import KINDS as EVENT_KINDS
-from registry.fields import CATEGORIES, LICENCE_KINDS
+from registry.fields import (
+    CATEGORIES,
+    LICENCE_KINDS,
+    MIN_DRIVER_AGE,
+    Categories,
+    Choice,
+    Date,
+    Identifier,
+    Spec,
+    Text,
+    specs,
+)
 from registry.licences import ACTIONS
 from registry.licences import STATUSES as LICENCE_STATUSES
 from registry.requests import RESPONSES
@@ -77,7 +92,10 @@ def required_text(
 DAY = r"^\s*(19\d\d|20\d\d|21[01]\d|212[0-5])-\d\d-\d\d\s*$"
 
 
-def day(description: str, example: str = "2026-04-01") -> dict[str, Any]:
+EXAMPLE_DAY = "2026-04-01"
+
+
+def day(description: str, example: str = EXAMPLE_DAY) -> dict[str, Any]:
     return {
         "type": "string",
         "format": "date",
@@ -160,33 +178,83 @@ def authority(description: str, example: str = "E08000018") -> dict[str, Any]:
     }
 
 
-CATEGORY_LIST = {
-    "type": "array",
-    "items": {"type": "string", "enum": list(CATEGORIES)},
-    "minItems": 1,
-    "description": "The s.1 categories of relevant information the decision relies on",
-    "examples": [["sexual_offence"]],
-}
+class Words(NamedTuple):
+    """What the document says about a declared field (registry.fields.Spec): the kind, the
+    bounds, the codes and whether it is required come from the declaration."""
 
-DRIVER_FIELDS = {
-    "forenames": required_text("Forenames as on the driving licence", 100, "Stephen John"),
-    "surname": required_text("Surname as on the driving licence", 100, "Walker"),
-    "date_of_birth": day("Date of birth (today or earlier, after 1900)", "1980-05-17"),
-    "sex": one_of(("F", "M"), "Sex as on the driving licence (lower case accepted)"),
+    description: str
+    example: str | list[str] | None = None
+
+
+def declared(spec: Spec, words: Words) -> dict[str, Any]:
+    """A declared field's schema: what the registry checks, in the document's words."""
+    if isinstance(spec, Text):
+        made = required_text if spec.required else text
+        return made(words.description, spec.max_length, cast("str | None", words.example))
+    if isinstance(spec, Choice):
+        return one_of(spec.choices, words.description)
+    if isinstance(spec, Date):
+        return day(words.description, cast(str, words.example or EXAMPLE_DAY))
+    assert isinstance(spec, Categories), f"{spec} has nothing to declare in the document"
+    return {
+        "type": "array",
+        "items": {"type": "string", "enum": list(CATEGORIES)},
+        "minItems": 1,
+        "description": words.description,
+        "examples": [words.example],
+    }
+
+
+def body(
+    struct: type,
+    fields: dict[str, Words | dict[str, Any]],
+    *,
+    also_required: tuple[str, ...] = (),
+    changes: bool = False,
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """A recording body: the fields a client must send and each field's schema, from the
+    struct's declarations (registry.fields.Spec) and the words given here. A field the
+    registry does not declare (an id, an authority) or declares as an identifier (its written
+    form is the identifier's own) is given whole, with also_required saying if it must be
+    sent. A change (`changes`) is checked by the struct's declarations but requires nothing:
+    what is left out stays as it is."""
+    specs_ = specs(struct)
+    schemas = {}
+    for name, said in fields.items():
+        spec = specs_.get(name)
+        if isinstance(said, Words):
+            assert spec, f"{struct.__name__}.{name} is not declared: give its schema"
+            schemas[name] = declared(spec, said)
+        else:
+            assert spec is None or isinstance(spec, Identifier), f"{name}: give Words"
+            schemas[name] = said
+    required = () if changes else tuple(n for n, spec in specs_.items() if spec.required)
+    return required + also_required, schemas
+
+
+CATEGORY_WORDS = Words(
+    "The s.1 categories of relevant information the decision relies on", ["sexual_offence"]
+)
+
+DRIVER_FIELDS: dict[str, Words | dict[str, Any]] = {
+    "forenames": Words("Forenames as on the driving licence", "Stephen John"),
+    "surname": Words("Surname as on the driving licence", "Walker"),
+    "date_of_birth": Words(f"Date of birth (at least {MIN_DRIVER_AGE} years ago)", "1980-05-17"),
+    "sex": Words("Sex as on the driving licence (lower case accepted)"),
     "gb_licence_number": text("GB driving licence number (16 characters)", 30, "WALKE805175SJ9AB"),
     "ni_licence_number": text("Northern Ireland driving licence number (8 digits)", 30),
     "ni_number": text("National Insurance number", 30, "AB123456C"),
     "eu_licence_number": text("EU driving licence number, with eu_licence_country", 40),
     "eu_licence_country": text("ISO country code of the EU licence", 2, "IE"),
-    "address": text("Home address", 300, "1 High Street, Rotherham"),
+    "address": Words("Home address", "1 High Street, Rotherham"),
     "postcode": text("Home postcode", 10, "S60 1AA"),
     "home_authority": authority("GSS code of the authority where the driver lives"),
 }
 
 # Component name -> the fields a client must send, and what to say about each field.
 BODIES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "DriverDetails": (
-        ("forenames", "surname", "date_of_birth"),
+    "DriverDetails": body(
+        drivers.DriverDetails,
         {
             **DRIVER_FIELDS,
             "search_id": {
@@ -196,93 +264,96 @@ BODIES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
             },
         },
     ),
-    "DriverChanges": ((), DRIVER_FIELDS),
-    "NameDetails": (
-        ("kind", "forenames", "surname"),
+    # a change is checked by the declarations of the driver it changes
+    "DriverChanges": body(drivers.DriverDetails, DRIVER_FIELDS, changes=True),
+    "NameDetails": body(
+        drivers.NameDetails,
         {
-            "kind": one_of(NAME_KINDS, "alias: another spelling; former: a name used before"),
-            "forenames": required_text("Forenames", 100, "Steve"),
-            "surname": required_text("Surname", 100, "Walker"),
-            "date_of_birth": day("Date of birth under this name (default: the driver's)"),
+            "kind": Words("alias: another spelling; former: a name used before"),
+            "forenames": Words("Forenames", "Steve"),
+            "surname": Words("Surname", "Walker"),
+            "date_of_birth": Words("Date of birth under this name (default: the driver's)"),
         },
     ),
-    "LicenceDetails": (
-        ("driver_id", "licence_number", "kind", "granted_on"),
+    "LicenceDetails": body(
+        licences.LicenceDetails,
         {
             "driver_id": driver_id(),
-            "licence_number": required_text(
-                "Your authority's licence number", 40, "RMBC/2026/0142"
-            ),
-            "kind": one_of(LICENCE_KINDS, "Kind of driver licence"),
-            "granted_on": day("Day the licence was granted"),
-            "starts_on": day("First day of the licence (default: granted_on)"),
-            "expires_on": day("Last day (default and at most: 3 years after starts_on)"),
+            "licence_number": Words("Your authority's licence number", "RMBC/2026/0142"),
+            "kind": Words("Kind of driver licence"),
+            "granted_on": Words("Day the licence was granted"),
+            "starts_on": Words("First day of the licence (default: granted_on)"),
+            "expires_on": Words("Last day (default and at most: 3 years after starts_on)"),
         },
+        also_required=("driver_id",),
     ),
-    "LicenceChange": (
-        ("action",),
+    "LicenceChange": body(
+        licences.LicenceChange,
         {
-            "action": one_of(ACTIONS, "What happened to the licence"),
-            "effective_on": day("Day the change takes effect (default: today)"),
-            "expires_on": day("A renewal's new expiry (only for renewed)"),
+            "action": Words("What happened to the licence"),
+            "effective_on": Words("Day the change takes effect (default: today)"),
+            "expires_on": Words("A renewal's new expiry (only for renewed)"),
         },
     ),
-    "EntryDetails": (
-        ("driver_id", "decision", "decided_on", "categories"),
+    "EntryDetails": body(
+        entries.EntryDetails,
         {
             "driver_id": driver_id(),
             "licence_id": record_id("Your licence the decision is about, if any"),
-            "decision": one_of(DECISIONS, "The decision (s.2)"),
-            "licence_kind": one_of(LICENCE_KINDS, "Kind of licence (default: the licence's)"),
-            "decided_on": day("Day the decision was made (today or earlier)"),
-            "effective_on": day("Day it takes effect (default: decided_on)"),
-            "categories": CATEGORY_LIST,
-            "narrative": text("What happened; shown only to authorities you grant it", 10000),
+            "decision": Words("The decision (s.2)"),
+            "licence_kind": Words("Kind of licence (default: the licence's)"),
+            "decided_on": Words("Day the decision was made (today or earlier)"),
+            "effective_on": Words("Day it takes effect (default: decided_on)"),
+            "categories": CATEGORY_WORDS,
+            "narrative": Words("What happened; shown only to authorities you grant it"),
         },
+        also_required=("driver_id",),
     ),
-    "EntryChange": (
-        ("status", "reason"),
+    "EntryChange": body(
+        entries.EntryChange,
         {
-            "status": one_of(STATUSES, "The entry's new status"),
-            "changed_on": day("Day of the change (default: today)"),
-            "reason": required_text("Why it changed", 2000, "Appeal allowed by the magistrates"),
+            "status": Words("The entry's new status"),
+            "changed_on": Words("Day of the change (default: today)"),
+            "reason": Words("Why it changed", "Appeal allowed by the magistrates"),
         },
     ),
-    "ConcernDetails": (
-        ("driver_id", "recipient_authority", "categories", "narrative", "became_aware_on"),
+    "ConcernDetails": body(
+        concerns.ConcernDetails,
         {
             "driver_id": driver_id(),
             "recipient_authority": authority("GSS code of the authority licensing the driver"),
             "licence_id": record_id("That authority's licence the concern is about, if known"),
-            "categories": CATEGORY_LIST,
-            "narrative": required_text("The account of the concern", 10000),
-            "became_aware_on": day("Day your authority became aware (today or earlier)"),
-            "reported_on": day("Day of the report (default: today)"),
+            "categories": CATEGORY_WORDS,
+            "narrative": Words("The account of the concern"),
+            "became_aware_on": Words("Day your authority became aware (today or earlier)"),
+            "reported_on": Words("Day of the report (default: today)"),
         },
+        also_required=("driver_id", "recipient_authority"),
     ),
-    "ConcernReply": (
-        ("decision",),
+    "ConcernReply": body(
+        concerns.ConcernReply,
         {
-            "decision": one_of(REPLY_DECISIONS, "What your authority decided (s.6)"),
-            "reply_on": day("Day of the reply (default: today)"),
-            "reason": text("The reasons for the decision", 5000),
+            "decision": Words("What your authority decided (s.6)"),
+            "reply_on": Words("Day of the reply (default: today)"),
+            "reason": Words("The reasons for the decision"),
         },
     ),
-    "RequestDetails": (
-        ("entry_id", "case_reference"),
+    "RequestDetails": body(
+        requests.RequestDetails,
         {
             "entry_id": record_id("Another authority's register entry"),
-            "case_reference": required_text("Your case reference", 60, "RMBC-2026-0142"),
-            "reason": text("Why you need the information", 2000),
-            "requested_on": day("Day of the request (default: today)"),
+            "case_reference": Words("Your case reference", "RMBC-2026-0142"),
+            "reason": Words("Why you need the information"),
+            "requested_on": Words("Day of the request (default: today)"),
         },
+        also_required=("entry_id",),
     ),
-    "RequestResponse": (
-        ("status", "response"),
+    "RequestResponse": body(
+        requests.RequestResponse,
         {
-            "status": one_of(RESPONSES, "granted: the information is in response; refused: why"),
-            "response": required_text("The information, or the reason for refusing", 10000),
-            "responded_on": day("Day of the answer (default: today)"),
+            "status": Words("granted: the information is in response; refused: why"),
+            "response": Words("The information, or the reason for refusing"),
+            "responded_on": Words("Day of the answer (default: today)"),
         },
     ),
     "AuthorityPatch": (

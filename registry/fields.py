@@ -44,9 +44,11 @@ LATEST_YEARS_AHEAD = 100
 class Spec:
     """How a field of a submitted struct is checked, declared once on the field itself:
     `granted_on: Annotated[str | None, EventDate("date the licence was granted",
-    required=True)]`. Fields.read checks it, the same for the API and the pages, and the pages
+    required=True)]`. Fields.read checks it, the same for the API and the pages; the pages
     make their input from it (licensing/pages/fields.py: the widget, its label and its
-    options). The CSV import stages its rows with checks of its own (registry/importer.py). `label` names the field in messages ("Enter the licence number")."""
+    options) and the OpenAPI document its bounds (licensing/openapi.py). The CSV import
+    stages its rows with checks of its own (registry/importer.py). `label` names the field in
+    messages ("Enter the licence number")."""
 
     label: str
     _: KW_ONLY
@@ -89,9 +91,11 @@ class Identifier(Spec):
         return fields.identifier(name, value, self.normalise)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Categories(Spec):
-    """The s.1 categories a record relies on (at least one)."""
+    """The s.1 categories a record relies on: at least one, always."""
+
+    required: bool = True
 
     def read(self, fields: Fields, name: str, value: object) -> list[str] | None:
         return fields.categories(name, cast("str | Iterable[object] | None", value))

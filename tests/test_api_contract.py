@@ -11,7 +11,7 @@ from licensing import openapi
 from licensing.app import create_app
 from licensing.settings import load
 from registry import concerns, drivers, entries, licences, requests
-from registry.fields import Choice, Text, specs
+from registry.fields import Choice, Date, Text, specs
 from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
 TODAY = date.today()
@@ -337,9 +337,10 @@ def enum_of(schemas, schema) -> set[str]:
 
 
 async def test_the_document_promises_each_recorded_field_as_the_registry_declares_it(document):
-    """licensing/openapi.py words each body for a client generator; the registry's declaration
-    (registry.fields.Spec) is what checks it. A client that follows the document must never be
-    refused for a field the document let it leave out, send longer or choose otherwise."""
+    """licensing/openapi.py builds each body from the registry's declarations
+    (registry.fields.Spec), which are what check it, and adds its own words. A client that
+    follows the document must never be refused for a field the document let it leave out, send
+    longer, choose otherwise or write as other than a date."""
     schemas = document["components"]["schemas"]
     checked = 0
     for name, struct in RECORDED_BODIES.items():
@@ -352,5 +353,7 @@ async def test_the_document_promises_each_recorded_field_as_the_registry_declare
                 assert promised.get("maxLength") == spec.max_length, f"{name}.{field} length"
             if isinstance(spec, Choice):
                 assert enum_of(schemas, promised) == set(spec.choices), f"{name}.{field} choices"
+            if isinstance(spec, Date):
+                assert promised.get("format") == "date", f"{name}.{field} is a date"
             checked += 1
     assert checked >= 40
