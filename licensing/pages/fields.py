@@ -4,6 +4,7 @@ and checked (forms.Form), and which field of the registry's struct it fills."""
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,13 +132,15 @@ def filled(fields: Iterable[Field], record: Mapping[str, Any]) -> dict[str, list
     return values
 
 
-def text(name: str, label: str, hint: str | None = None, *, width: str = W20, **more: Any) -> Field:
+def text(
+    name: str, label: str = "", hint: str | None = None, *, width: str = W20, **more: Any
+) -> Field:
     """A text input; `more` sets the Field's other settings (`secret` hides what is typed and
     never sends it back on an error)."""
     return Field("text", name, label, hint, classes=width, **more)
 
 
-def exact(name: str, label: str, hint: str | None = None, **options: Any) -> Field:
+def exact(name: str, label: str = "", hint: str | None = None, **options: Any) -> Field:
     """A text input for what is typed exactly (a name, an identifier, a reference): never
     spell-checked."""
     return text(name, label, hint, spellcheck=False, **options)
@@ -153,27 +156,42 @@ def date(name: str, label: str, hint: str | None = None, **more: Any) -> Field:
 @dataclass(frozen=True)
 class Ask:
     """A field of the struct the page saves, its input made from the struct's declaration
-    (registry.fields.Spec) once the page knows the struct (forms.FormPage): `ask("granted_on",
-    hint)`. The page gives only its own words (a hint, a question for a label, a date's name in
-    its messages) and settings (width, heading)."""
+    (registry.fields.Spec) once the page knows the struct (forms.FormPage): `ask("granted_on")`,
+    or the name alone. The page's words for it (a hint, a question for a label, a date's name
+    in its messages, a heading) are in the content catalogue; its settings (width, rows) here."""
 
     name: str
     hint: str | None
     page: dict[str, Any]
 
-    def made(self, into: type | None) -> Field:
+    def made(self, into: type | None, words: Mapping[str, Any]) -> Field:
         if into is None:
             raise TypeError(f"{self.name} is asked of a page that saves no struct")
-        return asked(specs(into)[self.name], self.name, self.hint, **self.page)
+        more = {**self.page, **words}
+        return asked(specs(into)[self.name], self.name, more.pop("hint", self.hint), **more)
 
 
 def ask(name: str, hint: str | None = None, **page: Any) -> Ask:
     return Ask(name, hint, page)
 
 
-def made(fields: Iterable[Field | Ask], into: type | None) -> list[Field]:
-    """The fields, those asked of the struct `into` made from its declarations."""
-    return [field if isinstance(field, Field) else field.made(into) for field in fields]
+Asked = Field | Ask | str  # a name alone asks the struct's field
+
+
+def made(
+    fields: Iterable[Asked], into: type | None, words: Mapping[str, dict[str, Any]] | None = None
+) -> list[Field]:
+    """The fields, those asked of the struct `into` made from its declarations, each with its
+    `words` from the content catalogue (by field name) where the page has any."""
+    return [_made(field, into, words or {}) for field in fields]
+
+
+def _made(field: Asked, into: type | None, words: Mapping[str, dict[str, Any]]) -> Field:
+    field = ask(field) if isinstance(field, str) else field
+    said = words.get(field.name, {})
+    if isinstance(field, Ask):
+        return field.made(into, said)
+    return dataclasses.replace(field, **said) if said else field
 
 
 def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: Any) -> Field:
@@ -181,8 +199,14 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
     (`only` some of them), text longer than a line is a textarea, the rest typed exactly. The
     label is the declaration's, capitalised, unless the page asks in its own words."""
     label = label or spec.label[0].upper() + spec.label[1:]
-    if isinstance(spec, Choice):
-        options = more.pop("options", None) or labelled(spec.words, more.pop("only", spec.choices))
+    if isinstance(spec, Choice):  # the page's own words for them: {code: [text, hint]}
+        options = more.pop("options", {})
+        options = (
+            [(code, *said) for code, said in options.items()]
+            if isinstance(options, dict)
+            else options
+        )
+        options = options or labelled(spec.words, more.pop("only", spec.choices))
         return radios(name, label, options, hint, **more)
     if isinstance(spec, Categories):  # the s.1 kinds of relevant information
         options = labelled("category", CATEGORIES)
@@ -204,7 +228,9 @@ def radios(name: str, label: str, options: Options, hint: str | None = None, **m
     return Field("radios", name, label, hint, options=options, **more)
 
 
-def select(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:
+def select(
+    name: str, label: str = "", options: Options = (), hint: str | None = None, **more: Any
+) -> Field:
     return Field("select", name, label, hint, options=options, **more)
 
 

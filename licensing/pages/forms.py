@@ -16,14 +16,15 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers import HTTPRouteHandler
 
 from licensing import auth
 from licensing.auth import actor_of
-from licensing.pages import sessions
-from licensing.pages.fields import Ask, Field, form_page, made, read
+from licensing.pages import content, sessions
+from licensing.pages.fields import Asked, Field, form_page, made, read
 from licensing.pages.render import Conn, page, redirect
 from licensing.pages.visit import with_visit
 from licensing.problems import InvalidFields
@@ -244,9 +245,13 @@ class FormPage:
     subject `load` finds from the path; an unknown one is the 404 page).
 
     - fields: the declarations, or a function of (conn, request, subject) returning them; a
-      field asked of the struct the page saves (fields.ask) is made from its declaration
-    - title, caption, button: the page's fixed words; the form posts to the page's own
-      address, keeping the officer's visit (licensing.pages.visit)
+      field asked of the struct the page saves (fields.ask, or its name) is made from its
+      declaration
+    - key: the page's table in the content catalogue (licensing.pages.content), which gives
+      its title, caption, button and intro and its fields' words; a field's words name a
+      field of the struct it saves
+    - title, caption, button, intro: the page's fixed words, when it has no key; the form
+      posts to the page's own address, keeping the officer's visit (licensing.pages.visit)
     - words: (request, conn, subject) -> more for form_page.html (facts, back link, intro,
       banner, a title naming the subject), or those words as they are; with
       `view_only=True` the record is shown without the form (someone else's to answer)
@@ -258,12 +263,14 @@ class FormPage:
     """
 
     path: str
-    fields: Sequence[Field | Ask] | Callable[..., Awaitable[Sequence[Field | Ask]]]
+    fields: Sequence[Asked] | Callable[..., Awaitable[Sequence[Asked]]]
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
     done: Callable[[Request, Subject, Any], str | Response]
+    key: str | None = None
     title: str = ""
     caption: str = "Register"
     button: str = "Save"
+    intro: Sequence[str] = ()
     words: (
         Callable[[Request, asyncpg.Connection, Subject], Awaitable[dict[str, Any]]]
         | dict[str, Any]
@@ -279,14 +286,26 @@ class FormPage:
     template: str = "form_page.html"  # another shows the fields among more (duplicate.html)
 
     def __post_init__(self) -> None:
+        self.into = getattr(self.save, "into", None)
+        self.field_words = self._field_words()
         if not callable(self.fields):  # made once: a field the struct lacks fails on import
-            self.fields = made(self.fields, getattr(self.save, "into", None))
+            self.fields = made(self.fields, self.into, self.field_words)
+
+    def _field_words(self) -> dict[str, dict[str, Any]]:
+        """The page's words from the catalogue, its fields' by name (each naming a field of
+        the struct it saves, checked here, on import)."""
+        if self.key is None:
+            return {}
+        for word, said in content.some(self.key, "title", "caption", "button", "intro").items():
+            setattr(self, word, said)
+        known = msgspec.structs.fields(self.into) if self.into else ()
+        return content.fields(self.key, [field.name for field in known])
 
     async def _fields(
         self, request: Request, conn: asyncpg.Connection, subject: Subject
     ) -> Sequence[Field]:
         if callable(self.fields):
-            return made(await self.fields(conn, request, subject), getattr(self.save, "into", None))
+            return made(await self.fields(conn, request, subject), self.into, self.field_words)
         return self.fields
 
     async def show(
@@ -298,6 +317,7 @@ class FormPage:
             "caption": self.caption,
             "submit": self.button,
             "action": with_visit(request.url.path, request),
+            **({"intro": self.intro} if self.intro else {}),
         }
         if isinstance(self.words, dict):
             words.update(self.words)

@@ -10,20 +10,22 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from licensing import auth
-from licensing.pages import about
+from licensing.pages import about, content
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from licensing.pages.visit import visit_of
 from registry import drivers, licences, lookups
 
+RECORDED, CHECK, SAME = content.take("licence_new", "recorded", "check", "same")
+
 
 async def _licence_words(request: Request, conn, driver: Any) -> dict:
     banner, intro = None, []
     if request.method == "GET" and request.query_params.get("recorded") == "1":
-        banner = f"{driver['forenames']} {driver['surname']} has been recorded on the register."
-        intro = [f"Check: {w}" for w in drivers.warnings(driver)] + [
-            f"Possibly the same person: driver {d.driver_id} ({d.reason.lower()})."
+        banner = RECORDED.format_map(driver)
+        intro = [CHECK.format(warning=w) for w in drivers.warnings(driver)] + [
+            SAME.format(driver=d.driver_id, reason=d.reason.lower())
             for d in await drivers.possible_duplicates(conn, driver["id"])
         ]
     return await about.facts(banner=banner, intro=intro)(request, conn, driver)
@@ -37,18 +39,9 @@ def _granted(request: Request, driver: Any, granted: Any) -> str:
 
 NEW_LICENCE = FormPage(
     "/drivers/{driver_id:uuid}/licences/new",
-    title="Record a licence",
-    button="Record licence",
+    key="licence_new",
     load=about.the_driver,
-    fields=[
-        f.ask("licence_number", "Your authority's number for this licence"),
-        f.ask("kind"),
-        f.ask("granted_on", named="Date granted"),
-        f.ask(
-            "starts_on", "Leave blank if it starts on the day it was granted", named="Start date"
-        ),
-        f.ask("expires_on", "Leave blank for 3 years after it starts", named="Expiry date"),
-    ],
+    fields=["licence_number", "kind", "granted_on", "starts_on", "expires_on"],
     words=_licence_words,
     save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
     done=_granted,
@@ -79,28 +72,14 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
 # --- a licence's later change ---------------------------------------------------------------
 
 
-async def _change_fields(conn, request: Request, licence: Any) -> list[f.Field | f.Ask]:
+async def _change_fields(conn, request: Request, licence: Any) -> list[f.Asked]:
     allowed = [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
-    return [
-        f.ask("action", label="What has happened to the licence?", only=allowed),
-        f.ask(
-            "effective_on",
-            "Leave blank for today (for a renewal: the day the current licence ends)",
-            label="Date it takes effect",
-        ),
-        f.ask(
-            "expires_on",
-            "Leave blank for 3 years on",
-            label="New expiry date, for a renewal",
-            named="The new expiry date",
-        ),
-    ]
+    return [f.ask("action", only=allowed), "effective_on", "expires_on"]
 
 
 CHANGE_LICENCE = FormPage(
     "/licences/{licence_id:int}/change",
-    title="Change a licence",
-    button="Save change",
+    key="licence_change",
     load=about.own(licences.get_licence, "licence_id"),
     fields=_change_fields,
     words=about.facts(
