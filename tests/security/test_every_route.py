@@ -16,9 +16,7 @@ at all), never 2xx nor 5xx, and no answer may carry the personal data of Rotherh
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
-from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -33,7 +31,7 @@ from registry import webhooks
 from registry.actor import Actor
 from tests.conftest import new_database
 from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
-from tests.security.test_malformed_bodies import NOT_THE_REGISTER, counts
+from tests.security.test_malformed_bodies import counts
 from tests.test_access import admitted_roles, is_public, operations
 
 SETTINGS = {
