@@ -14,7 +14,8 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 
 from licensing.auth import actor_of
-from licensing.pages.fields import Ask, Field
+from licensing.pages import content
+from licensing.pages.fields import Asked
 from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import LABELS, long_date
 from licensing.pages.visit import with_visit
@@ -114,30 +115,32 @@ def to_driver(done: str, ref: Callable[[Any, Any], int] | None = None) -> Callab
 def answered_page(
     path: str,
     *,
+    key: str,
     get: Callable[[asyncpg.Connection, Actor, int], Awaitable[Any]],
     answerer: Callable[[Any], str | None],
     facts: Callable[[asyncpg.Connection, Any, dict[str, str]], Awaitable[Facts]],
-    titles: tuple[str, str],
     backs: tuple[str, str | None],
-    sent: tuple[str, str],
+    sent: str,
     audit_as: str,
-    fields: Sequence[Field | Ask],
+    fields: Sequence[Asked],
     answer: tuple[Callable[[asyncpg.Connection, Actor, int, Any], Awaitable[Any]], type],
-    intro: Sequence[str] = (),
-    **page: Any,
 ) -> FormPage:
     """The page of a record one authority sends another (a concern, an information request):
     each reads it there, and the one it is sent to answers it on it while it is open.
 
     - answerer(record): the code of the authority that answers it, None once answered
-    - facts: the rows shown after the driver's facts; titles and backs: when answering, then
-      when reading (a back of None is the driver's record); sent: the `done` query value
-      after sending and its banner; intro: the words above the facts when answering
+    - key: its words in the content catalogue: `title` when reading it, `answering` when
+      answering it (with its `intro`), `sent` the banner after it is sent
+    - facts: the rows shown after the driver's facts; backs: when answering, then when
+      reading (a back of None is the driver's record); sent: the `done` query value after
+      sending
     - answer: the registry's function that answers it and the struct it takes
     - opening it is audited, as `audit_as:id`: it holds narrative
     """
     param = path.split("{")[1].split(":")[0]  # /concerns/{concern_id:int} -> concern_id
     respond, into = answer
+    titles = content.take(key, "answering", "title")
+    (banner,) = content.take(key, "sent")
 
     async def opened(request: Request, conn: asyncpg.Connection, record: Any) -> None:
         await audit_view(conn, actor_of(request), f"{audit_as}:{record.id}", record.driver_id)
@@ -154,17 +157,17 @@ def answered_page(
             "title": titles[0 if answering else 1],
             "facts": driver_facts(driver) + await facts(conn, record, names),
             "back_href": back,
-            "banner": sent[1] if request.query_params.get("done") == sent[0] else None,
+            "banner": banner if request.query_params.get("done") == sent else None,
         }
-        return {**said, "intro": list(intro)} if answering else {**said, "view_only": True}
+        return said if answering else {**said, "view_only": True}
 
     return FormPage(
         path,
+        key=key,
         load=own(get, param),
         opened=opened,
         fields=fields,
         words=words,
         save=saves(respond, into, attrgetter("id")),
         done=lambda request, record, _: request.url.path,
-        **page,
     )

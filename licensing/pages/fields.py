@@ -200,12 +200,7 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
     label is the declaration's, capitalised, unless the page asks in its own words."""
     label = label or spec.label[0].upper() + spec.label[1:]
     if isinstance(spec, Choice):  # the page's own words for them: {code: [text, hint]}
-        options = more.pop("options", {})
-        options = (
-            [(code, *said) for code, said in options.items()]
-            if isinstance(options, dict)
-            else options
-        )
+        options = [(code, *said) for code, said in more.pop("options", {}).items()]
         options = options or labelled(spec.words, more.pop("only", spec.choices))
         return radios(name, label, options, hint, **more)
     if isinstance(spec, Categories):  # the s.1 kinds of relevant information

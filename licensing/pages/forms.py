@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 import asyncpg
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers import HTTPRouteHandler
@@ -298,8 +297,7 @@ class FormPage:
             return {}
         for word, said in content.some(self.key, "title", "caption", "button", "intro").items():
             setattr(self, word, said)
-        known = msgspec.structs.fields(self.into) if self.into else ()
-        return content.fields(self.key, [field.name for field in known])
+        return content.fields(self.key, self.into)
 
     async def _fields(
         self, request: Request, conn: asyncpg.Connection, subject: Subject

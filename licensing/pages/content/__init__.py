@@ -10,9 +10,10 @@ and `unsaid` lists the words no page took (a test holds it empty)."""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 CATALOGUE: dict[str, dict[str, Any]] = tomllib.loads(
     (Path(__file__).resolve().parent / "en.toml").read_text(encoding="utf-8")
@@ -42,11 +43,12 @@ def some(key: str, *names: str) -> dict[str, Any]:
     return dict(zip(present, take(key, *present), strict=True))
 
 
-def fields(key: str, known: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The words of a page's fields (its tables), by field name: each names a field `known`
-    (of the struct the page saves) and gives only words a field has."""
+def fields(key: str, into: type | None) -> dict[str, dict[str, Any]]:
+    """The words of a page's fields (its tables), by field name: each names a field of `into`
+    (the struct the page saves) and gives only words a field has."""
     words = some(key, *(name for name, value in table(key).items() if isinstance(value, dict)))
-    if stray := sorted(words.keys() - set(known)):
+    known = {field.name for field in msgspec.structs.fields(into)} if into else set()
+    if stray := sorted(words.keys() - known):
         raise KeyError(f"[{key}] has words for {stray}, not fields of what the page saves")
     if stray := sorted({word for said in words.values() for word in said} - FIELD_WORDS):
         raise KeyError(f"[{key}] gives its fields {stray}, not words a field has")

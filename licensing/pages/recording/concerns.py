@@ -14,28 +14,15 @@ from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
 
 
-async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Field | f.Ask]:
+async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
-    return [
-        f.select(
-            "recipient_authority",
-            "Which authority licenses the driver?",
-            licensing,
-            "Authorities where the driver holds a current or suspended licence",
-            required="Select the authority that licenses the driver",
-        ),
-        f.ask("categories", label="What kind of relevant information is it?"),
-        f.ask("narrative", label="What your authority learned", rows=8),
-        f.ask("became_aware_on", "The report is due within 10 working days of this date"),
-        f.ask("reported_on"),
-    ]
+    recipient = f.select("recipient_authority", options=licensing)
+    return [recipient, "categories", f.ask("narrative", rows=8), "became_aware_on", "reported_on"]
 
 
 NEW_CONCERN = FormPage(
     "/drivers/{driver_id:uuid}/concerns/new",
-    title="Report a concern to the licensing authority",
-    caption="Section 5 report",
-    button="Send report",
+    key="concern_new",
     load=about.the_driver,
     fields=_concern_fields,
     words=about.facts(),
@@ -67,24 +54,14 @@ async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tupl
 
 CONCERN = about.answered_page(
     "/concerns/{concern_id:int}",
-    caption="Section 5 report",
-    button="Send decision",
+    key="concern",
     get=concerns.get_concern,
     answerer=lambda concern: None if concern.reply_on else concern.recipient_authority,
     facts=_concern_facts,
-    titles=("Concern reported to your authority", "Concern report"),
     backs=("/alerts", None),
-    sent=("reported", "Your report has been sent."),
-    intro=[
-        "Consider suspending or revoking the driver's licence, then tell the "
-        "reporting authority what you decided (section 6)."
-    ],
+    sent="reported",
     audit_as="concern",
-    fields=[
-        f.ask("decision", label="What did your authority decide?"),
-        f.ask("reply_on", label="Date of the decision"),
-        f.ask("reason", "Sent to the authority that reported the concern", label="Reasons"),
-    ],
+    fields=["decision", "reply_on", "reason"],
     answer=(concerns.reply, concerns.ConcernReply),
 )
 

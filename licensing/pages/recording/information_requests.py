@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 
 from licensing import auth
 from licensing.auth import actor_of
-from licensing.pages import about
+from licensing.pages import about, content
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
@@ -26,28 +26,20 @@ async def _entry_summary(conn, entry_id: int) -> Any:
     return row
 
 
+(DUE,) = content.take("request_new", "due")
+
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
-    title="Ask for the information behind a register entry",
-    caption="Section 3 request",
-    button="Send request",
+    key="request_new",
     load=lambda request, conn: _entry_summary(conn, request.path_params["entry_id"]),
     prefill=["case_reference"],
-    fields=[
-        f.ask("case_reference"),
-        f.ask(
-            "reason",
-            "For example, the application you are deciding",
-            label="Why you need the information",
-        ),
-        f.ask("requested_on"),
-    ],
+    fields=["case_reference", "reason", "requested_on"],
     words=about.facts(
         lambda entry: [
             ("Decision", about.decided(entry["decision"], entry["decided_on"])),
             ("Recorded by", entry["authority"]),
         ],
-        intro=lambda entry: [f"{entry['authority']} must answer within 20 working days."],
+        intro=lambda entry: [DUE.format(authority=entry["authority"])],
     ),
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
@@ -110,20 +102,14 @@ async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[s
 
 ANSWER = about.answered_page(
     "/requests/{request_id:int}",
-    caption="Section 3 request",
-    button="Send answer",
+    key="request",
     get=requests.get_request,
     answerer=lambda item: item.recording_authority if item.status == "open" else None,
     facts=_request_facts,
-    titles=("Answer an information request", "Information request"),
     backs=("/requests", "/requests"),
-    sent=("sent", "Your request has been sent."),
+    sent="sent",
     audit_as="information_request",
-    fields=[
-        f.ask("status", label="Your answer"),
-        f.ask("response", label="The information, or the reasons for refusing", rows=8),
-        f.ask("responded_on"),
-    ],
+    fields=["status", f.ask("response", rows=8), "responded_on"],
     answer=(requests.respond, requests.RequestResponse),
 )
 
