@@ -1,7 +1,10 @@
-"""Test fixtures: one throwaway PostgreSQL cluster per run, migrated the production way.
+"""Test fixtures: one throwaway PostgreSQL cluster per test process, migrated the production way.
 
-Every test that asks for `db_url` gets its own database, copied from a migrated template, so
-tests cannot see each other's rows and may use real transactions, pools and processes.
+The run's cluster is built and migrated once, in the background while the run starts up
+(tests/cluster_image.py); each process (each xdist worker) starts a copy of it on a port of its
+own. Every test that asks for `db_url` gets its own database, copied from the migrated
+template, so tests cannot see each other's rows and may use real transactions, pools and
+processes.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ from hypothesis import settings as hypothesis_settings
 
 from licensing import pgcluster
 from licensing.db import connect
-from licensing.migrate import migrate
 from registry import accounts
-from registry.authorities import load_reference
-from registry.match.train import load_match_model
-from registry.names import load_name_reference
+from tests import cluster_image
+from tests.cluster_image import TEMPLATE
 
 # Property tests explore new examples on a developer's machine; in CI they replay a fixed
 # sequence (no flaky red from a one-in-a-million draw), and nowhere do they time examples:
@@ -38,34 +39,36 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 SERVICE_PASSWORD_HASHER = accounts._hasher
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
-TEMPLATE = "crosscheck_template"
 _counter = itertools.count()
 # Each test database's owner URL by name, for history a test writes as the owner would
 # (tests.factories.owner_connection): the service's role cannot backdate an audit row.
 OWNER_URLS: dict[str, str] = {}
 
 
+def pytest_configure(config):
+    # The run's first process (the only one with -n 0, xdist's controller otherwise) builds the
+    # cluster while it and the workers import and collect; workers inherit where it is.
+    if not hasattr(config, "workerinput"):
+        config._cluster_image = cluster_image.start_building()
+
+
+def pytest_unconfigure(config):
+    if building := getattr(config, "_cluster_image", None):
+        cluster_image.end_building(*building)
+
+
 @pytest.fixture(scope="session")
 def cluster():
-    folder = pgcluster.throwaway()
+    folder = cluster_image.copy()
     cluster = pgcluster.start(folder, fast=True)
     yield cluster
     pgcluster.discard(folder)
 
 
 @pytest.fixture(scope="session")
-async def template_url(cluster):
-    admin = await asyncpg.connect(cluster.url("postgres"))
-    await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
-    await admin.close()
-    url = cluster.url(TEMPLATE)
-    conn = await asyncpg.connect(url)
-    await migrate(conn)
-    await load_reference(conn)
-    await load_name_reference(conn)
-    await load_match_model(conn)
-    await conn.close()
-    return url
+def template_url(cluster):
+    """The migrated template every test database is copied from (built with the cluster)."""
+    return cluster.url(TEMPLATE)
 
 
 async def new_database(cluster, template_url) -> str:
