@@ -558,7 +558,8 @@ TOUCH_DRIVER = "UPDATE driver SET updated_at = now() WHERE id = $1"
 async def add_name(
     conn: asyncpg.Connection, actor: Actor, driver_id: int, details: NameDetails
 ) -> NameAdded:
-    """Record an alias or a former name (a surname before marriage, another council's spelling)."""
+    """Record an alias or a former name (a surname before marriage, another council's
+    spelling); only an authority that owns the driver's identity may."""
     fields = Fields()
     got = fields.read(details)
     kind, forenames, surname = got["kind"], got["forenames"], got["surname"]
@@ -569,6 +570,11 @@ async def add_name(
     driver_born = driver["date_of_birth"]
     fields.check()
     assert kind is not None  # required: fields.check() raised without it
+    # another name (with its own date of birth) is who the driver is found as: an authority
+    # with no part in the driver could make a search for someone else find them
+    await refuse_unless_identity_owner(
+        conn, actor, driver_id, "add a name they are known by: propose a change to them", "surname"
+    )
     if await conn.fetchval(SAME_NAME, driver_id, kind, forenames, surname):
         raise Conflict("The driver already has this name recorded", "surname")
     name_id = await conn.fetchval(

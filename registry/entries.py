@@ -135,15 +135,24 @@ async def list_entries(
     )
 
 
+# Only for the authority that recorded the entry or was alerted about it: entry ids are
+# counted, and the driver's public id must not be found by counting them.
 DRIVER_OF = """
-SELECT d.public_id FROM register_entry e JOIN driver d ON d.id = e.driver_id WHERE e.id = $1
+SELECT d.public_id FROM register_entry e JOIN driver d ON d.id = e.driver_id
+WHERE e.id = $1
+  AND (e.authority_id = $2 OR EXISTS (
+      SELECT FROM register_event ev JOIN alert a ON a.event_id = ev.id
+      WHERE ev.driver_id = e.driver_id AND ev.kind IN ('entry_recorded', 'entry_changed')
+        AND ev.subject_id = e.id AND a.recipient_authority_id = $2))
 """
 
 
-async def driver_of(conn: asyncpg.Connection, entry_id: int) -> uuid.UUID | None:
+async def driver_of(
+    conn: asyncpg.Connection, entry_id: int, authority_id: int | None
+) -> uuid.UUID | None:
     """Whose entry this is (where a link to an entry leads: the driver's record), by the
-    driver's public id."""
-    driver_id: uuid.UUID | None = await conn.fetchval(DRIVER_OF, entry_id)
+    driver's public id; None unless the authority recorded it or was alerted about it."""
+    driver_id: uuid.UUID | None = await conn.fetchval(DRIVER_OF, entry_id, authority_id)
     return driver_id
 
 

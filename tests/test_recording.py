@@ -247,7 +247,9 @@ async def test_amending_a_driver_moves_their_home_and_keeps_the_old_name(client,
 
 
 async def test_adding_an_alias_raises_an_event(client, conn, rotherham):
-    driver_id = await make_driver(conn, forenames="Mohammed", surname="Khan")
+    driver_id = await make_driver(
+        conn, forenames="Mohammed", surname="Khan", recorded_by="Rotherham"
+    )
     response = await client.post(
         f"/api/v1/drivers/{driver_id.public}/names",
         headers=rotherham["headers"],

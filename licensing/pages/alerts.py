@@ -157,8 +157,12 @@ async def acknowledge(request: Request, conn: Conn, alert_id: FromPath[int]) -> 
 @get("/entries/{entry_id:int}", guards=[auth.officer])
 async def entry(request: Request, conn: Conn, entry_id: FromPath[int]) -> Response:
     """Where an alert about a register decision links: the driver's record (from the alerts
-    page, with the alert, so the record offers a fitting purpose)."""
-    driver_id = await entries.driver_of(conn, entry_id) if 0 < entry_id <= MAX_ID else None
+    page, with the alert, so the record offers a fitting purpose). The same 404 for an entry
+    the officer's authority neither recorded nor was alerted about as for none."""
+    known = 0 < entry_id <= MAX_ID
+    driver_id = (
+        await entries.driver_of(conn, entry_id, request.user.authority_id) if known else None
+    )
     if driver_id is None:
         raise NotFoundException()
     alert = request.query_params.get("alert") or ""

@@ -122,3 +122,31 @@ async def test_the_database_refuses_a_rewrite_that_goes_around_the_service(conn)
         await conn.execute("UPDATE driver SET surname = 'Walkers' WHERE id = $1", driver)
     row = await conn.fetchrow("SELECT surname, ni_number FROM driver WHERE id = $1", driver)
     assert tuple(row) == ("Walkers", "AB123456C")
+
+
+async def test_another_authority_cannot_give_a_revoked_driver_someone_elses_name(client, conn):
+    # a Rotherham officer with no part in a driver Sheffield revoked adds "Peter Jones, born
+    # 1990" as a former name: a search for the real Peter Jones would then find the revoked
+    # driver. Refused, as a change of name is; Sheffield adds it
+    driver = await make_driver(conn, recorded_by="Sheffield", gb_licence_number=GB)
+    await make_entry(conn, driver, authority="Sheffield", decision="revoked")
+    rotherham = await make_user(conn, authority="Rotherham")
+    sheffield = await make_user(conn, authority="Sheffield")
+    before = await identity(conn, driver)
+    name = {"kind": "former", "forenames": "Peter", "surname": "Jones"}
+
+    refused = await client.post(
+        f"/api/v1/drivers/{driver.public}/names",
+        json={**name, "date_of_birth": "1990-02-03"},
+        headers=rotherham["headers"],
+    )
+    unchanged = await identity(conn, driver)
+    owner = await client.post(
+        f"/api/v1/drivers/{driver.public}/names", json=name, headers=sheffield["headers"]
+    )
+
+    assert refused.status_code == 409
+    assert [e["field"] for e in refused.json()["errors"]] == ["surname"]
+    assert "Peter" not in refused.text and "Walker" not in refused.text
+    assert unchanged == before
+    assert owner.status_code == 201

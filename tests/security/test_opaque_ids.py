@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.factories import make_driver, make_licence, make_user, service_client
+from alerts.rules import queue_all_new_alerts
+from tests.factories import make_driver, make_entry, make_licence, make_user, service_client
 from tests.pages.conftest import make_account, signed_in
 
 PURPOSE = {"purpose": "enforcement", "case_reference": "ENF-1"}
+NONCE = re.compile(r'nonce="[^"]*"')
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -103,3 +105,32 @@ async def test_a_driver_page_at_a_counted_address_is_not_found(db_url, conn):
     assert opened.status_code == 200
     assert f"/drivers/{driver.public}/licences/new" in opened.text
     assert not re.search(r'href="/drivers/\d+[/?"]', opened.text)
+
+
+async def test_counting_through_register_entry_ids_leads_to_no_drivers_record(db_url, conn):
+    # /entries/N is where an alert about a decision links; it sends the officer on to the
+    # driver's record. An officer counting N through every entry would collect the public id
+    # of every driver with a decision on the register, without a search. Only the authority
+    # that recorded the entry, or was alerted about it, is sent on; anyone else is told what
+    # they would be told of an entry that does not exist
+    driver = await make_driver(conn, recorded_by="Sheffield")
+    await make_licence(conn, driver, authority="Bolton")
+    entry = await make_entry(conn, driver, authority="Sheffield", decision="revoked")
+    await queue_all_new_alerts(conn)
+    leeds = await make_account(conn, authority="Leeds")
+    bolton = await make_account(conn, authority="Bolton")
+    sheffield = await make_account(conn, authority="Sheffield")
+    async with signed_in(db_url, leeds) as client:
+        counted = [await client.get(f"/entries/{n}") for n in (entry, entry + 1, 2**40)]
+    async with signed_in(db_url, bolton) as client:
+        alerted = await client.get(f"/entries/{entry}")
+    async with signed_in(db_url, sheffield) as client:
+        recorded = await client.get(f"/entries/{entry}")
+
+    assert [c.status_code for c in counted] == [404, 404, 404]
+    assert len({NONCE.sub("", c.text) for c in counted}) == 1  # each page has its own nonce
+    assert driver.public not in counted[0].text
+    assert alerted.status_code == recorded.status_code == 303
+    assert (
+        alerted.headers["location"] == recorded.headers["location"] == f"/drivers/{driver.public}"
+    )
