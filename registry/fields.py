@@ -46,9 +46,9 @@ class Spec:
     `granted_on: Annotated[str | None, EventDate("date the licence was granted",
     required=True)]`. Fields.read checks it, the same for the API and the pages; the pages
     make their input from it (licensing/pages/fields.py: the widget, its label and its
-    options) and the OpenAPI document its bounds (licensing/openapi.py). The CSV import
-    stages its rows with checks of its own (registry/importer.py). `label` names the field in
-    messages ("Enter the licence number")."""
+    options), the OpenAPI document its bounds (licensing/openapi.py), and the CSV import reads
+    each column that is the same field through it (registry/importer.py). `label` names the
+    field in messages ("Enter the licence number")."""
 
     label: str
     _: KW_ONLY

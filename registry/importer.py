@@ -2,8 +2,10 @@
 register decisions as CSV files (the format is in docs/import-format.md).
 
 How it works, and why:
-1. Every row is read and validated in Python, with the same rules and messages as the API;
-   a rejected row is reported by file, line, field and reason, never by its values.
+1. Every row is read and validated in Python, with the same rules and messages as the API
+   (a column that is a register field is read through that field's declaration,
+   registry.fields.Spec); a rejected row is reported by file, line, field and reason, never
+   by its values.
 2. The valid rows are COPied into temporary staging tables, and everything else happens in
    set-based SQL: matching each driver against the register (GB licence number, National
    Insurance number, Northern Ireland licence number, then exact name keys and date of
@@ -23,21 +25,22 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
 
 from registry import audit_log, identifiers
 from registry.actor import Actor
-from registry.drivers import UPDATABLE
+from registry.drivers import UPDATABLE, DriverDetails
 from registry.duplicates.screen import screen
-from registry.entries import DECISIONS
 from registry.entries import STATUSES as ENTRY_STATUSES
-from registry.fields import LICENCE_KINDS, Fields, add_years
+from registry.entries import EntryDetails
+from registry.fields import Fields, Spec, specs
 from registry.import_rejections import REPORT_LIMIT, ProblemCount, Rejections, RowProblem
-from registry.licences import MAX_TERM_YEARS
+from registry.licences import LicenceDetails, check_start_and_term
 from registry.progress import QUIET, Progress
 
 # A row for a staging table, in the order of its columns (copy_records_to_table takes any values).
@@ -92,6 +95,25 @@ DECISION_COLUMNS = (
     "first_entered_on",
 )
 DECISION_REQUIRED = ("driver_ref", "decision", "decided_on", "categories")
+
+# The columns that are the register's own fields are read through the registry's declarations
+# of them (registry.fields.Spec), so a file is held to the same lengths, codes and date rules,
+# in the same words, as the API and the pages; the column is the field. The file's own columns
+# (driver_ref, status, ...) are read by the code below.
+DRIVER_FIELDS = specs(DriverDetails)
+LICENCE_FIELDS: dict[str, Spec] = {
+    **specs(LicenceDetails),
+    # The API and the pages take a blank expiry as 3 years after the start, the longest term.
+    # A file is copied from the council's own records, which hold each licence's real expiry:
+    # a blank one is a gap in the export, and a guess would put a wrong date on the register
+    # (docs/import-format.md).
+    "expires_on": replace(specs(LicenceDetails)["expires_on"], required=True),
+}
+DECISION_FIELDS: dict[str, Spec] = {
+    # the licence decided on, when the row names one
+    "licence_number": replace(specs(LicenceDetails)["licence_number"], required=False),
+    **specs(EntryDetails),
+}
 
 
 class FileCounts(msgspec.Struct):
@@ -226,6 +248,11 @@ class _File:
         return ok
 
 
+def _declared(f: Fields, declared: dict[str, Spec], row: dict[str, str]) -> dict[str, Any]:
+    """Each column that is a declared field, read as the API reads that field."""
+    return {name: spec.read(f, name, row.get(name)) for name, spec in declared.items()}
+
+
 def _problems(file: _File, line: int, fields: Fields) -> bool:
     for field, message in fields.errors:
         file.reject(line, field, message)
@@ -270,7 +297,6 @@ def _other_names(f: Fields, row: dict[str, str]) -> list[tuple[str, str, str]]:
 def _read_drivers(
     file: _File,
     authorities: dict[str, int],
-    today: date,
     refs: dict[str, int | None],
     names: list[StagedName] | None = None,
 ) -> list[StagedRow]:
@@ -286,26 +312,21 @@ def _read_drivers(
         ref = f.text(
             "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
         )
-        forenames = f.text("forenames", row.get("forenames"), "driver's forenames", required=True)
-        surname = f.text("surname", row.get("surname"), "driver's surname", required=True)
-        born = f.birth_date(
-            "date_of_birth",
-            row.get("date_of_birth"),
-            "driver's date of birth",
-            required=True,
-            today=today,
+        row["sex"] = (row.get("sex") or "").upper()  # as the API takes it
+        got = _declared(f, DRIVER_FIELDS, row)
+        forenames, surname, born, sex = (
+            got["forenames"],
+            got["surname"],
+            got["date_of_birth"],
+            got["sex"],
         )
-        sex = f.choice("sex", (row.get("sex") or "").strip().upper(), "sex", ("F", "M"))
-        gb = f.identifier(
-            "gb_licence_number", row.get("gb_licence_number"), identifiers.normalise_gb_licence
+        gb, ni_licence, ni_number = (
+            got["gb_licence_number"],
+            got["ni_licence_number"],
+            got["ni_number"],
         )
-        ni_licence = f.identifier(
-            "ni_licence_number", row.get("ni_licence_number"), identifiers.normalise_ni_licence
-        )
-        ni_number = f.identifier("ni_number", row.get("ni_number"), identifiers.normalise_ni_number)
         eu_number, eu_country = _eu_licence(f, row)
-        address = f.text("address", row.get("address"), "home address", max_length=300) or ""
-        postcode = f.identifier("postcode", row.get("postcode"), identifiers.normalise_postcode)
+        address, postcode = got["address"] or "", got["postcode"]
         other_names = _other_names(f, row)
         home = None
         if (row.get("home_authority") or "").strip():
@@ -394,25 +415,11 @@ def _read_licences(file: _File, drivers: dict[str, int | None], today: date) -> 
             "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
         )
         _reject_orphan(file, f, ref, drivers)
-        number = f.text(
-            "licence_number",
-            row.get("licence_number"),
-            "licence number",
-            required=True,
-            max_length=40,
-        )
-        kind = f.choice("kind", row.get("kind"), "kind of licence", LICENCE_KINDS, required=True)
+        got = _declared(f, LICENCE_FIELDS, row)
+        number, kind, granted_on = got["licence_number"], got["kind"], got["granted_on"]
+        starts_on, expires_on = got["starts_on"] or granted_on, got["expires_on"]
         status = f.choice(
             "status", row.get("status") or "current", "licence status", LICENCE_STATUSES
-        )
-        granted_on = f.event_date(
-            "granted_on", row.get("granted_on"), "date granted", required=True, today=today
-        )
-        starts_on = (
-            f.date("starts_on", row.get("starts_on"), "date the licence starts") or granted_on
-        )
-        expires_on = f.date(
-            "expires_on", row.get("expires_on"), "date the licence expires", required=True
         )
         changed_on = f.date(
             "status_changed_on",
@@ -457,19 +464,12 @@ def _check_licence_dates(
     changed_on: date | None,
     today: date,
 ) -> None:
-    if granted_on and starts_on and (granted_on - starts_on).days > 31:
-        f.error("starts_on", "A licence cannot start more than 31 days before it was granted")
-    if starts_on and expires_on:
-        if expires_on <= starts_on:
-            f.error("expires_on", "The licence must expire after it starts")
-        elif expires_on > add_years(starts_on, MAX_TERM_YEARS):
-            f.error("expires_on", "A driver licence lasts at most 3 years from the day it starts")
-        elif status == "current" and expires_on < today:
-            f.error(
-                "status",
-                "The licence expired before today, so it cannot be current: "
-                "give its status as expired",
-            )
+    check_start_and_term(f, granted_on, starts_on, expires_on)
+    if status == "current" and expires_on and expires_on < today and not f.has_error("expires_on"):
+        f.error(
+            "status",
+            "The licence expired before today, so it cannot be current: give its status as expired",
+        )
     if changed_on and granted_on and changed_on < granted_on:
         f.error("status_changed_on", "The status cannot change before the licence was granted")
 
@@ -482,28 +482,19 @@ def _read_decisions(file: _File, drivers: dict[str, int | None], today: date) ->
             "driver_ref", row.get("driver_ref"), "driver reference", required=True, max_length=60
         )
         _reject_orphan(file, f, ref, drivers)
-        number = f.text(
-            "licence_number", row.get("licence_number"), "licence number", max_length=40
-        )
-        decision = f.choice("decision", row.get("decision"), "decision", DECISIONS, required=True)
-        kind = f.choice("licence_kind", row.get("licence_kind"), "kind of licence", LICENCE_KINDS)
+        got = _declared(f, DECISION_FIELDS, row)
+        number, decision, kind = got["licence_number"], got["decision"], got["licence_kind"]
         if not kind and not number and not f.has_error("licence_kind"):
             f.error("licence_kind", "Give the kind of licence, or the licence number")
-        decided_on = f.event_date(
-            "decided_on", row.get("decided_on"), "date of the decision", required=True, today=today
-        )
-        effective_on = (
-            f.date("effective_on", row.get("effective_on"), "date the decision took effect")
-            or decided_on
-        )
+        decided_on = got["decided_on"]
+        effective_on = got["effective_on"] or decided_on
         f.after(
             "effective_on",
             effective_on,
             decided_on,
             "The decision cannot take effect before it was made",
         )
-        categories = f.categories("categories", row.get("categories"))
-        narrative = f.text("narrative", row.get("narrative"), "narrative", max_length=10000) or ""
+        categories, narrative = got["categories"], got["narrative"] or ""
         status = f.choice("status", row.get("status") or "in_force", "entry status", ENTRY_STATUSES)
         changed_on = f.date(
             "status_changed_on",
@@ -901,7 +892,6 @@ async def import_records(
     decisions: Source | None = None,
     partial: bool = False,
     authority_code: str = "",
-    today: date | None = None,
     progress: Progress = QUIET,
     rejections: Rejections | None = None,
 ) -> ImportReport:
@@ -909,7 +899,7 @@ async def import_records(
     caller's transaction; writes nothing to the register when the report says not imported.
     The report carries the first REPORT_LIMIT problems and counts of all; `rejections`, when
     given, receives every one (import_rejections.keep stores them for download)."""
-    today = today or date.today()
+    today = date.today()  # the declared fields' date rules take today as it is, too
     authorities = dict(await conn.fetch(AUTHORITY_CODES))
     spool = Rejections() if rejections is None else rejections
     files = {
@@ -929,7 +919,7 @@ async def import_records(
 
     refs: dict[str, int | None] = {}  # driver_ref -> None if accepted, else its line
     names: list[StagedName] = []  # former and other names
-    driver_rows = _read_drivers(files["drivers"].read(progress), authorities, today, refs, names)
+    driver_rows = _read_drivers(files["drivers"].read(progress), authorities, refs, names)
     if files["drivers"].header_broken:
         return _finish(report, files)  # nothing to link the other files to
     licence_rows = _read_licences(files["licences"].read(progress), refs, today)

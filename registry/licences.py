@@ -234,17 +234,24 @@ def check_term(
         fields.error(field, "A driver licence lasts at most 3 years from the day it starts")
 
 
+def check_start_and_term(
+    fields: Fields, granted_on: date | None, starts_on: date | None, expires_on: date | None
+) -> None:
+    """A granted licence's dates, the same for the API, the pages and the CSV import."""
+    if starts_on and granted_on and starts_on < granted_on - timedelta(days=31):
+        fields.error("starts_on", "A licence cannot start more than 31 days before it was granted")
+    check_term(fields, starts_on, expires_on)
+
+
 async def grant(conn: asyncpg.Connection, actor: Actor, details: LicenceDetails) -> Licence:
     """Grant a driver licence from the actor's authority."""
     fields = Fields()
     got = fields.read(details)
     number, kind, granted_on = got["licence_number"], got["kind"], got["granted_on"]
     starts_on, expires_on = got["starts_on"] or granted_on, got["expires_on"]
-    if starts_on and granted_on and starts_on < granted_on - timedelta(days=31):
-        fields.error("starts_on", "A licence cannot start more than 31 days before it was granted")
     if starts_on and not expires_on and not fields.has_error("expires_on"):
         expires_on = add_years(starts_on, MAX_TERM_YEARS)
-    check_term(fields, starts_on, expires_on)
+    check_start_and_term(fields, granted_on, starts_on, expires_on)
     driver_id = await read_driver(conn, fields, details.driver_id)
     fields.check()
     existing = await conn.fetchval(SAME_NUMBER, actor.authority_id, number)

@@ -2,6 +2,7 @@
 from CSV files, every row checked, nothing half-loaded, known drivers linked not duplicated."""
 
 import asyncio
+import csv
 import io
 from datetime import date, timedelta
 
@@ -12,8 +13,12 @@ from licensing.app import create_app
 from licensing.cli import main
 from licensing.settings import load
 from registry.actor import Actor, acting
+from registry.drivers import DriverDetails
+from registry.entries import EntryDetails
+from registry.fields import Fields
 from registry.identifiers import gb_licence_for
 from registry.importer import Source, import_records
+from registry.licences import LicenceDetails
 from tests.factories import authority_id, make_driver, make_licence, make_user
 
 TODAY = date.today()
@@ -303,6 +308,74 @@ async def test_an_officer_imports_through_the_api(db_url, conn):
         again = await client.post("/api/v1/imports", headers=headers, files=files)
         assert again.json() == good.json()
         assert await conn.fetchval("SELECT count(*) FROM driver") == 3
+
+
+def one_row(row: dict[str, str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(row)
+    return out.getvalue()
+
+
+ONE_DRIVER = {"driver_ref": "D1", "forenames": "Stephen", "surname": "Walker"}
+ONE_DRIVER["date_of_birth"] = "1980-05-17"
+ONE_LICENCE = {"driver_ref": "D1", "licence_number": "RB/001", "kind": "private_hire"}
+ONE_LICENCE |= {"granted_on": str(START), "expires_on": str(END)}
+ONE_DECISION = {"driver_ref": "D1", "decision": "refused", "licence_kind": "private_hire"}
+ONE_DECISION |= {"decided_on": str(TODAY - timedelta(days=5)), "categories": "road_safety"}
+TOMORROW = str(TODAY + timedelta(days=1))
+# (file, the register's body for the same field, column, a value the register refuses)
+SAME_MISTAKES = [
+    ("drivers", DriverDetails, "forenames", "A" * 101),
+    ("drivers", DriverDetails, "sex", "X"),
+    ("drivers", DriverDetails, "date_of_birth", str(TODAY - timedelta(days=365 * 17))),
+    ("drivers", DriverDetails, "gb_licence_number", "WALKE8"),
+    ("drivers", DriverDetails, "address", "x" * 301),
+    ("drivers", DriverDetails, "postcode", "S6"),
+    ("licences", LicenceDetails, "licence_number", "L" * 41),
+    ("licences", LicenceDetails, "kind", "taxi"),
+    ("licences", LicenceDetails, "granted_on", TOMORROW),
+    ("licences", LicenceDetails, "starts_on", "2024-02-30"),
+    ("decisions", EntryDetails, "decision", "banned"),
+    ("decisions", EntryDetails, "licence_kind", "taxi"),
+    ("decisions", EntryDetails, "decided_on", TOMORROW),
+    ("decisions", EntryDetails, "effective_on", "1899-12-31"),
+    ("decisions", EntryDetails, "categories", "gossip"),
+    ("decisions", EntryDetails, "narrative", "n" * 10_001),
+]
+
+
+def what_the_register_says(body: type, field: str, value: str) -> list[str]:
+    fields = Fields()
+    fields.read(body(**{field: value}))
+    return [message for name, message in fields.errors if name == field]
+
+
+async def test_a_file_is_refused_in_the_same_words_as_the_api_for_the_same_mistake(conn):
+    """An officer who records by the API and imports a file with the same mistake in a
+    column that is the same field (too long, not one of the codes, a future grant, a driver
+    under 18, an impossible date) is told the same thing, naming the column."""
+    rows = {"drivers": ONE_DRIVER, "licences": ONE_LICENCE, "decisions": ONE_DECISION}
+    for file, body, column, value in SAME_MISTAKES:
+        files = {name: one_row(row) for name, row in rows.items()}
+        files[file] = one_row({**rows[file], column: value})
+        report = await run(conn, files["drivers"], files["licences"], files["decisions"])
+        said = [p.message for p in report.rejected if (p.file, p.field) == (f"{file}.csv", column)]
+        assert said, f"{file}.csv {column} was not refused"
+        assert said == what_the_register_says(body, column, value), column
+    assert await conn.fetchval("SELECT count(*) FROM driver") == 0
+
+
+async def test_a_licence_without_its_expiry_date_is_refused_not_given_three_years(conn):
+    """The API and the pages take a blank expiry as 3 years after the start; a file is copied
+    from the council's records, so a blank one is a gap in the export, not a term to guess."""
+    licences = one_row({**ONE_LICENCE, "expires_on": ""})
+    report = await run(conn, one_row(ONE_DRIVER), licences, "")
+    assert not report.imported
+    assert [(p.line, p.field, p.message) for p in report.rejected] == [
+        (2, "expires_on", "Enter the date the licence expires")
+    ]
 
 
 async def test_the_faster_forename_tokens_agrees_with_the_original_definition(conn):
