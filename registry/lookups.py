@@ -64,8 +64,8 @@ async def licensing_elsewhere(
 
 
 ENTRY_SUMMARY = """
-SELECT e.id, d.public_id AS driver_id, e.decision, e.decided_on, e.authority_id,
-       a.name AS authority
+SELECT e.id, d.public_id AS driver_id, e.driver_id AS driver_key, e.decision, e.decided_on,
+       e.authority_id, a.name AS authority
 FROM register_entry e JOIN authority a ON a.id = e.authority_id
 JOIN driver d ON d.id = e.driver_id
 WHERE e.id = $1

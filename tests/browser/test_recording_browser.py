@@ -20,6 +20,7 @@ async def story(live_db):
         officer = await make_account(conn, name="Rita Rotherham", email="rita@rotherham.gov.uk")
         driver_id = await make_driver(conn, forenames="Amira", surname="Hussain")
         await make_licence(conn, driver_id, authority="Sheffield")
+        await make_licence(conn, driver_id, authority="Rotherham")  # a reason to ask about her
         entry_id = await make_entry(conn, driver_id, authority="Sheffield")
         return {"officer": officer, "driver_id": driver_id, "entry_id": entry_id}
     finally:

@@ -499,6 +499,7 @@ async def test_the_information_request_and_its_answer(client, conn, rotherham, a
     from licensing.app import create_app
 
     driver_id = await make_driver(conn)
+    await make_licence(conn, driver_id, authority="Rotherham")  # a reason to know the driver
     entry_id = await make_entry(conn, driver_id, authority="Sheffield", narrative="Details here")
     path = f"/entries/{entry_id}/requests/new"
     before = await counts(conn)

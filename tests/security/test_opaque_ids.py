@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 from alerts.rules import queue_all_new_alerts
 from tests.factories import make_driver, make_entry, make_licence, make_user, service_client
-from tests.pages.conftest import make_account, signed_in
+from tests.pages.conftest import make_account, search, signed_in
 
 PURPOSE = {"purpose": "enforcement", "case_reference": "ENF-1"}
 NONCE = re.compile(r'nonce="[^"]*"')
@@ -134,3 +135,44 @@ async def test_counting_through_register_entry_ids_leads_to_no_drivers_record(db
     assert (
         alerted.headers["location"] == recorded.headers["location"] == f"/drivers/{driver.public}"
     )
+
+
+async def test_the_request_form_of_a_counted_entry_shows_no_one_until_a_search_found_them(
+    db_url, conn
+):
+    # the form asking for the information behind an entry names its driver (name, date of
+    # birth): an officer counting through entry ids there would read every driver with a
+    # decision on the register, unsearched and unaudited. It opens for an officer whose
+    # search found the driver (or whose authority has a part in them), and is not found else
+    driver = await make_driver(
+        conn, forenames="Ottoline", surname="Marchbanks", date_of_birth=date(1979, 11, 4)
+    )
+    entry = await make_entry(conn, driver, authority="Sheffield", decision="revoked")
+    leeds = await make_account(conn, authority="Leeds")
+    async with signed_in(db_url, leeds) as client:
+        counted = [await client.get(f"/entries/{n}/requests/new") for n in (entry, entry + 1)]
+        sent = await client.post(
+            f"/entries/{entry}/requests/new",
+            data={"csrf_token": "x", "case_reference": "LDS/1"},
+        )
+        found = await search(
+            client,
+            {
+                "purpose": "new_application",
+                "case_reference": "LDS/1",
+                "forenames": "Ottoline",
+                "surname": "Marchbanks",
+                "date_of_birth-day": "4",
+                "date_of_birth-month": "11",
+                "date_of_birth-year": "1979",
+            },
+        )
+        after_search = await client.get(f"/entries/{entry}/requests/new")
+
+    assert [c.status_code for c in counted] == [404, 404]
+    assert NONCE.sub("", counted[0].text) == NONCE.sub("", counted[1].text)
+    assert "Marchbanks" not in counted[0].text
+    assert sent.status_code in (403, 404) and "Marchbanks" not in sent.text
+    assert "Marchbanks" in found.text
+    assert after_search.status_code == 200 and "Ottoline Marchbanks" in after_search.text
+    assert await conn.fetchval("SELECT count(*) FROM information_request") == 0

@@ -15,7 +15,7 @@ from licensing.pages import about, content
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
-from registry import lookups, requests
+from registry import audit_log, lookups, requests
 from registry.authorities import names_by_code
 
 
@@ -26,12 +26,23 @@ async def _entry_summary(conn, entry_id: int) -> Any:
     return row
 
 
+async def _entry_to_ask_about(request: Request, conn) -> Any:
+    """The entry, shown with its driver's name and date of birth, only to an officer with a
+    reason to know the driver (registry.audit_log.explained: their search found them, or their
+    authority has a part): entry ids can be counted, and counting must find nobody."""
+    entry = await _entry_summary(conn, request.path_params["entry_id"])
+    user = request.user
+    if not await audit_log.explained(conn, entry["driver_key"], user.authority_id, user.user_id):
+        raise NotFoundException()
+    return entry
+
+
 (DUE,) = content.take("request_new", "due")
 
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     key="request_new",
-    load=lambda request, conn: _entry_summary(conn, request.path_params["entry_id"]),
+    load=_entry_to_ask_about,
     prefill=["case_reference"],
     fields=["case_reference", "reason", "requested_on"],
     words=about.facts(
