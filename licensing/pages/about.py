@@ -24,8 +24,9 @@ from registry.actor import Actor, audit_view
 from registry.authorities import name_of, names_by_code
 from registry.errors import NotFound
 
-Facts = list[tuple[str, str]]
+Facts = dict[str, Any]  # by name, in the order shown; their labels are the catalogue's
 MAX_ID = 2**63 - 1  # the largest bigint key
+(NOT_KNOWN,) = content.take("driver", "not_known")
 
 
 async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:
@@ -68,24 +69,25 @@ def public_id(subject: Any) -> uuid.UUID:
 
 
 def driver_facts(driver: asyncpg.Record) -> Facts:
-    return [
-        ("Driver", f"{driver['forenames']} {driver['surname']}"),
-        ("Date of birth", long_date(driver["date_of_birth"])),
-        ("Home authority", driver["home_authority"] or "Not known"),
-    ]
+    return {
+        "driver": f"{driver['forenames']} {driver['surname']}",
+        "date_of_birth": long_date(driver["date_of_birth"]),
+        "home_authority": driver["home_authority"] or NOT_KNOWN,
+    }
 
 
-def decided(decision: str, on: Any) -> str:
-    """A register decision and its day: "Revoked, 3 March 2026"."""
-    return f"{LABELS['decision'][decision]}, {long_date(on)}"
+def decided(decision: str, on: Any, kind: str = "decision") -> str:
+    """A decision (a register decision, or another `kind` of registry.labels) and its day:
+    "Revoked, 3 March 2026"."""
+    return f"{LABELS[kind][decision]}, {long_date(on)}"
 
 
 def facts(
-    rows: Callable[[Any], Facts] = lambda subject: [], **words: Any
+    rows: Callable[[Any], Facts] = lambda subject: {}, **words: Any
 ) -> Callable[[Request, asyncpg.Connection, Any], Awaitable[dict[str, Any]]]:
-    """The words of a form about a driver: who they are, then `rows` (facts about the subject)
-    and a link back to their record; `words` adds to or replaces them (a function of the
-    subject gives its words)."""
+    """The words of a form about a driver: who they are, then `rows` (facts about the subject,
+    by name: the page's catalogue table labels them) and a link back to their record; `words`
+    adds to or replaces them (a function of the subject gives its words)."""
 
     async def say(request: Request, conn: asyncpg.Connection, subject: Any) -> dict[str, Any]:
         driver = subject
@@ -93,7 +95,7 @@ def facts(
             driver = await driver_or_404(conn, public_id(subject))
         back = with_visit(f"/drivers/{public_id(subject)}", request)
         more = {name: said(subject) if callable(said) else said for name, said in words.items()}
-        return {"facts": driver_facts(driver) + rows(subject), "back_href": back, **more}
+        return {"facts": driver_facts(driver) | rows(subject), "back_href": back, **more}
 
     return say
 
@@ -155,7 +157,7 @@ def answered_page(
         back = backs[0 if answering else 1] or with_visit(f"/drivers/{record.driver_id}", request)
         said = {
             "title": titles[0 if answering else 1],
-            "facts": driver_facts(driver) + await facts(conn, record, names),
+            "facts": driver_facts(driver) | await facts(conn, record, names),
             "back_href": back,
             "banner": banner if request.query_params.get("done") == sent else None,
         }

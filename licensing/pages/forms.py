@@ -287,6 +287,7 @@ class FormPage:
     def __post_init__(self) -> None:
         self.into = getattr(self.save, "into", None)
         self.field_words = self._field_words()
+        self.fact_labels = content.facts(self.key)
         if not callable(self.fields):  # made once: a field the struct lacks fails on import
             self.fields = made(self.fields, self.into, self.field_words)
 
@@ -321,6 +322,8 @@ class FormPage:
             words.update(self.words)
         elif self.words:
             words.update(await self.words(request, conn, subject))
+        if isinstance(words.get("facts"), dict):  # by name, labelled by the catalogue
+            words["facts"] = content.rows(self.fact_labels, words["facts"])
         if words.pop("view_only", False):
             return page("record_view.html", request, status_code=status_code, **words)
         fields = await self._fields(request, conn, subject)

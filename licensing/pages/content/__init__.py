@@ -46,13 +46,26 @@ def some(key: str, *names: str) -> dict[str, Any]:
 def fields(key: str, into: type | None) -> dict[str, dict[str, Any]]:
     """The words of a page's fields (its tables), by field name: each names a field of `into`
     (the struct the page saves) and gives only words a field has."""
-    words = some(key, *(name for name, value in table(key).items() if isinstance(value, dict)))
+    tables = [name for name, value in table(key).items() if isinstance(value, dict)]
+    words = some(key, *(name for name in tables if name != "facts"))
     known = {field.name for field in msgspec.structs.fields(into)} if into else set()
     if stray := sorted(words.keys() - known):
         raise KeyError(f"[{key}] has words for {stray}, not fields of what the page saves")
     if stray := sorted({word for said in words.values() for word in said} - FIELD_WORDS):
         raise KeyError(f"[{key}] gives its fields {stray}, not words a field has")
     return words
+
+
+def facts(key: str | None) -> dict[str, str]:
+    """The labels of the facts a page shows, by name: its table's `facts` and the [facts] every
+    page shares (who the driver is)."""
+    shared = dict(zip(table("facts"), take("facts", *table("facts")), strict=True))
+    return shared | (some(key, "facts").get("facts", {}) if key else {})
+
+
+def rows(labels: dict[str, str], facts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Facts by name as the rows of a summary list, each with its label; a None is not shown."""
+    return [(labels[name], value) for name, value in facts.items() if value is not None]
 
 
 def unsaid() -> list[str]:

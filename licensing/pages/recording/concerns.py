@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 
-from licensing.pages import about
+from licensing.pages import about, content
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, long_date
@@ -34,22 +34,21 @@ NEW_CONCERN = FormPage(
 # --- the licensing authority's reply (s.6) ---------------------------------------------------
 
 
-async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> list[tuple[str, str]]:
-    late = " (late)" if concern.reported_late else ""
-    facts = [
-        ("Reported by", names[concern.reporting_authority]),
-        ("Reported to", names[concern.recipient_authority]),
-        ("Relevant information", "; ".join(LABELS["category"][c] for c in concern.categories)),
-        ("What they learned", concern.narrative),
-        ("Became aware", long_date(concern.became_aware_on)),
-        ("Reported", long_date(concern.reported_on) + late),
-    ]
-    if concern.reply_on:
-        decision = LABELS["reply"][concern.reply_decision]
-        facts.append(("Decision (section 6)", f"{decision}, {long_date(concern.reply_on)}"))
-        if concern.reply_reason:
-            facts.append(("Reasons", concern.reply_reason))
-    return facts
+(LATE,) = content.take("concern", "late")
+
+
+async def _concern_facts(conn, concern: Any, names: dict[str, str]) -> about.Facts:
+    return {
+        "reported_by": names[concern.reporting_authority],
+        "reported_to": names[concern.recipient_authority],
+        "categories": "; ".join(LABELS["category"][c] for c in concern.categories),
+        "narrative": concern.narrative,
+        "became_aware_on": long_date(concern.became_aware_on),
+        "reported_on": long_date(concern.reported_on) + (LATE if concern.reported_late else ""),
+        "reply": concern.reply_on
+        and about.decided(concern.reply_decision, concern.reply_on, "reply"),
+        "reply_reason": concern.reply_reason or None,
+    }
 
 
 CONCERN = about.answered_page(

@@ -52,10 +52,10 @@ CHANGE_ENTRY = FormPage(
     load=about.own(entries.get_entry, "entry_id"),
     fields=["status", "changed_on", "reason"],
     words=about.facts(
-        lambda entry: [
-            ("Decision", about.decided(entry.decision, entry.decided_on)),
-            ("Status now", LABELS["entry_change"].get(entry.status, entry.status)),
-        ]
+        lambda entry: {
+            "decision": about.decided(entry.decision, entry.decided_on),
+            "status": LABELS["entry_change"].get(entry.status, entry.status),
+        }
     ),
     save=saves(entries.change_entry, entries.EntryChange, attrgetter("id")),
     done=about.to_driver("entry_changed", ref=lambda entry, _: entry.id),

@@ -46,15 +46,20 @@ NEW_REQUEST = FormPage(
     prefill=["case_reference"],
     fields=["case_reference", "reason", "requested_on"],
     words=about.facts(
-        lambda entry: [
-            ("Decision", about.decided(entry["decision"], entry["decided_on"])),
-            ("Recorded by", entry["authority"]),
-        ],
+        lambda entry: {
+            "decision": about.decided(entry["decision"], entry["decided_on"]),
+            "recorded_by": entry["authority"],
+        },
         intro=lambda entry: [DUE.format(authority=entry["authority"])],
     ),
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
     done=lambda request, entry, made: f"/requests/{made.id}?done=sent",
+)
+
+
+INBOX, OVERDUE, OVERDUE_ONE, DUE_TODAY, LEFT, LEFT_ONE = content.take(
+    "requests", "title", "overdue", "overdue_one", "due_today", "left", "left_one"
 )
 
 
@@ -64,10 +69,10 @@ def clock(item: Any) -> str:
         return ""
     days = item.working_days_left
     if item.overdue:
-        return f"Overdue by {-days} working {'day' if days == -1 else 'days'}"
+        return OVERDUE_ONE if days == -1 else OVERDUE.format(days=-days)
     if days == 0:
-        return "Due today"
-    return f"{days} working {'day' if days == 1 else 'days'} left"
+        return DUE_TODAY
+    return LEFT_ONE if days == 1 else LEFT.format(days=days)
 
 
 @get("/requests", guards=[auth.officer])
@@ -79,7 +84,7 @@ async def requests_inbox(request: Request, conn: Conn) -> Response:
     return page(
         "requests.html",
         request,
-        title="Information requests",
+        title=INBOX,
         received=received,
         sent=sent,
         names=names,
@@ -90,25 +95,25 @@ async def requests_inbox(request: Request, conn: Conn) -> Response:
 # --- the answer -----------------------------------------------------------------------------
 
 
-async def _request_facts(conn, item: Any, names: dict[str, str]) -> list[tuple[str, str]]:
+ENTRY, NOT_GIVEN, GRANTED = content.take("request", "entry", "not_given", "granted")
+
+
+async def _request_facts(conn, item: Any, names: dict[str, str]) -> about.Facts:
     entry = await _entry_summary(conn, item.entry_id)
-    due = long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else "")
-    facts = [
-        (
-            "Register entry",
-            f"{LABELS['decision'][entry['decision']]} by {entry['authority']}, {long_date(entry['decided_on'])}",
-        ),
-        ("Asked by", names[item.requesting_authority]),
-        ("Their case reference", item.case_reference),
-        ("Why they need it", item.reason or "Not given"),
-        ("Asked on", long_date(item.requested_on)),
-        ("Answer due", due),
-    ]
+    decision, on = LABELS["decision"][entry["decision"]], long_date(entry["decided_on"])
+    facts = {
+        "entry": ENTRY.format(decision=decision, authority=entry["authority"], on=on),
+        "asked_by": names[item.requesting_authority],
+        "case_reference": item.case_reference,
+        "reason": item.reason or NOT_GIVEN,
+        "requested_on": long_date(item.requested_on),
+        "due": long_date(item.due_on) + (f" ({clock(item)})" if clock(item) else ""),
+    }
     if item.status == "open":
         return facts
-    answer = "Information given" if item.status == "granted" else item.status.capitalize()
-    answered = long_date(item.responded_on)
-    return [*facts, ("Answer", answer), ("Answered on", answered), ("Response", item.response)]
+    answer = GRANTED if item.status == "granted" else item.status.capitalize()
+    answered = {"answer": answer, "responded_on": long_date(item.responded_on)}
+    return facts | answered | {"response": item.response}
 
 
 ANSWER = about.answered_page(

@@ -48,24 +48,30 @@ NEW_LICENCE = FormPage(
 )
 
 
+TITLE, PANEL, TOLD, SEARCH, OPEN = content.take(
+    "licence_recorded", "title", "panel", "told", "search", "open"
+)
+RECORDED_FACTS = content.facts("licence_recorded")
+
+
 @get("/licences/{licence_id:int}/recorded", guards=[auth.officer])
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
     licence = await about.own(licences.get_licence, "licence_id")(request, conn)
     driver = await about.driver_or_404(conn, licence.driver_id)
     home = await lookups.home_authority_id(conn, licence.driver_id)
-    told = f"{driver['home_authority']} will be alerted, because the driver lives in its area."
+    starts, expires = long_date(licence.starts_on), long_date(licence.expires_on)
     return page(
         "recorded.html",
         request,
-        title="Licence recorded",
-        panel=f"{LABELS['kind'][licence.kind]} licence {licence.licence_number}",
-        facts=about.driver_facts(driver)
-        + [("Starts", long_date(licence.starts_on)), ("Expires", long_date(licence.expires_on))],
-        next_steps=[told] if home not in {None, request.user.authority_id} else [],
-        links=[
-            ("Search the register", "/search"),
-            ("Open the driver's record", f"/drivers/{licence.driver_id}"),
-        ],
+        title=TITLE,
+        panel=PANEL.format(kind=LABELS["kind"][licence.kind], number=licence.licence_number),
+        facts=content.rows(
+            RECORDED_FACTS, about.driver_facts(driver) | {"starts": starts, "expires": expires}
+        ),
+        next_steps=[TOLD.format(authority=driver["home_authority"])]
+        if home not in {None, request.user.authority_id}
+        else [],
+        links=[(SEARCH, "/search"), (OPEN, f"/drivers/{licence.driver_id}")],
     )
 
 
@@ -83,11 +89,11 @@ CHANGE_LICENCE = FormPage(
     load=about.own(licences.get_licence, "licence_id"),
     fields=_change_fields,
     words=about.facts(
-        lambda licence: [
-            ("Licence", f"{LABELS['kind'][licence.kind]}, {licence.licence_number}"),
-            ("Status", LABELS["status"].get(licence.status, licence.status.capitalize())),
-            ("Expires", long_date(licence.expires_on)),
-        ]
+        lambda licence: {
+            "licence": f"{LABELS['kind'][licence.kind]}, {licence.licence_number}",
+            "status": LABELS["status"].get(licence.status, licence.status.capitalize()),
+            "expires": long_date(licence.expires_on),
+        }
     ),
     save=saves(licences.change, licences.LicenceChange, attrgetter("id")),
     done=about.to_driver("licence"),
