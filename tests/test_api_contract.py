@@ -325,7 +325,8 @@ RECORDED_BODIES = {
     "RequestDetails": requests.RequestDetails,
     "RequestResponse": requests.RequestResponse,
     "DriverDetails": drivers.DriverDetails,
-    "DriverChanges": drivers.DriverChanges,
+    # a change is checked by the declarations of the driver it changes, and requires nothing
+    "DriverChanges": drivers.DriverDetails,
     "NameDetails": drivers.NameDetails,
 }
 
@@ -347,7 +348,7 @@ async def test_the_document_promises_each_recorded_field_as_the_registry_declare
         component = schemas[name]
         for field, spec in specs(struct).items():
             promised = component["properties"][field]
-            if spec.required:
+            if spec.required and name != "DriverChanges":
                 assert field in component.get("required", []), f"{name}.{field} is required"
             if isinstance(spec, Text):
                 assert promised.get("maxLength") == spec.max_length, f"{name}.{field} length"
@@ -356,4 +357,4 @@ async def test_the_document_promises_each_recorded_field_as_the_registry_declare
             if isinstance(spec, Date):
                 assert promised.get("format") == "date", f"{name}.{field} is a date"
             checked += 1
-    assert checked >= 40
+    assert checked >= 50
