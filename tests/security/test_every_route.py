@@ -16,6 +16,7 @@ at all), never 2xx nor 5xx, and no answer may carry the personal data of Rotherh
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from urllib.parse import urlencode
 
@@ -404,3 +405,79 @@ async def test_a_form_posted_from_another_site_is_refused(
     assert response.status_code == 403, f"{method} {path}: {response.status_code}"
     assert "Your form could not be sent" in response.text
     assert await counts(conn) == before
+
+
+# Routes about a driver that any officer may use, by the register's design: the register is
+# national, so any officer may consult a driver's record (with a purpose, audited), grant them
+# a licence, record a decision, report a concern (s.5), propose a change to who they are, and
+# change their address or home authority. Only their identity belongs to the authorities with a
+# part in them (tests/security/test_identity_ownership.py): those writes are refused below.
+NATIONAL = {
+    "/api/v1/drivers/{driver_id:uuid}",
+    "/api/v1/drivers/{driver_id:uuid}/identity-proposals",
+    "/api/v1/drivers/{driver_id:uuid}/names",
+    "/drivers/{driver_id:uuid}",
+    "/drivers/{driver_id:uuid}/change",
+    "/drivers/{driver_id:uuid}/concerns/new",
+    "/drivers/{driver_id:uuid}/entries/new",
+    "/drivers/{driver_id:uuid}/licences/new",
+    "/drivers/{driver_id:uuid}/names/new",
+    "/drivers/{driver_id:uuid}/propose",
+}
+# ... but who the driver is belongs to the authorities with a part in them
+IDENTITY_WRITES = {
+    ("POST", "/api/v1/drivers/{driver_id:uuid}/names"),
+    ("POST", "/drivers/{driver_id:uuid}/names/new"),
+}
+# Path parameters that name no record: a work list's name, an authority's code (public: every
+# caller may list the authorities)
+NOT_RECORDS = {"name", "code", "authority_code"}
+# Words of Rotherham's own records, which no other authority may ever read
+PRIVATE = tuple(s for s in SECRETS if s not in ("Zephyrine", "Quillfeather"))
+NONCE = re.compile(r'nonce="[^"]*"')
+
+OFFICER_ROUTES = [p for p in GUARDED if "licensing_officer" in (admitted_roles(p.values[3]) or ())]
+
+
+def same_words(response, ids: list[str]) -> str:
+    """The answer's body as a person reads it: without the page's nonce and the ids asked for."""
+    text = NONCE.sub("", response.text)
+    for value in ids:
+        text = text.replace(value, "ID")
+    return text
+
+
+def record_ids(route, url: str, other: str) -> list[str]:
+    return [part for part in set(url.split("/")) ^ set(other.split("/")) if part]
+
+
+@pytest.mark.parametrize(("method", "path", "route", "handler"), OFFICER_ROUTES)
+async def test_an_officer_of_another_authority_learns_nothing_of_rotherhams_records(
+    world, callers, method, path, route, handler
+):
+    """A Leeds officer points the route at Rotherham's records: answered as if there were no
+    such record (the same status, the same words), or, where the register is national, shown
+    nothing private and let change nothing that is Rotherham's to change."""
+    client, conn, seeded, _ = world
+    leeds = callers["leeds_officer"]
+    url = fill(route, seeded["ids"])
+    before = await counts(conn)
+    theirs = await call(client, method, path, url, leeds)
+    shown = [s for s in (PRIVATE if path in NATIONAL else SECRETS) if s in theirs.text]
+    assert theirs.status_code < 500 and shown == [], f"{method} {url}: {theirs.status_code} {shown}"
+    if path in NATIONAL and (method, path) not in IDENTITY_WRITES:
+        return
+    assert await counts(conn) == before, f"{method} {url} wrote"
+    if (method, path) in IDENTITY_WRITES:
+        assert theirs.status_code in (400, 409), f"{method} {url}: {theirs.status_code}"
+        return
+    if not set(route.path_parameters) - NOT_RECORDS:
+        return  # a list of the officer's own authority's records: shown none of Rotherham's
+    nowhere = missing(route)
+    none = await call(client, method, path, nowhere, leeds)
+    ids = record_ids(route, url, nowhere)
+    assert (theirs.status_code, same_words(theirs, ids)) == (
+        none.status_code,
+        same_words(none, ids),
+    )
+    assert theirs.status_code in (403, 404), f"{method} {url}: {theirs.status_code}"
