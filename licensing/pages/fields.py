@@ -161,18 +161,17 @@ class Ask:
     in its messages, a heading) are in the content catalogue; its settings (width, rows) here."""
 
     name: str
-    hint: str | None
     page: dict[str, Any]
 
     def made(self, into: type | None, words: Mapping[str, Any]) -> Field:
         if into is None:
             raise TypeError(f"{self.name} is asked of a page that saves no struct")
         more = {**self.page, **words}
-        return asked(specs(into)[self.name], self.name, more.pop("hint", self.hint), **more)
+        return asked(specs(into)[self.name], self.name, more.pop("hint", None), **more)
 
 
-def ask(name: str, hint: str | None = None, **page: Any) -> Ask:
-    return Ask(name, hint, page)
+def ask(name: str, **page: Any) -> Ask:
+    return Ask(name, page)
 
 
 Asked = Field | Ask | str  # a name alone asks the struct's field
