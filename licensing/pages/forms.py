@@ -252,8 +252,9 @@ class FormPage:
     - title, caption, button, intro: the page's fixed words, when it has no key; the form
       posts to the page's own address, keeping the officer's visit (licensing.pages.visit)
     - words: (request, conn, subject) -> more for form_page.html (facts, back link, intro,
-      banner, a title naming the subject), or those words as they are; with
-      `view_only=True` the record is shown without the form (someone else's to answer)
+      banner, a title naming the subject), or those words as they are; facts given as a dict
+      by name are labelled by the catalogue (content.facts); with `view_only=True` the record
+      is shown without the form (someone else's to answer)
     - prefill: fields the address's query fills on GET (?case_reference=...)
     - save: (conn, actor, subject, values) -> the registry's result, values being the
       fields read into the struct's names (fields.read)

@@ -6,7 +6,8 @@ concern (s.5) and its reply (s.6) (concerns), an information request (s.3) and i
 Each form is declared once (licensing.pages.fields) and served by a forms.FormPage: the
 submission is read into the registry's own struct and handed to the registry function the
 API calls, so the checks are the same; their errors land on the form's fields. Nothing is
-written unless every check passes (forms.attempt).
+written unless every check passes (forms.attempt). What the pages say is in the content
+catalogue (licensing/pages/content/en.toml), a table per page; the modules hold what they do.
 """
 
 from __future__ import annotations

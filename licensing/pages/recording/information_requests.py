@@ -80,16 +80,8 @@ async def requests_inbox(request: Request, conn: Conn) -> Response:
     actor = actor_of(request)
     received, _ = await requests.list_requests(conn, actor, "received")
     sent, _ = await requests.list_requests(conn, actor, "sent")
-    names = await names_by_code(conn)
-    return page(
-        "requests.html",
-        request,
-        title=INBOX,
-        received=received,
-        sent=sent,
-        names=names,
-        clock=clock,
-    )
+    lists = {"received": received, "sent": sent, "names": await names_by_code(conn)}
+    return page("requests.html", request, title=INBOX, clock=clock, **lists)
 
 
 # --- the answer -----------------------------------------------------------------------------
