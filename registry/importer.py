@@ -34,7 +34,7 @@ import msgspec
 
 from registry import audit_log, identifiers
 from registry.actor import Actor
-from registry.drivers import UPDATABLE, DriverDetails
+from registry.drivers import UPDATABLE, DriverDetails, NameDetails
 from registry.duplicates.screen import screen
 from registry.entries import STATUSES as ENTRY_STATUSES
 from registry.entries import EntryDetails
@@ -101,6 +101,7 @@ DECISION_REQUIRED = ("driver_ref", "decision", "decided_on", "categories")
 # in the same words, as the API and the pages; the column is the field. The file's own columns
 # (driver_ref, status, ...) are read by the code below.
 DRIVER_FIELDS = specs(DriverDetails)
+NAME_FIELDS = specs(NameDetails)  # a former or other name, as the API adds one
 LICENCE_FIELDS: dict[str, Spec] = {
     **specs(LicenceDetails),
     # The API and the pages take a blank expiry as 3 years after the start, the longest term.
@@ -287,8 +288,10 @@ def _other_names(f: Fields, row: dict[str, str]) -> list[tuple[str, str, str]]:
             if not comma or not surname or not forenames:
                 f.error(column, 'Write each name as "Surname, Forenames", separated by semicolons')
                 break
-            if len(surname) > 100 or len(forenames) > 100:
-                f.error(column, "Each surname and forenames must be 100 characters or fewer")
+            errors = len(f.errors)
+            NAME_FIELDS["surname"].read(f, column, surname)
+            NAME_FIELDS["forenames"].read(f, column, forenames)
+            if len(f.errors) > errors:
                 break
             found.append((kind, forenames, surname))
     return found

@@ -13,7 +13,7 @@ from licensing.app import create_app
 from licensing.cli import main
 from licensing.settings import load
 from registry.actor import Actor, acting
-from registry.drivers import DriverDetails
+from registry.drivers import DriverDetails, NameDetails
 from registry.entries import EntryDetails
 from registry.fields import Fields
 from registry.identifiers import gb_licence_for
@@ -216,6 +216,15 @@ async def test_former_names_not_written_surname_comma_forenames_are_rejected(con
     report = await run(conn, drivers, "", "")
     assert not report.imported
     assert [(p.line, p.field) for p in report.rejected] == [(2, "former_names")]
+
+
+async def test_a_former_name_is_held_to_the_same_length_as_a_name_added_through_the_api(conn):
+    long = "B" * 101
+    drivers = one_row({**ONE_DRIVER, "former_names": f"{long}, Sarah Jane"})
+    report = await run(conn, drivers, "", "")
+    assert not report.imported
+    api_says = what_the_register_says(NameDetails, "surname", long)
+    assert [(p.field, p.message) for p in report.rejected] == [("former_names", api_says[0])]
 
 
 async def test_identifiers_that_belong_to_two_drivers_reject_the_row(conn):
