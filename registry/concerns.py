@@ -20,7 +20,7 @@ from registry.actor import Actor, audit_change
 from registry.authorities import by_code
 from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
-from registry.fields import Categories, Choice, Fields, PastDate, Text
+from registry.fields import Categories, Choice, Fields, PastDate, RecordId, Text
 from registry.workdays import add_working_days
 
 REPORT_WITHIN_WORKING_DAYS = 10
@@ -33,7 +33,7 @@ class ConcernDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     driver_id: uuid.UUID | None = None  # the driver's public id
     recipient_authority: str | None = None
-    licence_id: int | None = None
+    licence_id: RecordId | None = None
     categories: Annotated[list[str] | None, Categories("relevant information")] = None
     narrative: Annotated[
         str | None, Text("account of the concern", required=True, max_length=10000)

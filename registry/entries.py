@@ -28,6 +28,7 @@ from registry.fields import (
     EventDate,
     Fields,
     PastDate,
+    RecordId,
     Text,
 )
 
@@ -46,7 +47,7 @@ class EntryDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A decision to enter on the register. licence_kind defaults to the licence's kind."""
 
     driver_id: uuid.UUID | None = None  # the driver's public id
-    licence_id: int | None = None
+    licence_id: RecordId | None = None
     decision: Annotated[str | None, Choice("decision", DECISIONS, "decision", required=True)] = None
     licence_kind: Annotated[str | None, Choice("kind of licence", LICENCE_KINDS, "kind")] = None
     decided_on: Annotated[str | None, EventDate("date of the decision", required=True)] = None

@@ -19,6 +19,11 @@ from registry.identifiers import IdentifierError
 
 Day = date  # inside Fields, `date` is the method
 
+# The id of a record in a body (a licence, a register entry): a key PostgreSQL's bigint can
+# hold, so a number past it is refused while the body is read, naming its field, rather than
+# by the database as a value out of range naming none.
+RecordId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+
 CATEGORIES = (
     "sexual_offence",
     "harassment",

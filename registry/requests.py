@@ -16,7 +16,7 @@ import msgspec
 from registry import paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
-from registry.fields import Choice, Fields, PastDate, Text
+from registry.fields import Choice, Fields, PastDate, RecordId, Text
 from registry.workdays import add_working_days, working_days_between
 
 ANSWER_WITHIN_WORKING_DAYS = 20
@@ -27,7 +27,7 @@ BOXES = ("received", "sent")
 class RequestDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A request for the information behind another authority's register entry."""
 
-    entry_id: int | None = None
+    entry_id: RecordId | None = None
     case_reference: Annotated[
         str | None, Text("your case reference", required=True, max_length=60)
     ] = None

@@ -38,19 +38,26 @@ BAD_DATES = (
     "9999-12-31",  # Python's last day: any sum past it overflows
     "10000-01-01",  # beyond Python's date
     "5874898-01-01",  # beyond PostgreSQL's date
+    "0000-00-00",  # MySQL's "no date"
+    "2025-02-29",  # not a leap year
     "0001-01-01",
     "2999-01-01",  # a far-future grant or decision
     (date.today() - timedelta(days=1)).isoformat(),  # a driver born yesterday
 )
 
 
+# What a caller typed, in every text field: an answer never says it back (messages say what to
+# do, never what was typed), so no personal data sent in error is echoed to logs or screens.
+TYPED = "Typed-Ophelia"
+
+
 def deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
-def json_bodies(fields: list[str], dates: list[str]) -> dict[str, bytes]:
-    filled = dict.fromkeys(fields, "x")
-    bodies = {
+def json_bodies(fields: list[str], dates: list[str], ids: list[str]) -> dict[str, bytes | str]:
+    filled = dict.fromkeys(fields, TYPED)
+    bodies: dict[str, bytes | str] = {
         "nested arrays 10,000 deep": b"[" * 10_000 + b"]" * 10_000,
         "nested objects 5,000 deep": deep(5_000),
         "a field nested 2,000 deep": b'{"%s":' % (fields or ["x"])[0].encode()
@@ -68,7 +75,15 @@ def json_bodies(fields: list[str], dates: list[str]) -> dict[str, bytes]:
     }
     for bad in BAD_DATES:
         bodies[f"dates {bad}"] = json.dumps({**filled, **dict.fromkeys(dates, bad)}).encode()
-    return bodies
+    for name, wrong in (("objects", {"a": [1]}), ("numbers", 12345), ("lists", ["x"])):
+        bodies[f"every field as {name}"] = json.dumps(dict.fromkeys(fields, wrong)).encode()
+    bodies["every field 300,000 characters"] = json.dumps(dict.fromkeys(fields, "x" * 300_000))
+    bodies["ids past bigint"] = json.dumps({**filled, **dict.fromkeys(ids, 2**63)}).encode()
+    bodies["ids past 64 bits"] = json.dumps({**filled, **dict.fromkeys(ids, 2**64)}).encode()
+    bodies["ids negative"] = json.dumps({**filled, **dict.fromkeys(ids, -(2**63) - 1)}).encode()
+    return {
+        name: body if isinstance(body, bytes) else body.encode() for name, body in bodies.items()
+    }
 
 
 def form_bodies(dates: list[str]) -> dict[str, bytes]:
@@ -84,20 +99,22 @@ def form_bodies(dates: list[str]) -> dict[str, bytes]:
     return bodies
 
 
-def struct_fields(handler) -> list[str]:
-    """The text fields of the handler's JSON body (dates arrive as text too)."""
+def struct_fields(handler, kind: type = str) -> list[str]:
+    """The fields of the handler's JSON body that take `kind`: text (dates arrive as text
+    too), or int (the ids of records)."""
     data = handler.parsed_fn_signature.parameters.get("data")
     if data is None:
         return []
-    kind = data.annotation
-    for arg in typing.get_args(kind) or (kind,):
+    body = data.annotation
+    for arg in typing.get_args(body) or (body,):
         if isinstance(arg, type) and issubclass(arg, msgspec.Struct):
-            return [
-                f.name
-                for f in msgspec.structs.fields(arg)
-                if f.type is str or str in typing.get_args(f.type)
-            ]
+            return [f.name for f in msgspec.structs.fields(arg) if takes(f.type, kind)]
     return []
+
+
+def takes(annotation: object, kind: type) -> bool:
+    """Whether a field's type admits `kind` (through Optional, Annotated and unions)."""
+    return annotation is kind or any(takes(arg, kind) for arg in typing.get_args(annotation))
 
 
 def is_date_field(name: str) -> bool:
@@ -181,7 +198,8 @@ async def test_malformed_bodies_get_a_4xx_and_write_nothing(target, method, path
         caller["x-csrftoken"] = csrf
     fields = struct_fields(handler)
     if path.startswith("/api/"):
-        bodies = json_bodies(fields, [f for f in fields if is_date_field(f)])
+        ids = [f for f in struct_fields(handler, int) if f.endswith("_id")]
+        bodies = json_bodies(fields, [f for f in fields if is_date_field(f)], ids)
         content_type = "application/json"
     else:
         bodies = form_bodies(page_date_fields(client.app))
@@ -201,6 +219,13 @@ async def test_malformed_bodies_get_a_4xx_and_write_nothing(target, method, path
             "application/problem+json"
         ):
             wrong.append(f"{name}: not problem+json")
+        elif TYPED in response.text:
+            wrong.append(f"{name}: says back what was typed")
+        elif path.startswith("/api/") and response.status_code == 422:
+            # a 422 is about fields: it names each one (a 400 may be about the body as a whole)
+            named = [e.get("field") for e in response.json().get("errors", [])]
+            if not named or not all(named):
+                wrong.append(f"{name}: 422 naming no field")
         after = await counts(conn)
         if after != before:
             changed = {t: (before[t], after[t]) for t in after if after[t] != before[t]}
