@@ -334,7 +334,7 @@ class FormPage:
         form = await read_form(request)
         subject = await self.load(request, conn)
         fields = await self._fields(request, conn, subject)
-        values = read(form, fields, getattr(self.save, "into", None))
+        values = read(form, fields, self.into)
         if self.check:
             self.check(form, values)
         actor = actor_of(request)
