@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from string import Formatter
 from typing import Annotated
 
 import msgspec
@@ -88,3 +89,36 @@ def test_an_officer_recording_a_licence_reads_the_catalogues_words():
         said["starts_on"]["named"],
     )
     assert CHANGE_LICENCE.title == content.CATALOGUE["licence_change"]["title"]
+
+
+def _filled_in(said: object) -> set[str]:
+    texts = said if isinstance(said, list) else [said]
+    return {
+        name
+        for text in texts
+        if isinstance(text, str)
+        for _, name, _, _ in Formatter().parse(text)
+        if name
+    }
+
+
+def test_the_names_in_braces_are_those_the_pages_fill_in():
+    # a content designer's typo in a {name} would be an error on the page that shows it
+    braces = {
+        f"{key}.{word}": names
+        for key, table in content.CATALOGUE.items()
+        for word, said in table.items()
+        if (names := _filled_in(said))
+    }
+    assert braces == {
+        "licence_new.recorded": {"forenames", "surname"},
+        "licence_new.check": {"warning"},
+        "licence_new.same": {"driver", "reason"},
+        "licence_recorded.panel": {"kind", "number"},
+        "licence_recorded.told": {"authority"},
+        "driver_change.title": {"forenames", "surname"},
+        "request_new.due": {"authority"},
+        "request.entry": {"decision", "authority", "on"},
+        "requests.overdue": {"days"},
+        "requests.left": {"days"},
+    }
