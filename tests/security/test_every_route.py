@@ -481,3 +481,56 @@ async def test_an_officer_of_another_authority_learns_nothing_of_rotherhams_reco
         same_words(none, ids),
     )
     assert theirs.status_code in (403, 404), f"{method} {url}: {theirs.status_code}"
+
+
+# Ids in a query string, each with the caller who might count through them: (path, parameter,
+# the seed's id it names, who asks). Every route taking an id in its query is listed (below).
+QUERY_IDS = [
+    ("/api/v1/audit", "user", "user_id", "leeds_dpo"),
+    ("/api/v1/audit.csv", "user", "user_id", "leeds_dpo"),
+    ("/api/v1/possible-duplicates", "driver_id", "driver_id", "leeds_officer"),
+    ("/api/v1/webhook-deliveries", "subscription", "subscription_id", "leeds_officer"),
+    ("/drivers/{driver_id:uuid}", "alert", "alert_id", "leeds_officer"),
+    ("/entries/{entry_id:int}", "alert", "alert_id", "leeds_officer"),
+]
+QUERY_NO_SUCH = {"user_id": "987654321", "subscription_id": "987654321", "alert_id": "987654321"}
+
+
+def test_every_id_in_a_query_string_is_walked():
+    skip = {"request", "conn", "data", "state", "idempotency_key", "cursor", "limit"}
+    found = {
+        (path, name)
+        for method, path, route, handler in OPERATIONS
+        for name, parameter in handler.parsed_fn_signature.parameters.items()
+        if name not in route.path_parameters
+        and name not in skip
+        and ("int" in str(parameter.annotation) or "UUID" in str(parameter.annotation))
+    }
+    listed = {(path, name) for path, name, _, _ in QUERY_IDS}
+    assert found <= listed, f"walk these ids too: {sorted(found - listed)}"
+
+
+@pytest.mark.parametrize(("path", "name", "kind", "who"), QUERY_IDS)
+async def test_an_id_in_a_query_says_nothing_of_another_authoritys_record(
+    world, callers, path, name, kind, who
+):
+    client, conn, seeded, _ = world
+    if who == "leeds_dpo":
+        dpo = await make_user(conn, role="dpo", authority="Leeds")
+        caller = {"api": dpo["headers"], "page": await page_session(conn, dpo["id"])}
+    else:
+        caller = callers[who]
+    route = next(op[2] for op in OPERATIONS if op[1] == path)
+    base = fill(route, seeded["ids"])
+    real, none = seeded["ids"][kind], QUERY_NO_SUCH.get(kind, NO_SUCH[uuid.UUID])
+    theirs = await call(client, "GET", path, f"{base}?{name}={real}", caller)
+    nothing = await call(client, "GET", path, f"{base}?{name}={none}", caller)
+
+    assert theirs.status_code < 500
+    # the id itself, where the page keeps it (a link, a hidden field, "Alert A12"), aside
+    answers = [
+        (r.status_code, same_words(r, [f"{name}={v}", f'value="{v}"', f"A{v}"]))
+        for r, v in ((theirs, real), (nothing, none))
+    ]
+    assert answers[0] == answers[1]
+    assert not [s for s in PRIVATE if s in theirs.text]
