@@ -80,6 +80,28 @@ async def test_recording_a_driver_then_their_licence(client, conn, rotherham):
     assert "Sheffield will be alerted, because the driver lives in its area" in confirmation.text
 
 
+async def test_a_driver_recorded_under_a_name_holding_markup_is_named_as_text(
+    client, conn, rotherham
+):
+    # the banner is HTML (GOV.UK's notification banner), so the name in it is escaped
+    response = await post_form(
+        client,
+        "/drivers/new",
+        {
+            "forenames": "<i>Stephen</i>",
+            "surname": "O'Walker",
+            **day(date(1980, 5, 17), "date_of_birth"),
+        },
+    )
+    assert response.status_code == 303, response.text
+    form_page = await client.get(response.headers["location"])
+    assert (
+        "&lt;i&gt;Stephen&lt;/i&gt; O&#39;Walker has been recorded on the register"
+        in form_page.text
+    )
+    assert "<i>Stephen</i>" not in form_page.text
+
+
 async def test_the_driver_form_empty_and_wrong(client, conn, rotherham):
     before = await counts(conn)
     empty = await post_form(client, "/drivers/new", {})

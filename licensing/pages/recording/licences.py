@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath
+from markupsafe import escape
 
 from licensing import auth
 from licensing.pages import about, content
@@ -23,7 +24,7 @@ RECORDED, CHECK, SAME = content.take("licence_new", "recorded", "check", "same")
 async def _licence_words(request: Request, conn, driver: Any) -> dict:
     banner, intro = None, []
     if request.method == "GET" and request.query_params.get("recorded") == "1":
-        banner = RECORDED.format_map(driver)
+        banner = escape(RECORDED.format_map(driver))  # the banner is HTML
         intro = [CHECK.format(warning=w) for w in drivers.warnings(driver)] + [
             SAME.format(driver=d.driver_id, reason=d.reason.lower())
             for d in await drivers.possible_duplicates(conn, driver["id"])
