@@ -534,3 +534,30 @@ async def test_an_id_in_a_query_says_nothing_of_another_authoritys_record(
     ]
     assert answers[0] == answers[1]
     assert not [s for s in PRIVATE if s in theirs.text]
+
+
+NOT_IDS = ("0", "-1", str(2**63), str(2**64), "1e3", "%00", "x" * 5000, "%F0%28%8C%28")
+WITH_IDS = [p for p in GUARDED if p.values[2].path_parameters]
+
+
+@pytest.mark.parametrize(("method", "path", "route", "handler"), WITH_IDS)
+async def test_a_path_id_that_is_no_id_is_refused_without_a_server_error(
+    world, method, path, route, handler
+):
+    """Zero, negative, past bigint and 64 bits, a float, NUL, 5,000 characters, invalid
+    UTF-8: asked by someone the guard admits, each is a 4xx, and nothing is written."""
+    client, conn, _, _ = world
+    role = next(iter(sorted(admitted_roles(handler) or ())))
+    person = await make_user(conn, role=role, authority="Rotherham")
+    caller = {"api": person["headers"], "page": await page_session(conn, person["id"])}
+    before = await counts(conn)
+    wrong = []
+    for bad in NOT_IDS:
+        url = path
+        for definition in route.path_parameters.values():
+            url = url.replace("{" + definition.full + "}", bad)
+        response = await call(client, method, path, url, caller)
+        if not 400 <= response.status_code < 500:
+            wrong.append(f"{bad[:20]}: {response.status_code}")
+    assert wrong == [], f"{method} {path}: " + "; ".join(wrong)
+    assert await counts(conn) == before
