@@ -69,6 +69,8 @@ MIGRATED = "SELECT to_regclass('synthetic_duplicate') IS NOT NULL"
 SEEDED = "SELECT EXISTS (SELECT FROM synthetic_duplicate)"
 SEXES = "SELECT id, sex FROM driver"
 RECALLS = (0.80, 0.85, 0.90, 0.925, 0.95)
+# bits: the widths of the term-frequency bins the oracle is run with (the first beside sex)
+BINS = (frontier.BIN, 1.0, 0.5)
 
 
 def _cpu(backends: list[int]) -> list[float]:
@@ -222,33 +224,38 @@ async def _frontiers(
     def with_sex(vector: frontier.Vector, p: frontier.Pair) -> frontier.Vector:
         return (*vector, p.extra)
 
+    def coarse(p: frontier.Pair) -> frontier.Vector:
+        return p.coarse
+
     curves = {
         "job (its probability swept)": frontier.job_frontier(pairs, total),
-        "oracle: levels": frontier.oracle_frontier(pairs, total, lambda p: p.coarse),
-        "oracle: levels + tf bins": frontier.oracle_frontier(pairs, total, lambda p: p.fine),
-        "oracle: levels + tf, held out": frontier.held_out_frontier(
-            pairs, total, lambda p: p.fine, lambda p: p.coarse
-        ),
-        "oracle: levels + tf + sex": frontier.oracle_frontier(
-            pairs, total, lambda p: with_sex(p.fine, p)
-        ),
-        "oracle: levels + tf + sex, held out": frontier.held_out_frontier(
-            pairs, total, lambda p: with_sex(p.fine, p), lambda p: with_sex(p.coarse, p)
-        ),
+        "oracle: levels": frontier.oracle_frontier(pairs, total, coarse),
     }
+    for width in BINS:
+        finer = frontier.fine(width)
+        label = f"oracle: levels + tf in {width:g}-bit bins"
+        curves[label] = frontier.oracle_frontier(pairs, total, finer)
+        curves[f"{label}, held out"] = frontier.held_out_frontier(pairs, total, finer, coarse)
+    finer = frontier.fine()
+    curves["oracle: levels + tf + sex"] = frontier.oracle_frontier(
+        pairs, total, lambda p: with_sex(finer(p), p)
+    )
+    curves["oracle: levels + tf + sex, held out"] = frontier.held_out_frontier(
+        pairs, total, lambda p: with_sex(finer(p), p), lambda p: with_sex(p.coarse, p)
+    )
     in_blocks = sum(p.true for p in pairs)
     lines = [
         f"\nfrontiers ({time.perf_counter() - clock:.0f} s): {len(pairs):,} candidate pairs, "
         f"{in_blocks:,} of the {total:,} true pairs among them; "
         + ", ".join(f"{k} {v:,}" for k, v in frontier.vectors(pairs).items()),
-        f"{'':36} {'R at P>=.95':>11} {'P at R>=.95':>11} {'balanced P/R':>13}   "
+        f"{'':46} {'R at P>=.95':>11} {'P at R>=.95':>11} {'balanced P/R':>13}   "
         + "  ".join(f"P at R>={r:.3f}" for r in RECALLS),
     ]
     for label, points in curves.items():
         top = frontier.best(points)
         at = [max((p.precision for p in points if p.recall >= r), default=0.0) for r in RECALLS]
         lines.append(
-            f"{label:36} {top['recall_at']:>11.3f} {top['precision_at']:>11.3f} "
+            f"{label:46} {top['recall_at']:>11.3f} {top['precision_at']:>11.3f} "
             f"{top['balanced_precision']:>6.3f}/{top['balanced_recall']:.3f}   "
             + "  ".join(f"{x:>13.3f}" for x in at)
         )

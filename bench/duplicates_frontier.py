@@ -4,7 +4,7 @@ Used by `bench/duplicates.py --frontier`. Every candidate pair the job scores is
 group by its comparison vector: the level of each comparison the job weighs (date of birth,
 surname, forename, middle names, where the two records say the driver lives) and, for the
 finer vector, its term-frequency adjustments binned (each field's weight and the job's own
-corrections, BIN bits wide). An oracle that knows how many of each vector's pairs are truly
+corrections, BIN bits wide, or as wide as `fine` is asked). An oracle that knows how many of each vector's pairs are truly
 one person (the planted truth) and raises the vectors in order of that share is the best any
 classifier that sees only these comparisons can do: two pairs with one vector look the same
 to it. Sweeping its cut gives its frontier; sweeping the job's own probability gives the
@@ -14,7 +14,7 @@ evidence is the limit.
 The oracle is optimistic twice over: it knows each vector's share exactly, and a vector held
 by a handful of pairs is "pure" by chance. So it is also run held out: each pair's share is
 taken from the other half of the pairs (split by the pair's ids), falling back to the coarse
-vector's share where the other half has no pair with the fine one.
+vector's share where the other half has fewer than SUPPORT pairs with the fine one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from registry import match
 from registry.duplicates.compare import Frequencies, Model, Name, weight_of, where_level
 
 BIN = 2.0  # bits: the width of a term-frequency bin in the finer vector
+SUPPORT = 3  # pairs: a held-out share from fewer falls back to the coarse vector's
 NEUTRAL = Model(home_m=0.5, home_u=0.5)  # weighs nothing for where the driver lives
 Vector = tuple[Hashable, ...]
 
@@ -43,12 +44,13 @@ class Pair(NamedTuple):
     true: bool
     weight: float  # the job's weight, with everything it adds
     coarse: Vector  # the comparisons' levels
-    fine: Vector  # the levels with the term-frequency adjustments binned
+    tf: tuple[float, ...]  # each field's weight and the job's corrections, in bits
     extra: Hashable  # evidence the job does not weigh (pairs_of's `extra`), or None
 
 
-def _bin(weight: float) -> int:
-    return math.floor(weight / BIN)
+def fine(width: float = BIN) -> Callable[[Pair], Vector]:
+    """The finer vector: the levels with the term-frequency adjustments in bins this wide."""
+    return lambda p: (*p.coarse, *(math.floor(w / width) for w in p.tf))
 
 
 def _field_weights(score: match.PairScore) -> dict[str, float]:
@@ -86,14 +88,13 @@ def pairs_of(
         a, b = by_driver[s.a], by_driver[s.b]
         levels: Vector = (*(s.levels[f] for f in match.COMPARISONS), where_of(a[0], b[0]))
         own = weight_of(NEUTRAL, s, a, b, freq) - s.match_weight  # the job's corrections
-        tf = (*(_bin(w) for w in _field_weights(s).values()), _bin(own))
         found.append(
             Pair(
                 (s.a, s.b),
                 (s.a, s.b) in true,
                 weight_of(model, s, a, b, freq),
                 levels,
-                (*levels, *tf),
+                (*_field_weights(s).values(), own),
                 None if extra is None else extra(s.a, s.b),
             )
         )
@@ -141,12 +142,12 @@ def oracle_frontier(
 def held_out_frontier(
     pairs: Sequence[Pair],
     true_total: int,
-    fine: Callable[[Pair], Vector],
+    finer: Callable[[Pair], Vector],
     coarse: Callable[[Pair], Vector],
 ) -> list[Point]:
-    """Each pair raised in order of its `fine` vector's true share in the other half of the
-    pairs (the `coarse` vector's where the other half has none with the fine one; nothing
-    raised if it has neither)."""
+    """Each pair raised in order of its `finer` vector's true share in the other half of the
+    pairs (the `coarse` vector's where the other half has fewer than SUPPORT pairs with the
+    finer one; nothing raised if it has none with either)."""
     halves: list[list[Pair]] = [[], []]
     for p in pairs:
         # a hash's bit, not the ids' parity: a planted duplicate's id often follows its
@@ -154,9 +155,11 @@ def held_out_frontier(
         halves[(p.pair[0] * 0x9E3779B1 + p.pair[1] * 0x85EBCA6B) >> 20 & 1].append(p)
     ranked = []
     for mine, other in ((halves[0], halves[1]), (halves[1], halves[0])):
-        by_fine, by_coarse = _shares(other, fine), _shares(other, coarse)
+        by_fine, by_coarse = _shares(other, finer), _shares(other, coarse)
         for p in mine:
-            t, n = by_fine.get(fine(p)) or by_coarse.get(coarse(p)) or (0, 1)
+            t, n = by_fine.get(finer(p), (0, 0))
+            if n < SUPPORT:
+                t, n = by_coarse.get(coarse(p)) or (0, 1)
             ranked.append((round(t / n, 4), int(p.true), int(not p.true)))
     return sweep(ranked, true_total)
 
@@ -185,11 +188,12 @@ def mixed(
 
 def vectors(pairs: Sequence[Pair]) -> Counter[str]:
     """How many distinct vectors, and how many pairs sit in a vector of fewer than 5."""
-    fine = Counter(p.fine for p in pairs)
+    finer = fine()
+    counts = Counter(finer(p) for p in pairs)
     return Counter(
         {
             "coarse vectors": len({p.coarse for p in pairs}),
-            "fine vectors": len(fine),
-            "pairs in a fine vector of fewer than 5": sum(n for n in fine.values() if n < 5),
+            "fine vectors": len(counts),
+            "pairs in a fine vector of fewer than 5": sum(n for n in counts.values() if n < 5),
         }
     )
