@@ -40,16 +40,21 @@ class DriverDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ] = None
     ni_licence_number: Annotated[
         str | None,
-        Identifier("Northern Ireland driving licence number", identifiers.normalise_ni_licence),
+        Identifier(
+            "Northern Ireland driving licence number", identifiers.normalise_ni_licence, length=8
+        ),
     ] = None
     ni_number: Annotated[
-        str | None, Identifier("National Insurance number", identifiers.normalise_ni_number)
+        str | None,
+        Identifier("National Insurance number", identifiers.normalise_ni_number, length=9),
     ] = None
     # the EU licence's number and country are checked together (_read_eu_licence)
     eu_licence_number: str | None = None
     eu_licence_country: str | None = None
     address: Annotated[str | None, Text("home address", max_length=300)] = None
-    postcode: Annotated[str | None, Identifier("postcode", identifiers.normalise_postcode)] = None
+    postcode: Annotated[
+        str | None, Identifier("postcode", identifiers.normalise_postcode, length=8)
+    ] = None
     home_authority: str | None = None
     # A register search (by this authority) that found nobody, so the audit trail shows the
     # check came before the record.

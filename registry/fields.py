@@ -91,6 +91,7 @@ class Identifier(Spec):
     blank is not given."""
 
     normalise: Callable[[str], str]
+    length: int = 20  # its length in its one written form: a page sizes its input to it
 
     def read(self, fields: Fields, name: str, value: object) -> str | None:
         return fields.identifier(name, value, self.normalise)

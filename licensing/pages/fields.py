@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 import msgspec
 
 from licensing.pages.render import page
-from registry.fields import CATEGORIES, Categories, Choice, Spec, Text, specs
+from registry.fields import CATEGORIES, Categories, Choice, Identifier, Spec, Text, specs
 from registry.fields import Date as DateSpec
 from registry.labels import LABELS
 
@@ -196,12 +196,14 @@ def _made(field: Asked, into: type | None, words: Mapping[str, dict[str, Any]]) 
 def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: Any) -> Field:
     """A declared field's input: a choice's radios offer its codes in the register's words
     (`only` some of them), text longer than a line is a textarea, the rest typed exactly. The
-    label is the declaration's, capitalised, unless the page asks in its own words."""
+    label is the declaration's, capitalised, unless the page asks in its own words. Its size
+    is the declaration's too (`sized`), unless the page sets it (width=, rows=, inline=)."""
     label = label or spec.label[0].upper() + spec.label[1:]
     if isinstance(spec, Choice):  # the page's own words for them: {code: [text, hint]}
         options = [(code, *said) for code, said in more.pop("options", {}).items()]
         options = options or labelled(spec.words, more.pop("only", spec.choices))
-        return radios(name, label, options, hint, **more)
+        short = len(options) <= 2 and all(len(o) == 2 and " " not in o[1] for o in options)
+        return radios(name, label, options, hint, **{"inline": short, **more})
     if isinstance(spec, Categories):  # the s.1 kinds of relevant information
         options = labelled("category", CATEGORIES)
         hint = "Section 1 of the 2022 Act. Select all that apply"
@@ -209,8 +211,22 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
         return Field("checkboxes", name, label, hint, options=options, required=required)
     if isinstance(spec, DateSpec):
         return date(name, label, hint or (TODAY if spec.or_today else None), **more)
-    widget = textarea if isinstance(spec, Text) and spec.max_length > 100 else exact
-    return widget(name, label, hint, **more)
+    if isinstance(spec, Text) and spec.max_length > 100:
+        return textarea(name, label, hint, **{"rows": sized(spec.max_length, ROWS), **more})
+    longest = spec.length if isinstance(spec, Identifier) else getattr(spec, "max_length", 100)
+    return exact(name, label, hint, **{"width": sized(longest, WIDTHS), **more})
+
+
+# The GOV.UK way, an input's size tells how much is expected: by the most characters the
+# declaration takes, the first size that holds it. An identifier's known length (a postcode
+# is W10), a number or reference W20, a name (100) two-thirds; longer text is a textarea
+# whose rows grow with it: an address (300) 3, reasons (up to 5,000) 5, an account 8.
+WIDTHS = ((3, W3), (10, W10), (60, W20), (100, WIDE))
+ROWS = ((300, 3), (5000, 5), (10000, 8))
+
+
+def sized(longest: int, sizes: Sequence[tuple[int, Any]]) -> Any:
+    return next((size for most, size in sizes if longest <= most), sizes[-1][1])
 
 
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from registry import concerns, lookups
 async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
     recipient = f.select("recipient_authority", options=licensing)
-    return [recipient, "categories", f.ask("narrative", rows=8), "became_aware_on", "reported_on"]
+    return [recipient, "categories", "narrative", "became_aware_on", "reported_on"]
 
 
 NEW_CONCERN = FormPage(

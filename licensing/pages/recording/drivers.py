@@ -16,17 +16,17 @@ from registry import drivers
 # the catalogue's [driver]
 *IDENTITY, HOME = f.made(
     [
-        f.ask("forenames", width=f.WIDE),
-        f.ask("surname", width=f.WIDE),
+        "forenames",
+        "surname",
         "date_of_birth",
-        f.ask("sex", inline=True),
+        "sex",
         "gb_licence_number",
-        f.ask("ni_licence_number", width=f.W10),
-        f.ask("ni_number", width=f.W10),
+        "ni_licence_number",
+        "ni_number",
         f.exact("eu_licence_number"),
         f.exact("eu_licence_country", width=f.W3),
-        f.ask("address", rows=3),
-        f.ask("postcode", width=f.W10, autocomplete="off"),
+        "address",
+        f.ask("postcode", autocomplete="off"),  # someone else's: the officer's own is no help
         f.select("home_authority"),
     ],
     drivers.DriverDetails,
@@ -93,12 +93,7 @@ NEW_NAME = FormPage(
     "/drivers/{driver_id:uuid}/names/new",
     key="name_new",
     load=about.the_driver,
-    fields=[
-        "kind",
-        f.ask("forenames", width=f.WIDE),
-        f.ask("surname", width=f.WIDE),
-        "date_of_birth",
-    ],
+    fields=["kind", "forenames", "surname", "date_of_birth"],
     words=about.facts(),
     save=saves(drivers.add_name, drivers.NameDetails, itemgetter("id")),
     done=about.to_driver("name"),

@@ -21,7 +21,7 @@ async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
     ]
     licence = f.select("licence_id", options=held, number="")  # the message is the catalogue's
     asked = ["decision", licence, "licence_kind", "decided_on", "effective_on", "categories"]
-    return [*asked, f.ask("narrative", rows=8)]
+    return [*asked, "narrative"]
 
 
 (LICENCE_OR_KIND,) = content.take("entry_new", "licence_or_kind")

@@ -12,7 +12,6 @@ from litestar.exceptions import NotFoundException
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import about, content
-from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from registry import audit_log, lookups, requests
@@ -117,7 +116,7 @@ ANSWER = about.answered_page(
     backs=("/requests", "/requests"),
     sent="sent",
     audit_as="information_request",
-    fields=["status", f.ask("response", rows=8), "responded_on"],
+    fields=["status", "response", "responded_on"],
     answer=(requests.respond, requests.RequestResponse),
 )
 
