@@ -213,24 +213,23 @@ class _File:
             return
         start = reader.line_num + 1
         read = 0
-        for values in reader:
-            read += 1
-            if read % PROGRESS_EVERY == 0:
-                self.progress.advance(PROGRESS_EVERY)
-            line, start = start, reader.line_num + 1
-            if not any(value.strip() for value in values):
-                continue  # blank lines, often at the end of a spreadsheet export
-            self.counts.rows += 1
-            if len(values) > len(header):
-                self.reject(
-                    line,
-                    "file",
-                    f"The row has {len(values)} values but the header names {len(header)} columns",
-                )
-                continue
-            # some tools leave out empty trailing cells
-            values += [""] * (len(header) - len(values))
-            yield line, dict(zip(header, values, strict=True))
+        try:
+            for values in reader:
+                read += 1
+                if read % PROGRESS_EVERY == 0:
+                    self.progress.advance(PROGRESS_EVERY)
+                line, start = start, reader.line_num + 1
+                if not any(value.strip() for value in values):
+                    continue  # blank lines, often at the end of a spreadsheet export
+                self.counts.rows += 1
+                if problem := _unreadable(values, header):
+                    self.reject(line, *problem)
+                    continue
+                # some tools leave out empty trailing cells
+                values += [""] * (len(header) - len(values))
+                yield line, dict(zip(header, values, strict=True))
+        except csv.Error:  # a cell longer than the csv module reads (131,072 characters)
+            self.reject(start, "file", "This line cannot be read: a value is far too long")
 
     def _header_ok(self, header: list[str]) -> bool:
         ok = True
@@ -247,6 +246,19 @@ class _File:
             ok = False
         self.header_broken = not ok
         return ok
+
+
+def _unreadable(values: list[str], header: list[str]) -> tuple[str, str] | None:
+    """(column, message) when a row cannot be read as the header says, else None."""
+    if len(values) > len(header):
+        return (
+            "file",
+            f"The row has {len(values)} values but the header names {len(header)} columns",
+        )
+    for name, value in zip(header, values, strict=False):
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            return name, "Text must not contain NUL characters"
+    return None
 
 
 def _declared(f: Fields, declared: dict[str, Spec], row: dict[str, str]) -> dict[str, Any]:
