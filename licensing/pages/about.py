@@ -5,7 +5,7 @@ driver's record, and the page where a record another authority sent is read and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from operator import attrgetter
 from typing import Any
 
@@ -15,7 +15,6 @@ from litestar.exceptions import NotFoundException
 
 from licensing.auth import actor_of
 from licensing.pages import content
-from licensing.pages.fields import Asked
 from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import LABELS, long_date
 from licensing.pages.visit import with_visit
@@ -124,7 +123,6 @@ def answered_page(
     backs: tuple[str, str | None],
     sent: str,
     audit_as: str,
-    fields: Sequence[Asked],
     answer: tuple[Callable[[asyncpg.Connection, Actor, int, Any], Awaitable[Any]], type],
 ) -> FormPage:
     """The page of a record one authority sends another (a concern, an information request):
@@ -136,7 +134,8 @@ def answered_page(
     - facts: the rows shown after the driver's facts; backs: when answering, then when
       reading (a back of None is the driver's record); sent: the `done` query value after
       sending
-    - answer: the registry's function that answers it and the struct it takes
+    - answer: the registry's function that answers it and the struct it takes, whose
+      declared fields the page asks
     - opening it is audited, as `audit_as:id`: it holds narrative
     """
     param = path.split("{")[1].split(":")[0]  # /concerns/{concern_id:int} -> concern_id
@@ -168,7 +167,6 @@ def answered_page(
         key=key,
         load=own(get, param),
         opened=opened,
-        fields=fields,
         words=words,
         save=saves(respond, into, attrgetter("id")),
         done=lambda request, record, _: request.url.path,

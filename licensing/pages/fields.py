@@ -177,6 +177,17 @@ def ask(name: str, **page: Any) -> Ask:
 Asked = Field | Ask | str  # a name alone asks the struct's field
 
 
+def every(struct: type, *given: Field | Ask) -> list[Asked]:
+    """Every field of the struct, in the struct's order: a declared one (registry.fields.Spec)
+    asked by its name, or as the page gives it (its own input, or ask(name, ...) with its own
+    settings); a field not declared only when the page gives it."""
+    names: tuple[str, ...] = struct.__struct_fields__  # type: ignore[attr-defined]
+    pages = {field.name: field for field in given}
+    if stray := set(pages) - set(names):
+        raise TypeError(f"{struct.__name__} has no field {', '.join(sorted(stray))}")
+    return [pages.get(name, name) for name in names if name in pages or name in specs(struct)]
+
+
 def made(
     fields: Iterable[Asked], into: type | None, words: Mapping[str, dict[str, Any]] | None = None
 ) -> list[Field]:

@@ -23,7 +23,7 @@ from litestar.handlers import HTTPRouteHandler
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import content, sessions
-from licensing.pages.fields import Asked, Field, form_page, made, read
+from licensing.pages.fields import Asked, Field, every, form_page, made, read
 from licensing.pages.render import Conn, page, redirect
 from licensing.pages.visit import with_visit
 from licensing.problems import InvalidFields
@@ -245,7 +245,8 @@ class FormPage:
 
     - fields: the declarations, or a function of (conn, request, subject) returning them; a
       field asked of the struct the page saves (fields.ask, or its name) is made from its
-      declaration
+      declaration. Left out, the page asks every declared field of that struct, in its order
+      (fields.every)
     - key: the page's table in the content catalogue (licensing.pages.content), which gives
       its title, caption, button and intro and its fields' words; a field's words name a
       field of the struct it saves
@@ -263,9 +264,9 @@ class FormPage:
     """
 
     path: str
-    fields: Sequence[Asked] | Callable[..., Awaitable[Sequence[Asked]]]
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
     done: Callable[[Request, Subject, Any], str | Response]
+    fields: Sequence[Asked] | Callable[..., Awaitable[Sequence[Asked]]] | None = None
     key: str | None = None
     title: str = ""
     caption: str = "Register"
@@ -289,6 +290,10 @@ class FormPage:
         self.into = getattr(self.save, "into", None)
         self.field_words = self._field_words()
         self.fact_labels = content.facts(self.key)
+        if self.fields is None:
+            if self.into is None:
+                raise TypeError(f"{self.path} asks no fields and saves no struct")
+            self.fields = every(self.into)
         if not callable(self.fields):  # made once: a field the struct lacks fails on import
             self.fields = made(self.fields, self.into, self.field_words)
 

@@ -13,6 +13,7 @@ import pytest
 import licensing.pages
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, saves
+from licensing.pages.recording.drivers import IDENTITY, NEW_NAME
 from licensing.pages.recording.licences import NEW_LICENCE
 from registry.fields import LICENCE_KINDS, Choice
 from registry.labels import LABELS
@@ -85,3 +86,31 @@ def test_an_officer_recording_a_licence_is_offered_the_registers_kinds_in_its_wo
     assert list(kind.options) == [(code, LABELS["kind"][code]) for code in LICENCE_KINDS]
     number = next(field for field in NEW_LICENCE.fields if field.name == "licence_number")
     assert (number.type, number.spellcheck) == ("text", False)  # typed exactly
+
+
+def test_a_page_that_names_no_fields_asks_every_declared_field_in_order():
+    # an officer recording another name is asked the kind first, then the name, then the date
+    # of birth, as NameDetails declares them; recording a driver sizes each input to its field
+    assert [field.name for field in NEW_NAME.fields] == [
+        "kind",
+        "forenames",
+        "surname",
+        "date_of_birth",
+    ]
+    widths = {field.name: field.classes for field in IDENTITY if field.type == "text"}
+    assert widths["forenames"] == f.WIDE  # a name: up to 100 characters
+    assert widths["postcode"] == widths["ni_number"] == f.W10  # known to be short
+    assert widths["gb_licence_number"] == f.W20
+    rows = {field.name: field.rows for field in IDENTITY if field.type == "textarea"}
+    assert rows == {"address": 3}
+    assert [field.inline for field in IDENTITY if field.name == "sex"] == [True]
+
+
+def test_a_field_given_to_every_that_the_struct_lacks_fails():
+    class Reply(msgspec.Struct, kw_only=True):
+        decision: Annotated[str | None, Choice("decision", ("yes", "no"), "answer")] = None
+        note: str | None = None  # not declared: asked only when the page gives it
+
+    assert f.every(Reply) == ["decision"]
+    with pytest.raises(TypeError, match="decison"):
+        f.every(Reply, f.text("decison", "What did you decide?"))

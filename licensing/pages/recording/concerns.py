@@ -17,7 +17,7 @@ from registry import concerns, lookups
 async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
     licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
     recipient = f.select("recipient_authority", options=licensing)
-    return [recipient, "categories", "narrative", "became_aware_on", "reported_on"]
+    return f.every(concerns.ConcernDetails, recipient)
 
 
 NEW_CONCERN = FormPage(
@@ -60,7 +60,6 @@ CONCERN = about.answered_page(
     backs=("/alerts", None),
     sent="reported",
     audit_as="concern",
-    fields=["decision", "reply_on", "reason"],
     answer=(concerns.reply, concerns.ConcernReply),
 )
 

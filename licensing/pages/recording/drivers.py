@@ -15,20 +15,13 @@ from registry import drivers
 # DriverDetails declares them, for DriverChanges and the identity proposal too; their words are
 # the catalogue's [driver]
 *IDENTITY, HOME = f.made(
-    [
-        "forenames",
-        "surname",
-        "date_of_birth",
-        "sex",
-        "gb_licence_number",
-        "ni_licence_number",
-        "ni_number",
+    f.every(
+        drivers.DriverDetails,
         f.exact("eu_licence_number"),
         f.exact("eu_licence_country", width=f.W3),
-        "address",
         f.ask("postcode", autocomplete="off"),  # someone else's: the officer's own is no help
         f.select("home_authority"),
-    ],
+    ),
     drivers.DriverDetails,
     content.fields("driver", drivers.DriverDetails),
 )
@@ -93,7 +86,6 @@ NEW_NAME = FormPage(
     "/drivers/{driver_id:uuid}/names/new",
     key="name_new",
     load=about.the_driver,
-    fields=["kind", "forenames", "surname", "date_of_birth"],
     words=about.facts(),
     save=saves(drivers.add_name, drivers.NameDetails, itemgetter("id")),
     done=about.to_driver("name"),

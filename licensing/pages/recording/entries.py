@@ -50,7 +50,6 @@ CHANGE_ENTRY = FormPage(
     "/entries/{entry_id:int}/change",
     key="entry_change",
     load=about.own(entries.get_entry, "entry_id"),
-    fields=["status", "changed_on", "reason"],
     words=about.facts(
         lambda entry: {
             "decision": about.decided(entry.decision, entry.decided_on),

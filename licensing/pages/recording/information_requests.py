@@ -43,7 +43,6 @@ NEW_REQUEST = FormPage(
     key="request_new",
     load=_entry_to_ask_about,
     prefill=["case_reference"],
-    fields=["case_reference", "reason", "requested_on"],
     words=about.facts(
         lambda entry: {
             "decision": about.decided(entry["decision"], entry["decided_on"]),
@@ -116,7 +115,6 @@ ANSWER = about.answered_page(
     backs=("/requests", "/requests"),
     sent="sent",
     audit_as="information_request",
-    fields=["status", "response", "responded_on"],
     answer=(requests.respond, requests.RequestResponse),
 )
 

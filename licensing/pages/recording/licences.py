@@ -42,7 +42,6 @@ NEW_LICENCE = FormPage(
     "/drivers/{driver_id:uuid}/licences/new",
     key="licence_new",
     load=about.the_driver,
-    fields=["licence_number", "kind", "granted_on", "starts_on", "expires_on"],
     words=_licence_words,
     save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
     done=_granted,
