@@ -561,3 +561,35 @@ async def test_a_path_id_that_is_no_id_is_refused_without_a_server_error(
             wrong.append(f"{bad[:20]}: {response.status_code}")
     assert wrong == [], f"{method} {path}: " + "; ".join(wrong)
     assert await counts(conn) == before
+
+
+# Query parameters the pages read by hand (the API's are its handlers' own parameters)
+PAGE_QUERY = ("from", "to", "page", "sort", "authority", "status", "purpose", "case_reference")
+PAGE_QUERY += ("surname", "date_of_birth-year", "alert", "back", "done", "ref", "flagged")
+NOT_VALUES = (str(2**64), "-1", "0000-00-00", "x" * 1000, "%F0%28", "1e400", "[]")
+READS = [p for p in GUARDED if p.values[0] == "GET"]
+
+
+@pytest.mark.parametrize(("method", "path", "route", "handler"), READS)
+async def test_a_query_string_of_nonsense_is_never_a_server_error(
+    world, method, path, route, handler
+):
+    """Every parameter past 64 bits, negative, 0000-00-00, 1,000 characters, invalid UTF-8, a
+    float past any double, a list: asked by someone the guard admits, never a 5xx."""
+    client, conn, seeded, _ = world
+    roles = sorted(admitted_roles(handler) or ())
+    role = "licensing_officer" if "licensing_officer" in roles else roles[0]
+    person = await make_user(conn, role=role, authority="Rotherham")
+    caller = {"api": person["headers"], "page": await page_session(conn, person["id"])}
+    skip = {"request", "conn", "data", "state", "idempotency_key", *route.path_parameters}
+    names = [n for n in handler.parsed_fn_signature.parameters if n not in skip]
+    names += [] if is_api(path) else list(PAGE_QUERY)
+    url = fill(route, seeded["ids"])
+    wrong = []
+    for bad in NOT_VALUES:
+        response = await call(
+            client, method, path, f"{url}?" + "&".join(f"{n}={bad}" for n in names), caller
+        )
+        if response.status_code >= 500:
+            wrong.append(f"{bad[:12]}: {response.status_code}")
+    assert wrong == [], f"{method} {path}: " + "; ".join(wrong)
