@@ -14,8 +14,10 @@ echo "==> types (mypy --strict on the packages pyproject.toml lists: registry, a
 # 12 s of CPU a process that way, 7 s from the cache).
 export PYTHONPYCACHEPREFIX="$PWD/.venv/pycache"
 unset PYTHONDONTWRITEBYTECODE
-# One worker per core (pytest-xdist). The run migrates one cluster, in the background while the
-# workers start (tests/cluster_image.py); each worker starts a copy of it, a throwaway cluster
-# of its own, and copies every test's database from its migrated template. `-n 0` (or any -n)
-# overrides this.
-exec .venv/bin/python -m pytest -n "${CROSSCHECK_TEST_WORKERS:-auto}" --dist worksteal "$@"
+# One worker more than the machine has cores (pytest-xdist): part of the suite waits rather than
+# computes (a standby catching up, an outage's timeouts, a service starting), and the extra
+# worker fills those waits (bench/README.md, "The test suite"). The run migrates one cluster, in
+# the background while the workers start (tests/cluster_image.py); each worker starts a copy of
+# it, a throwaway cluster of its own, and copies every test's database from its migrated
+# template. CROSSCHECK_TEST_WORKERS, or `-n 0` (or any -n), overrides the count.
+exec .venv/bin/python -m pytest -n "${CROSSCHECK_TEST_WORKERS:-$(($(nproc) + 1))}" --dist worksteal "$@"
