@@ -81,12 +81,16 @@ def start_building() -> tuple[Path, subprocess.Popen[bytes]]:
 
 
 def end_building(folder: Path, process: subprocess.Popen[bytes]) -> None:
-    """Stop a build still under way (a run that needed no database) and delete the folder."""
-    if process.poll() is None:
-        process.terminate()
+    """Delete the folder once the build has ended. A run that needed no database waits for
+    it (a few seconds) rather than killing it: initdb, a process of its own, would go on
+    writing into a folder being deleted."""
+    try:
+        process.wait(timeout=WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
         process.wait()
     if (folder / "cluster" / "pgdata" / "postmaster.pid").exists():
-        pgcluster.discard(folder / "cluster")  # stopped mid-build, its server still up
+        pgcluster.discard(folder / "cluster")  # the build failed with its server up
     pgcluster.discard(folder)
 
 
