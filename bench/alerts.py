@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -40,7 +44,14 @@ from alerts.config import AlertConfig, SmtpConfig  # noqa: E402
 from alerts.dispatch import send_due_alerts  # noqa: E402
 from alerts.rules import queue_all_new_alerts  # noqa: E402
 from alerts.transports import SmtpTransport, new_message_id  # noqa: E402
-from bench.harness import empty_register, percentile, release_cluster  # noqa: E402
+from bench.harness import (  # noqa: E402
+    connection,
+    empty_register,
+    load_average,
+    load_register,
+    percentile,
+    release_cluster,
+)
 from licensing import db, pgcluster  # noqa: E402
 
 # --- the SMTP server, in a process of its own -------------------------------------------
@@ -289,62 +300,225 @@ RETURNING licence_id
 """
 
 
-async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
+@contextlib.asynccontextmanager
+async def worker_running(url: str, sink: SinkProcess) -> AsyncIterator[None]:
+    """A `crosscheck worker` on the default schedule, sending to the sink."""
     env = {**os.environ, "DATABASE_URL": url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port)}
-    log = open(sink.path.with_suffix(".worker.log"), "wb")
-    worker = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "crosscheck"), "worker", env=env, stdout=log, stderr=log
-    )
-    conn = await db.connect(url)
-    granted: dict[int, float] = {}
-    try:
-        await asyncio.sleep(3)  # let the worker start
-        ids = [
-            r["id"]
-            for r in await conn.fetch(
-                "SELECT id FROM authority WHERE licenses_drivers ORDER BY id LIMIT 2"
-            )
-        ]
-        rng = random.Random(7)
-        for n in range(grants):
-            licence_id = await conn.fetchval(GRANT, str(n), ids[0], ids[1])
-            granted[licence_id] = time.time()
-            await asyncio.sleep(rng.uniform(0, 2))
-        deadline = time.time() + 120
-        while True:
-            alert_of = {
-                r["id"]: r["subject_id"]
-                for r in await conn.fetch(
-                    "SELECT a.id, e.subject_id FROM alert a JOIN register_event e ON e.id = a.event_id "
-                    "WHERE e.kind = 'licence_granted' AND e.subject_id = ANY($1)",
-                    list(granted),
-                )
-            }
-            arrived = {alert_of[i]: at for at, got in sink.lines() for i in got if i in alert_of}
-            if len(arrived) == grants or time.time() > deadline:
-                break
-            await asyncio.sleep(0.5)
-    finally:
-        await conn.close()
-        worker.terminate()
-        await worker.wait()
-        log.close()
-    delays = sorted(arrived[k] - granted[k] for k in arrived)
-    missing = grants - len(delays)
+    with open(sink.path.with_suffix(".worker.log"), "ab") as log:
+        worker = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "crosscheck"),
+            "worker",
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            await asyncio.sleep(3)  # let the worker start
+            yield
+        finally:
+            worker.terminate()
+            await worker.wait()
+
+
+async def timed_arrivals(
+    url: str, sink: SinkProcess, act, alerts_of: str, *args, wait: float = 120
+) -> dict[int, float]:
+    """With the worker running, `act(conn)` commits events and returns {key: commit time};
+    `alerts_of` maps alert ids to those keys ($1 the keys). Returns {key: delay to the sink}."""
+    async with worker_running(url, sink):
+        conn = await db.connect(url)
+        try:
+            committed = await act(conn)
+            deadline = time.time() + wait
+            while True:
+                key_of = {r[0]: r[1] for r in await conn.fetch(alerts_of, list(committed), *args)}
+                arrived = {key_of[i]: at for at, got in sink.lines() for i in got if i in key_of}
+                if len(arrived) == len(committed) or time.time() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+        finally:
+            await conn.close()
+    return {k: arrived[k] - committed[k] for k in arrived}
+
+
+def report_delays(what: str, delays: dict[int, float], expected: int) -> dict:
+    ordered = sorted(delays.values()) or [float("nan")]
+    missing = expected - len(delays)
     result = {
-        "grants": grants,
+        "events": expected,
         "arrived": len(delays),
-        "p50_s": percentile(delays, 50),
-        "p95_s": percentile(delays, 95),
-        "p99_s": percentile(delays, 99),
-        "max_s": delays[-1],
+        "p50_s": percentile(ordered, 50),
+        "p95_s": percentile(ordered, 95),
+        "p99_s": percentile(ordered, 99),
+        "max_s": ordered[-1],
+        "load_average": round(load_average(), 2),
     }
     print(
-        f"latency, grant to SMTP server, default schedule: p50 {result['p50_s']:.1f} s, "
+        f"latency, {what} to SMTP server, default schedule: p50 {result['p50_s']:.1f} s, "
         f"p95 {result['p95_s']:.1f} s, p99 {result['p99_s']:.1f} s, max {result['max_s']:.1f} s "
-        f"over {len(delays)} grants{f' ({missing} never arrived!)' if missing else ''} (target p99 <= 60 s)"
+        f"over {len(delays)} events{f' ({missing} never arrived!)' if missing else ''} "
+        f"(target p99 <= 60 s); load average {result['load_average']:.1f}"
     )
     return result
+
+
+async def two_authorities(conn) -> list[int]:
+    rows = await conn.fetch("SELECT id FROM authority WHERE licenses_drivers ORDER BY id LIMIT 2")
+    return [r["id"] for r in rows]
+
+
+async def at_random_moments(count: int, commit) -> dict[int, float]:
+    """`commit(n)` count times, 0-2 s apart; {its key: the time it returned}."""
+    rng = random.Random(7)
+    committed = {}
+    for n in range(count):
+        committed[await commit(n)] = time.time()
+        await asyncio.sleep(rng.uniform(0, 2))
+    return committed
+
+
+GRANT_ALERTS = """
+SELECT a.id, e.subject_id FROM alert a JOIN register_event e ON e.id = a.event_id
+WHERE e.kind = 'licence_granted' AND e.subject_id = ANY($1)
+"""
+
+
+async def latency(url: str, sink: SinkProcess, grants: int) -> dict:
+    async def act(conn):
+        a, b = await two_authorities(conn)
+        return await at_random_moments(grants, lambda n: conn.fetchval(GRANT, str(n), a, b))
+
+    delays = await timed_arrivals(url, sink, act, GRANT_ALERTS)
+    return report_delays("grant", delays, grants)
+
+
+# --- re-screening latency ----------------------------------------------------------------------
+
+# One person recorded twice: the first record as the revoking authority knows them, the second
+# under a nickname or a keying slip, born the same day and living at the same postcode.
+VARIANTS = [
+    ("Mohammed", "Muhammad", "Khan"),
+    ("William", "Bill", "Roberts"),
+    ("Katherine", "Katharine", "Hughes"),
+    ("Gurpreet", "Gurprit", "Sandhu"),
+    ("Stephen", "Steven", "Walker"),
+    ("Robert", "Bob", "Davies"),
+    ("Dariusz", "Dariusz", "Kowalczik"),
+    ("Elizabeth", "Liz", "Evans"),
+]
+
+TWICE_RECORDED = """
+WITH p AS (
+    SELECT g, v.first, v.second, v.surname || CASE WHEN g % 3 = 0 THEN '' ELSE '-Bench' || g END
+           AS surname, date '1961-01-01' + g * 7 AS born,
+           'S' || (1 + g % 90) || ' ' || (1 + g % 9) || 'AB' AS postcode
+    FROM generate_series(0, $1 - 1) g
+    JOIN unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS v(first, second, surname, n)
+      ON v.n = 1 + g % cardinality($2::text[])
+), one AS (
+    INSERT INTO driver (forenames, surname, date_of_birth, postcode, home_authority_id,
+                        recorded_by_authority_id)
+    SELECT first, surname, born, postcode, $5, $5 FROM p ORDER BY g
+    RETURNING id, forenames, surname, date_of_birth, recorded_by_authority_id
+), two AS (
+    INSERT INTO driver (forenames, surname, date_of_birth, postcode, home_authority_id,
+                        recorded_by_authority_id)
+    SELECT second, surname, born, postcode, $5, $6 FROM p ORDER BY g
+    RETURNING id, forenames, surname, date_of_birth, recorded_by_authority_id
+), names AS (
+    INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth,
+                             recorded_by_authority_id)
+    SELECT id, 'current', forenames, surname, date_of_birth, recorded_by_authority_id FROM one
+    UNION ALL
+    SELECT id, 'current', forenames, surname, date_of_birth, recorded_by_authority_id FROM two
+    RETURNING id
+), licences AS (
+    INSERT INTO licence (driver_id, authority_id, licence_number, kind, status, granted_on,
+                         starts_on, expires_on)
+    SELECT id, $5, 'RSA' || id, 'private_hire', 'current', current_date, current_date,
+           current_date + 1000 FROM one
+    UNION ALL
+    SELECT id, $6, 'RSB' || id, 'private_hire', 'current', current_date, current_date,
+           current_date + 1000 FROM two
+    RETURNING id
+)
+SELECT (SELECT array_agg(id ORDER BY id) FROM one) AS first_records,
+       (SELECT count(*) FROM licences) AS licences, (SELECT count(*) FROM names) AS names
+"""
+
+REVOKE = """
+WITH l AS (
+    UPDATE licence SET status = 'revoked' WHERE driver_id = $1 AND authority_id = $2 RETURNING id
+)
+INSERT INTO licence_change (licence_id, action, effective_on) SELECT id, 'revoked', current_date FROM l
+RETURNING (SELECT $1::bigint)
+"""
+
+# The rescreen_match alerts to the authority licensing the second record, by the first.
+RESCREEN_ALERTS = """
+SELECT a.id, CASE WHEN p.driver_a = ANY($1) THEN p.driver_a ELSE p.driver_b END
+FROM alert a JOIN possible_duplicate p ON p.id = a.duplicate_id
+WHERE a.kind = 'rescreen_match' AND a.recipient_authority_id = $2
+  AND (p.driver_a = ANY($1) OR p.driver_b = ANY($1))
+"""
+
+
+async def record_twice(url: str, people: int) -> tuple[list[int], int, int]:
+    """(first records, A, B): `people` drivers recorded twice, A licensing the first record
+    and B the second. Their grants are old news: the queue of unprocessed events is emptied,
+    so no pair is raised before A revokes."""
+    async with connection(url) as conn:
+        a, b = await two_authorities(conn)
+        await conn.execute("UPDATE authority SET alert_email = lower(code) || '@alerts.bench'")
+        columns = [list(c) for c in zip(*VARIANTS, strict=True)]
+        row = await conn.fetchrow(TWICE_RECORDED, people, *columns, a, b)
+        await conn.execute("DELETE FROM alert_event_queue")
+        await conn.execute("DELETE FROM rescreen_queue")
+        drivers = await conn.fetchval("SELECT count(*) FROM driver")
+    print(
+        f"re-screening: {people} drivers recorded twice ({row['licences']} licences) in a "
+        f"register of {drivers:,} drivers",
+        flush=True,
+    )
+    return list(row["first_records"]), a, b
+
+
+async def rescreen_latency(url: str, sink: SinkProcess, people: int, grants: int) -> dict:
+    """The grant latency on the same register first (the baseline), then the re-screening's."""
+    first_records, a, b = await record_twice(url, people)
+    baseline = await latency(url, sink, grants) if grants else None
+
+    async def act(conn):
+        return await at_random_moments(people, lambda n: conn.fetchval(REVOKE, first_records[n], a))
+
+    print(f"load average {load_average():.1f} before the revocations", flush=True)
+    delays = await timed_arrivals(url, sink, act, RESCREEN_ALERTS, b, wait=300)
+    result = report_delays(
+        "revocation to the other record's authority (rescreen_match)", delays, people
+    )
+    if baseline:
+        result["p99_ratio_to_grant"] = result["p99_s"] / baseline["p99_s"]
+        print(
+            f"re-screening p99 / grant p99 on the same register: {result['p99_ratio_to_grant']:.2f}"
+        )
+    return result
+
+
+async def open_register(args) -> tuple[str, Path | None]:
+    """(URL, cluster folder or None): the --data-dir cluster (kept with --keep), else as
+    empty_register; with the name reference and match model the re-screening reads."""
+    folder: Path | None
+    if args.data_dir:
+        folder = Path(args.data_dir)
+        cluster = pgcluster.start(folder, fast=args.fast)
+        await pgcluster.create_database(cluster)
+        url = cluster.url()
+    else:
+        url, folder = await empty_register(args.fast)
+    if args.rescreen:
+        async with connection(url) as conn:
+            await load_register(conn, names=True, match_model=True)
+    return url, folder
 
 
 async def main() -> None:
@@ -353,20 +527,31 @@ async def main() -> None:
     parser.add_argument("--authorities", type=int, default=300)
     parser.add_argument("--grants", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rescreen",
+        type=int,
+        default=0,
+        help="instead: N drivers recorded twice, revocations timed to the other record's authority",
+    )
+    parser.add_argument("--data-dir", help="a cluster folder (a seeded register) to run on")
+    parser.add_argument("--keep", action="store_true", help="keep the --data-dir cluster (stopped)")
     parser.add_argument("--fast", action="store_true", help="PostgreSQL without fsync")
     args = parser.parse_args()
 
-    url, folder = await empty_register(args.fast)
-    work = Path(folder or "/tmp") / "bench-alerts"
-    work.mkdir(parents=True, exist_ok=True)
+    url, folder = await open_register(args)
+    work = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
     try:
-        await make_pending_alerts(url, args.alerts, args.authorities)
         with SinkProcess(work / "sink.txt") as sink:
+            if args.rescreen:
+                await rescreen_latency(url, sink, args.rescreen, args.grants)
+                return
+            await make_pending_alerts(url, args.alerts, args.authorities)
             await throughput(url, sink, args.alerts, args.rounds)
             if args.grants:
                 await latency(url, sink, args.grants)
     finally:
-        release_cluster(folder)
+        release_cluster(folder, keep=args.keep)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
