@@ -410,9 +410,11 @@ VARIANTS = [
 TWICE_RECORDED = """
 WITH p AS (
     SELECT g, v.first, v.second, v.surname || CASE WHEN g % 3 = 0 THEN '' ELSE '-Bench' || g END
-           AS surname, date '1961-01-01' + g * 7 AS born,
+           AS surname, date '1950-01-01' + (g * 7 % 18000)::integer AS born,
            'S' || (1 + g % 90) || ' ' || (1 + g % 9) || 'AB' AS postcode
-    FROM generate_series(0, $1 - 1) g
+    -- a later run on a kept register records other people (other dates of birth)
+    FROM generate_series((SELECT count(*) FROM licence WHERE licence_number LIKE 'RSA%'),
+                         (SELECT count(*) FROM licence WHERE licence_number LIKE 'RSA%') + $1 - 1) g
     JOIN unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS v(first, second, surname, n)
       ON v.n = 1 + g % cardinality($2::text[])
 ), one AS (
