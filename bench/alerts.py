@@ -1,6 +1,7 @@
 """Alert delivery: throughput against plain aiosmtplib, and grant-to-inbox latency.
 
     uv run python bench/alerts.py [--alerts 10000] [--authorities 300] [--grants 40] [--fast]
+    uv run python bench/alerts.py --rescreen 40 [--data-dir DIR --keep]
 
 1. Throughput. N pending alerts for M authorities are delivered by the real dispatcher
    (claim, compose, send, record) to a local SMTP server running in its own process. Then
@@ -11,6 +12,12 @@
 2. Latency. A `crosscheck worker` runs the default schedule; licences are granted to
    out-of-area drivers at random moments, and each alert's arrival at the SMTP server is
    timed from the grant's commit. Target: p99 at most 60 s.
+3. Re-screening latency (`--rescreen N`, instead of 1 and 2): N people recorded twice (a
+   nickname or a keying slip, same date of birth and postcode), A licensing the first record,
+   B the second; after the grant latency on the same register (the baseline), A revokes the
+   first records at random moments, and each `rescreen_match` email's arrival for B is timed
+   from the revocation's commit. `--data-dir DIR --keep` runs on (and keeps) the cluster in
+   DIR, a seeded register: the bench writes to it, so give it a copy.
 
 A throwaway PostgreSQL cluster is started (durable settings unless --fast), or
 DATABASE_URL is used when set (it must be an empty database the script may migrate).
