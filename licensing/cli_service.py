@@ -67,14 +67,17 @@ READY_WAIT_SECONDS = 300
 
 def announce_when_ready(settings: Settings, secrets: list[str]) -> None:
     """A child process waits until the service answers /ready, then says it is running (and
-    shows the demo's sign-in details); the parent goes on to become the server."""
+    shows the demo's sign-in details); the parent goes on to become the server. The child
+    stops as soon as the server has gone (one that could not start, or was stopped), rather
+    than lingering for the whole wait."""
+    server = os.getpid()
     if os.fork():
         return
     try:
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
         ready = f"http://{host}:{settings.port}/ready"
         deadline = time.monotonic() + READY_WAIT_SECONDS
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and os.getppid() == server:
             try:
                 with urllib.request.urlopen(ready, timeout=5) as answer:
                     if answer.status == 200:
@@ -85,6 +88,8 @@ def announce_when_ready(settings: Settings, secrets: list[str]) -> None:
             except OSError:  # not listening yet, or 503 while it starts
                 pass
             time.sleep(0.5)
+        if os.getppid() != server:
+            return
         click.echo(
             f"Crosscheck did not answer {ready} within {READY_WAIT_SECONDS} s: "
             "see the messages above.",
