@@ -141,6 +141,12 @@ RESCREEN_ON = ", ".join(
     )
 )
 
+# The re-screening events that are news about the person, not only a new licence.
+ADVERSE = ", ".join(
+    f"'{kind}'"
+    for kind in ("entry_recorded", "licence_suspended", "licence_revoked", "concern_reported")
+)
+
 # SKIP LOCKED: a second process takes the next events instead of waiting for these.
 QUEUE_NEW_ALERTS = f"""
 WITH batch AS (
@@ -171,16 +177,21 @@ SELECT (SELECT count(*) FROM batch) AS events, (SELECT count(*) FROM inserted) A
 """
 
 # A re-screening alert hangs on the screened driver's latest register event (the one that
-# asked for it, or for a confirmed duplicate or the sweep, the newest); one per pair and
-# authority (the unique index alert_one_per_pair), never for a pair decided different people.
-QUEUE_RESCREEN_ALERTS = """
+# asked for it, or for a confirmed duplicate or the sweep, the newest). An authority hears of
+# a pair once, and again for each adverse event on it (a revocation after a grant raised the
+# pair is news); one per pair, authority and event (the unique index
+# alert_one_per_pair_and_event); never for a pair decided different people.
+QUEUE_RESCREEN_ALERTS = f"""
 INSERT INTO alert (event_id, recipient_authority_id, kind, duplicate_id)
 SELECT DISTINCT ON (m.pair, authority_on(m.recipient, current_date))
        e.id, authority_on(m.recipient, current_date), 'rescreen_match', m.pair
 FROM unnest($1::bigint[], $2::bigint[], $3::integer[]) AS m(screened, pair, recipient)
 JOIN possible_duplicate p ON p.id = m.pair AND p.status <> 'different_people'
 CROSS JOIN LATERAL (SELECT max(id) AS id FROM register_event WHERE driver_id = m.screened) e
-WHERE e.id IS NOT NULL
+JOIN register_event ev ON ev.id = e.id
+WHERE ev.kind IN ({ADVERSE})
+   OR NOT EXISTS (SELECT 1 FROM alert a WHERE a.duplicate_id = m.pair
+                  AND a.recipient_authority_id = authority_on(m.recipient, current_date))
 ORDER BY m.pair, authority_on(m.recipient, current_date), e.id DESC
 ON CONFLICT DO NOTHING
 RETURNING id

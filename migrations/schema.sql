@@ -2497,10 +2497,10 @@ CREATE UNIQUE INDEX alert_one_per_event ON public.alert USING btree (event_id, r
 
 
 --
--- Name: alert_one_per_pair; Type: INDEX; Schema: public; Owner: -
+-- Name: alert_one_per_pair_and_event; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX alert_one_per_pair ON public.alert USING btree (duplicate_id, recipient_authority_id) WHERE (duplicate_id IS NOT NULL);
+CREATE UNIQUE INDEX alert_one_per_pair_and_event ON public.alert USING btree (duplicate_id, recipient_authority_id, event_id) WHERE (duplicate_id IS NOT NULL);
 
 
 --

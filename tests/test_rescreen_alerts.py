@@ -130,11 +130,30 @@ async def test_a_revocation_tells_the_authority_licensing_the_other_record_once(
     pair = await pair_of(conn, sandhu, other)
     told = await rescreen_alerts(conn, before)
     assert ("Rotherham", pair) in told
-    # the nightly sweep and a second adverse entry raise no repeat for the same pair
+    # the nightly sweep raises no repeat; a second adverse entry is news, told once
     assert await queue_sweep_alerts(conn) == 0
     await make_entry(conn, sandhu, authority="Leeds", decision="refused")
     await queue_all_new_alerts(conn)
-    assert [t for t in await rescreen_alerts(conn, before) if t[1] == pair] == [("Rotherham", pair)]
+    assert await queue_sweep_alerts(conn) == 0
+    told = [t for t in await rescreen_alerts(conn, before) if t[1] == pair]
+    assert told == [("Rotherham", pair), ("Rotherham", pair)]
+
+
+async def test_a_revocation_after_a_grant_raised_the_pair_still_reaches_the_other_authority(conn):
+    """Sheffield licenses Ewa Nowak; Rotherham later licenses "Eva Nowak", same birthday: the
+    grant raises the pair and both are told. When Sheffield then revokes its licence,
+    Rotherham hears of it, though the pair is not new."""
+    ewa = await make_driver(conn, forenames="Ewa", surname="Nowak", date_of_birth=BORN)
+    await make_licence(conn, ewa, authority="Sheffield")
+    await queue_all_new_alerts(conn)
+    eva = await licensed_by_rotherham(conn, forenames="Eva", surname="Nowak")
+    await queue_all_new_alerts(conn)
+    pair = await pair_of(conn, ewa, eva)
+    assert ("Rotherham", pair) in await rescreen_alerts(conn)
+    before = await conn.fetchval("SELECT max(id) FROM alert")
+    await make_entry(conn, ewa, authority="Sheffield", decision="revoked")
+    await queue_all_new_alerts(conn)
+    assert ("Rotherham", pair) in await rescreen_alerts(conn, before)
 
 
 async def test_an_s5_concern_re_screens_the_driver(conn):
