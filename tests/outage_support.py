@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -219,11 +220,14 @@ def assert_unavailable_problem(response: httpx.Response) -> None:
 
 
 async def caught_up(primary_url: str, standby_url: str) -> None:
-    """Wait until the standby has replayed everything the primary has written so far."""
+    """Wait until the standby has replayed everything the primary has written so far.
+
+    The standby is asked through its maintenance database: a database the primary has just
+    created may not have reached the standby yet, and the replay position is the cluster's."""
     from tests.alerts_support import wait_until
 
     primary = await asyncpg.connect(primary_url)
-    standby = await asyncpg.connect(standby_url)
+    standby = await asyncpg.connect(urlsplit(standby_url)._replace(path="/postgres").geturl())
     try:
         target = await primary.fetchval("SELECT pg_current_wal_lsn()::text")
 
