@@ -229,7 +229,10 @@ async def caught_up(primary_url: str, standby_url: str) -> None:
     primary = await asyncpg.connect(primary_url)
     standby = await asyncpg.connect(urlsplit(standby_url)._replace(path="/postgres").geturl())
     try:
-        target = await primary.fetchval("SELECT pg_current_wal_lsn()::text")
+        # The insert position, not the write position: test clusters run with
+        # synchronous_commit off, so a commit may still sit in WAL buffers, behind
+        # pg_current_wal_lsn(), and a standby "caught up" to that would not yet see it.
+        target = await primary.fetchval("SELECT pg_current_wal_insert_lsn()::text")
 
         async def replayed():
             done = await standby.fetchval(
