@@ -133,8 +133,12 @@ async def give_every_authority_an_address(conn) -> None:
     await conn.execute("UPDATE authority SET alert_email = lower(code) || '@alerts.test'")
 
 
-async def wait_until(predicate, timeout: float = 20.0, every: float = 0.05):
-    """Poll an (async or plain) predicate until it is truthy; fail after `timeout`."""
+async def wait_until(predicate, timeout: float = 60.0, every: float = 0.05):
+    """Poll an (async or plain) predicate until it is truthy; fail after `timeout`.
+
+    The ceiling is generous on purpose: a process, a delivery or a scheduler run that takes
+    seconds alone can take ten times as long on a shared, busy machine, and a passing wait
+    returns as soon as its condition holds, so only a real failure pays for the ceiling."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -90,10 +90,10 @@ async def test_two_workers_at_once_send_every_alert_exactly_once(db_url, conn, l
         try:
             # both running before there is anything to send, so both compete for it
             for log in (logs / "worker1.log", logs / "worker2.log"):
-                await wait_until(lambda log=log: "worker running" in log.read_text(), timeout=30)
+                await wait_until(lambda log=log: "worker running" in log.read_text())
             await queue_all_new_alerts(conn)
             ids = [r["id"] for r in await conn.fetch("SELECT id FROM alert ORDER BY id")]
-            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}), timeout=40)
+            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}))
         finally:
             for worker in workers:
                 await stop(worker)
@@ -109,7 +109,7 @@ async def killed_mid_batch(env, logs, inbox, conn) -> asyncio.subprocess.Process
     """A worker started, then killed with SIGKILL once a few emails went: it dies holding
     claimed alerts."""
     worker = await start_worker(env, logs / "killed.log")
-    await wait_until(lambda: len(inbox.messages) >= 5, timeout=30)
+    await wait_until(lambda: len(inbox.messages) >= 5)
     worker.send_signal(signal.SIGKILL)
     await worker.wait()
     assert (await statuses(conn)).get("sending", 0) > 0
@@ -142,7 +142,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_its_e
 
         second = await start_worker(env, logs / "second.log")
         try:
-            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}), timeout=40)
+            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}))
         finally:
             await stop(second)
     counts = Counter(inbox.alert_ids())
@@ -176,7 +176,7 @@ async def test_a_killed_worker_is_noticed_and_its_alerts_sent_within_seconds_not
         second = await start_worker(env, logs / "second.log")
         try:
             # well inside the lease: the claim was freed because its sender's session ended
-            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}), timeout=45)
+            await wait_until(async_equal(statuses, conn, {"sent": len(ids)}))
         finally:
             await stop(second)
     assert sorted(set(inbox.alert_ids())) == ids  # nothing lost

@@ -83,7 +83,7 @@ async def test_the_outbox_age_rises_through_a_mail_outage_and_falls_after_it(
         async def drained():
             return outbox_age(await scrape(client)) == 0
 
-        await wait_until(drained, timeout=30, every=0.3)
+        await wait_until(drained, every=0.3)
     assert len(inbox.messages) == 5
     after = await scrape(client)
     assert after[("crosscheck_alert_outbox", (("status", "pending"),))] == 0

@@ -98,8 +98,7 @@ async def test_rotherham_licensing_a_man_sheffield_revoked_under_another_record_
                 await wait_until(
                     lambda: any(
                         "possible match" in str(m.message["Subject"]) for m in inbox.to(rotherham)
-                    ),
-                    timeout=30,
+                    )
                 )
                 latency = time.monotonic() - granted_at
     finally:
@@ -363,8 +362,7 @@ async def test_before_the_duplicates_job_has_ever_run_a_revocation_still_reaches
                     lambda: any(
                         "possible match" in str(m.message["Subject"])
                         for m in inbox.to(wolverhampton)
-                    ),
-                    timeout=30,
+                    )
                 )
     finally:
         await pool.close()
