@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -107,17 +108,20 @@ class TokenCache:
     few seconds instead of on every request takes a round trip off each search. The price:
     a token revoked (or an account deactivated) through another instance, or the CLI, still
     works here for up to `seconds`. Revoking through this instance forgets at once. Only the
-    token's hash is kept, as in the database."""
+    token's hash is kept, as in the database. `clock` is what it measures the seconds by (a
+    test moves it on rather than waiting them out)."""
 
-    def __init__(self, seconds: float, size: int = 4096) -> None:
-        self.seconds, self.size = seconds, size
+    def __init__(
+        self, seconds: float, size: int = 4096, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds, self.size, self.clock = seconds, size, clock
         self.found: dict[bytes, tuple[float, Principal]] = {}
 
     def get(self, key: bytes) -> Principal | None:
         entry = self.found.get(key)
         if entry is None:
             return None
-        if entry[0] <= time.monotonic():
+        if entry[0] <= self.clock():
             self.found.pop(key, None)
             return None
         return entry[1]
@@ -127,7 +131,7 @@ class TokenCache:
             return
         if len(self.found) >= self.size:
             self.found.clear()  # a burst of distinct tokens: start afresh rather than grow
-        self.found[key] = (time.monotonic() + self.seconds, principal)
+        self.found[key] = (self.clock() + self.seconds, principal)
 
     def clear(self) -> None:
         self.found.clear()

@@ -189,7 +189,7 @@ async def revoked_from_another_instance(conn, user_id: int) -> None:
     await conn.execute("UPDATE api_token SET revoked_at = now() WHERE user_id = $1", user_id)
 
 
-@pytest.mark.parametrize("seconds", [1, 0])
+@pytest.mark.parametrize("seconds", [30, 0])
 async def test_a_token_revoked_elsewhere_is_trusted_here_for_at_most_the_cache_seconds(
     db_url, conn, seconds
 ):
@@ -203,11 +203,14 @@ async def test_a_token_revoked_elsewhere_is_trusted_here_for_at_most_the_cache_s
             }
         )
     )
+    # the cache's seconds pass when the test says, not while a busy machine stalls
+    cache, passed = app.state.token_cache, 0.0
+    cache.clock = lambda: passed
     async with AsyncTestClient(app=app) as client:
         assert (await client.get("/api/v1/me", headers=officer["headers"])).status_code == 200
         await revoked_from_another_instance(conn, officer["id"])
         at_once = (await client.get("/api/v1/me", headers=officer["headers"])).status_code
-        await asyncio.sleep(seconds + 0.2)
+        passed = float(seconds)  # the cache seconds are up
         later = (await client.get("/api/v1/me", headers=officer["headers"])).status_code
 
     assert at_once == (200 if seconds else 401)

@@ -67,7 +67,7 @@ async def stop(process: asyncio.subprocess.Process, sig=signal.SIGTERM) -> None:
     if process.returncode is None:
         process.send_signal(sig)
         try:
-            await asyncio.wait_for(process.wait(), 15)
+            await asyncio.wait_for(process.wait(), 60)
         except TimeoutError:
             process.kill()
             await process.wait()

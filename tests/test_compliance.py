@@ -951,7 +951,7 @@ async def test_summaries_have_their_own_connections_and_the_register_keeps_answe
         busy = await client.get("/api/v1/compliance/summary", headers=dft["headers"])
         assert busy.status_code == 503 and busy.json()["title"] == "Summaries are busy"
         portal.call(release.set)
-        holding.result(timeout=10)
+        holding.result(timeout=60)
         assert (
             await client.get("/api/v1/compliance/summary", headers=dft["headers"])
         ).status_code == 200

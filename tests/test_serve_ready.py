@@ -42,14 +42,14 @@ async def test_running_is_said_only_once_the_service_answers_ready_on_port(db_ur
         assert f":{port}/" in line
         # the moment it says so, it answers
         ready = await asyncio.to_thread(
-            urllib.request.urlopen, f"http://127.0.0.1:{port}/ready", None, 5
+            urllib.request.urlopen, f"http://127.0.0.1:{port}/ready", None, 60
         )
         assert ready.status == 200
     finally:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), 15)
+            await asyncio.wait_for(process.wait(), 60)
         except TimeoutError:
             process.kill()
             await process.wait()
