@@ -695,6 +695,33 @@ END $$;
 
 
 --
+-- Name: refuse_name_by_non_owner(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refuse_name_by_non_owner() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    acting integer := nullif(current_setting('crosscheck.actor_authority_id', true), '')::integer;
+BEGIN
+    IF acting IS NULL OR current_setting('crosscheck.source', true) = 'import' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE'
+       AND (OLD.driver_id, OLD.kind, OLD.forenames, OLD.surname, OLD.date_of_birth)
+           IS NOT DISTINCT FROM
+           (NEW.driver_id, NEW.kind, NEW.forenames, NEW.surname, NEW.date_of_birth) THEN
+        RETURN NEW;
+    END IF;
+    IF acting IN (SELECT identity_owners(NEW.driver_id)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'only an authority that owns a driver''s identity may add or change a name they are known by'
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+
+--
 -- Name: refuse_rewrite(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3005,6 +3032,13 @@ CREATE TRIGGER driver_identity_owned BEFORE UPDATE ON public.driver FOR EACH ROW
 --
 
 CREATE TRIGGER driver_name_keys BEFORE INSERT OR UPDATE OF forenames, surname ON public.driver_name FOR EACH ROW EXECUTE FUNCTION public.fill_name_keys();
+
+
+--
+-- Name: driver_name driver_name_owned; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER driver_name_owned BEFORE INSERT OR UPDATE ON public.driver_name FOR EACH ROW EXECUTE FUNCTION public.refuse_name_by_non_owner();
 
 
 --

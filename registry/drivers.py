@@ -458,7 +458,8 @@ UPDATABLE = (
 IDENTITY_FIELDS = IdentityChanges.__struct_fields__
 
 # The database says who the owners are (identity_owners(), migrations/0031) and refuses a
-# recorded identity changed by anyone else; this asks it first, to answer naming the field.
+# recorded identity changed, or a name added (0033), by anyone else; this asks it first, to
+# answer naming the field.
 OWNS_IDENTITY = "SELECT $2::integer IN (SELECT identity_owners($1))"
 
 

@@ -150,3 +150,37 @@ async def test_another_authority_cannot_give_a_revoked_driver_someone_elses_name
     assert "Peter" not in refused.text and "Walker" not in refused.text
     assert unchanged == before
     assert owner.status_code == 201
+
+
+async def test_the_database_refuses_a_name_added_around_the_service(conn):
+    # someone with the service's database role, acting for Rotherham, inserts "Peter Jones,
+    # born 1990" as a former name of a driver Sheffield revoked, and rewrites the driver's
+    # alias into it: the database refuses both. Sheffield adds the name; the system (a job,
+    # the command line) is not an authority and is not refused
+    driver = await make_driver(conn, recorded_by="Sheffield", aliases=(("Steve", "Walker"),))
+    await make_entry(conn, driver, authority="Sheffield", decision="revoked")
+    rotherham = await make_user(conn, authority="Rotherham")
+    sheffield = await make_user(conn, authority="Sheffield")
+    before = await identity(conn, driver)
+    add = """INSERT INTO driver_name (driver_id, kind, forenames, surname, date_of_birth,
+                                      recorded_by_authority_id)
+             VALUES ($1, 'former', $2, 'Jones', '1990-02-03', $3)"""
+    rewrite = """UPDATE driver_name SET forenames = 'Peter', surname = 'Jones',
+                                        date_of_birth = '1990-02-03'
+                 WHERE driver_id = $1 AND kind = 'alias'"""
+
+    for statement, *args in ((add, driver, "Peter", rotherham["authority_id"]), (rewrite, driver)):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="owns a driver's identity"):
+            async with acting(conn, Actor(rotherham["id"], rotherham["authority_id"])):
+                await conn.execute(statement, *args)
+    unchanged = await identity(conn, driver)
+    alias = await conn.fetchval(
+        "SELECT forenames FROM driver_name WHERE driver_id = $1 AND kind = 'alias'", driver
+    )
+    async with acting(conn, Actor(sheffield["id"], sheffield["authority_id"])):
+        await conn.execute(add, driver, "Peter", sheffield["authority_id"])
+    async with acting(conn, Actor(None, None)):
+        await conn.execute(add, driver, "Paul", sheffield["authority_id"])
+
+    assert unchanged == before and alias == "Steve"
+    assert await identity(conn, driver) == (*before[:-1], before[-1] + 2)
