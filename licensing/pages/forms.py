@@ -316,12 +316,15 @@ class FormPage:
     async def show(
         self, request: Request, conn: asyncpg.Connection, subject: Subject, form: Form
     ) -> Response:
-        status_code = 200 if request.method == "GET" else 400
+        posted = request.method == "POST"
+        status_code = 400 if posted else 200
         words = {
             "title": self.title,
             "caption": self.caption,
             "submit": self.button,
             "action": with_visit(request.url.path, request),
+            # errors sent back by another route (an undo) still name the form's own address
+            **({"form_address": with_visit(self.address(request), request)} if posted else {}),
             **({"intro": self.intro} if self.intro else {}),
         }
         if isinstance(self.words, dict):
@@ -334,6 +337,11 @@ class FormPage:
             return page("record_view.html", request, status_code=status_code, **words)
         fields = await self._fields(request, conn, subject)
         return form_page(request, form, fields, self.template, status_code=status_code, **words)
+
+    def address(self, request: Request) -> str:
+        """The page's own path: /duplicates/{pair_id:int} with the request's pair_id."""
+        params = request.path_params
+        return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(params[m.group(1)]), self.path)
 
     async def submit(self, request: Request, conn: asyncpg.Connection) -> Response:
         form = await read_form(request)

@@ -279,6 +279,14 @@ def _render(template: str, context: dict) -> str:
     return before.replace(NONCE, context["cspNonce"]) + back + between + body + after
 
 
+def _form_address(request: Request | None) -> str | None:
+    """Where the form of a page drawn in answer to a POST lives: the address it was sent to."""
+    if request is None or request.method != "POST":
+        return None
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render_html(template: str, request: Request | None = None, **context) -> str:
     principal = request.scope.get("user") if request is not None else None
     session = request.scope.get("web_session") if request is not None else None
@@ -295,6 +303,7 @@ def render_html(template: str, request: Request | None = None, **context) -> str
         ),
         "current_path": path,
         "today": date.today(),
+        "form_address": _form_address(request),
     }
     base.update(context)
     if "cspNonce" in base:

@@ -181,3 +181,36 @@ async def test_a_printed_record_is_marked_and_says_who_printed_it_and_why(
         assert not await page.get_by_role("link", name="Change licence ROT-PH-1").is_visible()
         assert "Licences at every authority" in await page.inner_text("main")
         await check_page(page, "record-print")
+
+
+async def test_back_after_correcting_a_form_shows_the_form_again(browser, live, story, cookies):
+    """An officer in Rotherham records a driver with a date of birth in the future, sees the
+    error, corrects it and is taken to the driver; Back then shows the form page, not the
+    browser's "Confirm Form Resubmission" (the error page was the answer to a POST)."""
+    async with new_page(
+        browser, live, storage_state=await cookies(story["officer"]["email"])
+    ) as page:
+        await page.goto("/drivers/new")
+        await page.get_by_label("Forenames").fill("Zofia")
+        await page.get_by_label("Surname").fill("Wozniak")
+        await page.get_by_label("Day").fill("14")
+        await page.get_by_label("Month").fill("2")
+        await page.get_by_label("Year").fill(str(date.today().year + 1))
+        await page.get_by_label("Home authority").select_option(label="Rotherham")
+        await page.get_by_role("button", name="Record driver").click()
+        await page.wait_for_load_state()
+        summary = await page.locator(".govuk-error-summary").inner_text()
+        assert "date of birth" in summary
+
+        await page.get_by_label("Year").fill("1988")
+        await page.get_by_role("button", name="Record driver").click()
+        await page.wait_for_load_state()
+        assert "/drivers/" in page.url and "/licences/new" in page.url
+        assert "Zofia Wozniak has been recorded" in await page.inner_text("main")
+
+        await page.go_back()
+        await page.wait_for_load_state()
+        assert page.url.endswith("/drivers/new")
+        heading = page.get_by_role("heading", name="Record a driver", level=1)
+        assert await heading.is_visible()
+        await check_page(page)

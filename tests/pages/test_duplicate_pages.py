@@ -83,3 +83,16 @@ async def test_a_decision_sent_wrong_is_shown_again_naming_the_choice_and_the_pa
         "open"
     )
     assert mangled.status_code == 404
+
+
+async def test_an_undo_refused_names_the_decision_page_for_the_browser_history(client, conn):
+    """The errors come back from /undo, but Back must later fetch the decision page itself."""
+    pair_id, _, _ = await _pair(conn)
+    await sign_in(client, await make_account(conn, authority="Rotherham"))
+    refused = await post_form(
+        client, f"/duplicates/{pair_id}/undo", {}, from_path=f"/duplicates/{pair_id}"
+    )
+    assert refused.status_code == 400 and "This pair has not been decided" in refused.text
+    assert f'data-app-form-address="/duplicates/{pair_id}"' in refused.text
+    shown = await client.get(f"/duplicates/{pair_id}")
+    assert "data-app-form-address" not in shown.text

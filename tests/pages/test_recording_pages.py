@@ -137,6 +137,16 @@ async def test_the_driver_form_empty_and_wrong(client, conn, rotherham):
     assert await counts(conn) == before
 
 
+async def test_the_driver_form_sent_back_with_errors_names_its_own_address(client, conn, rotherham):
+    """The browser history then holds a GET of the form, not the POST (static/app/app.js)."""
+    visit = "?purpose=renewal&case_reference=ROT%2F1"
+    refused = await post_form(client, f"/drivers/new{visit}", {}, from_path="/drivers/new")
+    assert refused.status_code == 400
+    escaped = visit.replace("&", "&amp;")
+    assert f'data-app-form-address="/drivers/new{escaped}"' in refused.text
+    assert "data-app-form-address" not in (await client.get("/drivers/new")).text
+
+
 async def test_a_driver_already_on_the_register_is_not_recorded_twice(client, conn, rotherham):
     await make_driver(conn, gb_licence_number="WALKE805170SJ9AB")
     before = await counts(conn)

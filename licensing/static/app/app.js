@@ -3,6 +3,12 @@ import { initAll } from './govuk-frontend.min.js'
 
 initAll()
 
+// A form shown again with its errors is the answer to a POST. Its history entry becomes a GET
+// of the form's own address, so Back to it after the form is saved shows the form again rather
+// than the browser's "Confirm Form Resubmission" (docs/pages.md, "A journey that keeps its place").
+const answered = document.querySelector('[data-app-form-address]')
+if (answered) window.history.replaceState(null, '', answered.dataset.appFormAddress)
+
 // "Print this record": the browser's print dialogue (the print styles do the rest).
 for (const link of document.querySelectorAll('[data-app-print]')) {
   link.addEventListener('click', (event) => {
