@@ -6,6 +6,7 @@ register-event triggers fire exactly as they do for the API.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,17 @@ async def service_client(db_url: str, **settings: str) -> AsyncIterator[Any]:
     app = create_app(load({"DATABASE_URL": db_url, "CROSSCHECK_SCHEDULER": "false", **settings}))
     async with AsyncTestClient(app=app) as client:
         yield client
+
+
+async def room_in_the_window(conn: asyncpg.Connection, window_seconds: int, room: float) -> None:
+    """Limits count uses in fixed windows (registry/limits.py: an hour, or a minute for API
+    tokens): a story whose uses must all count in one window waits, when the window it would
+    start in ends within `room` seconds, for the next one to begin."""
+    left = await conn.fetchval(
+        "SELECT ($1 - extract(epoch FROM clock_timestamp()) % $1)::float8", window_seconds
+    )
+    if left < room:
+        await asyncio.sleep(left + 0.1)
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from licensing.app import create_app
 from licensing.settings import load
-from tests.factories import make_user
+from tests.factories import make_user, room_in_the_window
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ async def client(db_url):
 async def test_a_token_past_its_limit_is_told_to_wait_and_other_tokens_are_not(client, conn):
     officer = await make_user(conn, authority="Sheffield")
     colleague = await make_user(conn, authority="Sheffield")
+    await room_in_the_window(conn, 60, room=20)  # four requests count in one minute
 
     answers = [await client.get("/api/v1/me", headers=officer["headers"]) for _ in range(4)]
     other = await client.get("/api/v1/me", headers=colleague["headers"])
