@@ -67,6 +67,15 @@ def public_id(subject: Any) -> uuid.UUID:
     return driver_id
 
 
+async def shown(request: Request, conn: asyncpg.Connection, driver: int | uuid.UUID) -> None:
+    """One 'view' audit row for a form that shows who a driver is (name, date of birth), each
+    time it is shown: the officer, their authority, the driver and the form (its address with
+    the ids left as names), nothing more. Nothing is refused: an officer may act on a driver
+    their search found long ago (docs/security.md V7)."""
+    form = request.scope.get("path_template") or request.url.path
+    await audit_view(conn, actor_of(request), f"form:{form}", driver)
+
+
 def driver_facts(driver: asyncpg.Record) -> Facts:
     return {
         "driver": f"{driver['forenames']} {driver['surname']}",
@@ -86,12 +95,14 @@ def facts(
 ) -> Callable[[Request, asyncpg.Connection, Any], Awaitable[dict[str, Any]]]:
     """The words of a form about a driver: who they are, then `rows` (facts about the subject,
     by name: the page's catalogue table labels them) and a link back to their record; `words`
-    adds to or replaces them (a function of the subject gives its words)."""
+    adds to or replaces them (a function of the subject gives its words). Each showing is
+    audited (`shown`): the form shown again with errors too, a form saved and left not."""
 
     async def say(request: Request, conn: asyncpg.Connection, subject: Any) -> dict[str, Any]:
         driver = subject
         if not isinstance(subject, asyncpg.Record) or "public_id" not in subject:
             driver = await driver_or_404(conn, public_id(subject))
+        await shown(request, conn, driver["id"])
         back = with_visit(f"/drivers/{public_id(subject)}", request)
         more = {name: said(subject) if callable(said) else said for name, said in words.items()}
         return {"facts": driver_facts(driver) | rows(subject), "back_href": back, **more}

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.about import own, the_driver
+from licensing.pages.about import own, shown, the_driver
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
@@ -60,6 +60,7 @@ def _owners_words(owners: list[str]) -> str:
 
 
 async def _propose_words(request: Request, conn: asyncpg.Connection, row) -> dict:
+    await shown(request, conn, row["id"])
     name = f"{row['forenames']} {row['surname']}"
     owners = _owners_words(await proposals.owner_names(conn, row["id"]))
     return {
@@ -75,17 +76,12 @@ async def _propose_words(request: Request, conn: asyncpg.Connection, row) -> dic
     }
 
 
-async def _opened_driver(request: Request, conn: asyncpg.Connection, row) -> None:
-    await audit_view(conn, actor_of(request), "identity_proposal:new", row["public_id"])
-
-
 PROPOSE = FormPage(
     "/drivers/{driver_id:uuid}/propose",
     fields=PROPOSED,
     button="Send the proposal",
     load=the_driver,
     words=_propose_words,
-    opened=_opened_driver,
     start=lambda request, row: f.filled(PROPOSED, row),
     save=saves(proposals.propose, proposals.ProposedIdentityChange, itemgetter("id")),
     done=lambda request, row, made: with_visit(

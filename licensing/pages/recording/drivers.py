@@ -58,6 +58,7 @@ async def _change_driver_fields(conn, request, row) -> list[f.Asked]:
 
 
 async def _change_driver_words(request, conn, row) -> dict:
+    await about.shown(request, conn, row["id"])
     return {
         "title": CHANGE_DRIVER.title.format_map(row),
         "back_href": with_visit(f"/drivers/{row['public_id']}", request),

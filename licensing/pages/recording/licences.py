@@ -58,6 +58,7 @@ RECORDED_FACTS = content.facts("licence_recorded")
 async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
     licence = await about.own(licences.get_licence, "licence_id")(request, conn)
     driver = await about.driver_or_404(conn, licence.driver_id)
+    await about.shown(request, conn, driver["id"])
     home = await lookups.home_authority_id(conn, licence.driver_id)
     starts, expires = long_date(licence.starts_on), long_date(licence.expires_on)
     return page(
