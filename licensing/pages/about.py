@@ -28,17 +28,31 @@ MAX_ID = 2**63 - 1  # the largest bigint key
 (NOT_KNOWN,) = content.take("driver", "not_known")
 
 
-async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:
-    """The driver with this public id: `id` is the internal key, `public_id` goes in links."""
-    row = await lookups.driver(conn, driver_id)
+async def found(look_up: Callable[..., Awaitable[Any]], conn: asyncpg.Connection, key: Any) -> Any:
+    """What `look_up(conn, key)` finds, or the 404 page (a number no row can have is not
+    looked up)."""
+    row = await look_up(conn, key) if not isinstance(key, int) or 0 < key <= MAX_ID else None
     if row is None:
         raise NotFoundException()
     return row
 
 
+async def driver_or_404(conn: asyncpg.Connection, driver_id: uuid.UUID) -> asyncpg.Record:
+    """The driver with this public id: `id` is the internal key, `public_id` goes in links."""
+    return await found(lookups.driver, conn, driver_id)
+
+
 async def the_driver(request: Request, conn: asyncpg.Connection) -> asyncpg.Record:
     """The driver the path names, or the 404 page."""
     return await driver_or_404(conn, request.path_params["driver_id"])
+
+
+def driver_form(path: str, **page: Any) -> FormPage:
+    """A form about the driver its path names (/drivers/{driver_id}/`path`): unless the page
+    says otherwise, it shows who they are and links back to their record (facts())."""
+    return FormPage(
+        f"/drivers/{{driver_id:uuid}}/{path}", **{"load": the_driver, "words": facts(), **page}
+    )
 
 
 def own(
@@ -57,6 +71,19 @@ def own(
             raise NotFoundException() from None
 
     return load
+
+
+def officers(
+    look_up: Callable[[asyncpg.Connection, int, int], Awaitable[list[Any]]],
+    shown: Callable[[Any], tuple[str, str]] = tuple,
+) -> Callable[[Any, Request, Any], Awaitable[list[tuple[str, ...]]]]:
+    """A choice's options from `look_up(conn, the driver's key, the officer's authority)`,
+    each row `shown` as (value, text): the driver's licences from the officer's authority."""
+
+    async def options(conn: asyncpg.Connection, request: Request, driver: Any) -> list:
+        return [shown(row) for row in await look_up(conn, driver["id"], request.user.authority_id)]
+
+    return options
 
 
 def public_id(subject: Any) -> uuid.UUID:

@@ -42,7 +42,8 @@ ROLE_OPTIONS = [
 MAX_ID = 2**31 - 1
 
 
-async def authority_options(conn) -> list[tuple[str, str]]:
+async def authority_options(conn: Any, *page: Any) -> list[tuple[str, str]]:
+    """The licensing authorities, as a select's options (fields.OptionsOf)."""
     return [(r["code"], r["name"]) for r in await licensing(conn)]
 
 
@@ -67,27 +68,26 @@ async def users(request: Request, conn: Conn) -> Response:
     )
 
 
-async def _user_fields(conn: Any, request: Request, _: None) -> list[f.Field]:
-    return [
-        f.exact("display_name", "Full name", width=f.WIDE),
-        f.exact("email", "Email address", width=f.WIDE),
-        f.radios("role", "Role", ROLE_OPTIONS, required="Select the role"),
-        f.select(
-            "authority_code",
-            "Licensing authority",
-            await authority_options(conn),
-            hint="Licensing officers and data protection officers only",
-        ),
-        f.exact(
-            "password",
-            "First password",
-            width=f.WIDE,
-            secret=True,
-            blank=None,
-            hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
-            "securely; leave it blank for an account that only uses API tokens.",
-        ),
-    ]
+USER_FIELDS = [
+    f.exact("display_name", "Full name", width=f.WIDE),
+    f.exact("email", "Email address", width=f.WIDE),
+    f.radios("role", "Role", ROLE_OPTIONS, required="Select the role"),
+    f.select(
+        "authority_code",
+        "Licensing authority",
+        authority_options,
+        hint="Licensing officers and data protection officers only",
+    ),
+    f.exact(
+        "password",
+        "First password",
+        width=f.WIDE,
+        secret=True,
+        blank=None,
+        hint=f"At least {accounts.MIN_PASSWORD} characters. Give it to the person "
+        "securely; leave it blank for an account that only uses API tokens.",
+    ),
+]
 
 
 NEW_USER = FormPage(
@@ -95,7 +95,7 @@ NEW_USER = FormPage(
     title="Add a user",
     caption="Administration",
     button="Add user",
-    fields=_user_fields,
+    fields=USER_FIELDS,
     words={"back_href": "/admin/users"},
     save=lambda conn, actor, _, values: accounts.create_user(
         conn, **values, actor_user_id=actor.user_id
@@ -385,15 +385,10 @@ async def _authority(
     return found, await authority_settings.read(conn, found.id)
 
 
-def _settings_shown(request: Request, subject: tuple[Any, Any]) -> dict[str, list[str]]:
+def _settings_shown(subject: tuple[Any, Any]) -> dict[str, Any]:
     settings = subject[1]
-    return f.filled(
-        AUTHORITY_FIELDS,
-        {
-            **msgspec.structs.asdict(settings),
-            "alert_identity": "yes" if settings.alert_identity else "no",
-        },
-    )
+    shown = "yes" if settings.alert_identity else "no"
+    return {**msgspec.structs.asdict(settings), "alert_identity": shown}
 
 
 def _check_settings(form: Form, values: dict[str, Any]) -> None:
@@ -421,7 +416,7 @@ AUTHORITY_SETTINGS = FormPage(
     load=_authority,
     fields=AUTHORITY_FIELDS,
     words=_authority_words,
-    start=_settings_shown,
+    shows=_settings_shown,
     check=_check_settings,
     save=saves(
         authority_settings.change, authority_settings.AuthorityPatch, lambda subject: subject[0].id

@@ -68,9 +68,8 @@ async def list_page(request: Request, conn: Conn) -> Response:
     )
 
 
-async def _decision(conn: Conn, request: Request, pair: Any) -> list[f.Field]:
-    choices = RESCREEN_CHOICES if pair.raised_by == "rescreen" else CHOICES
-    return [f.radios("decision", "Are these records the same person?", choices)]
+async def _choices(conn: Conn, request: Request, pair: Any) -> f.Options:
+    return RESCREEN_CHOICES if pair.raised_by == "rescreen" else CHOICES
 
 
 async def _pair_words(request: Request, conn: Conn, pair: Any) -> dict[str, Any]:
@@ -84,7 +83,7 @@ DECIDE = FormPage(
     "/duplicates/{pair_id:int}",
     template="duplicate.html",
     load=about.own(duplicates.get_pair, "pair_id"),
-    fields=_decision,
+    fields=[f.radios("decision", "Are these records the same person?", _choices)],
     words=_pair_words,
     save=saves(duplicates.decide, duplicates.Decision, attrgetter("id")),
     done=lambda request, pair, decided: f"/duplicates/{pair.id}?done={decided.status}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from licensing.pages.forms import Form
 
 Options = Sequence[tuple[str, ...]]
+# options the page's record decides (a select of the driver's licences, the actions a licence's
+# status allows): (conn, request, subject) -> options, asked each time the page is drawn or read
+OptionsOf = Callable[..., Awaitable[Options]]
 
 # widths of text inputs, and the hint of a date that defaults to the day it is recorded
 WIDE = "govuk-!-width-two-thirds"
@@ -54,7 +57,7 @@ class Field:
     autocomplete: str | None = None
     spellcheck: bool | None = None
     secret: bool = False
-    options: Options = ()
+    options: Options | OptionsOf = ()
     inline: bool = False
     empty: str = "Choose"
     rows: int = 5
@@ -82,6 +85,12 @@ class Field:
         if not value and self.required:
             form.add_error(self.name, self.required)
         return value or blank
+
+    async def offered(self, conn: Any, request: Request, subject: Any) -> Field:
+        """The field with its options, when the page's record decides them."""
+        if not callable(self.options):
+            return self
+        return dataclasses.replace(self, options=await self.options(conn, request, subject))
 
     def blank_in(self, into: type | None) -> Any:
         """What this field left blank fills, unless declared: a choice None; typed text (or a
@@ -212,8 +221,9 @@ def asked(spec: Spec, name: str, hint: str | None, *, label: str = "", **more: A
     label = label or spec.label[0].upper() + spec.label[1:]
     if isinstance(spec, Choice):  # the page's own words for them: {code: [text, hint]}
         options = [(code, *said) for code, said in more.pop("options", {}).items()]
-        options = options or labelled(spec.words, more.pop("only", spec.choices))
-        short = len(options) <= 2 and all(len(o) == 2 and " " not in o[1] for o in options)
+        options = options or _labelled(spec.words, more.pop("only", spec.choices))
+        short = not callable(options) and len(options) <= 2
+        short = short and all(len(o) == 2 and " " not in o[1] for o in options)
         return radios(name, label, options, hint, **{"inline": short, **more})
     if isinstance(spec, Categories):  # the s.1 kinds of relevant information
         options = labelled("category", CATEGORIES)
@@ -243,6 +253,18 @@ def sized(longest: int, sizes: Sequence[tuple[int, Any]]) -> Any:
 def labelled(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
     """Options for the register's codes of a kind, in the register's words (registry.labels)."""
     return [(code, LABELS[kind][code]) for code in codes]
+
+
+def _labelled(kind: str, only: Iterable[str] | OptionsOf) -> Options | OptionsOf:
+    """labelled(), or when the page's record decides which codes (`only` a function of (conn,
+    request, subject)), a function giving those."""
+    if not callable(only):
+        return labelled(kind, only)
+
+    async def options(*page: Any) -> Options:
+        return labelled(kind, await only(*page))  # type: ignore[arg-type]
+
+    return options
 
 
 def radios(name: str, label: str, options: Options, hint: str | None = None, **more: Any) -> Field:

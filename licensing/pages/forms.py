@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -23,7 +24,7 @@ from litestar.handlers import HTTPRouteHandler
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import content, sessions
-from licensing.pages.fields import Asked, Field, every, form_page, made, read
+from licensing.pages.fields import Asked, Field, every, filled, form_page, made, read
 from licensing.pages.render import Conn, page, redirect
 from licensing.pages.visit import with_visit
 from licensing.problems import InvalidFields
@@ -243,10 +244,10 @@ class FormPage:
     or shows it again (400) with the errors. Each hook takes what the page is about (the
     subject `load` finds from the path; an unknown one is the 404 page).
 
-    - fields: the declarations, or a function of (conn, request, subject) returning them; a
-      field asked of the struct the page saves (fields.ask, or its name) is made from its
-      declaration. Left out, the page asks every declared field of that struct, in its order
-      (fields.every)
+    - fields: the declarations; a field asked of the struct the page saves (fields.ask, or its
+      name) is made from its declaration. Left out, the page asks every declared field of that
+      struct, in its order (fields.every). A choice whose options the record or the database
+      decides is given them as a function of (conn, request, subject) (fields.OptionsOf)
     - key: the page's table in the content catalogue (licensing.pages.content), which gives
       its title, caption, button and intro and its fields' words; a field's words name a
       field of the struct it saves
@@ -257,6 +258,8 @@ class FormPage:
       by name are labelled by the catalogue (content.facts); with `view_only=True` the record
       is shown without the form (someone else's to answer)
     - prefill: fields the address's query fills on GET (?case_reference=...)
+    - shows: subject -> the stored values (by the struct's names) the form starts from on GET,
+      when it changes a record
     - save: (conn, actor, subject, values) -> the registry's result, values being the
       fields read into the struct's names (fields.read)
     - done: (request, subject, result) -> where to go next, or the page to show (one that
@@ -266,7 +269,7 @@ class FormPage:
     path: str
     save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
     done: Callable[[Request, Subject, Any], str | Response]
-    fields: Sequence[Asked] | Callable[..., Awaitable[Sequence[Asked]]] | None = None
+    fields: Sequence[Asked] | None = None
     key: str | None = None
     title: str = ""
     caption: str = "Register"
@@ -278,7 +281,7 @@ class FormPage:
         | None
     ) = None
     load: Callable[[Request, asyncpg.Connection], Awaitable[Subject]] = _nothing
-    start: Callable[[Request, Subject], dict[str, list[str]]] = lambda request, subject: {}
+    shows: Callable[[Subject], Mapping[str, Any]] | None = None
     prefill: Sequence[str] = ()
     opened: Callable[[Request, asyncpg.Connection, Subject], Awaitable[None]] | None = None
     check: Callable[[Form, dict[str, Any]], None] | None = None  # rules across fields
@@ -294,8 +297,8 @@ class FormPage:
             if self.into is None:
                 raise TypeError(f"{self.path} asks no fields and saves no struct")
             self.fields = every(self.into)
-        if not callable(self.fields):  # made once: a field the struct lacks fails on import
-            self.fields = made(self.fields, self.into, self.field_words)
+        # made once: a field the struct lacks fails on import
+        self.fields = made(self.fields, self.into, self.field_words)
 
     def _field_words(self) -> dict[str, dict[str, Any]]:
         """The page's words from the catalogue, its fields' by name (each naming a field of
@@ -309,9 +312,7 @@ class FormPage:
     async def _fields(
         self, request: Request, conn: asyncpg.Connection, subject: Subject
     ) -> Sequence[Field]:
-        if callable(self.fields):
-            return made(await self.fields(conn, request, subject), self.into, self.field_words)
-        return self.fields
+        return [await field.offered(conn, request, subject) for field in self.fields]
 
     async def show(
         self, request: Request, conn: asyncpg.Connection, subject: Subject, form: Form
@@ -319,7 +320,8 @@ class FormPage:
         posted = request.method == "POST"
         status_code = 400 if posted else 200
         words = {
-            "title": self.title,
+            # a title with {names} names the record (Change {forenames} {surname}'s details)
+            "title": self.title.format_map(subject) if "{" in self.title else self.title,
             "caption": self.caption,
             "submit": self.button,
             "action": with_visit(request.url.path, request),
@@ -369,7 +371,8 @@ class FormPage:
             if self.opened:
                 await self.opened(request, conn, subject)
             query = {name: [request.query_params.get(name, "")] for name in self.prefill}
-            form = Form({**query, **self.start(request, subject)})
+            shown = filled(self.fields, self.shows(subject)) if self.shows else {}
+            form = Form({**query, **shown})
             return await self.show(request, conn, subject, form)
 
         async def submit_form(request: Request, conn: Conn) -> Response:
@@ -381,13 +384,22 @@ class FormPage:
         ]
 
 
-def routes(*pages: FormPage | HTTPRouteHandler) -> list[HTTPRouteHandler]:
-    """The routes of these form pages (and of any other handlers among them)."""
-    return [
-        route
-        for item in pages
-        for route in (item.routes() if isinstance(item, FormPage) else [item])
-    ]
+def routes(*pages: FormPage | HTTPRouteHandler | ModuleType) -> list[HTTPRouteHandler]:
+    """The routes of these form pages and handlers; a module gives every form page it holds
+    and every handler it defines, in the order it declares them."""
+    found: list[HTTPRouteHandler] = []
+    for item in pages:
+        if isinstance(item, ModuleType):
+            found += routes(*(page for page in vars(item).values() if _declared(page, item)))
+        else:
+            found += item.routes() if isinstance(item, FormPage) else [item]
+    return found
+
+
+def _declared(value: Any, module: ModuleType) -> bool:
+    if isinstance(value, HTTPRouteHandler):
+        return value.fn.__module__ == module.__name__
+    return isinstance(value, FormPage)
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,17 @@ from typing import Any
 
 import asyncpg
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
 from markupsafe import Markup, escape
 
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.about import own, shown, the_driver
+from licensing.pages.about import driver_or_404, own, shown, the_driver
 from licensing.pages.forms import FormPage, routes, saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
 from licensing.pages.visit import with_visit
-from registry import drivers, lookups
+from registry import drivers
 from registry import identity_proposals as proposals
 from registry.actor import Actor, audit_view
 from registry.identity_proposals import FIELD_WORDS
@@ -82,7 +81,7 @@ PROPOSE = FormPage(
     button="Send the proposal",
     load=the_driver,
     words=_propose_words,
-    start=lambda request, row: f.filled(PROPOSED, row),
+    shows=dict,
     save=saves(proposals.propose, proposals.ProposedIdentityChange, itemgetter("id")),
     done=lambda request, row, made: with_visit(
         f"/identity-proposals/{made.id}", request, done="proposed"
@@ -114,10 +113,6 @@ DONE = {
     "accepted": "Change accepted. The register now holds the new details.",
     "rejected": "Change rejected. The proposing authority sees your note.",
 }
-
-
-async def _the_proposal(request: Request, conn: asyncpg.Connection):
-    return await own(proposals.get(conn, actor_of(request), request.path_params["proposal_id"]))
 
 
 def what_changes(proposal: proposals.IdentityProposal) -> str:
@@ -165,9 +160,7 @@ def _banner(request: Request) -> Markup | None:
 
 
 async def _proposal_words(request: Request, conn: asyncpg.Connection, proposal) -> dict:
-    driver = await lookups.driver(conn, proposal.driver_id)
-    if driver is None:
-        raise NotFoundException()
+    driver = await driver_or_404(conn, proposal.driver_id)
     return {
         "title": f"Proposed change to {driver['forenames']} {driver['surname']}'s details",
         "caption": "Identity",

@@ -12,12 +12,7 @@ catalogue (licensing/pages/content/en.toml), a table per page; the modules hold 
 
 from __future__ import annotations
 
+from licensing.pages.forms import routes
 from licensing.pages.recording import concerns, drivers, entries, information_requests, licences
 
-ROUTES = [
-    *drivers.ROUTES,
-    *licences.ROUTES,
-    *entries.ROUTES,
-    *concerns.ROUTES,
-    *information_requests.ROUTES,
-]
+ROUTES = routes(drivers, licences, entries, concerns, information_requests)

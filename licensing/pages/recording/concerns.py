@@ -5,27 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
-
 from licensing.pages import about, content
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage, routes, saves
+from licensing.pages.forms import saves
 from licensing.pages.render import LABELS, long_date
 from registry import concerns, lookups
 
-
-async def _concern_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
-    licensing = await lookups.licensing_elsewhere(conn, driver["id"], request.user.authority_id)
-    recipient = f.select("recipient_authority", options=licensing)
-    return f.every(concerns.ConcernDetails, recipient)
-
-
-NEW_CONCERN = FormPage(
-    "/drivers/{driver_id:uuid}/concerns/new",
+ELSEWHERE = about.officers(lookups.licensing_elsewhere)  # where the driver is licensed
+NEW_CONCERN = about.driver_form(
+    "concerns/new",
     key="concern_new",
-    load=about.the_driver,
-    fields=_concern_fields,
-    words=about.facts(),
+    fields=f.every(concerns.ConcernDetails, f.select("recipient_authority", options=ELSEWHERE)),
     save=saves(concerns.report, concerns.ConcernDetails, driver_id=about.public_id),
     done=lambda request, driver, concern: f"/concerns/{concern.id}?done=reported",
 )
@@ -62,5 +52,3 @@ CONCERN = about.answered_page(
     audit_as="concern",
     answer=(concerns.reply, concerns.ConcernReply),
 )
-
-ROUTES = routes(NEW_CONCERN, CONCERN)

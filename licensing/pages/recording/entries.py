@@ -5,25 +5,16 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from litestar import Request
-
 from licensing.pages import about, content
 from licensing.pages import fields as f
-from licensing.pages.forms import Form, FormPage, routes, saves
+from licensing.pages.forms import Form, FormPage, saves
 from licensing.pages.render import LABELS
 from registry import entries, lookups
 
-
-async def _entry_fields(conn, request: Request, driver: Any) -> list[f.Asked]:
-    held = [
-        (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})")
-        for r in await lookups.own_licences(conn, driver["id"], request.user.authority_id)
-    ]
-    licence = f.select("licence_id", options=held, number="")  # the message is the catalogue's
-    asked = ["decision", licence, "licence_kind", "decided_on", "effective_on", "categories"]
-    return [*asked, "narrative"]
-
-
+HELD = about.officers(
+    lookups.own_licences,
+    lambda r: (str(r["id"]), f"{LABELS['kind'][r['kind']]} {r['licence_number']} ({r['status']})"),
+)
 (LICENCE_OR_KIND,) = content.take("entry_new", "licence_or_kind")
 
 
@@ -32,13 +23,13 @@ def _licence_or_kind(form: Form, values: dict[str, Any]) -> None:
         form.add_error("licence_kind", LICENCE_OR_KIND)
 
 
-NEW_ENTRY = FormPage(
-    "/drivers/{driver_id:uuid}/entries/new",
+NEW_ENTRY = about.driver_form(
+    "entries/new",
     key="entry_new",
-    load=about.the_driver,
-    fields=_entry_fields,
+    # the licence's message when it is not one of them is the catalogue's
+    fields=["decision", f.select("licence_id", options=HELD, number=""), "licence_kind"]
+    + ["decided_on", "effective_on", "categories", "narrative"],
     check=_licence_or_kind,
-    words=about.facts(),
     save=saves(entries.record_decision, entries.EntryDetails, driver_id=about.public_id),
     done=about.to_driver("entry", ref=lambda driver, entry: entry.id),
 )
@@ -59,5 +50,3 @@ CHANGE_ENTRY = FormPage(
     save=saves(entries.change_entry, entries.EntryChange, attrgetter("id")),
     done=about.to_driver("entry_changed", ref=lambda entry, _: entry.id),
 )
-
-ROUTES = routes(NEW_ENTRY, CHANGE_ENTRY)

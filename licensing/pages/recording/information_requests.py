@@ -12,24 +12,17 @@ from litestar.exceptions import NotFoundException
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import about, content
-from licensing.pages.forms import FormPage, routes, saves
+from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from registry import audit_log, lookups, requests
 from registry.authorities import names_by_code
-
-
-async def _entry_summary(conn, entry_id: int) -> Any:
-    row = await lookups.entry_summary(conn, entry_id) if 0 < entry_id <= about.MAX_ID else None
-    if row is None:
-        raise NotFoundException()
-    return row
 
 
 async def _entry_to_ask_about(request: Request, conn) -> Any:
     """The entry, shown with its driver's name and date of birth, only to an officer with a
     reason to know the driver (registry.audit_log.explained: their search found them, or their
     authority has a part): entry ids can be counted, and counting must find nobody."""
-    entry = await _entry_summary(conn, request.path_params["entry_id"])
+    entry = await about.found(lookups.entry_summary, conn, request.path_params["entry_id"])
     user = request.user
     if not await audit_log.explained(conn, entry["driver_key"], user.authority_id, user.user_id):
         raise NotFoundException()
@@ -89,7 +82,7 @@ ENTRY, NOT_GIVEN, GRANTED = content.take("request", "entry", "not_given", "grant
 
 
 async def _request_facts(conn, item: Any, names: dict[str, str]) -> about.Facts:
-    entry = await _entry_summary(conn, item.entry_id)
+    entry = await about.found(lookups.entry_summary, conn, item.entry_id)
     decision, on = LABELS["decision"][entry["decision"]], long_date(entry["decided_on"])
     facts = {
         "entry": ENTRY.format(decision=decision, authority=entry["authority"], on=on),
@@ -117,5 +110,3 @@ ANSWER = about.answered_page(
     audit_as="information_request",
     answer=(requests.respond, requests.RequestResponse),
 )
-
-ROUTES = routes(NEW_REQUEST, requests_inbox, ANSWER)

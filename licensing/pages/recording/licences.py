@@ -13,7 +13,7 @@ from markupsafe import escape
 from licensing import auth
 from licensing.pages import about, content
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage, routes, saves
+from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import LABELS, Conn, long_date, page
 from licensing.pages.visit import visit_of
 from registry import drivers, licences, lookups
@@ -38,10 +38,9 @@ def _granted(request: Request, driver: Any, granted: Any) -> str:
     return f"/licences/{granted.id}/recorded"
 
 
-NEW_LICENCE = FormPage(
-    "/drivers/{driver_id:uuid}/licences/new",
+NEW_LICENCE = about.driver_form(
+    "licences/new",
     key="licence_new",
-    load=about.the_driver,
     words=_licence_words,
     save=saves(licences.grant, licences.LicenceDetails, driver_id=about.public_id),
     done=_granted,
@@ -79,16 +78,16 @@ async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[in
 # --- a licence's later change ---------------------------------------------------------------
 
 
-async def _change_fields(conn, request: Request, licence: Any) -> list[f.Asked]:
-    allowed = [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
-    return [f.ask("action", only=allowed), "effective_on", "expires_on"]
+async def _allowed(conn, request: Request, licence: Any) -> list[str]:
+    """The changes the licence's status allows."""
+    return [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
 
 
 CHANGE_LICENCE = FormPage(
     "/licences/{licence_id:int}/change",
     key="licence_change",
     load=about.own(licences.get_licence, "licence_id"),
-    fields=_change_fields,
+    fields=f.every(licences.LicenceChange, f.ask("action", only=_allowed)),
     words=about.facts(
         lambda licence: {
             "licence": f"{LABELS['kind'][licence.kind]}, {licence.licence_number}",
@@ -99,5 +98,3 @@ CHANGE_LICENCE = FormPage(
     save=saves(licences.change, licences.LicenceChange, attrgetter("id")),
     done=about.to_driver("licence"),
 )
-
-ROUTES = routes(NEW_LICENCE, licence_recorded, CHANGE_LICENCE)
