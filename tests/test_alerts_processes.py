@@ -84,7 +84,9 @@ def logs(tmp_path):
 
 async def test_two_workers_at_once_send_every_alert_exactly_once(db_url, conn, logs):
     await alerts_for_many_authorities(conn, 40, queue=False)
-    with smtp_server(inbox=Inbox(delay=0.03)) as inbox:
+    # each email takes the server a tenth of a second: one worker alone needs seconds for the
+    # forty, time enough for the other to wake on a busy machine and take its share
+    with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
         env = worker_env(db_url, inbox.port, ALERT_BATCH_SIZE="4", ALERT_SEND_CONCURRENCY="2")
         workers = [await start_worker(env, logs / f"worker{n}.log") for n in (1, 2)]
         try:

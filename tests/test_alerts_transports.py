@@ -98,7 +98,7 @@ async def test_alerts_go_over_tls_with_a_password(certificates, security):
             username=USER,
             password=PASSWORD,
             ca_file=certificates[2],
-            timeout_seconds=5,
+            timeout_seconds=30,
         )
         assert await send(config) == "<m1@test>"
     finally:
@@ -118,7 +118,7 @@ async def test_a_wrong_password_or_no_tls_is_a_clear_temporary_failure(certifica
             username=USER,
             password="wrong",
             ca_file=certificates[2],
-            timeout_seconds=5,
+            timeout_seconds=30,
         )
         with pytest.raises(DeliveryError) as refused:
             await send(wrong)
@@ -132,7 +132,7 @@ async def test_a_wrong_password_or_no_tls_is_a_clear_temporary_failure(certifica
             security="starttls",
             username=USER,
             password=PASSWORD,
-            timeout_seconds=5,
+            timeout_seconds=30,
         )
         with pytest.raises(DeliveryError) as unverified:
             await send(untrusted)  # the server's certificate is not signed by a trusted CA

@@ -37,7 +37,7 @@ async def client(db_url, inbox):
             "CROSSCHECK_SECURE_COOKIES": "false",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(inbox.port),
-            "SMTP_TIMEOUT_SECONDS": "5",
+            "SMTP_TIMEOUT_SECONDS": "30",
             "CROSSCHECK_BASE_URL": "https://crosscheck.test",
         }
     )
