@@ -1,6 +1,7 @@
 """The officer pages: GOV.UK Design System pages over the registry's functions.
 
-PAGES is the explicit list of handlers the app adds (licensing.app.route_handlers). Page
+PAGES is the list of handlers the app adds (licensing.app.route_handlers): every form page
+and handler each page module declares (forms.routes). Page
 handlers call registry functions directly, not the HTTP API; their errors render as GOV.UK
 pages (licensing.pages.errors), never as problem+json.
 """
@@ -31,6 +32,7 @@ from licensing.pages import (
     webhooks,
     work,
 )
+from licensing.pages.forms import routes
 
 APP_ASSETS = GOVUK_ASSETS.parent / "app"
 
@@ -43,19 +45,9 @@ PUBLIC_PAGES = {"/sign-in", "/signed-out", "/accessibility", "/privacy", "/asset
 pages_router = Router(
     path="/",
     route_handlers=[
-        *account.ROUTES,
-        *two_factor.ROUTES,
-        *password_reset.ROUTES,
-        *admin.ROUTES,
-        *audit.ROUTES,
+        *routes(account, two_factor, password_reset, admin, audit, search, alerts),
+        *routes(compliance, work, duplicates, identity_proposals, webhooks),
         *recording.ROUTES,
-        *search.ROUTES,
-        *alerts.ROUTES,
-        *compliance.ROUTES,
-        *work.ROUTES,
-        *duplicates.ROUTES,
-        *identity_proposals.ROUTES,
-        *webhooks.ROUTES,
     ],
     before_request=work.count_work,
     exception_handlers=errors.EXCEPTION_HANDLERS,

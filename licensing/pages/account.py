@@ -319,16 +319,3 @@ def accessibility(request: Request) -> Response:
 @get("/privacy", sync_to_thread=False)
 def privacy(request: Request) -> Response:
     return page("privacy.html", request, title="Privacy notice for Crosscheck")
-
-
-ROUTES = [
-    sign_in_form,
-    sign_in,
-    sign_out,
-    signed_out,
-    password_form,
-    change_password,
-    home,
-    accessibility,
-    privacy,
-]

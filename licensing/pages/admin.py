@@ -424,19 +424,3 @@ AUTHORITY_SETTINGS = FormPage(
     done=lambda request, subject, _: "/admin/authorities?done=saved",
     guards=[auth.admin],
 )
-
-
-ROUTES = [
-    users,
-    *NEW_USER.routes(),
-    deactivate_form,
-    deactivate,
-    sign_in_state,
-    unlock_sign_in,
-    send_password_reset,
-    tokens,
-    *NEW_TOKEN.routes(),
-    revoke_token,
-    authorities,
-    *AUTHORITY_SETTINGS.routes(),
-]

@@ -232,17 +232,3 @@ async def demo_mailbox(request: Request, conn: Conn) -> Response:
     return page(
         "demo_mailbox.html", request, title="Demo mailbox", messages=await list_messages(conn, 50)
     )
-
-
-ROUTES = [
-    inbox,
-    acknowledge_chosen,
-    alerts_csv,
-    acknowledge_form,
-    acknowledge,
-    entry,
-    dead_alerts,
-    resend_all,
-    resend,
-    demo_mailbox,
-]

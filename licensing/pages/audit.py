@@ -80,6 +80,3 @@ async def audit_download(request: Request, conn: Conn) -> Response:
     if where is None:  # the page showed the same errors before offering the link
         where = audit_log.AuditFilter()
     return await audit_log_csv(request.app.state, conn, actor_of(request), where)
-
-
-ROUTES = [audit_page, audit_download]

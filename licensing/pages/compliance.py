@@ -239,6 +239,3 @@ async def summary_ods(request: Request) -> Response:
         media_type="application/vnd.oasis.opendocument.spreadsheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-ROUTES = [summary_page, summary_csv, summary_ods]

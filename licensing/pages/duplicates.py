@@ -100,6 +100,3 @@ async def undo(request: Request, conn: Conn, pair_id: FromPath[int]) -> Response
     if done is None:
         return await DECIDE.show(request, conn, pair, form)
     return redirect(f"/duplicates/{pair_id}?done=undone")
-
-
-ROUTES = [list_page, *DECIDE.routes(), undo]

@@ -21,7 +21,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
 from licensing.pages.about import driver_or_404, own, shown, the_driver
-from licensing.pages.forms import FormPage, routes, saves
+from licensing.pages.forms import FormPage, saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
 from licensing.pages.visit import with_visit
@@ -216,6 +216,3 @@ async def pending(request: Request, conn: Conn) -> Response:
         deciding=[(p, what_changes(p)) for p in found if p.may_decide],
         waiting=[(p, what_changes(p)) for p in found if not p.may_decide],
     )
-
-
-ROUTES = routes(PROPOSE, DECIDE, pending)

@@ -181,6 +181,3 @@ async def choose_password(request: Request, conn: Conn) -> Response:
         "/sign-in?done=password_reset",
         cookies=[sessions.session_cookie(request.app.state.settings, None)],
     )
-
-
-ROUTES = [forgotten_form, ask_for_link, link_sent, choose_form, choose_password]

@@ -276,6 +276,3 @@ async def driver_page(request: Request, conn: Conn, driver_id: FromPath[uuid.UUI
         printed_for=await name_of(conn, principal.authority_id),
         **await identity_proposals.on_record(conn, actor_of(request), key),
     )
-
-
-ROUTES = [search_page, driver_page]

@@ -178,6 +178,3 @@ async def reset(request: Request, conn: Conn, user_id: FromPath[int]) -> Respons
         raise NotFoundException()
     await two_factor.reset(conn, Actor(request.user.user_id, request.user.authority_id), user.id)
     return redirect("/admin/users?done=two_factor_reset")
-
-
-ROUTES = [code_form, check_code, set_up_form, set_up, reset]

@@ -46,6 +46,3 @@ async def resend(request: Request, conn: Conn, delivery_id: FromPath[str]) -> Re
     await read_form(request)
     await webhooks.resend(conn, actor_of(request), delivery_id[:30])
     return redirect("/webhooks?done=resent")
-
-
-ROUTES = [webhooks_page, resume, resend]

@@ -191,6 +191,3 @@ async def count_work(request: Request) -> None:
         return
     async with request.app.state.pool.acquire() as conn:
         request.scope["nav_counts"] = await worklists.nav_counts(conn, user.authority_id)
-
-
-ROUTES = [work_list, work_list_csv]
