@@ -9,6 +9,7 @@ processes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 
@@ -59,6 +60,17 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if building := getattr(config, "_cluster_image", None):
         cluster_image.end_building(*building)
+
+
+@functools.cache
+def described_app():
+    """The service's app as it describes itself (routes, guards, OpenAPI document), built once a
+    process and never started. Five test files list its routes as they are collected, and each
+    build costs about a second of CPU in every worker (the routes do not depend on settings)."""
+    from licensing.app import create_app
+    from licensing.settings import load
+
+    return create_app(load({"DATABASE_URL": "postgresql://unused/unused"}))
 
 
 @pytest.fixture(scope="session")

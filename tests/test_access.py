@@ -17,7 +17,7 @@ from licensing.db import connect
 from licensing.settings import load
 from registry import audit_log
 from registry.actor import Actor, acting
-from tests.conftest import new_database
+from tests.conftest import described_app, new_database
 from tests.factories import authority_id, make_user
 
 # Callers under test: (role, authority) or None for nobody signed in.
@@ -41,12 +41,6 @@ SAMPLE_BY_TYPE = {
 }
 
 GUARD_REFUSAL = "Your role does not allow this"
-
-
-def _app():
-    return create_app(
-        load({"DATABASE_URL": "postgresql://unused/unused", "CROSSCHECK_SCHEDULER": "false"})
-    )
 
 
 def is_public(path: str) -> bool:
@@ -87,7 +81,7 @@ def sample_path(route) -> str:
     return path
 
 
-OPERATIONS = operations(_app())
+OPERATIONS = operations(described_app())
 
 
 def test_the_app_has_routes_to_check():

@@ -23,10 +23,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from licensing import openapi
 from licensing.api.recording import IMPORT_FILES
-from licensing.app import create_app
 from licensing.db import connect
-from licensing.settings import load
-from tests.conftest import new_database
+from tests.conftest import described_app, new_database
 from tests.factories import make_user
 from tests.outage_support import serving
 from tests.test_access import admitted_roles, operations
@@ -131,7 +129,7 @@ CHECKS = {
 
 # The document is read from an app that never starts (no database needed to describe the API);
 # the cases are sent to the running service below.
-APP = create_app(load({"DATABASE_URL": "postgresql://unused/unused"}))
+APP = described_app()
 schema = schemathesis.openapi.from_dict(openapi.document(APP))
 
 

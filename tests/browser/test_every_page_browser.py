@@ -13,11 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from alerts.rules import queue_all_new_alerts
-from licensing.app import create_app
 from licensing.db import connect
-from licensing.settings import load
 from registry.password_resets import ask_for_link
 from tests.browser.conftest import check_page, free_port, new_page, sign_in
+from tests.conftest import described_app
 from tests.factories import make_driver, make_entry, make_licence
 from tests.pages.conftest import PASSWORD, make_account
 from tests.test_access import admitted_roles, operations
@@ -37,9 +36,8 @@ NOT_PAGES = (
 
 def page_paths() -> list[tuple[str, set[str] | None]]:
     """(path, the roles admitted or None for a public page) for every GET page."""
-    app = create_app(load({"DATABASE_URL": "postgresql://unused/unused"}))
     found = []
-    for method, path, _, handler in operations(app):
+    for method, path, _, handler in operations(described_app()):
         if (
             method == "GET"
             and not path.startswith(NOT_PAGES)

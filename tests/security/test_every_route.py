@@ -30,7 +30,7 @@ from licensing.pages import sessions
 from licensing.settings import load
 from registry import webhooks
 from registry.actor import Actor
-from tests.conftest import new_database
+from tests.conftest import described_app, new_database
 from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
 from tests.security.test_malformed_bodies import counts
 from tests.test_access import admitted_roles, is_public, operations
@@ -240,7 +240,7 @@ async def callers(world) -> dict[str, dict]:
 
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-OPERATIONS = [op for op in operations(app_for("postgresql://unused/unused")) if op[0] != "HEAD"]
+OPERATIONS = [op for op in operations(described_app()) if op[0] != "HEAD"]
 
 
 def is_api(path: str) -> bool:

@@ -22,7 +22,7 @@ from licensing.app import create_app
 from licensing.bodies import MAX_BODY_BYTES
 from licensing.db import connect
 from licensing.settings import load
-from tests.conftest import new_database
+from tests.conftest import described_app, new_database
 from tests.factories import make_driver, make_entry, make_licence, make_user
 from tests.test_access import SAMPLE_BY_NAME, SAMPLE_BY_TYPE, admitted_roles, operations
 
@@ -174,11 +174,7 @@ def path_for(route, samples: dict[str, str]) -> str:
     return path
 
 
-WRITES = [
-    op
-    for op in operations(create_app(load({"DATABASE_URL": "postgresql://x/x"})))
-    if op[0] in WRITE_METHODS
-]
+WRITES = [op for op in operations(described_app()) if op[0] in WRITE_METHODS]
 
 
 def test_there_are_write_routes_to_fuzz():
