@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import time
 
 import asyncpg
 import pytest
@@ -60,6 +61,13 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if building := getattr(config, "_cluster_image", None):
         cluster_image.end_building(*building)
+
+
+def pytest_runtest_setup(item):
+    # Which worker ran the test and when it started, in the JUnit XML (--junitxml): each
+    # worker's timeline, its start-up and its idle tail (bench/suite_waste.py).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "serial")
+    item.user_properties += [("worker", worker), ("started", f"{time.time():.3f}")]
 
 
 @functools.cache
