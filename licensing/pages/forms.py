@@ -264,11 +264,16 @@ class FormPage:
       fields read into the struct's names (fields.read)
     - done: (request, subject, result) -> where to go next, or the page to show (one that
       shows what exists only now, like a new token)
+
+    A page that saves nothing (no `save`) only shows its record: GET alone, its `template`
+    drawn with its words (the page after a licence is recorded, the requests inbox).
     """
 
     path: str
-    save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]]
-    done: Callable[[Request, Subject, Any], str | Response]
+    save: Callable[[asyncpg.Connection, Actor, Subject, dict[str, Any]], Awaitable[Any]] | None = (
+        None
+    )
+    done: Callable[[Request, Subject, Any], str | Response] | None = None
     fields: Sequence[Asked] | None = None
     key: str | None = None
     title: str = ""
@@ -293,12 +298,12 @@ class FormPage:
         self.into = getattr(self.save, "into", None)
         self.field_words = self._field_words()
         self.fact_labels = content.facts(self.key)
-        if self.fields is None:
+        if self.fields is None and self.save is not None:
             if self.into is None:
                 raise TypeError(f"{self.path} asks no fields and saves no struct")
             self.fields = every(self.into)
         # made once: a field the struct lacks fails on import
-        self.fields = made(self.fields, self.into, self.field_words)
+        self.fields = made(self.fields or (), self.into, self.field_words)
 
     def _field_words(self) -> dict[str, dict[str, Any]]:
         """The page's words from the catalogue, its fields' by name (each naming a field of
@@ -378,10 +383,10 @@ class FormPage:
         async def submit_form(request: Request, conn: Conn) -> Response:
             return await self.submit(request, conn)
 
-        return [
-            get(self.path, guards=self.guards, name=f"{self.path} form")(show_form),
-            post(self.path, guards=self.guards, name=f"{self.path} submit")(submit_form),
-        ]
+        shown = get(self.path, guards=self.guards, name=f"{self.path} form")(show_form)
+        if self.save is None:
+            return [shown]
+        return [shown, post(self.path, guards=self.guards, name=f"{self.path} submit")(submit_form)]
 
 
 def routes(*pages: FormPage | HTTPRouteHandler | ModuleType) -> list[HTTPRouteHandler]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request
 from litestar.exceptions import NotFoundException
 
-from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import about, content
 from licensing.pages.forms import FormPage, saves
-from licensing.pages.render import LABELS, Conn, long_date, page
+from licensing.pages.render import LABELS, long_date
 from registry import audit_log, lookups, requests
 from registry.authorities import names_by_code
 
@@ -49,8 +48,8 @@ NEW_REQUEST = FormPage(
 )
 
 
-INBOX, OVERDUE, OVERDUE_ONE, DUE_TODAY, LEFT, LEFT_ONE = content.take(
-    "requests", "title", "overdue", "overdue_one", "due_today", "left", "left_one"
+OVERDUE, OVERDUE_ONE, DUE_TODAY, LEFT, LEFT_ONE = content.take(
+    "requests", "overdue", "overdue_one", "due_today", "left", "left_one"
 )
 
 
@@ -66,13 +65,13 @@ def clock(item: Any) -> str:
     return LEFT_ONE if days == 1 else LEFT.format(days=days)
 
 
-@get("/requests", guards=[auth.officer])
-async def requests_inbox(request: Request, conn: Conn) -> Response:
-    actor = actor_of(request)
-    received, _ = await requests.list_requests(conn, actor, "received")
-    sent, _ = await requests.list_requests(conn, actor, "sent")
-    lists = {"received": received, "sent": sent, "names": await names_by_code(conn)}
-    return page("requests.html", request, title=INBOX, clock=clock, **lists)
+async def _inbox(request: Request, conn, subject: None) -> dict[str, Any]:
+    received, _ = await requests.list_requests(conn, actor_of(request), "received")
+    sent, _ = await requests.list_requests(conn, actor_of(request), "sent")
+    return {"received": received, "sent": sent, "names": await names_by_code(conn), "clock": clock}
+
+
+INBOX = FormPage("/requests", key="requests", template="requests.html", words=_inbox)
 
 
 # --- the answer -----------------------------------------------------------------------------

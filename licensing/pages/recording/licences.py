@@ -6,15 +6,13 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from litestar import Request, Response, get
-from litestar.params import FromPath
+from litestar import Request
 from markupsafe import escape
 
-from licensing import auth
 from licensing.pages import about, content
 from licensing.pages import fields as f
 from licensing.pages.forms import FormPage, saves
-from licensing.pages.render import LABELS, Conn, long_date, page
+from licensing.pages.render import LABELS, long_date
 from licensing.pages.visit import visit_of
 from registry import drivers, licences, lookups
 
@@ -47,32 +45,28 @@ NEW_LICENCE = about.driver_form(
 )
 
 
-TITLE, PANEL, TOLD, SEARCH, OPEN = content.take(
-    "licence_recorded", "title", "panel", "told", "search", "open"
-)
-RECORDED_FACTS = content.facts("licence_recorded")
+PANEL, TOLD, SEARCH, OPEN = content.take("licence_recorded", "panel", "told", "search", "open")
 
 
-@get("/licences/{licence_id:int}/recorded", guards=[auth.officer])
-async def licence_recorded(request: Request, conn: Conn, licence_id: FromPath[int]) -> Response:
-    licence = await about.own(licences.get_licence, "licence_id")(request, conn)
-    driver = await about.driver_or_404(conn, licence.driver_id)
-    await about.shown(request, conn, driver["id"])
+async def _recorded_words(request: Request, conn, licence: Any) -> dict:
+    dates = {"starts": long_date(licence.starts_on), "expires": long_date(licence.expires_on)}
+    said = await about.facts(lambda _: dates)(request, conn, licence)
     home = await lookups.home_authority_id(conn, licence.driver_id)
-    starts, expires = long_date(licence.starts_on), long_date(licence.expires_on)
-    return page(
-        "recorded.html",
-        request,
-        title=TITLE,
-        panel=PANEL.format(kind=LABELS["kind"][licence.kind], number=licence.licence_number),
-        facts=content.rows(
-            RECORDED_FACTS, about.driver_facts(driver) | {"starts": starts, "expires": expires}
-        ),
-        next_steps=[TOLD.format(authority=driver["home_authority"])]
-        if home not in {None, request.user.authority_id}
-        else [],
-        links=[(SEARCH, "/search"), (OPEN, f"/drivers/{licence.driver_id}")],
-    )
+    told = [TOLD.format(authority=said["facts"]["home_authority"])]
+    return said | {
+        "panel": PANEL.format(kind=LABELS["kind"][licence.kind], number=licence.licence_number),
+        "next_steps": told if home not in {None, request.user.authority_id} else [],
+        "links": [(SEARCH, "/search"), (OPEN, f"/drivers/{licence.driver_id}")],
+    }
+
+
+LICENCE_RECORDED = FormPage(
+    "/licences/{licence_id:int}/recorded",
+    key="licence_recorded",
+    template="recorded.html",
+    load=about.own(licences.get_licence, "licence_id"),
+    words=_recorded_words,
+)
 
 
 # --- a licence's later change ---------------------------------------------------------------
