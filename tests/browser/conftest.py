@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BROWSER_TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +67,7 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the service did not start")
@@ -156,6 +157,9 @@ async def new_page(
         viewport={"width": 1200, "height": 900},
         storage_state=storage_state,
     )
+    # a generous ceiling on every wait for a page, a click or an element: on a shared, busy
+    # machine a page that loads in a second alone can take many (a passing wait ends early)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = await context.new_page()
     try:
         yield page

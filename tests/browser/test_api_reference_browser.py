@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import new_page
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ async def test_the_api_reference_renders_with_nothing_but_the_service(browser, l
     async with new_page(browser, live) as page:
         await page.route("**/*", only_the_service)
         response = await page.goto("/schema")
-        await page.get_by_role("heading", name="Crosscheck API").wait_for(timeout=20_000)
+        await page.get_by_role("heading", name="Crosscheck API").wait_for()
         sections = await page.evaluate("document.body.innerText")
 
     assert response.status == 200
@@ -37,6 +37,7 @@ async def test_the_api_reference_renders_with_nothing_but_the_service(browser, l
 
 async def test_the_api_reference_renders_under_its_content_security_policy(browser, live):
     context = await browser.new_context(base_url=live.url)  # the policy enforced, as for users
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     refused: list[str] = []
     try:
         page = await context.new_page()
@@ -49,7 +50,7 @@ async def test_the_api_reference_renders_under_its_content_security_policy(brows
             ),
         )
         response = await page.goto("/schema")
-        await page.get_by_role("heading", name="Crosscheck API").wait_for(timeout=20_000)
+        await page.get_by_role("heading", name="Crosscheck API").wait_for()
     finally:
         await context.close()
     assert "script-src" in response.headers["content-security-policy"]

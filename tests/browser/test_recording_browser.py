@@ -47,7 +47,7 @@ async def test_each_recording_form_shows_its_errors_accessibly(browser, live, st
             assert await summary.is_visible(), path
             # GOV.UK Frontend moves focus to the summary so screen readers announce it
             await page.wait_for_function(
-                "document.activeElement?.classList.contains('govuk-error-summary')", timeout=5000
+                "document.activeElement?.classList.contains('govuk-error-summary')"
             )
             await check_page(page, name + "-errors")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from licensing.db import connect
-from tests.browser.conftest import check_page, new_page, sign_in
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, check_page, new_page, sign_in
 from tests.pages.conftest import PASSWORD, make_account, totp_code
 
 pytestmark = pytest.mark.browser
@@ -47,6 +47,7 @@ async def test_an_officer_signs_in_and_out(browser, live, officer):
 
 async def test_gov_uk_frontend_runs_under_the_content_security_policy(browser, live):
     context = await browser.new_context(base_url=live.url)  # the CSP enforced, not bypassed
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         page = await context.new_page()
         refused = []
