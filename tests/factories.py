@@ -16,6 +16,9 @@ from typing import Any
 import asyncpg
 
 from licensing.auth import issue_token
+from registry.concerns import REPORT_WITHIN_WORKING_DAYS
+from registry.requests import ANSWER_WITHIN_WORKING_DAYS
+from registry.workdays import add_working_days
 
 _seq = itertools.count(1)
 
@@ -261,4 +264,82 @@ async def make_entry(
         decided_on,
         list(categories),
         narrative,
+    )
+
+
+async def make_concern(
+    conn: asyncpg.Connection,
+    driver_id: int,
+    *,
+    reporter: str = "Rotherham",
+    recipient: str = "Sheffield",
+    categories: tuple[str, ...] = ("harm",),
+    narrative: str = "",
+    became_aware_on: date | None = None,
+    reported_on: date | None = None,
+    report_due_on: date | None = None,
+    reply_decision: str = "no_action",
+    reply_on: date | None = None,
+    recorded_by: int | None = None,
+) -> int:
+    """A concern (s.5) `reporter` sent `recipient` about the driver: reported today, three days
+    after the reporter became aware, due as registry.concerns.report dates it; answered with
+    `reply_decision` when `reply_on` is given. Raises its register event as the API's does."""
+    reported_on = reported_on or date.today()
+    became_aware_on = became_aware_on or reported_on - timedelta(days=3)
+    due = report_due_on or add_working_days(became_aware_on, REPORT_WITHIN_WORKING_DAYS)
+    return await conn.fetchval(
+        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
+                                categories, narrative, became_aware_on, reported_on, report_due_on,
+                                reply_decision, reply_on, recorded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
+        driver_id,
+        await authority_id(conn, reporter),
+        await authority_id(conn, recipient),
+        list(categories),
+        narrative,
+        became_aware_on,
+        reported_on,
+        due,
+        reply_decision if reply_on else None,
+        reply_on,
+        recorded_by,
+    )
+
+
+async def make_request(
+    conn: asyncpg.Connection,
+    entry_id: int,
+    *,
+    requester: str = "Leeds",
+    case_reference: str = "REQ-1",
+    reason: str = "",
+    requested_on: date | None = None,
+    due_on: date | None = None,
+    status: str = "open",
+    responded_on: date | None = None,
+    recorded_by: int | None = None,
+) -> int:
+    """An information request (s.3) from `requester` to the authority that recorded the entry:
+    asked today, due as registry.requests.make_request dates it; answered (`status` other than
+    'open') today unless `responded_on` says when."""
+    requested_on = requested_on or date.today()
+    if status != "open":
+        responded_on = responded_on or date.today()
+    return await conn.fetchval(
+        """INSERT INTO information_request (entry_id, requesting_authority_id,
+                                            recording_authority_id, case_reference, reason,
+                                            requested_on, due_on, status, responded_on,
+                                            recorded_by)
+           SELECT e.id, $2, e.authority_id, $3, $4, $5, $6, $7, $8, $9
+           FROM register_entry e WHERE e.id = $1 RETURNING id""",
+        entry_id,
+        await authority_id(conn, requester),
+        case_reference,
+        reason,
+        requested_on,
+        due_on or add_working_days(requested_on, ANSWER_WITHIN_WORKING_DAYS),
+        status,
+        responded_on,
+        recorded_by,
     )

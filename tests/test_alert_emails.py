@@ -17,8 +17,15 @@ from registry import audit_log
 from registry.actor import Actor, acting
 from registry.drivers import DriverChanges, amend_driver
 from registry.rescreen import Match
-from registry.workdays import add_working_days
-from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
+from tests.factories import (
+    authority_id,
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_request,
+    make_user,
+)
 
 BASE = "https://crosscheck.test"
 KINDS = (
@@ -42,17 +49,8 @@ EVIDENCE = '[{"words": "Date of birth the same", "weight": 4.2}, {"words": "Surn
 
 async def request_for(conn, driver: int, requested_on: date, reference: str) -> int:
     entry = await make_entry(conn, driver, authority="Sheffield")
-    return await conn.fetchval(
-        """INSERT INTO information_request (entry_id, requesting_authority_id,
-                                            recording_authority_id, case_reference,
-                                            requested_on, due_on)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
-        entry,
-        await authority_id(conn, "Leeds"),
-        await authority_id(conn, "Sheffield"),
-        reference,
-        requested_on,
-        add_working_days(requested_on, 20),
+    return await make_request(
+        conn, entry, requester="Leeds", case_reference=reference, requested_on=requested_on
     )
 
 
@@ -117,14 +115,7 @@ async def every_kind_of_alert(conn) -> dict[str, int]:
         "VALUES ($1, 'appeal_allowed', current_date)",
         entry,
     )
-    await conn.execute(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
-                                categories, became_aware_on, reported_on, report_due_on)
-           VALUES ($1, $2, $3, '{harm}', current_date - 3, current_date, current_date + 11)""",
-        driver,
-        await authority_id(conn, "Bolton"),
-        await authority_id(conn, "Wolverhampton"),
-    )
+    await make_concern(conn, driver, reporter="Bolton", recipient="Wolverhampton")
     await request_for(conn, driver, today - timedelta(days=60), "LEEDS/OLD/1")
     # due in a few working days: add_working_days(requested_on, 20) lands just ahead of today
     await request_for(conn, driver, today - timedelta(days=25), "LEEDS/NEW/2")

@@ -7,7 +7,15 @@ from datetime import date, timedelta
 
 from alerts.rules import queue_all_new_alerts, queue_request_reminders, reminder_kind
 from registry.workdays import add_working_days
-from tests.factories import authority_id, make_driver, make_entry, make_licence, someone
+from tests.factories import (
+    authority_id,
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_request,
+    someone,
+)
 
 
 async def alerts(conn) -> set[tuple[str, str]]:
@@ -135,29 +143,15 @@ async def test_a_safeguarding_concern_goes_to_the_licensing_authority(conn, owne
     await make_licence(conn, driver, authority="Wolverhampton")
     await queue_all_new_alerts(conn)
     await owner_conn.execute("DELETE FROM alert")
-    await conn.execute(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, categories,
-                               became_aware_on, reported_on, report_due_on)
-           VALUES ($1, $2, $3, '{harm}', current_date - 3, current_date, current_date + 11)""",
-        driver,
-        await authority_id(conn, "Bolton"),
-        await authority_id(conn, "Wolverhampton"),
-    )
+    await make_concern(conn, driver, reporter="Bolton", recipient="Wolverhampton")
     await queue_all_new_alerts(conn)
     assert await alerts(conn) == {("Wolverhampton", "safeguarding_concern")}
 
 
-async def make_request(conn, driver: int, *, requested_on: date) -> int:
+async def leeds_asks_sheffield(conn, driver: int, *, requested_on: date) -> int:
     entry = await make_entry(conn, driver, authority="Sheffield")
-    return await conn.fetchval(
-        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
-                                            case_reference, requested_on, due_on)
-           VALUES ($1, $2, $3, 'LEEDS/2025/17', $4, $5) RETURNING id""",
-        entry,
-        await authority_id(conn, "Leeds"),
-        await authority_id(conn, "Sheffield"),
-        requested_on,
-        add_working_days(requested_on, 20),
+    return await make_request(
+        conn, entry, requester="Leeds", case_reference="LEEDS/2025/17", requested_on=requested_on
     )
 
 
@@ -166,7 +160,7 @@ async def test_an_information_request_reaches_the_recording_authority_then_remin
 ):
     driver = await make_driver(conn, recorded_by="Sheffield", home="Sheffield")
     requested_on = date(2025, 3, 3)
-    request = await make_request(conn, driver, requested_on=requested_on)
+    request = await leeds_asks_sheffield(conn, driver, requested_on=requested_on)
     await queue_all_new_alerts(conn)
     assert await alerts(conn) == {("Sheffield", "information_request")}
     due_on = add_working_days(requested_on, 20)

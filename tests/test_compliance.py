@@ -23,8 +23,15 @@ from litestar.testing import AsyncTestClient
 from licensing.app import create_app
 from licensing.settings import load
 from registry import compliance
-from registry.workdays import add_working_days, working_days_between
-from tests.factories import authority_id, make_driver, make_user, owner_connection
+from registry.workdays import working_days_between
+from tests.factories import (
+    authority_id,
+    make_concern,
+    make_driver,
+    make_request,
+    make_user,
+    owner_connection,
+)
 
 LONDON = ZoneInfo("Europe/London")
 PERIOD = compliance.Period(date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1))
@@ -150,22 +157,17 @@ async def request(
     conn,
     entry_id: int,
     requester: str,
-    recorder: str,
     requested: date,
     status: str = "open",
     responded: date | None = None,
 ) -> None:
-    await conn.execute(
-        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
-                                            case_reference, requested_on, due_on, status, responded_on)
-           VALUES ($1, $2, $3, 'REQ-1', $4, $5, $6, $7)""",
+    await make_request(
+        conn,
         entry_id,
-        await authority_id(conn, requester),
-        await authority_id(conn, recorder),
-        requested,
-        add_working_days(requested, 20),
-        status,
-        responded,
+        requester=requester,
+        requested_on=requested,
+        status=status,
+        responded_on=responded,
     )
 
 
@@ -178,18 +180,14 @@ async def concern(
     reported: date,
     reply: date | None = None,
 ) -> None:
-    await conn.execute(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, categories,
-                                became_aware_on, reported_on, report_due_on, reply_decision, reply_on)
-           VALUES ($1, $2, $3, '{harm}', $4, $5, $6, $7, $8)""",
+    await make_concern(
+        conn,
         driver_id,
-        await authority_id(conn, reporter),
-        await authority_id(conn, recipient),
-        aware,
-        reported,
-        add_working_days(aware, 10),
-        "no_action" if reply else None,
-        reply,
+        reporter=reporter,
+        recipient=recipient,
+        became_aware_on=aware,
+        reported_on=reported,
+        reply_on=reply,
     )
 
 
@@ -284,16 +282,14 @@ async def build_register(conn) -> None:
     e4 = await entry(conn, d13, S, date(2025, 2, 2))
 
     # Information requests, answered by the recording authority ------------------------------
-    await request(conn, e1, S, W, date(2025, 1, 6), "granted", date(2025, 1, 20))  # 10 days
-    await request(conn, e1, B, W, date(2025, 2, 3), "refused", date(2025, 3, 10))  # 25 days: late
-    await request(conn, e1, R, W, date(2025, 3, 24))  # open, overdue
-    await request(conn, e3, S, W, date(2025, 3, 28), "withdrawn", date(2025, 3, 31))
-    await request(conn, e3, B, W, date(2025, 3, 3), "granted", date(2025, 3, 17))  # 10 days
-    await request(conn, e3, S, W, date(2024, 12, 20))  # earlier, overdue
-    await request(conn, e3, R, W, date.today() - timedelta(days=2))  # open, not yet due
-    await request(
-        conn, e4, W, S, date(2025, 3, 31), "granted", date(2025, 4, 29)
-    )  # 19 working days
+    await request(conn, e1, S, date(2025, 1, 6), "granted", date(2025, 1, 20))  # 10 days
+    await request(conn, e1, B, date(2025, 2, 3), "refused", date(2025, 3, 10))  # 25 days: late
+    await request(conn, e1, R, date(2025, 3, 24))  # open, overdue
+    await request(conn, e3, S, date(2025, 3, 28), "withdrawn", date(2025, 3, 31))
+    await request(conn, e3, B, date(2025, 3, 3), "granted", date(2025, 3, 17))  # 10 days
+    await request(conn, e3, S, date(2024, 12, 20))  # earlier, overdue
+    await request(conn, e3, R, date.today() - timedelta(days=2))  # open, not yet due
+    await request(conn, e4, W, date(2025, 3, 31), "granted", date(2025, 4, 29))  # 19 working days
     # (21 weekdays, but Good Friday and Easter Monday are bank holidays)
 
     # s.5 concerns and s.6 replies ------------------------------------------------------------

@@ -19,7 +19,13 @@ from registry.actor import Actor, acting
 from registry.synthetic.seed import seed
 from tests.alerts_support import config_for, pool_for, set_alert_email, smtp_server, wait_until
 from tests.conftest import new_database
-from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
+from tests.factories import (
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_user,
+)
 
 BORN = date(1979, 8, 14)
 
@@ -163,14 +169,7 @@ async def test_an_s5_concern_re_screens_the_driver(conn):
     )
     await queue_all_new_alerts(conn)  # recording a driver re-screens nobody
     before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM alert")
-    await conn.execute(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
-                                categories, became_aware_on, reported_on, report_due_on)
-           VALUES ($1, $2, $3, '{harm}', current_date - 3, current_date, current_date + 11)""",
-        reported,
-        await authority_id(conn, "Bolton"),
-        await authority_id(conn, "Leeds"),
-    )
+    await make_concern(conn, reported, reporter="Bolton", recipient="Leeds")
     await queue_all_new_alerts(conn)
     pair = await pair_of(conn, reported, other)
     assert pair is not None

@@ -1,13 +1,20 @@
 """Officers search the register and open records: the stories, the narrative rule, the audit."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from registry import audit_log, records, search
 from registry.identifiers import gb_licence_for
-from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
+from tests.factories import (
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_request,
+    make_user,
+)
 
 WHY = {"purpose": "new_application", "case_reference": "ROTH/2025/0042"}
 
@@ -232,14 +239,7 @@ async def test_the_narrative_is_shown_only_to_the_recording_authority_or_after_a
 
     assert await narrative(sheffield) == ["Assault on a passenger."]
     assert await narrative(rotherham) == [None]
-    request_id = await conn.fetchval(
-        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
-                                            case_reference, requested_on, due_on)
-           VALUES ($1, $2, $3, 'ROTH/1', current_date, current_date + 28) RETURNING id""",
-        entry,
-        rotherham["authority_id"],
-        sheffield["authority_id"],
-    )
+    request_id = await make_request(conn, entry, requester="Rotherham", case_reference="ROTH/1")
     assert await narrative(rotherham) == [None]
     await conn.execute(
         "UPDATE information_request SET status = 'granted', responded_on = current_date "
@@ -273,13 +273,13 @@ async def test_another_authoritys_entry_looks_the_same_whether_or_not_it_has_a_n
 
 async def test_concerns_are_seen_only_by_the_reporting_and_receiving_authorities(client, conn):
     driver = await make_driver(conn, recorded_by="Wolverhampton")
-    await conn.execute(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id, categories,
-                                narrative, became_aware_on, reported_on, report_due_on)
-           VALUES ($1, $2, $3, '{harm}', 'Seen by police.', current_date - 3, current_date - 1, current_date + 11)""",
+    await make_concern(
+        conn,
         driver,
-        await authority_id(conn, "Rotherham"),
-        await authority_id(conn, "Wolverhampton"),
+        reporter="Rotherham",
+        recipient="Wolverhampton",
+        narrative="Seen by police.",
+        reported_on=date.today() - timedelta(days=1),
     )
     seen = {}
     for name in ("Rotherham", "Wolverhampton", "Leeds"):

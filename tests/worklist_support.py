@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from alerts.rules import queue_all_new_alerts
-from tests.factories import authority_id, make_driver, make_entry, make_licence
+from tests.factories import (
+    authority_id,
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_request,
+)
 
 # The same event again (one alert per event, recipient and kind), and an alert for each copy.
 MANY_ALERTS = """
@@ -55,29 +62,27 @@ async def work_for(conn, authority: str) -> dict:
     today = date.today()
     driver = await make_driver(conn, forenames="Imran", recorded_by=authority, home=authority)
     entry = await make_entry(conn, driver, authority=authority)
-    me, them = await authority_id(conn, authority), await authority_id(conn, "Leeds")
     requests = [
-        await conn.fetchval(
-            """INSERT INTO information_request (entry_id, requesting_authority_id,
-                   recording_authority_id, case_reference, requested_on, due_on)
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        await make_request(
+            conn,
             entry,
-            them,
-            me,
-            reference,
-            today - timedelta(days=asked),
-            today + timedelta(days=due),
+            requester="Leeds",
+            case_reference=reference,
+            requested_on=today - timedelta(days=asked),
+            due_on=today + timedelta(days=due),
         )
         for reference, asked, due in (("LDS/OVERDUE/1", 40, -5), ("LDS/SOON/2", 3, 20))
     ]
-    concern = await conn.fetchval(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
-               categories, became_aware_on, reported_on, report_due_on)
-           VALUES ($1, $2, $3, '{road_safety}', $4::date, $4::date, $4::date + 20) RETURNING id""",
+    aware = today - timedelta(days=35)
+    concern = await make_concern(
+        conn,
         driver,
-        them,
-        me,
-        today - timedelta(days=35),
+        reporter="Leeds",
+        recipient=authority,
+        categories=("road_safety",),
+        became_aware_on=aware,
+        reported_on=aware,
+        report_due_on=aware + timedelta(days=20),
     )
     licences = []
     for number, days in (("EXP-SOON-1", 10), ("EXP-SOON-2", 45), ("EXP-LATER-3", 200)):

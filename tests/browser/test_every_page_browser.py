@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +18,7 @@ from licensing.db import connect
 from registry.password_resets import ask_for_link
 from tests.browser.conftest import check_page, free_port, new_page, sign_in
 from tests.conftest import described_app
-from tests.factories import make_driver, make_entry, make_licence
+from tests.factories import make_concern, make_driver, make_entry, make_licence, make_request
 from tests.pages.conftest import PASSWORD, make_account
 from tests.test_access import admitted_roles, operations
 
@@ -79,23 +80,23 @@ async def register(live_db):
         own_entry = await make_entry(
             conn, driver, authority="Rotherham", decision="suspended", narrative="Our notes"
         )
-        concern = await conn.fetchval(
-            """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
-                   categories, narrative, became_aware_on, reported_on, report_due_on, recorded_by)
-               SELECT $1, s.id, r.id, '{harm}', 'Seen shouting at a passenger', current_date,
-                      current_date, current_date + 14, $2
-               FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
-               RETURNING id""",
+        concern = await make_concern(
+            conn,
             driver,
-            sheffield["id"],
+            reporter="Sheffield",
+            recipient="Rotherham",
+            narrative="Seen shouting at a passenger",
+            became_aware_on=date.today(),
+            recorded_by=sheffield["id"],
         )
-        request = await conn.fetchval(
-            """INSERT INTO information_request (entry_id, requesting_authority_id,
-                   recording_authority_id, case_reference, reason, requested_on, due_on)
-               SELECT $1, r.id, s.id, 'ROT/9', 'Renewal', current_date - 30, current_date - 2
-               FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
-               RETURNING id""",
+        request = await make_request(  # overdue
+            conn,
             theirs,
+            requester="Rotherham",
+            case_reference="ROT/9",
+            reason="Renewal",
+            requested_on=date.today() - timedelta(days=30),
+            due_on=date.today() - timedelta(days=2),
         )
         # the same woman recorded again by Rotherham: a possible duplicate for its officers
         again = await make_driver(conn, forenames="Ameera", surname="Hussain", home="Rotherham")

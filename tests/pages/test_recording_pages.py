@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from alerts.rules import queue_all_new_alerts
-from tests.factories import make_driver, make_entry, make_licence
+from tests.factories import make_driver, make_entry, make_licence, make_request
 from tests.pages.conftest import make_account, post_form, search, sign_in
 
 TABLES = (
@@ -634,14 +634,7 @@ async def test_the_concern_reply_form_empty_and_wrong(client, conn, app_settings
 async def test_the_request_answer_sent_wrong_writes_nothing(client, conn, rotherham):
     driver_id = await make_driver(conn)
     entry_id = await make_entry(conn, driver_id, authority="Rotherham")
-    request_id = await conn.fetchval(
-        """INSERT INTO information_request (entry_id, requesting_authority_id, recording_authority_id,
-               case_reference, requested_on, due_on)
-           SELECT $1, s.id, r.id, 'SHF/1', current_date, current_date + 28
-           FROM authority s, authority r WHERE s.name = 'Sheffield' AND r.name = 'Rotherham'
-           RETURNING id""",
-        entry_id,
-    )
+    request_id = await make_request(conn, entry_id, requester="Sheffield", case_reference="SHF/1")
     before = await counts(conn)
     wrong = await post_form(
         client,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -31,7 +32,15 @@ from licensing.settings import load
 from registry import webhooks
 from registry.actor import Actor
 from tests.conftest import described_app, new_database
-from tests.factories import authority_id, make_driver, make_entry, make_licence, make_user
+from tests.factories import (
+    authority_id,
+    make_concern,
+    make_driver,
+    make_entry,
+    make_licence,
+    make_request,
+    make_user,
+)
 from tests.security.test_malformed_bodies import counts
 from tests.test_access import admitted_roles, is_public, operations
 
@@ -108,23 +117,22 @@ async def seed(conn) -> dict:
         narrative="NARRATIVE-OF-ROTHERHAM",
     )
     theirs = await make_entry(conn, driver, authority="Doncaster", narrative="Doncaster's notes")
-    concern = await conn.fetchval(
-        """INSERT INTO concern (driver_id, reporting_authority_id, recipient_authority_id,
-               categories, narrative, became_aware_on, reported_on, report_due_on, recorded_by)
-           SELECT $1, s.id, r.id, '{harm}', 'CONCERN-ABOUT-ZEPHYRINE', current_date,
-                  current_date, current_date + 14, $2
-           FROM authority s, authority r WHERE s.name = 'Doncaster' AND r.name = 'Rotherham'
-           RETURNING id""",
+    concern = await make_concern(
+        conn,
         driver,
-        doncaster["id"],
+        reporter="Doncaster",
+        recipient="Rotherham",
+        narrative="CONCERN-ABOUT-ZEPHYRINE",
+        became_aware_on=date.today(),
+        recorded_by=doncaster["id"],
     )
-    request = await conn.fetchval(
-        """INSERT INTO information_request (entry_id, requesting_authority_id,
-               recording_authority_id, case_reference, reason, requested_on, due_on)
-           SELECT $1, d.id, r.id, 'DON/1', 'REQUEST-REASON-RQ', current_date - 3, current_date + 20
-           FROM authority d, authority r WHERE d.name = 'Doncaster' AND r.name = 'Rotherham'
-           RETURNING id""",
+    request = await make_request(
+        conn,
         entry,
+        requester="Doncaster",
+        case_reference="DON/1",
+        reason="REQUEST-REASON-RQ",
+        requested_on=date.today() - timedelta(days=3),
     )
     pair = await conn.fetchval(
         """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,
