@@ -325,14 +325,13 @@ class FormPage:
         posted = request.method == "POST"
         status_code = 400 if posted else 200
         words = {
-            # a title with {names} names the record (Change {forenames} {surname}'s details)
-            "title": self.title.format_map(subject) if "{" in self.title else self.title,
+            "title": _naming(self.title, subject),
             "caption": self.caption,
             "submit": self.button,
             "action": with_visit(request.url.path, request),
             # errors sent back by another route (an undo) still name the form's own address
             **({"form_address": with_visit(self.address(request), request)} if posted else {}),
-            **({"intro": self.intro} if self.intro else {}),
+            **({"intro": [_naming(said, subject) for said in self.intro]} if self.intro else {}),
         }
         if isinstance(self.words, dict):
             words.update(self.words)
@@ -387,6 +386,12 @@ class FormPage:
         if self.save is None:
             return [shown]
         return [shown, post(self.path, guards=self.guards, name=f"{self.path} submit")(submit_form)]
+
+
+def _naming(said: str, subject: Subject) -> str:
+    """Words with {names} name the record the page is about (Change {forenames} {surname}'s
+    details, {authority} must answer within 20 working days)."""
+    return said.format_map(subject) if "{" in said else said
 
 
 def routes(*pages: FormPage | HTTPRouteHandler | ModuleType) -> list[HTTPRouteHandler]:

@@ -117,7 +117,7 @@ def test_the_names_in_braces_are_those_the_pages_fill_in():
         "licence_recorded.panel": {"kind", "number"},
         "licence_recorded.told": {"authority"},
         "driver_change.title": {"forenames", "surname"},
-        "request_new.due": {"authority"},
+        "request_new.intro": {"authority"},
         "request.entry": {"decision", "authority", "on"},
         "requests.overdue": {"days"},
         "requests.left": {"days"},

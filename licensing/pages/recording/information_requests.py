@@ -28,8 +28,6 @@ async def _entry_to_ask_about(request: Request, conn) -> Any:
     return entry
 
 
-(DUE,) = content.take("request_new", "due")
-
 NEW_REQUEST = FormPage(
     "/entries/{entry_id:int}/requests/new",
     key="request_new",
@@ -39,8 +37,7 @@ NEW_REQUEST = FormPage(
         lambda entry: {
             "decision": about.decided(entry["decision"], entry["decided_on"]),
             "recorded_by": entry["authority"],
-        },
-        intro=lambda entry: [DUE.format(authority=entry["authority"])],
+        }
     ),
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
