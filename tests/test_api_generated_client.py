@@ -26,7 +26,9 @@ BIN = os.path.dirname(sys.executable)
 def generate(base: str, where) -> object:
     """The client package, generated from the running service's document and imported."""
     spec = where / "openapi.json"
-    spec.write_bytes(httpx.get(base + "/schema/openapi.json").content)
+    # httpx's own ceiling is 5 s: the service builds the document on its first request, which
+    # on a busy machine can take longer
+    spec.write_bytes(httpx.get(base + "/schema/openapi.json", timeout=60).content)
     subprocess.run(
         [
             os.path.join(BIN, "openapi-python-client"),
@@ -113,7 +115,9 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
         SearchRequest,
     )
 
-    client = cc.AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
+    client = cc.AuthenticatedClient(
+        base_url=base, token=token, raise_on_unexpected_status=True, timeout=httpx.Timeout(60)
+    )
 
     hooked = subscribe.sync(
         client=client,
