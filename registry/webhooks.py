@@ -85,10 +85,34 @@ def verify(secret: str, sent: dict[str, str], body: bytes, tolerance: int | None
 # Targets ------------------------------------------------------------------------------------
 
 
+# IPv6 forms that carry an IPv4 address a translator or relay delivers to: NAT64's well-known
+# prefix (RFC 6052) and the deprecated IPv4-compatible form hold it in the last 32 bits, 6to4
+# (2002::/16) in the 32 after the prefix. ipaddress calls them global whatever they hold, so
+# the address inside is checked instead. A local-use NAT64 prefix (RFC 8215) leads into the
+# network's own translator, never a public one.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed_address(address: str, allow_loopback: bool) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if allow_loopback and ip.is_loopback:
         return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return False
+        carried = _carried_ipv4(ip)
+        if carried is not None:
+            return carried.is_global and not carried.is_multicast
     return ip.is_global and not ip.is_multicast
 
 

@@ -22,6 +22,7 @@ from alerts.config import AlertConfig, SmtpConfig
 from alerts.transports import make_transport
 from licensing.db import create_pool
 from registry import retention
+from registry.webhooks import check_target
 from tests.alerts_support import smtp_server, wait_until
 from tests.factories import make_driver, make_licence, make_user, service_client
 
@@ -308,6 +309,41 @@ async def test_targets_must_be_public_https_and_another_authority_sees_nothing(c
     listed = await client.get("/api/v1/webhooks", headers=leeds["headers"])
     assert listed.json() == {"items": [], "next": None}
     assert (await client.delete(path, headers=officer["headers"])).status_code == 204
+
+
+# A private or loopback IPv4 address written inside an IPv6 one that a translator or relay
+# turns back into it: NAT64 (64:ff9b::/96, RFC 6052; 64:ff9b:1::/48 is a network's own,
+# RFC 8215), 6to4 (2002::/16) and the old IPv4-compatible form (::/96).
+HIDDEN_PRIVATE = (
+    "https://[64:ff9b::a01:203]/hooks",  # 10.1.2.3 through NAT64
+    "https://[64:ff9b::7f00:1]/hooks",  # 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/hooks",  # 169.254.169.254, the cloud metadata address
+    "https://[64:ff9b:1::808:808]/hooks",  # a local-use NAT64 prefix, whatever it holds
+    "https://[2002:c0a8:1::1]/hooks",  # 192.168.0.1 through 6to4
+    "https://[2002:7f00:1::1]/hooks",  # 127.0.0.1
+    "https://[::a01:203]/hooks",  # 10.1.2.3, IPv4-compatible
+)
+
+
+async def test_a_private_address_inside_an_ipv6_translation_is_refused(client, conn):
+    # an integrator's leaked token subscribes the service's own network, written as the IPv6
+    # addresses a NAT64 gateway or a 6to4 relay would carry to it: refused as the plain
+    # private addresses are, while a public IPv4 address written the same way is a target
+    officer = await make_user(conn, authority="Sheffield")
+    answers = [
+        await client.post(
+            "/api/v1/webhooks",
+            headers=officer["headers"],
+            json={"url": url, "event_types": ["licence_granted"]},
+        )
+        for url in HIDDEN_PRIVATE
+    ]
+
+    assert [a.status_code for a in answers] == [422] * len(HIDDEN_PRIVATE)
+    assert {a.json()["errors"][0]["field"] for a in answers} == {"url"}
+    assert await conn.fetchval("SELECT count(*) FROM webhook_subscription") == 0
+    for public in ("https://[64:ff9b::808:808]/hooks", "https://[2002:808:808::1]/hooks"):
+        assert await check_target(public, allow_loopback=False) is None, public
 
 
 async def test_loopback_targets_are_refused_unless_the_service_allows_them(db_url, conn):
