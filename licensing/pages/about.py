@@ -47,6 +47,19 @@ async def the_driver(request: Request, conn: asyncpg.Connection) -> asyncpg.Reco
     return await driver_or_404(conn, request.path_params["driver_id"])
 
 
+def record_form(path: str, get: Callable[..., Awaitable[Any]], **page: Any) -> FormPage:
+    """A form about the officer's own record its path names, found by the registry's `get`
+    (own): unless the page says otherwise, it shows the driver's facts, then the record's
+    (`facts`, a function of the record), and links back to the driver's record."""
+    rows = page.pop("facts", lambda record: {})
+    return FormPage(path, **{"load": own(get, _param(path)), "words": facts(rows), **page})
+
+
+def _param(path: str) -> str:
+    """The path's parameter: /concerns/{concern_id:int} -> concern_id."""
+    return path.split("{")[1].split(":")[0]
+
+
 def driver_form(path: str, **page: Any) -> FormPage:
     """A form about the driver its path names (/drivers/{driver_id}/`path`): unless the page
     says otherwise, it shows who they are and links back to their record (facts())."""
@@ -176,7 +189,6 @@ def answered_page(
       declared fields the page asks
     - opening it is audited, as `audit_as:id`: it holds narrative
     """
-    param = path.split("{")[1].split(":")[0]  # /concerns/{concern_id:int} -> concern_id
     respond, into = answer
     titles = content.take(key, "answering", "title")
     (banner,) = content.take(key, "sent")
@@ -200,10 +212,10 @@ def answered_page(
         }
         return said if answering else {**said, "view_only": True}
 
-    return FormPage(
+    return record_form(
         path,
+        get,
         key=key,
-        load=own(get, param),
         opened=opened,
         words=words,
         save=saves(respond, into, attrgetter("id")),

@@ -18,7 +18,7 @@ from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import about
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage, attempt, read_form, saves
+from licensing.pages.forms import attempt, read_form, saves
 from licensing.pages.render import Conn, page, redirect
 from registry import duplicates
 from registry.actor import audit_view
@@ -79,10 +79,10 @@ async def _pair_words(request: Request, conn: Conn, pair: Any) -> dict[str, Any]
     return {"title": "Are these records the same person?", "pair": pair, "banner": banner}
 
 
-DECIDE = FormPage(
+DECIDE = about.record_form(
     "/duplicates/{pair_id:int}",
+    duplicates.get_pair,
     template="duplicate.html",
-    load=about.own(duplicates.get_pair, "pair_id"),
     fields=[f.radios("decision", "Are these records the same person?", _choices)],
     words=_pair_words,
     save=saves(duplicates.decide, duplicates.Decision, attrgetter("id")),

@@ -20,8 +20,8 @@ from markupsafe import Markup, escape
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages import fields as f
-from licensing.pages.about import driver_or_404, own, shown, the_driver
-from licensing.pages.forms import FormPage, saves
+from licensing.pages.about import driver_form, driver_or_404, record_form, shown
+from licensing.pages.forms import saves
 from licensing.pages.recording.drivers import IDENTITY
 from licensing.pages.render import Conn, long_date, page
 from licensing.pages.visit import with_visit
@@ -75,11 +75,10 @@ async def _propose_words(request: Request, conn: asyncpg.Connection, row) -> dic
     }
 
 
-PROPOSE = FormPage(
-    "/drivers/{driver_id:uuid}/propose",
+PROPOSE = driver_form(
+    "propose",
     fields=PROPOSED,
     button="Send the proposal",
-    load=the_driver,
     words=_propose_words,
     shows=dict,
     save=saves(proposals.propose, proposals.ProposedIdentityChange, itemgetter("id")),
@@ -190,11 +189,11 @@ async def _decide(conn: asyncpg.Connection, actor: Actor, proposal, values: dict
     )
 
 
-DECIDE = FormPage(
+DECIDE = record_form(
     "/identity-proposals/{proposal_id:int}",
+    proposals.get,
     fields=DECISION,
     button="Save decision",
-    load=own(proposals.get, "proposal_id"),
     words=_proposal_words,
     opened=_opened_proposal,
     save=_decide,

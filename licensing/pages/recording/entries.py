@@ -7,7 +7,7 @@ from typing import Any
 
 from licensing.pages import about, content
 from licensing.pages import fields as f
-from licensing.pages.forms import Form, FormPage, saves
+from licensing.pages.forms import Form, saves
 from licensing.pages.render import LABELS
 from registry import entries, lookups
 
@@ -37,16 +37,14 @@ NEW_ENTRY = about.driver_form(
 
 # --- a later change to an entry -------------------------------------------------------------
 
-CHANGE_ENTRY = FormPage(
+CHANGE_ENTRY = about.record_form(
     "/entries/{entry_id:int}/change",
+    entries.get_entry,
     key="entry_change",
-    load=about.own(entries.get_entry, "entry_id"),
-    words=about.facts(
-        lambda entry: {
-            "decision": about.decided(entry.decision, entry.decided_on),
-            "status": LABELS["entry_change"].get(entry.status, entry.status),
-        }
-    ),
+    facts=lambda entry: {
+        "decision": about.decided(entry.decision, entry.decided_on),
+        "status": LABELS["entry_change"].get(entry.status, entry.status),
+    },
     save=saves(entries.change_entry, entries.EntryChange, attrgetter("id")),
     done=about.to_driver("entry_changed", ref=lambda entry, _: entry.id),
 )

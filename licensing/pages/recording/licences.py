@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from licensing.pages import about, content
 from licensing.pages import fields as f
-from licensing.pages.forms import FormPage, saves
+from licensing.pages.forms import saves
 from licensing.pages.render import LABELS, long_date
 from licensing.pages.visit import visit_of
 from registry import drivers, licences, lookups
@@ -60,11 +60,11 @@ async def _recorded_words(request: Request, conn, licence: Any) -> dict:
     }
 
 
-LICENCE_RECORDED = FormPage(
+LICENCE_RECORDED = about.record_form(
     "/licences/{licence_id:int}/recorded",
+    licences.get_licence,
     key="licence_recorded",
     template="recorded.html",
-    load=about.own(licences.get_licence, "licence_id"),
     words=_recorded_words,
 )
 
@@ -77,18 +77,16 @@ async def _allowed(conn, request: Request, licence: Any) -> list[str]:
     return [a for a, (start, _) in licences.TRANSITIONS.items() if licence.status in start]
 
 
-CHANGE_LICENCE = FormPage(
+CHANGE_LICENCE = about.record_form(
     "/licences/{licence_id:int}/change",
+    licences.get_licence,
     key="licence_change",
-    load=about.own(licences.get_licence, "licence_id"),
     fields=f.every(licences.LicenceChange, f.ask("action", only=_allowed)),
-    words=about.facts(
-        lambda licence: {
-            "licence": f"{LABELS['kind'][licence.kind]}, {licence.licence_number}",
-            "status": LABELS["status"].get(licence.status, licence.status.capitalize()),
-            "expires": long_date(licence.expires_on),
-        }
-    ),
+    facts=lambda licence: {
+        "licence": f"{LABELS['kind'][licence.kind]}, {licence.licence_number}",
+        "status": LABELS["status"].get(licence.status, licence.status.capitalize()),
+        "expires": long_date(licence.expires_on),
+    },
     save=saves(licences.change, licences.LicenceChange, attrgetter("id")),
     done=about.to_driver("licence"),
 )
