@@ -164,10 +164,11 @@ async def many_recipients(conn, count: int) -> list[int]:
 async def test_stopping_the_scheduler_mid_send_strands_nothing(pool, conn, grace):
     await many_recipients(conn, 16)
     with smtp_server(inbox=Inbox(delay=0.1)) as inbox:
-        # graceful: a lease long enough that no send is cut short on a busy machine;
-        # cancelled: a short one, so the sends cut off mid-way come back soon (its SMTP
-        # timeout, a third of it, still well above the server's 0.1 s on a busy machine)
-        lease = 8.0 if grace else 3.0
+        # graceful: a lease long enough that no send is cut short on a busy machine (its SMTP
+        # timeout, a third of it, is the grace); cancelled: a short one, so the sends cut off
+        # mid-way come back soon (its SMTP timeout, 2 s, still twenty times the server's 0.1 s:
+        # a send timed out before the stop would be one more repeat than the stop allows)
+        lease = 30.0 if grace else 6.0
         config = config_for(
             inbox.port,
             send_concurrency=2,

@@ -76,7 +76,7 @@ async def test_a_service_that_cannot_start_leaves_no_process_behind(db_url):
         try:
             async with asyncio.timeout(120):
                 assert await process.wait() != 0
-            for _ in range(150):  # 30 s; one /ready poll times out after 5 s
+            for _ in range(300):  # 60 s; one /ready poll times out after 5 s
                 if not _group_alive(process.pid):
                     break
                 await asyncio.sleep(0.2)
