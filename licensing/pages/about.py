@@ -187,16 +187,15 @@ def answered_page(
       sending
     - answer: the registry's function that answers it and the struct it takes, whose
       declared fields the page asks
-    - opening it is audited, as `audit_as:id`: it holds narrative
+    - each showing of it is audited, as `audit_as:id` (it holds narrative), the one sent back
+      with errors included
     """
     respond, into = answer
     titles = content.take(key, "answering", "title")
     (banner,) = content.take(key, "sent")
 
-    async def opened(request: Request, conn: asyncpg.Connection, record: Any) -> None:
-        await audit_view(conn, actor_of(request), f"{audit_as}:{record.id}", record.driver_id)
-
     async def words(request: Request, conn: asyncpg.Connection, record: Any) -> dict[str, Any]:
+        await audit_view(conn, actor_of(request), f"{audit_as}:{record.id}", record.driver_id)
         names = await names_by_code(conn)
         driver = await driver_or_404(conn, record.driver_id)
         code = answerer(record)
@@ -216,7 +215,6 @@ def answered_page(
         path,
         get,
         key=key,
-        opened=opened,
         words=words,
         save=saves(respond, into, attrgetter("id")),
         done=lambda request, record, _: request.url.path,

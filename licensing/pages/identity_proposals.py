@@ -159,6 +159,10 @@ def _banner(request: Request) -> Markup | None:
 
 
 async def _proposal_words(request: Request, conn: asyncpg.Connection, proposal) -> dict:
+    """The proposal's words; each showing is audited, the one sent back with errors too."""
+    await audit_view(
+        conn, actor_of(request), f"identity_proposal:{proposal.id}", proposal.driver_id
+    )
     driver = await driver_or_404(conn, proposal.driver_id)
     return {
         "title": f"Proposed change to {driver['forenames']} {driver['surname']}'s details",
@@ -169,12 +173,6 @@ async def _proposal_words(request: Request, conn: asyncpg.Connection, proposal) 
         # a decision posted by someone who may not decide is answered with the form's error
         "view_only": not proposal.may_decide and request.method == "GET",
     }
-
-
-async def _opened_proposal(request: Request, conn: asyncpg.Connection, proposal) -> None:
-    await audit_view(
-        conn, actor_of(request), f"identity_proposal:{proposal.id}", proposal.driver_id
-    )
 
 
 async def _decide(conn: asyncpg.Connection, actor: Actor, proposal, values: dict) -> Any:
@@ -195,7 +193,6 @@ DECIDE = record_form(
     fields=DECISION,
     button="Save decision",
     words=_proposal_words,
-    opened=_opened_proposal,
     save=_decide,
     done=lambda request, proposal, decided: with_visit(
         f"/identity-proposals/{proposal.id}", request, done=decided.status

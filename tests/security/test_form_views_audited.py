@@ -12,7 +12,7 @@ and left shows nothing and adds only its change's row.
 
 from __future__ import annotations
 
-from tests.factories import make_driver, make_entry
+from tests.factories import make_concern, make_driver, make_entry
 from tests.pages.conftest import csrf_of, make_account, post_form, signed_in
 
 FORMS = ("change", "licences/new", "entries/new", "concerns/new", "names/new", "propose")
@@ -80,3 +80,18 @@ async def test_a_form_saved_adds_its_change_and_no_view_of_its_own(db_url, conn)
         driver,
     )
     assert [row["what"] for row in changes] == ["driver_name_added"]
+
+
+async def test_a_concern_sent_back_with_errors_is_audited_as_its_opening_is(db_url, conn):
+    # the concern's narrative is shown again with the errors of a reply sent wrong: that
+    # showing is a reading of it too
+    driver = await make_driver(conn, recorded_by="Sheffield")
+    concern = await make_concern(conn, driver, reporter="Rotherham", recipient="Sheffield")
+    sheffield = await make_account(conn, authority="Sheffield")
+    views = "SELECT count(*) FROM audit_log WHERE action = 'view' AND subject = $1"
+
+    async with signed_in(db_url, sheffield) as client:
+        wrong = await post_form(client, f"/concerns/{concern}", {"reason": "x"})
+
+    assert wrong.status_code == 400
+    assert await conn.fetchval(views, f"concern:{concern}") == 2  # the opening, the showing again
