@@ -7,38 +7,37 @@ from operator import itemgetter
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotFoundException
 
 from licensing.auth import actor_of
 from licensing.pages import about, content
 from licensing.pages.forms import FormPage, saves
 from licensing.pages.render import LABELS, long_date
 from registry import audit_log, lookups, requests
+from registry.actor import Actor
 from registry.authorities import names_by_code
+from registry.errors import NotFound
 
 
-async def _entry_to_ask_about(request: Request, conn) -> Any:
+async def _entry_to_ask_about(conn, actor: Actor, entry_id: int) -> Any:
     """The entry, shown with its driver's name and date of birth, only to an officer with a
     reason to know the driver (registry.audit_log.explained: their search found them, or their
     authority has a part): entry ids can be counted, and counting must find nobody."""
-    entry = await about.found(lookups.entry_summary, conn, request.path_params["entry_id"])
-    user = request.user
-    if not await audit_log.explained(conn, entry["driver_key"], user.authority_id, user.user_id):
-        raise NotFoundException()
-    return entry
+    entry = await lookups.entry_summary(conn, entry_id)
+    driver = entry and entry["driver_key"]
+    if entry and await audit_log.explained(conn, driver, actor.authority_id, actor.user_id):
+        return entry
+    raise NotFound("register entry")
 
 
-NEW_REQUEST = FormPage(
+NEW_REQUEST = about.record_form(
     "/entries/{entry_id:int}/requests/new",
+    _entry_to_ask_about,
     key="request_new",
-    load=_entry_to_ask_about,
     prefill=["case_reference"],
-    words=about.facts(
-        lambda entry: {
-            "decision": about.decided(entry["decision"], entry["decided_on"]),
-            "recorded_by": entry["authority"],
-        }
-    ),
+    facts=lambda entry: {
+        "decision": about.decided(entry["decision"], entry["decided_on"]),
+        "recorded_by": entry["authority"],
+    },
     save=saves(requests.make_request, requests.RequestDetails, entry_id=itemgetter("id")),
     renames={"entry_id": "case_reference"},
     done=lambda request, entry, made: f"/requests/{made.id}?done=sent",
