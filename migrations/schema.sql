@@ -705,7 +705,7 @@ DECLARE
     acting integer := nullif(current_setting('crosscheck.actor_authority_id', true), '')::integer;
 BEGIN
     IF acting IS NULL OR current_setting('crosscheck.source', true) = 'import' THEN
-        RETURN NEW;
+        RETURN coalesce(NEW, OLD);
     END IF;
     IF TG_OP = 'UPDATE'
        AND (OLD.driver_id, OLD.kind, OLD.forenames, OLD.surname, OLD.date_of_birth)
@@ -713,10 +713,10 @@ BEGIN
            (NEW.driver_id, NEW.kind, NEW.forenames, NEW.surname, NEW.date_of_birth) THEN
         RETURN NEW;
     END IF;
-    IF acting IN (SELECT identity_owners(NEW.driver_id)) THEN
-        RETURN NEW;
+    IF acting IN (SELECT identity_owners(coalesce(NEW.driver_id, OLD.driver_id))) THEN
+        RETURN coalesce(NEW, OLD);
     END IF;
-    RAISE EXCEPTION 'only an authority that owns a driver''s identity may add or change a name they are known by'
+    RAISE EXCEPTION 'only an authority that owns a driver''s identity may add, change or remove a name they are known by'
         USING ERRCODE = 'insufficient_privilege';
 END $$;
 
@@ -3038,7 +3038,7 @@ CREATE TRIGGER driver_name_keys BEFORE INSERT OR UPDATE OF forenames, surname ON
 -- Name: driver_name driver_name_owned; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER driver_name_owned BEFORE INSERT OR UPDATE ON public.driver_name FOR EACH ROW EXECUTE FUNCTION public.refuse_name_by_non_owner();
+CREATE TRIGGER driver_name_owned BEFORE INSERT OR DELETE OR UPDATE ON public.driver_name FOR EACH ROW EXECUTE FUNCTION public.refuse_name_by_non_owner();
 
 
 --

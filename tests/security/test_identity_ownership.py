@@ -154,9 +154,10 @@ async def test_another_authority_cannot_give_a_revoked_driver_someone_elses_name
 
 async def test_the_database_refuses_a_name_added_around_the_service(conn):
     # someone with the service's database role, acting for Rotherham, inserts "Peter Jones,
-    # born 1990" as a former name of a driver Sheffield revoked, and rewrites the driver's
-    # alias into it: the database refuses both. Sheffield adds the name; the system (a job,
-    # the command line) is not an authority and is not refused
+    # born 1990" as a former name of a driver Sheffield revoked, rewrites the driver's alias
+    # into it, and removes the alias a search finds them by: the database refuses all three.
+    # Sheffield adds the name; the system (a job, the command line) is not an authority and
+    # is not refused
     driver = await make_driver(conn, recorded_by="Sheffield", aliases=(("Steve", "Walker"),))
     await make_entry(conn, driver, authority="Sheffield", decision="revoked")
     rotherham = await make_user(conn, authority="Rotherham")
@@ -169,7 +170,13 @@ async def test_the_database_refuses_a_name_added_around_the_service(conn):
                                         date_of_birth = '1990-02-03'
                  WHERE driver_id = $1 AND kind = 'alias'"""
 
-    for statement, *args in ((add, driver, "Peter", rotherham["authority_id"]), (rewrite, driver)):
+    remove = "DELETE FROM driver_name WHERE driver_id = $1 AND kind = 'alias'"
+    attempts = (
+        (add, driver, "Peter", rotherham["authority_id"]),
+        (rewrite, driver),
+        (remove, driver),
+    )
+    for statement, *args in attempts:
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="owns a driver's identity"):
             async with acting(conn, Actor(rotherham["id"], rotherham["authority_id"])):
                 await conn.execute(statement, *args)
