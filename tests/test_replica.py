@@ -153,9 +153,10 @@ async def test_the_audit_export_is_read_on_the_standby_once_it_holds_the_exports
             first = await client.get("/api/v1/audit.csv", headers=dpo["headers"])
             assert first.status_code == 200, first.text
             assert first.headers["read-from"] == "replica"
-            # the standby's own statistics saw the export read the log there
-            await wait_until(lambda: _more(standby, scans, AUDIT_SCANS), timeout=30)
+        # the standby's own statistics saw the export read the log there (its pools closed: _more)
+        await wait_until(lambda: _more(standby, scans, AUDIT_SCANS), timeout=30)
 
+        async with client_for(urls, "3600") as client:
             # Replay paused: the standby cannot hold the next export's own row, so the primary
             # reads it, and the file still holds everything the first one did.
             await standby.execute("SELECT pg_wal_replay_pause()")
@@ -178,6 +179,10 @@ WHERE relname = 'audit_log'
 
 
 async def _more(standby, before, scans: str) -> bool:
+    """Whether the standby's statistics count more scans than before. A server process reports
+    its statistics when it ends, else when it goes idle but at most once a second: one that
+    reported less than a second ago holds the rest for 10 s of idleness. So the pool that
+    scanned is closed first (its server processes end and report at once)."""
     await standby.execute("SELECT pg_stat_clear_snapshot()")
     return await standby.fetchval(scans) > before
 
@@ -202,6 +207,7 @@ async def test_the_duplicates_job_reads_the_register_on_the_standby_and_writes_o
         before = await standby.fetchval(NAME_SCANS)
         report = await Jobs(primary, config_for(25), reader=reader).find_duplicates()
         assert report is not None  # it ran, and stored its model on the primary
+        await replica.close()  # its server processes report their scans (_more)
         await wait_until(lambda: _more(standby, before, NAME_SCANS), timeout=30)
         async with primary.acquire() as conn:
             assert await conn.fetchval("SELECT count(*) FROM duplicate_model") >= 1
