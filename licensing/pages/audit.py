@@ -19,6 +19,7 @@ ACTIONS = [
     ("flagged", "Flagged for the data protection officer"),
     ("search", "Searches"),
     ("view_driver", "Records opened"),
+    ("view", "Other reading of personal data (forms, concerns, requests, lists)"),
     ("change", "Changes to the register"),
     ("export", "Exports of this log"),
 ]

@@ -37,6 +37,9 @@ async def test_an_officer_opening_the_forms_about_a_driver_is_audited_each_time(
             client, f"/drivers/{driver.public}/names/new", {"kind": "alias"}
         )  # the GET it is sent from, then the form shown again with its errors
     rows = [dict(row) for row in await conn.fetch(FORM_VIEWS)]
+    dpo = await make_account(conn, role="dpo", authority="Bolton")
+    async with signed_in(db_url, dpo) as client:
+        audit_page = await client.get("/audit", params={"action": "view"})
 
     assert [page.status_code for page in opened] == [200] * len(FORMS)
     assert all("Walker" in page.text for page in opened)
@@ -54,6 +57,10 @@ async def test_an_officer_opening_the_forms_about_a_driver_is_audited_each_time(
         said = " ".join(str(value) for value in row.values())
         assert not {"Stephen", "Walker", "1980", "S1 2AB"} & set(said.replace(",", " ").split())
         assert row["detail"] == "{}" and row["purpose"] is None
+    # Bolton's data protection officer finds them among the reading of personal data
+    assert audit_page.status_code == 200
+    assert audit_page.text.count("form:/drivers/{driver_id}/") == len(rows)
+    assert audit_page.text.count(f"driver {driver.public}") == len(rows)
 
 
 async def test_a_form_saved_adds_its_change_and_no_view_of_its_own(db_url, conn):
