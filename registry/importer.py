@@ -648,6 +648,20 @@ FROM per_line p
 WHERE p.line = s.line
 """
 
+# An identifier links a row to the driver who holds it only when the dates of birth agree
+# (with the record or a name it is known by). One that disagrees is a keying slip or someone
+# else's number; linked, the file's name and date would become a name the driver is found
+# under, so a search for another person could find this driver. An officer must look.
+IDENTIFIER_OTHER_BIRTH_DATE = """
+UPDATE import_driver s
+SET driver_id = NULL, matched_by = NULL, reject_field = 'date_of_birth',
+    reject_message = 'The driving licence or National Insurance number is held on the register'
+        || ' by a driver with another date of birth: check both'
+WHERE s.matched_by = 'identifier' AND s.reject_message IS NULL
+  AND NOT EXISTS (SELECT FROM driver_name n
+                  WHERE n.driver_id = s.driver_id AND n.date_of_birth = s.date_of_birth)
+"""
+
 # A name and date of birth alone never link: the row is recorded as a new driver, and the
 # duplicates engine raises the pair for an officer (registry/duplicates/screen.py). This marks
 # the rows whose exact name keys and date of birth are already on the register, for a warning.
@@ -999,6 +1013,7 @@ async def import_records(
 # The checks, in order: each marks rows of the staged files as rejected or matched.
 CHECKS = (
     MATCH_BY_IDENTIFIER,
+    IDENTIFIER_OTHER_BIRTH_DATE,
     MATCH_BY_NAME,
     TWO_ROWS_ONE_DRIVER,
     LICENCE_DRIVERS,

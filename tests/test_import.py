@@ -192,6 +192,33 @@ async def test_a_driver_known_through_another_authority_is_linked_by_identifier_
     ]
 
 
+async def test_an_identifier_held_by_a_driver_born_on_another_day_rejects_the_row(conn):
+    """Sheffield licensed Stephen Walker. A file from Rotherham carries his driving licence
+    number beside another person's name and date of birth (a slip, or someone else's number):
+    linked, that person's name would find Walker's record; the row is refused instead."""
+    number = gb_licence_for("Walker", "Stephen", date(1980, 5, 17), "M")
+    walker = await make_driver(
+        conn,
+        forenames="Stephen",
+        surname="Walker",
+        recorded_by="Sheffield",
+        gb_licence_number=number,
+    )
+    drivers = DRIVERS.replace("D1,Stephen,Walker,1980-05-17", "D1,Daniel,Price,1984-02-09")
+    report = await run(conn, drivers, partial=True)
+    assert [(p.file, p.line, p.field) for p in report.rejected if p.file == "drivers.csv"] == [
+        ("drivers.csv", 2, "date_of_birth")
+    ]
+    assert "another date of birth" in report.rejected[0].message
+    assert "1980" not in report.rejected[0].message  # the register's date is not told
+    names = await conn.fetch("SELECT forenames FROM driver_name WHERE driver_id = $1", walker)
+    assert [n["forenames"] for n in names] == ["Stephen"]
+    assert not await conn.fetchval("SELECT count(*) FROM driver_name WHERE surname = 'Price'")
+    assert not await conn.fetchval(
+        "SELECT count(*) FROM licence WHERE licence_number = 'RB/001'"
+    )  # its licence row goes with it
+
+
 async def test_former_and_other_names_in_the_file_are_recorded(conn):
     drivers = (
         "driver_ref,forenames,surname,date_of_birth,former_names,other_names\n"
