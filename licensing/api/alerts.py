@@ -19,6 +19,7 @@ from alerts.mailbox import MailboxMessage, list_messages
 from licensing import auth
 from licensing.api.paging import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from licensing.auth import actor_of
+from registry.actor import audit_view
 from registry.paging import decode, last_id
 
 MAX_ID = 2**63 - 1
@@ -69,6 +70,7 @@ async def received_alerts(
         limit=limit + 1,
         base_url=request.app.state.settings.base_url.rstrip("/"),
     )
+    await audit_view(conn, actor_of(request), "alerts", detail={"count": min(len(rows), limit)})
     return page_of(request, rows, limit)
 
 

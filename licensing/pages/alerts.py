@@ -22,6 +22,7 @@ from licensing.pages.forms import read_form
 from licensing.pages.render import ENV, Conn, Kept, page, redirect
 from licensing.pages.work import OWN_COUNTS, ListView, export, set_nav_counts
 from registry import entries, worklists
+from registry.actor import audit_view
 from registry.authorities import name_of
 
 MAX_ID = 2**63 - 1
@@ -80,6 +81,7 @@ async def inbox(request: Request, conn: Conn) -> Response:
         conn, worklists.ALERTS, request.user.authority_id, view.filters, view.sort, view.page_number
     )
     any_new = any(row["acknowledged_at"] is None for row in found.rows)
+    await audit_view(conn, actor_of(request), "alerts", detail={"count": len(found.rows)})
     done = request.query_params.get("done") or ""
     count = _count(request.query_params.get("count"))
     banner = BANNERS.get(done)
@@ -138,6 +140,7 @@ async def alerts_csv(request: Request, conn: Conn) -> Response:
 async def acknowledge_form(request: Request, conn: Conn, alert_id: FromPath[int]) -> Response:
     """Where the link in an alert email leads: the alert, and a button to acknowledge it."""
     alert = await received_alerts.received_one(conn, request.user.authority_id, alert_id)
+    await audit_view(conn, actor_of(request), f"alert:{alert.id}")
     return page(
         "alert_acknowledge.html",
         request,

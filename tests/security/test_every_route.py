@@ -601,3 +601,29 @@ async def test_a_query_string_of_nonsense_is_never_a_server_error(
         if response.status_code >= 500:
             wrong.append(f"{bad[:12]}: {response.status_code}")
     assert wrong == [], f"{method} {path}: " + "; ".join(wrong)
+
+
+# Every read that shows who one of Rotherham's drivers is, to the officer of the authority that
+# recorded them, leaves a row in the audit log naming that officer: criminal-offence data, every
+# access logged. Reads that show only the officer's own account or settings name no driver.
+OWNER_READS = [p for p in OFFICER_ROUTES if p.values[0] == "GET"]
+DRIVER_NAMES = ("Zephyrine", "Quillfeather", "Xanthippe", "Blackwoodley")
+
+
+@pytest.mark.parametrize(("method", "path", "route", "handler"), OWNER_READS)
+async def test_every_read_that_shows_a_driver_is_audited(
+    world, callers, method, path, route, handler
+):
+    client, conn, seeded, people = world
+    officer = people["rotherham_officer"]["id"]
+    rows = "SELECT count(*) FROM audit_log WHERE user_id = $1"
+    before = await conn.fetchval(rows, officer)
+    response = await call(
+        client, method, path, fill(route, seeded["ids"]), callers["rotherham_officer"]
+    )
+    shown = [name for name in DRIVER_NAMES if name in response.text]
+    if not shown:
+        return
+    assert await conn.fetchval(rows, officer) > before, (
+        f"{path} ({response.status_code}) showed {shown} and wrote no audit row"
+    )
