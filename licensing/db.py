@@ -10,7 +10,8 @@ is one of the errors `unavailable()` recognises, answered 503 with Retry-After.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -175,16 +176,31 @@ def limits(settings: Settings, statement_timeout_ms: int | None = None) -> Limit
     }
 
 
+@asynccontextmanager
+async def lent(pool: Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for one piece of work. One whose work failed because the database
+    cannot answer, or was cancelled (a probe that overran), is closed, not handed back: handing
+    back a connection to a hung server waits for it to answer the cancelled statement, up to
+    the acquire limit, and meanwhile the pool has one connection fewer for every request."""
+    async with pool.acquire() as conn:
+        try:
+            yield conn
+        except BaseException as exc:
+            if unavailable(exc) or isinstance(exc, asyncio.CancelledError):
+                conn.terminate()
+            raise
+
+
 async def provide_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
     """A pooled connection for the request; handlers open a transaction when they write."""
-    async with state.pool.acquire() as conn:
+    async with lent(state.pool) as conn:
         yield conn
 
 
 async def provide_long_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
     """For a request whose work may run minutes (a bulk import): the long pool's connection,
     whose statements may run LONG_STATEMENT_TIMEOUT_MS."""
-    async with state.long_pool.acquire() as conn:
+    async with lent(state.long_pool) as conn:
         yield conn
 
 

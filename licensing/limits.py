@@ -16,6 +16,7 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from licensing import db
 from licensing.problems import ProblemDetails
 from licensing.settings import Settings
 from registry import audit_log, limits
@@ -93,7 +94,7 @@ class TokenRateLimit(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         try:
-            async with scope["app"].state.pool.acquire() as conn:
+            async with db.lent(scope["app"].state.pool) as conn:
                 use = await limits.take(
                     conn, f"token:{principal.token_id}:api", per_minute, self.WINDOW
                 )

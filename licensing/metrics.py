@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from alerts import outbox
+from licensing import db
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -97,7 +98,7 @@ async def outbox_state(pool) -> dict:
 
 async def outboxes_state(pool) -> tuple[dict, dict]:
     """The alert outbox's and the webhook outbox's pending, sending, dead and oldest age."""
-    async with pool.acquire() as conn:
+    async with db.lent(pool) as conn:
         return await outbox.state(conn), dict(await conn.fetchrow(WEBHOOK_OUTBOX))
 
 

@@ -15,6 +15,7 @@ import asyncpg
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from licensing import db
 from registry import audit_log
 from registry.actor import Actor, acting
 
@@ -48,7 +49,7 @@ class RefusalAudit(ASGIMiddleware):
         if status != 404 or principal is None or not ids:
             return
         try:
-            async with scope["app"].state.pool.acquire() as conn:
+            async with db.lent(scope["app"].state.pool) as conn:
                 actor = Actor(principal.user_id, principal.authority_id)
                 async with acting(conn, actor):
                     await audit_log.refused(

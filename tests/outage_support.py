@@ -169,7 +169,7 @@ async def service_client(database: str, folder: Path):
         serving(
             database, folder / "service.log", DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS
         ) as base,
-        httpx.AsyncClient(base_url=base, timeout=20) as client,
+        httpx.AsyncClient(base_url=base, timeout=60) as client,  # a busy machine
     ):
         yield client
 
