@@ -288,7 +288,6 @@ class FormPage:
     load: Callable[[Request, asyncpg.Connection], Awaitable[Subject]] = _nothing
     shows: Callable[[Subject], Mapping[str, Any]] | None = None
     prefill: Sequence[str] = ()
-    opened: Callable[[Request, asyncpg.Connection, Subject], Awaitable[None]] | None = None
     check: Callable[[Form, dict[str, Any]], None] | None = None  # rules across fields
     renames: dict[str, str] | None = None  # the registry's field name -> the form's
     guards: list[Any] = dataclasses.field(default_factory=lambda: [auth.officer])
@@ -372,8 +371,6 @@ class FormPage:
     def routes(self) -> list[HTTPRouteHandler]:
         async def show_form(request: Request, conn: Conn) -> Response:
             subject = await self.load(request, conn)
-            if self.opened:
-                await self.opened(request, conn, subject)
             query = {name: [request.query_params.get(name, "")] for name in self.prefill}
             shown = filled(self.fields, self.shows(subject)) if self.shows else {}
             form = Form({**query, **shown})
