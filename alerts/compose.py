@@ -25,11 +25,11 @@ from functools import lru_cache
 import asyncpg
 
 from alerts.email_body import EmailContent, footer, html_body, notify_personalisation, text_body
-from alerts.rules import london_today
 from alerts.transports import Email
 from registry.entries import entry_number
 from registry.identity_proposals import FIELD_WORDS
 from registry.labels import DECISION_EVENTS, LABELS
+from registry.today import london_today
 from registry.workdays import working_days_between
 
 # Headings in the order a council should read them: the most urgent first.

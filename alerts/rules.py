@@ -40,16 +40,16 @@ from a council's first day raise nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import asyncpg
 
 from registry import rescreen
 from registry.actor import Actor, acting
+from registry.today import LONDON as LONDON  # tests and callers read the zone here too
+from registry.today import LONDON_TODAY_SQL, london_today
 from registry.workdays import working_days_between
 
-LONDON = ZoneInfo("Europe/London")
 REMINDER_WORKING_DAYS = 5
 
 # Each rule selects (event_id, recipient_authority_id, kind, request_id) from `ev`, the batch
@@ -160,7 +160,7 @@ WITH batch AS (
     {" UNION ALL ".join(f"({rule})" for rule in RULES)}
 ), routed AS (
     -- an abolished authority's alerts go to its successor, unless that is who acted
-    SELECT DISTINCT w.event_id, authority_on(w.recipient_authority_id, current_date) AS recipient,
+    SELECT DISTINCT w.event_id, authority_on(w.recipient_authority_id, {LONDON_TODAY_SQL}) AS recipient,
            w.kind, w.request_id, ev.authority_id AS actor
     FROM wanted w JOIN ev ON ev.id = w.event_id
 ), inserted AS (
@@ -183,16 +183,16 @@ SELECT (SELECT count(*) FROM batch) AS events, (SELECT count(*) FROM inserted) A
 # alert_one_per_pair_and_event); never for a pair decided different people.
 QUEUE_RESCREEN_ALERTS = f"""
 INSERT INTO alert (event_id, recipient_authority_id, kind, duplicate_id)
-SELECT DISTINCT ON (m.pair, authority_on(m.recipient, current_date))
-       e.id, authority_on(m.recipient, current_date), 'rescreen_match', m.pair
+SELECT DISTINCT ON (m.pair, authority_on(m.recipient, {LONDON_TODAY_SQL}))
+       e.id, authority_on(m.recipient, {LONDON_TODAY_SQL}), 'rescreen_match', m.pair
 FROM unnest($1::bigint[], $2::bigint[], $3::integer[]) AS m(screened, pair, recipient)
 JOIN possible_duplicate p ON p.id = m.pair AND p.status <> 'different_people'
 CROSS JOIN LATERAL (SELECT max(id) AS id FROM register_event WHERE driver_id = m.screened) e
 JOIN register_event ev ON ev.id = e.id
 WHERE ev.kind IN ({ADVERSE})
    OR NOT EXISTS (SELECT 1 FROM alert a WHERE a.duplicate_id = m.pair
-                  AND a.recipient_authority_id = authority_on(m.recipient, current_date))
-ORDER BY m.pair, authority_on(m.recipient, current_date), e.id DESC
+                  AND a.recipient_authority_id = authority_on(m.recipient, {LONDON_TODAY_SQL}))
+ORDER BY m.pair, authority_on(m.recipient, {LONDON_TODAY_SQL}), e.id DESC
 ON CONFLICT DO NOTHING
 RETURNING id
 """
@@ -244,10 +244,6 @@ async def queue_all_new_alerts(conn: asyncpg.Connection, limit: int = 1000) -> Q
         events, alerts = events + done.events, alerts + done.alerts
         if done.events < limit:
             return Queued(events, alerts)
-
-
-def london_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
 # Open requests due within three weeks or past due; the reminders already sent are skipped

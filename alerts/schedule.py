@@ -33,6 +33,7 @@ from alerts.config import AlertConfig
 from alerts.dispatch import SendReport, send_due_alerts
 from alerts.transports import Transport, make_transport
 from registry import duplicates, housekeeping, limits, retention
+from registry.today import london_today
 
 log = logging.getLogger("crosscheck.scheduler")
 LONDON = ZoneInfo("Europe/London")
@@ -224,18 +225,18 @@ class Jobs:
 
     async def queue_reminders(self) -> int:
         async with self.pool.acquire() as conn:
-            count = await rules.queue_request_reminders(conn, rules.london_today())
+            count = await rules.queue_request_reminders(conn, london_today())
         if count:
             self.wake_sender()
         return count
 
     async def expire_licences(self) -> int | None:
         async with self.pool.acquire() as conn:
-            return await housekeeping.expire_licences(conn, rules.london_today())
+            return await housekeeping.expire_licences(conn, london_today())
 
     async def purge_records(self) -> dict[str, int] | None:
         async with self.pool.acquire() as conn:
-            return await retention.purge_expired_records(conn, rules.london_today())
+            return await retention.purge_expired_records(conn, london_today())
 
     async def find_duplicates(self) -> int | None:
         async with (

@@ -9,8 +9,6 @@ says where it was read (Read-From) and the standby's lag (Replica-Lag-Seconds).
 
 from __future__ import annotations
 
-from datetime import date
-
 import asyncpg
 from litestar.datastructures import State
 from litestar.response import Stream
@@ -18,6 +16,7 @@ from litestar.response import Stream
 from licensing.downloads import csv_stream
 from registry import audit_export, audit_log
 from registry.actor import Actor
+from registry.today import london_today
 
 
 async def audit_log_csv(
@@ -26,4 +25,4 @@ async def audit_log_csv(
     export = await audit_export.record(conn, actor, where)
     read = await state.reads.including(export.wal_lsn)
     pieces = audit_export.pieces(read.pool, export)
-    return csv_stream(pieces, f"audit-{date.today().isoformat()}.csv", read.headers())
+    return csv_stream(pieces, f"audit-{london_today().isoformat()}.csv", read.headers())

@@ -9,6 +9,8 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from registry.today import LONDON_TODAY_SQL
+
 DATA = Path(__file__).resolve().parent / "data" / "authorities.csv"
 TFL_CODE = "TFL"
 
@@ -117,9 +119,9 @@ async def name_of(conn: asyncpg.Connection, authority_id: int | None) -> str | N
     return name
 
 
-CURRENT = """
+CURRENT = f"""
 SELECT code, name, nation, kind, licenses_drivers FROM authority
-WHERE (valid_to IS NULL OR valid_to > current_date)
+WHERE (valid_to IS NULL OR valid_to > {LONDON_TODAY_SQL})
   AND ($1::boolean IS NULL OR licenses_drivers = $1)
 ORDER BY name
 """
@@ -134,11 +136,11 @@ async def current(
     return rows
 
 
-LICENSING = """
+LICENSING = f"""
 SELECT code, name, alert_email::text AS alert_email, alert_delivery,
        to_char(digest_time, 'HH24:MI') AS digest_time
 FROM authority
-WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > current_date)
+WHERE licenses_drivers AND (valid_to IS NULL OR valid_to > {LONDON_TODAY_SQL})
 ORDER BY name
 """
 

@@ -16,6 +16,7 @@ import msgspec
 
 from registry.errors import Invalid
 from registry.identifiers import IdentifierError
+from registry.today import london_today
 
 Day = date  # inside Fields, `date` is the method
 
@@ -117,7 +118,7 @@ class Date(Spec):
 
     def read(self, fields: Fields, name: str, value: object) -> Any:
         day = getattr(fields, self.reader)(name, value, self.label, required=self.required)
-        return day or date.today() if self.or_today else day
+        return day or london_today() if self.or_today else day
 
 
 class PastDate(Date):
@@ -220,7 +221,7 @@ class Fields:
         if day < EARLIEST:
             self.error(field, f"The {label} must be after 1 January 1900")
             return None
-        latest = add_years(date.today(), LATEST_YEARS_AHEAD)
+        latest = add_years(london_today(), LATEST_YEARS_AHEAD)
         if day > latest:
             self.error(field, f"The {label} must be before {latest.year}")
             return None
@@ -233,7 +234,7 @@ class Fields:
         self, field: str, value: object, label: str, *, required: bool = False
     ) -> Day | None:
         """A day today or earlier (a report, a reply, an answer)."""
-        return self.date(field, value, label, required=required, not_after=date.today())
+        return self.date(field, value, label, required=required, not_after=london_today())
 
     def event_date(
         self,
@@ -245,7 +246,7 @@ class Fields:
         today: Day | None = None,
     ) -> Day | None:
         """The day something was done (a grant, a decision): not after today plus the margin."""
-        latest = (today or date.today()) + timedelta(days=FUTURE_MARGIN_DAYS)
+        latest = (today or london_today()) + timedelta(days=FUTURE_MARGIN_DAYS)
         return self.date(field, value, label, required=required, not_after=latest)
 
     def birth_date(
@@ -263,7 +264,7 @@ class Fields:
             value,
             label,
             required=required,
-            not_after=add_years(today or date.today(), -MIN_DRIVER_AGE),
+            not_after=add_years(today or london_today(), -MIN_DRIVER_AGE),
             too_late=f"A driver must be at least {MIN_DRIVER_AGE} years old: check the {label}",
         )
 

@@ -42,6 +42,7 @@ from registry.fields import Fields, Spec, specs
 from registry.import_rejections import REPORT_LIMIT, ProblemCount, Rejections, RowProblem
 from registry.licences import LicenceDetails, check_start_and_term
 from registry.progress import QUIET, Progress
+from registry.today import london_today
 
 # A row for a staging table, in the order of its columns (copy_records_to_table takes any values).
 StagedRow = tuple[object, ...]
@@ -928,7 +929,7 @@ async def import_records(
     caller's transaction; writes nothing to the register when the report says not imported.
     The report carries the first REPORT_LIMIT problems and counts of all; `rejections`, when
     given, receives every one (import_rejections.keep stores them for download)."""
-    today = date.today()  # the declared fields' date rules take today as it is, too
+    today = london_today()  # the declared fields' date rules take today as it is, too
     authorities = dict(await conn.fetch(AUTHORITY_CODES))
     spool = Rejections() if rejections is None else rejections
     files = {

@@ -19,6 +19,7 @@ from registry.actor import Actor, audit_change
 from registry.drivers import read_driver
 from registry.errors import Conflict, NotFound
 from registry.fields import LICENCE_KINDS, Choice, Date, EventDate, Fields, Text, add_years
+from registry.today import london_today
 
 MAX_TERM_YEARS = 3  # Deregulation Act 2015 s.10; shorter terms are allowed
 
@@ -332,7 +333,7 @@ async def change(
         await _renew(conn, fields, licence, effective_on, expires_on, actor)
     else:
         effective_on = effective_on or (
-            licence["expires_on"] if action == "expired" else date.today()
+            licence["expires_on"] if action == "expired" else london_today()
         )
         fields.after(
             "effective_on",
@@ -360,7 +361,7 @@ async def _renew(
     if starts_on is None:
         # A licence renewed before it ends carries on from its last day; a lapsed one
         # starts again today.
-        starts_on = max(licence["expires_on"], date.today())
+        starts_on = max(licence["expires_on"], london_today())
     fields.after(
         "effective_on",
         starts_on,

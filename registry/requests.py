@@ -17,6 +17,7 @@ from registry import paging
 from registry.actor import Actor, audit_change
 from registry.errors import Conflict, NotFound
 from registry.fields import Choice, Fields, PastDate, RecordId, Text
+from registry.today import london_today
 from registry.workdays import add_working_days, working_days_between
 
 ANSWER_WITHIN_WORKING_DAYS = 20
@@ -116,7 +117,7 @@ async def get_request(
     row = await conn.fetchrow(REQUEST, request_id, actor.authority_id)
     if row is None:
         raise NotFound("information request")
-    return _with_clock(row, date.today())
+    return _with_clock(row, london_today())
 
 
 async def list_requests(
@@ -134,7 +135,7 @@ async def list_requests(
     rows = await conn.fetch(
         LIST_REQUESTS, actor.authority_id, box, status, due_before, *key, limit + 1
     )
-    today = date.today()
+    today = london_today()
     return paging.page(
         rows,
         limit,

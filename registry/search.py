@@ -81,6 +81,7 @@ from registry.audit_log import Enquirer
 from registry.identifiers import identify
 from registry.ids import time_ordered_uuid
 from registry.records import SUMMARY, DriverSummary, summary_decoder
+from registry.today import london_today
 
 BANDS = ("exact", "strong", "possible")
 DEFAULT_LIMIT = 10
@@ -349,7 +350,7 @@ GB_ENCODED_WORDS = [
 
 def gb_licence_births(number: str, today: date | None = None) -> list[date]:
     """The dates of birth a GB licence number can encode (the century is not in it)."""
-    today = today or date.today()
+    today = today or london_today()
     year2 = int(number[5] + number[10])
     month, day = int(number[6:8]) % 50, int(number[8:10])
     births = []

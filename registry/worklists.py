@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from registry.duplicates.review import INTERESTED
+from registry.today import london_today
 from registry.workdays import working_days_between
 
 Row = dict[str, Any]  # a list's row, by column name
@@ -129,7 +130,7 @@ async def list_page(
 ) -> ListPage:
     """One page of a list, with the total (counted unless given: the home page has it from
     counts()); a page past the end shows the last."""
-    today = today or date.today()
+    today = today or london_today()
     if total is None:
         rows, total, page = await _page_and_total(
             conn, work, (authority_id, today, *filters), sort, page, size
@@ -195,7 +196,7 @@ async def all_rows(
     today: date | None = None,
 ) -> list[Row]:
     """Every row the filter shows, in the page's order (a CSV export), up to EXPORT_LIMIT."""
-    today = today or date.today()
+    today = today or london_today()
     rows = await conn.fetch(
         work.statements["rows"], authority_id, today, *filters, sort, EXPORT_LIMIT, 0
     )
@@ -206,7 +207,7 @@ async def counts(
     conn: asyncpg.Connection, authority_id: int, today: date | None = None
 ) -> dict[str, int]:
     """How many items each list holds with its default filter (the navigation and home)."""
-    row = await conn.fetchrow(COUNTS, authority_id, today or date.today(), EXPIRING_WITHIN_DAYS)
+    row = await conn.fetchrow(COUNTS, authority_id, today or london_today(), EXPIRING_WITHIN_DAYS)
     return dict(row)
 
 

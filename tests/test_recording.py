@@ -2,10 +2,11 @@
 through the API; every invalid field is named, nothing is half-written, retries are safe."""
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+import registry.today
 from registry.actor import Actor, acting
 from registry.fields import add_years
 from registry.identifiers import gb_licence_for
@@ -456,6 +457,52 @@ async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licen
         )
     ]
     assert kinds[-3:] == ["entry_recorded", "licence_revoked", "entry_changed"]
+
+
+async def test_at_half_past_midnight_in_sheffield_a_decision_dated_today_is_not_in_the_future(
+    client, conn, rotherham, monkeypatch
+):
+    """An officer working late at 00:30 BST on 2 July grants a licence and records a refusal,
+    both dated that day. The servers' clock says 23:30 UTC on 1 July, but the register's today
+    is London's: both are accepted, and a decision dated 3 July is still refused as future.
+    (A year ahead, so the machine's own date would call 2 July the future too.)"""
+    year = date.today().year + 1
+    monkeypatch.setattr(registry.today, "now", lambda: datetime(year, 7, 1, 23, 30, tzinfo=UTC))
+    today_in_london = date(year, 7, 2)
+    driver_id = await make_driver(conn)
+    h = rotherham["headers"]
+    granted = await client.post(
+        "/api/v1/licences",
+        headers=h,
+        json={
+            "driver_id": driver_id.public,
+            "licence_number": "RB/LATE",
+            "kind": "hackney_carriage",
+            "granted_on": today_in_london.isoformat(),
+        },
+    )
+    assert granted.status_code == 201, granted.text
+    assert granted.json()["granted_on"] == today_in_london.isoformat()
+
+    def refusal(day: date) -> dict:
+        return {
+            "driver_id": driver_id.public,
+            "decision": "refused",
+            "licence_kind": "private_hire",
+            "decided_on": day.isoformat(),
+            "categories": ["road_safety"],
+        }
+
+    decided = await client.post(
+        "/api/v1/register-entries", headers=h, json=refusal(today_in_london)
+    )
+    assert decided.status_code == 201, decided.text
+    assert decided.json()["decided_on"] == today_in_london.isoformat()
+    tomorrow = await client.post(
+        "/api/v1/register-entries", headers=h, json=refusal(today_in_london + timedelta(days=1))
+    )
+    assert tomorrow.status_code == 422
+    assert [e["field"] for e in tomorrow.json()["errors"]] == ["decided_on"]
 
 
 async def test_a_decision_without_categories_names_them(client, conn, rotherham):

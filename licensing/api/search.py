@@ -24,6 +24,7 @@ from registry import audit_log, drivers, duplicates, fields, records, search
 from registry.audit_log import Enquirer
 from registry.identifiers import IdentifierError
 from registry.records import DriverRecord, DriverSummary
+from registry.today import london_today
 
 
 class DriverRecordView(DriverRecord, frozen=True):
@@ -84,7 +85,7 @@ def parse_date_of_birth(raw: str | None, today: date | None = None) -> date:
             born = date.fromisoformat(text)
     except ValueError:
         raise ValueError("Enter a real date of birth, like 1980-05-17 or 17/05/1980") from None
-    if born >= (today or date.today()):
+    if born >= (today or london_today()):
         raise ValueError("The date of birth must be in the past")
     if born.year < 1900:
         raise ValueError("The date of birth must be after 1900")

@@ -15,7 +15,6 @@ from alerts import dead, outbox
 from alerts import inbox as received_alerts
 from alerts.compose import ALERT_VIEWS, describe, load_views
 from alerts.mailbox import list_messages
-from alerts.rules import london_today
 from licensing import auth
 from licensing.auth import actor_of
 from licensing.pages.forms import read_form
@@ -24,6 +23,7 @@ from licensing.pages.work import OWN_COUNTS, ListView, export, set_nav_counts
 from registry import entries, worklists
 from registry.actor import audit_view
 from registry.authorities import name_of
+from registry.today import london_today
 
 MAX_ID = 2**63 - 1
 

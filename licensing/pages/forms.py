@@ -32,6 +32,7 @@ from registry.accounts import AccountError
 from registry.actor import Actor, acting
 from registry.errors import Conflict, Invalid, NotFound, from_database
 from registry.identifiers import IdentifierError
+from registry.today import london_today
 
 # Errors that name the fields a person got wrong: shown on the form, never as an error page.
 FIELD_ERRORS: tuple[type[Exception], ...] = (
@@ -157,7 +158,7 @@ class Form:
         except ValueError:
             self.add_error(name, f"{label} must be a real date", f"{name}-day")
             return None
-        if past and value > date.today():
+        if past and value > london_today():
             self.add_error(name, f"{label} must be today or in the past", f"{name}-day")
             return None
         return value

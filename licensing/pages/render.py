@@ -36,6 +36,7 @@ from markupsafe import Markup
 from licensing.auth import Principal
 from registry.entries import entry_number
 from registry.labels import LABELS
+from registry.today import london_today
 
 # The request's pooled connection (licensing.app.provide_conn), named explicitly.
 Conn = NamedDependency[asyncpg.Connection]
@@ -302,7 +303,7 @@ def render_html(template: str, request: Request | None = None, **context) -> str
             request.scope.get("nav_counts") if request is not None else None,
         ),
         "current_path": path,
-        "today": date.today(),
+        "today": london_today(),
         "form_address": _form_address(request),
     }
     base.update(context)

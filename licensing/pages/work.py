@@ -23,6 +23,7 @@ from licensing.downloads import csv_response
 from licensing.pages.render import LABELS, Conn, page
 from registry import audit_log, worklists
 from registry.actor import acting
+from registry.today import london_today
 from registry.worklists import WorkList
 
 
@@ -106,7 +107,7 @@ async def export(
             detail={**view.filter_values, "sort": view.sort, "rows": len(rows)},
         )
     return csv_response(
-        csv_text(work.csv_columns, rows), f"{work.name}-{date.today().isoformat()}.csv"
+        csv_text(work.csv_columns, rows), f"{work.name}-{london_today().isoformat()}.csv"
     )
 
 

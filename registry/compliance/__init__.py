@@ -40,7 +40,6 @@ from registry.compliance.figures import (
 )
 from registry.compliance.period import (
     FINANCIAL_YEAR,
-    LONDON,
     QUARTER,
     Period,
     PeriodError,
@@ -49,7 +48,6 @@ from registry.compliance.period import (
     financial_year_of,
     last_complete_financial_year,
     last_complete_quarter,
-    london_today,
     quarter_bounds,
     resolve_period,
 )
@@ -91,6 +89,7 @@ from registry.compliance.suppression import (
     apply_suppression,
     suppress_row,
 )
+from registry.today import LONDON, london_today
 
 __all__ = [
     "ADDITIVE",

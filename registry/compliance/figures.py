@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import asyncpg
 
-from registry.compliance.period import Period, london_today
+from registry.compliance.period import Period
 from registry.compliance.shape import (
     COUNT_FIELDS,
     MEDIANS,
@@ -44,6 +44,7 @@ from registry.compliance.statements import (
 )
 from registry.compliance.suppression import apply_suppression, suppress_row
 from registry.progress import QUIET, Progress
+from registry.today import london_today
 from registry.workdays import bank_holidays
 
 

@@ -8,12 +8,11 @@ two overlapping windows of any length could be differenced to reveal a small cou
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import msgspec
 
-LONDON = ZoneInfo("Europe/London")
+from registry.today import london_today
 
 
 class PeriodError(ValueError):
@@ -32,10 +31,6 @@ class Period(msgspec.Struct, frozen=True):
 
 QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 FINANCIAL_YEAR = re.compile(r"^(\d{4})[-/](\d{2})$")
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def quarter_bounds(text: str) -> tuple[date, date]:

@@ -23,13 +23,13 @@ from __future__ import annotations
 import csv
 import random
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import asyncpg
 
 from registry import match
 from registry.search import near_dates, swapped
+from registry.today import london_today
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 WEIGHTS_FILE = DATA / "match_weights.csv"
@@ -131,10 +131,10 @@ async def train(
     if truth:
         m_counts = await _level_counts(conn, truth)
         m = {field: shares(m_counts[field], match.LEVELS[field]) for field in match.COMPARISONS}
-        source = f"{total} drivers with {len(truth)} planted duplicates, {date.today()}"
+        source = f"{total} drivers with {len(truth)} planted duplicates, {london_today()}"
     elif old:
         m = {f: {lv: old.get((f, lv), 1e-4) for lv in match.LEVELS[f]} for f in match.COMPARISONS}
-        source = f"{total} drivers (u; m kept), {date.today()}"
+        source = f"{total} drivers (u; m kept), {london_today()}"
     else:
         raise ValueError("no planted duplicates to learn m from and no model to keep it from")
     rows = [

@@ -24,6 +24,7 @@ import asyncpg
 from registry.concerns import REPORT_WITHIN_WORKING_DAYS
 from registry.duplicates.screen import screen
 from registry.requests import ANSWER_WITHIN_WORKING_DAYS
+from registry.today import london_today
 from registry.workdays import add_working_days, is_working_day
 
 RECENT_DAYS = 180
@@ -181,7 +182,7 @@ def working_days_before(day: date, n: int) -> date:
 async def add_demo_work(conn: asyncpg.Connection, today: date | None = None) -> dict[str, int]:
     """Work for each demo officer's authority (see DEMO_AUTHORITIES), in the caller's
     transaction; how many of each thing were added."""
-    today = today or date.today()
+    today = today or london_today()
     ids = dict(await conn.fetch(AUTHORITY_IDS, list(DEMO_AUTHORITIES)))
     names = [n for n in DEMO_AUTHORITIES if n in ids]
     added = {"requests": 0, "concerns": 0, "expiring": 0, "duplicates": 0}

@@ -97,6 +97,7 @@ import asyncpg
 from registry.progress import QUIET, Progress
 from registry.synthetic.model import COLUMNS, TABLES, Generator, Places
 from registry.synthetic.names import VARIANTS
+from registry.today import london_today
 
 Chunk = dict[str, bytes]  # COPY text per table
 
@@ -428,7 +429,7 @@ async def seed(
     if not 0 <= duplicates <= drivers:
         raise SeedError("the number of duplicates must be between 0 and the number of drivers")
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or london_today()
     report = SeedReport(counts=dict.fromkeys(TABLES, 0))
     sizes = [min(chunk, drivers - i) for i in range(0, drivers, chunk)]
     clock = _Clock(report.phases)
