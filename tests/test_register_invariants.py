@@ -1,11 +1,13 @@
 """The database itself keeps the register's rules, whatever code writes to it."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
-from tests.factories import make_driver, make_entry, make_licence
+from registry.today import london_today
+from tests.factories import make_concern, make_driver, make_entry, make_licence
 
 
 async def test_a_driver_holds_at_most_one_live_licence_of_a_kind_per_authority(conn):
@@ -40,6 +42,35 @@ async def test_a_register_entry_is_kept_for_eleven_years_from_first_entry(conn):
     assert ends == date(
         first.year + 11, first.month, first.day if (first.month, first.day) != (2, 29) else 28
     )
+
+
+def a_zone_on_another_day() -> str:
+    """A zone whose date is not London's at this moment: 14 hours ahead of UTC or 11 behind
+    (London is 0 or 1 ahead), one of which is always on another day."""
+    now = datetime.now(UTC)
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        if now.astimezone(ZoneInfo(zone)).date() != london_today(now):
+            return zone
+    raise AssertionError("no zone on another day")  # pragma: no cover
+
+
+async def test_an_entry_and_a_concern_are_first_entered_on_londons_date_whatever_the_session(
+    conn,
+):
+    """Retention runs 11 years from the day a record was first entered, and officers see that
+    day: it is London's, even from a session whose zone (like the servers' UTC after 23:00 in
+    summer) is on another day."""
+    driver = await make_driver(conn)
+    before = london_today()
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL TimeZone = '{a_zone_on_another_day()}'")
+        entry = await make_entry(conn, driver)
+        concern = await make_concern(conn, driver)
+    days = {before, london_today()}
+    first = await conn.fetchval("SELECT first_entered_on FROM register_entry WHERE id = $1", entry)
+    assert first in days
+    first = await conn.fetchval("SELECT first_entered_on FROM concern WHERE id = $1", concern)
+    assert first in days
 
 
 async def test_every_change_appends_a_register_event_in_the_same_transaction(conn):
