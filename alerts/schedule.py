@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,10 +32,9 @@ from alerts.config import AlertConfig
 from alerts.dispatch import SendReport, send_due_alerts
 from alerts.transports import Transport, make_transport
 from registry import duplicates, housekeeping, limits, retention
-from registry.today import london_today
+from registry.today import LONDON, london_today
 
 log = logging.getLogger("crosscheck.scheduler")
-LONDON = ZoneInfo("Europe/London")
 # APScheduler's own lines ("running job", "skipped: maximum number of running instances",
 # every few seconds) are noise here: our jobs log what matters under crosscheck.*.
 logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from litestar import Response
@@ -21,10 +20,10 @@ from litestar.datastructures import State
 from licensing.downloads import csv_response
 from licensing.problems import FieldError, InvalidFields, Problem
 from registry import compliance
+from registry.today import LONDON
 
 T = TypeVar("T")
 
-LONDON = ZoneInfo("Europe/London")
 WAIT_FOR_CONNECTION_SECONDS = 2.0  # then 503: a summary queues briefly, never for long
 
 

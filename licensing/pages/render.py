@@ -14,7 +14,6 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from jinja2 import (
@@ -36,13 +35,12 @@ from markupsafe import Markup
 from licensing.auth import Principal
 from registry.entries import entry_number
 from registry.labels import LABELS
-from registry.today import london_today
+from registry.today import LONDON, london_today
 
 # The request's pooled connection (licensing.app.provide_conn), named explicitly.
 Conn = NamedDependency[asyncpg.Connection]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LONDON = ZoneInfo("Europe/London")
 SERVICE_NAME = "Crosscheck"
 
 # What each role sees in the service navigation, in order: (text, href).
