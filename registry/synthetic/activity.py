@@ -40,7 +40,7 @@ SELECT ((c.effective_on - 1 - (c.id % 20)::integer)::timestamp + interval '10 ho
        CASE c.action WHEN 'granted' THEN 'new_application' ELSE 'renewal' END,
        'DEMO/' || c.id, l.driver_id, gen_random_uuid(), 'name', '{"demo": true}'
 FROM licence_change c JOIN licence l ON l.id = c.licence_id
-WHERE c.action IN ('granted', 'renewed') AND c.effective_on >= current_date - 730
+WHERE c.action IN ('granted', 'renewed') AND c.effective_on >= $1::date - 730
   AND (c.id * 7919) % 100 < 55 + (l.authority_id * 37) % 44
 """
 
@@ -57,24 +57,24 @@ FROM (
                             'expires_on', coalesce(c.expires_on, l.expires_on)) AS detail
   FROM licence_change c JOIN licence l ON l.id = c.licence_id
   WHERE c.action IN ('granted', 'renewed', 'suspended', 'revoked')
-    AND c.effective_on > current_date - $1::integer AND c.effective_on <= current_date
+    AND c.effective_on > $2::date - $1::integer AND c.effective_on <= $2::date
   UNION ALL
   SELECT e.decided_on, 'entry_recorded', e.driver_id, e.authority_id, e.id,
          jsonb_build_object('decision', e.decision, 'licence_kind', e.licence_kind,
                             'decided_on', e.decided_on, 'effective_on', e.effective_on)
-  FROM register_entry e WHERE e.decided_on > current_date - $1::integer
+  FROM register_entry e WHERE e.decided_on > $2::date - $1::integer
   UNION ALL
   SELECT c.reported_on, 'concern_reported', c.driver_id, c.reporting_authority_id, c.id,
          jsonb_build_object('recipient_authority_id', c.recipient_authority_id,
                             'became_aware_on', c.became_aware_on,
                             'report_due_on', c.report_due_on)
-  FROM concern c WHERE c.reported_on > current_date - $1::integer
+  FROM concern c WHERE c.reported_on > $2::date - $1::integer
   UNION ALL
   SELECT r.requested_on, 'request_made', e.driver_id, r.requesting_authority_id, r.id,
          jsonb_build_object('recording_authority_id', r.recording_authority_id,
                             'due_on', r.due_on)
   FROM information_request r JOIN register_entry e ON e.id = r.entry_id
-  WHERE r.requested_on > current_date - $1::integer
+  WHERE r.requested_on > $2::date - $1::integer
 ) recent
 ORDER BY happened, kind, subject_id
 """
@@ -85,11 +85,12 @@ async def add_demo_activity(conn: asyncpg.Connection) -> dict[str, int] | None:
     the schema owner); None when the register has searches already."""
     if await conn.fetchval(HAS_SEARCHES):
         return None
+    today = london_today()  # one day for the whole demo, the register's (London's)
     async with conn.transaction():
-        searches = int((await conn.execute(SEARCHES)).split()[-1])
+        searches = int((await conn.execute(SEARCHES, today)).split()[-1])
         await conn.fetchval(RECHECK)
-        events = int((await conn.execute(EVENTS, RECENT_DAYS)).split()[-1])
-        work = await add_demo_work(conn)
+        events = int((await conn.execute(EVENTS, RECENT_DAYS, today)).split()[-1])
+        work = await add_demo_work(conn, today)
     return {"searches": searches, "events": events, **work}
 
 
