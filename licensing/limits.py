@@ -17,7 +17,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from licensing import db
-from licensing.problems import ProblemDetails
+from licensing.problems import DatabaseUnavailable, ProblemDetails
 from licensing.settings import Settings
 from registry import audit_log, limits
 from registry.actor import Actor, acting
@@ -98,8 +98,10 @@ class TokenRateLimit(ASGIMiddleware):
                 use = await limits.take(
                     conn, f"token:{principal.token_id}:api", per_minute, self.WINDOW
                 )
-        except (asyncpg.PostgresError, OSError, TimeoutError):
-            await next_app(scope, receive, send)  # the handler answers 503 if it needs the database
+        except (asyncpg.PostgresError, OSError, TimeoutError) as exc:
+            if db.unavailable(exc):  # the handler would wait out the same limits again
+                raise DatabaseUnavailable() from None
+            await next_app(scope, receive, send)
             return
         extra = rate_headers(use, self.WINDOW)
         if not use.allowed:

@@ -44,7 +44,7 @@ async def test_a_hanging_database_is_answered_503_at_once_and_the_service_carrie
             ready = await client.get("/ready", timeout=2)
             assert_unavailable_problem(ready)
             # a read, a write and a page in flight at once, as in any outage: each waits out
-            # the service's time limits (up to 10 s), together rather than one after another
+            # the service's time limits (about 5 s), together rather than one after another
             read, write, page = await asyncio.gather(
                 client.get(record, headers=headers),
                 client.post("/api/v1/drivers", json=new_driver(), headers=headers),
