@@ -18,6 +18,7 @@ import asyncpg
 from licensing.auth import issue_token
 from registry.concerns import REPORT_WITHIN_WORKING_DAYS
 from registry.requests import ANSWER_WITHIN_WORKING_DAYS
+from registry.today import london_today
 from registry.workdays import add_working_days
 
 _seq = itertools.count(1)
@@ -217,7 +218,7 @@ async def make_licence(
     number: str | None = None,
 ) -> int:
     """A licence granted by `authority`, with its 'granted' history row (which raises the event)."""
-    starts_on = starts_on or date.today() - timedelta(days=30)
+    starts_on = starts_on or london_today() - timedelta(days=30)
     expires_on = date(starts_on.year + years, starts_on.month, min(starts_on.day, 28))
     auth_id = await authority_id(conn, authority)
     async with conn.transaction():
@@ -252,7 +253,7 @@ async def make_entry(
     narrative: str = "",
     licence_kind: str = "private_hire",
 ) -> int:
-    decided_on = decided_on or date.today() - timedelta(days=10)
+    decided_on = decided_on or london_today() - timedelta(days=10)
     return await conn.fetchval(
         """INSERT INTO register_entry (driver_id, authority_id, decision, licence_kind, decided_on,
                                        effective_on, categories, narrative)
@@ -285,7 +286,7 @@ async def make_concern(
     """A concern (s.5) `reporter` sent `recipient` about the driver: reported today, three days
     after the reporter became aware, due as registry.concerns.report dates it; answered with
     `reply_decision` when `reply_on` is given. Raises its register event as the API's does."""
-    reported_on = reported_on or date.today()
+    reported_on = reported_on or london_today()
     became_aware_on = became_aware_on or reported_on - timedelta(days=3)
     due = report_due_on or add_working_days(became_aware_on, REPORT_WITHIN_WORKING_DAYS)
     return await conn.fetchval(
@@ -323,9 +324,9 @@ async def make_request(
     """An information request (s.3) from `requester` to the authority that recorded the entry:
     asked today, due as registry.requests.make_request dates it; answered (`status` other than
     'open') today unless `responded_on` says when."""
-    requested_on = requested_on or date.today()
+    requested_on = requested_on or london_today()
     if status != "open":
-        responded_on = responded_on or date.today()
+        responded_on = responded_on or london_today()
     return await conn.fetchval(
         """INSERT INTO information_request (entry_id, requesting_authority_id,
                                             recording_authority_id, case_reference, reason,

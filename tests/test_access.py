@@ -17,6 +17,7 @@ from licensing.db import connect
 from licensing.settings import load
 from registry import audit_log
 from registry.actor import Actor, acting
+from registry.today import london_today
 from tests.conftest import described_app, new_database
 from tests.factories import authority_id, make_user
 
@@ -37,7 +38,7 @@ SAMPLE_BY_TYPE = {
     int: "2000000000",
     str: "sample",
     uuid.UUID: "00000000-0000-4000-8000-000000000000",
-    date: date.today().isoformat(),
+    date: london_today().isoformat(),
 }
 
 GUARD_REFUSAL = "Your role does not allow this"
@@ -256,7 +257,7 @@ async def test_a_dpo_pages_through_the_log_and_filters_it(client, conn):
     alices = (
         await client.get("/api/v1/audit", params={"user": alice["id"]}, headers=dpo["headers"])
     ).json()
-    today = date.today()
+    today = london_today()
     yesterday = (
         await client.get(
             "/api/v1/audit", params={"to": str(today - timedelta(days=1))}, headers=dpo["headers"]

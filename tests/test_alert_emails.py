@@ -17,6 +17,7 @@ from registry import audit_log
 from registry.actor import Actor, acting
 from registry.drivers import DriverChanges, amend_driver
 from registry.rescreen import Match
+from registry.today import london_today
 from tests.factories import (
     authority_id,
     make_concern,
@@ -92,7 +93,7 @@ async def access_flagged(conn) -> None:
 
 async def every_kind_of_alert(conn) -> dict[str, int]:
     """One alert of each kind about Stephen Walker, born 17 May 1980: {kind: alert id}."""
-    today = date.today()
+    today = london_today()
     driver = await make_driver(conn, recorded_by="Wolverhampton", home="Bolton")
     suspended = await make_licence(conn, driver, authority="Wolverhampton")
     revoked = await make_licence(conn, driver, authority="Leeds")

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, timedelta
 
 from alerts.rules import queue_all_new_alerts, queue_request_reminders, reminder_kind
+from registry.today import london_today
 from registry.workdays import add_working_days
 from tests.factories import (
     authority_id,
@@ -106,7 +107,7 @@ async def test_a_revocation_is_told_to_every_other_licensing_authority_and_the_h
         driver,
         authority="Leeds",
         status="expired",
-        starts_on=date.today() - timedelta(days=1200),
+        starts_on=london_today() - timedelta(days=1200),
     )
     await queue_all_new_alerts(conn)
     before = await alerts(conn)
@@ -261,7 +262,7 @@ async def test_history_from_a_bulk_import_alerts_only_what_still_matters(conn):
             authority="Wolverhampton",
             status="expired",
             kind="hackney_carriage",
-            starts_on=date.today() - timedelta(days=1500),
+            starts_on=london_today() - timedelta(days=1500),
         )
         await make_entry(conn, other, authority="Wolverhampton", decision="revoked")  # in force
         overturned = await make_entry(conn, other, authority="Wolverhampton", decision="suspended")

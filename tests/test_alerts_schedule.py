@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from alerts.config import SmtpConfig
 from alerts.rules import queue_all_new_alerts
 from alerts.schedule import JOB_IDS, SCHEDULE, Daily, Hourly, Jobs, Scheduler
 from licensing.settings import PROJECT_ROOT
+from registry.today import london_today
 from tests.alerts_support import (
     Inbox,
     config_for,
@@ -69,7 +70,7 @@ def test_the_documented_schedule_is_the_schedule_the_scheduler_runs():
 async def test_licences_past_their_expiry_date_become_expired_once(pool, conn):
     driver = await make_driver(conn)
     old = await make_licence(
-        conn, driver, authority="Sheffield", starts_on=date.today() - timedelta(days=3 * 365 + 5)
+        conn, driver, authority="Sheffield", starts_on=london_today() - timedelta(days=3 * 365 + 5)
     )
     current = await make_licence(conn, driver, authority="Leeds")
     jobs = Jobs(pool, config_for(25))

@@ -3,7 +3,7 @@ operation and how, which fields a body must carry, and every Location it promise
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -12,9 +12,10 @@ from licensing.app import create_app
 from licensing.settings import load
 from registry import concerns, drivers, entries, licences, requests
 from registry.fields import Choice, Date, Text, specs
+from registry.today import london_today
 from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
-TODAY = date.today()
+TODAY = london_today()
 
 
 @pytest.fixture

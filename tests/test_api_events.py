@@ -2,15 +2,14 @@
 authority may see, in the order changes became final, and after an outage it resumes from
 its last cursor missing nothing, even a change that committed late."""
 
-from datetime import date
-
 import pytest
 
 from licensing.db import connect
 from registry.actor import Actor, acting
+from registry.today import london_today
 from tests.factories import DriverRef, authority_id, make_driver, make_licence, make_user
 
-TODAY = date.today()
+TODAY = london_today()
 
 
 @pytest.fixture

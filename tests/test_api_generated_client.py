@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from registry.today import london_today
 from tests.factories import make_user
 from tests.outage_support import serving
 from tests.test_api_webhooks import Receiver, verifies
@@ -146,7 +147,7 @@ def day(cc, base: str, token: str, receiver: Receiver) -> None:
                 driver_id=d.id,
                 licence_number=f"SCC/2026/{n}",
                 kind=LicenceKind.PRIVATE_HIRE,
-                granted_on=date.today(),
+                granted_on=london_today(),
             ),
             idempotency_key=f"story-licence-{n}",
         )

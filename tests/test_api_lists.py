@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.today import london_today
 from registry.workdays import is_working_day
 from tests.factories import make_driver, make_entry, make_licence, make_user
 
-TODAY = date.today()
+TODAY = london_today()
 
 
 def last_working_days(count: int) -> list[date]:

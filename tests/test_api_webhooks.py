@@ -11,7 +11,6 @@ import json
 import threading
 import uuid
 from dataclasses import replace
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -22,6 +21,7 @@ from alerts.config import AlertConfig, SmtpConfig
 from alerts.transports import make_transport
 from licensing.db import create_pool
 from registry import retention
+from registry.today import london_today
 from registry.webhooks import check_target
 from tests.alerts_support import smtp_server, wait_until
 from tests.factories import make_driver, make_licence, make_user, service_client
@@ -204,7 +204,7 @@ async def test_the_retention_job_removes_deliveries_delivered_more_than_30_days_
         waiting,
     )
 
-    removed = await retention.purge_expired_records(conn, date.today())
+    removed = await retention.purge_expired_records(conn, london_today())
 
     assert removed["webhook_delivery"] == 1
     left = {r["id"] for r in await conn.fetch("SELECT id FROM webhook_delivery")}

@@ -23,6 +23,7 @@ from litestar.testing import AsyncTestClient
 from licensing.app import create_app
 from licensing.settings import load
 from registry import compliance
+from registry.today import london_today
 from registry.workdays import working_days_between
 from tests.factories import (
     authority_id,
@@ -288,7 +289,7 @@ async def build_register(conn) -> None:
     await request(conn, e3, S, date(2025, 3, 28), "withdrawn", date(2025, 3, 31))
     await request(conn, e3, B, date(2025, 3, 3), "granted", date(2025, 3, 17))  # 10 days
     await request(conn, e3, S, date(2024, 12, 20))  # earlier, overdue
-    await request(conn, e3, R, date.today() - timedelta(days=2))  # open, not yet due
+    await request(conn, e3, R, london_today() - timedelta(days=2))  # open, not yet due
     await request(conn, e4, W, date(2025, 3, 31), "granted", date(2025, 4, 29))  # 19 working days
     # (21 weekdays, but Good Friday and Easter Monday are bank holidays)
 

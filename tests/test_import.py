@@ -19,9 +19,10 @@ from registry.fields import Fields
 from registry.identifiers import gb_licence_for
 from registry.importer import Source, import_records
 from registry.licences import LicenceDetails
+from registry.today import london_today
 from tests.factories import authority_id, make_driver, make_licence, make_user
 
-TODAY = date.today()
+TODAY = london_today()
 START = TODAY - timedelta(days=200)
 END = (
     START.replace(year=START.year + 3)
@@ -364,7 +365,7 @@ ONE_DECISION |= {"decided_on": str(TODAY - timedelta(days=5)), "categories": "ro
 
 def tomorrow() -> str:
     """Tomorrow as the test runs (not as the file was collected, perhaps before midnight)."""
-    return str(date.today() + timedelta(days=1))
+    return str(london_today() + timedelta(days=1))
 
 
 # (file, the register's body for the same field, column, a value the register refuses)

@@ -3,10 +3,10 @@ counts of all, and the importing authority downloads the whole list as CSV."""
 
 import csv
 import io
-from datetime import date
 
 from registry import retention
 from registry.import_rejections import REPORT_LIMIT, Rejections
+from registry.today import london_today
 from tests.factories import make_user, service_client
 
 HEADER = "driver_ref,forenames,surname,date_of_birth\n"
@@ -127,7 +127,7 @@ async def test_an_imports_list_of_rejected_rows_is_removed_after_ninety_days(
             old,
         )
 
-        removed = await retention.purge_expired_records(conn, date.today())
+        removed = await retention.purge_expired_records(conn, london_today())
 
         assert removed["import_rejection_list"] == 1
         assert (await client.get(links[0], headers=officer["headers"])).status_code == 404

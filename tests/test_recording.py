@@ -10,11 +10,12 @@ import registry.today
 from registry.actor import Actor, acting
 from registry.fields import add_years
 from registry.identifiers import gb_licence_for
+from registry.today import london_today
 from registry.workdays import add_working_days
 from tests.alerts_support import wait_until
 from tests.factories import internal_id, make_driver, make_entry, make_licence, make_user
 
-TODAY = date.today()
+TODAY = london_today()
 
 
 @pytest.fixture
@@ -441,7 +442,7 @@ async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licen
     entry = response.json()
     assert entry["licence_kind"] == "private_hire" and entry["status"] == "in_force"
     assert await conn.fetchval("SELECT status FROM licence WHERE id = $1", licence_id) == "revoked"
-    before = date.today()  # the day of the change, should midnight pass while the test runs
+    before = london_today()  # the day of the change, should midnight pass while the test runs
     changed = await client.post(
         f"/api/v1/register-entries/{entry['id']}/changes",
         headers=h,
@@ -449,7 +450,7 @@ async def test_a_revocation_is_entered_with_its_categories_and_revokes_the_licen
     )
     assert changed.status_code == 201
     assert changed.json()["status"] == "appeal_allowed"
-    assert changed.json()["status_changed_on"] in {before.isoformat(), date.today().isoformat()}
+    assert changed.json()["status_changed_on"] in {before.isoformat(), london_today().isoformat()}
     kinds = [
         r["kind"]
         for r in await conn.fetch(
@@ -466,7 +467,7 @@ async def test_at_half_past_midnight_in_sheffield_a_decision_dated_today_is_not_
     both dated that day. The servers' clock says 23:30 UTC on 1 July, but the register's today
     is London's: both are accepted, and a decision dated 3 July is still refused as future.
     (A year ahead, so the machine's own date would call 2 July the future too.)"""
-    year = date.today().year + 1
+    year = london_today().year + 1
     monkeypatch.setattr(registry.today, "now", lambda: datetime(year, 7, 1, 23, 30, tzinfo=UTC))
     today_in_london = date(year, 7, 2)
     driver_id = await make_driver(conn)

@@ -7,6 +7,7 @@ import pytest
 
 from registry import audit_log, records, search
 from registry.identifiers import gb_licence_for
+from registry.today import london_today
 from tests.factories import (
     make_concern,
     make_driver,
@@ -279,7 +280,7 @@ async def test_concerns_are_seen_only_by_the_reporting_and_receiving_authorities
         reporter="Rotherham",
         recipient="Wolverhampton",
         narrative="Seen by police.",
-        reported_on=date.today() - timedelta(days=1),
+        reported_on=london_today() - timedelta(days=1),
     )
     seen = {}
     for name in ("Rotherham", "Wolverhampton", "Leeds"):

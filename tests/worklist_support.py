@@ -3,9 +3,10 @@ awaiting a reply and licences about to expire (for the page and browser tests)."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from alerts.rules import queue_all_new_alerts
+from registry.today import london_today
 from tests.factories import (
     authority_id,
     make_concern,
@@ -59,7 +60,7 @@ async def sent_alerts(conn, home: str, count: int) -> list[int]:
 async def work_for(conn, authority: str) -> dict:
     """An overdue request and one due later to `authority`, a concern awaiting its reply and
     two of its licences expiring soon (and one later, which no list shows)."""
-    today = date.today()
+    today = london_today()
     driver = await make_driver(conn, forenames="Imran", recorded_by=authority, home=authority)
     entry = await make_entry(conn, driver, authority=authority)
     requests = [

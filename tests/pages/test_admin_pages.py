@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from registry import audit_log
 from registry.actor import Actor, acting
+from registry.today import london_today
 from tests.pages.conftest import make_account, post_form, sign_in
 
 
@@ -188,7 +188,7 @@ async def test_a_dpo_reads_and_downloads_their_authority_audit_log(client, conn)
 async def test_the_audit_filter_with_dates_the_wrong_way_round_says_so(client, conn):
     dpo = await make_account(conn, role="dpo")
     await sign_in(client, dpo)
-    today = date.today()
+    today = london_today()
     page = await client.get(
         f"/audit?from-day={today.day}&from-month={today.month}&from-year={today.year}"
         f"&to-day=1&to-month=1&to-year=2020"

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from alerts.rules import queue_all_new_alerts
+from registry.today import london_today
 from tests.factories import make_driver, make_entry, make_licence, make_request
 from tests.pages.conftest import make_account, post_form, search, sign_in
 
@@ -72,7 +73,7 @@ async def test_recording_a_driver_then_their_licence(client, conn, rotherham):
     granted = await post_form(
         client,
         f"/drivers/{driver_id}/licences/new",
-        {"licence_number": "ROT-PH-1", "kind": "private_hire", **day(date.today(), "granted_on")},
+        {"licence_number": "ROT-PH-1", "kind": "private_hire", **day(london_today(), "granted_on")},
     )
     assert granted.status_code == 303
     confirmation = await client.get(granted.headers["location"])
@@ -305,7 +306,7 @@ async def test_the_driver_change_form_sent_wrong_names_each_field_and_changes_no
             "surname": "",
             "ni_number": "not an NI number",
             "home_authority": "E99999999",
-            **day(date.today() + timedelta(days=10), "date_of_birth"),
+            **day(london_today() + timedelta(days=10), "date_of_birth"),
         },
     )
 
@@ -355,7 +356,7 @@ async def test_the_name_form_empty_and_wrong(client, conn, rotherham):
             "kind": "nickname",
             "forenames": "Al",
             "surname": "X" * 200,
-            **day(date.today() + timedelta(days=3), "date_of_birth"),
+            **day(london_today() + timedelta(days=3), "date_of_birth"),
         },
     )
 
@@ -375,7 +376,7 @@ async def test_the_licence_form_empty_and_wrong(client, conn, rotherham):
     before = await counts(conn)
     empty = await post_form(client, path, {})
     assert summary_links(empty.text) == ["licence_number", "kind", "granted_on-day"]
-    today = date.today()
+    today = london_today()
     wrong = await post_form(
         client,
         path,
@@ -434,7 +435,7 @@ async def test_the_register_decision_form_empty_and_wrong(client, conn, rotherha
     before = await counts(conn)
     empty = await post_form(client, path, {})
     assert summary_links(empty.text) == ["decision", "licence_kind", "decided_on-day", "categories"]
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = london_today() + timedelta(days=1)
     wrong = await post_form(
         client,
         path,
@@ -455,7 +456,7 @@ async def test_the_register_decision_form_empty_and_wrong(client, conn, rotherha
         {
             "decision": "refused",
             "licence_kind": "private_hire",
-            **day(date.today(), "decided_on"),
+            **day(london_today(), "decided_on"),
             "categories": ["harassment", "road_safety"],
             "narrative": "Two complaints.",
         },
@@ -480,7 +481,7 @@ async def test_the_entry_change_form_empty_and_wrong(client, conn, rotherham):
         {
             "status": "in_force",
             "reason": "Still in force",
-            **day(date.today() + timedelta(days=3), "changed_on"),
+            **day(london_today() + timedelta(days=3), "changed_on"),
         },
     )
     assert summary_links(wrong.text) == ["changed_on-day"]
@@ -506,7 +507,7 @@ async def test_the_concern_form_empty_and_wrong(client, conn, rotherham):
             "recipient_authority": "E08000018",
             "categories": "harm",
             "narrative": "Seen",
-            **day(date.today() + timedelta(days=2), "became_aware_on"),
+            **day(london_today() + timedelta(days=2), "became_aware_on"),
         },
     )
     assert summary_links(wrong.text) == ["recipient_authority", "became_aware_on-day"]
@@ -518,7 +519,7 @@ async def test_the_concern_form_empty_and_wrong(client, conn, rotherham):
             "recipient_authority": "E08000019",
             "categories": "harm",
             "narrative": "Assault reported",
-            **day(date.today(), "became_aware_on"),
+            **day(london_today(), "became_aware_on"),
         },
     )
     assert done.status_code == 303
@@ -603,7 +604,7 @@ async def test_the_concern_reply_form_empty_and_wrong(client, conn, app_settings
                 "recipient_authority": "E08000018",
                 "categories": "road_safety",
                 "narrative": "Speeding with passengers",
-                **day(date.today(), "became_aware_on"),
+                **day(london_today(), "became_aware_on"),
             },
         )
         concern_path = reported.headers["location"].split("?")[0]
@@ -642,7 +643,7 @@ async def test_the_request_answer_sent_wrong_writes_nothing(client, conn, rother
         {
             "status": "maybe",
             "response": "x" * 10001,
-            **day(date.today() + timedelta(days=1), "responded_on"),
+            **day(london_today() + timedelta(days=1), "responded_on"),
         },
     )
     assert wrong.status_code == 400

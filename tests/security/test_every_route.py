@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -31,6 +31,7 @@ from licensing.pages import sessions
 from licensing.settings import load
 from registry import webhooks
 from registry.actor import Actor
+from registry.today import london_today
 from tests.conftest import described_app, new_database
 from tests.factories import (
     authority_id,
@@ -123,7 +124,7 @@ async def seed(conn) -> dict:
         reporter="Doncaster",
         recipient="Rotherham",
         narrative="CONCERN-ABOUT-ZEPHYRINE",
-        became_aware_on=date.today(),
+        became_aware_on=london_today(),
         recorded_by=doncaster["id"],
     )
     request = await make_request(
@@ -132,7 +133,7 @@ async def seed(conn) -> dict:
         requester="Doncaster",
         case_reference="DON/1",
         reason="REQUEST-REASON-RQ",
-        requested_on=date.today() - timedelta(days=3),
+        requested_on=london_today() - timedelta(days=3),
     )
     pair = await conn.fetchval(
         """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,

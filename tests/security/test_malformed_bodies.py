@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import typing
-from datetime import date, timedelta
+from datetime import timedelta
 
 import msgspec
 import pytest
@@ -22,6 +22,7 @@ from licensing.app import create_app
 from licensing.bodies import MAX_BODY_BYTES
 from licensing.db import connect
 from licensing.settings import load
+from registry.today import london_today
 from tests.conftest import described_app, new_database
 from tests.factories import make_driver, make_entry, make_licence, make_user
 from tests.test_access import SAMPLE_BY_NAME, SAMPLE_BY_TYPE, admitted_roles, operations
@@ -42,7 +43,7 @@ BAD_DATES = (
     "2025-02-29",  # not a leap year
     "0001-01-01",
     "2999-01-01",  # a far-future grant or decision
-    (date.today() - timedelta(days=1)).isoformat(),  # a driver born yesterday
+    (london_today() - timedelta(days=1)).isoformat(),  # a driver born yesterday
 )
 
 

@@ -8,10 +8,11 @@ nothing else, which its data protection officer reads (docs/security.md V4).
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from registry.today import london_today
 from tests.factories import make_driver, make_entry, make_licence, make_user, service_client
 from tests.pages.conftest import make_account, signed_in
 
@@ -44,13 +45,17 @@ async def test_an_officer_refused_other_authorities_records_is_told_nothing_and_
             "recipient_authority": "E08000019",
             "categories": ["harm"],
             "narrative": "Seen driving a child home alone",
-            "became_aware_on": (date.today() - timedelta(days=1)).isoformat(),
+            "became_aware_on": (london_today() - timedelta(days=1)).isoformat(),
         },
     )
     request = await client.post(
         "/api/v1/information-requests",
         headers=rotherham["headers"],
-        json={"entry_id": entry, "case_reference": "R-1", "requested_on": date.today().isoformat()},
+        json={
+            "entry_id": entry,
+            "case_reference": "R-1",
+            "requested_on": london_today().isoformat(),
+        },
     )
     pair = await conn.fetchval(
         """INSERT INTO possible_duplicate (driver_a, driver_b, probability, weight, evidence,
