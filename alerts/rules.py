@@ -46,7 +46,6 @@ import asyncpg
 
 from registry import rescreen
 from registry.actor import Actor, acting
-from registry.today import LONDON as LONDON  # tests and callers read the zone here too
 from registry.today import LONDON_TODAY_SQL, london_today
 from registry.workdays import working_days_between
 

@@ -11,8 +11,9 @@ import pytest
 from alerts import outbox
 from alerts.config import SmtpConfig
 from alerts.dispatch import send_due_alerts
-from alerts.rules import LONDON, queue_all_new_alerts
+from alerts.rules import queue_all_new_alerts
 from alerts.transports import SmtpTransport
+from registry.today import LONDON
 from tests.alerts_support import (
     Inbox,
     config_for,
